@@ -1,0 +1,150 @@
+"""The command line: parses arguments, builds settings and services, runs one command.
+
+Every command calls the services (desk.inbox, desk.queries, desk.sync) and prints; expected
+errors (DeskError) are printed as ``error: ...`` with a hint, without a traceback. Untrusted text
+printed for humans goes through desk.textsafe.clean; ``--json`` output is plain JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from desk import __version__
+from desk.config import Settings
+from desk.errors import DeskError
+from desk.store import VIEWS, QueueFilter
+from desk.textsafe import clean
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every command."""
+    p = argparse.ArgumentParser(
+        prog="desk",
+        description="Shared-inbox moderation desk for public-sector communications teams.",
+    )
+    p.add_argument("--version", action="version", version=f"desk {__version__}")
+    p.add_argument("--db", help="database file or URL (env DESK_DB)")
+    p.add_argument("--config", type=Path, help="desk.toml to use (env DESK_CONFIG)")
+    p.add_argument("--as", dest="as_name", metavar="STAFF", help="act as this staff member")
+    p.add_argument(
+        "--lang",
+        choices=["fr", "en"],
+        help="interface language (env DESK_LANG, else desk.toml, else LANG)",
+    )
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    sub.add_parser("init", help="create/upgrade the database and write a starter desk.toml if none")
+    demo = sub.add_parser(
+        "demo", help="build the demo database from sample_feeds/, then open the UI"
+    )
+    demo.add_argument("--no-ui", action="store_true", help="build the demo database and stop")
+    demo.add_argument("--fresh", action="store_true", help="delete the demo database first")
+    demo.add_argument(
+        "--feeds", type=Path, help="folder of sample payloads (default: the bundled sample_feeds/)"
+    )
+    ing = sub.add_parser(
+        "ingest", help="import saved platform payloads (Mastodon, Bluesky, X, RSS/Atom)"
+    )
+    ing.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    ing.add_argument("--json", action="store_true", help="print the counts as JSON")
+    sub.add_parser("ui", help="open the desk (the default with no command)")
+
+    q = sub.add_parser("queue", help="list mentions")
+    q.add_argument("--json", action="store_true")
+    q.add_argument(
+        "--view", choices=VIEWS, default="open", help="open (default), mine, unassigned, done, all"
+    )
+    q.add_argument("--status", choices=["open", "closed"])
+    q.add_argument("--category")
+    q.add_argument("--assignee")
+    q.add_argument("--limit", type=int, default=50)
+    q.add_argument("--offset", type=int, default=0)
+
+    show = sub.add_parser("show", help="one mention with its thread, replies and audit events")
+    show.add_argument("id", type=int)
+    show.add_argument("--json", action="store_true")
+
+    a = sub.add_parser("assign", help="assign a mention to a staff member")
+    a.add_argument("id", type=int)
+    a.add_argument("staff")
+    for name, text in (
+        ("claim", "take a mention"),
+        ("release", "give a mention back"),
+        ("close", "mark done"),
+        ("reopen", "reopen"),
+        ("spam", "mark as spam and close"),
+    ):
+        sub.add_parser(name, help=text).add_argument("id", type=int)
+    cat = sub.add_parser("categorise", help="set a mention's category")
+    cat.add_argument("id", type=int)
+    cat.add_argument("category")
+
+    r = sub.add_parser("reply", help="send a signed reply as the current staff member")
+    r.add_argument("id", type=int)
+    r.add_argument("--text", required=True)
+    r.add_argument("--json", action="store_true")
+
+    rl = sub.add_parser("replies", help="replies, newest first")
+    rl.add_argument("--staff")
+    rl.add_argument("--limit", type=int, default=50)
+    rl.add_argument("--json", action="store_true")
+
+    au = sub.add_parser("audit", help="the audit trail")
+    au_sub = au.add_subparsers(dest="audit_command", metavar="SUBCOMMAND", required=True)
+    au_sub.add_parser("verify", help="recompute the hash chain; exit 0 when intact")
+    log = au_sub.add_parser("log", help="list audit events, newest first")
+    log.add_argument("--json", action="store_true")
+    log.add_argument("--mention", type=int)
+    log.add_argument("--staff")
+    log.add_argument("--limit", type=int, default=100)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``desk`` console script; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except DeskError as exc:
+        print(f"error: {clean(exc.message)}", file=sys.stderr)
+        if exc.hint:
+            print(f"  hint: {clean(exc.hint)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, Any] = {
+        k: v
+        for k, v in {"db": args.db, "config": args.config, "lang": args.lang}.items()
+        if v is not None
+    }
+    return Settings(**overrides)
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    from desk import commands
+
+    settings = _settings(args)
+    command = args.command or "ui"
+    if command == "init":
+        return commands.init(settings)
+    if command == "demo":
+        return commands.demo(settings, args)
+    with commands.opened(settings, args.as_name) as desk:
+        handler = getattr(commands, f"cmd_{command}")
+        return int(handler(desk, args))
+
+
+def emit_json(value: Any) -> None:
+    """Print JSON for scripts."""
+    print(json.dumps(value, ensure_ascii=False, indent=None))
+
+
+__all__ = ["main", "build_parser", "emit_json", "QueueFilter"]

@@ -1,0 +1,334 @@
+"""The CLI's commands: each takes the open Desk and the parsed arguments, prints, returns a status.
+
+Human output is sanitised (desk.textsafe.clean) because mention text is untrusted; ``--json``
+prints machine-readable JSON instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+from desk import db
+from desk.clock import utcnow
+from desk.config import DeskConfig, Settings, default_data_dir, load_config, write_starter_config
+from desk.errors import ConfigError
+from desk.models import PRIORITY_NAMES, MentionDetail, QueueRow
+from desk.services import Desk, open_desk
+from desk.store import QueueFilter
+from desk.sync import FileReport
+from desk.textsafe import clean
+
+PAYLOAD_SUFFIXES = {".json", ".xml", ".rss", ".atom"}
+
+
+def _json(value: object) -> None:
+    print(json.dumps(value, ensure_ascii=False))
+
+
+@contextmanager
+def opened(
+    settings: Settings, as_name: str | None, config: DeskConfig | None = None
+) -> Iterator[Desk]:
+    """Open the desk for one command and close it afterwards."""
+    _ensure_default_dir(settings)
+    desk = open_desk(settings, as_name=as_name, config=config)
+    try:
+        yield desk
+    finally:
+        desk.close()
+
+
+def _ensure_default_dir(settings: Settings) -> None:
+    if settings.db is None:
+        default_data_dir().mkdir(parents=True, exist_ok=True)
+
+
+# -- init / demo ---------------------------------------------------------------------------
+
+
+def init(settings: Settings) -> int:
+    """Create or upgrade the database; write a starter desk.toml if there is none."""
+    path = settings.config_path()
+    if write_starter_config(path):
+        print(f"wrote a starter config: {path} (edit the [[staff]] entries)")
+    else:
+        print(f"config: {path} (kept)")
+    _ensure_default_dir(settings)
+    engine = db.make_engine(settings.db_url())
+    before = db.current_revision(engine)
+    db.upgrade(engine)
+    after = db.current_revision(engine)
+    engine.dispose()
+    state = "created" if before is None else ("upgraded" if before != after else "up to date")
+    print(f"database: {settings.db_url()} ({state}, schema {after})")
+    return 0
+
+
+def bundled_feeds() -> Path:
+    """The sample_feeds/ folder shipped beside the package (source checkout / editable install)."""
+    return Path(__file__).resolve().parent.parent / "sample_feeds"
+
+
+def payload_files(folder: Path) -> list[Path]:
+    """The payload files of a folder, in name order."""
+    return sorted(
+        p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in PAYLOAD_SUFFIXES
+    )
+
+
+def demo(settings: Settings, args: argparse.Namespace) -> int:
+    """Build (or refresh) the demo database from the sample feeds, then open the UI."""
+    feeds = args.feeds or bundled_feeds()
+    if not feeds.is_dir():
+        raise ConfigError(
+            f"sample feeds not found at {feeds}",
+            hint="run from a source checkout, or pass --feeds FOLDER",
+        )
+    config_path = settings.config or feeds / "desk.toml"
+    config = load_config(config_path)
+    if not config.staff:
+        raise ConfigError(f"{config_path}: no [[staff]] in the demo config")
+    db_path = Path(settings.db) if settings.db else default_data_dir() / "demo.db"
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    if args.fresh:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+    demo_settings = Settings(db=str(db_path), config=config_path, lang=settings.lang)
+    as_name = getattr(args, "as_name", None) or config.staff[0].name
+    with opened(demo_settings, as_name, config) as desk:
+        reports = desk.ingest.ingest_files(payload_files(feeds), progress=_progress)
+        new = sum(r.new for r in reports)
+        total = desk.queries.count(QueueFilter(view="all"))
+        print(
+            f"demo database: {db_path} — {new} new, {total} mentions in all; you are {desk.me.display_name} ({desk.me.name})"
+        )
+        if args.no_ui:
+            return 0
+        return _run_ui(desk)
+
+
+def _progress(name: str, index: int, total: int) -> None:
+    if sys.stderr.isatty():
+        print(
+            f"\r[{index}/{total}] {Path(name).name[:60]:<60}",
+            end="" if index < total else "\n",
+            file=sys.stderr,
+            flush=True,
+        )
+
+
+def _run_ui(desk: Desk) -> int:
+    from desk.tui.app import run_ui
+
+    run_ui(desk)
+    return 0
+
+
+def cmd_ui(desk: Desk, args: argparse.Namespace) -> int:
+    """Open the terminal interface."""
+    return _run_ui(desk)
+
+
+# -- ingest --------------------------------------------------------------------------------
+
+
+def cmd_ingest(desk: Desk, args: argparse.Namespace) -> int:
+    """Import saved payload files; exit 1 when anything was rejected."""
+    reports = desk.ingest.ingest_files(args.files, progress=_progress)
+    if args.json:
+        _json({"files": [r.to_json() for r in reports], "total": _totals(reports)})
+    else:
+        for report in reports:
+            for warning in report.warnings:
+                print(f"warning: {clean(warning)}", file=sys.stderr)
+            for error in report.errors:
+                print(f"error: {clean(error)}", file=sys.stderr)
+            print(
+                f"{clean(report.source)} [{report.platform}]: {report.new} new, {report.duplicate} duplicate, "
+                f"{report.skipped} skipped (not mentions), {report.rejected} rejected"
+            )
+        if len(reports) > 1:
+            t = _totals(reports)
+            print(
+                f"total: {t['new']} new, {t['duplicate']} duplicate, {t['skipped']} skipped, {t['rejected']} rejected"
+            )
+    return 1 if any(r.rejected for r in reports) else 0
+
+
+def _totals(reports: list[FileReport]) -> dict[str, int]:
+    return {
+        k: sum(getattr(r, k) for r in reports) for k in ("new", "duplicate", "skipped", "rejected")
+    }
+
+
+# -- queue / show --------------------------------------------------------------------------
+
+
+def _age(when: datetime) -> str:
+    seconds = max(0, int((utcnow() - when).total_seconds()))
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def _queue_line(row: QueueRow) -> str:
+    return (
+        f"{row.id:>7}  {PRIORITY_NAMES.get(row.priority, '?'):<6} {row.category:<9} {row.platform:<8} "
+        f"{clean(row.author, max_len=22, one_line=True):<22} {_age(row.created_at):>4}  "
+        f"{(row.assignee or '-'):<8} {row.status:<6} {clean(row.text, max_len=60, one_line=True)}"
+    )
+
+
+def cmd_queue(desk: Desk, args: argparse.Namespace) -> int:
+    """List a page of the queue."""
+    flt = QueueFilter(
+        view=args.view,
+        category=args.category,
+        assignee=args.assignee,
+        me=desk.me.name,
+        status=args.status,
+    )
+    rows = desk.queries.page(flt, args.offset, args.limit)
+    if args.json:
+        _json([r.to_json() for r in rows])
+        return 0
+    total = desk.queries.count(flt)
+    print(
+        f"{'id':>7}  {'prio':<6} {'category':<9} {'platform':<8} {'author':<22} {'age':>4}  {'assignee':<8} {'status':<6} text"
+    )
+    for row in rows:
+        print(_queue_line(row))
+    print(f"({len(rows)} of {total})")
+    return 0
+
+
+def _print_detail(d: MentionDetail) -> None:
+    print(
+        f"#{d.id} {d.platform} {d.kind} — {clean(d.author_name, one_line=True)} {clean(d.author_handle, one_line=True)}"
+    )
+    print(
+        f"  {d.created_at:%Y-%m-%d %H:%M} UTC · lang {d.language or '?'} · {d.status} · {d.category} · {PRIORITY_NAMES.get(d.priority)} · assignee {d.assignee or '-'}"
+    )
+    if d.url:
+        print(f"  link: {clean(d.url, one_line=True)}")
+    if d.title:
+        print(f"  title: {clean(d.title, one_line=True)}")
+    print()
+    for line in clean(d.text, max_len=4000).splitlines() or [""]:
+        print(f"  {line}")
+    print(f"\nwhy: {clean(d.triage_reason)}")
+    if d.thread:
+        print("\nthread:")
+        for row in d.thread:
+            mark = "→" if row.id == d.id else " "
+            print(
+                f" {mark} #{row.id} {clean(row.author, one_line=True, max_len=30)}: {clean(row.text, one_line=True, max_len=80)}"
+            )
+    if d.replies:
+        print("\nreplies:")
+        for r in d.replies:
+            print(
+                f"  [{r.status}] {r.created_at:%Y-%m-%d %H:%M} {r.author}: {clean(r.text, one_line=True)}"
+            )
+    print("\nhistory:")
+    for e in d.history:
+        print(f"  #{e.seq} {e.at:%Y-%m-%d %H:%M:%S} {e.actor:<10} {e.action}")
+
+
+def cmd_show(desk: Desk, args: argparse.Namespace) -> int:
+    """One mention in full."""
+    detail = desk.queries.detail(args.id)
+    if args.json:
+        _json(detail.to_json())
+    else:
+        _print_detail(detail)
+    return 0
+
+
+# -- actions -------------------------------------------------------------------------------
+
+
+def cmd_assign(desk: Desk, args: argparse.Namespace) -> int:
+    """Assign to a staff member."""
+    desk.inbox.assign(args.id, args.staff)
+    print(f"mention {args.id} assigned to {args.staff}")
+    return 0
+
+
+def _simple(action: str, message: str):  # type: ignore[no-untyped-def]
+    def run(desk: Desk, args: argparse.Namespace) -> int:
+        getattr(desk.inbox, action)(args.id)
+        print(message.format(id=args.id, me=desk.me.name))
+        return 0
+
+    run.__doc__ = message
+    return run
+
+
+cmd_claim = _simple("claim", "mention {id} is now assigned to {me}")
+cmd_release = _simple("release", "mention {id} released")
+cmd_close = _simple("close", "mention {id} closed")
+cmd_reopen = _simple("reopen", "mention {id} reopened")
+cmd_spam = _simple("mark_spam", "mention {id} marked as spam and closed")
+
+
+def cmd_categorise(desk: Desk, args: argparse.Namespace) -> int:
+    """Set the category."""
+    desk.inbox.categorise(args.id, args.category)
+    print(f"mention {args.id} is now {args.category}")
+    return 0
+
+
+def cmd_reply(desk: Desk, args: argparse.Namespace) -> int:
+    """Send a signed reply (or print why it is refused)."""
+    reply = desk.inbox.send_reply(args.id, args.text)
+    if args.json:
+        _json(reply.to_json())
+    else:
+        state = "sent offline (local outbox)" if reply.status == "sent_offline" else reply.status
+        print(f"reply {reply.id} {state} as {reply.author}:\n{clean(reply.text)}")
+    return 0 if reply.status in ("sent", "sent_offline") else 1
+
+
+def cmd_replies(desk: Desk, args: argparse.Namespace) -> int:
+    """Replies, newest first."""
+    replies = desk.queries.replies(author=args.staff, limit=args.limit)
+    if args.json:
+        _json([r.to_json() for r in replies])
+        return 0
+    for r in replies:
+        print(
+            f"{r.created_at:%Y-%m-%d %H:%M} {r.author:<8} #{r.mention_id:<6} [{r.status}] {clean(r.text, one_line=True, max_len=100)}"
+        )
+    return 0
+
+
+def cmd_audit(desk: Desk, args: argparse.Namespace) -> int:
+    """``audit verify`` and ``audit log``."""
+    if args.audit_command == "verify":
+        result = desk.queries.verify_audit()
+        if result.ok:
+            print(f"audit chain intact: {result.checked} events, head {result.head[:16]}")
+            return 0
+        print(
+            f"audit chain BROKEN at event seq {result.bad_seq} (row id {result.bad_id}): {result.reason}",
+            file=sys.stderr,
+        )
+        return 1
+    events = desk.queries.audit_log(mention_id=args.mention, actor=args.staff, limit=args.limit)
+    if args.json:
+        _json([e.to_json() for e in events])
+        return 0
+    for e in events:
+        target = f"#{e.mention_id}" if e.mention_id else ""
+        print(
+            f"{e.seq:>6} {e.at:%Y-%m-%d %H:%M:%S} {e.actor:<10} {e.action:<20} {target:<7} {clean(json.dumps(e.data, ensure_ascii=False), one_line=True, max_len=100)}"
+        )
+    return 0

@@ -1,0 +1,217 @@
+"""Configuration: desk.toml (the team's file) plus DESK_* environment variables.
+
+``Settings`` (pydantic-settings) says *where* things are: the database, the config file, the
+interface language. ``DeskConfig`` is the content of desk.toml: organisation, staff, routing
+and the rules file. Default locations come from platformdirs.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+import platformdirs
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from desk.errors import ConfigError
+from desk.models import StaffView
+
+APP_NAME = "desk"
+
+
+def default_data_dir() -> Path:
+    """Per-user data folder (e.g. ~/.local/share/desk)."""
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def default_config_dir() -> Path:
+    """Per-user config folder (e.g. ~/.config/desk)."""
+    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+
+
+class Settings(BaseSettings):
+    """Where things are. Set by flags (--db, --config), else DESK_DB / DESK_CONFIG / DESK_LANG."""
+
+    model_config = SettingsConfigDict(env_prefix="DESK_", extra="ignore")
+
+    db: str | None = None
+    config: Path | None = None
+    lang: str | None = None
+
+    def db_url(self) -> str:
+        """The database path or URL (default: desk.db in the user data folder)."""
+        return self.db or str(default_data_dir() / "desk.db")
+
+    def config_path(self) -> Path:
+        """The desk.toml to read (default: desk.toml in the user config folder)."""
+        return self.config or default_config_dir() / "desk.toml"
+
+
+class StaffConfig(BaseModel):
+    """One person in desk.toml."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_.-]*$")
+    display_name: str = Field(min_length=1, max_length=120)
+    initials: str = Field(min_length=1, max_length=8)
+    role: Literal["agent", "supervisor"] = "agent"
+    languages: list[str] = Field(default_factory=lambda: ["fr", "en"])
+    os_users: list[str] = Field(default_factory=list)
+
+    def view(self) -> StaffView:
+        """The plain read model of this person."""
+        return StaffView(
+            self.name, self.display_name, self.initials, self.role, tuple(self.languages)
+        )
+
+
+class DeskSection(BaseModel):
+    """The ``[desk]`` table."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    organisation: str = "desk"
+    language: Literal["fr", "en"] | None = None
+    signature_format: str = "—{initials}"
+    rules: str | None = None
+
+    @field_validator("signature_format")
+    @classmethod
+    def _has_placeholder_only(cls, value: str) -> str:
+        try:
+            value.format(initials="AB", name="x", display_name="X")
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ValueError(
+                f"unknown placeholder {exc}; use {{initials}}, {{name}} or {{display_name}}"
+            ) from exc
+        return value
+
+
+class DeskConfig(BaseModel):
+    """The content of desk.toml."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    desk: DeskSection = Field(default_factory=DeskSection)
+    staff: list[StaffConfig] = Field(default_factory=list)
+    routing: dict[str, str] = Field(default_factory=dict)
+    path: Path | None = Field(default=None, exclude=True)
+
+    def staff_named(self, name: str) -> StaffConfig | None:
+        """The staff member with this name (case-insensitive), if any."""
+        wanted = name.casefold()
+        return next((s for s in self.staff if s.name.casefold() == wanted), None)
+
+    def signature_for(self, staff: StaffConfig | StaffView) -> str:
+        """The signature appended to this person's replies, e.g. ``—AB``."""
+        return self.desk.signature_format.format(
+            initials=staff.initials, name=staff.name, display_name=staff.display_name
+        )
+
+    def rules_path(self) -> Path | None:
+        """The rules file, resolved relative to desk.toml."""
+        if not self.desk.rules:
+            return None
+        rules = Path(self.desk.rules).expanduser()
+        if not rules.is_absolute() and self.path is not None:
+            rules = self.path.parent / rules
+        return rules
+
+    def current_staff(self, as_name: str | None) -> StaffConfig:
+        """Who is at the keyboard: ``--as NAME``, else the OS user mapped in ``os_users``."""
+        if as_name:
+            found = self.staff_named(as_name)
+            if found is None:
+                names = ", ".join(s.name for s in self.staff) or "none"
+                raise ConfigError(
+                    f"no staff member named {as_name!r}", hint=f"staff in desk.toml: {names}"
+                )
+            return found
+        login = _os_user()
+        for person in self.staff:
+            if login in person.os_users:
+                return person
+        raise ConfigError(
+            f"the OS user {login!r} is not mapped to a staff member",
+            hint="add it to os_users of your [[staff]] entry in desk.toml, or pass --as NAME",
+        )
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return os.environ.get("USER", "")
+
+
+def load_config(path: Path) -> DeskConfig:
+    """Read and validate desk.toml; errors name the file, the key and what to do."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise ConfigError(
+            f"config file not found: {path}",
+            hint="run `desk init` to write a starter desk.toml, or pass --config",
+        ) from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read {path}: {exc}") from exc
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(
+            f"{path}: not valid TOML: {exc}", hint="check quotes and brackets at that line"
+        ) from exc
+    try:
+        config = DeskConfig.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ConfigError(
+            f"{path}: {where}: {first['msg']}",
+            hint="see sample_feeds/desk.toml for a complete example",
+        ) from exc
+    names = [s.name for s in config.staff]
+    dupes = {n for n in names if names.count(n) > 1}
+    if dupes:
+        raise ConfigError(f"{path}: staff name(s) used twice: {', '.join(sorted(dupes))}")
+    for lang, who in config.routing.items():
+        if config.staff_named(who) is None:
+            raise ConfigError(f"{path}: routing.{lang} names {who!r}, who is not in [[staff]]")
+    config.path = path
+    return config
+
+
+STARTER_CONFIG = """\
+# desk.toml — who works the desk and how replies are signed.
+[desk]
+organisation = "My organisation"
+language = "fr"                  # interface language: "fr" or "en" (else from LANG)
+signature_format = "—{initials}" # appended to every reply
+# rules = "rules.toml"           # keyword triage rules, relative to this file
+
+[[staff]]
+name = "{login}"
+display_name = "{login}"
+initials = "XX"
+role = "supervisor"
+languages = ["fr", "en"]
+os_users = ["{login}"]
+
+[routing]
+# fr = "{login}"
+# en = "{login}"
+"""
+
+
+def write_starter_config(path: Path) -> bool:
+    """Write a starter desk.toml if none exists; return whether one was written."""
+    if path.exists():
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(STARTER_CONFIG.replace("{login}", _os_user() or "me"), encoding="utf-8")
+    return True

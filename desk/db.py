@@ -1,0 +1,121 @@
+"""Engines, sessions and migrations. Nothing here runs at import time: the CLI builds the engine.
+
+SQLite is configured for a shared desk: WAL (readers never block the writer), foreign keys on,
+``synchronous=FULL`` (a lost commit could mean a reply sent twice), and write transactions that
+start with ``BEGIN IMMEDIATE`` so a read-then-write never fails with "database is locked"
+(see shared/reference/traps.md). Python 3.11's sqlite3 needs the connect/begin hooks for that.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlmodel import Session
+
+from desk.errors import ConfigError
+
+SessionFactory = Callable[[], Session]
+_WRITE = "desk_write"
+
+
+def normalise_url(db: str) -> str:
+    """Accept a plain file path or an SQLAlchemy URL; return a URL."""
+    if "://" in db:
+        return db
+    return f"sqlite:///{Path(db).expanduser().resolve()}"
+
+
+def make_engine(db: str, *, echo: bool = False) -> Engine:
+    """Create the engine for a path or URL. SQLite files get the desk pragmas and begin hooks."""
+    url = normalise_url(db)
+    if url.startswith("sqlite"):
+        path = url.split(":///", 1)[-1]
+        if path and path != ":memory:":
+            parent = Path(path).parent
+            if not parent.exists():
+                raise ConfigError(
+                    f"cannot create the database {path}: folder {parent} does not exist",
+                    hint="create the folder or pass another --db",
+                )
+        engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False})
+        _install_sqlite_hooks(engine)
+        return engine
+    return create_engine(url, echo=echo, pool_pre_ping=True)
+
+
+def _install_sqlite_hooks(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=10000")
+        cur.execute("PRAGMA synchronous=FULL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        immediate = conn.get_execution_options().get(_WRITE, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def session_factory(engine: Engine) -> SessionFactory:
+    """Sessions for reads (plain BEGIN)."""
+
+    def factory() -> Session:
+        return Session(engine, expire_on_commit=False)
+
+    return factory
+
+
+def write_session_factory(engine: Engine) -> SessionFactory:
+    """Sessions whose transactions take the write lock at BEGIN (SQLite ``BEGIN IMMEDIATE``)."""
+    write_engine = engine.execution_options(**{_WRITE: True})
+
+    def factory() -> Session:
+        return Session(write_engine, expire_on_commit=False)
+
+    return factory
+
+
+@contextmanager
+def transaction(factory: SessionFactory) -> Iterator[Session]:
+    """One unit of work: commit on success, roll back on any error."""
+    with factory() as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def alembic_config(engine: Engine) -> Any:
+    """An Alembic Config pointing at desk's bundled migrations, bound to ``engine``."""
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    cfg.attributes["engine"] = engine
+    return cfg
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Create or upgrade the schema to ``revision`` through Alembic (never ``create_all``)."""
+    from alembic import command
+
+    command.upgrade(alembic_config(engine), revision)
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The schema revision the database is at (None for an empty database)."""
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()

@@ -1,0 +1,70 @@
+"""Interface strings in French and English, from TOML catalogs (``fr.toml``, ``en.toml``).
+
+``choose_language`` picks the language: explicit setting (``--lang``/DESK_LANG), then desk.toml's
+``desk.language``, then ``LC_ALL``/``LC_MESSAGES``/``LANG`` (``fr_CA.UTF-8`` -> fr), else English.
+``Catalog.t(key, **values)`` formats a string; a missing key shows the key itself, so a gap in a
+catalog is visible instead of crashing (tests check the two catalogs have the same keys).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+LANGUAGES = ("fr", "en")
+_DIR = Path(__file__).parent
+
+
+def choose_language(explicit: str | None = None, configured: str | None = None) -> str:
+    """The interface language: explicit, then configured, then the locale environment, then en."""
+    for candidate in (explicit, configured):
+        if candidate:
+            code = candidate.lower()[:2]
+            if code in LANGUAGES:
+                return code
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(var, "")
+        if value:
+            code = value.lower()[:2]
+            return code if code in LANGUAGES else "en"
+    return "en"
+
+
+def _flatten(prefix: str, table: dict[str, Any], out: dict[str, str]) -> None:
+    for key, value in table.items():
+        full = f"{prefix}.{key}" if prefix else key
+        if isinstance(value, dict):
+            _flatten(full, value, out)
+        else:
+            out[full] = str(value)
+
+
+@cache
+def load_strings(language: str) -> dict[str, str]:
+    """All strings of one catalog, flattened to dotted keys."""
+    with (_DIR / f"{language}.toml").open("rb") as fh:
+        raw = tomllib.load(fh)
+    out: dict[str, str] = {}
+    _flatten("", raw, out)
+    return out
+
+
+class Catalog:
+    """The strings of one language."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language if language in LANGUAGES else "en"
+        self._strings = load_strings(self.language)
+
+    def t(self, key: str, **values: Any) -> str:
+        """The string for ``key``, formatted with ``values``; the key itself when missing."""
+        template = self._strings.get(key, key)
+        if not values:
+            return template
+        try:
+            return template.format(**values)
+        except (KeyError, IndexError, ValueError):
+            return template

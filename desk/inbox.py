@@ -1,0 +1,335 @@
+"""InboxService: every action on a mention is one transaction that also writes its audit event.
+
+The UI and the CLI call these methods and nothing else to change the inbox. Each method raises a
+``DeskError`` subclass with a message for the user when the action is refused.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel import Session
+
+from desk import audit, store
+from desk.audit import EventSpec
+from desk.clock import Clock, utcnow
+from desk.config import DeskConfig
+from desk.db import SessionFactory, transaction
+from desk.errors import ActionRefused, NotFound
+from desk.models import CATEGORIES, Mention, Reply, ReplyView, StaffView
+from desk.outbound import OutboxSender, OutgoingReply, ReplySender
+from desk.textlen import limit_for, measure
+
+SenderLookup = Callable[[str, str], ReplySender]
+
+
+def offline_senders(_platform: str, _channel: str) -> ReplySender:
+    """Every channel goes to the local outbox (file-replayed channels have no live platform)."""
+    return OutboxSender()
+
+
+@dataclass(frozen=True, slots=True)
+class ComposedReply:
+    """A reply body with its signature, measured against the platform limit."""
+
+    body: str
+    signature: str
+    text: str
+    length: int
+    limit: int | None
+
+    @property
+    def remaining(self) -> int | None:
+        """Units left under the limit (negative when over); None when the platform has none."""
+        return None if self.limit is None else self.limit - self.length
+
+
+def compose(body: str, signature: str, platform: str) -> ComposedReply:
+    """Join body and signature (the signature is never cut) and measure the result."""
+    clean = body.strip()
+    text = f"{clean}\n{signature}" if signature else clean
+    return ComposedReply(clean, signature, text, measure(platform, text), limit_for(platform))
+
+
+@dataclass
+class InboxService:
+    """Actions on the inbox as one staff member (``actor``)."""
+
+    write_factory: SessionFactory
+    config: DeskConfig
+    actor: StaffView
+    clock: Clock = utcnow
+    senders: SenderLookup = field(default=offline_senders)
+
+    # -- helpers ---------------------------------------------------------------------------
+    def _event(
+        self,
+        session: Session,
+        action: str,
+        mention: Mention | None,
+        reply_id: int | None = None,
+        **data: Any,
+    ) -> None:
+        audit.append(
+            session,
+            EventSpec(
+                actor=self.actor.name,
+                action=action,
+                at=self.clock(),
+                mention_id=mention.id if mention else None,
+                reply_id=reply_id,
+                data=data,
+            ),
+        )
+
+    def _staff_name(self, name: str) -> str:
+        person = self.config.staff_named(name)
+        if person is None:
+            names = ", ".join(s.name for s in self.config.staff)
+            raise NotFound(f"no staff member named {name!r}", hint=f"staff: {names}")
+        return person.name
+
+    # -- assignment ------------------------------------------------------------------------
+    def assign(self, mention_id: int, staff_name: str) -> None:
+        """Give the mention to a named staff member."""
+        name = self._staff_name(staff_name)
+        with transaction(self.write_factory) as session:
+            mention = store.get_mention(mention_id, session=session)
+            if mention.assignee == name:
+                raise ActionRefused(f"mention {mention_id} is already assigned to {name}")
+            before = mention.assignee
+            mention.assignee = name
+            session.add(mention)
+            self._event(session, "mention.assigned", mention, to=name, previous=before)
+
+    def claim(self, mention_id: int) -> None:
+        """Take the mention for yourself (refused if a colleague has it, unless you supervise)."""
+        with transaction(self.write_factory) as session:
+            mention = store.get_mention(mention_id, session=session)
+            if mention.assignee == self.actor.name:
+                raise ActionRefused(f"mention {mention_id} is already yours")
+            if mention.assignee and not self.actor.is_supervisor:
+                raise ActionRefused(
+                    f"mention {mention_id} is assigned to {mention.assignee}",
+                    hint="ask them to release it, or ask a supervisor to reassign it",
+                )
+            before = mention.assignee
+            mention.assignee = self.actor.name
+            session.add(mention)
+            self._event(session, "mention.claimed", mention, previous=before)
+
+    def release(self, mention_id: int) -> None:
+        """Give back a mention you hold, so it is unassigned."""
+        with transaction(self.write_factory) as session:
+            mention = store.get_mention(mention_id, session=session)
+            if mention.assignee != self.actor.name and not self.actor.is_supervisor:
+                raise ActionRefused(
+                    f"mention {mention_id} is not yours to release (assignee: {mention.assignee or 'nobody'})"
+                )
+            if mention.assignee is None:
+                raise ActionRefused(f"mention {mention_id} is not assigned")
+            before = mention.assignee
+            mention.assignee = None
+            session.add(mention)
+            self._event(session, "mention.released", mention, previous=before)
+
+    # -- state -----------------------------------------------------------------------------
+    def categorise(self, mention_id: int, category: str) -> None:
+        """Set the category by hand (overrides triage)."""
+        if category not in CATEGORIES:
+            raise ActionRefused(
+                f"unknown category {category!r}", hint=f"one of: {', '.join(CATEGORIES)}"
+            )
+        with transaction(self.write_factory) as session:
+            mention = store.get_mention(mention_id, session=session)
+            if mention.category == category:
+                raise ActionRefused(f"mention {mention_id} is already {category}")
+            before = mention.category
+            mention.category = category
+            session.add(mention)
+            self._event(session, "mention.categorised", mention, category=category, previous=before)
+
+    def close(self, mention_id: int, reason: str = "") -> None:
+        """Mark the mention done."""
+        with transaction(self.write_factory) as session:
+            mention = store.get_mention(mention_id, session=session)
+            if mention.status == "closed":
+                raise ActionRefused(f"mention {mention_id} is already closed")
+            mention.status = "closed"
+            session.add(mention)
+            self._event(session, "mention.closed", mention, reason=reason)
+
+    def reopen(self, mention_id: int) -> None:
+        """Put a closed mention back in the open queue."""
+        with transaction(self.write_factory) as session:
+            mention = store.get_mention(mention_id, session=session)
+            if mention.status == "open":
+                raise ActionRefused(f"mention {mention_id} is already open")
+            mention.status = "open"
+            session.add(mention)
+            self._event(session, "mention.reopened", mention)
+
+    def mark_spam(self, mention_id: int) -> None:
+        """Categorise as spam and close, in one step."""
+        with transaction(self.write_factory) as session:
+            mention = store.get_mention(mention_id, session=session)
+            if mention.category == "spam" and mention.status == "closed":
+                raise ActionRefused(f"mention {mention_id} is already closed as spam")
+            before = mention.category
+            mention.category = "spam"
+            mention.status = "closed"
+            session.add(mention)
+            self._event(session, "mention.marked_spam", mention, previous=before)
+
+    # -- replies ---------------------------------------------------------------------------
+    def signature(self) -> str:
+        """The current person's signature, e.g. ``—AB``."""
+        return self.config.signature_for(self.actor)
+
+    def preview(self, platform: str, body: str) -> ComposedReply:
+        """What would be posted, with its length (for the composer's counter)."""
+        return compose(body, self.signature(), platform)
+
+    def _checked(self, mention: Mention, body: str) -> ComposedReply:
+        composed = compose(body, self.signature(), mention.platform)
+        if not composed.body:
+            raise ActionRefused("the reply is empty", hint="write something before sending")
+        if composed.limit is None:
+            raise ActionRefused(
+                f"{mention.platform} items cannot be answered from desk (no reply channel)",
+                hint="close the item, or answer on one of your social accounts",
+            )
+        if composed.length > composed.limit:
+            over = composed.length - composed.limit
+            raise ActionRefused(
+                f"the reply is {over} over the {mention.platform} limit of {composed.limit} "
+                f"({composed.length} with the signature {composed.signature!r})",
+                hint=f"shorten the text by {over}; the signature is never cut",
+            )
+        return composed
+
+    def save_draft(self, mention_id: int, body: str) -> ReplyView:
+        """Keep a draft of a reply (audited, not sent)."""
+        with transaction(self.write_factory) as session:
+            mention = store.get_mention(mention_id, session=session)
+            composed = compose(body, self.signature(), mention.platform)
+            if not composed.body:
+                raise ActionRefused("the draft is empty")
+            reply = Reply(
+                mention_id=mention_id,
+                author=self.actor.name,
+                body=composed.body,
+                signature=composed.signature,
+                text=composed.text,
+                status="draft",
+                idempotency_key=str(uuid.uuid4()),
+                created_at=self.clock(),
+            )
+            session.add(reply)
+            session.flush()
+            self._event(session, "reply.drafted", mention, reply.id, text=composed.text)
+            return store.reply_view(reply)
+
+    def send_reply(
+        self, mention_id: int, body: str, *, idempotency_key: str | None = None
+    ) -> ReplyView:
+        """Sign, check the length, and send once. A repeated key returns the first reply unchanged."""
+        key = idempotency_key or str(uuid.uuid4())
+        with transaction(self.write_factory) as session:
+            previous = store.reply_by_key(key, session=session)
+            if previous is not None:
+                return store.reply_view(previous)
+            mention = store.get_mention(mention_id, session=session)
+            composed = self._checked(mention, body)
+            for earlier in store.replies_for(mention_id, session=session):
+                if earlier.text == composed.text and earlier.status in (
+                    "sent",
+                    "sent_offline",
+                    "sending",
+                ):
+                    raise ActionRefused(
+                        f"this exact reply was already sent to mention {mention_id} (reply {earlier.id})"
+                    )
+            channel = store.channel_name(mention.channel_id, session=session)
+            sender = self.senders(mention.platform, channel)
+            now = self.clock()
+            reply = Reply(
+                mention_id=mention_id,
+                author=self.actor.name,
+                body=composed.body,
+                signature=composed.signature,
+                text=composed.text,
+                status="sending",
+                idempotency_key=key,
+                created_at=now,
+            )
+            session.add(reply)
+            session.flush()
+            outgoing = OutgoingReply(
+                reply_id=reply.id or 0,
+                platform=mention.platform,
+                channel=channel,
+                in_reply_to_remote_id=mention.remote_id,
+                text=composed.text,
+                idempotency_key=key,
+                created_at=now,
+            )
+            if sender.live:
+                self._event(session, "reply.sending", mention, reply.id, text=composed.text)
+            else:
+                delivery = sender.deliver(outgoing, session=session)
+                reply.status = delivery.status
+                reply.remote_id = delivery.remote_id
+                reply.sent_at = now
+                mention.status = "closed"
+                session.add_all([reply, mention])
+                self._event(
+                    session,
+                    "reply.sent",
+                    mention,
+                    reply.id,
+                    text=composed.text,
+                    status=delivery.status,
+                    remote_id=delivery.remote_id,
+                )
+                return store.reply_view(reply)
+        return self._deliver_live(sender, outgoing, mention_id)
+
+    def _deliver_live(
+        self, sender: ReplySender, outgoing: OutgoingReply, mention_id: int
+    ) -> ReplyView:
+        """Second phase for live senders: call the platform, then record the outcome."""
+        try:
+            delivery = sender.deliver(outgoing, session=None)
+        except Exception as exc:  # noqa: BLE001 - any failure is recorded, never lost
+            with transaction(self.write_factory) as session:
+                reply = session.get(Reply, outgoing.reply_id)
+                assert reply is not None
+                reply.status = "failed"
+                reply.error = str(exc)[:500]
+                session.add(reply)
+                mention = store.get_mention(mention_id, session=session)
+                self._event(session, "reply.failed", mention, reply.id, error=reply.error)
+                return store.reply_view(reply)
+        with transaction(self.write_factory) as session:
+            reply = session.get(Reply, outgoing.reply_id)
+            assert reply is not None
+            reply.status = delivery.status
+            reply.remote_id = delivery.remote_id
+            reply.sent_at = self.clock()
+            mention = store.get_mention(mention_id, session=session)
+            mention.status = "closed"
+            session.add_all([reply, mention])
+            self._event(
+                session,
+                "reply.sent",
+                mention,
+                reply.id,
+                text=reply.text,
+                status=delivery.status,
+                remote_id=delivery.remote_id,
+            )
+            return store.reply_view(reply)

@@ -1,0 +1,341 @@
+"""Database tables (SQLModel) and the plain read models handed to the UI and the CLI.
+
+Table rows never leave a session: services convert them to the frozen dataclasses at the bottom
+of this module, which are safe to pass across threads (the TUI runs services in workers).
+Every datetime column is timezone-aware UTC (``UTCDateTime``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Column, Field, SQLModel
+
+from desk.clock import as_utc
+
+STATUSES = ("open", "closed")
+CATEGORIES = ("question", "rumour", "complaint", "praise", "spam", "other")
+PRIORITIES = {"low": 0, "normal": 1, "high": 2, "urgent": 3}
+PRIORITY_NAMES = {v: k for k, v in PRIORITIES.items()}
+REPLY_STATUSES = ("draft", "sending", "sent", "sent_offline", "failed")
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A DateTime that refuses naive values on the way in and returns aware UTC on the way out."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return as_utc(value)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else as_utc(value)
+
+
+def _utc_column(*, nullable: bool = False, index: bool = False) -> Any:
+    return Field(sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
+
+
+class Channel(SQLModel, table=True):
+    """Where mentions come from: one account or feed on one platform (or a file replay of it)."""
+
+    __tablename__ = "channels"
+    __table_args__ = (sa.UniqueConstraint("platform", "name", name="uq_channel_platform_name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str
+    name: str
+    live: bool = False
+    created_at: datetime = _utc_column()
+
+
+class Staff(SQLModel, table=True):
+    """A person of the team, mirrored from desk.toml so history keeps names that left the file."""
+
+    __tablename__ = "staff"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    display_name: str
+    initials: str
+    role: str = "agent"
+    languages: str = ""  # comma-separated language codes
+    active: bool = True
+
+
+class Mention(SQLModel, table=True):
+    """One incoming item. ``raw`` keeps the platform's own record as received."""
+
+    __tablename__ = "mentions"
+    __table_args__ = (
+        sa.UniqueConstraint("channel_id", "remote_id", name="uq_mention_channel_remote"),
+        sa.Index("ix_mention_platform_remote", "platform", "remote_id"),
+        sa.Index("ix_mention_queue", "status", "priority", "created_at", "id"),
+        sa.Index("ix_mention_assignee_queue", "assignee", "status", "priority", "created_at"),
+        sa.Index("ix_mention_category_queue", "category", "status", "priority", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel_id: int = Field(foreign_key="channels.id")
+    platform: str
+    remote_id: str
+    url: str | None = None
+    author_handle: str
+    author_name: str = ""
+    text: str
+    title: str | None = None
+    language: str | None = None
+    kind: str = "mention"
+    visibility: str | None = None
+    in_reply_to_remote_id: str | None = Field(default=None, index=True)
+    thread_root_remote_id: str | None = Field(default=None, index=True)
+    created_at: datetime = _utc_column()
+    received_at: datetime = _utc_column()
+    raw: str = "{}"  # the native JSON record, as text
+    status: str = "open"
+    category: str = "other"
+    priority: int = 1
+    assignee: str | None = None
+    triage_reason: str = ""
+    triage_rules: str = "[]"  # JSON list of rule names that fired
+
+
+class Reply(SQLModel, table=True):
+    """A reply written in desk. ``body`` is what the person typed; ``text`` is what was posted."""
+
+    __tablename__ = "replies"
+
+    id: int | None = Field(default=None, primary_key=True)
+    mention_id: int = Field(foreign_key="mentions.id", index=True)
+    author: str = Field(index=True)
+    body: str
+    signature: str
+    text: str
+    status: str = "draft"
+    remote_id: str | None = None
+    idempotency_key: str = Field(unique=True)
+    created_at: datetime = _utc_column()
+    sent_at: datetime | None = _utc_column(nullable=True)
+    error: str | None = None
+
+
+class OutboxEntry(SQLModel, table=True):
+    """A reply delivered to the local outbox because its channel has no live platform."""
+
+    __tablename__ = "outbox"
+
+    id: int | None = Field(default=None, primary_key=True)
+    reply_id: int = Field(foreign_key="replies.id", unique=True)
+    platform: str
+    in_reply_to_remote_id: str
+    text: str
+    created_at: datetime = _utc_column()
+
+
+class AuditEvent(SQLModel, table=True):
+    """One link of the append-only, hash-chained audit trail (see desk.audit)."""
+
+    __tablename__ = "audit_events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    seq: int = Field(unique=True)
+    at: datetime = _utc_column(index=True)
+    actor: str = Field(index=True)
+    action: str
+    mention_id: int | None = Field(default=None, index=True)
+    reply_id: int | None = None
+    data: str = "{}"  # canonical JSON
+    prev_hash: str
+    hash: str
+
+
+class ConnectorCursor(SQLModel, table=True):
+    """Where a connector stopped reading a channel (e.g. Mastodon min_id, X since_id)."""
+
+    __tablename__ = "connector_cursors"
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel_id: int = Field(foreign_key="channels.id")
+    stream: str = "mentions"
+    cursor: str | None = None
+    updated_at: datetime = _utc_column()
+
+
+# ---------------------------------------------------------------------------------------------
+# Read models: plain, frozen, thread-safe.
+
+
+@dataclass(frozen=True, slots=True)
+class QueueRow:
+    """One line of the queue."""
+
+    id: int
+    platform: str
+    remote_id: str
+    author: str
+    text: str
+    created_at: datetime
+    category: str
+    priority: int
+    assignee: str | None
+    status: str
+    language: str | None
+    kind: str
+
+    def to_json(self) -> dict[str, Any]:
+        """The scriptable form printed by ``desk queue --json``."""
+        return {
+            "id": self.id,
+            "platform": self.platform,
+            "remote_id": self.remote_id,
+            "author": self.author,
+            "text": self.text,
+            "created_at": self.created_at.isoformat(),
+            "category": self.category,
+            "priority": PRIORITY_NAMES.get(self.priority, str(self.priority)),
+            "assignee": self.assignee,
+            "status": self.status,
+            "language": self.language,
+            "kind": self.kind,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyView:
+    """A reply as shown in history screens."""
+
+    id: int
+    mention_id: int
+    author: str
+    body: str
+    signature: str
+    text: str
+    status: str
+    remote_id: str | None
+    created_at: datetime
+    sent_at: datetime | None
+    error: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON form."""
+        return {
+            "id": self.id,
+            "mention_id": self.mention_id,
+            "author": self.author,
+            "body": self.body,
+            "signature": self.signature,
+            "text": self.text,
+            "status": self.status,
+            "remote_id": self.remote_id,
+            "created_at": self.created_at.isoformat(),
+            "sent_at": self.sent_at.isoformat() if self.sent_at else None,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class AuditView:
+    """One audit event as shown to supervisors."""
+
+    seq: int
+    at: datetime
+    actor: str
+    action: str
+    mention_id: int | None
+    reply_id: int | None
+    data: dict[str, Any]
+    hash: str
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON form."""
+        return {
+            "seq": self.seq,
+            "at": self.at.isoformat(),
+            "actor": self.actor,
+            "action": self.action,
+            "mention_id": self.mention_id,
+            "reply_id": self.reply_id,
+            "data": self.data,
+            "hash": self.hash,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class MentionDetail:
+    """Everything the detail pane and ``desk show`` need about one mention."""
+
+    id: int
+    platform: str
+    channel: str
+    remote_id: str
+    url: str | None
+    author_handle: str
+    author_name: str
+    text: str
+    title: str | None
+    language: str | None
+    kind: str
+    created_at: datetime
+    received_at: datetime
+    status: str
+    category: str
+    priority: int
+    assignee: str | None
+    triage_reason: str
+    triage_rules: list[str]
+    in_reply_to_remote_id: str | None
+    thread: list[QueueRow] = field(default_factory=list)
+    replies: list[ReplyView] = field(default_factory=list)
+    history: list[AuditView] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON form printed by ``desk show --json``."""
+        return {
+            "id": self.id,
+            "platform": self.platform,
+            "channel": self.channel,
+            "remote_id": self.remote_id,
+            "url": self.url,
+            "author": self.author_handle,
+            "author_name": self.author_name,
+            "text": self.text,
+            "title": self.title,
+            "language": self.language,
+            "kind": self.kind,
+            "created_at": self.created_at.isoformat(),
+            "received_at": self.received_at.isoformat(),
+            "status": self.status,
+            "category": self.category,
+            "priority": PRIORITY_NAMES.get(self.priority, str(self.priority)),
+            "assignee": self.assignee,
+            "triage_reason": self.triage_reason,
+            "triage_rules": self.triage_rules,
+            "in_reply_to": self.in_reply_to_remote_id,
+            "thread": [row.to_json() for row in self.thread],
+            "replies": [r.to_json() for r in self.replies],
+            "history": [e.to_json() for e in self.history],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class StaffView:
+    """A staff member as the services and UI see them."""
+
+    name: str
+    display_name: str
+    initials: str
+    role: str
+    languages: tuple[str, ...]
+
+    @property
+    def is_supervisor(self) -> bool:
+        """Supervisors approve sensitive replies and browse the whole audit trail."""
+        return self.role == "supervisor"

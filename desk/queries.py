@@ -1,0 +1,101 @@
+"""Read-only views of the inbox for the UI and the CLI: queue pages, details, history, audit.
+
+Everything returned is a plain read model (desk.models), safe to hand to another thread.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from desk import audit, store
+from desk.audit import VerifyResult
+from desk.clock import as_utc
+from desk.db import SessionFactory
+from desk.models import AuditView, MentionDetail, QueueRow, ReplyView
+from desk.store import QueueFilter
+
+
+@dataclass
+class Queries:
+    """Reads through a session factory; never writes."""
+
+    read_factory: SessionFactory
+
+    def count(self, flt: QueueFilter) -> int:
+        """Number of mentions in the filtered queue."""
+        with self.read_factory() as session:
+            return store.count_queue(flt, session=session)
+
+    def page(self, flt: QueueFilter, offset: int, limit: int) -> list[QueueRow]:
+        """One page of the filtered queue."""
+        with self.read_factory() as session:
+            return store.page_queue(flt, offset, limit, session=session)
+
+    def detail(self, mention_id: int) -> MentionDetail:
+        """The mention with its thread, replies and audit history."""
+        with self.read_factory() as session:
+            m = store.get_mention(mention_id, session=session)
+            return MentionDetail(
+                id=m.id or 0,
+                platform=m.platform,
+                channel=store.channel_name(m.channel_id, session=session),
+                remote_id=m.remote_id,
+                url=m.url,
+                author_handle=m.author_handle,
+                author_name=m.author_name,
+                text=m.text,
+                title=m.title,
+                language=m.language,
+                kind=m.kind,
+                created_at=as_utc(m.created_at),
+                received_at=as_utc(m.received_at),
+                status=m.status,
+                category=m.category,
+                priority=m.priority,
+                assignee=m.assignee,
+                triage_reason=m.triage_reason,
+                triage_rules=store.triage_rules_of(m),
+                in_reply_to_remote_id=m.in_reply_to_remote_id,
+                thread=store.thread_of(m, session=session),
+                replies=[
+                    store.reply_view(r) for r in store.replies_for(mention_id, session=session)
+                ],
+                history=[
+                    audit.to_view(e)
+                    for e in store.list_audit(
+                        session=session, mention_id=mention_id, newest_first=False, limit=500
+                    )
+                ],
+            )
+
+    def audit_log(
+        self,
+        *,
+        mention_id: int | None = None,
+        actor: str | None = None,
+        offset: int = 0,
+        limit: int = 200,
+    ) -> list[AuditView]:
+        """Audit events, newest first."""
+        with self.read_factory() as session:
+            events = store.list_audit(
+                session=session, mention_id=mention_id, actor=actor, offset=offset, limit=limit
+            )
+            return [audit.to_view(e) for e in events]
+
+    def replies(
+        self, *, author: str | None = None, offset: int = 0, limit: int = 200
+    ) -> list[ReplyView]:
+        """Replies, newest first, optionally by one person."""
+        with self.read_factory() as session:
+            return [
+                store.reply_view(r)
+                for r in store.list_replies(
+                    session=session, author=author, offset=offset, limit=limit
+                )
+            ]
+
+    def verify_audit(self) -> VerifyResult:
+        """Recompute the audit chain."""
+        with self.read_factory() as session:
+            return audit.verify(session)

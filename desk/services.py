@@ -1,0 +1,113 @@
+"""Builds everything a session of desk needs from settings: config, engine, services.
+
+The CLI calls ``open_desk`` once and hands the result to a command or to the TUI. Nothing is
+created at import time; tests build their own with a temporary database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlmodel import select
+
+from desk import audit, db
+from desk.audit import EventSpec
+from desk.clock import Clock, utcnow
+from desk.config import DeskConfig, Settings, load_config
+from desk.i18n import Catalog, choose_language
+from desk.inbox import InboxService
+from desk.models import Staff, StaffView
+from desk.queries import Queries
+from desk.sync import IngestService
+from desk.triage import RuleSet, load_rules
+
+
+@dataclass
+class Desk:
+    """One open desk: who is at the keyboard and the services they act through."""
+
+    config: DeskConfig
+    engine: Engine
+    me: StaffView
+    inbox: InboxService
+    queries: Queries
+    ingest: IngestService
+    rules: RuleSet
+    catalog: Catalog
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.engine.dispose()
+
+
+def sync_staff(config: DeskConfig, factory: db.SessionFactory, clock: Clock = utcnow) -> None:
+    """Mirror desk.toml's staff into the database, auditing every addition or change."""
+    with db.transaction(factory) as session:
+        existing = {s.name: s for s in session.exec(select(Staff)).all()}
+        for person in config.staff:
+            langs = ",".join(person.languages)
+            row = existing.pop(person.name, None)
+            values = {
+                "display_name": person.display_name,
+                "initials": person.initials,
+                "role": person.role,
+                "languages": langs,
+            }
+            if row is None:
+                session.add(Staff(name=person.name, active=True, **values))
+                action = "staff.added"
+            elif any(getattr(row, k) != v for k, v in values.items()) or not row.active:
+                for key, value in values.items():
+                    setattr(row, key, value)
+                row.active = True
+                session.add(row)
+                action = "staff.updated"
+            else:
+                continue
+            audit.append(
+                session,
+                EventSpec(
+                    actor="system", action=action, at=clock(), data={"name": person.name, **values}
+                ),
+            )
+        for row in existing.values():
+            if row.active:
+                row.active = False
+                session.add(row)
+                audit.append(
+                    session,
+                    EventSpec(
+                        actor="system",
+                        action="staff.deactivated",
+                        at=clock(),
+                        data={"name": row.name},
+                    ),
+                )
+
+
+def open_desk(
+    settings: Settings,
+    *,
+    as_name: str | None = None,
+    clock: Clock = utcnow,
+    config: DeskConfig | None = None,
+) -> Desk:
+    """Load config and rules, open (and upgrade) the database, and build the services."""
+    config = config or load_config(settings.config_path())
+    me = config.current_staff(as_name).view()
+    rules = load_rules(config.rules_path(), {s.name for s in config.staff})
+    engine = db.make_engine(settings.db_url())
+    db.upgrade(engine)
+    write = db.write_session_factory(engine)
+    sync_staff(config, write, clock)
+    return Desk(
+        config=config,
+        engine=engine,
+        me=me,
+        inbox=InboxService(write, config, me, clock),
+        queries=Queries(db.session_factory(engine)),
+        ingest=IngestService(write, config, rules, actor=me.name, clock=clock),
+        rules=rules,
+        catalog=Catalog(choose_language(settings.lang, config.desk.language)),
+    )

@@ -1,0 +1,287 @@
+"""Queries. Every function takes a keyword-only ``session`` and never commits: the caller owns
+the transaction, so a change and its audit event land together or not at all."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from desk.clock import as_utc
+from desk.errors import NotFound
+from desk.models import (
+    AuditEvent,
+    Channel,
+    Mention,
+    QueueRow,
+    Reply,
+    ReplyView,
+    Staff,
+    StaffView,
+)
+
+SNIPPET = 200
+VIEWS = ("open", "mine", "unassigned", "done", "all")
+
+
+@dataclass(frozen=True, slots=True)
+class QueueFilter:
+    """Which slice of the queue to show. ``view`` is one of VIEWS; ``me`` is needed for 'mine'."""
+
+    view: str = "open"
+    category: str | None = None
+    assignee: str | None = None
+    me: str | None = None
+    status: str | None = None
+
+
+def _where(flt: QueueFilter) -> list[Any]:
+    conds: list[Any] = []
+    status = flt.status
+    if status is None:
+        status = {"done": "closed", "all": None}.get(flt.view, "open")
+    if status:
+        conds.append(Mention.status == status)
+    if flt.view == "mine":
+        conds.append(Mention.assignee == (flt.me or ""))
+    elif flt.view == "unassigned":
+        conds.append(Mention.assignee.is_(None))  # type: ignore[union-attr]
+    if flt.assignee:
+        conds.append(Mention.assignee == flt.assignee)
+    if flt.category:
+        conds.append(Mention.category == flt.category)
+    return conds
+
+
+_QUEUE_COLUMNS = (
+    Mention.id,
+    Mention.platform,
+    Mention.remote_id,
+    Mention.author_handle,
+    sa.func.substr(Mention.text, 1, SNIPPET),
+    Mention.created_at,
+    Mention.category,
+    Mention.priority,
+    Mention.assignee,
+    Mention.status,
+    Mention.language,
+    Mention.kind,
+)
+
+
+def _row(values: Sequence[Any]) -> QueueRow:
+    return QueueRow(
+        id=values[0],
+        platform=values[1],
+        remote_id=values[2],
+        author=values[3],
+        text=values[4] or "",
+        created_at=as_utc(values[5]),
+        category=values[6],
+        priority=values[7],
+        assignee=values[8],
+        status=values[9],
+        language=values[10],
+        kind=values[11],
+    )
+
+
+def count_queue(flt: QueueFilter, *, session: Session) -> int:
+    """How many mentions the filter selects."""
+    stmt = sa.select(sa.func.count()).select_from(Mention).where(*_where(flt))
+    return int(session.execute(stmt).scalar_one())
+
+
+def page_queue(flt: QueueFilter, offset: int, limit: int, *, session: Session) -> list[QueueRow]:
+    """One page of the queue: most urgent first, then newest. Only the page is read."""
+    stmt = (
+        sa.select(*_QUEUE_COLUMNS)
+        .where(*_where(flt))
+        .order_by(Mention.priority.desc(), Mention.created_at.desc(), Mention.id.desc())  # type: ignore[attr-defined]
+        .offset(max(0, offset))
+        .limit(max(0, limit))
+    )
+    return [_row(r) for r in session.execute(stmt).all()]
+
+
+def get_mention(mention_id: int, *, session: Session, for_update: bool = False) -> Mention:
+    """The mention with this id, or NotFound."""
+    mention = session.get(Mention, mention_id)
+    if mention is None:
+        raise NotFound(f"no mention with id {mention_id}", hint="`desk queue` lists the ids")
+    return mention
+
+
+def channel_name(channel_id: int, *, session: Session) -> str:
+    """The display name of a channel."""
+    channel = session.get(Channel, channel_id)
+    return f"{channel.platform}:{channel.name}" if channel else "?"
+
+
+def get_or_create_channel(
+    platform: str, name: str, *, session: Session, now: datetime, live: bool = False
+) -> Channel:
+    """The channel for (platform, name), created if new."""
+    channel = session.exec(
+        select(Channel).where(Channel.platform == platform, Channel.name == name)
+    ).first()
+    if channel is None:
+        channel = Channel(platform=platform, name=name, live=live, created_at=now)
+        session.add(channel)
+        session.flush()
+    return channel
+
+
+def existing_remote_ids(platform: str, remote_ids: Iterable[str], *, session: Session) -> set[str]:
+    """Which of these remote ids are already stored for the platform (dedupe)."""
+    ids = list(dict.fromkeys(remote_ids))
+    found: set[str] = set()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        stmt = sa.select(Mention.remote_id).where(
+            Mention.platform == platform, Mention.remote_id.in_(chunk)
+        )  # type: ignore[attr-defined]
+        found.update(session.execute(stmt).scalars())
+    return found
+
+
+def next_mention_id(*, session: Session) -> int:
+    """The next free mention id (call with the write lock held)."""
+    return (
+        int(session.execute(sa.select(sa.func.coalesce(sa.func.max(Mention.id), 0))).scalar_one())
+        + 1
+    )
+
+
+def insert_mentions(rows: list[dict[str, Any]], *, session: Session) -> None:
+    """Bulk insert of mention rows (dicts with explicit ids)."""
+    if rows:
+        session.execute(sa.insert(Mention), rows)
+
+
+def thread_of(mention: Mention, *, session: Session, limit: int = 50) -> list[QueueRow]:
+    """The stored mentions of the same conversation, oldest first (ancestors and replies)."""
+    ids: set[int] = set()
+    # Walk up the reply chain.
+    parent_id = mention.in_reply_to_remote_id
+    hops = 0
+    root = mention.thread_root_remote_id
+    while parent_id and hops < 20:
+        parent = session.execute(
+            sa.select(
+                Mention.id, Mention.in_reply_to_remote_id, Mention.thread_root_remote_id
+            ).where(Mention.platform == mention.platform, Mention.remote_id == parent_id)
+        ).first()
+        if parent is None:
+            break
+        ids.add(parent[0])
+        root = root or parent[2]
+        parent_id = parent[1]
+        hops += 1
+    keys = {mention.remote_id} | ({root} if root else set())
+    stmt = (
+        sa.select(Mention.id)
+        .where(
+            Mention.platform == mention.platform,
+            sa.or_(
+                Mention.in_reply_to_remote_id.in_(keys),  # type: ignore[union-attr]
+                Mention.thread_root_remote_id.in_(keys),  # type: ignore[union-attr]
+                Mention.remote_id.in_(keys),  # type: ignore[attr-defined]
+            ),
+        )
+        .limit(limit)
+    )
+    ids.update(session.execute(stmt).scalars())
+    ids.add(mention.id or 0)
+    if len(ids) <= 1:
+        return []
+    rows = session.execute(
+        sa.select(*_QUEUE_COLUMNS)
+        .where(Mention.id.in_(ids))
+        .order_by(Mention.created_at, Mention.id)  # type: ignore[union-attr]
+    ).all()
+    return [_row(r) for r in rows]
+
+
+def reply_view(reply: Reply) -> ReplyView:
+    """Plain read model of a reply."""
+    return ReplyView(
+        id=reply.id or 0,
+        mention_id=reply.mention_id,
+        author=reply.author,
+        body=reply.body,
+        signature=reply.signature,
+        text=reply.text,
+        status=reply.status,
+        remote_id=reply.remote_id,
+        created_at=as_utc(reply.created_at),
+        sent_at=as_utc(reply.sent_at) if reply.sent_at else None,
+        error=reply.error,
+    )
+
+
+def replies_for(mention_id: int, *, session: Session) -> list[Reply]:
+    """Replies to one mention, oldest first."""
+    return list(
+        session.exec(select(Reply).where(Reply.mention_id == mention_id).order_by(Reply.id)).all()
+    )  # type: ignore[arg-type]
+
+
+def reply_by_key(key: str, *, session: Session) -> Reply | None:
+    """The reply created with this idempotency key, if any."""
+    return session.exec(select(Reply).where(Reply.idempotency_key == key)).first()
+
+
+def list_replies(
+    *, session: Session, author: str | None = None, offset: int = 0, limit: int = 100
+) -> list[Reply]:
+    """Replies, newest first, optionally by one person."""
+    stmt = select(Reply)
+    if author:
+        stmt = stmt.where(Reply.author == author)
+    stmt = stmt.order_by(Reply.created_at.desc(), Reply.id.desc()).offset(offset).limit(limit)  # type: ignore[attr-defined,union-attr]
+    return list(session.exec(stmt).all())
+
+
+def list_audit(
+    *,
+    session: Session,
+    mention_id: int | None = None,
+    actor: str | None = None,
+    offset: int = 0,
+    limit: int = 200,
+    newest_first: bool = True,
+) -> list[AuditEvent]:
+    """Audit events, optionally for one mention or one actor."""
+    stmt = select(AuditEvent)
+    if mention_id is not None:
+        stmt = stmt.where(AuditEvent.mention_id == mention_id)
+    if actor:
+        stmt = stmt.where(AuditEvent.actor == actor)
+    order = AuditEvent.seq.desc() if newest_first else AuditEvent.seq.asc()  # type: ignore[union-attr]
+    return list(session.exec(stmt.order_by(order).offset(offset).limit(limit)).all())
+
+
+def staff_rows(*, session: Session) -> dict[str, Staff]:
+    """Staff mirrored in the database, by name."""
+    return {s.name: s for s in session.exec(select(Staff)).all()}
+
+
+def staff_view(staff: Staff) -> StaffView:
+    """Plain read model of a staff row."""
+    langs = tuple(x for x in staff.languages.split(",") if x)
+    return StaffView(staff.name, staff.display_name, staff.initials, staff.role, langs)
+
+
+def triage_rules_of(mention: Mention) -> list[str]:
+    """The rule names stored with a mention's triage decision."""
+    try:
+        value = json.loads(mention.triage_rules)
+    except ValueError:
+        return []
+    return [str(v) for v in value] if isinstance(value, list) else []

@@ -1,0 +1,133 @@
+"""The audit chain: every action leaves an event; any alteration, deletion or insertion is named."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from desk.services import Desk
+from tests.conftest import add, mention
+
+
+def _db_path(desk: Desk) -> str:
+    return str(desk.engine.url.database)
+
+
+def _actions(desk: Desk) -> None:
+    ids = add(desk, mention("1", "Bonjour, quand passe la collecte?"), mention("2", "Hello city"))
+    desk.inbox.assign(ids[0], "chloe")
+    desk.inbox.claim(ids[1])
+    desk.inbox.send_reply(ids[1], "Thanks for writing!")
+    desk.inbox.close(ids[0])
+    desk.inbox.reopen(ids[0])
+
+
+def _tamper(desk: Desk, sql: str, *params: object) -> None:
+    desk.engine.dispose()
+    conn = sqlite3.connect(_db_path(desk))
+    conn.execute("DROP TRIGGER IF EXISTS audit_events_no_update")
+    conn.execute("DROP TRIGGER IF EXISTS audit_events_no_delete")
+    conn.execute(sql, params)
+    conn.commit()
+    conn.close()
+
+
+def test_chain_verifies_after_actions(desk: Desk) -> None:
+    _actions(desk)
+    result = desk.queries.verify_audit()
+    assert result.ok
+    # 3 staff.added + 2 ingested + assign + claim + sent + close + reopen
+    assert result.checked == 10
+    actions = [e.action for e in reversed(desk.queries.audit_log())]
+    assert actions[3:] == [
+        "mention.ingested",
+        "mention.ingested",
+        "mention.assigned",
+        "mention.claimed",
+        "reply.sent",
+        "mention.closed",
+        "mention.reopened",
+    ]
+
+
+def test_audit_rows_refuse_update_and_delete(desk: Desk) -> None:
+    _actions(desk)
+    conn = sqlite3.connect(_db_path(desk))
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        conn.execute("UPDATE audit_events SET actor='x' WHERE seq=5")
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        conn.execute("DELETE FROM audit_events WHERE seq=5")
+    conn.close()
+
+
+def test_altered_row_is_named(desk: Desk) -> None:
+    _actions(desk)
+    _tamper(desk, "UPDATE audit_events SET data = replace(data, 'chloe', 'amelie') WHERE seq = 6")
+    result = desk.queries.verify_audit()
+    assert not result.ok
+    assert result.bad_seq == 6
+    assert "altered" in (result.reason or "")
+
+
+def test_altered_actor_is_named(desk: Desk) -> None:
+    _actions(desk)
+    _tamper(desk, "UPDATE audit_events SET actor = 'chloe' WHERE seq = 7")
+    result = desk.queries.verify_audit()
+    assert (result.ok, result.bad_seq) == (False, 7)
+
+
+def test_deleted_row_is_named(desk: Desk) -> None:
+    _actions(desk)
+    _tamper(desk, "DELETE FROM audit_events WHERE seq = 5")
+    result = desk.queries.verify_audit()
+    assert not result.ok
+    assert result.bad_seq == 6
+    assert "missing" in (result.reason or "")
+
+
+def test_inserted_row_is_named(desk: Desk) -> None:
+    from desk.audit import compute_hash
+    from desk.models import UTCDateTime  # noqa: F401  (documents the column type)
+
+    _actions(desk)
+    detail_at = desk.queries.audit_log(limit=100)[-4].at  # seq 4's timestamp
+    prev = desk.queries.audit_log(limit=100)[-4].hash
+    forged = compute_hash(
+        prev,
+        seq=5,
+        at=detail_at,
+        actor="amelie",
+        action="reply.sent",
+        mention_id=None,
+        reply_id=None,
+        data_text="{}",
+    )
+    # Renumber the tail to make room, then slip a well-formed forged event in at seq 5.
+    _tamper(desk, "UPDATE audit_events SET seq = seq + 1000 WHERE seq >= 5")
+    _tamper(desk, "UPDATE audit_events SET seq = seq - 999 WHERE seq >= 1005")
+    _tamper(
+        desk,
+        "INSERT INTO audit_events (seq, at, actor, action, data, prev_hash, hash) VALUES (5, ?, 'amelie', 'reply.sent', '{}', ?, ?)",
+        detail_at.strftime("%Y-%m-%d %H:%M:%S.%f"),
+        prev,
+        forged,
+    )
+    result = desk.queries.verify_audit()
+    assert not result.ok
+    assert (
+        result.bad_seq == 6
+    )  # the forged event chains onto seq 4, but the old seq 5 does not chain onto it
+    assert "prev_hash" in (result.reason or "")
+
+
+def test_cli_verify_exit_codes(desk: Desk, settings, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+    from desk.cli import main
+
+    _actions(desk)
+    base = ["--db", settings.db, "--config", str(settings.config), "--as", "amelie"]
+    assert main([*base, "audit", "verify"]) == 0
+    assert "intact" in capsys.readouterr().out
+    _tamper(desk, "UPDATE audit_events SET action = 'mention.closed' WHERE seq = 8")
+    assert main([*base, "audit", "verify"]) == 1
+    assert "seq 8" in capsys.readouterr().err

@@ -1,0 +1,159 @@
+"""InboxService: each action changes the mention and writes its audit event, or is refused."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+import sqlalchemy as sa
+
+from desk.errors import ActionRefused, NotFound
+from desk.services import Desk
+from tests.conftest import add, mention
+
+
+def _last_event(desk: Desk, mention_id: int) -> tuple[str, str, dict]:
+    event = desk.queries.audit_log(mention_id=mention_id, limit=1)[0]
+    return event.actor, event.action, event.data
+
+
+def test_assign_claim_release(make_desk: Callable[..., Desk]) -> None:
+    amelie, bruno = make_desk("amelie"), make_desk("bruno")
+    (mid,) = add(amelie, mention("1", "Question sur les permis"))
+    amelie.inbox.assign(mid, "chloe")
+    assert amelie.queries.detail(mid).assignee == "chloe"
+    assert _last_event(amelie, mid) == (
+        "amelie",
+        "mention.assigned",
+        {"to": "chloe", "previous": "bruno"},
+    )
+    with pytest.raises(ActionRefused, match="assigned to chloe"):
+        bruno.inbox.claim(mid)
+    amelie.inbox.claim(mid)  # a supervisor may take it over
+    assert amelie.queries.detail(mid).assignee == "amelie"
+    with pytest.raises(ActionRefused, match="not yours"):
+        bruno.inbox.release(mid)
+    amelie.inbox.release(mid)
+    assert amelie.queries.detail(mid).assignee is None
+    assert _last_event(amelie, mid)[1] == "mention.released"
+    bruno.inbox.claim(mid)
+    assert _last_event(amelie, mid)[:2] == ("bruno", "mention.claimed")
+
+
+def test_unknown_staff_and_mention(desk: Desk) -> None:
+    (mid,) = add(desk, mention("1", "x"))
+    with pytest.raises(NotFound, match="no staff member named 'zoe'"):
+        desk.inbox.assign(mid, "zoe")
+    with pytest.raises(NotFound, match="no mention with id 999"):
+        desk.inbox.close(999)
+
+
+def test_close_reopen_spam_categorise(desk: Desk) -> None:
+    (mid,) = add(desk, mention("1", "Gagnez au casino"))
+    desk.inbox.close(mid)
+    with pytest.raises(ActionRefused, match="already closed"):
+        desk.inbox.close(mid)
+    desk.inbox.reopen(mid)
+    assert desk.queries.detail(mid).status == "open"
+    desk.inbox.categorise(mid, "rumour")
+    assert desk.queries.detail(mid).category == "rumour"
+    with pytest.raises(ActionRefused, match="unknown category"):
+        desk.inbox.categorise(mid, "gossip")
+    desk.inbox.mark_spam(mid)
+    detail = desk.queries.detail(mid)
+    assert (detail.category, detail.status) == ("spam", "closed")
+    assert [e.action for e in detail.history][-4:] == [
+        "mention.closed",
+        "mention.reopened",
+        "mention.categorised",
+        "mention.marked_spam",
+    ]
+
+
+def test_reply_is_signed_sent_offline_and_closes(desk: Desk) -> None:
+    (mid,) = add(desk, mention("1", "Quand passe la collecte?"))
+    reply = desk.inbox.send_reply(mid, "  La collecte passe le mardi.  ")
+    assert reply.text == "La collecte passe le mardi.\n—AB"
+    assert reply.status == "sent_offline"
+    assert reply.remote_id
+    assert reply.remote_id.startswith("outbox:")
+    detail = desk.queries.detail(mid)
+    assert detail.status == "closed"
+    assert detail.replies[0].text == reply.text
+    actor, action, data = _last_event(desk, mid)
+    assert (actor, action, data["text"], data["status"]) == (
+        "amelie",
+        "reply.sent",
+        reply.text,
+        "sent_offline",
+    )
+    with desk.engine.connect() as conn:
+        outbox = conn.execute(
+            sa.text("SELECT reply_id, text, in_reply_to_remote_id FROM outbox")
+        ).all()
+    assert outbox == [(reply.id, reply.text, "1")]
+
+
+def test_reply_over_limit_is_refused_and_nothing_is_stored(desk: Desk) -> None:
+    (mid,) = add(desk, mention("1", "hello", platform="x", language="en"), platform="x")
+    body = "a" * 277  # 277 + newline + "—AB" (3) = 281 > 280
+    with pytest.raises(ActionRefused, match=r"1 over the x limit of 280") as info:
+        desk.inbox.send_reply(mid, body)
+    assert "signature is never cut" in (info.value.hint or "")
+    assert desk.queries.detail(mid).replies == []
+    ok = desk.inbox.send_reply(mid, "a" * 276)
+    assert ok.text.endswith("\n—AB")
+
+
+def test_same_key_sends_once(desk: Desk) -> None:
+    (mid,) = add(desk, mention("1", "hello"))
+    first = desk.inbox.send_reply(mid, "Merci!", idempotency_key="k1")
+    again = desk.inbox.send_reply(mid, "Merci!", idempotency_key="k1")
+    assert first.id == again.id
+    assert len(desk.queries.detail(mid).replies) == 1
+    assert [e.action for e in desk.queries.audit_log(mention_id=mid)].count("reply.sent") == 1
+
+
+def test_identical_reply_twice_is_refused(desk: Desk) -> None:
+    (mid,) = add(desk, mention("1", "hello"))
+    desk.inbox.send_reply(mid, "Merci!")
+    with pytest.raises(ActionRefused, match="already sent"):
+        desk.inbox.send_reply(mid, "Merci!")
+
+
+def test_empty_reply_and_news_reply_refused(desk: Desk) -> None:
+    (mid,) = add(desk, mention("1", "hello"))
+    with pytest.raises(ActionRefused, match="empty"):
+        desk.inbox.send_reply(mid, "   ")
+    (news,) = add(desk, mention("n1", "Article", platform="rss", kind="news"), platform="rss")
+    with pytest.raises(ActionRefused, match="cannot be answered"):
+        desk.inbox.send_reply(news, "Merci")
+
+
+def test_failed_action_writes_no_event(desk: Desk) -> None:
+    (mid,) = add(desk, mention("1", "hello"))
+    before = desk.queries.verify_audit().checked
+    with pytest.raises(ActionRefused):
+        desk.inbox.reopen(mid)
+    assert desk.queries.verify_audit().checked == before
+
+
+def test_draft_is_kept_and_audited(desk: Desk) -> None:
+    (mid,) = add(desk, mention("1", "hello"))
+    draft = desk.inbox.save_draft(mid, "Brouillon")
+    assert draft.status == "draft"
+    assert _last_event(desk, mid)[1] == "reply.drafted"
+    assert desk.queries.detail(mid).status == "open"
+
+
+def test_thread_context(desk: Desk) -> None:
+    ids = add(
+        desk,
+        mention("10", "Est-ce que l'eau est potable?"),
+        mention("11", "Je pense que non", in_reply_to_remote_id="10", thread_root_remote_id="10"),
+        mention("12", "Source?", in_reply_to_remote_id="11", thread_root_remote_id="10"),
+        mention("13", "Unrelated"),
+    )
+    thread = desk.queries.detail(ids[2]).thread
+    assert [r.id for r in thread] == ids[:3]
+    assert desk.queries.detail(ids[3]).thread == []
