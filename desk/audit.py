@@ -15,12 +15,13 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from desk.clock import as_utc
+from desk.fastinsert import fast_insert
 from desk.models import AuditEvent, AuditView
 
 GENESIS = "0" * 64
@@ -55,6 +56,7 @@ def canonical_data(data: dict[str, Any] | None) -> str:
     return json.dumps(data or {}, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+@lru_cache(maxsize=1024)
 def _timestamp(at: datetime) -> str:
     return as_utc(at).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
@@ -70,39 +72,55 @@ def compute_hash(
     reply_id: int | None,
     data_text: str,
 ) -> str:
-    """Hash of one event over its canonical serialisation, chained to ``prev_hash``."""
-    body = json.dumps(
-        {
-            "seq": seq,
-            "at": _timestamp(at),
-            "actor": actor,
-            "action": action,
-            "mention_id": mention_id,
-            "reply_id": reply_id,
-            "data": json.loads(data_text),
-        },
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
+    """Hash of one event over its canonical serialisation, chained to ``prev_hash``.
+
+    The serialisation is the JSON object of the fields with sorted keys and no spaces; ``data``
+    is embedded as its canonical text (``canonical_data``), so it is not parsed again here.
+    """
+    dump = _DUMP
+    body = (
+        f'{{"action":{dump(action)},"actor":{dump(actor)},"at":"{_timestamp(at)}","data":{data_text},'
+        f'"mention_id":{dump(mention_id)},"reply_id":{dump(reply_id)},"seq":{int(seq)}}}'
     )
     return hashlib.sha256(f"{prev_hash}\n{body}".encode()).hexdigest()
 
 
-def _head(session: Session) -> tuple[int, str]:
+@lru_cache(maxsize=4096)
+def _DUMP(value: str | int | None) -> str:  # noqa: N802 - a constant-like alias used in the hot path
+    return json.dumps(value, ensure_ascii=False)
+
+
+def head(session: Session) -> tuple[int, str]:
+    """The last event's (seq, hash), or (0, GENESIS) for an empty trail."""
     row = session.exec(
         select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)  # type: ignore[union-attr]
     ).first()
     return (row[0], row[1]) if row else (0, GENESIS)
 
 
-def append(session: Session, spec: EventSpec) -> AuditEvent:
-    """Append one event in the caller's transaction (the caller holds the write lock)."""
-    return append_many(session, [spec])[0]
+def append(session: Session, spec: EventSpec) -> str:
+    """Append one event in the caller's transaction (the caller holds the write lock); its hash."""
+    return append_many(session, [spec])[-1]
 
 
-def append_many(session: Session, specs: Iterable[EventSpec]) -> list[AuditEvent]:
-    """Append several events in order, in the caller's transaction, with one bulk insert."""
-    seq, prev = _head(session)
+def append_many(session: Session, specs: Iterable[EventSpec]) -> list[str]:
+    """Append several events in order, in the caller's transaction, with one bulk insert.
+
+    Returns the new events' hashes.
+    """
+    rows, _head_after = chain_rows(head(session), specs)
+    fast_insert(session.connection(), AuditEvent.__table__, rows)  # type: ignore[attr-defined]
+    return [row["hash"] for row in rows]
+
+
+def chain_rows(
+    start: tuple[int, str], specs: Iterable[EventSpec]
+) -> tuple[list[dict[str, Any]], tuple[int, str]]:
+    """The rows for ``specs`` chained after ``start`` (seq, hash), and the new head.
+
+    Pure: lets a bulk import compute its chain while another thread writes the previous batch.
+    """
+    seq, prev = start
     rows: list[dict[str, Any]] = []
     for spec in specs:
         seq += 1
@@ -132,9 +150,7 @@ def append_many(session: Session, specs: Iterable[EventSpec]) -> list[AuditEvent
             }
         )
         prev = digest
-    if rows:
-        session.execute(sa.insert(AuditEvent), rows)
-    return [AuditEvent(**row) for row in rows]
+    return rows, (seq, prev)
 
 
 def verify(session: Session, *, batch: int = 5000) -> VerifyResult:
@@ -190,6 +206,14 @@ def verify(session: Session, *, batch: int = 5000) -> VerifyResult:
         prev = digest
         expected_seq += 1
     return VerifyResult(True, checked, head=prev)
+
+
+def _loads_or_none(text: str) -> dict[str, Any] | None:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return {"\u0000unreadable": text}
+    return value if isinstance(value, dict) else {"\u0000not-an-object": value}
 
 
 def _iter_events(session: Session, batch: int) -> Iterator[AuditEvent]:

@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 
 from desk.clock import as_utc
 from desk.errors import NotFound
+from desk.fastinsert import fast_insert
 from desk.models import (
     AuditEvent,
     Channel,
@@ -160,8 +161,7 @@ def next_mention_id(*, session: Session) -> int:
 
 def insert_mentions(rows: list[dict[str, Any]], *, session: Session) -> None:
     """Bulk insert of mention rows (dicts with explicit ids)."""
-    if rows:
-        session.execute(sa.insert(Mention), rows)
+    fast_insert(session.connection(), Mention.__table__, rows)  # type: ignore[attr-defined]
 
 
 def thread_of(mention: Mention, *, session: Session, limit: int = 50) -> list[QueueRow]:

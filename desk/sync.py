@@ -10,9 +10,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+from sqlmodel import Session
 
 from desk import audit, store
 from desk.audit import EventSpec
@@ -22,9 +27,12 @@ from desk.connectors import parse_payload
 from desk.connectors.base import ParsedMention, ParseResult
 from desk.db import SessionFactory, transaction
 from desk.errors import InputError
+from desk.fastinsert import fast_insert
+from desk.models import AuditEvent, Mention
 from desk.triage import RuleSet, evaluate
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
+BATCH = 5000
 Progress = Callable[[str, int, int], None]
 
 
@@ -54,6 +62,11 @@ class FileReport:
             "errors": self.errors,
             "warnings": self.warnings,
         }
+
+
+@lru_cache(maxsize=1024)
+def _rules_json(rules: tuple[str, ...]) -> str:
+    return json.dumps(list(rules))
 
 
 @dataclass
@@ -131,22 +144,58 @@ class IngestService:
                 parsed.platform, (i.remote_id for i in parsed.items), session=session
             )
             next_id = store.next_mention_id(session=session)
-            rows: list[dict[str, Any]] = []
-            events: list[EventSpec] = []
+            fresh: list[ParsedMention] = []
             for item in parsed.items:
                 if item.remote_id in known:
                     report.duplicate += 1
                     continue
                 known.add(item.remote_id)
-                row, event = self._row_and_event(item, next_id, channel.id or 0, source, now)
-                rows.append(row)
-                events.append(event)
-                report.new_ids.append(next_id)
-                next_id += 1
-            store.insert_mentions(rows, session=session)
-            audit.append_many(session, events)
-            report.new = len(rows)
+                fresh.append(item)
+            report.new_ids = list(range(next_id, next_id + len(fresh)))
+            self._write_pipelined(session, fresh, next_id, channel.id or 0, Path(source).name, now)
+            report.new = len(fresh)
         return report
+
+    def _write_pipelined(
+        self,
+        session: Session,
+        items: list[ParsedMention],
+        first_id: int,
+        channel_id: int,
+        source_name: str,
+        now: datetime,
+    ) -> None:
+        """Triage, chain and write in batches; one thread writes batch k while this one builds k+1.
+
+        SQLite's insert releases the GIL, so a large import overlaps Python work with disk work.
+        Everything stays in the caller's single transaction: the import lands whole or not at all.
+        """
+        conn = session.connection()
+        chain_head = audit.head(session)
+        mention_table = Mention.__table__  # type: ignore[attr-defined]
+        audit_table = AuditEvent.__table__  # type: ignore[attr-defined]
+
+        def write(mention_rows: list[dict[str, Any]], audit_rows: list[dict[str, Any]]) -> None:
+            fast_insert(conn, mention_table, mention_rows)
+            fast_insert(conn, audit_table, audit_rows)
+
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="desk-ingest") as pool:
+            pending: Future[None] | None = None
+            for start in range(0, len(items), BATCH):
+                rows: list[dict[str, Any]] = []
+                events: list[EventSpec] = []
+                for offset, item in enumerate(items[start : start + BATCH]):
+                    row, event = self._row_and_event(
+                        item, first_id + start + offset, channel_id, source_name, now
+                    )
+                    rows.append(row)
+                    events.append(event)
+                audit_rows, chain_head = audit.chain_rows(chain_head, events)
+                if pending is not None:
+                    pending.result()
+                pending = pool.submit(write, rows, audit_rows)
+            if pending is not None:
+                pending.result()
 
     def _row_and_event(
         self, item: ParsedMention, mention_id: int, channel_id: int, source: str, now: Any
@@ -186,7 +235,7 @@ class IngestService:
             "priority": decision.priority,
             "assignee": decision.assignee,
             "triage_reason": decision.reason,
-            "triage_rules": json.dumps(list(decision.rules)),
+            "triage_rules": _rules_json(decision.rules),
         }
         event = EventSpec(
             actor=self.actor,
@@ -196,7 +245,7 @@ class IngestService:
             data={
                 "platform": item.platform,
                 "remote_id": item.remote_id,
-                "source": Path(source).name,
+                "source": source,
                 "category": decision.category,
                 "priority": decision.priority,
                 "assignee": decision.assignee,

@@ -30,10 +30,15 @@ from desk.models import CATEGORIES, PRIORITIES
 _ALLOWED_KEYS = {"name", "category", "priority", "words", "languages", "platforms", "assign"}
 
 
+_MARKS = regex.compile(r"\p{Mn}+")
+
+
 def fold(text: str) -> str:
     """Case- and accent-insensitive form used for matching (``Déneigement`` -> ``deneigement``)."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).replace("’", "'")
+    folded = text.casefold()
+    if folded.isascii():
+        return folded
+    return _MARKS.sub("", unicodedata.normalize("NFKD", folded)).replace("’", "'")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,171 @@
+"""The scriptable command line: JSON listings, actions, refusals with hints, exit codes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from desk.cli import main
+from desk.config import Settings
+from desk.services import Desk
+from tests.conftest import add, mention
+
+
+def run(settings: Settings, *args: str, as_name: str = "amelie") -> int:
+    return main(
+        ["--db", str(settings.db), "--config", str(settings.config), "--as", as_name, *args]
+    )
+
+
+def test_queue_json_fields_and_filters(
+    settings: Settings, desk: Desk, capsys: pytest.CaptureFixture[str]
+) -> None:
+    add(
+        desk,
+        mention("1", "Bonjour", language="fr"),
+        mention("2", "Hello", language="en"),
+        mention("3", "Casino!!", language="en"),
+    )
+    assert run(settings, "queue", "--json") == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert len(rows) == 3
+    assert {
+        "id",
+        "platform",
+        "remote_id",
+        "author",
+        "text",
+        "created_at",
+        "category",
+        "priority",
+        "assignee",
+        "status",
+    } <= set(rows[0])
+    assert run(settings, "queue", "--json", "--assignee", "bruno") == 0
+    assert [r["text"] for r in json.loads(capsys.readouterr().out)] == ["Bonjour"]
+    assert run(settings, "close", str(rows[0]["id"])) == 0
+    capsys.readouterr()
+    assert run(settings, "queue", "--json", "--status", "closed") == 0
+    assert [r["id"] for r in json.loads(capsys.readouterr().out)] == [rows[0]["id"]]
+
+
+def test_actions_and_show(
+    settings: Settings, desk: Desk, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (mid,) = add(desk, mention("1", "Quand passe la collecte?"))
+    assert run(settings, "assign", str(mid), "chloe") == 0
+    assert run(settings, "claim", str(mid), as_name="chloe") == 2  # already hers: refused, exit 2
+    err = capsys.readouterr().err
+    assert "already yours" in err
+    assert run(settings, "reply", str(mid), "--text", "Le mardi.", as_name="chloe") == 0
+    assert "—CM" in capsys.readouterr().out
+    assert run(settings, "show", str(mid), "--json") == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["replies"][0]["text"] == "Le mardi.\n—CM"
+    assert [e["action"] for e in shown["history"]] == [
+        "mention.ingested",
+        "mention.assigned",
+        "reply.sent",
+    ]
+    assert shown["history"][1]["actor"] == "amelie"
+    assert shown["history"][2]["actor"] == "chloe"
+
+
+def test_reply_too_long_refused_with_hint(
+    settings: Settings, desk: Desk, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (mid,) = add(desk, mention("1", "hi", platform="bluesky", language="en"), platform="bluesky")
+    assert run(settings, "reply", str(mid), "--text", "é" * 299) == 2
+    err = capsys.readouterr().err
+    assert "over the bluesky limit of 300" in err
+    assert "hint:" in err
+    assert "Traceback" not in err
+
+
+def test_unknown_staff_and_missing_config(
+    settings: Settings, tmp_path, capsys: pytest.CaptureFixture[str]
+) -> None:  # type: ignore[no-untyped-def]
+    assert run(settings, "queue", as_name="zoe") == 2
+    assert "no staff member named 'zoe'" in capsys.readouterr().err
+    assert main(["--db", str(settings.db), "--config", str(tmp_path / "nope.toml"), "queue"]) == 2
+    err = capsys.readouterr().err
+    assert "config file not found" in err
+    assert "desk init" in err
+
+
+def test_bad_config_names_the_key(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+    cfg = tmp_path / "desk.toml"
+    cfg.write_text('[[staff]]\nname = "a"\ndisplay_name = "A"\ninitials = "A"\nrole = "boss"\n')
+    assert main(["--db", str(tmp_path / "d.db"), "--config", str(cfg), "--as", "a", "queue"]) == 2
+    assert "staff.0.role" in capsys.readouterr().err
+
+
+def test_os_user_mapping(
+    settings: Settings,
+    desk: Desk,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import getpass
+
+    config = settings.config
+    assert config is not None
+    config.write_text(
+        config.read_text().replace(
+            'role = "agent"\nlanguages = ["fr"]',
+            'role = "agent"\nlanguages = ["fr"]\nos_users = ["bgagnon"]',
+        )
+    )
+    monkeypatch.setattr(getpass, "getuser", lambda: "bgagnon")
+    (mid,) = add(desk, mention("1", "x", language="de"))  # no routing for "de": unassigned
+    assert main(["--db", str(settings.db), "--config", str(config), "claim", str(mid)]) == 0
+    assert "assigned to bruno" in capsys.readouterr().out
+
+
+def test_audit_log_filters(
+    settings: Settings, desk: Desk, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ids = add(desk, mention("1", "a"), mention("2", "b"))
+    run(settings, "close", str(ids[0]), as_name="bruno")
+    capsys.readouterr()
+    assert run(settings, "audit", "log", "--json", "--staff", "bruno") == 0
+    events = json.loads(capsys.readouterr().out)
+    assert [(e["action"], e["mention_id"]) for e in events] == [("mention.closed", ids[0])]
+    assert run(settings, "audit", "log", "--json", "--mention", str(ids[1])) == 0
+    assert [e["action"] for e in json.loads(capsys.readouterr().out)] == ["mention.ingested"]
+
+
+def test_hostile_text_is_sanitised_in_human_output(
+    settings: Settings, desk: Desk, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (mid,) = add(
+        desk,
+        mention(
+            "1",
+            "evil \x1b]52;c;SGVsbG8=\x07 \x1b[2J \u202eabc [bold]x[/",
+            author_name="\x1b]0;pwned\x07",
+        ),
+    )
+    assert run(settings, "show", str(mid)) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out
+    assert "\u202e" not in out
+    assert "[bold]x[/" in out
+    assert run(settings, "queue") == 0
+    assert "\x1b" not in capsys.readouterr().out
+
+
+def test_init_writes_starter_config_and_db(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+    cfg = tmp_path / "conf" / "desk.toml"
+    db = tmp_path / "x.db"
+    assert main(["--db", str(db), "--config", str(cfg), "init"]) == 0
+    out = capsys.readouterr().out
+    assert "starter config" in out
+    assert "created" in out
+    assert cfg.exists()
+    assert main(["--db", str(db), "--config", str(cfg), "init"]) == 0
+    assert "up to date" in capsys.readouterr().out
+    from desk.config import load_config
+
+    assert load_config(cfg).staff[0].role == "supervisor"

@@ -1,0 +1,179 @@
+"""Small foundations: migrations, import hygiene, length counting, sanitising, catalogs, triage."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from desk import db
+from desk.i18n import Catalog, choose_language, load_strings
+from desk.textlen import graphemes, measure, remaining
+from desk.textsafe import clean
+from desk.triage import evaluate
+from desk.triage.rules import parse_rules
+
+CORE = [
+    "desk.models",
+    "desk.db",
+    "desk.store",
+    "desk.inbox",
+    "desk.audit",
+    "desk.sync",
+    "desk.triage",
+    "desk.connectors",
+    "desk.queries",
+    "desk.services",
+    "desk.cli",
+    "desk.commands",
+]
+
+
+def test_migrations_from_empty_database(tmp_path: Path) -> None:
+    engine = db.make_engine(str(tmp_path / "new.db"))
+    assert db.current_revision(engine) is None
+    db.upgrade(engine)
+    assert db.current_revision(engine) == "0001"
+    tables = set(sa.inspect(engine).get_table_names())
+    assert {
+        "channels",
+        "mentions",
+        "staff",
+        "replies",
+        "outbox",
+        "audit_events",
+        "connector_cursors",
+    } <= tables
+    uniques = sa.inspect(engine).get_unique_constraints("mentions")
+    assert any(set(u["column_names"]) == {"channel_id", "remote_id"} for u in uniques)
+    db.upgrade(engine)  # idempotent
+    engine.dispose()
+
+
+def test_sqlite_pragmas(tmp_path: Path) -> None:
+    engine = db.make_engine(str(tmp_path / "p.db"))
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+    engine.dispose()
+
+
+def test_core_never_imports_textual() -> None:
+    code = (
+        "import sys\n"
+        + "".join(f"import {m}\n" for m in CORE)
+        + "print(sorted(m for m in sys.modules if m == 'textual' or m.startswith('textual.')))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert out == "[]"
+
+
+@pytest.mark.parametrize(
+    ("platform", "text", "expected"),
+    [
+        ("mastodon", "bonjour", 7),
+        ("mastodon", "voir https://example.org/" + "a" * 80, 5 + 23),
+        ("bluesky", "👨‍👩‍👧 é", 3),
+        ("x", "abc", 3),
+        ("x", "日本", 4),
+        ("x", "👍🏽", 2),
+        ("x", "lien https://example.org/very/long/path", 5 + 23),
+    ],
+)
+def test_measure(platform: str, text: str, expected: int) -> None:
+    assert measure(platform, text) == expected
+
+
+def test_remaining_and_graphemes() -> None:
+    assert remaining("x", "a" * 281) == -1
+    assert remaining("rss", "x") is None
+    assert graphemes("e\u0301") == 1
+
+
+def test_clean_neutralises_controls_and_bidi() -> None:
+    hostile = "a\x1b]52;c;SGVsbG8=\x07b\x1b[2J\u202ec\u2066d\x9be\x7f"
+    out = clean(hostile)
+    assert "\x1b" not in out
+    assert "\x07" not in out
+    assert "\u202e" not in out
+    assert "\u2066" not in out
+    assert "\x9b" not in out
+    assert "\x7f" not in out
+    assert out.startswith("a␛]52;c;SGVsbG8=␇b")
+    assert clean("[bold]x[/") == "[bold]x[/"  # markup is the TUI's concern: literal here
+    assert clean("l1\nl2", one_line=True) == "l1 l2"
+    assert clean("x" * 50, max_len=10) == "x" * 9 + "…"
+
+
+def test_catalogs_have_the_same_keys() -> None:
+    assert set(load_strings("fr")) == set(load_strings("en"))
+    assert len(load_strings("en")) > 1
+
+
+def test_choose_language(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LANG", "fr_CA.UTF-8")
+    assert choose_language() == "fr"
+    assert choose_language(configured="en") == "en"
+    assert choose_language(explicit="fr", configured="en") == "fr"
+    monkeypatch.setenv("LANG", "de_DE.UTF-8")
+    assert choose_language() == "en"
+    assert Catalog("fr").t("missing.key") == "missing.key"
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "category", "priority"),
+    [
+        ("Le DÉNEIGEMENT de ma rue est nul", "fr", "complaint", 1),
+        ("Gagnez au casino maintenant", "fr", "spam", 0),
+        ("deneigements", "fr", "other", 1),  # whole words only
+        ("Avis d'ébullition: l'eau est-elle potable?", "fr", "question", 3),
+        ("casino", "en", "other", 1),  # the spam rule is French-only
+    ],
+)
+def test_minimal_triage(text: str, lang: str, category: str, priority: int) -> None:
+    rules = parse_rules(
+        {
+            "rule": [
+                {
+                    "name": "spam",
+                    "category": "spam",
+                    "priority": "low",
+                    "words": ["casino"],
+                    "languages": ["fr"],
+                },
+                {"name": "plainte", "category": "complaint", "words": ["déneigement"]},
+                {"name": "eau", "priority": "urgent", "words": ["ébullition"]},
+                {"name": "question", "category": "question", "words": ["potable"]},
+            ]
+        },
+        "test",
+    )
+    decision = evaluate(text, language=lang, platform="x", ruleset=rules, routing={"fr": "bruno"})
+    assert (decision.category, decision.priority) == (category, priority)
+    if lang == "fr":
+        assert decision.assignee == "bruno"
+
+
+def test_bad_rules_are_refused_whole() -> None:
+    from desk.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"rule #2 \(b\): unknown category 'gossip'"):
+        parse_rules(
+            {
+                "rule": [
+                    {"name": "a", "words": ["x"]},
+                    {"name": "b", "words": ["y"], "category": "gossip"},
+                ]
+            },
+            "rules.toml",
+        )
+    with pytest.raises(ConfigError, match="assigns to 'zoe'"):
+        parse_rules(
+            {"rule": [{"name": "a", "words": ["x"], "assign": "zoe"}]}, "rules.toml", {"amelie"}
+        )
