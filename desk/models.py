@@ -80,6 +80,7 @@ class Mention(SQLModel, table=True):
         sa.UniqueConstraint("channel_id", "remote_id", name="uq_mention_channel_remote"),
         sa.Index("ix_mention_platform_remote", "platform", "remote_id"),
         sa.Index("ix_mention_queue", "status", "priority", "created_at", "id"),
+        sa.Index("ix_mention_all_queue", "priority", "created_at", "id"),
         sa.Index("ix_mention_assignee_queue", "assignee", "status", "priority", "created_at"),
         sa.Index("ix_mention_category_queue", "category", "status", "priority", "created_at"),
     )

@@ -53,6 +53,10 @@ def test_migrations_from_empty_database(tmp_path: Path) -> None:
     engine.dispose()
 
 
+def test_schema_head_constant_matches_alembic() -> None:
+    assert db.head_revision() == db.SCHEMA_HEAD
+
+
 def test_sqlite_pragmas(tmp_path: Path) -> None:
     engine = db.make_engine(str(tmp_path / "p.db"))
     with engine.connect() as conn:

@@ -17,6 +17,7 @@ A bad file is refused whole, with the rule's position and what to fix.
 
 from __future__ import annotations
 
+import re
 import tomllib
 import unicodedata
 from dataclasses import dataclass, field
@@ -52,7 +53,7 @@ class Rule:
     languages: frozenset[str] = frozenset()
     platforms: frozenset[str] = frozenset()
     assign: str | None = None
-    pattern: regex.Pattern[str] | None = field(default=None, compare=False, repr=False)
+    pattern: re.Pattern[str] | None = field(default=None, compare=False, repr=False)
 
     def matches(self, folded_text: str) -> list[str]:
         """The words of this rule found in already-folded text (empty when none)."""
@@ -69,12 +70,12 @@ class RuleSet:
     source: str = "(none)"
 
 
-def compile_words(words: tuple[str, ...]) -> regex.Pattern[str] | None:
+def compile_words(words: tuple[str, ...]) -> re.Pattern[str] | None:
     """One alternation of the folded words, bounded by non-word characters."""
     if not words:
         return None
-    alternatives = sorted({regex.escape(fold(w)) for w in words}, key=len, reverse=True)
-    return regex.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)")
+    alternatives = sorted({re.escape(fold(w)) for w in words}, key=len, reverse=True)
+    return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)")
 
 
 def parse_rules(

@@ -125,6 +125,9 @@ def upgrade() -> None:
             "ix_mention_queue", ["status", "priority", "created_at", "id"], unique=False
         )
         batch_op.create_index(
+            "ix_mention_all_queue", ["priority", "created_at", "id"], unique=False
+        )
+        batch_op.create_index(
             batch_op.f("ix_mentions_in_reply_to_remote_id"), ["in_reply_to_remote_id"], unique=False
         )
         batch_op.create_index(
@@ -195,6 +198,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_mentions_thread_root_remote_id"))
         batch_op.drop_index(batch_op.f("ix_mentions_in_reply_to_remote_id"))
         batch_op.drop_index("ix_mention_queue")
+        batch_op.drop_index("ix_mention_all_queue")
         batch_op.drop_index("ix_mention_platform_remote")
         batch_op.drop_index("ix_mention_category_queue")
         batch_op.drop_index("ix_mention_assignee_queue")
