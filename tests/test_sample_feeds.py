@@ -24,7 +24,11 @@ def sample_desk(tmp_path: Path) -> Iterator[Desk]:
     """A desk configured with the sample desk.toml and its starter rules."""
     from desk.services import open_desk
 
-    desk = open_desk(Settings(db=str(tmp_path / "s.db"), config=SAMPLE_FEEDS / "desk.toml"), as_name="amelie", clock=FakeClock())
+    desk = open_desk(
+        Settings(db=str(tmp_path / "s.db"), config=SAMPLE_FEEDS / "desk.toml"),
+        as_name="amelie",
+        clock=FakeClock(),
+    )
     yield desk
     desk.close()
 
@@ -81,8 +85,31 @@ def test_demo_builds_and_is_idempotent(tmp_path, capsys) -> None:  # type: ignor
     assert main(["--db", str(db), "demo", "--no-ui"]) == 0
     assert " 0 new" in capsys.readouterr().out
     settings = Settings(db=str(db), config=SAMPLE_FEEDS / "desk.toml")
-    assert main(["--db", str(settings.db), "--config", str(settings.config), "--as", "bruno", "queue", "--json", "--view", "mine", "--limit", "5"]) == 0
+    assert (
+        main(
+            [
+                "--db",
+                str(settings.db),
+                "--config",
+                str(settings.config),
+                "--as",
+                "bruno",
+                "queue",
+                "--json",
+                "--view",
+                "mine",
+                "--limit",
+                "5",
+            ]
+        )
+        == 0
+    )
     rows = json.loads(capsys.readouterr().out)
     assert rows
     assert all(r["assignee"] == "bruno" for r in rows)
-    assert main(["--db", str(db), "--config", str(settings.config), "--as", "amelie", "audit", "verify"]) == 0
+    assert (
+        main(
+            ["--db", str(db), "--config", str(settings.config), "--as", "amelie", "audit", "verify"]
+        )
+        == 0
+    )

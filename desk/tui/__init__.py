@@ -1,0 +1,1 @@
+"""The Textual terminal interface of desk. The core (desk/*.py) never imports this package."""

@@ -1,0 +1,91 @@
+"""DeskApp: holds the open Desk, installs the queue screen, switches the interface language.
+
+Kept thin on purpose: screens own their state and call the services; the app only carries what
+every screen shares (the desk, the catalog, two signals, unsent drafts) and app-wide keys.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from textual.app import App
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.signal import Signal
+from textual.widgets import HelpPanel
+
+from desk.i18n import Catalog
+from desk.services import Desk
+from desk.tui.commands import DeskCommands
+from desk.tui.labels import translate_bindings
+from desk.tui.safe import safe_str
+from desk.tui.screens.audit import AuditScreen
+from desk.tui.screens.queue import QueueScreen
+from desk.tui.screens.replies import RepliesScreen
+
+
+class DeskApp(App[None]):
+    """The shared-inbox desk in the terminal."""
+
+    CSS_PATH = "desk.tcss"
+    COMMANDS = App.COMMANDS | {DeskCommands}
+    BINDINGS = [
+        Binding("L", "switch_language", "tui.keys.language"),
+        Binding("question_mark,f1", "toggle_help", "tui.keys.help"),
+    ]
+
+    def __init__(self, desk: Desk, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.desk = desk
+        self.catalog: Catalog = desk.catalog
+        self.language_changed: Signal[Catalog] = Signal(self, "language-changed")
+        self.inbox_changed: Signal[int | None] = Signal(self, "inbox-changed")
+        self.drafts: dict[int, str] = {}
+        self.write_lock = threading.Lock()  # actions from this app run one at a time, in order
+        self.title = self.catalog.t("tui.title")
+        translate_bindings(self, self.catalog)
+
+    def get_default_screen(self) -> Screen[Any]:
+        """The queue is the home screen."""
+        return QueueScreen()
+
+    def action_switch_language(self) -> None:
+        """Flip between French and English everywhere, footer keys included."""
+        self.catalog = Catalog("en" if self.catalog.language == "fr" else "fr")
+        self.desk.catalog = self.catalog
+        self.title = self.catalog.t("tui.title")
+        translate_bindings(self, self.catalog)
+        self.language_changed.publish(self.catalog)
+        self.notify(self.catalog.t("tui.msg.language"), markup=False)
+
+    def action_toggle_help(self) -> None:
+        """Show or hide the panel listing the keys of the current screen."""
+        if self.screen.query(HelpPanel):
+            self.action_hide_help_panel()
+        else:
+            self.action_show_help_panel()
+
+    def action_open_audit(self) -> None:
+        """The audit log (all events)."""
+        if not isinstance(self.screen, AuditScreen):
+            self.push_screen(AuditScreen())
+
+    def action_open_replies(self) -> None:
+        """The reply history."""
+        if not isinstance(self.screen, RepliesScreen):
+            self.push_screen(RepliesScreen())
+
+    def show_error(self, message: str, hint: str | None = None) -> None:
+        """A service's refusal in a notification: sanitised, never parsed as markup."""
+        text = safe_str(message, max_len=600)
+        if hint:
+            text += "\n" + safe_str(hint, max_len=300)
+        self.notify(
+            text, title=self.catalog.t("tui.msg.error"), severity="error", timeout=8, markup=False
+        )
+
+
+def run_ui(desk: Desk) -> None:
+    """Run the TUI on an open desk until the user quits."""
+    DeskApp(desk).run()

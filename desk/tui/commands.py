@@ -1,0 +1,68 @@
+"""Command palette provider: every desk action, labelled in the current language.
+
+Actions of the screen under the palette (queue or detail) are listed only when that screen has
+them; app-wide ones (language, audit, replies, quit) are always there.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
+
+# (action, catalog key of its label); "app." actions run on the app, the rest on the screen.
+ENTRIES: tuple[tuple[str, str], ...] = (
+    ("view('open')", "tui.cmd.view_open"),
+    ("view('mine')", "tui.cmd.view_mine"),
+    ("view('unassigned')", "tui.cmd.view_unassigned"),
+    ("view('done')", "tui.cmd.view_done"),
+    ("view('all')", "tui.cmd.view_all"),
+    ("filter_category", "tui.cmd.filter_category"),
+    ("assign", "tui.cmd.assign"),
+    ("claim", "tui.cmd.claim"),
+    ("release", "tui.cmd.release"),
+    ("close_mention", "tui.cmd.close"),
+    ("reopen", "tui.cmd.reopen"),
+    ("spam", "tui.cmd.spam"),
+    ("categorise", "tui.cmd.categorise"),
+    ("reply", "tui.cmd.reply"),
+    ("history", "tui.cmd.history"),
+    ("app.open_audit", "tui.cmd.audit"),
+    ("app.open_replies", "tui.cmd.replies"),
+    ("app.switch_language", "tui.cmd.language"),
+    ("app.toggle_help", "tui.cmd.help"),
+    ("app.quit", "tui.cmd.quit"),
+)
+
+
+class DeskCommands(Provider):
+    """Lists desk's actions for the command palette."""
+
+    def _available(self) -> list[tuple[str, str]]:
+        catalog = self.app.catalog  # type: ignore[attr-defined]
+        screen = self.screen
+        found = []
+        for action, key in ENTRIES:
+            if not action.startswith("app."):
+                name = action.split("(", 1)[0]
+                if not hasattr(screen, f"action_{name}"):
+                    continue
+            found.append((catalog.t(key), action))
+        return found
+
+    def _run(self, action: str) -> partial[object]:
+        return partial(self.app.run_action, action, self.screen)
+
+    async def discover(self) -> Hits:
+        """Everything, when nothing is typed yet."""
+        for label, action in self._available():
+            yield DiscoveryHit(Content(label), self._run(action), text=label)
+
+    async def search(self, query: str) -> Hits:
+        """The actions whose label matches what is typed."""
+        matcher = self.matcher(query)
+        for label, action in self._available():
+            score = matcher.match(label)
+            if score > 0:
+                yield Hit(score, matcher.highlight(label), self._run(action), text=label)

@@ -1,0 +1,90 @@
+"""Interface labels in the current language, including the Footer's key descriptions.
+
+Bindings are declared with catalog keys as descriptions (``"tui.keys.assign"``). ``translate_bindings``
+gives a node its own copy of its bindings with those keys looked up in the current catalog, so the
+Footer, the key panel and the command palette follow the ``L`` language switch at runtime.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from textual.binding import Binding, BindingsMap
+from textual.dom import DOMNode
+
+from desk.i18n import Catalog
+from desk.models import PRIORITY_NAMES
+
+_SOURCE_ATTR = "_desk_untranslated_bindings"
+
+
+def _label(catalog: Catalog, text: str) -> str:
+    if text.startswith("tui."):
+        return catalog.t(text)
+    # Textual's own bindings carry English text; translate the ones the catalog knows.
+    key = f"tui.textual.{text}"
+    label = catalog.t(key)
+    return text if label == key else label
+
+
+def _translated(binding: Binding, catalog: Catalog) -> Binding:
+    group = binding.group
+    if group is not None:
+        group = Binding.Group(_label(catalog, group.description), compact=group.compact)
+    return replace(binding, description=_label(catalog, binding.description), group=group)
+
+
+def translate_bindings(node: DOMNode, catalog: Catalog) -> None:
+    """Replace the node's bindings with copies whose descriptions are in ``catalog``'s language."""
+    source: BindingsMap | None = getattr(node, _SOURCE_ATTR, None)
+    if source is None:
+        source = node._bindings.copy()
+        setattr(node, _SOURCE_ATTR, source)
+    keys = {
+        key: [_translated(b, catalog) for b in bindings]
+        for key, bindings in source.key_to_bindings.items()
+    }
+    node._bindings = BindingsMap.from_keys(keys)
+
+
+def priority_label(catalog: Catalog, priority: int) -> str:
+    """``urgent``/``urgent``, ``high``/``haute``... for a stored priority number."""
+    name = PRIORITY_NAMES.get(priority, str(priority))
+    return catalog.t(f"tui.priority.{name}")
+
+
+def category_label(catalog: Catalog, category: str | None) -> str:
+    """A category name in the interface language (unknown values are shown as stored)."""
+    if not category:
+        return ""
+    key = f"tui.category.{category}"
+    label = catalog.t(key)
+    return category if label == key else label
+
+
+def status_label(catalog: Catalog, status: str) -> str:
+    """A mention or reply status in the interface language."""
+    key = f"tui.status.{status}"
+    label = catalog.t(key)
+    return status if label == key else label
+
+
+def age(created_at: datetime, now: datetime | None = None) -> str:
+    """Compact age: ``now``, ``5m``, ``3h``, ``2d``, ``7w``, ``2y``."""
+    seconds = int(((now or datetime.now(UTC)) - created_at).total_seconds())
+    if seconds < 60:
+        return "0m" if seconds >= 0 else "—"
+    for unit, size in (("y", 365 * 86400), ("w", 7 * 86400), ("d", 86400), ("h", 3600), ("m", 60)):
+        if unit in "yw" and seconds < size * (2 if unit == "y" else 10):
+            continue
+        if seconds >= size:
+            return f"{seconds // size}{unit}"
+    return "0m"
+
+
+def when(moment: datetime | None) -> str:
+    """A timestamp in local time, ``2024-05-01 14:03``."""
+    if moment is None:
+        return "—"
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M")

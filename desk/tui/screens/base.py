@@ -1,0 +1,182 @@
+"""Base screens: ``DeskScreen`` (language, errors) and ``MentionScreen`` (actions on one mention).
+
+``MentionScreen`` declares the action keys shared by the queue and the detail screen (assign,
+claim, release, close, reopen, spam, categorise, history...) and runs each action in a thread
+worker through ``desk.inbox``; the outcome comes back as ``MentionChanged`` or ``ActionFailed``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, cast
+
+from textual import work
+from textual.binding import Binding
+from textual.screen import Screen
+
+from desk.errors import DeskError
+from desk.i18n import Catalog
+from desk.models import CATEGORIES
+from desk.tui.labels import category_label, translate_bindings
+from desk.tui.messages import ActionFailed, MentionChanged
+from desk.tui.screens.picker import PickerScreen
+
+if TYPE_CHECKING:
+    from desk.services import Desk
+    from desk.tui.app import DeskApp
+
+
+class DeskScreen(Screen[None]):
+    """A screen that follows the interface language and shows service errors safely."""
+
+    @property
+    def desk_app(self) -> DeskApp:
+        """The running DeskApp."""
+        return cast("DeskApp", self.app)
+
+    @property
+    def desk(self) -> Desk:
+        """The open desk (services and config)."""
+        return self.desk_app.desk
+
+    def t(self, key: str, **values: Any) -> str:
+        """A string of the current catalog."""
+        return self.desk_app.catalog.t(key, **values)
+
+    def on_mount(self) -> None:
+        """Translate the key descriptions and follow later language switches."""
+        self.desk_app.language_changed.subscribe(self, self._language_changed)
+        self._language_changed(self.desk_app.catalog)
+
+    def _language_changed(self, catalog: Catalog) -> None:
+        translate_bindings(self, catalog)
+        for widget in self.query("*"):
+            if widget._bindings.key_to_bindings:
+                translate_bindings(widget, catalog)
+        self.relabel(catalog)
+        self.refresh_bindings()
+
+    def relabel(self, catalog: Catalog) -> None:
+        """Redraw every label in ``catalog``'s language (screens override)."""
+
+    def on_action_failed(self, message: ActionFailed) -> None:
+        """A refused action: show the service's message (sanitised) and keep everything as is."""
+        self.desk_app.show_error(message.message, message.hint)
+
+
+MENTION_BINDINGS = [
+    Binding("a", "assign", "tui.keys.assign"),
+    Binding("m", "claim", "tui.keys.claim"),
+    Binding("u", "release", "tui.keys.release", show=False),
+    Binding("x", "close_mention", "tui.keys.close"),
+    Binding("o", "reopen", "tui.keys.reopen", show=False),
+    Binding("s", "spam", "tui.keys.spam"),
+    Binding("C", "categorise", "tui.keys.categorise"),
+    Binding("r", "reply", "tui.keys.reply"),
+    Binding("h", "history", "tui.keys.history"),
+    Binding("A", "app.open_audit", "tui.keys.audit"),
+    Binding("R", "app.open_replies", "tui.keys.replies"),
+]
+
+
+class MentionScreen(DeskScreen):
+    """A screen with a current mention and the single-key actions on it."""
+
+    BINDINGS = MENTION_BINDINGS
+
+    def mention_id(self) -> int | None:
+        """The mention the actions apply to (subclasses say which)."""
+        raise NotImplementedError
+
+    def _target(self) -> int | None:
+        mention_id = self.mention_id()
+        if mention_id is None:
+            self.notify(self.t("tui.msg.no_selection"), severity="warning", markup=False)
+        return mention_id
+
+    # Not exclusive: an exclusive group could cancel a first action (m) when a second one (x)
+    # comes quickly; instead every action runs, one at a time, under the app's write lock.
+    @work(thread=True, group="mention-action")
+    def perform(self, action: str, mention_id: int, *args: str) -> None:
+        """Run ``desk.inbox.<action>(mention_id, *args)`` off the UI thread."""
+        try:
+            with self.desk_app.write_lock:
+                getattr(self.desk.inbox, action)(mention_id, *args)
+        except DeskError as exc:
+            self.post_message(ActionFailed(exc.message, exc.hint))
+            return
+        except Exception as exc:  # noqa: BLE001 - a failed write (e.g. locked database) must not kill the desk
+            self.post_message(ActionFailed(f"{type(exc).__name__}: {exc}"))
+            return
+        self.post_message(MentionChanged(mention_id, action, args[0] if args else ""))
+
+    def on_mention_changed(self, message: MentionChanged) -> None:
+        """Say what was done, then tell every screen the inbox changed."""
+        self.notify(
+            self.t(f"tui.done.{message.action}", id=message.mention_id, value=message.value),
+            markup=False,
+        )
+        self.desk_app.inbox_changed.publish(message.mention_id)
+
+    def _run(self, action: str) -> None:
+        mention_id = self._target()
+        if mention_id is not None:
+            self.perform(action, mention_id)
+
+    def action_assign(self) -> None:
+        """Pick a staff member and assign the mention to them."""
+        mention_id = self._target()
+        if mention_id is None:
+            return
+        staff = [
+            (s.name, f"{s.display_name} ({s.initials}) — {s.name}") for s in self.desk.config.staff
+        ]
+
+        def chosen(name: str | None) -> None:
+            if name:
+                self.perform("assign", mention_id, name)
+
+        self.app.push_screen(PickerScreen(self.t("tui.pick.assign", id=mention_id), staff), chosen)
+
+    def action_categorise(self) -> None:
+        """Pick a category for the mention."""
+        mention_id = self._target()
+        if mention_id is None:
+            return
+        catalog = self.desk_app.catalog
+        options = [(c, category_label(catalog, c)) for c in CATEGORIES]
+
+        def chosen(category: str | None) -> None:
+            if category:
+                self.perform("categorise", mention_id, category)
+
+        self.app.push_screen(
+            PickerScreen(self.t("tui.pick.category", id=mention_id), options), chosen
+        )
+
+    def action_claim(self) -> None:
+        """Take the mention for yourself."""
+        self._run("claim")
+
+    def action_release(self) -> None:
+        """Give the mention back (unassigned)."""
+        self._run("release")
+
+    def action_close_mention(self) -> None:
+        """Mark the mention done."""
+        self._run("close")
+
+    def action_reopen(self) -> None:
+        """Put a closed mention back in the queue."""
+        self._run("reopen")
+
+    def action_spam(self) -> None:
+        """Categorise as spam and close."""
+        self._run("mark_spam")
+
+    def action_history(self) -> None:
+        """The audit trail of this mention."""
+        from desk.tui.screens.audit import AuditScreen  # audit imports this module
+
+        mention_id = self._target()
+        if mention_id is not None:
+            self.app.push_screen(AuditScreen(mention_id=mention_id))

@@ -1,0 +1,200 @@
+"""DetailScreen: one mention in full — text, why, thread, replies, history — and the composer.
+
+The detail is read in a worker (``desk.queries.detail``) and re-read whenever the inbox changes.
+ctrl+s in the composer sends through ``desk.inbox.send_reply`` in a worker, with the composer's
+idempotency key; a refusal is shown and the text stays where it was.
+"""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.widgets import Footer, Static
+
+from desk.errors import DeskError
+from desk.i18n import Catalog
+from desk.models import MentionDetail
+from desk.textlen import limit_for
+from desk.tui.labels import status_label
+from desk.tui.messages import ActionFailed, DetailLoaded, ReplySent
+from desk.tui.safe import safe_str
+from desk.tui.screens.base import MentionScreen
+from desk.tui.widgets import mention_view
+from desk.tui.widgets.composer import Composer
+
+_SECTIONS = ("meta", "body", "why", "thread", "replies", "history")
+
+
+class DetailScreen(MentionScreen):
+    """Everything about one mention, with the reply composer at the bottom."""
+
+    BINDINGS = [
+        Binding("escape", "back", "tui.keys.back"),
+        Binding("f5", "reload", "tui.keys.refresh", show=False),
+    ]
+
+    def __init__(self, mention_id: int, *, compose: bool = False) -> None:
+        super().__init__(id="detail-screen")
+        self._mention_id = mention_id
+        self._focus_composer = compose
+        self.detail: MentionDetail | None = None
+
+    def compose(self) -> ComposeResult:
+        """Header, scrolling sections, composer, footer."""
+        yield Static(id="detail-header", classes="header-line")
+        with VerticalScroll(id="detail-body"):
+            for name in _SECTIONS:
+                yield Static(id=f"section-{name}", classes="section")
+        yield Composer(self.desk_app.catalog, id="composer")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        """Load the mention; restore a draft left on this mention earlier."""
+        super().on_mount()
+        self.desk_app.inbox_changed.subscribe(self, self._inbox_changed)
+        composer = self.query_one(Composer)
+        draft = self.desk_app.drafts.get(self._mention_id)
+        if draft:
+            composer.text_area.text = draft
+        if self._focus_composer:
+            composer.text_area.focus()
+        else:
+            self.query_one("#detail-body").focus()
+        self.load()
+
+    def _inbox_changed(self, _mention_id: int | None) -> None:
+        self.load()
+
+    @work(thread=True, exclusive=True, group="detail-load")
+    def load(self) -> None:
+        """Read the mention with its thread, replies and history."""
+        try:
+            detail = self.desk.queries.detail(self._mention_id)
+        except DeskError as exc:
+            self.post_message(ActionFailed(exc.message, exc.hint))
+            return
+        self.post_message(DetailLoaded(detail))
+
+    def on_detail_loaded(self, message: DetailLoaded) -> None:
+        """Fill the sections."""
+        self.detail = message.detail
+        composer = self.query_one(Composer)
+        if limit_for(message.detail.platform) is None and composer.enabled:
+            composer.disable()
+            self.refresh_bindings()
+        self._fill(self.desk_app.catalog)
+        self._measure(composer.body)
+
+    def _fill(self, catalog: Catalog) -> None:
+        detail = self.detail
+        if detail is None:
+            self.query_one("#detail-header", Static).update(
+                Content(self.t("tui.detail.loading", id=self._mention_id))
+            )
+            return
+        t = catalog.t
+        header = Content.assemble(
+            (f"#{detail.id}", "bold"),
+            "  ·  ",
+            (safe_str(detail.author_handle, one_line=True, max_len=80), "bold"),
+            "  ·  ",
+            safe_str(detail.platform, one_line=True, max_len=20),
+            "  ·  ",
+            status_label(catalog, detail.status),
+        )
+        self.query_one("#detail-header", Static).update(header)
+        blocks = {
+            "meta": mention_view.meta(detail, catalog),
+            "body": mention_view.body(detail),
+            "why": mention_view.why(detail, catalog),
+            "thread": mention_view.thread(detail, catalog),
+            "replies": mention_view.replies(detail, catalog),
+            "history": mention_view.history(detail, catalog),
+        }
+        for name, content in blocks.items():
+            section = self.query_one(f"#section-{name}", Static)
+            section.border_title = Content(t(f"tui.section.{name}"))
+            section.update(content)
+
+    def relabel(self, catalog: Catalog) -> None:
+        """Everything in the new language."""
+        if self.is_mounted:
+            self.query_one(Composer).set_catalog(catalog)
+            self._fill(catalog)
+
+    # -- composer ------------------------------------------------------------------------
+    @on(Composer.DraftChanged)
+    def _draft_changed(self, message: Composer.DraftChanged) -> None:
+        # Keep the draft on the app, so leaving and coming back to the mention loses nothing.
+        if message.body.strip():
+            self.desk_app.drafts[self._mention_id] = message.body
+        else:
+            self.desk_app.drafts.pop(self._mention_id, None)
+        self._measure(message.body)
+
+    def _measure(self, body: str) -> None:
+        if self.detail is not None:
+            # Pure computation (compose + measure), no I/O: fine on the UI thread, on each key.
+            self.query_one(Composer).show_preview(
+                self.desk.inbox.preview(self.detail.platform, body)
+            )
+
+    @on(Composer.ReplySubmitted)
+    def _submitted(self, message: Composer.ReplySubmitted) -> None:
+        self.send(message.body, message.idempotency_key)
+
+    @work(thread=True, exclusive=True, group="reply-send")
+    def send(self, body: str, key: str) -> None:
+        """Sign, check and send the reply once (the key makes a repeat a no-op)."""
+        try:
+            with self.desk_app.write_lock:
+                reply = self.desk.inbox.send_reply(self._mention_id, body, idempotency_key=key)
+        except DeskError as exc:
+            self.post_message(ActionFailed(exc.message, exc.hint))
+            return
+        except Exception as exc:  # noqa: BLE001 - keep the app (and the typed text) alive
+            self.post_message(ActionFailed(f"{type(exc).__name__}: {exc}"))
+            return
+        self.post_message(ReplySent(reply, key))
+
+    def on_reply_sent(self, message: ReplySent) -> None:
+        """Clear the composer (unless delivery failed) and refresh every screen."""
+        composer = self.query_one(Composer)
+        status = status_label(self.desk_app.catalog, message.reply.status)
+        if message.reply.status == "failed":
+            composer.failed(new_key=True)
+            self.desk_app.show_error(
+                self.t("tui.msg.reply_failed", status=status), message.reply.error
+            )
+        else:
+            composer.sent()
+            self.desk_app.drafts.pop(self._mention_id, None)
+            self.notify(
+                self.t("tui.msg.reply_sent", id=self._mention_id, status=status), markup=False
+            )
+        self.desk_app.inbox_changed.publish(self._mention_id)
+
+    def on_action_failed(self, message: ActionFailed) -> None:
+        """A refusal: show it, and let the composer try again with its text intact."""
+        self.query_one(Composer).failed()
+        super().on_action_failed(message)
+
+    # -- actions -------------------------------------------------------------------------
+    def mention_id(self) -> int | None:
+        """This screen's mention."""
+        return self._mention_id
+
+    def action_reply(self) -> None:
+        """Focus the composer."""
+        composer = self.query_one(Composer)
+        if composer.enabled:
+            composer.text_area.focus()
+        else:
+            self.notify(self.t("tui.composer.no_channel"), severity="warning", markup=False)
+
+    def action_back(self) -> None:
+        """Back to the queue."""
+        self.dismiss()

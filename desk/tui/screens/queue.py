@@ -1,0 +1,224 @@
+"""QueueScreen: the main screen — filters, the virtual queue list, and actions on a mention.
+
+The screen owns the filter (view + category) and a ``generation`` number. It counts the queue once
+per filter change (or after an action), then fetches only the pages the list asks for, each in a
+thread worker; the list drops pages of an older generation.
+"""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.content import Content
+from textual.widgets import Footer, Static
+
+from desk.errors import DeskError
+from desk.i18n import Catalog
+from desk.models import CATEGORIES, QueueRow
+from desk.store import QueueFilter
+from desk.tui.labels import category_label, priority_label, status_label
+from desk.tui.messages import ActionFailed, CountLoaded, PageLoaded
+from desk.tui.safe import safe, safe_str
+from desk.tui.screens.base import MentionScreen
+from desk.tui.screens.picker import PickerScreen
+from desk.tui.widgets.queue_list import QueueList
+
+_VIEWS = Binding.Group("tui.keys.views", compact=True)
+ALL_CATEGORIES = "*"
+
+
+class QueueScreen(MentionScreen):
+    """The shared inbox, most urgent first."""
+
+    BINDINGS = [
+        Binding("1", "view('open')", "tui.view.open", group=_VIEWS),
+        Binding("2", "view('mine')", "tui.view.mine", group=_VIEWS),
+        Binding("3", "view('unassigned')", "tui.view.unassigned", group=_VIEWS),
+        Binding("4", "view('done')", "tui.view.done", group=_VIEWS),
+        Binding("5", "view('all')", "tui.view.all", group=_VIEWS),
+        Binding("c", "filter_category", "tui.keys.filter_category"),
+        Binding("f5,ctrl+r", "refresh_queue", "tui.keys.refresh", show=False),
+        Binding("q", "app.quit", "tui.keys.quit"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="queue-screen")
+        self.view = "open"
+        self.category: str | None = None
+        self.generation = 0
+        self.total: int | None = None
+
+    def compose(self) -> ComposeResult:
+        """Header line, the list, a preview of the highlighted mention, the footer."""
+        yield Static(id="queue-header", classes="header-line")
+        yield QueueList(self.desk_app.catalog, id="queue")
+        yield Static(id="queue-preview")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        """Follow inbox changes and load the first view."""
+        super().on_mount()
+        self.desk_app.inbox_changed.subscribe(self, lambda _id: self.reload(reset=False))
+        self.query_one(QueueList).focus()
+        self.reload(reset=True)
+
+    # -- filter and loading --------------------------------------------------------------
+    def queue_filter(self) -> QueueFilter:
+        """The current filter, as the core understands it."""
+        return QueueFilter(view=self.view, category=self.category, me=self.desk.me.name)
+
+    def reload(self, *, reset: bool) -> None:
+        """Recount and refetch; ``reset`` (a new filter) also forgets rows and the cursor."""
+        self.generation += 1
+        queue = self.query_one(QueueList)
+        flt = self.queue_filter()
+        if reset:
+            self.total = None
+            queue.reset(self.generation, first_page_requested=True)
+            self.fetch_page(self.generation, flt, 0, queue.PAGE_SIZE)
+        else:
+            queue.invalidate(self.generation)
+        self._show_header()
+        self.count_rows(self.generation, flt)
+
+    @work(thread=True, exclusive=True, group="queue-count")
+    def count_rows(self, generation: int, flt: QueueFilter) -> None:
+        """Count the filtered queue (one query per filter change or refresh)."""
+        try:
+            total = self.desk.queries.count(flt)
+        except DeskError as exc:
+            self.post_message(ActionFailed(exc.message, exc.hint))
+            return
+        self.post_message(CountLoaded(generation, total))
+
+    # Not exclusive: the list may need two pages at once; stale generations are dropped on arrival.
+    @work(thread=True, group="queue-page")
+    def fetch_page(self, generation: int, flt: QueueFilter, offset: int, limit: int) -> None:
+        """Read one page of the queue."""
+        try:
+            rows = self.desk.queries.page(flt, offset, limit)
+        except DeskError as exc:
+            self.post_message(ActionFailed(exc.message, exc.hint))
+            return
+        self.post_message(PageLoaded(generation, offset, rows))
+
+    def on_count_loaded(self, message: CountLoaded) -> None:
+        """Give the list its new size."""
+        if message.generation == self.generation:
+            self.total = message.total
+            self.query_one(QueueList).set_total(message.generation, message.total)
+            self._show_header()
+            if not message.total:
+                self._show_preview(None)
+
+    @on(QueueList.RowsNeeded)
+    def _rows_needed(self, message: QueueList.RowsNeeded) -> None:
+        if message.generation == self.generation:
+            self.fetch_page(message.generation, self.queue_filter(), message.offset, message.limit)
+
+    def on_page_loaded(self, message: PageLoaded) -> None:
+        """Hand a fetched page to the list."""
+        self.query_one(QueueList).set_page(message.generation, message.offset, message.rows)
+
+    @on(QueueList.MentionHighlighted)
+    def _highlighted(self, message: QueueList.MentionHighlighted) -> None:
+        self._show_preview(self.query_one(QueueList).current)
+
+    @on(QueueList.MentionSelected)
+    def _selected(self, message: QueueList.MentionSelected) -> None:
+        self.open_detail(message.mention_id)
+
+    # -- actions -------------------------------------------------------------------------
+    def mention_id(self) -> int | None:
+        """The highlighted mention."""
+        row = self.query_one(QueueList).current
+        return row.id if row else None
+
+    def open_detail(self, mention_id: int, *, compose: bool = False) -> None:
+        """Show one mention (optionally with the reply composer focused)."""
+        from desk.tui.screens.detail import DetailScreen
+
+        self.app.push_screen(DetailScreen(mention_id, compose=compose))
+
+    def action_reply(self) -> None:
+        """Open the highlighted mention with the composer focused."""
+        mention_id = self._target()
+        if mention_id is not None:
+            self.open_detail(mention_id, compose=True)
+
+    def action_view(self, view: str) -> None:
+        """Switch to one of the views: open, mine, unassigned, done, all."""
+        self.view = view
+        self.reload(reset=True)
+
+    def action_filter_category(self) -> None:
+        """Choose a category to filter by (or all)."""
+        catalog = self.desk_app.catalog
+        options = [(ALL_CATEGORIES, self.t("tui.category.all"))] + [
+            (c, category_label(catalog, c)) for c in CATEGORIES
+        ]
+
+        def chosen(value: str | None) -> None:
+            if value is not None:
+                self.category = None if value == ALL_CATEGORIES else value
+                self.reload(reset=True)
+
+        self.app.push_screen(
+            PickerScreen(
+                self.t("tui.pick.filter_category"), options, current=self.category or ALL_CATEGORIES
+            ),
+            chosen,
+        )
+
+    def action_refresh_queue(self) -> None:
+        """Recount and refetch, keeping the cursor."""
+        self.reload(reset=False)
+
+    # -- labels --------------------------------------------------------------------------
+    def relabel(self, catalog: Catalog) -> None:
+        """Header, column titles and preview in the new language."""
+        if self.is_mounted:
+            self.query_one(QueueList).set_catalog(catalog)
+            self._show_header()
+            self._show_preview(self.query_one(QueueList).current)
+
+    def _show_header(self) -> None:
+        me = self.desk.me
+        view = self.t(f"tui.view.{self.view}")
+        if self.category:
+            view = f"{view} · {category_label(self.desk_app.catalog, self.category)}"
+        count = (
+            "…"
+            if self.total is None
+            else self.t("tui.header.count", count=f"{self.total:,}".replace(",", "\u202f"))
+        )
+        header = Content.assemble(
+            (safe_str(self.desk.config.desk.organisation, one_line=True, max_len=60), "bold"),
+            "  ·  ",
+            safe(f"{me.display_name} ({me.initials})", one_line=True, max_len=60),
+            "  ·  ",
+            (self.t("tui.header.view", view=view), "bold"),
+            "  ·  ",
+            Content(count),
+        )
+        self.query_one("#queue-header", Static).update(header)
+
+    def _show_preview(self, row: QueueRow | None) -> None:
+        preview = self.query_one("#queue-preview", Static)
+        if row is None:
+            preview.update(Content(self.t("tui.queue.empty") if self.total == 0 else ""))
+            return
+        catalog = self.desk_app.catalog
+        head = Content.assemble(
+            (f"#{row.id}", "bold"),
+            "  ",
+            safe(row.author, one_line=True, max_len=80),
+            "  ·  ",
+            safe(row.platform, one_line=True, max_len=20),
+            "  ·  ",
+            Content(
+                f"{priority_label(catalog, row.priority)} · {category_label(catalog, row.category)} · {status_label(catalog, row.status)}"
+            ),
+        )
+        preview.update(Content("\n").join([head, safe(row.text, max_len=400)]))

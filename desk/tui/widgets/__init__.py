@@ -1,0 +1,1 @@
+"""Widgets of the desk TUI. Widgets post intent messages; they never call services."""

@@ -1,0 +1,312 @@
+"""QueueList: a virtual list of mentions that renders only the visible lines (Line API).
+
+The widget never holds the whole queue. It knows ``total`` (one count per filter) and keeps a small
+cache of pages (``PAGE_SIZE`` rows, at most ``MAX_PAGES`` of them). When the viewport or the cursor
+reaches rows it does not have, it posts ``RowsNeeded``; the screen fetches that page in a worker
+and hands it back with ``set_page``. Rows not loaded yet are drawn as placeholders. Each filter
+change or data refresh bumps a ``generation`` so late pages of an old query are dropped.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from desk.i18n import Catalog
+from desk.models import QueueRow
+from desk.tui.widgets.queue_row import header_line, placeholder_line, row_line
+
+_PRIORITY_CLASSES = {3: "queue-list--urgent", 2: "queue-list--high", 0: "queue-list--low"}
+
+
+class QueueList(ScrollView, can_focus=True):
+    """The paged, virtual queue of mentions with a row cursor."""
+
+    PAGE_SIZE = 200
+    MAX_PAGES = 5
+
+    BINDINGS = [
+        Binding("up,k", "cursor_up", "tui.keys.up", show=False),
+        Binding("down,j", "cursor_down", "tui.keys.down", show=False),
+        Binding("pageup", "page_up", "tui.keys.page_up", show=False),
+        Binding("pagedown", "page_down", "tui.keys.page_down", show=False),
+        Binding("home,g", "first", "tui.keys.first", show=False),
+        Binding("end,G", "last", "tui.keys.last", show=False),
+        Binding("enter", "select", "tui.keys.open", show=False),
+    ]
+
+    COMPONENT_CLASSES = {
+        "queue-list--header",
+        "queue-list--cursor",
+        "queue-list--placeholder",
+        "queue-list--urgent",
+        "queue-list--high",
+        "queue-list--low",
+    }
+
+    DEFAULT_CSS = """
+    QueueList { overflow-x: hidden; overflow-y: scroll; }
+    QueueList > .queue-list--header { text-style: bold; background: $panel; }
+    QueueList > .queue-list--cursor { background: $block-cursor-blurred-background; }
+    QueueList:focus > .queue-list--cursor { background: $block-cursor-background; color: $block-cursor-foreground; }
+    QueueList > .queue-list--placeholder { color: $text-muted; }
+    QueueList > .queue-list--urgent { color: $error; text-style: bold; }
+    QueueList > .queue-list--high { color: $warning; }
+    QueueList > .queue-list--low { color: $text-muted; }
+    """
+
+    @dataclass
+    class RowsNeeded(Message):
+        """Rows ``offset .. offset+limit`` of the current generation are missing."""
+
+        queue: QueueList
+        generation: int
+        offset: int
+        limit: int
+
+    @dataclass
+    class MentionHighlighted(Message):
+        """The cursor is on this mention (``None`` when the queue is empty)."""
+
+        queue: QueueList
+        mention_id: int | None
+
+    @dataclass
+    class MentionSelected(Message):
+        """Enter (or a double click) on this mention."""
+
+        queue: QueueList
+        mention_id: int
+
+    def __init__(self, catalog: Catalog, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.catalog = catalog
+        self.total = 0
+        self.cursor = 0
+        self.generation = 0
+        self.counted = False  # False until the count of this filter arrives; total is then a floor
+        self._pages: OrderedDict[int, list[QueueRow]] = OrderedDict()
+        self._stale: set[int] = set()
+        self._requested: set[int] = set()
+        self._highlighted: int | None = None
+
+    # -- data in -------------------------------------------------------------------------
+    def reset(self, generation: int, *, first_page_requested: bool = False) -> None:
+        """A new filter: forget every row and go back to the top.
+
+        ``first_page_requested``: the screen fetches page 0 alongside the count, so the first
+        rows can be drawn before the (slower) count of a large queue arrives.
+        """
+        self.generation = generation
+        self._pages.clear()
+        self._stale.clear()
+        self._requested = {0} if first_page_requested else set()
+        self.counted = False
+        self.total = 0
+        self._highlighted = None
+        self.cursor = 0
+        self.scroll_to(y=0, animate=False)
+        self.refresh()
+
+    def invalidate(self, generation: int) -> None:
+        """Same filter, changed data: keep showing the old rows until fresh pages arrive."""
+        self.generation = generation
+        self._stale = set(self._pages)
+        self._requested.clear()
+        self.refresh()
+
+    def set_total(self, generation: int, total: int) -> None:
+        """The row count for ``generation``; the cursor is clamped to it."""
+        if generation != self.generation:
+            return
+        self.total = max(0, total)
+        self.counted = True
+        self._update_virtual_size()
+        self._move(min(self.cursor, max(0, self.total - 1)), force=True)
+        self.refresh()
+
+    def set_page(self, generation: int, offset: int, rows: list[QueueRow]) -> None:
+        """Rows fetched from ``offset`` (a page boundary) for ``generation``."""
+        if generation != self.generation:
+            return
+        page = offset // self.PAGE_SIZE
+        self._requested.discard(page)
+        self._stale.discard(page)
+        self._pages[page] = list(rows)
+        self._pages.move_to_end(page)
+        self._evict()
+        if not self.counted and offset + len(rows) > self.total:
+            self.total = offset + len(rows)  # provisional, until the count arrives
+            self._update_virtual_size()
+        self._announce()
+        self.refresh()
+
+    @property
+    def loaded_rows(self) -> int:
+        """How many rows the cache holds (at most ``PAGE_SIZE * MAX_PAGES``)."""
+        return sum(len(rows) for rows in self._pages.values())
+
+    def row_at(self, index: int) -> QueueRow | None:
+        """The loaded row at ``index``, or None."""
+        rows = self._pages.get(index // self.PAGE_SIZE)
+        offset = index % self.PAGE_SIZE
+        return rows[offset] if rows is not None and offset < len(rows) else None
+
+    @property
+    def current(self) -> QueueRow | None:
+        """The row under the cursor, when loaded."""
+        return self.row_at(self.cursor) if self.total else None
+
+    def set_catalog(self, catalog: Catalog) -> None:
+        """Relabel the column titles and values in another language."""
+        self.catalog = catalog
+        self.refresh()
+
+    # -- paging --------------------------------------------------------------------------
+    def _visible_rows(self) -> range:
+        start = int(self.scroll_offset.y)
+        return range(
+            start, min(self.total, start + max(1, self.scrollable_content_region.height - 1))
+        )
+
+    def _wanted_pages(self) -> set[int]:
+        rows = self._visible_rows()
+        pages = {self.cursor // self.PAGE_SIZE} if self.total else set()
+        if rows:
+            pages.update(range(rows.start // self.PAGE_SIZE, (rows.stop - 1) // self.PAGE_SIZE + 1))
+        return pages
+
+    def _request_missing(self) -> None:
+        for page in sorted(self._wanted_pages()):
+            if (page not in self._pages or page in self._stale) and page not in self._requested:
+                self._requested.add(page)
+                self.post_message(
+                    self.RowsNeeded(self, self.generation, page * self.PAGE_SIZE, self.PAGE_SIZE)
+                )
+
+    def _evict(self) -> None:
+        keep = self._wanted_pages()
+        for page in list(self._pages):
+            if len(self._pages) <= self.MAX_PAGES:
+                break
+            if page not in keep:
+                del self._pages[page]
+                self._stale.discard(page)
+
+    # -- cursor --------------------------------------------------------------------------
+    def _move(self, index: int, *, force: bool = False) -> None:
+        if not self.total:
+            self.cursor = 0
+            self._announce()
+            return
+        index = max(0, min(index, self.total - 1))
+        if index == self.cursor and not force:
+            return
+        self.cursor = index
+        rows_shown = max(1, self.scrollable_content_region.height - 1)
+        top = int(self.scroll_offset.y)
+        if index < top:
+            self.scroll_to(y=index, animate=False)
+        elif index >= top + rows_shown:
+            self.scroll_to(y=index - rows_shown + 1, animate=False)
+        self._request_missing()
+        self._announce()
+        self.refresh()
+
+    def _announce(self) -> None:
+        row = self.current
+        mention_id = row.id if row else None
+        if mention_id != self._highlighted and (row is not None or not self.total):
+            self._highlighted = mention_id
+            self.post_message(self.MentionHighlighted(self, mention_id))
+
+    def action_cursor_up(self) -> None:
+        """Previous row."""
+        self._move(self.cursor - 1)
+
+    def action_cursor_down(self) -> None:
+        """Next row."""
+        self._move(self.cursor + 1)
+
+    def action_page_up(self) -> None:
+        """One screen up."""
+        self._move(self.cursor - max(1, self.scrollable_content_region.height - 2))
+
+    def action_page_down(self) -> None:
+        """One screen down."""
+        self._move(self.cursor + max(1, self.scrollable_content_region.height - 2))
+
+    def action_first(self) -> None:
+        """First row."""
+        self._move(0)
+
+    def action_last(self) -> None:
+        """Last row (its page is fetched on demand)."""
+        self._move(self.total - 1)
+
+    def action_select(self) -> None:
+        """Open the mention under the cursor."""
+        row = self.current
+        if row is not None:
+            self.post_message(self.MentionSelected(self, row.id))
+
+    def on_click(self, event: events.Click) -> None:
+        """A click moves the cursor; a double click opens the row."""
+        offset = event.get_content_offset(self)
+        if offset is None or offset.y < 1:
+            return
+        self._move(int(self.scroll_offset.y) + offset.y - 1)
+        if event.chain >= 2:
+            self.action_select()
+
+    # -- rendering -----------------------------------------------------------------------
+    def _update_virtual_size(self) -> None:
+        self.virtual_size = Size(self.scrollable_content_region.width, self.total + 1)
+
+    def on_resize(self, _event: events.Resize) -> None:
+        """Keep the scrollable size in step with the width."""
+        self._update_virtual_size()
+
+    def render_lines(self, crop):  # type: ignore[no-untyped-def]
+        """Ask for missing pages of the area about to be drawn, then draw it."""
+        self._request_missing()
+        return super().render_lines(crop)
+
+    def render_line(self, y: int) -> Strip:
+        """Line ``y`` of the viewport: the header, a row, a placeholder or blank."""
+        width = self.scrollable_content_region.width
+        if y == 0:
+            style = self.get_visual_style("queue-list--header")
+            content = header_line(self.catalog, width)
+            return Strip(content.render_segments(style)).crop_extend(0, width, style.rich_style)
+        index = int(self.scroll_offset.y) + y - 1
+        base = self.get_visual_style()
+        if index >= self.total:
+            return Strip.blank(width, base.rich_style)
+        row = self.row_at(index)
+        if index == self.cursor:
+            style = self.get_visual_style("queue-list--cursor")
+        elif row is None:
+            style = self.get_visual_style("queue-list--placeholder")
+        else:
+            style = base
+        if row is None:
+            content = placeholder_line(width)
+        else:
+            if (cls := _PRIORITY_CLASSES.get(row.priority)) and index != self.cursor:
+                prio_style = self.get_visual_style(cls, partial=True)
+            else:
+                prio_style = None
+            content = row_line(row, self.catalog, width, datetime.now(UTC), prio_style)
+            page = index // self.PAGE_SIZE
+            if page in self._pages:
+                self._pages.move_to_end(page)
+        return Strip(content.render_segments(style)).crop_extend(0, width, style.rich_style)

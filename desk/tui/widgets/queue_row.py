@@ -1,0 +1,104 @@
+"""How one queue row is laid out in cells: the columns, their widths, and their text.
+
+Kept apart from the list widget so the layout can be tested (and changed) without scrolling code.
+Every value taken from a mention goes through ``safe`` (literal Content, cleaned of controls).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from textual.content import Content
+from textual.style import Style
+
+from desk.i18n import Catalog
+from desk.models import QueueRow
+from desk.tui.labels import age, category_label, priority_label, status_label
+from desk.tui.safe import safe
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: catalog key of its title, its width (0 = takes the rest), right-aligned or not."""
+
+    key: str
+    width: int
+    right: bool = False
+    min_total: int = 0  # the column is shown only when the list is at least this wide
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("priority", 8),
+    Column("category", 11),
+    Column("platform", 10, min_total=110),
+    Column("author", 18),
+    Column("snippet", 0),
+    Column("age", 4, right=True),
+    Column("assignee", 8),
+    Column("status", 7, min_total=96),
+)
+MIN_SNIPPET = 12
+
+
+def layout(width: int) -> list[tuple[Column, int]]:
+    """The columns shown at this width, each with its cell width (one space between columns)."""
+    shown = [c for c in COLUMNS if width >= c.min_total]
+    fixed = sum(c.width for c in shown) + len(shown) - 1
+    rest = max(MIN_SNIPPET, width - fixed)
+    return [(c, c.width or rest) for c in shown]
+
+
+def _cell(content: Content, width: int, right: bool = False) -> Content:
+    content = content.truncate(width, ellipsis=True)
+    pad = width - content.cell_length
+    return content.pad_left(pad) if right else content.pad_right(pad)
+
+
+def _join(cells: list[Content]) -> Content:
+    return Content(" ").join(cells)
+
+
+def header_line(catalog: Catalog, width: int) -> Content:
+    """The column titles."""
+    return _join(
+        [_cell(Content(catalog.t(f"tui.col.{c.key}")), w, c.right) for c, w in layout(width)]
+    )
+
+
+def row_values(row: QueueRow, catalog: Catalog, now: datetime) -> dict[str, Content]:
+    """The text of each column for one mention (untrusted values made literal and safe)."""
+    return {
+        "priority": Content(priority_label(catalog, row.priority)),
+        "category": Content(category_label(catalog, row.category)),
+        "platform": safe(row.platform, one_line=True, max_len=40),
+        "author": safe(row.author, one_line=True, max_len=80),
+        "snippet": safe(row.text, one_line=True, max_len=400),
+        "age": Content(age(row.created_at, now)),
+        "assignee": safe(row.assignee or "—", one_line=True, max_len=40),
+        "status": Content(status_label(catalog, row.status)),
+    }
+
+
+def row_line(
+    row: QueueRow, catalog: Catalog, width: int, now: datetime, priority_style: Style | None = None
+) -> Content:
+    """One mention as a line of cells; the priority cell may carry its own style."""
+    values = row_values(row, catalog, now)
+    cells = []
+    for column, cell_width in layout(width):
+        cell = _cell(values[column.key], cell_width, column.right)
+        if column.key == "priority" and priority_style is not None:
+            cell = cell.stylize(priority_style)
+        cells.append(cell)
+    return _join(cells)
+
+
+def placeholder_line(width: int) -> Content:
+    """A row not loaded yet."""
+    return _join(
+        [
+            _cell(Content("…" if c.key in ("snippet", "author") else ""), w, c.right)
+            for c, w in layout(width)
+        ]
+    )

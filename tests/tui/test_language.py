@@ -1,0 +1,86 @@
+"""Language: catalogs match, and L flips every visible label, footer keys included."""
+
+from __future__ import annotations
+
+from textual.command import CommandPalette
+from textual.widgets._footer import FooterKey, FooterLabel
+from tuihelpers import DeskEnv, goto, screen_lines, settle
+
+from desk.i18n import load_strings
+from desk.tui.app import DeskApp
+from desk.tui.commands import ENTRIES, DeskCommands
+
+
+def footer(app: DeskApp) -> list[str]:
+    keys = [k.description for k in app.screen.query(FooterKey) if k.description]
+    return keys + [str(label.render()) for label in app.screen.query(FooterLabel)]
+
+
+def test_catalogs_have_the_same_tui_keys() -> None:
+    en, fr = load_strings("en"), load_strings("fr")
+    assert {k for k in en if k.startswith("tui.")} == {k for k in fr if k.startswith("tui.")}
+    for _action, key in ENTRIES:  # every palette entry is labelled in both languages
+        assert key in en
+        assert en[key] != fr[key]
+
+
+async def test_l_switches_labels_everywhere(env: DeskEnv) -> None:
+    app = DeskApp(env.desk)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot)
+        assert "Vue : Ouvertes" in screen_lines(app)[0]
+        assert "Priorité" in screen_lines(app)[1]
+        assert {
+            "Attribuer",
+            "Prendre",
+            "Fermer",
+            "Indésirable",
+            "Répondre",
+            "Historique",
+            "Vues",
+        } <= set(footer(app))
+
+        await pilot.press("L")
+        await settle(pilot)
+        assert app.catalog.language == "en"
+        assert "View: Open" in screen_lines(app)[0]
+        assert "Priority" in screen_lines(app)[1]
+        assert {"Assign", "Take", "Close", "Spam", "Reply", "History", "Views", "Quit"} <= set(
+            footer(app)
+        )
+        assert "Attribuer" not in footer(app)
+
+        await goto(pilot, env.desk, env.ids["fr1"])
+        await pilot.press("enter")
+        await settle(pilot)
+        text = "\n".join(screen_lines(app))
+        assert "Why it is here" in text
+        assert "Back" in footer(app)
+        await pilot.press("L")
+        await settle(pilot)
+        text = "\n".join(screen_lines(app))
+        assert "Pourquoi elle est ici" in text
+        assert "Retour" in footer(app)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert "Vue : Ouvertes" in screen_lines(app)[0]  # the screen below followed too
+        assert "Attribuer" in footer(app)
+
+
+async def test_command_palette_lists_actions_in_the_current_language(env: DeskEnv) -> None:
+    app = DeskApp(env.desk)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await settle(pilot)
+        provider = DeskCommands(app.screen)
+        labels = [label for label, _ in provider._available()]
+        assert "Attribuer la mention" in labels
+        assert "Journal d'audit" in labels
+        assert "Vue : les miennes" in labels
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.press(*"miennes")
+        await settle(pilot)
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        assert app.screen.view == "mine"
