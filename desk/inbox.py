@@ -20,7 +20,7 @@ from desk.config import DeskConfig
 from desk.db import SessionFactory, transaction
 from desk.errors import ActionRefused, NotFound
 from desk.models import CATEGORIES, Mention, Reply, ReplyView, StaffView
-from desk.outbound import OutboxSender, OutgoingReply, ReplySender
+from desk.outbound import Delivery, OutboxSender, OutgoingReply, ReplySender
 from desk.textlen import limit_for, measure
 
 SenderLookup = Callable[[str, str], ReplySender]
@@ -281,21 +281,7 @@ class InboxService:
                 self._event(session, "reply.sending", mention, reply.id, text=composed.text)
             else:
                 delivery = sender.deliver(outgoing, session=session)
-                reply.status = delivery.status
-                reply.remote_id = delivery.remote_id
-                reply.sent_at = now
-                mention.status = "closed"
-                session.add_all([reply, mention])
-                self._event(
-                    session,
-                    "reply.sent",
-                    mention,
-                    reply.id,
-                    text=composed.text,
-                    status=delivery.status,
-                    remote_id=delivery.remote_id,
-                )
-                return store.reply_view(reply)
+                return self._record_sent(session, reply, mention, delivery)
         return self._deliver_live(sender, outgoing, mention_id)
 
     def _deliver_live(
@@ -317,19 +303,25 @@ class InboxService:
         with transaction(self.write_factory) as session:
             reply = session.get(Reply, outgoing.reply_id)
             assert reply is not None
-            reply.status = delivery.status
-            reply.remote_id = delivery.remote_id
-            reply.sent_at = self.clock()
             mention = store.get_mention(mention_id, session=session)
-            mention.status = "closed"
-            session.add_all([reply, mention])
-            self._event(
-                session,
-                "reply.sent",
-                mention,
-                reply.id,
-                text=reply.text,
-                status=delivery.status,
-                remote_id=delivery.remote_id,
-            )
-            return store.reply_view(reply)
+            return self._record_sent(session, reply, mention, delivery)
+
+    def _record_sent(
+        self, session: Session, reply: Reply, mention: Mention, delivery: Delivery
+    ) -> ReplyView:
+        """Mark the reply delivered and the mention done, with the ``reply.sent`` event."""
+        reply.status = delivery.status
+        reply.remote_id = delivery.remote_id
+        reply.sent_at = self.clock()
+        mention.status = "closed"
+        session.add_all([reply, mention])
+        self._event(
+            session,
+            "reply.sent",
+            mention,
+            reply.id,
+            text=reply.text,
+            status=delivery.status,
+            remote_id=delivery.remote_id,
+        )
+        return store.reply_view(reply)

@@ -157,3 +157,43 @@ def test_thread_context(desk: Desk) -> None:
     thread = desk.queries.detail(ids[2]).thread
     assert [r.id for r in thread] == ids[:3]
     assert desk.queries.detail(ids[3]).thread == []
+
+
+class _LiveSender:
+    """A live sender for the two-phase path (real platforms arrive with the connectors issue)."""
+
+    live = True
+
+    def __init__(self, fail: bool = False) -> None:
+        self.fail = fail
+        self.calls: list[str] = []
+
+    def deliver(self, reply, *, session):  # type: ignore[no-untyped-def]
+        from desk.outbound import Delivery
+
+        assert session is None  # live delivery happens outside any transaction
+        self.calls.append(reply.text)
+        if self.fail:
+            raise ConnectionError("platform unreachable")
+        return Delivery(remote_id="109999", status="sent")
+
+
+def test_live_sender_two_phases(desk: Desk) -> None:
+    (ok_id, bad_id) = add(desk, mention("1", "hello"), mention("2", "hello again"))
+    sender = _LiveSender()
+    desk.inbox.senders = lambda _p, _c: sender  # type: ignore[assignment,return-value]
+    reply = desk.inbox.send_reply(ok_id, "Merci")
+    assert (reply.status, reply.remote_id, sender.calls) == ("sent", "109999", ["Merci\n—AB"])
+    assert [e.action for e in desk.queries.detail(ok_id).history][-2:] == [
+        "reply.sending",
+        "reply.sent",
+    ]
+    failing = _LiveSender(fail=True)
+    desk.inbox.senders = lambda _p, _c: failing  # type: ignore[assignment,return-value]
+    failed = desk.inbox.send_reply(bad_id, "Merci")
+    assert failed.status == "failed"
+    assert "unreachable" in (failed.error or "")
+    detail = desk.queries.detail(bad_id)
+    assert detail.status == "open"  # nothing was posted: the item stays in the queue
+    assert [e.action for e in detail.history][-2:] == ["reply.sending", "reply.failed"]
+    assert desk.queries.verify_audit().ok
