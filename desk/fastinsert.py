@@ -8,47 +8,59 @@ take the ordinary Core insert.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 
 from desk.clock import as_utc
-
-_SQLITE_DT = "%Y-%m-%d %H:%M:%S.%f"
-
-
-def _sqlite_datetime(value: datetime | None, _cache: dict[datetime, str] = {}) -> str | None:  # noqa: B006 - deliberate memo
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        raise ValueError("naive datetime given to a UTC column")
-    text = _cache.get(value)
-    if text is None:
-        if len(_cache) > 4096:
-            _cache.clear()
-        text = _cache[value] = as_utc(value).strftime(_SQLITE_DT)
-    return text
+from desk.models import UTCDateTime
 
 
-def fast_insert(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
-    """Insert ``rows`` (dicts with the same keys) into ``table`` on the transaction's connection."""
+class _SQLiteDatetime:
+    """Formats aware datetimes as SQLAlchemy's SQLite DateTime stores them; remembers the last one
+    (an import stamps every row with the same ``received_at``)."""
+
+    def __init__(self) -> None:
+        self.last: datetime | None = None
+        self.text = ""
+
+    def __call__(self, value: datetime | None) -> str | None:
+        if value is None:
+            return None
+        if value is self.last:
+            return self.text
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        self.last, self.text = (
+            value,
+            as_utc(value).replace(tzinfo=None).isoformat(" ", "microseconds"),
+        )
+        return self.text
+
+
+def fast_insert(
+    conn: sa.Connection, table: sa.Table, columns: Sequence[str], rows: list[tuple[Any, ...]]
+) -> None:
+    """Insert ``rows`` (tuples in ``columns`` order) into ``table`` on the transaction's connection.
+
+    Datetime columns must come last in ``columns``: on SQLite they are converted with one slice
+    and a ``map`` per row, which keeps this path cheap.
+    """
     if not rows:
         return
     if conn.dialect.name != "sqlite":
-        conn.execute(sa.insert(table), rows)
+        conn.execute(sa.insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
         return
-    columns = list(rows[0])
-    dated = {
-        c
-        for c in columns
-        if isinstance(table.c[c].type, sa.DateTime)
-        or getattr(table.c[c].type, "impl", None).__class__ is sa.DateTime
-    }
+    dated = [isinstance(table.c[c].type, (sa.DateTime, UTCDateTime)) for c in columns]
+    first = dated.index(True) if True in dated else len(columns)
+    if not all(dated[first:]):
+        raise ValueError(f"datetime columns must come last in {columns}")
     sql = (
         f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
     )
-    convert = [(c, _sqlite_datetime if c in dated else None) for c in columns]
-    conn.exec_driver_sql(
-        sql, [tuple(f(row[c]) if f else row[c] for c, f in convert) for row in rows]
-    )
+    if first < len(columns):
+        convert = _SQLiteDatetime()
+        rows = [row[:first] + tuple(map(convert, row[first:])) for row in rows]
+    conn.exec_driver_sql(sql, rows)

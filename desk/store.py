@@ -14,7 +14,6 @@ from sqlmodel import Session, select
 
 from desk.clock import as_utc
 from desk.errors import NotFound
-from desk.fastinsert import fast_insert
 from desk.models import (
     AuditEvent,
     Channel,
@@ -157,11 +156,6 @@ def next_mention_id(*, session: Session) -> int:
         int(session.execute(sa.select(sa.func.coalesce(sa.func.max(Mention.id), 0))).scalar_one())
         + 1
     )
-
-
-def insert_mentions(rows: list[dict[str, Any]], *, session: Session) -> None:
-    """Bulk insert of mention rows (dicts with explicit ids)."""
-    fast_insert(session.connection(), Mention.__table__, rows)  # type: ignore[attr-defined]
 
 
 def thread_of(mention: Mention, *, session: Session, limit: int = 50) -> list[QueueRow]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -62,6 +61,35 @@ class FileReport:
             "errors": self.errors,
             "warnings": self.warnings,
         }
+
+
+# Column order of the mention tuples _row_and_event makes (datetime last, for desk.fastinsert).
+MENTION_COLUMNS = (
+    "id",
+    "channel_id",
+    "platform",
+    "remote_id",
+    "url",
+    "author_handle",
+    "author_name",
+    "text",
+    "title",
+    "language",
+    "kind",
+    "visibility",
+    "in_reply_to_remote_id",
+    "thread_root_remote_id",
+    "raw",
+    "status",
+    "category",
+    "priority",
+    "assignee",
+    "triage_reason",
+    "triage_rules",
+    "created_at",
+    "received_at",
+)
+_RAW_JSON = json.JSONEncoder(ensure_ascii=False, default=str).encode
 
 
 @lru_cache(maxsize=1024)
@@ -152,11 +180,11 @@ class IngestService:
                 known.add(item.remote_id)
                 fresh.append(item)
             report.new_ids = list(range(next_id, next_id + len(fresh)))
-            self._write_pipelined(session, fresh, next_id, channel.id or 0, Path(source).name, now)
+            self._write_batches(session, fresh, next_id, channel.id or 0, Path(source).name, now)
             report.new = len(fresh)
         return report
 
-    def _write_pipelined(
+    def _write_batches(
         self,
         session: Session,
         items: list[ParsedMention],
@@ -165,41 +193,29 @@ class IngestService:
         source_name: str,
         now: datetime,
     ) -> None:
-        """Triage, chain and write in batches; one thread writes batch k while this one builds k+1.
+        """Triage, chain and write in batches of BATCH, all in the caller's one transaction.
 
-        SQLite's insert releases the GIL, so a large import overlaps Python work with disk work.
-        Everything stays in the caller's single transaction: the import lands whole or not at all.
+        (A writer thread does not help: sqlite3's executemany and Python code take turns on the
+        GIL, measured serial on this machine.)
         """
         conn = session.connection()
         chain_head = audit.head(session)
-        mention_table = Mention.__table__  # type: ignore[attr-defined]
-        audit_table = AuditEvent.__table__  # type: ignore[attr-defined]
-
-        def write(mention_rows: list[dict[str, Any]], audit_rows: list[dict[str, Any]]) -> None:
-            fast_insert(conn, mention_table, mention_rows)
-            fast_insert(conn, audit_table, audit_rows)
-
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="desk-ingest") as pool:
-            pending: Future[None] | None = None
-            for start in range(0, len(items), BATCH):
-                rows: list[dict[str, Any]] = []
-                events: list[EventSpec] = []
-                for offset, item in enumerate(items[start : start + BATCH]):
-                    row, event = self._row_and_event(
-                        item, first_id + start + offset, channel_id, source_name, now
-                    )
-                    rows.append(row)
-                    events.append(event)
-                audit_rows, chain_head = audit.chain_rows(chain_head, events)
-                if pending is not None:
-                    pending.result()
-                pending = pool.submit(write, rows, audit_rows)
-            if pending is not None:
-                pending.result()
+        for start in range(0, len(items), BATCH):
+            rows: list[tuple[Any, ...]] = []
+            events: list[EventSpec] = []
+            for offset, item in enumerate(items[start : start + BATCH]):
+                row, event = self._row_and_event(
+                    item, first_id + start + offset, channel_id, source_name, now
+                )
+                rows.append(row)
+                events.append(event)
+            audit_rows, chain_head = audit.chain_rows(chain_head, events)
+            fast_insert(conn, Mention.__table__, MENTION_COLUMNS, rows)  # type: ignore[attr-defined]
+            fast_insert(conn, AuditEvent.__table__, audit.AUDIT_COLUMNS, audit_rows)  # type: ignore[attr-defined]
 
     def _row_and_event(
         self, item: ParsedMention, mention_id: int, channel_id: int, source: str, now: Any
-    ) -> tuple[dict[str, Any], EventSpec]:
+    ) -> tuple[tuple[Any, ...], EventSpec]:
         text_for_rules = (
             f"{item.title}\n{item.text}"
             if item.title and item.title not in item.text
@@ -212,31 +228,31 @@ class IngestService:
             ruleset=self.rules,
             routing=self.config.routing,
         )
-        row = {
-            "id": mention_id,
-            "channel_id": channel_id,
-            "platform": item.platform,
-            "remote_id": item.remote_id,
-            "url": item.url,
-            "author_handle": item.author_handle,
-            "author_name": item.author_name,
-            "text": item.text,
-            "title": item.title,
-            "language": item.language,
-            "kind": item.kind,
-            "visibility": item.visibility,
-            "in_reply_to_remote_id": item.in_reply_to_remote_id,
-            "thread_root_remote_id": item.thread_root_remote_id,
-            "created_at": item.created_at,
-            "received_at": now,
-            "raw": json.dumps(item.raw, ensure_ascii=False, default=str),
-            "status": "open",
-            "category": decision.category,
-            "priority": decision.priority,
-            "assignee": decision.assignee,
-            "triage_reason": decision.reason,
-            "triage_rules": _rules_json(decision.rules),
-        }
+        row = (
+            mention_id,
+            channel_id,
+            item.platform,
+            item.remote_id,
+            item.url,
+            item.author_handle,
+            item.author_name,
+            item.text,
+            item.title,
+            item.language,
+            item.kind,
+            item.visibility,
+            item.in_reply_to_remote_id,
+            item.thread_root_remote_id,
+            _RAW_JSON(item.raw),
+            "open",
+            decision.category,
+            decision.priority,
+            decision.assignee,
+            decision.reason,
+            _rules_json(decision.rules),
+            item.created_at,
+            now,
+        )
         event = EventSpec(
             actor=self.actor,
             action="mention.ingested",

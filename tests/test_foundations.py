@@ -181,3 +181,41 @@ def test_bad_rules_are_refused_whole() -> None:
         parse_rules(
             {"rule": [{"name": "a", "words": ["x"], "assign": "zoe"}]}, "rules.toml", {"amelie"}
         )
+
+
+def test_word_index_agrees_with_rule_by_rule_matching() -> None:
+    """The one-scan index finds exactly what each rule's own pattern finds, overlaps included."""
+    from desk.triage.rules import fold, load_rules
+    from tests.conftest import SAMPLE_FEEDS
+
+    rules = parse_rules(
+        {
+            "rule": [
+                {"name": "long", "words": ["eau potable", "avis d'ebullition"]},
+                {"name": "short", "words": ["eau", "avis"]},
+                {"name": "inner", "words": ["potable", "ébullition"]},
+            ]
+        },
+        "t",
+    )
+    text = fold("L'eau potable? Avis d'ébullition! eau-de-vie, eaux, EAU")
+    assert rules.index.find(text) == {
+        0: ["avis d'ebullition", "eau potable"],
+        1: ["avis", "eau"],
+        2: ["ebullition", "potable"],
+    }
+    assert rules.index.find(fold("eaux potables, avisé")) == {}
+    assert rules.index.find(fold("Qu'en est-il de l'EAU   POTABLE")) == {
+        0: ["eau potable"],
+        1: ["eau"],
+        2: ["potable"],
+    }
+    sample = load_rules(SAMPLE_FEEDS / "rules.toml")
+    corpus = (
+        (SAMPLE_FEEDS / "bluesky_notifications.json").read_text(encoding="utf-8").split('"text"')
+    )
+    for chunk in corpus:
+        folded = fold(chunk[:400])
+        assert sample.index.find(folded) == {
+            i: r.matches(folded) for i, r in enumerate(sample.rules) if r.matches(folded)
+        }

@@ -10,7 +10,7 @@ from desk.triage.rules import RuleSet, fold
 DEFAULT_PRIORITY = 1  # normal
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Decision:
     """What triage decided and why, in words a supervisor can check."""
 
@@ -38,14 +38,14 @@ def evaluate(
     fired: list[str] = []
     matched: dict[str, list[str]] = {}
     reasons: list[str] = []
-    for rule in ruleset.rules:
+    hits = ruleset.index.find(folded)
+    for position in sorted(hits):
+        rule = ruleset.rules[position]
         if rule.languages and (language or "") not in rule.languages:
             continue
         if rule.platforms and platform not in rule.platforms:
             continue
-        words = rule.matches(folded)
-        if not words:
-            continue
+        words = hits[position]
         fired.append(rule.name)
         matched[rule.name] = words
         effects = []

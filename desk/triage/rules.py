@@ -21,6 +21,7 @@ import re
 import tomllib
 import unicodedata
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import regex
@@ -44,7 +45,7 @@ def fold(text: str) -> str:
 
 @dataclass(frozen=True)
 class Rule:
-    """One keyword rule, with its words compiled into a single pattern."""
+    """One keyword rule: its words, filters and effects (category, priority, assignee)."""
 
     name: str
     words: tuple[str, ...]
@@ -53,29 +54,81 @@ class Rule:
     languages: frozenset[str] = frozenset()
     platforms: frozenset[str] = frozenset()
     assign: str | None = None
-    pattern: re.Pattern[str] | None = field(default=None, compare=False, repr=False)
+
+    @cached_property
+    def _own_index(self) -> WordIndex:
+        return WordIndex((self,))
 
     def matches(self, folded_text: str) -> list[str]:
-        """The words of this rule found in already-folded text (empty when none)."""
-        if self.pattern is None:
-            return []
-        return sorted({m.group(0) for m in self.pattern.finditer(folded_text)})
+        """The words of this rule found in already-folded text (empty when none).
+
+        Same semantics as the rule set's one-scan ``WordIndex`` (used by ``evaluate``); this
+        per-rule form serves explanations and tests.
+        """
+        return self._own_index.find(folded_text).get(0, [])
+
+
+_TOKEN = re.compile(r"\w+")
+
+
+def tokens(folded_text: str) -> list[str]:
+    """The words of already-folded text (``l'eau`` -> ``l``, ``eau``: French elision for free)."""
+    return _TOKEN.findall(folded_text)
+
+
+class WordIndex:
+    """Every rule's words compiled into one lookup: a text is tokenised once, not scanned per rule.
+
+    A rule word or phrase is a sequence of word tokens (``"e. coli"`` -> ``("e", "coli")``,
+    ``"il paraît"`` -> ``("il", "parait")``); it matches where the text has the same tokens in a
+    row, whatever punctuation or spacing separates them, so word boundaries and elisions
+    (``l'``, ``d'``, ``qu'``) need no special case. Lookup is by first token.
+    """
+
+    def __init__(self, rules: tuple[Rule, ...]) -> None:
+        by_phrase: dict[tuple[str, ...], tuple[str, list[int]]] = {}
+        for index, rule in enumerate(rules):
+            for word in rule.words:
+                folded = fold(word)
+                phrase = tuple(tokens(folded))
+                if phrase:
+                    by_phrase.setdefault(phrase, (folded, []))[1].append(index)
+        self.by_first: dict[str, list[tuple[tuple[str, ...], str, tuple[int, ...]]]] = {}
+        for phrase, (folded, indexes) in by_phrase.items():
+            self.by_first.setdefault(phrase[0], []).append(
+                (phrase, folded, tuple(dict.fromkeys(indexes)))
+            )
+
+    def find(self, folded_text: str) -> dict[int, list[str]]:
+        """Rule index -> the (sorted) words of that rule found in already-folded text."""
+        by_first = self.by_first
+        if not by_first:
+            return {}
+        words = tokens(folded_text)
+        hits: dict[int, set[str]] = {}
+        for position, token in enumerate(words):
+            candidates = by_first.get(token)
+            if candidates is None:
+                continue
+            for phrase, folded, indexes in candidates:
+                if len(phrase) > 1 and tuple(words[position : position + len(phrase)]) != phrase:
+                    continue
+                for index in indexes:
+                    hits.setdefault(index, set()).add(folded)
+        return {index: sorted(found) for index, found in hits.items()}
 
 
 @dataclass(frozen=True)
 class RuleSet:
-    """An ordered list of rules, plus where they came from."""
+    """An ordered list of rules, plus where they came from, with their words indexed."""
 
     rules: tuple[Rule, ...] = ()
     source: str = "(none)"
+    index: WordIndex = field(default=None, compare=False, repr=False)  # type: ignore[assignment]
 
-
-def compile_words(words: tuple[str, ...]) -> re.Pattern[str] | None:
-    """One alternation of the folded words, bounded by non-word characters."""
-    if not words:
-        return None
-    alternatives = sorted({re.escape(fold(w)) for w in words}, key=len, reverse=True)
-    return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)")
+    def __post_init__(self) -> None:
+        if self.index is None:
+            object.__setattr__(self, "index", WordIndex(self.rules))
 
 
 def parse_rules(
@@ -136,7 +189,6 @@ def parse_rules(
                 languages=frozenset(entry.get("languages", [])),
                 platforms=frozenset(entry.get("platforms", [])),
                 assign=assign,
-                pattern=compile_words(word_tuple),
             )
         )
     return RuleSet(tuple(rules), source)

@@ -67,7 +67,7 @@ async def test_over_long_reply_is_refused_and_kept(env: DeskEnv) -> None:
         await settle(pilot)
         assert env.desk.queries.detail(target).replies == []
         assert composer.body == body
-        assert any("over the mastodon limit" in n.message for n in app._notifications)
+        assert sum("over the mastodon limit" in n.message for n in app._notifications) == 1
 
         composer.text_area.text = "   "
         await settle(pilot)

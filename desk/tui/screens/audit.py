@@ -60,7 +60,6 @@ class AuditScreen(DeskScreen):
 
     def on_mount(self) -> None:
         """Load the first page and verify the chain."""
-        super().on_mount()
         self.query_one(DataTable).focus()
         self.reload()
         self.action_verify()

@@ -43,7 +43,10 @@ class DeskScreen(Screen[None]):
         return self.desk_app.catalog.t(key, **values)
 
     def on_mount(self) -> None:
-        """Translate the key descriptions and follow later language switches."""
+        """Translate the key descriptions and follow later language switches.
+
+        Textual calls this for every subclass too (handlers run along the MRO): no super() call.
+        """
         self.desk_app.language_changed.subscribe(self, self._language_changed)
         self._language_changed(self.desk_app.catalog)
 

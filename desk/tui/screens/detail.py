@@ -53,7 +53,6 @@ class DetailScreen(MentionScreen):
 
     def on_mount(self) -> None:
         """Load the mention; restore a draft left on this mention earlier."""
-        super().on_mount()
         self.desk_app.inbox_changed.subscribe(self, self._inbox_changed)
         composer = self.query_one(Composer)
         draft = self.desk_app.drafts.get(self._mention_id)
@@ -178,9 +177,11 @@ class DetailScreen(MentionScreen):
         self.desk_app.inbox_changed.publish(self._mention_id)
 
     def on_action_failed(self, message: ActionFailed) -> None:
-        """A refusal: show it, and let the composer try again with its text intact."""
+        """A refusal: let the composer try again with its text intact.
+
+        (Textual also runs DeskScreen.on_action_failed, which shows the message.)
+        """
         self.query_one(Composer).failed()
-        super().on_action_failed(message)
 
     # -- actions -------------------------------------------------------------------------
     def mention_id(self) -> int | None:

@@ -58,7 +58,6 @@ class QueueScreen(MentionScreen):
 
     def on_mount(self) -> None:
         """Follow inbox changes and load the first view."""
-        super().on_mount()
         self.desk_app.inbox_changed.subscribe(self, lambda _id: self.reload(reset=False))
         self.query_one(QueueList).focus()
         self.reload(reset=True)

@@ -51,7 +51,6 @@ class RepliesScreen(DeskScreen):
 
     def on_mount(self) -> None:
         """Load the newest replies."""
-        super().on_mount()
         self.query_one(DataTable).focus()
         self.load_replies(0, self.author_filter)
 

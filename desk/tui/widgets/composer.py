@@ -102,6 +102,7 @@ class Composer(Vertical):
         """No reply channel (news, RSS): the text area is read-only and greyed out."""
         self.enabled = False
         self.text_area.disabled = True
+        self.text_area.display = False  # nothing to type: give the room to the mention
         self._render_counter()
 
     def sent(self) -> None:
