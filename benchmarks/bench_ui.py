@@ -30,7 +30,7 @@ from textual.widgets import Footer, Header, Static
 
 from benchmarks._scale import build
 from desk.services import open_desk
-from desk.tui.app import DeskApp
+from desk.tui.app import make_app
 from desk.tui.screens.detail import DetailScreen
 from desk.tui.widgets.queue_list import QueueList
 
@@ -104,7 +104,7 @@ async def measure_desk(settings, presses: int) -> dict[str, float]:  # type: ign
     """First paint, cursor-move and open-item latencies for one database."""
     began = time.perf_counter()
     desk = open_desk(settings, as_name="amelie")
-    app = DeskApp(desk)
+    app = make_app(desk)
 
     def rows_shown() -> bool:
         lists = app.screen.query(QueueList)

@@ -16,6 +16,7 @@ from textual.widgets import Footer, Static
 from desk.errors import DeskError
 from desk.i18n import Catalog
 from desk.models import CATEGORIES, QueueRow
+from desk.services import Desk
 from desk.store import QueueFilter
 from desk.tui.labels import category_label, priority_label, status_label
 from desk.tui.messages import ActionFailed, CountLoaded, PageLoaded
@@ -63,6 +64,11 @@ class QueueScreen(MentionScreen):
         self.reload(reset=True)
 
     # -- filter and loading --------------------------------------------------------------
+    @staticmethod
+    def home_filter(desk: Desk) -> QueueFilter:
+        """The filter the queue opens with (all open items)."""
+        return QueueFilter(view="open", me=desk.me.name)
+
     def queue_filter(self) -> QueueFilter:
         """The current filter, as the core understands it."""
         return QueueFilter(view=self.view, category=self.category, me=self.desk.me.name)
@@ -74,8 +80,12 @@ class QueueScreen(MentionScreen):
         flt = self.queue_filter()
         if reset:
             self.total = None
+            first_page, self.desk_app.first_page = self.desk_app.first_page, None
             queue.reset(self.generation, first_page_requested=True)
-            self.fetch_page(self.generation, flt, 0, queue.PAGE_SIZE)
+            if first_page is not None and flt == self.home_filter(self.desk):
+                queue.set_page(self.generation, 0, first_page)
+            else:
+                self.fetch_page(self.generation, flt, 0, queue.PAGE_SIZE)
         else:
             queue.invalidate(self.generation)
         self._show_header()
