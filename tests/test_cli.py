@@ -169,3 +169,31 @@ def test_init_writes_starter_config_and_db(tmp_path, capsys: pytest.CaptureFixtu
     from desk.config import load_config
 
     assert load_config(cfg).staff[0].role == "supervisor"
+
+
+def test_output_into_a_closed_pipe_is_quiet(settings: Settings, desk: Desk) -> None:
+    import subprocess
+    import sys
+
+    add(desk, *[mention(str(i), f"message {i}") for i in range(1, 2000)])
+    cmd = [
+        sys.executable,
+        "-m",
+        "desk",
+        "--db",
+        str(settings.db),
+        "--config",
+        str(settings.config),
+        "--as",
+        "amelie",
+        "queue",
+        "--limit",
+        "2000",
+    ]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None
+    proc.stdout.readline()
+    proc.stdout.close()  # like `| head -1`
+    _out, err = proc.communicate(timeout=60)
+    assert b"Traceback" not in err
+    assert proc.returncode in (0, 141)
