@@ -59,13 +59,15 @@ def meta(detail: MentionDetail, catalog: Catalog) -> Content:
 
 
 def body(detail: MentionDetail) -> Content:
-    """The title (news items) and the full text."""
-    text = safe(detail.text or "")
-    if detail.title:
-        return Content.assemble(
-            (safe_str(detail.title, one_line=True, max_len=500), "bold"), "\n\n", text
-        )
-    return text
+    """The title (news items) in bold, then the rest of the text (which starts with the title
+    when the feed importer put it there, as it does for news)."""
+    raw = detail.text or ""
+    if not detail.title:
+        return safe(raw)
+    if raw.startswith(detail.title):
+        raw = raw[len(detail.title) :].lstrip("\n")
+    title = (safe_str(detail.title, one_line=True, max_len=500), "bold")
+    return Content.assemble(title, "\n\n", safe(raw)) if raw else Content.assemble(title)
 
 
 def why(detail: MentionDetail, catalog: Catalog) -> Content:
