@@ -18,6 +18,7 @@ from typing import Any
 from desk import __version__
 from desk.config import Settings
 from desk.errors import DeskError
+from desk.i18n import Catalog, choose_language
 from desk.store import VIEWS, QueueFilter
 from desk.textsafe import clean
 
@@ -112,9 +113,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _dispatch(args)
     except DeskError as exc:
-        print(f"error: {clean(exc.message)}", file=sys.stderr)
-        if exc.hint:
-            print(f"  hint: {clean(exc.hint)}", file=sys.stderr)
+        message, hint = exc.localized(
+            Catalog(choose_language(args.lang or os.environ.get("DESK_LANG"))).t
+        )
+        print(f"error: {clean(message)}", file=sys.stderr)
+        if hint:
+            print(f"  hint: {clean(hint)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -6,14 +6,55 @@ it without a traceback and the TUI shows it in a notification. Anything else is 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, Self
+
 
 class DeskError(Exception):
-    """Base of every error meant for the user."""
+    """Base of every error meant for the user.
 
-    def __init__(self, message: str, hint: str | None = None) -> None:
+    An error raised with ``key`` (see ``from_catalog``) can be shown in the interface language:
+    ``localized(catalog.t)`` looks up ``errors.<key>`` and ``errors.<key>_hint``.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        hint: str | None = None,
+        *,
+        key: str | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
+        self.key = key
+        self.params = params or {}
+
+    @classmethod
+    def from_catalog(cls, key: str, **params: Any) -> Self:
+        """The error whose English text is ``errors.<key>`` (and ``errors.<key>_hint``, if any)."""
+        from desk.i18n import Catalog
+
+        english = Catalog("en")
+        hint = english.t(f"errors.{key}_hint", **params)
+        return cls(
+            english.t(f"errors.{key}", **params),
+            None if hint == f"errors.{key}_hint" else hint,
+            key=key,
+            params=params,
+        )
+
+    def localized(self, t: Callable[..., str]) -> tuple[str, str | None]:
+        """Message and hint in the language of ``t`` (a Catalog.t); English text as fallback."""
+        if not self.key:
+            return self.message, self.hint
+        message = t(f"errors.{self.key}", **self.params)
+        hint = t(f"errors.{self.key}_hint", **self.params) if self.hint else None
+        return (
+            self.message if message == f"errors.{self.key}" else message,
+            self.hint if hint == f"errors.{self.key}_hint" else hint,
+        )
 
     def __str__(self) -> str:
         return self.message if not self.hint else f"{self.message}\n  hint: {self.hint}"

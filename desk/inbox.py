@@ -89,7 +89,7 @@ class InboxService:
         person = self.config.staff_named(name)
         if person is None:
             names = ", ".join(s.name for s in self.config.staff)
-            raise NotFound(f"no staff member named {name!r}", hint=f"staff: {names}")
+            raise NotFound.from_catalog("staff_unknown", name=name, names=names)
         return person.name
 
     # -- assignment ------------------------------------------------------------------------
@@ -99,7 +99,7 @@ class InboxService:
         with transaction(self.write_factory) as session:
             mention = store.get_mention(mention_id, session=session)
             if mention.assignee == name:
-                raise ActionRefused(f"mention {mention_id} is already assigned to {name}")
+                raise ActionRefused.from_catalog("already_assigned", id=mention_id, name=name)
             before = mention.assignee
             mention.assignee = name
             session.add(mention)
@@ -110,11 +110,10 @@ class InboxService:
         with transaction(self.write_factory) as session:
             mention = store.get_mention(mention_id, session=session)
             if mention.assignee == self.actor.name:
-                raise ActionRefused(f"mention {mention_id} is already yours")
+                raise ActionRefused.from_catalog("already_yours", id=mention_id)
             if mention.assignee and not self.actor.is_supervisor:
-                raise ActionRefused(
-                    f"mention {mention_id} is assigned to {mention.assignee}",
-                    hint="ask them to release it, or ask a supervisor to reassign it",
+                raise ActionRefused.from_catalog(
+                    "assigned_to_other", id=mention_id, name=mention.assignee
                 )
             before = mention.assignee
             mention.assignee = self.actor.name
@@ -126,11 +125,11 @@ class InboxService:
         with transaction(self.write_factory) as session:
             mention = store.get_mention(mention_id, session=session)
             if mention.assignee != self.actor.name and not self.actor.is_supervisor:
-                raise ActionRefused(
-                    f"mention {mention_id} is not yours to release (assignee: {mention.assignee or 'nobody'})"
+                raise ActionRefused.from_catalog(
+                    "not_yours", id=mention_id, name=mention.assignee or "-"
                 )
             if mention.assignee is None:
-                raise ActionRefused(f"mention {mention_id} is not assigned")
+                raise ActionRefused.from_catalog("not_assigned", id=mention_id)
             before = mention.assignee
             mention.assignee = None
             session.add(mention)
@@ -140,13 +139,15 @@ class InboxService:
     def categorise(self, mention_id: int, category: str) -> None:
         """Set the category by hand (overrides triage)."""
         if category not in CATEGORIES:
-            raise ActionRefused(
-                f"unknown category {category!r}", hint=f"one of: {', '.join(CATEGORIES)}"
+            raise ActionRefused.from_catalog(
+                "unknown_category", category=category, categories=", ".join(CATEGORIES)
             )
         with transaction(self.write_factory) as session:
             mention = store.get_mention(mention_id, session=session)
             if mention.category == category:
-                raise ActionRefused(f"mention {mention_id} is already {category}")
+                raise ActionRefused.from_catalog(
+                    "already_category", id=mention_id, category=category
+                )
             before = mention.category
             mention.category = category
             session.add(mention)
@@ -157,7 +158,7 @@ class InboxService:
         with transaction(self.write_factory) as session:
             mention = store.get_mention(mention_id, session=session)
             if mention.status == "closed":
-                raise ActionRefused(f"mention {mention_id} is already closed")
+                raise ActionRefused.from_catalog("already_closed", id=mention_id)
             mention.status = "closed"
             session.add(mention)
             self._event(session, "mention.closed", mention, reason=reason)
@@ -167,7 +168,7 @@ class InboxService:
         with transaction(self.write_factory) as session:
             mention = store.get_mention(mention_id, session=session)
             if mention.status == "open":
-                raise ActionRefused(f"mention {mention_id} is already open")
+                raise ActionRefused.from_catalog("already_open", id=mention_id)
             mention.status = "open"
             session.add(mention)
             self._event(session, "mention.reopened", mention)
@@ -177,7 +178,7 @@ class InboxService:
         with transaction(self.write_factory) as session:
             mention = store.get_mention(mention_id, session=session)
             if mention.category == "spam" and mention.status == "closed":
-                raise ActionRefused(f"mention {mention_id} is already closed as spam")
+                raise ActionRefused.from_catalog("already_spam", id=mention_id)
             before = mention.category
             mention.category = "spam"
             mention.status = "closed"
@@ -196,18 +197,18 @@ class InboxService:
     def _checked(self, mention: Mention, body: str) -> ComposedReply:
         composed = compose(body, self.signature(), mention.platform)
         if not composed.body:
-            raise ActionRefused("the reply is empty", hint="write something before sending")
+            raise ActionRefused.from_catalog("reply_empty")
         if composed.limit is None:
-            raise ActionRefused(
-                f"{mention.platform} items cannot be answered from desk (no reply channel)",
-                hint="close the item, or answer on one of your social accounts",
-            )
+            raise ActionRefused.from_catalog("no_reply_channel", platform=mention.platform)
         if composed.length > composed.limit:
             over = composed.length - composed.limit
-            raise ActionRefused(
-                f"the reply is {over} over the {mention.platform} limit of {composed.limit} "
-                f"({composed.length} with the signature {composed.signature!r})",
-                hint=f"shorten the text by {over}; the signature is never cut",
+            raise ActionRefused.from_catalog(
+                "reply_too_long",
+                over=over,
+                platform=mention.platform,
+                limit=composed.limit,
+                length=composed.length,
+                signature=composed.signature,
             )
         return composed
 
@@ -217,7 +218,7 @@ class InboxService:
             mention = store.get_mention(mention_id, session=session)
             composed = compose(body, self.signature(), mention.platform)
             if not composed.body:
-                raise ActionRefused("the draft is empty")
+                raise ActionRefused.from_catalog("draft_empty")
             reply = Reply(
                 mention_id=mention_id,
                 author=self.actor.name,
@@ -250,8 +251,8 @@ class InboxService:
                     "sent_offline",
                     "sending",
                 ):
-                    raise ActionRefused(
-                        f"this exact reply was already sent to mention {mention_id} (reply {earlier.id})"
+                    raise ActionRefused.from_catalog(
+                        "already_sent", id=mention_id, reply=earlier.id
                     )
             channel = store.channel_name(mention.channel_id, session=session)
             sender = self.senders(mention.platform, channel)

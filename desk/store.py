@@ -113,7 +113,7 @@ def get_mention(mention_id: int, *, session: Session, for_update: bool = False) 
     """The mention with this id, or NotFound."""
     mention = session.get(Mention, mention_id)
     if mention is None:
-        raise NotFound(f"no mention with id {mention_id}", hint="`desk queue` lists the ids")
+        raise NotFound.from_catalog("mention_unknown", id=mention_id)
     return mention
 
 

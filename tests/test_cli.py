@@ -197,3 +197,33 @@ def test_output_into_a_closed_pipe_is_quiet(settings: Settings, desk: Desk) -> N
     _out, err = proc.communicate(timeout=60)
     assert b"Traceback" not in err
     assert proc.returncode in (0, 141)
+
+
+def test_errors_in_french_with_a_french_locale(
+    settings: Settings,
+    desk: Desk,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    (mid,) = add(desk, mention("1", "x"))
+    monkeypatch.setenv("LANG", "fr_CA.UTF-8")
+    assert run(settings, "reopen", str(mid)) == 2
+    assert "la mention nº 1 est déjà ouverte" in capsys.readouterr().err
+    assert (
+        main(
+            [
+                "--lang",
+                "en",
+                "--db",
+                str(settings.db),
+                "--config",
+                str(settings.config),
+                "--as",
+                "amelie",
+                "reopen",
+                str(mid),
+            ]
+        )
+        == 2
+    )
+    assert "mention 1 is already open" in capsys.readouterr().err

@@ -219,3 +219,15 @@ def test_word_index_agrees_with_rule_by_rule_matching() -> None:
         assert sample.index.find(folded) == {
             i: r.matches(folded) for i, r in enumerate(sample.rules) if r.matches(folded)
         }
+
+
+def test_service_errors_speak_the_interface_language() -> None:
+    """Refusals carry a catalog key: English text for the CLI, French for a French interface."""
+    from desk.errors import ActionRefused
+
+    error = ActionRefused.from_catalog("already_closed", id=7)
+    assert error.message == "mention 7 is already closed"
+    assert error.localized(Catalog("fr").t) == ("la mention nº 7 est déjà fermée", None)
+    message, hint = ActionRefused.from_catalog("reply_empty").localized(Catalog("fr").t)
+    assert (message, hint) == ("la réponse est vide", "écrivez quelque chose avant d'envoyer")
+    assert ActionRefused("plain").localized(Catalog("fr").t) == ("plain", None)

@@ -121,7 +121,9 @@ async def test_a_refused_action_is_shown_and_changes_nothing(env: DeskEnv) -> No
         await pilot.press("o")  # already open
         await settle(pilot)
         messages = [n.message for n in app._notifications]
-        assert any(f"mention {target} is already open" in m for m in messages)
+        assert any(
+            f"la mention nº {target} est déjà ouverte" in m for m in messages
+        )  # in the interface language
         assert actions_of(env, target) == ["mention.ingested"]
         assert app.is_running
 

@@ -67,14 +67,14 @@ async def test_over_long_reply_is_refused_and_kept(env: DeskEnv) -> None:
         await settle(pilot)
         assert env.desk.queries.detail(target).replies == []
         assert composer.body == body
-        assert sum("over the mastodon limit" in n.message for n in app._notifications) == 1
+        assert sum("la limite de 500 de mastodon" in n.message for n in app._notifications) == 1
 
         composer.text_area.text = "   "
         await settle(pilot)
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert env.desk.queries.detail(target).replies == []
-        assert any("the reply is empty" in n.message for n in app._notifications)
+        assert any("la réponse est vide" in n.message for n in app._notifications)
 
 
 async def test_send_twice_stores_one_reply(env: DeskEnv) -> None:

@@ -76,7 +76,7 @@ class AuditScreen(DeskScreen):
                 mention_id=mention_id, actor=actor, offset=offset, limit=self.PAGE
             )
         except DeskError as exc:
-            self.post_message(ActionFailed(exc.message, exc.hint))
+            self.post_message(ActionFailed(*exc.localized(self.desk_app.catalog.t)))
             return
         self.post_message(AuditLoaded(offset, events, (mention_id, actor)))
 

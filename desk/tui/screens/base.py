@@ -105,7 +105,7 @@ class MentionScreen(DeskScreen):
             with self.desk_app.write_lock:
                 getattr(self.desk.inbox, action)(mention_id, *args)
         except DeskError as exc:
-            self.post_message(ActionFailed(exc.message, exc.hint))
+            self.post_message(ActionFailed(*exc.localized(self.desk_app.catalog.t)))
             return
         except Exception as exc:  # noqa: BLE001 - a failed write (e.g. locked database) must not kill the desk
             self.post_message(ActionFailed(f"{type(exc).__name__}: {exc}"))

@@ -73,7 +73,7 @@ class DetailScreen(MentionScreen):
         try:
             detail = self.desk.queries.detail(self._mention_id)
         except DeskError as exc:
-            self.post_message(ActionFailed(exc.message, exc.hint))
+            self.post_message(ActionFailed(*exc.localized(self.desk_app.catalog.t)))
             return
         self.post_message(DetailLoaded(detail))
 
@@ -152,7 +152,7 @@ class DetailScreen(MentionScreen):
             with self.desk_app.write_lock:
                 reply = self.desk.inbox.send_reply(self._mention_id, body, idempotency_key=key)
         except DeskError as exc:
-            self.post_message(ActionFailed(exc.message, exc.hint))
+            self.post_message(ActionFailed(*exc.localized(self.desk_app.catalog.t)))
             return
         except Exception as exc:  # noqa: BLE001 - keep the app (and the typed text) alive
             self.post_message(ActionFailed(f"{type(exc).__name__}: {exc}"))

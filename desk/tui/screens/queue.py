@@ -97,7 +97,7 @@ class QueueScreen(MentionScreen):
         try:
             total = self.desk.queries.count(flt)
         except DeskError as exc:
-            self.post_message(ActionFailed(exc.message, exc.hint))
+            self.post_message(ActionFailed(*exc.localized(self.desk_app.catalog.t)))
             return
         self.post_message(CountLoaded(generation, total))
 
@@ -108,7 +108,7 @@ class QueueScreen(MentionScreen):
         try:
             rows = self.desk.queries.page(flt, offset, limit)
         except DeskError as exc:
-            self.post_message(ActionFailed(exc.message, exc.hint))
+            self.post_message(ActionFailed(*exc.localized(self.desk_app.catalog.t)))
             return
         self.post_message(PageLoaded(generation, offset, rows))
 

@@ -60,7 +60,7 @@ class RepliesScreen(DeskScreen):
         try:
             replies = self.desk.queries.replies(author=author, offset=offset, limit=self.PAGE)
         except DeskError as exc:
-            self.post_message(ActionFailed(exc.message, exc.hint))
+            self.post_message(ActionFailed(*exc.localized(self.desk_app.catalog.t)))
             return
         self.post_message(RepliesLoaded(offset, replies, author))
 
