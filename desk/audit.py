@@ -21,6 +21,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from desk.clock import as_utc
+from desk.errors import InputError
 from desk.fastinsert import fast_insert
 from desk.models import AuditEvent, AuditView
 
@@ -171,11 +172,23 @@ def chain_rows(
     return rows, (seq, prev)
 
 
-def verify(session: Session, *, batch: int = 5000) -> VerifyResult:
-    """Recompute the whole chain; return the first event that breaks it, if any."""
+def verify(session: Session, *, batch: int = 5000, expect_head: str | None = None) -> VerifyResult:
+    """Recompute the whole chain; return the first event that breaks it, if any.
+
+    A chain cannot show by itself that its *last* events were deleted. ``expect_head`` closes
+    that gap: the hash of the head at an earlier verification (or a prefix of at least 12 hex
+    digits) must still be in the chain, else the trail was cut after it.
+    """
     expected_seq = 1
     prev = GENESIS
     checked = 0
+    wanted = (expect_head or "").strip().lower()
+    if wanted and len(wanted) < 12:
+        raise InputError(
+            "the expected head must have at least 12 hex digits",
+            hint="use the hash printed by `desk audit verify`",
+        )
+    seen_head = not wanted
     for event in _iter_events(session, batch):
         checked += 1
         if event.seq != expected_seq:
@@ -223,15 +236,18 @@ def verify(session: Session, *, batch: int = 5000) -> VerifyResult:
             )
         prev = digest
         expected_seq += 1
+        seen_head = seen_head or digest.startswith(wanted)
+    if not seen_head:
+        return VerifyResult(
+            False,
+            checked,
+            None,
+            None,
+            f"no event has the expected head {wanted}: events were removed from the end of the trail "
+            "(or the hash comes from another database)",
+            prev,
+        )
     return VerifyResult(True, checked, head=prev)
-
-
-def _loads_or_none(text: str) -> dict[str, Any] | None:
-    try:
-        value = json.loads(text)
-    except ValueError:
-        return {"\u0000unreadable": text}
-    return value if isinstance(value, dict) else {"\u0000not-an-object": value}
 
 
 def _iter_events(session: Session, batch: int) -> Iterator[AuditEvent]:

@@ -98,7 +98,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     au = sub.add_parser("audit", help="the audit trail")
     au_sub = au.add_subparsers(dest="audit_command", metavar="SUBCOMMAND", required=True)
-    au_sub.add_parser("verify", help="recompute the hash chain; exit 0 when intact")
+    ver = au_sub.add_parser("verify", help="recompute the hash chain; exit 0 when intact")
+    ver.add_argument(
+        "--head",
+        metavar="HASH",
+        help="a head hash printed by an earlier verify: fail if the trail was cut after it",
+    )
     log = au_sub.add_parser("log", help="list audit events, newest first")
     log.add_argument("--json", action="store_true")
     log.add_argument("--mention", type=int)

@@ -313,14 +313,16 @@ def cmd_replies(desk: Desk, args: argparse.Namespace) -> int:
 def cmd_audit(desk: Desk, args: argparse.Namespace) -> int:
     """``audit verify`` and ``audit log``."""
     if args.audit_command == "verify":
-        result = desk.queries.verify_audit()
+        result = desk.queries.verify_audit(args.head)
         if result.ok:
-            print(f"audit chain intact: {result.checked} events, head {result.head[:16]}")
+            print(f"audit chain intact: {result.checked} events, head {result.head}")
             return 0
-        print(
-            f"audit chain BROKEN at event seq {result.bad_seq} (row id {result.bad_id}): {result.reason}",
-            file=sys.stderr,
+        where = (
+            f" at event seq {result.bad_seq} (row id {result.bad_id})"
+            if result.bad_seq is not None
+            else ""
         )
+        print(f"audit chain BROKEN{where}: {result.reason}", file=sys.stderr)
         return 1
     events = desk.queries.audit_log(mention_id=args.mention, actor=args.staff, limit=args.limit)
     if args.json:

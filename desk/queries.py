@@ -95,7 +95,7 @@ class Queries:
                 )
             ]
 
-    def verify_audit(self) -> VerifyResult:
-        """Recompute the audit chain."""
+    def verify_audit(self, expect_head: str | None = None) -> VerifyResult:
+        """Recompute the audit chain (and check that ``expect_head`` is still in it)."""
         with self.read_factory() as session:
-            return audit.verify(session)
+            return audit.verify(session, expect_head=expect_head)
