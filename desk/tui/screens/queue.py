@@ -192,6 +192,10 @@ class QueueScreen(MentionScreen):
             self._show_header()
             self._show_preview(self.query_one(QueueList).current)
 
+    def _singular(self, count: int) -> bool:
+        """French counts 0 and 1 in the singular, English only 1."""
+        return count == 1 or (count == 0 and self.desk_app.catalog.language == "fr")
+
     def _show_header(self) -> None:
         me = self.desk.me
         view = self.t(f"tui.view.{self.view}")
@@ -200,7 +204,10 @@ class QueueScreen(MentionScreen):
         count = (
             "…"
             if self.total is None
-            else self.t("tui.header.count", count=f"{self.total:,}".replace(",", "\u202f"))
+            else self.t(
+                "tui.header.count_one" if self._singular(self.total) else "tui.header.count",
+                count=f"{self.total:,}".replace(",", "\u202f"),
+            )
         )
         header = Content.assemble(
             (safe_str(self.desk.config.desk.organisation, one_line=True, max_len=60), "bold"),
