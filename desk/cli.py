@@ -15,12 +15,33 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy.exc
+
 from desk import __version__
 from desk.config import Settings
 from desk.errors import DeskError
 from desk.i18n import Catalog, choose_language
 from desk.store import VIEWS, QueueFilter
 from desk.textsafe import clean
+
+
+def not_negative(text: str) -> int:
+    """argparse type: a whole number >= 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {value}")
+    return value
+
+
+def positive(text: str) -> int:
+    """argparse type: a whole number >= 1."""
+    value = not_negative(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -64,8 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--status", choices=["open", "closed"])
     q.add_argument("--category")
     q.add_argument("--assignee")
-    q.add_argument("--limit", type=int, default=50)
-    q.add_argument("--offset", type=int, default=0)
+    q.add_argument("--limit", type=positive, default=50)
+    q.add_argument("--offset", type=not_negative, default=0)
 
     show = sub.add_parser("show", help="one mention with its thread, replies and audit events")
     show.add_argument("id", type=int)
@@ -93,7 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     rl = sub.add_parser("replies", help="replies, newest first")
     rl.add_argument("--staff")
-    rl.add_argument("--limit", type=int, default=50)
+    rl.add_argument("--limit", type=positive, default=50)
     rl.add_argument("--json", action="store_true")
 
     au = sub.add_parser("audit", help="the audit trail")
@@ -108,7 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     log.add_argument("--json", action="store_true")
     log.add_argument("--mention", type=int)
     log.add_argument("--staff")
-    log.add_argument("--limit", type=int, default=100)
+    log.add_argument("--limit", type=positive, default=100)
     return p
 
 
@@ -127,6 +148,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except PermissionError as exc:
+        print(
+            f"error: permission denied: {clean(str(exc.filename or exc), max_len=300)}",
+            file=sys.stderr,
+        )
+        return 2
+    except FileNotFoundError as exc:
+        print(
+            f"error: no such file or folder: {clean(str(exc.filename or exc), max_len=300)}",
+            file=sys.stderr,
+        )
+        return 2
+    except (sqlalchemy.exc.OperationalError, sqlalchemy.exc.DatabaseError) as exc:
+        print(
+            f"error: the database cannot be used: {clean(str(exc.orig) if exc.orig else str(exc), max_len=300)}",
+            file=sys.stderr,
+        )
+        print(
+            "  hint: check --db (a desk database file or URL), that it is not locked by a long job, and the disk",
+            file=sys.stderr,
+        )
+        return 2
+    except ImportError as exc:
+        print(f"error: a component is missing: {clean(str(exc), max_len=300)}", file=sys.stderr)
+        print(
+            "  hint: a PostgreSQL URL needs its driver installed (e.g. pip install psycopg)",
+            file=sys.stderr,
+        )
+        return 2
     except BrokenPipeError:
         # The reader went away (`desk queue | head`): stop quietly, as Unix tools do.
         devnull = os.open(os.devnull, os.O_WRONLY)

@@ -214,7 +214,7 @@ def _print_detail(d: MentionDetail) -> None:
         f"#{d.id} {d.platform} {d.kind} — {clean(d.author_name, one_line=True)} {clean(d.author_handle, one_line=True)}"
     )
     print(
-        f"  {d.created_at:%Y-%m-%d %H:%M} UTC · lang {d.language or '?'} · {d.status} · {d.category} · {PRIORITY_NAMES.get(d.priority)} · assignee {d.assignee or '-'}"
+        f"  {d.created_at:%Y-%m-%d %H:%M} UTC · lang {clean(d.language or '?', one_line=True, max_len=20)} · {d.status} · {d.category} · {PRIORITY_NAMES.get(d.priority)} · assignee {d.assignee or '-'}"
     )
     if d.url:
         print(f"  link: {clean(d.url, one_line=True)}")

@@ -20,10 +20,12 @@ from desk.config import DeskConfig
 from desk.db import SessionFactory, transaction
 from desk.errors import ActionRefused, NotFound
 from desk.models import CATEGORIES, Mention, Reply, ReplyView, StaffView
-from desk.outbound import Delivery, OutboxSender, OutgoingReply, ReplySender
+from desk.outbound import Delivery, NotDelivered, OutboxSender, OutgoingReply, ReplySender
 from desk.textlen import limit_for, measure
 
 SenderLookup = Callable[[str, str], ReplySender]
+# A reply in one of these states is, or may be, on the platform: the same text is not sent again.
+_MAYBE_PUBLISHED = ("sent", "sent_offline", "sending", "unknown")
 
 
 def offline_senders(_platform: str, _channel: str) -> ReplySender:
@@ -98,6 +100,11 @@ class InboxService:
         name = self._staff_name(staff_name)
         with transaction(self.write_factory) as session:
             mention = store.get_mention(mention_id, session=session)
+            held_by_other = mention.assignee not in (None, self.actor.name)
+            if held_by_other and not self.actor.is_supervisor:
+                raise ActionRefused.from_catalog(
+                    "assigned_to_other", id=mention_id, name=mention.assignee
+                )
             if mention.assignee == name:
                 raise ActionRefused.from_catalog("already_assigned", id=mention_id, name=name)
             before = mention.assignee
@@ -246,11 +253,7 @@ class InboxService:
             mention = store.get_mention(mention_id, session=session)
             composed = self._checked(mention, body)
             for earlier in store.replies_for(mention_id, session=session):
-                if earlier.text == composed.text and earlier.status in (
-                    "sent",
-                    "sent_offline",
-                    "sending",
-                ):
+                if earlier.text == composed.text and earlier.status in _MAYBE_PUBLISHED:
                     raise ActionRefused.from_catalog(
                         "already_sent", id=mention_id, reply=earlier.id
                     )
@@ -291,21 +294,33 @@ class InboxService:
         """Second phase for live senders: call the platform, then record the outcome."""
         try:
             delivery = sender.deliver(outgoing, session=None)
-        except Exception as exc:  # noqa: BLE001 - any failure is recorded, never lost
-            with transaction(self.write_factory) as session:
-                reply = session.get(Reply, outgoing.reply_id)
-                assert reply is not None
-                reply.status = "failed"
-                reply.error = str(exc)[:500]
-                session.add(reply)
-                mention = store.get_mention(mention_id, session=session)
-                self._event(session, "reply.failed", mention, reply.id, error=reply.error)
-                return store.reply_view(reply)
+        except NotDelivered as exc:
+            return self._record_not_sent(outgoing.reply_id, mention_id, "failed", exc)
+        except Exception as exc:  # noqa: BLE001 - a timeout may hide a published post
+            return self._record_not_sent(outgoing.reply_id, mention_id, "unknown", exc)
         with transaction(self.write_factory) as session:
             reply = session.get(Reply, outgoing.reply_id)
             assert reply is not None
             mention = store.get_mention(mention_id, session=session)
             return self._record_sent(session, reply, mention, delivery)
+
+    def _record_not_sent(
+        self, reply_id: int, mention_id: int, status: str, exc: Exception
+    ) -> ReplyView:
+        """Record a delivery that failed (``failed``) or may have happened (``unknown``).
+
+        The mention stays open either way; an ``unknown`` reply blocks sending the same text
+        again until someone has looked at the platform.
+        """
+        with transaction(self.write_factory) as session:
+            reply = session.get(Reply, reply_id)
+            assert reply is not None
+            reply.status = status
+            reply.error = str(exc)[:500] or type(exc).__name__
+            session.add(reply)
+            mention = store.get_mention(mention_id, session=session)
+            self._event(session, f"reply.{status}", mention, reply.id, error=reply.error)
+            return store.reply_view(reply)
 
     def _record_sent(
         self, session: Session, reply: Reply, mention: Mention, delivery: Delivery

@@ -21,7 +21,7 @@ STATUSES = ("open", "closed")
 CATEGORIES = ("question", "rumour", "complaint", "praise", "spam", "other")
 PRIORITIES = {"low": 0, "normal": 1, "high": 2, "urgent": 3}
 PRIORITY_NAMES = {v: k for k, v in PRIORITIES.items()}
-REPLY_STATUSES = ("draft", "sending", "sent", "sent_offline", "failed")
+REPLY_STATUSES = ("draft", "sending", "sent", "sent_offline", "failed", "unknown")
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -20,6 +20,12 @@ from sqlmodel import Session
 from desk.models import OutboxEntry
 
 
+class NotDelivered(Exception):  # noqa: N818 - reads as the outcome it reports
+    """Raised by a live sender that knows the platform did *not* publish the reply (refused
+    before sending, 4xx validation error...). Any other exception means the outcome is unknown:
+    the post may exist, so desk records ``unknown`` and never resends it blindly."""
+
+
 @dataclass(frozen=True, slots=True)
 class OutgoingReply:
     """What a sender needs to post one reply."""

@@ -159,45 +159,59 @@ def next_mention_id(*, session: Session) -> int:
 
 
 def thread_of(mention: Mention, *, session: Session, limit: int = 50) -> list[QueueRow]:
-    """The stored mentions of the same conversation, oldest first (ancestors and replies)."""
-    ids: set[int] = set()
-    # Walk up the reply chain.
-    parent_id = mention.in_reply_to_remote_id
-    hops = 0
+    """The stored mentions of the same conversation, oldest first: the chain of parents, then
+    every reply below the top of that chain (level by level), and the posts that name the same
+    thread root (X conversation, Bluesky root). At most ``limit`` rows; empty when alone."""
+    same_platform = Mention.platform == mention.platform
+    ids: set[int] = {mention.id or 0}
     root = mention.thread_root_remote_id
+    top = mention.remote_id
+    parent_id, hops = mention.in_reply_to_remote_id, 0
     while parent_id and hops < 20:
         parent = session.execute(
             sa.select(
-                Mention.id, Mention.in_reply_to_remote_id, Mention.thread_root_remote_id
-            ).where(Mention.platform == mention.platform, Mention.remote_id == parent_id)
+                Mention.id,
+                Mention.remote_id,
+                Mention.in_reply_to_remote_id,
+                Mention.thread_root_remote_id,
+            ).where(same_platform, Mention.remote_id == parent_id)
         ).first()
         if parent is None:
+            top = parent_id  # the parent is not stored (e.g. the organisation's own post)
             break
         ids.add(parent[0])
-        root = root or parent[2]
-        parent_id = parent[1]
+        top, parent_id, root = parent[1], parent[2], root or parent[3]
         hops += 1
-    keys = {mention.remote_id} | ({root} if root else set())
-    stmt = (
-        sa.select(Mention.id)
-        .where(
-            Mention.platform == mention.platform,
-            sa.or_(
-                Mention.in_reply_to_remote_id.in_(keys),  # type: ignore[union-attr]
-                Mention.thread_root_remote_id.in_(keys),  # type: ignore[union-attr]
-                Mention.remote_id.in_(keys),  # type: ignore[attr-defined]
-            ),
+    if root:
+        ids.update(
+            session.execute(
+                sa.select(Mention.id)
+                .where(
+                    same_platform,
+                    sa.or_(Mention.thread_root_remote_id == root, Mention.remote_id == root),
+                )
+                .order_by(Mention.created_at)
+                .limit(limit)
+            ).scalars()
         )
-        .limit(limit)
-    )
-    ids.update(session.execute(stmt).scalars())
-    ids.add(mention.id or 0)
+    frontier, seen = {top}, {top}
+    while frontier and len(ids) < limit:
+        children = session.execute(
+            sa.select(Mention.id, Mention.remote_id)
+            .where(same_platform, Mention.in_reply_to_remote_id.in_(frontier))  # type: ignore[union-attr]
+            .order_by(Mention.created_at)
+            .limit(limit - len(ids) + 1)
+        ).all()
+        ids.update(child[0] for child in children)
+        frontier = {child[1] for child in children} - seen
+        seen |= frontier
     if len(ids) <= 1:
         return []
     rows = session.execute(
         sa.select(*_QUEUE_COLUMNS)
-        .where(Mention.id.in_(ids))
-        .order_by(Mention.created_at, Mention.id)  # type: ignore[union-attr]
+        .where(Mention.id.in_(ids))  # type: ignore[union-attr]
+        .order_by(Mention.created_at, Mention.id)
+        .limit(limit)
     ).all()
     return [_row(r) for r in rows]
 
@@ -238,7 +252,11 @@ def list_replies(
     stmt = select(Reply)
     if author:
         stmt = stmt.where(Reply.author == author)
-    stmt = stmt.order_by(Reply.created_at.desc(), Reply.id.desc()).offset(offset).limit(limit)  # type: ignore[attr-defined,union-attr]
+    stmt = (
+        stmt.order_by(Reply.created_at.desc(), Reply.id.desc())
+        .offset(max(0, offset))
+        .limit(max(0, limit))
+    )  # type: ignore[attr-defined,union-attr]
     return list(session.exec(stmt).all())
 
 
@@ -258,7 +276,9 @@ def list_audit(
     if actor:
         stmt = stmt.where(AuditEvent.actor == actor)
     order = AuditEvent.seq.desc() if newest_first else AuditEvent.seq.asc()  # type: ignore[union-attr]
-    return list(session.exec(stmt.order_by(order).offset(offset).limit(limit)).all())
+    return list(
+        session.exec(stmt.order_by(order).offset(max(0, offset)).limit(max(0, limit))).all()
+    )
 
 
 def staff_rows(*, session: Session) -> dict[str, Staff]:

@@ -9,6 +9,7 @@ left alone, so re-importing a file adds nothing.
 from __future__ import annotations
 
 import json
+import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -116,26 +117,35 @@ class IngestService:
         for index, path in enumerate(path_list, start=1):
             if progress:
                 progress(str(path), index, len(path_list))
-            reports.append(self.ingest_file(path))
+            try:
+                reports.append(self.ingest_file(path))
+            except Exception as exc:  # noqa: BLE001 - one unreadable file never stops the others
+                # Its transaction was rolled back whole: nothing of it is stored, and it says so.
+                message = f"{path}: could not be imported ({type(exc).__name__}: {str(exc)[:200]})"
+                reports.append(FileReport(str(path), rejected=1, errors=[message]))
         return reports
 
     def ingest_file(self, path: Path) -> FileReport:
         """Import one saved payload file."""
         source = str(path)
         try:
-            size = path.stat().st_size
-            if size > MAX_FILE_BYTES:
+            mode = path.stat().st_mode
+            if stat.S_ISDIR(mode):
+                raise InputError(f"{source}: is a folder, not a payload file")
+            if not stat.S_ISREG(mode):
                 raise InputError(
-                    f"{source}: file is {size} bytes, over the {MAX_FILE_BYTES} limit",
+                    f"{source}: not a regular file (device, pipe...)",
+                    hint="save the payload to a file first",
+                )
+            with path.open("rb") as handle:
+                data = handle.read(MAX_FILE_BYTES + 1)  # never more, whatever the file claims
+            if len(data) > MAX_FILE_BYTES:
+                raise InputError(
+                    f"{source}: file is over the {MAX_FILE_BYTES:,}-byte limit",
                     hint="split the payload into pages",
                 )
-            data = path.read_bytes()
         except FileNotFoundError:
             return FileReport(source, rejected=1, errors=[f"{source}: file not found"])
-        except IsADirectoryError:
-            return FileReport(
-                source, rejected=1, errors=[f"{source}: is a folder, not a payload file"]
-            )
         except InputError as exc:
             return FileReport(source, rejected=1, errors=[str(exc)])
         except OSError as exc:

@@ -227,3 +227,21 @@ def test_errors_in_french_with_a_french_locale(
         == 2
     )
     assert "mention 1 is already open" in capsys.readouterr().err
+
+
+def test_expected_errors_have_no_traceback(
+    settings: Settings, desk: Desk, tmp_path, capsys: pytest.CaptureFixture[str]
+) -> None:  # type: ignore[no-untyped-def]
+    not_a_db = tmp_path / "notes.txt"
+    not_a_db.write_text("hello, this is not a database\n" * 100)
+    assert (
+        main(["--db", str(not_a_db), "--config", str(settings.config), "--as", "amelie", "queue"])
+        == 2
+    )
+    err = capsys.readouterr().err
+    assert "the database cannot be used" in err
+    assert "Traceback" not in err
+    with pytest.raises(SystemExit) as exit_info:
+        run(settings, "audit", "log", "--limit", "-1")
+    assert exit_info.value.code == 2
+    assert "must be 0 or more" in capsys.readouterr().err

@@ -164,7 +164,7 @@ class _LiveSender:
 
     live = True
 
-    def __init__(self, fail: bool = False) -> None:
+    def __init__(self, fail: Exception | None = None) -> None:
         self.fail = fail
         self.calls: list[str] = []
 
@@ -174,7 +174,7 @@ class _LiveSender:
         assert session is None  # live delivery happens outside any transaction
         self.calls.append(reply.text)
         if self.fail:
-            raise ConnectionError("platform unreachable")
+            raise self.fail
         return Delivery(remote_id="109999", status="sent")
 
 
@@ -188,12 +188,52 @@ def test_live_sender_two_phases(desk: Desk) -> None:
         "reply.sending",
         "reply.sent",
     ]
-    failing = _LiveSender(fail=True)
-    desk.inbox.senders = lambda _p, _c: failing  # type: ignore[assignment,return-value]
+    from desk.outbound import NotDelivered
+
+    refused = _LiveSender(fail=NotDelivered("422 text too long"))
+    desk.inbox.senders = lambda _p, _c: refused  # type: ignore[assignment,return-value]
     failed = desk.inbox.send_reply(bad_id, "Merci")
     assert failed.status == "failed"
-    assert "unreachable" in (failed.error or "")
+    assert "422" in (failed.error or "")
     detail = desk.queries.detail(bad_id)
     assert detail.status == "open"  # nothing was posted: the item stays in the queue
     assert [e.action for e in detail.history][-2:] == ["reply.sending", "reply.failed"]
+    # A known failure may be retried with the same text...
+    timeout = _LiveSender(fail=TimeoutError("read timed out"))
+    desk.inbox.senders = lambda _p, _c: timeout  # type: ignore[assignment,return-value]
+    unsure = desk.inbox.send_reply(bad_id, "Merci")
+    assert unsure.status == "unknown"  # ...but after a timeout the post may exist:
+    with pytest.raises(ActionRefused, match="already sent"):
+        desk.inbox.send_reply(bad_id, "Merci")  # never resent blindly
+    assert timeout.calls == ["Merci\n—AB"]
+    assert [e.action for e in desk.queries.detail(bad_id).history][-2:] == [
+        "reply.sending",
+        "reply.unknown",
+    ]
     assert desk.queries.verify_audit().ok
+
+
+def test_agent_cannot_reassign_a_colleagues_mention(make_desk: Callable[..., Desk]) -> None:
+    amelie, bruno = make_desk("amelie"), make_desk("bruno")
+    (mid,) = add(amelie, mention("1", "x", language="en"))  # routed to chloe
+    with pytest.raises(ActionRefused, match="assigned to chloe"):
+        bruno.inbox.assign(mid, "bruno")
+    assert amelie.queries.detail(mid).assignee == "chloe"
+    amelie.inbox.assign(mid, "bruno")  # a supervisor may
+    bruno.inbox.assign(mid, "chloe")  # and bruno may hand his own item on
+    assert amelie.queries.detail(mid).assignee == "chloe"
+
+
+def test_thread_walks_down_several_levels_from_a_root(desk: Desk) -> None:
+    """Mastodon sets no thread root: opening the first post still shows replies to replies."""
+    ids = add(
+        desk,
+        mention("20", "Question au sujet de la piscine"),
+        mention("21", "Moi aussi je me demande", in_reply_to_remote_id="20"),
+        mention("22", "Réponse à la réponse", in_reply_to_remote_id="21"),
+        mention("23", "Et encore une", in_reply_to_remote_id="22"),
+        mention("24", "Ailleurs", in_reply_to_remote_id="999"),  # parent not stored
+    )
+    assert [r.id for r in desk.queries.detail(ids[0]).thread] == ids[:4]
+    assert [r.id for r in desk.queries.detail(ids[2]).thread] == ids[:4]
+    assert desk.queries.detail(ids[4]).thread == []

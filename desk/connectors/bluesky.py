@@ -16,6 +16,7 @@ from desk.connectors._fields import (
     collect,
     dig,
     handle,
+    language_code,
     load_json,
     need,
     need_str,
@@ -103,6 +104,6 @@ def _created_at(notification: dict[str, Any]) -> datetime:
 
 
 def _first_language(langs: Any) -> str | None:
-    if isinstance(langs, list) and langs and isinstance(langs[0], str) and langs[0]:
-        return langs[0]
+    if isinstance(langs, list) and langs:
+        return language_code(langs[0])
     return None

@@ -14,6 +14,7 @@ from desk.connectors._fields import (
     collect,
     dig,
     handle,
+    language_code,
     load_json,
     need,
     need_str,
@@ -73,7 +74,7 @@ def _build(notification: dict[str, Any]) -> ParsedMention | None:
         created_at=parse_timestamp(need(notification, "status.created_at"), "status.created_at"),
         kind="reply" if kind == "mention" and reply_to else kind,
         url=opt_str(status, "url") or opt_str(status, "uri"),
-        language=opt_str(status, "language"),
+        language=language_code(dig(status, "language")),
         in_reply_to_remote_id=reply_to,
         visibility=opt_str(status, "visibility"),
         raw=notification,
@@ -82,6 +83,6 @@ def _build(notification: dict[str, Any]) -> ParsedMention | None:
 
 def _status_text(notification: dict[str, Any]) -> str:
     """Plain text of the status; a content warning (``spoiler_text``) goes first."""
-    body = html_to_text(need_str(notification, "status.content"))
+    body = html_to_text(need_str(notification, "status.content", limit=None))
     spoiler = opt_str(notification, "status.spoiler_text")
     return cap_text(f"{spoiler}\n\n{body}" if spoiler else body)

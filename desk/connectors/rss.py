@@ -28,7 +28,7 @@ import feedparser
 import feedparser.api
 from defusedxml import DefusedXmlException
 
-from desk.connectors._fields import clip, dig
+from desk.connectors._fields import EARLIEST, FUTURE_SLACK, LONE_SURROGATE, clip, dig
 from desk.connectors.base import ItemError, ParsedMention, ParseResult
 from desk.connectors.html import cap_text, html_to_text
 from desk.errors import InputError
@@ -102,6 +102,10 @@ def _run_feedparser(data: bytes, source: str) -> Any:
     except DefusedXmlException as exc:
         raise InputError(
             f"{source}: feed refused for safety: {clip(exc, 120)}", hint=_HINT
+        ) from None
+    except Exception as exc:  # noqa: BLE001 - e.g. &#xD800; or &#99999999999; crash feedparser
+        raise InputError(
+            f"{source}: the feed cannot be read: {type(exc).__name__}: {clip(exc, 120)}", hint=_HINT
         ) from None
 
 
@@ -202,13 +206,14 @@ def unwrap_google_redirect(link: str) -> str:
 def _struct_to_utc(value: Any) -> datetime | None:
     """feedparser's ``*_parsed`` 9-tuples are already in UTC."""
     try:
-        return datetime(*value[:6], tzinfo=UTC)
-    except (TypeError, ValueError, IndexError):
+        moment = datetime(*value[:6], tzinfo=UTC)
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
+    return moment if EARLIEST <= moment <= datetime.now(UTC) + FUTURE_SLACK else None
 
 
 def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ""
+    return LONE_SURROGATE.sub("\ufffd", value) if isinstance(value, str) else ""
 
 
 def _plain(value: Any, mime: Any) -> str:

@@ -13,10 +13,12 @@ from typing import Any
 
 from desk.connectors._fields import (
     ItemProblem,
+    check_moment,
     clip,
     collect,
     dig,
     handle,
+    language_code,
     load_json,
     need_str,
     opt_str,
@@ -68,7 +70,11 @@ def parse_obj(obj: dict[str, Any], source: str) -> ParseResult:
 def snowflake_time(post_id: str) -> datetime:
     """Creation time encoded in an X id (milliseconds since ``TWITTER_EPOCH_MS`` in bits 22+)."""
     millis = (int(post_id) >> 22) + TWITTER_EPOCH_MS
-    return datetime.fromtimestamp(millis / 1000, tz=UTC)
+    try:
+        moment = datetime.fromtimestamp(millis / 1000, tz=UTC)
+    except (OverflowError, ValueError, OSError):
+        raise ItemProblem(f"id {clip(post_id)} does not encode a date") from None
+    return check_moment(moment, "id", post_id)
 
 
 def post_url(post_id: str, username: str | None) -> str:
@@ -91,12 +97,11 @@ def _users_by_id(users: Any) -> dict[str, dict[str, Any]]:
 
 def _build(post: dict[str, Any], users: dict[str, dict[str, Any]]) -> ParsedMention:
     post_id = need_str(post, "id")
-    text = opt_str(post, "note_tweet.text") or need_str(post, "text")
+    text = opt_str(post, "note_tweet.text", limit=None) or need_str(post, "text", limit=None)
     author_id = opt_str(post, "author_id")
     user = users.get(author_id or "", {})
     username = opt_str(user, "username")
     kind, reply_to = _kind(post.get("referenced_tweets"))
-    lang = opt_str(post, "lang")
     return ParsedMention(
         platform=PLATFORM,
         remote_id=post_id,
@@ -106,7 +111,9 @@ def _build(post: dict[str, Any], users: dict[str, dict[str, Any]]) -> ParsedMent
         created_at=_created_at(post, post_id),
         kind=kind,
         url=post_url(post_id, username),
-        language=None if lang in _UNDETERMINED_LANGS else lang,
+        language=None
+        if dig(post, "lang") in _UNDETERMINED_LANGS
+        else language_code(dig(post, "lang")),
         in_reply_to_remote_id=reply_to,
         thread_root_remote_id=opt_str(post, "conversation_id"),
         visibility="public",

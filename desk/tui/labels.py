@@ -87,4 +87,7 @@ def when(moment: datetime | None) -> str:
     """A timestamp in local time, ``2024-05-01 14:03``."""
     if moment is None:
         return "—"
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+    try:
+        return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+    except (OverflowError, ValueError, OSError):  # a date at the edge of the calendar
+        return moment.strftime("%Y-%m-%d %H:%M UTC")

@@ -163,7 +163,7 @@ class DetailScreen(MentionScreen):
         """Clear the composer (unless delivery failed) and refresh every screen."""
         composer = self.query_one(Composer)
         status = status_label(self.desk_app.catalog, message.reply.status)
-        if message.reply.status == "failed":
+        if message.reply.status in ("failed", "unknown"):
             composer.failed(new_key=True)
             self.desk_app.show_error(
                 self.t("tui.msg.reply_failed", status=status), message.reply.error
