@@ -70,6 +70,13 @@ def status_label(catalog: Catalog, status: str) -> str:
     return status if label == key else label
 
 
+def kind_label(catalog: Catalog, kind: str) -> str:
+    """A mention kind (mention, reply, quote, keyword, news) in the interface language."""
+    key = f"tui.kind.{kind}"
+    label = catalog.t(key)
+    return kind if label == key else label
+
+
 def age(created_at: datetime, now: datetime | None = None) -> str:
     """Compact age: ``now``, ``5m``, ``3h``, ``2d``, ``7w``, ``2y``."""
     seconds = int(((now or datetime.now(UTC)) - created_at).total_seconds())

@@ -48,3 +48,11 @@ def test_hostile_title_is_literal() -> None:
     plain = body(replace(BASE, title="[bold]x[/ \x1b]0;t\x07", text="corps")).plain
     assert "[bold]x[/" in plain
     assert "\x1b" not in plain
+
+
+def test_kind_is_shown_in_the_interface_language() -> None:
+    from desk.i18n import Catalog
+    from desk.tui.widgets.mention_view import meta
+
+    assert "nouvelle" in meta(BASE, Catalog("fr")).plain
+    assert "news" in meta(BASE, Catalog("en")).plain

@@ -13,7 +13,7 @@ from textual.content import Content
 
 from desk.i18n import Catalog
 from desk.models import AuditView, MentionDetail, ReplyView
-from desk.tui.labels import age, category_label, priority_label, status_label, when
+from desk.tui.labels import age, category_label, kind_label, priority_label, status_label, when
 from desk.tui.safe import safe, safe_str
 
 LABEL_STYLE = "bold $text-secondary"
@@ -42,7 +42,9 @@ def meta(detail: MentionDetail, catalog: Catalog) -> Content:
         ),
         _field(t("tui.detail.received"), Content(when(detail.received_at))),
         _field(t("tui.detail.language"), safe(detail.language or "—", one_line=True, max_len=20)),
-        _field(t("tui.detail.kind"), safe(detail.kind, one_line=True, max_len=20)),
+        _field(
+            t("tui.detail.kind"), safe(kind_label(catalog, detail.kind), one_line=True, max_len=40)
+        ),
         _field(
             t("tui.detail.state"),
             Content(
