@@ -191,52 +191,12 @@ def verify(session: Session, *, batch: int = 5000, expect_head: str | None = Non
     seen_head = not wanted
     for event in _iter_events(session, batch):
         checked += 1
-        if event.seq != expected_seq:
-            what = "missing event(s) before it" if event.seq > expected_seq else "out of sequence"
-            return VerifyResult(
-                False,
-                checked,
-                event.seq,
-                event.id,
-                f"seq {event.seq}: {what} (expected seq {expected_seq})",
-                prev,
-            )
-        if event.prev_hash != prev:
-            return VerifyResult(
-                False,
-                checked,
-                event.seq,
-                event.id,
-                "prev_hash does not match the previous event's hash (a row was removed or inserted)",
-                prev,
-            )
-        try:
-            digest = compute_hash(
-                prev,
-                seq=event.seq,
-                at=event.at,
-                actor=event.actor,
-                action=event.action,
-                mention_id=event.mention_id,
-                reply_id=event.reply_id,
-                data_text=event.data,
-            )
-        except (ValueError, TypeError) as exc:
-            return VerifyResult(
-                False, checked, event.seq, event.id, f"event cannot be read: {exc}", prev
-            )
-        if digest != event.hash:
-            return VerifyResult(
-                False,
-                checked,
-                event.seq,
-                event.id,
-                "content does not match its hash (the row was altered)",
-                prev,
-            )
+        digest, problem = _check(event, expected_seq, prev)
+        if digest is None:
+            return VerifyResult(False, checked, event.seq, event.id, problem, prev)
         prev = digest
         expected_seq += 1
-        seen_head = seen_head or digest.startswith(wanted)
+        seen_head = seen_head or prev.startswith(wanted)
     if not seen_head:
         return VerifyResult(
             False,
@@ -248,6 +208,34 @@ def verify(session: Session, *, batch: int = 5000, expect_head: str | None = Non
             prev,
         )
     return VerifyResult(True, checked, head=prev)
+
+
+def _check(event: AuditEvent, expected_seq: int, prev: str) -> tuple[str | None, str | None]:
+    """``(hash, None)`` if the event chains onto ``prev`` at ``expected_seq``, else ``(None, why)``."""
+    if event.seq != expected_seq:
+        what = "missing event(s) before it" if event.seq > expected_seq else "out of sequence"
+        return None, f"seq {event.seq}: {what} (expected seq {expected_seq})"
+    if event.prev_hash != prev:
+        return (
+            None,
+            "prev_hash does not match the previous event's hash (a row was removed or inserted)",
+        )
+    try:
+        digest = compute_hash(
+            prev,
+            seq=event.seq,
+            at=event.at,
+            actor=event.actor,
+            action=event.action,
+            mention_id=event.mention_id,
+            reply_id=event.reply_id,
+            data_text=event.data,
+        )
+    except (ValueError, TypeError) as exc:
+        return None, f"event cannot be read: {exc}"
+    if digest != event.hash:
+        return None, "content does not match its hash (the row was altered)"
+    return digest, None
 
 
 def _iter_events(session: Session, batch: int) -> Iterator[AuditEvent]:

@@ -8,7 +8,6 @@ printed for humans goes through desk.textsafe.clean; ``--json`` output is plain 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Sequence
@@ -21,7 +20,7 @@ from desk import __version__
 from desk.config import Settings
 from desk.errors import DeskError
 from desk.i18n import Catalog, choose_language
-from desk.store import VIEWS, QueueFilter
+from desk.store import VIEWS
 from desk.textsafe import clean
 
 
@@ -205,11 +204,3 @@ def _dispatch(args: argparse.Namespace) -> int:
     with commands.opened(settings, args.as_name) as desk:
         handler = getattr(commands, f"cmd_{command}")
         return int(handler(desk, args))
-
-
-def emit_json(value: Any) -> None:
-    """Print JSON for scripts."""
-    print(json.dumps(value, ensure_ascii=False, indent=None))
-
-
-__all__ = ["main", "build_parser", "emit_json", "QueueFilter"]

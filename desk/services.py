@@ -9,9 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
-from sqlmodel import select
 
-from desk import audit, db
+from desk import audit, db, store
 from desk.audit import EventSpec
 from desk.clock import Clock, utcnow
 from desk.config import DeskConfig, Settings, load_config
@@ -41,19 +40,40 @@ class Desk:
         self.engine.dispose()
 
 
+def _staff_values(config: DeskConfig) -> dict[str, dict[str, str]]:
+    return {
+        p.name: {
+            "display_name": p.display_name,
+            "initials": p.initials,
+            "role": p.role,
+            "languages": ",".join(p.languages),
+        }
+        for p in config.staff
+    }
+
+
+def staff_in_sync(config: DeskConfig, read_factory: db.SessionFactory) -> bool:
+    """Whether the database's active staff already match desk.toml (a read: no write lock)."""
+    wanted = _staff_values(config)
+    with read_factory() as session:
+        stored = {
+            row.name: {
+                k: getattr(row, k) for k in ("display_name", "initials", "role", "languages")
+            }
+            for row in store.staff_rows(session=session).values()
+            if row.active
+        }
+    return stored == wanted
+
+
 def sync_staff(config: DeskConfig, factory: db.SessionFactory, clock: Clock = utcnow) -> None:
     """Mirror desk.toml's staff into the database, auditing every addition or change."""
     with db.transaction(factory) as session:
-        existing = {s.name: s for s in session.exec(select(Staff)).all()}
+        existing = store.staff_rows(session=session)
+        wanted = _staff_values(config)
         for person in config.staff:
-            langs = ",".join(person.languages)
             row = existing.pop(person.name, None)
-            values = {
-                "display_name": person.display_name,
-                "initials": person.initials,
-                "role": person.role,
-                "languages": langs,
-            }
+            values = wanted[person.name]
             if row is None:
                 session.add(Staff(name=person.name, active=True, **values))
                 action = "staff.added"
@@ -100,13 +120,15 @@ def open_desk(
     engine = db.make_engine(settings.db_url())
     db.upgrade(engine)
     write = db.write_session_factory(engine)
-    sync_staff(config, write, clock)
+    read = db.session_factory(engine)
+    if not staff_in_sync(config, read):
+        sync_staff(config, write, clock)  # takes the write lock only when desk.toml changed
     return Desk(
         config=config,
         engine=engine,
         me=me,
         inbox=InboxService(write, config, me, clock),
-        queries=Queries(db.session_factory(engine)),
+        queries=Queries(read),
         ingest=IngestService(write, config, rules, actor=me.name, clock=clock),
         rules=rules,
         catalog=Catalog(choose_language(settings.lang, config.desk.language)),

@@ -22,7 +22,6 @@ from desk.models import (
     Reply,
     ReplyView,
     Staff,
-    StaffView,
 )
 
 SNIPPET = 200
@@ -284,12 +283,6 @@ def list_audit(
 def staff_rows(*, session: Session) -> dict[str, Staff]:
     """Staff mirrored in the database, by name."""
     return {s.name: s for s in session.exec(select(Staff)).all()}
-
-
-def staff_view(staff: Staff) -> StaffView:
-    """Plain read model of a staff row."""
-    langs = tuple(x for x in staff.languages.split(",") if x)
-    return StaffView(staff.name, staff.display_name, staff.initials, staff.role, langs)
 
 
 def triage_rules_of(mention: Mention) -> list[str]:

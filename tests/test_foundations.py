@@ -231,3 +231,31 @@ def test_service_errors_speak_the_interface_language() -> None:
     message, hint = ActionRefused.from_catalog("reply_empty").localized(Catalog("fr").t)
     assert (message, hint) == ("la réponse est vide", "écrivez quelque chose avant d'envoyer")
     assert ActionRefused("plain").localized(Catalog("fr").t) == ("plain", None)
+
+
+def test_opening_the_desk_again_takes_no_write_lock(tmp_path: Path) -> None:
+    """A read-only command must not wait behind a long import: staff are only written when changed."""
+    import sqlite3
+
+    from desk.config import Settings
+    from desk.services import open_desk
+    from desk.store import QueueFilter
+    from tests.conftest import DESK_TOML
+
+    config = tmp_path / "desk.toml"
+    config.write_text(DESK_TOML)
+    settings = Settings(db=str(tmp_path / "d.db"), config=config)
+    open_desk(settings, as_name="amelie").close()
+    writer = sqlite3.connect(tmp_path / "d.db", isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # someone else is writing (e.g. an import)
+    try:
+        desk = open_desk(settings, as_name="bruno")
+        assert desk.queries.count(QueueFilter(view="all")) == 0
+        desk.close()
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    config.write_text(DESK_TOML.replace('initials = "BG"', 'initials = "BGa"'))
+    desk = open_desk(settings, as_name="bruno")
+    assert [e.action for e in desk.queries.audit_log(limit=1)] == ["staff.updated"]
+    desk.close()
