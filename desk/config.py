@@ -10,15 +10,24 @@ from __future__ import annotations
 import getpass
 import os
 import tomllib
+from datetime import date
 from pathlib import Path
 from typing import Literal
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from desk.errors import ConfigError
 from desk.models import StaffView
+from desk.triage.calendar import DEFAULT_HOURS, Calendar, parse_week, zone
 
 APP_NAME = "desk"
 
@@ -51,6 +60,28 @@ class Settings(BaseSettings):
         return self.config or default_config_dir() / "desk.toml"
 
 
+class Absence(BaseModel):
+    """A period someone is away, both days included: ``{ from = 2026-11-23, to = 2026-11-27 }``."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    start: date = Field(alias="from")
+    end: date = Field(alias="to")
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Absence:
+        if self.end < self.start:
+            raise ValueError("'to' is before 'from'")
+        return self
+
+
+def _week(value: dict[str, str] | None) -> dict[str, str] | None:
+    if value is not None:
+        parse_week(value)  # raises ValueError with the bad day or range
+    return value
+
+
 class StaffConfig(BaseModel):
     """One person in desk.toml."""
 
@@ -62,6 +93,12 @@ class StaffConfig(BaseModel):
     role: Literal["agent", "supervisor"] = "agent"
     languages: list[str] = Field(default_factory=lambda: ["fr", "en"])
     os_users: list[str] = Field(default_factory=list)
+    topics: list[str] = Field(default_factory=list)
+    max_open: int | None = Field(default=None, ge=1)
+    schedule: dict[str, str] | None = None  # weekly hours; None: the desk's business hours
+    absences: list[Absence] = Field(default_factory=list)
+
+    _check_schedule = field_validator("schedule")(_week)
 
     def view(self) -> StaffView:
         """The plain read model of this person."""
@@ -92,15 +129,79 @@ class DeskSection(BaseModel):
         return value
 
 
+class TeamConfig(BaseModel):
+    """A ``[[team]]``: people who share work, and how a rule's mentions are spread among them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=64)
+    members: list[str] = Field(min_length=1)
+    strategy: Literal["round-robin", "least-loaded"] = "round-robin"
+
+
+class RotaTurn(BaseModel):
+    """One explicit on-call turn, both days included."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    staff: str
+    start: date = Field(alias="from")
+    end: date = Field(alias="to")
+
+
+class OnCallConfig(BaseModel):
+    """``[oncall]``: who is on duty outside business hours.
+
+    Explicit ``turns`` win; otherwise ``rotation`` takes turns of ``period_days`` from ``start``.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    rotation: list[str] = Field(default_factory=list)
+    start: date | None = None
+    period_days: int = Field(default=7, ge=1)
+    turns: list[RotaTurn] = Field(default_factory=list)
+
+
+class HoursConfig(BaseModel):
+    """``[hours]``: the desk's time zone, business hours and holidays."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    timezone: str = "America/Toronto"
+    business: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_HOURS))
+    holidays: list[date] = Field(default_factory=list)
+
+    _check_business = field_validator("business")(_week)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        zone(value)
+        return value
+
+    def calendar(self) -> Calendar:
+        """The Calendar these settings describe."""
+        return Calendar(zone(self.timezone), parse_week(self.business), frozenset(self.holidays))
+
+
 class DeskConfig(BaseModel):
     """The content of desk.toml."""
 
     model_config = ConfigDict(extra="forbid")
 
     desk: DeskSection = Field(default_factory=DeskSection)
+    hours: HoursConfig = Field(default_factory=HoursConfig)
     staff: list[StaffConfig] = Field(default_factory=list)
+    team: list[TeamConfig] = Field(default_factory=list)
+    oncall: OnCallConfig = Field(default_factory=OnCallConfig)
+    lists: dict[str, list[str]] = Field(default_factory=dict)
     routing: dict[str, str] = Field(default_factory=dict)
     path: Path | None = Field(default=None, exclude=True)
+
+    def team_named(self, name: str) -> TeamConfig | None:
+        """The team with this name, if any."""
+        return next((t for t in self.team if t.name == name), None)
 
     def staff_named(self, name: str) -> StaffConfig | None:
         """The staff member with this name (case-insensitive), if any."""
@@ -179,11 +280,37 @@ def load_config(path: Path) -> DeskConfig:
     dupes = {n for n in names if names.count(n) > 1}
     if dupes:
         raise ConfigError(f"{path}: staff name(s) used twice: {', '.join(sorted(dupes))}")
-    for lang, who in config.routing.items():
-        if config.staff_named(who) is None:
-            raise ConfigError(f"{path}: routing.{lang} names {who!r}, who is not in [[staff]]")
+    _check_names(config, path)
     config.path = path
     return config
+
+
+def _check_names(config: DeskConfig, path: Path) -> None:
+    """Every name used in routing, teams and the rota is a staff member (or a team)."""
+    staff = {s.name for s in config.staff}
+    teams = {t.name for t in config.team}
+    hint = f"staff in desk.toml: {', '.join(sorted(staff)) or 'none'}"
+    for lang, who in config.routing.items():
+        if who not in staff and who not in teams:
+            raise ConfigError(
+                f"{path}: routing.{lang} names {who!r}, who is neither in [[staff]] nor a [[team]]",
+                hint=hint,
+            )
+    for team in config.team:
+        for member in team.members:
+            if member not in staff:
+                raise ConfigError(
+                    f"{path}: team {team.name!r}: {member!r} is not in [[staff]]", hint=hint
+                )
+    for who in [*config.oncall.rotation, *(t.staff for t in config.oncall.turns)]:
+        if who not in staff:
+            raise ConfigError(f"{path}: oncall names {who!r}, who is not in [[staff]]", hint=hint)
+    if config.oncall.rotation and config.oncall.start is None:
+        raise ConfigError(f"{path}: oncall.rotation needs a start date", hint="start = 2026-11-02")
+    if len(teams) != len(config.team):
+        raise ConfigError(f"{path}: a team name is used twice")
+    if teams & staff:
+        raise ConfigError(f"{path}: {', '.join(sorted(teams & staff))} is both a team and a person")
 
 
 STARTER_CONFIG = """\

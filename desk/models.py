@@ -108,6 +108,19 @@ class Mention(SQLModel, table=True):
     assignee: str | None = None
     triage_reason: str = ""
     triage_rules: str = "[]"  # JSON list of rule names that fired
+    tags: str = "[]"  # JSON list
+    needs_approval: bool = False
+    suggested_answer: str | None = None
+    triage_detail: str = "{}"  # JSON: Decision.detail(), rendered by desk.triage.explain
+
+
+class RoutingState(SQLModel, table=True):
+    """Small routing memory that must survive restarts (e.g. ``turn:TEAM`` -> last assignee)."""
+
+    __tablename__ = "routing_state"
+
+    key: str = Field(primary_key=True)
+    value: str
 
 
 class Reply(SQLModel, table=True):

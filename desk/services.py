@@ -19,7 +19,8 @@ from desk.inbox import InboxService
 from desk.models import Staff, StaffView
 from desk.queries import Queries
 from desk.sync import IngestService
-from desk.triage import RuleSet, load_rules
+from desk.triage import RuleSet
+from desk.triage_service import TriageService, load_configured_rules
 
 
 @dataclass
@@ -32,8 +33,19 @@ class Desk:
     inbox: InboxService
     queries: Queries
     ingest: IngestService
-    rules: RuleSet
+    triage: TriageService
     catalog: Catalog
+
+    @property
+    def rules(self) -> RuleSet:
+        """The triage rules in use."""
+        return self.triage.rules
+
+    def reload_rules(self) -> RuleSet:
+        """Read the rule file again and use it for triage from now on (errors change nothing)."""
+        rules = self.triage.reload()
+        self.ingest.rules = rules
+        return rules
 
     def close(self) -> None:
         """Release the database connections."""
@@ -116,7 +128,7 @@ def open_desk(
     """Load config and rules, open (and upgrade) the database, and build the services."""
     config = config or load_config(settings.config_path())
     me = config.current_staff(as_name).view()
-    rules = load_rules(config.rules_path(), {s.name for s in config.staff})
+    rules = load_configured_rules(config)
     engine = db.make_engine(settings.db_url())
     db.upgrade(engine)
     write = db.write_session_factory(engine)
@@ -130,6 +142,6 @@ def open_desk(
         inbox=InboxService(write, config, me, clock),
         queries=Queries(read),
         ingest=IngestService(write, config, rules, actor=me.name, clock=clock),
-        rules=rules,
+        triage=TriageService(write, read, config, rules, actor=me.name, clock=clock),
         catalog=Catalog(choose_language(settings.lang, config.desk.language)),
     )

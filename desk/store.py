@@ -21,6 +21,7 @@ from desk.models import (
     QueueRow,
     Reply,
     ReplyView,
+    RoutingState,
     Staff,
 )
 
@@ -287,8 +288,66 @@ def staff_rows(*, session: Session) -> dict[str, Staff]:
 
 def triage_rules_of(mention: Mention) -> list[str]:
     """The rule names stored with a mention's triage decision."""
+    return json_list(mention.triage_rules)
+
+
+def json_list(value: str) -> list[str]:
+    """A JSON list column (tags, rule names) as strings; [] when damaged."""
     try:
-        value = json.loads(mention.triage_rules)
+        parsed = json.loads(value)
     except ValueError:
         return []
-    return [str(v) for v in value] if isinstance(value, list) else []
+    return [str(v) for v in parsed] if isinstance(parsed, list) else []
+
+
+def json_object(value: str) -> dict[str, Any]:
+    """A JSON object column (the triage detail); {} when damaged."""
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        return {}
+    return parsed if isinstance(parsed, dict) else {}
+
+
+def open_loads(*, session: Session) -> dict[str, int]:
+    """Open mentions per assignee (for max_open and least-loaded routing)."""
+    rows = session.exec(
+        select(Mention.assignee, sa.func.count())
+        .where(Mention.status == "open", Mention.assignee.is_not(None))  # type: ignore[union-attr]
+        .group_by(Mention.assignee)
+    ).all()
+    return {str(name): int(count) for name, count in rows}
+
+
+TURN_PREFIX = "turn:"
+
+
+def routing_turns(*, session: Session) -> dict[str, str]:
+    """Team -> the member who got the last round-robin turn."""
+    rows = session.exec(
+        select(RoutingState).where(RoutingState.key.startswith(TURN_PREFIX))  # type: ignore[attr-defined]
+    ).all()
+    return {row.key[len(TURN_PREFIX) :]: row.value for row in rows}
+
+
+def save_routing_turns(turns: dict[str, str], *, session: Session) -> None:
+    """Persist round-robin turns (in the caller's transaction)."""
+    for team, member in turns.items():
+        row = session.get(RoutingState, TURN_PREFIX + team)
+        if row is None:
+            session.add(RoutingState(key=TURN_PREFIX + team, value=member))
+        elif row.value != member:
+            row.value = member
+            session.add(row)
+
+
+def recent_tags(
+    since: datetime, until: datetime, *, session: Session
+) -> list[tuple[datetime, list[str]]]:
+    """(created_at, tags) of tagged mentions created between two moments (surge history)."""
+    rows = session.exec(
+        select(Mention.created_at, Mention.tags).where(
+            Mention.created_at >= since, Mention.created_at <= until, Mention.tags != "[]"
+        )
+    ).all()
+    return [(as_utc(at), json_list(tags)) for at, tags in rows]

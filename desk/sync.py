@@ -12,7 +12,7 @@ import json
 import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -28,8 +28,11 @@ from desk.connectors.base import ParsedMention, ParseResult
 from desk.db import SessionFactory, transaction
 from desk.errors import InputError
 from desk.fastinsert import fast_insert
-from desk.models import AuditEvent, Mention
-from desk.triage import RuleSet, evaluate
+from desk.models import AuditEvent, Channel, Mention
+from desk.triage import Decision, RuleSet
+from desk.triage.explain import summary
+from desk.triage.pipeline import Incoming, Triage
+from desk.triage.routing import Router
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 BATCH = 5000
@@ -87,6 +90,10 @@ MENTION_COLUMNS = (
     "assignee",
     "triage_reason",
     "triage_rules",
+    "tags",
+    "needs_approval",
+    "suggested_answer",
+    "triage_detail",
     "created_at",
     "received_at",
 )
@@ -107,6 +114,29 @@ class IngestService:
     rules: RuleSet
     actor: str = "system"
     clock: Clock = utcnow
+    detect_language: bool = True
+
+    def triage_for(self, session: Session, items: list[ParsedMention]) -> Triage:
+        """A Triage primed with the database's loads, round-robin turns and recent tags."""
+        router = Router(
+            self.config,
+            loads=store.open_loads(session=session),
+            turns=store.routing_turns(session=session),
+        )
+        history: list[tuple[datetime, list[str]]] = []
+        surge = self.rules.surge
+        if surge.threshold and items:
+            window = timedelta(minutes=surge.window_minutes)
+            first = min(i.created_at for i in items)
+            last = max(i.created_at for i in items)
+            history = store.recent_tags(first - window, last, session=session)
+        return Triage(
+            self.rules,
+            self.config,
+            router=router,
+            surge_history=history,
+            detect_language=self.detect_language,
+        )
 
     def ingest_files(
         self, paths: Iterable[Path], progress: Progress | None = None
@@ -208,36 +238,39 @@ class IngestService:
         (A writer thread does not help: sqlite3's executemany and Python code take turns on the
         GIL, measured serial on this machine.)
         """
+        if not items:
+            return
         conn = session.connection()
         chain_head = audit.head(session)
+        triage = self.triage_for(session, items)
+        channel_row = session.get(Channel, channel_id)
+        channel = channel_row.name if channel_row else ""
         for start in range(0, len(items), BATCH):
             rows: list[tuple[Any, ...]] = []
             events: list[EventSpec] = []
             for offset, item in enumerate(items[start : start + BATCH]):
+                decision = triage.decide(_incoming(item, channel))
                 row, event = self._row_and_event(
-                    item, first_id + start + offset, channel_id, source_name, now
+                    item, decision, first_id + start + offset, channel_id, source_name, now
                 )
                 rows.append(row)
                 events.append(event)
             audit_rows, chain_head = audit.chain_rows(chain_head, events)
             fast_insert(conn, Mention.__table__, MENTION_COLUMNS, rows)  # type: ignore[attr-defined]
             fast_insert(conn, AuditEvent.__table__, audit.AUDIT_COLUMNS, audit_rows)  # type: ignore[attr-defined]
+        store.save_routing_turns(triage.router.turns, session=session)
 
     def _row_and_event(
-        self, item: ParsedMention, mention_id: int, channel_id: int, source: str, now: Any
+        self,
+        item: ParsedMention,
+        decision: Decision,
+        mention_id: int,
+        channel_id: int,
+        source: str,
+        now: Any,
     ) -> tuple[tuple[Any, ...], EventSpec]:
-        text_for_rules = (
-            f"{item.title}\n{item.text}"
-            if item.title and item.title not in item.text
-            else item.text
-        )
-        decision = evaluate(
-            text_for_rules,
-            language=item.language,
-            platform=item.platform,
-            ruleset=self.rules,
-            routing=self.config.routing,
-        )
+        detail = decision.detail()
+        reason = summary(detail)
         row = (
             mention_id,
             channel_id,
@@ -248,18 +281,22 @@ class IngestService:
             item.author_name,
             item.text,
             item.title,
-            item.language,
+            stored_language(item.language, decision),
             item.kind,
             item.visibility,
             item.in_reply_to_remote_id,
             item.thread_root_remote_id,
             _RAW_JSON(item.raw),
-            "open",
+            "closed" if decision.spam else "open",
             decision.category,
             decision.priority,
             decision.assignee,
-            decision.reason,
+            reason,
             _rules_json(decision.rules),
+            _rules_json(decision.tags),
+            decision.needs_approval,
+            decision.suggest,
+            _RAW_JSON(detail),
             item.created_at,
             now,
         )
@@ -275,9 +312,30 @@ class IngestService:
                 "category": decision.category,
                 "priority": decision.priority,
                 "assignee": decision.assignee,
+                "status": "closed" if decision.spam else "open",
                 "rules": list(decision.rules),
                 "matched": decision.matched,
-                "reason": decision.reason,
+                "triage": detail,
             },
         )
         return row, event
+
+
+def _incoming(item: ParsedMention, channel: str) -> Incoming:
+    return Incoming(
+        text=item.text,
+        title=item.title,
+        created_at=item.created_at,
+        platform=item.platform,
+        language=item.language,
+        channel=channel,
+        kind=item.kind,
+        author=item.author_handle,
+    )
+
+
+def stored_language(declared: str | None, decision: Decision) -> str | None:
+    """The language kept on the mention: the detected one when it overrules or fills in."""
+    if decision.language_source == "detected" or not declared:
+        return decision.language if decision.language_source != "unknown" else declared
+    return declared

@@ -24,6 +24,10 @@ organisation = "Ville de Test"
 language = "en"
 signature_format = "—{initials}"
 
+[hours]  # always open, so routing tests of the foundation do not depend on the time of day
+timezone = "UTC"
+business = { mon = "00:00-24:00", tue = "00:00-24:00", wed = "00:00-24:00", thu = "00:00-24:00", fri = "00:00-24:00", sat = "00:00-24:00", sun = "00:00-24:00" }
+
 [[staff]]
 name = "amelie"
 display_name = "Amélie Bouchard"

@@ -49,7 +49,7 @@ def test_unknown_staff_and_mention(desk: Desk) -> None:
 
 
 def test_close_reopen_spam_categorise(desk: Desk) -> None:
-    (mid,) = add(desk, mention("1", "Gagnez au casino"))
+    (mid,) = add(desk, mention("1", "Bonjour à tous"))
     desk.inbox.close(mid)
     with pytest.raises(ActionRefused, match="already closed"):
         desk.inbox.close(mid)

@@ -15,7 +15,7 @@ from desk.commands import payload_files
 from desk.config import Settings, load_config
 from desk.services import Desk
 from desk.store import QueueFilter
-from desk.triage import load_rules
+from desk.triage_service import load_configured_rules
 from tests.conftest import SAMPLE_FEEDS, FakeClock
 
 
@@ -73,7 +73,7 @@ def test_sample_config_and_rules_load() -> None:
     config = load_config(SAMPLE_FEEDS / "desk.toml")
     assert len(config.staff) == 3
     assert [s.role for s in config.staff].count("supervisor") == 1
-    rules = load_rules(config.rules_path(), {s.name for s in config.staff})
+    rules = load_configured_rules(config)
     assert len(rules.rules) >= 10
 
 

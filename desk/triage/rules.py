@@ -1,209 +1,682 @@
-"""Keyword rules read from a TOML file the team owns.
+"""The rule file: a TOML document the team owns, validated whole into a RuleSet.
 
 ```toml
+[lists]                              # named author lists (desk.toml may add more)
+journalists = ["@reporter@mastodon.example", "lapresse.bsky.social"]
+
+[surge]                              # many mentions on one topic in a short time raise priority
+window_minutes = 60
+threshold = 8
+tags = ["water"]                     # the tags that are watched (empty: all tags)
+
 [[rule]]
-name = "spam-casino"        # unique
-category = "spam"           # optional: spam|rumour|complaint|question|praise|other
-priority = "low"            # optional: low|normal|high|urgent
-words = ["casino", "prêt rapide"]  # case- and accent-insensitive, whole words
-languages = ["fr"]          # optional filter
-platforms = ["x"]           # optional filter
-assign = "amelie"           # optional staff name
+name = "rumour-fr"                   # unique, shown in explanations and the audit trail
+description = { fr = "Rumeurs", en = "Rumours" }   # for `desk rules export`
+# conditions (all of those given must hold):
+words = ["il paraît", "on dit que", "rumeur*"]     # any of them; ``*`` = word prefix
+regex = "e\\.? ?coli"                # on lower-case text without accents
+languages = ["fr"]                   # also: platforms, channels, kinds
+author_in = ["journalists"]          # named lists
+has_link = true
+time = ["outside_business_hours"]    # business_hours, weekend, weekday, holiday
+any = [{ words = ["vrai"] }, { regex = "\\?$" }]   # combinators: all, any, not
+not = { words = ["blague"] }
+# actions:
+category = "rumour"                  # spam|rumour|complaint|question|praise|other
+priority = "high"                    # low|normal|high|urgent
+tags = ["water"]
+assign = "amelie"                    # a person, "on-call", or { team = "fr", strategy = "round-robin" }
+spam = true                          # category spam, and the mention is closed as spam
+require_approval = true
+suggest = "boil-water-advisory"      # name of an answer template
+stop = true                          # later rules are not looked at
 ```
-Rules apply in file order: the first matching rule with a category sets it, the priority is the
-highest among matching rules, the assignee comes from the first matching rule that names one.
-A bad file is refused whole, with the rule's position and what to fix.
+
+Precedence, the same for every file: every rule is tried in file order (until one with
+``stop``); among the rules that fire, the category that comes first in spam, rumour, complaint,
+question, praise, other wins; the priority is the highest; tags add up; the assignee and the
+suggested answer come from the first rule that gives one; approval is required if any rule says so.
+
+A bad file is refused whole: every problem is reported with its line and column and a hint.
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
-import unicodedata
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import regex
 
 from desk.errors import ConfigError
 from desk.models import CATEGORIES, PRIORITIES
+from desk.triage.calendar import TIME_WINDOWS
+from desk.triage.conditions import (
+    All,
+    AnyOf,
+    AuthorIn,
+    Condition,
+    HasLink,
+    Not,
+    OneOf,
+    Pattern,
+    Time,
+    Words,
+    normalise_handle,
+)
+from desk.triage.words import WordIndex, entry_problem
 
-_ALLOWED_KEYS = {"name", "category", "priority", "words", "languages", "platforms", "assign"}
+CATEGORY_ORDER = ("spam", "rumour", "complaint", "question", "praise", "other")
+PLATFORMS = ("mastodon", "bluesky", "x", "rss", "email")
+KINDS = ("mention", "reply", "quote", "keyword", "news")
+STRATEGIES = ("round-robin", "least-loaded")
+MAX_ENTRIES = 5000  # words in one list; a typo'd paste of a dictionary is refused
+
+_SET_CONDITIONS = {
+    "languages": "language",
+    "platforms": "platform",
+    "channels": "channel",
+    "kinds": "kind",
+}
+_ALIASES = {
+    "language": "languages",
+    "platform": "platforms",
+    "channel": "channels",
+    "kind": "kinds",
+}
+CONDITION_KEYS = (
+    {"words", "regex", "author_in", "has_link", "time", "all", "any", "not"}
+    | set(_SET_CONDITIONS)
+    | set(_ALIASES)
+)
+ACTION_KEYS = {"category", "priority", "tags", "assign", "spam", "require_approval", "suggest"}
+RULE_KEYS = CONDITION_KEYS | ACTION_KEYS | {"name", "description", "stop", "enabled"}
 
 
-_MARKS = regex.compile(r"\p{Mn}+")
+@dataclass(frozen=True)
+class Assign:
+    """Who a rule sends a mention to: a person, a team with a strategy, or the on-call person."""
 
+    person: str | None = None
+    team: str | None = None
+    strategy: str | None = None  # None: the team's own strategy
+    on_call: bool = False
+    match_language: bool = False
+    match_topic: bool = False
 
-def fold(text: str) -> str:
-    """Case- and accent-insensitive form used for matching (``Déneigement`` -> ``deneigement``)."""
-    folded = text.casefold()
-    if folded.isascii():
-        return folded
-    return _MARKS.sub("", unicodedata.normalize("NFKD", folded)).replace("’", "'")
+    def describe(self) -> str:
+        """Short English form for documents and reasons (``team fr (round-robin)``)."""
+        if self.person:
+            return self.person
+        if self.on_call:
+            return "on-call"
+        return f"team {self.team}" + (f" ({self.strategy})" if self.strategy else "")
 
 
 @dataclass(frozen=True)
 class Rule:
-    """One keyword rule: its words, filters and effects (category, priority, assignee)."""
+    """One rule: a condition and the actions taken when it holds."""
 
     name: str
-    words: tuple[str, ...]
+    condition: All
+    position: int = 0
+    line: int = 0
     category: str | None = None
     priority: int | None = None
-    languages: frozenset[str] = frozenset()
-    platforms: frozenset[str] = frozenset()
-    assign: str | None = None
-
-    @cached_property
-    def _own_index(self) -> WordIndex:
-        return WordIndex((self,))
-
-    def matches(self, folded_text: str) -> list[str]:
-        """The words of this rule found in already-folded text (empty when none).
-
-        Same semantics as the rule set's one-scan ``WordIndex`` (used by ``evaluate``); this
-        per-rule form serves explanations and tests.
-        """
-        return self._own_index.find(folded_text).get(0, [])
+    tags: tuple[str, ...] = ()
+    assign: Assign | None = None
+    spam: bool = False
+    require_approval: bool = False
+    suggest: str | None = None
+    stop: bool = False
+    description: dict[str, str] = field(default_factory=dict)
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
-_TOKEN = re.compile(r"\w+")
+@dataclass(frozen=True)
+class Surge:
+    """When ``threshold`` mentions share a watched tag within ``window_minutes``, raise priority."""
 
-
-def tokens(folded_text: str) -> list[str]:
-    """The words of already-folded text (``l'eau`` -> ``l``, ``eau``: French elision for free)."""
-    return _TOKEN.findall(folded_text)
-
-
-class WordIndex:
-    """Every rule's words compiled into one lookup: a text is tokenised once, not scanned per rule.
-
-    A rule word or phrase is a sequence of word tokens (``"e. coli"`` -> ``("e", "coli")``,
-    ``"il paraît"`` -> ``("il", "parait")``); it matches where the text has the same tokens in a
-    row, whatever punctuation or spacing separates them, so word boundaries and elisions
-    (``l'``, ``d'``, ``qu'``) need no special case. Lookup is by first token.
-    """
-
-    def __init__(self, rules: tuple[Rule, ...]) -> None:
-        by_phrase: dict[tuple[str, ...], tuple[str, list[int]]] = {}
-        for index, rule in enumerate(rules):
-            for word in rule.words:
-                folded = fold(word)
-                phrase = tuple(tokens(folded))
-                if phrase:
-                    by_phrase.setdefault(phrase, (folded, []))[1].append(index)
-        self.by_first: dict[str, list[tuple[tuple[str, ...], str, tuple[int, ...]]]] = {}
-        for phrase, (folded, indexes) in by_phrase.items():
-            self.by_first.setdefault(phrase[0], []).append(
-                (phrase, folded, tuple(dict.fromkeys(indexes)))
-            )
-
-    def find(self, folded_text: str) -> dict[int, list[str]]:
-        """Rule index -> the (sorted) words of that rule found in already-folded text."""
-        by_first = self.by_first
-        if not by_first:
-            return {}
-        words = tokens(folded_text)
-        hits: dict[int, set[str]] = {}
-        for position, token in enumerate(words):
-            candidates = by_first.get(token)
-            if candidates is None:
-                continue
-            for phrase, folded, indexes in candidates:
-                if len(phrase) > 1 and tuple(words[position : position + len(phrase)]) != phrase:
-                    continue
-                for index in indexes:
-                    hits.setdefault(index, set()).add(folded)
-        return {index: sorted(found) for index, found in hits.items()}
+    window_minutes: int = 60
+    threshold: int = 0  # 0: off
+    tags: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
 class RuleSet:
-    """An ordered list of rules, plus where they came from, with their words indexed."""
+    """An ordered list of rules with their word lists compiled into one index."""
 
     rules: tuple[Rule, ...] = ()
     source: str = "(none)"
-    index: WordIndex = field(default=None, compare=False, repr=False)  # type: ignore[assignment]
+    lists: dict[str, frozenset[str]] = field(default_factory=dict)
+    surge: Surge = field(default_factory=Surge)
+    word_lists: dict[int, tuple[str, ...]] = field(default_factory=dict, repr=False)
+    index: WordIndex = field(init=False, compare=False, repr=False)
+    by_list: dict[int, tuple[int, ...]] = field(init=False, compare=False, repr=False)
+    always: tuple[int, ...] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        if self.index is None:
-            object.__setattr__(self, "index", WordIndex(self.rules))
+        object.__setattr__(self, "index", WordIndex(self.word_lists))
+        by_list: dict[int, list[int]] = {}
+        always: list[int] = []
+        for position, rule in enumerate(self.rules):
+            groups = rule.condition.requires()
+            if not groups:
+                always.append(position)
+                continue
+            for list_id in groups[0]:
+                by_list.setdefault(list_id, []).append(position)
+        object.__setattr__(self, "by_list", {k: tuple(v) for k, v in by_list.items()})
+        object.__setattr__(self, "always", tuple(always))
+
+    def named(self, name: str) -> Rule | None:
+        """The rule with this name, if any."""
+        return next((r for r in self.rules if r.name == name), None)
 
 
-def parse_rules(
-    raw: dict[str, object], source: str, staff_names: set[str] | None = None
-) -> RuleSet:
-    """Validate a parsed TOML document into a RuleSet; raise ConfigError on the first problem."""
-    entries = raw.get("rule", [])
-    if not isinstance(entries, list):
-        raise ConfigError(f"{source}: 'rule' must be an array of tables ([[rule]])")
-    rules: list[Rule] = []
-    seen: set[str] = set()
-    for index, entry in enumerate(entries, start=1):
-        where = f"{source}: rule #{index}"
-        if not isinstance(entry, dict):
-            raise ConfigError(f"{where}: must be a table")
-        unknown = set(entry) - _ALLOWED_KEYS
-        if unknown:
-            raise ConfigError(
-                f"{where}: unknown key(s) {', '.join(sorted(unknown))}",
-                hint=f"allowed: {', '.join(sorted(_ALLOWED_KEYS))}",
-            )
-        name = entry.get("name")
-        if not isinstance(name, str) or not name:
-            raise ConfigError(f"{where}: 'name' is required")
-        where = f"{source}: rule #{index} ({name})"
-        if name in seen:
-            raise ConfigError(f"{where}: name used twice")
-        seen.add(name)
-        words = entry.get("words", [])
-        if (
-            not isinstance(words, list)
-            or not all(isinstance(w, str) and w.strip() for w in words)
-            or not words
-        ):
-            raise ConfigError(f"{where}: 'words' must be a non-empty list of strings")
-        category = entry.get("category")
-        if category is not None and category not in CATEGORIES:
-            raise ConfigError(
-                f"{where}: unknown category {category!r}", hint=f"one of {', '.join(CATEGORIES)}"
-            )
-        priority = entry.get("priority")
-        if priority is not None and priority not in PRIORITIES:
-            raise ConfigError(
-                f"{where}: unknown priority {priority!r}", hint=f"one of {', '.join(PRIORITIES)}"
-            )
-        assign = entry.get("assign")
-        if assign is not None and staff_names is not None and assign not in staff_names:
-            raise ConfigError(
-                f"{where}: assigns to {assign!r}, who is not in desk.toml's [[staff]]"
-            )
-        word_tuple = tuple(words)
-        rules.append(
-            Rule(
-                name=name,
-                words=word_tuple,
-                category=category,
-                priority=PRIORITIES[priority] if priority else None,
-                languages=frozenset(entry.get("languages", [])),
-                platforms=frozenset(entry.get("platforms", [])),
-                assign=assign,
-            )
+@dataclass(frozen=True)
+class Known:
+    """Names a rule file may refer to, from desk.toml (None: not checked)."""
+
+    staff: frozenset[str] = frozenset()
+    teams: frozenset[str] = frozenset()
+    lists: dict[str, frozenset[str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in a rule file, with where it is and what to do."""
+
+    line: int
+    column: int
+    message: str
+    hint: str = ""
+
+    def __str__(self) -> str:
+        hint = f" — {self.hint}" if self.hint else ""
+        return f"line {self.line}, column {self.column}: {self.message}{hint}"
+
+
+class RulesError(ConfigError):
+    """A rule file that cannot be used; ``problems`` lists everything found."""
+
+    def __init__(self, source: str, problems: list[Problem]) -> None:
+        self.source = source
+        self.problems = problems
+        first = problems[0]
+        more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
+        super().__init__(
+            f"{source}:{first.line}:{first.column}: {first.message}{more}",
+            hint=first.hint or "run `desk rules check FILE` to see every problem",
         )
-    return RuleSet(tuple(rules), source)
 
 
-def load_rules(path: Path | None, staff_names: set[str] | None = None) -> RuleSet:
-    """Read a rules file; ``None`` gives an empty rule set (everything is 'other')."""
-    if path is None:
-        return RuleSet()
+_HEADER = re.compile(r"^\s*\[\[\s*rule\s*\]\]")
+_TOML_WHERE = re.compile(r"\(at line (\d+), column (\d+)\)")
+
+
+class Locator:
+    """Finds the line and column of a rule, or of a key inside it, in the file's text."""
+
+    def __init__(self, text: str) -> None:
+        self.lines = text.splitlines()
+        self.headers = [i for i, line in enumerate(self.lines) if _HEADER.match(line)]
+
+    def at(self, position: int | None, key: str | None = None) -> tuple[int, int]:
+        """1-based (line, column) of rule ``position`` (1-based), or of ``key`` in it."""
+        if position is None or position > len(self.headers):
+            return self._key_anywhere(key) if key else (1, 1)
+        start = self.headers[position - 1]
+        end = self.headers[position] if position < len(self.headers) else len(self.lines)
+        if key:
+            pattern = re.compile(rf"(?<![\w-])\"?{re.escape(key)}\"?\s*=")
+            for index in range(start, end):
+                found = pattern.search(self.lines[index])
+                if found:
+                    return index + 1, found.start() + 1
+        return start + 1, 1
+
+    def _key_anywhere(self, key: str) -> tuple[int, int]:
+        pattern = re.compile(rf"^\s*\[?{re.escape(key)}\b")
+        for index, line in enumerate(self.lines):
+            if pattern.search(line):
+                return index + 1, 1
+        return 1, 1
+
+
+class _Builder:
+    """Turns the parsed TOML into Rules, collecting every problem on the way."""
+
+    def __init__(self, text: str, known: Known | None) -> None:
+        self.locate = Locator(text)
+        self.known = known
+        self.problems: list[Problem] = []
+        self.word_lists: dict[int, tuple[str, ...]] = {}
+        self.lists: dict[str, frozenset[str]] = {}
+        self.position: int | None = None
+
+    def problem(self, message: str, key: str | None = None, hint: str = "") -> None:
+        line, column = self.locate.at(self.position, key)
+        where = f"rule #{self.position}" if self.position else ""
+        name = getattr(self, "rule_name", None)
+        if where and name:
+            where += f" ({name})"
+        self.problems.append(
+            Problem(line, column, f"{where}: {message}" if where else message, hint)
+        )
+
+    # --- top level ----------------------------------------------------------------------------
+
+    def document(self, raw: dict[str, Any]) -> tuple[list[Rule], Surge]:
+        for key in raw:
+            if key not in {"rule", "lists", "surge", "version"}:
+                self.problem(f"unknown table or key {key!r}", key, "allowed: rule, lists, surge")
+        self.read_lists(raw.get("lists", {}))
+        surge = self.read_surge(raw.get("surge", {}))
+        entries = raw.get("rule", [])
+        if not isinstance(entries, list):
+            self.problem("'rule' must be an array of tables", "rule", "write each rule as [[rule]]")
+            return [], surge
+        rules: list[Rule] = []
+        seen: set[str] = set()
+        for position, entry in enumerate(entries, start=1):
+            self.position, self.rule_name = position, None
+            if not isinstance(entry, dict):
+                self.problem("must be a table", hint="write it as [[rule]]")
+                continue
+            rule = self.rule(entry, position)
+            if rule is None:
+                continue
+            if rule.name in seen:
+                self.problem(
+                    f"the name {rule.name!r} is used twice", "name", "names must be unique"
+                )
+            seen.add(rule.name)
+            rules.append(rule)
+        self.position = None
+        return rules, surge
+
+    def read_lists(self, raw: Any) -> None:
+        if not isinstance(raw, dict):
+            self.problem("[lists] must be a table of name = [handles]", "lists")
+            return
+        for name, handles in raw.items():
+            if not isinstance(handles, list) or not all(isinstance(h, str) for h in handles):
+                self.problem(f"list {name!r} must be a list of account handles", name)
+                continue
+            self.lists[name] = frozenset(normalise_handle(h) for h in handles if h.strip())
+        if self.known is not None:
+            for name, handles in self.known.lists.items():
+                self.lists[name] = self.lists.get(name, frozenset()) | handles
+
+    def read_surge(self, raw: Any) -> Surge:
+        if not isinstance(raw, dict):
+            self.problem("[surge] must be a table", "surge")
+            return Surge()
+        unknown = set(raw) - {"window_minutes", "threshold", "tags"}
+        for key in sorted(unknown):
+            self.problem(
+                f"[surge]: unknown key {key!r}", key, "allowed: window_minutes, threshold, tags"
+            )
+        window, threshold = raw.get("window_minutes", 60), raw.get("threshold", 0)
+        tags = raw.get("tags", [])
+        if not isinstance(window, int) or isinstance(window, bool) or not 1 <= window <= 10080:
+            self.problem(
+                "[surge]: window_minutes must be a whole number from 1 to 10080", "window_minutes"
+            )
+            window = 60
+        if not isinstance(threshold, int) or isinstance(threshold, bool) or threshold < 0:
+            self.problem("[surge]: threshold must be a whole number (0 turns it off)", "threshold")
+            threshold = 0
+        if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+            self.problem("[surge]: tags must be a list of strings", "tags")
+            tags = []
+        return Surge(window, threshold, frozenset(tags))
+
+    # --- one rule -----------------------------------------------------------------------------
+
+    def rule(self, entry: dict[str, Any], position: int) -> Rule | None:
+        before = len(self.problems)
+        name = entry.get("name")
+        if not isinstance(name, str) or not name.strip():
+            self.problem("'name' is required", hint='add name = "a-short-unique-name"')
+            name = f"#{position}"
+        self.rule_name = name
+        for key in sorted(set(entry) - RULE_KEYS):
+            self.problem(f"unknown key {key!r}", key, _suggest_key(key))
+        if entry.get("enabled", True) is False:
+            return None
+        condition = self.conditions(entry, top=True)
+        if not condition.parts:
+            self.problem(
+                "has no condition", hint="add words, regex, author_in... (see the file's header)"
+            )
+        actions = {k for k in ACTION_KEYS if k in entry}
+        if not actions:
+            self.problem("has no action", hint="add category, priority, tags, assign...")
+        category = self.choice(entry, "category", CATEGORIES)
+        priority_name = self.choice(entry, "priority", tuple(PRIORITIES))
+        tags = self.strings(entry, "tags")
+        rule = Rule(
+            name=name,
+            condition=condition,
+            position=position,
+            line=self.locate.at(position)[0],
+            category="spam" if entry.get("spam") is True else category,
+            priority=PRIORITIES[priority_name] if priority_name else None,
+            tags=tuple(t.strip() for t in tags),
+            assign=self.assign(entry.get("assign")) if "assign" in entry else None,
+            spam=self.flag(entry, "spam"),
+            require_approval=self.flag(entry, "require_approval"),
+            suggest=self.text(entry, "suggest"),
+            stop=self.flag(entry, "stop"),
+            description=self.description(entry.get("description")),
+            raw=entry,
+        )
+        return rule if len(self.problems) == before else None
+
+    def conditions(self, table: dict[str, Any], top: bool = False) -> All:
+        parts: list[Condition] = []
+        for key, value in table.items():
+            if key not in CONDITION_KEYS:
+                if not top:
+                    hint = "actions belong to the rule itself" if key in ACTION_KEYS else ""
+                    self.problem(f"unknown condition {key!r}", key, hint or _suggest_key(key))
+                continue
+            part = self.condition(key, value)
+            if part is not None:
+                parts.append(part)
+        return All(tuple(parts))
+
+    def condition(self, key: str, value: Any) -> Condition | None:
+        key = _ALIASES.get(key, key)
+        if key == "words":
+            return self.words(value)
+        if key == "regex":
+            return self.pattern(value)
+        if key in _SET_CONDITIONS:
+            values = [value] if isinstance(value, str) else value
+            if (
+                not isinstance(values, list)
+                or not values
+                or not all(isinstance(v, str) for v in values)
+            ):
+                self.problem(f"{key!r} must be a list of strings", key)
+                return None
+            allowed = {"platforms": PLATFORMS, "kinds": KINDS}.get(key)
+            for v in values:
+                if allowed and v not in allowed:
+                    self.problem(f"{key}: unknown value {v!r}", key, f"one of {', '.join(allowed)}")
+            return OneOf(_SET_CONDITIONS[key], frozenset(v.casefold() for v in values))
+        if key == "author_in":
+            names = [value] if isinstance(value, str) else value
+            if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+                self.problem("'author_in' must be a list of list names", key)
+                return None
+            handles: set[str] = set()
+            for n in names:
+                if n not in self.lists:
+                    self.problem(
+                        f"author_in: no list named {n!r}",
+                        key,
+                        "define it under [lists] in the rule file or in desk.toml",
+                    )
+                else:
+                    handles |= self.lists[n]
+            return AuthorIn(tuple(names), frozenset(handles))
+        if key == "has_link":
+            if not isinstance(value, bool):
+                self.problem("'has_link' must be true or false", key)
+                return None
+            return HasLink(value)
+        if key == "time":
+            windows = [value] if isinstance(value, str) else value
+            if (
+                not isinstance(windows, list)
+                or not windows
+                or any(w not in TIME_WINDOWS for w in windows)
+            ):
+                self.problem(
+                    "'time' must name windows", key, f"one or more of {', '.join(TIME_WINDOWS)}"
+                )
+                return None
+            return Time(tuple(windows))
+        # all / any / not: a table or a list of tables
+        items = [value] if isinstance(value, dict) else value
+        if not isinstance(items, list) or not items or not all(isinstance(i, dict) for i in items):
+            self.problem(
+                f"{key!r} must be a table or a list of tables of conditions",
+                key,
+                f'e.g. {key} = [{{ words = ["..."] }}, {{ regex = "..." }}]',
+            )
+            return None
+        parts = tuple(self.conditions(item) for item in items)
+        if any(not p.parts for p in parts):
+            self.problem(f"{key!r}: a table has no condition", key)
+        if key == "all":
+            return All(parts)
+        if key == "any":
+            return AnyOf(parts)
+        return Not(parts)
+
+    def words(self, value: Any) -> Words | None:
+        if (
+            not isinstance(value, list)
+            or not value
+            or not all(isinstance(w, str) and w.strip() for w in value)
+        ):
+            self.problem(
+                "'words' must be a non-empty list of strings",
+                "words",
+                'e.g. words = ["eau", "aqueduc"]',
+            )
+            return None
+        if len(value) > MAX_ENTRIES:
+            self.problem(f"'words' has {len(value)} entries (at most {MAX_ENTRIES})", "words")
+            return None
+        for entry in value:
+            reason = entry_problem(entry)
+            if reason:
+                self.problem(f"words: {entry!r} {reason}", "words")
+        list_id = len(self.word_lists)
+        self.word_lists[list_id] = tuple(value)
+        return Words(list_id, tuple(value))
+
+    def pattern(self, value: Any) -> Pattern | None:
+        if not isinstance(value, str) or not value:
+            self.problem("'regex' must be a string", "regex")
+            return None
+        try:
+            compiled = regex.compile(value, regex.IGNORECASE | regex.V0)
+        except regex.error as exc:
+            self.problem(
+                f"regex {value!r} is not valid: {exc}",
+                "regex",
+                "in TOML, write backslashes twice (\"\\\\d\") or use single quotes ('\\d')",
+            )
+            return None
+        if compiled.search("") is not None:
+            self.problem(f"regex {value!r} matches an empty text, so every mention", "regex")
+            return None
+        return Pattern(value, compiled)
+
+    # --- actions ------------------------------------------------------------------------------
+
+    def choice(self, entry: dict[str, Any], key: str, allowed: tuple[str, ...]) -> str | None:
+        value = entry.get(key)
+        if value is None:
+            return None
+        if value not in allowed:
+            self.problem(f"unknown {key} {value!r}", key, f"one of {', '.join(allowed)}")
+            return None
+        return str(value)
+
+    def strings(self, entry: dict[str, Any], key: str) -> list[str]:
+        value = entry.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            self.problem(f"{key!r} must be a list of strings", key)
+            return []
+        return value
+
+    def flag(self, entry: dict[str, Any], key: str) -> bool:
+        value = entry.get(key, False)
+        if not isinstance(value, bool):
+            self.problem(f"{key!r} must be true or false", key)
+            return False
+        return value
+
+    def text(self, entry: dict[str, Any], key: str) -> str | None:
+        value = entry.get(key)
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            self.problem(f"{key!r} must be a name (a string)", key)
+            return None
+        return value
+
+    def description(self, value: Any) -> dict[str, str]:
+        if value is None:
+            return {}
+        if isinstance(value, str):
+            return {"fr": value, "en": value}
+        if isinstance(value, dict) and all(
+            k in {"fr", "en"} and isinstance(v, str) for k, v in value.items()
+        ):
+            return dict(value)
+        self.problem(
+            '\'description\' must be a string or { fr = "...", en = "..." }', "description"
+        )
+        return {}
+
+    def assign(self, value: Any) -> Assign | None:
+        known = self.known
+        if isinstance(value, str):
+            if value in {"on-call", "oncall"}:
+                return Assign(on_call=True)
+            if known is not None and value not in known.staff:
+                hint = (
+                    'a team is written assign = { team = "..." }'
+                    if value in known.teams
+                    else (f"staff in desk.toml: {', '.join(sorted(known.staff)) or 'none'}")
+                )
+                self.problem(f"assign: {value!r} is not a staff member", "assign", hint)
+            return Assign(person=value)
+        if not isinstance(value, dict):
+            self.problem("'assign' must be a name, \"on-call\" or a table", "assign")
+            return None
+        unknown = set(value) - {
+            "person",
+            "team",
+            "strategy",
+            "on_call",
+            "match_language",
+            "match_topic",
+        }
+        for key in sorted(unknown):
+            self.problem(
+                f"assign: unknown key {key!r}",
+                "assign",
+                "allowed: person, team, strategy, on_call, match_language, match_topic",
+            )
+        targets = [k for k in ("person", "team", "on_call") if value.get(k)]
+        if len(targets) != 1:
+            self.problem("assign: give exactly one of person, team or on_call", "assign")
+            return None
+        strategy = value.get("strategy")
+        if strategy is not None and strategy not in STRATEGIES:
+            self.problem(
+                f"assign: unknown strategy {strategy!r}",
+                "assign",
+                f"one of {', '.join(STRATEGIES)}",
+            )
+        team = value.get("team")
+        if team is not None and known is not None and team not in known.teams:
+            self.problem(
+                f"assign: no team named {team!r}",
+                "assign",
+                f"teams in desk.toml: {', '.join(sorted(known.teams)) or 'none'}",
+            )
+        person = value.get("person")
+        if person is not None and known is not None and person not in known.staff:
+            self.problem(f"assign: {person!r} is not a staff member", "assign")
+        flags = {k: value.get(k, False) for k in ("match_language", "match_topic")}
+        if not all(isinstance(v, bool) for v in flags.values()):
+            self.problem("assign: match_language and match_topic are true or false", "assign")
+            return None
+        return Assign(
+            person=person,
+            team=team,
+            strategy=strategy,
+            on_call=bool(value.get("on_call")),
+            match_language=flags["match_language"],
+            match_topic=flags["match_topic"],
+        )
+
+
+def _suggest_key(key: str) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(key, sorted(RULE_KEYS), n=1)
+    return f"did you mean {close[0]!r}?" if close else f"allowed: {', '.join(sorted(RULE_KEYS))}"
+
+
+def parse_rules(text: str, source: str, known: Known | None = None) -> RuleSet:
+    """Validate a rule file's text into a RuleSet; RulesError lists every problem found."""
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        found = _TOML_WHERE.search(str(exc))
+        line, column = (int(found[1]), int(found[2])) if found else (1, 1)
+        message = _TOML_WHERE.sub("", str(exc)).strip()
+        raise RulesError(
+            source,
+            [
+                Problem(
+                    line, column, f"not valid TOML: {message}", "check quotes, brackets and commas"
+                )
+            ],
+        ) from exc
+    builder = _Builder(text, known)
+    rules, surge = builder.document(raw)
+    if builder.problems:
+        raise RulesError(source, builder.problems)
+    return RuleSet(tuple(rules), source, builder.lists, surge, builder.word_lists)
+
+
+MAX_RULES_BYTES = 5 * 1024 * 1024
+
+
+def read_rules_text(path: Path) -> str:
+    """The text of a rule file, with errors that say what to do."""
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_RULES_BYTES + 1)
     except FileNotFoundError as exc:
         raise ConfigError(
             f"rules file not found: {path}", hint="fix desk.rules in desk.toml"
         ) from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
-    return parse_rules(raw, str(path), staff_names)
+    except OSError as exc:
+        raise ConfigError(f"cannot read the rules file {path}: {exc.strerror or exc}") from exc
+    if len(data) > MAX_RULES_BYTES:
+        raise ConfigError(f"{path}: over {MAX_RULES_BYTES:,} bytes; is this the right file?")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{path}: not UTF-8 text (byte {exc.start})", hint="save it as UTF-8"
+        ) from exc
+
+
+def load_rules(path: Path | None, known: Known | None = None) -> RuleSet:
+    """Read and validate a rule file; ``None`` gives the bundled default pack."""
+    if path is None:
+        return default_rules(known)
+    return parse_rules(read_rules_text(path), str(path), known)
+
+
+DEFAULT_PACK = Path(__file__).with_name("default_rules.toml")
+
+
+def default_rules(known: Known | None = None) -> RuleSet:
+    """The bundled bilingual French/English pack."""
+    return parse_rules(DEFAULT_PACK.read_text(encoding="utf-8"), "default_rules.toml", known)

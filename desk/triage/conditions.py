@@ -1,0 +1,202 @@
+"""Rule conditions: small immutable objects that say whether they hold for a mention's Facts.
+
+``All``/``Any``/``Not`` combine the others. ``holds`` appends the words (and regex matches) that
+made it true to ``matched``, so every decision can say which words fired a rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import regex
+
+from desk.triage.calendar import TimeFacts
+
+REGEX_TIMEOUT = 0.05  # seconds; a pathological pattern on hostile text must not stall triage
+_LINK = regex.compile(r"https?://|www\.", regex.IGNORECASE)
+
+
+@dataclass(slots=True)
+class Facts:
+    """What conditions look at, computed once per mention."""
+
+    text: str
+    folded: str
+    hits: dict[int, list[str]]
+    language: str
+    platform: str
+    channel: str
+    kind: str
+    author: str  # normalised handle, see ``normalise_handle``
+    at: datetime
+    when: Callable[[datetime], TimeFacts]
+    _time: TimeFacts | None = None
+    _link: bool | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def time(self) -> TimeFacts:
+        """Local-time facts, computed on first use."""
+        if self._time is None:
+            self._time = self.when(self.at)
+        return self._time
+
+    @property
+    def has_link(self) -> bool:
+        """Whether the text carries a web link, computed on first use."""
+        if self._link is None:
+            self._link = bool(_LINK.search(self.text))
+        return self._link
+
+
+def normalise_handle(handle: str) -> str:
+    """``@Jane@Example.Social`` -> ``jane@example.social``: how author lists are compared."""
+    return handle.strip().lstrip("@").casefold()
+
+
+class Condition:
+    """Base: ``holds`` says whether the condition is true and records what matched."""
+
+    def holds(self, facts: Facts, matched: list[str]) -> bool:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def requires(self) -> tuple[frozenset[int], ...]:
+        """Groups of word-list ids: when this holds, each group has at least one list with hits.
+
+        The engine uses the first group to skip rules whose words are absent from a text.
+        """
+        return ()
+
+
+@dataclass(frozen=True)
+class Words(Condition):
+    """Any of these words or phrases occurs (see desk.triage.words)."""
+
+    list_id: int
+    entries: tuple[str, ...]
+
+    def holds(self, facts: Facts, matched: list[str]) -> bool:
+        found = facts.hits.get(self.list_id)
+        if not found:
+            return False
+        matched.extend(found)
+        return True
+
+    def requires(self) -> tuple[frozenset[int], ...]:
+        return (frozenset((self.list_id,)),)
+
+
+@dataclass(frozen=True)
+class Pattern(Condition):
+    """A regular expression found in the folded text (lower case, no accents)."""
+
+    source: str
+    compiled: regex.Pattern[str] = field(compare=False, repr=False)
+
+    def holds(self, facts: Facts, matched: list[str]) -> bool:
+        try:
+            found = self.compiled.search(facts.folded, timeout=REGEX_TIMEOUT)
+        except TimeoutError:
+            facts.notes.append(f"regex {self.source!r} timed out")
+            return False
+        if found is None:
+            return False
+        matched.append(found.group(0)[:80])
+        return True
+
+
+@dataclass(frozen=True)
+class OneOf(Condition):
+    """A mention attribute (language, platform, channel, kind) is one of these values."""
+
+    attribute: str
+    values: frozenset[str]
+
+    def holds(self, facts: Facts, matched: list[str]) -> bool:
+        return getattr(facts, self.attribute) in self.values
+
+
+@dataclass(frozen=True)
+class AuthorIn(Condition):
+    """The author is in one of the named lists."""
+
+    lists: tuple[str, ...]
+    handles: frozenset[str]
+
+    def holds(self, facts: Facts, matched: list[str]) -> bool:
+        if facts.author in self.handles:
+            matched.append("@" + facts.author)
+            return True
+        return False
+
+
+@dataclass(frozen=True)
+class HasLink(Condition):
+    """The text has (or, with ``False``, has no) web link."""
+
+    wanted: bool
+
+    def holds(self, facts: Facts, matched: list[str]) -> bool:
+        return facts.has_link is self.wanted
+
+
+@dataclass(frozen=True)
+class Time(Condition):
+    """The mention arrived in one of these windows (business_hours, weekend, holiday...)."""
+
+    windows: tuple[str, ...]
+
+    def holds(self, facts: Facts, matched: list[str]) -> bool:
+        moment = facts.time
+        return any(moment.window(w) for w in self.windows)
+
+
+@dataclass(frozen=True)
+class All(Condition):
+    """Every part holds."""
+
+    parts: tuple[Condition, ...]
+
+    def holds(self, facts: Facts, matched: list[str]) -> bool:
+        mark = len(matched)
+        for part in self.parts:
+            if not part.holds(facts, matched):
+                del matched[mark:]
+                return False
+        return True
+
+    def requires(self) -> tuple[frozenset[int], ...]:
+        return tuple(group for part in self.parts for group in part.requires())
+
+
+@dataclass(frozen=True)
+class AnyOf(Condition):
+    """At least one part holds (every part that holds adds its matches)."""
+
+    parts: tuple[Condition, ...]
+
+    def holds(self, facts: Facts, matched: list[str]) -> bool:
+        result = False
+        for part in self.parts:
+            if part.holds(facts, matched):
+                result = True
+        return result
+
+    def requires(self) -> tuple[frozenset[int], ...]:
+        firsts = [part.requires()[:1] for part in self.parts]
+        if not firsts or not all(firsts):
+            return ()
+        return (frozenset().union(*(group[0] for group in firsts)),)
+
+
+@dataclass(frozen=True)
+class Not(Condition):
+    """None of the parts holds (their matches are not reported)."""
+
+    parts: tuple[Condition, ...]
+
+    def holds(self, facts: Facts, matched: list[str]) -> bool:
+        scratch: list[str] = []
+        return not any(part.holds(facts, scratch) for part in self.parts)

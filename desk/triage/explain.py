@@ -1,0 +1,93 @@
+"""A triage decision in words, in French or English, from its stored detail (``Decision.detail``).
+
+The detail is plain data kept with the mention and in its audit event, so an explanation can be
+shown in the reader's language long after the rules changed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from desk.i18n import Catalog
+
+
+def _words(items: list[str]) -> str:
+    return ", ".join(f"« {w} »" for w in items) if items else ""
+
+
+def _effects(effects: dict[str, Any], t: Catalog) -> str:
+    parts = []
+    for key, value in effects.items():
+        if key == "tags":
+            value = ", ".join(value)
+        elif key in {"spam", "require_approval"}:
+            parts.append(t.t(f"triage.effect.{key}"))
+            continue
+        elif key == "category":
+            value = t.t(f"tui.category.{value}")
+        elif key == "priority":
+            value = t.t(f"tui.priority.{value}")
+        parts.append(t.t(f"triage.effect.{key}", value=value))
+    return "; ".join(parts)
+
+
+def note_text(note: dict[str, Any], t: Catalog) -> str:
+    """One routing or surge note in words."""
+    key = str(note.get("key", "unknown"))
+    values = {k: v for k, v in note.items() if k != "key"}
+    if "tags" in values:
+        values["tags"] = ", ".join(values["tags"])
+    if "priority" in values:
+        values["priority"] = t.t(f"tui.priority.{values['priority']}")
+    return t.t(f"triage.note.{key}", **values)
+
+
+def explain_lines(detail: dict[str, Any], t: Catalog) -> list[str]:
+    """The explanation, one sentence per line: rules that fired, language, routing, notes."""
+    lines: list[str] = []
+    fired = detail.get("fired") or []
+    for item in fired:
+        matched = _words(item.get("matched") or [])
+        effects = _effects(item.get("effects") or {}, t)
+        key = "triage.fired_words" if matched else "triage.fired"
+        lines.append(t.t(key, rule=item.get("rule", "?"), words=matched, effects=effects))
+    if not fired:
+        lines.append(t.t("triage.no_rule"))
+    category = detail.get("category", "other")
+    if detail.get("category_rule"):
+        lines.append(
+            t.t(
+                "triage.category_by",
+                category=t.t(f"tui.category.{category}"),
+                rule=detail["category_rule"],
+            )
+        )
+    language = detail.get("language") or {}
+    code = language.get("code", "other")
+    lines.append(
+        t.t(
+            f"triage.language.{language.get('source', 'unknown')}",
+            language=t.t(f"triage.lang.{code}") if code in {"fr", "en", "other"} else code,
+        )
+    )
+    for note in detail.get("notes") or []:
+        lines.append(note_text(note, t))
+    route = detail.get("route") or {}
+    for note in route.get("notes") or []:
+        lines.append(note_text(note, t))
+    assignee = route.get("assignee")
+    if assignee:
+        how = (
+            t.t("triage.route.rule", rule=route.get("rule"), target=route.get("target", ""))
+            if route.get("via") == "rule"
+            else t.t("triage.route.routing", target=route.get("target", ""))
+        )
+        lines.append(t.t("triage.assigned", who=assignee, how=how))
+    elif route:
+        lines.append(t.t("triage.unassigned"))
+    return lines
+
+
+def summary(detail: dict[str, Any]) -> str:
+    """A one-line English explanation (kept in the mention's ``triage_reason``)."""
+    return " · ".join(explain_lines(detail, Catalog("en")))

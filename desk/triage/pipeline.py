@@ -1,0 +1,140 @@
+"""The whole triage of one incoming mention: language, rules, surge, routing -> Decision.
+
+``Triage`` holds what outlives one mention (rules, router loads and turns, recent tags for surge
+detection). It does no I/O: the ingest service gives it the state read from the database and
+saves what changed in the same transaction as the mentions.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, insort
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from desk.config import DeskConfig
+from desk.models import PRIORITY_NAMES
+from desk.triage.conditions import Facts, normalise_handle
+from desk.triage.engine import Decision, evaluate
+from desk.triage.language import Detected, detect
+from desk.triage.routing import Router
+from desk.triage.rules import RuleSet, Surge
+from desk.triage.words import fold
+
+URGENT = 3
+
+
+@dataclass(slots=True)
+class Incoming:
+    """What triage looks at in a mention (plain values; no database row)."""
+
+    text: str
+    created_at: datetime
+    platform: str = "x"
+    language: str | None = None  # as declared by the platform
+    channel: str = ""
+    kind: str = "mention"
+    author: str = ""
+    title: str | None = None
+
+    def rule_text(self) -> str:
+        """The text rules read: the title (news) and the body."""
+        if self.title and self.title not in self.text:
+            return f"{self.title}\n{self.text}"
+        return self.text
+
+
+class SurgeWatch:
+    """Counts recent mentions per watched tag; a count at the threshold raises priority."""
+
+    def __init__(
+        self, surge: Surge, history: Iterable[tuple[datetime, Iterable[str]]] = ()
+    ) -> None:
+        self.surge = surge
+        self.window = timedelta(minutes=surge.window_minutes)
+        self.times: dict[str, list[datetime]] = {}
+        for at, tags in history:
+            self._add(at, tags)
+
+    def _add(self, at: datetime, tags: Iterable[str]) -> None:
+        for tag in tags:
+            if not self.surge.tags or tag in self.surge.tags:
+                insort(self.times.setdefault(tag, []), at)
+
+    def observe(self, decision: Decision, at: datetime) -> None:
+        """Record this mention's tags and raise its priority if one of them is surging."""
+        if self.surge.threshold <= 0 or not decision.tags:
+            return
+        self._add(at, decision.tags)
+        for tag in decision.tags:
+            times = self.times.get(tag)
+            if not times:
+                continue
+            count = bisect_left(times, at + timedelta(microseconds=1)) - bisect_left(
+                times, at - self.window
+            )
+            if count >= self.surge.threshold:
+                raised = min(URGENT, decision.priority + 1)
+                decision.notes.append(
+                    {
+                        "key": "surge",
+                        "tag": tag,
+                        "count": count,
+                        "minutes": self.surge.window_minutes,
+                        "priority": PRIORITY_NAMES[raised],
+                    }
+                )
+                decision.priority = raised
+                return
+
+
+class Triage:
+    """Decides category, priority, tags and assignee for each incoming mention."""
+
+    def __init__(
+        self,
+        ruleset: RuleSet,
+        config: DeskConfig,
+        *,
+        router: Router | None = None,
+        surge_history: Iterable[tuple[datetime, Iterable[str]]] = (),
+        detect_language: bool = True,
+    ) -> None:
+        self.ruleset = ruleset
+        self.router = router or Router(config)
+        self.calendar = self.router.calendar
+        self.surge = SurgeWatch(ruleset.surge, surge_history)
+        self.detect_language = detect_language
+
+    def language_of(self, item: Incoming, text: str) -> Detected:
+        """The mention's language: detected, or as declared when detection is off."""
+        if self.detect_language:
+            return detect(text, item.language)
+        code = (item.language or "").lower()[:2]
+        if not code:
+            return Detected("other", "unknown")
+        return Detected(code if code in {"fr", "en"} else "other", "declared")
+
+    def decide(self, item: Incoming, *, route: bool = True) -> Decision:
+        """Triage one mention (``route=False``: leave the assignee to the caller)."""
+        text = item.rule_text()
+        language = self.language_of(item, text)
+        facts = Facts(
+            text=text,
+            folded=fold(text),
+            hits={},
+            language=language.code,
+            platform=item.platform,
+            channel=item.channel.casefold(),
+            kind=item.kind,
+            author=normalise_handle(item.author),
+            at=item.created_at,
+            when=self.calendar.facts,
+        )
+        decision = evaluate(facts, self.ruleset)
+        decision.language = language.code
+        decision.language_source = language.source
+        self.surge.observe(decision, item.created_at)
+        if route:
+            self.router.route(decision, item.created_at)
+        return decision

@@ -1,0 +1,201 @@
+"""Routing: turn a rule's assignment request into a named person who is actually there.
+
+Strategies: a named person, round-robin or least-loaded within a team, the on-call person, and
+``[routing]`` by language when no rule assigns. Nobody is given work while absent, off duty
+(outside their schedule, unless on call) or at their ``max_open``; when the first choice cannot
+take it, a fallback is used (the on-call person, then anyone available who speaks the language)
+and the decision's notes say so. The Router keeps loads and round-robin turns in memory; the
+ingest service reads them from the database before and saves the turns after.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from desk.config import DeskConfig, StaffConfig
+from desk.triage.calendar import Calendar, in_week, parse_week
+from desk.triage.engine import Decision
+from desk.triage.rules import Assign
+
+Note = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class _Person:
+    config: StaffConfig
+    week: dict[int, tuple[tuple[int, int], ...]] | None
+
+
+class Router:
+    """Picks assignees; ``loads`` (open items per person) and ``turns`` (team -> last) change."""
+
+    def __init__(
+        self,
+        config: DeskConfig,
+        loads: dict[str, int] | None = None,
+        turns: dict[str, str] | None = None,
+        calendar: Calendar | None = None,
+    ) -> None:
+        self.config = config
+        self.calendar = calendar or config.hours.calendar()
+        self.people = {
+            s.name: _Person(s, parse_week(s.schedule) if s.schedule is not None else None)
+            for s in config.staff
+        }
+        self.teams = {t.name: t for t in config.team}
+        self.loads = dict(loads or {})
+        self.turns = dict(turns or {})
+
+    # --- who is there -------------------------------------------------------------------------
+
+    def on_call(self, at: datetime) -> str | None:
+        """Who is on call at ``at`` (explicit turns first, then the rotation)."""
+        day = self.calendar.local(at).date()
+        rota = self.config.oncall
+        for turn in rota.turns:
+            if turn.start <= day <= turn.end:
+                return turn.staff
+        if rota.rotation and rota.start is not None and day >= rota.start:
+            index = ((day - rota.start).days // rota.period_days) % len(rota.rotation)
+            return rota.rotation[index]
+        return None
+
+    def unavailable(self, name: str, at: datetime) -> Note | None:
+        """Why ``name`` cannot take a mention at ``at`` (absent, off duty, full), or None."""
+        person = self.people.get(name)
+        if person is None:
+            return {"key": "unknown_person", "who": name}
+        local = self.calendar.local(at)
+        day = local.date()
+        for absence in person.config.absences:
+            if absence.start <= day <= absence.end:
+                return {"key": "absent", "who": name, "until": absence.end.isoformat()}
+        if not self._on_duty(person, local, day) and self.on_call(at) != name:
+            return {"key": "off_duty", "who": name}
+        limit = person.config.max_open
+        if limit is not None and self.loads.get(name, 0) >= limit:
+            return {"key": "full", "who": name, "max_open": limit}
+        return None
+
+    def _on_duty(self, person: _Person, local: datetime, day: date) -> bool:
+        if day in self.calendar.holidays:
+            return False
+        week = person.week if person.week is not None else self.calendar.business
+        return in_week(week, local)
+
+    def speaks(self, name: str, language: str) -> bool:
+        """Whether ``name`` works in ``language`` (any language counts for "other")."""
+        person = self.people.get(name)
+        if person is None:
+            return False
+        return language not in {"fr", "en"} or language in person.config.languages
+
+    # --- routing ------------------------------------------------------------------------------
+
+    def route(self, decision: Decision, at: datetime) -> None:
+        """Set ``decision.assignee`` and ``decision.route`` (target, strategy, notes)."""
+        notes: list[Note] = []
+        request, via = decision.assign, "rule"
+        if request is None:
+            request, via = self._default_request(decision.language), "routing"
+        route: dict[str, Any] = {"via": via, "rule": decision.assign_rule, "notes": notes}
+        if request is None:
+            notes.append({"key": "no_target"})
+            decision.route, decision.assignee = route, None
+            return
+        route["target"] = request.describe()
+        chosen = self._choose(request, decision, at, notes)
+        if chosen is None:
+            chosen = self._fallback(decision.language, at, notes)
+        if chosen is not None:
+            self.loads[chosen] = self.loads.get(chosen, 0) + 1
+        route["assignee"] = chosen
+        decision.route, decision.assignee = route, chosen
+
+    def _default_request(self, language: str) -> Assign | None:
+        target = self.config.routing.get(language) or self.config.routing.get("other")
+        if target is None:
+            return None
+        if target in self.teams:
+            return Assign(team=target, match_language=True)
+        return Assign(person=target)
+
+    def _choose(
+        self, request: Assign, decision: Decision, at: datetime, notes: list[Note]
+    ) -> str | None:
+        if request.person:
+            why = self.unavailable(request.person, at)
+            if why is None:
+                return request.person
+            notes.append(why)
+            return None
+        if request.on_call:
+            who = self.on_call(at)
+            if who is None:
+                notes.append({"key": "no_oncall"})
+                return None
+            why = self.unavailable(who, at)
+            if why is None:
+                return who
+            notes.append(why)
+            return None
+        team = self.teams.get(request.team or "")
+        if team is None:
+            notes.append({"key": "unknown_team", "team": request.team})
+            return None
+        eligible = []
+        for member in team.members:
+            why = self.unavailable(member, at)
+            if why is None:
+                eligible.append(member)
+            else:
+                notes.append(why)
+        if request.match_language:
+            speakers = [m for m in eligible if self.speaks(m, decision.language)]
+            if not speakers and eligible:
+                notes.append(
+                    {"key": "no_speaker", "team": team.name, "language": decision.language}
+                )
+            eligible = speakers
+        if request.match_topic and decision.tags:
+            wanted = set(decision.tags)
+            experts = [m for m in eligible if wanted & set(self.people[m].config.topics)]
+            if experts:
+                eligible = experts
+            elif eligible:
+                notes.append({"key": "no_topic", "team": team.name, "tags": list(decision.tags)})
+        if not eligible:
+            return None
+        strategy = request.strategy or team.strategy
+        if strategy == "least-loaded":
+            return min(eligible, key=lambda m: (self.loads.get(m, 0), team.members.index(m)))
+        return self._next_turn(team.name, team.members, eligible)
+
+    def _next_turn(self, team: str, members: list[str], eligible: list[str]) -> str:
+        last = self.turns.get(team)
+        start = members.index(last) + 1 if last in members else 0
+        for step in range(len(members)):
+            member = members[(start + step) % len(members)]
+            if member in eligible:
+                self.turns[team] = member
+                return member
+        return eligible[0]  # pragma: no cover - eligible is a non-empty subset of members
+
+    def _fallback(self, language: str, at: datetime, notes: list[Note]) -> str | None:
+        who = self.on_call(at)
+        if who is not None and self.unavailable(who, at) is None and self.speaks(who, language):
+            notes.append({"key": "fallback_oncall", "who": who})
+            return who
+        available = [
+            s.name
+            for s in self.config.staff
+            if self.unavailable(s.name, at) is None and self.speaks(s.name, language)
+        ]
+        if available:
+            chosen = min(available, key=lambda m: self.loads.get(m, 0))
+            notes.append({"key": "fallback_any", "who": chosen})
+            return chosen
+        notes.append({"key": "nobody"})
+        return None

@@ -1,0 +1,201 @@
+"""TriageService: reload the rules, re-triage stored mentions (audited), explain a decision.
+
+Re-triage changes category, priority, tags, the approval flag and the suggested answer of open
+mentions, and closes those a rule now marks as spam; it routes mentions nobody has yet, and never
+takes an item from the person who has it (``desk handover`` does that). Each changed mention gets
+one ``mention.retriaged`` event, with what changed, in the same transaction as the change.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import Session, select
+
+from desk import audit, store
+from desk.audit import EventSpec
+from desk.clock import Clock, as_utc, utcnow
+from desk.config import DeskConfig
+from desk.db import SessionFactory, transaction
+from desk.models import PRIORITY_NAMES, Mention
+from desk.triage import Known, RuleSet, load_rules
+from desk.triage.conditions import normalise_handle
+from desk.triage.engine import Decision
+from desk.triage.explain import summary
+from desk.triage.pipeline import Incoming, Triage
+from desk.triage.routing import Router
+
+CHUNK = 500
+Progress = Callable[[int, int], None]
+
+
+def known_names(config: DeskConfig) -> Known:
+    """What a rule file may name, from desk.toml: staff, teams and author lists."""
+    return Known(
+        staff=frozenset(s.name for s in config.staff),
+        teams=frozenset(t.name for t in config.team),
+        lists={n: frozenset(normalise_handle(h) for h in hs) for n, hs in config.lists.items()},
+    )
+
+
+def load_configured_rules(config: DeskConfig) -> RuleSet:
+    """The rules desk.toml points at (the bundled default pack when it names none)."""
+    return load_rules(config.rules_path(), known_names(config))
+
+
+def incoming_of(mention: Mention, channel: str = "") -> Incoming:
+    """The triage input of a stored mention."""
+    return Incoming(
+        text=mention.text,
+        title=mention.title,
+        created_at=as_utc(mention.created_at),
+        platform=mention.platform,
+        language=mention.language,
+        channel=channel,
+        kind=mention.kind,
+        author=mention.author_handle,
+    )
+
+
+@dataclass
+class RetriageReport:
+    """How many mentions were looked at and how many changed."""
+
+    seen: int = 0
+    changed: int = 0
+
+
+@dataclass
+class TriageService:
+    """Rules in use, and the actions that apply them to stored mentions."""
+
+    write_factory: SessionFactory
+    read_factory: SessionFactory
+    config: DeskConfig
+    rules: RuleSet
+    actor: str = "system"
+    clock: Clock = utcnow
+
+    def reload(self) -> RuleSet:
+        """Read the rule file again; on error the rules in use stay as they were."""
+        self.rules = load_configured_rules(self.config)
+        return self.rules
+
+    def explain(self, mention_id: int) -> tuple[Mention, dict[str, Any], dict[str, Any]]:
+        """The stored decision of a mention and what the current rules would decide."""
+        with self.read_factory() as session:
+            mention = store.get_mention(mention_id, session=session)
+            stored = store.json_object(mention.triage_detail)
+            channel = _channel_name(session, mention.channel_id)
+            router = Router(self.config, loads=store.open_loads(session=session))
+            session.expunge(mention)
+        triage = Triage(self.rules, self.config, router=router)
+        now = triage.decide(incoming_of(mention, channel))
+        return mention, stored, now.detail()
+
+    def retriage(
+        self, *, include_closed: bool = False, progress: Progress | None = None
+    ) -> RetriageReport:
+        """Apply the current rules to stored mentions (open ones unless ``include_closed``)."""
+        report = RetriageReport()
+        with self.read_factory() as session:
+            query = select(Mention.id).order_by(Mention.id)  # type: ignore[arg-type]
+            if not include_closed:
+                query = query.where(Mention.status == "open")
+            ids = list(session.exec(query).all())
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start : start + CHUNK]
+            with transaction(self.write_factory) as session:
+                router = Router(
+                    self.config,
+                    loads=store.open_loads(session=session),
+                    turns=store.routing_turns(session=session),
+                )
+                triage = Triage(self.rules, self.config, router=router)
+                channels: dict[int, str] = {}
+                for mention_id in chunk:
+                    mention = session.get(Mention, mention_id)
+                    if mention is None:
+                        continue
+                    if mention.channel_id not in channels:
+                        channels[mention.channel_id] = _channel_name(session, mention.channel_id)
+                    report.seen += 1
+                    if self._apply(session, triage, mention, channels[mention.channel_id]):
+                        report.changed += 1
+                store.save_routing_turns(router.turns, session=session)
+            if progress:
+                progress(min(start + CHUNK, len(ids)), len(ids))
+        return report
+
+    def _apply(self, session: Session, triage: Triage, mention: Mention, channel: str) -> bool:
+        unassigned = mention.assignee is None
+        decision = triage.decide(incoming_of(mention, channel), route=unassigned)
+        stored = store.json_object(mention.triage_detail)
+        _keep_surge(decision, stored)
+        if not unassigned:
+            decision.route = stored.get("route") or {}  # who has it is not triage's to change
+        before = _fields(mention)
+        mention.category = decision.category
+        mention.priority = decision.priority
+        mention.tags = json.dumps(list(decision.tags))
+        mention.needs_approval = decision.needs_approval
+        mention.suggested_answer = decision.suggest
+        if decision.spam and mention.status == "open":
+            mention.status = "closed"
+        if unassigned:
+            mention.assignee = decision.assignee
+        after = _fields(mention)
+        if before == after:
+            return False
+        detail = decision.detail()
+        mention.triage_detail = json.dumps(detail, ensure_ascii=False)
+        mention.triage_reason = summary(detail)
+        mention.triage_rules = json.dumps(list(decision.rules))
+        session.add(mention)
+        changes = {k: {"from": before[k], "to": after[k]} for k in before if before[k] != after[k]}
+        audit.append(
+            session,
+            EventSpec(
+                actor=self.actor,
+                action="mention.retriaged",
+                at=self.clock(),
+                mention_id=mention.id,
+                data={
+                    "changes": changes,
+                    "rules": list(decision.rules),
+                    "source": self.rules.source,
+                },
+            ),
+        )
+        return True
+
+
+def _fields(mention: Mention) -> dict[str, Any]:
+    return {
+        "category": mention.category,
+        "priority": PRIORITY_NAMES.get(mention.priority, mention.priority),
+        "tags": store.json_list(mention.tags),
+        "needs_approval": mention.needs_approval,
+        "suggested_answer": mention.suggested_answer,
+        "status": mention.status,
+        "assignee": mention.assignee,
+    }
+
+
+def _keep_surge(decision: Decision, stored: dict[str, Any]) -> None:
+    """A surge seen at arrival still counts: re-triage cannot replay the arrival order."""
+    for note in stored.get("notes") or []:
+        if isinstance(note, dict) and note.get("key") == "surge":
+            decision.priority = min(3, decision.priority + 1)
+            decision.notes.append(note)
+            return
+
+
+def _channel_name(session: Session, channel_id: int) -> str:
+    from desk.models import Channel
+
+    channel = session.get(Channel, channel_id)
+    return channel.name if channel else ""
