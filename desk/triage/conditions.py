@@ -15,7 +15,12 @@ import regex
 from desk.triage.calendar import TimeFacts
 
 REGEX_TIMEOUT = 0.05  # seconds; a pathological pattern on hostile text must not stall triage
-_LINK = regex.compile(r"https?://|www\.", regex.IGNORECASE)
+# A web address with a scheme, "www.", or a bare domain under a common suffix ("promo.example/x").
+_LINK = regex.compile(
+    r"https?://|www\.|\b[\w-]{2,}\.(?:com|ca|net|org|info|biz|shop|store|xyz|io|ly|co|me|app|"
+    r"online|site|fr|qc|example)\b(?:/|\s|$)",
+    regex.IGNORECASE,
+)
 
 
 @dataclass(slots=True)
