@@ -16,7 +16,7 @@ from typing import Any
 
 import sqlalchemy.exc
 
-from desk import __version__
+from desk import __version__, triage_commands
 from desk.config import Settings
 from desk.errors import DeskError
 from desk.i18n import Catalog, choose_language
@@ -129,6 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     log.add_argument("--mention", type=int)
     log.add_argument("--staff")
     log.add_argument("--limit", type=positive, default=100)
+    triage_commands.add_parsers(sub)
     return p
 
 
@@ -192,6 +193,9 @@ def _settings(args: argparse.Namespace) -> Settings:
     return Settings(**overrides)
 
 
+TRIAGE_COMMANDS = {"rules", "triage", "handover"}
+
+
 def _dispatch(args: argparse.Namespace) -> int:
     from desk import commands
 
@@ -201,6 +205,12 @@ def _dispatch(args: argparse.Namespace) -> int:
         return commands.init(settings)
     if command == "demo":
         return commands.demo(settings, args)
+    if command in TRIAGE_COMMANDS:
+        status = triage_commands.dispatch_without_desk(settings, args)
+        if status is not None:
+            return status
+        with commands.opened(settings, args.as_name) as desk:
+            return triage_commands.dispatch_with_desk(desk, args)
     with commands.opened(settings, args.as_name) as desk:
         handler = getattr(commands, f"cmd_{command}")
         return int(handler(desk, args))

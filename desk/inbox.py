@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session
@@ -18,7 +19,7 @@ from desk.audit import EventSpec
 from desk.clock import Clock, utcnow
 from desk.config import DeskConfig
 from desk.db import SessionFactory, transaction
-from desk.errors import ActionRefused, NotFound
+from desk.errors import ActionRefused, NotFound, PermissionDenied
 from desk.models import CATEGORIES, Mention, Reply, ReplyView, StaffView
 from desk.outbound import Delivery, NotDelivered, OutboxSender, OutgoingReply, ReplySender
 from desk.textlen import limit_for, measure
@@ -111,6 +112,32 @@ class InboxService:
             mention.assignee = name
             session.add(mention)
             self._event(session, "mention.assigned", mention, to=name, previous=before)
+
+    def handover(self, from_name: str, to_name: str, *, at: datetime | None = None) -> list[int]:
+        """Move every open mention of one person to another, one audit event each.
+
+        Allowed to a supervisor, or to the person handing over their own items. Refused when the
+        receiver is absent that day (desk.toml ``absences``): work must not land on an empty desk.
+        """
+        source, target = self._staff_name(from_name), self._staff_name(to_name)
+        if source == target:
+            raise ActionRefused.from_catalog("handover_same", name=source)
+        if not self.actor.is_supervisor and self.actor.name != source:
+            raise PermissionDenied.from_catalog("handover_forbidden", name=source)
+        day = self.config.hours.calendar().local(at or self.clock()).date()
+        person = self.config.staff_named(target)
+        for absence in person.absences if person else ():
+            if absence.start <= day <= absence.end:
+                raise ActionRefused.from_catalog(
+                    "handover_absent", name=target, until=absence.end.isoformat()
+                )
+        with transaction(self.write_factory) as session:
+            mentions = store.open_mentions_of(source, session=session)
+            for mention in mentions:
+                mention.assignee = target
+                session.add(mention)
+                self._event(session, "mention.handed_over", mention, previous=source, to=target)
+            return [m.id for m in mentions if m.id is not None]
 
     def claim(self, mention_id: int) -> None:
         """Take the mention for yourself (refused if a colleague has it, unless you supervise)."""

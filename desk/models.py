@@ -306,6 +306,10 @@ class MentionDetail:
     triage_reason: str
     triage_rules: list[str]
     in_reply_to_remote_id: str | None
+    tags: list[str] = field(default_factory=list)
+    needs_approval: bool = False
+    suggested_answer: str | None = None
+    triage: dict[str, Any] = field(default_factory=dict)  # Decision.detail(), see triage.explain
     thread: list[QueueRow] = field(default_factory=list)
     replies: list[ReplyView] = field(default_factory=list)
     history: list[AuditView] = field(default_factory=list)
@@ -332,6 +336,10 @@ class MentionDetail:
             "assignee": self.assignee,
             "triage_reason": self.triage_reason,
             "triage_rules": self.triage_rules,
+            "tags": self.tags,
+            "needs_approval": self.needs_approval,
+            "suggested_answer": self.suggested_answer,
+            "triage": self.triage,
             "in_reply_to": self.in_reply_to_remote_id,
             "thread": [row.to_json() for row in self.thread],
             "replies": [r.to_json() for r in self.replies],

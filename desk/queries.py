@@ -56,6 +56,10 @@ class Queries:
                 triage_reason=m.triage_reason,
                 triage_rules=store.triage_rules_of(m),
                 in_reply_to_remote_id=m.in_reply_to_remote_id,
+                tags=store.json_list(m.tags),
+                needs_approval=m.needs_approval,
+                suggested_answer=m.suggested_answer,
+                triage=store.json_object(m.triage_detail),
                 thread=store.thread_of(m, session=session),
                 replies=[
                     store.reply_view(r) for r in store.replies_for(mention_id, session=session)

@@ -351,3 +351,14 @@ def recent_tags(
         )
     ).all()
     return [(as_utc(at), json_list(tags)) for at, tags in rows]
+
+
+def open_mentions_of(assignee: str, *, session: Session) -> list[Mention]:
+    """The open mentions assigned to one person, oldest first."""
+    return list(
+        session.exec(
+            select(Mention)
+            .where(Mention.assignee == assignee, Mention.status == "open")
+            .order_by(Mention.created_at, Mention.id)  # type: ignore[arg-type]
+        ).all()
+    )

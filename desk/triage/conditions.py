@@ -6,15 +6,19 @@ made it true to ``matched``, so every decision can say which words fired a rule.
 
 from __future__ import annotations
 
+import re._constants as _sre_constants
+import re._parser as _sre_parser
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import regex
 
 from desk.triage.calendar import TimeFacts
 
 REGEX_TIMEOUT = 0.05  # seconds; a pathological pattern on hostile text must not stall triage
+SAFE_TEXT = 2000  # characters a safe pattern searches without a timeout
 # A web address with a scheme, "www.", or a bare domain under a common suffix ("promo.example/x").
 _LINK = regex.compile(
     r"https?://|www\.|\b[\w-]{2,}\.(?:com|ca|net|org|info|biz|shop|store|xyz|io|ly|co|me|app|"
@@ -62,7 +66,13 @@ def normalise_handle(handle: str) -> str:
 
 
 class Condition:
-    """Base: ``holds`` says whether the condition is true and records what matched."""
+    """Base: ``holds`` says whether the condition is true and records what matched.
+
+    ``cost`` orders the parts of an ``All``: cheap checks first, so a regular expression only
+    runs when everything else already holds.
+    """
+
+    cost = 0
 
     def holds(self, facts: Facts, matched: list[str]) -> bool:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -78,6 +88,8 @@ class Condition:
 @dataclass(frozen=True)
 class Words(Condition):
     """Any of these words or phrases occurs (see desk.triage.words)."""
+
+    cost = 1
 
     list_id: int
     entries: tuple[str, ...]
@@ -95,14 +107,25 @@ class Words(Condition):
 
 @dataclass(frozen=True)
 class Pattern(Condition):
-    """A regular expression found in the folded text (lower case, no accents)."""
+    """A regular expression found in the folded text (lower case, no accents).
+
+    Patterns that cannot backtrack badly (see ``backtracks_safely``) run without a timeout on
+    texts up to SAFE_TEXT characters; every other search has a REGEX_TIMEOUT.
+    """
 
     source: str
     compiled: regex.Pattern[str] = field(compare=False, repr=False)
+    safe: bool = False
+
+    cost = 3
 
     def holds(self, facts: Facts, matched: list[str]) -> bool:
+        text = facts.folded
         try:
-            found = self.compiled.search(facts.folded, timeout=REGEX_TIMEOUT)
+            if self.safe and len(text) <= SAFE_TEXT:
+                found = self.compiled.search(text)
+            else:
+                found = self.compiled.search(text, timeout=REGEX_TIMEOUT)
         except TimeoutError:
             facts.notes.append(f"regex {self.source!r} timed out")
             return False
@@ -110,6 +133,58 @@ class Pattern(Condition):
             return False
         matched.append(found.group(0)[:80])
         return True
+
+
+@dataclass(frozen=True)
+class Contains(Condition):
+    """One of these literal pieces of text occurs (folded; no word boundaries): ``?``, ``$``."""
+
+    pieces: tuple[str, ...]
+
+    cost = 1
+
+    def holds(self, facts: Facts, matched: list[str]) -> bool:
+        text = facts.folded
+        found = [p for p in self.pieces if p in text]
+        matched.extend(found)
+        return bool(found)
+
+
+def backtracks_safely(source: str) -> bool:
+    """Whether a pattern has none of the shapes that backtrack exponentially: a repeat inside a
+    repeat, alternatives under a repeat, or a backreference (checked with Python's own parser;
+    a pattern it cannot read counts as unsafe)."""
+    try:
+        tree = _sre_parser.parse(source)
+    except Exception:  # noqa: BLE001 - regex-only syntax: keep the timeout
+        return False
+    repeats = {_sre_constants.MAX_REPEAT, _sre_constants.MIN_REPEAT}
+    if hasattr(_sre_constants, "POSSESSIVE_REPEAT"):
+        repeats.add(_sre_constants.POSSESSIVE_REPEAT)
+
+    def walk(items: Any, inside_repeat: bool) -> bool:
+        for op, value in items:
+            if op in repeats:
+                if inside_repeat:
+                    return False
+                if not walk(value[2], True):
+                    return False
+            elif op is _sre_constants.BRANCH:
+                if inside_repeat:
+                    return False
+                if not all(walk(branch, inside_repeat) for branch in value[1]):
+                    return False
+            elif op in (_sre_constants.GROUPREF, _sre_constants.GROUPREF_EXISTS):
+                return False
+            elif op is _sre_constants.SUBPATTERN:
+                if not walk(value[-1], inside_repeat):
+                    return False
+            elif op in (_sre_constants.ASSERT, _sre_constants.ASSERT_NOT):
+                if not walk(value[1], inside_repeat):
+                    return False
+        return True
+
+    return walk(tree, False)
 
 
 @dataclass(frozen=True)
@@ -160,7 +235,9 @@ class Time(Condition):
 
 @dataclass(frozen=True)
 class All(Condition):
-    """Every part holds."""
+    """Every part holds (tried cheapest first)."""
+
+    cost = 4
 
     parts: tuple[Condition, ...]
 
@@ -179,6 +256,8 @@ class All(Condition):
 @dataclass(frozen=True)
 class AnyOf(Condition):
     """At least one part holds (every part that holds adds its matches)."""
+
+    cost = 4
 
     parts: tuple[Condition, ...]
 
@@ -199,6 +278,8 @@ class AnyOf(Condition):
 @dataclass(frozen=True)
 class Not(Condition):
     """None of the parts holds (their matches are not reported)."""
+
+    cost = 4
 
     parts: tuple[Condition, ...]
 

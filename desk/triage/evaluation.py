@@ -68,11 +68,9 @@ def read_labelled(path: Path) -> list[dict[str, Any]]:
         except ValueError as exc:
             raise InputError(f"{path}:{number}: not valid JSON ({exc})") from exc
         if not isinstance(item, dict) or not isinstance(item.get("text"), str):
-            raise InputError(f"{path}:{number}: needs a \"text\" string")
+            raise InputError(f'{path}:{number}: needs a "text" string')
         if item.get("category") not in CATEGORIES:
-            raise InputError(
-                f"{path}:{number}: \"category\" must be one of {', '.join(CATEGORIES)}"
-            )
+            raise InputError(f'{path}:{number}: "category" must be one of {", ".join(CATEGORIES)}')
         items.append(item)
     return items
 

@@ -135,6 +135,6 @@ class Triage:
         decision.language = language.code
         decision.language_source = language.source
         self.surge.observe(decision, item.created_at)
-        if route:
+        if route and not decision.spam:  # spam is closed on arrival: nobody's work
             self.router.route(decision, item.created_at)
         return decision

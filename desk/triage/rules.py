@@ -15,6 +15,7 @@ description = { fr = "Rumeurs", en = "Rumours" }   # for `desk rules export`
 # conditions (all of those given must hold):
 words = ["il paraît", "on dit que", "rumeur*"]     # any of them; ``*`` = word prefix
 regex = "e\\.? ?coli"                # on lower-case text without accents
+contains = ["?"]                     # literal text anywhere (no word boundaries)
 languages = ["fr"]                   # also: platforms, channels, kinds
 author_in = ["journalists"]          # named lists
 has_link = true
@@ -58,15 +59,17 @@ from desk.triage.conditions import (
     AnyOf,
     AuthorIn,
     Condition,
+    Contains,
     HasLink,
     Not,
     OneOf,
     Pattern,
     Time,
     Words,
+    backtracks_safely,
     normalise_handle,
 )
-from desk.triage.words import WordIndex, entry_problem
+from desk.triage.words import WordIndex, entry_problem, fold
 
 CATEGORY_ORDER = ("spam", "rumour", "complaint", "question", "praise", "other")
 PLATFORMS = ("mastodon", "bluesky", "x", "rss", "email")
@@ -87,7 +90,7 @@ _ALIASES = {
     "kind": "kinds",
 }
 CONDITION_KEYS = (
-    {"words", "regex", "author_in", "has_link", "time", "all", "any", "not"}
+    {"words", "contains", "regex", "author_in", "has_link", "time", "all", "any", "not"}
     | set(_SET_CONDITIONS)
     | set(_ALIASES)
 )
@@ -388,14 +391,24 @@ class _Builder:
             part = self.condition(key, value)
             if part is not None:
                 parts.append(part)
-        return All(tuple(parts))
+        return All(tuple(sorted(parts, key=lambda p: p.cost)))  # cheap checks first
 
     def condition(self, key: str, value: Any) -> Condition | None:
-        key = _ALIASES.get(key, key)
+        written, key = key, _ALIASES.get(key, key)  # problems point at the key as written
         if key == "words":
             return self.words(value)
         if key == "regex":
             return self.pattern(value)
+        if key == "contains":
+            pieces = [value] if isinstance(value, str) else value
+            if (
+                not isinstance(pieces, list)
+                or not pieces
+                or not all(isinstance(p, str) and p for p in pieces)
+            ):
+                self.problem("'contains' must be a list of strings", key, 'e.g. contains = ["?"]')
+                return None
+            return Contains(tuple(dict.fromkeys(fold(p) for p in pieces)))
         if key in _SET_CONDITIONS:
             values = [value] if isinstance(value, str) else value
             if (
@@ -403,12 +416,14 @@ class _Builder:
                 or not values
                 or not all(isinstance(v, str) for v in values)
             ):
-                self.problem(f"{key!r} must be a list of strings", key)
+                self.problem(f"{key!r} must be a list of strings", written)
                 return None
             allowed = {"platforms": PLATFORMS, "kinds": KINDS}.get(key)
             for v in values:
                 if allowed and v not in allowed:
-                    self.problem(f"{key}: unknown value {v!r}", key, f"one of {', '.join(allowed)}")
+                    self.problem(
+                        f"{key}: unknown value {v!r}", written, f"one of {', '.join(allowed)}"
+                    )
             return OneOf(_SET_CONDITIONS[key], frozenset(v.casefold() for v in values))
         if key == "author_in":
             names = [value] if isinstance(value, str) else value
@@ -479,7 +494,11 @@ class _Builder:
         for entry in value:
             reason = entry_problem(entry)
             if reason:
-                self.problem(f"words: {entry!r} {reason}", "words")
+                self.problem(
+                    f"words: {entry!r} {reason}",
+                    "words",
+                    'a word, a phrase, or a prefix of 3+ letters ending in * (e.g. "déneig*")',
+                )
         list_id = len(self.word_lists)
         self.word_lists[list_id] = tuple(value)
         return Words(list_id, tuple(value))
@@ -498,9 +517,13 @@ class _Builder:
             )
             return None
         if compiled.search("") is not None:
-            self.problem(f"regex {value!r} matches an empty text, so every mention", "regex")
+            self.problem(
+                f"regex {value!r} matches an empty text, so every mention",
+                "regex",
+                "make it need at least one character (e.g. + instead of *)",
+            )
             return None
-        return Pattern(value, compiled)
+        return Pattern(value, compiled, backtracks_safely(value))
 
     # --- actions ------------------------------------------------------------------------------
 
@@ -598,7 +621,11 @@ class _Builder:
             )
         person = value.get("person")
         if person is not None and known is not None and person not in known.staff:
-            self.problem(f"assign: {person!r} is not a staff member", "assign")
+            self.problem(
+                f"assign: {person!r} is not a staff member",
+                "assign",
+                f"staff in desk.toml: {', '.join(sorted(known.staff)) or 'none'}",
+            )
         flags = {k: value.get(k, False) for k in ("match_language", "match_topic")}
         if not all(isinstance(v, bool) for v in flags.values()):
             self.problem("assign: match_language and match_topic are true or false", "assign")

@@ -10,12 +10,14 @@ import gc
 import threading
 from typing import Any
 
+from textual import work
 from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.signal import Signal
 from textual.widgets import HelpPanel
 
+from desk.errors import DeskError
 from desk.i18n import Catalog
 from desk.models import QueueRow
 from desk.services import Desk
@@ -36,7 +38,9 @@ class DeskApp(App[None]):
     BINDINGS = [
         Binding("L", "switch_language", "tui.keys.language"),
         Binding("question_mark,f1", "toggle_help", "tui.keys.help"),
+        Binding("ctrl+r", "reload_rules", "tui.keys.reload_rules", show=False),
     ]
+    RULES_POLL_SECONDS = 2.0
 
     def __init__(
         self, desk: Desk, *, first_page: list[QueueRow] | None = None, **kwargs: Any
@@ -53,6 +57,45 @@ class DeskApp(App[None]):
         self.write_lock = threading.Lock()  # actions from this app run one at a time, in order
         self.title = self.catalog.t("tui.title")
         translate_bindings(self, self.catalog)
+
+    def on_mount(self) -> None:
+        """Watch the rule file: an edit saved by the team is picked up without a restart."""
+        self._rules_stamp = self._rules_mtime()
+        self.set_interval(self.RULES_POLL_SECONDS, self._poll_rules)
+
+    def _rules_mtime(self) -> float | None:
+        path = self.desk.config.rules_path()
+        try:
+            return path.stat().st_mtime if path else None
+        except OSError:
+            return None
+
+    def _poll_rules(self) -> None:
+        stamp = self._rules_mtime()
+        if stamp != self._rules_stamp:
+            self._rules_stamp = stamp
+            self.action_reload_rules()
+
+    @work(thread=True, exclusive=True, group="rules")
+    def action_reload_rules(self) -> None:
+        """Read the rule file again and re-triage open mentions (audited); errors keep the old."""
+        try:
+            with self.write_lock:
+                rules = self.desk.reload_rules()
+                report = self.desk.triage.retriage()
+        except DeskError as exc:
+            message, hint = exc.localized(self.catalog.t)
+            self.call_from_thread(
+                self.show_error, self.catalog.t("tui.msg.rules_bad") + " " + message, hint
+            )
+            return
+        self.call_from_thread(self._rules_reloaded, len(rules.rules), report.changed)
+
+    def _rules_reloaded(self, count: int, changed: int) -> None:
+        self.notify(
+            self.catalog.t("tui.msg.rules_reloaded", n=count, changed=changed), markup=False
+        )
+        self.inbox_changed.publish(None)
 
     def get_default_screen(self) -> Screen[Any]:
         """The queue is the home screen."""

@@ -28,6 +28,8 @@ ENTRIES: tuple[tuple[str, str], ...] = (
     ("categorise", "tui.cmd.categorise"),
     ("reply", "tui.cmd.reply"),
     ("history", "tui.cmd.history"),
+    ("handover", "tui.cmd.handover"),
+    ("app.reload_rules", "tui.cmd.reload_rules"),
     ("app.open_audit", "tui.cmd.audit"),
     ("app.open_replies", "tui.cmd.replies"),
     ("app.switch_language", "tui.cmd.language"),

@@ -65,6 +65,45 @@ class DeskScreen(Screen[None]):
         """A refused action: show the service's message (sanitised) and keep everything as is."""
         self.desk_app.show_error(message.message, message.hint)
 
+    def action_handover(self) -> None:
+        """Pick who hands over (default: me) and who takes their open mentions."""
+        staff = [
+            (s.name, f"{s.display_name} ({s.initials}) — {s.name}") for s in self.desk.config.staff
+        ]
+
+        def target_chosen(source: str, target: str | None) -> None:
+            if target:
+                self.hand_over(source, target)
+
+        def source_chosen(source: str | None) -> None:
+            if source:
+                others = [(v, label) for v, label in staff if v != source]
+                self.app.push_screen(
+                    PickerScreen(self.t("tui.pick.handover_to", name=source), others),
+                    lambda target: target_chosen(source, target),
+                )
+
+        self.app.push_screen(
+            PickerScreen(self.t("tui.pick.handover_from"), staff, current=self.desk.me.name),
+            source_chosen,
+        )
+
+    @work(thread=True, group="mention-action")
+    def hand_over(self, source: str, target: str) -> None:
+        """Run ``desk.inbox.handover`` off the UI thread."""
+        try:
+            with self.desk_app.write_lock:
+                moved = self.desk.inbox.handover(source, target)
+        except DeskError as exc:
+            self.post_message(ActionFailed(*exc.localized(self.desk_app.catalog.t)))
+            return
+        self.app.call_from_thread(
+            self.notify,
+            self.t("tui.done.handover", n=len(moved), source=source, target=target),
+            markup=False,
+        )
+        self.app.call_from_thread(self.desk_app.inbox_changed.publish, None)
+
 
 MENTION_BINDINGS = [
     Binding("a", "assign", "tui.keys.assign"),
@@ -78,6 +117,7 @@ MENTION_BINDINGS = [
     Binding("h", "history", "tui.keys.history"),
     Binding("A", "app.open_audit", "tui.keys.audit"),
     Binding("R", "app.open_replies", "tui.keys.replies"),
+    Binding("T", "handover", "tui.keys.handover", show=False),
 ]
 
 

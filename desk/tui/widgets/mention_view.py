@@ -13,6 +13,7 @@ from textual.content import Content
 
 from desk.i18n import Catalog
 from desk.models import AuditView, MentionDetail, ReplyView
+from desk.triage.explain import explain_lines
 from desk.tui.labels import age, category_label, kind_label, priority_label, status_label, when
 from desk.tui.safe import safe, safe_str
 
@@ -73,12 +74,26 @@ def body(detail: MentionDetail) -> Content:
 
 
 def why(detail: MentionDetail, catalog: Catalog) -> Content:
-    """Why triage put the mention here: the reason and the rules that fired."""
-    reason = safe(detail.triage_reason or catalog.t("tui.detail.no_reason"))
-    if not detail.triage_rules:
-        return reason
-    rules = safe(", ".join(detail.triage_rules), one_line=True, max_len=300)
-    return Content.assemble(reason, "\n", (catalog.t("tui.detail.rules") + " ", LABEL_STYLE), rules)
+    """Why triage put the mention here, in the reader's language: rules, words, routing."""
+    lines = explain_lines(detail.triage, catalog) if detail.triage else []
+    if not lines:
+        return safe(detail.triage_reason or catalog.t("tui.detail.no_reason"))
+    parts: list[Content | tuple[str, str] | str] = []
+    for index, line in enumerate(lines):
+        if index:
+            parts.append("\n")
+        parts.append(("• ", LABEL_STYLE))
+        parts.append(safe(line, max_len=600))
+    extra = []
+    if detail.tags:
+        extra.append(catalog.t("tui.detail.tags", tags=", ".join(detail.tags)))
+    if detail.needs_approval:
+        extra.append(catalog.t("tui.detail.needs_approval"))
+    if detail.suggested_answer:
+        extra.append(catalog.t("tui.detail.suggested", name=detail.suggested_answer))
+    for line in extra:
+        parts += ["\n", (safe_str(line, one_line=True, max_len=300), "bold")]
+    return Content.assemble(*parts)
 
 
 def thread(detail: MentionDetail, catalog: Catalog) -> Content:

@@ -1,0 +1,217 @@
+"""Triage throughput with a 200-rule pack on one core; prints JSON figures.
+
+The pack is the bundled default pack plus generated rules in the same style (word lists with
+phrases and prefixes, some regexes, all/any/not, language and platform filters) up to 200 rules.
+The mentions are the texts of sample_feeds/ and of the evaluation set, cycled. Figures:
+
+- ``rules_per_s``: rules only (``evaluate``: fold, one scan of the word index, conditions);
+- ``triage_per_s``: the whole decision without language detection (rules, surge, routing to a
+  team with schedules) — the language is given, as platforms declare it;
+- ``detect_per_s``: language detection alone (lingua), for the cost of undeclared languages.
+
+Target: triage_per_s >= 100,000 on one core.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from desk.config import DeskConfig  # noqa: E402
+from desk.triage.conditions import Facts  # noqa: E402
+from desk.triage.engine import evaluate  # noqa: E402
+from desk.triage.language import detect  # noqa: E402
+from desk.triage.pipeline import Incoming, Triage  # noqa: E402
+from desk.triage.rules import DEFAULT_PACK, parse_rules  # noqa: E402
+from desk.triage.words import fold  # noqa: E402
+
+RULES = 200
+CATEGORIES = ["question", "rumour", "complaint", "praise", "spam", "other"]
+WORDS = (
+    "eau aqueduc égout trottoir déneigement chaussée parc piscine aréna bibliothèque permis taxe "
+    "collecte recyclage compost bac conteneur lampadaire feu circulation autobus stationnement "
+    "amende constat chantier travaux bruit chien chat animal pont rue boulevard avenue école "
+    "garderie hôpital clinique vaccin élection conseil maire mairesse budget subvention festival "
+    "concert marché patinoire glace neige sel sable inondation crue barrage digue tempête panne "
+    "water sewer sidewalk snow road park pool arena library permit tax garbage recycling compost "
+    "bin streetlight traffic bus parking fine ticket construction noise dog cat bridge street "
+    "school daycare hospital clinic vaccine election council mayor budget grant festival concert "
+    "market rink ice salt sand flood dam storm outage"
+).split()
+
+
+def corpus() -> list[str]:
+    texts: list[str] = []
+    for path in sorted((ROOT / "sample_feeds").glob("*.json")):
+        raw = path.read_text(encoding="utf-8")
+        for chunk in raw.split('"text": ')[1:] + raw.split('"content": ')[1:]:
+            if chunk.startswith('"'):
+                texts.append(json.loads(chunk[: chunk.index('",') + 1] if '",' in chunk else '""'))
+    for name in ("dev.jsonl", "holdout.jsonl"):
+        path = ROOT / "tests" / "data" / "triage_eval" / name
+        texts += [
+            json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines()
+        ]
+    return [t for t in texts if t]
+
+
+PLACES = (
+    "ormes érables cartier wellington principale laurier riverside oak elm maple dufferin "
+    "saint-joseph sainte-anne champlain frontenac jacques-cartier montcalm papineau viger "
+    "nord sud est ouest centre-ville vieux-port plateau rosemont verdun lachine"
+).split()
+THINGS = (
+    "collecte de feuilles|sapins de noël|encombrants|résidus verts|écocentre|compteur d'eau|"
+    "borne-fontaine|piste cyclable|vélo en libre-service|navette|traverse piétonne|dos d'âne|"
+    "jardin communautaire|camp de jour|bain libre|patin libre|cours de natation|carte citoyenne|"
+    "licence de chien|permis de rénovation|dérogation mineure|abri d'auto|clôture|piscine hors terre|"
+    "feux d'artifice|fête nationale|marché de noël|festival de jazz|course à pied|budget participatif|"
+    "leaf collection|christmas tree|bulky items|yard waste|water meter|fire hydrant|bike lane|"
+    "bike share|shuttle|crosswalk|speed bump|community garden|day camp|public swim|public skate|"
+    "swimming lessons|citizen card|dog licence|renovation permit|minor variance|carport|fence|"
+    "pool permit|fireworks|canada day|christmas market|jazz festival|fun run|participatory budget"
+).split("|")
+
+
+def generated_rules(count: int, rng: random.Random) -> str:
+    """Rules in the style a municipality adds over time: one per service, place or event.
+
+    Each has a few general topic words (eau, parc, permit...) and specific phrases (a service
+    or event named with a place), so most of them are tried on a mention and few fire, as in a
+    real 200-rule pack; the figures report how many fire per mention.
+    """
+    out = []
+    for n in range(count):
+        thing = rng.choice(THINGS)
+        words = [f"{thing} {place}" for place in rng.sample(PLACES, 4)]
+        words += [thing, f"{rng.choice(WORDS)} {rng.choice(PLACES)}"]
+        words += [w[:5] + "*" for w in rng.sample(WORDS, 1) if len(w) >= 6]
+        lines = [
+            "[[rule]]",
+            f'name = "gen-{n}"',
+            f"words = {json.dumps(words, ensure_ascii=False)}",
+        ]
+        kind = n % 10
+        if kind == 0:
+            lines.append(f'regex = "\\\\b{rng.choice(WORDS)}s?\\\\b"')
+        elif kind == 1:
+            lines.append(
+                f"not = {{ words = {json.dumps(rng.sample(WORDS, 3), ensure_ascii=False)} }}"
+            )
+        elif kind == 2:
+            lines.append('any = [{ languages = ["fr"] }, { platforms = ["x", "bluesky"] }]')
+        elif kind == 3:
+            lines.append('time = ["business_hours"]')
+        elif kind == 4:
+            lines.append(
+                f'all = [{{ words = ["{rng.choice(WORDS)}"] }}, {{ words = ["{rng.choice(WORDS)}"] }}]'
+            )
+        lines.append(f'category = "{rng.choice(CATEGORIES)}"')
+        lines.append(f'priority = "{rng.choice(["low", "normal", "high"])}"')
+        lines.append(f'tags = ["t{n % 17}"]')
+        out.append("\n".join(lines))
+    return "\n\n".join(out)
+
+
+CONFIG = DeskConfig.model_validate(
+    {
+        "staff": [
+            {"name": "a", "display_name": "A", "initials": "A", "languages": ["fr", "en"]},
+            {"name": "b", "display_name": "B", "initials": "B", "languages": ["fr"]},
+            {
+                "name": "c",
+                "display_name": "C",
+                "initials": "C",
+                "languages": ["en", "fr"],
+                "absences": [{"from": "2026-11-16", "to": "2026-11-20"}],
+            },
+        ],
+        "team": [{"name": "comms", "members": ["a", "b", "c"]}],
+        "oncall": {"rotation": ["a", "b", "c"], "start": "2026-10-05"},
+        "routing": {"fr": "comms", "en": "comms", "other": "a"},
+    }
+)
+
+
+def main() -> None:
+    rng = random.Random(7)
+    base = DEFAULT_PACK.read_text(encoding="utf-8")
+    default_count = base.count("[[rule]]")
+    text = base + "\n\n" + generated_rules(RULES - default_count, rng)
+    ruleset = parse_rules(text, "bench")
+    assert len(ruleset.rules) == RULES, len(ruleset.rules)
+    texts = corpus()
+    n = 200_000
+    start = datetime(2026, 11, 9, tzinfo=UTC)
+    items = [
+        Incoming(
+            text=texts[i % len(texts)],
+            created_at=start + timedelta(seconds=37 * i),
+            platform=("x", "mastodon", "bluesky")[i % 3],
+            language=("fr", "en")[i % 2],
+            author=f"@user{i % 500}",
+        )
+        for i in range(n)
+    ]
+    calendar = CONFIG.hours.calendar()
+
+    t0 = time.perf_counter()
+    fired = 0
+    for item in items:
+        facts = Facts(
+            item.text,
+            fold(item.text),
+            {},
+            item.language or "other",
+            item.platform,
+            "",
+            item.kind,
+            item.author,
+            item.created_at,
+            calendar.facts,
+        )
+        fired += len(evaluate(facts, ruleset).fired)
+    rules_s = time.perf_counter() - t0
+
+    triage = Triage(ruleset, CONFIG, detect_language=False)
+    t0 = time.perf_counter()
+    assigned = 0
+    for item in items:
+        assigned += triage.decide(item).assignee is not None
+    triage_s = time.perf_counter() - t0
+
+    sample = texts * 3
+    detect(sample[0])  # load the models first
+    t0 = time.perf_counter()
+    for t in sample:
+        detect(t)
+    detect_s = time.perf_counter() - t0
+
+    print(
+        json.dumps(
+            {
+                "rules": len(ruleset.rules),
+                "word_entries": sum(len(v) for v in ruleset.word_lists.values()),
+                "mentions": n,
+                "distinct_texts": len(texts),
+                "rules_fired_per_mention": round(fired / n, 2),
+                "assigned_share": round(assigned / n, 3),
+                "rules_per_s": round(n / rules_s),
+                "triage_per_s": round(n / triage_s),
+                "detect_per_s": round(len(sample) / detect_s),
+                "target_triage_per_s": 100_000,
+            },
+            indent=2,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

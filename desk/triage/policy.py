@@ -1,0 +1,177 @@
+"""The rules as a document an organisation can publish: what we answer, who answers, what is spam.
+
+``policy_markdown(ruleset, config, languages)`` renders Markdown in French, English or both (French
+first). Everything comes from the rule file (its descriptions and words) and desk.toml (hours,
+languages, teams); nothing is invented.
+"""
+
+from __future__ import annotations
+
+import re
+
+from desk.config import DeskConfig
+from desk.models import PRIORITY_NAMES
+from desk.triage.calendar import DAYS
+from desk.triage.rules import CATEGORY_ORDER, Rule, RuleSet
+
+MAX_WORDS_SHOWN = 12
+_MD = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
+
+_TEXT = {
+    "fr": {
+        "title": "Politique de tri des messages — {org}",
+        "intro": "Ce document décrit comment {org} trie les messages reçus sur ses comptes publics : "
+        "ce que nous traitons comme une question, une plainte, une rumeur, un bon mot ou un indésirable, "
+        "ce qui passe en priorité et qui répond. Il est produit à partir des règles que l'équipe utilise.",
+        "categories": "Catégories",
+        "order": "Quand plusieurs catégories s'appliquent, la première de cette liste l'emporte : "
+        "indésirable, rumeur, plainte, question, bon mot, autre.",
+        "cat": {
+            "spam": "Indésirables (publicité, arnaques, vente d'abonnés) — non traités, fermés",
+            "rumour": "Rumeurs — information non vérifiée qui circule, même posée en question",
+            "complaint": "Plaintes — mécontentement ou service défaillant",
+            "question": "Questions — demande d'information ou de service",
+            "praise": "Bons mots — remerciements et compliments",
+            "other": "Autres — tout le reste",
+        },
+        "words": "Mots et expressions reconnus",
+        "priority": "Priorités",
+        "priority_intro": "Ces messages sont lus en premier :",
+        "surge": "Afflux : quand {n} messages ou plus portent sur un même sujet ({tags}) en {m} minutes, leur priorité monte d'un niveau.",
+        "approval": "Réponses approuvées par un superviseur",
+        "approval_intro": "Avant d'être publiée, la réponse à ces messages est approuvée par un superviseur :",
+        "who": "Qui répond",
+        "hours": "Heures de service ({tz}) : {hours}.",
+        "oncall": "En dehors de ces heures, une personne de garde reçoit les urgences.",
+        "team": "{n} personne(s) ; langues de réponse : {langs}.",
+        "signed": "Chaque réponse est signée des initiales de la personne qui l'a écrite.",
+        "none": "(aucune)",
+        "priority_names": {
+            "low": "basse",
+            "normal": "normale",
+            "high": "haute",
+            "urgent": "urgente",
+        },
+        "days": ("lun", "mar", "mer", "jeu", "ven", "sam", "dim"),
+        "closed": "fermé",
+    },
+    "en": {
+        "title": "How we sort messages — {org}",
+        "intro": "This document describes how {org} sorts the messages it receives on its public "
+        "accounts: what we treat as a question, a complaint, a rumour, praise or spam, what comes "
+        "first and who answers. It is produced from the rules the team uses.",
+        "categories": "Categories",
+        "order": "When several categories apply, the first in this list wins: spam, rumour, "
+        "complaint, question, praise, other.",
+        "cat": {
+            "spam": "Spam (ads, scams, follower selling) — not answered, closed",
+            "rumour": "Rumours — unverified claims going around, even when asked as a question",
+            "complaint": "Complaints — dissatisfaction or a failed service",
+            "question": "Questions — asking for information or a service",
+            "praise": "Praise — thanks and compliments",
+            "other": "Other — everything else",
+        },
+        "words": "Words and phrases recognised",
+        "priority": "Priorities",
+        "priority_intro": "These messages are read first:",
+        "surge": "Surges: when {n} or more messages on one topic ({tags}) arrive within {m} minutes, their priority goes up one level.",
+        "approval": "Replies approved by a supervisor",
+        "approval_intro": "The reply to these messages is approved by a supervisor before it is posted:",
+        "who": "Who answers",
+        "hours": "Service hours ({tz}): {hours}.",
+        "oncall": "Outside these hours, an on-call person receives emergencies.",
+        "team": "{n} person(s); replies in: {langs}.",
+        "signed": "Every reply is signed with the initials of the person who wrote it.",
+        "none": "(none)",
+        "priority_names": {"low": "low", "normal": "normal", "high": "high", "urgent": "urgent"},
+        "days": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+        "closed": "closed",
+    },
+}
+
+
+def _md(text: str) -> str:
+    return _MD.sub(r"\\\1", " ".join(text.split()))
+
+
+def _words(rule: Rule) -> list[str]:
+    found: list[str] = []
+
+    def walk(value: object) -> None:
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                if key == "words" and isinstance(inner, list):
+                    found.extend(str(w) for w in inner)
+                elif key in {"all", "any"}:
+                    walk(inner)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    walk(rule.raw)
+    return found
+
+
+def _rule_line(rule: Rule, lang: str) -> str:
+    description = rule.description.get(lang) or rule.description.get("fr" if lang == "en" else "en")
+    line = f"- **{_md(description or rule.name)}**"
+    words = _words(rule)
+    if words:
+        shown = ", ".join(f"« {_md(w)} »" for w in words[:MAX_WORDS_SHOWN])
+        more = f" (+{len(words) - MAX_WORDS_SHOWN})" if len(words) > MAX_WORDS_SHOWN else ""
+        line += (
+            f"  \n  {_TEXT[lang]['words']} : {shown}{more}"
+            if lang == "fr"
+            else (f"  \n  {_TEXT[lang]['words']}: {shown}{more}")
+        )
+    return line
+
+
+def _hours(config: DeskConfig, lang: str) -> str:
+    names = _TEXT[lang]["days"]
+    parts = []
+    for index, day in enumerate(DAYS):
+        value = config.hours.business.get(day)
+        parts.append(f"{names[index]} {_md(value) if value else _TEXT[lang]['closed']}")
+    return ", ".join(parts)
+
+
+def _section(ruleset: RuleSet, config: DeskConfig, lang: str) -> list[str]:
+    t = _TEXT[lang]
+    org = _md(config.desk.organisation)
+    out = [f"# {t['title'].format(org=org)}", "", t["intro"].format(org=org), ""]
+    out += [f"## {t['categories']}", "", t["order"], ""]
+    for category in CATEGORY_ORDER:
+        out += [f"### {t['cat'][category]}", ""]
+        rules = [r for r in ruleset.rules if r.category == category]
+        out += [_rule_line(r, lang) for r in rules] or [t["none"]]
+        out.append("")
+    out += [f"## {t['priority']}", "", t["priority_intro"], ""]
+    for rule in ruleset.rules:
+        if rule.priority is not None and rule.priority >= 2:
+            level = t["priority_names"][PRIORITY_NAMES[rule.priority]]
+            out.append(_rule_line(rule, lang) + f" → {level}")
+    surge = ruleset.surge
+    if surge.threshold:
+        tags = ", ".join(sorted(surge.tags)) or "*"
+        out += ["", t["surge"].format(n=surge.threshold, tags=_md(tags), m=surge.window_minutes)]
+    out += ["", f"## {t['approval']}", "", t["approval_intro"], ""]
+    approvals = [_rule_line(r, lang) for r in ruleset.rules if r.require_approval]
+    out += approvals or [t["none"]]
+    languages = sorted({lang_ for s in config.staff for lang_ in s.languages})
+    out += ["", f"## {t['who']}", ""]
+    out.append(t["team"].format(n=len(config.staff), langs=", ".join(languages) or "-"))
+    out.append("")
+    out.append(t["hours"].format(tz=_md(config.hours.timezone), hours=_hours(config, lang)))
+    if config.oncall.rotation or config.oncall.turns:
+        out += ["", t["oncall"]]
+    out += ["", t["signed"], ""]
+    return out
+
+
+def policy_markdown(
+    ruleset: RuleSet, config: DeskConfig, languages: tuple[str, ...] = ("fr", "en")
+) -> str:
+    """The policy document in the given languages, separated by a rule."""
+    sections = ["\n".join(_section(ruleset, config, lang)) for lang in languages]
+    return "\n---\n\n".join(sections)
