@@ -57,6 +57,7 @@ def init(settings: Settings) -> int:
     path = settings.config_path()
     if write_starter_config(path):
         print(f"wrote a starter config: {path} (edit the [[staff]] entries)")
+        print(f"wrote the triage rules: {path.parent / 'rules.toml'} (yours to edit)")
     else:
         print(f"config: {path} (kept)")
     _ensure_default_dir(settings)

@@ -319,7 +319,12 @@ STARTER_CONFIG = """\
 organisation = "My organisation"
 language = "fr"                  # interface language: "fr" or "en" (else from LANG)
 signature_format = "—{initials}" # appended to every reply
-# rules = "rules.toml"           # keyword triage rules, relative to this file
+rules = "rules.toml"             # your triage rules (a copy of desk's bilingual pack)
+
+[hours]
+timezone = "America/Toronto"
+business = { mon = "08:30-16:30", tue = "08:30-16:30", wed = "08:30-16:30", thu = "08:30-16:30", fri = "08:30-16:30" }
+holidays = []
 
 [[staff]]
 name = "{login}"
@@ -336,9 +341,15 @@ os_users = ["{login}"]
 
 
 def write_starter_config(path: Path) -> bool:
-    """Write a starter desk.toml if none exists; return whether one was written."""
+    """Write a starter desk.toml, and beside it rules.toml (a copy of the bundled pack the team
+    then owns), if none exists; return whether desk.toml was written."""
     if path.exists():
         return False
+    from desk.triage.rules import DEFAULT_PACK  # the rule module imports this one
+
     path.parent.mkdir(parents=True, exist_ok=True)
+    rules = path.parent / "rules.toml"
+    if not rules.exists():
+        rules.write_text(DEFAULT_PACK.read_text(encoding="utf-8"), encoding="utf-8")
     path.write_text(STARTER_CONFIG.replace("{login}", _os_user() or "me"), encoding="utf-8")
     return True

@@ -248,8 +248,9 @@ class IngestService:
         for start in range(0, len(items), BATCH):
             rows: list[tuple[Any, ...]] = []
             events: list[EventSpec] = []
-            for offset, item in enumerate(items[start : start + BATCH]):
-                decision = triage.decide(_incoming(item, channel))
+            batch = items[start : start + BATCH]
+            decisions = triage.decide_many([_incoming(item, channel) for item in batch])
+            for offset, (item, decision) in enumerate(zip(batch, decisions, strict=True)):
                 row, event = self._row_and_event(
                     item, decision, first_id + start + offset, channel_id, source_name, now
                 )

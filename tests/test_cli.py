@@ -172,7 +172,12 @@ def test_init_writes_starter_config_and_db(tmp_path, capsys: pytest.CaptureFixtu
     assert "up to date" in capsys.readouterr().out
     from desk.config import load_config
 
-    assert load_config(cfg).staff[0].role == "supervisor"
+    config = load_config(cfg)
+    assert config.staff[0].role == "supervisor"
+    assert config.rules_path() == cfg.parent / "rules.toml"  # the team's own copy of the pack
+    from desk.triage_service import load_configured_rules
+
+    assert len(load_configured_rules(config).rules) >= 20
 
 
 def test_output_into_a_closed_pipe_is_quiet(settings: Settings, desk: Desk) -> None:

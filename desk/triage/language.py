@@ -30,8 +30,12 @@ class Detected:
     confidence: float = 0.0
 
 
-@lru_cache(maxsize=1)
-def _detector() -> LanguageDetector:
+SHORT = 120  # lingua's own advice: its fast mode is for texts longer than this
+
+
+@lru_cache(maxsize=2)
+def _detector(fast: bool = False) -> LanguageDetector:
+    """The detector; ``fast`` (trigrams only, ~3x faster) for texts longer than SHORT."""
     from lingua import Language, LanguageDetectorBuilder
 
     languages = [
@@ -52,7 +56,8 @@ def _detector() -> LanguageDetector:
         Language.PERSIAN,
         Language.HINDI,
     ]
-    return LanguageDetectorBuilder.from_languages(*languages).build()
+    builder = LanguageDetectorBuilder.from_languages(*languages)
+    return builder.with_low_accuracy_mode().build() if fast else builder.build()
 
 
 def _bucket(code: str | None) -> str | None:
@@ -64,15 +69,40 @@ def _bucket(code: str | None) -> str | None:
 
 def detect(text: str, declared: str | None = None) -> Detected:
     """The language of ``text``; ``declared`` is what the platform said (may be None)."""
-    claimed = _bucket(declared)
-    sample = text[:MAX_CHARS]
-    letters = sum(ch.isalpha() for ch in sample)
-    if letters < MIN_LETTERS:
-        if claimed:
-            return Detected(claimed, "declared")
-        if letters == 0:
-            return Detected("other", "unknown")
-    values = _detector().compute_language_confidence_values(sample)
+    return detect_many([(text, declared)])[0]
+
+
+def detect_many(items: list[tuple[str, str | None]]) -> list[Detected]:
+    """``detect`` for many texts at once; lingua spreads the work over every core."""
+    results: list[Detected | None] = [None] * len(items)
+    pending: dict[bool, list[int]] = {False: [], True: []}
+    samples: list[str] = []
+    for index, (text, declared) in enumerate(items):
+        sample = text[:MAX_CHARS]
+        samples.append(sample)
+        letters = sum(ch.isalpha() for ch in sample)
+        claimed = _bucket(declared)
+        if letters < MIN_LETTERS and claimed:
+            results[index] = Detected(claimed, "declared")
+        elif letters == 0:
+            results[index] = Detected("other", "unknown")
+        else:
+            pending[len(sample) > SHORT].append(index)
+    for fast, indexes in pending.items():
+        if not indexes:
+            continue
+        detector = _detector(fast)
+        texts = [samples[i] for i in indexes]
+        if len(texts) == 1:
+            batches = [detector.compute_language_confidence_values(texts[0])]
+        else:
+            batches = detector.compute_language_confidence_values_in_parallel(texts)
+        for index, values in zip(indexes, batches, strict=True):
+            results[index] = _decide(values, _bucket(items[index][1]))
+    return [r if r is not None else Detected("other", "unknown") for r in results]
+
+
+def _decide(values: list, claimed: str | None) -> Detected:  # type: ignore[type-arg]
     if not values:
         return Detected(claimed or "other", "declared" if claimed else "unknown")
     best = values[0]
@@ -82,6 +112,6 @@ def detect(text: str, declared: str | None = None) -> Detected:
         return Detected(code, "detected", confidence)
     if code == claimed:
         return Detected(code, "declared+detected", confidence)
-    if confidence >= CONFIDENT and letters >= MIN_LETTERS:
+    if confidence >= CONFIDENT:
         return Detected(code, "detected", confidence)
     return Detected(claimed, "declared", confidence)

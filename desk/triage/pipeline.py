@@ -16,7 +16,7 @@ from desk.config import DeskConfig
 from desk.models import PRIORITY_NAMES
 from desk.triage.conditions import Facts, normalise_handle
 from desk.triage.engine import Decision, evaluate
-from desk.triage.language import Detected, detect
+from desk.triage.language import Detected, detect, detect_many
 from desk.triage.routing import Router
 from desk.triage.rules import RuleSet, Surge
 from desk.triage.words import fold
@@ -115,10 +115,19 @@ class Triage:
             return Detected("other", "unknown")
         return Detected(code if code in {"fr", "en"} else "other", "declared")
 
-    def decide(self, item: Incoming, *, route: bool = True) -> Decision:
+    def decide_many(self, items: list[Incoming]) -> list[Decision]:
+        """Triage mentions in order, detecting their languages in one parallel pass first."""
+        if not self.detect_language:
+            return [self.decide(item) for item in items]
+        languages = detect_many([(item.rule_text(), item.language) for item in items])
+        return [self.decide(i, language=lang) for i, lang in zip(items, languages, strict=True)]
+
+    def decide(
+        self, item: Incoming, *, route: bool = True, language: Detected | None = None
+    ) -> Decision:
         """Triage one mention (``route=False``: leave the assignee to the caller)."""
         text = item.rule_text()
-        language = self.language_of(item, text)
+        language = language or self.language_of(item, text)
         facts = Facts(
             text=text,
             folded=fold(text),

@@ -653,7 +653,11 @@ def parse_rules(text: str, source: str, known: Known | None = None) -> RuleSet:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         found = _TOML_WHERE.search(str(exc))
-        line, column = (int(found[1]), int(found[2])) if found else (1, 1)
+        if found:
+            line, column = int(found[1]), int(found[2])
+        else:  # "at end of document": point after the last thing written
+            lines = text.rstrip().splitlines() or [""]
+            line, column = len(lines), len(lines[-1]) + 1
         message = _TOML_WHERE.sub("", str(exc)).strip()
         raise RulesError(
             source,

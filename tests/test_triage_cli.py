@@ -1,0 +1,188 @@
+"""The triage commands from the command line: rules check/explain/export, triage classify/rerun/
+evaluate, handover."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from desk.cli import main
+from desk.config import Settings
+from desk.services import Desk
+from desk.triage.rules import DEFAULT_PACK
+from tests.conftest import add, mention
+
+
+def run(settings: Settings, *args: str, as_name: str | None = "amelie") -> int:
+    base = ["--db", str(settings.db), "--config", str(settings.config)]
+    if as_name:
+        base += ["--as", as_name]
+    return main([*base, *args])
+
+
+def feed_stdin(monkeypatch: pytest.MonkeyPatch, data: bytes) -> None:
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data), encoding="utf-8"))
+
+
+BAD_RULES = """\
+[[rule]]
+name = "ok"
+words = ["eau"]
+category = "question"
+
+[[rule]]
+name = "typo"
+wrods = ["feu"]
+category = "gossip"
+"""
+
+
+def test_rules_check_ok_and_every_problem_with_line_and_column(
+    settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(settings, "rules", "check") == 0
+    out = capsys.readouterr().out
+    assert "default_rules.toml: OK" in out
+    bad = tmp_path / "bad.toml"
+    bad.write_text(BAD_RULES, encoding="utf-8")
+    assert run(settings, "rules", "check", str(bad)) == 1
+    captured = capsys.readouterr()
+    lines = captured.out.splitlines()
+    assert f"{bad}:8:1: rule #2 (typo): unknown key 'wrods'" in lines
+    assert "  hint: did you mean 'words'?" in lines
+    assert any(
+        line.startswith(f"{bad}:9:1: rule #2 (typo): unknown category 'gossip'") for line in lines
+    )
+    assert "the file was not loaded" in captured.err
+    assert run(settings, "rules", "check", str(bad), "--json") == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["ok"] is False
+    assert {(p["line"], p["column"]) for p in report["problems"]} >= {(8, 1), (9, 1)}
+
+
+def test_rules_check_broken_toml_points_at_the_spot(
+    settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "broken.toml"
+    bad.write_text('[[rule]]\nname = "a"\nwords = ["eau"\n', encoding="utf-8")
+    assert run(settings, "rules", "check", str(bad)) == 1
+    assert f"{bad}:3:15: not valid TOML: Unclosed array" in capsys.readouterr().out
+
+
+def test_rules_check_names_are_checked_against_desk_toml(
+    settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rules = tmp_path / "r.toml"
+    rules.write_text('[[rule]]\nname = "a"\nwords = ["eau"]\nassign = "zoe"\n', encoding="utf-8")
+    assert run(settings, "rules", "check", str(rules)) == 1
+    out = capsys.readouterr().out
+    assert ":4:1: rule #1 (a): assign: 'zoe' is not a staff member" in out
+    assert "staff in desk.toml: amelie, bruno, chloe" in out
+    missing = Settings(db=str(settings.db), config=tmp_path / "nowhere.toml")
+    assert run(missing, "rules", "check", str(rules), as_name=None) == 0
+    assert "names were not checked" in capsys.readouterr().out
+
+
+def test_rules_export_markdown_in_both_languages_and_toml(
+    settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(settings, "rules", "export", as_name=None) == 0
+    doc = capsys.readouterr().out
+    assert doc.startswith("# Politique de tri des messages — Ville de Test")
+    assert "# How we sort messages — Ville de Test" in doc
+    assert doc.index("### Indésirables") < doc.index("### Rumeurs") < doc.index("### Plaintes")
+    assert "« il paraît »" in doc
+    assert "Service hours (UTC)" in doc
+    assert run(settings, "rules", "export", "--doc-lang", "en", as_name=None) == 0
+    assert "Politique" not in capsys.readouterr().out
+    assert run(settings, "rules", "export", "--format", "toml", as_name=None) == 0
+    assert capsys.readouterr().out == DEFAULT_PACK.read_text(encoding="utf-8")
+
+
+def test_triage_classify_reads_json_lines(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lines = [
+        {"text": "Est-ce vrai que l'eau du robinet est contaminée?", "lang": "fr"},
+        {"text": "Thanks so much for clearing our street this morning!", "platform": "mastodon"},
+        {"text": "Gagnez des tours gratuits au casino", "author": "@promo"},
+    ]
+    data = "\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\nnot json\n{}\n"
+    feed_stdin(monkeypatch, data.encode())
+    assert run(settings, "triage", "classify", as_name=None) == 1
+    captured = capsys.readouterr()
+    out = [json.loads(x) for x in captured.out.splitlines()]
+    assert len(out) == 5
+    rumour, praise, spam, bad_json, no_text = out
+    assert (rumour["category"], rumour["priority"], rumour["language"]) == (
+        "rumour",
+        "urgent",
+        "fr",
+    )
+    assert {"rumour-fr", "safety-urgent"} <= set(rumour["rules"])
+    assert rumour["needs_approval"] is True
+    assert (praise["category"], praise["language"]) == ("praise", "en")
+    assert praise["assignee"] == "chloe"  # routing.en, the test desk is always open
+    assert (spam["category"], spam["spam"], spam["assignee"]) == ("spam", True, None)
+    assert bad_json == {"line": 4, "error": bad_json["error"]}
+    assert bad_json["error"].startswith("not valid JSON")
+    assert no_text == {"line": 5, "error": '"text" (a string) is required'}
+    assert "2 line(s) could not be classified" in captured.err
+
+
+def test_triage_classify_refuses_oversized_lines_and_continues(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    huge = b'{"text": "' + b"a" * 1_200_000 + b'"}\n'
+    feed_stdin(monkeypatch, huge + b'{"text": "merci!", "lang": "fr"}\n')
+    assert run(settings, "triage", "classify", as_name=None) == 1
+    first, second = (json.loads(x) for x in capsys.readouterr().out.splitlines())
+    assert first["line"] == 1
+    assert "over 1,000,000 bytes" in first["error"]
+    assert second["category"] == "praise"
+
+
+def test_triage_evaluate_prints_scores(
+    settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    labelled = tmp_path / "set.jsonl"
+    items = [
+        {"text": "Merci beaucoup pour votre aide", "lang": "fr", "category": "praise"},
+        {"text": "Quand passe la collecte des feuilles?", "lang": "fr", "category": "question"},
+        {"text": "Bonne fête à tous", "lang": "fr", "category": "question"},  # a deliberate miss
+    ]
+    labelled.write_text("\n".join(json.dumps(i) for i in items), encoding="utf-8")
+    assert run(settings, "triage", "evaluate", str(labelled), "--json", as_name=None) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["total"] == 3
+    assert report["per_category"]["praise"]["f1"] == 1.0
+    assert report["per_category"]["question"]["recall"] == 0.5
+    assert report["confusion"]["question"]["other"] == 1
+    labelled.write_text('{"text": "x", "category": "gossip"}\n', encoding="utf-8")
+    assert run(settings, "triage", "evaluate", str(labelled), as_name=None) == 2
+    assert f"{labelled}:1:" in capsys.readouterr().err
+
+
+def test_rules_explain_rerun_and_handover(
+    settings: Settings, desk: Desk, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (mid,) = add(desk, mention("1", "Il paraît que la piscine ferme", language="fr"))
+    assert run(settings, "--lang", "en", "rules", "explain", str(mid)) == 0
+    out = capsys.readouterr().out
+    assert "Decision when it arrived:" in out
+    assert "Rule rumour-fr matched « il paraît »" in out
+    assert "The current rules decide the same." in out
+    assert run(settings, "rules", "explain", str(mid), "--json") == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["stored"]["category"] == data["current_rules"]["category"] == "rumour"
+    assert run(settings, "triage", "rerun", "--json") == 0
+    assert json.loads(capsys.readouterr().out) == {"seen": 1, "changed": 0}
+    assert run(settings, "handover", "bruno", "chloe") == 0
+    assert "1 open mention(s) moved from bruno to chloe" in capsys.readouterr().out
+    assert desk.queries.detail(mid).assignee == "chloe"
+    assert run(settings, "handover", "chloe", "bruno", as_name="bruno") == 2
+    assert "only a supervisor, or chloe" in capsys.readouterr().err
