@@ -18,11 +18,13 @@ from desk import db
 from desk.clock import utcnow
 from desk.config import DeskConfig, Settings, default_data_dir, load_config, write_starter_config
 from desk.errors import ConfigError
+from desk.i18n import Catalog
 from desk.models import PRIORITY_NAMES, MentionDetail, QueueRow
 from desk.services import Desk, open_desk
 from desk.store import QueueFilter
 from desk.sync import FileReport
 from desk.textsafe import clean
+from desk.triage.explain import explain_lines
 
 PAYLOAD_SUFFIXES = {".json", ".xml", ".rss", ".atom"}
 
@@ -210,7 +212,7 @@ def cmd_queue(desk: Desk, args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_detail(d: MentionDetail) -> None:
+def _print_detail(d: MentionDetail, catalog: Catalog) -> None:
     print(
         f"#{d.id} {d.platform} {d.kind} — {clean(d.author_name, one_line=True)} {clean(d.author_handle, one_line=True)}"
     )
@@ -224,7 +226,9 @@ def _print_detail(d: MentionDetail) -> None:
     print()
     for line in clean(d.text, max_len=4000).splitlines() or [""]:
         print(f"  {line}")
-    print(f"\nwhy: {clean(d.triage_reason)}")
+    print("\nwhy:")
+    for line in explain_lines(d.triage, catalog) if d.triage else [d.triage_reason]:
+        print(f"  {clean(line)}")
     if d.thread:
         print("\nthread:")
         for row in d.thread:
@@ -249,7 +253,7 @@ def cmd_show(desk: Desk, args: argparse.Namespace) -> int:
     if args.json:
         _json(detail.to_json())
     else:
-        _print_detail(detail)
+        _print_detail(detail, desk.catalog)
     return 0
 
 

@@ -141,7 +141,7 @@ def open_desk(
         me=me,
         inbox=InboxService(write, config, me, clock),
         queries=Queries(read),
-        ingest=IngestService(write, config, rules, actor=me.name, clock=clock),
+        ingest=IngestService(write, config, rules, actor=me.name, clock=clock, read_factory=read),
         triage=TriageService(write, read, config, rules, actor=me.name, clock=clock),
         catalog=Catalog(choose_language(settings.lang, config.desk.language)),
     )

@@ -31,6 +31,7 @@ from desk.fastinsert import fast_insert
 from desk.models import AuditEvent, Channel, Mention
 from desk.triage import Decision, RuleSet
 from desk.triage.explain import summary
+from desk.triage.language import Detected
 from desk.triage.pipeline import Incoming, Triage
 from desk.triage.routing import Router
 
@@ -115,6 +116,7 @@ class IngestService:
     actor: str = "system"
     clock: Clock = utcnow
     detect_language: bool = True
+    read_factory: SessionFactory | None = None  # lets slow work happen before the write lock
 
     def triage_for(self, session: Session, items: list[ParsedMention]) -> Triage:
         """A Triage primed with the database's loads, round-robin turns and recent tags."""
@@ -203,6 +205,7 @@ class IngestService:
             else:
                 report.errors.append(f"{source}: {err.where()}: {err.message}")
                 report.rejected += 1
+        languages = self._languages_first(parsed)
         now = self.clock()
         with transaction(self.write_factory) as session:
             channel = store.get_or_create_channel(
@@ -220,9 +223,25 @@ class IngestService:
                 known.add(item.remote_id)
                 fresh.append(item)
             report.new_ids = list(range(next_id, next_id + len(fresh)))
-            self._write_batches(session, fresh, next_id, channel.id or 0, Path(source).name, now)
+            self._write_batches(
+                session, fresh, next_id, channel.id or 0, Path(source).name, now, languages
+            )
             report.new = len(fresh)
         return report
+
+    def _languages_first(self, parsed: ParseResult) -> dict[str, Detected]:
+        """Detect the languages of the items not stored yet, before the write transaction, so
+        a long import does not hold the database's write lock while lingua works."""
+        if not self.detect_language or self.read_factory is None or not parsed.items:
+            return {}
+        with self.read_factory() as session:
+            known = store.existing_remote_ids(
+                parsed.platform, (i.remote_id for i in parsed.items), session=session
+            )
+        fresh = [i for i in parsed.items if i.remote_id not in known]
+        triage = Triage(self.rules, self.config, detect_language=True)
+        found = triage.languages([_incoming(item, "") for item in fresh])
+        return {item.remote_id: lang for item, lang in zip(fresh, found, strict=True)}
 
     def _write_batches(
         self,
@@ -232,6 +251,7 @@ class IngestService:
         channel_id: int,
         source_name: str,
         now: datetime,
+        languages: dict[str, Detected] | None = None,
     ) -> None:
         """Triage, chain and write in batches of BATCH, all in the caller's one transaction.
 
@@ -249,7 +269,8 @@ class IngestService:
             rows: list[tuple[Any, ...]] = []
             events: list[EventSpec] = []
             batch = items[start : start + BATCH]
-            decisions = triage.decide_many([_incoming(item, channel) for item in batch])
+            known = [(languages or {}).get(item.remote_id) for item in batch]
+            decisions = triage.decide_many([_incoming(item, channel) for item in batch], known)
             for offset, (item, decision) in enumerate(zip(batch, decisions, strict=True)):
                 row, event = self._row_and_event(
                     item, decision, first_id + start + offset, channel_id, source_name, now
@@ -316,7 +337,8 @@ class IngestService:
                 "status": "closed" if decision.spam else "open",
                 "rules": list(decision.rules),
                 "matched": decision.matched,
-                "triage": detail,
+                "language": detail["language"],
+                "route": detail["route"],
             },
         )
         return row, event

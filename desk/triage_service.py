@@ -25,6 +25,7 @@ from desk.triage import Known, RuleSet, load_rules
 from desk.triage.conditions import normalise_handle
 from desk.triage.engine import Decision
 from desk.triage.explain import summary
+from desk.triage.language import Detected
 from desk.triage.pipeline import Incoming, Triage
 from desk.triage.routing import Router
 
@@ -132,8 +133,10 @@ class TriageService:
 
     def _apply(self, session: Session, triage: Triage, mention: Mention, channel: str) -> bool:
         unassigned = mention.assignee is None
-        decision = triage.decide(incoming_of(mention, channel), route=unassigned)
         stored = store.json_object(mention.triage_detail)
+        decision = triage.decide(
+            incoming_of(mention, channel), route=unassigned, language=_stored_language(stored)
+        )
         _keep_surge(decision, stored)
         if not unassigned:
             decision.route = stored.get("route") or {}  # who has it is not triage's to change
@@ -192,6 +195,14 @@ def _keep_surge(decision: Decision, stored: dict[str, Any]) -> None:
             decision.priority = min(3, decision.priority + 1)
             decision.notes.append(note)
             return
+
+
+def _stored_language(stored: dict[str, Any]) -> Detected | None:
+    """The language decided at arrival: re-triage applies new rules, it does not re-detect."""
+    language = stored.get("language")
+    if isinstance(language, dict) and isinstance(language.get("code"), str):
+        return Detected(language["code"], str(language.get("source", "unknown")))
+    return None
 
 
 def _channel_name(session: Session, channel_id: int) -> str:

@@ -48,7 +48,7 @@ def test_every_real_listing_imports(desk: Desk) -> None:
     # each import is audited with its triage decision
     events = [e for e in desk.queries.audit_log(limit=1000) if e.action == "mention.ingested"]
     assert len(events) == total
-    assert {"category", "assignee", "triage", "rules"} <= set(events[0].data)
+    assert {"category", "assignee", "route", "rules", "matched"} <= set(events[0].data)
 
 
 def test_mastodon_html_becomes_plain_text(desk: Desk) -> None:

@@ -78,7 +78,9 @@ def test_ingest_stores_tags_approval_suggestion_and_explanation(rules_desk) -> N
     assert "Rule rumour matched « il paraît »" in english
     assert "Assigned to bruno" in english  # routing.fr in the test desk.toml
     event = next(e for e in detail.history if e.action == "mention.ingested")
-    assert event.data["triage"]["category"] == "rumour"
+    assert event.data["category"] == "rumour"
+    assert event.data["route"]["assignee"] == "bruno"
+    assert event.data["matched"]["rumour"] == ["il paraît"]
 
 
 def test_retriage_after_a_rule_change_audits_each_change(rules_desk) -> None:  # type: ignore[no-untyped-def]

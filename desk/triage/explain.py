@@ -89,5 +89,11 @@ def explain_lines(detail: dict[str, Any], t: Catalog) -> list[str]:
 
 
 def summary(detail: dict[str, Any]) -> str:
-    """A one-line English explanation (kept in the mention's ``triage_reason``)."""
-    return " · ".join(explain_lines(detail, Catalog("en")))
+    """A short plain summary kept in the mention's ``triage_reason`` (cheap: built at ingest).
+
+    The full explanation, in the reader's language, is ``explain_lines`` of the stored detail.
+    """
+    rules = ", ".join(f.get("rule", "?") for f in detail.get("fired") or []) or "none"
+    route = detail.get("route") or {}
+    who = route.get("assignee") or "nobody"
+    return f"{detail.get('category', 'other')} via {detail.get('category_rule') or '-'}; rules: {rules}; assigned: {who}"

@@ -16,12 +16,13 @@ from desk.config import DeskConfig
 from desk.models import PRIORITY_NAMES
 from desk.triage.conditions import Facts, normalise_handle
 from desk.triage.engine import Decision, evaluate
-from desk.triage.language import Detected, detect, detect_many
+from desk.triage.language import KNOWN, Detected, detect, detect_many
 from desk.triage.routing import Router
 from desk.triage.rules import RuleSet, Surge
 from desk.triage.words import fold
 
 URGENT = 3
+DETECTING_PLATFORMS = frozenset({"x"})  # their language field is their own detection
 
 
 @dataclass(slots=True)
@@ -107,20 +108,45 @@ class Triage:
         self.detect_language = detect_language
 
     def language_of(self, item: Incoming, text: str) -> Detected:
-        """The mention's language: detected, or as declared when detection is off."""
-        if self.detect_language:
-            return detect(text, item.language)
+        """The mention's language: detected, or as declared when detection is off or needless."""
+        declared = self._declared(item)
+        if declared is not None:
+            return declared
+        return detect(text, item.language)
+
+    def _declared(self, item: Incoming) -> Detected | None:
+        """The declared language when no detection is needed: detection is off, or the platform
+        detected it itself (X's ``lang`` is X's own detection, not the poster's setting)."""
         code = (item.language or "").lower()[:2]
+        if self.detect_language and not (item.platform in DETECTING_PLATFORMS and code in KNOWN):
+            return None
         if not code:
             return Detected("other", "unknown")
-        return Detected(code if code in {"fr", "en"} else "other", "declared")
+        return Detected(code if code in KNOWN else "other", "declared")
 
-    def decide_many(self, items: list[Incoming]) -> list[Decision]:
-        """Triage mentions in order, detecting their languages in one parallel pass first."""
-        if not self.detect_language:
-            return [self.decide(item) for item in items]
-        languages = detect_many([(item.rule_text(), item.language) for item in items])
-        return [self.decide(i, language=lang) for i, lang in zip(items, languages, strict=True)]
+    def languages(self, items: list[Incoming]) -> list[Detected]:
+        """The languages of many mentions, detected in one parallel pass where needed.
+
+        Pure and slow-ish (lingua): the ingest service calls it before taking the write lock.
+        """
+        known = [self._declared(item) for item in items]
+        todo = [i for i, found in enumerate(known) if found is None]
+        detected = detect_many([(items[i].rule_text(), items[i].language) for i in todo])
+        for index, found in zip(todo, detected, strict=True):
+            known[index] = found
+        return [k if k is not None else Detected("other", "unknown") for k in known]
+
+    def decide_many(
+        self, items: list[Incoming], languages: list[Detected | None] | None = None
+    ) -> list[Decision]:
+        """Triage mentions in order; languages not given are detected first, in one pass."""
+        given = languages or [None] * len(items)
+        missing = [i for i, lang in enumerate(given) if lang is None]
+        found = self.languages([items[i] for i in missing])
+        filled = list(given)
+        for index, lang in zip(missing, found, strict=True):
+            filled[index] = lang
+        return [self.decide(item, language=lang) for item, lang in zip(items, filled, strict=True)]
 
     def decide(
         self, item: Incoming, *, route: bool = True, language: Detected | None = None

@@ -38,7 +38,8 @@ class DeskApp(App[None]):
     BINDINGS = [
         Binding("L", "switch_language", "tui.keys.language"),
         Binding("question_mark,f1", "toggle_help", "tui.keys.help"),
-        Binding("ctrl+r", "reload_rules", "tui.keys.reload_rules", show=False),
+        # priority: the queue screen binds ctrl+r to its own refresh, which would win otherwise
+        Binding("ctrl+r", "reload_rules", "tui.keys.reload_rules", show=False, priority=True),
     ]
     RULES_POLL_SECONDS = 2.0
 
@@ -71,14 +72,16 @@ class DeskApp(App[None]):
             return None
 
     def _poll_rules(self) -> None:
-        stamp = self._rules_mtime()
-        if stamp != self._rules_stamp:
-            self._rules_stamp = stamp
+        if self._rules_mtime() != self._rules_stamp:
             self.action_reload_rules()
 
-    @work(thread=True, exclusive=True, group="rules")
     def action_reload_rules(self) -> None:
         """Read the rule file again and re-triage open mentions (audited); errors keep the old."""
+        self._rules_stamp = self._rules_mtime()  # so the watch does not reload this edit again
+        self._reload_rules()
+
+    @work(thread=True, exclusive=True, group="rules")
+    def _reload_rules(self) -> None:
         try:
             with self.write_lock:
                 rules = self.desk.reload_rules()
@@ -88,6 +91,9 @@ class DeskApp(App[None]):
             self.call_from_thread(
                 self.show_error, self.catalog.t("tui.msg.rules_bad") + " " + message, hint
             )
+            return
+        except Exception as exc:  # noqa: BLE001 - a failed write (e.g. locked database) must not kill the desk
+            self.call_from_thread(self.show_error, f"{type(exc).__name__}: {exc}")
             return
         self.call_from_thread(self._rules_reloaded, len(rules.rules), report.changed)
 

@@ -97,6 +97,9 @@ class DeskScreen(Screen[None]):
         except DeskError as exc:
             self.post_message(ActionFailed(*exc.localized(self.desk_app.catalog.t)))
             return
+        except Exception as exc:  # noqa: BLE001 - a failed write (e.g. locked database) must not kill the desk
+            self.post_message(ActionFailed(f"{type(exc).__name__}: {exc}"))
+            return
         self.app.call_from_thread(
             self.notify,
             self.t("tui.done.handover", n=len(moved), source=source, target=target),

@@ -83,7 +83,7 @@ def why(detail: MentionDetail, catalog: Catalog) -> Content:
         if index:
             parts.append("\n")
         parts.append(("• ", LABEL_STYLE))
-        parts.append(safe(line, max_len=600))
+        parts.append(safe(line, one_line=True, max_len=600))  # a rule name cannot forge a line
     extra = []
     if detail.tags:
         extra.append(catalog.t("tui.detail.tags", tags=", ".join(detail.tags)))
