@@ -1,7 +1,7 @@
 """Word and phrase matching: every word list of a rule file compiled into one lookup.
 
-A text is folded (case and accents), split into word tokens once, and each token is looked up in
-a dict, so the cost grows with the text, not with the number of rules. A word list entry is a
+A text is folded (case and accents) and scanned once by an Aho-Corasick automaton holding every
+entry of every list, so the cost grows with the text, not with the number of rules. A word list entry is a
 sequence of tokens (``"il paraît"`` -> ``il``, ``parait``; ``"e. coli"`` -> ``e``, ``coli``); it
 matches where the text has the same tokens in a row, whatever punctuation separates them. Word
 boundaries and French elision (``l'eau`` -> ``l``, ``eau``) come out of tokenising. A token may end
@@ -13,16 +13,17 @@ from __future__ import annotations
 import re
 import unicodedata
 
+import ahocorasick
 import regex
 
 _MARKS = regex.compile(r"\p{Mn}+")
 _TOKEN = re.compile(r"\w+")
+_NON_WORD = re.compile(r"\W+")
 _PATTERN_TOKEN = re.compile(r"\w+\*?")
 _STAR_INSIDE = re.compile(r"\w\*\w")  # "déneig*ment": a * followed by more of the word
-PREFIX_KEY = 3  # phrases with a prefix token are looked up by their first three letters
+PREFIX_KEY = 3  # phrases starting with a prefix word are tried where a word starts like it
 _OTHER_THAN_MARKS = re.compile("[^\x00-\x7f\u0300-\u036f]")  # non-ASCII, not an accent
 MIN_PREFIX = 3
-CACHE_TOKENS = 200_000  # distinct tokens remembered per index (a few tens of MB at most)
 
 
 def fold(text: str) -> str:
@@ -67,17 +68,17 @@ def _token_matches(pattern: str, token: str) -> bool:
 
 
 Entry = tuple[tuple[str, ...], str, tuple[int, ...]]  # tokens, display form, list ids
-CachedHits = tuple[tuple[tuple[str, tuple[int, ...]], ...], tuple[str, ...]]
+Found = list[tuple[str, tuple[int, ...]]]  # (display form, list ids) for one automaton key
 
 
 class WordIndex:
-    """Many word lists, each with an id, compiled into a few C-speed lookups.
+    """Many word lists, each with an id, compiled into one Aho-Corasick automaton (in C).
 
-    Single words are found by intersecting the text's set of tokens with the set of words;
-    two-token starts of phrases by intersecting the set of adjacent token pairs; prefixes
-    (``déneig*``) by one regular expression over the text. Only the matches are handled in
-    Python, so the cost hardly grows with the number of rules. Phrases holding a prefix token
-    after their first one are rare and looked up token by token.
+    The folded text is written as its words separated by single spaces, with a space at each
+    end; an entry is the key `` word word `` (or `` word stem`` when its last word is a prefix),
+    so one pass over the text finds every occurrence of every entry, overlapping ones included,
+    and a key can only match whole words. Phrases with a prefix before their last word (rare)
+    are checked word by word.
     """
 
     def __init__(self, lists: dict[int, tuple[str, ...]]) -> None:
@@ -87,119 +88,50 @@ class WordIndex:
                 parts = pattern_tokens(entry)
                 if parts:
                     merged.setdefault(parts, (entry.strip(), []))[1].append(list_id)
-        self.single: dict[str, tuple[str, tuple[int, ...]]] = {}
-        self.pairs: dict[tuple[str, str], list[Entry]] = {}
-        self.prefixes: dict[str, list[tuple[str, tuple[int, ...]]]] = {}  # stem -> shown, ids
-        self.slow: dict[str, list[Entry]] = {}  # phrases with a prefix token inside
+        keys: dict[str, Found] = {}
+        self.slow: dict[str, list[Entry]] = {}  # first token (or its first letters) -> phrases
         for parts, (shown, id_list) in merged.items():
             ids = tuple(dict.fromkeys(id_list))
-            starred = [p.endswith("*") for p in parts]
-            if len(parts) == 1 and not starred[0]:
-                self.single[parts[0]] = (shown, ids)
-            elif len(parts) == 1:
-                self.prefixes.setdefault(parts[0][:-1], []).append((shown, ids))
-            elif not any(starred):
-                self.pairs.setdefault((parts[0], parts[1]), []).append((parts, shown, ids))
-            else:
-                key = parts[0][:PREFIX_KEY] if starred[0] else parts[0]
+            if any(p.endswith("*") for p in parts[:-1]):
+                first = parts[0]
+                key = first[:-1][:PREFIX_KEY] if first.endswith("*") else first
                 self.slow.setdefault(key, []).append((parts, shown, ids))
-        self._pair_keys = frozenset(self.pairs)
-        stems = sorted(self.prefixes, key=len, reverse=True)
-        # A token matching a long stem also matches every shorter stem it starts with.
-        self._implied = {s: [t for t in stems if s.startswith(t)] for s in stems}
-        self._prefix_re = re.compile(_trie_pattern(stems)) if stems else None
-        self._slow_keys = frozenset(self.slow)
-        self._cache: dict[str, CachedHits] = {}
-
-    def _token_hits(self, token: str) -> CachedHits:
-        """The entries one token matches on its own, and the keys of slow phrases it may start."""
-        found: list[tuple[str, tuple[int, ...]]] = []
-        if token in self.single:
-            found.append(self.single[token])
-        if self._prefix_re is not None:
-            match = self._prefix_re.match(token)
-            if match:
-                for stem in self._implied[match.group(0)]:
-                    found.extend(self.prefixes[stem])
-        slow = tuple(k for k in (token, token[:PREFIX_KEY]) if k in self._slow_keys)
-        return tuple(found), slow
+                continue
+            body = " ".join(p.rstrip("*") for p in parts)
+            key = f" {body}" if parts[-1].endswith("*") else f" {body} "
+            keys.setdefault(key, []).append((shown, ids))
+        self.automaton = ahocorasick.Automaton()
+        for key, found in keys.items():
+            self.automaton.add_word(key, found)
+        if keys:
+            self.automaton.make_automaton()
+        self._empty = not keys
 
     def find(self, folded_text: str) -> dict[int, list[str]]:
-        """List id -> the entries of that list found in already-folded text (sorted).
-
-        What each distinct token matches on its own is remembered (social media reuse the same
-        words all day), so a text costs one tokenising pass and a dict lookup per distinct word.
-        """
-        words = tokens(folded_text)
+        """List id -> the entries of that list found in already-folded text (sorted)."""
         hits: dict[int, set[str]] = {}
-
-        def add(shown: str, ids: tuple[int, ...]) -> None:
-            for list_id in ids:
-                found = hits.get(list_id)
-                if found is None:
-                    hits[list_id] = {shown}
-                else:
-                    found.add(shown)
-
-        cache = self._cache
-        slow_keys: set[str] = set()
-        for token in set(words):
-            known = cache.get(token)
-            if known is None:
-                if len(cache) >= CACHE_TOKENS:
-                    cache.clear()
-                known = cache[token] = self._token_hits(token)
-            for shown, ids in known[0]:
-                add(shown, ids)
-            if known[1]:
-                slow_keys.update(known[1])
-        if self._pair_keys and len(words) > 1:
-            for pair in self._pair_keys.intersection(zip(words, words[1:], strict=False)):
-                for parts, shown, ids in self.pairs[pair]:
-                    if len(parts) == 2 or _phrase_anywhere(parts, words):
-                        add(shown, ids)
-        for key in slow_keys:  # rare: phrases with a prefix token, tried where they may start
-            for parts, shown, ids in self.slow[key]:
-                if parts[0].endswith("*"):
-                    starts = (i for i, w in enumerate(words) if w.startswith(key))
-                    if any(_phrase_at(parts, words, i) for i in starts):
-                        add(shown, ids)
-                elif _phrase_anywhere(parts, words):
-                    add(shown, ids)
+        if not self._empty:
+            spaced = " " + _NON_WORD.sub(" ", folded_text) + " "
+            for _end, found in self.automaton.iter(spaced):
+                for shown, ids in found:
+                    for list_id in ids:
+                        seen = hits.get(list_id)
+                        if seen is None:
+                            hits[list_id] = {shown}
+                        else:
+                            seen.add(shown)
+        if self.slow:
+            self._find_slow(folded_text, hits)
         return {i: sorted(found) if len(found) > 1 else list(found) for i, found in hits.items()}
 
-
-def _trie_pattern(stems: list[str]) -> str:
-    """One regular expression alternative per shared start: ``con(?:tamin|firm)``, so the engine
-    walks a tree of letters instead of trying every stem at every word."""
-    tree: dict[str, dict] = {}
-    for stem in stems:
-        node = tree
-        for char in stem:
-            node = node.setdefault(char, {})
-        node[""] = {}
-
-    def render(node: dict[str, dict]) -> str:
-        ends = "" in node
-        branches = [re.escape(c) + render(child) for c, child in sorted(node.items()) if c]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        return f"(?:{body})?" if ends else body
-
-    return render(tree)
-
-
-def _phrase_anywhere(parts: tuple[str, ...], words: list[str]) -> bool:
-    first = parts[0]
-    position = -1
-    while True:
-        try:
-            position = words.index(first, position + 1)  # C speed
-        except ValueError:
-            return False
-        if _phrase_at(parts, words, position):
-            return True
+    def _find_slow(self, folded_text: str, hits: dict[int, set[str]]) -> None:
+        words = tokens(folded_text)
+        for key, entries in self.slow.items():
+            starts = [i for i, w in enumerate(words) if w.startswith(key)]
+            for parts, shown, ids in entries:
+                if any(_phrase_at(parts, words, i) for i in starts):
+                    for list_id in ids:
+                        hits.setdefault(list_id, set()).add(shown)
 
 
 def _phrase_at(parts: tuple[str, ...], words: list[str], position: int) -> bool:
