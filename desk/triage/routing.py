@@ -47,12 +47,25 @@ class Router:
         self.teams = {t.name: t for t in config.team}
         self.loads = dict(loads or {})
         self.turns = dict(turns or {})
+        self._last: tuple[datetime, tuple[datetime, date, str | None]] | None = None
 
     # --- who is there -------------------------------------------------------------------------
 
+    def _moment(self, at: datetime) -> tuple[datetime, date, str | None]:
+        """Local time, local day and on-call person at ``at`` (the last one is remembered:
+        routing one mention asks about the same moment for every candidate)."""
+        if self._last is not None and self._last[0] == at:
+            return self._last[1]
+        local = self.calendar.local(at)
+        moment = (local, local.date(), self._on_call_on(local.date()))
+        self._last = (at, moment)
+        return moment
+
     def on_call(self, at: datetime) -> str | None:
         """Who is on call at ``at`` (explicit turns first, then the rotation)."""
-        day = self.calendar.local(at).date()
+        return self._moment(at)[2]
+
+    def _on_call_on(self, day: date) -> str | None:
         rota = self.config.oncall
         for turn in rota.turns:
             if turn.start <= day <= turn.end:
@@ -67,12 +80,11 @@ class Router:
         person = self.people.get(name)
         if person is None:
             return {"key": "unknown_person", "who": name}
-        local = self.calendar.local(at)
-        day = local.date()
+        local, day, on_call = self._moment(at)
         for absence in person.config.absences:
             if absence.start <= day <= absence.end:
                 return {"key": "absent", "who": name, "until": absence.end.isoformat()}
-        if not self._on_duty(person, local, day) and self.on_call(at) != name:
+        if on_call != name and not self._on_duty(person, local, day):
             return {"key": "off_duty", "who": name}
         limit = person.config.max_open
         if limit is not None and self.loads.get(name, 0) >= limit:

@@ -20,7 +20,6 @@ from tuihelpers import (
     goto,
     ingest,
     mention,
-    open_ids,
     screen_lines,
     settle,
     terminal_output,
@@ -90,8 +89,8 @@ def write_rules(path: Path, text: str) -> None:
     os.utime(rules, (before + 5, before + 5))
 
 
-async def wait_for(pilot: Pilot[object], done: Callable[[], bool], seconds: float = 5.0) -> float:
-    """Let the app run (no key pressed) until ``done()``; the time it took."""
+async def wait_for(pilot: Pilot[object], done: Callable[[], bool], seconds: float = 5.0) -> None:
+    """Let the app run (no key pressed) until ``done()``, for at most ``seconds``."""
     start = time.monotonic()
     while not done():
         assert time.monotonic() - start < seconds, "timed out"
@@ -216,7 +215,7 @@ async def test_ctrl_r_reloads_and_retriages(env: DeskEnv, no_watch: None) -> Non
         assert "rumeur" in row
         assert "plainte" not in row
 
-        events = [e for e in desk.queries.audit_log(mention_id=flood)]
+        events = desk.queries.audit_log(mention_id=flood)
         retriaged = [e for e in events if e.action == "mention.retriaged"]
         assert len(retriaged) == 1
         assert retriaged[0].data["changes"]["category"] == {"from": "complaint", "to": "rumour"}
@@ -377,6 +376,7 @@ async def test_handover_can_be_cancelled_and_refusals_are_shown(
 
 # -- the command palette ----------------------------------------------------------------------
 async def test_palette_reloads_rules_and_hands_over(env: DeskEnv, no_watch: None) -> None:
+    bruno = open_of(env.desk, "bruno")
     app = DeskApp(env.desk)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -403,5 +403,5 @@ async def test_palette_reloads_rules_and_hands_over(env: DeskEnv, no_watch: None
         assert "Transférer les mentions ouvertes de qui ?" in "\n".join(screen_lines(app))
         await pilot.press("escape")
         await settle(pilot)
-        assert open_ids(env.desk)  # nothing moved, the queue is still there
         assert not isinstance(app.screen, PickerScreen)
+        assert open_of(env.desk, "bruno") == bruno  # cancelled: nothing moved
