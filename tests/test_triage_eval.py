@@ -46,7 +46,9 @@ def _triage() -> Triage:
     return _cache[0]
 
 
-@pytest.mark.parametrize(("name", "floor"), [("dev.jsonl", 0.95), ("holdout.jsonl", 0.85), ("holdout2.jsonl", 0.78)])
+@pytest.mark.parametrize(
+    ("name", "floor"), [("dev.jsonl", 0.95), ("holdout.jsonl", 0.85), ("holdout2.jsonl", 0.78)]
+)
 def test_default_pack_macro_f1(name: str, floor: float) -> None:
     items = read_labelled(DATA / name)
     report = score(items, classify_with_default_pack)

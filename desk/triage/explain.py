@@ -27,8 +27,20 @@ def _effects(effects: dict[str, Any], t: Catalog) -> str:
             value = t.t(f"tui.category.{value}")
         elif key == "priority":
             value = t.t(f"tui.priority.{value}")
+        elif key == "assign":
+            value = target_text(str(value), t)
         parts.append(t.t(f"triage.effect.{key}", value=value))
-    return "; ".join(parts)
+    return t.t("triage.sep").join(parts)
+
+
+def target_text(target: str, t: Catalog) -> str:
+    """An assignment target (``on-call``, ``team comms (round-robin)``, a name) in words."""
+    if target == "on-call":
+        return t.t("triage.on_call")
+    if target.startswith("team "):
+        name, _, strategy = target[5:].partition(" ")
+        return t.t("triage.team", name=name) + (f" {strategy}" if strategy else "")
+    return target
 
 
 def note_text(note: dict[str, Any], t: Catalog) -> str:
@@ -78,9 +90,13 @@ def explain_lines(detail: dict[str, Any], t: Catalog) -> list[str]:
     assignee = route.get("assignee")
     if assignee:
         how = (
-            t.t("triage.route.rule", rule=route.get("rule"), target=route.get("target", ""))
+            t.t(
+                "triage.route.rule",
+                rule=route.get("rule"),
+                target=target_text(route.get("target", ""), t),
+            )
             if route.get("via") == "rule"
-            else t.t("triage.route.routing", target=route.get("target", ""))
+            else t.t("triage.route.routing", target=target_text(route.get("target", ""), t))
         )
         lines.append(t.t("triage.assigned", who=assignee, how=how))
     elif route:

@@ -129,7 +129,7 @@ async def test_detail_explains_the_triage_in_the_interface_language(env: DeskEnv
         await open_detail(pilot, env.desk, env.ids["flood"])
         why = section(app, "Pourquoi elle est ici")
         assert why == [
-            "• Règle flood : « inondation » trouvé(s) — catégorie plainte; priorité URGENTE",
+            "• Règle flood : « inondation » trouvé(s) — catégorie plainte ; priorité URGENTE",
             "• Catégorie plainte, donnée par la règle flood "
             "(ordre : indésirable, rumeur, plainte, question, bon mot, autre)",
             "• Langue : français (déclarée et détectée)",
@@ -178,7 +178,7 @@ async def test_rule_text_is_shown_literally(tmp_path: Path) -> None:
             assert "• Catégorie plainte, donnée par la règle [red]boom[/red]" in why[2]
             assert "Étiquettes : [@click=app.quit()]clic[/]" in why
             assert "Réponse suggérée : [link=http://evil]x[/link]" in why
-            assert "La réponse est approuvée par un superviseur" in why
+            assert "La réponse doit être approuvée par un superviseur" in why
             # A newline in a rule name cannot forge a line of the explanation.
             assert why[1].startswith("• Règle multi • Assignée à amelie par la règle chef : ")
             assert [line for line in why if "Assignée à" in line and "chef" not in line] == [
@@ -205,7 +205,7 @@ async def test_ctrl_r_reloads_and_retriages(env: DeskEnv, no_watch: None) -> Non
         write_rules(env.path, RUMOUR_RULES)
         await pilot.press("ctrl+r")  # from the queue, the home screen
         await settle(pilot)
-        expected = "Règles rechargées (3 règles) ; 1 mention(s) ouverte(s) triée(s) de nouveau"
+        expected = "Règles rechargées (3 règle(s)) ; 1 mention(s) ouverte(s) triée(s) de nouveau"
         assert expected in messages(app)
         assert desk.queries.detail(flood).category == "rumour"
         queue = app.screen.query_one(QueueList)
@@ -228,7 +228,7 @@ async def test_ctrl_r_reloads_and_retriages(env: DeskEnv, no_watch: None) -> Non
         why = section(app, "Pourquoi elle est ici")
         assert (
             why[0]
-            == "• Règle flood : « inondation » trouvé(s) — catégorie rumeur; priorité URGENTE"
+            == "• Règle flood : « inondation » trouvé(s) — catégorie rumeur ; priorité URGENTE"
         )
 
 
@@ -325,7 +325,7 @@ async def test_handover_moves_open_mentions(env: DeskEnv) -> None:
         await settle(pilot)
         assert isinstance(app.screen, PickerScreen)
         text = "\n".join(screen_lines(app))
-        assert "Donner les mentions ouvertes de bruno à :" in text
+        assert "Mentions ouvertes de bruno : les donner à…" in text
         assert "Bruno Gagnon (BG) — bruno" not in text  # not to oneself
         await pilot.press("down", "enter")  # amelie, chloe
         await settle(pilot)
@@ -333,7 +333,7 @@ async def test_handover_moves_open_mentions(env: DeskEnv) -> None:
 
         assert open_of(desk, "bruno") == []
         assert open_of(desk, "chloe") == sorted(bruno + chloe)
-        expected = f"{len(bruno)} mention(s) ouverte(s) transférée(s) de bruno à chloe"
+        expected = f"{len(bruno)} mention(s) ouverte(s) transférée(s) : bruno → chloe"
         assert expected in messages(app)
         for mention_id in bruno:
             assert actions_of(desk, mention_id)[-1] == "mention.handed_over"
@@ -361,7 +361,7 @@ async def test_handover_can_be_cancelled_and_refusals_are_shown(
         await settle(pilot)
         await pilot.press("enter", "enter")  # amelie has nothing open: none moved
         await settle(pilot)
-        assert "0 mention(s) ouverte(s) transférée(s) de amelie à bruno" in messages(app)
+        assert "0 mention(s) ouverte(s) transférée(s) : amelie → bruno" in messages(app)
 
         monkeypatch.setattr(desk.inbox, "handover", locked)
         await pilot.press("T")
@@ -389,7 +389,7 @@ async def test_palette_reloads_rules_and_hands_over(env: DeskEnv, no_watch: None
         await pilot.press("down", "enter")
         await settle(pilot)
         assert [m for m in messages(app) if RELOADED in m] == [
-            "Règles rechargées (3 règles) ; 1 mention(s) ouverte(s) triée(s) de nouveau"
+            "Règles rechargées (3 règle(s)) ; 1 mention(s) ouverte(s) triée(s) de nouveau"
         ]
         assert env.desk.queries.detail(env.ids["flood"]).category == "rumour"
 

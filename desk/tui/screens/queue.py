@@ -39,7 +39,7 @@ class QueueScreen(MentionScreen):
         Binding("4", "view('done')", "tui.view.done", group=_VIEWS),
         Binding("5", "view('all')", "tui.view.all", group=_VIEWS),
         Binding("c", "filter_category", "tui.keys.filter_category"),
-        Binding("f5,ctrl+r", "refresh_queue", "tui.keys.refresh", show=False),
+        Binding("f5", "refresh_queue", "tui.keys.refresh", show=False),
         Binding("q", "app.quit", "tui.keys.quit"),
     ]
 
