@@ -7,7 +7,8 @@ worker through ``desk.inbox``; the outcome comes back as ``MentionChanged`` or `
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from textual import work
 from textual.binding import Binding
@@ -19,6 +20,8 @@ from desk.models import CATEGORIES
 from desk.tui.labels import category_label, translate_bindings
 from desk.tui.messages import ActionFailed, MentionChanged
 from desk.tui.screens.picker import PickerScreen
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from desk.services import Desk
@@ -88,17 +91,23 @@ class DeskScreen(Screen[None]):
             source_chosen,
         )
 
+    def run_service(self, call: Callable[[], T]) -> tuple[bool, T | None]:
+        """Run a service call under the app's write lock (from a worker thread); a refusal or a
+        failed write (e.g. a locked database) is posted as ActionFailed instead of raised."""
+        try:
+            with self.desk_app.write_lock:
+                return True, call()
+        except DeskError as exc:
+            self.post_message(ActionFailed(*exc.localized(self.desk_app.catalog.t)))
+        except Exception as exc:  # noqa: BLE001 - a failed write must not kill the desk
+            self.post_message(ActionFailed(f"{type(exc).__name__}: {exc}"))
+        return False, None
+
     @work(thread=True, group="mention-action")
     def hand_over(self, source: str, target: str) -> None:
         """Run ``desk.inbox.handover`` off the UI thread."""
-        try:
-            with self.desk_app.write_lock:
-                moved = self.desk.inbox.handover(source, target)
-        except DeskError as exc:
-            self.post_message(ActionFailed(*exc.localized(self.desk_app.catalog.t)))
-            return
-        except Exception as exc:  # noqa: BLE001 - a failed write (e.g. locked database) must not kill the desk
-            self.post_message(ActionFailed(f"{type(exc).__name__}: {exc}"))
+        done, moved = self.run_service(lambda: self.desk.inbox.handover(source, target))
+        if not done or moved is None:
             return
         self.app.call_from_thread(
             self.notify,
@@ -144,14 +153,8 @@ class MentionScreen(DeskScreen):
     @work(thread=True, group="mention-action")
     def perform(self, action: str, mention_id: int, *args: str) -> None:
         """Run ``desk.inbox.<action>(mention_id, *args)`` off the UI thread."""
-        try:
-            with self.desk_app.write_lock:
-                getattr(self.desk.inbox, action)(mention_id, *args)
-        except DeskError as exc:
-            self.post_message(ActionFailed(*exc.localized(self.desk_app.catalog.t)))
-            return
-        except Exception as exc:  # noqa: BLE001 - a failed write (e.g. locked database) must not kill the desk
-            self.post_message(ActionFailed(f"{type(exc).__name__}: {exc}"))
+        done, _ = self.run_service(lambda: getattr(self.desk.inbox, action)(mention_id, *args))
+        if not done:
             return
         self.post_message(MentionChanged(mention_id, action, args[0] if args else ""))
 
