@@ -228,7 +228,7 @@ def _print_detail(d: MentionDetail, catalog: Catalog) -> None:
         print(f"  {line}")
     print("\nwhy:")
     for line in explain_lines(d.triage, catalog) if d.triage else [d.triage_reason]:
-        print(f"  {clean(line)}")
+        print(f"  {clean(line, one_line=True)}")
     if d.thread:
         print("\nthread:")
         for row in d.thread:

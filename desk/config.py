@@ -148,6 +148,12 @@ class RotaTurn(BaseModel):
     start: date = Field(alias="from")
     end: date = Field(alias="to")
 
+    @model_validator(mode="after")
+    def _ordered(self) -> RotaTurn:
+        if self.end < self.start:
+            raise ValueError("'to' is before 'from'")
+        return self
+
 
 class OnCallConfig(BaseModel):
     """``[oncall]``: who is on duty outside business hours.

@@ -11,12 +11,13 @@ import argparse
 import json
 import sys
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from desk.clock import as_utc, utcnow
 from desk.config import DeskConfig, Settings, load_config
+from desk.connectors._fields import LONE_SURROGATE
 from desk.errors import ConfigError, InputError
 from desk.models import PRIORITY_NAMES
 from desk.services import Desk
@@ -111,9 +112,11 @@ def rules_check(settings: Settings, args: argparse.Namespace) -> int:
             )
         else:
             for problem in exc.problems:
-                print(f"{clean(source)}:{problem.line}:{problem.column}: {clean(problem.message)}")
+                print(
+                    f"{clean(source)}:{problem.line}:{problem.column}: {clean(problem.message, one_line=True)}"
+                )
                 if problem.hint:
-                    print(f"  hint: {clean(problem.hint)}")
+                    print(f"  hint: {clean(problem.hint, one_line=True)}")
             print(f"{len(exc.problems)} problem(s); the file was not loaded", file=sys.stderr)
         return 1
     words = sum(len(w) for w in ruleset.word_lists.values())
@@ -182,17 +185,28 @@ def _incoming(item: Any, now: datetime) -> Incoming:
     if item.get("at"):
         try:
             at = as_utc(datetime.fromisoformat(item["at"]))
-        except ValueError as exc:
+        except (ValueError, OverflowError) as exc:
             raise InputError('"at" must be an ISO 8601 date and time') from exc
+        if not _EARLIEST_AT <= at <= _LATEST_AT:  # the desk's local time must exist too
+            raise InputError('"at" must be between the years 2 and 9998')
     return Incoming(
-        text=text,
+        text=_text(text),
         created_at=at,
         platform=platform,
-        language=item.get("lang"),
-        channel=item.get("channel") or "",
+        language=_text(item.get("lang")) or None,
+        channel=_text(item.get("channel")),
         kind=kind,
-        author=item.get("author") or "",
+        author=_text(item.get("author")),
     )
+
+
+_EARLIEST_AT = datetime(2, 1, 1, tzinfo=UTC)
+_LATEST_AT = datetime(9998, 12, 31, tzinfo=UTC)
+
+
+def _text(value: str | None) -> str:
+    """A string from JSON as text: "\\ud800" alone is valid JSON but cannot be written out."""
+    return LONE_SURROGATE.sub("\ufffd", value) if value else ""
 
 
 def decision_json(decision: Decision) -> dict[str, Any]:
@@ -227,7 +241,7 @@ def triage_classify(settings: Settings, args: argparse.Namespace) -> int:
                 continue
             try:
                 item = json.loads(raw.decode("utf-8"))
-            except (UnicodeDecodeError, ValueError) as exc:
+            except (UnicodeDecodeError, ValueError, RecursionError) as exc:
                 raise InputError(f"not valid JSON: {str(exc)[:120]}") from exc
             result = decision_json(triage.decide(_incoming(item, now)))
         except InputError as exc:
@@ -245,7 +259,7 @@ def triage_evaluate(settings: Settings, args: argparse.Namespace) -> int:
     triage = Triage(load_configured_rules(config), config)
     now = utcnow()
     report = score(
-        read_labelled(args.file),
+        read_labelled(args.file, check=lambda item: _incoming(item, now)),
         lambda item: triage.decide(_incoming(item, now), route=False).category,
     )
     if args.json:
@@ -275,12 +289,12 @@ def rules_explain(desk: Desk, args: argparse.Namespace) -> int:
     print(f"#{mention.id} {clean(mention.text, one_line=True, max_len=100)}")
     print(t.t("cli.explain.stored"))
     for line in explain_lines(stored, t) if stored else [t.t("cli.explain.none")]:
-        print(f"  {clean(line)}")
+        print(f"  {clean(line, one_line=True)}")
     keys = ("category", "priority", "tags", "fired", "needs_approval", "suggest")
     if any(stored.get(k) != now.get(k) for k in keys):
-        print(t.t("cli.explain.current", source=desk.rules.source))
+        print(t.t("cli.explain.current", source=clean(desk.rules.source, one_line=True)))
         for line in explain_lines({**now, "route": {}}, t):
-            print(f"  {clean(line)}")
+            print(f"  {clean(line, one_line=True)}")
     else:
         print(t.t("cli.explain.same"))
     return 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, select
@@ -20,14 +21,15 @@ from desk.audit import EventSpec
 from desk.clock import Clock, as_utc, utcnow
 from desk.config import DeskConfig
 from desk.db import SessionFactory, transaction
-from desk.models import PRIORITY_NAMES, Mention
+from desk.models import PRIORITY_NAMES, AuditEvent, Mention
 from desk.triage import Known, RuleSet, load_rules
 from desk.triage.conditions import normalise_handle
 from desk.triage.engine import Decision
 from desk.triage.explain import summary
 from desk.triage.language import Detected
-from desk.triage.pipeline import Incoming, Triage
+from desk.triage.pipeline import Incoming, SurgeWatch, Triage
 from desk.triage.routing import Router
+from desk.triage.rules import Surge
 
 CHUNK = 500
 Progress = Callable[[int, int], None]
@@ -93,8 +95,9 @@ class TriageService:
             channel = _channel_name(session, mention.channel_id)
             router = Router(self.config, loads=store.open_loads(session=session))
             session.expunge(mention)
-        triage = Triage(self.rules, self.config, router=router)
-        now = triage.decide(incoming_of(mention, channel))
+        triage = _without_surge(Triage(self.rules, self.config, router=router))
+        now = triage.decide(incoming_of(mention, channel), language=_stored_language(stored))
+        _keep_surge(now, stored)  # as re-triage would decide it
         return mention, stored, now.detail()
 
     def retriage(
@@ -102,6 +105,7 @@ class TriageService:
     ) -> RetriageReport:
         """Apply the current rules to stored mentions (open ones unless ``include_closed``)."""
         report = RetriageReport()
+        now = self.clock()  # work handed out now goes to who is there now
         with self.read_factory() as session:
             query = select(Mention.id).order_by(Mention.id)  # type: ignore[arg-type]
             if not include_closed:
@@ -115,7 +119,8 @@ class TriageService:
                     loads=store.open_loads(session=session),
                     turns=store.routing_turns(session=session),
                 )
-                triage = Triage(self.rules, self.config, router=router)
+                triage = _without_surge(Triage(self.rules, self.config, router=router))
+                by_hand = _decided_by_hand(session, chunk)
                 channels: dict[int, str] = {}
                 for mention_id in chunk:
                     mention = session.get(Mention, mention_id)
@@ -124,29 +129,49 @@ class TriageService:
                     if mention.channel_id not in channels:
                         channels[mention.channel_id] = _channel_name(session, mention.channel_id)
                     report.seen += 1
-                    if self._apply(session, triage, mention, channels[mention.channel_id]):
+                    if self._apply(
+                        session,
+                        triage,
+                        mention,
+                        channels[mention.channel_id],
+                        by_hand.get(mention_id, set()),
+                        now,
+                    ):
                         report.changed += 1
                 store.save_routing_turns(router.turns, session=session)
             if progress:
                 progress(min(start + CHUNK, len(ids)), len(ids))
         return report
 
-    def _apply(self, session: Session, triage: Triage, mention: Mention, channel: str) -> bool:
-        unassigned = mention.assignee is None
+    def _apply(
+        self,
+        session: Session,
+        triage: Triage,
+        mention: Mention,
+        channel: str,
+        by_hand: set[str],
+        now: datetime,
+    ) -> bool:
+        unassigned = mention.assignee is None and mention.status == "open"  # closed: nobody's work
         stored = store.json_object(mention.triage_detail)
         decision = triage.decide(
-            incoming_of(mention, channel), route=unassigned, language=_stored_language(stored)
+            incoming_of(mention, channel),
+            route=unassigned,
+            language=_stored_language(stored),
+            route_at=now,
         )
         _keep_surge(decision, stored)
         if not unassigned:
             decision.route = stored.get("route") or {}  # who has it is not triage's to change
+        if by_hand & _SET_CATEGORY:  # a person's category is not the rules' to change
+            decision.category, decision.category_rule = mention.category, None
         before = _fields(mention)
         mention.category = decision.category
         mention.priority = decision.priority
         mention.tags = json.dumps(list(decision.tags))
         mention.needs_approval = decision.needs_approval
         mention.suggested_answer = decision.suggest
-        if decision.spam and mention.status == "open":
+        if decision.spam and mention.status == "open" and not by_hand:  # a person decided
             mention.status = "closed"
         if unassigned:
             mention.assignee = decision.assignee
@@ -174,6 +199,32 @@ class TriageService:
             ),
         )
         return True
+
+
+_SET_CATEGORY = {"mention.categorised", "mention.marked_spam"}
+
+
+def _decided_by_hand(session: Session, mention_ids: list[int]) -> dict[int, set[str]]:
+    """Mention id -> the actions people took on it that re-triage must not undo (a category
+    set by hand, a mention reopened after a spam rule closed it)."""
+    rows = session.exec(
+        select(AuditEvent.mention_id, AuditEvent.action).where(
+            AuditEvent.mention_id.in_(mention_ids),  # type: ignore[union-attr]
+            AuditEvent.action.in_([*_SET_CATEGORY, "mention.reopened"]),  # type: ignore[attr-defined]
+        )
+    ).all()
+    found: dict[int, set[str]] = {}
+    for mention_id, action in rows:
+        if mention_id is not None:
+            found.setdefault(mention_id, set()).add(action)
+    return found
+
+
+def _without_surge(triage: Triage) -> Triage:
+    """Re-triage and explanations replay no arrival order: the surge seen at arrival is kept
+    from the stored decision (``_keep_surge``) and no new one is counted."""
+    triage.surge = SurgeWatch(Surge())
+    return triage
 
 
 def _fields(mention: Mention) -> dict[str, Any]:

@@ -187,6 +187,35 @@ def backtracks_safely(source: str) -> bool:
     return walk(tree, False)
 
 
+def expanded_size(source: str) -> int | None:
+    """Roughly how many nodes a pattern becomes once its counted repeats are written out
+    (``(?:ab{3}){2}`` -> 8), or None when Python's parser cannot read it (regex-only syntax)."""
+    try:
+        tree = _sre_parser.parse(source)
+    except Exception:  # noqa: BLE001 - regex-only syntax: the caller checks the text instead
+        return None
+    repeats = {_sre_constants.MAX_REPEAT, _sre_constants.MIN_REPEAT}
+    if hasattr(_sre_constants, "POSSESSIVE_REPEAT"):
+        repeats.add(_sre_constants.POSSESSIVE_REPEAT)
+
+    def size(items: Any) -> int:
+        total = 0
+        for op, value in items:
+            if op in repeats:
+                total += max(value[0], 1) * size(value[2])
+            elif op is _sre_constants.BRANCH:
+                total += sum(size(branch) for branch in value[1])
+            elif op is _sre_constants.SUBPATTERN:
+                total += size(value[-1])
+            elif op in (_sre_constants.ASSERT, _sre_constants.ASSERT_NOT):
+                total += size(value[1])
+            else:
+                total += 1
+        return total
+
+    return size(tree)
+
+
 @dataclass(frozen=True)
 class OneOf(Condition):
     """A mention attribute (language, platform, channel, kind) is one of these values."""

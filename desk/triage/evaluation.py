@@ -57,20 +57,47 @@ class EvalReport:
         }
 
 
-def read_labelled(path: Path) -> list[dict[str, Any]]:
-    """The items of a labelled JSON-lines file; InputError names the bad line."""
+MAX_LABELLED_BYTES = 100 * 1024 * 1024
+
+
+def read_labelled(
+    path: Path, check: Callable[[dict[str, Any]], object] | None = None
+) -> list[dict[str, Any]]:
+    """The items of a labelled JSON-lines file; InputError names the bad line.
+
+    ``check`` (e.g. building the triage input) runs on each item; its InputError gets the line.
+    """
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_LABELLED_BYTES + 1)
+        if len(data) > MAX_LABELLED_BYTES:
+            raise InputError(f"{path}: over {MAX_LABELLED_BYTES:,} bytes; is this the right file?")
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 text (byte {exc.start})") from exc
+    except IsADirectoryError as exc:
+        raise InputError(f"{path}: is a folder, not a JSON-lines file") from exc
+    except (FileNotFoundError, PermissionError):
+        raise
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from exc
     items = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
             item = json.loads(line)
-        except ValueError as exc:
-            raise InputError(f"{path}:{number}: not valid JSON ({exc})") from exc
+        except (ValueError, RecursionError) as exc:
+            raise InputError(f"{path}:{number}: not valid JSON ({str(exc)[:200]})") from exc
         if not isinstance(item, dict) or not isinstance(item.get("text"), str):
             raise InputError(f'{path}:{number}: needs a "text" string')
         if item.get("category") not in CATEGORIES:
             raise InputError(f'{path}:{number}: "category" must be one of {", ".join(CATEGORIES)}')
+        if check is not None:
+            try:
+                check(item)
+            except InputError as exc:
+                raise InputError(f"{path}:{number}: {exc.message}", hint=exc.hint) from exc
         items.append(item)
     return items
 

@@ -139,19 +139,30 @@ class Triage:
     def decide_many(
         self, items: list[Incoming], languages: list[Detected | None] | None = None
     ) -> list[Decision]:
-        """Triage mentions in order; languages not given are detected first, in one pass."""
+        """Triage mentions oldest first (a feed lists the newest first, and a surge counts the
+        mentions before each one); the decisions come back in the order of ``items``. Languages
+        not given are detected first, in one pass."""
         given = languages or [None] * len(items)
         missing = [i for i, lang in enumerate(given) if lang is None]
         found = self.languages([items[i] for i in missing])
         filled = list(given)
         for index, lang in zip(missing, found, strict=True):
             filled[index] = lang
-        return [self.decide(item, language=lang) for item, lang in zip(items, filled, strict=True)]
+        decisions: list[Decision | None] = [None] * len(items)
+        for index in sorted(range(len(items)), key=lambda i: items[i].created_at):
+            decisions[index] = self.decide(items[index], language=filled[index])
+        return [d for d in decisions if d is not None]
 
     def decide(
-        self, item: Incoming, *, route: bool = True, language: Detected | None = None
+        self,
+        item: Incoming,
+        *,
+        route: bool = True,
+        language: Detected | None = None,
+        route_at: datetime | None = None,
     ) -> Decision:
-        """Triage one mention (``route=False``: leave the assignee to the caller)."""
+        """Triage one mention (``route=False``: leave the assignee to the caller; ``route_at``:
+        who is there at that moment takes it, default when it was posted)."""
         text = item.rule_text()
         language = language or self.language_of(item, text)
         facts = Facts(
@@ -171,5 +182,5 @@ class Triage:
         decision.language_source = language.source
         self.surge.observe(decision, item.created_at)
         if route and not decision.spam:  # spam is closed on arrival: nobody's work
-            self.router.route(decision, item.created_at)
+            self.router.route(decision, route_at or item.created_at)
         return decision

@@ -11,6 +11,7 @@ import re
 
 from desk.config import DeskConfig
 from desk.models import PRIORITY_NAMES
+from desk.textsafe import clean
 from desk.triage.calendar import DAYS
 from desk.triage.rules import CATEGORY_ORDER, Rule, RuleSet
 
@@ -91,7 +92,8 @@ _TEXT = {
 
 
 def _md(text: str) -> str:
-    return _MD.sub(r"\\\1", " ".join(text.split()))
+    # clean: rule names, descriptions and words come from a file and go to a terminal
+    return _MD.sub(r"\\\1", clean(" ".join(text.split())))
 
 
 def _words(rule: Rule) -> list[str]:
@@ -129,9 +131,11 @@ def _rule_line(rule: Rule, lang: str) -> str:
 
 def _hours(config: DeskConfig, lang: str) -> str:
     names = _TEXT[lang]["days"]
+    # the keys as the calendar reads them ("Monday", "MON" -> "mon")
+    business = {key.strip().lower()[:3]: value for key, value in config.hours.business.items()}
     parts = []
     for index, day in enumerate(DAYS):
-        value = config.hours.business.get(day)
+        value = business.get(day)
         parts.append(f"{names[index]} {_md(value) if value else _TEXT[lang]['closed']}")
     return ", ".join(parts)
 
@@ -160,7 +164,7 @@ def _section(ruleset: RuleSet, config: DeskConfig, lang: str) -> list[str]:
     out += approvals or [t["none"]]
     languages = sorted({lang_ for s in config.staff for lang_ in s.languages})
     out += ["", f"## {t['who']}", ""]
-    out.append(t["team"].format(n=len(config.staff), langs=", ".join(languages) or "-"))
+    out.append(t["team"].format(n=len(config.staff), langs=_md(", ".join(languages)) or "-"))
     out.append("")
     out.append(t["hours"].format(tz=_md(config.hours.timezone), hours=_hours(config, lang)))
     if config.oncall.rotation or config.oncall.turns:

@@ -43,6 +43,7 @@ A bad file is refused whole: every problem is reported with its line and column 
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -67,6 +68,7 @@ from desk.triage.conditions import (
     Time,
     Words,
     backtracks_safely,
+    expanded_size,
     normalise_handle,
 )
 from desk.triage.words import WordIndex, entry_problem, fold
@@ -76,6 +78,10 @@ PLATFORMS = ("mastodon", "bluesky", "x", "rss", "email")
 KINDS = ("mention", "reply", "quote", "keyword", "news")
 STRATEGIES = ("round-robin", "least-loaded")
 MAX_ENTRIES = 5000  # words in one list; a typo'd paste of a dictionary is refused
+# The regex module writes out a counted repeat's minimum (a{1000000000} would take gigabytes).
+MAX_EXPANDED = 20_000  # nodes once written out; nested repeats multiply: (?:a{100}){100}
+MAX_REPEAT = 1000  # per count, for patterns only the regex module can read
+_COUNTED_REPEAT = re.compile(r"(?:^|[^\\])(?:\\\\)*\{\s*(\d+)\s*(?:,[^}]*)?\}")  # not after \\
 
 _SET_CONDITIONS = {
     "languages": "language",
@@ -218,6 +224,7 @@ class RulesError(ConfigError):
 
 _HEADER = re.compile(r"^\s*\[\[\s*rule\s*\]\]")
 _TOML_WHERE = re.compile(r"\(at line (\d+), column (\d+)\)")
+_LEADING_KEY = re.compile(r"^\s*\[?([\w-]+)")
 
 
 class Locator:
@@ -226,6 +233,7 @@ class Locator:
     def __init__(self, text: str) -> None:
         self.lines = text.splitlines()
         self.headers = [i for i, line in enumerate(self.lines) if _HEADER.match(line)]
+        self._first: dict[str, int] | None = None  # bare key or [table] -> its first line
 
     def at(self, position: int | None, key: str | None = None) -> tuple[int, int]:
         """1-based (line, column) of rule ``position`` (1-based), or of ``key`` in it."""
@@ -242,11 +250,14 @@ class Locator:
         return start + 1, 1
 
     def _key_anywhere(self, key: str) -> tuple[int, int]:
-        pattern = re.compile(rf"^\s*\[?{re.escape(key)}\b")
-        for index, line in enumerate(self.lines):
-            if pattern.search(line):
-                return index + 1, 1
-        return 1, 1
+        if self._first is None:  # built once: a file with thousands of problems stays linear
+            self._first = {}
+            for index, line in enumerate(self.lines):
+                found = _LEADING_KEY.match(line)
+                if found:
+                    self._first.setdefault(found[1], index)
+        index = self._first.get(key)
+        return (index + 1, 1) if index is not None else (1, 1)
 
 
 class _Builder:
@@ -349,7 +360,10 @@ class _Builder:
         self.rule_name = name
         for key in sorted(set(entry) - RULE_KEYS):
             self.problem(f"unknown key {key!r}", key, _suggest_key(key))
-        if entry.get("enabled", True) is False:
+        enabled = entry.get("enabled", True)
+        if not isinstance(enabled, bool):
+            self.problem("'enabled' must be true or false", "enabled")
+        elif not enabled:
             return None
         condition = self.conditions(entry, top=True)
         if not condition.parts:
@@ -408,7 +422,13 @@ class _Builder:
             ):
                 self.problem("'contains' must be a list of strings", key, 'e.g. contains = ["?"]')
                 return None
-            return Contains(tuple(dict.fromkeys(fold(p) for p in pieces)))
+            folded = tuple(dict.fromkeys(fold(p) for p in pieces))
+            if not all(folded):  # a lone accent folds to "", which every text contains
+                self.problem(
+                    "'contains' has a piece with nothing left once accents are dropped", key
+                )
+                return None
+            return Contains(folded)
         if key in _SET_CONDITIONS:
             values = [value] if isinstance(value, str) else value
             if (
@@ -507,6 +527,19 @@ class _Builder:
         if not isinstance(value, str) or not value:
             self.problem("'regex' must be a string", "regex")
             return None
+        size = expanded_size(value)
+        if size is None:  # regex-only syntax: judge the counted repeats from the text
+            counts = [int(n) for n in _COUNTED_REPEAT.findall(value)]
+            too_big = any(n > MAX_REPEAT for n in counts) or math.prod(counts) > MAX_EXPANDED
+        else:
+            too_big = size > MAX_EXPANDED
+        if too_big:
+            self.problem(
+                f"regex {value!r} repeats too many times",
+                "regex",
+                "a counted repeat such as {3} is written out in memory: keep the counts small",
+            )
+            return None
         try:
             compiled = regex.compile(value, regex.IGNORECASE | regex.V0)
         except regex.error as exc:
@@ -573,6 +606,9 @@ class _Builder:
 
     def assign(self, value: Any) -> Assign | None:
         known = self.known
+        if isinstance(value, str) and not value.strip():
+            self.problem("'assign' must be a name, \"on-call\" or a table", "assign")
+            return None
         if isinstance(value, str):
             if value in {"on-call", "oncall"}:
                 return Assign(on_call=True)
@@ -601,6 +637,13 @@ class _Builder:
                 "assign",
                 "allowed: person, team, strategy, on_call, match_language, match_topic",
             )
+        for key in ("person", "team", "strategy"):
+            if key in value and not (isinstance(value[key], str) and value[key].strip()):
+                self.problem(f"assign: {key} must be a name (a string)", "assign")
+                return None
+        if not isinstance(value.get("on_call", False), bool):
+            self.problem("assign: on_call must be true or false", "assign")
+            return None
         targets = [k for k in ("person", "team", "on_call") if value.get(k)]
         if len(targets) != 1:
             self.problem("assign: give exactly one of person, team or on_call", "assign")

@@ -22,8 +22,10 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("mentions", schema=None) as batch_op:
         batch_op.add_column(sa.Column("tags", sa.String(), nullable=False, server_default="[]"))
+        # A plain "0", not sa.false(): an expression default makes Alembic rebuild the table on
+        # SQLite, and dropping the old one fails (foreign keys) once a reply points at a mention.
         batch_op.add_column(
-            sa.Column("needs_approval", sa.Boolean(), nullable=False, server_default=sa.false())
+            sa.Column("needs_approval", sa.Boolean(), nullable=False, server_default="0")
         )
         batch_op.add_column(sa.Column("suggested_answer", sa.String(), nullable=True))
         batch_op.add_column(
