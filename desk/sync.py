@@ -270,7 +270,11 @@ class IngestService:
             events: list[EventSpec] = []
             batch = items[start : start + BATCH]
             known = [(languages or {}).get(item.remote_id) for item in batch]
-            decisions = triage.decide_many([_incoming(item, channel) for item in batch], known)
+            # Routed to who is there when it arrives (now), not when it was posted: a file of
+            # last week's posts must not go to someone who is away today.
+            decisions = triage.decide_many(
+                [_incoming(item, channel) for item in batch], known, route_at=now
+            )
             for offset, (item, decision) in enumerate(zip(batch, decisions, strict=True)):
                 row, event = self._row_and_event(
                     item, decision, first_id + start + offset, channel_id, source_name, now

@@ -134,6 +134,8 @@ def rules_check(settings: Settings, args: argparse.Namespace) -> int:
         )
         return 0
     print(f"{clean(source)}: OK — {len(ruleset.rules)} rules, {words} words and phrases")
+    if not ruleset.rules:
+        print("  note: no rules — every mention will be 'other', routed by [routing] alone")
     if known is None:
         print("  note: desk.toml could not be read, so staff, team and list names were not checked")
     return 0

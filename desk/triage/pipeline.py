@@ -137,7 +137,11 @@ class Triage:
         return [k if k is not None else Detected("other", "unknown") for k in known]
 
     def decide_many(
-        self, items: list[Incoming], languages: list[Detected | None] | None = None
+        self,
+        items: list[Incoming],
+        languages: list[Detected | None] | None = None,
+        *,
+        route_at: datetime | None = None,
     ) -> list[Decision]:
         """Triage mentions oldest first (a feed lists the newest first, and a surge counts the
         mentions before each one); the decisions come back in the order of ``items``. Languages
@@ -150,7 +154,7 @@ class Triage:
             filled[index] = lang
         decisions: list[Decision | None] = [None] * len(items)
         for index in sorted(range(len(items)), key=lambda i: items[i].created_at):
-            decisions[index] = self.decide(items[index], language=filled[index])
+            decisions[index] = self.decide(items[index], language=filled[index], route_at=route_at)
         return [d for d in decisions if d is not None]
 
     def decide(
