@@ -1,0 +1,175 @@
+"""The data a rule file becomes: Rule, RuleSet and their parts; the errors of a bad file and
+the Locator that says on which line and column each one is.
+
+desk.triage.rules reads and validates the TOML into these; the engine and routing use them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from desk.errors import ConfigError
+from desk.triage.conditions import All
+from desk.triage.words import WordIndex
+
+CATEGORY_ORDER = ("spam", "rumour", "complaint", "question", "praise", "other")
+PLATFORMS = ("mastodon", "bluesky", "x", "rss", "email")
+KINDS = ("mention", "reply", "quote", "keyword", "news")
+STRATEGIES = ("round-robin", "least-loaded")
+
+
+@dataclass(frozen=True)
+class Assign:
+    """Who a rule sends a mention to: a person, a team with a strategy, or the on-call person."""
+
+    person: str | None = None
+    team: str | None = None
+    strategy: str | None = None  # None: the team's own strategy
+    on_call: bool = False
+    match_language: bool = False
+    match_topic: bool = False
+
+    def describe(self) -> str:
+        """Short English form for documents and reasons (``team fr (round-robin)``)."""
+        if self.person:
+            return self.person
+        if self.on_call:
+            return "on-call"
+        return f"team {self.team}" + (f" ({self.strategy})" if self.strategy else "")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule: a condition and the actions taken when it holds."""
+
+    name: str
+    condition: All
+    position: int = 0
+    line: int = 0
+    category: str | None = None
+    priority: int | None = None
+    tags: tuple[str, ...] = ()
+    assign: Assign | None = None
+    spam: bool = False
+    require_approval: bool = False
+    suggest: str | None = None
+    stop: bool = False
+    description: dict[str, str] = field(default_factory=dict)
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Surge:
+    """When ``threshold`` mentions share a watched tag within ``window_minutes``, raise priority."""
+
+    window_minutes: int = 60
+    threshold: int = 0  # 0: off
+    tags: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """An ordered list of rules with their word lists compiled into one index."""
+
+    rules: tuple[Rule, ...] = ()
+    source: str = "(none)"
+    lists: dict[str, frozenset[str]] = field(default_factory=dict)
+    surge: Surge = field(default_factory=Surge)
+    word_lists: dict[int, tuple[str, ...]] = field(default_factory=dict, repr=False)
+    index: WordIndex = field(init=False, compare=False, repr=False)
+    by_list: dict[int, tuple[int, ...]] = field(init=False, compare=False, repr=False)
+    always: tuple[int, ...] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "index", WordIndex(self.word_lists))
+        by_list: dict[int, list[int]] = {}
+        always: list[int] = []
+        for position, rule in enumerate(self.rules):
+            groups = rule.condition.requires()
+            if not groups:
+                always.append(position)
+                continue
+            for list_id in groups[0]:
+                by_list.setdefault(list_id, []).append(position)
+        object.__setattr__(self, "by_list", {k: tuple(v) for k, v in by_list.items()})
+        object.__setattr__(self, "always", tuple(always))
+
+    def named(self, name: str) -> Rule | None:
+        """The rule with this name, if any."""
+        return next((r for r in self.rules if r.name == name), None)
+
+
+@dataclass(frozen=True)
+class Known:
+    """Names a rule file may refer to, from desk.toml (None: not checked)."""
+
+    staff: frozenset[str] = frozenset()
+    teams: frozenset[str] = frozenset()
+    lists: dict[str, frozenset[str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in a rule file, with where it is and what to do."""
+
+    line: int
+    column: int
+    message: str
+    hint: str = ""
+
+    def __str__(self) -> str:
+        hint = f" — {self.hint}" if self.hint else ""
+        return f"line {self.line}, column {self.column}: {self.message}{hint}"
+
+
+class RulesError(ConfigError):
+    """A rule file that cannot be used; ``problems`` lists everything found."""
+
+    def __init__(self, source: str, problems: list[Problem]) -> None:
+        self.source = source
+        self.problems = problems
+        first = problems[0]
+        more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
+        super().__init__(
+            f"{source}:{first.line}:{first.column}: {first.message}{more}",
+            hint=first.hint or "run `desk rules check FILE` to see every problem",
+        )
+
+
+_HEADER = re.compile(r"^\s*\[\[\s*rule\s*\]\]")
+_LEADING_KEY = re.compile(r"^\s*\[?([\w-]+)")
+
+
+class Locator:
+    """Finds the line and column of a rule, or of a key inside it, in the file's text."""
+
+    def __init__(self, text: str) -> None:
+        self.lines = text.splitlines()
+        self.headers = [i for i, line in enumerate(self.lines) if _HEADER.match(line)]
+        self._first: dict[str, int] | None = None  # bare key or [table] -> its first line
+
+    def at(self, position: int | None, key: str | None = None) -> tuple[int, int]:
+        """1-based (line, column) of rule ``position`` (1-based), or of ``key`` in it."""
+        if position is None or position > len(self.headers):
+            return self._key_anywhere(key) if key else (1, 1)
+        start = self.headers[position - 1]
+        end = self.headers[position] if position < len(self.headers) else len(self.lines)
+        if key:
+            pattern = re.compile(rf"(?<![\w-])\"?{re.escape(key)}\"?\s*=")
+            for index in range(start, end):
+                found = pattern.search(self.lines[index])
+                if found:
+                    return index + 1, found.start() + 1
+        return start + 1, 1
+
+    def _key_anywhere(self, key: str) -> tuple[int, int]:
+        if self._first is None:  # built once: a file with thousands of problems stays linear
+            self._first = {}
+            for index, line in enumerate(self.lines):
+                found = _LEADING_KEY.match(line)
+                if found:
+                    self._first.setdefault(found[1], index)
+        index = self._first.get(key)
+        return (index + 1, 1) if index is not None else (1, 1)
