@@ -83,6 +83,7 @@ class Mention(SQLModel, table=True):
         sa.Index("ix_mention_all_queue", "priority", "created_at", "id"),
         sa.Index("ix_mention_assignee_queue", "assignee", "status", "priority", "created_at"),
         sa.Index("ix_mention_category_queue", "category", "status", "priority", "created_at"),
+        sa.Index("ix_mention_created", "created_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

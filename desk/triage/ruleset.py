@@ -96,9 +96,6 @@ class RuleSet:
         object.__setattr__(self, "by_list", {k: tuple(v) for k, v in by_list.items()})
         object.__setattr__(self, "always", tuple(always))
 
-    def named(self, name: str) -> Rule | None:
-        """The rule with this name, if any."""
-        return next((r for r in self.rules if r.name == name), None)
 
 
 @dataclass(frozen=True)

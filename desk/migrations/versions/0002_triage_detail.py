@@ -31,6 +31,8 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("triage_detail", sa.String(), nullable=False, server_default="{}")
         )
+    # Surge detection reads the tags of recent mentions on every import.
+    op.create_index("ix_mention_created", "mentions", ["created_at"])
     op.create_table(
         "routing_state",
         sa.Column("key", sa.String(), nullable=False),
@@ -41,6 +43,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("routing_state")
+    op.drop_index("ix_mention_created", table_name="mentions")
     with op.batch_alter_table("mentions", schema=None) as batch_op:
         batch_op.drop_column("triage_detail")
         batch_op.drop_column("suggested_answer")
