@@ -110,6 +110,11 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("id", type=int)
     r.add_argument("--text", required=True)
     r.add_argument("--json", action="store_true")
+    r.add_argument(
+        "--take-over",
+        action="store_true",
+        help="send even though a colleague is replying (their claim is taken, audited)",
+    )
 
     rl = sub.add_parser("replies", help="replies, newest first")
     rl.add_argument("--staff")

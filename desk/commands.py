@@ -293,6 +293,8 @@ def cmd_categorise(desk: Desk, args: argparse.Namespace) -> int:
 
 def cmd_reply(desk: Desk, args: argparse.Namespace) -> int:
     """Send a signed reply (or print why it is refused)."""
+    if args.take_over:
+        desk.claims.take_over(args.id)
     reply = desk.inbox.send_reply(args.id, args.text)
     if args.json:
         _json(reply.to_json())

@@ -116,6 +116,7 @@ class DeskSection(BaseModel):
     language: Literal["fr", "en"] | None = None
     signature_format: str = "—{initials}"
     rules: str | None = None
+    reply_claim_minutes: int = Field(default=5, ge=1, le=240)  # collision guard (desk.claims)
 
     @field_validator("signature_format")
     @classmethod

@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from desk import audit, store
 from desk.audit import EventSpec
+from desk.claims import check_before_send
 from desk.clock import Clock, utcnow
 from desk.config import DeskConfig
 from desk.db import SessionFactory, transaction
@@ -269,15 +270,33 @@ class InboxService:
             return store.reply_view(reply)
 
     def send_reply(
-        self, mention_id: int, body: str, *, idempotency_key: str | None = None
+        self,
+        mention_id: int,
+        body: str,
+        *,
+        idempotency_key: str | None = None,
+        version: str | None = None,
     ) -> ReplyView:
-        """Sign, check the length, and send once. A repeated key returns the first reply unchanged."""
+        """Sign, check the length, and send once. A repeated key returns the first reply unchanged.
+
+        Refused while a colleague's reply claim runs, and, with ``version`` (from
+        ``ClaimService.start``), when the thread changed since (desk.claims). The claim is
+        released by the send.
+        """
         key = idempotency_key or str(uuid.uuid4())
         with transaction(self.write_factory) as session:
             previous = store.reply_by_key(key, session=session)
             if previous is not None:
                 return store.reply_view(previous)
             mention = store.get_mention(mention_id, session=session)
+            check_before_send(
+                session,
+                mention,
+                self.actor.name,
+                self.clock(),
+                version,
+                self.config.hours.calendar().local,
+            )
             composed = self._checked(mention, body)
             for earlier in store.replies_for(mention_id, session=session):
                 if earlier.text == composed.text and earlier.status in _MAYBE_PUBLISHED:
@@ -298,6 +317,9 @@ class InboxService:
                 created_at=now,
             )
             session.add(reply)
+            if mention.replying_by == self.actor.name:  # the reply is written: claim done
+                mention.replying_by = mention.replying_until = None
+                session.add(mention)
             session.flush()
             outgoing = OutgoingReply(
                 reply_id=reply.id or 0,

@@ -113,6 +113,8 @@ class Mention(SQLModel, table=True):
     needs_approval: bool = False
     suggested_answer: str | None = None
     triage_detail: str = "{}"  # JSON: Decision.detail(), rendered by desk.triage.explain
+    replying_by: str | None = None  # collision guard: who has the composer open (desk.claims)
+    replying_until: datetime | None = _utc_column(nullable=True)
 
 
 class RoutingState(SQLModel, table=True):
@@ -205,6 +207,8 @@ class QueueRow:
     status: str
     language: str | None
     kind: str
+    replying_by: str | None = None  # set only while that person's claim is running
+    replying_until: datetime | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The scriptable form printed by ``desk queue --json``."""
@@ -311,6 +315,8 @@ class MentionDetail:
     needs_approval: bool = False
     suggested_answer: str | None = None
     triage: dict[str, Any] = field(default_factory=dict)  # Decision.detail(), see triage.explain
+    replying_by: str | None = None  # the reply claim (desk.claims), running or expired
+    replying_until: datetime | None = None
     thread: list[QueueRow] = field(default_factory=list)
     replies: list[ReplyView] = field(default_factory=list)
     history: list[AuditView] = field(default_factory=list)

@@ -60,6 +60,8 @@ class Queries:
                 needs_approval=m.needs_approval,
                 suggested_answer=m.suggested_answer,
                 triage=store.json_object(m.triage_detail),
+                replying_by=m.replying_by,
+                replying_until=as_utc(m.replying_until) if m.replying_until else None,
                 thread=store.thread_of(m, session=session),
                 replies=[
                     store.reply_view(r) for r in store.replies_for(mention_id, session=session)

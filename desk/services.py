@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 
 from desk import audit, db, store
 from desk.audit import EventSpec
+from desk.claims import ClaimService
 from desk.clock import Clock, utcnow
 from desk.config import DeskConfig, Settings, load_config
 from desk.i18n import Catalog, choose_language
@@ -31,6 +32,7 @@ class Desk:
     engine: Engine
     me: StaffView
     inbox: InboxService
+    claims: ClaimService
     queries: Queries
     ingest: IngestService
     triage: TriageService
@@ -140,6 +142,7 @@ def open_desk(
         engine=engine,
         me=me,
         inbox=InboxService(write, config, me, clock),
+        claims=ClaimService(write, config, me, clock),
         queries=Queries(read),
         ingest=IngestService(write, config, rules, actor=me.name, clock=clock, read_factory=read),
         triage=TriageService(write, read, config, rules, actor=me.name, clock=clock),

@@ -71,6 +71,8 @@ _QUEUE_COLUMNS = (
     Mention.status,
     Mention.language,
     Mention.kind,
+    Mention.replying_by,
+    Mention.replying_until,
 )
 
 
@@ -88,6 +90,8 @@ def _row(values: Sequence[Any]) -> QueueRow:
         status=values[9],
         language=values[10],
         kind=values[11],
+        replying_by=values[12],
+        replying_until=as_utc(values[13]) if values[13] is not None else None,
     )
 
 

@@ -97,7 +97,6 @@ class RuleSet:
         object.__setattr__(self, "always", tuple(always))
 
 
-
 @dataclass(frozen=True)
 class Known:
     """Names a rule file may refer to, from desk.toml (None: not checked)."""

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from textual.message import Message
 
 from desk.audit import VerifyResult
+from desk.claims import ReplyStart
 from desk.models import AuditView, MentionDetail, QueueRow, ReplyView
 
 
@@ -53,6 +54,21 @@ class ActionFailed(Message):
 
     message: str
     hint: str | None = None
+
+
+@dataclass
+class ReplyClaimed(Message):
+    """The composer's claim on a mention was started, renewed or taken over (desk.claims)."""
+
+    start: ReplyStart
+    taken_over: bool = False
+
+
+@dataclass
+class ThreadMoved(Message):
+    """A send stopped because the conversation changed; ``lines`` says how, in words."""
+
+    lines: list[str]
 
 
 @dataclass

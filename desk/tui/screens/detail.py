@@ -7,19 +7,30 @@ idempotency key; a refusal is shown and the text stays where it was.
 
 from __future__ import annotations
 
-from textual import on, work
+from functools import partial
+from time import monotonic
+
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Footer, Static
 
+from desk.claims import ReplyStart, ThreadChanged, describe
+from desk.clock import utcnow
 from desk.errors import DeskError
 from desk.i18n import Catalog
 from desk.models import MentionDetail
 from desk.textlen import limit_for
 from desk.tui.labels import status_label
-from desk.tui.messages import ActionFailed, DetailLoaded, ReplySent
+from desk.tui.messages import (
+    ActionFailed,
+    DetailLoaded,
+    ReplyClaimed,
+    ReplySent,
+    ThreadMoved,
+)
 from desk.tui.safe import safe_str
 from desk.tui.screens.base import MentionScreen
 from desk.tui.widgets import mention_view
@@ -34,13 +45,17 @@ class DetailScreen(MentionScreen):
     BINDINGS = [
         Binding("escape", "back", "tui.keys.back"),
         Binding("f5", "reload", "tui.keys.refresh", show=False),
+        Binding("ctrl+t", "take_over", "tui.keys.take_over", show=False),
     ]
+    RENEW_SECONDS = 60.0  # a claim lasts minutes; typing renews it at most once a minute
 
     def __init__(self, mention_id: int, *, compose: bool = False) -> None:
         super().__init__(id="detail-screen")
         self._mention_id = mention_id
         self._focus_composer = compose
         self.detail: MentionDetail | None = None
+        self._start: ReplyStart | None = None  # the composer's claim and thread version
+        self._renewed_at = 0.0
 
     def compose(self) -> ComposeResult:
         """Header, scrolling sections, composer, footer."""
@@ -104,6 +119,13 @@ class DetailScreen(MentionScreen):
             "  ·  ",
             status_label(catalog, detail.status),
         )
+        holder, until = detail.replying_by, detail.replying_until
+        if holder and holder != self.desk.me.name and until and until > utcnow():
+            local = self.desk.config.hours.calendar().local(until)
+            replying = t("tui.detail.replying", name=holder, until=f"{local:%H:%M}")
+            header = Content.assemble(
+                header, "  ·  ", (safe_str(replying, one_line=True), "bold $warning")
+            )
         self.query_one("#detail-header", Static).update(header)
         blocks = {
             "meta": mention_view.meta(detail, catalog),
@@ -133,6 +155,71 @@ class DetailScreen(MentionScreen):
         else:
             self.desk_app.drafts.pop(self._mention_id, None)
         self._measure(message.body)
+        start = self._start
+        if start is not None and start.mine and monotonic() - self._renewed_at > self.RENEW_SECONDS:
+            self._renewed_at = monotonic()
+            self.renew_claim()
+
+    # -- collision guard (desk.claims) -----------------------------------------------------
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """Going into the composer claims the mention (or says who already replies)."""
+        composer = self.query_one(Composer)
+        if event.widget is composer.text_area and composer.enabled and self._start is None:
+            self.claim()
+
+    @work(thread=True, exclusive=True, group="reply-claim")
+    def claim(self, take_over: bool = False) -> None:
+        """Start (or take over) the claim off the UI thread."""
+        claims = self.desk.claims
+        call = claims.take_over if take_over else claims.start
+        done, start = self.run_service(lambda: call(self._mention_id))
+        if done and start is not None:
+            self.post_message(ReplyClaimed(start, take_over))
+
+    @work(thread=True, exclusive=True, group="reply-claim")
+    def renew_claim(self) -> None:
+        """Keep the claim while typing; a colleague's take-over is reported."""
+        done, _ = self.run_service(lambda: self.desk.claims.renew(self._mention_id))
+        if not done:
+            self.app.call_from_thread(setattr, self, "_start", None)
+
+    def on_reply_claimed(self, message: ReplyClaimed) -> None:
+        """Remember the claim; tell the person when a colleague already replies."""
+        self._start = message.start
+        self._renewed_at = monotonic()
+        start = message.start
+        if not start.mine and start.until is not None:
+            local = self.desk.config.hours.calendar().local(start.until)
+            self.notify(
+                self.t("tui.msg.someone_replying", name=start.holder, until=f"{local:%H:%M}"),
+                severity="warning",
+                timeout=10,
+                markup=False,
+            )
+        elif message.taken_over:
+            self.notify(self.t("tui.msg.took_over"), markup=False)
+        self.load()
+
+    def action_take_over(self) -> None:
+        """Take the reply over from a colleague (audited)."""
+        self.claim(take_over=True)
+
+    def on_thread_moved(self, message: ThreadMoved) -> None:
+        """Say what changed, show it, and take the new state as seen: ctrl+s again sends."""
+        self.notify(
+            self.t("tui.msg.thread_changed", what=" · ".join(message.lines)),
+            severity="warning",
+            timeout=15,
+            markup=False,
+        )
+        self._start = None
+        self.claim()
+
+    def on_unmount(self) -> None:
+        """Leaving the mention gives the claim back (in the app's worker: this screen goes)."""
+        if self._start is not None and self._start.mine:
+            release = partial(self.desk.claims.release, self._mention_id)
+            self.app.run_worker(release, thread=True, group="claims", exit_on_error=False)
 
     def _measure(self, body: str) -> None:
         if self.detail is not None:
@@ -148,9 +235,16 @@ class DetailScreen(MentionScreen):
     @work(thread=True, exclusive=True, group="reply-send")
     def send(self, body: str, key: str) -> None:
         """Sign, check and send the reply once (the key makes a repeat a no-op)."""
+        version = self._start.version if self._start is not None else None
         try:
             with self.desk_app.write_lock:
-                reply = self.desk.inbox.send_reply(self._mention_id, body, idempotency_key=key)
+                reply = self.desk.inbox.send_reply(
+                    self._mention_id, body, idempotency_key=key, version=version
+                )
+        except ThreadChanged as exc:
+            self.post_message(ActionFailed(*exc.localized(self.desk_app.catalog.t)))
+            self.post_message(ThreadMoved(describe(exc.changes, self.desk_app.catalog.t)))
+            return
         except DeskError as exc:
             self.post_message(ActionFailed(*exc.localized(self.desk_app.catalog.t)))
             return

@@ -75,9 +75,18 @@ def row_values(row: QueueRow, catalog: Catalog, now: datetime) -> dict[str, Cont
         "author": safe(row.author, one_line=True, max_len=80),
         "snippet": safe(row.text, one_line=True, max_len=400),
         "age": Content(age(row.created_at, now)),
-        "assignee": safe(row.assignee or "—", one_line=True, max_len=40),
+        "assignee": _assignee(row, now),
         "status": Content(status_label(catalog, row.status)),
     }
+
+
+def _assignee(row: QueueRow, now: datetime) -> Content:
+    """The assignee, or ``✎ name`` while someone has the composer open (collision guard)."""
+    if row.replying_by and row.replying_until is not None and row.replying_until > now:
+        return Content.assemble(
+            ("✎ ", "bold $warning"), safe(row.replying_by, one_line=True, max_len=40)
+        )
+    return safe(row.assignee or "—", one_line=True, max_len=40)
 
 
 def row_line(

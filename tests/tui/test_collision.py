@@ -1,0 +1,95 @@
+"""The collision guard in the composer: entering it claims the mention, a colleague's claim is
+shown and blocks sending until ctrl+t takes over, and a conversation that changed stops the send
+with what changed (ctrl+s again then sends)."""
+
+from __future__ import annotations
+
+from test_reply import open_composer
+from tuihelpers import DeskEnv, settle
+
+from desk.config import Settings
+from desk.services import open_desk
+from desk.tui.app import DeskApp
+
+
+def colleague(env: DeskEnv, name: str = "bruno"):  # type: ignore[no-untyped-def]
+    """A second desk on the same database file, as another person (a second terminal)."""
+    settings = Settings(db=str(env.path / "t.db"), config=env.path / "desk.toml")
+    return open_desk(settings, as_name=name)
+
+
+def notes(app: DeskApp) -> str:
+    return "\n".join(str(n.message) for n in app._notifications)
+
+
+async def test_entering_the_composer_claims_the_mention(env: DeskEnv) -> None:
+    target = env.ids["en1"]
+    other = colleague(env)
+    try:
+        app = DeskApp(env.desk)
+        async with app.run_test(size=(160, 45)) as pilot:
+            await open_composer(pilot, env, "en1")
+            await settle(pilot)
+            seen = other.claims.start(target)
+            assert (seen.mine, seen.holder) == (False, "amelie")
+            await pilot.press("escape")  # leaving gives the claim back
+            await settle(pilot, 8)
+        assert other.claims.start(target).mine
+    finally:
+        other.close()
+
+
+async def test_a_colleague_claim_blocks_until_taken_over(env: DeskEnv) -> None:
+    target = env.ids["en1"]
+    other = colleague(env)
+    try:
+        other.claims.start(target)
+        app = DeskApp(env.desk)
+        async with app.run_test(size=(160, 45)) as pilot:
+            composer = await open_composer(pilot, env, "en1")
+            await settle(pilot)
+            assert "bruno répond déjà à cette mention" in notes(app)
+            assert "ctrl+t pour prendre la main" in notes(app)
+            composer.text_area.text = "La piscine ouvre le 20 juin."
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert env.desk.queries.detail(target).replies == []
+            assert "bruno répond à la mention" in notes(app)
+            assert composer.body == "La piscine ouvre le 20 juin."  # nothing lost
+            await pilot.press("ctrl+t")
+            await settle(pilot)
+            assert "Vous avez pris la main" in notes(app)
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+        replies = env.desk.queries.detail(target).replies
+        assert [(r.author, r.status) for r in replies] == [("amelie", "sent_offline")]
+        history = [e.action for e in env.desk.queries.detail(target).history]
+        assert "mention.reply_taken_over" in history
+    finally:
+        other.close()
+
+
+async def test_a_changed_conversation_stops_the_send_once(env: DeskEnv) -> None:
+    target = env.ids["en1"]
+    other = colleague(env)
+    try:
+        app = DeskApp(env.desk)
+        async with app.run_test(size=(160, 45)) as pilot:
+            composer = await open_composer(pilot, env, "en1")
+            await settle(pilot)
+            other.claims.take_over(target)
+            other.inbox.send_reply(target, "Opens June 20.")
+            composer.text_area.text = "La piscine ouvre le 20 juin."
+            await pilot.press("ctrl+s")
+            await settle(pilot, 8)
+            assert "La conversation a changé : bruno a envoyé une réponse" in notes(app)
+            assert "l'état est passé de ouverte à fermée" in notes(app)
+            authors = [r.author for r in env.desk.queries.detail(target).replies]
+            assert authors == ["bruno"]
+            assert composer.body == "La piscine ouvre le 20 juin."
+            await pilot.press("ctrl+s")  # seen: sending again is a decision
+            await settle(pilot, 8)
+        authors = [r.author for r in env.desk.queries.detail(target).replies]
+        assert authors == ["bruno", "amelie"]
+    finally:
+        other.close()
