@@ -116,6 +116,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="send even though a colleague is replying (their claim is taken, audited)",
     )
 
+    ap = sub.add_parser("approvals", help="replies waiting for a supervisor's approval")
+    ap.add_argument("--json", action="store_true")
+    ok = sub.add_parser("approve", help="approve a waiting reply (optionally edited) and send it")
+    ok.add_argument("reply_id", type=int, metavar="REPLY_ID")
+    ok.add_argument("--text", help="the corrected body (the author's signature is kept)")
+    ok.add_argument("--note", default="", help="a note for the author")
+    no = sub.add_parser("reject", help="refuse a waiting reply, with a note for its author")
+    no.add_argument("reply_id", type=int, metavar="REPLY_ID")
+    no.add_argument("--note", required=True)
+
     rl = sub.add_parser("replies", help="replies, newest first")
     rl.add_argument("--staff")
     rl.add_argument("--limit", type=positive, default=50)

@@ -299,9 +299,47 @@ def cmd_reply(desk: Desk, args: argparse.Namespace) -> int:
     if args.json:
         _json(reply.to_json())
     else:
-        state = "sent offline (local outbox)" if reply.status == "sent_offline" else reply.status
+        state = {
+            "sent_offline": "sent offline (local outbox)",
+            "pending_approval": "waiting for a supervisor's approval ("
+            + ", ".join(reply.approval_reasons)
+            + ")",
+        }.get(reply.status, reply.status)
         print(f"reply {reply.id} {state} as {reply.author}:\n{clean(reply.text)}")
+    return 0 if reply.status in ("sent", "sent_offline", "pending_approval") else 1
+
+
+def cmd_approvals(desk: Desk, args: argparse.Namespace) -> int:
+    """Replies waiting for approval, oldest first."""
+    pending = desk.approvals.pending()
+    if args.json:
+        _json([p.to_json() for p in pending])
+        return 0
+    for p in pending:
+        r = p.reply
+        waited = f"{r.submitted_at:%Y-%m-%d %H:%M}" if r.submitted_at else "?"
+        print(
+            f"reply {r.id} to #{r.mention_id} by {r.author} since {waited} "
+            f"({', '.join(r.approval_reasons)})"
+        )
+        print(f"  mention: {clean(p.mention_text, one_line=True, max_len=100)}")
+        print(f"  reply:   {clean(r.text, one_line=True, max_len=200)}")
+    print(f"({len(pending)} waiting)")
+    return 0
+
+
+def cmd_approve(desk: Desk, args: argparse.Namespace) -> int:
+    """Approve and send."""
+    reply = desk.approvals.approve(args.reply_id, text=args.text, note=args.note)
+    print(f"reply {reply.id} approved and {reply.status}:\n{clean(reply.text)}")
     return 0 if reply.status in ("sent", "sent_offline") else 1
+
+
+def cmd_reject(desk: Desk, args: argparse.Namespace) -> int:
+    """Refuse, with a note."""
+    reply = desk.approvals.reject(args.reply_id, args.note)
+    print(f"reply {reply.id} rejected; {reply.author} will see: {clean(args.note, one_line=True)}")
+    return 0
 
 
 def cmd_replies(desk: Desk, args: argparse.Namespace) -> int:

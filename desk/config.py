@@ -192,6 +192,23 @@ class HoursConfig(BaseModel):
         return Calendar(zone(self.timezone), parse_week(self.business), frozenset(self.holidays))
 
 
+class ApprovalConfig(BaseModel):
+    """``[approval]``: which replies wait for a supervisor (four eyes) before they go out.
+
+    Besides these, a reply needs approval when a triage rule said ``require_approval``.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    categories: list[str] = Field(default_factory=list)  # e.g. ["rumour"]
+    rules: list[str] = Field(default_factory=list)  # names of triage rules that fired
+    tags: list[str] = Field(default_factory=list)
+    channels: list[str] = Field(default_factory=list)
+    author_lists: list[str] = Field(default_factory=list)  # names from [lists]
+    crisis: bool = False  # set during a crisis...
+    crisis_free_text: bool = True  # ...and every free-text reply waits for approval
+
+
 class DeskConfig(BaseModel):
     """The content of desk.toml."""
 
@@ -204,6 +221,7 @@ class DeskConfig(BaseModel):
     oncall: OnCallConfig = Field(default_factory=OnCallConfig)
     lists: dict[str, list[str]] = Field(default_factory=dict)
     routing: dict[str, str] = Field(default_factory=dict)
+    approval: ApprovalConfig = Field(default_factory=ApprovalConfig)
     path: Path | None = Field(default=None, exclude=True)
 
     def team_named(self, name: str) -> TeamConfig | None:
@@ -312,6 +330,12 @@ def _check_names(config: DeskConfig, path: Path) -> None:
     for who in [*config.oncall.rotation, *(t.staff for t in config.oncall.turns)]:
         if who not in staff:
             raise ConfigError(f"{path}: oncall names {who!r}, who is not in [[staff]]", hint=hint)
+    for name in config.approval.author_lists:
+        if name not in config.lists:
+            raise ConfigError(
+                f"{path}: approval.author_lists names {name!r}, which is not in [lists]",
+                hint=f"lists: {', '.join(sorted(config.lists)) or 'none'}",
+            )
     if config.oncall.rotation and config.oncall.start is None:
         raise ConfigError(f"{path}: oncall.rotation needs a start date", hint="start = 2026-11-02")
     if len(teams) != len(config.team):

@@ -15,6 +15,7 @@ from typing import Any
 from sqlmodel import Session
 
 from desk import audit, store
+from desk.approval import reasons_for, reasons_json
 from desk.audit import EventSpec
 from desk.claims import check_before_send
 from desk.clock import Clock, utcnow
@@ -27,7 +28,7 @@ from desk.textlen import limit_for, measure
 
 SenderLookup = Callable[[str, str], ReplySender]
 # A reply in one of these states is, or may be, on the platform: the same text is not sent again.
-_MAYBE_PUBLISHED = ("sent", "sent_offline", "sending", "unknown")
+_MAYBE_PUBLISHED = ("sent", "sent_offline", "sending", "unknown", "pending_approval")
 
 
 def offline_senders(_platform: str, _channel: str) -> ReplySender:
@@ -230,7 +231,11 @@ class InboxService:
         return compose(body, self.signature(), platform)
 
     def _checked(self, mention: Mention, body: str) -> ComposedReply:
-        composed = compose(body, self.signature(), mention.platform)
+        return self.checked_text(mention, body, self.signature())
+
+    def checked_text(self, mention: Mention, body: str, signature: str) -> ComposedReply:
+        """The reply as it would be posted, or ActionRefused (empty, no channel, too long)."""
+        composed = compose(body, signature, mention.platform)
         if not composed.body:
             raise ActionRefused.from_catalog("reply_empty")
         if composed.limit is None:
@@ -304,7 +309,7 @@ class InboxService:
                         "already_sent", id=mention_id, reply=earlier.id
                     )
             channel = store.channel_name(mention.channel_id, session=session)
-            sender = self.senders(mention.platform, channel)
+            reasons = reasons_for(self.config, mention, channel.partition(":")[2])
             now = self.clock()
             reply = Reply(
                 mention_id=mention_id,
@@ -312,29 +317,54 @@ class InboxService:
                 body=composed.body,
                 signature=composed.signature,
                 text=composed.text,
-                status="sending",
+                status="pending_approval" if reasons else "sending",
                 idempotency_key=key,
                 created_at=now,
+                submitted_at=now if reasons else None,
+                approval_reasons=reasons_json(reasons) if reasons else None,
             )
             session.add(reply)
             if mention.replying_by == self.actor.name:  # the reply is written: claim done
                 mention.replying_by = mention.replying_until = None
                 session.add(mention)
             session.flush()
-            outgoing = OutgoingReply(
-                reply_id=reply.id or 0,
-                platform=mention.platform,
-                channel=channel,
-                in_reply_to_remote_id=mention.remote_id,
-                text=composed.text,
-                idempotency_key=key,
-                created_at=now,
-            )
-            if sender.live:
-                self._event(session, "reply.sending", mention, reply.id, text=composed.text)
-            else:
-                delivery = sender.deliver(outgoing, session=session)
-                return self._record_sent(session, reply, mention, delivery)
+            if reasons:  # four eyes: a supervisor sends it (desk.approval)
+                self._event(
+                    session, "reply.submitted", mention, reply.id, text=reply.text, reasons=reasons
+                )
+                return store.reply_view(reply)
+            view, live = self.start_delivery(session, reply, mention)
+            if view is not None:
+                return view
+        assert live is not None
+        return self.finish_delivery(*live, mention_id)
+
+    def start_delivery(
+        self, session: Session, reply: Reply, mention: Mention
+    ) -> tuple[ReplyView | None, tuple[ReplySender, OutgoingReply] | None]:
+        """First phase, in the caller's transaction: the outbox delivers at once (a view comes
+        back); a live platform is called after the commit (``finish_delivery``)."""
+        channel = store.channel_name(mention.channel_id, session=session)
+        sender = self.senders(mention.platform, channel)
+        outgoing = OutgoingReply(
+            reply_id=reply.id or 0,
+            platform=mention.platform,
+            channel=channel,
+            in_reply_to_remote_id=mention.remote_id,
+            text=reply.text,
+            idempotency_key=reply.idempotency_key,
+            created_at=self.clock(),
+        )
+        if sender.live:
+            self._event(session, "reply.sending", mention, reply.id, text=reply.text)
+            return None, (sender, outgoing)
+        delivery = sender.deliver(outgoing, session=session)
+        return self._record_sent(session, reply, mention, delivery), None
+
+    def finish_delivery(
+        self, sender: ReplySender, outgoing: OutgoingReply, mention_id: int
+    ) -> ReplyView:
+        """Second phase for live senders (after the commit)."""
         return self._deliver_live(sender, outgoing, mention_id)
 
     def _deliver_live(

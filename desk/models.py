@@ -21,7 +21,16 @@ STATUSES = ("open", "closed")
 CATEGORIES = ("question", "rumour", "complaint", "praise", "spam", "other")
 PRIORITIES = {"low": 0, "normal": 1, "high": 2, "urgent": 3}
 PRIORITY_NAMES = {v: k for k, v in PRIORITIES.items()}
-REPLY_STATUSES = ("draft", "sending", "sent", "sent_offline", "failed", "unknown")
+REPLY_STATUSES = (
+    "draft",
+    "pending_approval",  # waits for a supervisor (four eyes, desk.approval)
+    "rejected",
+    "sending",
+    "sent",
+    "sent_offline",
+    "failed",
+    "unknown",
+)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -143,6 +152,12 @@ class Reply(SQLModel, table=True):
     created_at: datetime = _utc_column()
     sent_at: datetime | None = _utc_column(nullable=True)
     error: str | None = None
+    # four eyes (desk.approval): why it needed approval, and the supervisor's decision
+    submitted_at: datetime | None = _utc_column(nullable=True)
+    approval_reasons: str | None = None  # JSON list
+    reviewer: str | None = None
+    reviewed_at: datetime | None = _utc_column(nullable=True)
+    review_note: str | None = None
 
 
 class OutboxEntry(SQLModel, table=True):
@@ -243,12 +258,22 @@ class ReplyView:
     created_at: datetime
     sent_at: datetime | None
     error: str | None = None
+    submitted_at: datetime | None = None
+    reviewer: str | None = None
+    reviewed_at: datetime | None = None
+    review_note: str | None = None
+    approval_reasons: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """JSON form."""
         return {
             "id": self.id,
             "mention_id": self.mention_id,
+            "submitted_at": self.submitted_at.isoformat() if self.submitted_at else None,
+            "approval_reasons": list(self.approval_reasons),
+            "reviewer": self.reviewer,
+            "reviewed_at": self.reviewed_at.isoformat() if self.reviewed_at else None,
+            "review_note": self.review_note,
             "author": self.author,
             "body": self.body,
             "signature": self.signature,

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from desk import audit, db, store
+from desk.approval import ApprovalService
 from desk.audit import EventSpec
 from desk.claims import ClaimService
 from desk.clock import Clock, utcnow
@@ -33,6 +34,7 @@ class Desk:
     me: StaffView
     inbox: InboxService
     claims: ClaimService
+    approvals: ApprovalService
     queries: Queries
     ingest: IngestService
     triage: TriageService
@@ -137,12 +139,14 @@ def open_desk(
     read = db.session_factory(engine)
     if not staff_in_sync(config, read):
         sync_staff(config, write, clock)  # takes the write lock only when desk.toml changed
+    inbox = InboxService(write, config, me, clock)
     return Desk(
         config=config,
         engine=engine,
         me=me,
-        inbox=InboxService(write, config, me, clock),
+        inbox=inbox,
         claims=ClaimService(write, config, me, clock),
+        approvals=ApprovalService(write, read, config, me, inbox, clock),
         queries=Queries(read),
         ingest=IngestService(write, config, rules, actor=me.name, clock=clock, read_factory=read),
         triage=TriageService(write, read, config, rules, actor=me.name, clock=clock),

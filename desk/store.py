@@ -234,6 +234,11 @@ def reply_view(reply: Reply) -> ReplyView:
         created_at=as_utc(reply.created_at),
         sent_at=as_utc(reply.sent_at) if reply.sent_at else None,
         error=reply.error,
+        submitted_at=as_utc(reply.submitted_at) if reply.submitted_at else None,
+        reviewer=reply.reviewer,
+        reviewed_at=as_utc(reply.reviewed_at) if reply.reviewed_at else None,
+        review_note=reply.review_note,
+        approval_reasons=tuple(json_list(reply.approval_reasons or "[]")),
     )
 
 
@@ -364,5 +369,17 @@ def open_mentions_of(assignee: str, *, session: Session) -> list[Mention]:
             select(Mention)
             .where(Mention.assignee == assignee, Mention.status == "open")
             .order_by(Mention.created_at, Mention.id)  # type: ignore[arg-type]
+        ).all()
+    )
+
+
+def pending_replies(*, session: Session, limit: int = 500) -> list[Reply]:
+    """Replies waiting for a supervisor's approval, oldest first."""
+    return list(
+        session.exec(
+            select(Reply)
+            .where(Reply.status == "pending_approval")
+            .order_by(Reply.submitted_at, Reply.id)  # type: ignore[arg-type]
+            .limit(limit)
         ).all()
     )

@@ -1,0 +1,165 @@
+"""Four-eyes approval: which replies wait (policy and triage rules), approve, edit-and-approve,
+reject with a note, nobody approves their own reply, agents cannot approve, the delay is kept."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from desk.config import Settings
+from desk.errors import ActionRefused, NotFound, PermissionDenied
+from desk.services import Desk
+from tests.conftest import add, mention
+
+POLICY = """
+[approval]
+categories = ["rumour"]
+author_lists = ["press"]
+
+[lists]
+press = ["@reporter@news.example"]
+"""
+
+
+@pytest.fixture
+def policy_desk(config_file: Path, make_desk: Callable[..., Desk]) -> Callable[[str], Desk]:
+    config_file.write_text(config_file.read_text(encoding="utf-8") + POLICY, encoding="utf-8")
+    return make_desk
+
+
+def test_a_rumour_reply_waits_and_an_ordinary_one_goes(policy_desk) -> None:  # type: ignore[no-untyped-def]
+    bruno = policy_desk("bruno")
+    rumour, question = add(
+        bruno,
+        mention("1", "Il paraît que la piscine ferme pour de bon?"),
+        mention("2", "Quand ouvre la piscine?"),
+    )
+    waiting = bruno.inbox.send_reply(rumour, "C'est faux : la piscine reste ouverte.")
+    assert waiting.status == "pending_approval"
+    assert set(waiting.approval_reasons) == {"triage_rule", "category:rumour"}
+    assert bruno.queries.detail(rumour).status == "open"  # nothing went out
+    assert bruno.inbox.send_reply(question, "Le 20 juin.").status == "sent_offline"
+    events = [e.action for e in bruno.queries.detail(rumour).history]
+    assert events[-1] == "reply.submitted"
+    with pytest.raises(ActionRefused, match="already sent"):  # no double submission
+        bruno.inbox.send_reply(rumour, "C'est faux : la piscine reste ouverte.")
+
+
+def test_listed_authors_and_crisis_mode(policy_desk, config_file: Path) -> None:  # type: ignore[no-untyped-def]
+    bruno = policy_desk("bruno")
+    (press,) = add(bruno, mention("1", "Bonjour", author_handle="@Reporter@news.example"))
+    assert bruno.inbox.send_reply(press, "Bonjour!").approval_reasons == ("author:press",)
+    config_file.write_text(
+        config_file.read_text(encoding="utf-8").replace("[approval]", "[approval]\ncrisis = true")
+    )
+    crisis = policy_desk("chloe")
+    (anything,) = add(crisis, mention("2", "Merci!"))
+    assert crisis.inbox.send_reply(anything, "Avec plaisir.").approval_reasons == ("crisis",)
+
+
+def test_approve_sends_and_records_the_wait(policy_desk) -> None:  # type: ignore[no-untyped-def]
+    bruno, amelie = policy_desk("bruno"), policy_desk("amelie")
+    (mid,) = add(bruno, mention("1", "Il paraît que l'eau est contaminée"))
+    waiting = bruno.inbox.send_reply(mid, "Non, l'eau est potable.")
+    assert [p.reply.id for p in amelie.approvals.pending()] == [waiting.id]
+    amelie.approvals.clock.now = waiting.submitted_at + timedelta(minutes=7)  # type: ignore[attr-defined,operator]
+    sent = amelie.approvals.approve(waiting.id, note="ok")
+    assert (sent.status, sent.author, sent.reviewer) == ("sent_offline", "bruno", "amelie")
+    assert sent.text == "Non, l'eau est potable.\n—BG"  # the author's signature
+    assert sent.reviewed_at is not None
+    assert sent.submitted_at is not None
+    assert (sent.reviewed_at - sent.submitted_at) >= timedelta(minutes=7)
+    approved = [e for e in amelie.queries.detail(mid).history if e.action == "reply.approved"]
+    assert approved[0].data["delay_seconds"] >= 420
+    assert approved[0].data["edited"] is False
+    assert amelie.queries.detail(mid).status == "closed"
+    assert amelie.approvals.pending() == []
+
+
+def test_edit_and_approve_keeps_the_author_and_checks_the_length(policy_desk) -> None:  # type: ignore[no-untyped-def]
+    bruno, amelie = policy_desk("bruno"), policy_desk("amelie")
+    (mid,) = add(
+        bruno, mention("1", "Il paraît que l'eau est contaminée", platform="x"), platform="x"
+    )
+    waiting = bruno.inbox.send_reply(mid, "Non.")
+    with pytest.raises(ActionRefused, match="over the x limit"):
+        amelie.approvals.approve(waiting.id, text="a" * 300)
+    assert amelie.approvals.pending()[0].reply.status == "pending_approval"  # unchanged
+    sent = amelie.approvals.approve(waiting.id, text="Non : l'avis officiel est en ligne.")
+    assert sent.text == "Non : l'avis officiel est en ligne.\n—BG"
+    event = next(e for e in amelie.queries.detail(mid).history if e.action == "reply.approved")
+    assert event.data["edited"] is True
+
+
+def test_reject_with_a_note_sends_nothing(policy_desk) -> None:  # type: ignore[no-untyped-def]
+    bruno, amelie = policy_desk("bruno"), policy_desk("amelie")
+    (mid,) = add(bruno, mention("1", "Il paraît que l'aréna ferme"))
+    waiting = bruno.inbox.send_reply(mid, "Oui, elle ferme.")
+    with pytest.raises(ActionRefused, match="needs a note"):
+        amelie.approvals.reject(waiting.id, "  ")
+    rejected = amelie.approvals.reject(waiting.id, "Pas confirmé : attendons le communiqué.")
+    assert (rejected.status, rejected.review_note) == (
+        "rejected",
+        "Pas confirmé : attendons le communiqué.",
+    )
+    mine = bruno.queries.detail(mid).replies
+    assert [(r.status, r.review_note) for r in mine] == [
+        ("rejected", "Pas confirmé : attendons le communiqué.")
+    ]
+    assert bruno.queries.detail(mid).status == "open"
+    with pytest.raises(ActionRefused, match="not waiting for approval"):
+        amelie.approvals.approve(waiting.id)
+    # the author may write a new reply after a rejection
+    assert bruno.inbox.send_reply(mid, "Rien n'est décidé.").status == "pending_approval"
+
+
+def test_permissions(policy_desk) -> None:  # type: ignore[no-untyped-def]
+    amelie, chloe = policy_desk("amelie"), policy_desk("chloe")
+    (mid,) = add(amelie, mention("1", "Il paraît que le marché est annulé"))
+    own = amelie.inbox.send_reply(mid, "Non, il a lieu.")  # a supervisor's reply waits too
+    assert own.status == "pending_approval"
+    with pytest.raises(PermissionDenied, match="your own reply"):
+        amelie.approvals.approve(own.id)
+    with pytest.raises(PermissionDenied, match="only a supervisor"):
+        chloe.approvals.approve(own.id)
+    with pytest.raises(PermissionDenied, match="only a supervisor"):
+        chloe.approvals.reject(own.id, "non")
+    with pytest.raises(NotFound, match="no reply with id 999"):
+        amelie.approvals.approve(999)
+
+
+def test_cli_approvals_approve_reject(
+    policy_desk,
+    settings: Settings,
+    capsys: pytest.CaptureFixture[str],  # type: ignore[no-untyped-def]
+) -> None:
+    from desk.cli import main
+
+    bruno = policy_desk("bruno")
+    a, b = add(
+        bruno,
+        mention("1", "Il paraît que la bibliothèque ferme"),
+        mention("2", "Il paraît que le pont est fermé"),
+    )
+    base = ["--db", str(settings.db), "--config", str(settings.config)]
+    assert main([*base, "--as", "bruno", "reply", str(a), "--text", "Non."]) == 0
+    assert "waiting for a supervisor's approval" in capsys.readouterr().out
+    bruno.inbox.send_reply(b, "Oui.")
+    assert main([*base, "--as", "amelie", "approvals"]) == 0
+    listing = capsys.readouterr().out
+    assert "reply 1 to #1 by bruno" in listing
+    assert "(2 waiting)" in listing
+    assert main([*base, "--as", "chloe", "approve", "1"]) == 2
+    assert "only a supervisor" in capsys.readouterr().err
+    assert (
+        main([*base, "--as", "amelie", "approve", "1", "--text", "Non, elle reste ouverte."]) == 0
+    )
+    assert "approved and sent_offline" in capsys.readouterr().out
+    assert (
+        main([*base, "--as", "amelie", "reject", "2", "--note", "Le pont est fermé, en fait."]) == 0
+    )
+    assert main([*base, "--as", "amelie", "approvals", "--json"]) == 0
+    assert capsys.readouterr().out.strip().endswith("[]")
