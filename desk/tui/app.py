@@ -128,6 +128,13 @@ class DeskApp(App[None]):
         if not isinstance(self.screen, AuditScreen):
             self.push_screen(AuditScreen())
 
+    def action_open_approvals(self) -> None:
+        """The replies waiting for a supervisor's approval."""
+        from desk.tui.screens.approvals import ApprovalsScreen
+
+        if not isinstance(self.screen, ApprovalsScreen):
+            self.push_screen(ApprovalsScreen())
+
     def action_open_replies(self) -> None:
         """The reply history."""
         if not isinstance(self.screen, RepliesScreen):

@@ -32,6 +32,7 @@ ENTRIES: tuple[tuple[str, str], ...] = (
     ("app.reload_rules", "tui.cmd.reload_rules"),
     ("app.open_audit", "tui.cmd.audit"),
     ("app.open_replies", "tui.cmd.replies"),
+    ("app.open_approvals", "tui.cmd.approvals"),
     ("app.switch_language", "tui.cmd.language"),
     ("app.toggle_help", "tui.cmd.help"),
     ("app.quit", "tui.cmd.quit"),

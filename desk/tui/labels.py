@@ -98,3 +98,10 @@ def when(moment: datetime | None) -> str:
         return moment.astimezone().strftime("%Y-%m-%d %H:%M")
     except (OverflowError, ValueError, OSError):  # a date at the edge of the calendar
         return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def reason_label(catalog: Catalog, reason: str) -> str:
+    """Why a reply waits for approval (``category:rumour``) in the interface language."""
+    kind, _, value = reason.partition(":")
+    text = catalog.t(f"tui.reason.{kind}", value=value)
+    return reason if text == f"tui.reason.{kind}" else text

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
+from desk.approval import PendingReply
 from desk.audit import VerifyResult
 from desk.claims import ReplyStart
 from desk.models import AuditView, MentionDetail, QueueRow, ReplyView
@@ -69,6 +70,13 @@ class ThreadMoved(Message):
     """A send stopped because the conversation changed; ``lines`` says how, in words."""
 
     lines: list[str]
+
+
+@dataclass
+class ApprovalsLoaded(Message):
+    """The replies waiting for approval."""
+
+    pending: list[PendingReply]
 
 
 @dataclass

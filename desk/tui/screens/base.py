@@ -129,6 +129,7 @@ MENTION_BINDINGS = [
     Binding("h", "history", "tui.keys.history"),
     Binding("A", "app.open_audit", "tui.keys.audit"),
     Binding("R", "app.open_replies", "tui.keys.replies"),
+    Binding("V", "app.open_approvals", "tui.keys.approvals"),
     Binding("T", "handover", "tui.keys.handover", show=False),
 ]
 

@@ -14,7 +14,15 @@ from textual.content import Content
 from desk.i18n import Catalog
 from desk.models import AuditView, MentionDetail, ReplyView
 from desk.triage.explain import explain_lines
-from desk.tui.labels import age, category_label, kind_label, priority_label, status_label, when
+from desk.tui.labels import (
+    age,
+    category_label,
+    kind_label,
+    priority_label,
+    reason_label,
+    status_label,
+    when,
+)
 from desk.tui.safe import safe, safe_str
 
 LABEL_STYLE = "bold $text-secondary"
@@ -130,6 +138,20 @@ def reply_block(reply: ReplyView, catalog: Catalog) -> Content:
         f"  #{reply.mention_id}",
     )
     parts = [head, safe(reply.text, max_len=4000)]
+    if reply.reviewer:
+        review = catalog.t("tui.detail.reviewed", who=reply.reviewer)
+        parts.append(
+            Content.assemble(
+                (review, "$text-muted"),
+                (" — " if reply.review_note else "", "$text-muted"),
+                safe(reply.review_note or "", max_len=500),
+            )
+        )
+    elif reply.status == "pending_approval":
+        reasons = ", ".join(reason_label(catalog, r) for r in reply.approval_reasons)
+        parts.append(
+            Content(catalog.t("tui.detail.waiting", reasons=safe_str(reasons, one_line=True)))
+        )
     if reply.error:
         parts.append(
             Content.assemble(

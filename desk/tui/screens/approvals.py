@@ -1,0 +1,174 @@
+"""ApprovalsScreen: replies waiting for a supervisor (four eyes), oldest first.
+
+The highlighted reply is shown in full with the mention it answers and why it needs approval.
+``y`` approves and sends it, ``e`` edits then approves, ``n`` rejects with a note; every decision
+runs in a worker through ``desk.approvals`` (which refuses agents and one's own replies).
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.content import Content
+from textual.widgets import DataTable, Footer, Static
+
+from desk.approval import PendingReply
+from desk.clock import utcnow
+from desk.tui.labels import age, reason_label
+from desk.tui.messages import ApprovalsLoaded
+from desk.tui.safe import safe, safe_str, safe_text
+from desk.tui.screens.base import DeskScreen
+from desk.tui.screens.text_prompt import TextPrompt
+
+
+class ApprovalsScreen(DeskScreen):
+    """The approval queue."""
+
+    BINDINGS = [
+        Binding("escape", "back", "tui.keys.back"),
+        Binding("y", "approve", "tui.keys.approve"),
+        Binding("e", "edit_approve", "tui.keys.edit_approve"),
+        Binding("n", "reject", "tui.keys.reject"),
+        Binding("f5", "reload", "tui.keys.refresh", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="approvals-screen")
+        self.pending: list[PendingReply] = []
+
+    def compose(self) -> ComposeResult:
+        """Header, the queue, the highlighted reply in full."""
+        yield Static(id="approvals-header", classes="header-line")
+        yield DataTable(id="approvals-table", cursor_type="row", zebra_stripes=True)
+        yield Static(id="approvals-text", classes="section")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        """Load the queue; follow changes made elsewhere in the app."""
+        self.desk_app.inbox_changed.subscribe(self, lambda _id: self.load())
+        self.query_one(DataTable).focus()
+        self.load()
+
+    @work(thread=True, exclusive=True, group="approvals-load")
+    def load(self) -> None:
+        """Read the waiting replies."""
+        done, pending = self.run_service(self.desk.approvals.pending)
+        if done and pending is not None:
+            self.post_message(ApprovalsLoaded(pending))
+
+    def on_approvals_loaded(self, message: ApprovalsLoaded) -> None:
+        """Fill the table."""
+        self.pending = message.pending
+        self._fill()
+
+    def _fill(self) -> None:
+        table = self.query_one(DataTable)
+        table.clear(columns=True)
+        for key in ("waited", "author", "mention", "reasons", "text"):
+            table.add_column(Text(self.t(f"tui.approvals.col.{key}")), key=key)
+        now = utcnow()
+        for item in self.pending:
+            reply = item.reply
+            table.add_row(
+                safe_text(age(reply.submitted_at or reply.created_at, now)),
+                safe_text(reply.author, one_line=True, max_len=24),
+                safe_text(f"#{reply.mention_id}"),
+                safe_text(
+                    ", ".join(
+                        reason_label(self.desk_app.catalog, r) for r in reply.approval_reasons
+                    ),
+                    one_line=True,
+                    max_len=40,
+                ),
+                safe_text(reply.text, one_line=True, max_len=80),
+            )
+        header = self.t("tui.approvals.header", count=len(self.pending))
+        self.query_one("#approvals-header", Static).update(Content(header))
+        self._show(self._current())
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        """Show the highlighted reply in full."""
+        if 0 <= event.cursor_row < len(self.pending):
+            self._show(self.pending[event.cursor_row])
+
+    def _current(self) -> PendingReply | None:
+        row = self.query_one(DataTable).cursor_row
+        return self.pending[row] if 0 <= row < len(self.pending) else None
+
+    def _show(self, item: PendingReply | None) -> None:
+        box = self.query_one("#approvals-text", Static)
+        if item is None:
+            box.update(Content(self.t("tui.approvals.empty")))
+            return
+        label = "bold $text-secondary"
+        box.update(
+            Content.assemble(
+                (self.t("tui.approvals.mention") + " ", label),
+                (safe_str(item.mention_author, one_line=True, max_len=60) + ": ", "bold"),
+                safe(item.mention_text, max_len=1200),
+                "\n\n",
+                (self.t("tui.approvals.reply", author=item.reply.author) + "\n", label),
+                safe(item.reply.text, max_len=4000),
+            )
+        )
+
+    # -- decisions -----------------------------------------------------------------------
+    @work(thread=True, group="approvals-decide")
+    def decide(self, reply_id: int, verdict: str, text: str | None = None) -> None:
+        """Approve (``text``: edited body) or reject (``text``: the note), off the UI thread."""
+        approvals = self.desk.approvals
+        if verdict == "reject":
+            done, _ = self.run_service(lambda: approvals.reject(reply_id, text or ""))
+        else:
+            done, _ = self.run_service(lambda: approvals.approve(reply_id, text=text))
+        if done:
+            self.app.call_from_thread(self._decided, reply_id, verdict)
+
+    def _decided(self, reply_id: int, verdict: str) -> None:
+        self.notify(self.t(f"tui.approvals.done_{verdict}", id=reply_id), markup=False)
+        self.desk_app.inbox_changed.publish(None)
+
+    def action_approve(self) -> None:
+        """Approve the highlighted reply as written and send it."""
+        item = self._current()
+        if item is not None:
+            self.decide(item.reply.id, "approve")
+
+    def action_edit_approve(self) -> None:
+        """Correct the text, then approve and send (the author's signature is kept)."""
+        item = self._current()
+        if item is None:
+            return
+
+        def edited(text: str | None) -> None:
+            if text is not None and text.strip():
+                self.decide(item.reply.id, "approve", text)
+
+        self.app.push_screen(
+            TextPrompt(self.t("tui.approvals.edit_title", id=item.reply.id), item.reply.body),
+            edited,
+        )
+
+    def action_reject(self) -> None:
+        """Refuse the reply with a note for its author."""
+        item = self._current()
+        if item is None:
+            return
+
+        def noted(note: str | None) -> None:
+            if note is not None:
+                self.decide(item.reply.id, "reject", note)
+
+        self.app.push_screen(
+            TextPrompt(self.t("tui.approvals.note_title", id=item.reply.id)), noted
+        )
+
+    def action_reload(self) -> None:
+        """Read the queue again."""
+        self.load()
+
+    def action_back(self) -> None:
+        """Back."""
+        self.dismiss()
