@@ -108,13 +108,27 @@ def build_parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("reply", help="send a signed reply as the current staff member")
     r.add_argument("id", type=int)
-    r.add_argument("--text", required=True)
+    r.add_argument("--text", help="the reply's body (or --answer)")
+    r.add_argument("--answer", metavar="NAME", help="send this library answer, filled in")
     r.add_argument("--json", action="store_true")
     r.add_argument(
         "--take-over",
         action="store_true",
         help="send even though a colleague is replying (their claim is taken, audited)",
     )
+
+    an = sub.add_parser("answers", help="the answer library (approved answers)")
+    an_sub = an.add_subparsers(dest="answers_command", metavar="SUBCOMMAND", required=True)
+    an_list = an_sub.add_parser("list", help="every answer, with version, expiry and flags")
+    an_list.add_argument("--json", action="store_true")
+    an_imp = an_sub.add_parser(
+        "import", help="add or update answers from a TOML file (supervisors)"
+    )
+    an_imp.add_argument("file", type=Path)
+    an_sub.add_parser("export", help="the library as a TOML file `import` reads back")
+    an_sug = an_sub.add_parser("suggest", help="the best answers for a mention, filled in for it")
+    an_sug.add_argument("id", type=int)
+    an_sug.add_argument("--json", action="store_true")
 
     ap = sub.add_parser("approvals", help="replies waiting for a supervisor's approval")
     ap.add_argument("--json", action="store_true")

@@ -17,7 +17,7 @@ from pathlib import Path
 from desk import db
 from desk.clock import utcnow
 from desk.config import DeskConfig, Settings, default_data_dir, load_config, write_starter_config
-from desk.errors import ConfigError
+from desk.errors import ConfigError, InputError
 from desk.i18n import Catalog
 from desk.models import PRIORITY_NAMES, MentionDetail, QueueRow
 from desk.services import Desk, open_desk
@@ -106,6 +106,9 @@ def demo(settings: Settings, args: argparse.Namespace) -> int:
     as_name = getattr(args, "as_name", None) or config.staff[0].name
     with opened(demo_settings, as_name, config) as desk:
         reports = desk.ingest.ingest_files(payload_files(feeds), progress=_progress)
+        answers = feeds / "answers.toml"
+        if answers.is_file() and desk.me.is_supervisor:
+            desk.answers.import_file(answers)
         new = sum(r.new for r in reports)
         total = desk.queries.count(QueueFilter(view="all"))
         print(
@@ -295,7 +298,16 @@ def cmd_reply(desk: Desk, args: argparse.Namespace) -> int:
     """Send a signed reply (or print why it is refused)."""
     if args.take_over:
         desk.claims.take_over(args.id)
-    reply = desk.inbox.send_reply(args.id, args.text)
+    if (args.text is None) == (args.answer is None):
+        raise InputError("give the reply with --text TEXT or --answer NAME (one of them)")
+    answer_id = None
+    text = args.text
+    if args.answer is not None:
+        language = desk.queries.detail(args.id).language
+        chosen = desk.answers.named(args.answer, language)
+        answer_id = chosen.id
+        text = desk.answers.render_for(args.id, chosen)
+    reply = desk.inbox.send_reply(args.id, text, answer_id=answer_id)
     if args.json:
         _json(reply.to_json())
     else:
@@ -307,6 +319,62 @@ def cmd_reply(desk: Desk, args: argparse.Namespace) -> int:
         }.get(reply.status, reply.status)
         print(f"reply {reply.id} {state} as {reply.author}:\n{clean(reply.text)}")
     return 0 if reply.status in ("sent", "sent_offline", "pending_approval") else 1
+
+
+def cmd_answers(desk: Desk, args: argparse.Namespace) -> int:
+    """``answers list|import|export|suggest``."""
+    command = args.answers_command
+    if command == "import":
+        created, updated, unchanged = desk.answers.import_file(args.file)
+        print(f"{args.file}: {created} new, {updated} updated, {unchanged} unchanged")
+        return 0
+    if command == "export":
+        sys.stdout.write(desk.answers.export_toml())
+        return 0
+    if command == "suggest":
+        found = desk.answers.suggest(args.id)
+        if args.json:
+            _json(
+                [
+                    {
+                        **s.answer.to_json(),
+                        "text": s.text,
+                        "score": round(s.score, 1),
+                        "why": list(s.why),
+                    }
+                    for s in found
+                ]
+            )
+            return 0
+        for s in found:
+            flags = " [pre-approved]" if s.answer.pre_approved else ""
+            flags += " [source changed since]" if s.answer.source_changed else ""
+            print(
+                f"{s.answer.name} ({s.answer.language}, v{s.answer.version}){flags} — {', '.join(s.why)}"
+            )
+            print(f"  {clean(s.text, one_line=True, max_len=300)}")
+        if not found:
+            print("no answer fits this mention")
+        return 0
+    answers = desk.answers.list()
+    if args.json:
+        _json([a.to_json() for a in answers])
+        return 0
+    today = desk.answers.today()
+    for a in answers:
+        flags = []
+        if a.pre_approved:
+            flags.append("pre-approved")
+        if a.expires_on:
+            flags.append(
+                ("EXPIRED " if a.expires_on < today else "until ") + a.expires_on.isoformat()
+            )
+        if a.source_changed:
+            flags.append("source changed since")
+        print(
+            f"{a.name:<28} {a.language} v{a.version:<3} {clean(a.title, one_line=True, max_len=50)}  {' · '.join(flags)}"
+        )
+    return 0
 
 
 def cmd_approvals(desk: Desk, args: argparse.Namespace) -> int:

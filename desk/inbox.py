@@ -15,6 +15,7 @@ from typing import Any
 from sqlmodel import Session
 
 from desk import audit, store
+from desk.answers import expired, render
 from desk.approval import reasons_for, reasons_json
 from desk.audit import EventSpec
 from desk.claims import check_before_send
@@ -22,7 +23,7 @@ from desk.clock import Clock, utcnow
 from desk.config import DeskConfig
 from desk.db import SessionFactory, transaction
 from desk.errors import ActionRefused, NotFound, PermissionDenied
-from desk.models import CATEGORIES, Mention, Reply, ReplyView, StaffView
+from desk.models import CATEGORIES, Answer, Mention, Reply, ReplyView, StaffView
 from desk.outbound import Delivery, NotDelivered, OutboxSender, OutgoingReply, ReplySender
 from desk.textlen import limit_for, measure
 
@@ -281,6 +282,7 @@ class InboxService:
         *,
         idempotency_key: str | None = None,
         version: str | None = None,
+        answer_id: int | None = None,
     ) -> ReplyView:
         """Sign, check the length, and send once. A repeated key returns the first reply unchanged.
 
@@ -311,6 +313,13 @@ class InboxService:
             channel = store.channel_name(mention.channel_id, session=session)
             reasons = reasons_for(self.config, mention, channel.partition(":")[2])
             now = self.clock()
+            answer = self._answer(session, answer_id) if answer_id is not None else None
+            if answer is not None:
+                today = self.config.hours.calendar().local(now).date()
+                if expired(answer, today):
+                    raise ActionRefused.from_catalog("answer_expired", name=answer.name)
+                if answer.pre_approved and composed.body == render(answer, mention, today):
+                    reasons = []  # only a pre-approved answer, unedited: no supervisor needed
             reply = Reply(
                 mention_id=mention_id,
                 author=self.actor.name,
@@ -322,6 +331,8 @@ class InboxService:
                 created_at=now,
                 submitted_at=now if reasons else None,
                 approval_reasons=reasons_json(reasons) if reasons else None,
+                answer_id=answer.id if answer else None,
+                answer_version=answer.version if answer else None,
             )
             session.add(reply)
             if mention.replying_by == self.actor.name:  # the reply is written: claim done
@@ -338,6 +349,12 @@ class InboxService:
                 return view
         assert live is not None
         return self.finish_delivery(*live, mention_id)
+
+    def _answer(self, session: Session, answer_id: int) -> Answer:
+        answer = session.get(Answer, answer_id)
+        if answer is None or not answer.active:
+            raise NotFound.from_catalog("answer_unknown", name=f"#{answer_id}")
+        return answer
 
     def start_delivery(
         self, session: Session, reply: Reply, mention: Mention

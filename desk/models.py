@@ -8,7 +8,7 @@ Every datetime column is timezone-aware UTC (``UTCDateTime``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -135,6 +135,29 @@ class RoutingState(SQLModel, table=True):
     value: str
 
 
+class Answer(SQLModel, table=True):
+    """An approved answer (template) of the answer library, in one language (desk.answers)."""
+
+    __tablename__ = "answers"
+    __table_args__ = (sa.UniqueConstraint("name", "language", name="uq_answer_name_language"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str  # shared by the French and English versions of one answer
+    language: str
+    title: str
+    body: str  # may hold {author}, {date}, {place}, {link}
+    source_url: str | None = None  # the official statement or page it relies on
+    source_updated: date | None = None  # when that source last changed
+    version: int = 1
+    expires_on: date | None = None
+    tags: str = "[]"  # JSON list
+    categories: str = "[]"  # JSON list: the triage categories it answers
+    pre_approved: bool = False  # a reply made only of it needs no supervisor
+    active: bool = True
+    updated_by: str = "system"
+    updated_at: datetime = _utc_column()
+
+
 class Reply(SQLModel, table=True):
     """A reply written in desk. ``body`` is what the person typed; ``text`` is what was posted."""
 
@@ -158,6 +181,8 @@ class Reply(SQLModel, table=True):
     reviewer: str | None = None
     reviewed_at: datetime | None = _utc_column(nullable=True)
     review_note: str | None = None
+    answer_id: int | None = None  # the library answer it was built from, unedited
+    answer_version: int | None = None
 
 
 class OutboxEntry(SQLModel, table=True):

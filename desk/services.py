@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from desk import audit, db, store
+from desk.answers import AnswerService
 from desk.approval import ApprovalService
 from desk.audit import EventSpec
 from desk.claims import ClaimService
@@ -35,6 +36,7 @@ class Desk:
     inbox: InboxService
     claims: ClaimService
     approvals: ApprovalService
+    answers: AnswerService
     queries: Queries
     ingest: IngestService
     triage: TriageService
@@ -147,6 +149,7 @@ def open_desk(
         inbox=inbox,
         claims=ClaimService(write, config, me, clock),
         approvals=ApprovalService(write, read, config, me, inbox, clock),
+        answers=AnswerService(write, read, config, me, clock),
         queries=Queries(read),
         ingest=IngestService(write, config, rules, actor=me.name, clock=clock, read_factory=read),
         triage=TriageService(write, read, config, rules, actor=me.name, clock=clock),

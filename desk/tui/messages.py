@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
+from desk.answers import Suggestion
 from desk.approval import PendingReply
 from desk.audit import VerifyResult
 from desk.claims import ReplyStart
@@ -70,6 +71,13 @@ class ThreadMoved(Message):
     """A send stopped because the conversation changed; ``lines`` says how, in words."""
 
     lines: list[str]
+
+
+@dataclass
+class AnswersSuggested(Message):
+    """Library answers ranked for the open mention (desk.answers)."""
+
+    suggestions: list[Suggestion]
 
 
 @dataclass

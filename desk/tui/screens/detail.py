@@ -26,6 +26,7 @@ from desk.textlen import limit_for
 from desk.tui.labels import status_label
 from desk.tui.messages import (
     ActionFailed,
+    AnswersSuggested,
     DetailLoaded,
     ReplyClaimed,
     ReplySent,
@@ -33,6 +34,7 @@ from desk.tui.messages import (
 )
 from desk.tui.safe import safe_str
 from desk.tui.screens.base import MentionScreen
+from desk.tui.screens.picker import PickerScreen
 from desk.tui.widgets import mention_view
 from desk.tui.widgets.composer import Composer
 
@@ -46,6 +48,7 @@ class DetailScreen(MentionScreen):
         Binding("escape", "back", "tui.keys.back"),
         Binding("f5", "reload", "tui.keys.refresh", show=False),
         Binding("ctrl+t", "take_over", "tui.keys.take_over", show=False),
+        Binding("ctrl+o", "insert_answer", "tui.keys.insert_answer"),
     ]
     RENEW_SECONDS = 60.0  # a claim lasts minutes; typing renews it at most once a minute
 
@@ -55,6 +58,7 @@ class DetailScreen(MentionScreen):
         self._focus_composer = compose
         self.detail: MentionDetail | None = None
         self._start: ReplyStart | None = None  # the composer's claim and thread version
+        self._answer_id: int | None = None  # the library answer put in the composer, if any
         self._renewed_at = 0.0
 
     def compose(self) -> ComposeResult:
@@ -204,6 +208,46 @@ class DetailScreen(MentionScreen):
         """Take the reply over from a colleague (audited)."""
         self.claim(take_over=True)
 
+    # -- answer library (desk.answers) ------------------------------------------------------
+    def action_insert_answer(self) -> None:
+        """Pick one of the answers suggested for this mention and put it in the composer."""
+        if self.query_one(Composer).enabled:
+            self.suggest_answers()
+
+    @work(thread=True, exclusive=True, group="answers")
+    def suggest_answers(self) -> None:
+        """Read the suggestions off the UI thread."""
+        done, found = self.run_service(lambda: self.desk.answers.suggest(self._mention_id))
+        if done and found is not None:
+            self.post_message(AnswersSuggested(found))
+
+    def on_answers_suggested(self, message: AnswersSuggested) -> None:
+        """Offer them; the chosen one replaces the composer's text."""
+        if not message.suggestions:
+            self.notify(self.t("tui.msg.no_answer"), severity="warning", markup=False)
+            return
+        by_id = {str(s.answer.id): s for s in message.suggestions}
+        options = []
+        for s in message.suggestions:
+            flags = [self.t("tui.answers.pre_approved")] if s.answer.pre_approved else []
+            if s.answer.source_changed:
+                flags.append(self.t("tui.answers.source_changed"))
+            label = f"{s.answer.title} (v{s.answer.version})" + (
+                f" — {', '.join(flags)}" if flags else ""
+            )
+            options.append((str(s.answer.id), label))
+
+        def chosen(value: str | None) -> None:
+            if value is None:
+                return
+            suggestion = by_id[value]
+            composer = self.query_one(Composer)
+            composer.text_area.text = suggestion.text
+            composer.text_area.focus()
+            self._answer_id = suggestion.answer.id
+
+        self.app.push_screen(PickerScreen(self.t("tui.answers.pick"), options), chosen)
+
     def on_thread_moved(self, message: ThreadMoved) -> None:
         """Say what changed, show it, and take the new state as seen: ctrl+s again sends."""
         self.notify(
@@ -239,7 +283,11 @@ class DetailScreen(MentionScreen):
         try:
             with self.desk_app.write_lock:
                 reply = self.desk.inbox.send_reply(
-                    self._mention_id, body, idempotency_key=key, version=version
+                    self._mention_id,
+                    body,
+                    idempotency_key=key,
+                    version=version,
+                    answer_id=self._answer_id,
                 )
         except ThreadChanged as exc:
             self.post_message(ActionFailed(*exc.localized(self.desk_app.catalog.t)))
@@ -264,6 +312,7 @@ class DetailScreen(MentionScreen):
             )
         else:
             composer.sent()
+            self._answer_id = None
             self.desk_app.drafts.pop(self._mention_id, None)
             self.notify(
                 self.t("tui.msg.reply_sent", id=self._mention_id, status=status), markup=False
