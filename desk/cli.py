@@ -11,6 +11,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,14 @@ def positive(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError("must be 1 or more")
     return value
+
+
+def _date(text: str) -> date:
+    """argparse type: a YYYY-MM-DD date."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-11-21") from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -129,6 +138,11 @@ def build_parser() -> argparse.ArgumentParser:
     an_sug = an_sub.add_parser("suggest", help="the best answers for a mention, filled in for it")
     an_sug.add_argument("id", type=int)
     an_sug.add_argument("--json", action="store_true")
+
+    rep = sub.add_parser("report", help="volume, response times, approval delay, backlog, answers")
+    rep.add_argument("--since", type=_date, help="first day (YYYY-MM-DD, local; default: 30 days)")
+    rep.add_argument("--until", type=_date, help="last day (YYYY-MM-DD, local; default: today)")
+    rep.add_argument("--json", action="store_true")
 
     ap = sub.add_parser("approvals", help="replies waiting for a supervisor's approval")
     ap.add_argument("--json", action="store_true")

@@ -377,6 +377,67 @@ def cmd_answers(desk: Desk, args: argparse.Namespace) -> int:
     return 0
 
 
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    minutes = seconds / 60
+    if minutes < 90:
+        return f"{minutes:.0f} min"
+    hours = minutes / 60
+    return f"{hours:.1f} h" if hours < 48 else f"{hours / 24:.1f} d"
+
+
+def _bars(counts: dict[str, int], width: int = 30) -> list[str]:
+    top = max(counts.values(), default=0) or 1
+    return [
+        f"  {clean(k, one_line=True, max_len=30):<30} {v:>6}  {'█' * max(1, round(v / top * width)) if v else ''}"
+        for k, v in counts.items()
+    ]
+
+
+def cmd_report(desk: Desk, args: argparse.Namespace) -> int:
+    """The supervisor's report for a period."""
+    data = desk.reports.report(args.since, args.until)
+    if args.json:
+        _json(data)
+        return 0
+    period = data["period"]
+    print(
+        f"report {period['since'][:10]} → {period['until'][:10]} ({period['timezone']}): {data['mentions']} mentions"
+    )
+    for title, key in (
+        ("by category", "by_category"),
+        ("by channel", "by_channel"),
+        ("by day", "by_day"),
+    ):
+        print(f"\n{title}:")
+        print("\n".join(_bars(data["volume"][key])) or "  —")
+    first = data["first_response_seconds"]
+    print(
+        f"\nfirst response: median {_duration(first['all']['median'])}, p90 {_duration(first['all']['p90'])} ({first['all']['count']} answered)"
+    )
+    for group in ("by_person", "by_category"):
+        for name, stats in first[group].items():
+            print(
+                f"  {name:<14} median {_duration(stats['median']):>8}  p90 {_duration(stats['p90']):>8}  n={stats['count']}"
+            )
+    approval = data["approval_delay_seconds"]
+    print(
+        f"\napproval delay: median {_duration(approval['median'])}, p90 {_duration(approval['p90'])} ({approval['count']} decided, {approval['waiting_now']} waiting)"
+    )
+    backlog = data["backlog"]
+    print(
+        f"backlog: {backlog['open']} open, median age {_duration(backlog['age_seconds']['median'])}, oldest {_duration(backlog['age_seconds']['max'])}"
+    )
+    share = data["answered_share"]
+    print(f"answered: {share:.0%} of the non-spam mentions" if share is not None else "answered: —")
+    if data["answers_used"]:
+        print("answers used most:")
+        for used in data["answers_used"]:
+            print(f"  {used['name']} ({used['language']}): {used['replies']}")
+    return 0
+
+
 def cmd_approvals(desk: Desk, args: argparse.Namespace) -> int:
     """Replies waiting for approval, oldest first."""
     pending = desk.approvals.pending()

@@ -21,6 +21,7 @@ from desk.i18n import Catalog, choose_language
 from desk.inbox import InboxService
 from desk.models import Staff, StaffView
 from desk.queries import Queries
+from desk.reports import ReportService
 from desk.sync import IngestService
 from desk.triage import RuleSet
 from desk.triage_service import TriageService, load_configured_rules
@@ -37,6 +38,7 @@ class Desk:
     claims: ClaimService
     approvals: ApprovalService
     answers: AnswerService
+    reports: ReportService
     queries: Queries
     ingest: IngestService
     triage: TriageService
@@ -150,6 +152,7 @@ def open_desk(
         claims=ClaimService(write, config, me, clock),
         approvals=ApprovalService(write, read, config, me, inbox, clock),
         answers=AnswerService(write, read, config, me, clock),
+        reports=ReportService(read, config, clock),
         queries=Queries(read),
         ingest=IngestService(write, config, rules, actor=me.name, clock=clock, read_factory=read),
         triage=TriageService(write, read, config, rules, actor=me.name, clock=clock),

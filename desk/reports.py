@@ -1,0 +1,174 @@
+"""Reports for supervisors: volume, response times, approval delay, backlog, answers used.
+
+Everything is read with a few aggregate queries over a date range (the days citizens posted, in
+the desk's time zone) and returned as plain data: ``desk report --json`` prints it, the CLI and the TUI
+draw it. Durations are in seconds; medians and 90th percentiles use the nearest-rank method.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from desk.clock import Clock, as_utc, utcnow
+from desk.config import DeskConfig
+from desk.db import SessionFactory
+from desk.models import Answer, Channel, Mention, Reply
+
+SENT = ("sent", "sent_offline")
+
+
+def percentile(values: list[float], share: float) -> float | None:
+    """Nearest-rank percentile (``share`` 0.5 = median); None for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, math.ceil(share * len(ordered)))
+    return round(ordered[rank - 1], 1)
+
+
+def _stats(values: list[float]) -> dict[str, Any]:
+    return {"count": len(values), "median": percentile(values, 0.5), "p90": percentile(values, 0.9)}
+
+
+@dataclass
+class ReportService:
+    """Computes the report for a period."""
+
+    read_factory: SessionFactory
+    config: DeskConfig
+    clock: Clock = utcnow
+
+    def _bounds(self, since: date | None, until: date | None) -> tuple[datetime, datetime]:
+        calendar = self.config.hours.calendar()
+        today = calendar.local(self.clock()).date()
+        until = until or today
+        since = since or until - timedelta(days=29)
+        start = datetime.combine(since, time.min, tzinfo=calendar.tz)
+        end = datetime.combine(until + timedelta(days=1), time.min, tzinfo=calendar.tz)
+        return as_utc(start), as_utc(end)
+
+    def report(self, since: date | None = None, until: date | None = None) -> dict[str, Any]:
+        """The whole report for mentions received between two local dates (both included)."""
+        start, end = self._bounds(since, until)
+        calendar = self.config.hours.calendar()
+        now = self.clock()
+        # the period and the volume go by when citizens posted; response times and backlog age
+        # by when the desk received (it cannot answer earlier)
+        in_range = sa.and_(Mention.created_at >= start, Mention.created_at < end)
+        with self.read_factory() as session:
+            total = session.execute(
+                sa.select(sa.func.count()).select_from(Mention).where(in_range)
+            ).scalar_one()
+            by_category = dict(
+                session.execute(
+                    sa.select(Mention.category, sa.func.count())
+                    .where(in_range)
+                    .group_by(Mention.category)
+                ).all()
+            )
+            by_channel = {
+                f"{platform}:{name}": count
+                for platform, name, count in session.execute(
+                    sa.select(Channel.platform, Channel.name, sa.func.count(Mention.id))
+                    .join(Mention, Mention.channel_id == Channel.id)
+                    .where(in_range)
+                    .group_by(Channel.platform, Channel.name)
+                ).all()
+            }
+            by_day: dict[str, int] = defaultdict(int)
+            for posted, count in session.execute(
+                sa.select(sa.func.min(Mention.created_at), sa.func.count())
+                .where(in_range)
+                .group_by(sa.func.strftime("%Y-%m-%d %H", Mention.created_at))
+            ).all():
+                by_day[calendar.local(as_utc(posted)).date().isoformat()] += count
+            first_replies = session.execute(
+                sa.select(
+                    Mention.id,
+                    Mention.category,
+                    Mention.received_at,
+                    Reply.author,
+                    sa.func.min(Reply.sent_at),
+                )
+                .join(Reply, Reply.mention_id == Mention.id)
+                .where(in_range, Reply.status.in_(SENT))  # type: ignore[attr-defined]
+                .group_by(Mention.id)
+            ).all()
+            approvals = session.execute(
+                sa.select(Reply.submitted_at, Reply.reviewed_at, Reply.reviewer, Reply.status)
+                .join(Mention, Reply.mention_id == Mention.id)
+                .where(in_range, Reply.submitted_at.is_not(None))  # type: ignore[union-attr]
+            ).all()
+            backlog = [
+                as_utc(r)
+                for (r,) in session.execute(
+                    sa.select(Mention.received_at).where(in_range, Mention.status == "open")
+                ).all()
+            ]
+            spam = by_category.get("spam", 0)
+            answers_used = session.execute(
+                sa.select(Answer.name, Answer.language, sa.func.count(Reply.id))
+                .join(Reply, Reply.answer_id == Answer.id)
+                .join(Mention, Reply.mention_id == Mention.id)
+                .where(in_range, Reply.status.in_(SENT))  # type: ignore[attr-defined]
+                .group_by(Answer.name, Answer.language)
+                .order_by(sa.func.count(Reply.id).desc())
+                .limit(10)
+            ).all()
+        response_by_person: dict[str, list[float]] = defaultdict(list)
+        response_by_category: dict[str, list[float]] = defaultdict(list)
+        everyone: list[float] = []
+        for _id, category, received, author, sent_at in first_replies:
+            seconds = (as_utc(sent_at) - as_utc(received)).total_seconds()
+            response_by_person[author].append(seconds)
+            response_by_category[category].append(seconds)
+            everyone.append(seconds)
+        waits = [
+            (as_utc(reviewed) - as_utc(submitted)).total_seconds()
+            for submitted, reviewed, _who, _status in approvals
+            if reviewed is not None
+        ]
+        still_waiting = [
+            (now - as_utc(submitted)).total_seconds()
+            for submitted, reviewed, _who, status in approvals
+            if reviewed is None and status == "pending_approval"
+        ]
+        ages = [(now - received).total_seconds() for received in backlog]
+        answerable = max(0, total - spam)
+        return {
+            "period": {
+                "since": calendar.local(start).date().isoformat(),
+                "until": (calendar.local(end).date() - timedelta(days=1)).isoformat(),
+                "timezone": self.config.hours.timezone,
+            },
+            "mentions": total,
+            "volume": {
+                "by_category": dict(sorted(by_category.items())),
+                "by_channel": dict(sorted(by_channel.items())),
+                "by_day": dict(sorted(by_day.items())),
+            },
+            "first_response_seconds": {
+                "all": _stats(everyone),
+                "by_person": {k: _stats(v) for k, v in sorted(response_by_person.items())},
+                "by_category": {k: _stats(v) for k, v in sorted(response_by_category.items())},
+            },
+            "approval_delay_seconds": {
+                **_stats(waits),
+                "waiting_now": len(still_waiting),
+                "oldest_waiting": max(still_waiting, default=None),
+            },
+            "backlog": {
+                "open": len(ages),
+                "age_seconds": {**_stats(ages), "max": max(ages, default=None)},
+            },
+            "answered_share": round(len(first_replies) / answerable, 4) if answerable else None,
+            "answers_used": [
+                {"name": n, "language": lang, "replies": c} for n, lang, c in answers_used
+            ],
+        }
