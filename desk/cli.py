@@ -139,6 +139,13 @@ def build_parser() -> argparse.ArgumentParser:
     an_sug.add_argument("id", type=int)
     an_sug.add_argument("--json", action="store_true")
 
+    ex = sub.add_parser("export", help="an extract for a records request, verifiable (supervisors)")
+    ex.add_argument("--since", type=_date, required=True)
+    ex.add_argument("--until", type=_date, required=True)
+    ex.add_argument("--staff", help="only what this person handled")
+    ex.add_argument("--format", choices=["csv", "jsonl"], default="jsonl")
+    ex.add_argument("--out", type=Path, required=True, help="a .jsonl file, or a folder for csv")
+
     rep = sub.add_parser("report", help="volume, response times, approval delay, backlog, answers")
     rep.add_argument("--since", type=_date, help="first day (YYYY-MM-DD, local; default: 30 days)")
     rep.add_argument("--until", type=_date, help="last day (YYYY-MM-DD, local; default: today)")
@@ -167,6 +174,8 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="HASH",
         help="a head hash printed by an earlier verify: fail if the trail was cut after it",
     )
+    vx = au_sub.add_parser("verify-extract", help="recompute the hashes of a `desk export` extract")
+    vx.add_argument("path", type=Path, metavar="FILE_OR_FOLDER")
     log = au_sub.add_parser("log", help="list audit events, newest first")
     log.add_argument("--json", action="store_true")
     log.add_argument("--mention", type=int)

@@ -17,6 +17,7 @@ from desk.audit import EventSpec
 from desk.claims import ClaimService
 from desk.clock import Clock, utcnow
 from desk.config import DeskConfig, Settings, load_config
+from desk.export import ExportService
 from desk.i18n import Catalog, choose_language
 from desk.inbox import InboxService
 from desk.models import Staff, StaffView
@@ -39,6 +40,7 @@ class Desk:
     approvals: ApprovalService
     answers: AnswerService
     reports: ReportService
+    exports: ExportService
     queries: Queries
     ingest: IngestService
     triage: TriageService
@@ -153,6 +155,7 @@ def open_desk(
         approvals=ApprovalService(write, read, config, me, inbox, clock),
         answers=AnswerService(write, read, config, me, clock),
         reports=ReportService(read, config, clock),
+        exports=ExportService(read, write, config, me, clock),
         queries=Queries(read),
         ingest=IngestService(write, config, rules, actor=me.name, clock=clock, read_factory=read),
         triage=TriageService(write, read, config, rules, actor=me.name, clock=clock),
