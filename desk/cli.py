@@ -161,8 +161,13 @@ def build_parser() -> argparse.ArgumentParser:
     no.add_argument("reply_id", type=int, metavar="REPLY_ID")
     no.add_argument("--note", required=True)
 
-    rl = sub.add_parser("replies", help="replies, newest first")
+    rl = sub.add_parser("replies", help="replies, newest first (filters and word search)")
     rl.add_argument("--staff")
+    rl.add_argument("--category")
+    rl.add_argument("--channel", help="platform:name, as `desk show` prints it")
+    rl.add_argument("--since", type=_date, help="first day (local)")
+    rl.add_argument("--until", type=_date, help="last day (local)")
+    rl.add_argument("--search", help="words that must all appear (accents and case ignored)")
     rl.add_argument("--limit", type=positive, default=50)
     rl.add_argument("--json", action="store_true")
 

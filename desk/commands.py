@@ -11,18 +11,18 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from desk import db
-from desk.clock import utcnow
+from desk.clock import as_utc, utcnow
 from desk.config import DeskConfig, Settings, default_data_dir, load_config, write_starter_config
 from desk.errors import ConfigError, InputError
 from desk.export import verify_extract
 from desk.i18n import Catalog
 from desk.models import PRIORITY_NAMES, MentionDetail, QueueRow
 from desk.services import Desk, open_desk
-from desk.store import QueueFilter
+from desk.store import QueueFilter, ReplyFilter
 from desk.sync import FileReport
 from desk.textsafe import clean
 from desk.triage.explain import explain_lines
@@ -487,8 +487,28 @@ def cmd_reject(desk: Desk, args: argparse.Namespace) -> int:
 
 
 def cmd_replies(desk: Desk, args: argparse.Namespace) -> int:
-    """Replies, newest first."""
-    replies = desk.queries.replies(author=args.staff, limit=args.limit)
+    """Replies, newest first, filtered."""
+    calendar = desk.config.hours.calendar()
+
+    def bound(day: date | None, after: bool) -> datetime | None:
+        if day is None:
+            return None
+        start = datetime.combine(
+            day + timedelta(days=1 if after else 0), time.min, tzinfo=calendar.tz
+        )
+        return as_utc(start)
+
+    flt = ReplyFilter(
+        author=args.staff,
+        category=args.category,
+        channel=args.channel,
+        since=bound(args.since, False),
+        until=bound(args.until, True),
+        search=args.search,
+    )
+    if args.search is not None and not args.search.strip():
+        raise InputError("--search needs at least one word")
+    replies = desk.queries.replies(flt=flt, limit=args.limit)
     if args.json:
         _json([r.to_json() for r in replies])
         return 0

@@ -90,15 +90,19 @@ class Queries:
             return [audit.to_view(e) for e in events]
 
     def replies(
-        self, *, author: str | None = None, offset: int = 0, limit: int = 200
+        self,
+        *,
+        author: str | None = None,
+        offset: int = 0,
+        limit: int = 200,
+        flt: store.ReplyFilter | None = None,
     ) -> list[ReplyView]:
-        """Replies, newest first, optionally by one person."""
+        """Replies, newest first, filtered (``author`` alone, or a whole ReplyFilter)."""
+        flt = flt or store.ReplyFilter(author=author)
         with self.read_factory() as session:
             return [
                 store.reply_view(r)
-                for r in store.list_replies(
-                    session=session, author=author, offset=offset, limit=limit
-                )
+                for r in store.list_replies(session=session, flt=flt, offset=offset, limit=limit)
             ]
 
     def verify_audit(self, expect_head: str | None = None) -> VerifyResult:

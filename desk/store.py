@@ -4,6 +4,7 @@ the transaction, so a change and its audit event land together or not at all."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -254,18 +255,67 @@ def reply_by_key(key: str, *, session: Session) -> Reply | None:
     return session.exec(select(Reply).where(Reply.idempotency_key == key)).first()
 
 
+@dataclass(frozen=True, slots=True)
+class ReplyFilter:
+    """Which replies to list: by person, category, channel (``platform:name``), local day
+    range (UTC bounds), and words to search (see ``fts_query``)."""
+
+    author: str | None = None
+    category: str | None = None
+    channel: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    search: str | None = None
+
+
+_SEARCH_WORD = re.compile(r"\w+")
+
+
+def fts_query(text: str) -> str | None:
+    """A user's words as an FTS5 query: every word must appear, each one quoted, so no
+    operator, column filter or syntax error can come from what was typed. None: no words."""
+    words = _SEARCH_WORD.findall(text)[:20]
+    if not words:
+        return None
+    return " ".join('"' + w.replace('"', '""') + '"' for w in words)
+
+
 def list_replies(
-    *, session: Session, author: str | None = None, offset: int = 0, limit: int = 100
+    *, session: Session, flt: ReplyFilter | None = None, offset: int = 0, limit: int = 100
 ) -> list[Reply]:
-    """Replies, newest first, optionally by one person."""
+    """Replies, newest first, filtered."""
+    flt = flt or ReplyFilter()
     stmt = select(Reply)
-    if author:
-        stmt = stmt.where(Reply.author == author)
+    if flt.author:
+        stmt = stmt.where(Reply.author == flt.author)
+    if flt.since is not None:
+        stmt = stmt.where(Reply.created_at >= flt.since)
+    if flt.until is not None:
+        stmt = stmt.where(Reply.created_at < flt.until)
+    if flt.category or flt.channel:
+        stmt = stmt.join(Mention, Mention.id == Reply.mention_id)
+        if flt.category:
+            stmt = stmt.where(Mention.category == flt.category)
+        if flt.channel:
+            platform, _, name = flt.channel.partition(":")
+            stmt = stmt.join(Channel, Channel.id == Mention.channel_id).where(
+                Channel.platform == platform, Channel.name == name
+            )
+    if flt.search is not None:
+        query = fts_query(flt.search)
+        if query is None:
+            return []
+        matching = (
+            sa.select(sa.column("rowid"))
+            .select_from(sa.table("replies_fts"))
+            .where(sa.text("replies_fts MATCH :q").bindparams(q=query))
+        )
+        stmt = stmt.where(Reply.id.in_(matching))  # type: ignore[union-attr]
     stmt = (
-        stmt.order_by(Reply.created_at.desc(), Reply.id.desc())
+        stmt.order_by(Reply.created_at.desc(), Reply.id.desc())  # type: ignore[attr-defined]
         .offset(max(0, offset))
         .limit(max(0, limit))
-    )  # type: ignore[attr-defined,union-attr]
+    )
     return list(session.exec(stmt).all())
 
 

@@ -109,3 +109,22 @@ async def test_an_agent_cannot_approve(env: DeskEnv) -> None:
     finally:
         chloe.close()
         bruno.close()
+
+
+async def test_search_the_reply_history(env: DeskEnv) -> None:
+    env.desk.inbox.send_reply(env.ids["en1"], "The pool opens June 20.")
+    env.desk.inbox.send_reply(env.ids["fr1"], "La collecte passe mardi.")
+    app = DeskApp(env.desk)
+    async with app.run_test(size=(150, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("R")
+        await settle(pilot)
+        await pilot.press("slash")
+        await settle(pilot)
+        await pilot.press(*"MARDI")
+        await pilot.press("ctrl+s")
+        await settle(pilot, 8)
+        text = "\n".join(screen_lines(app))
+        assert "contenant : MARDI" in text
+        assert "La collecte passe mardi." in text
+        assert "The pool opens June 20." not in text

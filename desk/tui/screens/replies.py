@@ -16,11 +16,13 @@ from textual.widgets import DataTable, Footer, Static
 from desk.errors import DeskError
 from desk.i18n import Catalog
 from desk.models import ReplyView
+from desk.store import ReplyFilter
 from desk.tui.labels import status_label, when
 from desk.tui.messages import ActionFailed, RepliesLoaded
 from desk.tui.safe import safe_str, safe_text
 from desk.tui.screens.base import DeskScreen
 from desk.tui.screens.picker import PickerScreen
+from desk.tui.screens.text_prompt import TextPrompt
 from desk.tui.widgets.mention_view import reply_block
 
 ANYONE = "*"
@@ -34,11 +36,13 @@ class RepliesScreen(DeskScreen):
         Binding("escape", "back", "tui.keys.back"),
         Binding("p", "filter_person", "tui.keys.filter_person"),
         Binding("n", "load_more", "tui.keys.load_more"),
+        Binding("slash", "search", "tui.keys.search"),
     ]
 
     def __init__(self, *, author: str | None = None) -> None:
         super().__init__(id="replies-screen")
         self.author_filter = author
+        self.search: str | None = None  # words every reply shown must contain (FTS5)
         self.replies: list[ReplyView] = []
         self.exhausted = False
 
@@ -58,7 +62,8 @@ class RepliesScreen(DeskScreen):
     def load_replies(self, offset: int, author: str | None) -> None:
         """Read one page of replies."""
         try:
-            replies = self.desk.queries.replies(author=author, offset=offset, limit=self.PAGE)
+            flt = ReplyFilter(author=author, search=self.search)
+            replies = self.desk.queries.replies(flt=flt, offset=offset, limit=self.PAGE)
         except DeskError as exc:
             self.post_message(ActionFailed(*exc.localized(self.desk_app.catalog.t)))
             return
@@ -104,6 +109,16 @@ class RepliesScreen(DeskScreen):
             self.notify(self.t("tui.audit.no_more"), markup=False)
             return
         self.load_replies(len(self.replies), self.author_filter)
+
+    def action_search(self) -> None:
+        """Only the replies containing these words (accents and case ignored); empty: all."""
+
+        def typed(text: str | None) -> None:
+            if text is not None:
+                self.search = text.strip() or None
+                self.load_replies(0, self.author_filter)
+
+        self.app.push_screen(TextPrompt(self.t("tui.replies.search"), self.search or ""), typed)
 
     def action_filter_person(self) -> None:
         """Only one person's replies (or everyone's)."""
@@ -156,6 +171,10 @@ class RepliesScreen(DeskScreen):
             count=len(self.replies),
         )
         more = "" if self.exhausted else "  ·  " + self.t("tui.audit.more")
+        if self.search:
+            more += "  ·  " + self.t(
+                "tui.replies.searching", words=safe_str(self.search, one_line=True, max_len=60)
+            )
         self.query_one("#replies-header", Static).update(Content(text + more))
 
     def _show_reply(self, reply: ReplyView | None) -> None:
