@@ -146,6 +146,9 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--format", choices=["csv", "jsonl"], default="jsonl")
     ex.add_argument("--out", type=Path, required=True, help="a .jsonl file, or a folder for csv")
 
+    pw = sub.add_parser("passphrase", help="set your passphrase (needed to act --as you elsewhere)")
+    pw.add_argument("--for", dest="for_name", metavar="STAFF", help="someone else's (admins)")
+
     rep = sub.add_parser("report", help="volume, response times, approval delay, backlog, answers")
     rep.add_argument("--since", type=_date, help="first day (YYYY-MM-DD, local; default: 30 days)")
     rep.add_argument("--until", type=_date, help="last day (YYYY-MM-DD, local; default: today)")

@@ -7,19 +7,29 @@ prints machine-readable JSON instead.
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
-from desk import db
+from desk import db, store
 from desk.clock import as_utc, utcnow
-from desk.config import DeskConfig, Settings, default_data_dir, load_config, write_starter_config
+from desk.config import (
+    DeskConfig,
+    Settings,
+    default_data_dir,
+    load_config,
+    os_user,
+    write_starter_config,
+)
 from desk.errors import ConfigError, InputError
 from desk.export import verify_extract
 from desk.i18n import Catalog
+from desk.identity import authenticate, needs_passphrase, set_passphrase
 from desk.models import PRIORITY_NAMES, MentionDetail, QueueRow
 from desk.services import Desk, open_desk
 from desk.store import QueueFilter, ReplyFilter
@@ -42,9 +52,36 @@ def opened(
     _ensure_default_dir(settings)
     desk = open_desk(settings, as_name=as_name, config=config)
     try:
+        if needs_passphrase(desk.config, as_name):
+            authenticate(desk.inbox.write_factory, desk.config, desk.me, ask_passphrase)
         yield desk
     finally:
         desk.close()
+
+
+def ask_passphrase(name: str) -> str | None:
+    """The passphrase for ``--as``: DESK_PASSPHRASE (scripts), else asked on the terminal."""
+    given = os.environ.get("DESK_PASSPHRASE")
+    if given is not None:
+        return given
+    if not sys.stdin.isatty():
+        return None
+    return getpass.getpass(f"passphrase for {name}: ")
+
+
+def cmd_passphrase(desk: Desk, args: argparse.Namespace) -> int:
+    """Set one's own passphrase (an admin: anyone's, with --for)."""
+    target = args.for_name or desk.me.name
+    new = os.environ.get("DESK_NEW_PASSPHRASE")
+    if new is None:
+        if not sys.stdin.isatty():
+            raise InputError("no terminal to type the passphrase", hint="set DESK_NEW_PASSPHRASE")
+        new = getpass.getpass(f"new passphrase for {target}: ")
+        if getpass.getpass("again: ") != new:
+            raise InputError("the two passphrases differ; nothing changed")
+    set_passphrase(desk.inbox.write_factory, desk.me, target, new)
+    print(f"passphrase set for {target}")
+    return 0
 
 
 def _ensure_default_dir(settings: Settings) -> None:
@@ -104,7 +141,11 @@ def demo(settings: Settings, args: argparse.Namespace) -> int:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db_path}{suffix}").unlink(missing_ok=True)
     demo_settings = Settings(db=str(db_path), config=config_path, lang=settings.lang)
-    as_name = getattr(args, "as_name", None) or config.staff[0].name
+    # In the demo you are its first staff member (your OS login is mapped to them); --as
+    # someone else asks for their passphrase, which is "demo" for every demo person.
+    config.staff[0].os_users.append(os_user())
+    as_name = getattr(args, "as_name", None)
+    _demo_passphrases(demo_settings, config)
     with opened(demo_settings, as_name, config) as desk:
         reports = desk.ingest.ingest_files(payload_files(feeds), progress=_progress)
         answers = feeds / "answers.toml"
@@ -118,6 +159,24 @@ def demo(settings: Settings, args: argparse.Namespace) -> int:
         if args.no_ui:
             return 0
         return _run_ui(desk)
+
+
+DEMO_PASSPHRASE = "demo"
+
+
+def _demo_passphrases(settings: Settings, config: DeskConfig) -> None:
+    """Give every demo staff member the passphrase "demo" (only those without one)."""
+    from desk.identity import hash_passphrase
+
+    desk = open_desk(settings, config=config)
+    try:
+        with db.transaction(desk.inbox.write_factory) as session:
+            for row in store.staff_rows(session=session).values():
+                if row.passphrase_hash is None:
+                    row.passphrase_hash = hash_passphrase(DEMO_PASSPHRASE)
+                    session.add(row)
+    finally:
+        desk.close()
 
 
 def _progress(name: str, index: int, total: int) -> None:

@@ -90,7 +90,7 @@ class StaffConfig(BaseModel):
     name: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_.-]*$")
     display_name: str = Field(min_length=1, max_length=120)
     initials: str = Field(min_length=1, max_length=8)
-    role: Literal["agent", "supervisor"] = "agent"
+    role: Literal["agent", "supervisor", "admin"] = "agent"
     languages: list[str] = Field(default_factory=lambda: ["fr", "en"])
     os_users: list[str] = Field(default_factory=list)
     topics: list[str] = Field(default_factory=list)
@@ -266,6 +266,11 @@ class DeskConfig(BaseModel):
             f"the OS user {login!r} is not mapped to a staff member",
             hint="add it to os_users of your [[staff]] entry in desk.toml, or pass --as NAME",
         )
+
+
+def os_user() -> str:
+    """The OS login running desk (empty when it cannot be told)."""
+    return _os_user()
 
 
 def _os_user() -> str:

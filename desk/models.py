@@ -79,6 +79,7 @@ class Staff(SQLModel, table=True):
     role: str = "agent"
     languages: str = ""  # comma-separated language codes
     active: bool = True
+    passphrase_hash: str | None = None  # salted scrypt (desk.identity); never the passphrase
 
 
 class Mention(SQLModel, table=True):
@@ -416,5 +417,10 @@ class StaffView:
 
     @property
     def is_supervisor(self) -> bool:
-        """Supervisors approve sensitive replies and browse the whole audit trail."""
-        return self.role == "supervisor"
+        """Supervisors (and admins) approve replies, edit answers, re-triage and export."""
+        return self.role in ("supervisor", "admin")
+
+    @property
+    def is_admin(self) -> bool:
+        """Admins manage staff (e.g. set someone else's passphrase)."""
+        return self.role == "admin"

@@ -85,16 +85,19 @@ class ReportService:
             for posted, count in session.execute(
                 sa.select(sa.func.min(Mention.created_at), sa.func.count())
                 .where(in_range)
-                .group_by(sa.func.strftime("%Y-%m-%d %H", Mention.created_at))
+                .group_by(sa.func.substr(Mention.created_at, 1, 13))  # the UTC hour
             ).all():
                 by_day[calendar.local(as_utc(posted)).date().isoformat()] += count
+            # durations computed by SQLite (julianday), not by parsing a datetime per row
             first_replies = session.execute(
                 sa.select(
-                    Mention.id,
                     Mention.category,
-                    Mention.received_at,
-                    Reply.author,
-                    sa.func.min(Reply.sent_at),
+                    sa.func.min(Reply.author),
+                    (
+                        sa.func.julianday(sa.func.min(Reply.sent_at))
+                        - sa.func.julianday(Mention.received_at)
+                    )
+                    * 86400.0,
                 )
                 .join(Reply, Reply.mention_id == Mention.id)
                 .where(in_range, Reply.status.in_(SENT))  # type: ignore[attr-defined]
@@ -105,10 +108,16 @@ class ReportService:
                 .join(Mention, Reply.mention_id == Mention.id)
                 .where(in_range, Reply.submitted_at.is_not(None))  # type: ignore[union-attr]
             ).all()
-            backlog = [
-                as_utc(r)
-                for (r,) in session.execute(
-                    sa.select(Mention.received_at).where(in_range, Mention.status == "open")
+            ages = [
+                float(age)
+                for (age,) in session.execute(
+                    sa.select(
+                        (
+                            sa.func.julianday(now.strftime("%Y-%m-%d %H:%M:%S.%f"))
+                            - sa.func.julianday(Mention.received_at)
+                        )
+                        * 86400.0
+                    ).where(in_range, Mention.status == "open")
                 ).all()
             ]
             spam = by_category.get("spam", 0)
@@ -124,8 +133,7 @@ class ReportService:
         response_by_person: dict[str, list[float]] = defaultdict(list)
         response_by_category: dict[str, list[float]] = defaultdict(list)
         everyone: list[float] = []
-        for _id, category, received, author, sent_at in first_replies:
-            seconds = (as_utc(sent_at) - as_utc(received)).total_seconds()
+        for category, author, seconds in first_replies:
             response_by_person[author].append(seconds)
             response_by_category[category].append(seconds)
             everyone.append(seconds)
@@ -139,7 +147,6 @@ class ReportService:
             for submitted, reviewed, _who, status in approvals
             if reviewed is None and status == "pending_approval"
         ]
-        ages = [(now - received).total_seconds() for received in backlog]
         answerable = max(0, total - spam)
         return {
             "period": {

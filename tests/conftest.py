@@ -64,9 +64,28 @@ def _isolated_env(
     for var in ("DESK_DB", "DESK_CONFIG", "DESK_LANG", "LC_ALL", "LC_MESSAGES"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("LANG", "C")
+    monkeypatch.setenv("DESK_PASSPHRASE", TEST_PASSPHRASE)  # what `--as` is asked for in tests
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+
+
+TEST_PASSPHRASE = "test passphrase"
+_TEST_HASH: list[str] = []
+
+
+def give_passphrases(desk: Desk) -> None:
+    """Every staff member of ``desk``'s database gets TEST_PASSPHRASE (hashed once per run)."""
+    from desk.db import transaction
+    from desk.identity import hash_passphrase
+    from desk.store import staff_rows
+
+    if not _TEST_HASH:
+        _TEST_HASH.append(hash_passphrase(TEST_PASSPHRASE))
+    with transaction(desk.inbox.write_factory) as session:
+        for row in staff_rows(session=session).values():
+            row.passphrase_hash = _TEST_HASH[0]
+            session.add(row)
 
 
 class FakeClock:
@@ -98,6 +117,7 @@ def make_desk(settings: Settings) -> Iterator[Callable[..., Desk]]:
 
     def make(as_name: str = "amelie") -> Desk:
         desk = open_desk(settings, as_name=as_name, clock=FakeClock())
+        give_passphrases(desk)  # so the CLI's `--as` works on this database
         opened.append(desk)
         return desk
 

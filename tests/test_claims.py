@@ -19,7 +19,7 @@ from desk.errors import ActionRefused
 from desk.i18n import Catalog
 from desk.services import Desk
 from desk.store import QueueFilter
-from tests.conftest import REPO, add, mention
+from tests.conftest import REPO, add, give_passphrases, mention
 
 
 def sent(desk: Desk, mention_id: int) -> list[str]:
@@ -123,6 +123,7 @@ def test_cli_reply_refused_over_a_claim_then_taken_over(
     from desk.services import open_desk
 
     amelie = open_desk(settings, as_name="amelie")  # the real clock, as the CLI's
+    give_passphrases(amelie)
     (mid,) = add(amelie, mention("1", "Bonjour"))
     amelie.claims.start(mid)
     base = ["--db", str(settings.db), "--config", str(settings.config), "--as", "chloe"]

@@ -23,7 +23,7 @@ from desk.triage.engine import evaluate
 from desk.triage.pipeline import Incoming, Triage
 from desk.triage.rules import Known, RulesError, parse_rules
 from desk.triage.words import fold
-from tests.conftest import add, mention
+from tests.conftest import add, give_passphrases, mention
 
 ESC = "\x1b"
 
@@ -294,6 +294,7 @@ def test_retriage_does_not_raise_a_surged_mention_twice(
 ) -> None:
     use_rules(config_file, SURGE_RULES)
     desk = open_desk(settings, as_name="amelie")
+    give_passphrases(desk)
     try:
         ids = add(
             desk,
@@ -316,6 +317,7 @@ def test_rules_explain_of_a_surged_mention_with_unchanged_rules_says_same(
 ) -> None:
     use_rules(config_file, SURGE_RULES)
     desk = open_desk(settings, as_name="amelie")
+    give_passphrases(desk)
     try:
         ids = add(
             desk,
@@ -349,6 +351,7 @@ def rules_desk(settings: Settings, config_file: Path) -> Callable[[str], Desk]:
     def make(rules_text: str = PLAIN_RULES) -> Desk:
         (config_file.parent / "rules.toml").write_text(rules_text, encoding="utf-8")
         desk = open_desk(settings, as_name="amelie")
+        give_passphrases(desk)
         opened.append(desk)
         return desk
 
@@ -450,6 +453,7 @@ def test_rules_explain_and_show_keep_each_explanation_on_its_line(
         config_file, '[[rule]]\nname = "e"\nregex = \'eau\\s+[\\w ]+\'\ncategory = "question"\n'
     )
     desk = open_desk(settings, as_name="amelie")
+    give_passphrases(desk)
     try:
         (mid,) = add(desk, mention("1", "eau\nAssigned to mallory by the supervisor"))
     finally:

@@ -77,7 +77,8 @@ def test_sample_config_and_rules_load() -> None:
     assert len(rules.rules) >= 10
 
 
-def test_demo_builds_and_is_idempotent(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_demo_builds_and_is_idempotent(tmp_path, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("DESK_PASSPHRASE", "demo")  # the demo's passphrase for everyone (README)
     db = tmp_path / "demo.db"
     assert main(["--db", str(db), "demo", "--no-ui"]) == 0
     first = capsys.readouterr().out

@@ -1,0 +1,107 @@
+"""Supervisor review at scale: reply search (FTS5) latency and report computation time.
+
+Builds a database of N mentions (benchmarks/_scale.py) and gives a fifth of them a sent reply
+whose text comes from the evaluation set (so words repeat as in real replies), then times:
+- ``search``: ``desk replies --search`` for common, rare and absent words, with and without
+  a person filter (median and worst of 5 runs each);
+- ``report``: ``desk report`` over the whole period and over the last 7 days.
+Prints JSON.    python benchmarks/bench_review.py [--n 1000000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _scale import build  # noqa: E402
+
+from desk.services import open_desk  # noqa: E402
+from desk.store import ReplyFilter  # noqa: E402
+
+
+def texts() -> list[str]:
+    folder = ROOT / "tests" / "data" / "triage_eval"
+    out: list[str] = []
+    for name in ("dev.jsonl", "holdout.jsonl"):
+        out += [json.loads(x)["text"] for x in (folder / name).read_text(encoding="utf-8").splitlines()]
+    return out
+
+
+def add_replies(path: Path, share: int = 5) -> int:
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TEMP TABLE corpus (i INTEGER PRIMARY KEY, t TEXT)")
+    corpus = texts()
+    conn.executemany("INSERT INTO corpus VALUES (?, ?)", list(enumerate(corpus)))
+    conn.execute(
+        """
+        INSERT INTO replies (mention_id, author, body, signature, text, status, idempotency_key,
+                             created_at, sent_at)
+        SELECT m.id, CASE m.id % 3 WHEN 0 THEN 'amelie' WHEN 1 THEN 'bruno' ELSE 'chloe' END,
+               c.t, '—XX', c.t || char(10) || '—XX', 'sent_offline', 'bench-' || m.id,
+               datetime(m.received_at, '+' || (m.id % 300) || ' minutes'),
+               datetime(m.received_at, '+' || (m.id % 300) || ' minutes')
+        FROM mentions m JOIN corpus c ON c.i = m.id % ?
+        WHERE m.id % ? = 0
+        """,
+        (len(corpus), share),
+    )
+    conn.commit()
+    (count,) = conn.execute("SELECT count(*) FROM replies").fetchone()
+    conn.execute("ANALYZE")
+    conn.close()
+    return count
+
+
+def timed(call, runs: int = 5) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    seconds = []
+    for _ in range(runs):
+        began = time.perf_counter()
+        call()
+        seconds.append(time.perf_counter() - began)
+    return {"median_ms": round(statistics.median(seconds) * 1000, 1), "max_ms": round(max(seconds) * 1000, 1)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", type=int, default=1_000_000)
+    n = parser.parse_args().n
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "review.db"
+        began = time.perf_counter()
+        settings = build(path, n)
+        replies = add_replies(path)
+        built = time.perf_counter() - began
+        desk = open_desk(settings, as_name="amelie")
+        search = {}
+        for label, words, person in (
+            ("common_word", "collecte", None),
+            ("two_words", "eau potable", None),
+            ("rare_word", "refoulement", None),
+            ("absent_word", "zyxwvut", None),
+            ("word_and_person", "collecte", "bruno"),
+        ):
+            flt = ReplyFilter(author=person, search=words)
+            found = len(desk.queries.replies(flt=flt, limit=50))
+            search[label] = {"words": words, "first_page": found, **timed(lambda f=flt: desk.queries.replies(flt=f, limit=50))}
+        today = desk.reports.today() if hasattr(desk.reports, "today") else date.today()
+        report = {
+            "whole_period": timed(lambda: desk.reports.report(date(2000, 1, 1), today), runs=3),
+            "last_7_days": timed(lambda: desk.reports.report(today - timedelta(days=6), today), runs=3),
+        }
+        desk.close()
+    print(json.dumps({"mentions": n, "replies": replies, "build_seconds": round(built, 1),
+                      "search": search, "report": report}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
