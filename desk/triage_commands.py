@@ -18,7 +18,7 @@ from typing import Any, BinaryIO
 from desk.clock import as_utc, utcnow
 from desk.config import DeskConfig, Settings, load_config
 from desk.connectors._fields import LONE_SURROGATE
-from desk.errors import ConfigError, InputError
+from desk.errors import ConfigError, InputError, PermissionDenied
 from desk.models import PRIORITY_NAMES
 from desk.services import Desk
 from desk.textsafe import clean
@@ -303,7 +303,9 @@ def rules_explain(desk: Desk, args: argparse.Namespace) -> int:
 
 
 def triage_rerun(desk: Desk, args: argparse.Namespace) -> int:
-    """Re-triage stored mentions with the current rules."""
+    """Re-triage stored mentions with the current rules (supervisors)."""
+    if not desk.me.is_supervisor:
+        raise PermissionDenied.from_catalog("rerun_forbidden")
 
     def progress(done: int, total: int) -> None:
         if not args.json and sys.stderr.isatty():

@@ -98,3 +98,12 @@ def test_who_may_set_whose_passphrase(
         assert admin.me.is_admin
     finally:
         admin.close()
+
+
+def test_agents_cannot_retriage(
+    settings: Settings, desk: Desk, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = ["--db", str(settings.db), "--config", str(settings.config)]
+    assert main([*base, "--as", "bruno", "triage", "rerun"]) == 2
+    assert "only a supervisor can re-triage" in capsys.readouterr().err
+    assert main([*base, "--as", "amelie", "triage", "rerun"]) == 0

@@ -85,7 +85,8 @@ class DeskApp(App[None]):
         try:
             with self.write_lock:
                 rules = self.desk.reload_rules()
-                report = self.desk.triage.retriage()
+                # re-triage changes mentions: a supervisor's desk does it (agents' desks reload)
+                changed = self.desk.triage.retriage().changed if self.desk.me.is_supervisor else 0
         except DeskError as exc:
             message, hint = exc.localized(self.catalog.t)
             self.call_from_thread(
@@ -95,7 +96,7 @@ class DeskApp(App[None]):
         except Exception as exc:  # noqa: BLE001 - a failed write (e.g. locked database) must not kill the desk
             self.call_from_thread(self.show_error, f"{type(exc).__name__}: {exc}")
             return
-        self.call_from_thread(self._rules_reloaded, len(rules.rules), report.changed)
+        self.call_from_thread(self._rules_reloaded, len(rules.rules), changed)
 
     def _rules_reloaded(self, count: int, changed: int) -> None:
         self.notify(
