@@ -141,8 +141,8 @@ def demo(settings: Settings, args: argparse.Namespace) -> int:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db_path}{suffix}").unlink(missing_ok=True)
     demo_settings = Settings(db=str(db_path), config=config_path, lang=settings.lang)
-    # In the demo you are its first staff member (your OS login is mapped to them); --as
-    # someone else asks for their passphrase, which is "demo" for every demo person.
+    # In the demo you are its first staff member (your OS login is mapped to them); `desk --as
+    # NAME demo` asks for NAME's passphrase, which is "demo" for every demo person.
     config.staff[0].os_users.append(os_user())
     as_name = getattr(args, "as_name", None)
     _demo_passphrases(demo_settings, config)
