@@ -5,7 +5,7 @@ with what changed (ctrl+s again then sends)."""
 from __future__ import annotations
 
 from test_reply import open_composer
-from tuihelpers import DeskEnv, settle
+from tuihelpers import DeskEnv, screen_lines, settle
 
 from desk.config import Settings
 from desk.services import open_desk
@@ -91,5 +91,27 @@ async def test_a_changed_conversation_stops_the_send_once(env: DeskEnv) -> None:
             await settle(pilot, 8)
         authors = [r.author for r in env.desk.queries.detail(target).replies]
         assert authors == ["bruno", "amelie"]
+    finally:
+        other.close()
+
+
+async def test_the_queue_shows_a_colleague_replying_without_a_keypress(
+    env: DeskEnv, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from desk.tui.screens.queue import QueueScreen
+
+    monkeypatch.setattr(QueueScreen, "REFRESH_SECONDS", 0.3)
+    other = colleague(env)
+    try:
+        app = DeskApp(env.desk)
+        async with app.run_test(size=(160, 45)) as pilot:
+            await settle(pilot)
+            assert "✎ bruno" not in "\n".join(screen_lines(app))
+            other.claims.start(env.ids["en1"])  # in another terminal
+            for _ in range(30):
+                await pilot.pause(0.1)
+                if "✎ bruno" in "\n".join(screen_lines(app)):
+                    break
+            assert "✎ bruno" in "\n".join(screen_lines(app))
     finally:
         other.close()

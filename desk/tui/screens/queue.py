@@ -57,9 +57,12 @@ class QueueScreen(MentionScreen):
         yield Static(id="queue-preview")
         yield Footer(compact=True)
 
+    REFRESH_SECONDS = 15.0  # colleagues' work (claims, replies, new mentions) shows up this fast
+
     def on_mount(self) -> None:
-        """Follow inbox changes and load the first view."""
+        """Follow inbox changes (here and, every few seconds, from other desks); load the view."""
         self.desk_app.inbox_changed.subscribe(self, lambda _id: self.reload(reset=False))
+        self.set_interval(self.REFRESH_SECONDS, lambda: self.reload(reset=False))
         self.query_one(QueueList).focus()
         self.reload(reset=True)
 
