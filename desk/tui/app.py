@@ -136,6 +136,13 @@ class DeskApp(App[None]):
         if not isinstance(self.screen, ApprovalsScreen):
             self.push_screen(ApprovalsScreen())
 
+    def action_open_report(self) -> None:
+        """The supervisor's figures."""
+        from desk.tui.screens.report import ReportScreen
+
+        if not isinstance(self.screen, ReportScreen):
+            self.push_screen(ReportScreen())
+
     def action_open_replies(self) -> None:
         """The reply history."""
         if not isinstance(self.screen, RepliesScreen):

@@ -33,6 +33,7 @@ ENTRIES: tuple[tuple[str, str], ...] = (
     ("app.open_audit", "tui.cmd.audit"),
     ("app.open_replies", "tui.cmd.replies"),
     ("app.open_approvals", "tui.cmd.approvals"),
+    ("app.open_report", "tui.cmd.report"),
     ("app.switch_language", "tui.cmd.language"),
     ("app.toggle_help", "tui.cmd.help"),
     ("app.quit", "tui.cmd.quit"),

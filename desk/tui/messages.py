@@ -7,6 +7,7 @@ screen's handler updates the widgets on the UI thread.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from textual.message import Message
 
@@ -78,6 +79,13 @@ class AnswersSuggested(Message):
     """Library answers ranked for the open mention (desk.answers)."""
 
     suggestions: list[Suggestion]
+
+
+@dataclass
+class ReportLoaded(Message):
+    """The supervisor's report (``desk.reports`` data)."""
+
+    data: dict[str, Any]
 
 
 @dataclass

@@ -128,3 +128,20 @@ async def test_search_the_reply_history(env: DeskEnv) -> None:
         assert "contenant : MARDI" in text
         assert "La collecte passe mardi." in text
         assert "The pool opens June 20." not in text
+
+
+async def test_report_screen(env: DeskEnv) -> None:
+    env.desk.inbox.send_reply(env.ids["en1"], "The pool opens June 20.")
+    app = DeskApp(env.desk)
+    async with app.run_test(size=(150, 60)) as pilot:
+        await settle(pilot)
+        await pilot.press("S")
+        await settle(pilot, 8)
+        text = "\n".join(screen_lines(app))
+        assert "Rapport " in text
+        assert "Par catégorie" in text
+        assert "Première réponse (depuis l'arrivée)" in text
+        assert "n=1" in text  # the reply just sent
+        await pilot.press("L")
+        await settle(pilot)
+        assert "By category" in "\n".join(screen_lines(app))

@@ -130,6 +130,7 @@ MENTION_BINDINGS = [
     Binding("A", "app.open_audit", "tui.keys.audit"),
     Binding("R", "app.open_replies", "tui.keys.replies"),
     Binding("V", "app.open_approvals", "tui.keys.approvals"),
+    Binding("S", "app.open_report", "tui.keys.report", show=False),
     Binding("T", "handover", "tui.keys.handover", show=False),
 ]
 
