@@ -31,6 +31,7 @@ from desk.export import verify_extract
 from desk.i18n import Catalog
 from desk.identity import authenticate, needs_passphrase, set_passphrase
 from desk.models import PRIORITY_NAMES, MentionDetail, QueueRow
+from desk.reports import duration
 from desk.services import Desk, open_desk
 from desk.store import QueueFilter, ReplyFilter
 from desk.sync import FileReport
@@ -437,16 +438,6 @@ def cmd_answers(desk: Desk, args: argparse.Namespace) -> int:
     return 0
 
 
-def _duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "—"
-    minutes = seconds / 60
-    if minutes < 90:
-        return f"{minutes:.0f} min"
-    hours = minutes / 60
-    return f"{hours:.1f} h" if hours < 48 else f"{hours / 24:.1f} d"
-
-
 def _bars(counts: dict[str, int], width: int = 30) -> list[str]:
     top = max(counts.values(), default=0) or 1
     return [
@@ -488,20 +479,20 @@ def cmd_report(desk: Desk, args: argparse.Namespace) -> int:
         print("\n".join(_bars(data["volume"][key])) or "  —")
     first = data["first_response_seconds"]
     print(
-        f"\nfirst response: median {_duration(first['all']['median'])}, p90 {_duration(first['all']['p90'])} ({first['all']['count']} answered)"
+        f"\nfirst response: median {duration(first['all']['median'])}, p90 {duration(first['all']['p90'])} ({first['all']['count']} answered)"
     )
     for group in ("by_person", "by_category"):
         for name, stats in first[group].items():
             print(
-                f"  {name:<14} median {_duration(stats['median']):>8}  p90 {_duration(stats['p90']):>8}  n={stats['count']}"
+                f"  {name:<14} median {duration(stats['median']):>8}  p90 {duration(stats['p90']):>8}  n={stats['count']}"
             )
     approval = data["approval_delay_seconds"]
     print(
-        f"\napproval delay: median {_duration(approval['median'])}, p90 {_duration(approval['p90'])} ({approval['count']} decided, {approval['waiting_now']} waiting)"
+        f"\napproval delay: median {duration(approval['median'])}, p90 {duration(approval['p90'])} ({approval['count']} decided, {approval['waiting_now']} waiting)"
     )
     backlog = data["backlog"]
     print(
-        f"backlog: {backlog['open']} open, median age {_duration(backlog['age_seconds']['median'])}, oldest {_duration(backlog['age_seconds']['max'])}"
+        f"backlog: {backlog['open']} open, median age {duration(backlog['age_seconds']['median'])}, oldest {duration(backlog['age_seconds']['max'])}"
     )
     share = data["answered_share"]
     print(f"answered: {share:.0%} of the non-spam mentions" if share is not None else "answered: —")

@@ -32,6 +32,17 @@ def percentile(values: list[float], share: float) -> float | None:
     return round(ordered[rank - 1], 1)
 
 
+def duration(seconds: float | None) -> str:
+    """Seconds in the unit a person reads best (min, h, d); "—" for none."""
+    if seconds is None:
+        return "—"
+    minutes = seconds / 60
+    if minutes < 90:
+        return f"{minutes:.0f} min"
+    hours = minutes / 60
+    return f"{hours:.1f} h" if hours < 48 else f"{hours / 24:.1f} d"
+
+
 def _stats(values: list[float]) -> dict[str, Any]:
     return {"count": len(values), "median": percentile(values, 0.5), "p90": percentile(values, 0.9)}
 

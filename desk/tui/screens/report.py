@@ -16,23 +16,13 @@ from textual.content import Content
 from textual.widgets import Footer, Static
 
 from desk.i18n import Catalog
+from desk.reports import duration
 from desk.tui.labels import category_label
 from desk.tui.messages import ReportLoaded
 from desk.tui.safe import safe_str
 from desk.tui.screens.base import DeskScreen
 
 BAR = 30
-
-
-def duration(seconds: float | None) -> str:
-    """Seconds in the unit a person reads best (min, h, d)."""
-    if seconds is None:
-        return "—"
-    minutes = seconds / 60
-    if minutes < 90:
-        return f"{minutes:.0f} min"
-    hours = minutes / 60
-    return f"{hours:.1f} h" if hours < 48 else f"{hours / 24:.1f} d"
 
 
 def bars(counts: dict[str, int], label: Any = str) -> list[Content]:
