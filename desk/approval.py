@@ -138,10 +138,7 @@ class ApprovalService:
                 note=reply.review_note,
                 delay_seconds=delay,
             )
-            view, live = self.inbox.start_delivery(session, reply, mention)
-            if view is not None:
-                return view
-        return self.inbox.finish_delivery(*live, mention.id or 0)
+            return self.inbox.start_delivery(session, reply, mention)
 
     def reject(self, reply_id: int, note: str) -> ReplyView:
         """Refuse the reply with a note the author will see; nothing is sent."""

@@ -26,7 +26,7 @@ from desk.db import SessionFactory, transaction
 from desk.errors import ActionRefused
 from desk.models import Mention, StaffView
 
-_SENT_OR_GOING = ("sending", "sent", "sent_offline", "unknown")
+_SENT_OR_GOING = ("queued", "sending", "sent", "sent_offline", "unknown")
 
 
 @dataclass(frozen=True)

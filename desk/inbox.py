@@ -6,12 +6,14 @@ The UI and the CLI call these methods and nothing else to change the inbox. Each
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy.orm import object_session
 from sqlmodel import Session
 
 from desk import audit, store
@@ -24,17 +26,55 @@ from desk.config import DeskConfig
 from desk.db import SessionFactory, transaction
 from desk.errors import ActionRefused, NotFound, PermissionDenied
 from desk.models import CATEGORIES, Answer, Mention, Reply, ReplyView, StaffView
-from desk.outbound import Delivery, NotDelivered, OutboxSender, OutgoingReply, ReplySender
-from desk.textlen import limit_for, measure
+from desk.outbound import Delivery, LiveChannel, OutboxSender, OutgoingReply, ReplySender
+from desk.textlen import check
 
 SenderLookup = Callable[[str, str], ReplySender]
 # A reply in one of these states is, or may be, on the platform: the same text is not sent again.
-_MAYBE_PUBLISHED = ("sent", "sent_offline", "sending", "unknown", "pending_approval")
+_MAYBE_PUBLISHED = ("sent", "sent_offline", "queued", "sending", "unknown", "pending_approval")
 
 
 def offline_senders(_platform: str, _channel: str) -> ReplySender:
     """Every channel goes to the local outbox (file-replayed channels have no live platform)."""
     return OutboxSender()
+
+
+def live_senders(config: DeskConfig) -> SenderLookup:
+    """Replies to a configured, enabled ``[[channel]]`` that can reply are queued for
+    desk.outbox (with the channel's undo window); every other channel uses the local outbox."""
+    live = {c.key: c.undo_seconds for c in config.channel if c.enabled and c.platform != "rss"}
+
+    def lookup(_platform: str, channel: str) -> ReplySender:
+        if channel in live:
+            return LiveChannel(live[channel])
+        return OutboxSender()
+
+    return lookup
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyFrame:
+    """Where a reply will be posted, as far as its length is concerned.
+
+    ``limit``: the live channel's ``max_chars`` (a Mastodon instance's own limit), else the
+    platform's. ``parent_raw``/``author``: set for a live Mastodon channel, whose connector puts
+    the author's ``@acct`` first (desk.live.mastodon.posted_text); the count includes it.
+    """
+
+    limit: int | None = None
+    parent_raw: dict[str, Any] | None = None
+    author: str | None = None
+
+    def posted(self, text: str) -> str:
+        """The text as the platform will receive it."""
+        if self.parent_raw is None:
+            return text
+        from desk.live.mastodon import posted_text
+
+        return posted_text(text, self.parent_raw, self.author)
+
+
+NO_FRAME = ReplyFrame()
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +86,8 @@ class ComposedReply:
     text: str
     length: int
     limit: int | None
+    unit: str = "characters"
+    reason: str | None = None  # why the platform would refuse it ("over 3000 bytes"...)
 
     @property
     def remaining(self) -> int | None:
@@ -53,11 +95,18 @@ class ComposedReply:
         return None if self.limit is None else self.limit - self.length
 
 
-def compose(body: str, signature: str, platform: str) -> ComposedReply:
-    """Join body and signature (the signature is never cut) and measure the result."""
+def compose(
+    body: str, signature: str, platform: str, frame: ReplyFrame = NO_FRAME
+) -> ComposedReply:
+    """Join body and signature (the signature is never cut) and measure the result exactly as
+    the platform counts it (desk.textlen: graphemes, bytes, weights, URLs, @mentions)."""
     clean = body.strip()
     text = f"{clean}\n{signature}" if signature else clean
-    return ComposedReply(clean, signature, text, measure(platform, text), limit_for(platform))
+    measured = check(platform, frame.posted(text), limit=frame.limit)
+    reason = None if measured.ok or not clean else measured.reason
+    return ComposedReply(
+        clean, signature, text, measured.length, measured.limit, measured.unit, reason
+    )
 
 
 @dataclass
@@ -91,17 +140,19 @@ class InboxService:
             ),
         )
 
-    def _staff_name(self, name: str) -> str:
+    def _staff_name(self, name: str, *, receiver: bool = False) -> str:
         person = self.config.staff_named(name)
         if person is None:
             names = ", ".join(s.name for s in self.config.staff)
             raise NotFound.from_catalog("staff_unknown", name=name, names=names)
+        if receiver and not person.active:  # deactivated (desk.staff): given no new work
+            raise ActionRefused.from_catalog("staff_inactive_target", name=person.name)
         return person.name
 
     # -- assignment ------------------------------------------------------------------------
     def assign(self, mention_id: int, staff_name: str) -> None:
         """Give the mention to a named staff member."""
-        name = self._staff_name(staff_name)
+        name = self._staff_name(staff_name, receiver=True)
         with transaction(self.write_factory) as session:
             mention = store.get_mention(mention_id, session=session)
             held_by_other = mention.assignee not in (None, self.actor.name)
@@ -122,7 +173,7 @@ class InboxService:
         Allowed to a supervisor, or to the person handing over their own items. Refused when the
         receiver is absent that day (desk.toml ``absences``): work must not land on an empty desk.
         """
-        source, target = self._staff_name(from_name), self._staff_name(to_name)
+        source, target = self._staff_name(from_name), self._staff_name(to_name, receiver=True)
         if source == target:
             raise ActionRefused.from_catalog("handover_same", name=source)
         if not self.actor.is_supervisor and self.actor.name != source:
@@ -227,22 +278,47 @@ class InboxService:
         """The current person's signature, e.g. ``—AB``."""
         return self.config.signature_for(self.actor)
 
-    def preview(self, platform: str, body: str) -> ComposedReply:
+    def preview(self, platform: str, body: str, frame: ReplyFrame = NO_FRAME) -> ComposedReply:
         """What would be posted, with its length (for the composer's counter)."""
-        return compose(body, self.signature(), platform)
+        return compose(body, self.signature(), platform, frame)
+
+    def frame(self, mention: Mention, channel: str) -> ReplyFrame:
+        """The length frame of replies to ``mention`` (channel ``platform:name``)."""
+        live = next((c for c in self.config.channel if c.key == channel and c.enabled), None)
+        if live is None:
+            return NO_FRAME
+        if mention.platform != "mastodon":
+            return ReplyFrame(limit=live.max_chars)
+        try:
+            raw = json.loads(mention.raw) if mention.raw else {}
+        except ValueError:
+            raw = {}
+        return ReplyFrame(live.max_chars, raw if isinstance(raw, dict) else {}, mention.author_handle)
+
+    def frame_for(self, mention_id: int) -> ReplyFrame:
+        """``frame`` read from the database (the composer asks once per mention)."""
+        with self.write_factory() as session:
+            mention = store.get_mention(mention_id, session=session)
+            return self.frame(mention, store.channel_name(mention.channel_id, session=session))
 
     def _checked(self, mention: Mention, body: str) -> ComposedReply:
         return self.checked_text(mention, body, self.signature())
 
     def checked_text(self, mention: Mention, body: str, signature: str) -> ComposedReply:
         """The reply as it would be posted, or ActionRefused (empty, no channel, too long)."""
-        composed = compose(body, signature, mention.platform)
+        session = object_session(mention)
+        frame = (
+            self.frame(mention, store.channel_name(mention.channel_id, session=session))
+            if session is not None and self.config.channel
+            else NO_FRAME
+        )
+        composed = compose(body, signature, mention.platform, frame)
         if not composed.body:
             raise ActionRefused.from_catalog("reply_empty")
         if composed.limit is None:
             raise ActionRefused.from_catalog("no_reply_channel", platform=mention.platform)
-        if composed.length > composed.limit:
-            over = composed.length - composed.limit
+        if composed.reason is not None:
+            over = max(1, composed.length - composed.limit)
             raise ActionRefused.from_catalog(
                 "reply_too_long",
                 over=over,
@@ -344,11 +420,7 @@ class InboxService:
                     session, "reply.submitted", mention, reply.id, text=reply.text, reasons=reasons
                 )
                 return store.reply_view(reply)
-            view, live = self.start_delivery(session, reply, mention)
-            if view is not None:
-                return view
-        assert live is not None
-        return self.finish_delivery(*live, mention_id)
+            return self.start_delivery(session, reply, mention)
 
     def _answer(self, session: Session, answer_id: int) -> Answer:
         answer = session.get(Answer, answer_id)
@@ -356,13 +428,27 @@ class InboxService:
             raise NotFound.from_catalog("answer_unknown", name=f"#{answer_id}")
         return answer
 
-    def start_delivery(
-        self, session: Session, reply: Reply, mention: Mention
-    ) -> tuple[ReplyView | None, tuple[ReplySender, OutgoingReply] | None]:
-        """First phase, in the caller's transaction: the outbox delivers at once (a view comes
-        back); a live platform is called after the commit (``finish_delivery``)."""
+    def start_delivery(self, session: Session, reply: Reply, mention: Mention) -> ReplyView:
+        """Deliver a reply that may go out now, in the caller's transaction.
+
+        A file-replayed channel's local outbox records it at once (``sent_offline``). A live
+        channel's reply is ``queued`` with the end of its undo window; desk.outbox posts it
+        afterwards, once, and records the outcome.
+        """
         channel = store.channel_name(mention.channel_id, session=session)
         sender = self.senders(mention.platform, channel)
+        if sender.live:
+            now = self.clock()
+            undo = getattr(sender, "undo_seconds", 0)
+            reply.status = "queued"
+            reply.send_after = now + timedelta(seconds=undo)
+            reply.attempts = 0
+            session.add(reply)
+            session.flush()
+            self._event(
+                session, "reply.queued", mention, reply.id, text=reply.text, undo_seconds=undo
+            )
+            return store.reply_view(reply)
         outgoing = OutgoingReply(
             reply_id=reply.id or 0,
             platform=mention.platform,
@@ -372,51 +458,8 @@ class InboxService:
             idempotency_key=reply.idempotency_key,
             created_at=self.clock(),
         )
-        if sender.live:
-            self._event(session, "reply.sending", mention, reply.id, text=reply.text)
-            return None, (sender, outgoing)
         delivery = sender.deliver(outgoing, session=session)
-        return self._record_sent(session, reply, mention, delivery), None
-
-    def finish_delivery(
-        self, sender: ReplySender, outgoing: OutgoingReply, mention_id: int
-    ) -> ReplyView:
-        """Second phase for live senders (after the commit)."""
-        return self._deliver_live(sender, outgoing, mention_id)
-
-    def _deliver_live(
-        self, sender: ReplySender, outgoing: OutgoingReply, mention_id: int
-    ) -> ReplyView:
-        """Second phase for live senders: call the platform, then record the outcome."""
-        try:
-            delivery = sender.deliver(outgoing, session=None)
-        except NotDelivered as exc:
-            return self._record_not_sent(outgoing.reply_id, mention_id, "failed", exc)
-        except Exception as exc:  # noqa: BLE001 - a timeout may hide a published post
-            return self._record_not_sent(outgoing.reply_id, mention_id, "unknown", exc)
-        with transaction(self.write_factory) as session:
-            reply = session.get(Reply, outgoing.reply_id)
-            assert reply is not None
-            mention = store.get_mention(mention_id, session=session)
-            return self._record_sent(session, reply, mention, delivery)
-
-    def _record_not_sent(
-        self, reply_id: int, mention_id: int, status: str, exc: Exception
-    ) -> ReplyView:
-        """Record a delivery that failed (``failed``) or may have happened (``unknown``).
-
-        The mention stays open either way; an ``unknown`` reply blocks sending the same text
-        again until someone has looked at the platform.
-        """
-        with transaction(self.write_factory) as session:
-            reply = session.get(Reply, reply_id)
-            assert reply is not None
-            reply.status = status
-            reply.error = str(exc)[:500] or type(exc).__name__
-            session.add(reply)
-            mention = store.get_mention(mention_id, session=session)
-            self._event(session, f"reply.{status}", mention, reply.id, error=reply.error)
-            return store.reply_view(reply)
+        return self._record_sent(session, reply, mention, delivery)
 
     def _record_sent(
         self, session: Session, reply: Reply, mention: Mention, delivery: Delivery

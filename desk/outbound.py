@@ -4,9 +4,9 @@ Senders come in two kinds (capability flag ``live``):
 - offline (``OutboxSender``): the channel is a file replay with no platform behind it; the reply
   is written to the local ``outbox`` table inside the same transaction as the reply and its audit
   event, so it is recorded exactly once;
-- live (later connectors): the service first records the reply as ``sending`` (committed, audited),
-  then calls ``deliver`` outside any transaction, then records the outcome. A live sender must make
-  a retry safe (Mastodon Idempotency-Key, Bluesky chosen rkey, X: look at recent posts first).
+- live (``LiveChannel``): a configured ``[[channel]]``. The reply is only *queued* here, with
+  the end of its undo window; ``desk.outbox`` posts it afterwards through the channel's
+  connector, once, reconciling with the platform after any failure.
 """
 
 from __future__ import annotations
@@ -18,12 +18,6 @@ from datetime import datetime
 from sqlmodel import Session
 
 from desk.models import OutboxEntry
-
-
-class NotDelivered(Exception):  # noqa: N818 - reads as the outcome it reports
-    """Raised by a live sender that knows the platform did *not* publish the reply (refused
-    before sending, 4xx validation error...). Any other exception means the outcome is unknown:
-    the post may exist, so desk records ``unknown`` and never resends it blindly."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,8 +47,8 @@ class ReplySender(ABC):
     live: bool = False
 
     @abstractmethod
-    def deliver(self, reply: OutgoingReply, *, session: Session | None) -> Delivery:
-        """Post the reply. Offline senders get the open session; live ones get None."""
+    def deliver(self, reply: OutgoingReply, *, session: Session) -> Delivery:
+        """Record the reply in the caller's open transaction (offline senders only)."""
 
 
 class OutboxSender(ReplySender):
@@ -62,9 +56,8 @@ class OutboxSender(ReplySender):
 
     live = False
 
-    def deliver(self, reply: OutgoingReply, *, session: Session | None) -> Delivery:
+    def deliver(self, reply: OutgoingReply, *, session: Session) -> Delivery:
         """Write the outbox row in the caller's transaction."""
-        assert session is not None, "the outbox writes inside the reply's transaction"
         entry = OutboxEntry(
             reply_id=reply.reply_id,
             platform=reply.platform,
@@ -75,3 +68,16 @@ class OutboxSender(ReplySender):
         session.add(entry)
         session.flush()
         return Delivery(remote_id=f"outbox:{entry.id}", status="sent_offline")
+
+
+class LiveChannel(ReplySender):
+    """A configured live channel: replies are queued for desk.outbox, never delivered here."""
+
+    live = True
+
+    def __init__(self, undo_seconds: int = 0) -> None:
+        self.undo_seconds = undo_seconds
+
+    def deliver(self, reply: OutgoingReply, *, session: Session) -> Delivery:
+        """Never called: InboxService queues live replies (desk.outbox posts them)."""
+        raise NotImplementedError("live replies are posted by desk.outbox")

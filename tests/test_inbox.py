@@ -159,60 +159,6 @@ def test_thread_context(desk: Desk) -> None:
     assert desk.queries.detail(ids[3]).thread == []
 
 
-class _LiveSender:
-    """A live sender for the two-phase path (real platforms arrive with the connectors issue)."""
-
-    live = True
-
-    def __init__(self, fail: Exception | None = None) -> None:
-        self.fail = fail
-        self.calls: list[str] = []
-
-    def deliver(self, reply, *, session):  # type: ignore[no-untyped-def]
-        from desk.outbound import Delivery
-
-        assert session is None  # live delivery happens outside any transaction
-        self.calls.append(reply.text)
-        if self.fail:
-            raise self.fail
-        return Delivery(remote_id="109999", status="sent")
-
-
-def test_live_sender_two_phases(desk: Desk) -> None:
-    (ok_id, bad_id) = add(desk, mention("1", "hello"), mention("2", "hello again"))
-    sender = _LiveSender()
-    desk.inbox.senders = lambda _p, _c: sender  # type: ignore[assignment,return-value]
-    reply = desk.inbox.send_reply(ok_id, "Merci")
-    assert (reply.status, reply.remote_id, sender.calls) == ("sent", "109999", ["Merci\n—AB"])
-    assert [e.action for e in desk.queries.detail(ok_id).history][-2:] == [
-        "reply.sending",
-        "reply.sent",
-    ]
-    from desk.outbound import NotDelivered
-
-    refused = _LiveSender(fail=NotDelivered("422 text too long"))
-    desk.inbox.senders = lambda _p, _c: refused  # type: ignore[assignment,return-value]
-    failed = desk.inbox.send_reply(bad_id, "Merci")
-    assert failed.status == "failed"
-    assert "422" in (failed.error or "")
-    detail = desk.queries.detail(bad_id)
-    assert detail.status == "open"  # nothing was posted: the item stays in the queue
-    assert [e.action for e in detail.history][-2:] == ["reply.sending", "reply.failed"]
-    # A known failure may be retried with the same text...
-    timeout = _LiveSender(fail=TimeoutError("read timed out"))
-    desk.inbox.senders = lambda _p, _c: timeout  # type: ignore[assignment,return-value]
-    unsure = desk.inbox.send_reply(bad_id, "Merci")
-    assert unsure.status == "unknown"  # ...but after a timeout the post may exist:
-    with pytest.raises(ActionRefused, match="already sent"):
-        desk.inbox.send_reply(bad_id, "Merci")  # never resent blindly
-    assert timeout.calls == ["Merci\n—AB"]
-    assert [e.action for e in desk.queries.detail(bad_id).history][-2:] == [
-        "reply.sending",
-        "reply.unknown",
-    ]
-    assert desk.queries.verify_audit().ok
-
-
 def test_agent_cannot_reassign_a_colleagues_mention(make_desk: Callable[..., Desk]) -> None:
     amelie, bruno = make_desk("amelie"), make_desk("bruno")
     (mid,) = add(amelie, mention("1", "x", language="en"))  # routed to chloe
@@ -237,3 +183,49 @@ def test_thread_walks_down_several_levels_from_a_root(desk: Desk) -> None:
     assert [r.id for r in desk.queries.detail(ids[0]).thread] == ids[:4]
     assert [r.id for r in desk.queries.detail(ids[2]).thread] == ids[:4]
     assert desk.queries.detail(ids[4]).thread == []
+
+
+def test_send_check_counts_bytes_for_bluesky(desk: Desk) -> None:
+    """299 graphemes but over 3000 UTF-8 bytes: Bluesky would refuse it, so desk does."""
+    (mid,) = add(desk, mention("b1", "Salut", platform="bluesky"), platform="bluesky")
+    heavy = "e" + "\u0301" * 20  # one grapheme, 41 bytes
+    with pytest.raises(ActionRefused, match="over the bluesky limit of 3000"):
+        desk.inbox.send_reply(mid, heavy * 80)
+    assert desk.queries.detail(mid).replies == []
+    assert desk.inbox.send_reply(mid, heavy * 10).status == "sent_offline"
+
+
+def test_live_mastodon_counts_the_author_prefix_and_the_instance_limit(
+    tmp_path, make_desk  # type: ignore[no-untyped-def]
+) -> None:
+    from desk.config import Settings
+    from desk.connectors.base import ParseResult
+    from desk.services import open_desk
+    from tests.conftest import DESK_TOML
+
+    config = tmp_path / "live.toml"
+    config.write_text(
+        DESK_TOML
+        + '\n[[channel]]\nname = "ville"\nplatform = "mastodon"\nurl = "http://127.0.0.1:9"\n'
+        'secret = "env:X"\nmax_chars = 40\n',
+        encoding="utf-8",
+    )
+    live = open_desk(Settings(db=str(tmp_path / "live.db"), config=config), as_name="amelie")
+    try:
+        item = mention(
+            "m1",
+            "Bonjour",
+            author_handle="@someone@very.long.domain.example",
+            raw={"status": {"id": "m1", "account": {"acct": "someone@very.long.domain.example"}}},
+        )
+        parsed = ParseResult(platform="mastodon", items=[item], channel_hint="ville")
+        (mid,) = live.ingest.ingest_parsed(parsed, "ville").new_ids
+        frame = live.inbox.frame_for(mid)
+        body = "x" * 26  # 26 + "\n—AB" (4) = 30; "@someone " (9 as Mastodon counts) = 39
+        assert live.inbox.preview("mastodon", body, frame).length == 39
+        assert live.inbox.preview("mastodon", body).length == 30  # a file channel adds nothing
+        with pytest.raises(ActionRefused, match="limit of 40"):
+            live.inbox.send_reply(mid, body + "xx")
+        assert live.inbox.send_reply(mid, body).status == "queued"
+    finally:
+        live.close()

@@ -1,0 +1,121 @@
+"""Crash tests: ``desk reply`` is killed with SIGKILL at every step of the outbox, then a new
+process runs ``desk outbox run``. The fake Mastodon (a real HTTP server on loopback) counts what
+was *published*: every reply must be there exactly once, and recorded as sent exactly once.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from desk.connectors import mastodon as mastodon_parser
+from desk.outbox import FAULT_ENV
+from desk.services import Desk
+from tests.conftest import DESK_TOML, PAYLOADS
+from tests.live.fake_mastodon_outbox import FakeMastodon
+from tests.live.loopback import serve
+
+TOKEN = "crash-test-token-5f1c"
+STEPS = ("queued", "claimed", "posted", "recorded")
+
+
+def _desk(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "desk", *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def _notification(n: int) -> dict[str, object]:
+    base = json.loads((PAYLOADS / "mastodon" / "notification_mention_remote_docs.json").read_text())
+    base["id"] = str(68739215 + n)
+    base["status"]["id"] = str(108892830000000000 + n)
+    base["status"]["visibility"] = "public"
+    return base
+
+
+@pytest.fixture
+def live_setup(tmp_path: Path, make_desk: Callable[..., Desk]):  # type: ignore[no-untyped-def]
+    fake = FakeMastodon(TOKEN)
+    with serve(fake) as url:
+        config = tmp_path / "desk.toml"
+        config.write_text(
+            DESK_TOML
+            + f"""
+[[channel]]
+name = "ville"
+platform = "mastodon"
+url = "{url}"
+secret = "env:DESK_TEST_TOKEN"
+undo_seconds = 0
+""",
+            encoding="utf-8",
+        )
+        yield fake, config
+
+
+def test_kill_at_every_outbox_step_never_loses_or_duplicates(
+    live_setup, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    from desk.config import Settings
+    from desk.services import open_desk
+    from tests.conftest import give_passphrases
+
+    fake, config = live_setup
+    db = tmp_path / "desk.db"
+    desk = open_desk(Settings(db=str(db), config=config), as_name="amelie")
+    give_passphrases(desk)
+    parsed = mastodon_parser.parse_obj([_notification(i) for i in range(len(STEPS))], "test")
+    parsed.channel_hint = "ville"
+    ids = desk.ingest.ingest_parsed(parsed, "ville").new_ids
+    desk.close()
+    assert len(ids) == len(STEPS)
+
+    env = {**os.environ, "DESK_TEST_TOKEN": TOKEN, "DESK_DB": str(db), "DESK_CONFIG": str(config)}
+    for mention_id, step in zip(ids, STEPS, strict=True):
+        crashed = _desk(
+            "--as",
+            "amelie",
+            "reply",
+            str(mention_id),
+            "--text",
+            f"Réponse {step}",
+            env={**env, FAULT_ENV: step},
+            cwd=tmp_path,
+        )
+        assert crashed.returncode == -signal.SIGKILL, (step, crashed.stdout, crashed.stderr)
+        restarted = _desk("--as", "amelie", "outbox", "run", "--json", env=env, cwd=tmp_path)
+        assert restarted.returncode == 0, (step, restarted.stdout, restarted.stderr)
+        assert TOKEN not in restarted.stdout + restarted.stderr
+
+    desk = open_desk(Settings(db=str(db), config=config), as_name="amelie")
+    try:
+        published: dict[str, int] = {}
+        for status in fake.statuses:
+            published[status["in_reply_to_id"]] = published.get(status["in_reply_to_id"], 0) + 1
+        for mention_id, step in zip(ids, STEPS, strict=True):
+            detail = desk.queries.detail(mention_id)
+            replies = [r for r in detail.replies if r.status != "cancelled"]
+            assert [r.status for r in replies] == ["sent"], step  # recorded once, as sent
+            parent = detail.remote_id
+            assert published.get(parent) == 1, (step, published)  # on the server once: 0 dup
+            server_ids = [s["id"] for s in fake.statuses if s["in_reply_to_id"] == parent]
+            assert replies[0].remote_id == server_ids[0], step
+            sent_events = [e for e in detail.history if e.action == "reply.sent"]
+            assert len(sent_events) == 1, step
+        assert len(fake.statuses) == len(STEPS)
+        assert desk.queries.verify_audit().ok
+    finally:
+        desk.close()

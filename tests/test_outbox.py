@@ -1,0 +1,279 @@
+"""The live outbox state machine (desk.outbox) with an in-process platform.
+
+Queued → (undo window) → sending → sent | failed | unknown; cancel during the window; a crash
+left in ``sending`` is reconciled against the platform before any retry; a timeout after the
+platform published is never posted twice. Real-process crashes (kill -9 at each step) are in
+tests/live/test_outbox_crash.py.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from desk.errors import ActionRefused, PermissionDenied
+from desk.live.base import (
+    NotPosted,
+    RateLimited,
+    ReplyRequest,
+    TransientError,
+    Unprovable,
+)
+from desk.outbound import LiveChannel
+from desk.outbox import OutboxService, owner_alive
+from desk.services import Desk
+from tests.conftest import add, mention
+
+
+class FakePlatform:
+    """A platform that records posts by idempotency key; faults are scripted per call."""
+
+    def __init__(self) -> None:
+        self.posts: dict[str, str] = {}  # idempotency key -> remote id
+        self.post_calls = 0
+        self.faults: list[str] = []  # "timeout-after-publish", "timeout", "refuse", "429"
+        self.lookup = "exact"  # or "unprovable"
+
+    def connector(self) -> Any:
+        platform = self
+
+        class _Connector:
+            async def post(self, reply: ReplyRequest) -> str:
+                platform.post_calls += 1
+                fault = platform.faults.pop(0) if platform.faults else None
+                if fault == "refuse":
+                    raise NotPosted("422 Validation failed: text too long")
+                if fault == "429":
+                    raise RateLimited("429", wait_seconds=30)
+                if fault == "timeout":
+                    raise TransientError("no answer within 20 s")
+                remote = f"r{len(platform.posts) + 1}"
+                platform.posts[reply.idempotency_key] = remote
+                if fault == "timeout-after-publish":
+                    raise TransientError("no answer within 20 s")
+                return remote
+
+            async def find_posted(self, reply: ReplyRequest) -> str | None:
+                if platform.lookup == "unprovable":
+                    raise Unprovable("the account's posts could not be listed")
+                return platform.posts.get(reply.idempotency_key)
+
+        return _Connector()
+
+    def connect(self, _channel: str) -> Any:
+        @contextlib.asynccontextmanager
+        async def opened() -> AsyncIterator[Any]:
+            yield self.connector()
+
+        return opened()
+
+
+def live(desk: Desk, platform: FakePlatform, undo: int = 5) -> OutboxService:
+    desk.inbox.senders = lambda _p, _c: LiveChannel(undo)  # type: ignore[assignment]
+    return OutboxService(
+        desk.inbox.write_factory, desk.config, desk.me, desk.inbox.clock, connect=platform.connect
+    )
+
+
+def later(desk: Desk, seconds: int) -> None:
+    desk.inbox.clock.now += timedelta(seconds=seconds)  # type: ignore[attr-defined]
+
+
+def actions(desk: Desk, mention_id: int) -> list[str]:
+    return [
+        e.action for e in desk.queries.detail(mention_id).history if e.action.startswith("reply.")
+    ]
+
+
+async def test_queued_reply_waits_for_the_undo_window_then_goes_out_once(desk: Desk) -> None:
+    platform = FakePlatform()
+    outbox = live(desk, platform)
+    (mid,) = add(desk, mention("1", "Quand reprend la collecte?"))
+    reply = desk.inbox.send_reply(mid, "Lundi.")
+    assert reply.status == "queued"
+    assert desk.queries.detail(mid).status == "open"
+    first = await outbox.run_once()
+    assert (first.sent, first.waiting, platform.post_calls) == ([], 1, 0)  # undo window
+    later(desk, 10)
+    second = await outbox.run_once()
+    assert second.sent == [reply.id]
+    third = await outbox.run_once()  # nothing left: never twice
+    assert (third.sent, platform.post_calls) == ([], 1)
+    detail = desk.queries.detail(mid)
+    assert detail.status == "closed"
+    assert detail.replies[-1].status == "sent"
+    assert detail.replies[-1].remote_id == "r1"
+    assert actions(desk, mid) == ["reply.queued", "reply.sending", "reply.sent"]
+    assert desk.queries.verify_audit().ok
+
+
+async def test_cancel_during_the_undo_window(make_desk: Any) -> None:
+    amelie, bruno = make_desk("amelie"), make_desk("bruno")
+    platform = FakePlatform()
+    outbox_b = live(bruno, platform)
+    (mid,) = add(bruno, mention("1", "Bonjour"))  # routed to bruno (fr)
+    reply = bruno.inbox.send_reply(mid, "Bonjour!")
+    chloe = make_desk("chloe")
+    with pytest.raises(PermissionDenied):
+        live(chloe, platform).cancel(reply.id)  # neither author nor supervisor
+    cancelled = outbox_b.cancel(reply.id)
+    assert cancelled.status == "cancelled"
+    later(bruno, 10)
+    assert (await outbox_b.run_once()).sent == []
+    assert platform.post_calls == 0
+    with pytest.raises(ActionRefused, match="can no longer be cancelled"):
+        outbox_b.cancel(reply.id)
+    # the same text may be sent again after a cancel (nothing was published)
+    again = bruno.inbox.send_reply(mid, "Bonjour!")
+    assert again.status == "queued"
+    assert amelie.queries.verify_audit().ok
+
+
+async def test_refused_post_is_failed_and_may_be_retried(desk: Desk) -> None:
+    platform = FakePlatform()
+    platform.faults = ["refuse"]
+    outbox = live(desk, platform, undo=0)
+    (mid,) = add(desk, mention("1", "x"))
+    reply = desk.inbox.send_reply(mid, "Trop long")
+    report = await outbox.run_once()
+    assert report.failed == [reply.id]
+    detail = desk.queries.detail(mid)
+    assert detail.status == "open"
+    assert "422" in (detail.replies[-1].error or "")
+    assert platform.posts == {}
+    retry = desk.inbox.send_reply(mid, "Trop long")  # a known failure may be sent again
+    assert (await outbox.run_once()).sent == [retry.id]
+
+
+async def test_timeout_after_publishing_is_found_not_reposted(desk: Desk) -> None:
+    platform = FakePlatform()
+    platform.faults = ["timeout-after-publish"]
+    outbox = live(desk, platform, undo=0)
+    (mid,) = add(desk, mention("1", "x"))
+    reply = desk.inbox.send_reply(mid, "Merci")
+    report = await outbox.run_once()
+    assert report.sent == [reply.id]
+    assert platform.post_calls == 1
+    assert len(platform.posts) == 1
+    sent = desk.queries.detail(mid).replies[-1]
+    assert (sent.status, sent.remote_id) == ("sent", "r1")
+
+
+async def test_timeout_before_publishing_is_requeued_then_sent(desk: Desk) -> None:
+    platform = FakePlatform()
+    platform.faults = ["timeout"]
+    outbox = live(desk, platform, undo=0)
+    (mid,) = add(desk, mention("1", "x"))
+    reply = desk.inbox.send_reply(mid, "Merci")
+    first = await outbox.run_once()
+    assert first.requeued == [reply.id]
+    assert platform.posts == {}
+    later(desk, 60)  # backoff
+    assert (await outbox.run_once()).sent == [reply.id]
+    assert len(platform.posts) == 1
+    assert actions(desk, mid) == [
+        "reply.queued",
+        "reply.sending",
+        "reply.requeued",
+        "reply.sending",
+        "reply.sent",
+    ]
+
+
+async def test_rate_limited_post_waits_for_the_platform(desk: Desk) -> None:
+    platform = FakePlatform()
+    platform.faults = ["429"]
+    outbox = live(desk, platform, undo=0)
+    (mid,) = add(desk, mention("1", "x"))
+    reply = desk.inbox.send_reply(mid, "Merci")
+    assert (await outbox.run_once()).requeued == [reply.id]
+    later(desk, 10)
+    assert (await outbox.run_once()).waiting == 1  # 30 s asked, 10 s passed
+    later(desk, 30)
+    assert (await outbox.run_once()).sent == [reply.id]
+
+
+async def test_unprovable_goes_to_a_supervisor_who_settles_it(make_desk: Any) -> None:
+    amelie, bruno = make_desk("amelie"), make_desk("bruno")
+    platform = FakePlatform()
+    platform.faults = ["timeout"]
+    platform.lookup = "unprovable"
+    outbox = live(bruno, platform, undo=0)
+    (mid,) = add(bruno, mention("1", "x"))
+    reply = bruno.inbox.send_reply(mid, "Merci")
+    report = await outbox.run_once()
+    assert report.unknown == [reply.id]
+    assert (await outbox.run_once()).sent == []  # never resent blindly
+    assert platform.post_calls == 1
+    with pytest.raises(ActionRefused, match="already sent"):
+        bruno.inbox.send_reply(mid, "Merci")
+    with pytest.raises(PermissionDenied):
+        outbox.resolve(reply.id, posted_as=None)  # an agent cannot settle it
+    supervisor = live(amelie, platform, undo=0)
+    settled = supervisor.resolve(reply.id, posted_as=None)  # she looked: not there
+    assert settled.status == "queued"
+    assert (await supervisor.run_once()).sent == [reply.id]
+    assert platform.post_calls == 2
+    assert len(platform.posts) == 1
+    assert "reply.unknown" in actions(amelie, mid)
+
+
+async def test_supervisor_records_a_post_found_on_the_platform(desk: Desk) -> None:
+    platform = FakePlatform()
+    platform.faults = ["timeout"]
+    platform.lookup = "unprovable"
+    outbox = live(desk, platform, undo=0)
+    (mid,) = add(desk, mention("1", "x"))
+    reply = desk.inbox.send_reply(mid, "Merci")
+    await outbox.run_once()
+    done = outbox.resolve(reply.id, posted_as="109876")
+    assert (done.status, done.remote_id) == ("sent", "109876")
+    assert desk.queries.detail(mid).status == "closed"
+
+
+async def test_orphan_left_in_sending_is_reconciled_first(desk: Desk) -> None:
+    """A row in ``sending`` whose process is gone: found → sent, absent → queued and posted."""
+    from desk.db import transaction
+    from desk.models import Reply
+
+    platform = FakePlatform()
+    outbox = live(desk, platform, undo=0)
+    m1, m2 = add(desk, mention("1", "a"), mention("2", "b"))
+    r1 = desk.inbox.send_reply(m1, "Un")
+    r2 = desk.inbox.send_reply(m2, "Deux")
+    platform.posts[_key(desk, r1.id)] = "r-earlier"  # it did go out before the crash
+    with transaction(desk.inbox.write_factory) as session:  # as a killed process left them
+        for rid in (r1.id, r2.id):
+            row = session.get(Reply, rid)
+            row.status, row.delivery_owner = "sending", "ghost-host-never-seen:1"
+            row.delivery_started_at = desk.inbox.clock() - timedelta(hours=1)
+            session.add(row)
+    report = await outbox.run_once()
+    assert sorted(report.reconciled) == sorted([r1.id, r2.id])
+    assert r1.id in report.sent  # found on the platform: recorded, not posted again
+    assert r2.id in report.requeued  # provably absent: queued again...
+    assert r2.id in report.sent  # ...and posted in the same pass
+    assert desk.queries.detail(m1).replies[-1].remote_id == "r-earlier"
+    assert desk.queries.detail(m2).replies[-1].status == "sent"
+    assert platform.post_calls == 1  # only the one that was provably absent
+
+
+def _key(desk: Desk, reply_id: int) -> str:
+    from desk.models import Reply
+
+    with desk.inbox.write_factory() as session:
+        return session.get(Reply, reply_id).idempotency_key
+
+
+def test_owner_alive_checks_the_pid_on_this_host() -> None:
+    import os
+    import socket
+
+    assert owner_alive(f"{socket.gethostname()}:{os.getpid()}")
+    assert not owner_alive(f"{socket.gethostname()}:999999999")
+    assert not owner_alive(None)
+    assert owner_alive("another-host:1")  # trusted until the lease ends
