@@ -1,29 +1,116 @@
-"""How long a reply is on each platform, counted the way the platform counts.
+"""How long a reply is on each platform, counted exactly the way the platform counts.
 
-- Mastodon: characters (code points), every URL counts 23 (instance default, docs
-  ``entities/Instance.md``: ``characters_reserved_per_url``); limit 500.
-- Bluesky: grapheme clusters (``app.bsky.feed.post`` maxGraphemes 300).
-- X: weighted length (twitter-text v3): Latin and common punctuation weigh 1, other code points 2,
-  an emoji sequence 2, a URL 23; limit 280.
-Grapheme clusters come from the ``regex`` module's ``\\X``, which follows Unicode UAX #29.
+- Mastodon (server ``StatusLengthValidator``): grapheme clusters of ``spoiler_text + status``
+  after every URL (with its protocol, found by twitter-text's extractor) is rewritten to 23
+  characters and every ``@user@domain`` mention to ``@user``. Limit: the instance's
+  ``max_characters`` (``ChannelConfig.max_chars``), else 500.
+- Bluesky (lexicon ``app.bsky.feed.post``): at most 300 grapheme clusters *and* 3000 UTF-8 bytes;
+  URLs count in full. Whichever limit is closer to being reached is the one reported.
+- X: weighted length of twitter-text v3 (``twitter-text-parser``, the official rules: NFC, CJK
+  and emoji weigh 2, a URL 23); limit 280.
+
+``check()`` gives the full answer (length, limit, unit, ok, reason) for the composer's counter and
+the send check; ``measure``/``remaining``/``limit_for`` are the short forms. ``check``,
+``remaining`` and ``limit_for`` take an optional ``limit`` overriding the platform default (a
+channel's ``max_chars``).
+Grapheme clusters come from the ``regex`` module's ``\\X`` (Unicode UAX #29).
+
+twitter-text's URL regex is tried at every position and backtracks for seconds on long runs of
+host-name characters, and the composer measures on every key. Two guards keep hostile text fast
+and leave ordinary text exact (tests compare with twitter-text itself): a run of 16 or more
+dot-separated labels is never taken for a host name, and in a whitespace-free run longer than
+512 characters URLs are looked for only where ``http(s)://`` starts.
 """
 
 from __future__ import annotations
 
+import functools
+import unicodedata
+from dataclasses import dataclass
+from types import SimpleNamespace
+
 import regex
 
 LIMITS: dict[str, int] = {"mastodon": 500, "bluesky": 300, "x": 280}
-URL_WEIGHT = 23
-_URL = regex.compile(r"https?://[^\s<>\"]+", regex.IGNORECASE)
+BLUESKY_MAX_BYTES = 3000
+URL_WEIGHT = 23  # Mastodon's URL_PLACEHOLDER and X's transformedURLLength
+
 _GRAPHEME = regex.compile(r"\X")
-_EMOJI = regex.compile(r"\p{Extended_Pictographic}")
-# twitter-text v3 ranges that weigh 1 (scaled weight 100); everything else weighs 2.
-_LIGHT_RANGES = ((0, 4351), (8192, 8205), (8208, 8223), (8242, 8247))
+_SURROGATE = regex.compile(r"[\ud800-\udfff]")
+# Mastodon Account::MENTION_RE (USERNAME_RE is case-insensitive, the domain part is [[:word:]]).
+_MENTION = regex.compile(
+    r"(?<![=/\w])@(?P<user>(?i:[a-z0-9_]+(?:[.-]+[a-z0-9_]+)*))(?:@\w+(?:[.-]+\w+)*)?"
+)
+# twitter-text's latin accents; :end_mention_match: a mention followed by these is not a mention.
+LATIN_ACCENTS = (
+    "\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff\u0100-\u024f\u0253\u0254\u0256\u0257\u0259\u025b"
+    "\u0263\u0268\u026f\u0272\u0289\u028b\u02bb\u0300-\u036f\u1e00-\u1eff"
+)
+_END_MENTION = regex.compile("[@\uff20" + LATIN_ACCENTS + "]|://")
+# A run of this many dot-separated labels is not taken for a host name (real ones have a handful):
+# twitter-text's URL regex backtracks for seconds on such runs. Counted as plain text instead.
+_DOTTED_RUN = regex.compile(r"(?<![^\s./])(?:[^\s./]++\.){16,}+")
+# twitter-text tries its URL regex at every position, which costs O(n^2) on one long run of
+# host-name characters; runs longer than this get a single try at each "http(s)://" instead.
+_LONG_RUN = regex.compile(r"\S{513,}")
+_PROTOCOL = regex.compile(r"https?://", regex.IGNORECASE)
 
 
-def limit_for(platform: str) -> int | None:
-    """The platform's reply length limit, or None when replies are not posted there."""
-    return LIMITS.get(platform)
+@functools.cache
+def _twitter_text() -> SimpleNamespace:
+    """twitter-text's pieces, imported on first use: compiling its emoji regex takes ~0.2 s,
+    which every ``desk`` command would otherwise pay at start."""
+    from twitter_text import parse_tweet
+    from twitter_text.config import config
+    from twitter_text.extract_urls import extract_urls_with_indices, is_valid_url
+    from twitter_text.get_character_weight import get_character_weight
+    from twitter_text.has_invalid_characters import has_invalid_characters
+    from twitter_text.regexp.emoji import emoji
+    from twitter_text.regexp.extract_url import extract_url
+    from twitter_text.regexp.valid_tco_url import valid_tco_url
+
+    return SimpleNamespace(
+        parse_tweet=parse_tweet,
+        options=config["defaults"],
+        extract_urls_with_indices=extract_urls_with_indices,
+        is_valid_url=is_valid_url,
+        get_character_weight=get_character_weight,
+        has_invalid_characters=has_invalid_characters,
+        emoji=emoji,
+        extract_url=extract_url,
+        valid_tco_url=valid_tco_url,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Length:
+    """A text measured against one platform's limit.
+
+    ``unit`` is ``characters`` (Mastodon), ``graphemes`` or ``bytes`` (Bluesky: whichever limit
+    binds), ``weighted`` (X) or ``characters`` with ``limit`` None (no replies there).
+    ``reason`` says why ``ok`` is false: ``over 3000 bytes``, ``empty``...
+    """
+
+    platform: str
+    length: int
+    limit: int | None
+    unit: str
+    ok: bool
+    reason: str | None = None
+
+    @property
+    def remaining(self) -> int | None:
+        """Units left under the limit (negative when over); None without a limit."""
+        return None if self.limit is None else self.limit - self.length
+
+
+def limit_for(platform: str, limit: int | None = None) -> int | None:
+    """The reply length limit (``limit`` overrides the default), or None when replies are not
+    posted there. Bluesky's 300 graphemes is the lexicon's: an override can only lower it."""
+    default = LIMITS.get(platform)
+    if default is None or limit is None:
+        return default
+    return min(limit, default) if platform == "bluesky" else limit
 
 
 def graphemes(text: str) -> int:
@@ -31,28 +118,160 @@ def graphemes(text: str) -> int:
     return len(_GRAPHEME.findall(text))
 
 
-def _x_weight(cluster: str) -> int:
-    if _EMOJI.search(cluster):
-        return 2
-    total = 0
-    for ch in cluster:
-        cp = ord(ch)
-        total += 1 if any(lo <= cp <= hi for lo, hi in _LIGHT_RANGES) else 2
-    return total
+def utf8_bytes(text: str) -> int:
+    """Length in UTF-8 bytes (a lone surrogate, which cannot be posted, counts 3)."""
+    return len(text.encode("utf-8", "surrogatepass"))
 
 
-def measure(platform: str, text: str) -> int:
-    """The length of ``text`` as ``platform`` counts it."""
-    if platform == "bluesky":
-        return graphemes(text)
-    urls = _URL.findall(text)
-    rest = _URL.sub("", text)
+def measure(platform: str, text: str, *, spoiler_text: str = "") -> int:
+    """The length of ``text`` in the platform's main unit (Bluesky: graphemes; see ``check``)."""
+    text = _SURROGATE.sub("\ufffd", text)
     if platform == "x":
-        return URL_WEIGHT * len(urls) + sum(_x_weight(c) for c in _GRAPHEME.findall(rest))
-    return URL_WEIGHT * len(urls) + len(rest)
+        return _x_weighted(text, LIMITS["x"])[0]
+    if platform == "mastodon":
+        return graphemes(spoiler_text + _mastodon_countable(text))
+    return graphemes(text)
 
 
-def remaining(platform: str, text: str) -> int | None:
-    """How many units are left under the limit (negative when over); None without a limit."""
-    limit = limit_for(platform)
-    return None if limit is None else limit - measure(platform, text)
+def remaining(platform: str, text: str, limit: int | None = None) -> int | None:
+    """Units left under the limit that binds (negative when over); None without a limit."""
+    return check(platform, text, limit).remaining
+
+
+def check(platform: str, text: str, limit: int | None = None, *, spoiler_text: str = "") -> Length:
+    """Measure ``text`` for ``platform`` and say whether the platform would accept its length.
+
+    ``limit`` overrides the platform default (a channel's ``max_chars``); ``spoiler_text`` (a
+    Mastodon content warning) counts towards Mastodon's limit. Empty text is never ok.
+    """
+    cap = limit_for(platform, limit)
+    if cap is None:
+        return Length(platform, graphemes(text), None, "characters", True)
+    clean = _SURROGATE.sub("\ufffd", text)
+    refused: str | None = None
+    if platform == "x":
+        unit = "weighted"
+        length, valid = _x_weighted(clean, cap)
+        if not valid and 0 < length <= cap:
+            refused = "contains a character X refuses (U+FEFF, U+FFFE or U+FFFF)"
+    elif platform == "mastodon":
+        unit = "characters"
+        length = graphemes(spoiler_text + _mastodon_countable(clean))
+    else:
+        unit, length = "graphemes", graphemes(clean)
+        size = utf8_bytes(text)
+        # The tighter limit is the one whose share is larger (integer cross-multiplication).
+        if size * cap > length * BLUESKY_MAX_BYTES:
+            length, cap, unit = size, BLUESKY_MAX_BYTES, "bytes"
+    if length > cap:
+        refused = f"over {cap} {'weighted characters' if unit == 'weighted' else unit}"
+    elif not text.strip():
+        refused = "empty"
+    elif clean != text:
+        refused = "contains a lone surrogate (broken text)"
+    return Length(platform, length, cap, unit, refused is None, refused)
+
+
+def _x_weighted(text: str, cap: int) -> tuple[int, bool]:
+    """twitter-text's weighted length and validity; long runs are weighed by ``_run_weight``."""
+    tt = _twitter_text()
+    blanked, runs = _blank_long_runs(_defuse(text))
+    length = tt.parse_tweet(blanked).weightedLength
+    # A blanked run weighed one per space; weighing it apart is exact because URLs and emoji
+    # never span whitespace.
+    length += sum(_run_weight(run) - len(run) for _, run in runs)
+    # parse_tweet's own ``valid``, against ``cap`` rather than its built-in 280.
+    return length, 0 < length <= cap and not tt.has_invalid_characters(text)
+
+
+def _defuse(text: str) -> str:
+    """``text`` with the dots of impossibly long dotted runs made commas: same length, same
+    weight, same graphemes, but no host name for twitter-text's regex to backtrack over."""
+    return _DOTTED_RUN.sub(lambda m: m.group().replace(".", ","), text)
+
+
+def _blank_long_runs(text: str) -> tuple[str, list[tuple[int, str]]]:
+    """``text`` with each overlong whitespace-free run replaced by as many spaces, and the runs."""
+    runs = [(m.start(), m.group()) for m in _LONG_RUN.finditer(text)]
+    if not runs:
+        return text, runs
+    return _LONG_RUN.sub(lambda m: " " * len(m.group()), text), runs
+
+
+def _protocol_urls(run: str) -> list[tuple[int, int]]:
+    """twitter-text URLs with a protocol in one whitespace-free run, trying the URL regex only
+    where ``http(s)://`` starts (linear time); each try consumes its match, as finditer does."""
+    tt = _twitter_text()
+    found: list[tuple[int, int]] = []
+    consumed = 0
+    for candidate in _PROTOCOL.finditer(run):
+        start = candidate.start()
+        if start < consumed:
+            continue
+        match = tt.extract_url.match(run, max(start - 1, 0))
+        if match is None or match.start(3) != start or not match.group(4):
+            continue
+        consumed = end = match.end()
+        url, protocol, domain = match.group(3), match.group(4), match.group(5)
+        if not tt.is_valid_url(url, protocol, domain):
+            continue
+        tco = tt.valid_tco_url.search(url)
+        if tco:  # a t.co link: no path beyond the slug (twitter-text's own rule)
+            if len(tco.group(1)) > 40:
+                continue
+            end = start + len(tco.group(0))
+        found.append((start, end))
+    return found
+
+
+def _run_weight(run: str) -> int:
+    """X weight of one long whitespace-free run: URLs with a protocol 23, emoji 2, each other
+    code point its twitter-text weight (a long URL without protocol is weighed in full)."""
+    tt = _twitter_text()
+    options = tt.options
+    run = unicodedata.normalize("NFC", run)
+    urls = dict(_protocol_urls(run))
+    emoji = {m.start(): m.end() for m in tt.emoji.finditer(run)}
+    scaled, i = 0, 0
+    while i < len(run):
+        if i in urls:
+            scaled, i = scaled + URL_WEIGHT * options["scale"], urls[i]
+        elif i in emoji:
+            scaled, i = scaled + options["default_weight"], emoji[i]
+        else:
+            scaled, i = scaled + tt.get_character_weight(run[i], options), i + 1
+    return scaled // options["scale"]
+
+
+def _mastodon_urls(text: str) -> list[tuple[int, int]]:
+    """Mastodon's ``Extractor.extract_urls_with_indices(str, extract_url_without_protocol:
+    false)``: twitter-text URLs that carry their protocol."""
+    blanked, runs = _blank_long_runs(_defuse(text))
+    spans = [
+        (url["indices"][0], url["indices"][1])
+        for url in _twitter_text().extract_urls_with_indices(
+            blanked, extract_urls_without_protocol=False
+        )
+    ]
+    for offset, run in runs:
+        spans += [(offset + start, offset + end) for start, end in _protocol_urls(run)]
+    return spans
+
+
+def _mastodon_countable(text: str) -> str:
+    """Mastodon's ``countable_text``: URLs become 23 x's, ``@user@domain`` becomes ``@user``."""
+    if not text.strip():
+        return ""
+    entities = [(start, end, "x" * URL_WEIGHT) for start, end in _mastodon_urls(text)]
+    for match in _MENTION.finditer(text):
+        if not _END_MENTION.match(text, match.end()):
+            entities.append((match.start(), match.end(), "@" + match["user"]))
+    out: list[str] = []
+    last = 0
+    for start, end, replacement in sorted(entities, key=lambda entity: entity[0]):
+        if start < last:  # Extractor.remove_overlapping_entities: the earlier one wins
+            continue
+        out += [text[last:start], replacement]
+        last = end
+    out.append(text[last:])
+    return "".join(out)
