@@ -2,6 +2,8 @@
 
 Only ``mention`` notifications (and ``quote``, Mastodon 4.5+) become items; favourites, follows,
 boosts and the rest are counted as skipped. ``status.content`` is HTML and is turned into plain text.
+``parse_statuses`` reads lists of Status entities (hashtag timelines, search results): the items of
+a keyword watch, of kind ``keyword``.
 """
 
 from __future__ import annotations
@@ -54,10 +56,29 @@ def parse_obj(obj: Any, source: str) -> ParseResult:
     return collect(PLATFORM, items, _build)
 
 
+def parse_statuses(obj: Any, source: str) -> ParseResult:
+    """Parse a list of Status entities (``GET /api/v1/timelines/tag/:tag``, the ``statuses`` of
+    ``GET /api/v2/search``) into ``keyword`` items; boosts are skipped (the original is what counts).
+    """
+    items = obj if isinstance(obj, list) else [obj]
+    return collect(PLATFORM, items, _build_status)
+
+
+def _build_status(status: dict[str, Any]) -> ParsedMention | None:
+    if status.get("reblog") is not None:
+        return None
+    # Wrapped like a notification so both share one builder; the record stays the bare status.
+    return _from_status({"status": status}, "keyword", raw=status)
+
+
 def _build(notification: dict[str, Any]) -> ParsedMention | None:
     kind = _KINDS_BY_TYPE.get(need_str(notification, "type"))
     if kind is None:
         return None
+    return _from_status(notification, kind, raw=notification)
+
+
+def _from_status(notification: dict[str, Any], kind: str, raw: dict[str, Any]) -> ParsedMention:
     status = need(notification, "status")
     if not isinstance(status, dict):
         raise ItemProblem(f"field 'status' should be an object, got {clip(status)}")
@@ -77,7 +98,7 @@ def _build(notification: dict[str, Any]) -> ParsedMention | None:
         language=language_code(dig(status, "language")),
         in_reply_to_remote_id=reply_to,
         visibility=opt_str(status, "visibility"),
-        raw=notification,
+        raw=raw,
     )
 
 
