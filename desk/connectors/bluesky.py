@@ -3,6 +3,9 @@
 ``mention``, ``reply`` and ``quote`` notifications become items; likes, reposts, follows and the
 rest are counted as skipped. ``record.text`` is already plain text. Placeholder values written by
 test snapshots (``record(3)``, ``user(0)``, 1970 dates) are accepted as they are.
+
+``parse_posts`` reads lists of ``app.bsky.feed.defs#postView`` (``app.bsky.feed.searchPosts``):
+the items of a keyword watch, of kind ``keyword``.
 """
 
 from __future__ import annotations
@@ -54,6 +57,14 @@ def parse_obj(obj: Any, source: str) -> ParseResult:
     return collect(PLATFORM, obj["notifications"], _build)
 
 
+def parse_posts(obj: Any, source: str) -> ParseResult:
+    """Parse a list of postViews (the ``posts`` of ``app.bsky.feed.searchPosts``) into
+    ``keyword`` items. Each item's record is the postView itself (uri, cid, record.reply: what a
+    reply needs)."""
+    items = obj if isinstance(obj, list) else [obj]
+    return collect(PLATFORM, items, _build_post)
+
+
 def post_url(uri: str, author_handle: str | None) -> str | None:
     """Web address of a post (``https://bsky.app/profile/<handle>/post/<rkey>``), if ``uri`` is one."""
     match = _POST_URI.match(uri)
@@ -67,6 +78,15 @@ def _build(notification: dict[str, Any]) -> ParsedMention | None:
     kind = _KINDS_BY_REASON.get(need_str(notification, "reason"))
     if kind is None:
         return None
+    return _from_post(notification, kind)
+
+
+def _build_post(post: dict[str, Any]) -> ParsedMention:
+    return _from_post(post, "keyword")
+
+
+def _from_post(notification: dict[str, Any], kind: str) -> ParsedMention:
+    """A notification or a postView: both carry uri, author, record and indexedAt."""
     uri = need_str(notification, "uri")
     author = need_str(notification, "author.handle")
     text = need(notification, "record.text")
