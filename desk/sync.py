@@ -194,8 +194,22 @@ class IngestService:
             return FileReport(source, rejected=1, errors=[str(exc)])
         return self.ingest_parsed(parsed, source)
 
-    def ingest_parsed(self, parsed: ParseResult, source: str) -> FileReport:
-        """Store the items of a parse result that are not already there."""
+    def ingest_parsed(
+        self,
+        parsed: ParseResult,
+        source: str,
+        *,
+        channel_name: str | None = None,
+        live: bool = False,
+        after_write: Callable[[Session, Channel, FileReport], None] | None = None,
+    ) -> FileReport:
+        """Store the items of a parse result that are not already there.
+
+        ``channel_name`` names the channel (else the payload's hint); ``live`` marks it as a
+        live channel (desk.pull). ``after_write`` runs inside the same transaction once the
+        mentions are written — desk.pull saves the page's cursor there, so the page and its
+        cursor are committed together or not at all.
+        """
         report = FileReport(source, platform=parsed.platform, skipped=parsed.skipped)
         for err in parsed.errors:
             # An item that could not be used is rejected; a file-level note with a line number
@@ -209,7 +223,11 @@ class IngestService:
         now = self.clock()
         with transaction(self.write_factory) as session:
             channel = store.get_or_create_channel(
-                parsed.platform, parsed.channel_hint or "saved payloads", session=session, now=now
+                parsed.platform,
+                channel_name or parsed.channel_hint or "saved payloads",
+                session=session,
+                now=now,
+                live=live,
             )
             known = store.existing_remote_ids(
                 parsed.platform, (i.remote_id for i in parsed.items), session=session
@@ -227,6 +245,8 @@ class IngestService:
                 session, fresh, next_id, channel.id or 0, Path(source).name, now, languages
             )
             report.new = len(fresh)
+            if after_write is not None:
+                after_write(session, channel, report)
         return report
 
     def _languages_first(self, parsed: ParseResult) -> dict[str, Detected]:
