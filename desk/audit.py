@@ -6,6 +6,12 @@ JSON of the event's fields. ``verify`` recomputes the chain and names the first 
 fit: an altered row changes its hash, a deleted row breaks the ``seq`` run and the next
 ``prev_hash``, an inserted row breaks both as well. Appends happen inside the caller's
 transaction (the change and its audit event commit together) and never commit themselves.
+
+A retention purge (desk.retention) removes a *prefix* of the trail. It first records an anchor
+(``audit_anchors``: the seq and hash of the last event removed), then appends an ``audit.purged``
+event naming that anchor. ``verify`` then starts from the newest anchor instead of seq 1 and
+accepts it only if an ``audit.purged`` event of the verified chain names it exactly, so an edited
+or forged anchor, or events removed beyond it, are reported like any other break.
 """
 
 from __future__ import annotations
@@ -18,14 +24,15 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from desk.clock import as_utc
 from desk.errors import InputError
 from desk.fastinsert import fast_insert
-from desk.models import AuditEvent, AuditView
+from desk.models import AuditAnchor, AuditEvent, AuditView
 
 GENESIS = "0" * 64
+PURGED = "audit.purged"  # the event a retention purge appends (desk.retention)
 
 
 @dataclass(slots=True)  # not frozen: ingest builds one per mention, frozen init costs 3x
@@ -50,6 +57,7 @@ class VerifyResult:
     bad_id: int | None = None
     reason: str | None = None
     head: str = GENESIS
+    start_seq: int = 0  # the purge anchor the chain starts after (0: from seq 1)
 
 
 # One encoder, built once: json.dumps with keyword arguments builds a new encoder per call.
@@ -97,11 +105,22 @@ def _DUMP(value: str | int | None) -> str:  # noqa: N802 - a constant-like alias
 
 
 def head(session: Session) -> tuple[int, str]:
-    """The last event's (seq, hash), or (0, GENESIS) for an empty trail."""
+    """The last event's (seq, hash); for an empty trail the newest purge anchor, else
+    (0, GENESIS) — a purge may remove every event before it appends its own."""
     row = session.exec(
         select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)  # type: ignore[union-attr]
     ).first()
-    return (row[0], row[1]) if row else (0, GENESIS)
+    if row:
+        return row[0], row[1]
+    anchor = latest_anchor(session)
+    return (anchor.seq, anchor.hash) if anchor else (0, GENESIS)
+
+
+def latest_anchor(session: Session) -> AuditAnchor | None:
+    """The newest purge anchor (where the trail now starts), or None if nothing was purged."""
+    return session.exec(
+        select(AuditAnchor).order_by(col(AuditAnchor.seq).desc()).limit(1)
+    ).first()
 
 
 def append(session: Session, spec: EventSpec) -> str:
@@ -178,36 +197,88 @@ def verify(session: Session, *, batch: int = 5000, expect_head: str | None = Non
     A chain cannot show by itself that its *last* events were deleted. ``expect_head`` closes
     that gap: the hash of the head at an earlier verification (or a prefix of at least 12 hex
     digits) must still be in the chain, else the trail was cut after it.
+
+    After a retention purge the chain starts right after the newest anchor, chained to its hash;
+    the anchor is accepted only when an ``audit.purged`` event of the chain names it exactly, and
+    every ``audit.purged`` event must name anchors exactly as ``audit_anchors`` records them.
     """
-    expected_seq = 1
-    prev = GENESIS
-    checked = 0
     wanted = (expect_head or "").strip().lower()
     if wanted and len(wanted) < 12:
         raise InputError(
             "the expected head must have at least 12 hex digits",
             hint="use the hash printed by `desk audit verify`",
         )
-    seen_head = not wanted
+    anchors = {a.seq: a.hash for a in session.exec(select(AuditAnchor)).all()}
+    start = max(anchors, default=0)
+    prev = anchors[start] if anchors else GENESIS
+    expected_seq = start + 1
+    checked = 0
+    confirmed = not anchors  # the newest anchor must be named by an audit.purged event
+    seen_head = not wanted or (bool(anchors) and prev.startswith(wanted))
     for event in _iter_events(session, batch):
         checked += 1
-        digest, problem = _check(event, expected_seq, prev)
+        if event.seq <= start:
+            problem: str | None = (
+                f"seq {event.seq}: at or before the purge anchor (seq {start}), "
+                "yet still present: the anchor was altered or added"
+            )
+            digest: str | None = None
+        else:
+            digest, problem = _check(event, expected_seq, prev)
+        if digest is None and expected_seq == 1 and event.seq > 1:
+            problem = f"{problem}; no purge anchor records their removal"
+        if digest is not None and event.action == PURGED:
+            names_newest, problem = _check_purge(event, anchors, start)
+            confirmed = confirmed or names_newest
+            digest = None if problem else digest
         if digest is None:
-            return VerifyResult(False, checked, event.seq, event.id, problem, prev)
+            return VerifyResult(False, checked, event.seq, event.id, problem, prev, start)
         prev = digest
         expected_seq += 1
         seen_head = seen_head or prev.startswith(wanted)
+    if not confirmed:
+        return VerifyResult(
+            False,
+            checked,
+            None,
+            None,
+            f"no audit.purged event names the purge anchor at seq {start}: the anchor was "
+            "altered or added, or the events after it were removed",
+            prev,
+            start,
+        )
     if not seen_head:
+        purged = f", or it was purged (the trail starts after seq {start})" if anchors else ""
         return VerifyResult(
             False,
             checked,
             None,
             None,
             f"no event has the expected head {wanted}: events were removed from the end of the trail "
-            "(or the hash comes from another database)",
+            f"(or the hash comes from another database{purged})",
             prev,
+            start,
         )
-    return VerifyResult(True, checked, head=prev)
+    return VerifyResult(True, checked, head=prev, start_seq=start)
+
+
+def _check_purge(
+    event: AuditEvent, anchors: dict[int, str], newest: int
+) -> tuple[bool, str | None]:
+    """Whether an ``audit.purged`` event names the newest anchor, and what does not match."""
+    try:
+        data = json.loads(event.data)
+        named = [data.get("anchor"), data.get("previous_anchor")]
+        pairs = [(int(a["seq"]), str(a["hash"])) for a in named if a is not None]
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return False, "audit.purged event does not name its anchor in a readable way"
+    for seq, digest in pairs:
+        if anchors.get(seq) != digest:
+            return False, (
+                f"the purge anchor it names (seq {seq}) is not in audit_anchors as it recorded "
+                "it: the anchor was altered or removed"
+            )
+    return bool(anchors) and named[0] is not None and int(named[0]["seq"]) == newest, None
 
 
 def _check(event: AuditEvent, expected_seq: int, prev: str) -> tuple[str | None, str | None]:

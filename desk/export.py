@@ -150,6 +150,7 @@ class ExportService:
                     ).all()
                 )
             head_seq, head_hash = audit.head(session)
+            anchor = audit.latest_anchor(session)
         events.sort(key=lambda e: e.seq)
         manifest = {
             "type": "manifest",
@@ -166,6 +167,8 @@ class ExportService:
                 "audit_events": len(events),
             },
             "chain_head": {"seq": head_seq, "hash": head_hash},
+            # after a retention purge the trail starts after this event (desk.retention)
+            "chain_anchor": {"seq": anchor.seq, "hash": anchor.hash} if anchor else None,
             "hash_recipe": RECIPE,
         }
         rows = {
