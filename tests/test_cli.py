@@ -173,7 +173,7 @@ def test_init_writes_starter_config_and_db(tmp_path, capsys: pytest.CaptureFixtu
     from desk.config import load_config
 
     config = load_config(cfg)
-    assert config.staff[0].role == "supervisor"
+    assert config.staff[0].role == "admin"  # the first person can manage staff
     assert config.rules_path() == cfg.parent / "rules.toml"  # the team's own copy of the pack
     from desk.triage_service import load_configured_rules
 

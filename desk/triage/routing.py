@@ -1,8 +1,9 @@
 """Routing: turn a rule's assignment request into a named person who is actually there.
 
 Strategies: a named person, round-robin or least-loaded within a team, the on-call person, and
-``[routing]`` by language when no rule assigns. Nobody is given work while absent, off duty
-(outside their schedule, unless on call) or at their ``max_open``; when the first choice cannot
+``[routing]`` by language when no rule assigns. Nobody is given work while deactivated
+(``active = false``), absent, off duty (outside their schedule, unless on call) or at their
+``max_open``; when the first choice cannot
 take it, a fallback is used (the on-call person, then anyone available who speaks the language)
 and the decision's notes say so. The Router keeps loads and round-robin turns in memory; the
 ingest service reads them from the database before and saves the turns after.
@@ -43,7 +44,9 @@ class Router:
         self.people = {
             s.name: _Person(s, parse_week(s.schedule) if s.schedule is not None else None)
             for s in config.staff
+            if s.active
         }
+        self.inactive = {s.name for s in config.staff if not s.active}  # never given new work
         self.teams = {t.name: t for t in config.team}
         self.loads = dict(loads or {})
         self.turns = dict(turns or {})
@@ -76,10 +79,10 @@ class Router:
         return None
 
     def unavailable(self, name: str, at: datetime) -> Note | None:
-        """Why ``name`` cannot take a mention at ``at`` (absent, off duty, full), or None."""
+        """Why ``name`` cannot take a mention at ``at`` (deactivated, absent, off duty, full)."""
         person = self.people.get(name)
         if person is None:
-            return {"key": "unknown_person", "who": name}
+            return {"key": "inactive" if name in self.inactive else "unknown_person", "who": name}
         local, day, on_call = self._moment(at)
         for absence in person.config.absences:
             if absence.start <= day <= absence.end:

@@ -1,0 +1,518 @@
+"""Staff administration (desk.staff): only admins change staff; desk.toml is rewritten with its
+comments, atomically, and stays loadable; the database mirror and one audit event per change land
+in the same transaction; the last admin is kept; a deactivated person keeps their history, gets no
+new work and cannot open the desk. Plus the `desk staff` command line."""
+
+from __future__ import annotations
+
+import difflib
+import errno
+import getpass
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from desk.cli import main
+from desk.config import Settings, load_config
+from desk.config_file import write_atomically
+from desk.errors import ActionRefused, ConfigError, InputError, NotFound, PermissionDenied
+from desk.services import Desk, open_desk
+from desk.staff import NewStaff, StaffService
+from desk.store import staff_rows
+from tests.conftest import DESK_TOML, FakeClock, add, mention
+
+ADMIN_TOML = "# The team's own desk.toml: its comments must survive desk's edits.\n" + (
+    DESK_TOML.replace('role = "supervisor"', 'role = "admin"          # manages the staff')
+)
+
+DORA = NewStaff(
+    name="dora",
+    display_name="Dora Laporte",
+    initials="DL",
+    role="agent",
+    languages=("fr",),
+    topics=("water",),
+    os_users=("dlaporte",),
+)
+
+
+@pytest.fixture
+def admin_file(config_file: Path) -> Path:
+    """desk.toml of the shared fixtures, with amelie as the one admin and a few comments."""
+    config_file.write_text(ADMIN_TOML, encoding="utf-8")
+    return config_file
+
+
+@pytest.fixture
+def admin(admin_file: Path, make_desk: Callable[..., Desk]) -> Desk:
+    return make_desk("amelie")
+
+
+def staff_events(desk: Desk) -> list[tuple[str, str, dict[str, object]]]:
+    """(action, actor, data) of every staff.* event written by a person, oldest first."""
+    events = [
+        (e.action, e.actor, e.data)
+        for e in reversed(desk.queries.audit_log(limit=500))
+        if e.action.startswith("staff.") and e.actor != "system"
+    ]
+    return events
+
+
+def row(desk: Desk, name: str) -> dict[str, object]:
+    with desk.inbox.write_factory() as session:
+        found = staff_rows(session=session)[name]
+        return {
+            k: getattr(found, k)
+            for k in ("display_name", "initials", "role", "languages", "active")
+        }
+
+
+def changed_lines(before: str, after: str) -> list[str]:
+    return [
+        line
+        for line in difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=0)
+        if line[:1] in "+-" and not line.startswith(("+++", "---"))
+    ]
+
+
+# -- listing ---------------------------------------------------------------------------------
+
+
+def test_anyone_lists_the_staff_with_their_open_load(
+    admin: Desk, make_desk: Callable[..., Desk]
+) -> None:
+    add(admin, mention("1", "Bonjour, une question"), mention("2", "Autre question"))
+    add(admin, mention("3", "A question in English", language="en"))
+    bruno = make_desk("bruno")  # an agent may look
+    people = {p.name: p for p in bruno.staff.list_staff()}
+    assert list(people) == ["amelie", "bruno", "chloe"]
+    assert (people["amelie"].role, people["bruno"].role) == ("admin", "agent")
+    assert people["bruno"].open_mentions == 2  # [routing] fr = "bruno"
+    assert people["chloe"].open_mentions == 1
+    assert people["chloe"].languages == ("en", "fr")
+    assert all(p.active and p.has_passphrase for p in people.values())
+
+
+# -- adding ----------------------------------------------------------------------------------
+
+
+def test_an_admin_adds_a_person(admin: Desk, admin_file: Path, settings: Settings) -> None:
+    member = admin.staff.add(DORA)
+    assert (member.name, member.role, member.languages, member.active) == (
+        "dora",
+        "agent",
+        ("fr",),
+        True,
+    )
+    text = admin_file.read_text(encoding="utf-8")
+    assert changed_lines(ADMIN_TOML, text) == [  # after the last [[staff]]; nothing else moves
+        "+[[staff]]",
+        '+name = "dora"',
+        '+display_name = "Dora Laporte"',
+        '+initials = "DL"',
+        '+role = "agent"',
+        '+languages = ["fr"]',
+        '+topics = ["water"]',
+        '+os_users = ["dlaporte"]',
+        "+",
+    ]
+    assert text.index('name = "dora"') < text.index("[routing]")
+    reloaded = load_config(admin_file)  # the loader desk starts with accepts the new file
+    dora = reloaded.staff_named("dora")
+    assert dora is not None
+    assert (dora.topics, dora.os_users, dora.active) == (["water"], ["dlaporte"], True)
+    assert row(admin, "dora") == {
+        "display_name": "Dora Laporte",
+        "initials": "DL",
+        "role": "agent",
+        "languages": "fr",
+        "active": True,
+    }
+    assert staff_events(admin) == [
+        (
+            "staff.added",
+            "amelie",
+            {
+                "name": "dora",
+                "display_name": "Dora Laporte",
+                "initials": "DL",
+                "role": "agent",
+                "languages": ["fr"],
+                "topics": ["water"],
+                "os_users": ["dlaporte"],
+            },
+        )
+    ]
+    assert admin.config.staff_named("dora") is not None  # this session can assign to her now
+    reopened = open_desk(settings, as_name="amelie", clock=FakeClock())
+    try:  # desk.toml and the mirror agree: opening the desk records nothing more
+        assert [e.action for e in reopened.queries.audit_log(limit=1)] == ["staff.added"]
+    finally:
+        reopened.close()
+
+
+@pytest.mark.parametrize(
+    ("change", "error", "words"),
+    [
+        ({"name": "Dora L"}, InputError, "cannot be a staff name"),
+        ({"name": "bruno"}, ActionRefused, "already a staff member named bruno"),
+        ({"initials": "BG"}, ActionRefused, "initials BG are already bruno's"),
+        ({"initials": "D L"}, InputError, "no spaces"),
+        ({"role": "boss"}, InputError, "unknown role 'boss'"),
+        ({"languages": ("french",)}, InputError, "'french' is not a language code"),
+        ({"languages": ()}, InputError, "at least one language"),
+        ({"display_name": "Dora\x1b]52;c;x\x07"}, InputError, "control characters"),
+        ({"display_name": ""}, InputError, "display_name"),
+    ],
+)
+def test_adding_refuses_bad_or_clashing_values(
+    admin: Desk, admin_file: Path, change: dict[str, object], error: type, words: str
+) -> None:
+    values = {f: getattr(DORA, f) for f in DORA.__dataclass_fields__} | change
+    with pytest.raises(error, match=words):
+        admin.staff.add(NewStaff(**values))  # type: ignore[arg-type]
+    assert admin_file.read_text(encoding="utf-8") == ADMIN_TOML
+    assert staff_events(admin) == []
+
+
+def test_an_os_login_maps_to_one_person(admin: Desk, admin_file: Path) -> None:
+    admin.staff.add(DORA)
+    clash = NewStaff("eve", "Eve", "EV", os_users=("dlaporte",))
+    with pytest.raises(ActionRefused, match="dlaporte already opens the desk as dora"):
+        admin.staff.add(clash)
+
+
+def test_a_name_kept_by_the_history_is_not_reused(
+    admin: Desk, admin_file: Path, settings: Settings
+) -> None:
+    text = ADMIN_TOML.replace(
+        '[[staff]]\nname = "chloe"\ndisplay_name = "Chloe Martin"\ninitials = "CM"\nrole = "agent"\nlanguages = ["en", "fr"]\n',
+        "",
+    ).replace('en = "chloe"', 'en = "amelie"')
+    admin_file.write_text(text, encoding="utf-8")  # chloe left desk.toml by hand
+    open_desk(settings, as_name="amelie").close()  # the mirror keeps her name, inactive
+    with pytest.raises(ActionRefused, match="belongs to someone removed from desk.toml"):
+        admin.staff.add(NewStaff("chloe", "Chloé Autre", "CA"))
+
+
+# -- who may -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("who", ["bruno", "chloe"])  # an agent, and a supervisor
+def test_only_admins_change_staff(
+    who: str, admin_file: Path, make_desk: Callable[..., Desk]
+) -> None:
+    text = ADMIN_TOML.replace(
+        'initials = "CM"\nrole = "agent"', 'initials = "CM"\nrole = "supervisor"'
+    )
+    admin_file.write_text(text, encoding="utf-8")
+    desk = make_desk(who)
+    assert desk.staff.list_staff()  # reading is for everyone
+    attempts = [
+        lambda: desk.staff.add(DORA),
+        lambda: desk.staff.set_role(who, "admin"),
+        lambda: desk.staff.set_role("bruno", "supervisor"),
+        lambda: desk.staff.deactivate("amelie"),
+        lambda: desk.staff.reactivate("amelie"),
+        lambda: desk.staff.set_passphrase("amelie", "a long passphrase"),
+        desk.staff.require_admin,
+    ]
+    for attempt in attempts:
+        with pytest.raises(PermissionDenied) as refused:
+            attempt()
+        assert "only" in str(refused.value)
+    with pytest.raises(PermissionDenied, match="only an admin can manage staff") as refused:
+        desk.staff.add(DORA)
+    assert refused.value.hint == 'ask an admin (amelie); an admin has role = "admin" in desk.toml'
+    assert admin_file.read_text(encoding="utf-8") == text
+    assert staff_events(desk) == []
+
+
+def test_an_admin_demoted_meanwhile_is_refused(
+    admin: Desk, admin_file: Path, make_desk: Callable[..., Desk]
+) -> None:
+    admin.staff.set_role("bruno", "admin")
+    bruno = make_desk("bruno")
+    bruno.staff.set_role("amelie", "supervisor")  # amelie's open desk still says "admin"
+    assert admin.me.is_admin
+    with pytest.raises(PermissionDenied, match="only an admin"):
+        admin.staff.add(DORA)  # ...but the file, read at the change, says otherwise
+
+
+# -- roles and the last admin ------------------------------------------------------------------
+
+
+def test_changing_a_role_touches_one_line(
+    admin: Desk, admin_file: Path, settings: Settings
+) -> None:
+    member = admin.staff.set_role("bruno", "supervisor")
+    assert member.role == "supervisor"
+    after = admin_file.read_text(encoding="utf-8")
+    assert changed_lines(ADMIN_TOML, after) == ['-role = "agent"', '+role = "supervisor"']
+    assert "# always open, so routing tests" in after  # a comment elsewhere in the file
+    assert row(admin, "bruno")["role"] == "supervisor"
+    assert staff_events(admin) == [
+        ("staff.role_changed", "amelie", {"name": "bruno", "from": "agent", "to": "supervisor"})
+    ]
+    with pytest.raises(ActionRefused, match="bruno is already supervisor"):
+        admin.staff.set_role("bruno", "supervisor")
+    with pytest.raises(InputError, match="unknown role 'boss'"):
+        admin.staff.set_role("bruno", "boss")
+    with pytest.raises(NotFound, match="no staff member named 'zoe'"):
+        admin.staff.set_role("zoe", "agent")
+    bruno = open_desk(settings, as_name="bruno")
+    try:
+        assert bruno.me.is_supervisor
+    finally:
+        bruno.close()
+
+
+def test_the_last_admin_stays(admin: Desk, admin_file: Path) -> None:
+    for attempt in (
+        lambda: admin.staff.set_role("amelie", "supervisor"),
+        lambda: admin.staff.deactivate("amelie"),
+    ):
+        with pytest.raises(ActionRefused, match="amelie is the last active admin") as refused:
+            attempt()
+        assert refused.value.hint == "give someone else the admin role first"
+    assert admin_file.read_text(encoding="utf-8") == ADMIN_TOML
+    assert staff_events(admin) == []
+    admin.staff.set_role("chloe", "admin")
+    admin.staff.set_role("amelie", "supervisor")  # now someone else can manage staff
+    assert load_config(admin_file).staff_named("amelie").role == "supervisor"  # type: ignore[union-attr]
+    with pytest.raises(PermissionDenied):
+        admin.staff.set_role("amelie", "admin")  # and amelie no longer can
+
+
+# -- deactivation ------------------------------------------------------------------------------
+
+
+def test_deactivating_keeps_history_reports_open_work_and_stops_routing(
+    admin: Desk, admin_file: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = add(admin, mention("1", "Bonjour"), mention("2", "Allo"))  # [routing] fr = "bruno"
+    admin.inbox.close(ids[1])
+    done = admin.staff.deactivate("bruno")
+    assert done.open_mentions == (ids[0],)
+    assert done.named_in == ("routing.fr",)
+    assert not done.member.active
+    after = admin_file.read_text(encoding="utf-8")
+    assert changed_lines(ADMIN_TOML, after) == ["+active = false"]
+    assert load_config(admin_file).staff_named("bruno").active is False  # type: ignore[union-attr]
+    assert row(admin, "bruno")["active"] is False
+    assert staff_events(admin) == [
+        ("staff.deactivated", "amelie", {"name": "bruno", "open_mentions": 1})
+    ]
+    assert admin.queries.detail(ids[0]).assignee == "bruno"  # his work waits for a hand-over
+    # routing: this session and a new one give him nothing, and say why
+    (new_id,) = add(admin, mention("3", "Encore une question"))
+    detail = admin.queries.detail(new_id)
+    assert detail.assignee in {"amelie", "chloe"}
+    assert {"key": "inactive", "who": "bruno"} in detail.triage["route"]["notes"]
+    with pytest.raises(ActionRefused, match="bruno is deactivated and is given no new work"):
+        admin.inbox.assign(new_id, "bruno")
+    fresh = open_desk(settings, as_name="amelie", clock=FakeClock())
+    try:
+        (later,) = add(fresh, mention("4", "Et encore"))
+        assert fresh.queries.detail(later).assignee != "bruno"
+        assert fresh.inbox.handover("bruno", "chloe") == [ids[0]]  # an admin hands over
+    finally:
+        fresh.close()
+    # he can neither be acted --as nor open the desk with his own login
+    with pytest.raises(PermissionDenied, match="bruno is deactivated") as refused:
+        open_desk(settings, as_name="bruno")
+    assert refused.value.hint == "an admin can reactivate bruno (desk staff reactivate bruno)"
+    admin_file.write_text(
+        admin_file.read_text(encoding="utf-8").replace(
+            'initials = "BG"', 'initials = "BG"\nos_users = ["bgagnon"]'
+        ),
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(getpass, "getuser", lambda: "bgagnon")
+    with pytest.raises(PermissionDenied, match="bruno is deactivated"):
+        load_config(admin_file).current_staff(None)
+    with pytest.raises(ActionRefused, match="already deactivated"):
+        admin.staff.deactivate("bruno")
+
+
+def test_reactivating_gives_back_the_file_as_it_was(admin: Desk, admin_file: Path) -> None:
+    admin.staff.deactivate("chloe")
+    member = admin.staff.reactivate("chloe")
+    assert member.active
+    assert admin_file.read_text(encoding="utf-8") == ADMIN_TOML
+    assert row(admin, "chloe")["active"] is True
+    assert [(a, d) for a, _, d in staff_events(admin)] == [
+        ("staff.deactivated", {"name": "chloe", "open_mentions": 0}),
+        ("staff.reactivated", {"name": "chloe"}),
+    ]
+    with pytest.raises(ActionRefused, match="chloe is already active"):
+        admin.staff.reactivate("chloe")
+
+
+def test_a_hand_edited_active_flag_is_mirrored_once(
+    admin: Desk, admin_file: Path, settings: Settings
+) -> None:
+    admin_file.write_text(
+        ADMIN_TOML.replace('initials = "CM"', 'initials = "CM"\nactive = false'), encoding="utf-8"
+    )
+    for _ in range(2):
+        desk = open_desk(settings, as_name="amelie")
+        try:
+            events = [
+                (e.action, e.actor)
+                for e in desk.queries.audit_log(limit=50)
+                if e.action == "staff.deactivated"
+            ]
+        finally:
+            desk.close()
+        assert events == [("staff.deactivated", "system")]  # recorded once, not on every open
+    assert row(admin, "chloe")["active"] is False
+
+
+# -- writing desk.toml ---------------------------------------------------------------------------
+
+
+def test_a_failed_write_records_nothing(
+    admin: Desk, admin_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(src: object, dst: object) -> None:
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr("desk.config_file.os.replace", refuse)
+    with pytest.raises(ConfigError, match="cannot write .*desk.toml: Permission denied; nothing"):
+        admin.staff.set_role("bruno", "supervisor")
+    assert admin_file.read_text(encoding="utf-8") == ADMIN_TOML
+    assert row(admin, "bruno")["role"] == "agent"
+    assert staff_events(admin) == []
+    assert sorted(p.name for p in admin_file.parent.iterdir() if p.name.startswith(".")) == []
+    assert admin.config.staff_named("bruno").role == "agent"  # type: ignore[union-attr]
+
+
+def test_a_failed_commit_puts_desk_toml_back(admin: Desk, admin_file: Path) -> None:
+    factory = admin.inbox.write_factory
+
+    def failing() -> object:
+        session = factory()
+
+        def commit() -> None:
+            raise OSError("disk full")
+
+        session.commit = commit  # type: ignore[method-assign]
+        return session
+
+    service = StaffService(failing, factory, admin.config, admin.me)  # type: ignore[arg-type]
+    with pytest.raises(OSError, match="disk full"):
+        service.set_role("bruno", "supervisor")
+    assert admin_file.read_text(encoding="utf-8") == ADMIN_TOML
+    assert row(admin, "bruno")["role"] == "agent"
+    assert staff_events(admin) == []
+
+
+def test_atomic_write_keeps_permissions_and_symlinks(tmp_path: Path) -> None:
+    real = tmp_path / "real.toml"
+    real.write_text("a = 1\n", encoding="utf-8")
+    real.chmod(0o640)
+    link = tmp_path / "desk.toml"
+    link.symlink_to(real)
+    write_atomically(link, "a = 2\r\n")
+    assert link.is_symlink()
+    assert real.read_bytes() == b"a = 2\r\n"  # line endings as given
+    assert oct(real.stat().st_mode & 0o777) == "0o640"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["desk.toml", "real.toml"]
+
+
+def test_the_staff_module_has_no_ui() -> None:
+    code = (
+        "import sys, desk.staff, desk.staff_commands, desk.config_file\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'textual'))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]"
+
+
+# -- command line --------------------------------------------------------------------------------
+
+
+def test_desk_staff_commands(
+    admin: Desk, admin_file: Path, settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = ["--db", str(settings.db), "--config", str(admin_file), "--lang", "en"]
+    add(admin, mention("1", "Bonjour"))
+    assert main([*base, "--as", "bruno", "staff"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == [
+        "Name",
+        "Display",
+        "name",
+        "Init.",
+        "Role",
+        "Languages",
+        "Status",
+        "Open",
+    ]
+    assert lines[2].split() == ["bruno", "Bruno", "Gagnon", "BG", "agent", "fr", "active", "1"]
+    assert main([*base, "--as", "bruno", "staff", "list", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [(p["name"], p["open_mentions"]) for p in listed] == [
+        ("amelie", 0),
+        ("bruno", 1),
+        ("chloe", 0),
+    ]
+    assert main([*base, "--as", "bruno", "staff", "role", "bruno", "admin"]) == 2
+    assert "error: only an admin can manage staff" in capsys.readouterr().err
+    adding = ["staff", "add", "dora", "--display-name", "Dora Laporte", "--initials", "DL"]
+    assert (
+        main([*base, "--as", "amelie", *adding, "--languages", "fr, en", "--role", "supervisor"])
+        == 0
+    )
+    assert capsys.readouterr().out == "dora added to the staff (supervisor).\n"
+    assert load_config(admin_file).staff_named("dora").languages == ["fr", "en"]  # type: ignore[union-attr]
+    assert main([*base, "--as", "amelie", "staff", "role", "dora", "agent"]) == 0
+    assert capsys.readouterr().out == "dora: role agent.\n"
+    assert main([*base, "--as", "amelie", "staff", "deactivate", "bruno"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "bruno deactivated; 1 open mention(s) are still theirs: hand them over.",
+        "  to hand them over: desk handover bruno NAME",
+        "bruno is still named in desk.toml: routing.fr (routing skips them there).",
+    ]
+    assert main([*base, "--as", "bruno", "queue"]) == 2
+    assert "error: bruno is deactivated" in capsys.readouterr().err
+    assert main([*base, "--as", "amelie", "handover", "bruno", "chloe"]) == 0
+    assert main([*base, "--as", "amelie", "staff", "reactivate", "bruno"]) == 0
+    assert capsys.readouterr().out.endswith("bruno reactivated.\n")
+    assert main([*base, "--as", "amelie", "staff", "deactivate", "amelie"]) == 2
+    assert "amelie is the last active admin" in capsys.readouterr().err
+    french = ["--db", str(settings.db), "--config", str(admin_file), "--lang", "fr"]
+    assert main([*french, "--as", "amelie", "staff", "role", "amelie", "boss"]) == 2
+    assert "rôle inconnu : 'boss'" in capsys.readouterr().err
+
+
+def test_the_demo_edits_its_own_copy_of_desk_toml(tmp_path: Path) -> None:
+    from desk.commands import _demo_config
+
+    feeds = tmp_path / "feeds"
+    feeds.mkdir()
+    (feeds / "desk.toml").write_text(
+        ADMIN_TOML.replace(
+            'signature_format = "—{initials}"',
+            'signature_format = "—{initials}"\nrules = "rules.toml"',
+        ),
+        encoding="utf-8",
+    )
+    (feeds / "rules.toml").write_text("", encoding="utf-8")
+    db = tmp_path / "data" / "demo.db"
+    db.parent.mkdir()
+    copy = _demo_config(feeds, db, fresh=False)
+    assert copy == tmp_path / "data" / "demo-desk.toml"
+    assert load_config(copy).rules_path() == feeds / "rules.toml"  # still found from the copy
+    copy.write_text(copy.read_text(encoding="utf-8") + "# changed in the demo\n", encoding="utf-8")
+    assert _demo_config(feeds, db, fresh=False).read_text(encoding="utf-8").endswith("demo\n")
+    assert "changed in the demo" not in _demo_config(feeds, db, fresh=True).read_text(
+        encoding="utf-8"
+    )

@@ -1,0 +1,190 @@
+"""The staff screen (W): everyone sees the team; an admin changes a role, deactivates someone
+(and hands their open mentions over), adds a person; a non-admin is told they need an admin;
+names from desk.toml are shown literally, never as markup or terminal controls."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from test_collision import notes
+from tuihelpers import DESK_TOML, RULES_TOML, DeskEnv, feed, screen_lines, settle, terminal_output
+
+from desk.config import Settings, load_config
+from desk.services import open_desk
+from desk.tui.app import DeskApp
+from desk.tui.screens.picker import PickerScreen
+from desk.tui.screens.staff import StaffScreen
+from desk.tui.screens.staff_form import StaffForm
+
+HOSTILE = "[red]Chloé[/red] [@click=app.quit()]x[/]"
+STAFF_TOML = DESK_TOML.replace(
+    'role = "supervisor"', 'role = "admin"  # manages the staff'
+).replace(
+    'display_name = "Chloé Martin"',
+    # TOML escapes: ESC ] 0 ; ... BEL would retitle the terminal window if it reached it
+    'display_name = "' + HOSTILE + ' \\u001b]0;pwned\\u0007"',
+)
+
+
+@pytest.fixture
+def staff_env(tmp_path: Path) -> Iterator[DeskEnv]:
+    """A fed desk whose desk.toml makes amelie the admin and gives chloe a hostile name."""
+    (tmp_path / "desk.toml").write_text(STAFF_TOML, encoding="utf-8")
+    (tmp_path / "rules.toml").write_text(RULES_TOML, encoding="utf-8")
+    desk = open_desk(settings_of(tmp_path), as_name="amelie")
+    ids = feed(desk)
+    yield DeskEnv(desk, ids, tmp_path)
+    desk.close()
+
+
+def settings_of(path: Path) -> Settings:
+    return Settings(db=str(path / "t.db"), config=path / "desk.toml")
+
+
+async def open_staff(pilot) -> StaffScreen:  # type: ignore[no-untyped-def]
+    await settle(pilot)
+    await pilot.press("W")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, StaffScreen)
+    return pilot.app.screen
+
+
+def text_of(app: DeskApp) -> str:
+    return "\n".join(screen_lines(app))
+
+
+async def test_an_admin_changes_a_role(staff_env: DeskEnv) -> None:
+    app = DeskApp(staff_env.desk)
+    async with app.run_test(size=(140, 36)) as pilot:
+        await open_staff(pilot)
+        shown = text_of(app)
+        assert "Équipe · 3 personne(s)" in shown
+        assert "Vous êtes admin" in shown
+        assert "Bruno Gagnon" in shown
+        await pilot.press("down", "r")  # bruno
+        await settle(pilot)
+        assert isinstance(app.screen, PickerScreen)
+        assert "Rôle de Bruno Gagnon" in text_of(app)
+        await pilot.press("down", "enter")  # agent·e -> superviseur·e
+        await settle(pilot, 8)
+        assert isinstance(app.screen, StaffScreen)
+        assert "Bruno Gagnon : rôle superviseur·e." in notes(app)
+        bruno_line = next(line for line in screen_lines(app) if "Bruno Gagnon" in line)
+        assert "superviseur·e" in bruno_line
+        await pilot.press("L")  # English: titles, roles and notes follow
+        await settle(pilot)
+        shown = text_of(app)
+        assert "Staff · 3 people" in shown
+        assert "You are an admin" in shown
+        assert "Languages" in shown
+        assert "supervisor" in next(line for line in screen_lines(app) if "Bruno Gagnon" in line)
+    assert load_config(staff_env.path / "desk.toml").staff_named("bruno").role == "supervisor"  # type: ignore[union-attr]
+    event = staff_env.desk.queries.audit_log(limit=1)[0]
+    assert (event.action, event.actor, event.data["to"]) == (
+        "staff.role_changed",
+        "amelie",
+        "supervisor",
+    )
+
+
+async def test_a_non_admin_sees_the_list_and_is_refused(staff_env: DeskEnv) -> None:
+    bruno = open_desk(settings_of(staff_env.path), as_name="bruno")
+    before = (staff_env.path / "desk.toml").read_text(encoding="utf-8")
+    try:
+        app = DeskApp(bruno)
+        async with app.run_test(size=(140, 36)) as pilot:
+            await open_staff(pilot)
+            shown = text_of(app)
+            assert "Consultation seulement : modifier l'équipe demande un admin (amelie)." in shown
+            assert "Amélie Bouchard" in shown
+            for key in ("r", "d", "a"):
+                await pilot.press(key)
+                await settle(pilot)
+                assert isinstance(app.screen, StaffScreen)  # no picker, no form
+            assert notes(app).count("seul un admin peut gérer l'équipe") == 3
+            await pilot.press("down", "p")  # his own passphrase is his to set
+            await settle(pilot)
+            assert isinstance(app.screen, StaffForm)
+    finally:
+        bruno.close()
+    assert (staff_env.path / "desk.toml").read_text(encoding="utf-8") == before
+
+
+async def test_names_are_shown_literally(staff_env: DeskEnv) -> None:
+    app = DeskApp(staff_env.desk)
+    async with app.run_test(size=(160, 36)) as pilot:
+        await open_staff(pilot)
+        await pilot.press("down", "down")  # chloe, whose display name is hostile
+        await settle(pilot)
+        shown = text_of(app)
+        assert HOSTILE in shown  # the detail pane, as typed
+        assert "[red]Chloé[/red] [@click=app.quit()]x[/…" in shown  # the table's cut cell
+        assert "\x1b]0;pwned" not in terminal_output(app)
+        assert "␛]0;pwned␇" in shown  # the control characters made visible
+        await pilot.press("d")
+        await settle(pilot)
+        assert isinstance(app.screen, PickerScreen)
+        assert f"Désactiver {HOSTILE}" in text_of(app)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.is_running
+        assert isinstance(app.screen, StaffScreen)
+
+
+async def test_deactivate_then_hand_over_the_open_mentions(staff_env: DeskEnv) -> None:
+    desk = staff_env.desk
+    open_before = [p.open_mentions for p in desk.staff.list_staff() if p.name == "bruno"][0]
+    assert open_before > 0  # [routing] fr = "bruno"
+    app = DeskApp(desk)
+    async with app.run_test(size=(140, 36)) as pilot:
+        await open_staff(pilot)
+        await pilot.press("down", "d")
+        await settle(pilot)
+        assert "Désactiver Bruno Gagnon ?" in text_of(app)
+        await pilot.press("enter")  # the highlighted choice is "Annuler"
+        await settle(pilot)
+        assert load_config(staff_env.path / "desk.toml").staff_named("bruno").active  # type: ignore[union-attr]
+        await pilot.press("d")
+        await settle(pilot)
+        await pilot.press("up", "enter")  # "Oui, désactiver Bruno Gagnon"
+        await settle(pilot, 8)
+        assert f"{open_before} mention(s) ouverte(s) lui restent" in notes(app)
+        assert isinstance(app.screen, PickerScreen)  # whom to give them to
+        shown = text_of(app)
+        assert f"{open_before} mention(s) ouverte(s) de Bruno Gagnon : les donner à…" in shown
+        assert "bruno" not in [line.rsplit("— ", 1)[-1].strip() for line in screen_lines(app)]
+        await pilot.press("enter")  # the first active colleague
+        await settle(pilot, 8)
+        assert isinstance(app.screen, StaffScreen)
+        bruno_line = next(line for line in screen_lines(app) if "Bruno Gagnon" in line)
+        assert "désactivé·e" in bruno_line
+        assert bruno_line.split()[-1] == "0"  # no open load left
+    assert not load_config(staff_env.path / "desk.toml").staff_named("bruno").active  # type: ignore[union-attr]
+    assert [p.open_mentions for p in desk.staff.list_staff() if p.name == "bruno"] == [0]
+
+
+async def test_an_admin_adds_a_person_and_a_refusal_keeps_the_form(staff_env: DeskEnv) -> None:
+    app = DeskApp(staff_env.desk)
+    async with app.run_test(size=(140, 36)) as pilot:
+        await open_staff(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        assert isinstance(app.screen, StaffForm)
+        await pilot.press(*"Dora L", "tab", *"Dora Laporte", "tab", *"DL")
+        await pilot.press("ctrl+s")
+        await settle(pilot, 8)
+        assert "ne peut pas servir d'identifiant" in notes(app)
+        form = app.screen
+        assert isinstance(form, StaffForm)  # back, with what was typed
+        assert form.values()["display_name"] == "Dora Laporte"
+        form.query_one("#field-name").value = "dora"  # type: ignore[attr-defined]
+        await pilot.press("ctrl+s")
+        await settle(pilot, 8)
+        assert isinstance(app.screen, StaffScreen)
+        assert "Dora Laporte ajouté·e à l'équipe (agent·e)." in notes(app)
+        assert "Équipe · 4 personne(s)" in text_of(app)
+    dora = load_config(staff_env.path / "desk.toml").staff_named("dora")
+    assert dora is not None
+    assert (dora.initials, dora.languages, dora.role) == ("DL", ["fr", "en"], "agent")
