@@ -6,13 +6,42 @@ Everything returned is a plain read model (desk.models), safe to hand to another
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, tzinfo
 
 from desk import audit, store
 from desk.audit import VerifyResult
 from desk.clock import as_utc
 from desk.db import SessionFactory
+from desk.errors import InputError
 from desk.models import AuditView, MentionDetail, QueueRow, ReplyView
 from desk.store import QueueFilter
+from desk.timeline import Subject, Timeline
+from desk.timeline import build as build_timeline
+
+
+def parse_day(text: str) -> date | None:
+    """A typed ``YYYY-MM-DD`` day (None when empty); InputError otherwise."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InputError.from_catalog("bad_day", text=text) from None
+
+
+def day_bounds(
+    tz: tzinfo, since: date | None, until: date | None
+) -> tuple[datetime | None, datetime | None]:
+    """Local days (both included, in the desk's time zone ``tz``) as UTC instants: the start of
+    ``since`` and the start of the day after ``until``, as ``desk replies --since`` reads them."""
+    if since is not None and until is not None and since > until:
+        raise InputError.from_catalog("period_reversed", since=since, until=until)
+
+    def start_of(day: date | None) -> datetime | None:
+        return None if day is None else as_utc(datetime.combine(day, time.min, tzinfo=tz))
+
+    return start_of(since), start_of(until + timedelta(days=1) if until else None)
 
 
 @dataclass
@@ -81,13 +110,59 @@ class Queries:
         actor: str | None = None,
         offset: int = 0,
         limit: int = 200,
+        flt: store.AuditFilter | None = None,
+        before_seq: int | None = None,
     ) -> list[AuditView]:
-        """Audit events, newest first."""
+        """Audit events, newest first, filtered (``mention_id``/``actor`` alone, or a whole
+        AuditFilter); ``before_seq`` gives the page after the event with that seq."""
         with self.read_factory() as session:
             events = store.list_audit(
-                session=session, mention_id=mention_id, actor=actor, offset=offset, limit=limit
+                session=session,
+                mention_id=mention_id,
+                actor=actor,
+                offset=offset,
+                limit=limit,
+                flt=flt,
+                before_seq=before_seq,
             )
             return [audit.to_view(e) for e in events]
+
+    def audit_actions(self) -> list[str]:
+        """The actions present in the audit trail, sorted (for a filter's choices)."""
+        with self.read_factory() as session:
+            return store.audit_actions(session=session)
+
+    TIMELINE_EVENTS = 5000  # one mention's events read at most (a real one has a few dozen)
+
+    def timeline(self, mention_id: int) -> Timeline:
+        """The mention's story, oldest first, with durations (desk.timeline)."""
+        with self.read_factory() as session:
+            m = store.get_mention(mention_id, session=session)
+            subject = Subject(
+                id=m.id or 0,
+                platform=m.platform,
+                channel=store.channel_name(m.channel_id, session=session),
+                author_handle=m.author_handle,
+                author_name=m.author_name,
+                text=m.text,
+                created_at=as_utc(m.created_at),
+                received_at=as_utc(m.received_at),
+                status=m.status,
+                category=m.category,
+                assignee=m.assignee,
+            )
+            replies = [store.reply_view(r) for r in store.replies_for(mention_id, session=session)]
+            events = [
+                audit.to_view(e)
+                for e in store.list_audit(
+                    session=session,
+                    mention_id=mention_id,
+                    newest_first=False,
+                    limit=self.TIMELINE_EVENTS + 1,
+                )
+            ]
+        truncated = len(events) > self.TIMELINE_EVENTS
+        return build_timeline(subject, events[: self.TIMELINE_EVENTS], replies, truncated=truncated)
 
     def replies(
         self,

@@ -11,6 +11,8 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.sql.expression import UnaryExpression
+from sqlalchemy.sql.operators import custom_op
 from sqlmodel import Session, select
 
 from desk.clock import as_utc
@@ -240,6 +242,7 @@ def reply_view(reply: Reply) -> ReplyView:
         reviewed_at=as_utc(reply.reviewed_at) if reply.reviewed_at else None,
         review_note=reply.review_note,
         approval_reasons=tuple(json_list(reply.approval_reasons or "[]")),
+        send_after=as_utc(reply.send_after) if reply.send_after else None,
     )
 
 
@@ -319,6 +322,80 @@ def list_replies(
     return list(session.exec(stmt).all())
 
 
+@dataclass(frozen=True, slots=True)
+class AuditFilter:
+    """Which audit events to list; every field given narrows the list (they combine with AND).
+
+    ``actions``: exact names (``reply.sent``) or families (``reply.*``), any of them;
+    ``since`` is inclusive and ``until`` exclusive, both instants (``queries.day_bounds`` turns
+    local days into them).
+    """
+
+    mention_id: int | None = None
+    actor: str | None = None
+    actions: tuple[str, ...] = ()
+    since: datetime | None = None
+    until: datetime | None = None
+
+    @property
+    def active(self) -> bool:
+        """Whether any condition is set."""
+        return any((self.mention_id is not None, self.actor, self.actions, self.since, self.until))
+
+
+# A page of a date range, newest first, comes one of two ways: through the ``at`` index, then
+# sorted by seq (cost: every event in the range, ~1 us each), or by walking the ``seq`` index
+# from the newest event and skipping those outside the range (cost: every newer event, ~0.25 us
+# each). Two capped counts on the ``at`` index (a few ms) say which is cheaper: at 1M events a
+# page then takes under ~0.2 s however the range lies, where the planner alone took 0.8 s for a
+# range covering the whole trail.
+_WALK_COST = 4  # sorting one event in the range costs about as much as skipping four
+_COUNT_CAP = 500_000
+
+
+def _action_condition(actions: Sequence[str]) -> sa.ColumnElement[bool]:
+    column = AuditEvent.__table__.c.action  # type: ignore[attr-defined]
+    terms = []
+    for action in actions:
+        if action.endswith(".*"):  # a family: a range, so no LIKE wildcard (``_``) to escape
+            prefix = action[:-1]
+            terms.append(sa.and_(column >= prefix, column < prefix[:-1] + "/"))
+        else:
+            terms.append(column == action)
+    return sa.or_(*terms)
+
+
+def _capped_count(session: Session, conditions: Sequence[sa.ColumnElement[bool]], cap: int) -> int:
+    rows = sa.select(sa.literal(1)).where(*conditions).limit(cap + 1).subquery()
+    return int(session.execute(sa.select(sa.func.count()).select_from(rows)).scalar_one())
+
+
+def _period_conditions(flt: AuditFilter, session: Session) -> list[sa.ColumnElement[bool]]:
+    if flt.since is None and flt.until is None:
+        return []
+
+    def bounds(column: Any) -> list[sa.ColumnElement[bool]]:
+        out = []
+        if flt.since is not None:
+            out.append(column >= flt.since)
+        if flt.until is not None:
+            out.append(column < flt.until)
+        return out
+
+    column = AuditEvent.__table__.c.at  # type: ignore[attr-defined]
+    if session.get_bind().dialect.name != "sqlite" or flt.mention_id is not None:
+        return bounds(column)  # one mention's events are few: the mention_id index serves
+    inside = _capped_count(session, bounds(column), _COUNT_CAP)
+    if inside == 0:
+        return bounds(column)  # the index says at once that there is nothing (a walk would not)
+    if flt.until is not None:
+        newer = _capped_count(session, [column >= flt.until], _WALK_COST * inside)
+        if newer > _WALK_COST * inside:
+            return bounds(column)
+    # SQLite's unary + keeps the planner off the ``at`` index (same values, same comparison)
+    return bounds(UnaryExpression(column, operator=custom_op("+"), type_=column.type))
+
+
 def list_audit(
     *,
     session: Session,
@@ -327,17 +404,33 @@ def list_audit(
     offset: int = 0,
     limit: int = 200,
     newest_first: bool = True,
+    flt: AuditFilter | None = None,
+    before_seq: int | None = None,
 ) -> list[AuditEvent]:
-    """Audit events, optionally for one mention or one actor."""
-    stmt = select(AuditEvent)
-    if mention_id is not None:
-        stmt = stmt.where(AuditEvent.mention_id == mention_id)
-    if actor:
-        stmt = stmt.where(AuditEvent.actor == actor)
+    """Audit events filtered by ``flt`` (or only ``mention_id``/``actor``), by ``seq``.
+
+    ``before_seq`` pages newest first by key (events older than it): each page costs the same
+    however deep it is, unlike ``offset``.
+    """
+    flt = flt or AuditFilter(mention_id=mention_id, actor=actor)
+    conditions: list[sa.ColumnElement[bool]] = []
+    if flt.mention_id is not None:
+        conditions.append(AuditEvent.mention_id == flt.mention_id)  # type: ignore[arg-type]
+    if flt.actor:
+        conditions.append(AuditEvent.actor == flt.actor)  # type: ignore[arg-type]
+    if flt.actions:
+        conditions.append(_action_condition(flt.actions))
+    if before_seq is not None:
+        conditions.append(AuditEvent.seq < before_seq)  # type: ignore[arg-type]
+    conditions += _period_conditions(flt, session)
     order = AuditEvent.seq.desc() if newest_first else AuditEvent.seq.asc()  # type: ignore[union-attr]
-    return list(
-        session.exec(stmt.order_by(order).offset(max(0, offset)).limit(max(0, limit))).all()
-    )
+    stmt = select(AuditEvent).where(*conditions).order_by(order)
+    return list(session.exec(stmt.offset(max(0, offset)).limit(max(0, limit))).all())
+
+
+def audit_actions(*, session: Session) -> list[str]:
+    """The actions present in the trail, sorted (one pass over the table: 0.1 s at 1M events)."""
+    return sorted(session.exec(select(AuditEvent.action).distinct()).all())
 
 
 def staff_rows(*, session: Session) -> dict[str, Staff]:

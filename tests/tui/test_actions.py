@@ -10,6 +10,7 @@ from desk.tui.app import DeskApp
 from desk.tui.screens.audit import AuditScreen
 from desk.tui.screens.detail import DetailScreen
 from desk.tui.screens.picker import PickerScreen
+from desk.tui.screens.timeline import TimelineScreen
 from desk.tui.widgets.queue_list import QueueList
 
 
@@ -66,6 +67,10 @@ async def test_assign_claim_close_reopen_from_the_queue(env: DeskEnv) -> None:
         await settle(pilot)
         await goto(pilot, desk, target)
         await pilot.press("h")
+        await settle(pilot)
+        assert isinstance(app.screen, TimelineScreen)
+        assert "Rouverte" in "\n".join(screen_lines(app))  # the readable history
+        await pilot.press("l")  # its raw audit events
         await settle(pilot)
         assert isinstance(app.screen, AuditScreen)
         table = app.screen.query_one(DataTable)

@@ -1,54 +1,110 @@
 """AuditScreen: the hash-chained audit log, newest first, with the chain's verification status.
 
-Events are read 500 at a time (``n`` loads more), filtered by person and/or mention id. The
-chain is verified in a worker when the screen opens (``v`` runs it again).
+Filters combine: person (``p``), mention id (``i``), action or family of actions (``a``, chosen
+among the actions present), and a range of days in the desk's time zone (``d``); ``c`` clears
+them all and the header says which are on. Events are read 500 at a time by key (``n`` loads
+the next, older page at the same cost however deep). ``t`` or Enter opens the timeline of the
+highlighted event's mention. The chain is verified in a worker when the screen opens (``v``
+runs it again).
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, replace
+from datetime import date
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
+from textual.message import Message
 from textual.widgets import DataTable, Footer, Static
 
 from desk.audit import VerifyResult
 from desk.errors import DeskError
 from desk.i18n import Catalog
 from desk.models import AuditView
-from desk.tui.labels import when
-from desk.tui.messages import ActionFailed, AuditLoaded, AuditVerified
+from desk.queries import day_bounds, parse_day
+from desk.store import AuditFilter
+from desk.timeline import local_time
+from desk.tui.messages import ActionFailed, AuditVerified
 from desk.tui.safe import safe, safe_str, safe_text
 from desk.tui.screens.base import DeskScreen
+from desk.tui.screens.date_prompt import DatePrompt
 from desk.tui.screens.picker import PickerScreen
 from desk.tui.screens.prompt import NumberPrompt
 from desk.tui.widgets.mention_view import short_data
 
 ANYONE = "*"
+ANY_ACTION = "*"
+
+
+@dataclass(frozen=True)
+class AuditQuery:
+    """The screen's filters: the core's AuditFilter plus the local days it was made from."""
+
+    mention_id: int | None = None
+    actor: str | None = None
+    action: str | None = None  # an action, or a family ``reply.*``
+    since: date | None = None
+    until: date | None = None
+
+    @property
+    def active(self) -> bool:
+        """Whether any filter is on."""
+        return self != AuditQuery()
+
+
+@dataclass
+class AuditPageLoaded(Message):
+    """One page of events for ``query``; ``before`` None replaces the list, a seq appends."""
+
+    query: AuditQuery
+    before: int | None
+    events: list[AuditView]
+
+
+@dataclass
+class ActionsListed(Message):
+    """The actions present in the trail, for the action filter."""
+
+    actions: list[str]
 
 
 class AuditScreen(DeskScreen):
-    """Who did what, when — the whole trail or one mention's."""
+    """Who did what, when — the whole trail or a filtered part of it."""
 
     PAGE = 500
     BINDINGS = [
         Binding("escape", "back", "tui.keys.back"),
         Binding("p", "filter_person", "tui.keys.filter_person"),
         Binding("i", "filter_mention", "tui.keys.filter_mention"),
+        Binding("a", "filter_action", "tui.keys.filter_action"),
+        Binding("d", "filter_dates", "tui.keys.filter_dates"),
+        Binding("c", "clear_filters", "tui.keys.clear_filters"),
+        Binding("t", "timeline", "tui.keys.timeline"),
         Binding("n", "load_more", "tui.keys.load_more"),
         Binding("v", "verify", "tui.keys.verify"),
     ]
 
     def __init__(self, *, mention_id: int | None = None, actor: str | None = None) -> None:
-        super().__init__(id="audit-screen")
-        self.mention_filter = mention_id
-        self.actor_filter = actor
+        super().__init__()  # no fixed id: audit -> timeline -> audit stacks two of them
+        self.query_state = AuditQuery(mention_id=mention_id, actor=actor)
         self.events: list[AuditView] = []
         self.verified: VerifyResult | None = None
         self.exhausted = False
+
+    @property
+    def mention_filter(self) -> int | None:
+        """The mention filter (None: every mention)."""
+        return self.query_state.mention_id
+
+    @property
+    def actor_filter(self) -> str | None:
+        """The person filter (None: everyone)."""
+        return self.query_state.actor
 
     def compose(self) -> ComposeResult:
         """Header, chain status, the event table, the highlighted event in full."""
@@ -64,42 +120,69 @@ class AuditScreen(DeskScreen):
         self.reload()
         self.action_verify()
 
+    def filter_of(self, query: AuditQuery) -> AuditFilter:
+        """The core's filter for the screen's: local days become instants in the desk's zone."""
+        since, until = day_bounds(self.desk.config.hours.calendar().tz, query.since, query.until)
+        return AuditFilter(
+            mention_id=query.mention_id,
+            actor=query.actor,
+            actions=(query.action,) if query.action else (),
+            since=since,
+            until=until,
+        )
+
+    def set_query(self, query: AuditQuery) -> None:
+        """Apply new filters and start again from the newest event."""
+        self.query_state = query
+        self.reload()
+
     def reload(self) -> None:
         """Start again from the newest event with the current filters."""
-        self.load_events(0, self.mention_filter, self.actor_filter)
+        self.load_events(self.query_state, None)
 
     @work(thread=True, exclusive=True, group="audit-load")
-    def load_events(self, offset: int, mention_id: int | None, actor: str | None) -> None:
-        """Read one page of events, newest first."""
+    def load_events(self, query: AuditQuery, before: int | None) -> None:
+        """Read one page of events, newest first (older than ``before``, a seq, if given)."""
         try:
             events = self.desk.queries.audit_log(
-                mention_id=mention_id, actor=actor, offset=offset, limit=self.PAGE
+                flt=self.filter_of(query), before_seq=before, limit=self.PAGE
             )
         except DeskError as exc:
             self.post_message(ActionFailed(*exc.localized(self.desk_app.catalog.t)))
             return
-        self.post_message(AuditLoaded(offset, events, (mention_id, actor)))
+        self.post_message(AuditPageLoaded(query, before, events))
 
     @work(thread=True, exclusive=True, group="audit-verify")
     def verify_chain(self) -> None:
         """Recompute the whole hash chain."""
         self.post_message(AuditVerified(self.desk.queries.verify_audit()))
 
-    def on_audit_loaded(self, message: AuditLoaded) -> None:
-        """Replace or extend the table (late pages of another filter or offset are dropped)."""
-        if message.query != (self.mention_filter, self.actor_filter):
+    @work(thread=True, exclusive=True, group="audit-actions")
+    def list_actions(self) -> None:
+        """Read the actions present (one pass over the trail), then offer them."""
+        try:
+            actions = self.desk.queries.audit_actions()
+        except DeskError as exc:
+            self.post_message(ActionFailed(*exc.localized(self.desk_app.catalog.t)))
             return
-        if message.offset and message.offset != len(self.events):
+        self.post_message(ActionsListed(actions))
+
+    def on_audit_page_loaded(self, message: AuditPageLoaded) -> None:
+        """Replace or extend the table (late pages of other filters or places are dropped)."""
+        if message.query != self.query_state:
+            return
+        last = self.events[-1].seq if self.events else None
+        if message.before is not None and message.before != last:
             return
         table = self.query_one(DataTable)
-        if message.offset == 0:
+        if message.before is None:
             self.events = []
             self._build_columns(table)
         self.events.extend(message.events)
         self.exhausted = len(message.events) < self.PAGE
         table.add_rows(self._row(e) for e in message.events)
         self._show_header()
-        if message.offset == 0:
+        if message.before is None:
             self._show_event(self.events[0] if self.events else None)
 
     def on_audit_verified(self, message: AuditVerified) -> None:
@@ -111,6 +194,11 @@ class AuditScreen(DeskScreen):
         """Show the highlighted event in full."""
         if 0 <= event.cursor_row < len(self.events):
             self._show_event(self.events[event.cursor_row])
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter: the timeline of the event's mention."""
+        event.stop()
+        self.action_timeline()
 
     # -- actions -------------------------------------------------------------------------
     def action_back(self) -> None:
@@ -125,10 +213,10 @@ class AuditScreen(DeskScreen):
 
     def action_load_more(self) -> None:
         """The next 500 older events."""
-        if self.exhausted:
+        if self.exhausted or not self.events:
             self.notify(self.t("tui.audit.no_more"), markup=False)
             return
-        self.load_events(len(self.events), self.mention_filter, self.actor_filter)
+        self.load_events(self.query_state, self.events[-1].seq)
 
     def action_filter_person(self) -> None:
         """Only one person's events (or everyone's)."""
@@ -137,8 +225,7 @@ class AuditScreen(DeskScreen):
 
         def chosen(value: str | None) -> None:
             if value is not None:
-                self.actor_filter = None if value == ANYONE else value
-                self.reload()
+                self.set_query(replace(self.query_state, actor=None if value == ANYONE else value))
 
         self.app.push_screen(
             PickerScreen(
@@ -151,12 +238,85 @@ class AuditScreen(DeskScreen):
         """Only one mention's events (empty for all)."""
 
         def chosen(value: int | None) -> None:
-            self.mention_filter = value
-            self.reload()
+            self.set_query(replace(self.query_state, mention_id=value))
 
         self.app.push_screen(
             NumberPrompt(self.t("tui.audit.ask_mention"), self.mention_filter), chosen
         )
+
+    def action_filter_action(self) -> None:
+        """Only one action, or one family of actions (read what the trail holds first)."""
+        self.list_actions()
+
+    def on_actions_listed(self, message: ActionsListed) -> None:
+        """Offer every action present, each family (``reply.*``) before its actions."""
+        options = [(ANY_ACTION, self.t("tui.audit.all_actions"))]
+        families: dict[str, list[str]] = {}
+        for action in message.actions:
+            families.setdefault(action.partition(".")[0], []).append(action)
+        for family, actions in sorted(families.items()):
+            if len(actions) > 1:
+                options.append((f"{family}.*", self.t("tui.audit.family", family=family)))
+            options += [(a, a) for a in actions]
+
+        def chosen(value: str | None) -> None:
+            if value is not None:
+                action = None if value == ANY_ACTION else value
+                self.set_query(replace(self.query_state, action=action))
+
+        self.app.push_screen(
+            PickerScreen(
+                self.t("tui.audit.pick_action"),
+                options,
+                current=self.query_state.action or ANY_ACTION,
+            ),
+            chosen,
+        )
+
+    def action_filter_dates(self) -> None:
+        """A range of days (both included): first the start, then the end; empty = open."""
+        tz = self.desk.config.hours.timezone
+
+        def until_chosen(since: date | None, value: str | None) -> None:
+            if value is None:  # Escape: the filter stays as it was
+                return
+            until = parse_day(value)
+            try:
+                day_bounds(self.desk.config.hours.calendar().tz, since, until)
+            except DeskError as exc:
+                self.desk_app.show_error(*exc.localized(self.desk_app.catalog.t))
+                return
+            self.set_query(replace(self.query_state, since=since, until=until))
+
+        def since_chosen(value: str | None) -> None:
+            if value is None:
+                return
+            since = parse_day(value)
+            self.app.push_screen(
+                DatePrompt(self.t("tui.audit.ask_until", tz=tz), self.query_state.until),
+                lambda until: until_chosen(since, until),
+            )
+
+        self.app.push_screen(
+            DatePrompt(self.t("tui.audit.ask_since", tz=tz), self.query_state.since),
+            since_chosen,
+        )
+
+    def action_clear_filters(self) -> None:
+        """Every filter off: the whole trail again."""
+        if self.query_state.active:
+            self.set_query(AuditQuery())
+
+    def action_timeline(self) -> None:
+        """The timeline of the highlighted event's mention."""
+        from desk.tui.screens.timeline import TimelineScreen
+
+        row = self.query_one(DataTable).cursor_row
+        event = self.events[row] if 0 <= row < len(self.events) else None
+        if event is None or event.mention_id is None:
+            self.notify(self.t("tui.audit.no_mention"), severity="warning", markup=False)
+            return
+        self.app.push_screen(TimelineScreen(event.mention_id))
 
     # -- rendering -----------------------------------------------------------------------
     def relabel(self, catalog: Catalog) -> None:
@@ -174,31 +334,49 @@ class AuditScreen(DeskScreen):
         for key in ("seq", "time", "actor", "action", "mention", "data"):
             table.add_column(Text(self.t(f"tui.audit.col.{key}")), key=key)
 
+    def _when(self, event: AuditView) -> str:
+        return local_time(event.at, self.desk.config.hours.calendar().tz)
+
     def _row(self, event: AuditView) -> list[object]:
         return [
             safe_text(str(event.seq)),
-            safe_text(when(event.at)),
+            safe_text(self._when(event)),
             safe_text(event.actor, one_line=True, max_len=24),
             safe_text(event.action, one_line=True, max_len=32),
             safe_text("" if event.mention_id is None else f"#{event.mention_id}"),
             safe_text(short_data(event.data, 90)),
         ]
 
+    def filters_text(self) -> str:
+        """The active filters in words (plain text: the caller shows it literally)."""
+        q = self.query_state
+        parts = []
+        if q.actor:
+            parts.append(self.t("tui.audit.f_person", who=safe_str(q.actor, one_line=True)))
+        if q.mention_id is not None:
+            parts.append(self.t("tui.audit.f_mention", id=q.mention_id))
+        if q.action:
+            parts.append(self.t("tui.audit.f_action", action=safe_str(q.action, one_line=True)))
+        if q.since and q.since == q.until:
+            parts.append(self.t("tui.audit.f_day", day=q.since.isoformat()))
+        else:
+            if q.since:
+                parts.append(self.t("tui.audit.f_since", day=q.since.isoformat()))
+            if q.until:
+                parts.append(self.t("tui.audit.f_until", day=q.until.isoformat()))
+        return " · ".join(parts) if parts else self.t("tui.audit.no_filter")
+
     def _show_header(self) -> None:
-        who = self.actor_filter or self.t("tui.audit.everyone")
-        what = (
-            self.t("tui.audit.all_mentions")
-            if self.mention_filter is None
-            else f"#{self.mention_filter}"
-        )
         text = self.t(
             "tui.audit.header",
-            who=safe_str(who, one_line=True, max_len=40),
-            what=what,
+            filters=safe_str(self.filters_text(), max_len=200),
             count=len(self.events),
         )
-        more = "" if self.exhausted else "  ·  " + self.t("tui.audit.more")
-        self.query_one("#audit-header", Static).update(Content(text + more))
+        if self.query_state.active:
+            text += "  ·  " + self.t("tui.audit.clear_hint")
+        if not self.exhausted:
+            text += "  ·  " + self.t("tui.audit.more")
+        self.query_one("#audit-header", Static).update(Content(text))
 
     def _show_status(self) -> None:
         status = self.query_one("#audit-status", Static)
@@ -222,7 +400,7 @@ class AuditScreen(DeskScreen):
             panel.update(Content(self.t("tui.audit.empty")))
             return
         data = json.dumps(event.data, ensure_ascii=False, indent=1, sort_keys=True, default=str)
-        head = f"#{event.seq}  {when(event.at)}  {safe_str(event.actor, one_line=True)}  {safe_str(event.action, one_line=True)}"
+        head = f"#{event.seq}  {self._when(event)}  {safe_str(event.actor, one_line=True)}  {safe_str(event.action, one_line=True)}"
         panel.update(
             Content("\n").join(
                 [Content(head), safe(data, max_len=2000), Content(f"hash {event.hash}")]

@@ -80,7 +80,8 @@ class DeskScreen(Screen[None]):
 
         def source_chosen(source: str | None) -> None:
             if source:
-                others = [(v, label) for v, label in staff if v != source]
+                active = {s.name for s in self.desk.config.staff if s.active}  # receive work
+                others = [(v, label) for v, label in staff if v != source and v in active]
                 self.app.push_screen(
                     PickerScreen(self.t("tui.pick.handover_to", name=source), others),
                     lambda target: target_chosen(source, target),
@@ -179,7 +180,9 @@ class MentionScreen(DeskScreen):
         if mention_id is None:
             return
         staff = [
-            (s.name, f"{s.display_name} ({s.initials}) — {s.name}") for s in self.desk.config.staff
+            (s.name, f"{s.display_name} ({s.initials}) — {s.name}")
+            for s in self.desk.config.staff
+            if s.active  # a deactivated person is given no new work (desk.staff)
         ]
 
         def chosen(name: str | None) -> None:
@@ -225,9 +228,9 @@ class MentionScreen(DeskScreen):
         self._run("mark_spam")
 
     def action_history(self) -> None:
-        """The audit trail of this mention."""
-        from desk.tui.screens.audit import AuditScreen  # audit imports this module
+        """This mention's timeline (its audit events, readable; ``l`` there shows them raw)."""
+        from desk.tui.screens.timeline import TimelineScreen  # it imports this module
 
         mention_id = self._target()
         if mention_id is not None:
-            self.app.push_screen(AuditScreen(mention_id=mention_id))
+            self.app.push_screen(TimelineScreen(mention_id))
