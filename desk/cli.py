@@ -17,7 +17,7 @@ from typing import Any
 
 import sqlalchemy.exc
 
-from desk import __version__, triage_commands
+from desk import __version__, outbox_commands, pull_commands, staff_commands, triage_commands
 from desk.config import Settings
 from desk.errors import DeskError
 from desk.i18n import Catalog, choose_language
@@ -138,6 +138,14 @@ def build_parser() -> argparse.ArgumentParser:
     an_sug = an_sub.add_parser("suggest", help="the best answers for a mention, filled in for it")
     an_sug.add_argument("id", type=int)
     an_sug.add_argument("--json", action="store_true")
+    an_show = an_sub.add_parser("show", help="an answer in each language, in full (retired too)")
+    an_show.add_argument("name")
+    an_show.add_argument("--json", action="store_true")
+    an_ret = an_sub.add_parser(
+        "retire", help="take an answer out of the library; sent replies keep it (supervisors)"
+    )
+    an_ret.add_argument("name")
+    an_ret.add_argument("--language", choices=["fr", "en"], help="only this language version")
 
     ex = sub.add_parser("export", help="an extract for a records request, verifiable (supervisors)")
     ex.add_argument("--since", type=_date, required=True)
@@ -145,6 +153,20 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--staff", help="only what this person handled")
     ex.add_argument("--format", choices=["csv", "jsonl"], default="jsonl")
     ex.add_argument("--out", type=Path, required=True, help="a .jsonl file, or a folder for csv")
+
+    pg = sub.add_parser(
+        "purge",
+        help="remove finished mentions and the audit trail's start older than the cutoff (admins)",
+    )
+    pg.add_argument(
+        "--before",
+        type=_date,
+        help="cutoff day (YYYY-MM-DD, local; default: today minus [retention] days)",
+    )
+    pg.add_argument(
+        "--dry-run", action="store_true", help="only say what would be removed (supervisors too)"
+    )
+    pg.add_argument("--json", action="store_true")
 
     pw = sub.add_parser("passphrase", help="set your passphrase (needed to act --as you elsewhere)")
     pw.add_argument("--for", dest="for_name", metavar="STAFF", help="someone else's (admins)")
@@ -188,8 +210,22 @@ def build_parser() -> argparse.ArgumentParser:
     log.add_argument("--json", action="store_true")
     log.add_argument("--mention", type=int)
     log.add_argument("--staff")
+    log.add_argument(
+        "--action",
+        action="append",
+        metavar="ACTION",
+        help="only this action (reply.sent) or family (reply.*); repeat for several",
+    )
+    log.add_argument("--since", type=_date, help="first day (YYYY-MM-DD, desk's time zone)")
+    log.add_argument("--until", type=_date, help="last day (YYYY-MM-DD, desk's time zone)")
     log.add_argument("--limit", type=positive, default=100)
+    tl = au_sub.add_parser("timeline", help="one mention's story, oldest first, with durations")
+    tl.add_argument("id", type=int)
+    tl.add_argument("--json", action="store_true")
     triage_commands.add_parsers(sub)
+    staff_commands.add_parsers(sub)
+    pull_commands.add_parsers(sub)
+    outbox_commands.add_parser(sub)
     return p
 
 
@@ -271,6 +307,15 @@ def _dispatch(args: argparse.Namespace) -> int:
             return status
         with commands.opened(settings, args.as_name) as desk:
             return triage_commands.dispatch_with_desk(desk, args)
+    if command in pull_commands.COMMANDS:
+        with commands.opened(settings, args.as_name) as desk:
+            return pull_commands.run(desk, args)
+    if command == "staff":
+        with commands.opened(settings, args.as_name) as desk:
+            return staff_commands.run(desk, args)
+    if command == "outbox":
+        with commands.opened(settings, args.as_name) as desk:
+            return outbox_commands.run(desk, args)
     with commands.opened(settings, args.as_name) as desk:
         handler = getattr(commands, f"cmd_{command}")
         return int(handler(desk, args))

@@ -26,16 +26,19 @@ from desk.config import (
     os_user,
     write_starter_config,
 )
+from desk.config_file import write_atomically
 from desk.errors import ConfigError, InputError
 from desk.export import verify_extract
 from desk.i18n import Catalog
 from desk.identity import authenticate, needs_passphrase, set_passphrase
 from desk.models import PRIORITY_NAMES, MentionDetail, QueueRow
+from desk.queries import day_bounds
 from desk.reports import duration
 from desk.services import Desk, open_desk
-from desk.store import QueueFilter, ReplyFilter
+from desk.store import AuditFilter, QueueFilter, ReplyFilter
 from desk.sync import FileReport
 from desk.textsafe import clean
+from desk.timeline import text_lines
 from desk.triage.explain import explain_lines
 
 PAYLOAD_SUFFIXES = {".json", ".xml", ".rss", ".atom"}
@@ -132,15 +135,15 @@ def demo(settings: Settings, args: argparse.Namespace) -> int:
             f"sample feeds not found at {feeds}",
             hint="run from a source checkout, or pass --feeds FOLDER",
         )
-    config_path = settings.config or feeds / "desk.toml"
-    config = load_config(config_path)
-    if not config.staff:
-        raise ConfigError(f"{config_path}: no [[staff]] in the demo config")
     db_path = Path(settings.db) if settings.db else default_data_dir() / "demo.db"
     db_path.parent.mkdir(parents=True, exist_ok=True)
     if args.fresh:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+    config_path = settings.config or _demo_config(feeds, db_path, args.fresh)
+    config = load_config(config_path)
+    if not config.staff:
+        raise ConfigError(f"{config_path}: no [[staff]] in the demo config")
     demo_settings = Settings(db=str(db_path), config=config_path, lang=settings.lang)
     # In the demo you are its first staff member (your OS login is mapped to them); `desk --as
     # NAME demo` asks for NAME's passphrase, which is "demo" for every demo person.
@@ -160,6 +163,24 @@ def demo(settings: Settings, args: argparse.Namespace) -> int:
         if args.no_ui:
             return 0
         return _run_ui(desk)
+
+
+def _demo_config(feeds: Path, db_path: Path, fresh: bool) -> Path:
+    """The demo's own desk.toml beside its database, copied from the feeds folder when missing
+    (or with --fresh): staff changes made in the demo never edit the bundled sample."""
+    copy = db_path.with_name(f"{db_path.stem}-desk.toml")
+    if fresh or not copy.exists():
+        source = feeds / "desk.toml"
+        rules = load_config(source).rules_path()
+        text = source.read_text(encoding="utf-8")
+        if rules is not None:  # a rule file named relative to the sample must still be found
+            import tomlkit
+
+            doc = tomlkit.parse(text)
+            doc["desk"]["rules"] = str(rules.resolve())  # type: ignore[index]
+            text = tomlkit.dumps(doc)
+        write_atomically(copy, text)
+    return copy
 
 
 DEMO_PASSPHRASE = "demo"
@@ -369,11 +390,17 @@ def cmd_reply(desk: Desk, args: argparse.Namespace) -> int:
         answer_id = chosen.id
         text = desk.answers.render_for(args.id, chosen)
     reply = desk.inbox.send_reply(args.id, text, answer_id=answer_id)
+    if reply.status == "queued":  # a live channel: the undo window, then the platform
+        from desk.outbox_commands import send_after_undo
+
+        reply = send_after_undo(desk, reply, quiet=args.json)
     if args.json:
         _json(reply.to_json())
     else:
         state = {
             "sent_offline": "sent offline (local outbox)",
+            "cancelled": "cancelled (nothing was posted)",
+            "unknown": "maybe posted, a supervisor must check (desk outbox resolve)",
             "pending_approval": "waiting for a supervisor's approval ("
             + ", ".join(reply.approval_reasons)
             + ")",
@@ -382,9 +409,48 @@ def cmd_reply(desk: Desk, args: argparse.Namespace) -> int:
     return 0 if reply.status in ("sent", "sent_offline", "pending_approval") else 1
 
 
+def _answer_show(desk: Desk, name: str, *, as_json: bool) -> int:
+    versions = desk.answers.versions(name)
+    if as_json:
+        _json([a.to_json() for a in versions])
+        return 0
+    today = desk.answers.today()
+    for a in versions:
+        flags = [f"v{a.version}"]
+        if not a.active:
+            flags.append("RETIRED")
+        if a.pre_approved:
+            flags.append("pre-approved")
+        if a.expires_on:
+            flags.append(
+                ("EXPIRED " if a.expires_on < today else "until ") + a.expires_on.isoformat()
+            )
+        if a.source_changed:
+            flags.append("source changed since")
+        print(f"{a.name} ({a.language}) {' · '.join(flags)}")
+        print(f"  title: {clean(a.title, one_line=True, max_len=200)}")
+        if a.source_url:
+            print(f"  source: {clean(a.source_url, one_line=True, max_len=300)}")
+        if a.tags or a.categories:
+            tags = clean(", ".join(a.tags), one_line=True, max_len=300)
+            print(f"  tags: {tags or '-'} · categories: {', '.join(a.categories) or '-'}")
+        when = a.updated_at.date().isoformat() if a.updated_at else "?"
+        print(f"  last change: {clean(a.updated_by, one_line=True)} on {when}")
+        for line in clean(a.body).splitlines():
+            print(f"  | {line}")
+        print()
+    return 0
+
+
 def cmd_answers(desk: Desk, args: argparse.Namespace) -> int:
-    """``answers list|import|export|suggest``."""
+    """``answers list|show|import|export|suggest|retire``."""
     command = args.answers_command
+    if command == "show":
+        return _answer_show(desk, args.name, as_json=args.json)
+    if command == "retire":
+        for a in desk.answers.retire_named(args.name, args.language):
+            print(f"retired {a.name} ({a.language}, v{a.version}); replies already sent keep it")
+        return 0
     if command == "import":
         created, updated, unchanged = desk.answers.import_file(args.file)
         print(f"{args.file}: {created} new, {updated} updated, {unchanged} unchanged")
@@ -457,6 +523,34 @@ def cmd_export(desk: Desk, args: argparse.Namespace) -> int:
         f"{counts['audit_events']} audit events; chain head #{manifest['chain_head']['seq']} "
         f"{manifest['chain_head']['hash']}"
     )
+    return 0
+
+
+def cmd_purge(desk: Desk, args: argparse.Namespace) -> int:
+    """Remove (or with --dry-run, list) what the retention cutoff lets go."""
+    cutoff = desk.retention.cutoff(args.before)
+    report = desk.retention.plan(cutoff) if args.dry_run else desk.retention.purge(cutoff)
+    if args.json:
+        _json(report.to_json())
+        return 0
+    zone = desk.config.hours.calendar().tz
+    verb, starts = ("would remove", "would then start") if args.dry_run else ("removed", "now starts")
+    print(
+        f"{verb} (cutoff {report.cutoff.astimezone(zone):%Y-%m-%d %H:%M %Z}): "
+        f"{report.mentions} mentions, {report.replies} replies, {report.outbox} outbox entries, "
+        f"{report.audit_events} audit events"
+    )
+    if report.anchor is not None:
+        print(f"the audit trail {starts} after seq {report.anchor[0]} (hash {report.anchor[1]})")
+    print(
+        f"kept although older: {report.kept_open} open, {report.kept_unfinished} with a reply "
+        f"in progress, {report.kept_recent} with activity after the cutoff"
+    )
+    if report.audit_held_by is not None:
+        print(
+            f"the audit trail is held back at the history of mention #{report.audit_held_by}, "
+            "which is kept"
+        )
     return 0
 
 
@@ -580,7 +674,8 @@ def cmd_audit(desk: Desk, args: argparse.Namespace) -> int:
     if args.audit_command == "verify":
         result = desk.queries.verify_audit(args.head)
         if result.ok:
-            print(f"audit chain intact: {result.checked} events, head {result.head}")
+            since = f" after the purge anchor at seq {result.start_seq}" if result.start_seq else ""
+            print(f"audit chain intact: {result.checked} events{since}, head {result.head}")
             return 0
         where = (
             f" at event seq {result.bad_seq} (row id {result.bad_id})"
@@ -589,13 +684,38 @@ def cmd_audit(desk: Desk, args: argparse.Namespace) -> int:
         )
         print(f"audit chain BROKEN{where}: {result.reason}", file=sys.stderr)
         return 1
-    events = desk.queries.audit_log(mention_id=args.mention, actor=args.staff, limit=args.limit)
+    if args.audit_command == "timeline":
+        return _audit_timeline(desk, args)
+    tz = desk.config.hours.calendar().tz
+    since, until = day_bounds(tz, args.since, args.until)
+    flt = AuditFilter(
+        mention_id=args.mention,
+        actor=args.staff,
+        actions=tuple(a.strip() for a in args.action or () if a.strip()),
+        since=since,
+        until=until,
+    )
+    events = desk.queries.audit_log(flt=flt, limit=args.limit)
     if args.json:
         _json([e.to_json() for e in events])
         return 0
     for e in events:
         target = f"#{e.mention_id}" if e.mention_id else ""
         print(
-            f"{e.seq:>6} {e.at:%Y-%m-%d %H:%M:%S} {e.actor:<10} {e.action:<20} {target:<7} {clean(json.dumps(e.data, ensure_ascii=False), one_line=True, max_len=100)}"
+            f"{e.seq:>6} {e.at:%Y-%m-%d %H:%M:%S} {clean(e.actor, one_line=True, max_len=30):<10} "
+            f"{clean(e.action, one_line=True, max_len=40):<20} {target:<7} "
+            f"{clean(json.dumps(e.data, ensure_ascii=False), one_line=True, max_len=100)}"
         )
+    return 0
+
+
+def _audit_timeline(desk: Desk, args: argparse.Namespace) -> int:
+    """``audit timeline ID``: the mention's story, sanitised (``--json``: raw, with sentences)."""
+    timeline = desk.queries.timeline(args.id)
+    if args.json:
+        _json(timeline.to_json(desk.catalog))
+        return 0
+    calendar = desk.config.hours.calendar()
+    for line in text_lines(timeline, desk.catalog, calendar.tz):
+        print(clean(line, one_line=True))
     return 0

@@ -25,11 +25,13 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from desk.errors import ConfigError
+from desk.errors import ConfigError, PermissionDenied
+from desk.live.channels import ChannelConfig
 from desk.models import StaffView
 from desk.triage.calendar import DEFAULT_HOURS, Calendar, parse_week, zone
 
 APP_NAME = "desk"
+PUBLIC_PLATFORMS = frozenset({"rss"})  # live channels that need no secret
 
 
 def default_data_dir() -> Path:
@@ -97,6 +99,7 @@ class StaffConfig(BaseModel):
     max_open: int | None = Field(default=None, ge=1)
     schedule: dict[str, str] | None = None  # weekly hours; None: the desk's business hours
     absences: list[Absence] = Field(default_factory=list)
+    active: bool = True  # false: kept for history, never routed work, cannot open the desk
 
     _check_schedule = field_validator("schedule")(_week)
 
@@ -209,6 +212,30 @@ class ApprovalConfig(BaseModel):
     crisis_free_text: bool = True  # ...and every free-text reply waits for approval
 
 
+MIN_RETENTION_DAYS = 30
+
+
+class RetentionConfig(BaseModel):
+    """``[retention]``: how long finished mentions and the audit trail are kept (desk.retention).
+
+    ``days`` absent: everything is kept forever and ``desk purge`` needs ``--before``.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    days: int | None = None
+
+    @field_validator("days")
+    @classmethod
+    def _long_enough(cls, value: int | None) -> int | None:
+        if value is not None and value < MIN_RETENTION_DAYS:
+            raise ValueError(
+                f"must be at least {MIN_RETENTION_DAYS} (days to keep mentions and audit "
+                f"events), not {value}; leave it out to keep everything"
+            )
+        return value
+
+
 class DeskConfig(BaseModel):
     """The content of desk.toml."""
 
@@ -222,7 +249,25 @@ class DeskConfig(BaseModel):
     lists: dict[str, list[str]] = Field(default_factory=dict)
     routing: dict[str, str] = Field(default_factory=dict)
     approval: ApprovalConfig = Field(default_factory=ApprovalConfig)
+    retention: RetentionConfig = Field(default_factory=RetentionConfig)
+    channel: list[ChannelConfig] = Field(default_factory=list)  # live accounts/feeds (desk.pull)
     path: Path | None = Field(default=None, exclude=True)
+
+    @field_validator("channel")
+    @classmethod
+    def _channels_usable(cls, value: list[ChannelConfig]) -> list[ChannelConfig]:
+        seen: set[str] = set()
+        for channel in value:
+            if channel.key in seen:
+                raise ValueError(f"channel {channel.key} is defined twice")
+            seen.add(channel.key)
+            channel.base_url()  # ValueError when a feed has no url
+            if channel.platform not in PUBLIC_PLATFORMS and not channel.secret:
+                raise ValueError(
+                    f"channel {channel.key} needs a secret (env:NAME, keyring:SERVICE/USER "
+                    "or file:PATH)"
+                )
+        return value
 
     def team_named(self, name: str) -> TeamConfig | None:
         """The team with this name, if any."""
@@ -257,15 +302,22 @@ class DeskConfig(BaseModel):
                 raise ConfigError(
                     f"no staff member named {as_name!r}", hint=f"staff in desk.toml: {names}"
                 )
-            return found
+            return _active(found)
         login = _os_user()
-        for person in self.staff:
-            if login in person.os_users:
-                return person
+        mapped = [p for p in self.staff if login in p.os_users]
+        if mapped:
+            return _active(next((p for p in mapped if p.active), mapped[0]))
         raise ConfigError(
             f"the OS user {login!r} is not mapped to a staff member",
             hint="add it to os_users of your [[staff]] entry in desk.toml, or pass --as NAME",
         )
+
+
+def _active(person: StaffConfig) -> StaffConfig:
+    """``person``, unless deactivated: a deactivated person cannot open the desk or be --as'd."""
+    if not person.active:
+        raise PermissionDenied.from_catalog("staff_inactive", name=person.name)
+    return person
 
 
 def os_user() -> str:
@@ -291,6 +343,11 @@ def load_config(path: Path) -> DeskConfig:
         ) from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read {path}: {exc}") from exc
+    return parse_config(text, path)
+
+
+def parse_config(text: str, path: Path) -> DeskConfig:
+    """Validate the text of desk.toml (``path`` names it in errors), as ``load_config`` does."""
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -366,7 +423,7 @@ holidays = []
 name = "{login}"
 display_name = "{login}"
 initials = "XX"
-role = "supervisor"
+role = "admin"
 languages = ["fr", "en"]
 os_users = ["{login}"]
 

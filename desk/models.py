@@ -25,6 +25,8 @@ REPLY_STATUSES = (
     "draft",
     "pending_approval",  # waits for a supervisor (four eyes, desk.approval)
     "rejected",
+    "queued",  # live channel: waits out the undo window, then the outbox posts it
+    "cancelled",  # taken back during the undo window
     "sending",
     "sent",
     "sent_offline",
@@ -94,6 +96,7 @@ class Mention(SQLModel, table=True):
         sa.Index("ix_mention_assignee_queue", "assignee", "status", "priority", "created_at"),
         sa.Index("ix_mention_category_queue", "category", "status", "priority", "created_at"),
         sa.Index("ix_mention_created", "created_at"),
+        sa.Index("ix_mention_channel_created", "channel_id", "created_at"),  # report by channel
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -170,7 +173,7 @@ class Reply(SQLModel, table=True):
     body: str
     signature: str
     text: str
-    status: str = "draft"
+    status: str = Field(default="draft", index=True)
     remote_id: str | None = None
     idempotency_key: str = Field(unique=True)
     created_at: datetime = _utc_column()
@@ -184,6 +187,11 @@ class Reply(SQLModel, table=True):
     review_note: str | None = None
     answer_id: int | None = None  # the library answer it was built from, unedited
     answer_version: int | None = None
+    # live outbox (desk.outbox): queued -> sending -> sent | failed | unknown
+    send_after: datetime | None = _utc_column(nullable=True)  # end of the undo window
+    delivery_owner: str | None = None  # "host:pid" of the process posting it right now
+    delivery_started_at: datetime | None = _utc_column(nullable=True)
+    attempts: int | None = None
 
 
 class OutboxEntry(SQLModel, table=True):
@@ -216,6 +224,21 @@ class AuditEvent(SQLModel, table=True):
     hash: str
 
 
+class AuditAnchor(SQLModel, table=True):
+    """Where the audit trail starts after a retention purge (desk.retention): the seq and hash of
+    the last event removed, which the first kept event's ``prev_hash`` must equal. Append-only."""
+
+    __tablename__ = "audit_anchors"
+
+    id: int | None = Field(default=None, primary_key=True)
+    seq: int = Field(unique=True)
+    hash: str
+    removed: int  # audit events this purge removed
+    actor: str
+    cutoff: datetime = _utc_column()
+    at: datetime = _utc_column()
+
+
 class ConnectorCursor(SQLModel, table=True):
     """Where a connector stopped reading a channel (e.g. Mastodon min_id, X since_id)."""
 
@@ -225,6 +248,32 @@ class ConnectorCursor(SQLModel, table=True):
     channel_id: int = Field(foreign_key="channels.id")
     stream: str = "mentions"
     cursor: str | None = None
+    updated_at: datetime = _utc_column()
+
+
+class ChannelState(SQLModel, table=True):
+    """Where a live channel stands (desk.pull): its cursor and its health.
+
+    ``cursor`` is written in the same transaction as the mentions of the page it follows, so a
+    crash between pages neither loses nor repeats anything. ``last_error`` is clipped and never
+    holds a token. ``session_state`` is reserved for a platform session (a Bluesky session holds a
+    refresh token) and stays empty until storing one is decided.
+    """
+
+    __tablename__ = "channel_state"
+
+    channel_id: int = Field(foreign_key="channels.id", primary_key=True)
+    cursor: str | None = None
+    session_state: str | None = None
+    health: str = "new"  # new | ok | error | failing | rate_limited
+    last_success_at: datetime | None = _utc_column(nullable=True)
+    last_error_at: datetime | None = _utc_column(nullable=True)
+    last_error: str | None = None
+    consecutive_failures: int = 0
+    circuit_until: datetime | None = _utc_column(nullable=True)  # no call before this
+    rate_limit: str | None = None  # JSON: RateLimit.to_json() of the last response
+    last_new: int = 0
+    total_new: int = 0
     updated_at: datetime = _utc_column()
 
 
@@ -289,12 +338,14 @@ class ReplyView:
     reviewed_at: datetime | None = None
     review_note: str | None = None
     approval_reasons: tuple[str, ...] = ()
+    send_after: datetime | None = None  # queued for a live channel: end of the undo window
 
     def to_json(self) -> dict[str, Any]:
         """JSON form."""
         return {
             "id": self.id,
             "mention_id": self.mention_id,
+            "send_after": self.send_after.isoformat() if self.send_after else None,
             "submitted_at": self.submitted_at.isoformat() if self.submitted_at else None,
             "approval_reasons": list(self.approval_reasons),
             "reviewer": self.reviewer,

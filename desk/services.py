@@ -7,6 +7,7 @@ created at import time; tests build their own with a temporary database.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -19,10 +20,13 @@ from desk.clock import Clock, utcnow
 from desk.config import DeskConfig, Settings, load_config
 from desk.export import ExportService
 from desk.i18n import Catalog, choose_language
-from desk.inbox import InboxService
+from desk.inbox import InboxService, live_senders
 from desk.models import Staff, StaffView
+from desk.outbox import OutboxService
 from desk.queries import Queries
 from desk.reports import ReportService
+from desk.retention import RetentionService
+from desk.staff import MIRRORED, StaffService, mirror_values
 from desk.sync import IngestService
 from desk.triage import RuleSet
 from desk.triage_service import TriageService, load_configured_rules
@@ -41,9 +45,12 @@ class Desk:
     answers: AnswerService
     reports: ReportService
     exports: ExportService
+    retention: RetentionService
     queries: Queries
     ingest: IngestService
     triage: TriageService
+    staff: StaffService
+    outbox: OutboxService
     catalog: Catalog
 
     @property
@@ -62,28 +69,19 @@ class Desk:
         self.engine.dispose()
 
 
-def _staff_values(config: DeskConfig) -> dict[str, dict[str, str]]:
-    return {
-        p.name: {
-            "display_name": p.display_name,
-            "initials": p.initials,
-            "role": p.role,
-            "languages": ",".join(p.languages),
-        }
-        for p in config.staff
-    }
+def _staff_values(config: DeskConfig) -> dict[str, dict[str, Any]]:
+    return {p.name: mirror_values(p) for p in config.staff}
 
 
 def staff_in_sync(config: DeskConfig, read_factory: db.SessionFactory) -> bool:
-    """Whether the database's active staff already match desk.toml (a read: no write lock)."""
+    """Whether the database's staff already match desk.toml (a read: no write lock); people
+    no longer in desk.toml must be inactive."""
     wanted = _staff_values(config)
     with read_factory() as session:
         stored = {
-            row.name: {
-                k: getattr(row, k) for k in ("display_name", "initials", "role", "languages")
-            }
+            row.name: {k: getattr(row, k) for k in MIRRORED}
             for row in store.staff_rows(session=session).values()
-            if row.active
+            if row.active or row.name in wanted
         }
     return stored == wanted
 
@@ -97,14 +95,15 @@ def sync_staff(config: DeskConfig, factory: db.SessionFactory, clock: Clock = ut
             row = existing.pop(person.name, None)
             values = wanted[person.name]
             if row is None:
-                session.add(Staff(name=person.name, active=True, **values))
+                session.add(Staff(name=person.name, **values))
                 action = "staff.added"
-            elif any(getattr(row, k) != v for k, v in values.items()) or not row.active:
+            elif any(getattr(row, k) != v for k, v in values.items()):
+                action = "staff.updated"
+                if row.active != person.active:  # `active` flipped by hand in desk.toml
+                    action = "staff.reactivated" if person.active else "staff.deactivated"
                 for key, value in values.items():
                     setattr(row, key, value)
-                row.active = True
                 session.add(row)
-                action = "staff.updated"
             else:
                 continue
             audit.append(
@@ -145,7 +144,7 @@ def open_desk(
     read = db.session_factory(engine)
     if not staff_in_sync(config, read):
         sync_staff(config, write, clock)  # takes the write lock only when desk.toml changed
-    inbox = InboxService(write, config, me, clock)
+    inbox = InboxService(write, config, me, clock, senders=live_senders(config))
     return Desk(
         config=config,
         engine=engine,
@@ -156,8 +155,11 @@ def open_desk(
         answers=AnswerService(write, read, config, me, clock),
         reports=ReportService(read, config, clock),
         exports=ExportService(read, write, config, me, clock),
+        retention=RetentionService(read, write, config, me, clock),
         queries=Queries(read),
         ingest=IngestService(write, config, rules, actor=me.name, clock=clock, read_factory=read),
         triage=TriageService(write, read, config, rules, actor=me.name, clock=clock),
+        staff=StaffService(write, read, config, me, clock),
+        outbox=OutboxService(write, config, me, clock),
         catalog=Catalog(choose_language(settings.lang, config.desk.language)),
     )

@@ -23,6 +23,7 @@ from desk.models import QueueRow
 from desk.services import Desk
 from desk.tui.commands import DeskCommands
 from desk.tui.labels import translate_bindings
+from desk.tui.live import LiveSide
 from desk.tui.safe import safe_str
 from desk.tui.screens.audit import AuditScreen
 from desk.tui.screens.queue import QueueScreen
@@ -40,6 +41,7 @@ class DeskApp(App[None]):
         Binding("question_mark,f1", "toggle_help", "tui.keys.help"),
         # priority: the queue screen binds ctrl+r to its own refresh, which would win otherwise
         Binding("ctrl+r", "reload_rules", "tui.keys.reload_rules", show=False, priority=True),
+        Binding("ctrl+z", "undo_send", "tui.keys.undo_send", show=False, priority=True),
     ]
     RULES_POLL_SECONDS = 2.0
 
@@ -58,11 +60,41 @@ class DeskApp(App[None]):
         self.write_lock = threading.Lock()  # actions from this app run one at a time, in order
         self.title = self.catalog.t("tui.title")
         translate_bindings(self, self.catalog)
+        self.live = LiveSide(self)
 
     def on_mount(self) -> None:
-        """Watch the rule file: an edit saved by the team is picked up without a restart."""
+        """Watch the rule file (an edit saved by the team is picked up without a restart) and
+        start the live channels and the outbox in the background (desk.tui.live)."""
         self._rules_stamp = self._rules_mtime()
         self.set_interval(self.RULES_POLL_SECONDS, self._poll_rules)
+        self.live.start()
+
+    def on_unmount(self) -> None:
+        """Stop the background polling."""
+        self.live.stop()
+
+    def action_undo_send(self) -> None:
+        """Cancel the last reply still in its undo window; its text goes back to the draft."""
+        target = self.live.undo_target()
+        if target is None:
+            self.notify(self.catalog.t("tui.live.nothing_to_undo"), markup=False)
+            return
+        self._undo_send(*target)
+
+    @work(thread=True, exclusive=True, group="undo")
+    def _undo_send(self, reply_id: int, mention_id: int, body: str) -> None:
+        try:
+            with self.write_lock:
+                self.desk.outbox.cancel(reply_id)
+        except DeskError as exc:
+            self.call_from_thread(self.show_error, *exc.localized(self.catalog.t))
+            return
+        self.live.last_queued = None
+        self.drafts[mention_id] = body  # nothing lost: the text waits in the composer
+        self.call_from_thread(
+            self.notify, self.catalog.t("tui.live.cancelled", id=mention_id), markup=False
+        )
+        self.call_from_thread(self.inbox_changed.publish, mention_id)
 
     def _rules_mtime(self) -> float | None:
         path = self.desk.config.rules_path()
@@ -136,6 +168,13 @@ class DeskApp(App[None]):
         if not isinstance(self.screen, ApprovalsScreen):
             self.push_screen(ApprovalsScreen())
 
+    def action_open_answers(self) -> None:
+        """The answer library (supervisors edit it there)."""
+        from desk.tui.screens.answers import AnswersScreen
+
+        if not isinstance(self.screen, AnswersScreen):
+            self.push_screen(AnswersScreen())
+
     def action_open_report(self) -> None:
         """The supervisor's figures."""
         from desk.tui.screens.report import ReportScreen
@@ -143,10 +182,24 @@ class DeskApp(App[None]):
         if not isinstance(self.screen, ReportScreen):
             self.push_screen(ReportScreen())
 
+    def action_purge(self) -> None:
+        """The retention purge: a dry run, then ``y`` to purge (admins; desk.retention)."""
+        from desk.tui.screens.purge import PurgeScreen
+
+        if not isinstance(self.screen, PurgeScreen):
+            self.push_screen(PurgeScreen())
+
     def action_open_replies(self) -> None:
         """The reply history."""
         if not isinstance(self.screen, RepliesScreen):
             self.push_screen(RepliesScreen())
+
+    def action_open_staff(self) -> None:
+        """The staff: roles, languages, load (admins change them)."""
+        from desk.tui.screens.staff import StaffScreen
+
+        if not isinstance(self.screen, StaffScreen):
+            self.push_screen(StaffScreen())
 
     def show_error(self, message: str, hint: str | None = None) -> None:
         """A service's refusal in a notification: sanitised, never parsed as markup."""

@@ -375,6 +375,22 @@ async def test_handover_can_be_cancelled_and_refusals_are_shown(
 
 
 # -- the command palette ----------------------------------------------------------------------
+async def pick_command(pilot, wanted: str) -> None:  # type: ignore[no-untyped-def]
+    """Move down the palette's matches to the one whose text starts with ``wanted``, run it."""
+    from textual.command import CommandList
+
+    commands = pilot.app.screen.query_one(CommandList)
+    for _ in range(commands.option_count + 1):
+        await pilot.press("down")
+        await settle(pilot)
+        option = commands.get_option_at_index(commands.highlighted or 0)
+        if str(option.prompt).startswith(wanted):
+            await pilot.press("enter")
+            await settle(pilot)
+            return
+    raise AssertionError(f"no palette command {wanted!r}")
+
+
 async def test_palette_reloads_rules_and_hands_over(env: DeskEnv, no_watch: None) -> None:
     bruno = open_of(env.desk, "bruno")
     app = DeskApp(env.desk)
@@ -386,8 +402,7 @@ async def test_palette_reloads_rules_and_hands_over(env: DeskEnv, no_watch: None
         assert isinstance(app.screen, CommandPalette)
         await pilot.press(*"recharger")
         await settle(pilot)
-        await pilot.press("down", "enter")
-        await settle(pilot)
+        await pick_command(pilot, "Recharger les règles de tri")
         assert [m for m in messages(app) if RELOADED in m] == [
             "Règles rechargées (3 règle(s)) ; 1 mention(s) ouverte(s) triée(s) de nouveau"
         ]

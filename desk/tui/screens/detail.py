@@ -21,9 +21,11 @@ from desk.claims import ReplyStart, ThreadChanged, describe
 from desk.clock import utcnow
 from desk.errors import DeskError
 from desk.i18n import Catalog
+from desk.inbox import NO_FRAME
 from desk.models import MentionDetail
 from desk.textlen import limit_for
 from desk.tui.labels import status_label
+from desk.tui.live import seconds_left
 from desk.tui.messages import (
     ActionFailed,
     AnswersSuggested,
@@ -60,6 +62,7 @@ class DetailScreen(MentionScreen):
         self._start: ReplyStart | None = None  # the composer's claim and thread version
         self._answer_id: int | None = None  # the library answer put in the composer, if any
         self._renewed_at = 0.0
+        self._frame = NO_FRAME  # the reply's length frame, read with the detail
 
     def compose(self) -> ComposeResult:
         """Header, scrolling sections, composer, footer."""
@@ -91,6 +94,8 @@ class DetailScreen(MentionScreen):
         """Read the mention with its thread, replies and history."""
         try:
             detail = self.desk.queries.detail(self._mention_id)
+            # how the platform will count the reply (instance limit, Mastodon's @acct first)
+            self._frame = self.desk.inbox.frame_for(self._mention_id)
         except DeskError as exc:
             self.post_message(ActionFailed(*exc.localized(self.desk_app.catalog.t)))
             return
@@ -269,7 +274,7 @@ class DetailScreen(MentionScreen):
         if self.detail is not None:
             # Pure computation (compose + measure), no I/O: fine on the UI thread, on each key.
             self.query_one(Composer).show_preview(
-                self.desk.inbox.preview(self.detail.platform, body)
+                self.desk.inbox.preview(self.detail.platform, body, self._frame)
             )
 
     @on(Composer.ReplySubmitted)
@@ -309,6 +314,21 @@ class DetailScreen(MentionScreen):
             composer.failed(new_key=True)
             self.desk_app.show_error(
                 self.t("tui.msg.reply_failed", status=status), message.reply.error
+            )
+        elif message.reply.status == "queued":  # a live channel: the undo window runs
+            composer.sent()
+            self._answer_id = None
+            self.desk_app.drafts.pop(self._mention_id, None)
+            self.desk_app.live.remember_queued(
+                message.reply.id, self._mention_id, message.reply.body
+            )
+            self.notify(
+                self.t(
+                    "tui.live.queued",
+                    id=self._mention_id,
+                    seconds=seconds_left(message.reply.send_after),
+                ),
+                markup=False,
             )
         else:
             composer.sent()

@@ -39,6 +39,8 @@ class QueueScreen(MentionScreen):
         Binding("4", "view('done')", "tui.view.done", group=_VIEWS),
         Binding("5", "view('all')", "tui.view.all", group=_VIEWS),
         Binding("c", "filter_category", "tui.keys.filter_category"),
+        Binding("B", "app.open_answers", "tui.keys.library", show=False),
+        Binding("W", "app.open_staff", "tui.keys.staff", show=False),
         Binding("f5", "refresh_queue", "tui.keys.refresh", show=False),
         Binding("q", "app.quit", "tui.keys.quit"),
     ]
@@ -62,6 +64,7 @@ class QueueScreen(MentionScreen):
     def on_mount(self) -> None:
         """Follow inbox changes (here and, every few seconds, from other desks); load the view."""
         self.desk_app.inbox_changed.subscribe(self, lambda _id: self.reload(reset=False))
+        self.desk_app.live.changed.subscribe(self, lambda _none: self._show_header())
         self.set_interval(self.REFRESH_SECONDS, lambda: self.reload(reset=False))
         self.query_one(QueueList).focus()
         self.reload(reset=True)
@@ -221,6 +224,9 @@ class QueueScreen(MentionScreen):
             "  ·  ",
             Content(count),
         )
+        channels = self.desk_app.live.summary()
+        if channels:  # the live channels' health, on the same line (the header is one line)
+            header = Content.assemble(header, "  ·  ", channels)
         self.query_one("#queue-header", Static).update(header)
 
     def _show_preview(self, row: QueueRow | None) -> None:

@@ -1,0 +1,119 @@
+"""The live side inside the terminal interface: channel health, arrivals, the undo window.
+
+``LiveSide`` starts desk.live.background's loop when desk.toml has ``[[channel]]`` tables and
+turns its reports into what people see: the queue header's channel line (``✓ mastodon:ville
+12:03 · ✗ bluesky:ville 429``), a notice for new mentions and for replies that went out, failed
+or need a supervisor, and ``ctrl+z`` to cancel the last reply still in its undo window.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from textual.content import Content
+from textual.signal import Signal
+
+from desk.clock import utcnow
+from desk.live.background import BackgroundLoop
+from desk.outbox import OutboxReport
+from desk.tui.safe import safe_str
+
+if TYPE_CHECKING:
+    from desk.tui.app import DeskApp
+
+_GOOD = ("ok", "new")
+
+
+class LiveSide:
+    """What the app knows of its live channels and outbox."""
+
+    def __init__(self, app: DeskApp) -> None:
+        self.app = app
+        self.health: dict[str, Any] = {}  # channel key -> last desk.pull.ChannelReport
+        self.changed: Signal[None] = Signal(app, "channels-changed")
+        self.last_queued: tuple[int, int, str] | None = None  # (reply id, mention id, body)
+        self.loop: BackgroundLoop | None = None
+
+    def start(self) -> None:
+        """Start polling and the outbox when desk.toml has live channels."""
+        desk = self.app.desk
+        if not desk.config.channel:
+            return
+        self.loop = BackgroundLoop(
+            desk,
+            on_channel=lambda report: self.app.call_from_thread(self._channel, report),
+            on_outbox=lambda report: self.app.call_from_thread(self._outbox, report),
+        )
+        self.loop.start()
+
+    def stop(self) -> None:
+        """Stop the background thread (on exit)."""
+        if self.loop is not None:
+            self.loop.stop()
+
+    # -- reports from the background thread (run on the UI thread) ------------------------
+    def _channel(self, report: Any) -> None:
+        if not getattr(report, "done", True):
+            return
+        self.health[report.key] = report
+        if report.new:
+            self.app.notify(
+                self.app.catalog.t("tui.live.new", n=report.new, channel=report.key),
+                markup=False,
+            )
+            self.app.inbox_changed.publish(None)
+        self.changed.publish(None)
+
+    def _outbox(self, report: OutboxReport) -> None:
+        t = self.app.catalog.t
+        if report.sent:
+            self.app.notify(t("tui.live.sent", ids=_ids(report.sent)), markup=False)
+        if report.failed:
+            self.app.notify(
+                t("tui.live.failed", ids=_ids(report.failed)), severity="error", markup=False
+            )
+        if report.unknown:
+            self.app.notify(
+                t("tui.live.unknown", ids=_ids(report.unknown)), severity="warning", markup=False
+            )
+        self.app.inbox_changed.publish(None)
+
+    # -- what the screens show ------------------------------------------------------------
+    def summary(self) -> Content:
+        """The queue header's channel line (empty without live channels)."""
+        channels = self.app.desk.config.channel
+        if not channels:
+            return Content("")
+        parts: list[Content] = []
+        for channel in channels:
+            report = self.health.get(channel.key)
+            name = safe_str(channel.key, one_line=True, max_len=40)
+            if not channel.enabled:
+                parts.append(Content.styled(f"– {name}", "dim"))
+            elif report is None:
+                parts.append(Content.styled(f"… {name}", "dim"))
+            elif report.health in _GOOD and report.status in ("ok", "skipped"):
+                parts.append(Content.styled(f"✓ {name}", "green"))
+            else:
+                why = safe_str(report.status, one_line=True, max_len=20)
+                parts.append(Content.styled(f"✗ {name} {why}", "bold red"))
+        return Content(" · ").join(parts)
+
+    def remember_queued(self, reply_id: int, mention_id: int, body: str) -> None:
+        """The reply ``ctrl+z`` cancels."""
+        self.last_queued = (reply_id, mention_id, body)
+
+    def undo_target(self) -> tuple[int, int, str] | None:
+        """The last queued reply, if its undo window may still be open."""
+        return self.last_queued
+
+
+def _ids(ids: list[int]) -> str:
+    return ", ".join(str(i) for i in ids[:5]) + ("…" if len(ids) > 5 else "")
+
+
+def seconds_left(send_after: Any) -> int:
+    """Whole seconds left in an undo window."""
+    if send_after is None:
+        return 0
+    return max(0, round((send_after - utcnow()).total_seconds()))
