@@ -619,6 +619,10 @@ def cmd_approvals(desk: Desk, args: argparse.Namespace) -> int:
 def cmd_approve(desk: Desk, args: argparse.Namespace) -> int:
     """Approve and send."""
     reply = desk.approvals.approve(args.reply_id, text=args.text, note=args.note)
+    if reply.status == "queued":  # a live channel: the undo window, then the platform
+        from desk.outbox_commands import send_after_undo
+
+        reply = send_after_undo(desk, reply)
     print(f"reply {reply.id} approved and {reply.status}:\n{clean(reply.text)}")
     return 0 if reply.status in ("sent", "sent_offline") else 1
 

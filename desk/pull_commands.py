@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import signal
 import sys
@@ -150,7 +151,19 @@ def watch(desk: Desk, service: PullService, args: argparse.Namespace) -> int:
             except (NotImplementedError, RuntimeError):  # not on this platform/thread
                 pass
         print(t("cli.watch.start", channels=names or "-"), file=sys.stderr, flush=True)
-        await service.watch(stop, show, args.channel)
+        # one pool for pulling and for the outbox: replies queued by any desk go out from here
+        from desk.live.connect import ConnectorPool
+
+        pool = ConnectorPool(desk.config.channel, transport=service.transport)
+        service.pool = pool
+        desk.outbox.connect = pool.connect
+        drain = asyncio.create_task(_drain_outbox(desk, stop))
+        try:
+            await service.watch(stop, show, args.channel)
+        finally:
+            stop.set()
+            await asyncio.gather(drain, return_exceptions=True)
+            await pool.aclose()
 
     try:
         asyncio.run(main())
@@ -158,6 +171,25 @@ def watch(desk: Desk, service: PullService, args: argparse.Namespace) -> int:
         pass
     print(t("cli.watch.stopped"), file=sys.stderr)
     return 0
+
+
+async def _drain_outbox(desk: Desk, stop: asyncio.Event) -> None:
+    """Post queued replies whose undo window is over, every second, until ``stop``."""
+    while not stop.is_set():
+        try:
+            report = await desk.outbox.run_once()
+        except Exception as exc:  # noqa: BLE001 - the next pass tries again
+            print(f"outbox: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
+        else:
+            for label, ids in (
+                ("sent", report.sent),
+                ("failed", report.failed),
+                ("unknown", report.unknown),
+            ):
+                if ids:
+                    print(f"outbox: {label} {', '.join(map(str, ids))}", flush=True)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=1.0)
 
 
 def _watch_line(report: ChannelReport, t: Callable[..., str]) -> str:

@@ -119,3 +119,49 @@ def test_kill_at_every_outbox_step_never_loses_or_duplicates(
         assert desk.queries.verify_audit().ok
     finally:
         desk.close()
+
+
+def test_watch_posts_replies_queued_by_another_desk(live_setup, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A reply queued in one desk (the TUI of a colleague, an approval) goes out from a running
+    ``desk watch``, once, after its undo window."""
+    import time
+
+    from desk.config import Settings
+    from desk.services import open_desk
+    from tests.conftest import give_passphrases
+
+    fake, config = live_setup
+    db = tmp_path / "desk.db"
+    desk = open_desk(Settings(db=str(db), config=config), as_name="amelie")
+    give_passphrases(desk)
+    parsed = mastodon_parser.parse_obj([_notification(9)], "test")
+    parsed.channel_hint = "ville"
+    (mid,) = desk.ingest.ingest_parsed(parsed, "ville").new_ids
+    queued = desk.inbox.send_reply(mid, "Merci de votre message.")
+    desk.close()
+    assert queued.status == "queued"
+    env = {**os.environ, "DESK_TEST_TOKEN": TOKEN, "DESK_DB": str(db), "DESK_CONFIG": str(config)}
+    watcher = subprocess.Popen(
+        [sys.executable, "-m", "desk", "--as", "amelie", "watch"],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not fake.statuses:
+            time.sleep(0.2)
+        time.sleep(2.5)  # more outbox passes: still one post
+    finally:
+        watcher.send_signal(signal.SIGTERM)
+        out, err = watcher.communicate(timeout=30)
+    assert len(fake.statuses) == 1, (out, err)
+    assert "outbox: sent" in out
+    assert TOKEN not in out + err
+    desk = open_desk(Settings(db=str(db), config=config), as_name="amelie")
+    try:
+        assert desk.queries.detail(mid).replies[-1].status == "sent"
+    finally:
+        desk.close()
