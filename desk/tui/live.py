@@ -66,6 +66,9 @@ class LiveSide:
 
     def _outbox(self, report: OutboxReport) -> None:
         t = self.app.catalog.t
+        settled = {*report.sent, *report.failed, *report.unknown}
+        if self.last_queued is not None and self.last_queued[0] in settled:
+            self.last_queued = None  # gone out (or settled): ctrl+z has nothing left to cancel
         if report.sent:
             self.app.notify(t("tui.live.sent", ids=_ids(report.sent)), markup=False)
         if report.failed:
@@ -95,7 +98,8 @@ class LiveSide:
             elif report.health in _GOOD and report.status in ("ok", "skipped"):
                 parts.append(Content.styled(f"✓ {name}", "green"))
             else:
-                why = safe_str(report.status, one_line=True, max_len=20)
+                state = report.health if report.health not in _GOOD else report.status
+                why = safe_str(self.app.catalog.t(f"cli.health.{state}"), one_line=True, max_len=40)
                 parts.append(Content.styled(f"✗ {name} {why}", "bold red"))
         return Content(" · ").join(parts)
 
