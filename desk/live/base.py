@@ -25,11 +25,12 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 
+from desk.clock import utcnow
 from desk.connectors.base import ParseResult
 from desk.live.channels import ChannelConfig
 
@@ -150,6 +151,41 @@ class Connector(ABC):
     async def find_posted(self, reply: ReplyRequest) -> str | None:
         """The remote id of ``reply`` if already published, None if provably not."""
         raise Unprovable(f"{self.channel.key}: cannot check for an earlier post")
+
+    async def tracked(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: Any = None,
+        params: Any = None,
+        json: Any = None,
+    ) -> httpx.Response:
+        """One call through ``desk.live.http.request`` that keeps the rate-limit state of every
+        answer (and of a 429) in ``self.rate``, which ``desk channels`` shows."""
+        from desk.live.http import parse_rate, request  # http imports this module
+
+        now = getattr(self, "now", utcnow)
+        try:
+            response = await request(
+                self.client,
+                method,
+                url,
+                channel=self.channel,
+                headers=headers,
+                params=params,
+                json=json,
+                now=now,
+            )
+        except RateLimited as exc:
+            self.rate = RateLimit(
+                limit=self.rate.limit if self.rate else None,
+                remaining=0,
+                reset_at=now() + timedelta(seconds=exc.wait_seconds),
+            )
+            raise
+        self.rate = parse_rate(self.platform, response.headers, now()) or self.rate
+        return response
 
     async def aclose(self) -> None:
         """Release sessions or other resources (the client belongs to the caller)."""

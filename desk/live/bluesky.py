@@ -47,7 +47,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -79,14 +79,12 @@ from desk.live.base import (
     NotPosted,
     Page,
     PermanentError,
-    RateLimit,
-    RateLimited,
     ReplyRequest,
     TransientError,
     Unprovable,
 )
 from desk.live.channels import ChannelConfig
-from desk.live.http import auth_header, error_text, parse_rate, read_json, request
+from desk.live.http import auth_header, error_text, read_json
 
 __all__ = [
     "OVERLAP",
@@ -506,26 +504,7 @@ class BlueskyConnector(Connector):
         json: Any = None,
     ) -> httpx.Response:
         """One request; keeps the rate-limit state of every answer."""
-        try:
-            response = await request(
-                self.client,
-                method,
-                url,
-                channel=self.channel,
-                headers=headers,
-                params=params,
-                json=json,
-                now=self.now,
-            )
-        except RateLimited as exc:
-            self.rate = RateLimit(
-                limit=self.rate.limit if self.rate else None,
-                remaining=0,
-                reset_at=self.now() + timedelta(seconds=exc.wait_seconds),
-            )
-            raise
-        self.rate = parse_rate(self.platform, response.headers, self.now()) or self.rate
-        return response
+        return await self.tracked(method, url, headers=headers, params=params, json=json)
 
     def _ok_json(self, response: httpx.Response, what: str) -> Any:
         """The body of a successful call; a refusal as the error that fits it."""

@@ -51,14 +51,12 @@ from desk.live.base import (
     NotPosted,
     Page,
     PermanentError,
-    RateLimit,
-    RateLimited,
     ReplyRequest,
     TransientError,
     Unprovable,
 )
 from desk.live.channels import ChannelConfig
-from desk.live.http import auth_header, error_text, parse_rate, read_json, request
+from desk.live.http import auth_header, error_text, read_json
 
 NOTIFICATIONS = "notifications"
 MAX_ID_CHARS = 256
@@ -482,26 +480,13 @@ class MastodonConnector(Connector):
         headers: dict[str, str] | None = None,
     ) -> httpx.Response:
         """One request with the token; keeps the rate-limit state of every answer."""
-        try:
-            response = await request(
-                self.client,
-                method,
-                self._url(path),
-                channel=self.channel,
-                headers={**auth_header(self.secret), **(headers or {})},
-                params=params,
-                json=json,
-                now=self.now,
-            )
-        except RateLimited as exc:
-            self.rate = RateLimit(
-                limit=self.rate.limit if self.rate else None,
-                remaining=0,
-                reset_at=self.now() + timedelta(seconds=exc.wait_seconds),
-            )
-            raise
-        self.rate = parse_rate(self.platform, response.headers, self.now()) or self.rate
-        return response
+        return await self.tracked(
+            method,
+            self._url(path),
+            headers={**auth_header(self.secret), **(headers or {})},
+            params=params,
+            json=json,
+        )
 
     def _ok_json(self, response: httpx.Response, what: str) -> Any:
         """The body of a successful read; a refusal as the error that fits it."""

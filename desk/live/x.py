@@ -49,14 +49,12 @@ from desk.live.base import (
     NotPosted,
     Page,
     PermanentError,
-    RateLimit,
-    RateLimited,
     ReplyRequest,
     TransientError,
     Unprovable,
 )
 from desk.live.channels import ChannelConfig
-from desk.live.http import auth_header, error_text, parse_rate, read_json, request
+from desk.live.http import auth_header, error_text, read_json
 
 MAX_RESULTS = 100
 MENTION_FIELDS = (
@@ -311,26 +309,9 @@ class XConnector(Connector):
             url = self.channel.base_url() + path
         except ValueError as exc:
             raise PermanentError(str(exc)) from None
-        try:
-            response = await request(
-                self.client,
-                method,
-                url,
-                channel=self.channel,
-                headers=auth_header(self.secret),
-                params=params,
-                json=json,
-                now=self.now,
-            )
-        except RateLimited as exc:
-            self.rate = RateLimit(
-                limit=self.rate.limit if self.rate else None,
-                remaining=0,
-                reset_at=self.now() + timedelta(seconds=exc.wait_seconds),
-            )
-            raise
-        self.rate = parse_rate(self.platform, response.headers, self.now()) or self.rate
-        return response
+        return await self.tracked(
+            method, url, headers=auth_header(self.secret), params=params, json=json
+        )
 
     def _read_error(self, response: httpx.Response, what: str) -> ChannelError:
         status = response.status_code
