@@ -266,7 +266,12 @@ class StaffService:
     def set_passphrase(self, name: str, passphrase: str) -> None:
         """Set (or reset, when forgotten) someone's passphrase: one's own, or anyone's for an
         admin (``identity.set_passphrase``: scrypt hash, ``staff.passphrase_set``)."""
-        person = self._existing(self._current(), name)
+        current = self._current()
+        person = self._existing(current, name)
+        if person.name != self.actor.name:
+            # someone else's: an admin as desk.toml says *now* (a demoted admin's open desk still
+            # says admin, and whoever sets an admin's passphrase can act --as that admin)
+            self._require_admin(current)
         identity.set_passphrase(self.write_factory, self.actor, person.name, passphrase, self.clock)
 
     # -- the one path every change takes ---------------------------------------------------------

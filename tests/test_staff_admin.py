@@ -20,10 +20,11 @@ from desk.cli import main
 from desk.config import Settings, load_config
 from desk.config_file import write_atomically
 from desk.errors import ActionRefused, ConfigError, InputError, NotFound, PermissionDenied
+from desk.identity import check_passphrase
 from desk.services import Desk, open_desk
 from desk.staff import NewStaff, StaffService
 from desk.store import staff_rows
-from tests.conftest import DESK_TOML, FakeClock, add, mention
+from tests.conftest import DESK_TOML, TEST_PASSPHRASE, FakeClock, add, mention
 
 ADMIN_TOML = "# The team's own desk.toml: its comments must survive desk's edits.\n" + (
     DESK_TOML.replace('role = "supervisor"', 'role = "admin"          # manages the staff')
@@ -241,6 +242,23 @@ def test_an_admin_demoted_meanwhile_is_refused(
     assert admin.me.is_admin
     with pytest.raises(PermissionDenied, match="only an admin"):
         admin.staff.add(DORA)  # ...but the file, read at the change, says otherwise
+
+
+def test_an_admin_demoted_meanwhile_cannot_reset_a_passphrase(
+    admin: Desk, admin_file: Path, make_desk: Callable[..., Desk]
+) -> None:
+    """A passphrase reset is a staff change too: else a demoted admin whose desk is still open
+    could reset an admin's passphrase and act ``--as`` them, admin again."""
+    admin.staff.set_role("bruno", "admin")
+    bruno = make_desk("bruno")
+    bruno.staff.set_role("amelie", "supervisor")  # amelie's open desk still says "admin"
+    with pytest.raises(PermissionDenied, match="only an admin"):
+        admin.staff.set_passphrase("bruno", "amelie knows it now")
+    with admin.inbox.write_factory() as session:
+        stored = staff_rows(session=session)["bruno"].passphrase_hash or ""
+    assert check_passphrase(TEST_PASSPHRASE, stored)  # unchanged
+    assert [e for e in staff_events(admin) if e[0] == "staff.passphrase_set"] == []
+    admin.staff.set_passphrase("amelie", "still my own to set")  # one's own stays allowed
 
 
 # -- roles and the last admin ------------------------------------------------------------------
