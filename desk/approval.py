@@ -25,6 +25,9 @@ from desk.errors import ActionRefused, NotFound, PermissionDenied
 from desk.models import Mention, Reply, ReplyView, StaffView
 from desk.triage.conditions import normalise_handle
 
+# A reply in one of these states answered the mention, or may have: a second one is not approved.
+ANSWERED = ("queued", "sending", "sent", "sent_offline", "unknown")
+
 
 def reasons_for(config: DeskConfig, mention: Mention, channel: str) -> list[str]:
     """Why a free-text reply to ``mention`` needs a supervisor's approval (empty: it does not)."""
@@ -116,9 +119,26 @@ class ApprovalService:
         return round((now - submitted).total_seconds(), 1)
 
     def approve(self, reply_id: int, *, text: str | None = None, note: str = "") -> ReplyView:
-        """Approve (after editing the body, if ``text`` is given) and send."""
+        """Approve (after editing the body, if ``text`` is given) and send. Refused when another
+        reply to the mention went out (or is on its way) meanwhile: the citizen is answered."""
         with transaction(self.write_factory) as session:
             reply, mention = self._reviewable(session, reply_id)
+            answered = next(
+                (
+                    other
+                    for other in store.replies_for(mention.id or 0, session=session)
+                    if other.id != reply.id and other.status in ANSWERED
+                ),
+                None,
+            )
+            if answered is not None:
+                raise ActionRefused.from_catalog(
+                    "approve_answered",
+                    id=reply_id,
+                    mention=mention.id,
+                    other=answered.id,
+                    author=answered.author,
+                )
             edited = text is not None and text.strip() != reply.body
             if edited:
                 author = self.config.staff_named(reply.author)

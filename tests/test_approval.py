@@ -116,6 +116,29 @@ def test_reject_with_a_note_sends_nothing(policy_desk) -> None:  # type: ignore[
     assert bruno.inbox.send_reply(mid, "Rien n'est décidé.").status == "pending_approval"
 
 
+def test_no_approval_sends_a_second_reply_to_the_same_mention(policy_desk) -> None:  # type: ignore[no-untyped-def]
+    """Two colleagues' replies may both wait for approval (a pending reply is no collision at
+    send time); approving the first answers the citizen, so the second must not go too."""
+    bruno, chloe, amelie = policy_desk("bruno"), policy_desk("chloe"), policy_desk("amelie")
+    (mid,) = add(bruno, mention("1", "Il paraît que l'eau est contaminée"))
+    first = bruno.inbox.send_reply(mid, "Non, l'eau est potable.")
+    second = chloe.inbox.send_reply(mid, "Faux : l'eau est bonne à boire.")
+    assert (first.status, second.status) == ("pending_approval", "pending_approval")
+    assert amelie.approvals.approve(first.id).status == "sent_offline"
+    for attempt in (
+        lambda: amelie.approvals.approve(second.id),
+        lambda: amelie.approvals.approve(second.id, text="Autre texte, même citoyen."),
+    ):
+        with pytest.raises(
+            ActionRefused, match=f"already answered by reply {first.id} \\(bruno\\)"
+        ):
+            attempt()
+    replies = {r.id: r.status for r in amelie.queries.detail(mid).replies}
+    assert replies == {first.id: "sent_offline", second.id: "pending_approval"}
+    rejected = amelie.approvals.reject(second.id, "Déjà répondu par Bruno.")  # still decidable
+    assert rejected.status == "rejected"
+
+
 def test_permissions(policy_desk) -> None:  # type: ignore[no-untyped-def]
     amelie, chloe = policy_desk("amelie"), policy_desk("chloe")
     (mid,) = add(amelie, mention("1", "Il paraît que le marché est annulé"))
