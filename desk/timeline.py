@@ -271,19 +271,33 @@ def _milestones(steps: list[Step]) -> list[Milestone]:
     for step in steps:
         if step.since_arrival is None:
             continue
-        owner = step.kind.removesuffix("_from") in _GIVES_OWNER or (
-            step.kind == "routed" and step.values.get("who")
+        # a re-triage may route an unassigned mention or close it as spam: that counts too
+        retriaged = _retriaged_to(step) if step.kind == "retriaged" else {}
+        owner = (
+            step.kind.removesuffix("_from") in _GIVES_OWNER
+            or (step.kind == "routed" and step.values.get("who"))
+            or retriaged.get("assignee")
         )
         if owner:
             found.setdefault("assigned", step.since_arrival)
         if step.kind == "sent":
             found.setdefault("first_reply", step.since_arrival)
-        if step.kind.removesuffix("_because") in _CLOSES or (
-            step.kind == "triaged" and step.values.get("status") == "closed"
+        if (
+            step.kind.removesuffix("_because") in _CLOSES
+            or (step.kind == "triaged" and step.values.get("status") == "closed")
+            or retriaged.get("status") == "closed"
         ):
             found.setdefault("closed", step.since_arrival)
     order = ("assigned", "first_reply", "closed")
     return [Milestone(key, found[key]) for key in order if key in found]
+
+
+def _retriaged_to(step: Step) -> dict[str, Any]:
+    """The values a re-triage step changed fields to (``{"assignee": "bruno", ...}``)."""
+    changes = step.values.get("changes")
+    if not isinstance(changes, dict):
+        return {}
+    return {k: c.get("to") for k, c in changes.items() if isinstance(c, dict)}
 
 
 # -- words ---------------------------------------------------------------------------------

@@ -457,3 +457,37 @@ def test_audit_timeline_output_is_sanitised(
         assert literal in out
     assert run(settings, "audit", "log", "--mention", str(mid)) == 0
     assert "\x1b" not in capsys.readouterr().out
+
+
+def test_timeline_milestones_count_what_a_retriage_did() -> None:
+    """A re-triage that routes an unassigned mention, or closes it as spam, is when it was
+    assigned or closed: the milestones must not skip it (nor wait for a later step)."""
+    received = at(12, 14)
+    subject = Subject(
+        id=7,
+        platform="x",
+        channel="x:ville",
+        author_handle="@a",
+        author_name="A",
+        text="?",
+        created_at=received,
+        received_at=received,
+        status="closed",
+        category="spam",
+        assignee="bruno",
+    )
+    ingested = {"category": "other", "status": "open", "route": {}}
+    routed = {"changes": {"assignee": {"from": None, "to": "bruno"}}, "source": "rules.toml"}
+    spam = {"changes": {"status": {"from": "open", "to": "closed"}}, "source": "rules.toml"}
+    minute = timedelta(minutes=1)
+    events = [
+        AuditView(1, received, "system", "mention.ingested", 7, None, ingested, "h"),
+        AuditView(2, received + 10 * minute, "amelie", "mention.retriaged", 7, None, routed, "h"),
+        AuditView(3, received + 25 * minute, "amelie", "mention.claimed", 7, None, {}, "h"),
+        AuditView(4, received + 40 * minute, "amelie", "mention.retriaged", 7, None, spam, "h"),
+    ]
+    timeline = build(subject, events)
+    assert [(m.key, m.seconds) for m in timeline.milestones] == [
+        ("assigned", 600),
+        ("closed", 2400),
+    ]
