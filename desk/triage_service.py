@@ -21,6 +21,7 @@ from desk.audit import EventSpec
 from desk.clock import Clock, as_utc, utcnow
 from desk.config import DeskConfig
 from desk.db import SessionFactory, transaction
+from desk.errors import PermissionDenied
 from desk.models import PRIORITY_NAMES, AuditEvent, Mention
 from desk.triage import Known, RuleSet, load_rules
 from desk.triage.conditions import normalise_handle
@@ -103,7 +104,12 @@ class TriageService:
     def retriage(
         self, *, include_closed: bool = False, progress: Progress | None = None
     ) -> RetriageReport:
-        """Apply the current rules to stored mentions (open ones unless ``include_closed``)."""
+        """Apply the current rules to stored mentions (open ones unless ``include_closed``).
+
+        Supervisors only (enforced here, not just in the CLI and the UI)."""
+        person = self.config.staff_named(self.actor)
+        if person is not None and not person.view().is_supervisor:
+            raise PermissionDenied.from_catalog("rerun_forbidden")
         report = RetriageReport()
         now = self.clock()  # work handed out now goes to who is there now
         with self.read_factory() as session:

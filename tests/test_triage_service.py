@@ -240,3 +240,12 @@ def test_upgrade_from_0001_keeps_mentions(tmp_path: Path) -> None:
     assert tuple(row) == ("old text", "question", "[]", 0, "{}")
     assert json.loads(row.tags) == []
     engine.dispose()
+
+
+def test_only_supervisors_retriage_in_the_service(make_desk) -> None:  # type: ignore[no-untyped-def]
+    from desk.errors import PermissionDenied
+
+    bruno = make_desk("bruno")
+    with pytest.raises(PermissionDenied):
+        bruno.triage.retriage()
+    assert make_desk("amelie").triage.retriage().changed >= 0
