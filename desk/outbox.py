@@ -238,9 +238,13 @@ class OutboxService:
             if reply is None or reply.status != "sending":
                 return
             started = as_utc(reply.delivery_started_at or reply.created_at)
-            if owner_alive(reply.delivery_owner) and self.clock() - started <= self.lease:
+            now = self.clock()
+            if owner_alive(reply.delivery_owner) and now - started <= self.lease:
                 return  # another desk is posting it right now
+            # Taking it over starts a new lease: without it, a second desk would see the old
+            # start and reconcile (then post) the same reply while this one is still looking.
             reply.delivery_owner = owner_tag()
+            reply.delivery_started_at = now
             session.add(reply)
             mention = store.get_mention(reply.mention_id, session=session)
             channel = store.channel_name(mention.channel_id, session=session)
@@ -262,29 +266,29 @@ class OutboxService:
             except Exception as exc:  # noqa: BLE001 - nothing reached the platform
                 why = f"cannot reach {channel}: {_describe(exc)}"
                 report.errors.append(f"reply {reply_id}: {why}")
-                if self._requeue(reply_id, why, delay=None, count=True):
-                    report.requeued.append(reply_id)
-                else:
-                    report.failed.append(reply_id)
+                outcome = self._requeue(reply_id, why, delay=None, count=True)
+                if outcome is not None:
+                    (report.requeued if outcome else report.failed).append(reply_id)
                 return
             try:
                 remote_id = await connector.post(request)
             except RateLimited as exc:  # refused before publishing: try after the wait
-                self._requeue(reply_id, str(exc), delay=exc.wait_seconds, count=False)
-                report.requeued.append(reply_id)
+                if self._requeue(reply_id, str(exc), delay=exc.wait_seconds, count=False):
+                    report.requeued.append(reply_id)
                 return
             except NotPosted as exc:
-                self._failed(reply_id, str(exc))
-                report.failed.append(reply_id)
+                if self._failed(reply_id, str(exc)):
+                    report.failed.append(reply_id)
                 return
             except Exception as exc:  # noqa: BLE001 - a timeout may hide a published post
                 report.errors.append(f"reply {reply_id}: {_describe(exc)}")
                 await self._settle_uncertain(reply_id, channel, request, report, _describe(exc))
                 return
         fault_point("posted")
-        self._sent(reply_id, remote_id)
+        recorded = self._sent(reply_id, remote_id)
         fault_point("recorded")
-        report.sent.append(reply_id)
+        if recorded:
+            report.sent.append(reply_id)
 
     async def _settle_uncertain(
         self,
@@ -304,20 +308,20 @@ class OutboxService:
                     lambda: connector.find_posted(request), attempts=3, cap=10.0, sleep=self.sleep
                 )
         except Unprovable as exc:
-            self._unknown(reply_id, f"{why}; {exc}")
-            report.unknown.append(reply_id)
+            if self._unknown(reply_id, f"{why}; {exc}"):
+                report.unknown.append(reply_id)
             return
         except Exception as exc:  # noqa: BLE001 - cannot look now: a person decides
-            self._unknown(reply_id, f"{why}; could not check: {_describe(exc)}")
-            report.unknown.append(reply_id)
+            if self._unknown(reply_id, f"{why}; could not check: {_describe(exc)}"):
+                report.unknown.append(reply_id)
             return
         if found:
-            self._sent(reply_id, found, reconciled=True)
-            report.sent.append(reply_id)
-        elif self._requeue(reply_id, f"{why}; not on the platform", delay=retry_in, count=True):
-            report.requeued.append(reply_id)
-        else:
-            report.failed.append(reply_id)
+            if self._sent(reply_id, found, reconciled=True):
+                report.sent.append(reply_id)
+            return
+        outcome = self._requeue(reply_id, f"{why}; not on the platform", delay=retry_in, count=True)
+        if outcome is not None:
+            (report.requeued if outcome else report.failed).append(reply_id)
 
     @contextlib.asynccontextmanager
     async def _connector(self, channel: str) -> AsyncIterator[Connector]:
@@ -346,11 +350,17 @@ class OutboxService:
                 reply, mention
             )
 
-    def _sent(self, reply_id: int, remote_id: str, *, reconciled: bool = False) -> None:
+    def _sent(self, reply_id: int, remote_id: str, *, reconciled: bool = False) -> bool:
+        """Record what the platform said it published. A reply another desk took over and
+        queued again meanwhile is recorded too (so it is not posted again); one already
+        recorded as sent is left as it is. Returns whether it was recorded now."""
         with transaction(self.write_factory) as session:
             reply = self._reply(session, reply_id)
+            if reply.status == "sent":
+                return False
             mention = store.get_mention(reply.mention_id, session=session)
             self._record_sent(session, reply, mention, remote_id, reconciled=reconciled)
+            return True
 
     def _record_sent(
         self,
@@ -380,10 +390,13 @@ class OutboxService:
             **extra,
         )
 
-    def _requeue(self, reply_id: int, why: str, *, delay: float | None, count: bool) -> bool:
-        """Back to ``queued`` (provably not published); after MAX_ATTEMPTS it is ``failed``."""
+    def _requeue(self, reply_id: int, why: str, *, delay: float | None, count: bool) -> bool | None:
+        """Back to ``queued`` (provably not published): True; after MAX_ATTEMPTS it is
+        ``failed``: False. None when the reply is no longer this desk's to settle."""
         with transaction(self.write_factory) as session:
             reply = self._reply(session, reply_id)
+            if not _still_ours(reply):
+                return None
             attempts = reply.attempts or 0
             if count and attempts >= MAX_ATTEMPTS:
                 reply.status = "failed"
@@ -401,23 +414,29 @@ class OutboxService:
             self._event(session, "reply.requeued", reply, reason=reply.error, wait_seconds=wait)
             return True
 
-    def _failed(self, reply_id: int, why: str) -> None:
+    def _failed(self, reply_id: int, why: str) -> bool:
         with transaction(self.write_factory) as session:
             reply = self._reply(session, reply_id)
+            if not _still_ours(reply):
+                return False
             reply.status = "failed"
             reply.error = why[:500]
             reply.delivery_owner = None
             session.add(reply)
             self._event(session, "reply.failed", reply, error=reply.error)
+            return True
 
-    def _unknown(self, reply_id: int, why: str) -> None:
+    def _unknown(self, reply_id: int, why: str) -> bool:
         with transaction(self.write_factory) as session:
             reply = self._reply(session, reply_id)
+            if not _still_ours(reply):
+                return False
             reply.status = "unknown"
             reply.error = why[:500]
             reply.delivery_owner = None
             session.add(reply)
             self._event(session, "reply.unknown", reply, error=reply.error)
+            return True
 
     def _reply(self, session: Session, reply_id: int) -> Reply:
         reply = session.get(Reply, reply_id)
@@ -439,6 +458,14 @@ class OutboxService:
                 data={"author": reply.author, **data},
             ),
         )
+
+
+def _still_ours(reply: Reply) -> bool:
+    """Whether this process still holds the reply's delivery: a desk whose lease ran out while
+    it posted or looked may find the reply taken over (and settled) by another one; its late
+    answer must not move the reply back (a ``queued`` reply that was published goes out twice).
+    """
+    return reply.status == "sending" and reply.delivery_owner == owner_tag()
 
 
 def _describe(exc: BaseException) -> str:

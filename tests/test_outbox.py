@@ -277,3 +277,149 @@ def test_owner_alive_checks_the_pid_on_this_host() -> None:
     assert not owner_alive(f"{socket.gethostname()}:999999999")
     assert not owner_alive(None)
     assert owner_alive("another-host:1")  # trusted until the lease ends
+
+
+class _SlowLookup(FakePlatform):
+    """The first ``find_posted`` reads the platform, then stalls (a slow listing) until
+    ``release`` is set: what it read is what it reports, however long the stall."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        import asyncio
+
+        self.looking = asyncio.Event()
+        self.release = asyncio.Event()
+        self._stalled = False
+
+    def connector(self) -> Any:
+        inner = super().connector()
+        platform = self
+
+        class _Connector:
+            post = inner.post
+
+            async def find_posted(self, reply: ReplyRequest) -> str | None:
+                seen = platform.posts.get(reply.idempotency_key)
+                if not platform._stalled:
+                    platform._stalled = True
+                    platform.looking.set()
+                    await platform.release.wait()
+                return seen
+
+        return _Connector()
+
+
+def _orphan(desk: Desk, reply_id: int, *, owner: str, age: timedelta) -> None:
+    from desk.db import transaction
+    from desk.models import Reply
+
+    with transaction(desk.inbox.write_factory) as session:
+        row = session.get(Reply, reply_id)
+        row.status, row.delivery_owner = "sending", owner
+        row.delivery_started_at = desk.inbox.clock() - age
+        session.add(row)
+
+
+async def test_a_second_desk_leaves_an_orphan_another_desk_is_reconciling(desk: Desk) -> None:
+    """The desk reconciling an orphan holds a fresh lease: a second desk (another process on this
+    host) must not reconcile and post it in the meantime, or the reply goes out twice."""
+    import asyncio
+
+    platform = _SlowLookup()
+    first, second = live(desk, platform, undo=0), live(desk, platform, undo=0)
+    (mid,) = add(desk, mention("1", "a"))
+    reply = desk.inbox.send_reply(mid, "Un")
+    _orphan(desk, reply.id, owner="ghost-host-never-seen:1", age=timedelta(hours=1))
+    reconciling = asyncio.create_task(first.run_once())
+    await platform.looking.wait()  # the first desk has looked: nothing there yet
+    meanwhile = await second.run_once()
+    platform.release.set()
+    await reconciling
+    assert meanwhile.reconciled == []
+    assert platform.post_calls == 1
+    detail = desk.queries.detail(mid)
+    assert detail.replies[-1].status == "sent"
+    assert actions(desk, mid).count("reply.sent") == 1
+
+
+async def test_a_stale_lookup_never_requeues_a_reply_settled_meanwhile(desk: Desk) -> None:
+    """A reconciliation so slow that its lease ran out: another desk took the reply over and
+    posted it. The slow one's answer ("not there" when it looked) must not queue it again."""
+    import asyncio
+
+    platform = _SlowLookup()
+    slow, other = live(desk, platform, undo=0), live(desk, platform, undo=0)
+    (mid,) = add(desk, mention("1", "a"))
+    reply = desk.inbox.send_reply(mid, "Un")
+    _orphan(desk, reply.id, owner="ghost-host-never-seen:1", age=timedelta(hours=1))
+    reconciling = asyncio.create_task(slow.run_once())
+    await platform.looking.wait()
+    later(desk, 3600)  # the slow desk's lease is over: the other one may take the reply over
+    taken = await other.run_once()
+    assert taken.sent == [reply.id]
+    platform.release.set()
+    stale = await reconciling
+    assert reply.id not in stale.requeued
+    assert platform.post_calls == 1
+    assert desk.queries.detail(mid).replies[-1].status == "sent"
+    assert actions(desk, mid).count("reply.sent") == 1
+
+
+def test_ctrl_c_in_desk_reply_before_the_claim_cancels_the_reply(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``desk reply`` says "Ctrl-C cancels": a Ctrl-C that lands once the window is over but
+    before the reply was claimed must cancel it, not leave it queued for another desk to post
+    while the author believes it was stopped."""
+    from desk.outbox_commands import send_after_undo
+
+    platform = FakePlatform()
+    live(desk, platform, undo=0)
+    (mid,) = add(desk, mention("1", "x"))
+    reply = desk.inbox.send_reply(mid, "Merci")
+
+    async def interrupted(only: set[int] | None = None) -> Any:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(desk.outbox, "run_once", interrupted)
+    done = send_after_undo(desk, reply, quiet=True)
+    assert done.status == "cancelled"
+    desk.outbox.connect = platform.connect
+    monkeypatch.undo()
+    assert asyncio_run(desk.outbox.run_once()).sent == []
+    assert platform.post_calls == 0
+
+
+def asyncio_run(coro: Any) -> Any:
+    import asyncio
+
+    return asyncio.run(coro)
+
+
+@pytest.mark.parametrize("configured", ["disabled", "removed"])
+async def test_a_reply_to_a_pulled_mention_never_goes_to_the_local_outbox(
+    desk: Desk, configured: str
+) -> None:
+    """A mention pulled from a live channel is answered on its platform. When its [[channel]]
+    is disabled (or gone) from desk.toml, the reply must not be recorded as "sent offline" (and
+    the mention closed) while nobody ever posts it: it is queued, and the outbox says what
+    became of it."""
+    from desk.connectors.base import ParseResult
+    from desk.inbox import live_senders
+    from desk.live.channels import ChannelConfig
+
+    if configured == "disabled":
+        desk.config.channel = [
+            ChannelConfig(name="ville", platform="mastodon", url="https://x.example", enabled=False)
+        ]
+    desk.inbox.senders = live_senders(desk.config)
+    report = desk.ingest.ingest_parsed(
+        ParseResult(platform="mastodon", items=[mention("1", "Quand?")]),
+        "mastodon:ville",
+        channel_name="ville",
+        live=True,
+    )
+    (mid,) = report.new_ids
+    reply = desk.inbox.send_reply(mid, "Lundi.")
+    assert reply.status == "queued"
+    assert desk.queries.detail(mid).status == "open"
