@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import sys
 import time
 from typing import Any
 
 from desk.clock import utcnow
-from desk.errors import InputError
+from desk.errors import ActionRefused, InputError
 from desk.live.connect import ConnectorPool
 from desk.models import ReplyView
 from desk.outbox import OutboxReport, fault_point
@@ -144,5 +145,13 @@ def send_after_undo(desk: Desk, reply: ReplyView, *, quiet: bool = False) -> Rep
         finally:
             await pool.aclose()
 
-    asyncio.run(go())
+    try:
+        asyncio.run(go())
+    except KeyboardInterrupt:
+        # Ctrl-C was promised to cancel: a reply not claimed yet is still cancelled; one already
+        # on its way is left to the outbox (reconciled before any retry), and its state printed.
+        if not quiet:
+            print(file=sys.stderr)
+        with contextlib.suppress(ActionRefused):
+            return desk.outbox.cancel(reply.id)
     return next(r for r in desk.queries.detail(reply.mention_id).replies if r.id == reply.id)
