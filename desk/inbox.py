@@ -25,7 +25,7 @@ from desk.clock import Clock, utcnow
 from desk.config import DeskConfig
 from desk.db import SessionFactory, transaction
 from desk.errors import ActionRefused, NotFound, PermissionDenied
-from desk.models import CATEGORIES, Answer, Mention, Reply, ReplyView, StaffView
+from desk.models import CATEGORIES, Answer, Channel, Mention, Reply, ReplyView, StaffView
 from desk.outbound import Delivery, LiveChannel, OutboxSender, OutgoingReply, ReplySender
 from desk.textlen import check
 
@@ -40,9 +40,10 @@ def offline_senders(_platform: str, _channel: str) -> ReplySender:
 
 
 def live_senders(config: DeskConfig) -> SenderLookup:
-    """Replies to a configured, enabled ``[[channel]]`` that can reply are queued for
-    desk.outbox (with the channel's undo window); every other channel uses the local outbox."""
-    live = {c.key: c.undo_seconds for c in config.channel if c.enabled and c.platform != "rss"}
+    """Replies to a configured ``[[channel]]`` that can reply are queued for desk.outbox (with
+    the channel's undo window), even while it is disabled (``enabled`` stops its polling; the
+    thread still lives on the platform); every other channel uses the local outbox."""
+    live = {c.key: c.undo_seconds for c in config.channel if c.platform != "rss"}
 
     def lookup(_platform: str, channel: str) -> ReplySender:
         if channel in live:
@@ -50,6 +51,15 @@ def live_senders(config: DeskConfig) -> SenderLookup:
         return OutboxSender()
 
     return lookup
+
+
+UNCONFIGURED_UNDO_SECONDS = 5  # ChannelConfig's default undo window
+
+
+def _pulled_live(session: Session, mention: Mention) -> bool:
+    """Whether ``mention`` came from a live platform that takes replies (not a file replay)."""
+    row = session.get(Channel, mention.channel_id)
+    return bool(row is not None and row.live and mention.platform != "rss")
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,7 +294,7 @@ class InboxService:
 
     def frame(self, mention: Mention, channel: str) -> ReplyFrame:
         """The length frame of replies to ``mention`` (channel ``platform:name``)."""
-        live = next((c for c in self.config.channel if c.key == channel and c.enabled), None)
+        live = next((c for c in self.config.channel if c.key == channel), None)
         if live is None:
             return NO_FRAME
         if mention.platform != "mastodon":
@@ -437,6 +447,10 @@ class InboxService:
         """
         channel = store.channel_name(mention.channel_id, session=session)
         sender = self.senders(mention.platform, channel)
+        if not sender.live and _pulled_live(session, mention):
+            # Its [[channel]] left desk.toml: the local outbox would call it "sent offline" and
+            # close the mention while nobody ever posts it. Queued, the outbox says what failed.
+            sender = LiveChannel(UNCONFIGURED_UNDO_SECONDS)
         if sender.live:
             now = self.clock()
             undo = getattr(sender, "undo_seconds", 0)
