@@ -105,6 +105,15 @@ POST = "app.bsky.feed.post"
 EXPIRED = ("ExpiredToken", "InvalidToken")
 
 
+class _PrivateBody(dict[str, Any]):
+    """A JSON body holding a password: sent as usual, shown as ``{<redacted>}``."""
+
+    def __repr__(self) -> str:
+        return "{<redacted>}"
+
+    __str__ = __repr__
+
+
 class BlueskyConnector(Connector):
     """One Bluesky account: its mentions and keyword watches in, its replies out."""
 
@@ -191,15 +200,15 @@ class BlueskyConnector(Connector):
 
     async def _create_session(self) -> None:
         key = self.channel.key
-        password = reveal(self.secret)
-        if not self.channel.account or not password:
+        if not self.channel.account or not reveal(self.secret):
             raise PermanentError(
                 f"{key}: set the account (handle or DID) and the app password secret of the channel"
             )
+        # Never a plain str or dict holding the password: a crash screen prints every frame's
+        # local variables with their repr.
+        login = _PrivateBody(identifier=self.channel.account, password=reveal(self.secret))
         response = await self._raw(
-            "POST",
-            self._base() + "/xrpc/com.atproto.server.createSession",
-            json={"identifier": self.channel.account, "password": password},
+            "POST", self._base() + "/xrpc/com.atproto.server.createSession", json=login
         )
         if response.status_code in (400, 401, 403):
             raise PermanentError(

@@ -480,10 +480,12 @@ class MastodonConnector(Connector):
         headers: dict[str, str] | None = None,
     ) -> httpx.Response:
         """One request with the token; keeps the rate-limit state of every answer."""
+        sent = auth_header(self.secret)  # httpx.Headers: a crash screen's repr hides the token
+        sent.update(headers or {})
         return await self.tracked(
             method,
             self._url(path),
-            headers={**auth_header(self.secret), **(headers or {})},
+            headers=sent,
             params=params,
             json=json,
         )
