@@ -349,7 +349,13 @@ class PullService:
 
         async def poll(channel: ChannelConfig, pool: ConnectorPool) -> None:
             while not stop_event.is_set():
-                report = await self.pull_channel(channel, pool)
+                try:
+                    report = await self.pull_channel(channel, pool)
+                except Exception as exc:  # noqa: BLE001 - e.g. the database locked for a while
+                    # pull_channel only raises when its own bookkeeping fails: reported, and
+                    # tried again at the next interval instead of ending this channel's polling.
+                    log.warning("watch of %s failed", channel.key, exc_info=True)
+                    report = _crashed(channel, exc)
                 try:
                     on_event(report)
                 except Exception:  # noqa: BLE001 - a display error must not stop the polling

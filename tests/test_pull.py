@@ -453,3 +453,35 @@ def test_a_feed_and_a_mastodon_account_with_a_secret_reference_are_accepted(tmp_
         encoding="utf-8",
     )
     assert [c.key for c in load_config(path).channel] == ["rss:ville", "mastodon:ville"]
+
+
+async def test_watch_keeps_polling_a_channel_after_the_database_was_busy(
+    desk: Desk, paged: None
+) -> None:
+    """A write that fails (the database locked by a long import or purge past busy_timeout)
+    must not end the channel's polling for the rest of the watch (or of the open desk)."""
+    import sqlalchemy.exc
+
+    pull = service(desk, [feed_channel("a", interval_seconds=5)], FeedHost(pages=1))
+    pull.next_delay = lambda _channel, _report: 0.01  # type: ignore[method-assign]
+    finish = pull._finish
+    calls = {"n": 0}
+
+    def busy_once(*args: Any) -> None:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise sqlalchemy.exc.OperationalError("UPDATE", {}, Exception("database is locked"))
+        finish(*args)
+
+    pull._finish = busy_once  # type: ignore[method-assign]
+    stop = asyncio.Event()
+    events: list[ChannelReport] = []
+
+    def on_event(report: ChannelReport) -> None:
+        events.append(report)
+        if len(events) == 2:
+            stop.set()
+
+    await asyncio.wait_for(pull.watch(stop, on_event), timeout=10)
+    assert [e.status for e in events] == ["error", "ok"]
+    assert "database is locked" in (events[0].message or "")
