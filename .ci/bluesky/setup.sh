@@ -72,7 +72,12 @@ EOF
     fi
     if ! as_pg "$bin/pg_ctl" -D "$PG_DIR/data" status >/dev/null 2>&1; then
         say "starting PostgreSQL"
-        as_pg "$bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 start >/dev/null
+        if ! as_pg "$bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 start >/dev/null; then
+            # say why (e.g. another server already on the port) instead of "examine the log"
+            tail -n 5 "$PG_DIR/server.log" >&2 || true
+            say "PostgreSQL did not start; is something else listening on 127.0.0.1:$PG_PORT?"
+            exit 1
+        fi
     fi
     "$bin/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT" -t 30
     PG_BIN=$bin
