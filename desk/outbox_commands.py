@@ -123,17 +123,21 @@ def _run(desk: Desk, *, loop: bool, as_json: bool) -> int:
 
 def send_after_undo(desk: Desk, reply: ReplyView, *, quiet: bool = False) -> ReplyView:
     """For ``desk reply``: wait out the undo window (Ctrl-C cancels), then post this reply."""
+    live = not quiet and sys.stderr.isatty()  # a countdown on a terminal, one line elsewhere
+    if not quiet and not live and reply.send_after:
+        left = max(0.0, (reply.send_after - utcnow()).total_seconds())
+        print(f"sending in {left:.0f} s — Ctrl-C cancels", file=sys.stderr, flush=True)
     try:
         while reply.send_after and reply.send_after > utcnow():
             left = (reply.send_after - utcnow()).total_seconds()
-            if not quiet:
+            if live:
                 print(f"\rsending in {left:4.1f} s — Ctrl-C cancels", end="", file=sys.stderr)
             time.sleep(min(0.2, max(left, 0.01)))
     except KeyboardInterrupt:
-        if not quiet:
+        if live:
             print(file=sys.stderr)
         return desk.outbox.cancel(reply.id)
-    if not quiet:
+    if live:
         print("\r" + " " * 40 + "\r", end="", file=sys.stderr)
     fault_point("queued")  # crash tests: the reply is committed as queued, nothing posted yet
 
