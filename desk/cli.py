@@ -293,7 +293,7 @@ TRIAGE_COMMANDS = {"rules", "triage", "handover"}
 
 
 def _dispatch(args: argparse.Namespace) -> int:
-    from desk import commands
+    from desk import commands, review_commands
 
     settings = _settings(args)
     command = args.command or "ui"
@@ -317,5 +317,6 @@ def _dispatch(args: argparse.Namespace) -> int:
         with commands.opened(settings, args.as_name) as desk:
             return outbox_commands.run(desk, args)
     with commands.opened(settings, args.as_name) as desk:
-        handler = getattr(commands, f"cmd_{command}")
+        name = f"cmd_{command}"
+        handler = getattr(commands, name, None) or getattr(review_commands, name)
         return int(handler(desk, args))
