@@ -10,6 +10,7 @@
 # Idempotent: a second run only checks and (re)starts PostgreSQL, in about a second.
 #   .ci/bluesky/setup.sh            everything
 #   .ci/bluesky/setup.sh postgres   only make sure the cluster runs
+#   .ci/bluesky/setup.sh stop       stop the cluster (if it runs)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 REPO=$PWD
@@ -116,6 +117,15 @@ setup_node() {
     # Fails here, not in the test, if the native module does not load in this Node.
     (cd "$HERE" && node -e "new (require('better-sqlite3'))(':memory:').close()")
 }
+
+if [ "${1:-}" = stop ]; then  # .ci/run calls this on exit: leave no server behind
+    bin=$(pg_bin || true)
+    data="$(pg_dir)/data"
+    if [ -n "$bin" ] && [ -d "$data" ]; then
+        as_pg "$bin/pg_ctl" -D "$data" -m fast stop >/dev/null 2>&1 || true
+    fi
+    exit 0
+fi
 
 start=$SECONDS
 setup_postgres
