@@ -128,6 +128,7 @@ class InboxService:
     actor: StaffView
     clock: Clock = utcnow
     senders: SenderLookup = field(default=offline_senders)
+    read_factory: SessionFactory | None = None  # reads that must not wait for the write lock
 
     # -- helpers ---------------------------------------------------------------------------
     def _event(
@@ -307,7 +308,7 @@ class InboxService:
 
     def frame_for(self, mention_id: int) -> ReplyFrame:
         """``frame`` read from the database (the composer asks once per mention)."""
-        with self.write_factory() as session:
+        with (self.read_factory or self.write_factory)() as session:
             mention = store.get_mention(mention_id, session=session)
             return self.frame(mention, store.channel_name(mention.channel_id, session=session))
 

@@ -147,6 +147,10 @@ class OutboxService:
     connect: Connect | None = None  # channel key -> connector context (desk.live.registry)
     lease: timedelta = timedelta(minutes=10)  # another host's claim is trusted this long
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep  # retry waits (tests: none)
+    read_factory: SessionFactory | None = None  # the every-second look needs no write lock
+
+    def _reader(self) -> Session:
+        return (self.read_factory or self.write_factory)()
 
     # -- people's actions -----------------------------------------------------------------
     def cancel(self, reply_id: int) -> ReplyView:
@@ -194,7 +198,7 @@ class OutboxService:
     def due(self) -> tuple[list[int], list[int], int]:
         """(orphans to reconcile, queued replies due now, replies still waiting)."""
         now = self.clock()
-        with self.write_factory() as session:
+        with self._reader() as session:
             rows = session.exec(
                 select(Reply).where(Reply.status.in_(("queued", "sending")))  # type: ignore[attr-defined]
             ).all()
@@ -226,7 +230,7 @@ class OutboxService:
 
     def listing(self, statuses: tuple[str, ...] = OUTBOX_STATUSES) -> list[ReplyView]:
         """Replies in the live outbox's states (queued, sending, unknown by default)."""
-        with self.write_factory() as session:
+        with self._reader() as session:
             rows = session.exec(
                 select(Reply).where(Reply.status.in_(statuses)).order_by(Reply.id)  # type: ignore[attr-defined]
             ).all()

@@ -144,7 +144,9 @@ def open_desk(
     read = db.session_factory(engine)
     if not staff_in_sync(config, read):
         sync_staff(config, write, clock)  # takes the write lock only when desk.toml changed
-    inbox = InboxService(write, config, me, clock, senders=live_senders(config))
+    inbox = InboxService(
+        write, config, me, clock, senders=live_senders(config), read_factory=read
+    )
     return Desk(
         config=config,
         engine=engine,
@@ -160,6 +162,6 @@ def open_desk(
         ingest=IngestService(write, config, rules, actor=me.name, clock=clock, read_factory=read),
         triage=TriageService(write, read, config, rules, actor=me.name, clock=clock),
         staff=StaffService(write, read, config, me, clock),
-        outbox=OutboxService(write, config, me, clock),
+        outbox=OutboxService(write, config, me, clock, read_factory=read),
         catalog=Catalog(choose_language(settings.lang, config.desk.language)),
     )
