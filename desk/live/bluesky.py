@@ -549,12 +549,7 @@ class BlueskyConnector(Connector):
 
     def _said(self, response: httpx.Response) -> str:
         """The server's error words, with every token blanked should a server echo one."""
-        text = error_text(response)
         secrets = [self.secret]
         if self.session is not None:
             secrets += [self.session.access, self.session.refresh]
-        for secret in secrets:
-            value = reveal(secret)
-            if value:
-                text = text.replace(value, "[redacted]")
-        return text
+        return error_text(response, hide=secrets)

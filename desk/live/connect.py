@@ -37,9 +37,7 @@ def resolve_secret(channel: ChannelConfig, environ: Mapping[str, str] | None = N
         return None
     from desk.secrets import resolve
 
-    return (
-        resolve(channel.secret, environ=environ) if environ is not None else resolve(channel.secret)
-    )
+    return resolve(channel.secret, environ=environ)
 
 
 class ConnectorPool:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
@@ -174,8 +174,15 @@ def read_json(
         ) from exc
 
 
-def error_text(response: httpx.Response, limit: int = 200) -> str:
-    """The platform's own error words (``error``, ``message``, ``detail``), clipped, for messages."""
+def error_text(response: httpx.Response, limit: int = 200, *, hide: Iterable[Any] = ()) -> str:
+    """The platform's own error words (``error``, ``message``, ``detail``), clipped, for messages.
+
+    Each secret in ``hide`` (Secrets or plain strings) is blanked as ``[redacted]``, should a
+    hostile or broken server echo a token back."""
+    return _hidden(_error_words(response, limit), hide)
+
+
+def _error_words(response: httpx.Response, limit: int) -> str:
     try:
         body = response.json()
     except (ValueError, UnicodeDecodeError):
@@ -187,6 +194,14 @@ def error_text(response: httpx.Response, limit: int = 200) -> str:
         if parts:
             return " — ".join(dict.fromkeys(parts))[:limit]
     return json.dumps(body, ensure_ascii=False)[:limit]
+
+
+def _hidden(text: str, secrets: Iterable[Any]) -> str:
+    for secret in secrets:
+        value = secret.reveal() if hasattr(secret, "reveal") else secret
+        if isinstance(value, str) and value:
+            text = text.replace(value, "[redacted]")
+    return text
 
 
 def auth_header(secret: Any) -> httpx.Headers:

@@ -524,12 +524,4 @@ class MastodonConnector(Connector):
 
     def _said(self, response: httpx.Response) -> str:
         """The server's error words, with the token blanked should a hostile server echo it."""
-        return scrub(error_text(response), self.secret)
-
-
-def scrub(text: str, secret: Any) -> str:
-    """``text`` with the secret's value replaced, so no error message can carry the token."""
-    if secret is None or not hasattr(secret, "reveal"):
-        return text
-    token = secret.reveal()
-    return text.replace(token, "[redacted]") if token else text
+        return error_text(response, hide=(self.secret,))

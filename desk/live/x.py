@@ -330,9 +330,7 @@ class XConnector(Connector):
 
     def _said(self, response: httpx.Response) -> str:
         """The server's error words, with the token blanked should a hostile server echo it."""
-        text = error_text(response)
-        token = self.secret.reveal() if hasattr(self.secret, "reveal") else None
-        return text.replace(token, "[redacted]") if token else text
+        return error_text(response, hide=(self.secret,))
 
 
 def _replies_to(post: Any, parent: str) -> bool:
