@@ -24,6 +24,7 @@ headers; ``TransientError`` for 5xx, timeouts and truncated bodies (retry with b
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -134,10 +135,18 @@ class Connector(ABC):
     platform: str = ""
     can_reply: bool = True
 
-    def __init__(self, channel: ChannelConfig, client: httpx.AsyncClient, secret: Any) -> None:
+    def __init__(
+        self,
+        channel: ChannelConfig,
+        client: httpx.AsyncClient,
+        secret: Any,
+        *,
+        now: Callable[[], datetime] = utcnow,
+    ) -> None:
         self.channel = channel
         self.client = client
         self.secret = secret  # a desk.secrets.Secret (redacted repr), or None for public feeds
+        self.now = now  # tests pass a fixed clock
         self.rate: RateLimit | None = None
 
     @abstractmethod
@@ -165,7 +174,7 @@ class Connector(ABC):
         answer (and of a 429) in ``self.rate``, which ``desk channels`` shows."""
         from desk.live.http import parse_rate, request  # http imports this module
 
-        now = getattr(self, "now", utcnow)
+        now = self.now
         try:
             response = await request(
                 self.client,

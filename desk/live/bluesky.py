@@ -46,14 +46,12 @@ Replying
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable
-from datetime import datetime
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
-from desk.clock import utcnow
 from desk.connectors import bluesky as parser
 from desk.connectors._fields import dig, opt_str
 from desk.connectors.base import ItemError, ParseResult
@@ -83,7 +81,6 @@ from desk.live.base import (
     TransientError,
     Unprovable,
 )
-from desk.live.channels import ChannelConfig
 from desk.live.http import auth_header, error_text, read_json
 
 __all__ = [
@@ -120,16 +117,8 @@ class BlueskyConnector(Connector):
     platform = "bluesky"
     can_reply = True
 
-    def __init__(
-        self,
-        channel: ChannelConfig,
-        client: httpx.AsyncClient,
-        secret: Any,
-        *,
-        now: Callable[[], datetime] = utcnow,
-    ) -> None:
-        super().__init__(channel, client, secret)
-        self.now = now
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # channel, client, secret, now=
         self.session: Session | None = None
         self.session_generation = 0  # +1 at each login or refresh: store session_state() again
         self._lock = asyncio.Lock()

@@ -33,14 +33,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
 import httpx
 
-from desk.clock import utcnow
 from desk.connectors import mastodon as parser
 from desk.connectors._fields import dig, opt_str
 from desk.connectors.base import ItemError, ParseResult
@@ -55,7 +53,6 @@ from desk.live.base import (
     TransientError,
     Unprovable,
 )
-from desk.live.channels import ChannelConfig
 from desk.live.http import auth_header, error_text, read_json
 
 NOTIFICATIONS = "notifications"
@@ -192,16 +189,8 @@ class MastodonConnector(Connector):
     platform = "mastodon"
     can_reply = True
 
-    def __init__(
-        self,
-        channel: ChannelConfig,
-        client: httpx.AsyncClient,
-        secret: Any,
-        *,
-        now: Callable[[], datetime] = utcnow,
-    ) -> None:
-        super().__init__(channel, client, secret)
-        self.now = now
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # channel, client, secret, now=
         self._types: tuple[str, ...] = NOTIFICATION_TYPES
         self._pending: list[str] | None = None  # sources left in this fetch cycle
         self._account_id: str | None = None

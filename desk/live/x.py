@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -40,7 +39,6 @@ from urllib.parse import quote
 
 import httpx
 
-from desk.clock import utcnow
 from desk.connectors import x as parser
 from desk.connectors._fields import dig, opt_str
 from desk.live.base import (
@@ -53,7 +51,6 @@ from desk.live.base import (
     TransientError,
     Unprovable,
 )
-from desk.live.channels import ChannelConfig
 from desk.live.http import auth_header, error_text, read_json
 
 MAX_RESULTS = 100
@@ -117,16 +114,8 @@ class XConnector(Connector):
     platform = "x"
     can_reply = True
 
-    def __init__(
-        self,
-        channel: ChannelConfig,
-        client: httpx.AsyncClient,
-        secret: Any,
-        *,
-        now: Callable[[], datetime] = utcnow,
-    ) -> None:
-        super().__init__(channel, client, secret)
-        self.now = now
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # channel, client, secret, now=
         self._cycle: _Cycle | None = None
         self._user_id: str | None = None
 
