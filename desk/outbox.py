@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import os
 import signal
 import socket
@@ -52,8 +53,10 @@ from desk.live.base import (
     Unprovable,
 )
 from desk.live.http import retrying
+from desk.live.stop import StopEvent, wait_or_stop
 from desk.models import Mention, Reply, ReplyView, StaffView
 
+log = logging.getLogger(__name__)
 FAULT_ENV = "DESK_FAULT_AT"
 FAULT_STEPS = ("claimed", "posted", "recorded")
 OUTBOX_STATUSES = ("queued", "sending", "unknown")
@@ -227,6 +230,31 @@ class OutboxService:
             if only is None or reply_id in only:
                 await self._send(reply_id, report)
         return report
+
+    async def run_forever(
+        self,
+        stop_event: StopEvent,
+        on_report: Callable[[OutboxReport], None],
+        *,
+        every: float = 1.0,
+        on_error: Callable[[Exception], None] | None = None,
+    ) -> None:
+        """``run_once`` every ``every`` seconds until ``stop_event`` is set. ``on_report`` gets
+        each pass that did something; a pass that failed goes to ``on_error`` (default: logged)
+        and the next pass tries again."""
+        while not stop_event.is_set():
+            try:
+                report = await self.run_once()
+            except Exception as exc:  # noqa: BLE001 - the next pass tries again
+                if on_error is None:
+                    log.exception("outbox pass failed")
+                else:
+                    on_error(exc)
+            else:
+                if report.sent or report.failed or report.unknown or report.requeued:
+                    on_report(report)
+            if await wait_or_stop(stop_event, every):
+                return
 
     def listing(self, statuses: tuple[str, ...] = OUTBOX_STATUSES) -> list[ReplyView]:
         """Replies in the live outbox's states (queued, sending, unknown by default)."""

@@ -1,10 +1,10 @@
 """``desk outbox``: the live outbox from the command line, and the undo window of ``desk reply``.
 
-    desk outbox [list] [--json]          queued, sending and unknown replies
-    desk outbox run [--loop] [--json]    post what is due (reconciling first); --loop keeps going
-    desk outbox cancel ID                take a queued reply back (its author or a supervisor)
-    desk outbox resolve ID --posted REMOTE_ID | --not-posted
-                                         a supervisor settles a reply whose delivery is unknown
+desk outbox [list] [--json]          queued, sending and unknown replies
+desk outbox run [--loop] [--json]    post what is due (reconciling first); --loop keeps going
+desk outbox cancel ID                take a queued reply back (its author or a supervisor)
+desk outbox resolve ID --posted REMOTE_ID | --not-posted
+                                     a supervisor settles a reply whose delivery is unknown
 """
 
 from __future__ import annotations
@@ -102,16 +102,23 @@ def _run(desk: Desk, *, loop: bool, as_json: bool) -> int:
     async def go() -> int:
         pool = ConnectorPool(desk.config.channel)
         desk.outbox.connect = pool.connect
-        failed = False
         try:
-            while True:
+            if not loop:
                 report = await desk.outbox.run_once()
-                if not loop or report.sent or report.failed or report.unknown:
+                _print_report(report, as_json)
+                return 1 if report.failed or report.unknown else 0
+
+            def show(report: OutboxReport) -> None:
+                if report.sent or report.failed or report.unknown:
                     _print_report(report, as_json)
-                failed = failed or bool(report.failed or report.unknown)
-                if not loop:
-                    return 1 if failed else 0
-                await asyncio.sleep(LOOP_SECONDS)
+
+            def stop_on(exc: Exception) -> None:
+                raise exc  # as before: a failed pass ends `outbox run --loop`
+
+            await desk.outbox.run_forever(
+                asyncio.Event(), show, every=LOOP_SECONDS, on_error=stop_on
+            )
+            return 0
         finally:
             await pool.aclose()
 

@@ -59,13 +59,13 @@ from desk.live.base import (
 from desk.live.channels import ChannelConfig
 from desk.live.connect import ConnectorPool
 from desk.live.http import retrying
+from desk.live.stop import StopEvent, wait_or_stop
 from desk.models import Channel, ChannelState
 from desk.sync import FileReport, IngestService
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[ChannelReport], None]
-StopEvent = asyncio.Event | threading.Event
 
 
 @dataclass
@@ -360,13 +360,13 @@ class PullService:
                     on_event(report)
                 except Exception:  # noqa: BLE001 - a display error must not stop the polling
                     log.exception("watch callback failed for %s", channel.key)
-                if await _wait(stop_event, self.next_delay(channel, report)):
+                if await wait_or_stop(stop_event, self.next_delay(channel, report)):
                     return
 
         async with self.connectors() as pool:
             tasks = [asyncio.create_task(poll(c, pool), name=f"watch {c.key}") for c in chosen]
             try:
-                await _wait(stop_event, None)
+                await wait_or_stop(stop_event, None)
             finally:
                 for task in tasks:
                     task.cancel()
@@ -418,27 +418,6 @@ def _crashed(channel: ChannelConfig, exc: Exception) -> ChannelReport:
     report.message = shorten(f"{channel.key}: {type(exc).__name__}: {exc}", ERROR_CHARS)
     report.done = True
     return report
-
-
-async def _wait(stop_event: StopEvent, seconds: float | None) -> bool:
-    """Wait until ``stop_event`` is set (True) or ``seconds`` pass (False)."""
-    if isinstance(stop_event, asyncio.Event):
-        if seconds is None:
-            await stop_event.wait()
-            return True
-        try:
-            await asyncio.wait_for(stop_event.wait(), seconds)
-        except TimeoutError:
-            return False
-        return True
-    loop = asyncio.get_running_loop()
-    deadline = None if seconds is None else loop.time() + seconds
-    while not stop_event.is_set():
-        left = 0.2 if deadline is None else min(0.2, deadline - loop.time())
-        if left <= 0:
-            return False
-        await asyncio.sleep(left)
-    return True
 
 
 def pull_service(desk: Any, **options: Any) -> PullService:

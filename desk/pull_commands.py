@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import signal
 import sys
@@ -22,6 +21,7 @@ from desk.textsafe import clean
 
 if TYPE_CHECKING:  # desk.pull loads httpx and tenacity: only when a command here runs
     from desk.channel_status import ChannelReport, ChannelStatus
+    from desk.outbox import OutboxReport
     from desk.pull import PullService
     from desk.services import Desk
 
@@ -157,7 +157,9 @@ def watch(desk: Desk, service: PullService, args: argparse.Namespace) -> int:
         pool = ConnectorPool(desk.config.channel, transport=service.transport)
         service.pool = pool
         desk.outbox.connect = pool.connect
-        drain = asyncio.create_task(_drain_outbox(desk, stop))
+        drain = asyncio.create_task(
+            desk.outbox.run_forever(stop, _print_outbox, on_error=_print_outbox_error)
+        )
         try:
             await service.watch(stop, show, args.channel)
         finally:
@@ -173,23 +175,19 @@ def watch(desk: Desk, service: PullService, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _drain_outbox(desk: Desk, stop: asyncio.Event) -> None:
-    """Post queued replies whose undo window is over, every second, until ``stop``."""
-    while not stop.is_set():
-        try:
-            report = await desk.outbox.run_once()
-        except Exception as exc:  # noqa: BLE001 - the next pass tries again
-            print(f"outbox: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
-        else:
-            for label, ids in (
-                ("sent", report.sent),
-                ("failed", report.failed),
-                ("unknown", report.unknown),
-            ):
-                if ids:
-                    print(f"outbox: {label} {', '.join(map(str, ids))}", flush=True)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=1.0)
+def _print_outbox(report: OutboxReport) -> None:
+    """``desk watch``'s line for replies it posted (or could not)."""
+    for label, ids in (
+        ("sent", report.sent),
+        ("failed", report.failed),
+        ("unknown", report.unknown),
+    ):
+        if ids:
+            print(f"outbox: {label} {', '.join(map(str, ids))}", flush=True)
+
+
+def _print_outbox_error(exc: Exception) -> None:
+    print(f"outbox: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
 
 
 def _watch_line(report: ChannelReport, t: Callable[..., str]) -> str:

@@ -73,7 +73,8 @@ class BackgroundLoop:
 
         pool = ConnectorPool(self.desk.config.channel, transport=self.transport)
         self.desk.outbox.connect = pool.connect
-        tasks = [asyncio.create_task(self._outbox_forever(), name="outbox")]
+        outbox = self.desk.outbox.run_forever(self.stop_event, self.on_outbox, every=OUTBOX_SECONDS)
+        tasks = [asyncio.create_task(outbox, name="outbox")]
         if self.pull:
             service = pull_service(self.desk, pool=pool)
             tasks.append(
@@ -87,14 +88,3 @@ class BackgroundLoop:
             await asyncio.gather(*tasks, return_exceptions=True)
             with contextlib.suppress(Exception):
                 await pool.aclose()
-
-    async def _outbox_forever(self) -> None:
-        while not self.stop_event.is_set():
-            try:
-                report = await self.desk.outbox.run_once()
-            except Exception:  # noqa: BLE001 - try again at the next tick
-                log.exception("outbox pass failed")
-            else:
-                if report.sent or report.failed or report.unknown or report.requeued:
-                    self.on_outbox(report)
-            await asyncio.sleep(OUTBOX_SECONDS)
