@@ -12,7 +12,7 @@ import os
 import tomllib
 from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 import platformdirs
 from pydantic import (
@@ -43,6 +43,10 @@ def default_config_dir() -> Path:
     """Per-user config folder (e.g. ~/.config/desk)."""
     return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
 
+
+
+Role = Literal["agent", "supervisor", "admin"]
+ROLES: tuple[str, ...] = get_args(Role)  # what [[staff]] role may say
 
 class Settings(BaseSettings):
     """Where things are. Set by flags (--db, --config), else DESK_DB / DESK_CONFIG / DESK_LANG."""
@@ -92,7 +96,7 @@ class StaffConfig(BaseModel):
     name: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_.-]*$")
     display_name: str = Field(min_length=1, max_length=120)
     initials: str = Field(min_length=1, max_length=8)
-    role: Literal["agent", "supervisor", "admin"] = "agent"
+    role: Role = "agent"
     languages: list[str] = Field(default_factory=lambda: ["fr", "en"])
     os_users: list[str] = Field(default_factory=list)
     topics: list[str] = Field(default_factory=list)

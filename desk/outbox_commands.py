@@ -15,15 +15,17 @@ import contextlib
 import json
 import sys
 import time
-from typing import Any
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any
 
 from desk.clock import utcnow
 from desk.errors import ActionRefused, InputError
-from desk.live.connect import ConnectorPool
-from desk.models import ReplyView
-from desk.outbox import OutboxReport, fault_point
-from desk.services import Desk
 from desk.textsafe import clean
+
+if TYPE_CHECKING:  # the CLI imports this module to build its parser: keep that light
+    from desk.models import ReplyView
+    from desk.outbox import OutboxReport
+    from desk.services import Desk
 
 LOOP_SECONDS = 2.0
 
@@ -98,11 +100,22 @@ def _print_report(report: OutboxReport, as_json: bool) -> None:
         print(f"{report.waiting} reply(ies) still in their undo window")
 
 
+@contextlib.asynccontextmanager
+async def _connected(desk: Desk) -> AsyncIterator[None]:
+    """The desk's outbox with a connector per live channel for this command, closed after."""
+    from desk.live.connect import ConnectorPool
+
+    pool = ConnectorPool(desk.config.channel)
+    desk.outbox.connect = pool.connect
+    try:
+        yield
+    finally:
+        await pool.aclose()
+
+
 def _run(desk: Desk, *, loop: bool, as_json: bool) -> int:
     async def go() -> int:
-        pool = ConnectorPool(desk.config.channel)
-        desk.outbox.connect = pool.connect
-        try:
+        async with _connected(desk):
             if not loop:
                 report = await desk.outbox.run_once()
                 _print_report(report, as_json)
@@ -119,8 +132,6 @@ def _run(desk: Desk, *, loop: bool, as_json: bool) -> int:
                 asyncio.Event(), show, every=LOOP_SECONDS, on_error=stop_on
             )
             return 0
-        finally:
-            await pool.aclose()
 
     try:
         return asyncio.run(go())
@@ -146,15 +157,13 @@ def send_after_undo(desk: Desk, reply: ReplyView, *, quiet: bool = False) -> Rep
         return desk.outbox.cancel(reply.id)
     if live:
         print("\r" + " " * 40 + "\r", end="", file=sys.stderr)
+    from desk.outbox import fault_point
+
     fault_point("queued")  # crash tests: the reply is committed as queued, nothing posted yet
 
     async def go() -> None:
-        pool = ConnectorPool(desk.config.channel)
-        desk.outbox.connect = pool.connect
-        try:
+        async with _connected(desk):
             await desk.outbox.run_once(only={reply.id})
-        finally:
-            await pool.aclose()
 
     try:
         asyncio.run(go())

@@ -44,7 +44,7 @@ from sqlmodel import Session
 from desk import audit, identity, store
 from desk.audit import EventSpec
 from desk.clock import Clock, utcnow
-from desk.config import DeskConfig, StaffConfig, load_config, parse_config
+from desk.config import ROLES, DeskConfig, StaffConfig, load_config, parse_config
 from desk.config_file import (
     new_staff_table,
     parse_document,
@@ -58,7 +58,6 @@ from desk.db import SessionFactory, transaction
 from desk.errors import ActionRefused, ConfigError, InputError, NotFound, PermissionDenied
 from desk.models import Staff, StaffView
 
-ROLES = ("agent", "supervisor", "admin")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 
 

@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from desk.services import Desk
-from desk.staff import ROLES, NewStaff, StaffMember, split_list
+from desk.config import ROLES
 from desk.textsafe import clean
+
+if TYPE_CHECKING:  # the CLI imports this module to build its parser: keep that light
+    from desk.services import Desk
+    from desk.staff import StaffMember
 
 
 def add_parsers(sub: Any) -> None:
@@ -51,6 +54,8 @@ def add_parsers(sub: Any) -> None:
 
 def run(desk: Desk, args: argparse.Namespace) -> int:
     """Run ``desk staff ...`` on the open desk."""
+    from desk.staff import NewStaff, split_list
+
     command = args.staff_command or "list"
     t = desk.catalog.t
     service = desk.staff

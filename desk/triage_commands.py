@@ -13,14 +13,13 @@ import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from desk.clock import as_utc, utcnow
 from desk.config import DeskConfig, Settings, load_config
 from desk.connectors._fields import LONE_SURROGATE
 from desk.errors import ConfigError, InputError, PermissionDenied
 from desk.models import PRIORITY_NAMES
-from desk.services import Desk
 from desk.textsafe import clean
 from desk.triage import Known, RulesError
 from desk.triage.engine import Decision
@@ -30,6 +29,9 @@ from desk.triage.pipeline import Incoming, Triage
 from desk.triage.policy import policy_markdown
 from desk.triage.rules import DEFAULT_PACK, KINDS, PLATFORMS, parse_rules, read_rules_text
 from desk.triage_service import known_names, load_configured_rules
+
+if TYPE_CHECKING:  # the CLI imports this module to build its parser: keep that light
+    from desk.services import Desk
 
 MAX_LINE_BYTES = 1_000_000
 
