@@ -33,7 +33,7 @@ import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session, select
@@ -208,14 +208,18 @@ class OutboxService:
             orphans, ready, waiting = [], [], 0
             for reply in rows:
                 if reply.status == "sending":
-                    started = as_utc(reply.delivery_started_at or reply.created_at)
-                    if not owner_alive(reply.delivery_owner) or now - started > self.lease:
+                    if self._orphaned(reply, now):
                         orphans.append(reply.id or 0)
                 elif reply.send_after is None or as_utc(reply.send_after) <= now:
                     ready.append(reply.id or 0)
                 else:
                     waiting += 1
         return orphans, ready, waiting
+
+    def _orphaned(self, reply: Reply, now: datetime) -> bool:
+        """A ``sending`` reply nobody is posting: its process is gone, or its lease ran out."""
+        started = as_utc(reply.delivery_started_at or reply.created_at)
+        return not owner_alive(reply.delivery_owner) or now - started > self.lease
 
     async def run_once(self, only: set[int] | None = None) -> OutboxReport:
         """Reconcile orphans, then post every queued reply whose undo window is over (or just
@@ -269,9 +273,8 @@ class OutboxService:
             reply = session.get(Reply, reply_id)
             if reply is None or reply.status != "sending":
                 return
-            started = as_utc(reply.delivery_started_at or reply.created_at)
             now = self.clock()
-            if owner_alive(reply.delivery_owner) and now - started <= self.lease:
+            if not self._orphaned(reply, now):
                 return  # another desk is posting it right now
             # Taking it over starts a new lease: without it, a second desk would see the old
             # start and reconcile (then post) the same reply while this one is still looking.
