@@ -105,7 +105,7 @@ class AnswerService:
         today = self.today()
         with self.read_factory() as session:
             rows = session.exec(
-                select(Answer).where(Answer.active).order_by(Answer.name, Answer.language)  # type: ignore[arg-type]
+                select(Answer).where(Answer.active).order_by(Answer.name, Answer.language)
             ).all()
             return [view_of(a) for a in rows if include_expired or not expired(a, today)]
 
@@ -137,7 +137,7 @@ class AnswerService:
         """Every language version of ``name``, retired ones included; NotFound if none."""
         with self.read_factory() as session:
             rows = session.exec(
-                select(Answer).where(Answer.name == name).order_by(Answer.language)  # type: ignore[arg-type]
+                select(Answer).where(Answer.name == name).order_by(Answer.language)
             ).all()
             if not rows:
                 raise NotFound.from_catalog("answer_unknown", name=name)
@@ -235,7 +235,7 @@ class AnswerService:
             query = select(Answer).where(Answer.name == name, Answer.active)
             if language is not None:
                 query = query.where(Answer.language == language)
-            rows = session.exec(query.order_by(Answer.language)).all()  # type: ignore[arg-type]
+            rows = session.exec(query.order_by(Answer.language)).all()
             if not rows:
                 raise NotFound.from_catalog("answer_unknown", name=name)
             for row in rows:

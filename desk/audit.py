@@ -108,7 +108,7 @@ def head(session: Session) -> tuple[int, str]:
     """The last event's (seq, hash); for an empty trail the newest purge anchor, else
     (0, GENESIS) — a purge may remove every event before it appends its own."""
     row = session.exec(
-        select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)  # type: ignore[union-attr]
+        select(AuditEvent.seq, AuditEvent.hash).order_by(col(AuditEvent.seq).desc()).limit(1)
     ).first()
     if row:
         return row[0], row[1]
@@ -118,9 +118,7 @@ def head(session: Session) -> tuple[int, str]:
 
 def latest_anchor(session: Session) -> AuditAnchor | None:
     """The newest purge anchor (where the trail now starts), or None if nothing was purged."""
-    return session.exec(
-        select(AuditAnchor).order_by(col(AuditAnchor.seq).desc()).limit(1)
-    ).first()
+    return session.exec(select(AuditAnchor).order_by(col(AuditAnchor.seq).desc()).limit(1)).first()
 
 
 def append(session: Session, spec: EventSpec) -> str:
@@ -315,8 +313,8 @@ def _iter_events(session: Session, batch: int) -> Iterator[AuditEvent]:
         rows = session.exec(
             select(AuditEvent)
             .where(AuditEvent.seq > last_seq)
-            .order_by(AuditEvent.seq)
-            .limit(batch)  # type: ignore[arg-type]
+            .order_by(col(AuditEvent.seq))
+            .limit(batch)
         ).all()
         if not rows:
             return

@@ -18,6 +18,7 @@ from typing import Any
 import sqlalchemy.exc
 
 from desk import __version__, outbox_commands, pull_commands, staff_commands, triage_commands
+from desk.clock import Clock, utcnow
 from desk.config import Settings
 from desk.errors import DeskError
 from desk.i18n import Catalog, choose_language
@@ -229,11 +230,14 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``desk`` console script; returns the exit status."""
+def main(argv: Sequence[str] | None = None, *, clock: Clock = utcnow) -> int:
+    """Entry point of the ``desk`` console script; returns the exit status.
+
+    ``clock`` is what time it is for every service of the command (tests pass a fixed one).
+    """
     args = build_parser().parse_args(argv)
     try:
-        return _dispatch(args)
+        return _dispatch(args, clock)
     except DeskError as exc:
         message, hint = exc.localized(
             Catalog(choose_language(args.lang or os.environ.get("DESK_LANG"))).t
@@ -292,7 +296,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 TRIAGE_COMMANDS = {"rules", "triage", "handover"}
 
 
-def _dispatch(args: argparse.Namespace) -> int:
+def _dispatch(args: argparse.Namespace, clock: Clock) -> int:
     from desk import commands, review_commands
 
     settings = _settings(args)
@@ -300,23 +304,23 @@ def _dispatch(args: argparse.Namespace) -> int:
     if command == "init":
         return commands.init(settings)
     if command == "demo":
-        return commands.demo(settings, args)
+        return commands.demo(settings, args, clock=clock)
     if command in TRIAGE_COMMANDS:
-        status = triage_commands.dispatch_without_desk(settings, args)
+        status = triage_commands.dispatch_without_desk(settings, args, clock)
         if status is not None:
             return status
-        with commands.opened(settings, args.as_name) as desk:
+        with commands.opened(settings, args.as_name, clock=clock) as desk:
             return triage_commands.dispatch_with_desk(desk, args)
     if command in pull_commands.COMMANDS:
-        with commands.opened(settings, args.as_name) as desk:
+        with commands.opened(settings, args.as_name, clock=clock) as desk:
             return pull_commands.run(desk, args)
     if command == "staff":
-        with commands.opened(settings, args.as_name) as desk:
+        with commands.opened(settings, args.as_name, clock=clock) as desk:
             return staff_commands.run(desk, args)
     if command == "outbox":
-        with commands.opened(settings, args.as_name) as desk:
+        with commands.opened(settings, args.as_name, clock=clock) as desk:
             return outbox_commands.run(desk, args)
-    with commands.opened(settings, args.as_name) as desk:
+    with commands.opened(settings, args.as_name, clock=clock) as desk:
         name = f"cmd_{command}"
         handler = getattr(commands, name, None) or getattr(review_commands, name)
         return int(handler(desk, args))

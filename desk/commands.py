@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 
 from desk import db, store
-from desk.clock import utcnow
+from desk.clock import Clock, utcnow
 from desk.config import (
     DeskConfig,
     Settings,
@@ -47,14 +47,18 @@ def _json(value: object) -> None:
 
 @contextmanager
 def opened(
-    settings: Settings, as_name: str | None, config: DeskConfig | None = None
+    settings: Settings,
+    as_name: str | None,
+    config: DeskConfig | None = None,
+    *,
+    clock: Clock = utcnow,
 ) -> Iterator[Desk]:
     """Open the desk for one command and close it afterwards."""
     _ensure_default_dir(settings)
-    desk = open_desk(settings, as_name=as_name, config=config)
+    desk = open_desk(settings, as_name=as_name, config=config, clock=clock)
     try:
         if needs_passphrase(desk.config, as_name):
-            authenticate(desk.inbox.write_factory, desk.config, desk.me, ask_passphrase)
+            authenticate(desk.inbox.write_factory, desk.config, desk.me, ask_passphrase, desk.clock)
         yield desk
     finally:
         desk.close()
@@ -80,7 +84,7 @@ def cmd_passphrase(desk: Desk, args: argparse.Namespace) -> int:
         new = getpass.getpass(f"new passphrase for {target}: ")
         if getpass.getpass("again: ") != new:
             raise InputError("the two passphrases differ; nothing changed")
-    set_passphrase(desk.inbox.write_factory, desk.me, target, new)
+    set_passphrase(desk.inbox.write_factory, desk.me, target, new, desk.clock)
     print(f"passphrase set for {target}")
     return 0
 
@@ -124,7 +128,7 @@ def payload_files(folder: Path) -> list[Path]:
     )
 
 
-def demo(settings: Settings, args: argparse.Namespace) -> int:
+def demo(settings: Settings, args: argparse.Namespace, *, clock: Clock = utcnow) -> int:
     """Build (or refresh) the demo database from the sample feeds, then open the UI."""
     feeds = args.feeds or bundled_feeds()
     if not feeds.is_dir():
@@ -146,8 +150,8 @@ def demo(settings: Settings, args: argparse.Namespace) -> int:
     # NAME demo` asks for NAME's passphrase, which is "demo" for every demo person.
     config.staff[0].os_users.append(os_user())
     as_name = getattr(args, "as_name", None)
-    _demo_passphrases(demo_settings, config)
-    with opened(demo_settings, as_name, config) as desk:
+    _demo_passphrases(demo_settings, config, clock)
+    with opened(demo_settings, as_name, config, clock=clock) as desk:
         reports = desk.ingest.ingest_files(payload_files(feeds), progress=_progress)
         answers = feeds / "answers.toml"
         if answers.is_file() and desk.me.is_supervisor:
@@ -174,7 +178,7 @@ def _demo_config(feeds: Path, db_path: Path, fresh: bool) -> Path:
             import tomlkit
 
             doc = tomlkit.parse(text)
-            doc["desk"]["rules"] = str(rules.resolve())  # type: ignore[index]
+            doc["desk"]["rules"] = str(rules.resolve())
             text = tomlkit.dumps(doc)
         write_atomically(copy, text)
     return copy
@@ -183,11 +187,11 @@ def _demo_config(feeds: Path, db_path: Path, fresh: bool) -> Path:
 DEMO_PASSPHRASE = "demo"
 
 
-def _demo_passphrases(settings: Settings, config: DeskConfig) -> None:
+def _demo_passphrases(settings: Settings, config: DeskConfig, clock: Clock) -> None:
     """Give every demo staff member the passphrase "demo" (only those without one)."""
     from desk.identity import hash_passphrase
 
-    desk = open_desk(settings, config=config)
+    desk = open_desk(settings, config=config, clock=clock)
     try:
         with db.transaction(desk.inbox.write_factory) as session:
             for row in store.staff_rows(session=session).values():
@@ -255,18 +259,18 @@ def _totals(reports: list[FileReport]) -> dict[str, int]:
 # -- queue / show --------------------------------------------------------------------------
 
 
-def _age(when: datetime) -> str:
-    seconds = max(0, int((utcnow() - when).total_seconds()))
+def _age(when: datetime, now: datetime) -> str:
+    seconds = max(0, int((now - when).total_seconds()))
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
         if seconds >= size:
             return f"{seconds // size}{unit}"
     return f"{seconds}s"
 
 
-def _queue_line(row: QueueRow) -> str:
+def _queue_line(row: QueueRow, now: datetime) -> str:
     return (
         f"{row.id:>7}  {PRIORITY_NAMES.get(row.priority, '?'):<6} {row.category:<9} {row.platform:<8} "
-        f"{clean(row.author, max_len=22, one_line=True):<22} {_age(row.created_at):>4}  "
+        f"{clean(row.author, max_len=22, one_line=True):<22} {_age(row.created_at, now):>4}  "
         f"{(row.assignee or '-'):<8} {row.status:<6} {clean(row.text, max_len=60, one_line=True)}"
     )
 
@@ -288,8 +292,9 @@ def cmd_queue(desk: Desk, args: argparse.Namespace) -> int:
     print(
         f"{'id':>7}  {'prio':<6} {'category':<9} {'platform':<8} {'author':<22} {'age':>4}  {'assignee':<8} {'status':<6} text"
     )
+    now = desk.clock()
     for row in rows:
-        print(_queue_line(row))
+        print(_queue_line(row, now))
     print(f"({len(rows)} of {total})")
     return 0
 
@@ -349,7 +354,7 @@ def cmd_assign(desk: Desk, args: argparse.Namespace) -> int:
     return 0
 
 
-def _simple(action: str, message: str):  # type: ignore[no-untyped-def]
+def _simple(action: str, message: str):
     def run(desk: Desk, args: argparse.Namespace) -> int:
         getattr(desk.inbox, action)(args.id)
         print(message.format(id=args.id, me=desk.me.name))

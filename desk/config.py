@@ -44,9 +44,9 @@ def default_config_dir() -> Path:
     return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
 
 
-
 Role = Literal["agent", "supervisor", "admin"]
 ROLES: tuple[str, ...] = get_args(Role)  # what [[staff]] role may say
+
 
 class Settings(BaseSettings):
     """Where things are. Set by flags (--db, --config), else DESK_DB / DESK_CONFIG / DESK_LANG."""

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from desk import audit
 from desk.audit import EventSpec
@@ -143,7 +143,7 @@ class ExportService:
                 events += list(
                     session.exec(
                         select(AuditEvent).where(
-                            AuditEvent.mention_id.is_(None),  # type: ignore[union-attr]
+                            col(AuditEvent.mention_id).is_(None),
                             AuditEvent.at >= start,
                             AuditEvent.at < end,
                         )
@@ -201,8 +201,10 @@ class ExportService:
         query = select(Mention).where(Mention.created_at >= start, Mention.created_at < end)
         if staff is not None:
             replied = select(Reply.mention_id).where(Reply.author == staff)
-            query = query.where(sa.or_(Mention.assignee == staff, Mention.id.in_(replied)))  # type: ignore[union-attr]
-        return list(session.exec(query.order_by(Mention.id)).all())  # type: ignore[arg-type]
+            query = query.where(
+                sa.or_(col(Mention.assignee) == staff, col(Mention.id).in_(replied))
+            )
+        return list(session.exec(query.order_by(col(Mention.id))).all())
 
     @staticmethod
     def _in_chunks(session: Session, model: Any, column: Any, ids: list[int | None]) -> list[Any]:

@@ -304,7 +304,9 @@ class InboxService:
             raw = json.loads(mention.raw) if mention.raw else {}
         except ValueError:
             raw = {}
-        return ReplyFrame(live.max_chars, raw if isinstance(raw, dict) else {}, mention.author_handle)
+        return ReplyFrame(
+            live.max_chars, raw if isinstance(raw, dict) else {}, mention.author_handle
+        )
 
     def frame_for(self, mention_id: int) -> ReplyFrame:
         """``frame`` read from the database (the composer asks once per mention)."""

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from desk import audit, store
 from desk.audit import EventSpec
@@ -203,7 +203,7 @@ class OutboxService:
         now = self.clock()
         with self._reader() as session:
             rows = session.exec(
-                select(Reply).where(Reply.status.in_(("queued", "sending")))  # type: ignore[attr-defined]
+                select(Reply).where(col(Reply.status).in_(("queued", "sending")))
             ).all()
             orphans, ready, waiting = [], [], 0
             for reply in rows:
@@ -264,7 +264,7 @@ class OutboxService:
         """Replies in the live outbox's states (queued, sending, unknown by default)."""
         with self._reader() as session:
             rows = session.exec(
-                select(Reply).where(Reply.status.in_(statuses)).order_by(Reply.id)  # type: ignore[attr-defined]
+                select(Reply).where(col(Reply.status).in_(statuses)).order_by(col(Reply.id))
             ).all()
             return [store.reply_view(r) for r in rows]
 

@@ -18,7 +18,6 @@ import time
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
-from desk.clock import utcnow
 from desk.errors import ActionRefused, InputError
 from desk.textsafe import clean
 
@@ -143,11 +142,11 @@ def send_after_undo(desk: Desk, reply: ReplyView, *, quiet: bool = False) -> Rep
     """For ``desk reply``: wait out the undo window (Ctrl-C cancels), then post this reply."""
     live = not quiet and sys.stderr.isatty()  # a countdown on a terminal, one line elsewhere
     if not quiet and not live and reply.send_after:
-        left = max(0.0, (reply.send_after - utcnow()).total_seconds())
+        left = max(0.0, (reply.send_after - desk.clock()).total_seconds())
         print(f"sending in {left:.0f} s — Ctrl-C cancels", file=sys.stderr, flush=True)
     try:
-        while reply.send_after and reply.send_after > utcnow():
-            left = (reply.send_after - utcnow()).total_seconds()
+        while reply.send_after and reply.send_after > desk.clock():
+            left = (reply.send_after - desk.clock()).total_seconds()
             if live:
                 print(f"\rsending in {left:4.1f} s — Ctrl-C cancels", end="", file=sys.stderr)
             time.sleep(min(0.2, max(left, 0.01)))

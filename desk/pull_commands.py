@@ -16,7 +16,6 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from desk.clock import utcnow
 from desk.textsafe import clean
 
 if TYPE_CHECKING:  # desk.pull loads httpx and tenacity: only when a command here runs
@@ -140,7 +139,7 @@ def watch(desk: Desk, service: PullService, args: argparse.Namespace) -> int:
     names = ", ".join(c.key for c in chosen)
 
     def show(report: ChannelReport) -> None:
-        print(_watch_line(report, t), flush=True)
+        print(_watch_line(report, t, desk.clock()), flush=True)
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -190,10 +189,10 @@ def _print_outbox_error(exc: Exception) -> None:
     print(f"outbox: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
 
 
-def _watch_line(report: ChannelReport, t: Callable[..., str]) -> str:
+def _watch_line(report: ChannelReport, t: Callable[..., str], now: datetime) -> str:
     line = t(
         "cli.watch.line",
-        time=f"{utcnow():%H:%M:%S}",
+        time=f"{now:%H:%M:%S}",
         channel=report.key,
         status=t(f"cli.health.{report.status}"),
         new=report.new,
@@ -214,7 +213,7 @@ def channels(desk: Desk, service: PullService, args: argparse.Namespace) -> int:
     if not rows:
         print(t("cli.pull.none"))
         return 0
-    now = utcnow()
+    now = desk.clock()
     for row in rows:
         for text in _status_lines(row, now, t):
             print(text)

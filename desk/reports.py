@@ -14,6 +14,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from desk.clock import Clock, as_utc, utcnow
 from desk.config import DeskConfig
@@ -71,28 +72,28 @@ class ReportService:
         now = self.clock()
         # the period and the volume go by when citizens posted; response times and backlog age
         # by when the desk received (it cannot answer earlier)
-        in_range = sa.and_(Mention.created_at >= start, Mention.created_at < end)
+        in_range = sa.and_(col(Mention.created_at) >= start, col(Mention.created_at) < end)
         with self.read_factory() as session:
             total = session.execute(
                 sa.select(sa.func.count()).select_from(Mention).where(in_range)
             ).scalar_one()
             by_category = dict(
                 session.execute(
-                    sa.select(Mention.category, sa.func.count())
+                    sa.select(col(Mention.category), sa.func.count())
                     .where(in_range)
-                    .group_by(Mention.category)
+                    .group_by(col(Mention.category))
                 ).all()
             )
             by_channel: dict[str, int] = {}
             for channel_id, platform, name in session.execute(
-                sa.select(Channel.id, Channel.platform, Channel.name)
+                sa.select(col(Channel.id), col(Channel.platform), col(Channel.name))
             ).all():
                 # one count per channel on (channel_id, created_at): read from the index alone
                 # (a join grouped by channel read every row: 8.6 s at 1M mentions, now 0.06 s)
                 count = session.execute(
                     sa.select(sa.func.count())
                     .select_from(Mention)
-                    .where(Mention.channel_id == channel_id, in_range)
+                    .where(col(Mention.channel_id) == channel_id, in_range)
                 ).scalar_one()
                 if count:
                     by_channel[f"{platform}:{name}"] = count
@@ -106,7 +107,7 @@ class ReportService:
             # durations computed by SQLite (julianday), not by parsing a datetime per row
             first_replies = session.execute(
                 sa.select(
-                    Mention.category,
+                    col(Mention.category),
                     sa.func.min(Reply.author),
                     (
                         sa.func.julianday(sa.func.min(Reply.sent_at))
@@ -114,14 +115,19 @@ class ReportService:
                     )
                     * 86400.0,
                 )
-                .join(Reply, Reply.mention_id == Mention.id)
-                .where(in_range, Reply.status.in_(SENT))  # type: ignore[attr-defined]
-                .group_by(Mention.id)
+                .join(Reply, col(Reply.mention_id) == Mention.id)
+                .where(in_range, col(Reply.status).in_(SENT))
+                .group_by(col(Mention.id))
             ).all()
             approvals = session.execute(
-                sa.select(Reply.submitted_at, Reply.reviewed_at, Reply.reviewer, Reply.status)
-                .join(Mention, Reply.mention_id == Mention.id)
-                .where(in_range, Reply.submitted_at.is_not(None))  # type: ignore[union-attr]
+                sa.select(
+                    col(Reply.submitted_at),
+                    col(Reply.reviewed_at),
+                    col(Reply.reviewer),
+                    col(Reply.status),
+                )
+                .join(Mention, col(Reply.mention_id) == Mention.id)
+                .where(in_range, col(Reply.submitted_at).is_not(None))
             ).all()
             ages = [
                 float(age)
@@ -132,17 +138,17 @@ class ReportService:
                             - sa.func.julianday(Mention.received_at)
                         )
                         * 86400.0
-                    ).where(in_range, Mention.status == "open")
+                    ).where(in_range, col(Mention.status) == "open")
                 ).all()
             ]
             spam = by_category.get("spam", 0)
             answers_used = session.execute(
-                sa.select(Answer.name, Answer.language, sa.func.count(Reply.id))
-                .join(Reply, Reply.answer_id == Answer.id)
-                .join(Mention, Reply.mention_id == Mention.id)
-                .where(in_range, Reply.status.in_(SENT))  # type: ignore[attr-defined]
-                .group_by(Answer.name, Answer.language)
-                .order_by(sa.func.count(Reply.id).desc())
+                sa.select(col(Answer.name), col(Answer.language), sa.func.count(col(Reply.id)))
+                .join(Reply, col(Reply.answer_id) == Answer.id)
+                .join(Mention, col(Reply.mention_id) == Mention.id)
+                .where(in_range, col(Reply.status).in_(SENT))
+                .group_by(col(Answer.name), col(Answer.language))
+                .order_by(sa.func.count(col(Reply.id)).desc())
                 .limit(10)
             ).all()
         response_by_person: dict[str, list[float]] = defaultdict(list)

@@ -90,10 +90,10 @@ def cmd_answers(desk: Desk, args: argparse.Namespace) -> int:
             )
             return 0
         for s in found:
-            flags = " [pre-approved]" if s.answer.pre_approved else ""
-            flags += " [source changed since]" if s.answer.source_changed else ""
+            marks = " [pre-approved]" if s.answer.pre_approved else ""
+            marks += " [source changed since]" if s.answer.source_changed else ""
             print(
-                f"{s.answer.name} ({s.answer.language}, v{s.answer.version}){flags} — {', '.join(s.why)}"
+                f"{s.answer.name} ({s.answer.language}, v{s.answer.version}){marks} — {', '.join(s.why)}"
             )
             print(f"  {clean(s.text, one_line=True, max_len=300)}")
         if not found:
@@ -296,8 +296,10 @@ def cmd_audit(desk: Desk, args: argparse.Namespace) -> int:
     if args.audit_command == "verify":
         result = desk.queries.verify_audit(args.head)
         if result.ok:
-            since = f" after the purge anchor at seq {result.start_seq}" if result.start_seq else ""
-            print(f"audit chain intact: {result.checked} events{since}, head {result.head}")
+            anchor = (
+                f" after the purge anchor at seq {result.start_seq}" if result.start_seq else ""
+            )
+            print(f"audit chain intact: {result.checked} events{anchor}, head {result.head}")
             return 0
         where = (
             f" at event seq {result.bad_seq} (row id {result.bad_id})"

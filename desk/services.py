@@ -52,6 +52,8 @@ class Desk:
     staff: StaffService
     outbox: OutboxService
     catalog: Catalog
+    clock: Clock
+    """What time it is for this desk: every service was built with the same clock."""
 
     @property
     def rules(self) -> RuleSet:
@@ -144,9 +146,7 @@ def open_desk(
     read = db.session_factory(engine)
     if not staff_in_sync(config, read):
         sync_staff(config, write, clock)  # takes the write lock only when desk.toml changed
-    inbox = InboxService(
-        write, config, me, clock, senders=live_senders(config), read_factory=read
-    )
+    inbox = InboxService(write, config, me, clock, senders=live_senders(config), read_factory=read)
     return Desk(
         config=config,
         engine=engine,
@@ -164,4 +164,5 @@ def open_desk(
         staff=StaffService(write, read, config, me, clock),
         outbox=OutboxService(write, config, me, clock, read_factory=read),
         catalog=Catalog(choose_language(settings.lang, config.desk.language)),
+        clock=clock,
     )

@@ -393,7 +393,7 @@ def _validated(new: NewStaff) -> StaffConfig:
     try:
         return StaffConfig(
             **texts,
-            role=new.role,  # type: ignore[arg-type]  # checked against ROLES above
+            role=new.role,  # checked against ROLES above
             languages=list(dict.fromkeys(languages)),
             topics=[t.strip() for t in new.topics if t.strip()],
             os_users=[u.strip() for u in new.os_users if u.strip()],

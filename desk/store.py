@@ -11,9 +11,10 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.sql.expression import UnaryExpression
 from sqlalchemy.sql.operators import custom_op
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from desk.clock import as_utc
 from desk.errors import NotFound
@@ -53,7 +54,7 @@ def _where(flt: QueueFilter) -> list[Any]:
     if flt.view == "mine":
         conds.append(Mention.assignee == (flt.me or ""))
     elif flt.view == "unassigned":
-        conds.append(Mention.assignee.is_(None))  # type: ignore[union-attr]
+        conds.append(col(Mention.assignee).is_(None))
     if flt.assignee:
         conds.append(Mention.assignee == flt.assignee)
     if flt.category:
@@ -62,20 +63,20 @@ def _where(flt: QueueFilter) -> list[Any]:
 
 
 _QUEUE_COLUMNS = (
-    Mention.id,
-    Mention.platform,
-    Mention.remote_id,
-    Mention.author_handle,
+    col(Mention.id),
+    col(Mention.platform),
+    col(Mention.remote_id),
+    col(Mention.author_handle),
     sa.func.substr(Mention.text, 1, SNIPPET),
-    Mention.created_at,
-    Mention.category,
-    Mention.priority,
-    Mention.assignee,
-    Mention.status,
-    Mention.language,
-    Mention.kind,
-    Mention.replying_by,
-    Mention.replying_until,
+    col(Mention.created_at),
+    col(Mention.category),
+    col(Mention.priority),
+    col(Mention.assignee),
+    col(Mention.status),
+    col(Mention.language),
+    col(Mention.kind),
+    col(Mention.replying_by),
+    col(Mention.replying_until),
 )
 
 
@@ -109,7 +110,9 @@ def page_queue(flt: QueueFilter, offset: int, limit: int, *, session: Session) -
     stmt = (
         sa.select(*_QUEUE_COLUMNS)
         .where(*_where(flt))
-        .order_by(Mention.priority.desc(), Mention.created_at.desc(), Mention.id.desc())  # type: ignore[attr-defined]
+        .order_by(
+            col(Mention.priority).desc(), col(Mention.created_at).desc(), col(Mention.id).desc()
+        )
         .offset(max(0, offset))
         .limit(max(0, limit))
     )
@@ -124,7 +127,7 @@ def get_mention(mention_id: int, *, session: Session, for_update: bool = False) 
     return mention
 
 
-def channel_name(channel_id: int, *, session: Session) -> str:
+def channel_name(channel_id: int, *, session: OrmSession) -> str:
     """The display name of a channel."""
     channel = session.get(Channel, channel_id)
     return f"{channel.platform}:{channel.name}" if channel else "?"
@@ -150,9 +153,9 @@ def existing_remote_ids(platform: str, remote_ids: Iterable[str], *, session: Se
     found: set[str] = set()
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
-        stmt = sa.select(Mention.remote_id).where(
-            Mention.platform == platform, Mention.remote_id.in_(chunk)
-        )  # type: ignore[attr-defined]
+        stmt = sa.select(col(Mention.remote_id)).where(
+            col(Mention.platform) == platform, col(Mention.remote_id).in_(chunk)
+        )
         found.update(session.execute(stmt).scalars())
     return found
 
@@ -169,7 +172,7 @@ def thread_of(mention: Mention, *, session: Session, limit: int = 50) -> list[Qu
     """The stored mentions of the same conversation, oldest first: the chain of parents, then
     every reply below the top of that chain (level by level), and the posts that name the same
     thread root (X conversation, Bluesky root). At most ``limit`` rows; empty when alone."""
-    same_platform = Mention.platform == mention.platform
+    same_platform = col(Mention.platform) == mention.platform
     ids: set[int] = {mention.id or 0}
     root = mention.thread_root_remote_id
     top = mention.remote_id
@@ -177,11 +180,11 @@ def thread_of(mention: Mention, *, session: Session, limit: int = 50) -> list[Qu
     while parent_id and hops < 20:
         parent = session.execute(
             sa.select(
-                Mention.id,
-                Mention.remote_id,
-                Mention.in_reply_to_remote_id,
-                Mention.thread_root_remote_id,
-            ).where(same_platform, Mention.remote_id == parent_id)
+                col(Mention.id),
+                col(Mention.remote_id),
+                col(Mention.in_reply_to_remote_id),
+                col(Mention.thread_root_remote_id),
+            ).where(same_platform, col(Mention.remote_id) == parent_id)
         ).first()
         if parent is None:
             top = parent_id  # the parent is not stored (e.g. the organisation's own post)
@@ -192,21 +195,23 @@ def thread_of(mention: Mention, *, session: Session, limit: int = 50) -> list[Qu
     if root:
         ids.update(
             session.execute(
-                sa.select(Mention.id)
+                sa.select(col(Mention.id))
                 .where(
                     same_platform,
-                    sa.or_(Mention.thread_root_remote_id == root, Mention.remote_id == root),
+                    sa.or_(
+                        col(Mention.thread_root_remote_id) == root, col(Mention.remote_id) == root
+                    ),
                 )
-                .order_by(Mention.created_at)
+                .order_by(col(Mention.created_at))
                 .limit(limit)
             ).scalars()
         )
     frontier, seen = {top}, {top}
     while frontier and len(ids) < limit:
         children = session.execute(
-            sa.select(Mention.id, Mention.remote_id)
-            .where(same_platform, Mention.in_reply_to_remote_id.in_(frontier))  # type: ignore[union-attr]
-            .order_by(Mention.created_at)
+            sa.select(col(Mention.id), col(Mention.remote_id))
+            .where(same_platform, col(Mention.in_reply_to_remote_id).in_(frontier))
+            .order_by(col(Mention.created_at))
             .limit(limit - len(ids) + 1)
         ).all()
         ids.update(child[0] for child in children)
@@ -216,8 +221,8 @@ def thread_of(mention: Mention, *, session: Session, limit: int = 50) -> list[Qu
         return []
     rows = session.execute(
         sa.select(*_QUEUE_COLUMNS)
-        .where(Mention.id.in_(ids))  # type: ignore[union-attr]
-        .order_by(Mention.created_at, Mention.id)
+        .where(col(Mention.id).in_(ids))
+        .order_by(col(Mention.created_at), col(Mention.id))
         .limit(limit)
     ).all()
     return [_row(r) for r in rows]
@@ -249,8 +254,10 @@ def reply_view(reply: Reply) -> ReplyView:
 def replies_for(mention_id: int, *, session: Session) -> list[Reply]:
     """Replies to one mention, oldest first."""
     return list(
-        session.exec(select(Reply).where(Reply.mention_id == mention_id).order_by(Reply.id)).all()
-    )  # type: ignore[arg-type]
+        session.exec(
+            select(Reply).where(Reply.mention_id == mention_id).order_by(col(Reply.id))
+        ).all()
+    )
 
 
 def reply_by_key(key: str, *, session: Session) -> Reply | None:
@@ -296,26 +303,26 @@ def list_replies(
     if flt.until is not None:
         stmt = stmt.where(Reply.created_at < flt.until)
     if flt.category or flt.channel:
-        stmt = stmt.join(Mention, Mention.id == Reply.mention_id)
+        stmt = stmt.join(Mention, col(Mention.id) == Reply.mention_id)
         if flt.category:
             stmt = stmt.where(Mention.category == flt.category)
         if flt.channel:
             platform, _, name = flt.channel.partition(":")
-            stmt = stmt.join(Channel, Channel.id == Mention.channel_id).where(
+            stmt = stmt.join(Channel, col(Channel.id) == Mention.channel_id).where(
                 Channel.platform == platform, Channel.name == name
             )
     if flt.search is not None:
         query = fts_query(flt.search)
         if query is None:
             return []
-        matching = (
+        matching: sa.Select[Any] = (
             sa.select(sa.column("rowid"))
             .select_from(sa.table("replies_fts"))
             .where(sa.text("replies_fts MATCH :q").bindparams(q=query))
         )
-        stmt = stmt.where(Reply.id.in_(matching))  # type: ignore[union-attr]
+        stmt = stmt.where(col(Reply.id).in_(matching))
     stmt = (
-        stmt.order_by(Reply.created_at.desc(), Reply.id.desc())  # type: ignore[attr-defined]
+        stmt.order_by(col(Reply.created_at).desc(), col(Reply.id).desc())
         .offset(max(0, offset))
         .limit(max(0, limit))
     )
@@ -415,15 +422,15 @@ def list_audit(
     flt = flt or AuditFilter(mention_id=mention_id, actor=actor)
     conditions: list[sa.ColumnElement[bool]] = []
     if flt.mention_id is not None:
-        conditions.append(AuditEvent.mention_id == flt.mention_id)  # type: ignore[arg-type]
+        conditions.append(col(AuditEvent.mention_id) == flt.mention_id)
     if flt.actor:
-        conditions.append(AuditEvent.actor == flt.actor)  # type: ignore[arg-type]
+        conditions.append(col(AuditEvent.actor) == flt.actor)
     if flt.actions:
         conditions.append(_action_condition(flt.actions))
     if before_seq is not None:
-        conditions.append(AuditEvent.seq < before_seq)  # type: ignore[arg-type]
+        conditions.append(col(AuditEvent.seq) < before_seq)
     conditions += _period_conditions(flt, session)
-    order = AuditEvent.seq.desc() if newest_first else AuditEvent.seq.asc()  # type: ignore[union-attr]
+    order = col(AuditEvent.seq).desc() if newest_first else col(AuditEvent.seq).asc()
     stmt = select(AuditEvent).where(*conditions).order_by(order)
     return list(session.exec(stmt.offset(max(0, offset)).limit(max(0, limit))).all())
 
@@ -465,7 +472,7 @@ def open_loads(*, session: Session) -> dict[str, int]:
     """Open mentions per assignee (for max_open and least-loaded routing)."""
     rows = session.exec(
         select(Mention.assignee, sa.func.count())
-        .where(Mention.status == "open", Mention.assignee.is_not(None))  # type: ignore[union-attr]
+        .where(Mention.status == "open", col(Mention.assignee).is_not(None))
         .group_by(Mention.assignee)
     ).all()
     return {str(name): int(count) for name, count in rows}
@@ -477,7 +484,7 @@ TURN_PREFIX = "turn:"
 def routing_turns(*, session: Session) -> dict[str, str]:
     """Team -> the member who got the last round-robin turn."""
     rows = session.exec(
-        select(RoutingState).where(RoutingState.key.startswith(TURN_PREFIX))  # type: ignore[attr-defined]
+        select(RoutingState).where(col(RoutingState.key).startswith(TURN_PREFIX))
     ).all()
     return {row.key[len(TURN_PREFIX) :]: row.value for row in rows}
 
@@ -511,7 +518,7 @@ def open_mentions_of(assignee: str, *, session: Session) -> list[Mention]:
         session.exec(
             select(Mention)
             .where(Mention.assignee == assignee, Mention.status == "open")
-            .order_by(Mention.created_at, Mention.id)  # type: ignore[arg-type]
+            .order_by(col(Mention.created_at), col(Mention.id))
         ).all()
     )
 
@@ -522,7 +529,7 @@ def pending_replies(*, session: Session, limit: int = 500) -> list[Reply]:
         session.exec(
             select(Reply)
             .where(Reply.status == "pending_approval")
-            .order_by(Reply.submitted_at, Reply.id)  # type: ignore[arg-type]
+            .order_by(col(Reply.submitted_at), col(Reply.id))
             .limit(limit)
         ).all()
     )

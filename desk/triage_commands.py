@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from desk.clock import as_utc, utcnow
+from desk.clock import Clock, as_utc, utcnow
 from desk.config import DeskConfig, Settings, load_config
 from desk.connectors._fields import LONE_SURROGATE
 from desk.errors import ConfigError, InputError, PermissionDenied
@@ -230,11 +230,10 @@ def decision_json(decision: Decision) -> dict[str, Any]:
     }
 
 
-def triage_classify(settings: Settings, args: argparse.Namespace) -> int:
+def triage_classify(settings: Settings, args: argparse.Namespace, now: datetime) -> int:
     """Classify JSON lines from stdin with the configured rules and staff (no database)."""
     config = load_config(settings.config_path())
     triage = Triage(load_configured_rules(config), config)
-    now = utcnow()
     failed = 0
     out = sys.stdout
     for number, raw in _lines(sys.stdin.buffer):
@@ -257,11 +256,10 @@ def triage_classify(settings: Settings, args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def triage_evaluate(settings: Settings, args: argparse.Namespace) -> int:
+def triage_evaluate(settings: Settings, args: argparse.Namespace, now: datetime) -> int:
     """Score the configured rules against a labelled JSON-lines file."""
     config = load_config(settings.config_path())
     triage = Triage(load_configured_rules(config), config)
-    now = utcnow()
     report = score(
         read_labelled(args.file, check=lambda item: _incoming(item, now)),
         lambda item: triage.decide(_incoming(item, now), route=False).category,
@@ -330,16 +328,18 @@ def handover(desk: Desk, args: argparse.Namespace) -> int:
     return 0
 
 
-def dispatch_without_desk(settings: Settings, args: argparse.Namespace) -> int | None:
+def dispatch_without_desk(
+    settings: Settings, args: argparse.Namespace, clock: Clock = utcnow
+) -> int | None:
     """Run a triage command that needs no database; None when the command needs the desk."""
     if args.command == "rules" and args.rules_command == "check":
         return rules_check(settings, args)
     if args.command == "rules" and args.rules_command == "export":
         return rules_export(settings, args)
     if args.command == "triage" and args.triage_command == "classify":
-        return triage_classify(settings, args)
+        return triage_classify(settings, args, clock())
     if args.command == "triage" and args.triage_command == "evaluate":
-        return triage_evaluate(settings, args)
+        return triage_evaluate(settings, args, clock())
     return None
 
 

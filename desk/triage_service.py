@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from desk import audit, store
 from desk.audit import EventSpec
@@ -113,10 +113,11 @@ class TriageService:
         report = RetriageReport()
         now = self.clock()  # work handed out now goes to who is there now
         with self.read_factory() as session:
-            query = select(Mention.id).order_by(Mention.id)  # type: ignore[arg-type]
+            query = select(col(Mention.id)).order_by(col(Mention.id))
             if not include_closed:
                 query = query.where(Mention.status == "open")
-            ids = list(session.exec(query).all())
+            # a stored mention's id is never None (the model's type allows it before insert)
+            ids = [i for i in session.exec(query).all() if i is not None]
         for start in range(0, len(ids), CHUNK):
             chunk = ids[start : start + CHUNK]
             with transaction(self.write_factory) as session:
@@ -215,8 +216,8 @@ def _decided_by_hand(session: Session, mention_ids: list[int]) -> dict[int, set[
     set by hand, a mention reopened after a spam rule closed it)."""
     rows = session.exec(
         select(AuditEvent.mention_id, AuditEvent.action).where(
-            AuditEvent.mention_id.in_(mention_ids),  # type: ignore[union-attr]
-            AuditEvent.action.in_([*_SET_CATEGORY, "mention.reopened"]),  # type: ignore[attr-defined]
+            col(AuditEvent.mention_id).in_(mention_ids),
+            col(AuditEvent.action).in_([*_SET_CATEGORY, "mention.reopened"]),
         )
     ).all()
     found: dict[int, set[str]] = {}

@@ -206,7 +206,8 @@ def unwrap_google_redirect(link: str) -> str:
 def _struct_to_utc(value: Any) -> datetime | None:
     """feedparser's ``*_parsed`` 9-tuples are already in UTC."""
     try:
-        moment = datetime(*value[:6], tzinfo=UTC)
+        year, month, day, hour, minute, second = value[:6]
+        moment = datetime(year, month, day, hour, minute, second, tzinfo=UTC)
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
     return moment if EARLIEST <= moment <= datetime.now(UTC) + FUTURE_SLACK else None

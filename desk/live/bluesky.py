@@ -497,7 +497,7 @@ class BlueskyConnector(Connector):
         method: str,
         url: str,
         *,
-        headers: dict[str, str] | None = None,
+        headers: httpx.Headers | None = None,
         params: Any = None,
         json: Any = None,
     ) -> httpx.Response:

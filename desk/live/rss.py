@@ -26,7 +26,6 @@ from typing import Any
 import httpx
 
 from desk import __version__
-from desk.clock import utcnow
 from desk.connectors import rss as rss_parser
 from desk.connectors.base import ParseResult
 from desk.errors import InputError
@@ -181,8 +180,10 @@ class RssConnector(Connector):
 
     def _check_status(self, response: httpx.Response, place: str) -> None:
         status = response.status_code
-        if status == 429 or (status == 503 and retry_after(response.headers, utcnow()) is not None):
-            wait = rate_wait(self.platform, response, utcnow())
+        if status == 429 or (
+            status == 503 and retry_after(response.headers, self.now()) is not None
+        ):
+            wait = rate_wait(self.platform, response, self.now())
             raise RateLimited(
                 f"{place}: the feed's host asks to wait ({status}), next try in {wait:.0f} s",
                 wait_seconds=wait,

@@ -114,9 +114,9 @@ def score(items: Iterable[dict[str, Any]], classify: Classify) -> EvalReport:
     per_category = {}
     for category in CATEGORIES:
         tp = confusion[category][category]
-        predicted = sum(confusion[t][category] for t in CATEGORIES)
+        predicted_count = sum(confusion[t][category] for t in CATEGORIES)
         support = sum(confusion[category].values())
-        precision = tp / predicted if predicted else 0.0
+        precision = tp / predicted_count if predicted_count else 0.0
         recall = tp / support if support else 0.0
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
         per_category[category] = Scores(precision, recall, f1, support)

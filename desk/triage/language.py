@@ -102,7 +102,7 @@ def detect_many(items: list[tuple[str, str | None]]) -> list[Detected]:
     return [r if r is not None else Detected("other", "unknown") for r in results]
 
 
-def _decide(values: list, claimed: str | None) -> Detected:  # type: ignore[type-arg]
+def _decide(values: list, claimed: str | None) -> Detected:
     if not values:
         return Detected(claimed or "other", "declared" if claimed else "unknown")
     best = values[0]

@@ -8,6 +8,7 @@ languages, teams); nothing is invented.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from desk.config import DeskConfig
 from desk.models import PRIORITY_NAMES
@@ -18,7 +19,7 @@ from desk.triage.rules import CATEGORY_ORDER, Rule, RuleSet
 MAX_WORDS_SHOWN = 12
 _MD = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
 
-_TEXT = {
+_TEXT: dict[str, dict[str, Any]] = {
     "fr": {
         "title": "Politique de tri des messages — {org}",
         "intro": "Ce document décrit comment {org} trie les messages reçus sur ses comptes publics : "

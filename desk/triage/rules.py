@@ -138,6 +138,8 @@ _TOML_WHERE = re.compile(r"\(at line (\d+), column (\d+)\)")
 class _Builder:
     """Turns the parsed TOML into Rules, collecting every problem on the way."""
 
+    rule_name: str | None  # set per rule by ``document`` (read with getattr before that)
+
     def __init__(self, text: str, known: Known | None) -> None:
         self.locate = Locator(text)
         self.known = known

@@ -167,5 +167,5 @@ class Locator:
                 found = _LEADING_KEY.match(line)
                 if found:
                     self._first.setdefault(found[1], index)
-        index = self._first.get(key)
-        return (index + 1, 1) if index is not None else (1, 1)
+        first = self._first.get(key)
+        return (first + 1, 1) if first is not None else (1, 1)

@@ -6,7 +6,9 @@ them; app-wide ones (language, audit, replies, quit) are always there.
 
 from __future__ import annotations
 
+from collections.abc import Coroutine
 from functools import partial
+from typing import Any
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
@@ -63,7 +65,7 @@ class DeskCommands(Provider):
             found.append((catalog.t(key), action))
         return found
 
-    def _run(self, action: str) -> partial[object]:
+    def _run(self, action: str) -> partial[Coroutine[Any, Any, bool]]:
         return partial(self.app.run_action, action, self.screen)
 
     async def discover(self) -> Hits:

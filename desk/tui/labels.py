@@ -8,7 +8,7 @@ Footer, the key panel and the command palette follow the ``L`` language switch a
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 
 from textual.binding import Binding, BindingsMap
 from textual.dom import DOMNode
@@ -77,9 +77,9 @@ def kind_label(catalog: Catalog, kind: str) -> str:
     return kind if label == key else label
 
 
-def age(created_at: datetime, now: datetime | None = None) -> str:
+def age(created_at: datetime, now: datetime) -> str:
     """Compact age: ``now``, ``5m``, ``3h``, ``2d``, ``7w``, ``2y``."""
-    seconds = int(((now or datetime.now(UTC)) - created_at).total_seconds())
+    seconds = int((now - created_at).total_seconds())
     if seconds < 60:
         return "0m" if seconds >= 0 else "—"
     for unit, size in (("y", 365 * 86400), ("w", 7 * 86400), ("d", 86400), ("h", 3600), ("m", 60)):

@@ -8,12 +8,12 @@ or need a supervisor, and ``ctrl+z`` to cancel the last reply still in its undo 
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from textual.content import Content
 from textual.signal import Signal
 
-from desk.clock import utcnow
 from desk.live.background import BackgroundLoop
 from desk.outbox import OutboxReport
 from desk.tui.safe import safe_str
@@ -116,8 +116,8 @@ def _ids(ids: list[int]) -> str:
     return ", ".join(str(i) for i in ids[:5]) + ("…" if len(ids) > 5 else "")
 
 
-def seconds_left(send_after: Any) -> int:
-    """Whole seconds left in an undo window."""
+def seconds_left(send_after: datetime | None, now: datetime) -> int:
+    """Whole seconds left at ``now`` in an undo window ending at ``send_after``."""
     if send_after is None:
         return 0
-    return max(0, round((send_after - utcnow()).total_seconds()))
+    return max(0, round((send_after - now).total_seconds()))

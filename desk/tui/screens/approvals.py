@@ -15,7 +15,6 @@ from textual.content import Content
 from textual.widgets import DataTable, Footer, Static
 
 from desk.approval import PendingReply
-from desk.clock import utcnow
 from desk.tui.labels import age, reason_label
 from desk.tui.messages import ApprovalsLoaded
 from desk.tui.safe import safe, safe_str, safe_text
@@ -68,7 +67,7 @@ class ApprovalsScreen(DeskScreen):
         table.clear(columns=True)
         for key in ("waited", "author", "mention", "reasons", "text"):
             table.add_column(Text(self.t(f"tui.approvals.col.{key}")), key=key)
-        now = utcnow()
+        now = self.desk.clock()
         for item in self.pending:
             reply = item.reply
             table.add_row(

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from textual import work
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from desk.errors import DeskError
@@ -118,7 +118,7 @@ class DeskScreen(Screen[None]):
         self.app.call_from_thread(self.desk_app.inbox_changed.publish, None)
 
 
-MENTION_BINDINGS = [
+MENTION_BINDINGS: list[BindingType] = [
     Binding("a", "assign", "tui.keys.assign"),
     Binding("m", "claim", "tui.keys.claim"),
     Binding("u", "release", "tui.keys.release", show=False),

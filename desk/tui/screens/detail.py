@@ -18,7 +18,6 @@ from textual.content import Content
 from textual.widgets import Footer, Static
 
 from desk.claims import ReplyStart, ThreadChanged, describe
-from desk.clock import utcnow
 from desk.errors import DeskError
 from desk.i18n import Catalog
 from desk.inbox import NO_FRAME
@@ -129,7 +128,7 @@ class DetailScreen(MentionScreen):
             status_label(catalog, detail.status),
         )
         holder, until = detail.replying_by, detail.replying_until
-        if holder and holder != self.desk.me.name and until and until > utcnow():
+        if holder and holder != self.desk.me.name and until and until > self.desk.clock():
             local = self.desk.config.hours.calendar().local(until)
             replying = t("tui.detail.replying", name=holder, until=f"{local:%H:%M}")
             header = Content.assemble(
@@ -137,7 +136,7 @@ class DetailScreen(MentionScreen):
             )
         self.query_one("#detail-header", Static).update(header)
         blocks = {
-            "meta": mention_view.meta(detail, catalog),
+            "meta": mention_view.meta(detail, catalog, self.desk.clock()),
             "body": mention_view.body(detail),
             "why": mention_view.why(detail, catalog),
             "thread": mention_view.thread(detail, catalog),
@@ -326,7 +325,7 @@ class DetailScreen(MentionScreen):
                 self.t(
                     "tui.live.queued",
                     id=self._mention_id,
-                    seconds=seconds_left(message.reply.send_after),
+                    seconds=seconds_left(message.reply.send_after, self.desk.clock()),
                 ),
                 markup=False,
             )

@@ -41,7 +41,7 @@ class PurgeScreen(ModalScreen[bool]):
 
     def t(self, key: str, **values: object) -> str:
         """A string of the current catalog."""
-        return self.app.catalog.t(key, **values)  # type: ignore[attr-defined,no-any-return]
+        return self.app.catalog.t(key, **values)  # type: ignore[attr-defined]
 
     def compose(self) -> ComposeResult:
         """A title over the plan."""

@@ -55,7 +55,7 @@ class QueueScreen(MentionScreen):
     def compose(self) -> ComposeResult:
         """Header line, the list, a preview of the highlighted mention, the footer."""
         yield Static(id="queue-header", classes="header-line")
-        yield QueueList(self.desk_app.catalog, id="queue")
+        yield QueueList(self.desk_app.catalog, clock=self.desk.clock, id="queue")
         yield Static(id="queue-preview")
         yield Footer(compact=True)
 

@@ -7,6 +7,7 @@ a platform or from the audit log is passed through ``safe``; only catalog labels
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from textual.content import Content
@@ -32,8 +33,8 @@ def _field(label: str, value: Content) -> Content:
     return Content.assemble((f"{label:<14}", LABEL_STYLE), value)
 
 
-def meta(detail: MentionDetail, catalog: Catalog) -> Content:
-    """Who, where, when, and the triage state of the mention."""
+def meta(detail: MentionDetail, catalog: Catalog, now: datetime) -> Content:
+    """Who, where, when (and how long ago at ``now``), and the triage state of the mention."""
     t = catalog.t
     author = safe(detail.author_name, one_line=True, max_len=120)
     handle = safe(detail.author_handle, one_line=True, max_len=120)
@@ -47,7 +48,7 @@ def meta(detail: MentionDetail, catalog: Catalog) -> Content:
         _field(t("tui.detail.link"), safe(detail.url or "—", one_line=True, max_len=300)),
         _field(
             t("tui.detail.created"),
-            Content(f"{when(detail.created_at)}  ({age(detail.created_at)})"),
+            Content(f"{when(detail.created_at)}  ({age(detail.created_at, now)})"),
         ),
         _field(t("tui.detail.received"), Content(when(detail.received_at))),
         _field(t("tui.detail.language"), safe(detail.language or "—", one_line=True, max_len=20)),

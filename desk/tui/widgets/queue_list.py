@@ -11,15 +11,15 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from textual import events
 from textual.binding import Binding
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from desk.clock import Clock
 from desk.i18n import Catalog
 from desk.models import QueueRow
 from desk.tui.widgets.queue_row import header_line, placeholder_line, row_line
@@ -86,9 +86,11 @@ class QueueList(ScrollView, can_focus=True):
         queue: QueueList
         mention_id: int
 
-    def __init__(self, catalog: Catalog, *, id: str | None = None) -> None:
+    def __init__(self, catalog: Catalog, *, clock: Clock, id: str | None = None) -> None:
         super().__init__(id=id)
         self.catalog = catalog
+        self.clock = clock
+        self._now = clock()  # ages are reckoned from one reading per area drawn
         self.total = 0
         self.cursor = 0
         self.generation = 0
@@ -275,9 +277,10 @@ class QueueList(ScrollView, can_focus=True):
         """Keep the scrollable size in step with the width."""
         self._update_virtual_size()
 
-    def render_lines(self, crop):  # type: ignore[no-untyped-def]
+    def render_lines(self, crop: Region) -> list[Strip]:
         """Ask for missing pages of the area about to be drawn, then draw it."""
         self._request_missing()
+        self._now = self.clock()
         return super().render_lines(crop)
 
     def render_line(self, y: int) -> Strip:
@@ -305,7 +308,7 @@ class QueueList(ScrollView, can_focus=True):
                 prio_style = self.get_visual_style(cls, partial=True)
             else:
                 prio_style = None
-            content = row_line(row, self.catalog, width, datetime.now(UTC), prio_style)
+            content = row_line(row, self.catalog, width, self._now, prio_style)
             page = index // self.PAGE_SIZE
             if page in self._pages:
                 self._pages.move_to_end(page)
