@@ -17,7 +17,8 @@ from desk.errors import ActionRefused, InputError, NotFound, PermissionDenied
 from desk.i18n import Catalog
 from desk.models import Reply
 from desk.services import Desk
-from tests.conftest import add, mention
+from tests.helpers.cli import Cli
+from tests.helpers.desks import add, mention
 
 POOL: dict[str, Any] = {
     "name": "pool",
@@ -258,30 +259,28 @@ def test_form_fields_trim_split_and_leave_empty_out() -> None:
 
 
 def test_cli_show_and_retire(
-    settings: Settings, make_desk: Callable[..., Desk], capsys: pytest.CaptureFixture[str]
+    cli: Cli, settings: Settings, make_desk: Callable[..., Desk], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from desk.cli import main
 
     amelie = make_desk("amelie")
     amelie.answers.create(POOL)
     amelie.answers.create(
         {**POOL, "language": "en", "title": "Pool", "body": "Hi {author}, [bold]x[/]"}
     )
-    base = ["--db", str(settings.db), "--config", str(settings.config)]
-    assert main([*base, "--as", "bruno", "answers", "show", "pool"]) == 0
+    assert cli("answers", "show", "pool", as_name="bruno") == 0
     shown = capsys.readouterr().out
     assert "pool (en) v1 · pre-approved" in shown
     assert "pool (fr) v1 · pre-approved" in shown
     assert "  | Bonjour {author}, la piscine ouvre le 20 juin. {link}" in shown
     assert "  | Hi {author}, [bold]x[/]" in shown
-    assert main([*base, "--as", "bruno", "answers", "show", "nope"]) == 2
+    assert cli("answers", "show", "nope", as_name="bruno") == 2
     assert "no answer named nope" in capsys.readouterr().err
 
-    assert main([*base, "--as", "bruno", "answers", "retire", "pool"]) == 2
+    assert cli("answers", "retire", "pool", as_name="bruno") == 2
     assert "only a supervisor" in capsys.readouterr().err
-    assert main([*base, "--as", "amelie", "answers", "retire", "pool", "--language", "en"]) == 0
+    assert cli("answers", "retire", "pool", "--language", "en", as_name="amelie") == 0
     assert "retired pool (en, v1)" in capsys.readouterr().out
-    assert main([*base, "--as", "amelie", "answers", "show", "pool", "--json"]) == 0
+    assert cli("answers", "show", "pool", "--json", as_name="amelie") == 0
     out = capsys.readouterr().out
     assert '"active": false' in out
     assert '"active": true' in out

@@ -11,7 +11,9 @@ import pytest
 from desk.config import Settings
 from desk.errors import ActionRefused, InputError, PermissionDenied
 from desk.services import Desk
-from tests.conftest import REPO, add, mention
+from tests.helpers.cli import Cli
+from tests.helpers.desks import add, mention
+from tests.helpers.paths import REPO
 
 LIBRARY = """
 [[answer]]
@@ -177,27 +179,25 @@ def test_expired_answers_are_refused_and_changed_sources_flagged(
 
 
 def test_cli_answers(
-    settings: Settings, make_desk: Callable[..., Desk], capsys: pytest.CaptureFixture[str]
+    cli: Cli, settings: Settings, make_desk: Callable[..., Desk], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from desk.cli import main
 
     amelie = make_desk("amelie")
     (mid,) = add(amelie, mention("1", "Quand passe la collecte des ordures?", language="fr"))
-    base = ["--db", str(settings.db), "--config", str(settings.config)]
     sample = str(REPO / "sample_feeds" / "answers.toml")
-    assert main([*base, "--as", "bruno", "answers", "import", sample]) == 2
+    assert cli("answers", "import", sample, as_name="bruno") == 2
     assert "only a supervisor" in capsys.readouterr().err
-    assert main([*base, "--as", "amelie", "answers", "import", sample]) == 0
+    assert cli("answers", "import", sample, as_name="amelie") == 0
     assert "6 new, 0 updated" in capsys.readouterr().out
-    assert main([*base, "--as", "amelie", "answers", "list"]) == 0
+    assert cli("answers", "list", as_name="amelie") == 0
     listing = capsys.readouterr().out
     assert "snow-removal" in listing
     assert "EXPIRED 2026-04-30" in listing
-    assert main([*base, "--as", "bruno", "answers", "suggest", str(mid)]) == 0
+    assert cli("answers", "suggest", str(mid), as_name="bruno") == 0
     assert capsys.readouterr().out.startswith("garbage-collection (fr, v1) [pre-approved]")
-    assert main([*base, "--as", "bruno", "reply", str(mid), "--answer", "garbage-collection"]) == 0
+    assert cli("reply", str(mid), "--answer", "garbage-collection", as_name="bruno") == 0
     out = capsys.readouterr().out
     assert "sent offline" in out
     assert "Bonjour @user1, le calendrier des collectes" in out
-    assert main([*base, "--as", "bruno", "reply", str(mid)]) == 2
+    assert cli("reply", str(mid), as_name="bruno") == 2
     assert "--text TEXT or --answer NAME" in capsys.readouterr().err

@@ -12,7 +12,9 @@ import pytest
 from desk.config import Settings
 from desk.errors import ActionRefused, NotFound, PermissionDenied
 from desk.services import Desk
-from tests.conftest import add, mention
+from tests.helpers.cli import Cli
+from tests.helpers.clock import FakeClock
+from tests.helpers.desks import add, mention
 
 POLICY = """
 [approval]
@@ -30,7 +32,7 @@ def policy_desk(config_file: Path, make_desk: Callable[..., Desk]) -> Callable[[
     return make_desk
 
 
-def test_a_rumour_reply_waits_and_an_ordinary_one_goes(policy_desk) -> None:  # type: ignore[no-untyped-def]
+def test_a_rumour_reply_waits_and_an_ordinary_one_goes(policy_desk: Callable[[str], Desk]) -> None:
     bruno = policy_desk("bruno")
     rumour, question = add(
         bruno,
@@ -48,7 +50,9 @@ def test_a_rumour_reply_waits_and_an_ordinary_one_goes(policy_desk) -> None:  # 
         bruno.inbox.send_reply(rumour, "C'est faux : la piscine reste ouverte.")
 
 
-def test_listed_authors_and_crisis_mode(policy_desk, config_file: Path) -> None:  # type: ignore[no-untyped-def]
+def test_listed_authors_and_crisis_mode(
+    policy_desk: Callable[[str], Desk], config_file: Path
+) -> None:
     bruno = policy_desk("bruno")
     (press,) = add(bruno, mention("1", "Bonjour", author_handle="@Reporter@news.example"))
     assert bruno.inbox.send_reply(press, "Bonjour!").approval_reasons == ("author:press",)
@@ -60,12 +64,15 @@ def test_listed_authors_and_crisis_mode(policy_desk, config_file: Path) -> None:
     assert crisis.inbox.send_reply(anything, "Avec plaisir.").approval_reasons == ("crisis",)
 
 
-def test_approve_sends_and_records_the_wait(policy_desk) -> None:  # type: ignore[no-untyped-def]
+def test_approve_sends_and_records_the_wait(
+    policy_desk: Callable[[str], Desk], clock: FakeClock
+) -> None:
     bruno, amelie = policy_desk("bruno"), policy_desk("amelie")
     (mid,) = add(bruno, mention("1", "Il paraît que l'eau est contaminée"))
     waiting = bruno.inbox.send_reply(mid, "Non, l'eau est potable.")
     assert [p.reply.id for p in amelie.approvals.pending()] == [waiting.id]
-    amelie.approvals.clock.now = waiting.submitted_at + timedelta(minutes=7)  # type: ignore[attr-defined,operator]
+    assert waiting.submitted_at is not None
+    clock.now = waiting.submitted_at + timedelta(minutes=7)  # the clock amelie's desk reads
     sent = amelie.approvals.approve(waiting.id, note="ok")
     assert (sent.status, sent.author, sent.reviewer) == ("sent_offline", "bruno", "amelie")
     assert sent.text == "Non, l'eau est potable.\n—BG"  # the author's signature
@@ -79,7 +86,9 @@ def test_approve_sends_and_records_the_wait(policy_desk) -> None:  # type: ignor
     assert amelie.approvals.pending() == []
 
 
-def test_edit_and_approve_keeps_the_author_and_checks_the_length(policy_desk) -> None:  # type: ignore[no-untyped-def]
+def test_edit_and_approve_keeps_the_author_and_checks_the_length(
+    policy_desk: Callable[[str], Desk],
+) -> None:
     bruno, amelie = policy_desk("bruno"), policy_desk("amelie")
     (mid,) = add(
         bruno, mention("1", "Il paraît que l'eau est contaminée", platform="x"), platform="x"
@@ -94,7 +103,7 @@ def test_edit_and_approve_keeps_the_author_and_checks_the_length(policy_desk) ->
     assert event.data["edited"] is True
 
 
-def test_reject_with_a_note_sends_nothing(policy_desk) -> None:  # type: ignore[no-untyped-def]
+def test_reject_with_a_note_sends_nothing(policy_desk: Callable[[str], Desk]) -> None:
     bruno, amelie = policy_desk("bruno"), policy_desk("amelie")
     (mid,) = add(bruno, mention("1", "Il paraît que l'aréna ferme"))
     waiting = bruno.inbox.send_reply(mid, "Oui, elle ferme.")
@@ -116,7 +125,9 @@ def test_reject_with_a_note_sends_nothing(policy_desk) -> None:  # type: ignore[
     assert bruno.inbox.send_reply(mid, "Rien n'est décidé.").status == "pending_approval"
 
 
-def test_no_approval_sends_a_second_reply_to_the_same_mention(policy_desk) -> None:  # type: ignore[no-untyped-def]
+def test_no_approval_sends_a_second_reply_to_the_same_mention(
+    policy_desk: Callable[[str], Desk],
+) -> None:
     """Two colleagues' replies may both wait for approval (a pending reply is no collision at
     send time); approving the first answers the citizen, so the second must not go too."""
     bruno, chloe, amelie = policy_desk("bruno"), policy_desk("chloe"), policy_desk("amelie")
@@ -139,7 +150,7 @@ def test_no_approval_sends_a_second_reply_to_the_same_mention(policy_desk) -> No
     assert rejected.status == "rejected"
 
 
-def test_permissions(policy_desk) -> None:  # type: ignore[no-untyped-def]
+def test_permissions(policy_desk: Callable[[str], Desk]) -> None:
     amelie, chloe = policy_desk("amelie"), policy_desk("chloe")
     (mid,) = add(amelie, mention("1", "Il paraît que le marché est annulé"))
     own = amelie.inbox.send_reply(mid, "Non, il a lieu.")  # a supervisor's reply waits too
@@ -155,11 +166,11 @@ def test_permissions(policy_desk) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_cli_approvals_approve_reject(
-    policy_desk,
+    cli: Cli,
+    policy_desk: Callable[[str], Desk],
     settings: Settings,
-    capsys: pytest.CaptureFixture[str],  # type: ignore[no-untyped-def]
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from desk.cli import main
 
     bruno = policy_desk("bruno")
     a, b = add(
@@ -167,22 +178,17 @@ def test_cli_approvals_approve_reject(
         mention("1", "Il paraît que la bibliothèque ferme"),
         mention("2", "Il paraît que le pont est fermé"),
     )
-    base = ["--db", str(settings.db), "--config", str(settings.config)]
-    assert main([*base, "--as", "bruno", "reply", str(a), "--text", "Non."]) == 0
+    assert cli("reply", str(a), "--text", "Non.", as_name="bruno") == 0
     assert "waiting for a supervisor's approval" in capsys.readouterr().out
     bruno.inbox.send_reply(b, "Oui.")
-    assert main([*base, "--as", "amelie", "approvals"]) == 0
+    assert cli("approvals", as_name="amelie") == 0
     listing = capsys.readouterr().out
     assert "reply 1 to #1 by bruno" in listing
     assert "(2 waiting)" in listing
-    assert main([*base, "--as", "chloe", "approve", "1"]) == 2
+    assert cli("approve", "1", as_name="chloe") == 2
     assert "only a supervisor" in capsys.readouterr().err
-    assert (
-        main([*base, "--as", "amelie", "approve", "1", "--text", "Non, elle reste ouverte."]) == 0
-    )
+    assert cli("approve", "1", "--text", "Non, elle reste ouverte.", as_name="amelie") == 0
     assert "approved and sent_offline" in capsys.readouterr().out
-    assert (
-        main([*base, "--as", "amelie", "reject", "2", "--note", "Le pont est fermé, en fait."]) == 0
-    )
-    assert main([*base, "--as", "amelie", "approvals", "--json"]) == 0
+    assert cli("reject", "2", "--note", "Le pont est fermé, en fait.", as_name="amelie") == 0
+    assert cli("approvals", "--json", as_name="amelie") == 0
     assert capsys.readouterr().out.strip().endswith("[]")

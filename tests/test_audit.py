@@ -7,7 +7,8 @@ import sqlite3
 import pytest
 
 from desk.services import Desk
-from tests.conftest import add, mention
+from tests.helpers.cli import Cli
+from tests.helpers.desks import add, mention
 
 
 def _db_path(desk: Desk) -> str:
@@ -121,33 +122,27 @@ def test_inserted_row_is_named(desk: Desk) -> None:
     assert "prev_hash" in (result.reason or "")
 
 
-def test_cli_verify_exit_codes(desk: Desk, settings, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
-    from desk.cli import main
-
+def test_cli_verify_exit_codes(cli: Cli, desk: Desk, capsys: pytest.CaptureFixture[str]) -> None:
     _actions(desk)
-    base = ["--db", settings.db, "--config", str(settings.config), "--as", "amelie"]
-    assert main([*base, "audit", "verify"]) == 0
+    assert cli("audit", "verify") == 0
     assert "intact" in capsys.readouterr().out
     _tamper(desk, "UPDATE audit_events SET action = 'mention.closed' WHERE seq = 8")
-    assert main([*base, "audit", "verify"]) == 1
+    assert cli("audit", "verify") == 1
     assert "seq 8" in capsys.readouterr().err
 
 
 def test_cut_tail_is_caught_with_an_earlier_head(
-    desk: Desk, settings, capsys: pytest.CaptureFixture[str]
-) -> None:  # type: ignore[no-untyped-def]
-    from desk.cli import main
-
+    cli: Cli, desk: Desk, capsys: pytest.CaptureFixture[str]
+) -> None:
     _actions(desk)
-    base = ["--db", settings.db, "--config", str(settings.config), "--as", "amelie"]
-    assert main([*base, "audit", "verify"]) == 0
+    assert cli("audit", "verify") == 0
     head = capsys.readouterr().out.strip().rsplit(" ", 1)[-1]
     assert len(head) == 64
-    assert main([*base, "audit", "verify", "--head", head[:16]]) == 0
+    assert cli("audit", "verify", "--head", head[:16]) == 0
     capsys.readouterr()
     _tamper(desk, "DELETE FROM audit_events WHERE seq >= 9")  # cut the last two events
     assert desk.queries.verify_audit().ok  # the chain alone cannot tell...
-    assert main([*base, "audit", "verify", "--head", head]) == 1  # ...the earlier head can
+    assert cli("audit", "verify", "--head", head) == 1  # ...the earlier head can
     assert "removed from the end" in capsys.readouterr().err
-    assert main([*base, "audit", "verify", "--head", "abc"]) == 2
+    assert cli("audit", "verify", "--head", "abc") == 2
     assert "12 hex digits" in capsys.readouterr().err

@@ -14,7 +14,6 @@ import pytest
 import sqlalchemy as sa
 
 from desk import store
-from desk.cli import main
 from desk.config import Settings
 from desk.errors import InputError, NotFound
 from desk.i18n import Catalog
@@ -23,7 +22,9 @@ from desk.queries import day_bounds, parse_day
 from desk.services import Desk
 from desk.store import AuditFilter
 from desk.timeline import Subject, build, sentence, text_lines
-from tests.conftest import add, mention
+from tests.helpers.cli import Cli
+from tests.helpers.clock import FakeClock
+from tests.helpers.desks import add, mention
 
 TORONTO = ZoneInfo("America/Toronto")
 
@@ -48,7 +49,7 @@ def actions(desk: Desk, flt: AuditFilter, limit: int = 500) -> list[tuple[str, i
 
 
 @pytest.fixture
-def trail(toronto: Callable[[str], Desk]) -> tuple[Desk, list[int]]:
+def trail(clock: FakeClock, toronto: Callable[[str], Desk]) -> tuple[Desk, list[int]]:
     """Three mentions handled over three local days (Toronto):
 
     - 10 Nov 14:00 UTC (09:00 local): the mentions arrive (routed to bruno);
@@ -61,17 +62,17 @@ def trail(toronto: Callable[[str], Desk]) -> tuple[Desk, list[int]]:
     after the mentions in time, before them in the chain.
     """
     amelie, bruno, chloe = toronto("amelie"), toronto("bruno"), toronto("chloe")
-    amelie.inbox.clock.now = at(10, 14)  # type: ignore[attr-defined]
+    clock.now = at(10, 14)
     ids = add(amelie, mention("1", "Bonjour"), mention("2", "Allo"), mention("3", "Salut"))
-    amelie.inbox.clock.now = at(12, 4, 30)  # type: ignore[attr-defined]
+    clock.now = at(12, 4, 30)
     amelie.inbox.assign(ids[0], "chloe")
-    bruno.inbox.clock.now = at(12, 5, 20)  # type: ignore[attr-defined]
+    clock.now = at(12, 5, 20)
     bruno.inbox.release(ids[1])
-    chloe.inbox.clock.now = at(12, 5, 30)  # type: ignore[attr-defined]
+    clock.now = at(12, 5, 30)
     chloe.inbox.claim(ids[1])
-    amelie.inbox.clock.now = at(12, 5, 40)  # type: ignore[attr-defined]
+    clock.now = at(12, 5, 40)
     amelie.inbox.close(ids[2])
-    chloe.inbox.clock.now = at(13, 15)  # type: ignore[attr-defined]
+    clock.now = at(13, 15)
     chloe.inbox.send_reply(ids[0], "Bonjour! Voici la réponse.")
     return amelie, ids
 
@@ -205,7 +206,7 @@ def test_a_period_is_read_the_cheaper_way_with_the_same_result(
     ]
     statements: list[str] = []
 
-    def seen(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
+    def seen(conn: object, cursor: object, statement: str, *args: object) -> None:
         statements.append(statement)
 
     monkeypatch.setattr(store, "_WALK_COST", walk_cost)
@@ -235,18 +236,18 @@ def test_the_actions_present(trail: tuple[Desk, list[int]]) -> None:
 
 
 @pytest.fixture
-def approved_story(toronto: Callable[[str], Desk]) -> tuple[Desk, int]:
+def approved_story(clock: FakeClock, toronto: Callable[[str], Desk]) -> tuple[Desk, int]:
     """A rumour: assigned to bruno, his reply waits, amelie approves it 7 minutes later, sent."""
     amelie, bruno = toronto("amelie"), toronto("bruno")
-    amelie.inbox.clock.now = at(12, 14)  # type: ignore[attr-defined]
+    clock.now = at(12, 14)
     (mid,) = add(amelie, mention("1", "Il paraît que l'eau est contaminée?"))
     amelie.inbox.assign(mid, "chloe")
-    amelie.inbox.clock.now = at(12, 14, 5)  # type: ignore[attr-defined]
+    clock.now = at(12, 14, 5)
     amelie.inbox.assign(mid, "bruno")
-    bruno.inbox.clock.now = at(12, 14, 30)  # type: ignore[attr-defined]
+    clock.now = at(12, 14, 30)
     waiting = bruno.inbox.send_reply(mid, "Non, l'eau est potable.")
     assert waiting.status == "pending_approval"
-    amelie.inbox.clock.now = at(12, 14, 37)  # type: ignore[attr-defined]
+    clock.now = at(12, 14, 37)
     sent = amelie.approvals.approve(waiting.id, note="Bien, merci.")
     assert sent.status == "sent_offline"
     return amelie, mid
@@ -373,57 +374,51 @@ def test_timeline_of_an_unknown_mention(desk: Desk) -> None:
 # -- command line --------------------------------------------------------------------------
 
 
-def run(settings: Settings, *args: str, as_name: str = "amelie") -> int:
-    return main(
-        ["--db", str(settings.db), "--config", str(settings.config), "--as", as_name, *args]
-    )
-
-
 def test_audit_log_command_filters(
-    settings: Settings, trail: tuple[Desk, list[int]], capsys: pytest.CaptureFixture[str]
+    cli: Cli, settings: Settings, trail: tuple[Desk, list[int]], capsys: pytest.CaptureFixture[str]
 ) -> None:
     _desk, (one, two, three) = trail
-    assert run(settings, "audit", "log", "--json", "--action", "mention.claimed") == 0
+    assert cli("audit", "log", "--json", "--action", "mention.claimed") == 0
     assert [e["mention_id"] for e in json.loads(capsys.readouterr().out)] == [two]
     args = ["audit", "log", "--json", "--action", "mention.closed", "--action", "reply.*"]
-    assert run(settings, *args) == 0
+    assert cli(*args) == 0
     assert [e["action"] for e in json.loads(capsys.readouterr().out)] == [
         "reply.sent",
         "mention.closed",
     ]
-    assert (
-        run(settings, "audit", "log", "--json", "--since", "2026-11-11", "--until", "2026-11-11")
-        == 0
-    )
+    assert cli("audit", "log", "--json", "--since", "2026-11-11", "--until", "2026-11-11") == 0
     assert [e["action"] for e in json.loads(capsys.readouterr().out)] == ["mention.assigned"]
     args = ["audit", "log", "--json", "--staff", "amelie", "--since", "2026-11-12"]
-    assert run(settings, *args, "--mention", str(three)) == 0
+    assert cli(*args, "--mention", str(three)) == 0
     assert [e["action"] for e in json.loads(capsys.readouterr().out)] == ["mention.closed"]
-    assert run(settings, "audit", "log", "--action", "reply.sent") == 0
+    assert cli("audit", "log", "--action", "reply.sent") == 0
     out = capsys.readouterr().out.splitlines()
     assert len(out) == 1
     assert "reply.sent" in out[0]
     assert f"#{one}" in out[0]
-    assert run(settings, "audit", "log", "--since", "2026-11-12", "--until", "2026-11-11") == 2
+    assert cli("audit", "log", "--since", "2026-11-12", "--until", "2026-11-11") == 2
     assert "after it ends" in capsys.readouterr().err
     with pytest.raises(SystemExit) as exit_info:
-        run(settings, "audit", "log", "--since", "12/11/2026")
+        cli("audit", "log", "--since", "12/11/2026")
     assert exit_info.value.code == 2
     assert "is not a date like" in capsys.readouterr().err
 
 
 def test_audit_timeline_command(
-    settings: Settings, approved_story: tuple[Desk, int], capsys: pytest.CaptureFixture[str]
+    cli: Cli,
+    settings: Settings,
+    approved_story: tuple[Desk, int],
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     _desk, mid = approved_story
-    assert run(settings, "--lang", "en", "audit", "timeline", str(mid)) == 0
+    assert cli("--lang", "en", "audit", "timeline", str(mid)) == 0
     out = capsys.readouterr().out
     assert "In short: assigned 0 s after arrival · first reply 37 min after arrival" in out
     assert "Reply by bruno approved, 7 min after it was submitted" in out
     assert "Note: Bien, merci." in out
     assert "Text: Non, l'eau est potable." in out
     assert "—BG" in out
-    assert run(settings, "audit", "timeline", str(mid), "--json") == 0
+    assert cli("audit", "timeline", str(mid), "--json") == 0
     data = json.loads(capsys.readouterr().out)
     assert data["mention"]["id"] == mid
     sent = data["steps"][-1]
@@ -433,12 +428,12 @@ def test_audit_timeline_command(
         "Non, l'eau est potable.\n—BG",
     )
     assert round(data["milestones"]["first_reply"]["seconds"] / 60) == 37
-    assert run(settings, "audit", "timeline", "999") == 2
+    assert cli("audit", "timeline", "999") == 2
     assert "999" in capsys.readouterr().err
 
 
 def test_audit_timeline_output_is_sanitised(
-    settings: Settings, desk: Desk, capsys: pytest.CaptureFixture[str]
+    cli: Cli, settings: Settings, desk: Desk, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (mid,) = add(
         desk,
@@ -449,13 +444,13 @@ def test_audit_timeline_output_is_sanitised(
         ),
     )
     desk.inbox.send_reply(mid, "ok \x1b]0;title\x07 [/]")
-    assert run(settings, "audit", "timeline", str(mid)) == 0
+    assert cli("audit", "timeline", str(mid)) == 0
     out = capsys.readouterr().out
     for control in ("\x1b", "\x07", "\u202e"):
         assert control not in out
     for literal in ("[bold]x[/", "second line", "ok ␛]0;title␇ [/]", "@boss␛[31m"):
         assert literal in out
-    assert run(settings, "audit", "log", "--mention", str(mid)) == 0
+    assert cli("audit", "log", "--mention", str(mid)) == 0
     assert "\x1b" not in capsys.readouterr().out
 
 

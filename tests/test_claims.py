@@ -19,7 +19,10 @@ from desk.errors import ActionRefused
 from desk.i18n import Catalog
 from desk.services import Desk
 from desk.store import QueueFilter
-from tests.conftest import REPO, add, give_passphrases, mention
+from tests.helpers.cli import Cli
+from tests.helpers.clock import FakeClock
+from tests.helpers.desks import add, mention
+from tests.helpers.paths import REPO
 
 
 def sent(desk: Desk, mention_id: int) -> list[str]:
@@ -52,17 +55,19 @@ def test_a_claim_keeps_a_colleague_from_sending_until_taken_over(
     assert bruno.queries.detail(mid).history[-1].action == "reply.sent"
 
 
-def test_a_claim_expires_and_can_be_renewed(make_desk: Callable[..., Desk]) -> None:
+def test_a_claim_expires_and_can_be_renewed(
+    clock: FakeClock, make_desk: Callable[..., Desk]
+) -> None:
     amelie, bruno = make_desk("amelie"), make_desk("bruno")
     (mid,) = add(amelie, mention("1", "Bonjour"))
     first = amelie.claims.start(mid)
     assert first.until is not None
-    amelie.claims.clock.now += timedelta(minutes=4)  # type: ignore[attr-defined]
+    clock.now += timedelta(minutes=4)
     renewed = amelie.claims.renew(mid)
     assert renewed > first.until
-    bruno.claims.clock.now = amelie.claims.clock.now + timedelta(minutes=4)  # type: ignore[attr-defined]
+    clock.now = clock.now + timedelta(minutes=4)
     assert bruno.claims.start(mid).holder == "amelie"  # renewed: still running
-    bruno.claims.clock.now = amelie.claims.clock.now + timedelta(minutes=6)  # type: ignore[attr-defined]
+    clock.now = clock.now + timedelta(minutes=6)
     assert bruno.claims.start(mid).mine  # expired: free, and now bruno's
     assert not [
         e for e in bruno.queries.audit_log(limit=50) if e.action == "mention.reply_taken_over"
@@ -117,21 +122,15 @@ def test_an_unchanged_thread_sends(make_desk: Callable[..., Desk]) -> None:
 
 
 def test_cli_reply_refused_over_a_claim_then_taken_over(
-    settings: Settings, make_desk: Callable[..., Desk], capsys: pytest.CaptureFixture[str]
+    cli: Cli, settings: Settings, make_desk: Callable[..., Desk], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from desk.cli import main
-    from desk.services import open_desk
-
-    amelie = open_desk(settings, as_name="amelie")  # the real clock, as the CLI's
-    give_passphrases(amelie)
+    amelie = make_desk("amelie")  # on the test's clock, as the CLI's
     (mid,) = add(amelie, mention("1", "Bonjour"))
     amelie.claims.start(mid)
-    base = ["--db", str(settings.db), "--config", str(settings.config), "--as", "chloe"]
-    assert main([*base, "reply", str(mid), "--text", "Bonjour!"]) == 2
+    assert cli("reply", str(mid), "--text", "Bonjour!", as_name="chloe") == 2
     assert "amelie is replying to mention 1" in capsys.readouterr().err
-    assert main([*base, "reply", str(mid), "--text", "Bonjour!", "--take-over"]) == 0
+    assert cli("reply", str(mid), "--text", "Bonjour!", "--take-over", as_name="chloe") == 0
     assert sent(amelie, mid) == ["chloe"]
-    amelie.close()
 
 
 RACER = """
@@ -189,7 +188,9 @@ def test_two_desks_racing_send_exactly_one_reply(
     ]
     deadline = time.monotonic() + 60
     while not all((folder / f"{w}.ready").exists() for w in ("bruno", "chloe")):
-        assert time.monotonic() < deadline, [p.stderr.read() for p in procs if p.poll() is not None]
+        assert time.monotonic() < deadline, [
+            p.stderr and p.stderr.read() for p in procs if p.poll() is not None
+        ]
         time.sleep(0.01)
     (folder / "go").touch()
     while not all((folder / f"{w}.typing").exists() for w in ("bruno", "chloe")):

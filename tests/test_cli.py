@@ -3,23 +3,18 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
-from desk.cli import main
 from desk.config import Settings
 from desk.services import Desk
-from tests.conftest import add, mention
-
-
-def run(settings: Settings, *args: str, as_name: str = "amelie") -> int:
-    return main(
-        ["--db", str(settings.db), "--config", str(settings.config), "--as", as_name, *args]
-    )
+from tests.helpers.cli import Cli, desk_argv, start_desk
+from tests.helpers.desks import add, mention
 
 
 def test_queue_json_fields_and_filters(
-    settings: Settings, desk: Desk, capsys: pytest.CaptureFixture[str]
+    cli: Cli, settings: Settings, desk: Desk, capsys: pytest.CaptureFixture[str]
 ) -> None:
     add(
         desk,
@@ -27,10 +22,10 @@ def test_queue_json_fields_and_filters(
         mention("2", "Hello", language="en"),
         mention("3", "Casino!!", language="en"),
     )
-    assert run(settings, "queue", "--json") == 0
+    assert cli("queue", "--json") == 0
     rows = json.loads(capsys.readouterr().out)
     assert len(rows) == 2  # the casino post was closed as spam by the default rules
-    assert run(settings, "queue", "--json", "--view", "done") == 0
+    assert cli("queue", "--json", "--view", "done") == 0
     assert [r["category"] for r in json.loads(capsys.readouterr().out)] == ["spam"]
     assert {
         "id",
@@ -44,27 +39,27 @@ def test_queue_json_fields_and_filters(
         "assignee",
         "status",
     } <= set(rows[0])
-    assert run(settings, "queue", "--json", "--assignee", "bruno") == 0
+    assert cli("queue", "--json", "--assignee", "bruno") == 0
     assert [r["text"] for r in json.loads(capsys.readouterr().out)] == ["Bonjour"]
-    assert run(settings, "close", str(rows[0]["id"])) == 0
+    assert cli("close", str(rows[0]["id"])) == 0
     capsys.readouterr()
-    assert run(settings, "queue", "--json", "--status", "closed") == 0
+    assert cli("queue", "--json", "--status", "closed") == 0
     closed = [r["id"] for r in json.loads(capsys.readouterr().out)]
     assert rows[0]["id"] in closed
     assert len(closed) == 2
 
 
 def test_actions_and_show(
-    settings: Settings, desk: Desk, capsys: pytest.CaptureFixture[str]
+    cli: Cli, settings: Settings, desk: Desk, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (mid,) = add(desk, mention("1", "Quand passe la collecte?"))
-    assert run(settings, "assign", str(mid), "chloe") == 0
-    assert run(settings, "claim", str(mid), as_name="chloe") == 2  # already hers: refused, exit 2
+    assert cli("assign", str(mid), "chloe") == 0
+    assert cli("claim", str(mid), as_name="chloe") == 2  # already hers: refused, exit 2
     err = capsys.readouterr().err
     assert "already yours" in err
-    assert run(settings, "reply", str(mid), "--text", "Le mardi.", as_name="chloe") == 0
+    assert cli("reply", str(mid), "--text", "Le mardi.", as_name="chloe") == 0
     assert "—CM" in capsys.readouterr().out
-    assert run(settings, "show", str(mid), "--json") == 0
+    assert cli("show", str(mid), "--json") == 0
     shown = json.loads(capsys.readouterr().out)
     assert shown["replies"][0]["text"] == "Le mardi.\n—CM"
     assert [e["action"] for e in shown["history"]] == [
@@ -77,10 +72,10 @@ def test_actions_and_show(
 
 
 def test_reply_too_long_refused_with_hint(
-    settings: Settings, desk: Desk, capsys: pytest.CaptureFixture[str]
+    cli: Cli, settings: Settings, desk: Desk, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (mid,) = add(desk, mention("1", "hi", platform="bluesky", language="en"), platform="bluesky")
-    assert run(settings, "reply", str(mid), "--text", "é" * 299) == 2
+    assert cli("reply", str(mid), "--text", "é" * 299) == 2
     err = capsys.readouterr().err
     assert "over the bluesky limit of 300" in err
     assert "hint:" in err
@@ -88,24 +83,31 @@ def test_reply_too_long_refused_with_hint(
 
 
 def test_unknown_staff_and_missing_config(
-    settings: Settings, tmp_path, capsys: pytest.CaptureFixture[str]
-) -> None:  # type: ignore[no-untyped-def]
-    assert run(settings, "queue", as_name="zoe") == 2
+    cli: Cli, settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli("queue", as_name="zoe") == 2
     assert "no staff member named 'zoe'" in capsys.readouterr().err
-    assert main(["--db", str(settings.db), "--config", str(tmp_path / "nope.toml"), "queue"]) == 2
+    assert (
+        cli.raw(["--db", str(settings.db), "--config", str(tmp_path / "nope.toml"), "queue"]) == 2
+    )
     err = capsys.readouterr().err
     assert "config file not found" in err
     assert "desk init" in err
 
 
-def test_bad_config_names_the_key(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+def test_bad_config_names_the_key(
+    cli: Cli, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     cfg = tmp_path / "desk.toml"
     cfg.write_text('[[staff]]\nname = "a"\ndisplay_name = "A"\ninitials = "A"\nrole = "boss"\n')
-    assert main(["--db", str(tmp_path / "d.db"), "--config", str(cfg), "--as", "a", "queue"]) == 2
+    assert (
+        cli.raw(["--db", str(tmp_path / "d.db"), "--config", str(cfg), "--as", "a", "queue"]) == 2
+    )
     assert "staff.0.role" in capsys.readouterr().err
 
 
 def test_os_user_mapping(
+    cli: Cli,
     settings: Settings,
     desk: Desk,
     monkeypatch: pytest.MonkeyPatch,
@@ -123,25 +125,25 @@ def test_os_user_mapping(
     )
     monkeypatch.setattr(getpass, "getuser", lambda: "bgagnon")
     (mid,) = add(desk, mention("1", "x", language="de"))  # no routing for "de": unassigned
-    assert main(["--db", str(settings.db), "--config", str(config), "claim", str(mid)]) == 0
+    assert cli.raw(["--db", str(settings.db), "--config", str(config), "claim", str(mid)]) == 0
     assert "assigned to bruno" in capsys.readouterr().out
 
 
 def test_audit_log_filters(
-    settings: Settings, desk: Desk, capsys: pytest.CaptureFixture[str]
+    cli: Cli, settings: Settings, desk: Desk, capsys: pytest.CaptureFixture[str]
 ) -> None:
     ids = add(desk, mention("1", "a"), mention("2", "b"))
-    run(settings, "close", str(ids[0]), as_name="bruno")
+    cli("close", str(ids[0]), as_name="bruno")
     capsys.readouterr()
-    assert run(settings, "audit", "log", "--json", "--staff", "bruno") == 0
+    assert cli("audit", "log", "--json", "--staff", "bruno") == 0
     events = json.loads(capsys.readouterr().out)
     assert [(e["action"], e["mention_id"]) for e in events] == [("mention.closed", ids[0])]
-    assert run(settings, "audit", "log", "--json", "--mention", str(ids[1])) == 0
+    assert cli("audit", "log", "--json", "--mention", str(ids[1])) == 0
     assert [e["action"] for e in json.loads(capsys.readouterr().out)] == ["mention.ingested"]
 
 
 def test_hostile_text_is_sanitised_in_human_output(
-    settings: Settings, desk: Desk, capsys: pytest.CaptureFixture[str]
+    cli: Cli, settings: Settings, desk: Desk, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (mid,) = add(
         desk,
@@ -151,24 +153,26 @@ def test_hostile_text_is_sanitised_in_human_output(
             author_name="\x1b]0;pwned\x07",
         ),
     )
-    assert run(settings, "show", str(mid)) == 0
+    assert cli("show", str(mid)) == 0
     out = capsys.readouterr().out
     assert "\x1b" not in out
     assert "\u202e" not in out
     assert "[bold]x[/" in out
-    assert run(settings, "queue") == 0
+    assert cli("queue") == 0
     assert "\x1b" not in capsys.readouterr().out
 
 
-def test_init_writes_starter_config_and_db(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+def test_init_writes_starter_config_and_db(
+    cli: Cli, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     cfg = tmp_path / "conf" / "desk.toml"
     db = tmp_path / "x.db"
-    assert main(["--db", str(db), "--config", str(cfg), "init"]) == 0
+    assert cli.raw(["--db", str(db), "--config", str(cfg), "init"]) == 0
     out = capsys.readouterr().out
     assert "starter config" in out
     assert "created" in out
     assert cfg.exists()
-    assert main(["--db", str(db), "--config", str(cfg), "init"]) == 0
+    assert cli.raw(["--db", str(db), "--config", str(cfg), "init"]) == 0
     assert "up to date" in capsys.readouterr().out
     from desk.config import load_config
 
@@ -181,34 +185,18 @@ def test_init_writes_starter_config_and_db(tmp_path, capsys: pytest.CaptureFixtu
 
 
 def test_output_into_a_closed_pipe_is_quiet(settings: Settings, desk: Desk) -> None:
-    import subprocess
-    import sys
-
     add(desk, *[mention(str(i), f"message {i}") for i in range(1, 2000)])
-    cmd = [
-        sys.executable,
-        "-m",
-        "desk",
-        "--db",
-        str(settings.db),
-        "--config",
-        str(settings.config),
-        "--as",
-        "amelie",
-        "queue",
-        "--limit",
-        "2000",
-    ]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = start_desk(*desk_argv(settings, "queue", "--limit", "2000"))
     assert proc.stdout is not None
     proc.stdout.readline()
     proc.stdout.close()  # like `| head -1`
     _out, err = proc.communicate(timeout=60)
-    assert b"Traceback" not in err
+    assert "Traceback" not in err
     assert proc.returncode in (0, 141)
 
 
 def test_errors_in_french_with_a_french_locale(
+    cli: Cli,
     settings: Settings,
     desk: Desk,
     monkeypatch: pytest.MonkeyPatch,
@@ -216,10 +204,10 @@ def test_errors_in_french_with_a_french_locale(
 ) -> None:
     (mid,) = add(desk, mention("1", "x"))
     monkeypatch.setenv("LANG", "fr_CA.UTF-8")
-    assert run(settings, "reopen", str(mid)) == 2
+    assert cli("reopen", str(mid)) == 2
     assert "la mention nº 1 est déjà ouverte" in capsys.readouterr().err
     assert (
-        main(
+        cli.raw(
             [
                 "--lang",
                 "en",
@@ -239,18 +227,20 @@ def test_errors_in_french_with_a_french_locale(
 
 
 def test_expected_errors_have_no_traceback(
-    settings: Settings, desk: Desk, tmp_path, capsys: pytest.CaptureFixture[str]
-) -> None:  # type: ignore[no-untyped-def]
+    cli: Cli, settings: Settings, desk: Desk, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     not_a_db = tmp_path / "notes.txt"
     not_a_db.write_text("hello, this is not a database\n" * 100)
     assert (
-        main(["--db", str(not_a_db), "--config", str(settings.config), "--as", "amelie", "queue"])
+        cli.raw(
+            ["--db", str(not_a_db), "--config", str(settings.config), "--as", "amelie", "queue"]
+        )
         == 2
     )
     err = capsys.readouterr().err
     assert "the database cannot be used" in err
     assert "Traceback" not in err
     with pytest.raises(SystemExit) as exit_info:
-        run(settings, "audit", "log", "--limit", "-1")
+        cli("audit", "log", "--limit", "-1")
     assert exit_info.value.code == 2
     assert "must be 0 or more" in capsys.readouterr().err

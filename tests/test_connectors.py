@@ -6,7 +6,6 @@ import copy
 import json
 import subprocess
 import sys
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,15 +17,14 @@ from desk.connectors import PARSERS, bluesky, detect, mastodon, parse_payload, r
 from desk.connectors.base import ParseResult
 from desk.connectors.html import MAX_TEXT_CHARS, html_to_text
 from desk.errors import InputError
+from tests.helpers.paths import PAYLOADS
 
-PAYLOADS = Path(__file__).resolve().parent.parent.parent / "shared" / "real-api-payloads"
 HOSTILE = "[bold]x[/ \x1b]52;c;AAAA\x07 \u202eevil [@click=app.quit()]y[/]"
 
 
 @pytest.fixture(scope="module")
 def payloads() -> Path:
-    if not PAYLOADS.is_dir():
-        pytest.skip(f"shared payloads not found at {PAYLOADS}")
+    """The recorded real payloads (tests/data/payloads)."""
     return PAYLOADS
 
 
@@ -345,11 +343,10 @@ def billion_laughs_feed() -> str:
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-16", "utf-32"])
-def test_big_entity_feed_is_refused_quickly(encoding: str) -> None:
-    started = time.monotonic()
+def test_big_entity_feed_is_refused(encoding: str) -> None:
+    """How fast: benchmarks/bench_hostile.py (``entities``)."""
     with pytest.raises(InputError) as caught:
         parse_payload(billion_laughs_feed().encode(encoding), "laughs.xml")
-    assert time.monotonic() - started < 2
     assert caught.value.message.startswith("laughs.xml: ")
     assert "entities" in caught.value.message
 

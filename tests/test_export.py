@@ -14,7 +14,7 @@ import pytest
 from desk.errors import PermissionDenied
 from desk.export import event_hash, verify_extract
 from desk.services import Desk
-from tests.conftest import add, mention
+from tests.helpers.desks import add, mention
 
 POSTED = datetime(2026, 11, 11, 15, 0, tzinfo=UTC)
 

@@ -13,6 +13,7 @@ from desk import db
 from desk.i18n import Catalog, choose_language, load_strings
 from desk.textlen import graphemes, measure, remaining
 from desk.textsafe import clean
+from tests.helpers.clock import FakeClock
 
 
 def _core_modules() -> list[str]:
@@ -141,30 +142,30 @@ def test_service_errors_speak_the_interface_language() -> None:
     assert ActionRefused("plain").localized(Catalog("fr").t) == ("plain", None)
 
 
-def test_opening_the_desk_again_takes_no_write_lock(tmp_path: Path) -> None:
+def test_opening_the_desk_again_takes_no_write_lock(clock: FakeClock, tmp_path: Path) -> None:
     """A read-only command must not wait behind a long import: staff are only written when changed."""
     import sqlite3
 
     from desk.config import Settings
     from desk.services import open_desk
     from desk.store import QueueFilter
-    from tests.conftest import DESK_TOML
+    from tests.helpers.desks import DESK_TOML
 
     config = tmp_path / "desk.toml"
     config.write_text(DESK_TOML)
     settings = Settings(db=str(tmp_path / "d.db"), config=config)
-    open_desk(settings, as_name="amelie").close()
+    open_desk(settings, as_name="amelie", clock=clock).close()
     writer = sqlite3.connect(tmp_path / "d.db", isolation_level=None)
     writer.execute("BEGIN IMMEDIATE")  # someone else is writing (e.g. an import)
     try:
-        desk = open_desk(settings, as_name="bruno")
+        desk = open_desk(settings, as_name="bruno", clock=clock)
         assert desk.queries.count(QueueFilter(view="all")) == 0
         desk.close()
     finally:
         writer.execute("ROLLBACK")
         writer.close()
     config.write_text(DESK_TOML.replace('initials = "BG"', 'initials = "BGa"'))
-    desk = open_desk(settings, as_name="bruno")
+    desk = open_desk(settings, as_name="bruno", clock=clock)
     assert [e.action for e in desk.queries.audit_log(limit=1)] == ["staff.updated"]
     desk.close()
 

@@ -15,7 +15,7 @@ from desk.config import Settings
 from desk.connectors import parse_payload
 from desk.services import Desk
 from desk.store import QueueFilter
-from tests.conftest import PAYLOADS
+from tests.helpers.paths import PAYLOADS
 
 
 def _mastodon(**status: object) -> dict:

@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from desk.cli import main
 from desk.config import Settings
 from desk.identity import check_passphrase, hash_passphrase
 from desk.services import Desk, open_desk
+from tests.helpers.cli import Cli
+from tests.helpers.clock import FakeClock
+from tests.helpers.desks import give_passphrases
 
 
 def test_hashes_are_salted_and_checked() -> None:
@@ -24,8 +26,8 @@ def test_hashes_are_salted_and_checked() -> None:
     assert "correct horse" not in first
 
 
-def events(settings: Settings, action: str) -> list[dict[str, object]]:
-    desk = open_desk(settings, as_name="amelie")
+def events(clock: FakeClock, settings: Settings, action: str) -> list[dict[str, object]]:
+    desk = open_desk(settings, as_name="amelie", clock=clock)
     try:
         return [
             e.data | {"actor": e.actor}
@@ -37,14 +39,19 @@ def events(settings: Settings, action: str) -> list[dict[str, object]]:
 
 
 def test_as_someone_needs_their_passphrase(
-    settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    clock: FakeClock,
+    cli: Cli,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    base = ["--db", str(settings.db), "--config", str(settings.config)]
-    open_desk(settings, as_name="amelie").close()  # a database whose staff have no passphrase
-    assert main([*base, "--as", "bruno", "queue"]) == 2
+    open_desk(
+        settings, as_name="amelie", clock=clock
+    ).close()  # a database whose staff have no passphrase
+    assert cli("queue", as_name="bruno") == 2
     err = capsys.readouterr().err
     assert "acting as bruno needs bruno's passphrase, and bruno has not set one" in err
-    assert events(settings, "auth.failed")[0]["as"] == "bruno"
+    assert events(clock, settings, "auth.failed")[0]["as"] == "bruno"
     monkeypatch.setenv("DESK_NEW_PASSPHRASE", "bruno's long phrase")
     monkeypatch.setenv("DESK_PASSPHRASE", "nope")
     monkeypatch.setattr(getpass, "getuser", lambda: "bgagnon")
@@ -52,24 +59,26 @@ def test_as_someone_needs_their_passphrase(
     settings.config.write_text(  # type: ignore[union-attr]
         text.replace('initials = "BG"', 'initials = "BG"\nos_users = ["bgagnon"]'), encoding="utf-8"
     )
-    assert main([*base, "passphrase"]) == 0  # bruno, by his OS login, sets his own
+    assert cli("passphrase", as_name=None) == 0  # bruno, by his OS login, sets his own
     assert "passphrase set for bruno" in capsys.readouterr().out
     monkeypatch.setattr(getpass, "getuser", lambda: "someone-else")
-    assert main([*base, "--as", "bruno", "queue"]) == 2
+    assert cli("queue", as_name="bruno") == 2
     assert "wrong or missing passphrase for bruno" in capsys.readouterr().err
-    failed = events(settings, "auth.failed")[0]
+    failed = events(clock, settings, "auth.failed")[0]
     assert (failed["as"], failed["reason"], failed["actor"]) == (
         "bruno",
         "wrong passphrase",
         "someone-else",
     )
     monkeypatch.setenv("DESK_PASSPHRASE", "bruno's long phrase")
-    assert main([*base, "--as", "bruno", "queue"]) == 0
-    set_events = events(settings, "staff.passphrase_set")
+    assert cli("queue", as_name="bruno") == 0
+    set_events = events(clock, settings, "staff.passphrase_set")
     assert set_events == [{"name": "bruno", "actor": "bruno"}]  # no hash in the trail
 
 
 def test_who_may_set_whose_passphrase(
+    clock: FakeClock,
+    cli: Cli,
     settings: Settings,
     config_file: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -77,22 +86,19 @@ def test_who_may_set_whose_passphrase(
 ) -> None:
     text = config_file.read_text(encoding="utf-8").replace('role = "supervisor"', 'role = "admin"')
     config_file.write_text(text, encoding="utf-8")
-    desk: Desk = open_desk(settings, as_name="amelie")
-    from tests.conftest import give_passphrases
-
+    desk: Desk = open_desk(settings, as_name="amelie", clock=clock)
     give_passphrases(desk)
     desk.close()
-    base = ["--db", str(settings.db), "--config", str(settings.config)]
     monkeypatch.setenv("DESK_NEW_PASSPHRASE", "short")
-    assert main([*base, "--as", "chloe", "passphrase"]) == 2
+    assert cli("passphrase", as_name="chloe") == 2
     assert "at least 8 characters" in capsys.readouterr().err
     monkeypatch.setenv("DESK_NEW_PASSPHRASE", "a long new phrase")
-    assert main([*base, "--as", "chloe", "passphrase", "--for", "bruno"]) == 2
+    assert cli("passphrase", "--for", "bruno", as_name="chloe") == 2
     assert "only bruno or an admin" in capsys.readouterr().err
-    assert main([*base, "--as", "amelie", "passphrase", "--for", "bruno"]) == 0  # amelie is admin
+    assert cli("passphrase", "--for", "bruno", as_name="amelie") == 0  # amelie is admin
     monkeypatch.setenv("DESK_PASSPHRASE", "a long new phrase")
-    assert main([*base, "--as", "bruno", "queue"]) == 0
-    admin = open_desk(settings, as_name="amelie")
+    assert cli("queue", as_name="bruno") == 0
+    admin = open_desk(settings, as_name="amelie", clock=clock)
     try:
         assert admin.me.is_supervisor  # an admin can do what a supervisor can
         assert admin.me.is_admin
@@ -101,9 +107,8 @@ def test_who_may_set_whose_passphrase(
 
 
 def test_agents_cannot_retriage(
-    settings: Settings, desk: Desk, capsys: pytest.CaptureFixture[str]
+    cli: Cli, settings: Settings, desk: Desk, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    base = ["--db", str(settings.db), "--config", str(settings.config)]
-    assert main([*base, "--as", "bruno", "triage", "rerun"]) == 2
+    assert cli("triage", "rerun", as_name="bruno") == 2
     assert "only a supervisor can re-triage" in capsys.readouterr().err
-    assert main([*base, "--as", "amelie", "triage", "rerun"]) == 0
+    assert cli("triage", "rerun", as_name="amelie") == 0

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from desk.errors import ActionRefused, NotFound
 from desk.services import Desk
-from tests.conftest import add, mention
+from tests.helpers.clock import FakeClock
+from tests.helpers.desks import add, mention
 
 
 def _last_event(desk: Desk, mention_id: int) -> tuple[str, str, dict]:
@@ -196,12 +198,14 @@ def test_send_check_counts_bytes_for_bluesky(desk: Desk) -> None:
 
 
 def test_live_mastodon_counts_the_author_prefix_and_the_instance_limit(
-    tmp_path, make_desk  # type: ignore[no-untyped-def]
+    clock: FakeClock,
+    tmp_path: Path,
+    make_desk: Callable[..., Desk],
 ) -> None:
     from desk.config import Settings
     from desk.connectors.base import ParseResult
     from desk.services import open_desk
-    from tests.conftest import DESK_TOML
+    from tests.helpers.desks import DESK_TOML
 
     config = tmp_path / "live.toml"
     config.write_text(
@@ -210,7 +214,9 @@ def test_live_mastodon_counts_the_author_prefix_and_the_instance_limit(
         'secret = "env:X"\nmax_chars = 40\n',
         encoding="utf-8",
     )
-    live = open_desk(Settings(db=str(tmp_path / "live.db"), config=config), as_name="amelie")
+    live = open_desk(
+        Settings(db=str(tmp_path / "live.db"), config=config), as_name="amelie", clock=clock
+    )
     try:
         item = mention(
             "m1",

@@ -10,7 +10,7 @@ import pytest
 from desk.cli import main
 from desk.config import Settings
 from desk.services import Desk
-from tests.conftest import PAYLOADS
+from tests.helpers.paths import PAYLOADS
 
 LISTINGS = [
     "mastodon/notifications_mentions_list.json",

@@ -3,9 +3,14 @@ platform's declared language kept when the text is too short or the detector uns
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
 
 from desk.triage.language import detect, detect_many
+
+if TYPE_CHECKING:
+    from lingua import ConfidenceValue
 
 
 @pytest.mark.parametrize(
@@ -51,7 +56,7 @@ def test_a_gigantic_text_is_judged_on_its_start(monkeypatch: pytest.MonkeyPatch)
         def __init__(self, fast: bool) -> None:
             self.inner = real(fast)
 
-        def compute_language_confidence_values(self, text: str):  # type: ignore[no-untyped-def]
+        def compute_language_confidence_values(self, text: str) -> list[ConfidenceValue]:
             seen.append(len(text))
             return self.inner.compute_language_confidence_values(text)
 

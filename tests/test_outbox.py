@@ -26,7 +26,8 @@ from desk.live.base import (
 from desk.outbound import LiveChannel
 from desk.outbox import OutboxService, owner_alive
 from desk.services import Desk
-from tests.conftest import add, mention
+from tests.helpers.clock import clock_of
+from tests.helpers.desks import add, mention
 
 
 class FakePlatform:
@@ -73,14 +74,14 @@ class FakePlatform:
 
 
 def live(desk: Desk, platform: FakePlatform, undo: int = 5) -> OutboxService:
-    desk.inbox.senders = lambda _p, _c: LiveChannel(undo)  # type: ignore[assignment]
+    desk.inbox.senders = lambda _p, _c: LiveChannel(undo)
     return OutboxService(
         desk.inbox.write_factory, desk.config, desk.me, desk.inbox.clock, connect=platform.connect
     )
 
 
 def later(desk: Desk, seconds: int) -> None:
-    desk.inbox.clock.now += timedelta(seconds=seconds)  # type: ignore[attr-defined]
+    clock_of(desk).advance(seconds)
 
 
 def actions(desk: Desk, mention_id: int) -> list[str]:
@@ -249,6 +250,7 @@ async def test_orphan_left_in_sending_is_reconciled_first(desk: Desk) -> None:
     with transaction(desk.inbox.write_factory) as session:  # as a killed process left them
         for rid in (r1.id, r2.id):
             row = session.get(Reply, rid)
+            assert row is not None
             row.status, row.delivery_owner = "sending", "ghost-host-never-seen:1"
             row.delivery_started_at = desk.inbox.clock() - timedelta(hours=1)
             session.add(row)
@@ -266,7 +268,9 @@ def _key(desk: Desk, reply_id: int) -> str:
     from desk.models import Reply
 
     with desk.inbox.write_factory() as session:
-        return session.get(Reply, reply_id).idempotency_key
+        row = session.get(Reply, reply_id)
+        assert row is not None
+        return row.idempotency_key
 
 
 def test_owner_alive_checks_the_pid_on_this_host() -> None:
@@ -315,6 +319,7 @@ def _orphan(desk: Desk, reply_id: int, *, owner: str, age: timedelta) -> None:
 
     with transaction(desk.inbox.write_factory) as session:
         row = session.get(Reply, reply_id)
+        assert row is not None
         row.status, row.delivery_owner = "sending", owner
         row.delivery_started_at = desk.inbox.clock() - age
         session.add(row)

@@ -18,6 +18,7 @@ from urllib.parse import parse_qs
 import httpx
 import pytest
 import sqlalchemy as sa
+from sqlmodel import col
 
 from desk import db
 from desk.channel_status import ChannelReport, backoff
@@ -131,8 +132,8 @@ def stored(desk: Desk) -> list[tuple[str, str]]:
     """(channel name, remote id) of every stored mention."""
     with db.session_factory(desk.engine)() as session:
         rows = session.execute(
-            sa.select(Channel.name, Mention.remote_id).join(
-                Channel, Channel.id == Mention.channel_id
+            sa.select(col(Channel.name), col(Mention.remote_id)).join(
+                Channel, col(Channel.id) == col(Mention.channel_id)
             )
         ).all()
     return sorted((r[0], r[1]) for r in rows)
@@ -140,7 +141,7 @@ def stored(desk: Desk) -> list[tuple[str, str]]:
 
 def state_of(desk: Desk, name: str) -> ChannelState:
     with db.session_factory(desk.engine)() as session:
-        row = session.execute(sa.select(Channel).where(Channel.name == name)).scalar_one()
+        row = session.execute(sa.select(Channel).where(col(Channel.name) == name)).scalar_one()
         assert row.live
         state = session.get(ChannelState, row.id)
         assert state is not None
@@ -224,7 +225,9 @@ def test_one_failing_channel_never_stops_the_others(desk: Desk, paged: None) -> 
     (again,) = pull.pull(["bad"], force=True)
     state = state_of(desk, "bad")
     assert state.consecutive_failures == 2
-    assert state.circuit_until - state.last_error_at == timedelta(seconds=backoff(2))  # type: ignore[operator]
+    assert state.last_error_at is not None
+    assert state.circuit_until is not None
+    assert state.circuit_until - state.last_error_at == timedelta(seconds=backoff(2))
     assert backoff(2) == 2 * backoff(1)
     assert backoff(50) == 3600
 
@@ -361,7 +364,8 @@ def test_pulling_a_fake_mastodon_instance_with_the_real_connector(
     desk: Desk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from desk.live import connect
-    from tests.live.fakes import TOKEN, FakeMastodon, Secret
+    from desk.secrets import Secret
+    from tests.live.fakes import TOKEN, FakeMastodon
 
     monkeypatch.setattr(  # desk.secrets may not be there yet: the channel's token directly
         connect, "resolve_secret", lambda channel, environ=None: Secret(TOKEN, source="test")
@@ -394,7 +398,7 @@ def test_a_token_echoed_by_the_platform_is_scrubbed(
     desk: Desk, paged: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from desk.live import connect
-    from tests.live.fakes import Secret
+    from desk.secrets import Secret
 
     token = "tok-PULL-0123456789-never-shown"
     monkeypatch.setattr(
@@ -431,7 +435,7 @@ def test_channel_tables_are_checked_when_desk_toml_is_read(
 ) -> None:
     from desk.config import load_config
     from desk.errors import ConfigError
-    from tests.conftest import DESK_TOML
+    from tests.helpers.desks import DESK_TOML
 
     path = tmp_path / "desk.toml"
     path.write_text(DESK_TOML + "\n" + tables, encoding="utf-8")
@@ -442,7 +446,7 @@ def test_channel_tables_are_checked_when_desk_toml_is_read(
 
 def test_a_feed_and_a_mastodon_account_with_a_secret_reference_are_accepted(tmp_path: Path) -> None:
     from desk.config import load_config
-    from tests.conftest import DESK_TOML
+    from tests.helpers.desks import DESK_TOML
 
     path = tmp_path / "desk.toml"
     path.write_text(
@@ -456,14 +460,14 @@ def test_a_feed_and_a_mastodon_account_with_a_secret_reference_are_accepted(tmp_
 
 
 async def test_watch_keeps_polling_a_channel_after_the_database_was_busy(
-    desk: Desk, paged: None
+    desk: Desk, paged: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A write that fails (the database locked by a long import or purge past busy_timeout)
     must not end the channel's polling for the rest of the watch (or of the open desk)."""
     import sqlalchemy.exc
 
     pull = service(desk, [feed_channel("a", interval_seconds=5)], FeedHost(pages=1))
-    pull.next_delay = lambda _channel, _report: 0.01  # type: ignore[method-assign]
+    monkeypatch.setattr(pull, "next_delay", lambda _channel, _report: 0.01)
     finish = pull._finish
     calls = {"n": 0}
 
@@ -473,7 +477,7 @@ async def test_watch_keeps_polling_a_channel_after_the_database_was_busy(
             raise sqlalchemy.exc.OperationalError("UPDATE", {}, Exception("database is locked"))
         finish(*args)
 
-    pull._finish = busy_once  # type: ignore[method-assign]
+    monkeypatch.setattr(pull, "_finish", busy_once)
     stop = asyncio.Event()
     events: list[ChannelReport] = []
 

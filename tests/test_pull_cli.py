@@ -18,10 +18,11 @@ import pytest
 import sqlalchemy as sa
 
 from desk import db
-from desk.cli import main
 from desk.config import Settings
 from desk.services import Desk
-from tests.conftest import DESK_TOML, PAYLOADS
+from tests.helpers.cli import Cli
+from tests.helpers.desks import DESK_TOML
+from tests.helpers.paths import PAYLOADS
 from tests.live.loopback import serve
 from tests.test_pull import PER_PAGE, feed_page
 
@@ -94,14 +95,8 @@ def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(desk.pull, "pull_service", lambda d: real(d, sleep=no_sleep))
 
 
-def run(settings: Settings, *args: str, lang: str = "en") -> int:
-    return main(
-        ["--lang", lang, "--db", str(settings.db), "--config", str(settings.config)]
-        + ["--as", "amelie", *args]
-    )
-
-
 def test_pull_json_channels_and_exit_codes(
+    cli: Cli,
     settings: Settings,
     desk: Desk,
     feeds: tuple[Feeds, str],
@@ -110,7 +105,7 @@ def test_pull_json_channels_and_exit_codes(
 ) -> None:
     _, url = feeds
     write_config(Path(settings.config or ""), url, NEWS_AND_DOWN)
-    assert run(settings, "pull", "--json") == 1  # one channel failed
+    assert cli("pull", "--json") == 1  # one channel failed
     captured = capsys.readouterr()
     news, down = json.loads(captured.out)
     assert (news["channel"], news["status"], news["new"]) == ("rss:news", "ok", 1)
@@ -118,26 +113,26 @@ def test_pull_json_channels_and_exit_codes(
     assert "server error 500" in down["message"]
     assert "rss:news: page 1: 1 new" in captured.err  # progress on stderr
 
-    assert run(settings, "pull", "--channel", "news") == 0  # 304: nothing new, no duplicate
+    assert cli("pull", "--channel", "news") == 0  # 304: nothing new, no duplicate
     out = capsys.readouterr().out
     assert "rss:news: 0 new, 0 already in the desk (1 page(s))" in out
     assert "note: 304 not modified" in out
     with db.session_factory(desk.engine)() as session:
         assert session.execute(sa.text("SELECT count(*) FROM mentions")).scalar_one() == 1
 
-    assert run(settings, "pull") == 1  # down is skipped while its circuit is open: still failing
+    assert cli("pull") == 1  # down is skipped while its circuit is open: still failing
     out = capsys.readouterr().out
     assert "rss:down: skipped" in out
     assert "circuit open until" in out
 
-    assert run(settings, "channels") == 0
+    assert cli("channels") == 0
     out = capsys.readouterr().out
     assert "rss:down [on] error (retried later)" in out
     assert "last error:" in out
     assert "server error 500" in out
     assert '  cursor: {"etag": "\\"feed-v1\\"", "last_modified": null}' in out
     assert "paused until" in out
-    assert run(settings, "channels", "--json") == 0
+    assert cli("channels", "--json") == 0
     rows = {r["channel"]: r for r in json.loads(capsys.readouterr().out)}
     assert rows["rss:news"]["total_new"] == 1
     assert rows["rss:down"]["consecutive_failures"] == 1
@@ -145,6 +140,7 @@ def test_pull_json_channels_and_exit_codes(
 
 
 def test_french_output_has_no_missing_strings(
+    cli: Cli,
     settings: Settings,
     desk: Desk,
     feeds: tuple[Feeds, str],
@@ -153,8 +149,8 @@ def test_french_output_has_no_missing_strings(
 ) -> None:
     _, url = feeds
     write_config(Path(settings.config or ""), url, NEWS_AND_DOWN)
-    assert run(settings, "pull", lang="fr") == 1
-    assert run(settings, "channels", lang="fr") == 0
+    assert cli("pull", lang="fr") == 1
+    assert cli("channels", lang="fr") == 0
     captured = capsys.readouterr()
     text = captured.out + captured.err
     assert "déjà au bureau" in text
@@ -163,15 +159,16 @@ def test_french_output_has_no_missing_strings(
 
 
 def test_no_channels_configured(
-    settings: Settings, desk: Desk, capsys: pytest.CaptureFixture[str]
+    cli: Cli, settings: Settings, desk: Desk, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert run(settings, "pull") == 0
+    assert cli("pull") == 0
     assert "no [[channel]] in desk.toml" in capsys.readouterr().err
-    assert run(settings, "pull", "--channel", "nope") == 2
+    assert cli("pull", "--channel", "nope") == 2
     assert "no channel named 'nope'" in capsys.readouterr().err
 
 
 def test_json_output_never_holds_the_token(
+    cli: Cli,
     settings: Settings,
     desk: Desk,
     fast_retries: None,
@@ -179,12 +176,13 @@ def test_json_output_never_holds_the_token(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     from desk.live import connect
-    from tests.live.fakes import FakeMastodon, Secret
+    from desk.secrets import Secret
+    from tests.live.fakes import FakeMastodon
 
     token = "TOKEN-4e2f-should-never-be-printed"
     monkeypatch.setenv("DESK_VILLE_TOKEN", token)
     try:  # desk.secrets reads env:NAME; until it lands, the same from here
-        import desk.secrets  # noqa: F401
+        from desk import secrets as _secrets  # noqa: F401  (`import desk.secrets` rebinds `desk`)
     except ImportError:
         monkeypatch.setattr(
             connect,
@@ -200,15 +198,15 @@ def test_json_output_never_holds_the_token(
             '\n[[channel]]\nname = "ville"\nplatform = "mastodon"\nurl = "{url}"\n'
             'secret = "env:DESK_VILLE_TOKEN"\n',
         )
-        assert run(settings, "pull", "--json") == 0
+        assert cli("pull", "--json") == 0
         first = capsys.readouterr()
         assert json.loads(first.out)[0]["new"] == 3
         fake.fail_next("echo", "echo")  # error bodies that repeat the Authorization header
-        assert run(settings, "pull", "--json") == 1
+        assert cli("pull", "--json") == 1
         second = capsys.readouterr()
-        assert run(settings, "channels", "--json") == 0
+        assert cli("channels", "--json") == 0
         third = capsys.readouterr()
-        assert run(settings, "channels") == 0
+        assert cli("channels") == 0
         fourth = capsys.readouterr()
     assert fake.requests[0].headers["authorization"] == f"Bearer {token}"  # it was used...
     assert "422" in json.loads(second.out)[0]["message"]

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
 from desk.services import Desk
 from desk.store import ReplyFilter, fts_query
-from tests.conftest import add, mention
+from tests.helpers.clock import FakeClock
+from tests.helpers.desks import add, mention
 
 
 @pytest.mark.parametrize(
@@ -27,7 +29,7 @@ def test_typed_words_become_a_quoted_query(typed: str, query: str | None) -> Non
     assert fts_query(typed) == query
 
 
-def test_filters_and_search(make_desk: Callable[..., Desk]) -> None:
+def test_filters_and_search(clock: FakeClock, make_desk: Callable[..., Desk]) -> None:
     amelie, bruno = make_desk("amelie"), make_desk("bruno")
     q1, q2 = add(
         amelie,
@@ -54,12 +56,12 @@ def test_filters_and_search(make_desk: Callable[..., Desk]) -> None:
     ]
     assert texts(category="complaint") == ["Nous passons aujourd'hui dans votre rue."]
     assert texts(channel="mastodon:saved payloads", author="bruno") == ["La collecte passe mardi."]
-    now = amelie.inbox.clock.now  # type: ignore[attr-defined]
+    now = clock.now
     assert len(texts(since=now - timedelta(hours=1), until=now + timedelta(hours=1))) == 3
     assert texts(since=now + timedelta(hours=1)) == []
 
 
-def test_search_follows_edits(make_desk: Callable[..., Desk], tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_search_follows_edits(make_desk: Callable[..., Desk], tmp_path: Path) -> None:
     amelie = make_desk("amelie")
     config = tmp_path / "desk.toml"
     config.write_text(config.read_text(encoding="utf-8") + "\n[approval]\ncrisis = true\n")

@@ -9,10 +9,11 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from desk.config import Settings
 from desk.reports import percentile
 from desk.services import Desk
-from tests.conftest import add, mention
+from tests.helpers.cli import Cli
+from tests.helpers.clock import FakeClock
+from tests.helpers.desks import add, mention
 
 T0 = datetime(2026, 11, 12, 14, 0, tzinfo=UTC)
 
@@ -30,10 +31,9 @@ def test_percentile_nearest_rank(values: list[float], share: float, expected: fl
     assert percentile(values, share) == expected
 
 
-def test_report_figures(make_desk: Callable[..., Desk]) -> None:
+def test_report_figures(clock: FakeClock, make_desk: Callable[..., Desk]) -> None:
     amelie = make_desk("amelie")
-    clock = amelie.inbox.clock
-    clock.now = T0  # type: ignore[attr-defined]
+    clock.now = T0
     posted = datetime(2026, 11, 11, 15, 0, tzinfo=UTC)
     a, b, _complaint, _spam = add(
         amelie,
@@ -45,12 +45,12 @@ def test_report_figures(make_desk: Callable[..., Desk]) -> None:
         mention("4", "Casino gratuit ici https://spam.example", created_at=posted),
     )
     received = amelie.queries.detail(a).received_at
-    clock.now = received + timedelta(minutes=10)  # type: ignore[attr-defined]
+    clock.now = received + timedelta(minutes=10)
     amelie.inbox.send_reply(a, "Mardi.")
     bruno = make_desk("bruno")
-    bruno.inbox.clock.now = received + timedelta(minutes=30)  # type: ignore[attr-defined]
+    clock.now = received + timedelta(minutes=30)
     bruno.inbox.send_reply(b, "Merci à vous!")
-    amelie.reports.clock.now = received + timedelta(hours=2)  # type: ignore[attr-defined]
+    clock.now = received + timedelta(hours=2)
     report = amelie.reports.report(date(2026, 11, 10), date(2026, 11, 12))
     assert report["mentions"] == 4
     assert report["volume"]["by_category"] == {
@@ -75,13 +75,10 @@ def test_report_figures(make_desk: Callable[..., Desk]) -> None:
 
 
 def test_report_json_from_the_cli(
-    settings: Settings, desk: Desk, capsys: pytest.CaptureFixture[str]
+    cli: Cli, desk: Desk, clock: FakeClock, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from desk.cli import main
-
-    add(desk, mention("1", "Bonjour", created_at=datetime.now(UTC) - timedelta(days=1)))
-    base = ["--db", str(settings.db), "--config", str(settings.config), "--as", "chloe"]
-    assert main([*base, "report", "--json"]) == 0
+    add(desk, mention("1", "Bonjour", created_at=clock.now - timedelta(days=1)))
+    assert cli("report", "--json", as_name="chloe") == 0
     data = json.loads(capsys.readouterr().out)
     assert data["mentions"] == 1
     assert {
@@ -91,9 +88,9 @@ def test_report_json_from_the_cli(
         "backlog",
         "answers_used",
     } <= set(data)
-    assert main([*base, "report"]) == 0
+    assert cli("report", as_name="chloe") == 0
     assert "1 mentions" in capsys.readouterr().out
     with pytest.raises(SystemExit) as bad:  # argparse's usage error
-        main([*base, "report", "--since", "21/11/2026"])
+        cli("report", "--since", "21/11/2026", as_name="chloe")
     assert bad.value.code == 2
     assert "is not a date like 2026-11-21" in capsys.readouterr().err

@@ -9,15 +9,22 @@ import sqlite3
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from desk.config import load_config
+from desk.config import Settings, load_config
 from desk.errors import ActionRefused, ConfigError, InputError, PermissionDenied
 from desk.export import verify_extract
 from desk.services import Desk
 from desk.store import ReplyFilter
-from tests.conftest import DESK_TOML, add, mention
+from tests.helpers.cli import Cli
+from tests.helpers.clock import FakeClock, clock_of
+from tests.helpers.desks import DESK_TOML, add, mention
+
+if TYPE_CHECKING:
+    from textual.app import App
+    from textual.pilot import Pilot
 
 EXTRA = """\
 [[staff]]
@@ -76,6 +83,7 @@ def _tamper(desk: Desk, *statements: str) -> None:
 def scenario(make_desk: Callable[..., Desk]) -> tuple[Desk, Desk, dict[str, int]]:
     """Five old mentions in every state a purge must tell apart; (amelie, dana, ids)."""
     amelie = make_desk("amelie")
+    clock = clock_of(amelie)
     done, spam, still_open, pending, recent = add(
         amelie,
         mention("1", "Quand passe la collecte des ordures?"),
@@ -92,11 +100,11 @@ def scenario(make_desk: Callable[..., Desk]) -> tuple[Desk, Desk, dict[str, int]
     assert waiting.status == "pending_approval"
     amelie.inbox.close(pending)
     amelie.inbox.close(recent)
-    amelie.inbox.clock.now = datetime(2027, 2, 15, tzinfo=UTC)  # type: ignore[attr-defined]
+    clock.now = datetime(2027, 2, 15, tzinfo=UTC)
     amelie.inbox.reopen(recent)  # touched after the cutoff: kept
     amelie.inbox.close(recent)
     dana = make_desk("dana")
-    dana.inbox.clock.now = LATER  # type: ignore[attr-defined]
+    clock.now = LATER
     ids = {"done": done, "spam": spam, "open": still_open, "pending": pending, "recent": recent}
     return amelie, dana, ids
 
@@ -106,18 +114,19 @@ def _mention_ids(desk: Desk) -> set[int]:
 
 
 def test_agents_are_refused_supervisors_only_plan_admins_purge(
+    clock: FakeClock,
     make_desk: Callable[..., Desk],
 ) -> None:
     _amelie, dana, ids = scenario(make_desk)
     bruno = make_desk("bruno")
-    bruno.inbox.clock.now = LATER  # type: ignore[attr-defined]
+    clock.now = LATER
     cutoff = dana.retention.cutoff(CUTOFF_DAY)
     with pytest.raises(PermissionDenied, match="supervisor or an admin"):
         bruno.retention.plan(cutoff)
     with pytest.raises(PermissionDenied, match="only an admin"):
         bruno.retention.purge(cutoff)
     supervisor = make_desk("amelie")
-    supervisor.inbox.clock.now = LATER  # type: ignore[attr-defined]
+    clock.now = LATER
     assert supervisor.retention.plan(cutoff).mentions == 2  # a dry run is fine
     with pytest.raises(PermissionDenied, match="only an admin"):
         supervisor.retention.purge(cutoff)
@@ -179,13 +188,14 @@ def test_the_trail_loses_a_prefix_and_still_verifies(make_desk: Callable[..., De
 
 
 def test_a_second_purge_moves_the_anchor_and_names_the_first(
+    clock: FakeClock,
     make_desk: Callable[..., Desk],
 ) -> None:
     amelie, dana, ids = scenario(make_desk)
     first = dana.retention.purge(dana.retention.cutoff(CUTOFF_DAY))
-    amelie.inbox.clock.now = datetime(2027, 2, 16, tzinfo=UTC)  # type: ignore[attr-defined]
+    clock.now = datetime(2027, 2, 16, tzinfo=UTC)
     amelie.inbox.close(ids["open"])  # finished at last: it no longer holds the trail back
-    dana.inbox.clock.now = datetime(2027, 9, 1, tzinfo=UTC)  # type: ignore[attr-defined]
+    clock.now = datetime(2027, 9, 1, tzinfo=UTC)
     second = dana.retention.purge(dana.retention.cutoff(date(2027, 3, 1)))
     assert first.anchor
     assert second.anchor
@@ -204,14 +214,16 @@ def test_a_second_purge_moves_the_anchor_and_names_the_first(
     ]
 
 
-def test_purging_every_event_keeps_the_chain_going(make_desk: Callable[..., Desk]) -> None:
+def test_purging_every_event_keeps_the_chain_going(
+    clock: FakeClock, make_desk: Callable[..., Desk]
+) -> None:
     """All events older than the cutoff and no mention to keep: the table empties, and the
     purge event chains onto the anchor rather than restarting at seq 1."""
     amelie = make_desk("amelie")
     (only,) = add(amelie, mention("1", "Merci pour le déneigement"))
     amelie.inbox.close(only)
     dana = make_desk("dana")
-    dana.inbox.clock.now = LATER  # type: ignore[attr-defined]
+    clock.now = LATER
     head_seq = dana.queries.audit_log(limit=1)[0].seq
     report = dana.retention.purge(dana.retention.cutoff(CUTOFF_DAY))
     assert report.audit_events == head_seq
@@ -369,52 +381,43 @@ def test_retention_days_sets_the_cutoff_and_its_floor(
         dana.retention.plan(dana.retention.cutoff(CUTOFF_DAY))  # --before cannot undercut it
 
 
-def _cli(settings, monkeypatch: pytest.MonkeyPatch, *argv: str) -> int:  # type: ignore[no-untyped-def]
-    """Run the CLI as of LATER (the purge refuses cutoffs younger than 30 days)."""
-    from desk import commands
-    from desk.cli import main
-    from desk.services import open_desk
-
-    def later_desk(*args, **kwargs):  # type: ignore[no-untyped-def]
-        return open_desk(*args, clock=lambda: LATER, **kwargs)
-
-    monkeypatch.setattr(commands, "open_desk", later_desk)
-    return main(["--db", settings.db, "--config", str(settings.config), *argv])
+def later(settings: Settings) -> Cli:
+    """The command line as of LATER (the purge refuses cutoffs younger than 30 days)."""
+    return Cli(settings, lambda: LATER)
 
 
 def test_cli_dry_run_then_purge_then_verify(
     make_desk: Callable[..., Desk],
-    settings,  # type: ignore[no-untyped-def]
-    monkeypatch: pytest.MonkeyPatch,
+    settings: Settings,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     _amelie, dana, ids = scenario(make_desk)
     dry = ["purge", "--before", CUTOFF_DAY.isoformat(), "--dry-run"]
-    assert _cli(settings, monkeypatch, "--as", "amelie", *dry, "--json") == 0
+    assert later(settings)(*dry, "--json", as_name="amelie") == 0
     planned = json.loads(capsys.readouterr().out)
     assert planned["dry_run"] is True
     assert planned["removed"] == {"mentions": 2, "replies": 1, "outbox": 1, "audit_events": 6}
     assert planned["kept"] == {"open": 1, "unfinished": 1, "recent": 1}
     assert planned["audit_held_by_mention"] == ids["open"]
-    assert _cli(settings, monkeypatch, "--as", "amelie", *dry) == 0
+    assert later(settings)(*dry, as_name="amelie") == 0
     out = capsys.readouterr().out
     assert "would remove (cutoff 2026-12-01 00:00 UTC): 2 mentions, 1 replies" in out
     assert f"held back at the history of mention #{ids['open']}" in out
     assert _mention_ids(dana) == set(ids.values())
 
-    assert _cli(settings, monkeypatch, "--as", "amelie", "purge", "--before", "2026-12-01") == 2
+    assert later(settings)("purge", "--before", "2026-12-01", as_name="amelie") == 2
     assert "only an admin" in capsys.readouterr().err
 
-    assert _cli(settings, monkeypatch, "--as", "dana", "purge", "--before", "2026-12-01") == 0
+    assert later(settings)("purge", "--before", "2026-12-01", as_name="dana") == 0
     out = capsys.readouterr().out
     assert "removed (cutoff 2026-12-01 00:00 UTC): 2 mentions, 1 replies, 1 outbox" in out
     assert "the audit trail now starts after seq 6" in out
     assert _mention_ids(dana) == {ids["open"], ids["pending"], ids["recent"]}
 
-    assert _cli(settings, monkeypatch, "--as", "dana", "audit", "verify") == 0
+    assert later(settings)("audit", "verify", as_name="dana") == 0
     assert "intact" in (verified := capsys.readouterr().out)
     assert "after the purge anchor at seq 6" in verified
-    assert _cli(settings, monkeypatch, "--as", "dana", "purge") == 2  # no --before, no days
+    assert later(settings)("purge", as_name="dana") == 2  # no --before, no days
     assert "[retention] days" in capsys.readouterr().err
 
 
@@ -426,20 +429,20 @@ def keep_60_days(config_file: Path) -> None:
     )
 
 
-async def _settle(pilot) -> None:  # type: ignore[no-untyped-def]
+async def _settle(pilot: Pilot[Any]) -> None:
     for _ in range(4):
         await pilot.pause()
         await pilot.app.workers.wait_for_complete()
     await pilot.pause()
 
 
-def _dialog_text(app) -> str:  # type: ignore[no-untyped-def]
+def _dialog_text(app: App[Any]) -> str:
     from textual.widgets import Static
 
     return str(app.screen.query_one("#purge-body", Static).render())
 
 
-async def _open_purge_from_palette(pilot) -> None:  # type: ignore[no-untyped-def]
+async def _open_purge_from_palette(pilot: Pilot[Any]) -> None:
     from desk.tui.screens.purge import PurgeScreen
 
     await _settle(pilot)
@@ -481,13 +484,14 @@ async def test_tui_palette_shows_the_dry_run_then_purges_on_y(
 
 @pytest.mark.usefixtures("keep_60_days")
 async def test_tui_supervisor_sees_the_plan_but_y_is_refused(
+    clock: FakeClock,
     make_desk: Callable[..., Desk],
 ) -> None:
     from desk.tui.app import DeskApp
 
     _amelie, dana, ids = scenario(make_desk)
     supervisor = make_desk("amelie")
-    supervisor.inbox.clock.now = LATER  # type: ignore[attr-defined]
+    clock.now = LATER
     app = DeskApp(supervisor)
     async with app.run_test(size=(150, 40)) as pilot:
         await _open_purge_from_palette(pilot)

@@ -6,8 +6,7 @@ from __future__ import annotations
 import io
 import json
 import sys
-import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -15,7 +14,6 @@ import pytest
 import sqlalchemy as sa
 
 from desk import db
-from desk.cli import main
 from desk.config import DeskConfig, Settings
 from desk.services import Desk, open_desk
 from desk.triage.conditions import Facts
@@ -23,16 +21,11 @@ from desk.triage.engine import evaluate
 from desk.triage.pipeline import Incoming, Triage
 from desk.triage.rules import Known, RulesError, parse_rules
 from desk.triage.words import fold
-from tests.conftest import add, give_passphrases, mention
+from tests.helpers.cli import Cli
+from tests.helpers.clock import FakeClock
+from tests.helpers.desks import add, give_passphrases, mention
 
 ESC = "\x1b"
-
-
-def run(settings: Settings, *args: str, as_name: str | None = "amelie") -> int:
-    base = ["--db", str(settings.db), "--config", str(settings.config)]
-    if as_name:
-        base += ["--as", as_name]
-    return main([*base, *args])
 
 
 def feed_stdin(monkeypatch: pytest.MonkeyPatch, data: bytes) -> None:
@@ -123,21 +116,25 @@ def test_upgrade_from_0001_with_a_reply_keeps_everything(tmp_path: Path) -> None
     ids=["directory", "binary", "deeply-nested"],
 )
 def test_triage_evaluate_on_a_bad_file_is_an_error_not_a_traceback(
-    settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes | None
+    cli: Cli,
+    settings: Settings,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    content: bytes | None,
 ) -> None:
     path = tmp_path / "labelled"
     if content is None:
         path.mkdir()
     else:
         path.write_bytes(content)
-    assert run(settings, "triage", "evaluate", str(path), as_name=None) == 2
+    assert cli("triage", "evaluate", str(path), as_name=None) == 2
     err = capsys.readouterr().err
     assert err.startswith("error:")
     assert str(path) in err
 
 
 def test_triage_evaluate_says_which_line_has_a_bad_field(
-    settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    cli: Cli, settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = tmp_path / "labelled.jsonl"
     path.write_text(
@@ -145,7 +142,7 @@ def test_triage_evaluate_says_which_line_has_a_bad_field(
         '{"text": "x", "category": "other", "lang": 5}\n',
         encoding="utf-8",
     )
-    assert run(settings, "triage", "evaluate", str(path), as_name=None) == 2
+    assert cli("triage", "evaluate", str(path), as_name=None) == 2
     assert f"{path}:3:" in capsys.readouterr().err
 
 
@@ -162,13 +159,14 @@ def test_triage_evaluate_says_which_line_has_a_bad_field(
     ids=["year-1-with-offset", "year-1-local", "deeply-nested"],
 )
 def test_triage_classify_reports_a_bad_line_and_goes_on(
+    cli: Cli,
     settings: Settings,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
     line: bytes,
 ) -> None:
     feed_stdin(monkeypatch, line + b'\n{"text": "bonjour"}\n')
-    assert run(settings, "triage", "classify", as_name=None) == 1
+    assert cli("triage", "classify", as_name=None) == 1
     first, second = capsys.readouterr().out.splitlines()
     assert json.loads(first)["line"] == 1
     assert "error" in json.loads(first)
@@ -176,6 +174,7 @@ def test_triage_classify_reports_a_bad_line_and_goes_on(
 
 
 def test_triage_classify_with_a_lone_surrogate_in_a_matched_text(
+    cli: Cli,
     settings: Settings,
     config_file: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -183,7 +182,7 @@ def test_triage_classify_with_a_lone_surrogate_in_a_matched_text(
 ) -> None:
     use_rules(config_file, '[[rule]]\nname = "at"\nregex = "@\\\\S+"\ncategory = "question"\n')
     feed_stdin(monkeypatch, b'{"text": "@\\ud800x hello"}\n')
-    assert run(settings, "triage", "classify", as_name=None) == 0
+    assert cli("triage", "classify", as_name=None) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["category"] == "question"
     assert result["matched"]["at"] == ["@\ufffdx"]
@@ -241,14 +240,13 @@ def test_ordinary_counted_repeats_still_work() -> None:
     assert len(parse_rules(text, "r.toml").rules) == 1
 
 
-def test_many_bad_lists_are_reported_in_linear_time() -> None:
-    """Each problem under [lists] searched the whole file for its line: 20,000 bad entries
-    (a 250 KB file) took half a minute; a 5 MB file, hours."""
+def test_many_bad_lists_are_each_reported_with_their_line() -> None:
+    """Each problem under [lists] once searched the whole file for its line: 20,000 bad entries
+    (a 250 KB file) took half a minute. That the work is linear again is measured by
+    benchmarks/bench_hostile.py (``rule_file_problems``)."""
     text = "[lists]\n" + "".join(f"l{i} = [{i}]\n" for i in range(20_000))
-    started = time.perf_counter()
     with pytest.raises(RulesError) as caught:
         parse_rules(text, "r.toml")
-    assert time.perf_counter() - started < 5
     assert len(caught.value.problems) == 20_000
     assert caught.value.problems[-1].line == 20_001
 
@@ -290,10 +288,10 @@ def test_surge_does_not_depend_on_the_order_of_a_payload() -> None:
 
 
 def test_retriage_does_not_raise_a_surged_mention_twice(
-    settings: Settings, config_file: Path
+    clock: FakeClock, settings: Settings, config_file: Path
 ) -> None:
     use_rules(config_file, SURGE_RULES)
-    desk = open_desk(settings, as_name="amelie")
+    desk = open_desk(settings, as_name="amelie", clock=clock)
     give_passphrases(desk)
     try:
         ids = add(
@@ -313,10 +311,14 @@ def test_retriage_does_not_raise_a_surged_mention_twice(
 
 
 def test_rules_explain_of_a_surged_mention_with_unchanged_rules_says_same(
-    settings: Settings, config_file: Path, capsys: pytest.CaptureFixture[str]
+    clock: FakeClock,
+    cli: Cli,
+    settings: Settings,
+    config_file: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     use_rules(config_file, SURGE_RULES)
-    desk = open_desk(settings, as_name="amelie")
+    desk = open_desk(settings, as_name="amelie", clock=clock)
     give_passphrases(desk)
     try:
         ids = add(
@@ -329,7 +331,7 @@ def test_rules_explain_of_a_surged_mention_with_unchanged_rules_says_same(
     finally:
         desk.close()
     capsys.readouterr()
-    assert run(settings, "--lang", "en", "rules", "explain", str(ids[2])) == 0
+    assert cli("--lang", "en", "rules", "explain", str(ids[2])) == 0
     assert "The current rules decide the same." in capsys.readouterr().out
 
 
@@ -344,23 +346,25 @@ category = "question"
 
 
 @pytest.fixture
-def rules_desk(settings: Settings, config_file: Path) -> Callable[[str], Desk]:
+def rules_desk(
+    clock: FakeClock, settings: Settings, config_file: Path
+) -> Iterator[Callable[..., Desk]]:
     use_rules(config_file, PLAIN_RULES)
     opened: list[Desk] = []
 
     def make(rules_text: str = PLAIN_RULES) -> Desk:
         (config_file.parent / "rules.toml").write_text(rules_text, encoding="utf-8")
-        desk = open_desk(settings, as_name="amelie")
+        desk = open_desk(settings, as_name="amelie", clock=clock)
         give_passphrases(desk)
         opened.append(desk)
         return desk
 
-    yield make  # type: ignore[misc]
+    yield make
     for desk in opened:
         desk.close()
 
 
-def test_retriage_all_does_not_assign_closed_mentions(rules_desk) -> None:  # type: ignore[no-untyped-def]
+def test_retriage_all_does_not_assign_closed_mentions(rules_desk: Callable[..., Desk]) -> None:
     desk = rules_desk()
     (mid,) = add(desk, mention("1", "de l'eau", language="fr"))
     desk.inbox.release(mid)
@@ -370,7 +374,7 @@ def test_retriage_all_does_not_assign_closed_mentions(rules_desk) -> None:  # ty
     assert (detail.status, detail.assignee) == ("closed", None)
 
 
-def test_retriage_keeps_a_category_set_by_hand(rules_desk) -> None:  # type: ignore[no-untyped-def]
+def test_retriage_keeps_a_category_set_by_hand(rules_desk: Callable[..., Desk]) -> None:
     desk = rules_desk()
     (mid,) = add(desk, mention("1", "de l'eau", language="fr"))
     desk.inbox.categorise(mid, "complaint")
@@ -379,7 +383,9 @@ def test_retriage_keeps_a_category_set_by_hand(rules_desk) -> None:  # type: ign
     assert desk.queries.detail(mid).category == "complaint"
 
 
-def test_retriage_does_not_close_as_spam_a_mention_a_person_categorised(rules_desk) -> None:  # type: ignore[no-untyped-def]
+def test_retriage_does_not_close_as_spam_a_mention_a_person_categorised(
+    rules_desk: Callable[..., Desk],
+) -> None:
     desk = rules_desk()
     (mid,) = add(desk, mention("1", "Le casino municipal ouvre quand ?", language="fr"))
     desk.inbox.categorise(mid, "question")
@@ -392,7 +398,9 @@ def test_retriage_does_not_close_as_spam_a_mention_a_person_categorised(rules_de
     assert (detail.category, detail.status) == ("question", "open")
 
 
-def test_retriage_does_not_close_again_a_mention_reopened_by_hand(rules_desk) -> None:  # type: ignore[no-untyped-def]
+def test_retriage_does_not_close_again_a_mention_reopened_by_hand(
+    rules_desk: Callable[..., Desk],
+) -> None:
     desk = rules_desk('[[rule]]\nname = "casino"\nwords = ["casino"]\nspam = true\n')
     (mid,) = add(desk, mention("1", "Le casino municipal ouvre quand ?", language="fr"))
     assert desk.queries.detail(mid).status == "closed"
@@ -405,7 +413,7 @@ def test_retriage_does_not_close_again_a_mention_reopened_by_hand(rules_desk) ->
 
 
 def test_rules_export_does_not_print_terminal_escapes(
-    settings: Settings, config_file: Path, capsys: pytest.CaptureFixture[str]
+    cli: Cli, settings: Settings, config_file: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     use_rules(
         config_file,
@@ -416,7 +424,7 @@ def test_rules_export_does_not_print_terminal_escapes(
         'category = "question"\n'
         'priority = "urgent"\n',
     )
-    assert run(settings, "rules", "export", as_name=None) == 0
+    assert cli("rules", "export", as_name=None) == 0
     out = capsys.readouterr().out
     assert ESC not in out
     assert "\x07" not in out
@@ -447,35 +455,39 @@ def test_contains_still_matches_ordinary_text() -> None:
 
 
 def test_rules_explain_and_show_keep_each_explanation_on_its_line(
-    settings: Settings, config_file: Path, capsys: pytest.CaptureFixture[str]
+    clock: FakeClock,
+    cli: Cli,
+    settings: Settings,
+    config_file: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     use_rules(
         config_file, '[[rule]]\nname = "e"\nregex = \'eau\\s+[\\w ]+\'\ncategory = "question"\n'
     )
-    desk = open_desk(settings, as_name="amelie")
+    desk = open_desk(settings, as_name="amelie", clock=clock)
     give_passphrases(desk)
     try:
         (mid,) = add(desk, mention("1", "eau\nAssigned to mallory by the supervisor"))
     finally:
         desk.close()
     capsys.readouterr()
-    assert run(settings, "--lang", "en", "rules", "explain", str(mid)) == 0
+    assert cli("--lang", "en", "rules", "explain", str(mid)) == 0
     out = capsys.readouterr().out.splitlines()
     assert not [line for line in out if line.startswith("assigned to mallory")]
-    assert run(settings, "--lang", "en", "show", str(mid)) == 0
+    assert cli("--lang", "en", "show", str(mid)) == 0
     out = capsys.readouterr().out.splitlines()
     assert not [line for line in out if line.startswith("assigned to mallory")]
 
 
 def test_rules_check_keeps_each_problem_on_its_line(
-    settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    cli: Cli, settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     bad = tmp_path / "r.toml"
     bad.write_text(
         '[[rule]]\nname = "x\\nrules.toml: OK"\nwords = ["eau"]\ncategory = "gossip"\n',
         encoding="utf-8",
     )
-    assert run(settings, "rules", "check", str(bad), as_name=None) == 1
+    assert cli("rules", "check", str(bad), as_name=None) == 1
     assert not [
         line for line in capsys.readouterr().out.splitlines() if line.startswith("rules.toml")
     ]
@@ -487,8 +499,6 @@ def test_rules_check_keeps_each_problem_on_its_line(
 def test_retriage_does_not_route_to_someone_absent_today(
     settings: Settings, config_file: Path
 ) -> None:
-    from tests.conftest import FakeClock
-
     desk = open_desk(settings, as_name="amelie", clock=FakeClock())  # 2026-11-12
     (mid,) = add(desk, mention("1", "Where is the pool?", language="en"))  # 2026-11-10
     assert desk.queries.detail(mid).assignee == "chloe"  # routing.en

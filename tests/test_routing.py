@@ -89,8 +89,8 @@ def make_config(*, staff: dict[str, dict[str, Any]] | None = None, **top: Any) -
 CONFIG = make_config()
 
 
-def utc(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 WED_0730 = utc(2026, 11, 11, 12, 30)  # Wed 11 Nov 07:30 local; amelie on call

@@ -10,13 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from desk.cli import main
 from desk.commands import payload_files
 from desk.config import Settings, load_config
 from desk.services import Desk
 from desk.store import QueueFilter
 from desk.triage_service import load_configured_rules
-from tests.conftest import SAMPLE_FEEDS, FakeClock
+from tests.helpers.cli import Cli
+from tests.helpers.clock import FakeClock
+from tests.helpers.paths import SAMPLE_FEEDS
 
 
 @pytest.fixture
@@ -77,30 +78,27 @@ def test_sample_config_and_rules_load() -> None:
     assert len(rules.rules) >= 10
 
 
-def test_demo_builds_and_is_idempotent(tmp_path, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_demo_builds_and_is_idempotent(
+    cli: Cli,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("DESK_PASSPHRASE", "demo")  # the demo's passphrase for everyone (README)
     db = tmp_path / "demo.db"
-    assert main(["--db", str(db), "demo", "--no-ui"]) == 0
+    assert cli.raw(["--db", str(db), "demo", "--no-ui"]) == 0
     first = capsys.readouterr().out
     assert "you are Amélie Bouchard" in first
-    assert main(["--db", str(db), "demo", "--no-ui"]) == 0
+    assert cli.raw(["--db", str(db), "demo", "--no-ui"]) == 0
     assert " 0 new" in capsys.readouterr().out
-    settings = Settings(db=str(db), config=SAMPLE_FEEDS / "desk.toml")
-    base = ["--db", str(settings.db), "--config", str(settings.config)]
+    demo = Cli(Settings(db=str(db), config=SAMPLE_FEEDS / "desk.toml"), cli.clock)
     # who gets work depends on who is on duty when the demo is built (routing happens at arrival)
-    assert (
-        main([*base, "--as", "amelie", "queue", "--json", "--view", "all", "--limit", "500"]) == 0
-    )
+    assert demo("queue", "--json", "--view", "all", "--limit", "500", as_name="amelie") == 0
     owners = {r["assignee"] for r in json.loads(capsys.readouterr().out)} - {None}
     assert owners
     someone = sorted(owners)[0]
-    assert main([*base, "--as", someone, "queue", "--json", "--view", "mine", "--limit", "5"]) == 0
+    assert demo("queue", "--json", "--view", "mine", "--limit", "5", as_name=someone) == 0
     rows = json.loads(capsys.readouterr().out)
     assert rows
     assert all(r["assignee"] == someone for r in rows)
-    assert (
-        main(
-            ["--db", str(db), "--config", str(settings.config), "--as", "amelie", "audit", "verify"]
-        )
-        == 0
-    )
+    assert demo("audit", "verify", as_name="amelie") == 0

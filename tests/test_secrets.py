@@ -30,7 +30,7 @@ TOKEN = "tok-9f8e7d6c5b4a-ville-de-test"  # a made-up token, long enough to be r
 class MemoryKeyring(keyring.backend.KeyringBackend):
     """A real keyring backend (the package's own API) that keeps passwords in memory."""
 
-    priority = 1  # type: ignore[assignment]
+    priority = 1
 
     def __init__(self) -> None:
         super().__init__()

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 
-from desk.cli import main
 from desk.config import Settings, load_config
 from desk.config_file import write_atomically
 from desk.errors import ActionRefused, ConfigError, InputError, NotFound, PermissionDenied
@@ -24,7 +23,9 @@ from desk.identity import check_passphrase
 from desk.services import Desk, open_desk
 from desk.staff import NewStaff, StaffService
 from desk.store import staff_rows
-from tests.conftest import DESK_TOML, TEST_PASSPHRASE, FakeClock, add, mention
+from tests.helpers.cli import Cli
+from tests.helpers.clock import FakeClock
+from tests.helpers.desks import DESK_TOML, TEST_PASSPHRASE, add, mention
 
 ADMIN_TOML = "# The team's own desk.toml: its comments must survive desk's edits.\n" + (
     DESK_TOML.replace('role = "supervisor"', 'role = "admin"          # manages the staff')
@@ -175,7 +176,7 @@ def test_adding_refuses_bad_or_clashing_values(
 ) -> None:
     values = {f: getattr(DORA, f) for f in DORA.__dataclass_fields__} | change
     with pytest.raises(error, match=words):
-        admin.staff.add(NewStaff(**values))  # type: ignore[arg-type]
+        admin.staff.add(NewStaff(**values))
     assert admin_file.read_text(encoding="utf-8") == ADMIN_TOML
     assert staff_events(admin) == []
 
@@ -188,14 +189,16 @@ def test_an_os_login_maps_to_one_person(admin: Desk, admin_file: Path) -> None:
 
 
 def test_a_name_kept_by_the_history_is_not_reused(
-    admin: Desk, admin_file: Path, settings: Settings
+    clock: FakeClock, admin: Desk, admin_file: Path, settings: Settings
 ) -> None:
     text = ADMIN_TOML.replace(
         '[[staff]]\nname = "chloe"\ndisplay_name = "Chloe Martin"\ninitials = "CM"\nrole = "agent"\nlanguages = ["en", "fr"]\n',
         "",
     ).replace('en = "chloe"', 'en = "amelie"')
     admin_file.write_text(text, encoding="utf-8")  # chloe left desk.toml by hand
-    open_desk(settings, as_name="amelie").close()  # the mirror keeps her name, inactive
+    open_desk(
+        settings, as_name="amelie", clock=clock
+    ).close()  # the mirror keeps her name, inactive
     with pytest.raises(ActionRefused, match="belongs to someone removed from desk.toml"):
         admin.staff.add(NewStaff("chloe", "Chloé Autre", "CA"))
 
@@ -265,7 +268,7 @@ def test_an_admin_demoted_meanwhile_cannot_reset_a_passphrase(
 
 
 def test_changing_a_role_touches_one_line(
-    admin: Desk, admin_file: Path, settings: Settings
+    clock: FakeClock, admin: Desk, admin_file: Path, settings: Settings
 ) -> None:
     member = admin.staff.set_role("bruno", "supervisor")
     assert member.role == "supervisor"
@@ -282,7 +285,7 @@ def test_changing_a_role_touches_one_line(
         admin.staff.set_role("bruno", "boss")
     with pytest.raises(NotFound, match="no staff member named 'zoe'"):
         admin.staff.set_role("zoe", "agent")
-    bruno = open_desk(settings, as_name="bruno")
+    bruno = open_desk(settings, as_name="bruno", clock=clock)
     try:
         assert bruno.me.is_supervisor
     finally:
@@ -310,7 +313,11 @@ def test_the_last_admin_stays(admin: Desk, admin_file: Path) -> None:
 
 
 def test_deactivating_keeps_history_reports_open_work_and_stops_routing(
-    admin: Desk, admin_file: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
+    clock: FakeClock,
+    admin: Desk,
+    admin_file: Path,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     ids = add(admin, mention("1", "Bonjour"), mention("2", "Allo"))  # [routing] fr = "bruno"
     admin.inbox.close(ids[1])
@@ -342,7 +349,7 @@ def test_deactivating_keeps_history_reports_open_work_and_stops_routing(
         fresh.close()
     # he can neither be acted --as nor open the desk with his own login
     with pytest.raises(PermissionDenied, match="bruno is deactivated") as refused:
-        open_desk(settings, as_name="bruno")
+        open_desk(settings, as_name="bruno", clock=clock)
     assert refused.value.hint == "an admin can reactivate bruno (desk staff reactivate bruno)"
     admin_file.write_text(
         admin_file.read_text(encoding="utf-8").replace(
@@ -372,13 +379,13 @@ def test_reactivating_gives_back_the_file_as_it_was(admin: Desk, admin_file: Pat
 
 
 def test_a_hand_edited_active_flag_is_mirrored_once(
-    admin: Desk, admin_file: Path, settings: Settings
+    clock: FakeClock, admin: Desk, admin_file: Path, settings: Settings
 ) -> None:
     admin_file.write_text(
         ADMIN_TOML.replace('initials = "CM"', 'initials = "CM"\nactive = false'), encoding="utf-8"
     )
     for _ in range(2):
-        desk = open_desk(settings, as_name="amelie")
+        desk = open_desk(settings, as_name="amelie", clock=clock)
         try:
             events = [
                 (e.action, e.actor)
@@ -458,11 +465,10 @@ def test_the_staff_module_has_no_ui() -> None:
 
 
 def test_desk_staff_commands(
-    admin: Desk, admin_file: Path, settings: Settings, capsys: pytest.CaptureFixture[str]
+    cli: Cli, admin: Desk, admin_file: Path, settings: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    base = ["--db", str(settings.db), "--config", str(admin_file), "--lang", "en"]
     add(admin, mention("1", "Bonjour"))
-    assert main([*base, "--as", "bruno", "staff"]) == 0
+    assert cli("staff", as_name="bruno", lang="en", config=admin_file) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split() == [
         "Name",
@@ -475,39 +481,53 @@ def test_desk_staff_commands(
         "Open",
     ]
     assert lines[2].split() == ["bruno", "Bruno", "Gagnon", "BG", "agent", "fr", "active", "1"]
-    assert main([*base, "--as", "bruno", "staff", "list", "--json"]) == 0
+    assert cli("staff", "list", "--json", as_name="bruno", lang="en", config=admin_file) == 0
     listed = json.loads(capsys.readouterr().out)
     assert [(p["name"], p["open_mentions"]) for p in listed] == [
         ("amelie", 0),
         ("bruno", 1),
         ("chloe", 0),
     ]
-    assert main([*base, "--as", "bruno", "staff", "role", "bruno", "admin"]) == 2
+    assert (
+        cli("staff", "role", "bruno", "admin", as_name="bruno", lang="en", config=admin_file) == 2
+    )
     assert "error: only an admin can manage staff" in capsys.readouterr().err
     adding = ["staff", "add", "dora", "--display-name", "Dora Laporte", "--initials", "DL"]
     assert (
-        main([*base, "--as", "amelie", *adding, "--languages", "fr, en", "--role", "supervisor"])
+        cli(
+            *adding,
+            "--languages",
+            "fr, en",
+            "--role",
+            "supervisor",
+            as_name="amelie",
+            lang="en",
+            config=admin_file,
+        )
         == 0
     )
     assert capsys.readouterr().out == "dora added to the staff (supervisor).\n"
     assert load_config(admin_file).staff_named("dora").languages == ["fr", "en"]  # type: ignore[union-attr]
-    assert main([*base, "--as", "amelie", "staff", "role", "dora", "agent"]) == 0
+    assert (
+        cli("staff", "role", "dora", "agent", as_name="amelie", lang="en", config=admin_file) == 0
+    )
     assert capsys.readouterr().out == "dora: role agent.\n"
-    assert main([*base, "--as", "amelie", "staff", "deactivate", "bruno"]) == 0
+    assert cli("staff", "deactivate", "bruno", as_name="amelie", lang="en", config=admin_file) == 0
     assert capsys.readouterr().out.splitlines() == [
         "bruno deactivated; 1 open mention(s) are still theirs: hand them over.",
         "  to hand them over: desk handover bruno NAME",
         "bruno is still named in desk.toml: routing.fr (routing skips them there).",
     ]
-    assert main([*base, "--as", "bruno", "queue"]) == 2
+    assert cli("queue", as_name="bruno", lang="en", config=admin_file) == 2
     assert "error: bruno is deactivated" in capsys.readouterr().err
-    assert main([*base, "--as", "amelie", "handover", "bruno", "chloe"]) == 0
-    assert main([*base, "--as", "amelie", "staff", "reactivate", "bruno"]) == 0
+    assert cli("handover", "bruno", "chloe", as_name="amelie", lang="en", config=admin_file) == 0
+    assert cli("staff", "reactivate", "bruno", as_name="amelie", lang="en", config=admin_file) == 0
     assert capsys.readouterr().out.endswith("bruno reactivated.\n")
-    assert main([*base, "--as", "amelie", "staff", "deactivate", "amelie"]) == 2
+    assert cli("staff", "deactivate", "amelie", as_name="amelie", lang="en", config=admin_file) == 2
     assert "amelie is the last active admin" in capsys.readouterr().err
-    french = ["--db", str(settings.db), "--config", str(admin_file), "--lang", "fr"]
-    assert main([*french, "--as", "amelie", "staff", "role", "amelie", "boss"]) == 2
+    assert (
+        cli("staff", "role", "amelie", "boss", as_name="amelie", lang="fr", config=admin_file) == 2
+    )
     assert "rôle inconnu : 'boss'" in capsys.readouterr().err
 
 

@@ -7,7 +7,6 @@ import json
 import random
 import subprocess
 import sys
-import time
 
 import pytest
 from twitter_text import parse_tweet
@@ -25,7 +24,7 @@ from desk.textlen import (
     remaining,
     utf8_bytes,
 )
-from tests.conftest import PAYLOADS
+from tests.helpers.paths import PAYLOADS
 
 FAMILY = "\U0001f468\u200d\U0001f469\u200d\U0001f467\u200d\U0001f466"  # 👨‍👩‍👧‍👦, 25 bytes
 E_ACUTE_DECOMPOSED = "e\u0301"
@@ -234,13 +233,11 @@ _HOSTILE = {
 
 @pytest.mark.parametrize("name", list(_HOSTILE))
 def test_hostile_text_is_measured_quickly(name: str) -> None:
-    """twitter-text alone takes from seconds to minutes on these (its URL regex backtracks)."""
+    """twitter-text alone takes from seconds to minutes on these (its URL regex backtracks);
+    desk refuses them as too long. How fast: benchmarks/bench_hostile.py (``length``)."""
     text = _HOSTILE[name]
     for platform in ("mastodon", "bluesky", "x"):
-        started = time.perf_counter()
-        result = check(platform, text)
-        assert time.perf_counter() - started < 2.0, (name, platform)
-        assert not result.ok
+        assert not check(platform, text).ok, (name, platform)
 
 
 def test_a_long_url_in_a_long_run_still_counts_23() -> None:

@@ -10,18 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from desk.cli import main
 from desk.config import Settings
 from desk.services import Desk
 from desk.triage.rules import DEFAULT_PACK
-from tests.conftest import add, mention
-
-
-def run(settings: Settings, *args: str, as_name: str | None = "amelie") -> int:
-    base = ["--db", str(settings.db), "--config", str(settings.config)]
-    if as_name:
-        base += ["--as", as_name]
-    return main([*base, *args])
+from tests.helpers.cli import Cli
+from tests.helpers.desks import add, mention
 
 
 def feed_stdin(monkeypatch: pytest.MonkeyPatch, data: bytes) -> None:
@@ -42,14 +35,14 @@ category = "gossip"
 
 
 def test_rules_check_ok_and_every_problem_with_line_and_column(
-    settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    cli: Cli, settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert run(settings, "rules", "check") == 0
+    assert cli("rules", "check") == 0
     out = capsys.readouterr().out
     assert "default_rules.toml: OK" in out
     bad = tmp_path / "bad.toml"
     bad.write_text(BAD_RULES, encoding="utf-8")
-    assert run(settings, "rules", "check", str(bad)) == 1
+    assert cli("rules", "check", str(bad)) == 1
     captured = capsys.readouterr()
     lines = captured.out.splitlines()
     assert f"{bad}:8:1: rule #2 (typo): unknown key 'wrods'" in lines
@@ -58,53 +51,56 @@ def test_rules_check_ok_and_every_problem_with_line_and_column(
         line.startswith(f"{bad}:9:1: rule #2 (typo): unknown category 'gossip'") for line in lines
     )
     assert "the file was not loaded" in captured.err
-    assert run(settings, "rules", "check", str(bad), "--json") == 1
+    assert cli("rules", "check", str(bad), "--json") == 1
     report = json.loads(capsys.readouterr().out)
     assert report["ok"] is False
     assert {(p["line"], p["column"]) for p in report["problems"]} >= {(8, 1), (9, 1)}
 
 
 def test_rules_check_broken_toml_points_at_the_spot(
-    settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    cli: Cli, settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     bad = tmp_path / "broken.toml"
     bad.write_text('[[rule]]\nname = "a"\nwords = ["eau"\n', encoding="utf-8")
-    assert run(settings, "rules", "check", str(bad)) == 1
+    assert cli("rules", "check", str(bad)) == 1
     assert f"{bad}:3:15: not valid TOML: Unclosed array" in capsys.readouterr().out
 
 
 def test_rules_check_names_are_checked_against_desk_toml(
-    settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    cli: Cli, settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     rules = tmp_path / "r.toml"
     rules.write_text('[[rule]]\nname = "a"\nwords = ["eau"]\nassign = "zoe"\n', encoding="utf-8")
-    assert run(settings, "rules", "check", str(rules)) == 1
+    assert cli("rules", "check", str(rules)) == 1
     out = capsys.readouterr().out
     assert ":4:1: rule #1 (a): assign: 'zoe' is not a staff member" in out
     assert "staff in desk.toml: amelie, bruno, chloe" in out
-    missing = Settings(db=str(settings.db), config=tmp_path / "nowhere.toml")
-    assert run(missing, "rules", "check", str(rules), as_name=None) == 0
+    missing = tmp_path / "nowhere.toml"
+    assert cli("rules", "check", str(rules), as_name=None, config=missing) == 0
     assert "names were not checked" in capsys.readouterr().out
 
 
 def test_rules_export_markdown_in_both_languages_and_toml(
-    settings: Settings, capsys: pytest.CaptureFixture[str]
+    cli: Cli, settings: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert run(settings, "rules", "export", as_name=None) == 0
+    assert cli("rules", "export", as_name=None) == 0
     doc = capsys.readouterr().out
     assert doc.startswith("# Politique de tri des messages — Ville de Test")
     assert "# How we sort messages — Ville de Test" in doc
     assert doc.index("### Indésirables") < doc.index("### Rumeurs") < doc.index("### Plaintes")
     assert "« il paraît »" in doc
     assert "Service hours (UTC)" in doc
-    assert run(settings, "rules", "export", "--doc-lang", "en", as_name=None) == 0
+    assert cli("rules", "export", "--doc-lang", "en", as_name=None) == 0
     assert "Politique" not in capsys.readouterr().out
-    assert run(settings, "rules", "export", "--format", "toml", as_name=None) == 0
+    assert cli("rules", "export", "--format", "toml", as_name=None) == 0
     assert capsys.readouterr().out == DEFAULT_PACK.read_text(encoding="utf-8")
 
 
 def test_triage_classify_reads_json_lines(
-    settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    cli: Cli,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     lines = [
         {"text": "Est-ce vrai que l'eau du robinet est contaminée?", "lang": "fr"},
@@ -113,7 +109,7 @@ def test_triage_classify_reads_json_lines(
     ]
     data = "\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\nnot json\n{}\n"
     feed_stdin(monkeypatch, data.encode())
-    assert run(settings, "triage", "classify", as_name=None) == 1
+    assert cli("triage", "classify", as_name=None) == 1
     captured = capsys.readouterr()
     out = [json.loads(x) for x in captured.out.splitlines()]
     assert len(out) == 5
@@ -135,11 +131,14 @@ def test_triage_classify_reads_json_lines(
 
 
 def test_triage_classify_refuses_oversized_lines_and_continues(
-    settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    cli: Cli,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     huge = b'{"text": "' + b"a" * 1_200_000 + b'"}\n'
     feed_stdin(monkeypatch, huge + b'{"text": "merci!", "lang": "fr"}\n')
-    assert run(settings, "triage", "classify", as_name=None) == 1
+    assert cli("triage", "classify", as_name=None) == 1
     first, second = (json.loads(x) for x in capsys.readouterr().out.splitlines())
     assert first["line"] == 1
     assert "over 1,000,000 bytes" in first["error"]
@@ -147,7 +146,7 @@ def test_triage_classify_refuses_oversized_lines_and_continues(
 
 
 def test_triage_evaluate_prints_scores(
-    settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    cli: Cli, settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     labelled = tmp_path / "set.jsonl"
     items = [
@@ -156,33 +155,33 @@ def test_triage_evaluate_prints_scores(
         {"text": "Bonne fête à tous", "lang": "fr", "category": "question"},  # a deliberate miss
     ]
     labelled.write_text("\n".join(json.dumps(i) for i in items), encoding="utf-8")
-    assert run(settings, "triage", "evaluate", str(labelled), "--json", as_name=None) == 0
+    assert cli("triage", "evaluate", str(labelled), "--json", as_name=None) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["total"] == 3
     assert report["per_category"]["praise"]["f1"] == 1.0
     assert report["per_category"]["question"]["recall"] == 0.5
     assert report["confusion"]["question"]["other"] == 1
     labelled.write_text('{"text": "x", "category": "gossip"}\n', encoding="utf-8")
-    assert run(settings, "triage", "evaluate", str(labelled), as_name=None) == 2
+    assert cli("triage", "evaluate", str(labelled), as_name=None) == 2
     assert f"{labelled}:1:" in capsys.readouterr().err
 
 
 def test_rules_explain_rerun_and_handover(
-    settings: Settings, desk: Desk, capsys: pytest.CaptureFixture[str]
+    cli: Cli, settings: Settings, desk: Desk, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (mid,) = add(desk, mention("1", "Il paraît que la piscine ferme", language="fr"))
-    assert run(settings, "--lang", "en", "rules", "explain", str(mid)) == 0
+    assert cli("--lang", "en", "rules", "explain", str(mid)) == 0
     out = capsys.readouterr().out
     assert "Decision when it arrived:" in out
     assert "Rule rumour-fr matched « il paraît »" in out
     assert "The current rules decide the same." in out
-    assert run(settings, "rules", "explain", str(mid), "--json") == 0
+    assert cli("rules", "explain", str(mid), "--json") == 0
     data = json.loads(capsys.readouterr().out)
     assert data["stored"]["category"] == data["current_rules"]["category"] == "rumour"
-    assert run(settings, "triage", "rerun", "--json") == 0
+    assert cli("triage", "rerun", "--json") == 0
     assert json.loads(capsys.readouterr().out) == {"seen": 1, "changed": 0}
-    assert run(settings, "handover", "bruno", "chloe") == 0
+    assert cli("handover", "bruno", "chloe") == 0
     assert "1 open mention(s) moved from bruno to chloe" in capsys.readouterr().out
     assert desk.queries.detail(mid).assignee == "chloe"
-    assert run(settings, "handover", "chloe", "bruno", as_name="bruno") == 2
+    assert cli("handover", "chloe", "bruno", as_name="bruno") == 2
     assert "only a supervisor, or chloe" in capsys.readouterr().err

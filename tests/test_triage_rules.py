@@ -8,7 +8,6 @@ pipeline builds them (folded text, normalised handle, the desk's calendar). One 
 from __future__ import annotations
 
 import itertools
-import time
 from datetime import UTC, datetime
 
 import pytest
@@ -199,15 +198,13 @@ def test_regex(pattern: str, text: str, matched: str | None) -> None:
 
 
 def test_catastrophic_regex_times_out_with_a_note_and_other_rules_still_apply() -> None:
+    """How fast it gives up: benchmarks/bench_hostile.py (``regex``)."""
     ruleset = rules(
         one_rule("regex = '(a+)+$'", name="evil")
         + one_rule('words = ["aaaa"]', 'tags = ["still-works"]', name="fine")
     )
     text = "a" * 5000 + "b aaaa"
-    started = time.perf_counter()
     decision = decide(ruleset, text)
-    elapsed = time.perf_counter() - started
-    assert elapsed < 2.0
     assert decision.rules == ("fine",)
     assert decision.tags == ("still-works",)
     assert decision.notes == [{"key": "regex_timeout", "text": "regex '(a+)+$' timed out"}]
@@ -215,9 +212,7 @@ def test_catastrophic_regex_times_out_with_a_note_and_other_rules_still_apply() 
 
 def test_catastrophic_regex_through_the_pipeline() -> None:
     triage = Triage(rules(one_rule("regex = '(a+)+$'")), CONFIG, detect_language=False)
-    started = time.perf_counter()
     decision = triage.decide(Incoming("a" * 5000 + "b", WED_10), route=False)
-    assert time.perf_counter() - started < 2.0
     assert decision.rules == ()
     assert [n["key"] for n in decision.notes] == ["regex_timeout"]
 
@@ -247,7 +242,8 @@ def test_catastrophic_regex_through_the_pipeline() -> None:
     ],
 )
 def test_attribute_conditions(condition: str, facts: dict[str, str], expected: bool) -> None:
-    assert fires(condition, "texte", **facts) is expected
+    # known= named, or mypy takes **facts (str values) as a possible `known`
+    assert fires(condition, "texte", known=None, **facts) is expected
 
 
 LISTS_FILE = """\

@@ -3,13 +3,15 @@ note saying so; the window slides, and stored history counts (a restart does not
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from desk.config import DeskConfig
 from desk.services import Desk
 from desk.triage.pipeline import Incoming, SurgeWatch, Triage
 from desk.triage.rules import parse_rules
-from tests.conftest import add, mention
+from tests.helpers.desks import add, mention
 
 RULES = """
 [surge]
@@ -64,7 +66,9 @@ def test_history_from_before_counts() -> None:
     assert decide(triage, "eau", 10)[0] == 2
 
 
-def test_ingest_reads_recent_tags_from_the_database(make_desk, config_file) -> None:  # type: ignore[no-untyped-def]
+def test_ingest_reads_recent_tags_from_the_database(
+    make_desk: Callable[..., Desk], config_file: Path
+) -> None:
     rules = config_file.parent / "rules.toml"
     rules.write_text(RULES, encoding="utf-8")
     text = config_file.read_text(encoding="utf-8")

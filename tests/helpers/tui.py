@@ -1,17 +1,26 @@
 """Helpers shared by the TUI tests: the test desk (config, rules, mentions, hostile texts),
-Pilot helpers, and ways to read what the terminal would really show."""
+Pilot helpers, and ways to read what the terminal would really show.
+
+The TUI's desk runs on a ``RunningClock`` from ``T0``: seconds really pass (undo windows, claims
+renewed while typing), but the day is always the same, whatever the machine's date."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
+from textual._compositor import LayoutUpdate
+from textual.app import App
 from textual.pilot import Pilot
 
+from desk.clock import Clock
 from desk.config import Settings
 from desk.connectors.base import ParsedMention, ParseResult
-from desk.services import Desk, open_desk
+from desk.services import Desk
+from tests.helpers.clock import T0, RunningClock
+from tests.helpers.desks import open_test_desk, write_config
 
 DESK_TOML = """\
 [desk]
@@ -86,6 +95,17 @@ class DeskEnv:
     desk: Desk
     ids: dict[str, int]
     path: Path
+    clock: Clock
+
+    @property
+    def settings(self) -> Settings:
+        """The settings the desk was opened with (its database and desk.toml)."""
+        return Settings(db=str(self.path / "desk.db"), config=self.path / "desk.toml")
+
+    def open_as(self, name: str) -> Desk:
+        """A second desk on the same database and clock, as another person (a second
+        terminal); the caller closes it."""
+        return open_test_desk(self.settings, name, clock=self.clock)
 
 
 def mention(remote_id: str, text: str, *, minutes_ago: int = 10, **kw: object) -> ParsedMention:
@@ -96,7 +116,7 @@ def mention(remote_id: str, text: str, *, minutes_ago: int = 10, **kw: object) -
         "author_handle": f"@user{remote_id}@mastodon.example",
         "author_name": f"User {remote_id}",
         "text": text,
-        "created_at": datetime.now(UTC) - timedelta(minutes=minutes_ago),
+        "created_at": T0 - timedelta(minutes=minutes_ago),
         "language": "fr",
         "url": f"https://mastodon.example/@user/{remote_id}",
     }
@@ -109,12 +129,22 @@ def ingest(desk: Desk, platform: str, items: list[ParsedMention]) -> list[int]:
     return desk.ingest.ingest_parsed(ParseResult(platform=platform, items=items), "test").new_ids
 
 
-def open_test_desk(tmp_path: Path) -> Desk:
-    """desk.toml + rules in ``tmp_path`` and a fresh database, opened as amelie."""
-    (tmp_path / "desk.toml").write_text(DESK_TOML, encoding="utf-8")
-    (tmp_path / "rules.toml").write_text(RULES_TOML, encoding="utf-8")
-    settings = Settings(db=str(tmp_path / "t.db"), config=tmp_path / "desk.toml")
-    return open_desk(settings, as_name="amelie")
+def tui_settings(folder: Path, text: str = DESK_TOML) -> Settings:
+    """The TUI tests' desk.toml (``text``) and rules.toml in ``folder``, a database beside."""
+    return write_config(folder, text, rules=RULES_TOML)
+
+
+def open_tui_desk(
+    folder: Path, as_name: str = "amelie", *, clock: Clock | None = None, text: str = DESK_TOML
+) -> Desk:
+    """The TUI tests' desk in ``folder`` (written if missing), opened as ``as_name`` on ``clock``
+    (a RunningClock from T0 if None)."""
+    settings = (
+        tui_settings(folder, text)
+        if not (folder / "desk.toml").exists()
+        else Settings(db=str(folder / "desk.db"), config=folder / "desk.toml")
+    )
+    return open_test_desk(settings, as_name, clock=clock or RunningClock())
 
 
 def feed(desk: Desk) -> dict[str, int]:
@@ -163,7 +193,7 @@ def feed(desk: Desk) -> dict[str, int]:
         author_name="Le Journal local",
         text="La Ville annonce la fermeture du pont Champlain pour travaux.",
         title="Fermeture du pont",
-        created_at=datetime.now(UTC) - timedelta(hours=5),
+        created_at=T0 - timedelta(hours=5),
         kind="news",
         language="fr",
         url="https://journal.example/pont",
@@ -172,7 +202,7 @@ def feed(desk: Desk) -> dict[str, int]:
     return ids
 
 
-async def settle(pilot: Pilot[object], rounds: int = 4) -> None:
+async def settle(pilot: Pilot[Any], rounds: int = 4) -> None:
     """Let workers finish and their messages be handled (workers can start more workers)."""
     for _ in range(rounds):
         await pilot.pause()
@@ -180,9 +210,16 @@ async def settle(pilot: Pilot[object], rounds: int = 4) -> None:
     await pilot.pause()
 
 
-def screen_lines(app: object) -> list[str]:
+def full_update(app: App[Any]) -> LayoutUpdate:
+    """A full repaint of the current screen, as textual's compositor renders it (private API)."""
+    update = app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
+    assert isinstance(update, LayoutUpdate)  # what a full render_update returns
+    return update
+
+
+def screen_lines(app: App[Any]) -> list[str]:
     """The text of every cell of the current screen, line by line (what the terminal shows)."""
-    update = app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)  # type: ignore[attr-defined]
+    update = full_update(app)
     lines = []
     for line in update.strips:
         strips = [line] if hasattr(line, "_segments") else line
@@ -190,7 +227,7 @@ def screen_lines(app: object) -> list[str]:
     return lines
 
 
-def terminal_output(app: object) -> str:
+def terminal_output(app: App[Any]) -> str:
     """The bytes a real terminal would receive for a full repaint of the current screen."""
     import io
 
@@ -198,9 +235,8 @@ def terminal_output(app: object) -> str:
 
     console = Console(
         file=io.StringIO(), force_terminal=True, color_system="truecolor", width=app.size.width
-    )  # type: ignore[attr-defined]
-    update = app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)  # type: ignore[attr-defined]
-    return update.render_segments(console)
+    )
+    return full_update(app).render_segments(console)
 
 
 def open_ids(desk: Desk, view: str = "open", limit: int = 500) -> list[int]:
@@ -210,7 +246,7 @@ def open_ids(desk: Desk, view: str = "open", limit: int = 500) -> list[int]:
     return [row.id for row in desk.queries.page(QueueFilter(view=view, me=desk.me.name), 0, limit)]
 
 
-async def goto(pilot: Pilot[object], desk: Desk, mention_id: int, view: str = "open") -> None:
+async def goto(pilot: Pilot[Any], desk: Desk, mention_id: int, view: str = "open") -> None:
     """Move the queue cursor onto a mention with the j key."""
     from desk.tui.widgets.queue_list import QueueList
 

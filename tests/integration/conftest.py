@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from devenv import BlueskyNetwork, running_network
+
+from tests.integration.devenv import BlueskyNetwork, running_network
 
 
 @pytest.fixture(scope="session")

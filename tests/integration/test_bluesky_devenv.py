@@ -29,7 +29,6 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
-from devenv import HERE, REPO, BlueskyNetwork
 from sqlmodel import Session
 
 from desk import db as desk_db
@@ -39,6 +38,8 @@ from desk.live.channels import ChannelConfig
 from desk.models import Mention, Reply
 from desk.outbox import request_for
 from desk.secrets import Secret
+from tests.helpers.cli import run_desk
+from tests.integration.devenv import HERE, BlueskyNetwork
 
 T = TypeVar("T")
 ORG = "ville.test"  # handles must end in .test: those resolve through the PDS, not DNS
@@ -139,12 +140,6 @@ undo_seconds = 0
     )
 
 
-def _desk(command: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        command, capture_output=True, text=True, env=env, cwd=REPO, timeout=120, check=False
-    )
-
-
 async def test_mention_pulled_and_answered_in_thread_exactly_once(
     bluesky: BlueskyNetwork, tmp_path: Path, record_property: Callable[[str, Any], None]
 ) -> None:
@@ -226,8 +221,7 @@ async def test_mention_pulled_and_answered_in_thread_exactly_once(
             secret="env:DESK_TEST_BSKY_PASSWORD",
         )
         pull_started = time.monotonic()
-        command = [sys.executable, "-m", "desk"]
-        pulled = await asyncio.to_thread(_desk, [*command, "pull", "--json"], env)
+        pulled = await asyncio.to_thread(run_desk, "pull", "--json", env=env)
         assert pulled.returncode == 0, pulled.stdout + pulled.stderr
         assert app_password not in pulled.stdout + pulled.stderr
         (report,) = json.loads(pulled.stdout)
@@ -253,7 +247,7 @@ async def test_mention_pulled_and_answered_in_thread_exactly_once(
         # -- desk reply: queued for the channel, posted by desk.outbox through the connector --
         post_started = time.monotonic()
         replied = await asyncio.to_thread(
-            _desk, [*command, "reply", str(mention_id), "--text", REPLY_TEXT, "--json"], env
+            run_desk, "reply", str(mention_id), "--text", REPLY_TEXT, "--json", env=env
         )
         timings["reply_s"] = round(time.monotonic() - post_started, 1)
         assert replied.returncode == 0, replied.stdout + replied.stderr
@@ -268,7 +262,9 @@ async def test_mention_pulled_and_answered_in_thread_exactly_once(
             with Session(engine) as session:
                 stored = session.get(Reply, sent["id"])
                 assert stored is not None
-                reply = request_for(stored, session.get(Mention, stored.mention_id))
+                replied_to = session.get(Mention, stored.mention_id)
+                assert replied_to is not None
+                reply = request_for(stored, replied_to)
         finally:
             engine.dispose()
         rkey = tid_for(reply.created_at, reply.reply_id)
@@ -289,7 +285,7 @@ async def test_mention_pulled_and_answered_in_thread_exactly_once(
             other = dataclasses.replace(reply, reply_id=reply.reply_id + 1)
             assert await connector.find_posted(other) is None
             assert connector.session_generation == 1  # one login for all of the above
-        outbox = await asyncio.to_thread(_desk, [*command, "outbox", "run", "--json"], env)
+        outbox = await asyncio.to_thread(run_desk, "outbox", "run", "--json", env=env)
         assert outbox.returncode == 0, outbox.stdout + outbox.stderr
         assert json.loads(outbox.stdout)["sent"] == []  # nothing left to send
 
@@ -399,7 +395,7 @@ async def test_mention_pulled_and_answered_in_thread_exactly_once(
             )
         )
         await eventually(notified(answer["uri"]), "the citizen's answer in the notifications")
-        pulled = await asyncio.to_thread(_desk, [*command, "pull", "--json"], env)
+        pulled = await asyncio.to_thread(run_desk, "pull", "--json", env=env)
         assert pulled.returncode == 0, pulled.stdout + pulled.stderr
         (report,) = json.loads(pulled.stdout)
         assert report["new"] == 1, report  # the answer; the mention is not taken twice

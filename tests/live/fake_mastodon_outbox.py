@@ -1,7 +1,7 @@
 """A fake Mastodon account for outbox tests: statuses posted with Idempotency-Key, and the
 account's own statuses listed back (what desk checks before any retry).
 
-Responses are built from the real ``status_reply_created.json`` (shared/real-api-payloads), with
+Responses are built from the real ``status_reply_created.json`` (tests/data/payloads), with
 new ids. Every POST is recorded, so tests can count what was *published*, not what desk says.
 """
 
@@ -10,12 +10,12 @@ from __future__ import annotations
 import copy
 import json
 import threading
-from pathlib import Path
 from typing import Any
 
 import httpx
 
-PAYLOADS = Path(__file__).resolve().parents[3] / "shared" / "real-api-payloads" / "mastodon"
+from tests.helpers.paths import PAYLOADS
+
 ACCOUNT_ID = "117020565693913441"
 
 
@@ -24,7 +24,9 @@ class FakeMastodon:
 
     def __init__(self, token: str) -> None:
         self.token = token
-        self.template = json.loads((PAYLOADS / "status_reply_created.json").read_text())
+        self.template = json.loads(
+            (PAYLOADS / "mastodon" / "status_reply_created.json").read_text()
+        )
         self.statuses: list[dict[str, Any]] = []  # what is published, oldest first
         self.keys: dict[str, dict[str, Any]] = {}
         self.post_requests = 0

@@ -20,34 +20,16 @@ import copy
 import html
 import json
 import re
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs
 
 import httpx
 
-PAYLOADS = Path(__file__).resolve().parents[3] / "shared" / "real-api-payloads"
+from tests.helpers.clock import T0, FakeClock
+from tests.helpers.paths import PAYLOADS
+
 TOKEN = "tok-9f8e7d6c5b4a-never-shown"
-
-try:
-    from desk.secrets import Secret  # type: ignore[import-not-found, unused-ignore]
-except ImportError:  # desk.secrets lands with this issue; until then a stand-in with its API
-
-    class Secret:  # type: ignore[no-redef]
-        """Stand-in for desk.secrets.Secret: redacted repr and str, ``reveal()``."""
-
-        def __init__(self, value: str, *, source: str) -> None:
-            self._value = value
-            self.source = source
-
-        def reveal(self) -> str:
-            return self._value
-
-        def __repr__(self) -> str:
-            return f"Secret(source={self.source!r}, value='***')"
-
-        __str__ = __repr__
 
 
 def load(name: str) -> Any:
@@ -55,18 +37,12 @@ def load(name: str) -> Any:
     return json.loads((PAYLOADS / name).read_text(encoding="utf-8"))
 
 
-class Clock:
-    """A clock shared by a fake server and the connector under test; tests move it by hand."""
+class Clock(FakeClock):
+    """A clock shared by a fake server and the connector under test: still until a test moves
+    it with ``advance``."""
 
-    def __init__(self, start: datetime | None = None) -> None:
-        self.now = start or datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> datetime:
-        self.now += timedelta(seconds=seconds)
-        return self.now
+    def __init__(self, start: datetime = T0) -> None:
+        super().__init__(start, step=timedelta(0))
 
 
 def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> httpx.Response:

@@ -24,6 +24,7 @@ def serve(handler: Handler) -> Iterator[str]:
         def _any(self) -> None:
             length = int(self.headers.get("content-length") or 0)
             body = self.rfile.read(length) if length else b""
+            assert isinstance(self.server, ThreadingHTTPServer)  # typed as any BaseServer
             host = f"http://127.0.0.1:{self.server.server_address[1]}"
             request = httpx.Request(
                 self.command, host + self.path, headers=dict(self.headers.items()), content=body

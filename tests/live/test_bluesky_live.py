@@ -15,7 +15,6 @@ from urllib.parse import parse_qs
 
 import httpx
 import pytest
-from fakes import PAYLOADS, Clock, Secret
 
 from desk.connectors.base import ParsedMention
 from desk.live.base import (
@@ -36,6 +35,8 @@ from desk.live.bluesky import (
     tid_for,
 )
 from desk.live.channels import ChannelConfig
+from desk.secrets import Secret
+from tests.live.fakes import PAYLOADS, Clock
 
 PASSWORD = "abcd-efgh-ijkl-mnop"  # an app password's shape
 ENTRYWAY = "https://entryway.fake"
@@ -559,7 +560,8 @@ async def test_hostile_notifications_are_reported_never_fatal(
     no_time["uri"] += "b"
     no_time.pop("indexedAt")
     no_time["record"]["text"] = "[/bold] \x1b]52;c;aGk=\x07" + "x" * 1_000_000
-    pds.notifications[:0] = ["just text", None, long_uri, no_time]
+    hostile: list[Any] = ["just text", None, long_uri, no_time]  # not all dicts, on purpose
+    pds.notifications[:0] = hostile
     page = await conn.fetch(cursor)
     uris = {i.remote_id for i in page.result.items}
     assert good[0]["uri"] in uris

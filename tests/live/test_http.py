@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import httpx
@@ -19,7 +20,7 @@ def channel(platform: str = "mastodon") -> ChannelConfig:
     return ChannelConfig(name="ville", platform=platform, url="http://127.0.0.1:9")
 
 
-def client(handler) -> httpx.AsyncClient:  # type: ignore[no-untyped-def]
+def client(handler: Callable[[httpx.Request], httpx.Response]) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=httpx.MockTransport(handler))
 
 

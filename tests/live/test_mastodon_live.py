@@ -9,7 +9,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from fakes import TOKEN, Clock, FakeMastodon, Secret
 
 from desk.connectors.base import ParsedMention
 from desk.live.base import (
@@ -24,6 +23,8 @@ from desk.live.base import (
 )
 from desk.live.channels import ChannelConfig
 from desk.live.mastodon import MastodonConnector, load_cursor, reply_text, reply_visibility
+from desk.secrets import Secret
+from tests.live.fakes import TOKEN, Clock, FakeMastodon
 
 
 @pytest.fixture
@@ -304,7 +305,7 @@ def test_reply_text_starts_with_the_full_acct_once(text: str, posted: str) -> No
 
 
 def load_remote() -> dict[str, Any]:
-    from fakes import load
+    from tests.live.fakes import load
 
     return load("mastodon/notification_mention_remote_docs.json")
 

@@ -1,41 +1,33 @@
 """Crash tests: ``desk reply`` is killed with SIGKILL at every step of the outbox, then a new
 process runs ``desk outbox run``. The fake Mastodon (a real HTTP server on loopback) counts what
 was *published*: every reply must be there exactly once, and recorded as sent exactly once.
-"""
+
+The desks opened here run on the real clock, as the ``desk`` processes they hand work to do:
+undo windows and leases are real seconds; nothing asserted depends on the date."""
 
 from __future__ import annotations
 
 import json
 import os
 import signal
-import subprocess
-import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from desk.clock import utcnow
+from desk.config import Settings
 from desk.connectors import mastodon as mastodon_parser
 from desk.outbox import FAULT_ENV
-from desk.services import Desk
-from tests.conftest import DESK_TOML, PAYLOADS
+from desk.services import Desk, open_desk
+from tests.helpers.cli import run_desk, start_desk
+from tests.helpers.desks import DESK_TOML, give_passphrases
+from tests.helpers.paths import PAYLOADS
 from tests.live.fake_mastodon_outbox import FakeMastodon
 from tests.live.loopback import serve
 
 TOKEN = "crash-test-token-5f1c"
 STEPS = ("queued", "claimed", "posted", "recorded")
-
-
-def _desk(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "desk", *args],
-        env=env,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def _notification(n: int) -> dict[str, object]:
@@ -47,7 +39,9 @@ def _notification(n: int) -> dict[str, object]:
 
 
 @pytest.fixture
-def live_setup(tmp_path: Path, make_desk: Callable[..., Desk]):  # type: ignore[no-untyped-def]
+def live_setup(
+    tmp_path: Path, make_desk: Callable[..., Desk]
+) -> Iterator[tuple[FakeMastodon, Path]]:
     fake = FakeMastodon(TOKEN)
     with serve(fake) as url:
         config = tmp_path / "desk.toml"
@@ -67,15 +61,11 @@ undo_seconds = 0
 
 
 def test_kill_at_every_outbox_step_never_loses_or_duplicates(
-    live_setup, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:  # type: ignore[no-untyped-def]
-    from desk.config import Settings
-    from desk.services import open_desk
-    from tests.conftest import give_passphrases
-
+    live_setup: tuple[FakeMastodon, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     fake, config = live_setup
     db = tmp_path / "desk.db"
-    desk = open_desk(Settings(db=str(db), config=config), as_name="amelie")
+    desk = open_desk(Settings(db=str(db), config=config), as_name="amelie", clock=utcnow)
     give_passphrases(desk)
     parsed = mastodon_parser.parse_obj([_notification(i) for i in range(len(STEPS))], "test")
     parsed.channel_hint = "ville"
@@ -85,7 +75,7 @@ def test_kill_at_every_outbox_step_never_loses_or_duplicates(
 
     env = {**os.environ, "DESK_TEST_TOKEN": TOKEN, "DESK_DB": str(db), "DESK_CONFIG": str(config)}
     for mention_id, step in zip(ids, STEPS, strict=True):
-        crashed = _desk(
+        crashed = run_desk(
             "--as",
             "amelie",
             "reply",
@@ -96,11 +86,11 @@ def test_kill_at_every_outbox_step_never_loses_or_duplicates(
             cwd=tmp_path,
         )
         assert crashed.returncode == -signal.SIGKILL, (step, crashed.stdout, crashed.stderr)
-        restarted = _desk("--as", "amelie", "outbox", "run", "--json", env=env, cwd=tmp_path)
+        restarted = run_desk("--as", "amelie", "outbox", "run", "--json", env=env, cwd=tmp_path)
         assert restarted.returncode == 0, (step, restarted.stdout, restarted.stderr)
         assert TOKEN not in restarted.stdout + restarted.stderr
 
-    desk = open_desk(Settings(db=str(db), config=config), as_name="amelie")
+    desk = open_desk(Settings(db=str(db), config=config), as_name="amelie", clock=utcnow)
     try:
         published: dict[str, int] = {}
         for status in fake.statuses:
@@ -121,18 +111,16 @@ def test_kill_at_every_outbox_step_never_loses_or_duplicates(
         desk.close()
 
 
-def test_watch_posts_replies_queued_by_another_desk(live_setup, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_watch_posts_replies_queued_by_anotherrun_desk(
+    live_setup: tuple[FakeMastodon, Path], tmp_path: Path
+) -> None:
     """A reply queued in one desk (the TUI of a colleague, an approval) goes out from a running
     ``desk watch``, once, after its undo window."""
     import time
 
-    from desk.config import Settings
-    from desk.services import open_desk
-    from tests.conftest import give_passphrases
-
     fake, config = live_setup
     db = tmp_path / "desk.db"
-    desk = open_desk(Settings(db=str(db), config=config), as_name="amelie")
+    desk = open_desk(Settings(db=str(db), config=config), as_name="amelie", clock=utcnow)
     give_passphrases(desk)
     parsed = mastodon_parser.parse_obj([_notification(9)], "test")
     parsed.channel_hint = "ville"
@@ -141,14 +129,7 @@ def test_watch_posts_replies_queued_by_another_desk(live_setup, tmp_path: Path) 
     desk.close()
     assert queued.status == "queued"
     env = {**os.environ, "DESK_TEST_TOKEN": TOKEN, "DESK_DB": str(db), "DESK_CONFIG": str(config)}
-    watcher = subprocess.Popen(
-        [sys.executable, "-m", "desk", "--as", "amelie", "watch"],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    watcher = start_desk("--as", "amelie", "watch", env=env, cwd=tmp_path)
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and not fake.statuses:
@@ -160,7 +141,7 @@ def test_watch_posts_replies_queued_by_another_desk(live_setup, tmp_path: Path) 
     assert len(fake.statuses) == 1, (out, err)
     assert "outbox: sent" in out
     assert TOKEN not in out + err
-    desk = open_desk(Settings(db=str(db), config=config), as_name="amelie")
+    desk = open_desk(Settings(db=str(db), config=config), as_name="amelie", clock=utcnow)
     try:
         assert desk.queries.detail(mid).replies[-1].status == "sent"
     finally:

@@ -10,7 +10,7 @@ import gzip
 import http.server
 import threading
 import tracemalloc
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -23,7 +23,7 @@ from desk.live.channels import ChannelConfig
 from desk.live.rss import NOT_MODIFIED, RssConnector, decode_cursor, encode_cursor
 from desk.pull import PullService
 from desk.services import Desk
-from tests.conftest import PAYLOADS
+from tests.helpers.paths import PAYLOADS
 
 FEEDS = PAYLOADS / "rss"
 URL = "http://feeds.test/alerts.xml"
@@ -39,7 +39,7 @@ def feed(name: str) -> bytes:
 def channel(**kw: object) -> ChannelConfig:
     values: dict[str, object] = {"name": "news", "platform": "rss", "url": URL}
     values.update(kw)
-    return ChannelConfig(**values)  # type: ignore[arg-type]
+    return ChannelConfig(**values)
 
 
 async def streamed(data: bytes) -> AsyncIterator[bytes]:
@@ -48,7 +48,7 @@ async def streamed(data: bytes) -> AsyncIterator[bytes]:
         yield data[start : start + CHUNK]
 
 
-def connector(handler, **kw: object) -> RssConnector:  # type: ignore[no-untyped-def]
+def connector(handler: Callable[[httpx.Request], httpx.Response], **kw: object) -> RssConnector:
     client = httpx.AsyncClient(transport=httpx.MockTransport(handler))
     return RssConnector(channel(**kw), client, None)
 

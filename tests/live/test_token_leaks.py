@@ -11,13 +11,14 @@ from typing import Any
 
 import httpx
 import pytest
-from fakes import TOKEN, Secret
 from rich.pretty import pretty_repr
 
 from desk.live.base import ChannelError, ReplyRequest
 from desk.live.channels import ChannelConfig
 from desk.live.mastodon import MastodonConnector
 from desk.live.x import XConnector
+from desk.secrets import Secret
+from tests.live.fakes import TOKEN
 
 
 def _frames(exc: BaseException) -> list[types.FrameType]:

@@ -10,7 +10,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from fakes import TOKEN, Clock, FakeX, Secret
 
 from desk.connectors.base import ParsedMention
 from desk.live.base import (
@@ -25,6 +24,8 @@ from desk.live.base import (
 )
 from desk.live.channels import ChannelConfig
 from desk.live.x import MENTION_FIELDS, XConnector
+from desk.secrets import Secret
+from tests.live.fakes import TOKEN, Clock, FakeX
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from textual.widgets import DataTable
-from tuihelpers import DeskEnv, goto, screen_lines, settle
 
 from desk.store import QueueFilter
 from desk.tui.app import DeskApp
@@ -12,6 +11,7 @@ from desk.tui.screens.detail import DetailScreen
 from desk.tui.screens.picker import PickerScreen
 from desk.tui.screens.timeline import TimelineScreen
 from desk.tui.widgets.queue_list import QueueList
+from tests.helpers.tui import DeskEnv, goto, screen_lines, settle
 
 
 def actions_of(env: DeskEnv, mention_id: int) -> list[str]:

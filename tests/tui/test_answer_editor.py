@@ -4,19 +4,19 @@ text stays literal."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
+from typing import Any
 
-from test_reply import open_composer
+from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static, TextArea
-from tuihelpers import DeskEnv, screen_lines, settle, terminal_output
 
-from desk.config import Settings
 from desk.db import transaction
 from desk.models import Answer
-from desk.services import open_desk
 from desk.tui.app import DeskApp
 from desk.tui.screens.answers import AnswerForm, AnswersScreen
 from desk.tui.screens.picker import PickerScreen
+from tests.helpers.tui import DeskEnv, screen_lines, settle, terminal_output
+from tests.tui.test_reply import open_composer
 
 
 def notes(app: DeskApp) -> str:
@@ -27,7 +27,7 @@ def text(app: DeskApp) -> str:
     return "\n".join(screen_lines(app))
 
 
-async def open_library(pilot) -> AnswersScreen:  # type: ignore[no-untyped-def]
+async def open_library(pilot: Pilot[Any]) -> AnswersScreen:
     await settle(pilot)
     await pilot.press("B")
     await settle(pilot)
@@ -36,7 +36,7 @@ async def open_library(pilot) -> AnswersScreen:  # type: ignore[no-untyped-def]
     return screen
 
 
-async def type_into(pilot, selector: str, value: str) -> None:  # type: ignore[no-untyped-def]
+async def type_into(pilot: Pilot[Any], selector: str, value: str) -> None:
     await pilot.click(selector)
     await pilot.press(*value)
 
@@ -64,7 +64,8 @@ async def test_supervisor_creates_and_edits_an_answer_then_inserts_it(env: DeskE
         await pilot.click("#answer-pre-approved")
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert app.screen is library
+        shown = app.screen  # mypy keeps `app.screen is x` after the screen changes
+        assert shown is library
         assert "Réponse type pool-hours (en) créée (v1)." in notes(app)
         created = env.desk.answers.named("pool-hours", "en")
         assert (created.title, created.body) == (
@@ -91,7 +92,8 @@ async def test_supervisor_creates_and_edits_an_answer_then_inserts_it(env: DeskE
         await pilot.press(*" Welcome!")
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert app.screen is library
+        shown = app.screen
+        assert shown is library
         assert "Réponse type pool-hours (en) enregistrée (v2)." in notes(app)
         edited = env.desk.answers.named("pool-hours", "en")
         assert (edited.version, edited.body) == (2, created.body + " Welcome!")
@@ -119,8 +121,8 @@ async def test_an_invalid_expiry_is_shown_and_nothing_typed_is_lost(env: DeskEnv
         await open_library(pilot)
         await pilot.press("n")
         await settle(pilot)
-        form = app.screen
-        assert isinstance(form, AnswerForm)
+        assert isinstance(app.screen, AnswerForm)
+        form = app.screen  # typed AnswerForm, which `app.screen is form` below keeps
         await pilot.press(*"snow")
         await type_into(pilot, "#answer-title", "Déneigement")
         await type_into(pilot, "#answer-body", "Bonjour {author}, voyez {link}")
@@ -165,8 +167,7 @@ async def test_an_agent_reads_the_library_but_is_told_no(env: DeskEnv) -> None:
     env.desk.answers.create(
         {"name": "pool", "language": "fr", "title": "Piscine", "body": "Ouverte le 20 juin."}
     )
-    settings = Settings(db=str(env.path / "t.db"), config=env.path / "desk.toml")
-    bruno = open_desk(settings, as_name="bruno")
+    bruno = env.open_as("bruno")
     try:
         app = DeskApp(bruno)
         async with app.run_test(size=(130, 42)) as pilot:
@@ -197,7 +198,7 @@ async def test_markup_and_terminal_escapes_in_answers_are_shown_literally(env: D
                 body="Voir [bold]x[/] et [@click=app.quit()]clic[/] \x1b]52;c;SGVsbG8=\x07 \x1b[2J fin",
                 tags='["[red]t[/red]"]',
                 source_url="https://ville.example/[/]",
-                updated_at=datetime.now(UTC),
+                updated_at=env.clock(),
             )
         )
     app = DeskApp(env.desk)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from test_collision import notes
-from test_reply import open_composer
-from tuihelpers import DeskEnv, screen_lines, settle
-
 from desk.tui.app import DeskApp
 from desk.tui.screens.picker import PickerScreen
+from tests.helpers.tui import DeskEnv, screen_lines, settle
+from tests.tui.test_collision import notes
+from tests.tui.test_reply import open_composer
 
 LIBRARY = """
 [[answer]]

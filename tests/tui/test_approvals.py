@@ -3,13 +3,16 @@ reply; an agent is refused; the author sees the decision and the note on the men
 
 from __future__ import annotations
 
-from test_collision import colleague, notes
-from tuihelpers import DeskEnv, goto, screen_lines, settle
+from typing import Any
+
+from textual.pilot import Pilot
 
 from desk.services import Desk
 from desk.tui.app import DeskApp
 from desk.tui.screens.approvals import ApprovalsScreen
 from desk.tui.screens.text_prompt import TextPrompt
+from tests.helpers.tui import DeskEnv, goto, screen_lines, settle
+from tests.tui.test_collision import colleague, notes
 
 
 def crisis_reply(env: DeskEnv, key: str, text: str) -> tuple[Desk, int]:
@@ -22,7 +25,7 @@ def crisis_reply(env: DeskEnv, key: str, text: str) -> tuple[Desk, int]:
     return bruno, reply.id
 
 
-async def open_queue(pilot) -> ApprovalsScreen:  # type: ignore[no-untyped-def]
+async def open_queue(pilot: Pilot[Any]) -> ApprovalsScreen:
     await settle(pilot)
     await pilot.press("V")
     await settle(pilot)

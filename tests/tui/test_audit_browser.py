@@ -4,11 +4,11 @@ audit screen and from the detail screen (h); hostile text in both stays literal.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
+from typing import Any
 
+from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Label, OptionList, Static
-from tuihelpers import HOSTILE_TEXTS, DeskEnv, goto, ingest, mention, screen_lines, settle
-from tuihelpers import terminal_output as raw_output
 
 from desk.tui.app import DeskApp
 from desk.tui.screens.audit import AuditScreen
@@ -16,6 +16,8 @@ from desk.tui.screens.date_prompt import DatePrompt
 from desk.tui.screens.detail import DetailScreen
 from desk.tui.screens.picker import PickerScreen
 from desk.tui.screens.timeline import TimelineScreen
+from tests.helpers.tui import HOSTILE_TEXTS, DeskEnv, goto, ingest, mention, screen_lines, settle
+from tests.helpers.tui import terminal_output as raw_output
 
 BAD = ("\x1b", "\u202e", "\x07", "\x9b")
 
@@ -39,31 +41,31 @@ def assert_clean(app: DeskApp) -> str:
     return text
 
 
-async def open_audit(pilot: object, app: DeskApp) -> AuditScreen:
-    await settle(pilot)  # type: ignore[arg-type]
-    await pilot.press("A")  # type: ignore[attr-defined]
-    await settle(pilot)  # type: ignore[arg-type]
+async def open_audit(pilot: Pilot[Any], app: DeskApp) -> AuditScreen:
+    await settle(pilot)
+    await pilot.press("A")
+    await settle(pilot)
     assert isinstance(app.screen, AuditScreen)
     return app.screen
 
 
-async def pick(pilot: object, app: DeskApp, value: str) -> None:
+async def pick(pilot: Pilot[Any], app: DeskApp, value: str) -> None:
     """Choose ``value`` in the open picker with the arrow keys."""
     assert isinstance(app.screen, PickerScreen)
     options = app.screen.query_one(OptionList)
     target = next(
         i for i in range(options.option_count) if options.get_option_at_index(i).id == value
     )
-    await pilot.press("home", *["down"] * target, "enter")  # type: ignore[attr-defined]
-    await settle(pilot)  # type: ignore[arg-type]
+    await pilot.press("home", *["down"] * target, "enter")
+    await settle(pilot)
 
 
-async def type_day(pilot: object, app: DeskApp, text: str) -> None:
+async def type_day(pilot: Pilot[Any], app: DeskApp, text: str) -> None:
     """Replace the date prompt's field with ``text`` and press Enter."""
     assert isinstance(app.screen, DatePrompt)
     field = app.screen.query_one(Input)
-    await pilot.press(*["backspace"] * len(field.value), *text, "enter")  # type: ignore[attr-defined]
-    await settle(pilot)  # type: ignore[arg-type]
+    await pilot.press(*["backspace"] * len(field.value), *text, "enter")
+    await settle(pilot)
 
 
 async def test_filter_by_action_then_family_then_clear(env: DeskEnv) -> None:
@@ -79,8 +81,9 @@ async def test_filter_by_action_then_family_then_clear(env: DeskEnv) -> None:
 
         await pilot.press("a")
         await settle(pilot)
-        assert isinstance(app.screen, PickerScreen)
-        offered = app.screen.query_one(OptionList)
+        picker = app.screen  # mypy keeps isinstance(app.screen, ...) after the screen changes
+        assert isinstance(picker, PickerScreen)
+        offered = picker.query_one(OptionList)
         ids = [offered.get_option_at_index(i).id for i in range(offered.option_count)]
         assert ids[:2] == ["*", "mention.*"]  # everything, then the family before its actions
         assert {"mention.claimed", "mention.closed", "mention.ingested", "staff.added"} <= set(ids)
@@ -124,7 +127,7 @@ async def test_filter_by_action_then_family_then_clear(env: DeskEnv) -> None:
 
 async def test_filter_by_days_in_the_screen(env: DeskEnv) -> None:
     desk = env.desk
-    today = datetime.now(UTC).date()  # the test desk's time zone is UTC
+    today = env.clock().date()  # the test desk's time zone is UTC
     tomorrow, yesterday = today + timedelta(days=1), today - timedelta(days=1)
     app = DeskApp(desk)
     async with app.run_test(size=(160, 45)) as pilot:
@@ -134,13 +137,16 @@ async def test_filter_by_days_in_the_screen(env: DeskEnv) -> None:
 
         await pilot.press("d")
         await settle(pilot)
-        assert isinstance(app.screen, DatePrompt)
+        prompt = app.screen
+        assert isinstance(prompt, DatePrompt)
         await type_day(pilot, app, "2026-13-45")  # no such day: said in place, prompt stays
-        assert isinstance(app.screen, DatePrompt)
-        error = str(app.screen.query_one("#date-prompt-error", Label).render())
+        prompt = app.screen
+        assert isinstance(prompt, DatePrompt)
+        error = str(prompt.query_one("#date-prompt-error", Label).render())
         assert "n'est pas une date comme 2026-11-21" in error
         await type_day(pilot, app, tomorrow.isoformat())
-        assert isinstance(app.screen, DatePrompt)  # then the end of the period
+        prompt = app.screen
+        assert isinstance(prompt, DatePrompt)  # then the end of the period
         await type_day(pilot, app, "")
         assert app.screen is screen
         assert table.row_count == 0
@@ -268,16 +274,18 @@ async def test_history_key_of_the_detail_screen_opens_the_timeline(env: DeskEnv)
         await goto(pilot, desk, target)
         await pilot.press("enter")
         await settle(pilot)
-        assert isinstance(app.screen, DetailScreen)
+        detail = app.screen
+        assert isinstance(detail, DetailScreen)
         await pilot.press("h")
         await settle(pilot)
-        assert isinstance(app.screen, TimelineScreen)
-        assert "Triée : question" in "\n".join(screen_lines(app))
         timeline = app.screen
+        assert isinstance(timeline, TimelineScreen)
+        assert "Triée : question" in "\n".join(screen_lines(app))
 
         await pilot.press("escape")
         await settle(pilot)
-        assert isinstance(app.screen, DetailScreen)
+        back = app.screen
+        assert isinstance(back, DetailScreen)
         await pilot.press("x")  # closed from the detail: an open timeline would follow
         await settle(pilot)
         await pilot.press("h")

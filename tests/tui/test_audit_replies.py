@@ -5,12 +5,12 @@ from __future__ import annotations
 import sqlite3
 
 from textual.widgets import DataTable, Static
-from tuihelpers import DeskEnv, settle
 
 from desk.tui.app import DeskApp
 from desk.tui.screens.audit import AuditScreen
 from desk.tui.screens.picker import PickerScreen
 from desk.tui.screens.replies import RepliesScreen
+from tests.helpers.tui import DeskEnv, settle
 
 
 def status(app: DeskApp) -> str:
@@ -18,7 +18,7 @@ def status(app: DeskApp) -> str:
 
 
 def tamper(env: DeskEnv, seq: int) -> None:
-    con = sqlite3.connect(env.path / "t.db")
+    con = sqlite3.connect(env.path / "desk.db")
     con.execute("DROP TRIGGER IF EXISTS audit_events_no_update")
     con.execute("UPDATE audit_events SET data = ? WHERE seq = ?", ('{"forged":true}', seq))
     con.commit()
@@ -61,15 +61,18 @@ async def test_audit_filters_by_mention_and_person(env: DeskEnv) -> None:
         assert [str(table.get_row_at(i)[4]) for i in range(table.row_count)] == [f"#{target}"] * 2
         await pilot.press("p")
         await settle(pilot)
-        assert isinstance(app.screen, PickerScreen)
+        picker = app.screen  # mypy keeps isinstance(app.screen, ...) after the screen changes
+        assert isinstance(picker, PickerScreen)
         await pilot.press("down", "enter")  # everyone, system, amelie...
         await settle(pilot)
-        assert app.screen.actor_filter == "system"
+        audit = app.screen
+        assert isinstance(audit, AuditScreen)
+        assert audit.actor_filter == "system"
         assert table.row_count == 0  # system did nothing to this mention (ingest ran as amelie)
 
 
 async def test_audit_pages_by_500(env: DeskEnv) -> None:
-    from tuihelpers import ingest, mention
+    from tests.helpers.tui import ingest, mention
 
     ingest(env.desk, "mastodon", [mention(f"p{i}", f"texte {i}") for i in range(600)])
     app = DeskApp(env.desk)

@@ -4,18 +4,17 @@ with what changed (ctrl+s again then sends)."""
 
 from __future__ import annotations
 
-from test_reply import open_composer
-from tuihelpers import DeskEnv, screen_lines, settle
+import pytest
 
-from desk.config import Settings
-from desk.services import open_desk
+from desk.services import Desk
 from desk.tui.app import DeskApp
+from tests.helpers.tui import DeskEnv, screen_lines, settle
+from tests.tui.test_reply import open_composer
 
 
-def colleague(env: DeskEnv, name: str = "bruno"):  # type: ignore[no-untyped-def]
+def colleague(env: DeskEnv, name: str = "bruno") -> Desk:
     """A second desk on the same database file, as another person (a second terminal)."""
-    settings = Settings(db=str(env.path / "t.db"), config=env.path / "desk.toml")
-    return open_desk(settings, as_name=name)
+    return env.open_as(name)
 
 
 def notes(app: DeskApp) -> str:
@@ -96,8 +95,8 @@ async def test_a_changed_conversation_stops_the_send_once(env: DeskEnv) -> None:
 
 
 async def test_the_queue_shows_a_colleague_replying_without_a_keypress(
-    env: DeskEnv, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+    env: DeskEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from desk.tui.screens.queue import QueueScreen
 
     monkeypatch.setattr(QueueScreen, "REFRESH_SECONDS", 0.3)

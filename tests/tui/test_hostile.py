@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 from textual.content import Content
-from tuihelpers import (
+
+from desk.tui.app import DeskApp
+from desk.tui.safe import safe, safe_str, safe_text
+from desk.tui.screens.detail import DetailScreen
+from desk.tui.screens.queue import QueueScreen
+from tests.helpers.tui import (
     HOSTILE_NAME,
     HOSTILE_TEXTS,
     DeskEnv,
@@ -13,11 +18,6 @@ from tuihelpers import (
     settle,
     terminal_output,
 )
-
-from desk.tui.app import DeskApp
-from desk.tui.safe import safe, safe_str, safe_text
-from desk.tui.screens.detail import DetailScreen
-from desk.tui.screens.queue import QueueScreen
 
 BAD = ("\x1b", "\u202e", "\x07", "\x9b")
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from textual.command import CommandPalette
 from textual.widgets._footer import FooterKey, FooterLabel
-from tuihelpers import DeskEnv, goto, screen_lines, settle
 
 from desk.i18n import load_strings
 from desk.tui.app import DeskApp
 from desk.tui.commands import ENTRIES, DeskCommands
+from desk.tui.screens.queue import QueueScreen
+from tests.helpers.tui import DeskEnv, goto, screen_lines, settle
 
 
 def footer(app: DeskApp) -> list[str]:
@@ -78,9 +79,12 @@ async def test_command_palette_lists_actions_in_the_current_language(env: DeskEn
         assert "Vue : les miennes" in labels
         await pilot.press("ctrl+p")
         await settle(pilot)
-        assert isinstance(app.screen, CommandPalette)
+        palette = app.screen  # mypy keeps isinstance(app.screen, ...) after the screen changes
+        assert isinstance(palette, CommandPalette)
         await pilot.press(*"miennes")
         await settle(pilot)
         await pilot.press("down", "enter")
         await settle(pilot)
-        assert app.screen.view == "mine"
+        queue = app.screen
+        assert isinstance(queue, QueueScreen)
+        assert queue.view == "mine"

@@ -6,21 +6,23 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from tuihelpers import DESK_TOML, RULES_TOML, screen_lines, settle
+from textual.pilot import Pilot
 
-from desk.config import Settings
-from desk.services import open_desk
+from desk.services import Desk
 from desk.tui.app import DeskApp
 from desk.tui.screens.detail import DetailScreen
 from desk.tui.widgets.composer import Composer
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "live"))
-from fake_mastodon_outbox import PAYLOADS, FakeMastodon  # noqa: E402
-from loopback import serve  # noqa: E402
+from tests.helpers.clock import RunningClock
+from tests.helpers.desks import open_test_desk
+from tests.helpers.paths import PAYLOADS
+from tests.helpers.tui import DESK_TOML, screen_lines, settle, tui_settings
+from tests.live.fake_mastodon_outbox import FakeMastodon
+from tests.live.loopback import serve
 
 TOKEN = "tui-live-token-93ab"
 
@@ -29,7 +31,7 @@ def notes(app: DeskApp) -> str:
     return "\n".join(str(n.message) for n in app._notifications)
 
 
-async def wait_for(pilot, test, seconds: float = 15.0) -> None:  # type: ignore[no-untyped-def]
+async def wait_for(pilot: Pilot[Any], test: Callable[[], bool], seconds: float = 15.0) -> None:
     for _ in range(int(seconds / 0.1)):
         if test():
             return
@@ -39,15 +41,17 @@ async def wait_for(pilot, test, seconds: float = 15.0) -> None:  # type: ignore[
 
 
 @pytest.fixture
-def live_desk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+def live_desk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[Desk, FakeMastodon]]:
     fake = FakeMastodon(TOKEN)
-    note = json.loads((PAYLOADS / "notification_mention_remote_docs.json").read_text())
+    note = json.loads((PAYLOADS / "mastodon/notification_mention_remote_docs.json").read_text())
     note["status"]["visibility"] = "public"
     fake.notifications.append(note)
     monkeypatch.setenv("DESK_VILLE_TOKEN", TOKEN)
     with serve(fake) as url:
-        (tmp_path / "rules.toml").write_text(RULES_TOML, encoding="utf-8")
-        (tmp_path / "desk.toml").write_text(
+        settings = tui_settings(
+            tmp_path,
             DESK_TOML
             + f"""
 [[channel]]
@@ -58,15 +62,13 @@ secret = "env:DESK_VILLE_TOKEN"
 interval_seconds = 5
 undo_seconds = 2
 """,
-            encoding="utf-8",
         )
-        settings = Settings(db=str(tmp_path / "t.db"), config=tmp_path / "desk.toml")
-        desk = open_desk(settings, as_name="amelie")
+        desk = open_test_desk(settings, clock=RunningClock())
         yield desk, fake
         desk.close()
 
 
-async def test_pull_undo_and_send_from_the_terminal(live_desk) -> None:  # type: ignore[no-untyped-def]
+async def test_pull_undo_and_send_from_the_terminal(live_desk: tuple[Desk, FakeMastodon]) -> None:
     desk, fake = live_desk
     app = DeskApp(desk)
     async with app.run_test(size=(160, 45)) as pilot:
@@ -89,6 +91,7 @@ async def test_pull_undo_and_send_from_the_terminal(live_desk) -> None:  # type:
         await settle(pilot)
         assert "rien n'a été publié" in notes(app)
         mention_id = app.screen.mention_id()
+        assert mention_id is not None
         assert [r.status for r in desk.queries.detail(mention_id).replies] == ["cancelled"]
         assert app.drafts[mention_id] == "Merci, nous vérifions."  # nothing lost
         await asyncio.sleep(2.5)

@@ -54,5 +54,5 @@ def test_kind_is_shown_in_the_interface_language() -> None:
     from desk.i18n import Catalog
     from desk.tui.widgets.mention_view import meta
 
-    assert "nouvelle" in meta(BASE, Catalog("fr")).plain
-    assert "news" in meta(BASE, Catalog("en")).plain
+    assert "nouvelle" in meta(BASE, Catalog("fr"), NOW).plain
+    assert "news" in meta(BASE, Catalog("en"), NOW).plain

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from tuihelpers import DeskEnv, open_ids, screen_lines, settle
-
 from desk.store import QueueFilter
 from desk.tui.app import DeskApp
 from desk.tui.screens.detail import DetailScreen
 from desk.tui.screens.queue import QueueScreen
 from desk.tui.widgets.queue_list import QueueList
+from tests.helpers.tui import DeskEnv, open_ids, screen_lines, settle
 
 
 async def test_rows_cursor_and_enter_opens_the_right_mention(env: DeskEnv) -> None:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from textual.pilot import Pilot
 from textual.widgets import Static
-from tuihelpers import DeskEnv, goto, screen_lines, settle
 
 from desk.tui.app import DeskApp
 from desk.tui.screens.detail import DetailScreen
 from desk.tui.widgets.composer import Composer
+from tests.helpers.tui import DeskEnv, goto, screen_lines, settle
 
 
-async def open_composer(pilot, env: DeskEnv, key: str) -> Composer:  # type: ignore[no-untyped-def]
+async def open_composer(pilot: Pilot[Any], env: DeskEnv, key: str) -> Composer:
     await settle(pilot)
     await goto(pilot, env.desk, env.ids[key])
     await pilot.press("r")

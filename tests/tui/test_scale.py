@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
-from tuihelpers import DeskEnv, ingest, mention, settle
+from datetime import timedelta
 
 from desk.store import QueueFilter
 from desk.tui.app import DeskApp
 from desk.tui.widgets.queue_list import QueueList
+from tests.helpers.tui import DeskEnv, ingest, mention, settle
 
 
 async def test_five_thousand_mentions_are_paged(env: DeskEnv) -> None:
-    now = datetime.now(UTC)
+    now = env.clock()
     items = [
         mention(
             f"bulk{i}",

@@ -6,17 +6,27 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from test_collision import notes
-from tuihelpers import DESK_TOML, RULES_TOML, DeskEnv, feed, screen_lines, settle, terminal_output
+from textual.pilot import Pilot
 
-from desk.config import Settings, load_config
-from desk.services import open_desk
+from desk.config import load_config
 from desk.tui.app import DeskApp
 from desk.tui.screens.picker import PickerScreen
 from desk.tui.screens.staff import StaffScreen
 from desk.tui.screens.staff_form import StaffForm
+from tests.helpers.clock import RunningClock
+from tests.helpers.tui import (
+    DESK_TOML,
+    DeskEnv,
+    feed,
+    open_tui_desk,
+    screen_lines,
+    settle,
+    terminal_output,
+)
+from tests.tui.test_collision import notes
 
 HOSTILE = "[red]Chloé[/red] [@click=app.quit()]x[/]"
 STAFF_TOML = DESK_TOML.replace(
@@ -31,19 +41,14 @@ STAFF_TOML = DESK_TOML.replace(
 @pytest.fixture
 def staff_env(tmp_path: Path) -> Iterator[DeskEnv]:
     """A fed desk whose desk.toml makes amelie the admin and gives chloe a hostile name."""
-    (tmp_path / "desk.toml").write_text(STAFF_TOML, encoding="utf-8")
-    (tmp_path / "rules.toml").write_text(RULES_TOML, encoding="utf-8")
-    desk = open_desk(settings_of(tmp_path), as_name="amelie")
+    clock = RunningClock()
+    desk = open_tui_desk(tmp_path, clock=clock, text=STAFF_TOML)
     ids = feed(desk)
-    yield DeskEnv(desk, ids, tmp_path)
+    yield DeskEnv(desk, ids, tmp_path, clock)
     desk.close()
 
 
-def settings_of(path: Path) -> Settings:
-    return Settings(db=str(path / "t.db"), config=path / "desk.toml")
-
-
-async def open_staff(pilot) -> StaffScreen:  # type: ignore[no-untyped-def]
+async def open_staff(pilot: Pilot[Any]) -> StaffScreen:
     await settle(pilot)
     await pilot.press("W")
     await settle(pilot)
@@ -65,7 +70,8 @@ async def test_an_admin_changes_a_role(staff_env: DeskEnv) -> None:
         assert "Bruno Gagnon" in shown
         await pilot.press("down", "r")  # bruno
         await settle(pilot)
-        assert isinstance(app.screen, PickerScreen)
+        picker = app.screen  # mypy keeps isinstance(app.screen, ...) after the screen changes
+        assert isinstance(picker, PickerScreen)
         assert "Rôle de Bruno Gagnon" in text_of(app)
         await pilot.press("down", "enter")  # agent·e -> superviseur·e
         await settle(pilot, 8)
@@ -80,7 +86,9 @@ async def test_an_admin_changes_a_role(staff_env: DeskEnv) -> None:
         assert "You are an admin" in shown
         assert "Languages" in shown
         assert "supervisor" in next(line for line in screen_lines(app) if "Bruno Gagnon" in line)
-    assert load_config(staff_env.path / "desk.toml").staff_named("bruno").role == "supervisor"  # type: ignore[union-attr]
+    bruno = load_config(staff_env.path / "desk.toml").staff_named("bruno")
+    assert bruno is not None
+    assert bruno.role == "supervisor"
     event = staff_env.desk.queries.audit_log(limit=1)[0]
     assert (event.action, event.actor, event.data["to"]) == (
         "staff.role_changed",
@@ -90,7 +98,7 @@ async def test_an_admin_changes_a_role(staff_env: DeskEnv) -> None:
 
 
 async def test_a_non_admin_sees_the_list_and_is_refused(staff_env: DeskEnv) -> None:
-    bruno = open_desk(settings_of(staff_env.path), as_name="bruno")
+    bruno = staff_env.open_as("bruno")
     before = (staff_env.path / "desk.toml").read_text(encoding="utf-8")
     try:
         app = DeskApp(bruno)
@@ -125,7 +133,8 @@ async def test_names_are_shown_literally(staff_env: DeskEnv) -> None:
         assert "␛]0;pwned␇" in shown  # the control characters made visible
         await pilot.press("d")
         await settle(pilot)
-        assert isinstance(app.screen, PickerScreen)
+        picker = app.screen
+        assert isinstance(picker, PickerScreen)
         assert f"Désactiver {HOSTILE}" in text_of(app)
         await pilot.press("escape")
         await settle(pilot)
@@ -145,13 +154,16 @@ async def test_deactivate_then_hand_over_the_open_mentions(staff_env: DeskEnv) -
         assert "Désactiver Bruno Gagnon ?" in text_of(app)
         await pilot.press("enter")  # the highlighted choice is "Annuler"
         await settle(pilot)
-        assert load_config(staff_env.path / "desk.toml").staff_named("bruno").active  # type: ignore[union-attr]
+        bruno = load_config(staff_env.path / "desk.toml").staff_named("bruno")
+        assert bruno is not None
+        assert bruno.active
         await pilot.press("d")
         await settle(pilot)
         await pilot.press("up", "enter")  # "Oui, désactiver Bruno Gagnon"
         await settle(pilot, 8)
         assert f"{open_before} mention(s) ouverte(s) lui restent" in notes(app)
-        assert isinstance(app.screen, PickerScreen)  # whom to give them to
+        picker = app.screen
+        assert isinstance(picker, PickerScreen)  # whom to give them to
         shown = text_of(app)
         assert f"{open_before} mention(s) ouverte(s) de Bruno Gagnon : les donner à…" in shown
         assert "bruno" not in [line.rsplit("— ", 1)[-1].strip() for line in screen_lines(app)]
@@ -161,7 +173,9 @@ async def test_deactivate_then_hand_over_the_open_mentions(staff_env: DeskEnv) -
         bruno_line = next(line for line in screen_lines(app) if "Bruno Gagnon" in line)
         assert "désactivé·e" in bruno_line
         assert bruno_line.split()[-1] == "0"  # no open load left
-    assert not load_config(staff_env.path / "desk.toml").staff_named("bruno").active  # type: ignore[union-attr]
+    bruno = load_config(staff_env.path / "desk.toml").staff_named("bruno")
+    assert bruno is not None
+    assert not bruno.active
     assert [p.open_mentions for p in desk.staff.list_staff() if p.name == "bruno"] == [0]
 
 

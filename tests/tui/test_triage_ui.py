@@ -8,12 +8,22 @@ import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy.exc
 from textual.command import CommandPalette
 from textual.pilot import Pilot
-from tuihelpers import (
+
+from desk.services import Desk
+from desk.store import QueueFilter
+from desk.tui.app import DeskApp
+from desk.tui.screens.detail import DetailScreen
+from desk.tui.screens.picker import PickerScreen
+from desk.tui.widgets.queue_list import QueueList
+from tests.helpers.clock import RunningClock
+from tests.helpers.desks import open_test_desk, write_config
+from tests.helpers.tui import (
     DESK_TOML,
     RULES_TOML,
     DeskEnv,
@@ -24,14 +34,6 @@ from tuihelpers import (
     settle,
     terminal_output,
 )
-
-from desk.config import Settings
-from desk.services import Desk, open_desk
-from desk.store import QueueFilter
-from desk.tui.app import DeskApp
-from desk.tui.screens.detail import DetailScreen
-from desk.tui.screens.picker import PickerScreen
-from desk.tui.widgets.queue_list import QueueList
 
 SIZE = (160, 45)
 RELOADED = "Règles rechargées"
@@ -89,7 +91,7 @@ def write_rules(path: Path, text: str) -> None:
     os.utime(rules, (before + 5, before + 5))
 
 
-async def wait_for(pilot: Pilot[object], done: Callable[[], bool], seconds: float = 5.0) -> None:
+async def wait_for(pilot: Pilot[Any], done: Callable[[], bool], seconds: float = 5.0) -> None:
     """Let the app run (no key pressed) until ``done()``, for at most ``seconds``."""
     start = time.monotonic()
     while not done():
@@ -108,7 +110,7 @@ def open_of(desk: Desk, name: str) -> list[int]:
     return sorted(row.id for row in rows)
 
 
-async def open_detail(pilot: Pilot[object], desk: Desk, mention_id: int) -> None:
+async def open_detail(pilot: Pilot[Any], desk: Desk, mention_id: int) -> None:
     await goto(pilot, desk, mention_id)
     await pilot.press("enter")
     await settle(pilot)
@@ -161,10 +163,8 @@ async def test_detail_without_a_rule_says_so(env: DeskEnv) -> None:
 
 
 async def test_rule_text_is_shown_literally(tmp_path: Path) -> None:
-    (tmp_path / "desk.toml").write_text(DESK_TOML, encoding="utf-8")
-    (tmp_path / "rules.toml").write_text(HOSTILE_RULES, encoding="utf-8")
-    settings = Settings(db=str(tmp_path / "t.db"), config=tmp_path / "desk.toml")
-    desk = open_desk(settings, as_name="amelie")
+    settings = write_config(tmp_path, DESK_TOML, rules=HOSTILE_RULES)
+    desk = open_test_desk(settings, clock=RunningClock())
     try:
         target = ingest(desk, "mastodon", [mention("f", "Inondation rue Principale")])[0]
         app = DeskApp(desk)
@@ -279,7 +279,9 @@ async def test_the_rule_file_is_watched(env: DeskEnv) -> None:
         assert desk.queries.detail(flood).category == "rumour"
         assert "mention.retriaged" in actions_of(desk, flood)
         await goto(pilot, desk, flood)
-        assert app.screen.query_one(QueueList).current.category == "rumour"  # type: ignore[union-attr]
+        current = app.screen.query_one(QueueList).current
+        assert current is not None
+        assert current.category == "rumour"
 
         # Saved and reloaded at once with ctrl+r: the watch must not reload the same edit again.
         write_rules(env.path, RULES_TOML)
@@ -319,11 +321,13 @@ async def test_handover_moves_open_mentions(env: DeskEnv) -> None:
         await settle(pilot)
         await pilot.press("T")
         await settle(pilot)
-        assert isinstance(app.screen, PickerScreen)
+        picker = app.screen  # mypy keeps isinstance(app.screen, ...) after the screen changes
+        assert isinstance(picker, PickerScreen)
         assert "Transférer les mentions ouvertes de qui ?" in "\n".join(screen_lines(app))
         await pilot.press("down", "enter")  # amelie (me, highlighted), bruno, chloe
         await settle(pilot)
-        assert isinstance(app.screen, PickerScreen)
+        picker = app.screen
+        assert isinstance(picker, PickerScreen)
         text = "\n".join(screen_lines(app))
         assert "Mentions ouvertes de bruno : les donner à…" in text
         assert "Bruno Gagnon (BG) — bruno" not in text  # not to oneself
@@ -338,7 +342,9 @@ async def test_handover_moves_open_mentions(env: DeskEnv) -> None:
         for mention_id in bruno:
             assert actions_of(desk, mention_id)[-1] == "mention.handed_over"
         await goto(pilot, desk, env.ids["fr1"])  # the queue shows the new assignee
-        assert app.screen.query_one(QueueList).current.assignee == "chloe"  # type: ignore[union-attr]
+        current = app.screen.query_one(QueueList).current
+        assert current is not None
+        assert current.assignee == "chloe"
 
 
 async def test_handover_can_be_cancelled_and_refusals_are_shown(
@@ -375,7 +381,7 @@ async def test_handover_can_be_cancelled_and_refusals_are_shown(
 
 
 # -- the command palette ----------------------------------------------------------------------
-async def pick_command(pilot, wanted: str) -> None:  # type: ignore[no-untyped-def]
+async def pick_command(pilot: Pilot[Any], wanted: str) -> None:
     """Move down the palette's matches to the one whose text starts with ``wanted``, run it."""
     from textual.command import CommandList
 
@@ -399,7 +405,8 @@ async def test_palette_reloads_rules_and_hands_over(env: DeskEnv, no_watch: None
         write_rules(env.path, RUMOUR_RULES)
         await pilot.press("ctrl+p")
         await settle(pilot)
-        assert isinstance(app.screen, CommandPalette)
+        palette = app.screen  # mypy keeps isinstance(app.screen, ...) after the screen changes
+        assert isinstance(palette, CommandPalette)
         await pilot.press(*"recharger")
         await settle(pilot)
         await pick_command(pilot, "Recharger les règles de tri")
@@ -414,7 +421,8 @@ async def test_palette_reloads_rules_and_hands_over(env: DeskEnv, no_watch: None
         await settle(pilot)
         await pilot.press("down", "enter")
         await settle(pilot)
-        assert isinstance(app.screen, PickerScreen)
+        picker = app.screen
+        assert isinstance(picker, PickerScreen)
         assert "Transférer les mentions ouvertes de qui ?" in "\n".join(screen_lines(app))
         await pilot.press("escape")
         await settle(pilot)

@@ -1,0 +1,1 @@
+"""Integration tests against real servers (Bluesky's reference network on loopback)."""

@@ -1,0 +1,1 @@
+"""Live connectors against fake platform servers (httpx transports and loopback HTTP)."""

@@ -1,0 +1,1 @@
+"""Terminal-interface tests: the app driven with Textual's Pilot on a real test desk."""
