@@ -95,7 +95,7 @@ def bench_desk(items: list[ParsedMention], folder: Path) -> tuple[float, float]:
     locked: list[float] = []
     real_write = service._write_batches
 
-    def timed_write(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def timed_write(*args, **kwargs):
         began = time.perf_counter()
         real_write(*args, **kwargs)
         locked.append(time.perf_counter() - began)

@@ -21,10 +21,9 @@ from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(ROOT))
 
-from _scale import build  # noqa: E402
-
+from benchmarks._scale import build  # noqa: E402
 from desk.services import open_desk  # noqa: E402
 from desk.store import ReplyFilter  # noqa: E402
 
@@ -33,7 +32,9 @@ def texts() -> list[str]:
     folder = ROOT / "tests" / "data" / "triage_eval"
     out: list[str] = []
     for name in ("dev.jsonl", "holdout.jsonl"):
-        out += [json.loads(x)["text"] for x in (folder / name).read_text(encoding="utf-8").splitlines()]
+        out += [
+            json.loads(x)["text"] for x in (folder / name).read_text(encoding="utf-8").splitlines()
+        ]
     return out
 
 
@@ -62,13 +63,16 @@ def add_replies(path: Path, share: int = 5) -> int:
     return count
 
 
-def timed(call, runs: int = 5) -> dict[str, float]:  # type: ignore[no-untyped-def]
+def timed(call, runs: int = 5) -> dict[str, float]:
     seconds = []
     for _ in range(runs):
         began = time.perf_counter()
         call()
         seconds.append(time.perf_counter() - began)
-    return {"median_ms": round(statistics.median(seconds) * 1000, 1), "max_ms": round(max(seconds) * 1000, 1)}
+    return {
+        "median_ms": round(statistics.median(seconds) * 1000, 1),
+        "max_ms": round(max(seconds) * 1000, 1),
+    }
 
 
 def main() -> None:
@@ -92,15 +96,32 @@ def main() -> None:
         ):
             flt = ReplyFilter(author=person, search=words)
             found = len(desk.queries.replies(flt=flt, limit=50))
-            search[label] = {"words": words, "first_page": found, **timed(lambda f=flt: desk.queries.replies(flt=f, limit=50))}
-        today = desk.reports.today() if hasattr(desk.reports, "today") else date.today()
+            search[label] = {
+                "words": words,
+                "first_page": found,
+                **timed(lambda f=flt: desk.queries.replies(flt=f, limit=50)),
+            }
+        # the desk's today, as the report reckons it (its clock, in the desk's time zone)
+        today = desk.config.hours.calendar().local(desk.reports.clock()).date()
         report = {
             "whole_period": timed(lambda: desk.reports.report(date(2000, 1, 1), today), runs=3),
-            "last_7_days": timed(lambda: desk.reports.report(today - timedelta(days=6), today), runs=3),
+            "last_7_days": timed(
+                lambda: desk.reports.report(today - timedelta(days=6), today), runs=3
+            ),
         }
         desk.close()
-    print(json.dumps({"mentions": n, "replies": replies, "build_seconds": round(built, 1),
-                      "search": search, "report": report}, indent=2))
+    print(
+        json.dumps(
+            {
+                "mentions": n,
+                "replies": replies,
+                "build_seconds": round(built, 1),
+                "search": search,
+                "report": report,
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

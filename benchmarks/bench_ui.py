@@ -20,19 +20,22 @@ import argparse
 import asyncio
 import json
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
 
-from textual import events
-from textual.app import App, ComposeResult
-from textual.widgets import Footer, Header, Static
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from the repository root
 
-from benchmarks._scale import build
-from desk.services import open_desk
-from desk.tui.app import make_app
-from desk.tui.screens.detail import DetailScreen
-from desk.tui.widgets.queue_list import QueueList
+from textual import events  # noqa: E402
+from textual.app import App, ComposeResult  # noqa: E402
+from textual.widgets import Footer, Header, Static  # noqa: E402
+
+from benchmarks._scale import build  # noqa: E402
+from desk.services import open_desk  # noqa: E402
+from desk.tui.app import make_app  # noqa: E402
+from desk.tui.screens.detail import DetailScreen  # noqa: E402
+from desk.tui.widgets.queue_list import QueueList  # noqa: E402
 
 SIZE = (160, 45)
 OPENS = 60  # enough samples for a p95 that is not just the second-largest value
@@ -47,7 +50,7 @@ class BareApp(App[None]):
         yield Footer()
 
 
-async def _until(condition, pilot, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
+async def _until(condition, pilot, timeout: float = 30.0) -> None:
     deadline = time.perf_counter() + timeout
     while not condition():
         if time.perf_counter() > deadline:
@@ -74,13 +77,13 @@ def p95(values: list[float]) -> float:
 class DisplayProbe:
     """Records when the app last wrote a screen update."""
 
-    def __init__(self, app: App[None], shows_content=lambda: True) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, app: App[None], shows_content=lambda: True) -> None:
         self.last = 0.0
         self.first_content = 0.0
         self.event = asyncio.Event()
         original = app._display
 
-        def display(screen, renderable):  # type: ignore[no-untyped-def]
+        def display(screen, renderable):
             original(screen, renderable)
             self.last = time.perf_counter()
             if not self.first_content and shows_content():
@@ -89,7 +92,7 @@ class DisplayProbe:
 
         app._display = display  # type: ignore[method-assign]
 
-    async def key_to_render(self, app: App[None], key: str, done, timeout: float = 10.0) -> float:  # type: ignore[no-untyped-def]
+    async def key_to_render(self, app: App[None], key: str, done, timeout: float = 10.0) -> float:
         """Seconds from sending ``key`` until a screen update is written after ``done()`` holds."""
         assert app._driver is not None
         began = time.perf_counter()
@@ -101,7 +104,7 @@ class DisplayProbe:
                 return self.last - began
 
 
-async def measure_desk(settings, presses: int) -> dict[str, float]:  # type: ignore[no-untyped-def]
+async def measure_desk(settings, presses: int) -> dict[str, float]:
     """First paint, cursor-move and open-item latencies for one database."""
     began = time.perf_counter()
     desk = open_desk(settings, as_name="amelie")
