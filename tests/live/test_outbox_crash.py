@@ -111,7 +111,7 @@ def test_kill_at_every_outbox_step_never_loses_or_duplicates(
         desk.close()
 
 
-def test_watch_posts_replies_queued_by_anotherrun_desk(
+def test_watch_posts_replies_queued_by_another_desk(
     live_setup: tuple[FakeMastodon, Path], tmp_path: Path
 ) -> None:
     """A reply queued in one desk (the TUI of a colleague, an approval) goes out from a running
