@@ -10,9 +10,9 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from desk.commands import bundled_feeds, payload_files
+from desk.bootstrap import open_desk
+from desk.cli.commands import bundled_feeds, payload_files
 from desk.config import Settings
-from desk.services import open_desk
 
 
 def build(path: Path, n: int) -> Settings:

@@ -29,9 +29,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from the repository root
 
 from desk.config import DeskConfig  # noqa: E402
-from desk.connectors import parse_payload  # noqa: E402
 from desk.errors import InputError  # noqa: E402
-from desk.textlen import check  # noqa: E402
+from desk.platforms.parsers import parse_payload  # noqa: E402
+from desk.text.length import check  # noqa: E402
 from desk.triage.pipeline import Incoming, Triage  # noqa: E402
 from desk.triage.rules import RulesError, parse_rules  # noqa: E402
 

@@ -20,10 +20,10 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from desk.channels.ingest import IngestService
 from desk.config import DeskConfig, StaffConfig
-from desk.connectors.base import ParsedMention, ParseResult
 from desk.db import make_engine, session_factory, upgrade, write_session_factory
-from desk.sync import IngestService
+from desk.platforms.parsed import ParsedMention, ParseResult
 from desk.triage.rules import default_rules
 
 REPO = Path(__file__).resolve().parent.parent

@@ -3,7 +3,7 @@
 Each figure goes through everything ``desk pull`` does: the HTTP request over loopback, the
 streamed and capped body, feedparser (hardened) or the Mastodon JSON parser, dedupe, language
 detection, triage and routing, mention rows, one audit event per mention, and the cursor saved
-with each page in the same transaction (``desk.pull.PullService``, real SQLite file, WAL,
+with each page in the same transaction (``desk.channels.pull.PullService``, real SQLite file, WAL,
 synchronous=FULL). lingua's models are loaded once before timing (a running ``desk watch``
 has them loaded; the first pull of a process pays ~2-4 s more).
 
@@ -35,12 +35,12 @@ from xml.sax.saxutils import escape
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # the test fakes, for the mastodon figure
 
+from desk.channels.ingest import IngestService  # noqa: E402
+from desk.channels.pull import PullService  # noqa: E402
 from desk.config import DeskConfig, StaffConfig  # noqa: E402
-from desk.connectors import rss as rss_parser  # noqa: E402
+from desk.config.channels import ChannelConfig  # noqa: E402
 from desk.db import make_engine, session_factory, upgrade, write_session_factory  # noqa: E402
-from desk.live.channels import ChannelConfig  # noqa: E402
-from desk.pull import PullService  # noqa: E402
-from desk.sync import IngestService  # noqa: E402
+from desk.platforms.rss import payload as rss_parser  # noqa: E402
 from desk.triage.language import detect_many  # noqa: E402
 from desk.triage.rules import default_rules  # noqa: E402
 
@@ -169,8 +169,8 @@ def bench_rss(n: int) -> dict[str, Any]:
 
 def bench_mastodon(n: int) -> dict[str, Any] | None:
     try:
-        from desk.live import connect
-        from desk.secrets import Secret
+        from desk.channels import connect
+        from desk.config.secrets import Secret
         from tests.live.fakes import TOKEN, FakeMastodon
         from tests.live.loopback import serve
     except ImportError:

@@ -24,8 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks._scale import build  # noqa: E402
-from desk.services import open_desk  # noqa: E402
-from desk.store import ReplyFilter  # noqa: E402
+from desk.bootstrap import open_desk  # noqa: E402
+from desk.db.store import ReplyFilter  # noqa: E402
 
 
 def texts() -> list[str]:

@@ -32,7 +32,7 @@ from textual.app import App, ComposeResult  # noqa: E402
 from textual.widgets import Footer, Header, Static  # noqa: E402
 
 from benchmarks._scale import build  # noqa: E402
-from desk.services import open_desk  # noqa: E402
+from desk.bootstrap import open_desk  # noqa: E402
 from desk.tui.app import make_app  # noqa: E402
 from desk.tui.screens.detail import DetailScreen  # noqa: E402
 from desk.tui.widgets.queue_list import QueueList  # noqa: E402

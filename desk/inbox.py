@@ -16,18 +16,20 @@ from typing import Any
 from sqlalchemy.orm import object_session
 from sqlmodel import Session
 
-from desk import audit, store
-from desk.answers import expired, render
-from desk.approval import reasons_for, reasons_json
-from desk.audit import EventSpec
-from desk.claims import check_before_send
+from desk.answers.service import expired, render
+from desk.audit import chain as audit
+from desk.audit.chain import EventSpec
 from desk.clock import Clock, utcnow
 from desk.config import DeskConfig
-from desk.db import SessionFactory, transaction
+from desk.db import SessionFactory, store, transaction
+from desk.db.tables import Answer, Channel, Mention, Reply
 from desk.errors import ActionRefused, NotFound, PermissionDenied
-from desk.models import CATEGORIES, Answer, Channel, Mention, Reply, ReplyView, StaffView
-from desk.outbound import Delivery, LiveChannel, OutboxSender, OutgoingReply, ReplySender
-from desk.textlen import check
+from desk.replies.approval import reasons_for, reasons_json
+from desk.replies.claims import check_before_send
+from desk.replies.senders import Delivery, LiveChannel, OutboxSender, OutgoingReply, ReplySender
+from desk.text.length import check
+from desk.views import ReplyView, StaffView
+from desk.vocabulary import CATEGORIES
 
 SenderLookup = Callable[[str, str], ReplySender]
 # A reply in one of these states is, or may be, on the platform: the same text is not sent again.
@@ -40,7 +42,7 @@ def offline_senders(_platform: str, _channel: str) -> ReplySender:
 
 
 def live_senders(config: DeskConfig) -> SenderLookup:
-    """Replies to a configured ``[[channel]]`` that can reply are queued for desk.outbox (with
+    """Replies to a configured ``[[channel]]`` that can reply are queued for desk.replies.outbox (with
     the channel's undo window), even while it is disabled (``enabled`` stops its polling; the
     thread still lives on the platform); every other channel uses the local outbox."""
     live = {c.key: c.undo_seconds for c in config.channel if c.platform != "rss"}
@@ -68,7 +70,7 @@ class ReplyFrame:
 
     ``limit``: the live channel's ``max_chars`` (a Mastodon instance's own limit), else the
     platform's. ``parent_raw``/``author``: set for a live Mastodon channel, whose connector puts
-    the author's ``@acct`` first (desk.live.mastodon.posted_text); the count includes it.
+    the author's ``@acct`` first (desk.platforms.mastodon.client.posted_text); the count includes it.
     """
 
     limit: int | None = None
@@ -79,7 +81,7 @@ class ReplyFrame:
         """The text as the platform will receive it."""
         if self.parent_raw is None:
             return text
-        from desk.live.mastodon import posted_text
+        from desk.platforms.mastodon.client import posted_text
 
         return posted_text(text, self.parent_raw, self.author)
 
@@ -109,7 +111,7 @@ def compose(
     body: str, signature: str, platform: str, frame: ReplyFrame = NO_FRAME
 ) -> ComposedReply:
     """Join body and signature (the signature is never cut) and measure the result exactly as
-    the platform counts it (desk.textlen: graphemes, bytes, weights, URLs, @mentions)."""
+    the platform counts it (desk.text.length: graphemes, bytes, weights, URLs, @mentions)."""
     clean = body.strip()
     text = f"{clean}\n{signature}" if signature else clean
     measured = check(platform, frame.posted(text), limit=frame.limit)
@@ -376,7 +378,7 @@ class InboxService:
         """Sign, check the length, and send once. A repeated key returns the first reply unchanged.
 
         Refused while a colleague's reply claim runs, and, with ``version`` (from
-        ``ClaimService.start``), when the thread changed since (desk.claims). The claim is
+        ``ClaimService.start``), when the thread changed since (desk.replies.claims). The claim is
         released by the send.
         """
         key = idempotency_key or str(uuid.uuid4())
@@ -428,7 +430,7 @@ class InboxService:
                 mention.replying_by = mention.replying_until = None
                 session.add(mention)
             session.flush()
-            if reasons:  # four eyes: a supervisor sends it (desk.approval)
+            if reasons:  # four eyes: a supervisor sends it (desk.replies.approval)
                 self._event(
                     session, "reply.submitted", mention, reply.id, text=reply.text, reasons=reasons
                 )
@@ -445,7 +447,7 @@ class InboxService:
         """Deliver a reply that may go out now, in the caller's transaction.
 
         A file-replayed channel's local outbox records it at once (``sent_offline``). A live
-        channel's reply is ``queued`` with the end of its undo window; desk.outbox posts it
+        channel's reply is ``queued`` with the end of its undo window; desk.replies.outbox posts it
         afterwards, once, and records the outcome.
         """
         channel = store.channel_name(mention.channel_id, session=session)

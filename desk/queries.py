@@ -1,6 +1,6 @@
 """Read-only views of the inbox for the UI and the CLI: queue pages, details, history, audit.
 
-Everything returned is a plain read model (desk.models), safe to hand to another thread.
+Everything returned is a plain read model (desk.views), safe to hand to another thread.
 """
 
 from __future__ import annotations
@@ -8,15 +8,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 
-from desk import audit, store
-from desk.audit import VerifyResult
+from desk.audit import chain as audit
+from desk.audit.chain import VerifyResult
+from desk.audit.timeline import Subject, Timeline
+from desk.audit.timeline import build as build_timeline
 from desk.clock import as_utc
-from desk.db import SessionFactory
+from desk.db import SessionFactory, store
+from desk.db.store import QueueFilter
 from desk.errors import InputError
-from desk.models import AuditView, MentionDetail, QueueRow, ReplyView
-from desk.store import QueueFilter
-from desk.timeline import Subject, Timeline
-from desk.timeline import build as build_timeline
+from desk.views import AuditView, MentionDetail, QueueRow, ReplyView
 
 
 def parse_day(text: str) -> date | None:
@@ -135,7 +135,7 @@ class Queries:
     TIMELINE_EVENTS = 5000  # one mention's events read at most (a real one has a few dozen)
 
     def timeline(self, mention_id: int) -> Timeline:
-        """The mention's story, oldest first, with durations (desk.timeline)."""
+        """The mention's story, oldest first, with durations (desk.audit.timeline)."""
         with self.read_factory() as session:
             m = store.get_mention(mention_id, session=session)
             subject = Subject(

@@ -19,7 +19,7 @@ from sqlmodel import col
 from desk.clock import Clock, as_utc, utcnow
 from desk.config import DeskConfig
 from desk.db import SessionFactory
-from desk.models import Answer, Channel, Mention, Reply
+from desk.db.tables import Answer, Channel, Mention, Reply
 
 SENT = ("sent", "sent_offline")
 

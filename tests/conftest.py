@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from desk.bootstrap import Desk
 from desk.config import Settings
-from desk.services import Desk
 from tests.helpers.cli import Cli
 from tests.helpers.clock import FakeClock
 from tests.helpers.desks import TEST_PASSPHRASE, open_test_desk, write_config

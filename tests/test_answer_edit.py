@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from desk.answers import InvalidAnswer, form_fields
+from desk.answers.service import InvalidAnswer, form_fields
+from desk.bootstrap import Desk
 from desk.config import Settings
+from desk.db.tables import Reply
 from desk.errors import ActionRefused, InputError, NotFound, PermissionDenied
 from desk.i18n import Catalog
-from desk.models import Reply
-from desk.services import Desk
 from tests.helpers.cli import Cli
 from tests.helpers.desks import add, mention
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from desk.bootstrap import Desk
 from desk.config import Settings
 from desk.errors import ActionRefused, InputError, PermissionDenied
-from desk.services import Desk
 from tests.helpers.cli import Cli
 from tests.helpers.desks import add, mention
 from tests.helpers.paths import REPO

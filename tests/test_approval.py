@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from desk.bootstrap import Desk
 from desk.config import Settings
 from desk.errors import ActionRefused, NotFound, PermissionDenied
-from desk.services import Desk
 from tests.helpers.cli import Cli
 from tests.helpers.clock import FakeClock
 from tests.helpers.desks import add, mention

@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from desk.services import Desk
+from desk.bootstrap import Desk
 from tests.helpers.cli import Cli
 from tests.helpers.desks import add, mention
 
@@ -88,8 +88,8 @@ def test_deleted_row_is_named(desk: Desk) -> None:
 
 
 def test_inserted_row_is_named(desk: Desk) -> None:
-    from desk.audit import compute_hash
-    from desk.models import UTCDateTime  # noqa: F401  (documents the column type)
+    from desk.audit.chain import compute_hash
+    from desk.db.tables import UTCDateTime  # noqa: F401  (documents the column type)
 
     _actions(desk)
     detail_at = desk.queries.audit_log(limit=100)[-4].at  # seq 4's timestamp

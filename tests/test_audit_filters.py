@@ -13,15 +13,15 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
-from desk import store
+from desk.audit.timeline import Subject, build, sentence, text_lines
+from desk.bootstrap import Desk
 from desk.config import Settings
+from desk.db import store
+from desk.db.store import AuditFilter
 from desk.errors import InputError, NotFound
 from desk.i18n import Catalog
-from desk.models import AuditView
 from desk.queries import day_bounds, parse_day
-from desk.services import Desk
-from desk.store import AuditFilter
-from desk.timeline import Subject, build, sentence, text_lines
+from desk.views import AuditView
 from tests.helpers.cli import Cli
 from tests.helpers.clock import FakeClock
 from tests.helpers.desks import add, mention

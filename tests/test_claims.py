@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from desk.claims import ThreadChanged, describe
+from desk.bootstrap import Desk
 from desk.config import Settings
+from desk.db.store import QueueFilter
 from desk.errors import ActionRefused
 from desk.i18n import Catalog
-from desk.services import Desk
-from desk.store import QueueFilter
+from desk.replies.claims import ThreadChanged, describe
 from tests.helpers.cli import Cli
 from tests.helpers.clock import FakeClock
 from tests.helpers.desks import add, mention
@@ -137,7 +137,7 @@ RACER = """
 import json, sys, time
 from pathlib import Path
 from desk.config import Settings
-from desk.services import open_desk
+from desk.bootstrap import open_desk
 
 db, config, who, mention_id, folder = sys.argv[1:6]
 desk = open_desk(Settings(db=db, config=Path(config)), as_name=who)

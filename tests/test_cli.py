@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from desk.bootstrap import Desk
 from desk.config import Settings
-from desk.services import Desk
 from tests.helpers.cli import Cli, desk_argv, start_desk
 from tests.helpers.desks import add, mention
 
@@ -179,7 +179,7 @@ def test_init_writes_starter_config_and_db(
     config = load_config(cfg)
     assert config.staff[0].role == "admin"  # the first person can manage staff
     assert config.rules_path() == cfg.parent / "rules.toml"  # the team's own copy of the pack
-    from desk.triage_service import load_configured_rules
+    from desk.triage.service import load_configured_rules
 
     assert len(load_configured_rules(config).rules) >= 20
 

@@ -13,10 +13,15 @@ from typing import Any
 import feedparser.api
 import pytest
 
-from desk.connectors import PARSERS, bluesky, detect, mastodon, parse_payload, rss, x
-from desk.connectors.base import ParseResult
-from desk.connectors.html import MAX_TEXT_CHARS, html_to_text
 from desk.errors import InputError
+from desk.platforms.bluesky import payload as bluesky
+from desk.platforms.detect import detect
+from desk.platforms.html import MAX_TEXT_CHARS, html_to_text
+from desk.platforms.mastodon import payload as mastodon
+from desk.platforms.parsed import ParseResult
+from desk.platforms.parsers import PARSERS, parse_payload
+from desk.platforms.rss import payload as rss
+from desk.platforms.x import payload as x
 from tests.helpers.paths import PAYLOADS
 
 HOSTILE = "[bold]x[/ \x1b]52;c;AAAA\x07 \u202eevil [@click=app.quit()]y[/]"
@@ -482,7 +487,7 @@ def test_parsers_do_not_mutate_or_share_input() -> None:
 
 def test_connectors_never_import_textual() -> None:
     code = (
-        "import sys, desk.connectors\n"
+        "import sys, desk.platforms.parsers\n"
         "sys.exit(any(m.split('.')[0] in ('textual', 'rich') for m in sys.modules))"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from desk.audit.export import event_hash, verify_extract
+from desk.bootstrap import Desk
 from desk.errors import PermissionDenied
-from desk.export import event_hash, verify_extract
-from desk.services import Desk
 from tests.helpers.desks import add, mention
 
 POSTED = datetime(2026, 11, 11, 15, 0, tzinfo=UTC)

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 from desk import db
 from desk.i18n import Catalog, choose_language, load_strings
-from desk.textlen import graphemes, measure, remaining
-from desk.textsafe import clean
+from desk.text.length import graphemes, measure, remaining
+from desk.text.safe import clean
 from tests.helpers.clock import FakeClock
 
 
@@ -25,7 +25,7 @@ def _core_modules() -> list[str]:
     return sorted(
         m.name
         for m in pkgutil.walk_packages(desk.__path__, "desk.")
-        if not m.name.startswith(("desk.tui", "desk.migrations", "desk.__main__"))
+        if not m.name.startswith(("desk.tui", "desk.db.migrations", "desk.__main__"))
     )
 
 
@@ -146,9 +146,9 @@ def test_opening_the_desk_again_takes_no_write_lock(clock: FakeClock, tmp_path: 
     """A read-only command must not wait behind a long import: staff are only written when changed."""
     import sqlite3
 
+    from desk.bootstrap import open_desk
     from desk.config import Settings
-    from desk.services import open_desk
-    from desk.store import QueueFilter
+    from desk.db.store import QueueFilter
     from tests.helpers.desks import DESK_TOML
 
     config = tmp_path / "desk.toml"
@@ -176,7 +176,7 @@ def test_migrations_build_exactly_the_models(tmp_path: Path) -> None:
     from alembic.migration import MigrationContext
     from sqlmodel import SQLModel
 
-    import desk.models  # noqa: F401 - registers the tables
+    import desk.db.tables  # noqa: F401 - registers the tables
 
     engine = db.make_engine(str(tmp_path / "m.db"))
     db.upgrade(engine)

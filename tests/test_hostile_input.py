@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from desk.bootstrap import Desk
 from desk.cli import main
 from desk.config import Settings
-from desk.connectors import parse_payload
-from desk.services import Desk
-from desk.store import QueueFilter
+from desk.db.store import QueueFilter
+from desk.platforms.parsers import parse_payload
 from tests.helpers.paths import PAYLOADS
 
 

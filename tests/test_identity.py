@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from desk.bootstrap import Desk, open_desk
 from desk.config import Settings
-from desk.identity import check_passphrase, hash_passphrase
-from desk.services import Desk, open_desk
+from desk.staff.identity import check_passphrase, hash_passphrase
 from tests.helpers.cli import Cli
 from tests.helpers.clock import FakeClock
 from tests.helpers.desks import give_passphrases

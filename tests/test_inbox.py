@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from desk.bootstrap import Desk
 from desk.errors import ActionRefused, NotFound
-from desk.services import Desk
 from tests.helpers.clock import FakeClock
 from tests.helpers.desks import add, mention
 
@@ -202,9 +202,9 @@ def test_live_mastodon_counts_the_author_prefix_and_the_instance_limit(
     tmp_path: Path,
     make_desk: Callable[..., Desk],
 ) -> None:
+    from desk.bootstrap import open_desk
     from desk.config import Settings
-    from desk.connectors.base import ParseResult
-    from desk.services import open_desk
+    from desk.platforms.parsed import ParseResult
     from tests.helpers.desks import DESK_TOML
 
     config = tmp_path / "live.toml"

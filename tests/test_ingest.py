@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from desk.bootstrap import Desk
 from desk.cli import main
 from desk.config import Settings
-from desk.services import Desk
 from tests.helpers.paths import PAYLOADS
 
 LISTINGS = [
@@ -42,7 +42,7 @@ def test_every_real_listing_imports(desk: Desk) -> None:
     assert by_file["malformed_rss_SYNTHETIC.xml"].new >= 1
     assert by_file["malformed_rss_SYNTHETIC.xml"].warnings  # not well-formed, said so
     total = sum(r.new for r in reports)
-    from desk.store import QueueFilter
+    from desk.db.store import QueueFilter
 
     assert desk.queries.count(QueueFilter(view="all")) == total
     # each import is audited with its triage decision
@@ -143,6 +143,6 @@ def test_entity_bomb_feed_is_refused(
     )
     assert _cli(settings, "ingest", str(feed)) == 1
     assert "bomb.xml" in capsys.readouterr().err
-    from desk.store import QueueFilter
+    from desk.db.store import QueueFilter
 
     assert desk.queries.count(QueueFilter(view="all")) == 0

@@ -1,4 +1,4 @@
-"""The live outbox state machine (desk.outbox) with an in-process platform.
+"""The live outbox state machine (desk.replies.outbox) with an in-process platform.
 
 Queued → (undo window) → sending → sent | failed | unknown; cancel during the window; a crash
 left in ``sending`` is reconciled against the platform before any retry; a timeout after the
@@ -15,17 +15,11 @@ from typing import Any
 
 import pytest
 
+from desk.bootstrap import Desk
 from desk.errors import ActionRefused, PermissionDenied
-from desk.live.base import (
-    NotPosted,
-    RateLimited,
-    ReplyRequest,
-    TransientError,
-    Unprovable,
-)
-from desk.outbound import LiveChannel
-from desk.outbox import OutboxService, owner_alive
-from desk.services import Desk
+from desk.platforms.base import NotPosted, RateLimited, ReplyRequest, TransientError, Unprovable
+from desk.replies.outbox import OutboxService, owner_alive
+from desk.replies.senders import LiveChannel
 from tests.helpers.clock import clock_of
 from tests.helpers.desks import add, mention
 
@@ -239,7 +233,7 @@ async def test_supervisor_records_a_post_found_on_the_platform(desk: Desk) -> No
 async def test_orphan_left_in_sending_is_reconciled_first(desk: Desk) -> None:
     """A row in ``sending`` whose process is gone: found → sent, absent → queued and posted."""
     from desk.db import transaction
-    from desk.models import Reply
+    from desk.db.tables import Reply
 
     platform = FakePlatform()
     outbox = live(desk, platform, undo=0)
@@ -265,7 +259,7 @@ async def test_orphan_left_in_sending_is_reconciled_first(desk: Desk) -> None:
 
 
 def _key(desk: Desk, reply_id: int) -> str:
-    from desk.models import Reply
+    from desk.db.tables import Reply
 
     with desk.inbox.write_factory() as session:
         row = session.get(Reply, reply_id)
@@ -315,7 +309,7 @@ class _SlowLookup(FakePlatform):
 
 def _orphan(desk: Desk, reply_id: int, *, owner: str, age: timedelta) -> None:
     from desk.db import transaction
-    from desk.models import Reply
+    from desk.db.tables import Reply
 
     with transaction(desk.inbox.write_factory) as session:
         row = session.get(Reply, reply_id)
@@ -376,7 +370,7 @@ def test_ctrl_c_in_desk_reply_before_the_claim_cancels_the_reply(
     """``desk reply`` says "Ctrl-C cancels": a Ctrl-C that lands once the window is over but
     before the reply was claimed must cancel it, not leave it queued for another desk to post
     while the author believes it was stopped."""
-    from desk.outbox_commands import send_after_undo
+    from desk.cli.outbox import send_after_undo
 
     platform = FakePlatform()
     live(desk, platform, undo=0)
@@ -409,9 +403,9 @@ async def test_a_reply_to_a_pulled_mention_never_goes_to_the_local_outbox(
     is disabled (or gone) from desk.toml, the reply must not be recorded as "sent offline" (and
     the mention closed) while nobody ever posts it: it is queued, and the outbox says what
     became of it."""
-    from desk.connectors.base import ParseResult
+    from desk.config.channels import ChannelConfig
     from desk.inbox import live_senders
-    from desk.live.channels import ChannelConfig
+    from desk.platforms.parsed import ParseResult
 
     if configured == "disabled":
         desk.config.channel = [

@@ -1,4 +1,4 @@
-"""desk.pull: pages stored with their cursor in one transaction, channel health and circuits.
+"""desk.channels.pull: pages stored with their cursor in one transaction, channel health and circuits.
 
 A fake paged feed (``PagedFeed``, registered for the ``rss`` platform) is served by
 ``httpx.MockTransport`` here and by a loopback server in tests/test_pull_cli.py; one test pulls
@@ -21,16 +21,16 @@ import sqlalchemy as sa
 from sqlmodel import col
 
 from desk import db
-from desk.channel_status import ChannelReport, backoff
-from desk.connectors import rss as rss_parser
+from desk.bootstrap import Desk
+from desk.channels.pull import PullService
+from desk.channels.status import ChannelReport, backoff
+from desk.config.channels import ChannelConfig
 from desk.db import transaction
-from desk.live import registry
-from desk.live.base import Connector, Page, PermanentError
-from desk.live.channels import ChannelConfig
-from desk.live.http import auth_header, request
-from desk.models import Channel, ChannelState, Mention
-from desk.pull import PullService
-from desk.services import Desk
+from desk.db.tables import Channel, ChannelState, Mention
+from desk.platforms import registry
+from desk.platforms.base import Connector, Page, PermanentError
+from desk.platforms.http import auth_header, request
+from desk.platforms.rss import payload as rss_parser
 
 PER_PAGE = 5
 
@@ -283,7 +283,7 @@ def test_a_permanent_error_marks_the_channel_failing(desk: Desk, paged: None) ->
 def test_a_missing_connector_fails_its_channels_only(
     desk: Desk, paged: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setitem(registry.BUILTIN, "x", "desk.live.no_such_module:Nope")
+    monkeypatch.setitem(registry.BUILTIN, "x", "desk.platforms.no_such_module:Nope")
     x = ChannelConfig(name="ville", platform="x", url="http://x.test")
     pull = service(desk, [x, feed_channel("a")], FeedHost(pages=1))
     broken, fine = pull.pull()
@@ -363,11 +363,11 @@ def test_the_write_lock_lets_concurrent_channels_store_in_turn(desk: Desk, paged
 def test_pulling_a_fake_mastodon_instance_with_the_real_connector(
     desk: Desk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from desk.live import connect
-    from desk.secrets import Secret
+    from desk.channels import connect
+    from desk.config.secrets import Secret
     from tests.live.fakes import TOKEN, FakeMastodon
 
-    monkeypatch.setattr(  # desk.secrets may not be there yet: the channel's token directly
+    monkeypatch.setattr(  # desk.config.secrets may not be there yet: the channel's token directly
         connect, "resolve_secret", lambda channel, environ=None: Secret(TOKEN, source="test")
     )
     fake = FakeMastodon()
@@ -397,8 +397,8 @@ def test_pulling_a_fake_mastodon_instance_with_the_real_connector(
 def test_a_token_echoed_by_the_platform_is_scrubbed(
     desk: Desk, paged: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from desk.live import connect
-    from desk.secrets import Secret
+    from desk.channels import connect
+    from desk.config.secrets import Secret
 
     token = "tok-PULL-0123456789-never-shown"
     monkeypatch.setattr(

@@ -18,8 +18,8 @@ import pytest
 import sqlalchemy as sa
 
 from desk import db
+from desk.bootstrap import Desk
 from desk.config import Settings
-from desk.services import Desk
 from tests.helpers.cli import Cli
 from tests.helpers.desks import DESK_TOML
 from tests.helpers.paths import PAYLOADS
@@ -85,14 +85,14 @@ url = "{url}/down.xml"
 @pytest.fixture
 def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     """No real sleeping between retries of a 500 (the pull service's own waits)."""
-    import desk.pull
+    from desk.channels import pull
 
-    real = desk.pull.pull_service
+    real = pull.pull_service
 
     async def no_sleep(_seconds: float) -> None:
         return None
 
-    monkeypatch.setattr(desk.pull, "pull_service", lambda d: real(d, sleep=no_sleep))
+    monkeypatch.setattr(pull, "pull_service", lambda d: real(d, sleep=no_sleep))
 
 
 def test_pull_json_channels_and_exit_codes(
@@ -175,14 +175,14 @@ def test_json_output_never_holds_the_token(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from desk.live import connect
-    from desk.secrets import Secret
+    from desk.channels import connect
+    from desk.config.secrets import Secret
     from tests.live.fakes import FakeMastodon
 
     token = "TOKEN-4e2f-should-never-be-printed"
     monkeypatch.setenv("DESK_VILLE_TOKEN", token)
-    try:  # desk.secrets reads env:NAME; until it lands, the same from here
-        from desk import secrets as _secrets  # noqa: F401  (`import desk.secrets` rebinds `desk`)
+    try:  # desk.config.secrets reads env:NAME; until it lands, the same from here
+        from desk.config import secrets as _secrets  # noqa: F401  (`import desk.config.secrets` rebinds `desk`)
     except ImportError:
         monkeypatch.setattr(
             connect,
@@ -228,7 +228,7 @@ url = "{url}/paged/"
 SCRIPT = """\
 import sys
 sys.path.insert(0, {repo!r})
-from desk.live import registry
+from desk.platforms import registry
 from tests.test_pull import PagedFeed
 registry.register("rss", PagedFeed)
 from desk.cli import main

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from desk.services import Desk
-from desk.store import ReplyFilter, fts_query
+from desk.bootstrap import Desk
+from desk.db.store import ReplyFilter, fts_query
 from tests.helpers.clock import FakeClock
 from tests.helpers.desks import add, mention
 

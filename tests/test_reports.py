@@ -9,8 +9,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from desk.bootstrap import Desk
 from desk.reports import percentile
-from desk.services import Desk
 from tests.helpers.cli import Cli
 from tests.helpers.clock import FakeClock
 from tests.helpers.desks import add, mention

@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from desk.audit.export import verify_extract
+from desk.bootstrap import Desk
 from desk.config import Settings, load_config
+from desk.db.store import ReplyFilter
 from desk.errors import ActionRefused, ConfigError, InputError, PermissionDenied
-from desk.export import verify_extract
-from desk.services import Desk
-from desk.store import ReplyFilter
 from tests.helpers.cli import Cli
 from tests.helpers.clock import FakeClock, clock_of
 from tests.helpers.desks import DESK_TOML, add, mention
@@ -443,7 +443,7 @@ def _dialog_text(app: App[Any]) -> str:
 
 
 async def _open_purge_from_palette(pilot: Pilot[Any]) -> None:
-    from desk.tui.screens.purge import PurgeScreen
+    from desk.tui.dialogs.purge import PurgeScreen
 
     await _settle(pilot)
     await pilot.press("ctrl+p")
@@ -460,7 +460,7 @@ async def test_tui_palette_shows_the_dry_run_then_purges_on_y(
     make_desk: Callable[..., Desk],
 ) -> None:
     from desk.tui.app import DeskApp
-    from desk.tui.screens.purge import PurgeScreen
+    from desk.tui.dialogs.purge import PurgeScreen
 
     _amelie, dana, ids = scenario(make_desk)
     app = DeskApp(dana)

@@ -14,8 +14,8 @@ import pytest
 import sqlalchemy as sa
 
 from desk import db
+from desk.bootstrap import Desk, open_desk
 from desk.config import DeskConfig, Settings
-from desk.services import Desk, open_desk
 from desk.triage.conditions import Facts
 from desk.triage.engine import evaluate
 from desk.triage.pipeline import Incoming, Triage

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from desk.commands import payload_files
+from desk.bootstrap import Desk
+from desk.cli.commands import payload_files
 from desk.config import Settings, load_config
-from desk.services import Desk
-from desk.store import QueueFilter
-from desk.triage_service import load_configured_rules
+from desk.db.store import QueueFilter
+from desk.triage.service import load_configured_rules
 from tests.helpers.cli import Cli
 from tests.helpers.clock import FakeClock
 from tests.helpers.paths import SAMPLE_FEEDS
@@ -23,7 +23,7 @@ from tests.helpers.paths import SAMPLE_FEEDS
 @pytest.fixture
 def sample_desk(tmp_path: Path) -> Iterator[Desk]:
     """A desk configured with the sample desk.toml and its starter rules."""
-    from desk.services import open_desk
+    from desk.bootstrap import open_desk
 
     desk = open_desk(
         Settings(db=str(tmp_path / "s.db"), config=SAMPLE_FEEDS / "desk.toml"),

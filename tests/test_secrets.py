@@ -1,4 +1,4 @@
-"""desk.secrets: each source, the refusals of a readable file, and a value that never shows."""
+"""desk.config.secrets: each source, the refusals of a readable file, and a value that never shows."""
 
 from __future__ import annotations
 
@@ -21,8 +21,8 @@ import pytest
 from rich.console import Console
 from rich.traceback import Traceback
 
+from desk.config.secrets import Secret, install_redaction, redact, resolve
 from desk.errors import ConfigError
-from desk.secrets import Secret, install_redaction, redact, resolve
 
 TOKEN = "tok-9f8e7d6c5b4a-ville-de-test"  # a made-up token, long enough to be redacted
 

@@ -16,13 +16,13 @@ from pathlib import Path
 
 import pytest
 
+from desk.bootstrap import Desk, open_desk
 from desk.config import Settings, load_config
-from desk.config_file import write_atomically
+from desk.config.editing import write_atomically
+from desk.db.store import staff_rows
 from desk.errors import ActionRefused, ConfigError, InputError, NotFound, PermissionDenied
-from desk.identity import check_passphrase
-from desk.services import Desk, open_desk
-from desk.staff import NewStaff, StaffService
-from desk.store import staff_rows
+from desk.staff.identity import check_passphrase
+from desk.staff.service import NewStaff, StaffService
 from tests.helpers.cli import Cli
 from tests.helpers.clock import FakeClock
 from tests.helpers.desks import DESK_TOML, TEST_PASSPHRASE, add, mention
@@ -407,7 +407,7 @@ def test_a_failed_write_records_nothing(
     def refuse(src: object, dst: object) -> None:
         raise PermissionError(errno.EACCES, "Permission denied")
 
-    monkeypatch.setattr("desk.config_file.os.replace", refuse)
+    monkeypatch.setattr("desk.config.editing.os.replace", refuse)
     with pytest.raises(ConfigError, match="cannot write .*desk.toml: Permission denied; nothing"):
         admin.staff.set_role("bruno", "supervisor")
     assert admin_file.read_text(encoding="utf-8") == ADMIN_TOML
@@ -452,7 +452,7 @@ def test_atomic_write_keeps_permissions_and_symlinks(tmp_path: Path) -> None:
 
 def test_the_staff_module_has_no_ui() -> None:
     code = (
-        "import sys, desk.staff, desk.staff_commands, desk.config_file\n"
+        "import sys, desk.staff, desk.cli.staff, desk.config.editing\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] == 'textual'))"
     )
     out = subprocess.run(
@@ -532,7 +532,7 @@ def test_desk_staff_commands(
 
 
 def test_the_demo_edits_its_own_copy_of_desk_toml(tmp_path: Path) -> None:
-    from desk.commands import _demo_config
+    from desk.cli.commands import _demo_config
 
     feeds = tmp_path / "feeds"
     feeds.mkdir()

@@ -1,4 +1,4 @@
-"""desk.textlen counts like each platform: figures verified in platform_apis.md, the real Bluesky
+"""desk.text.length counts like each platform: figures verified in platform_apis.md, the real Bluesky
 post record, twitter-text itself as the reference for X, and hostile text that stays fast."""
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from twitter_text import parse_tweet
 from twitter_text.config import config as twitter_config
 from twitter_text.extract_urls import extract_urls_with_indices
 
-from desk.live.channels import ChannelConfig
-from desk.textlen import (
+from desk.config.channels import ChannelConfig
+from desk.text.length import (
     LATIN_ACCENTS,
     _mastodon_urls,
     check,
@@ -255,6 +255,6 @@ def test_latin_accents_match_twitter_text() -> None:
 
 
 def test_importing_textlen_does_not_load_twitter_text() -> None:
-    code = "import sys, desk.textlen; print('twitter_text' in sys.modules)"
+    code = "import sys, desk.text.length; print('twitter_text' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

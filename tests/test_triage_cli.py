@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from desk.bootstrap import Desk
 from desk.config import Settings
-from desk.services import Desk
 from desk.triage.rules import DEFAULT_PACK
 from tests.helpers.cli import Cli
 from tests.helpers.desks import add, mention

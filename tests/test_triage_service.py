@@ -12,11 +12,11 @@ import pytest
 import sqlalchemy as sa
 
 from desk import db
+from desk.bootstrap import Desk, open_desk
 from desk.config import Settings
+from desk.db.store import QueueFilter
 from desk.errors import ActionRefused, PermissionDenied
 from desk.i18n import Catalog
-from desk.services import Desk, open_desk
-from desk.store import QueueFilter
 from desk.triage import RulesError
 from desk.triage.explain import explain_lines
 from tests.helpers.clock import FakeClock

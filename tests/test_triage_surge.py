@@ -7,8 +7,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from desk.bootstrap import Desk
 from desk.config import DeskConfig
-from desk.services import Desk
 from desk.triage.pipeline import Incoming, SurgeWatch, Triage
 from desk.triage.rules import parse_rules
 from tests.helpers.desks import add, mention

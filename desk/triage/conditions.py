@@ -15,7 +15,7 @@ from typing import Any
 
 import regex
 
-from desk.triage.calendar import TimeFacts
+from desk.calendar import TimeFacts
 
 REGEX_TIMEOUT = 0.05  # seconds; a pathological pattern on hostile text must not stall triage
 SAFE_TEXT = 2000  # characters a safe pattern searches without a timeout

@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from desk.models import PRIORITY_NAMES
 from desk.triage.conditions import Facts
 from desk.triage.rules import CATEGORY_ORDER, Assign, RuleSet
+from desk.vocabulary import PRIORITY_NAMES
 
 DEFAULT_PRIORITY = 1  # normal
 _RANK = {category: rank for rank, category in enumerate(CATEGORY_ORDER)}

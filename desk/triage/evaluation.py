@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from desk.errors import InputError
-from desk.models import CATEGORIES
+from desk.vocabulary import CATEGORIES
 
 Classify = Callable[[dict[str, Any]], str]
 

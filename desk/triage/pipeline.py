@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from desk.config import DeskConfig
-from desk.models import PRIORITY_NAMES
 from desk.triage.conditions import Facts, normalise_handle
 from desk.triage.engine import Decision, evaluate
 from desk.triage.language import KNOWN, Detected, detect, detect_many
 from desk.triage.routing import Router
 from desk.triage.rules import RuleSet, Surge
 from desk.triage.words import fold
+from desk.vocabulary import PRIORITY_NAMES
 
 URGENT = 3
 DETECTING_PLATFORMS = frozenset({"x"})  # their language field is their own detection

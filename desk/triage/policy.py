@@ -10,11 +10,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from desk.calendar import DAYS
 from desk.config import DeskConfig
-from desk.models import PRIORITY_NAMES
-from desk.textsafe import clean
-from desk.triage.calendar import DAYS
+from desk.text.safe import clean
 from desk.triage.rules import CATEGORY_ORDER, Rule, RuleSet
+from desk.vocabulary import PRIORITY_NAMES
 
 MAX_WORDS_SHOWN = 12
 _MD = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")

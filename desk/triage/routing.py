@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from desk.calendar import Calendar, in_week, parse_week
 from desk.config import DeskConfig, StaffConfig
-from desk.triage.calendar import Calendar, in_week, parse_week
 from desk.triage.engine import Decision
 from desk.triage.rules import Assign
 

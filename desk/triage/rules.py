@@ -51,9 +51,8 @@ from typing import Any
 
 import regex
 
+from desk.calendar import TIME_WINDOWS
 from desk.errors import ConfigError
-from desk.models import CATEGORIES, PRIORITIES
-from desk.triage.calendar import TIME_WINDOWS
 from desk.triage.conditions import (
     All,
     AnyOf,
@@ -85,6 +84,7 @@ from desk.triage.ruleset import (
     Surge,
 )
 from desk.triage.words import entry_problem, fold
+from desk.vocabulary import CATEGORIES, PRIORITIES
 
 __all__ = [
     "CATEGORY_ORDER",

@@ -17,10 +17,9 @@ from textual.screen import Screen
 from textual.signal import Signal
 from textual.widgets import HelpPanel
 
+from desk.bootstrap import Desk
 from desk.errors import DeskError
 from desk.i18n import Catalog
-from desk.models import QueueRow
-from desk.services import Desk
 from desk.tui.commands import DeskCommands
 from desk.tui.labels import translate_bindings
 from desk.tui.live import LiveSide
@@ -29,6 +28,7 @@ from desk.tui.screens.audit import AuditScreen
 from desk.tui.screens.queue import QueueScreen
 from desk.tui.screens.replies import RepliesScreen
 from desk.tui.widgets.queue_list import QueueList
+from desk.views import QueueRow
 
 
 class DeskApp(App[None]):
@@ -183,8 +183,8 @@ class DeskApp(App[None]):
             self.push_screen(ReportScreen())
 
     def action_purge(self) -> None:
-        """The retention purge: a dry run, then ``y`` to purge (admins; desk.retention)."""
-        from desk.tui.screens.purge import PurgeScreen
+        """The retention purge: a dry run, then ``y`` to purge (admins; desk.audit.retention)."""
+        from desk.tui.dialogs.purge import PurgeScreen
 
         if not isinstance(self.screen, PurgeScreen):
             self.push_screen(PurgeScreen())

@@ -14,7 +14,7 @@ from textual.binding import Binding, BindingsMap
 from textual.dom import DOMNode
 
 from desk.i18n import Catalog
-from desk.models import PRIORITY_NAMES
+from desk.vocabulary import PRIORITY_NAMES
 
 _SOURCE_ATTR = "_desk_untranslated_bindings"
 

@@ -1,6 +1,6 @@
 """The live side inside the terminal interface: channel health, arrivals, the undo window.
 
-``LiveSide`` starts desk.live.background's loop when desk.toml has ``[[channel]]`` tables and
+``LiveSide`` starts desk.channels.background's loop when desk.toml has ``[[channel]]`` tables and
 turns its reports into what people see: the queue header's channel line (``✓ mastodon:ville
 12:03 · ✗ bluesky:ville 429``), a notice for new mentions and for replies that went out, failed
 or need a supervisor, and ``ctrl+z`` to cancel the last reply still in its undo window.
@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 from textual.content import Content
 from textual.signal import Signal
 
-from desk.live.background import BackgroundLoop
-from desk.outbox import OutboxReport
+from desk.channels.background import BackgroundLoop
+from desk.replies.outbox import OutboxReport
 from desk.tui.safe import safe_str
 
 if TYPE_CHECKING:
@@ -29,7 +29,7 @@ class LiveSide:
 
     def __init__(self, app: DeskApp) -> None:
         self.app = app
-        self.health: dict[str, Any] = {}  # channel key -> last desk.pull.ChannelReport
+        self.health: dict[str, Any] = {}  # channel key -> last desk.channels.pull.ChannelReport
         self.changed: Signal[None] = Signal(app, "channels-changed")
         self.last_queued: tuple[int, int, str] | None = None  # (reply id, mention id, body)
         self.loop: BackgroundLoop | None = None

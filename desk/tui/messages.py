@@ -11,11 +11,11 @@ from typing import Any
 
 from textual.message import Message
 
-from desk.answers import Suggestion
-from desk.approval import PendingReply
-from desk.audit import VerifyResult
-from desk.claims import ReplyStart
-from desk.models import AuditView, MentionDetail, QueueRow, ReplyView
+from desk.answers.service import Suggestion
+from desk.audit.chain import VerifyResult
+from desk.replies.approval import PendingReply
+from desk.replies.claims import ReplyStart
+from desk.views import AuditView, MentionDetail, QueueRow, ReplyView
 
 
 @dataclass
@@ -61,7 +61,7 @@ class ActionFailed(Message):
 
 @dataclass
 class ReplyClaimed(Message):
-    """The composer's claim on a mention was started, renewed or taken over (desk.claims)."""
+    """The composer's claim on a mention was started, renewed or taken over (desk.replies.claims)."""
 
     start: ReplyStart
     taken_over: bool = False

@@ -2,7 +2,7 @@
 
 Mention bodies, author names and handles, URLs, titles, triage reasons, reply bodies, audit data
 and error messages all come from outside (or echo something that did). They pass through
-``desk.textsafe.clean`` (no ESC/C1 controls, no bidi overrides) and are then wrapped as *literal*
+``desk.text.safe.clean`` (no ESC/C1 controls, no bidi overrides) and are then wrapped as *literal*
 text, never parsed as markup: ``[@click=app.quit()]`` stays visible characters and does nothing.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.content import Content
 
-from desk.textsafe import clean
+from desk.text.safe import clean
 
 __all__ = ["safe", "safe_str", "safe_text"]
 

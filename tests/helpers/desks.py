@@ -9,10 +9,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from desk.bootstrap import Desk, open_desk
 from desk.clock import Clock
 from desk.config import Settings
-from desk.connectors.base import ParsedMention, ParseResult
-from desk.services import Desk, open_desk
+from desk.platforms.parsed import ParsedMention, ParseResult
 from tests.helpers.clock import FakeClock
 
 DESK_TOML = """\
@@ -78,8 +78,8 @@ def open_test_desk(
 def give_passphrases(desk: Desk) -> None:
     """Every staff member of ``desk``'s database gets TEST_PASSPHRASE (hashed once per run)."""
     from desk.db import transaction
-    from desk.identity import hash_passphrase
-    from desk.store import staff_rows
+    from desk.db.store import staff_rows
+    from desk.staff.identity import hash_passphrase
 
     if not _TEST_HASH:
         _TEST_HASH.append(hash_passphrase(TEST_PASSPHRASE))

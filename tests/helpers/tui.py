@@ -15,10 +15,10 @@ from textual._compositor import LayoutUpdate
 from textual.app import App
 from textual.pilot import Pilot
 
+from desk.bootstrap import Desk
 from desk.clock import Clock
 from desk.config import Settings
-from desk.connectors.base import ParsedMention, ParseResult
-from desk.services import Desk
+from desk.platforms.parsed import ParsedMention, ParseResult
 from tests.helpers.clock import T0, RunningClock
 from tests.helpers.desks import open_test_desk, write_config
 
@@ -241,7 +241,7 @@ def terminal_output(app: App[Any]) -> str:
 
 def open_ids(desk: Desk, view: str = "open", limit: int = 500) -> list[int]:
     """The ids of a view in queue order, read back through the core."""
-    from desk.store import QueueFilter
+    from desk.db.store import QueueFilter
 
     return [row.id for row in desk.queries.page(QueueFilter(view=view, me=desk.me.name), 0, limit)]
 

@@ -1,7 +1,7 @@
 """desk against Bluesky's real reference servers (PLC directory, PDS, AppView) on 127.0.0.1.
 
 A citizen mentions the organisation; ``desk pull`` (a subprocess, its own desk.toml and
-database) brings the mention in through the PDS; ``desk reply`` answers it (desk.outbox posts it
+database) brings the mention in through the PDS; ``desk reply`` answers it (desk.replies.outbox posts it
 through the connector at a record key of its own); the
 AppView shows the reply under the citizen's post with the right root and parent; the record's
 proof (signed commit, MST path) verifies with Bluesky's own code; and posting the same reply a
@@ -32,12 +32,12 @@ import pytest
 from sqlmodel import Session
 
 from desk import db as desk_db
-from desk.live.base import ChannelError, TransientError
-from desk.live.bluesky import BlueskyConnector, facets_for, tid_for
-from desk.live.channels import ChannelConfig
-from desk.models import Mention, Reply
-from desk.outbox import request_for
-from desk.secrets import Secret
+from desk.config.channels import ChannelConfig
+from desk.config.secrets import Secret
+from desk.db.tables import Mention, Reply
+from desk.platforms.base import ChannelError, TransientError
+from desk.platforms.bluesky.client import BlueskyConnector, facets_for, tid_for
+from desk.replies.outbox import request_for
 from tests.helpers.cli import run_desk
 from tests.integration.devenv import HERE, BlueskyNetwork
 
@@ -244,7 +244,7 @@ async def test_mention_pulled_and_answered_in_thread_exactly_once(
         raw = json.loads(raw_json)
         assert raw["cid"] == mention["cid"]
 
-        # -- desk reply: queued for the channel, posted by desk.outbox through the connector --
+        # -- desk reply: queued for the channel, posted by desk.replies.outbox through the connector --
         post_started = time.monotonic()
         replied = await asyncio.to_thread(
             run_desk, "reply", str(mention_id), "--text", REPLY_TEXT, "--json", env=env
@@ -256,7 +256,7 @@ async def test_mention_pulled_and_answered_in_thread_exactly_once(
         uri, posted_text = sent["remote_id"], sent["text"]
         assert posted_text.startswith(REPLY_TEXT)  # and desk's signature after it
 
-        # The request desk.outbox built from the stored reply: its record key is the one used.
+        # The request desk.replies.outbox built from the stored reply: its record key is the one used.
         engine = desk_db.make_engine(str(db))
         try:
             with Session(engine) as session:

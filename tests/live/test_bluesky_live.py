@@ -1,4 +1,4 @@
-"""desk.live.bluesky against a fake PDS (httpx.MockTransport) serving the real payloads of
+"""desk.platforms.bluesky.client against a fake PDS (httpx.MockTransport) serving the real payloads of
 shared/real-api-payloads/bluesky: one session reused and refreshed, the high-water mark across
 pages, the reply record (thread refs, facets in UTF-8 bytes, deterministic record key),
 find_posted, rate limits and broken answers, and no password or token in any message."""
@@ -16,8 +16,9 @@ from urllib.parse import parse_qs
 import httpx
 import pytest
 
-from desk.connectors.base import ParsedMention
-from desk.live.base import (
+from desk.config.channels import ChannelConfig
+from desk.config.secrets import Secret
+from desk.platforms.base import (
     NotPosted,
     PermanentError,
     RateLimited,
@@ -25,7 +26,7 @@ from desk.live.base import (
     TransientError,
     Unprovable,
 )
-from desk.live.bluesky import (
+from desk.platforms.bluesky.client import (
     OVERLAP,
     BlueskyConnector,
     facets_for,
@@ -34,8 +35,7 @@ from desk.live.bluesky import (
     reply_refs,
     tid_for,
 )
-from desk.live.channels import ChannelConfig
-from desk.secrets import Secret
+from desk.platforms.parsed import ParsedMention
 from tests.live.fakes import PAYLOADS, Clock
 
 PASSWORD = "abcd-efgh-ijkl-mnop"  # an app password's shape
@@ -272,7 +272,7 @@ async def conn(pds: FakePds, clock: Clock) -> AsyncIterator[BlueskyConnector]:
 
 
 async def drain(conn: BlueskyConnector, cursor: str | None) -> tuple[list[ParsedMention], str]:
-    """What desk.pull does: fetch until ``more`` is false, keeping each page's cursor."""
+    """What desk.channels.pull does: fetch until ``more`` is false, keeping each page's cursor."""
     items: list[ParsedMention] = []
     for _ in range(20):
         page = await conn.fetch(cursor)
@@ -363,7 +363,7 @@ async def test_session_kept_between_processes(pds: FakePds, clock: Clock) -> Non
         assert "acc-1-jwt" not in repr(state)
         assert "ref-1-jwt" not in repr(state)
         assert state["accessJwt"].reveal() == "acc-1-jwt"
-        # What desk.pull would store and read back in the next process (revealed strings).
+        # What desk.channels.pull would store and read back in the next process (revealed strings).
         stored = json.loads(
             json.dumps({k: getattr(v, "reveal", lambda v=v: v)() for k, v in state.items()})
         )

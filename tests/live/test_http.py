@@ -1,4 +1,4 @@
-"""desk.live.http: each platform's rate-limit headers, errors as desk's types, retries."""
+"""desk.platforms.http: each platform's rate-limit headers, errors as desk's types, retries."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from desk.live.base import RateLimited, TransientError
-from desk.live.channels import ChannelConfig
-from desk.live.http import error_text, parse_rate, read_json, request, retrying
+from desk.config.channels import ChannelConfig
+from desk.platforms.base import RateLimited, TransientError
+from desk.platforms.http import error_text, parse_rate, read_json, request, retrying
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 TOKEN = "s3cr3t-t0ken-value"

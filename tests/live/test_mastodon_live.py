@@ -1,4 +1,4 @@
-"""desk.live.mastodon against a fake Mastodon serving the real payloads (tests/live/fakes.py):
+"""desk.platforms.mastodon.client against a fake Mastodon serving the real payloads (tests/live/fakes.py):
 forward paging with min_id, the cursor, watches, replies sent once, reconciliation, faults."""
 
 from __future__ import annotations
@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
-from desk.connectors.base import ParsedMention
-from desk.live.base import (
+from desk.config.channels import ChannelConfig
+from desk.config.secrets import Secret
+from desk.platforms.base import (
     ChannelError,
     NotPosted,
     Page,
@@ -21,9 +22,13 @@ from desk.live.base import (
     TransientError,
     Unprovable,
 )
-from desk.live.channels import ChannelConfig
-from desk.live.mastodon import MastodonConnector, load_cursor, reply_text, reply_visibility
-from desk.secrets import Secret
+from desk.platforms.mastodon.client import (
+    MastodonConnector,
+    load_cursor,
+    reply_text,
+    reply_visibility,
+)
+from desk.platforms.parsed import ParsedMention
 from tests.live.fakes import TOKEN, Clock, FakeMastodon
 
 
@@ -53,7 +58,7 @@ async def conn(fake: FakeMastodon, clock: Clock) -> AsyncIterator[MastodonConnec
 async def drain(
     conn: MastodonConnector, cursor: str | None, *, limit: int = 50
 ) -> tuple[list[ParsedMention], str | None, list[Page]]:
-    """What desk.pull does: fetch until ``more`` is false, storing each page's cursor."""
+    """What desk.channels.pull does: fetch until ``more`` is false, storing each page's cursor."""
     items: list[ParsedMention] = []
     pages: list[Page] = []
     for _ in range(limit):

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
+from desk.bootstrap import Desk, open_desk
 from desk.clock import utcnow
 from desk.config import Settings
-from desk.connectors import mastodon as mastodon_parser
-from desk.outbox import FAULT_ENV
-from desk.services import Desk, open_desk
+from desk.platforms.mastodon import payload as mastodon_parser
+from desk.replies.outbox import FAULT_ENV
 from tests.helpers.cli import run_desk, start_desk
 from tests.helpers.desks import DESK_TOML, give_passphrases
 from tests.helpers.paths import PAYLOADS

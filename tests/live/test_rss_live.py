@@ -1,4 +1,4 @@
-"""desk.live.rss: conditional GET, the size cap while streaming, hostile feeds, Google Alerts.
+"""desk.platforms.rss.client: conditional GET, the size cap while streaming, hostile feeds, Google Alerts.
 
 The feeds are the real payloads of shared/real-api-payloads/rss, served by ``httpx.MockTransport``
 (exact control of what the "server" yields) and, once, by a loopback HTTP server.
@@ -18,11 +18,11 @@ import pytest
 import sqlalchemy as sa
 
 from desk import db
-from desk.live.base import ChannelError, PermanentError, RateLimited, TransientError
-from desk.live.channels import ChannelConfig
-from desk.live.rss import NOT_MODIFIED, RssConnector, decode_cursor, encode_cursor
-from desk.pull import PullService
-from desk.services import Desk
+from desk.bootstrap import Desk
+from desk.channels.pull import PullService
+from desk.config.channels import ChannelConfig
+from desk.platforms.base import ChannelError, PermanentError, RateLimited, TransientError
+from desk.platforms.rss.client import NOT_MODIFIED, RssConnector, decode_cursor, encode_cursor
 from tests.helpers.paths import PAYLOADS
 
 FEEDS = PAYLOADS / "rss"

@@ -13,11 +13,11 @@ import httpx
 import pytest
 from rich.pretty import pretty_repr
 
-from desk.live.base import ChannelError, ReplyRequest
-from desk.live.channels import ChannelConfig
-from desk.live.mastodon import MastodonConnector
-from desk.live.x import XConnector
-from desk.secrets import Secret
+from desk.config.channels import ChannelConfig
+from desk.config.secrets import Secret
+from desk.platforms.base import ChannelError, ReplyRequest
+from desk.platforms.mastodon.client import MastodonConnector
+from desk.platforms.x.client import XConnector
 from tests.live.fakes import TOKEN
 
 
@@ -88,7 +88,7 @@ async def test_a_failed_call_leaves_no_token_in_the_frames_locals(
 async def test_a_failed_bluesky_login_leaves_no_app_password_in_the_frames_locals(
     call: str,
 ) -> None:
-    from desk.live.bluesky import BlueskyConnector
+    from desk.platforms.bluesky.client import BlueskyConnector
 
     channel = ChannelConfig(
         name="ville", platform="bluesky", url="https://pds.example", account="ville.example"

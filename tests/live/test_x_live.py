@@ -1,4 +1,4 @@
-"""desk.live.x against a fake X API v2 serving the real payloads (tests/live/fakes.py): the
+"""desk.platforms.x.client against a fake X API v2 serving the real payloads (tests/live/fakes.py): the
 since_id / next_token cycle and its cursor, replies, reconciliation, faults, the token."""
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ from typing import Any
 
 import pytest
 
-from desk.connectors.base import ParsedMention
-from desk.live.base import (
+from desk.config.channels import ChannelConfig
+from desk.config.secrets import Secret
+from desk.platforms.base import (
     ChannelError,
     NotPosted,
     Page,
@@ -22,9 +23,8 @@ from desk.live.base import (
     TransientError,
     Unprovable,
 )
-from desk.live.channels import ChannelConfig
-from desk.live.x import MENTION_FIELDS, XConnector
-from desk.secrets import Secret
+from desk.platforms.parsed import ParsedMention
+from desk.platforms.x.client import MENTION_FIELDS, XConnector
 from tests.live.fakes import TOKEN, Clock, FakeX
 
 
@@ -53,7 +53,7 @@ async def conn(fake: FakeX, clock: Clock) -> AsyncIterator[XConnector]:
 async def drain(
     conn: XConnector, cursor: str | None, *, limit: int = 50
 ) -> tuple[list[ParsedMention], str | None, list[Page]]:
-    """What desk.pull does: fetch until ``more`` is false, storing each page's cursor."""
+    """What desk.channels.pull does: fetch until ``more`` is false, storing each page's cursor."""
     items: list[ParsedMention] = []
     pages: list[Page] = []
     for _ in range(limit):

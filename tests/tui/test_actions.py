@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from textual.widgets import DataTable
 
-from desk.store import QueueFilter
+from desk.db.store import QueueFilter
 from desk.tui.app import DeskApp
+from desk.tui.dialogs.picker import PickerScreen
 from desk.tui.screens.audit import AuditScreen
 from desk.tui.screens.detail import DetailScreen
-from desk.tui.screens.picker import PickerScreen
 from desk.tui.screens.timeline import TimelineScreen
 from desk.tui.widgets.queue_list import QueueList
 from tests.helpers.tui import DeskEnv, goto, screen_lines, settle

@@ -11,10 +11,10 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static, TextArea
 
 from desk.db import transaction
-from desk.models import Answer
+from desk.db.tables import Answer
 from desk.tui.app import DeskApp
+from desk.tui.dialogs.picker import PickerScreen
 from desk.tui.screens.answers import AnswerForm, AnswersScreen
-from desk.tui.screens.picker import PickerScreen
 from tests.helpers.tui import DeskEnv, screen_lines, settle, terminal_output
 from tests.tui.test_reply import open_composer
 

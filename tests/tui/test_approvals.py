@@ -7,10 +7,10 @@ from typing import Any
 
 from textual.pilot import Pilot
 
-from desk.services import Desk
+from desk.bootstrap import Desk
 from desk.tui.app import DeskApp
+from desk.tui.dialogs.text_prompt import TextPrompt
 from desk.tui.screens.approvals import ApprovalsScreen
-from desk.tui.screens.text_prompt import TextPrompt
 from tests.helpers.tui import DeskEnv, goto, screen_lines, settle
 from tests.tui.test_collision import colleague, notes
 

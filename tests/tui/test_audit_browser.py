@@ -11,10 +11,10 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Label, OptionList, Static
 
 from desk.tui.app import DeskApp
+from desk.tui.dialogs.date_prompt import DatePrompt
+from desk.tui.dialogs.picker import PickerScreen
 from desk.tui.screens.audit import AuditScreen
-from desk.tui.screens.date_prompt import DatePrompt
 from desk.tui.screens.detail import DetailScreen
-from desk.tui.screens.picker import PickerScreen
 from desk.tui.screens.timeline import TimelineScreen
 from tests.helpers.tui import HOSTILE_TEXTS, DeskEnv, goto, ingest, mention, screen_lines, settle
 from tests.helpers.tui import terminal_output as raw_output

@@ -7,8 +7,8 @@ import sqlite3
 from textual.widgets import DataTable, Static
 
 from desk.tui.app import DeskApp
+from desk.tui.dialogs.picker import PickerScreen
 from desk.tui.screens.audit import AuditScreen
-from desk.tui.screens.picker import PickerScreen
 from desk.tui.screens.replies import RepliesScreen
 from tests.helpers.tui import DeskEnv, settle
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from desk.services import Desk
+from desk.bootstrap import Desk
 from desk.tui.app import DeskApp
 from tests.helpers.tui import DeskEnv, screen_lines, settle
 from tests.tui.test_reply import open_composer

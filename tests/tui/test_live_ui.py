@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from desk.services import Desk
+from desk.bootstrap import Desk
 from desk.tui.app import DeskApp
 from desk.tui.screens.detail import DetailScreen
 from desk.tui.widgets.composer import Composer

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from desk.models import MentionDetail
 from desk.tui.widgets.mention_view import body
+from desk.views import MentionDetail
 
 NOW = datetime(2026, 11, 14, tzinfo=UTC)
 BASE = MentionDetail(

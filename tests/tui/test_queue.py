@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from desk.store import QueueFilter
+from desk.db.store import QueueFilter
 from desk.tui.app import DeskApp
 from desk.tui.screens.detail import DetailScreen
 from desk.tui.screens.queue import QueueScreen

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from desk.store import QueueFilter
+from desk.db.store import QueueFilter
 from desk.tui.app import DeskApp
 from desk.tui.widgets.queue_list import QueueList
 from tests.helpers.tui import DeskEnv, ingest, mention, settle

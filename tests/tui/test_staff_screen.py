@@ -13,9 +13,9 @@ from textual.pilot import Pilot
 
 from desk.config import load_config
 from desk.tui.app import DeskApp
-from desk.tui.screens.picker import PickerScreen
+from desk.tui.dialogs.picker import PickerScreen
+from desk.tui.dialogs.staff_form import StaffForm
 from desk.tui.screens.staff import StaffScreen
-from desk.tui.screens.staff_form import StaffForm
 from tests.helpers.clock import RunningClock
 from tests.helpers.tui import (
     DESK_TOML,

@@ -15,11 +15,11 @@ import sqlalchemy.exc
 from textual.command import CommandPalette
 from textual.pilot import Pilot
 
-from desk.services import Desk
-from desk.store import QueueFilter
+from desk.bootstrap import Desk
+from desk.db.store import QueueFilter
 from desk.tui.app import DeskApp
+from desk.tui.dialogs.picker import PickerScreen
 from desk.tui.screens.detail import DetailScreen
-from desk.tui.screens.picker import PickerScreen
 from desk.tui.widgets.queue_list import QueueList
 from tests.helpers.clock import RunningClock
 from tests.helpers.desks import open_test_desk, write_config

@@ -27,14 +27,14 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Checkbox, DataTable, Footer, Input, Label, Select, Static, TextArea
 
-from desk.answers import AnswerView, expired, form_fields
+from desk.answers.service import AnswerView, expired, form_fields
 from desk.errors import DeskError
 from desk.i18n import Catalog
-from desk.models import CATEGORIES
+from desk.tui.dialogs.picker import PickerScreen
 from desk.tui.labels import category_label, translate_bindings
 from desk.tui.safe import safe, safe_str, safe_text
 from desk.tui.screens.base import DeskScreen
-from desk.tui.screens.picker import PickerScreen
+from desk.vocabulary import CATEGORIES
 
 if TYPE_CHECKING:
     from desk.tui.app import DeskApp

@@ -14,12 +14,12 @@ from textual.binding import Binding
 from textual.content import Content
 from textual.widgets import DataTable, Footer, Static
 
-from desk.approval import PendingReply
+from desk.replies.approval import PendingReply
+from desk.tui.dialogs.text_prompt import TextPrompt
 from desk.tui.labels import age, reason_label
 from desk.tui.messages import ApprovalsLoaded
 from desk.tui.safe import safe, safe_str, safe_text
 from desk.tui.screens.base import DeskScreen
-from desk.tui.screens.text_prompt import TextPrompt
 
 
 class ApprovalsScreen(DeskScreen):

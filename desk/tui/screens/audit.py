@@ -22,20 +22,20 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Static
 
-from desk.audit import VerifyResult
+from desk.audit.chain import VerifyResult
+from desk.audit.timeline import local_time
+from desk.db.store import AuditFilter
 from desk.errors import DeskError
 from desk.i18n import Catalog
-from desk.models import AuditView
 from desk.queries import day_bounds, parse_day
-from desk.store import AuditFilter
-from desk.timeline import local_time
+from desk.tui.dialogs.date_prompt import DatePrompt
+from desk.tui.dialogs.picker import PickerScreen
+from desk.tui.dialogs.prompt import NumberPrompt
 from desk.tui.messages import ActionFailed, AuditVerified
 from desk.tui.safe import safe, safe_str, safe_text
 from desk.tui.screens.base import DeskScreen
-from desk.tui.screens.date_prompt import DatePrompt
-from desk.tui.screens.picker import PickerScreen
-from desk.tui.screens.prompt import NumberPrompt
 from desk.tui.widgets.mention_view import short_data
+from desk.views import AuditView
 
 ANYONE = "*"
 ANY_ACTION = "*"

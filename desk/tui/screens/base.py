@@ -16,15 +16,15 @@ from textual.screen import Screen
 
 from desk.errors import DeskError
 from desk.i18n import Catalog
-from desk.models import CATEGORIES
+from desk.tui.dialogs.picker import PickerScreen
 from desk.tui.labels import category_label, translate_bindings
 from desk.tui.messages import ActionFailed, MentionChanged
-from desk.tui.screens.picker import PickerScreen
+from desk.vocabulary import CATEGORIES
 
 T = TypeVar("T")
 
 if TYPE_CHECKING:
-    from desk.services import Desk
+    from desk.bootstrap import Desk
     from desk.tui.app import DeskApp
 
 

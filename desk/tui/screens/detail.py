@@ -17,12 +17,12 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Footer, Static
 
-from desk.claims import ReplyStart, ThreadChanged, describe
 from desk.errors import DeskError
 from desk.i18n import Catalog
 from desk.inbox import NO_FRAME
-from desk.models import MentionDetail
-from desk.textlen import limit_for
+from desk.replies.claims import ReplyStart, ThreadChanged, describe
+from desk.text.length import limit_for
+from desk.tui.dialogs.picker import PickerScreen
 from desk.tui.labels import status_label
 from desk.tui.live import seconds_left
 from desk.tui.messages import (
@@ -35,9 +35,9 @@ from desk.tui.messages import (
 )
 from desk.tui.safe import safe_str
 from desk.tui.screens.base import MentionScreen
-from desk.tui.screens.picker import PickerScreen
 from desk.tui.widgets import mention_view
 from desk.tui.widgets.composer import Composer
+from desk.views import MentionDetail
 
 _SECTIONS = ("meta", "body", "why", "thread", "replies", "history")
 
@@ -168,7 +168,7 @@ class DetailScreen(MentionScreen):
             self._renewed_at = monotonic()
             self.renew_claim()
 
-    # -- collision guard (desk.claims) -----------------------------------------------------
+    # -- collision guard (desk.replies.claims) -----------------------------------------------------
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         """Going into the composer claims the mention (or says who already replies)."""
         composer = self.query_one(Composer)

@@ -13,17 +13,18 @@ from textual.binding import Binding
 from textual.content import Content
 from textual.widgets import Footer, Static
 
+from desk.bootstrap import Desk
+from desk.db.store import QueueFilter
 from desk.errors import DeskError
 from desk.i18n import Catalog
-from desk.models import CATEGORIES, QueueRow
-from desk.services import Desk
-from desk.store import QueueFilter
+from desk.tui.dialogs.picker import PickerScreen
 from desk.tui.labels import category_label, priority_label, status_label
 from desk.tui.messages import ActionFailed, CountLoaded, PageLoaded
 from desk.tui.safe import safe, safe_str
 from desk.tui.screens.base import MentionScreen
-from desk.tui.screens.picker import PickerScreen
 from desk.tui.widgets.queue_list import QueueList
+from desk.views import QueueRow
+from desk.vocabulary import CATEGORIES
 
 _VIEWS = Binding.Group("tui.keys.views", compact=True)
 ALL_CATEGORIES = "*"

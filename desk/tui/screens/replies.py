@@ -13,17 +13,17 @@ from textual.binding import Binding
 from textual.content import Content
 from textual.widgets import DataTable, Footer, Static
 
+from desk.db.store import ReplyFilter
 from desk.errors import DeskError
 from desk.i18n import Catalog
-from desk.models import ReplyView
-from desk.store import ReplyFilter
+from desk.tui.dialogs.picker import PickerScreen
+from desk.tui.dialogs.text_prompt import TextPrompt
 from desk.tui.labels import status_label, when
 from desk.tui.messages import ActionFailed, RepliesLoaded
 from desk.tui.safe import safe_str, safe_text
 from desk.tui.screens.base import DeskScreen
-from desk.tui.screens.picker import PickerScreen
-from desk.tui.screens.text_prompt import TextPrompt
 from desk.tui.widgets.mention_view import reply_block
+from desk.views import ReplyView
 
 ANYONE = "*"
 

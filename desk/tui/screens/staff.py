@@ -24,11 +24,11 @@ from textual.widgets.data_table import ColumnKey
 
 from desk.errors import DeskError
 from desk.i18n import Catalog
-from desk.staff import ROLES, Deactivation, NewStaff, StaffMember, split_list
+from desk.staff.service import ROLES, Deactivation, NewStaff, StaffMember, split_list
+from desk.tui.dialogs.picker import PickerScreen
+from desk.tui.dialogs.staff_form import FormField, StaffForm
 from desk.tui.safe import safe, safe_str, safe_text
 from desk.tui.screens.base import DeskScreen
-from desk.tui.screens.picker import PickerScreen
-from desk.tui.screens.staff_form import FormField, StaffForm
 
 COLUMNS = ("name", "display_name", "initials", "role", "languages", "active", "load")
 
@@ -247,7 +247,7 @@ class StaffScreen(DeskScreen):
 
     def action_set_passphrase(self) -> None:
         """Set the highlighted person's passphrase (typed twice, masked): one's own, or anyone's
-        for an admin (desk.identity checks it again)."""
+        for an admin (desk.staff.identity checks it again)."""
         person = self._current()
         if person is None or (person.name != self.desk.me.name and not self._is_admin()):
             return

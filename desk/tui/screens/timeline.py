@@ -1,6 +1,6 @@
 """TimelineScreen: one mention's story, oldest first — the readable form of its audit trail.
 
-The timeline is built in the core (``desk.queries.timeline``, desk.timeline) in a worker and
+The timeline is built in the core (``desk.queries.timeline``, desk.audit.timeline) in a worker and
 read again whenever the inbox changes. Times are in the desk's time zone; every step says
 when, after how long, who, and what in a sentence of the interface language; the text of a
 reply (as posted) and a reviewer's note follow the step. ``l`` opens the raw audit events.
@@ -20,9 +20,9 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Footer, Static
 
+from desk.audit.timeline import Step, Timeline, gap_text, local_time, sentence, summary
 from desk.errors import DeskError
 from desk.i18n import Catalog
-from desk.timeline import Step, Timeline, gap_text, local_time, sentence, summary
 from desk.tui.labels import status_label
 from desk.tui.messages import ActionFailed
 from desk.tui.safe import safe, safe_str, safe_text

@@ -13,7 +13,6 @@ from typing import Any
 from textual.content import Content
 
 from desk.i18n import Catalog
-from desk.models import AuditView, MentionDetail, ReplyView
 from desk.triage.explain import explain_lines
 from desk.tui.labels import (
     age,
@@ -25,6 +24,7 @@ from desk.tui.labels import (
     when,
 )
 from desk.tui.safe import safe, safe_str
+from desk.views import AuditView, MentionDetail, ReplyView
 
 LABEL_STYLE = "bold $text-secondary"
 

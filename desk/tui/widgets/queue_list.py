@@ -21,8 +21,8 @@ from textual.strip import Strip
 
 from desk.clock import Clock
 from desk.i18n import Catalog
-from desk.models import QueueRow
 from desk.tui.widgets.queue_row import header_line, placeholder_line, row_line
+from desk.views import QueueRow
 
 _PRIORITY_CLASSES = {3: "queue-list--urgent", 2: "queue-list--high", 0: "queue-list--low"}
 

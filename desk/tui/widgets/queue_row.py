@@ -13,9 +13,9 @@ from textual.content import Content
 from textual.style import Style
 
 from desk.i18n import Catalog
-from desk.models import QueueRow
 from desk.tui.labels import age, category_label, priority_label, status_label
 from desk.tui.safe import safe
+from desk.views import QueueRow
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""The answer library: approved answers, their TOML file format, and suggestions."""

@@ -1,0 +1,170 @@
+"""Answers as they are read: the plain read model, and what an answer says for one mention.
+
+``AnswerView`` is the read model the CLI and the UI get (``view_of`` builds it from a row).
+``render`` fills an answer's variables (``{author}``, ``{date}``, ``{place}``, ``{link}``) for a
+mention; ``expired`` says whether its expiry date has passed; ``rank`` orders the live answers
+for a mention: the triage rules' suggestion first, then category, tags and the words the mention
+and the answer share. All pure: no session, no I/O; AnswerService (desk.answers) reads the rows
+and hands them here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from desk.clock import as_utc
+from desk.db import store
+from desk.db.tables import Answer, Mention
+from desk.triage.words import fold, tokens
+
+VARIABLES = ("author", "date", "place", "link")
+
+
+@dataclass(frozen=True)
+class AnswerView:
+    """An answer as the CLI and the UI show it."""
+
+    id: int
+    name: str
+    language: str
+    title: str
+    body: str
+    source_url: str | None
+    version: int
+    expires_on: date | None
+    tags: tuple[str, ...]
+    categories: tuple[str, ...]
+    pre_approved: bool
+    source_changed: bool  # the source changed after the answer was last revised
+    active: bool = True  # False once retired (kept for the replies that used it)
+    updated_by: str = ""
+    updated_at: datetime | None = None
+    source_updated: date | None = None  # when the source last changed, if known
+
+    def fields(self) -> dict[str, Any]:
+        """The editable fields, as ``AnswerService.create``/``edit`` take them."""
+        return {
+            "name": self.name,
+            "language": self.language,
+            "title": self.title,
+            "body": self.body,
+            "source_url": self.source_url,
+            "expires_on": self.expires_on,
+            "tags": list(self.tags),
+            "categories": list(self.categories),
+            "pre_approved": self.pre_approved,
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain form."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "language": self.language,
+            "title": self.title,
+            "body": self.body,
+            "source_url": self.source_url,
+            "version": self.version,
+            "expires_on": self.expires_on.isoformat() if self.expires_on else None,
+            "tags": list(self.tags),
+            "categories": list(self.categories),
+            "pre_approved": self.pre_approved,
+            "source_changed": self.source_changed,
+            "active": self.active,
+            "updated_by": self.updated_by,
+            "updated_at": self.updated_at.isoformat() if self.updated_at else None,
+            "source_updated": self.source_updated.isoformat() if self.source_updated else None,
+        }
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """An answer proposed for a mention, rendered for it, with why it ranks where it does."""
+
+    answer: AnswerView
+    text: str
+    score: float
+    why: tuple[str, ...]
+
+
+def view_of(answer: Answer) -> AnswerView:
+    """The plain read model."""
+    updated = as_utc(answer.updated_at).date()
+    return AnswerView(
+        id=answer.id or 0,
+        name=answer.name,
+        language=answer.language,
+        title=answer.title,
+        body=answer.body,
+        source_url=answer.source_url,
+        version=answer.version,
+        expires_on=answer.expires_on,
+        tags=tuple(store.json_list(answer.tags)),
+        categories=tuple(store.json_list(answer.categories)),
+        pre_approved=answer.pre_approved,
+        source_changed=bool(answer.source_updated and answer.source_updated > updated),
+        active=answer.active,
+        updated_by=answer.updated_by,
+        updated_at=as_utc(answer.updated_at),
+        source_updated=answer.source_updated,
+    )
+
+
+def expired(answer: Answer | AnswerView, today: date) -> bool:
+    """Whether the answer's expiry date has passed."""
+    return answer.expires_on is not None and answer.expires_on < today
+
+
+def render(answer: Answer | AnswerView, mention: Mention, today: date, place: str = "") -> str:
+    """The answer's body for this mention, variables filled; unknown braces stay as written."""
+    values = {
+        "author": mention.author_handle,
+        "date": today.isoformat(),
+        "place": place,
+        "link": answer.source_url or "",
+    }
+    text = answer.body
+    for key in VARIABLES:
+        text = text.replace("{" + key + "}", values[key])
+    return text.strip()
+
+
+def rank(mention: Mention, answers: Iterable[Answer], today: date, limit: int) -> list[Suggestion]:
+    """The ``limit`` best of ``answers`` for ``mention``, rendered for it. Expired answers and
+    those in another language (when the mention's is known) are left out; so are answers with
+    nothing in common with the mention."""
+    language = mention.language if mention.language in ("fr", "en") else None
+    text_words = _words(mention.text)
+    tags = set(store.json_list(mention.tags))
+    out = []
+    for answer in answers:
+        if expired(answer, today) or (language and answer.language != language):
+            continue
+        score, why = 0.0, list[str]()
+        if mention.suggested_answer == answer.name:
+            score, why = score + 100, [*why, "rule"]
+        if mention.category in store.json_list(answer.categories):
+            score, why = score + 20, [*why, "category"]
+        shared_tags = tags & set(store.json_list(answer.tags))
+        if shared_tags:
+            score, why = score + 10 * len(shared_tags), [*why, "tags"]
+        answer_words = _words(
+            f"{answer.title} {answer.body} {' '.join(store.json_list(answer.tags))}"
+        )
+        if text_words and answer_words:
+            overlap = len(text_words & answer_words) / len(text_words | answer_words)
+            if overlap:
+                score, why = score + 50 * overlap, [*why, "words"]
+        if score > 0:
+            out.append(
+                Suggestion(view_of(answer), render(answer, mention, today), score, tuple(why))
+            )
+    out.sort(key=lambda s: (-s.score, s.answer.name))
+    return out[:limit]
+
+
+def _words(text: str) -> set[str]:
+    return {t for t in tokens(fold(text)) if len(t) > 3}

@@ -1,0 +1,171 @@
+"""Builds everything a session of desk needs from settings: config, engine, services.
+
+The CLI calls ``open_desk`` once and hands the result to a command or to the TUI. Nothing is
+created at import time; tests build their own with a temporary database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine
+
+from desk import db
+from desk.answers.service import AnswerService
+from desk.audit import chain as audit
+from desk.audit.chain import EventSpec
+from desk.audit.export import ExportService
+from desk.audit.retention import RetentionService
+from desk.channels.ingest import IngestService
+from desk.clock import Clock, utcnow
+from desk.config import DeskConfig, Settings, load_config
+from desk.db import store
+from desk.db.tables import Staff
+from desk.i18n import Catalog, choose_language
+from desk.inbox import InboxService, live_senders
+from desk.queries import Queries
+from desk.replies.approval import ApprovalService
+from desk.replies.claims import ClaimService
+from desk.replies.outbox import OutboxService
+from desk.reports import ReportService
+from desk.staff.service import MIRRORED, StaffService, mirror_values
+from desk.triage import RuleSet
+from desk.triage.service import TriageService, load_configured_rules
+from desk.views import StaffView
+
+
+@dataclass
+class Desk:
+    """One open desk: who is at the keyboard and the services they act through."""
+
+    config: DeskConfig
+    engine: Engine
+    me: StaffView
+    inbox: InboxService
+    claims: ClaimService
+    approvals: ApprovalService
+    answers: AnswerService
+    reports: ReportService
+    exports: ExportService
+    retention: RetentionService
+    queries: Queries
+    ingest: IngestService
+    triage: TriageService
+    staff: StaffService
+    outbox: OutboxService
+    catalog: Catalog
+    clock: Clock
+    """What time it is for this desk: every service was built with the same clock."""
+
+    @property
+    def rules(self) -> RuleSet:
+        """The triage rules in use."""
+        return self.triage.rules
+
+    def reload_rules(self) -> RuleSet:
+        """Read the rule file again and use it for triage from now on (errors change nothing)."""
+        rules = self.triage.reload()
+        self.ingest.rules = rules
+        return rules
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.engine.dispose()
+
+
+def _staff_values(config: DeskConfig) -> dict[str, dict[str, Any]]:
+    return {p.name: mirror_values(p) for p in config.staff}
+
+
+def staff_in_sync(config: DeskConfig, read_factory: db.SessionFactory) -> bool:
+    """Whether the database's staff already match desk.toml (a read: no write lock); people
+    no longer in desk.toml must be inactive."""
+    wanted = _staff_values(config)
+    with read_factory() as session:
+        stored = {
+            row.name: {k: getattr(row, k) for k in MIRRORED}
+            for row in store.staff_rows(session=session).values()
+            if row.active or row.name in wanted
+        }
+    return stored == wanted
+
+
+def sync_staff(config: DeskConfig, factory: db.SessionFactory, clock: Clock = utcnow) -> None:
+    """Mirror desk.toml's staff into the database, auditing every addition or change."""
+    with db.transaction(factory) as session:
+        existing = store.staff_rows(session=session)
+        wanted = _staff_values(config)
+        for person in config.staff:
+            row = existing.pop(person.name, None)
+            values = wanted[person.name]
+            if row is None:
+                session.add(Staff(name=person.name, **values))
+                action = "staff.added"
+            elif any(getattr(row, k) != v for k, v in values.items()):
+                action = "staff.updated"
+                if row.active != person.active:  # `active` flipped by hand in desk.toml
+                    action = "staff.reactivated" if person.active else "staff.deactivated"
+                for key, value in values.items():
+                    setattr(row, key, value)
+                session.add(row)
+            else:
+                continue
+            audit.append(
+                session,
+                EventSpec(
+                    actor="system", action=action, at=clock(), data={"name": person.name, **values}
+                ),
+            )
+        for row in existing.values():
+            if row.active:
+                row.active = False
+                session.add(row)
+                audit.append(
+                    session,
+                    EventSpec(
+                        actor="system",
+                        action="staff.deactivated",
+                        at=clock(),
+                        data={"name": row.name},
+                    ),
+                )
+
+
+def open_desk(
+    settings: Settings,
+    *,
+    as_name: str | None = None,
+    clock: Clock = utcnow,
+    config: DeskConfig | None = None,
+) -> Desk:
+    """Load config and rules, open (and upgrade) the database, and build the services."""
+    config = config or load_config(settings.config_path())
+    me = config.current_staff(as_name).view()
+    rules = load_configured_rules(config)
+    engine = db.make_engine(settings.db_url())
+    db.upgrade(engine)
+    write = db.write_session_factory(engine)
+    read = db.session_factory(engine)
+    if not staff_in_sync(config, read):
+        sync_staff(config, write, clock)  # takes the write lock only when desk.toml changed
+    inbox = InboxService(write, config, me, clock, senders=live_senders(config), read_factory=read)
+    return Desk(
+        config=config,
+        engine=engine,
+        me=me,
+        inbox=inbox,
+        claims=ClaimService(write, config, me, clock),
+        approvals=ApprovalService(write, read, config, me, inbox, clock),
+        answers=AnswerService(write, read, config, me, clock),
+        reports=ReportService(read, config, clock),
+        exports=ExportService(read, write, config, me, clock),
+        retention=RetentionService(read, write, config, me, clock),
+        queries=Queries(read),
+        ingest=IngestService(write, config, rules, actor=me.name, clock=clock, read_factory=read),
+        triage=TriageService(write, read, config, rules, actor=me.name, clock=clock),
+        staff=StaffService(write, read, config, me, clock),
+        outbox=OutboxService(write, config, me, clock, read_factory=read),
+        catalog=Catalog(choose_language(settings.lang, config.desk.language)),
+        clock=clock,
+    )

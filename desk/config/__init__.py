@@ -1,0 +1,456 @@
+"""Configuration: desk.toml (the team's file) plus DESK_* environment variables.
+
+``Settings`` (pydantic-settings) says *where* things are: the database, the config file, the
+interface language. ``DeskConfig`` is the content of desk.toml: organisation, staff, routing
+and the rules file. Default locations come from platformdirs.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import tomllib
+from datetime import date
+from pathlib import Path
+from typing import Literal, get_args
+
+import platformdirs
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from desk.calendar import DEFAULT_HOURS, Calendar, parse_week, zone
+from desk.config.channels import ChannelConfig
+from desk.errors import ConfigError, PermissionDenied
+from desk.views import StaffView
+
+APP_NAME = "desk"
+PUBLIC_PLATFORMS = frozenset({"rss"})  # live channels that need no secret
+
+
+def default_data_dir() -> Path:
+    """Per-user data folder (e.g. ~/.local/share/desk)."""
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def default_config_dir() -> Path:
+    """Per-user config folder (e.g. ~/.config/desk)."""
+    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+
+
+Role = Literal["agent", "supervisor", "admin"]
+ROLES: tuple[str, ...] = get_args(Role)  # what [[staff]] role may say
+
+
+class Settings(BaseSettings):
+    """Where things are. Set by flags (--db, --config), else DESK_DB / DESK_CONFIG / DESK_LANG."""
+
+    model_config = SettingsConfigDict(env_prefix="DESK_", extra="ignore")
+
+    db: str | None = None
+    config: Path | None = None
+    lang: str | None = None
+
+    def db_url(self) -> str:
+        """The database path or URL (default: desk.db in the user data folder)."""
+        return self.db or str(default_data_dir() / "desk.db")
+
+    def config_path(self) -> Path:
+        """The desk.toml to read (default: desk.toml in the user config folder)."""
+        return self.config or default_config_dir() / "desk.toml"
+
+
+class Absence(BaseModel):
+    """A period someone is away, both days included: ``{ from = 2026-11-23, to = 2026-11-27 }``."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    start: date = Field(alias="from")
+    end: date = Field(alias="to")
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Absence:
+        if self.end < self.start:
+            raise ValueError("'to' is before 'from'")
+        return self
+
+
+def _week(value: dict[str, str] | None) -> dict[str, str] | None:
+    if value is not None:
+        parse_week(value)  # raises ValueError with the bad day or range
+    return value
+
+
+class StaffConfig(BaseModel):
+    """One person in desk.toml."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_.-]*$")
+    display_name: str = Field(min_length=1, max_length=120)
+    initials: str = Field(min_length=1, max_length=8)
+    role: Role = "agent"
+    languages: list[str] = Field(default_factory=lambda: ["fr", "en"])
+    os_users: list[str] = Field(default_factory=list)
+    topics: list[str] = Field(default_factory=list)
+    max_open: int | None = Field(default=None, ge=1)
+    schedule: dict[str, str] | None = None  # weekly hours; None: the desk's business hours
+    absences: list[Absence] = Field(default_factory=list)
+    active: bool = True  # false: kept for history, never routed work, cannot open the desk
+
+    _check_schedule = field_validator("schedule")(_week)
+
+    def view(self) -> StaffView:
+        """The plain read model of this person."""
+        return StaffView(
+            self.name, self.display_name, self.initials, self.role, tuple(self.languages)
+        )
+
+
+class DeskSection(BaseModel):
+    """The ``[desk]`` table."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    organisation: str = "desk"
+    language: Literal["fr", "en"] | None = None
+    signature_format: str = "—{initials}"
+    rules: str | None = None
+    reply_claim_minutes: int = Field(
+        default=5, ge=1, le=240
+    )  # collision guard (desk.replies.claims)
+
+    @field_validator("signature_format")
+    @classmethod
+    def _has_placeholder_only(cls, value: str) -> str:
+        try:
+            value.format(initials="AB", name="x", display_name="X")
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ValueError(
+                f"unknown placeholder {exc}; use {{initials}}, {{name}} or {{display_name}}"
+            ) from exc
+        return value
+
+
+class TeamConfig(BaseModel):
+    """A ``[[team]]``: people who share work, and how a rule's mentions are spread among them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=64)
+    members: list[str] = Field(min_length=1)
+    strategy: Literal["round-robin", "least-loaded"] = "round-robin"
+
+
+class RotaTurn(BaseModel):
+    """One explicit on-call turn, both days included."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    staff: str
+    start: date = Field(alias="from")
+    end: date = Field(alias="to")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> RotaTurn:
+        if self.end < self.start:
+            raise ValueError("'to' is before 'from'")
+        return self
+
+
+class OnCallConfig(BaseModel):
+    """``[oncall]``: who is on duty outside business hours.
+
+    Explicit ``turns`` win; otherwise ``rotation`` takes turns of ``period_days`` from ``start``.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    rotation: list[str] = Field(default_factory=list)
+    start: date | None = None
+    period_days: int = Field(default=7, ge=1)
+    turns: list[RotaTurn] = Field(default_factory=list)
+
+
+class HoursConfig(BaseModel):
+    """``[hours]``: the desk's time zone, business hours and holidays."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    timezone: str = "America/Toronto"
+    business: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_HOURS))
+    holidays: list[date] = Field(default_factory=list)
+
+    _check_business = field_validator("business")(_week)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        zone(value)
+        return value
+
+    def calendar(self) -> Calendar:
+        """The Calendar these settings describe."""
+        return Calendar(zone(self.timezone), parse_week(self.business), frozenset(self.holidays))
+
+
+class ApprovalConfig(BaseModel):
+    """``[approval]``: which replies wait for a supervisor (four eyes) before they go out.
+
+    Besides these, a reply needs approval when a triage rule said ``require_approval``.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    categories: list[str] = Field(default_factory=list)  # e.g. ["rumour"]
+    rules: list[str] = Field(default_factory=list)  # names of triage rules that fired
+    tags: list[str] = Field(default_factory=list)
+    channels: list[str] = Field(default_factory=list)
+    author_lists: list[str] = Field(default_factory=list)  # names from [lists]
+    crisis: bool = False  # set during a crisis...
+    crisis_free_text: bool = True  # ...and every free-text reply waits for approval
+
+
+MIN_RETENTION_DAYS = 30
+
+
+class RetentionConfig(BaseModel):
+    """``[retention]``: how long finished mentions and the audit trail are kept (desk.audit.retention).
+
+    ``days`` absent: everything is kept forever and ``desk purge`` needs ``--before``.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    days: int | None = None
+
+    @field_validator("days")
+    @classmethod
+    def _long_enough(cls, value: int | None) -> int | None:
+        if value is not None and value < MIN_RETENTION_DAYS:
+            raise ValueError(
+                f"must be at least {MIN_RETENTION_DAYS} (days to keep mentions and audit "
+                f"events), not {value}; leave it out to keep everything"
+            )
+        return value
+
+
+class DeskConfig(BaseModel):
+    """The content of desk.toml."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    desk: DeskSection = Field(default_factory=DeskSection)
+    hours: HoursConfig = Field(default_factory=HoursConfig)
+    staff: list[StaffConfig] = Field(default_factory=list)
+    team: list[TeamConfig] = Field(default_factory=list)
+    oncall: OnCallConfig = Field(default_factory=OnCallConfig)
+    lists: dict[str, list[str]] = Field(default_factory=dict)
+    routing: dict[str, str] = Field(default_factory=dict)
+    approval: ApprovalConfig = Field(default_factory=ApprovalConfig)
+    retention: RetentionConfig = Field(default_factory=RetentionConfig)
+    channel: list[ChannelConfig] = Field(
+        default_factory=list
+    )  # live accounts/feeds (desk.channels.pull)
+    path: Path | None = Field(default=None, exclude=True)
+
+    @field_validator("channel")
+    @classmethod
+    def _channels_usable(cls, value: list[ChannelConfig]) -> list[ChannelConfig]:
+        seen: set[str] = set()
+        for channel in value:
+            if channel.key in seen:
+                raise ValueError(f"channel {channel.key} is defined twice")
+            seen.add(channel.key)
+            channel.base_url()  # ValueError when a feed has no url
+            if channel.platform not in PUBLIC_PLATFORMS and not channel.secret:
+                raise ValueError(
+                    f"channel {channel.key} needs a secret (env:NAME, keyring:SERVICE/USER "
+                    "or file:PATH)"
+                )
+        return value
+
+    def team_named(self, name: str) -> TeamConfig | None:
+        """The team with this name, if any."""
+        return next((t for t in self.team if t.name == name), None)
+
+    def staff_named(self, name: str) -> StaffConfig | None:
+        """The staff member with this name (case-insensitive), if any."""
+        wanted = name.casefold()
+        return next((s for s in self.staff if s.name.casefold() == wanted), None)
+
+    def signature_for(self, staff: StaffConfig | StaffView) -> str:
+        """The signature appended to this person's replies, e.g. ``—AB``."""
+        return self.desk.signature_format.format(
+            initials=staff.initials, name=staff.name, display_name=staff.display_name
+        )
+
+    def rules_path(self) -> Path | None:
+        """The rules file, resolved relative to desk.toml."""
+        if not self.desk.rules:
+            return None
+        rules = Path(self.desk.rules).expanduser()
+        if not rules.is_absolute() and self.path is not None:
+            rules = self.path.parent / rules
+        return rules
+
+    def current_staff(self, as_name: str | None) -> StaffConfig:
+        """Who is at the keyboard: ``--as NAME``, else the OS user mapped in ``os_users``."""
+        if as_name:
+            found = self.staff_named(as_name)
+            if found is None:
+                names = ", ".join(s.name for s in self.staff) or "none"
+                raise ConfigError(
+                    f"no staff member named {as_name!r}", hint=f"staff in desk.toml: {names}"
+                )
+            return _active(found)
+        login = _os_user()
+        mapped = [p for p in self.staff if login in p.os_users]
+        if mapped:
+            return _active(next((p for p in mapped if p.active), mapped[0]))
+        raise ConfigError(
+            f"the OS user {login!r} is not mapped to a staff member",
+            hint="add it to os_users of your [[staff]] entry in desk.toml, or pass --as NAME",
+        )
+
+
+def _active(person: StaffConfig) -> StaffConfig:
+    """``person``, unless deactivated: a deactivated person cannot open the desk or be --as'd."""
+    if not person.active:
+        raise PermissionDenied.from_catalog("staff_inactive", name=person.name)
+    return person
+
+
+def os_user() -> str:
+    """The OS login running desk (empty when it cannot be told)."""
+    return _os_user()
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return os.environ.get("USER", "")
+
+
+def load_config(path: Path) -> DeskConfig:
+    """Read and validate desk.toml; errors name the file, the key and what to do."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise ConfigError(
+            f"config file not found: {path}",
+            hint="run `desk init` to write a starter desk.toml, or pass --config",
+        ) from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read {path}: {exc}") from exc
+    return parse_config(text, path)
+
+
+def parse_config(text: str, path: Path) -> DeskConfig:
+    """Validate the text of desk.toml (``path`` names it in errors), as ``load_config`` does."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(
+            f"{path}: not valid TOML: {exc}", hint="check quotes and brackets at that line"
+        ) from exc
+    try:
+        config = DeskConfig.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ConfigError(
+            f"{path}: {where}: {first['msg']}",
+            hint="see sample_feeds/desk.toml for a complete example",
+        ) from exc
+    names = [s.name for s in config.staff]
+    dupes = {n for n in names if names.count(n) > 1}
+    if dupes:
+        raise ConfigError(f"{path}: staff name(s) used twice: {', '.join(sorted(dupes))}")
+    _check_names(config, path)
+    config.path = path
+    return config
+
+
+def _check_names(config: DeskConfig, path: Path) -> None:
+    """Every name used in routing, teams and the rota is a staff member (or a team)."""
+    staff = {s.name for s in config.staff}
+    teams = {t.name for t in config.team}
+    hint = f"staff in desk.toml: {', '.join(sorted(staff)) or 'none'}"
+    for lang, who in config.routing.items():
+        if who not in staff and who not in teams:
+            raise ConfigError(
+                f"{path}: routing.{lang} names {who!r}, who is neither in [[staff]] nor a [[team]]",
+                hint=hint,
+            )
+    for team in config.team:
+        for member in team.members:
+            if member not in staff:
+                raise ConfigError(
+                    f"{path}: team {team.name!r}: {member!r} is not in [[staff]]", hint=hint
+                )
+    for who in [*config.oncall.rotation, *(t.staff for t in config.oncall.turns)]:
+        if who not in staff:
+            raise ConfigError(f"{path}: oncall names {who!r}, who is not in [[staff]]", hint=hint)
+    for name in config.approval.author_lists:
+        if name not in config.lists:
+            raise ConfigError(
+                f"{path}: approval.author_lists names {name!r}, which is not in [lists]",
+                hint=f"lists: {', '.join(sorted(config.lists)) or 'none'}",
+            )
+    if config.oncall.rotation and config.oncall.start is None:
+        raise ConfigError(f"{path}: oncall.rotation needs a start date", hint="start = 2026-11-02")
+    if len(teams) != len(config.team):
+        raise ConfigError(f"{path}: a team name is used twice")
+    if teams & staff:
+        raise ConfigError(f"{path}: {', '.join(sorted(teams & staff))} is both a team and a person")
+
+
+STARTER_CONFIG = """\
+# desk.toml — who works the desk and how replies are signed.
+[desk]
+organisation = "My organisation"
+language = "fr"                  # interface language: "fr" or "en" (else from LANG)
+signature_format = "—{initials}" # appended to every reply
+rules = "rules.toml"             # your triage rules (a copy of desk's bilingual pack)
+
+[hours]
+timezone = "America/Toronto"
+business = { mon = "08:30-16:30", tue = "08:30-16:30", wed = "08:30-16:30", thu = "08:30-16:30", fri = "08:30-16:30" }
+holidays = []
+
+[[staff]]
+name = "{login}"
+display_name = "{login}"
+initials = "XX"
+role = "admin"
+languages = ["fr", "en"]
+os_users = ["{login}"]
+
+[routing]
+# fr = "{login}"
+# en = "{login}"
+"""
+
+
+def write_starter_config(path: Path) -> bool:
+    """Write a starter desk.toml, and beside it rules.toml (a copy of the bundled pack the team
+    then owns), if none exists; return whether desk.toml was written."""
+    if path.exists():
+        return False
+    from desk.triage.rules import DEFAULT_PACK  # the rule module imports this one
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rules = path.parent / "rules.toml"
+    if not rules.exists():
+        rules.write_text(DEFAULT_PACK.read_text(encoding="utf-8"), encoding="utf-8")
+    path.write_text(STARTER_CONFIG.replace("{login}", _os_user() or "me"), encoding="utf-8")
+    return True

@@ -1,0 +1,37 @@
+"""Alembic environment: runs desk's migrations on the engine handed in by desk.db.upgrade."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.exc import ArgumentError
+from sqlmodel import SQLModel
+
+import desk.db.tables  # noqa: F401  (registers the tables on the metadata)
+
+config = context.config
+target_metadata = SQLModel.metadata
+
+
+def _engine_from_url() -> Engine:
+    url = config.get_main_option("sqlalchemy.url")
+    if url is None:  # create_engine(None) raised the same error, with a vaguer message
+        raise ArgumentError("alembic: no engine handed in and no sqlalchemy.url configured")
+    return create_engine(url)
+
+
+def run_migrations_online() -> None:
+    """Run with the engine desk passed in, or one built from the URL (``alembic`` CLI use)."""
+    engine = config.attributes.get("engine") or _engine_from_url()
+    with engine.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            render_as_batch=connection.dialect.name == "sqlite",
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+        connection.commit()
+
+
+run_migrations_online()

@@ -1,0 +1,261 @@
+"""Database tables (SQLModel).
+
+Table rows never leave a session: services convert them to the frozen read models of
+``desk.views``, which are safe to pass across threads (the TUI runs services in workers).
+Every datetime column is timezone-aware UTC (``UTCDateTime``).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Column, Field, SQLModel
+
+from desk.clock import as_utc
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A DateTime that refuses naive values on the way in and returns aware UTC on the way out."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return as_utc(value)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else as_utc(value)
+
+
+def _utc_column(*, nullable: bool = False, index: bool = False) -> Any:
+    return Field(sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
+
+
+class Channel(SQLModel, table=True):
+    """Where mentions come from: one account or feed on one platform (or a file replay of it)."""
+
+    __tablename__ = "channels"
+    __table_args__ = (sa.UniqueConstraint("platform", "name", name="uq_channel_platform_name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str
+    name: str
+    live: bool = False
+    created_at: datetime = _utc_column()
+
+
+class Staff(SQLModel, table=True):
+    """A person of the team, mirrored from desk.toml so history keeps names that left the file."""
+
+    __tablename__ = "staff"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    display_name: str
+    initials: str
+    role: str = "agent"
+    languages: str = ""  # comma-separated language codes
+    active: bool = True
+    passphrase_hash: str | None = None  # salted scrypt (desk.staff.identity); never the passphrase
+
+
+class Mention(SQLModel, table=True):
+    """One incoming item. ``raw`` keeps the platform's own record as received."""
+
+    __tablename__ = "mentions"
+    __table_args__ = (
+        sa.UniqueConstraint("channel_id", "remote_id", name="uq_mention_channel_remote"),
+        sa.Index("ix_mention_platform_remote", "platform", "remote_id"),
+        sa.Index("ix_mention_queue", "status", "priority", "created_at", "id"),
+        sa.Index("ix_mention_all_queue", "priority", "created_at", "id"),
+        sa.Index("ix_mention_assignee_queue", "assignee", "status", "priority", "created_at"),
+        sa.Index("ix_mention_category_queue", "category", "status", "priority", "created_at"),
+        sa.Index("ix_mention_created", "created_at"),
+        sa.Index("ix_mention_channel_created", "channel_id", "created_at"),  # report by channel
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel_id: int = Field(foreign_key="channels.id")
+    platform: str
+    remote_id: str
+    url: str | None = None
+    author_handle: str
+    author_name: str = ""
+    text: str
+    title: str | None = None
+    language: str | None = None
+    kind: str = "mention"
+    visibility: str | None = None
+    in_reply_to_remote_id: str | None = Field(default=None, index=True)
+    thread_root_remote_id: str | None = Field(default=None, index=True)
+    created_at: datetime = _utc_column()
+    received_at: datetime = _utc_column()
+    raw: str = "{}"  # the native JSON record, as text
+    status: str = "open"
+    category: str = "other"
+    priority: int = 1
+    assignee: str | None = None
+    triage_reason: str = ""
+    triage_rules: str = "[]"  # JSON list of rule names that fired
+    tags: str = "[]"  # JSON list
+    needs_approval: bool = False
+    suggested_answer: str | None = None
+    triage_detail: str = "{}"  # JSON: Decision.detail(), rendered by desk.triage.explain
+    replying_by: str | None = (
+        None  # collision guard: who has the composer open (desk.replies.claims)
+    )
+    replying_until: datetime | None = _utc_column(nullable=True)
+
+
+class RoutingState(SQLModel, table=True):
+    """Small routing memory that must survive restarts (e.g. ``turn:TEAM`` -> last assignee)."""
+
+    __tablename__ = "routing_state"
+
+    key: str = Field(primary_key=True)
+    value: str
+
+
+class Answer(SQLModel, table=True):
+    """An approved answer (template) of the answer library, in one language (desk.answers)."""
+
+    __tablename__ = "answers"
+    __table_args__ = (sa.UniqueConstraint("name", "language", name="uq_answer_name_language"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str  # shared by the French and English versions of one answer
+    language: str
+    title: str
+    body: str  # may hold {author}, {date}, {place}, {link}
+    source_url: str | None = None  # the official statement or page it relies on
+    source_updated: date | None = None  # when that source last changed
+    version: int = 1
+    expires_on: date | None = None
+    tags: str = "[]"  # JSON list
+    categories: str = "[]"  # JSON list: the triage categories it answers
+    pre_approved: bool = False  # a reply made only of it needs no supervisor
+    active: bool = True
+    updated_by: str = "system"
+    updated_at: datetime = _utc_column()
+
+
+class Reply(SQLModel, table=True):
+    """A reply written in desk. ``body`` is what the person typed; ``text`` is what was posted."""
+
+    __tablename__ = "replies"
+
+    id: int | None = Field(default=None, primary_key=True)
+    mention_id: int = Field(foreign_key="mentions.id", index=True)
+    author: str = Field(index=True)
+    body: str
+    signature: str
+    text: str
+    status: str = Field(default="draft", index=True)
+    remote_id: str | None = None
+    idempotency_key: str = Field(unique=True)
+    created_at: datetime = _utc_column()
+    sent_at: datetime | None = _utc_column(nullable=True)
+    error: str | None = None
+    # four eyes (desk.replies.approval): why it needed approval, and the supervisor's decision
+    submitted_at: datetime | None = _utc_column(nullable=True)
+    approval_reasons: str | None = None  # JSON list
+    reviewer: str | None = None
+    reviewed_at: datetime | None = _utc_column(nullable=True)
+    review_note: str | None = None
+    answer_id: int | None = None  # the library answer it was built from, unedited
+    answer_version: int | None = None
+    # live outbox (desk.replies.outbox): queued -> sending -> sent | failed | unknown
+    send_after: datetime | None = _utc_column(nullable=True)  # end of the undo window
+    delivery_owner: str | None = None  # "host:pid" of the process posting it right now
+    delivery_started_at: datetime | None = _utc_column(nullable=True)
+    attempts: int | None = None
+
+
+class OutboxEntry(SQLModel, table=True):
+    """A reply delivered to the local outbox because its channel has no live platform."""
+
+    __tablename__ = "outbox"
+
+    id: int | None = Field(default=None, primary_key=True)
+    reply_id: int = Field(foreign_key="replies.id", unique=True)
+    platform: str
+    in_reply_to_remote_id: str
+    text: str
+    created_at: datetime = _utc_column()
+
+
+class AuditEvent(SQLModel, table=True):
+    """One link of the append-only, hash-chained audit trail (see desk.audit)."""
+
+    __tablename__ = "audit_events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    seq: int = Field(unique=True)
+    at: datetime = _utc_column(index=True)
+    actor: str = Field(index=True)
+    action: str
+    mention_id: int | None = Field(default=None, index=True)
+    reply_id: int | None = None
+    data: str = "{}"  # canonical JSON
+    prev_hash: str
+    hash: str
+
+
+class AuditAnchor(SQLModel, table=True):
+    """Where the audit trail starts after a retention purge (desk.audit.retention): the seq and hash of
+    the last event removed, which the first kept event's ``prev_hash`` must equal. Append-only."""
+
+    __tablename__ = "audit_anchors"
+
+    id: int | None = Field(default=None, primary_key=True)
+    seq: int = Field(unique=True)
+    hash: str
+    removed: int  # audit events this purge removed
+    actor: str
+    cutoff: datetime = _utc_column()
+    at: datetime = _utc_column()
+
+
+class ConnectorCursor(SQLModel, table=True):
+    """Where a connector stopped reading a channel (e.g. Mastodon min_id, X since_id)."""
+
+    __tablename__ = "connector_cursors"
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel_id: int = Field(foreign_key="channels.id")
+    stream: str = "mentions"
+    cursor: str | None = None
+    updated_at: datetime = _utc_column()
+
+
+class ChannelState(SQLModel, table=True):
+    """Where a live channel stands (desk.channels.pull): its cursor and its health.
+
+    ``cursor`` is written in the same transaction as the mentions of the page it follows, so a
+    crash between pages neither loses nor repeats anything. ``last_error`` is clipped and never
+    holds a token. ``session_state`` is reserved for a platform session (a Bluesky session holds a
+    refresh token) and stays empty until storing one is decided.
+    """
+
+    __tablename__ = "channel_state"
+
+    channel_id: int = Field(foreign_key="channels.id", primary_key=True)
+    cursor: str | None = None
+    session_state: str | None = None
+    health: str = "new"  # new | ok | error | failing | rate_limited
+    last_success_at: datetime | None = _utc_column(nullable=True)
+    last_error_at: datetime | None = _utc_column(nullable=True)
+    last_error: str | None = None
+    consecutive_failures: int = 0
+    circuit_until: datetime | None = _utc_column(nullable=True)  # no call before this
+    rate_limit: str | None = None  # JSON: RateLimit.to_json() of the last response
+    last_new: int = 0
+    total_new: int = 0
+    updated_at: datetime = _utc_column()

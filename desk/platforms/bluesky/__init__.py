@@ -1,0 +1,1 @@
+"""Bluesky: payloads (listNotifications) and the live client (AT Protocol sessions, records)."""

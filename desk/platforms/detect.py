@@ -1,0 +1,91 @@
+"""Recognise a saved payload (which platform's API produced it) and parse it.
+
+Sniffing is by content, never by file name: a payload starting with ``<`` is a feed; one starting
+with ``{`` or ``[`` is JSON whose shape names the platform.
+"""
+
+from __future__ import annotations
+
+import codecs
+from types import ModuleType
+from typing import Any
+
+from desk.errors import InputError
+from desk.platforms.bluesky import payload as bluesky
+from desk.platforms.fields import UTF8_BOM, clip, load_json
+from desk.platforms.mastodon import payload as mastodon
+from desk.platforms.parsed import ParseResult
+from desk.platforms.rss import payload as rss
+from desk.platforms.x import payload as x
+
+JSON_PARSERS: tuple[ModuleType, ...] = (mastodon, bluesky, x)
+"""JSON connectors, asked in this order whether a decoded payload ``looks_like`` theirs."""
+
+ACCEPTED = (
+    "Mastodon GET /api/v1/notifications (a JSON list, or one notification), "
+    'Bluesky app.bsky.notification.listNotifications ({"notifications": [...]}), '
+    'X API v2 mentions or post lookup ({"data": ...}), or an RSS/Atom feed'
+)
+
+_UTF16_32_BOMS = (
+    codecs.BOM_UTF32_LE,
+    codecs.BOM_UTF32_BE,
+    codecs.BOM_UTF16_LE,
+    codecs.BOM_UTF16_BE,
+)
+
+
+def detect(data: bytes, source: str) -> ModuleType:
+    """The connector module that can parse ``data``; raises ``InputError`` when none can."""
+    if _first_char(data, source) == "<":
+        return rss
+    return _module_for(load_json(data, source), source)
+
+
+def parse_payload(data: bytes, source: str) -> ParseResult:
+    """Parse a saved payload of any supported platform (``source`` names it in messages)."""
+    if _first_char(data, source) == "<":
+        return rss.parse(data, source)
+    obj = load_json(data, source)
+    return _module_for(obj, source).parse_obj(obj, source)
+
+
+def _module_for(obj: Any, source: str) -> ModuleType:
+    for module in JSON_PARSERS:
+        if module.looks_like(obj):
+            return module
+    raise InputError(
+        f"{source}: unrecognised JSON ({_describe(obj)})", hint=f"Accepted: {ACCEPTED}."
+    )
+
+
+def _first_char(data: bytes, source: str) -> str:
+    """First meaningful character, after any byte-order mark and whitespace."""
+    text = _head_text(data)
+    stripped = text.lstrip()
+    if not stripped:
+        raise InputError(f"{source}: the file is empty", hint=f"Accepted: {ACCEPTED}.")
+    first = stripped[0]
+    if first not in "<{[":
+        raise InputError(
+            f"{source}: not JSON or XML (starts with {clip(stripped[:20])})",
+            hint=f"Accepted: {ACCEPTED}.",
+        )
+    return first
+
+
+def _head_text(data: bytes) -> str:
+    """The start of ``data`` as text, decoded from UTF-8 or a BOM-marked UTF-16/32."""
+    head = data[:4096]
+    for bom in _UTF16_32_BOMS:
+        if head.startswith(bom):
+            encoding = {4: "utf-32", 2: "utf-16"}[len(bom)]
+            return head.decode(encoding, errors="ignore")
+    return head.removeprefix(UTF8_BOM).decode("utf-8", errors="ignore")
+
+
+def _describe(obj: Any) -> str:
+    if isinstance(obj, dict):
+        keys = ", ".join(clip(str(key), 30) for key in list(obj)[:8])
+        return f"an object with keys: {keys}" if keys else "an empty object"
+    return f"a top-level {type(obj).__name__}"

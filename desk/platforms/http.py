@@ -1,0 +1,262 @@
+"""HTTP for the live connectors: one attempt, its outcome as desk's error types, and retries.
+
+- ``request`` makes one call with the channel's timeout and turns what no connector can use into
+  an error: timeouts and connection errors and 5xx are ``TransientError``; 429 is ``RateLimited``
+  with the wait the platform asked for (``Retry-After``, else its own reset header). Every other
+  status comes back to the connector, which knows what a 4xx means for that call.
+- ``parse_rate`` reads each platform's rate-limit headers (their formats differ: Mastodon's reset
+  is an ISO-8601 timestamp, Bluesky's and X's are epoch seconds).
+- ``retrying`` retries a call with exponential backoff and jitter (tenacity), waiting at least what
+  a rate limit asked for, and gives up when that wait is longer than it is willing to sleep.
+- ``read_json`` decodes a body; a body cut short is a ``TransientError`` (worth another try).
+
+Messages name the channel (``mastodon:ville``) and the path, never the query string or a token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable, Iterable
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import httpx
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
+
+from desk.clock import utcnow
+from desk.config.channels import ChannelConfig
+from desk.platforms.base import RateLimit, RateLimited, TransientError
+
+T = TypeVar("T")
+DEFAULT_RATE_WAIT = 60.0  # a 429 that says nothing about when to come back
+MAX_JSON_BYTES = 20 * 1024 * 1024
+
+# header names per platform: (limit, remaining, reset, reset format)
+_RATE_HEADERS: dict[str, tuple[str, str, str, str]] = {
+    "mastodon": ("x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset", "iso"),
+    "bluesky": ("ratelimit-limit", "ratelimit-remaining", "ratelimit-reset", "epoch"),
+    "x": ("x-rate-limit-limit", "x-rate-limit-remaining", "x-rate-limit-reset", "epoch"),
+}
+
+
+def where(channel: ChannelConfig, url: str | httpx.URL) -> str:
+    """``mastodon:ville GET /api/v1/notifications`` without the query (cursors, never tokens)."""
+    return f"{channel.key} {urlsplit(str(url)).path or '/'}"
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _reset(value: str | None, kind: str) -> datetime | None:
+    if not value:
+        return None
+    try:
+        if kind == "epoch":
+            return datetime.fromtimestamp(float(value), UTC)
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
+def parse_rate(
+    platform: str, headers: httpx.Headers, now: datetime | None = None
+) -> RateLimit | None:
+    """The rate-limit state a response announced, or None when it said nothing (or RSS)."""
+    names = _RATE_HEADERS.get(platform)
+    if names is None:
+        return None
+    limit_h, remaining_h, reset_h, kind = names
+    if not any(h in headers for h in names[:3]):
+        return None
+    return RateLimit(
+        limit=_int(headers.get(limit_h)),
+        remaining=_int(headers.get(remaining_h)),
+        reset_at=_reset(headers.get(reset_h), kind),
+    )
+
+
+def retry_after(headers: httpx.Headers, now: datetime) -> float | None:
+    """Seconds from a ``Retry-After`` header (seconds or an HTTP date), if any."""
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return max(0.0, (moment - now).total_seconds())
+
+
+def rate_wait(platform: str, response: httpx.Response, now: datetime) -> float:
+    """How long a 429 asks us to wait: Retry-After, else the platform's reset, else a minute."""
+    after = retry_after(response.headers, now)
+    if after is not None:
+        return after
+    rate = parse_rate(platform, response.headers, now)
+    if rate is not None and rate.reset_at is not None:
+        return max(0.0, (rate.reset_at - now).total_seconds())
+    return DEFAULT_RATE_WAIT
+
+
+async def request(
+    client: httpx.AsyncClient,
+    method: str,
+    url: str,
+    *,
+    channel: ChannelConfig,
+    headers: httpx.Headers | dict[str, str] | None = None,
+    params: Any = None,
+    json: Any = None,
+    now: Callable[[], datetime] = utcnow,
+) -> httpx.Response:
+    """One call. Raises for timeouts, connection errors, 429 and 5xx; returns anything else."""
+    place = f"{method} {where(channel, url)}"
+    try:
+        response = await client.request(
+            method,
+            url,
+            headers=headers,
+            params=params,
+            json=json,
+            timeout=channel.timeout_seconds,
+        )
+    except httpx.TimeoutException as exc:
+        raise TransientError(f"{place}: no answer within {channel.timeout_seconds:g} s") from exc
+    except httpx.TransportError as exc:
+        raise TransientError(f"{place}: connection failed ({type(exc).__name__})") from exc
+    if response.status_code == 429:
+        wait = rate_wait(channel.platform, response, now())
+        raise RateLimited(
+            f"{place}: rate limited (429), next try in {wait:.0f} s", wait_seconds=wait
+        )
+    if response.status_code >= 500:
+        raise TransientError(
+            f"{place}: server error {response.status_code}", status=response.status_code
+        )
+    return response
+
+
+def read_json(
+    response: httpx.Response, *, channel: ChannelConfig, max_bytes: int = MAX_JSON_BYTES
+) -> Any:
+    """The decoded JSON body; a truncated or broken body is a TransientError."""
+    place = f"{response.request.method} {where(channel, response.request.url)}"
+    body = response.content
+    if len(body) > max_bytes:
+        raise TransientError(f"{place}: answer of {len(body):,} bytes is over {max_bytes:,}")
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise TransientError(
+            f"{place}: the answer is not complete JSON ({type(exc).__name__} at byte "
+            f"{getattr(exc, 'pos', '?')} of {len(body)})",
+            status=response.status_code,
+        ) from exc
+
+
+def error_text(response: httpx.Response, limit: int = 200, *, hide: Iterable[Any] = ()) -> str:
+    """The platform's own error words (``error``, ``message``, ``detail``), clipped, for messages.
+
+    Each secret in ``hide`` (Secrets or plain strings) is blanked as ``[redacted]``, should a
+    hostile or broken server echo a token back."""
+    return _hidden(_error_words(response, limit), hide)
+
+
+def _error_words(response: httpx.Response, limit: int) -> str:
+    try:
+        body = response.json()
+    except (ValueError, UnicodeDecodeError):
+        return response.text[:limit].strip()
+    if isinstance(body, dict):
+        if isinstance(body.get("error"), dict):  # Facebook-style
+            body = body["error"]
+        parts = [str(body[k]) for k in ("error", "message", "detail", "title") if body.get(k)]
+        if parts:
+            return " — ".join(dict.fromkeys(parts))[:limit]
+    return json.dumps(body, ensure_ascii=False)[:limit]
+
+
+def _hidden(text: str, secrets: Iterable[Any]) -> str:
+    for secret in secrets:
+        value = secret.reveal() if hasattr(secret, "reveal") else secret
+        if isinstance(value, str) and value:
+            text = text.replace(value, "[redacted]")
+    return text
+
+
+def auth_header(secret: Any) -> httpx.Headers:
+    """``Authorization: Bearer …`` from a desk.config.secrets.Secret (or None for public feeds).
+
+    httpx.Headers, not a dict: its repr hides the value, so a crash screen listing local
+    variables never shows the token."""
+    if secret is None:
+        return httpx.Headers()
+    token = secret.reveal() if hasattr(secret, "reveal") else str(secret)
+    return httpx.Headers({"Authorization": f"Bearer {token}"})
+
+
+class _WaitForRateLimit:
+    """tenacity wait: exponential with jitter, but never less than a rate limit asked for."""
+
+    def __init__(self, base: float, cap: float) -> None:
+        self.backoff = wait_exponential_jitter(multiplier=base, max=cap, jitter=base)
+
+    def __call__(self, state: RetryCallState) -> float:
+        wait = self.backoff(state)
+        outcome = state.outcome
+        exc = outcome.exception() if outcome is not None else None
+        if isinstance(exc, RateLimited):
+            wait = max(wait, exc.wait_seconds)
+        return wait
+
+
+async def retrying(
+    call: Callable[[], Awaitable[T]],
+    *,
+    attempts: int = 5,
+    base: float = 0.5,
+    cap: float = 30.0,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> T:
+    """``await call()``, retried on TransientError and RateLimited with backoff and jitter.
+
+    A rate limit that asks for more than ``cap`` seconds is raised at once: the caller's circuit
+    waits for it instead of this coroutine sleeping for minutes.
+    """
+
+    def worth_retrying(exc: BaseException) -> bool:
+        if isinstance(exc, RateLimited):
+            return exc.wait_seconds <= cap
+        return isinstance(exc, TransientError)
+
+    retryer = AsyncRetrying(
+        stop=stop_after_attempt(attempts),
+        wait=_WaitForRateLimit(base, cap),
+        retry=retry_if_exception(worth_retrying),
+        sleep=sleep,
+        reraise=True,
+    )
+    async for attempt in retryer:
+        with attempt:
+            return await call()
+    raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover

@@ -1,0 +1,1 @@
+"""Mastodon: payloads (notifications) and the live client (mentions, replies, idempotency keys)."""

@@ -1,0 +1,214 @@
+"""RSS and Atom feeds (Google Alerts included) over HTTP: conditional GET, a capped body, and the
+hardened parser of ``desk.platforms.rss.payload``.
+
+- The cursor is JSON ``{"etag": ..., "last_modified": ...}`` from the last answer: it is sent back
+  as ``If-None-Match`` / ``If-Modified-Since``, and a 304 gives an empty page.
+- The body is streamed and counted *after* decompression, so neither a 50 MB feed nor a small
+  gzip bomb is ever held in memory: desk asks for gzip only and inflates it itself with a
+  ``max_length`` (httpx's own decoder would inflate a whole network chunk at once, up to ~1000x
+  its size). Past ``channel.max_feed_bytes`` the read stops with a clear error.
+- 429, and 503 with ``Retry-After``, are ``RateLimited`` with the host's wait; other 5xx and
+  network failures are ``TransientError``; 4xx are ``PermanentError`` (fix the URL).
+- Parsing (feedparser, in a worker thread so other channels keep going) refuses entity
+  declarations and unwraps Google Alerts redirect links; a feed that cannot be read at all is a
+  ``ChannelError`` naming the channel.
+
+Feeds are public: no secret is ever sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import zlib
+from typing import Any
+
+import httpx
+
+from desk import __version__
+from desk.errors import InputError
+from desk.platforms.base import (
+    ChannelError,
+    Connector,
+    Page,
+    PermanentError,
+    RateLimited,
+    TransientError,
+)
+from desk.platforms.http import rate_wait, retry_after, where
+from desk.platforms.parsed import ParseResult
+from desk.platforms.rss import payload as rss_parser
+
+ACCEPT = (
+    "application/atom+xml, application/rss+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.1"
+)
+USER_AGENT = f"desk/{__version__} (feed reader)"
+MAX_VALIDATOR_CHARS = 512  # an ETag or Last--Modified longer than this is not kept
+NOT_MODIFIED = "304 not modified"
+
+
+def encode_cursor(etag: str | None, last_modified: str | None) -> str:
+    """The stored cursor for a feed: its validators as JSON."""
+    return json.dumps({"etag": etag, "last_modified": last_modified}, sort_keys=True)
+
+
+def decode_cursor(cursor: str | None) -> tuple[str | None, str | None]:
+    """``(etag, last_modified)`` from a stored cursor; nothing usable gives ``(None, None)``."""
+    if not cursor:
+        return None, None
+    try:
+        data = json.loads(cursor)
+    except ValueError:
+        return None, None
+    if not isinstance(data, dict):
+        return None, None
+    return _validator(data.get("etag")), _validator(data.get("last_modified"))
+
+
+def _validator(value: Any) -> str | None:
+    """A header value worth keeping and sending back: short, printable ASCII."""
+    if not isinstance(value, str) or not value or len(value) > MAX_VALIDATOR_CHARS:
+        return None
+    if not value.isascii() or not value.isprintable():
+        return None
+    return value
+
+
+class _Inflater:
+    """Decodes a body chunk by chunk without ever producing more than ``room`` bytes at once."""
+
+    def __init__(self, encoding: str, place: str) -> None:
+        self.place = place
+        if encoding in ("", "identity"):
+            self.zlib = None
+        elif encoding in ("gzip", "x-gzip", "deflate"):
+            self.zlib = zlib.decompressobj(zlib.MAX_WBITS | 32)  # gzip or zlib header
+        else:
+            raise ChannelError(f"{place}: the feed came with an unsupported encoding {encoding!r}")
+
+    def feed(self, data: bytes, room: int, out: bytearray) -> None:
+        """Append the decoded ``data`` to ``out``: at most ``room + 1`` bytes, enough to tell
+        that the body is over the cap without inflating any further."""
+        limit = room + 1
+        if self.zlib is None:
+            out += data[:limit]
+            return
+        try:
+            while data and limit > 0 and not self.zlib.eof:  # max_length 0 would mean no limit
+                piece = self.zlib.decompress(data, limit)
+                out += piece
+                limit -= len(piece)
+                data = self.zlib.unconsumed_tail
+        except zlib.error as exc:
+            raise TransientError(f"{self.place}: the compressed feed is corrupt") from exc
+
+    def finish(self) -> None:
+        """Refuse a compressed body that ended before its end marker."""
+        if self.zlib is not None and not self.zlib.eof:
+            raise TransientError(f"{self.place}: the compressed feed was cut short")
+
+
+async def read_capped(response: httpx.Response, cap: int, place: str) -> bytes:
+    """The decoded body, read as it arrives; ChannelError as soon as it exceeds ``cap`` bytes."""
+    encoding = response.headers.get("content-encoding", "").strip().lower()
+    declared = response.headers.get("content-length", "")
+    too_big = f"{place}: the feed is over the {cap:,}-byte limit (max_feed_bytes); refused"
+    if response.is_stream_consumed:  # already read and decoded (a response built in memory)
+        if len(response.content) > cap:
+            raise ChannelError(too_big)
+        return response.content
+    if encoding in ("", "identity") and declared.isdigit() and int(declared) > cap:
+        raise ChannelError(f"{too_big} (it announces {int(declared):,} bytes)")
+    inflater = _Inflater(encoding, place)
+    body = bytearray()
+    try:
+        async for raw in response.aiter_raw():
+            inflater.feed(raw, cap - len(body), body)
+            if len(body) > cap:
+                raise ChannelError(too_big)
+    except httpx.TimeoutException as exc:
+        raise TransientError(f"{place}: the feed stopped arriving (timeout)") from exc
+    except httpx.TransportError as exc:
+        raise TransientError(f"{place}: the feed was cut short ({type(exc).__name__})") from exc
+    inflater.finish()
+    return bytes(body)
+
+
+class RssConnector(Connector):
+    """Reads one RSS or Atom feed (a news search, a Google Alert). Read-only."""
+
+    platform = "rss"
+    can_reply = False
+
+    async def fetch(self, cursor: str | None) -> Page:
+        """The feed's items (all of them: desk drops those it already has), or nothing on 304."""
+        url = self.channel.base_url()
+        place = f"GET {where(self.channel, url)}"
+        headers = {"Accept": ACCEPT, "Accept-Encoding": "gzip", "User-Agent": USER_AGENT}
+        etag, last_modified = decode_cursor(cursor)
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        request = self.client.build_request(
+            "GET", url, headers=headers, timeout=self.channel.timeout_seconds
+        )
+        try:
+            response = await self.client.send(request, stream=True, follow_redirects=True)
+        except httpx.TooManyRedirects as exc:
+            raise PermanentError(f"{place}: too many redirects") from exc
+        except httpx.TimeoutException as exc:
+            raise TransientError(
+                f"{place}: no answer within {self.channel.timeout_seconds:g} s"
+            ) from exc
+        except httpx.TransportError as exc:
+            raise TransientError(f"{place}: connection failed ({type(exc).__name__})") from exc
+        try:
+            self._check_status(response, place)
+            notes = _moved_notes(response)
+            if response.status_code == 304:
+                return Page(ParseResult(platform=self.platform), cursor=None, notes=[NOT_MODIFIED])
+            body = await read_capped(response, self.channel.max_feed_bytes, place)
+        finally:
+            await response.aclose()
+        result = await asyncio.to_thread(self._parse, body)
+        new_cursor = encode_cursor(
+            _validator(response.headers.get("etag")),
+            _validator(response.headers.get("last-modified")),
+        )
+        return Page(result, cursor=new_cursor, more=False, notes=notes)
+
+    def _check_status(self, response: httpx.Response, place: str) -> None:
+        status = response.status_code
+        if status == 429 or (
+            status == 503 and retry_after(response.headers, self.now()) is not None
+        ):
+            wait = rate_wait(self.platform, response, self.now())
+            raise RateLimited(
+                f"{place}: the feed's host asks to wait ({status}), next try in {wait:.0f} s",
+                wait_seconds=wait,
+                status=status,
+            )
+        if status >= 500:
+            raise TransientError(f"{place}: server error {status}", status=status)
+        if status >= 400:
+            raise PermanentError(
+                f"{place}: the feed answered {status}; check its url", status=status
+            )
+        if status != 304 and not 200 <= status < 300:
+            raise PermanentError(f"{place}: unexpected answer {status}", status=status)
+
+    def _parse(self, body: bytes) -> ParseResult:
+        try:
+            return rss_parser.parse(body, self.channel.key)
+        except InputError as exc:
+            raise ChannelError(exc.message) from None
+
+
+def _moved_notes(response: httpx.Response) -> list[str]:
+    """A note when the feed moved for good (301/308), so someone updates desk.toml."""
+    for hop in response.history:
+        if hop.status_code in (301, 308):
+            target = str(response.url.copy_with(query=None))
+            return [f"the feed moved permanently to {target}; update its url in desk.toml"]
+    return []

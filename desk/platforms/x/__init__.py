@@ -1,0 +1,1 @@
+"""X (API v2): payloads (mentions timeline) and the live client."""

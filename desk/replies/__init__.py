@@ -1,0 +1,1 @@
+"""Replies: writing, the collision guard, four eyes, and delivery exactly once (the outbox)."""

@@ -1,0 +1,116 @@
+"""Who is at the keyboard: the OS login mapped in desk.toml, or ``--as`` with a passphrase.
+
+Acting as someone else needs that person's passphrase, kept only as a salted scrypt hash
+(``hashlib.scrypt``, stdlib). A wrong or missing passphrase is refused and audited
+(``auth.failed``), with the OS login that tried; the passphrase itself is never stored, logged
+or audited. ``desk passphrase`` sets one's own (admins may set anyone's).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+from collections.abc import Callable
+
+from desk.audit import chain as audit
+from desk.audit.chain import EventSpec
+from desk.clock import Clock, utcnow
+from desk.config import DeskConfig, os_user
+from desk.db import SessionFactory, store, transaction
+from desk.errors import ActionRefused, PermissionDenied
+from desk.views import StaffView
+
+SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+MIN_LENGTH = 8
+
+
+def hash_passphrase(passphrase: str, salt: bytes | None = None) -> str:
+    """``scrypt$n$r$p$salt$hash`` (base64), with a fresh random salt."""
+    salt = salt or os.urandom(16)
+    digest = hashlib.scrypt(passphrase.encode(), salt=salt, dklen=32, **SCRYPT)
+    b64 = base64.b64encode
+    return f"scrypt${SCRYPT['n']}${SCRYPT['r']}${SCRYPT['p']}${b64(salt).decode()}${b64(digest).decode()}"
+
+
+def check_passphrase(passphrase: str, stored: str) -> bool:
+    """Whether ``passphrase`` matches the stored hash (constant-time comparison)."""
+    try:
+        scheme, n, r, p, salt, digest = stored.split("$")
+        if scheme != "scrypt":
+            return False
+        computed = hashlib.scrypt(
+            passphrase.encode(), salt=base64.b64decode(salt), n=int(n), r=int(r), p=int(p), dklen=32
+        )
+        return hmac.compare_digest(computed, base64.b64decode(digest))
+    except (ValueError, TypeError):
+        return False
+
+
+def needs_passphrase(config: DeskConfig, as_name: str | None) -> bool:
+    """Whether acting as ``as_name`` is acting as someone other than the mapped OS login."""
+    if not as_name:
+        return False
+    login = os_user()
+    target = config.staff_named(as_name)
+    return target is None or login not in target.os_users
+
+
+def authenticate(
+    write_factory: SessionFactory,
+    config: DeskConfig,
+    me: StaffView,
+    ask: Callable[[str], str | None],
+    clock: Clock = utcnow,
+) -> None:
+    """Refuse (and audit) acting as ``me`` without their passphrase; ``ask`` supplies it."""
+    with write_factory() as session:
+        row = store.staff_rows(session=session).get(me.name)
+        stored = row.passphrase_hash if row else None
+    if stored is None:
+        _failed(write_factory, me, "no passphrase set", clock)
+        raise PermissionDenied.from_catalog("as_no_passphrase", name=me.name)
+    given = ask(me.name)
+    if given is None or not check_passphrase(given, stored):
+        _failed(write_factory, me, "wrong passphrase" if given else "no passphrase given", clock)
+        raise PermissionDenied.from_catalog("as_refused", name=me.name)
+
+
+def _failed(write_factory: SessionFactory, me: StaffView, reason: str, clock: Clock) -> None:
+    with transaction(write_factory) as session:
+        audit.append(
+            session,
+            EventSpec(
+                actor=os_user() or "?",
+                action="auth.failed",
+                at=clock(),
+                data={"as": me.name, "reason": reason},
+            ),
+        )
+
+
+def set_passphrase(
+    write_factory: SessionFactory,
+    actor: StaffView,
+    target: str,
+    passphrase: str,
+    clock: Clock = utcnow,
+) -> None:
+    """Set ``target``'s passphrase: one's own, or anyone's for an admin (audited, no hash)."""
+    if actor.name != target and not actor.is_admin:
+        raise PermissionDenied.from_catalog("passphrase_forbidden", name=target)
+    if len(passphrase) < MIN_LENGTH:
+        raise ActionRefused.from_catalog("passphrase_short", length=MIN_LENGTH)
+    with transaction(write_factory) as session:
+        row = store.staff_rows(session=session).get(target)
+        if row is None:
+            raise ActionRefused.from_catalog("staff_unknown", name=target, names="")
+        row.passphrase_hash = hash_passphrase(passphrase)
+        session.add(row)
+        audit.append(
+            session,
+            EventSpec(
+                actor=actor.name, action="staff.passphrase_set", at=clock(), data={"name": target}
+            ),
+        )

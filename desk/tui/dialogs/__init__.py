@@ -1,0 +1,1 @@
+"""Modal dialogs: pickers, prompts and forms pushed over a screen, returning a value."""

@@ -1,0 +1,209 @@
+"""The read models services hand to the UI and the CLI: plain, frozen, safe across threads.
+
+Services build them from table rows (``desk.db.tables``) inside a session; nothing here touches
+the database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from desk.vocabulary import PRIORITY_NAMES
+
+
+@dataclass(frozen=True, slots=True)
+class QueueRow:
+    """One line of the queue."""
+
+    id: int
+    platform: str
+    remote_id: str
+    author: str
+    text: str
+    created_at: datetime
+    category: str
+    priority: int
+    assignee: str | None
+    status: str
+    language: str | None
+    kind: str
+    replying_by: str | None = None  # set only while that person's claim is running
+    replying_until: datetime | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The scriptable form printed by ``desk queue --json``."""
+        return {
+            "id": self.id,
+            "platform": self.platform,
+            "remote_id": self.remote_id,
+            "author": self.author,
+            "text": self.text,
+            "created_at": self.created_at.isoformat(),
+            "category": self.category,
+            "priority": PRIORITY_NAMES.get(self.priority, str(self.priority)),
+            "assignee": self.assignee,
+            "status": self.status,
+            "language": self.language,
+            "kind": self.kind,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyView:
+    """A reply as shown in history screens."""
+
+    id: int
+    mention_id: int
+    author: str
+    body: str
+    signature: str
+    text: str
+    status: str
+    remote_id: str | None
+    created_at: datetime
+    sent_at: datetime | None
+    error: str | None = None
+    submitted_at: datetime | None = None
+    reviewer: str | None = None
+    reviewed_at: datetime | None = None
+    review_note: str | None = None
+    approval_reasons: tuple[str, ...] = ()
+    send_after: datetime | None = None  # queued for a live channel: end of the undo window
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON form."""
+        return {
+            "id": self.id,
+            "mention_id": self.mention_id,
+            "send_after": self.send_after.isoformat() if self.send_after else None,
+            "submitted_at": self.submitted_at.isoformat() if self.submitted_at else None,
+            "approval_reasons": list(self.approval_reasons),
+            "reviewer": self.reviewer,
+            "reviewed_at": self.reviewed_at.isoformat() if self.reviewed_at else None,
+            "review_note": self.review_note,
+            "author": self.author,
+            "body": self.body,
+            "signature": self.signature,
+            "text": self.text,
+            "status": self.status,
+            "remote_id": self.remote_id,
+            "created_at": self.created_at.isoformat(),
+            "sent_at": self.sent_at.isoformat() if self.sent_at else None,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class AuditView:
+    """One audit event as shown to supervisors."""
+
+    seq: int
+    at: datetime
+    actor: str
+    action: str
+    mention_id: int | None
+    reply_id: int | None
+    data: dict[str, Any]
+    hash: str
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON form."""
+        return {
+            "seq": self.seq,
+            "at": self.at.isoformat(),
+            "actor": self.actor,
+            "action": self.action,
+            "mention_id": self.mention_id,
+            "reply_id": self.reply_id,
+            "data": self.data,
+            "hash": self.hash,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class MentionDetail:
+    """Everything the detail pane and ``desk show`` need about one mention."""
+
+    id: int
+    platform: str
+    channel: str
+    remote_id: str
+    url: str | None
+    author_handle: str
+    author_name: str
+    text: str
+    title: str | None
+    language: str | None
+    kind: str
+    created_at: datetime
+    received_at: datetime
+    status: str
+    category: str
+    priority: int
+    assignee: str | None
+    triage_reason: str
+    triage_rules: list[str]
+    in_reply_to_remote_id: str | None
+    tags: list[str] = field(default_factory=list)
+    needs_approval: bool = False
+    suggested_answer: str | None = None
+    triage: dict[str, Any] = field(default_factory=dict)  # Decision.detail(), see triage.explain
+    replying_by: str | None = None  # the reply claim (desk.replies.claims), running or expired
+    replying_until: datetime | None = None
+    thread: list[QueueRow] = field(default_factory=list)
+    replies: list[ReplyView] = field(default_factory=list)
+    history: list[AuditView] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON form printed by ``desk show --json``."""
+        return {
+            "id": self.id,
+            "platform": self.platform,
+            "channel": self.channel,
+            "remote_id": self.remote_id,
+            "url": self.url,
+            "author": self.author_handle,
+            "author_name": self.author_name,
+            "text": self.text,
+            "title": self.title,
+            "language": self.language,
+            "kind": self.kind,
+            "created_at": self.created_at.isoformat(),
+            "received_at": self.received_at.isoformat(),
+            "status": self.status,
+            "category": self.category,
+            "priority": PRIORITY_NAMES.get(self.priority, str(self.priority)),
+            "assignee": self.assignee,
+            "triage_reason": self.triage_reason,
+            "triage_rules": self.triage_rules,
+            "tags": self.tags,
+            "needs_approval": self.needs_approval,
+            "suggested_answer": self.suggested_answer,
+            "triage": self.triage,
+            "in_reply_to": self.in_reply_to_remote_id,
+            "thread": [row.to_json() for row in self.thread],
+            "replies": [r.to_json() for r in self.replies],
+            "history": [e.to_json() for e in self.history],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class StaffView:
+    """A staff member as the services and UI see them."""
+
+    name: str
+    display_name: str
+    initials: str
+    role: str
+    languages: tuple[str, ...]
+
+    @property
+    def is_supervisor(self) -> bool:
+        """Supervisors (and admins) approve replies, edit answers, re-triage and export."""
+        return self.role in ("supervisor", "admin")
+
+    @property
+    def is_admin(self) -> bool:
+        """Admins manage staff (e.g. set someone else's passphrase)."""
+        return self.role == "admin"
