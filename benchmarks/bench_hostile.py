@@ -30,8 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from the 
 
 from desk.config import DeskConfig  # noqa: E402
 from desk.errors import InputError  # noqa: E402
-from desk.platforms.parsers import parse_payload  # noqa: E402
-from desk.text.length import check  # noqa: E402
+from desk.platforms.detect import parse_payload  # noqa: E402
+from desk.platforms.registry import PLATFORMS  # noqa: E402
 from desk.triage.pipeline import Incoming, Triage  # noqa: E402
 from desk.triage.rules import RulesError, parse_rules  # noqa: E402
 
@@ -86,8 +86,8 @@ def length_figures() -> dict[str, dict[str, float]]:
         benign = ordinary(len(text))
         for platform in ("mastodon", "bluesky", "x"):
             out[f"{name}/{platform}"] = {
-                "hostile_s": seconds(partial(check, platform, text)),
-                "baseline_s": seconds(partial(check, platform, benign)),
+                "hostile_s": seconds(partial(PLATFORMS[platform].reply_length, text)),
+                "baseline_s": seconds(partial(PLATFORMS[platform].reply_length, benign)),
             }
     return out
 

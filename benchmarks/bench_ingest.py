@@ -90,7 +90,10 @@ def bench_desk(items: list[ParsedMention], folder: Path) -> tuple[float, float]:
     engine = make_engine(str(folder / "desk.db"))
     upgrade(engine)
     service = IngestService(
-        write_session_factory(engine), config, rules, read_factory=session_factory(engine)
+        write_factory=write_session_factory(engine),
+        read_factory=session_factory(engine),
+        config=config,
+        rules=rules,
     )
     locked: list[float] = []
     real_write = service._write_batches

@@ -121,7 +121,10 @@ def make_service(folder: Path, channels: list[ChannelConfig], **kw: Any) -> Pull
     upgrade(engine)
     read = session_factory(engine)
     ingest = IngestService(
-        write_session_factory(engine), config, default_rules(), read_factory=read
+        write_factory=write_session_factory(engine),
+        read_factory=read,
+        config=config,
+        rules=default_rules(),
     )
     return PullService(ingest=ingest, read_factory=read, channels=channels, **kw)
 

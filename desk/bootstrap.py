@@ -6,15 +6,16 @@ created at import time; tests build their own with a temporary database.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 
 from desk import db
 from desk.answers.service import AnswerService
-from desk.audit import chain as audit
-from desk.audit.chain import EventSpec
+from desk.audit.actions import Action
+from desk.audit.chain import Recorder
 from desk.audit.export import ExportService
 from desk.audit.retention import RetentionService
 from desk.channels.ingest import IngestService
@@ -23,16 +24,21 @@ from desk.config import DeskConfig, Settings, load_config
 from desk.db import store
 from desk.db.tables import Staff
 from desk.i18n import Catalog, choose_language
-from desk.inbox import InboxService, live_senders
+from desk.inbox import InboxService
 from desk.queries import Queries
 from desk.replies.approval import ApprovalService
 from desk.replies.claims import ClaimService
 from desk.replies.outbox import OutboxService
+from desk.replies.service import ReplyService, live_senders
 from desk.reports import ReportService
+from desk.staff.identity import IdentityService
 from desk.staff.service import MIRRORED, StaffService, mirror_values
 from desk.triage import RuleSet
 from desk.triage.service import TriageService, load_configured_rules
 from desk.views import StaffView
+
+if TYPE_CHECKING:  # built on first use: it loads httpx and tenacity, which most commands never need
+    from desk.channels.pull import PullService
 
 
 @dataclass
@@ -43,6 +49,7 @@ class Desk:
     engine: Engine
     me: StaffView
     inbox: InboxService
+    replies: ReplyService
     claims: ClaimService
     approvals: ApprovalService
     answers: AnswerService
@@ -54,9 +61,18 @@ class Desk:
     triage: TriageService
     staff: StaffService
     outbox: OutboxService
+    identity: IdentityService
     catalog: Catalog
     clock: Clock
     """What time it is for this desk: every service was built with the same clock."""
+    pull_options: dict[str, Any] = field(default_factory=dict)
+
+    @cached_property
+    def pull(self) -> PullService:
+        """Pulling and watching the live ``[[channel]]``s (desk.channels.pull)."""
+        from desk.channels import pull  # httpx and tenacity: only once a command pulls
+
+        return pull.pull_service(self, **self.pull_options)
 
     @property
     def rules(self) -> RuleSet:
@@ -93,6 +109,7 @@ def staff_in_sync(config: DeskConfig, read_factory: db.SessionFactory) -> bool:
 
 def sync_staff(config: DeskConfig, factory: db.SessionFactory, clock: Clock = utcnow) -> None:
     """Mirror desk.toml's staff into the database, auditing every addition or change."""
+    record = Recorder("system", clock)
     with db.transaction(factory) as session:
         existing = store.staff_rows(session=session)
         wanted = _staff_values(config)
@@ -101,35 +118,22 @@ def sync_staff(config: DeskConfig, factory: db.SessionFactory, clock: Clock = ut
             values = wanted[person.name]
             if row is None:
                 session.add(Staff(name=person.name, **values))
-                action = "staff.added"
+                action = Action.STAFF_ADDED
             elif any(getattr(row, k) != v for k, v in values.items()):
-                action = "staff.updated"
+                action = Action.STAFF_UPDATED
                 if row.active != person.active:  # `active` flipped by hand in desk.toml
-                    action = "staff.reactivated" if person.active else "staff.deactivated"
+                    action = Action.STAFF_REACTIVATED if person.active else Action.STAFF_DEACTIVATED
                 for key, value in values.items():
                     setattr(row, key, value)
                 session.add(row)
             else:
                 continue
-            audit.append(
-                session,
-                EventSpec(
-                    actor="system", action=action, at=clock(), data={"name": person.name, **values}
-                ),
-            )
+            record(session, action, name=person.name, **values)
         for row in existing.values():
             if row.active:
                 row.active = False
                 session.add(row)
-                audit.append(
-                    session,
-                    EventSpec(
-                        actor="system",
-                        action="staff.deactivated",
-                        at=clock(),
-                        data={"name": row.name},
-                    ),
-                )
+                record(session, Action.STAFF_DEACTIVATED, name=row.name)
 
 
 def open_desk(
@@ -149,23 +153,63 @@ def open_desk(
     read = db.session_factory(engine)
     if not staff_in_sync(config, read):
         sync_staff(config, write, clock)  # takes the write lock only when desk.toml changed
-    inbox = InboxService(write, config, me, clock, senders=live_senders(config), read_factory=read)
+    replies = ReplyService(
+        write_factory=write,
+        read_factory=read,
+        config=config,
+        actor=me,
+        clock=clock,
+        senders=live_senders(config),
+    )
     return Desk(
         config=config,
         engine=engine,
         me=me,
-        inbox=inbox,
-        claims=ClaimService(write, config, me, clock),
-        approvals=ApprovalService(write, read, config, me, inbox, clock),
-        answers=AnswerService(write, read, config, me, clock),
-        reports=ReportService(read, config, clock),
-        exports=ExportService(read, write, config, me, clock),
-        retention=RetentionService(read, write, config, me, clock),
-        queries=Queries(read),
-        ingest=IngestService(write, config, rules, actor=me.name, clock=clock, read_factory=read),
-        triage=TriageService(write, read, config, rules, actor=me.name, clock=clock),
-        staff=StaffService(write, read, config, me, clock),
-        outbox=OutboxService(write, config, me, clock, read_factory=read),
+        inbox=InboxService(write_factory=write, config=config, actor=me, clock=clock),
+        replies=replies,
+        claims=ClaimService(write_factory=write, config=config, actor=me, clock=clock),
+        approvals=ApprovalService(
+            write_factory=write,
+            read_factory=read,
+            config=config,
+            actor=me,
+            replies=replies,
+            clock=clock,
+        ),
+        answers=AnswerService(
+            write_factory=write, read_factory=read, config=config, actor=me, clock=clock
+        ),
+        reports=ReportService(read_factory=read, config=config, clock=clock),
+        exports=ExportService(
+            read_factory=read, write_factory=write, config=config, actor=me, clock=clock
+        ),
+        retention=RetentionService(
+            read_factory=read, write_factory=write, config=config, actor=me, clock=clock
+        ),
+        queries=Queries(read_factory=read),
+        ingest=IngestService(
+            write_factory=write,
+            read_factory=read,
+            config=config,
+            rules=rules,
+            actor=me.name,
+            clock=clock,
+        ),
+        triage=TriageService(
+            write_factory=write,
+            read_factory=read,
+            config=config,
+            rules=rules,
+            actor=me.name,
+            clock=clock,
+        ),
+        staff=StaffService(
+            write_factory=write, read_factory=read, config=config, actor=me, clock=clock
+        ),
+        outbox=OutboxService(
+            write_factory=write, read_factory=read, config=config, actor=me, clock=clock
+        ),
+        identity=IdentityService(write_factory=write, config=config, me=me, clock=clock),
         catalog=Catalog(choose_language(settings.lang, config.desk.language)),
         clock=clock,
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 
-from desk.audit import chain as audit
+from desk.audit import chain
 from desk.audit.chain import VerifyResult
 from desk.audit.timeline import Subject, Timeline
 from desk.audit.timeline import build as build_timeline
@@ -44,7 +44,7 @@ def day_bounds(
     return start_of(since), start_of(until + timedelta(days=1) if until else None)
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Queries:
     """Reads through a session factory; never writes."""
 
@@ -96,7 +96,7 @@ class Queries:
                     store.reply_view(r) for r in store.replies_for(mention_id, session=session)
                 ],
                 history=[
-                    audit.to_view(e)
+                    chain.to_view(e)
                     for e in store.list_audit(
                         session=session, mention_id=mention_id, newest_first=False, limit=500
                     )
@@ -125,7 +125,7 @@ class Queries:
                 flt=flt,
                 before_seq=before_seq,
             )
-            return [audit.to_view(e) for e in events]
+            return [chain.to_view(e) for e in events]
 
     def audit_actions(self) -> list[str]:
         """The actions present in the audit trail, sorted (for a filter's choices)."""
@@ -153,7 +153,7 @@ class Queries:
             )
             replies = [store.reply_view(r) for r in store.replies_for(mention_id, session=session)]
             events = [
-                audit.to_view(e)
+                chain.to_view(e)
                 for e in store.list_audit(
                     session=session,
                     mention_id=mention_id,
@@ -183,4 +183,4 @@ class Queries:
     def verify_audit(self, expect_head: str | None = None) -> VerifyResult:
         """Recompute the audit chain (and check that ``expect_head`` is still in it)."""
         with self.read_factory() as session:
-            return audit.verify(session, expect_head=expect_head)
+            return chain.verify(session, expect_head=expect_head)

@@ -20,8 +20,9 @@ from desk.clock import Clock, as_utc, utcnow
 from desk.config import DeskConfig
 from desk.db import SessionFactory
 from desk.db.tables import Answer, Channel, Mention, Reply
+from desk.vocabulary import MentionStatus, ReplyStatus
 
-SENT = ("sent", "sent_offline")
+SENT = (ReplyStatus.SENT, ReplyStatus.SENT_OFFLINE)
 
 
 def percentile(values: list[float], share: float) -> float | None:
@@ -48,7 +49,7 @@ def _stats(values: list[float]) -> dict[str, Any]:
     return {"count": len(values), "median": percentile(values, 0.5), "p90": percentile(values, 0.9)}
 
 
-@dataclass
+@dataclass(kw_only=True)
 class ReportService:
     """Computes the report for a period."""
 
@@ -138,7 +139,7 @@ class ReportService:
                             - sa.func.julianday(Mention.received_at)
                         )
                         * 86400.0
-                    ).where(in_range, col(Mention.status) == "open")
+                    ).where(in_range, col(Mention.status) == MentionStatus.OPEN)
                 ).all()
             ]
             spam = by_category.get("spam", 0)
@@ -166,7 +167,7 @@ class ReportService:
         still_waiting = [
             (now - as_utc(submitted)).total_seconds()
             for submitted, reviewed, _who, status in approvals
-            if reviewed is None and status == "pending_approval"
+            if reviewed is None and status == ReplyStatus.PENDING_APPROVAL
         ]
         answerable = max(0, total - spam)
         return {

@@ -1,20 +1,70 @@
-"""The words desk's records use: mention statuses, categories, priorities, reply statuses."""
+"""The words desk's records use, defined once: mention statuses, categories, priorities and reply
+statuses. Each is a ``StrEnum``: its members are the very strings stored in the database, so a
+comparison with a stored value needs no conversion.
+"""
 
 from __future__ import annotations
 
-STATUSES = ("open", "closed")
-CATEGORIES = ("question", "rumour", "complaint", "praise", "spam", "other")
-PRIORITIES = {"low": 0, "normal": 1, "high": 2, "urgent": 3}
-PRIORITY_NAMES = {v: k for k, v in PRIORITIES.items()}
-REPLY_STATUSES = (
-    "draft",
-    "pending_approval",  # waits for a supervisor (four eyes, desk.replies.approval)
-    "rejected",
-    "queued",  # live channel: waits out the undo window, then the outbox posts it
-    "cancelled",  # taken back during the undo window
-    "sending",
-    "sent",
-    "sent_offline",
-    "failed",
-    "unknown",
+from enum import StrEnum
+
+
+class MentionStatus(StrEnum):
+    """Where a mention stands in the queue."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class Category(StrEnum):
+    """What a mention is about, as triage (or a person) sorted it. Also the precedence order of
+    triage: when several rules set a category, the first of this list wins."""
+
+    SPAM = "spam"
+    RUMOUR = "rumour"
+    COMPLAINT = "complaint"
+    QUESTION = "question"
+    PRAISE = "praise"
+    OTHER = "other"
+
+
+CATEGORIES: tuple[str, ...] = (
+    Category.QUESTION,
+    Category.RUMOUR,
+    Category.COMPLAINT,
+    Category.PRAISE,
+    Category.SPAM,
+    Category.OTHER,
 )
+"""The categories in the order people read them (lists, pickers, reports)."""
+
+PRIORITIES = {"low": 0, "normal": 1, "high": 2, "urgent": 3}
+"""Priority names and the numbers stored (higher is more urgent)."""
+PRIORITY_NAMES = {v: k for k, v in PRIORITIES.items()}
+
+
+class ReplyStatus(StrEnum):
+    """The life of a reply: written, perhaps approved, then delivered exactly once."""
+
+    DRAFT = "draft"
+    PENDING_APPROVAL = "pending_approval"  # waits for a supervisor (desk.replies.approval)
+    REJECTED = "rejected"
+    QUEUED = "queued"  # live channel: waits out the undo window, then the outbox posts it
+    CANCELLED = "cancelled"  # taken back during the undo window
+    SENDING = "sending"  # the outbox is posting it (or a crash left it so: reconciled)
+    SENT = "sent"  # the platform published it
+    SENT_OFFLINE = "sent_offline"  # recorded in the local outbox (file-replayed channel)
+    FAILED = "failed"  # the platform refused it
+    UNKNOWN = "unknown"  # nobody can tell whether it was published: a supervisor settles it
+
+
+MAYBE_PUBLISHED = frozenset(
+    {
+        ReplyStatus.SENT,
+        ReplyStatus.SENT_OFFLINE,
+        ReplyStatus.QUEUED,
+        ReplyStatus.SENDING,
+        ReplyStatus.UNKNOWN,
+        ReplyStatus.PENDING_APPROVAL,
+    }
+)
+"""A reply in one of these states is, or may become, public: the same text is not sent again."""

@@ -119,7 +119,7 @@ def test_retire_keeps_old_replies_readable(make_desk: Callable[..., Desk]) -> No
     pool = amelie.answers.create(POOL)
     (mid,) = add(bruno, mention("1", "La piscine ouvre quand?", language="fr"))
     text = bruno.answers.render_for(mid, pool)
-    sent = bruno.inbox.send_reply(mid, text, answer_id=pool.id)
+    sent = bruno.replies.send(mid, text, answer_id=pool.id)
     assert sent.status == "sent_offline"
 
     amelie.answers.edit(pool.id, {"body": "La piscine ouvre le 21 juin."})
@@ -133,7 +133,7 @@ def test_retire_keeps_old_replies_readable(make_desk: Callable[..., Desk]) -> No
     assert bruno.answers.suggest(mid) == []
     (other,) = add(bruno, mention("2", "Et la piscine?", language="fr"))
     with pytest.raises(NotFound, match="no answer named #"):
-        bruno.inbox.send_reply(other, text, answer_id=pool.id)
+        bruno.replies.send(other, text, answer_id=pool.id)
     with pytest.raises(ActionRefused, match="already retired"):
         amelie.answers.retire(pool.id)
 

@@ -150,15 +150,15 @@ def test_a_pre_approved_answer_unedited_skips_the_supervisor(
     )
     water = bruno.answers.named("water", "fr")
     text = bruno.answers.render_for(plain, water)
-    sent = bruno.inbox.send_reply(plain, text, answer_id=water.id)
+    sent = bruno.replies.send(plain, text, answer_id=water.id)
     assert sent.status == "sent_offline"  # a rumour, but only the pre-approved answer
-    other = bruno.inbox.send_reply(
+    other = bruno.replies.send(
         edited, bruno.answers.render_for(edited, water) + " Bonne journée!", answer_id=water.id
     )
     assert other.status == "pending_approval"  # edited: free text again
     pool = bruno.answers.named("pool", "fr")  # not pre-approved
     (third,) = add(bruno, mention("3", "Il paraît que la piscine ouvre?", language="fr"))
-    assert bruno.inbox.send_reply(third, pool.body, answer_id=pool.id).status == "pending_approval"
+    assert bruno.replies.send(third, pool.body, answer_id=pool.id).status == "pending_approval"
 
 
 def test_expired_answers_are_refused_and_changed_sources_flagged(
@@ -173,7 +173,7 @@ def test_expired_answers_are_refused_and_changed_sources_flagged(
     (mid,) = add(amelie, mention("1", "Déneigement?", language="fr"))
     old = amelie.answers.named("old-snow", "fr")
     with pytest.raises(ActionRefused, match="has expired"):
-        amelie.inbox.send_reply(mid, old.body, answer_id=old.id)
+        amelie.replies.send(mid, old.body, answer_id=old.id)
     assert amelie.answers.named("pool", "fr").source_changed is True
     assert amelie.answers.named("water", "fr").source_changed is False
 

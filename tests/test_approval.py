@@ -39,15 +39,15 @@ def test_a_rumour_reply_waits_and_an_ordinary_one_goes(policy_desk: Callable[[st
         mention("1", "Il paraît que la piscine ferme pour de bon?"),
         mention("2", "Quand ouvre la piscine?"),
     )
-    waiting = bruno.inbox.send_reply(rumour, "C'est faux : la piscine reste ouverte.")
+    waiting = bruno.replies.send(rumour, "C'est faux : la piscine reste ouverte.")
     assert waiting.status == "pending_approval"
     assert set(waiting.approval_reasons) == {"triage_rule", "category:rumour"}
     assert bruno.queries.detail(rumour).status == "open"  # nothing went out
-    assert bruno.inbox.send_reply(question, "Le 20 juin.").status == "sent_offline"
+    assert bruno.replies.send(question, "Le 20 juin.").status == "sent_offline"
     events = [e.action for e in bruno.queries.detail(rumour).history]
     assert events[-1] == "reply.submitted"
     with pytest.raises(ActionRefused, match="already sent"):  # no double submission
-        bruno.inbox.send_reply(rumour, "C'est faux : la piscine reste ouverte.")
+        bruno.replies.send(rumour, "C'est faux : la piscine reste ouverte.")
 
 
 def test_listed_authors_and_crisis_mode(
@@ -55,13 +55,13 @@ def test_listed_authors_and_crisis_mode(
 ) -> None:
     bruno = policy_desk("bruno")
     (press,) = add(bruno, mention("1", "Bonjour", author_handle="@Reporter@news.example"))
-    assert bruno.inbox.send_reply(press, "Bonjour!").approval_reasons == ("author:press",)
+    assert bruno.replies.send(press, "Bonjour!").approval_reasons == ("author:press",)
     config_file.write_text(
         config_file.read_text(encoding="utf-8").replace("[approval]", "[approval]\ncrisis = true")
     )
     crisis = policy_desk("chloe")
     (anything,) = add(crisis, mention("2", "Merci!"))
-    assert crisis.inbox.send_reply(anything, "Avec plaisir.").approval_reasons == ("crisis",)
+    assert crisis.replies.send(anything, "Avec plaisir.").approval_reasons == ("crisis",)
 
 
 def test_approve_sends_and_records_the_wait(
@@ -69,7 +69,7 @@ def test_approve_sends_and_records_the_wait(
 ) -> None:
     bruno, amelie = policy_desk("bruno"), policy_desk("amelie")
     (mid,) = add(bruno, mention("1", "Il paraît que l'eau est contaminée"))
-    waiting = bruno.inbox.send_reply(mid, "Non, l'eau est potable.")
+    waiting = bruno.replies.send(mid, "Non, l'eau est potable.")
     assert [p.reply.id for p in amelie.approvals.pending()] == [waiting.id]
     assert waiting.submitted_at is not None
     clock.now = waiting.submitted_at + timedelta(minutes=7)  # the clock amelie's desk reads
@@ -93,7 +93,7 @@ def test_edit_and_approve_keeps_the_author_and_checks_the_length(
     (mid,) = add(
         bruno, mention("1", "Il paraît que l'eau est contaminée", platform="x"), platform="x"
     )
-    waiting = bruno.inbox.send_reply(mid, "Non.")
+    waiting = bruno.replies.send(mid, "Non.")
     with pytest.raises(ActionRefused, match="over the x limit"):
         amelie.approvals.approve(waiting.id, text="a" * 300)
     assert amelie.approvals.pending()[0].reply.status == "pending_approval"  # unchanged
@@ -106,7 +106,7 @@ def test_edit_and_approve_keeps_the_author_and_checks_the_length(
 def test_reject_with_a_note_sends_nothing(policy_desk: Callable[[str], Desk]) -> None:
     bruno, amelie = policy_desk("bruno"), policy_desk("amelie")
     (mid,) = add(bruno, mention("1", "Il paraît que l'aréna ferme"))
-    waiting = bruno.inbox.send_reply(mid, "Oui, elle ferme.")
+    waiting = bruno.replies.send(mid, "Oui, elle ferme.")
     with pytest.raises(ActionRefused, match="needs a note"):
         amelie.approvals.reject(waiting.id, "  ")
     rejected = amelie.approvals.reject(waiting.id, "Pas confirmé : attendons le communiqué.")
@@ -122,7 +122,7 @@ def test_reject_with_a_note_sends_nothing(policy_desk: Callable[[str], Desk]) ->
     with pytest.raises(ActionRefused, match="not waiting for approval"):
         amelie.approvals.approve(waiting.id)
     # the author may write a new reply after a rejection
-    assert bruno.inbox.send_reply(mid, "Rien n'est décidé.").status == "pending_approval"
+    assert bruno.replies.send(mid, "Rien n'est décidé.").status == "pending_approval"
 
 
 def test_no_approval_sends_a_second_reply_to_the_same_mention(
@@ -132,8 +132,8 @@ def test_no_approval_sends_a_second_reply_to_the_same_mention(
     send time); approving the first answers the citizen, so the second must not go too."""
     bruno, chloe, amelie = policy_desk("bruno"), policy_desk("chloe"), policy_desk("amelie")
     (mid,) = add(bruno, mention("1", "Il paraît que l'eau est contaminée"))
-    first = bruno.inbox.send_reply(mid, "Non, l'eau est potable.")
-    second = chloe.inbox.send_reply(mid, "Faux : l'eau est bonne à boire.")
+    first = bruno.replies.send(mid, "Non, l'eau est potable.")
+    second = chloe.replies.send(mid, "Faux : l'eau est bonne à boire.")
     assert (first.status, second.status) == ("pending_approval", "pending_approval")
     assert amelie.approvals.approve(first.id).status == "sent_offline"
     for attempt in (
@@ -153,7 +153,7 @@ def test_no_approval_sends_a_second_reply_to_the_same_mention(
 def test_permissions(policy_desk: Callable[[str], Desk]) -> None:
     amelie, chloe = policy_desk("amelie"), policy_desk("chloe")
     (mid,) = add(amelie, mention("1", "Il paraît que le marché est annulé"))
-    own = amelie.inbox.send_reply(mid, "Non, il a lieu.")  # a supervisor's reply waits too
+    own = amelie.replies.send(mid, "Non, il a lieu.")  # a supervisor's reply waits too
     assert own.status == "pending_approval"
     with pytest.raises(PermissionDenied, match="your own reply"):
         amelie.approvals.approve(own.id)
@@ -180,7 +180,7 @@ def test_cli_approvals_approve_reject(
     )
     assert cli("reply", str(a), "--text", "Non.", as_name="bruno") == 0
     assert "waiting for a supervisor's approval" in capsys.readouterr().out
-    bruno.inbox.send_reply(b, "Oui.")
+    bruno.replies.send(b, "Oui.")
     assert cli("approvals", as_name="amelie") == 0
     listing = capsys.readouterr().out
     assert "reply 1 to #1 by bruno" in listing

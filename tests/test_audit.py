@@ -19,7 +19,7 @@ def _actions(desk: Desk) -> None:
     ids = add(desk, mention("1", "Bonjour, quand passe la collecte?"), mention("2", "Hello city"))
     desk.inbox.assign(ids[0], "chloe")
     desk.inbox.claim(ids[1])
-    desk.inbox.send_reply(ids[1], "Thanks for writing!")
+    desk.replies.send(ids[1], "Thanks for writing!")
     desk.inbox.close(ids[0])
     desk.inbox.reopen(ids[0])
 

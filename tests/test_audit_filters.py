@@ -73,7 +73,7 @@ def trail(clock: FakeClock, toronto: Callable[[str], Desk]) -> tuple[Desk, list[
     clock.now = at(12, 5, 40)
     amelie.inbox.close(ids[2])
     clock.now = at(13, 15)
-    chloe.inbox.send_reply(ids[0], "Bonjour! Voici la réponse.")
+    chloe.replies.send(ids[0], "Bonjour! Voici la réponse.")
     return amelie, ids
 
 
@@ -245,7 +245,7 @@ def approved_story(clock: FakeClock, toronto: Callable[[str], Desk]) -> tuple[De
     clock.now = at(12, 14, 5)
     amelie.inbox.assign(mid, "bruno")
     clock.now = at(12, 14, 30)
-    waiting = bruno.inbox.send_reply(mid, "Non, l'eau est potable.")
+    waiting = bruno.replies.send(mid, "Non, l'eau est potable.")
     assert waiting.status == "pending_approval"
     clock.now = at(12, 14, 37)
     sent = amelie.approvals.approve(waiting.id, note="Bien, merci.")
@@ -300,9 +300,8 @@ def test_timeline_of_an_approved_reply(approved_story: tuple[Desk, int]) -> None
 def test_timeline_of_a_refusal_and_of_other_steps(toronto: Callable[[str], Desk]) -> None:
     amelie, bruno = toronto("amelie"), toronto("bruno")
     (mid,) = add(amelie, mention("1", "Il paraît que l'aréna ferme"))
-    waiting = bruno.inbox.send_reply(mid, "Oui, elle ferme.")
+    waiting = bruno.replies.send(mid, "Oui, elle ferme.")
     amelie.approvals.reject(waiting.id, "Pas confirmé : attendons le communiqué.")
-    bruno.inbox.save_draft(mid, "Rien n'est décidé.")
     amelie.claims.start(mid)
     bruno.claims.take_over(mid)
     amelie.inbox.categorise(mid, "question")
@@ -316,7 +315,6 @@ def test_timeline_of_a_refusal_and_of_other_steps(toronto: Callable[[str], Desk]
     assert kinds == [
         "submitted",
         "rejected",
-        "drafted",
         "taken_over",
         "categorised",
         "closed_because",
@@ -332,9 +330,9 @@ def test_timeline_of_a_refusal_and_of_other_steps(toronto: Callable[[str], Desk]
         words = [sentence(s, catalog) for s in timeline.steps]
         assert not any(w.startswith("timeline.") for w in words), words
     en = [sentence(s, Catalog("en")) for s in timeline.steps[4:]]
-    assert en[3] == "Took the reply over from amelie"
-    assert en[4] == "Category changed: rumour → question"
-    assert en[5] == "Closed: réglé au téléphone"
+    assert en[2] == "Took the reply over from amelie"
+    assert en[3] == "Category changed: rumour → question"
+    assert en[4] == "Closed: réglé au téléphone"
     assert [m.key for m in timeline.milestones] == ["assigned", "closed"]  # no reply went out
 
 
@@ -443,7 +441,7 @@ def test_audit_timeline_output_is_sanitised(
             author_handle="@boss\x1b[31m",
         ),
     )
-    desk.inbox.send_reply(mid, "ok \x1b]0;title\x07 [/]")
+    desk.replies.send(mid, "ok \x1b]0;title\x07 [/]")
     assert cli("audit", "timeline", str(mid)) == 0
     out = capsys.readouterr().out
     for control in ("\x1b", "\x07", "\u202e"):

@@ -41,7 +41,7 @@ def test_a_claim_keeps_a_colleague_from_sending_until_taken_over(
     row = bruno.queries.page(QueueFilter(view="all"), 0, 5)[0]
     assert row.replying_by == "amelie"  # what "AB is replying" is drawn from
     with pytest.raises(ActionRefused, match="amelie is replying to mention 1") as refused:
-        bruno.inbox.send_reply(mid, "Mardi.")
+        bruno.replies.send(mid, "Mardi.")
     assert "take the reply over" in (refused.value.hint or "")
     bruno.claims.take_over(mid)
     events = [
@@ -50,7 +50,7 @@ def test_a_claim_keeps_a_colleague_from_sending_until_taken_over(
     assert [(e.actor, e.data) for e in events] == [("bruno", {"previous": "amelie"})]
     with pytest.raises(ActionRefused, match="bruno took over the reply"):
         amelie.claims.renew(mid)
-    bruno.inbox.send_reply(mid, "Mardi.")
+    bruno.replies.send(mid, "Mardi.")
     assert sent(bruno, mid) == ["bruno"]
     assert bruno.queries.detail(mid).history[-1].action == "reply.sent"
 
@@ -81,7 +81,7 @@ def test_release_and_send_free_the_mention(make_desk: Callable[..., Desk]) -> No
     amelie.claims.release(a)
     assert bruno.claims.start(a).mine
     amelie.claims.start(b)
-    amelie.inbox.send_reply(b, "Bonjour à vous.")
+    amelie.replies.send(b, "Bonjour à vous.")
     assert bruno.claims.start(b).mine  # the send released amelie's claim
 
 
@@ -92,13 +92,13 @@ def test_send_stops_when_the_thread_changed(make_desk: Callable[..., Desk], chan
     version = amelie.claims.start(mid).version
     if change == "new_reply":
         bruno.claims.take_over(mid)
-        bruno.inbox.send_reply(mid, "Oui, jusqu'à 22 h.")
+        bruno.replies.send(mid, "Oui, jusqu'à 22 h.")
     elif change == "new_message":
         add(bruno, mention("2", "Et la piscine?", in_reply_to_remote_id="1"))
     else:
         bruno.inbox.close(mid)
     with pytest.raises(ThreadChanged) as stopped:
-        amelie.inbox.send_reply(mid, "Oui.", version=version)
+        amelie.replies.send(mid, "Oui.", version=version)
     keys = [c["key"] for c in stopped.value.changes]
     assert keys[0] == change
     assert set(keys) <= {change, "status"}  # a reply also closes the mention
@@ -117,7 +117,7 @@ def test_an_unchanged_thread_sends(make_desk: Callable[..., Desk]) -> None:
     (mid,) = add(amelie, mention("1", "Le parc est-il ouvert?"))
     version = amelie.claims.start(mid).version
     add(amelie, mention("9", "Un autre sujet"))  # not in this thread
-    amelie.inbox.send_reply(mid, "Oui.", version=version)
+    amelie.replies.send(mid, "Oui.", version=version)
     assert sent(amelie, mid) == ["amelie"]
 
 
@@ -151,7 +151,7 @@ start = desk.claims.start(int(mention_id))
 Path(folder, who + ".typing").touch()
 wait("send")  # ...and both press send at once
 try:
-    reply = desk.inbox.send_reply(int(mention_id), "Réponse de " + who, version=start.version)
+    reply = desk.replies.send(int(mention_id), "Réponse de " + who, version=start.version)
     print(json.dumps({"who": who, "status": reply.status}))
 except Exception as exc:
     print(json.dumps({"who": who, "refused": type(exc).__name__, "message": str(exc)}))

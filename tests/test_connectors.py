@@ -15,11 +15,11 @@ import pytest
 
 from desk.errors import InputError
 from desk.platforms.bluesky import payload as bluesky
-from desk.platforms.detect import detect
+from desk.platforms.detect import detect, parse_payload
 from desk.platforms.html import MAX_TEXT_CHARS, html_to_text
 from desk.platforms.mastodon import payload as mastodon
 from desk.platforms.parsed import ParseResult
-from desk.platforms.parsers import PARSERS, parse_payload
+from desk.platforms.registry import PLATFORMS
 from desk.platforms.rss import payload as rss
 from desk.platforms.x import payload as x
 from tests.helpers.paths import PAYLOADS
@@ -408,16 +408,16 @@ def test_xml_that_is_not_a_feed_is_refused(data: bytes) -> None:
 
 
 def test_detect_and_registry(payloads: Path) -> None:
-    assert set(PARSERS) == {"mastodon", "bluesky", "x", "rss"}
+    assert set(PLATFORMS) == {"mastodon", "bluesky", "x", "rss"}
     cases = {
-        "mastodon/notifications_mentions_list.json": mastodon,
-        "mastodon/notification_mention_remote_docs.json": mastodon,
-        "bluesky/listNotifications_mentions_metricbot_fixture.json": bluesky,
-        "x/tweet_reply_full_fields_docs.json": x,
-        "rss/feedparser_docs_atom10.xml": rss,
+        "mastodon/notifications_mentions_list.json": "mastodon",
+        "mastodon/notification_mention_remote_docs.json": "mastodon",
+        "bluesky/listNotifications_mentions_metricbot_fixture.json": "bluesky",
+        "x/tweet_reply_full_fields_docs.json": "x",
+        "rss/feedparser_docs_atom10.xml": "rss",
     }
-    for name, module in cases.items():
-        assert detect((payloads / name).read_bytes(), name) is module
+    for name, platform in cases.items():
+        assert detect((payloads / name).read_bytes(), name) is PLATFORMS[platform]
 
 
 def test_invalid_json_names_line_and_column() -> None:
@@ -487,7 +487,7 @@ def test_parsers_do_not_mutate_or_share_input() -> None:
 
 def test_connectors_never_import_textual() -> None:
     code = (
-        "import sys, desk.platforms.parsers\n"
+        "import sys, desk.platforms.registry, desk.platforms.detect\n"
         "sys.exit(any(m.split('.')[0] in ('textual', 'rich') for m in sys.modules))"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

@@ -27,7 +27,7 @@ def seeded(make_desk: Callable[..., Desk]) -> tuple[Desk, list[int]]:
         mention("2", "Hello, is the pool open?", language="en", created_at=POSTED),
         mention("3", "Old post", created_at=datetime(2026, 10, 1, tzinfo=UTC)),
     )
-    amelie.inbox.send_reply(ids[0], "Mardi.")
+    amelie.replies.send(ids[0], "Mardi.")
     return amelie, ids
 
 

@@ -11,7 +11,8 @@ import sqlalchemy as sa
 
 from desk import db
 from desk.i18n import Catalog, choose_language, load_strings
-from desk.text.length import graphemes, measure, remaining
+from desk.platforms.registry import PLATFORMS
+from desk.text.length import graphemes
 from desk.text.safe import clean
 from tests.helpers.clock import FakeClock
 
@@ -91,12 +92,12 @@ def test_core_never_imports_textual() -> None:
     ],
 )
 def test_measure(platform: str, text: str, expected: int) -> None:
-    assert measure(platform, text) == expected
+    assert PLATFORMS[platform].reply_length(text).length == expected
 
 
 def test_remaining_and_graphemes() -> None:
-    assert remaining("x", "a" * 281) == -1
-    assert remaining("rss", "x") is None
+    assert PLATFORMS["x"].reply_length("a" * 281).remaining == -1
+    assert PLATFORMS["rss"].reply_length("x").remaining is None
     assert graphemes("e\u0301") == 1
 
 

@@ -14,7 +14,7 @@ from desk.bootstrap import Desk
 from desk.cli import main
 from desk.config import Settings
 from desk.db.store import QueueFilter
-from desk.platforms.parsers import parse_payload
+from desk.platforms.detect import parse_payload
 from tests.helpers.paths import PAYLOADS
 
 

@@ -74,7 +74,7 @@ def test_close_reopen_spam_categorise(desk: Desk) -> None:
 
 def test_reply_is_signed_sent_offline_and_closes(desk: Desk) -> None:
     (mid,) = add(desk, mention("1", "Quand passe la collecte?"))
-    reply = desk.inbox.send_reply(mid, "  La collecte passe le mardi.  ")
+    reply = desk.replies.send(mid, "  La collecte passe le mardi.  ")
     assert reply.text == "La collecte passe le mardi.\n—AB"
     assert reply.status == "sent_offline"
     assert reply.remote_id
@@ -100,17 +100,17 @@ def test_reply_over_limit_is_refused_and_nothing_is_stored(desk: Desk) -> None:
     (mid,) = add(desk, mention("1", "hello", platform="x", language="en"), platform="x")
     body = "a" * 277  # 277 + newline + "—AB" (3) = 281 > 280
     with pytest.raises(ActionRefused, match=r"1 over the x limit of 280") as info:
-        desk.inbox.send_reply(mid, body)
+        desk.replies.send(mid, body)
     assert "signature is never cut" in (info.value.hint or "")
     assert desk.queries.detail(mid).replies == []
-    ok = desk.inbox.send_reply(mid, "a" * 276)
+    ok = desk.replies.send(mid, "a" * 276)
     assert ok.text.endswith("\n—AB")
 
 
 def test_same_key_sends_once(desk: Desk) -> None:
     (mid,) = add(desk, mention("1", "hello"))
-    first = desk.inbox.send_reply(mid, "Merci!", idempotency_key="k1")
-    again = desk.inbox.send_reply(mid, "Merci!", idempotency_key="k1")
+    first = desk.replies.send(mid, "Merci!", idempotency_key="k1")
+    again = desk.replies.send(mid, "Merci!", idempotency_key="k1")
     assert first.id == again.id
     assert len(desk.queries.detail(mid).replies) == 1
     assert [e.action for e in desk.queries.audit_log(mention_id=mid)].count("reply.sent") == 1
@@ -118,18 +118,18 @@ def test_same_key_sends_once(desk: Desk) -> None:
 
 def test_identical_reply_twice_is_refused(desk: Desk) -> None:
     (mid,) = add(desk, mention("1", "hello"))
-    desk.inbox.send_reply(mid, "Merci!")
+    desk.replies.send(mid, "Merci!")
     with pytest.raises(ActionRefused, match="already sent"):
-        desk.inbox.send_reply(mid, "Merci!")
+        desk.replies.send(mid, "Merci!")
 
 
 def test_empty_reply_and_news_reply_refused(desk: Desk) -> None:
     (mid,) = add(desk, mention("1", "hello"))
     with pytest.raises(ActionRefused, match="empty"):
-        desk.inbox.send_reply(mid, "   ")
+        desk.replies.send(mid, "   ")
     (news,) = add(desk, mention("n1", "Article", platform="rss", kind="news"), platform="rss")
     with pytest.raises(ActionRefused, match="cannot be answered"):
-        desk.inbox.send_reply(news, "Merci")
+        desk.replies.send(news, "Merci")
 
 
 def test_failed_action_writes_no_event(desk: Desk) -> None:
@@ -138,14 +138,6 @@ def test_failed_action_writes_no_event(desk: Desk) -> None:
     with pytest.raises(ActionRefused):
         desk.inbox.reopen(mid)
     assert desk.queries.verify_audit().checked == before
-
-
-def test_draft_is_kept_and_audited(desk: Desk) -> None:
-    (mid,) = add(desk, mention("1", "hello"))
-    draft = desk.inbox.save_draft(mid, "Brouillon")
-    assert draft.status == "draft"
-    assert _last_event(desk, mid)[1] == "reply.drafted"
-    assert desk.queries.detail(mid).status == "open"
 
 
 def test_thread_context(desk: Desk) -> None:
@@ -192,9 +184,9 @@ def test_send_check_counts_bytes_for_bluesky(desk: Desk) -> None:
     (mid,) = add(desk, mention("b1", "Salut", platform="bluesky"), platform="bluesky")
     heavy = "e" + "\u0301" * 20  # one grapheme, 41 bytes
     with pytest.raises(ActionRefused, match="over the bluesky limit of 3000"):
-        desk.inbox.send_reply(mid, heavy * 80)
+        desk.replies.send(mid, heavy * 80)
     assert desk.queries.detail(mid).replies == []
-    assert desk.inbox.send_reply(mid, heavy * 10).status == "sent_offline"
+    assert desk.replies.send(mid, heavy * 10).status == "sent_offline"
 
 
 def test_live_mastodon_counts_the_author_prefix_and_the_instance_limit(
@@ -226,12 +218,12 @@ def test_live_mastodon_counts_the_author_prefix_and_the_instance_limit(
         )
         parsed = ParseResult(platform="mastodon", items=[item], channel_hint="ville")
         (mid,) = live.ingest.ingest_parsed(parsed, "ville").new_ids
-        frame = live.inbox.frame_for(mid)
+        frame = live.replies.frame_for(mid)
         body = "x" * 26  # 26 + "\n—AB" (4) = 30; "@someone " (9 as Mastodon counts) = 39
-        assert live.inbox.preview("mastodon", body, frame).length == 39
-        assert live.inbox.preview("mastodon", body).length == 30  # a file channel adds nothing
+        assert live.replies.preview("mastodon", body, frame).length == 39
+        assert live.replies.preview("mastodon", body).length == 30  # a file channel adds nothing
         with pytest.raises(ActionRefused, match="limit of 40"):
-            live.inbox.send_reply(mid, body + "xx")
-        assert live.inbox.send_reply(mid, body).status == "queued"
+            live.replies.send(mid, body + "xx")
+        assert live.replies.send(mid, body).status == "queued"
     finally:
         live.close()

@@ -17,7 +17,8 @@ import pytest
 
 from desk.bootstrap import Desk
 from desk.errors import ActionRefused, PermissionDenied
-from desk.platforms.base import NotPosted, RateLimited, ReplyRequest, TransientError, Unprovable
+from desk.platforms.base import ReplyRequest
+from desk.platforms.errors import NotPosted, RateLimited, TransientError, Unprovable
 from desk.replies.outbox import OutboxService, owner_alive
 from desk.replies.senders import LiveChannel
 from tests.helpers.clock import clock_of
@@ -68,9 +69,13 @@ class FakePlatform:
 
 
 def live(desk: Desk, platform: FakePlatform, undo: int = 5) -> OutboxService:
-    desk.inbox.senders = lambda _p, _c: LiveChannel(undo)
+    desk.replies.senders = lambda _p, _c: LiveChannel(undo)
     return OutboxService(
-        desk.inbox.write_factory, desk.config, desk.me, desk.inbox.clock, connect=platform.connect
+        write_factory=desk.replies.write_factory,
+        config=desk.config,
+        actor=desk.me,
+        clock=desk.clock,
+        connect=platform.connect,
     )
 
 
@@ -88,7 +93,7 @@ async def test_queued_reply_waits_for_the_undo_window_then_goes_out_once(desk: D
     platform = FakePlatform()
     outbox = live(desk, platform)
     (mid,) = add(desk, mention("1", "Quand reprend la collecte?"))
-    reply = desk.inbox.send_reply(mid, "Lundi.")
+    reply = desk.replies.send(mid, "Lundi.")
     assert reply.status == "queued"
     assert desk.queries.detail(mid).status == "open"
     first = await outbox.run_once()
@@ -111,7 +116,7 @@ async def test_cancel_during_the_undo_window(make_desk: Any) -> None:
     platform = FakePlatform()
     outbox_b = live(bruno, platform)
     (mid,) = add(bruno, mention("1", "Bonjour"))  # routed to bruno (fr)
-    reply = bruno.inbox.send_reply(mid, "Bonjour!")
+    reply = bruno.replies.send(mid, "Bonjour!")
     chloe = make_desk("chloe")
     with pytest.raises(PermissionDenied):
         live(chloe, platform).cancel(reply.id)  # neither author nor supervisor
@@ -123,7 +128,7 @@ async def test_cancel_during_the_undo_window(make_desk: Any) -> None:
     with pytest.raises(ActionRefused, match="can no longer be cancelled"):
         outbox_b.cancel(reply.id)
     # the same text may be sent again after a cancel (nothing was published)
-    again = bruno.inbox.send_reply(mid, "Bonjour!")
+    again = bruno.replies.send(mid, "Bonjour!")
     assert again.status == "queued"
     assert amelie.queries.verify_audit().ok
 
@@ -133,14 +138,14 @@ async def test_refused_post_is_failed_and_may_be_retried(desk: Desk) -> None:
     platform.faults = ["refuse"]
     outbox = live(desk, platform, undo=0)
     (mid,) = add(desk, mention("1", "x"))
-    reply = desk.inbox.send_reply(mid, "Trop long")
+    reply = desk.replies.send(mid, "Trop long")
     report = await outbox.run_once()
     assert report.failed == [reply.id]
     detail = desk.queries.detail(mid)
     assert detail.status == "open"
     assert "422" in (detail.replies[-1].error or "")
     assert platform.posts == {}
-    retry = desk.inbox.send_reply(mid, "Trop long")  # a known failure may be sent again
+    retry = desk.replies.send(mid, "Trop long")  # a known failure may be sent again
     assert (await outbox.run_once()).sent == [retry.id]
 
 
@@ -149,7 +154,7 @@ async def test_timeout_after_publishing_is_found_not_reposted(desk: Desk) -> Non
     platform.faults = ["timeout-after-publish"]
     outbox = live(desk, platform, undo=0)
     (mid,) = add(desk, mention("1", "x"))
-    reply = desk.inbox.send_reply(mid, "Merci")
+    reply = desk.replies.send(mid, "Merci")
     report = await outbox.run_once()
     assert report.sent == [reply.id]
     assert platform.post_calls == 1
@@ -163,7 +168,7 @@ async def test_timeout_before_publishing_is_requeued_then_sent(desk: Desk) -> No
     platform.faults = ["timeout"]
     outbox = live(desk, platform, undo=0)
     (mid,) = add(desk, mention("1", "x"))
-    reply = desk.inbox.send_reply(mid, "Merci")
+    reply = desk.replies.send(mid, "Merci")
     first = await outbox.run_once()
     assert first.requeued == [reply.id]
     assert platform.posts == {}
@@ -184,7 +189,7 @@ async def test_rate_limited_post_waits_for_the_platform(desk: Desk) -> None:
     platform.faults = ["429"]
     outbox = live(desk, platform, undo=0)
     (mid,) = add(desk, mention("1", "x"))
-    reply = desk.inbox.send_reply(mid, "Merci")
+    reply = desk.replies.send(mid, "Merci")
     assert (await outbox.run_once()).requeued == [reply.id]
     later(desk, 10)
     assert (await outbox.run_once()).waiting == 1  # 30 s asked, 10 s passed
@@ -199,13 +204,13 @@ async def test_unprovable_goes_to_a_supervisor_who_settles_it(make_desk: Any) ->
     platform.lookup = "unprovable"
     outbox = live(bruno, platform, undo=0)
     (mid,) = add(bruno, mention("1", "x"))
-    reply = bruno.inbox.send_reply(mid, "Merci")
+    reply = bruno.replies.send(mid, "Merci")
     report = await outbox.run_once()
     assert report.unknown == [reply.id]
     assert (await outbox.run_once()).sent == []  # never resent blindly
     assert platform.post_calls == 1
     with pytest.raises(ActionRefused, match="already sent"):
-        bruno.inbox.send_reply(mid, "Merci")
+        bruno.replies.send(mid, "Merci")
     with pytest.raises(PermissionDenied):
         outbox.resolve(reply.id, posted_as=None)  # an agent cannot settle it
     supervisor = live(amelie, platform, undo=0)
@@ -223,7 +228,7 @@ async def test_supervisor_records_a_post_found_on_the_platform(desk: Desk) -> No
     platform.lookup = "unprovable"
     outbox = live(desk, platform, undo=0)
     (mid,) = add(desk, mention("1", "x"))
-    reply = desk.inbox.send_reply(mid, "Merci")
+    reply = desk.replies.send(mid, "Merci")
     await outbox.run_once()
     done = outbox.resolve(reply.id, posted_as="109876")
     assert (done.status, done.remote_id) == ("sent", "109876")
@@ -238,8 +243,8 @@ async def test_orphan_left_in_sending_is_reconciled_first(desk: Desk) -> None:
     platform = FakePlatform()
     outbox = live(desk, platform, undo=0)
     m1, m2 = add(desk, mention("1", "a"), mention("2", "b"))
-    r1 = desk.inbox.send_reply(m1, "Un")
-    r2 = desk.inbox.send_reply(m2, "Deux")
+    r1 = desk.replies.send(m1, "Un")
+    r2 = desk.replies.send(m2, "Deux")
     platform.posts[_key(desk, r1.id)] = "r-earlier"  # it did go out before the crash
     with transaction(desk.inbox.write_factory) as session:  # as a killed process left them
         for rid in (r1.id, r2.id):
@@ -327,7 +332,7 @@ async def test_a_second_desk_leaves_an_orphan_another_desk_is_reconciling(desk: 
     platform = _SlowLookup()
     first, second = live(desk, platform, undo=0), live(desk, platform, undo=0)
     (mid,) = add(desk, mention("1", "a"))
-    reply = desk.inbox.send_reply(mid, "Un")
+    reply = desk.replies.send(mid, "Un")
     _orphan(desk, reply.id, owner="ghost-host-never-seen:1", age=timedelta(hours=1))
     reconciling = asyncio.create_task(first.run_once())
     await platform.looking.wait()  # the first desk has looked: nothing there yet
@@ -349,7 +354,7 @@ async def test_a_stale_lookup_never_requeues_a_reply_settled_meanwhile(desk: Des
     platform = _SlowLookup()
     slow, other = live(desk, platform, undo=0), live(desk, platform, undo=0)
     (mid,) = add(desk, mention("1", "a"))
-    reply = desk.inbox.send_reply(mid, "Un")
+    reply = desk.replies.send(mid, "Un")
     _orphan(desk, reply.id, owner="ghost-host-never-seen:1", age=timedelta(hours=1))
     reconciling = asyncio.create_task(slow.run_once())
     await platform.looking.wait()
@@ -375,7 +380,7 @@ def test_ctrl_c_in_desk_reply_before_the_claim_cancels_the_reply(
     platform = FakePlatform()
     live(desk, platform, undo=0)
     (mid,) = add(desk, mention("1", "x"))
-    reply = desk.inbox.send_reply(mid, "Merci")
+    reply = desk.replies.send(mid, "Merci")
 
     async def interrupted(only: set[int] | None = None) -> Any:
         raise KeyboardInterrupt
@@ -404,14 +409,14 @@ async def test_a_reply_to_a_pulled_mention_never_goes_to_the_local_outbox(
     the mention closed) while nobody ever posts it: it is queued, and the outbox says what
     became of it."""
     from desk.config.channels import ChannelConfig
-    from desk.inbox import live_senders
     from desk.platforms.parsed import ParseResult
+    from desk.replies.service import live_senders
 
     if configured == "disabled":
         desk.config.channel = [
             ChannelConfig(name="ville", platform="mastodon", url="https://x.example", enabled=False)
         ]
-    desk.inbox.senders = live_senders(desk.config)
+    desk.replies.senders = live_senders(desk.config)
     report = desk.ingest.ingest_parsed(
         ParseResult(platform="mastodon", items=[mention("1", "Quand?")]),
         "mastodon:ville",
@@ -419,6 +424,6 @@ async def test_a_reply_to_a_pulled_mention_never_goes_to_the_local_outbox(
         live=True,
     )
     (mid,) = report.new_ids
-    reply = desk.inbox.send_reply(mid, "Lundi.")
+    reply = desk.replies.send(mid, "Lundi.")
     assert reply.status == "queued"
     assert desk.queries.detail(mid).status == "open"

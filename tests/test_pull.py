@@ -28,7 +28,8 @@ from desk.config.channels import ChannelConfig
 from desk.db import transaction
 from desk.db.tables import Channel, ChannelState, Mention
 from desk.platforms import registry
-from desk.platforms.base import Connector, Page, PermanentError
+from desk.platforms.base import Connector, Page
+from desk.platforms.errors import PermanentError
 from desk.platforms.http import auth_header, request
 from desk.platforms.rss import payload as rss_parser
 
@@ -56,7 +57,6 @@ class PagedFeed(Connector):
     cursor is the number of the last page stored."""
 
     platform = "rss"
-    can_reply = False
 
     async def fetch(self, cursor: str | None) -> Page:
         page = int(cursor or 0) + 1
@@ -283,7 +283,7 @@ def test_a_permanent_error_marks_the_channel_failing(desk: Desk, paged: None) ->
 def test_a_missing_connector_fails_its_channels_only(
     desk: Desk, paged: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setitem(registry.BUILTIN, "x", "desk.platforms.no_such_module:Nope")
+    monkeypatch.setattr(registry.PLATFORMS["x"], "connector", "desk.platforms.no_such_module:Nope")
     x = ChannelConfig(name="ville", platform="x", url="http://x.test")
     pull = service(desk, [x, feed_channel("a")], FeedHost(pages=1))
     broken, fine = pull.pull()

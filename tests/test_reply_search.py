@@ -37,9 +37,9 @@ def test_filters_and_search(clock: FakeClock, make_desk: Callable[..., Desk]) ->
         mention("2", "Collecte des ordures?"),
     )
     (c1,) = add(amelie, mention("3", "Déneigement pourri", platform="x"), platform="x")
-    amelie.inbox.send_reply(q1, "L'ÉBULLITION n'est plus nécessaire depuis ce matin.")
-    bruno.inbox.send_reply(q2, "La collecte passe mardi.")
-    bruno.inbox.send_reply(c1, "Nous passons aujourd'hui dans votre rue.")
+    amelie.replies.send(q1, "L'ÉBULLITION n'est plus nécessaire depuis ce matin.")
+    bruno.replies.send(q2, "La collecte passe mardi.")
+    bruno.replies.send(c1, "Nous passons aujourd'hui dans votre rue.")
 
     def texts(**kw: object) -> list[str]:
         return [r.text.split("\n")[0] for r in amelie.queries.replies(flt=ReplyFilter(**kw))]  # type: ignore[arg-type]
@@ -67,7 +67,7 @@ def test_search_follows_edits(make_desk: Callable[..., Desk], tmp_path: Path) ->
     config.write_text(config.read_text(encoding="utf-8") + "\n[approval]\ncrisis = true\n")
     bruno, chief = make_desk("bruno"), make_desk("amelie")
     (mid,) = add(amelie, mention("1", "Bonjour"))
-    waiting = bruno.inbox.send_reply(mid, "Texte provisoire.")
+    waiting = bruno.replies.send(mid, "Texte provisoire.")
     chief.approvals.approve(waiting.id, text="Texte corrigé par la superviseure.")
     assert amelie.queries.replies(flt=ReplyFilter(search="provisoire")) == []
     assert [r.id for r in amelie.queries.replies(flt=ReplyFilter(search="corrige"))] == [waiting.id]

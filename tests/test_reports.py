@@ -46,10 +46,10 @@ def test_report_figures(clock: FakeClock, make_desk: Callable[..., Desk]) -> Non
     )
     received = amelie.queries.detail(a).received_at
     clock.now = received + timedelta(minutes=10)
-    amelie.inbox.send_reply(a, "Mardi.")
+    amelie.replies.send(a, "Mardi.")
     bruno = make_desk("bruno")
     clock.now = received + timedelta(minutes=30)
-    bruno.inbox.send_reply(b, "Merci à vous!")
+    bruno.replies.send(b, "Merci à vous!")
     clock.now = received + timedelta(hours=2)
     report = amelie.reports.report(date(2026, 11, 10), date(2026, 11, 12))
     assert report["mentions"] == 4

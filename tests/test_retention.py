@@ -92,11 +92,11 @@ def scenario(make_desk: Callable[..., Desk]) -> tuple[Desk, Desk, dict[str, int]
         mention("4", "On dit que le pont va fermer"),
         mention("5", "Question sur la piscine"),
     )
-    amelie.inbox.send_reply(done, "La collecte passe mardi matin.")  # sent offline: closed
+    amelie.replies.send(done, "La collecte passe mardi matin.")  # sent offline: closed
     amelie.inbox.mark_spam(spam)
     if amelie.queries.detail(pending).category != "rumour":  # triage may already say so
         amelie.inbox.categorise(pending, "rumour")
-    waiting = amelie.inbox.send_reply(pending, "Le pont reste ouvert, vérification en cours.")
+    waiting = amelie.replies.send(pending, "Le pont reste ouvert, vérification en cours.")
     assert waiting.status == "pending_approval"
     amelie.inbox.close(pending)
     amelie.inbox.close(recent)

@@ -429,7 +429,12 @@ def test_a_failed_commit_puts_desk_toml_back(admin: Desk, admin_file: Path) -> N
         session.commit = commit  # type: ignore[method-assign]
         return session
 
-    service = StaffService(failing, factory, admin.config, admin.me)  # type: ignore[arg-type]
+    service = StaffService(
+        write_factory=failing,  # type: ignore[arg-type]
+        read_factory=factory,
+        config=admin.config,
+        actor=admin.me,
+    )
     with pytest.raises(OSError, match="disk full"):
         service.set_role("bruno", "supervisor")
     assert admin_file.read_text(encoding="utf-8") == ADMIN_TOML

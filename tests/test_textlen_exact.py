@@ -14,17 +14,20 @@ from twitter_text.config import config as twitter_config
 from twitter_text.extract_urls import extract_urls_with_indices
 
 from desk.config.channels import ChannelConfig
-from desk.text.length import (
-    LATIN_ACCENTS,
-    _mastodon_urls,
-    check,
-    graphemes,
-    limit_for,
-    measure,
-    remaining,
-    utf8_bytes,
-)
+from desk.platforms.registry import PLATFORMS
+from desk.text.length import LATIN_ACCENTS, Length, graphemes, protocol_urls, utf8_bytes
 from tests.helpers.paths import PAYLOADS
+
+
+def check(platform: str, text: str, limit: int | None = None, **kw: str) -> Length:
+    """``text`` measured as ``platform`` counts a reply (its Platform.reply_length)."""
+    return PLATFORMS[platform].reply_length(text, limit, **kw)
+
+
+def length_of(platform: str, text: str) -> int:
+    """The length alone."""
+    return check(platform, text).length
+
 
 FAMILY = "\U0001f468\u200d\U0001f469\u200d\U0001f467\u200d\U0001f466"  # 👨‍👩‍👧‍👦, 25 bytes
 E_ACUTE_DECOMPOSED = "e\u0301"
@@ -45,7 +48,7 @@ E_ACUTE_DECOMPOSED = "e\u0301"
     ],
 )
 def test_x_weighted_length(text: str, expected: int) -> None:
-    assert measure("x", text) == expected
+    assert length_of("x", text) == expected
     assert check("x", text).length == expected
 
 
@@ -54,7 +57,7 @@ def test_x_limit() -> None:
     over = check("x", "x" * 281)
     assert (over.ok, over.length, over.limit, over.unit) == (False, 281, 280, "weighted")
     assert over.reason == "over 280 weighted characters"
-    assert remaining("x", "x" * 281) == -1
+    assert check("x", "x" * 281).remaining == -1
     assert check("x", "x" * 281, limit=25_000).ok  # a channel allowed longer posts
 
 
@@ -70,24 +73,24 @@ def test_x_refuses_invalid_characters() -> None:
 def test_mastodon_url_counts_23_whatever_its_length() -> None:
     url = "https://example.org/" + "a" * 580
     assert len(url) == 600
-    assert measure("mastodon", url) == 23
-    assert measure("mastodon", f"voir {url} merci") == 5 + 23 + 6
+    assert length_of("mastodon", url) == 23
+    assert length_of("mastodon", f"voir {url} merci") == 5 + 23 + 6
 
 
 def test_mastodon_url_needs_its_protocol() -> None:
-    assert measure("mastodon", "ville.fr") == 8  # Mastodon extracts URLs with protocol only
+    assert length_of("mastodon", "ville.fr") == 8  # Mastodon extracts URLs with protocol only
 
 
 def test_mastodon_remote_mention_counts_its_local_part() -> None:
-    assert measure("mastodon", "@someone@very.long.domain.example") == len("@someone")
-    assert measure("mastodon", "Bonjour @someone@very.long.domain.example !") == len(
+    assert length_of("mastodon", "@someone@very.long.domain.example") == len("@someone")
+    assert length_of("mastodon", "Bonjour @someone@very.long.domain.example !") == len(
         "Bonjour @someone !"
     )
-    assert measure("mastodon", "contact@ville.example") == len("contact@ville.example")
+    assert length_of("mastodon", "contact@ville.example") == len("contact@ville.example")
 
 
 def test_mastodon_counts_grapheme_clusters() -> None:
-    assert measure("mastodon", FAMILY) == 1
+    assert length_of("mastodon", FAMILY) == 1
     assert check("mastodon", E_ACUTE_DECOMPOSED * 500).ok
     assert check("mastodon", E_ACUTE_DECOMPOSED * 500).length == 500
     over = check("mastodon", E_ACUTE_DECOMPOSED * 501)
@@ -102,10 +105,10 @@ def test_mastodon_spoiler_text_counts() -> None:
 
 def test_mastodon_limit_comes_from_the_channel() -> None:
     channel = ChannelConfig(name="ville", platform="mastodon", max_chars=1000)
-    assert limit_for("mastodon") == 500
-    assert limit_for("mastodon", channel.max_chars) == 1000
+    assert check("mastodon", "x").limit == 500
+    assert check("mastodon", "x", limit=channel.max_chars).limit == 1000
     assert check("mastodon", "a" * 900, limit=channel.max_chars).ok
-    assert remaining("mastodon", "a" * 900, limit=channel.max_chars) == 100
+    assert check("mastodon", "a" * 900, limit=channel.max_chars).remaining == 100
     assert not check("mastodon", "a" * 900).ok
 
 
@@ -129,7 +132,7 @@ def test_bluesky_grapheme_limit() -> None:
     assert check("bluesky", "é" * 300).ok
     over = check("bluesky", "é" * 301)
     assert (over.ok, over.unit, over.reason) == (False, "graphemes", "over 300 graphemes")
-    assert remaining("bluesky", "é" * 301) == -1
+    assert check("bluesky", "é" * 301).remaining == -1
 
 
 def test_bluesky_byte_limit_binds_on_stacked_marks() -> None:
@@ -140,17 +143,17 @@ def test_bluesky_byte_limit_binds_on_stacked_marks() -> None:
     assert (result.ok, result.unit, result.limit) == (False, "bytes", 3000)
     assert result.reason == "over 3000 bytes"
     assert result.remaining == -289
-    assert measure("bluesky", text) == 299  # measure keeps the main unit
+    assert graphemes(text) == 299  # the bytes bind first
 
 
 def test_bluesky_reports_the_tighter_limit() -> None:
     assert check("bluesky", FAMILY * 120).ok  # 120 graphemes, exactly 3000 bytes
-    assert remaining("bluesky", FAMILY * 100) == 500  # bytes bind before graphemes
+    assert check("bluesky", FAMILY * 100).remaining == 500  # bytes bind before graphemes
     assert check("bluesky", FAMILY * 100).unit == "bytes"
     assert check("bluesky", "a" * 299).unit == "graphemes"
     assert not check("bluesky", FAMILY * 121).ok
-    assert limit_for("bluesky", 1000) == 300  # the lexicon's limit cannot be raised
-    assert limit_for("bluesky", 280) == 280
+    assert check("bluesky", "x", limit=1000).limit == 300  # the lexicon's limit cannot be raised
+    assert check("bluesky", "x", limit=280).limit == 280
 
 
 # -- everything ----------------------------------------------------------------------------
@@ -166,11 +169,11 @@ def test_empty_and_broken_text(platform: str) -> None:
 
 
 def test_platforms_without_replies() -> None:
-    assert limit_for("rss") is None
-    assert limit_for("rss", 500) is None
+    assert check("rss", "x").limit is None
+    assert check("rss", "x", limit=500).limit is None
     result = check("rss", "anything")
     assert (result.limit, result.remaining, result.ok) == (None, None, True)
-    assert remaining("rss", "x") is None
+    assert check("rss", "x").remaining is None
 
 
 _FRAGMENTS = [
@@ -210,11 +213,11 @@ def test_same_as_twitter_text_on_ordinary_text() -> None:
             rng.choice(_FRAGMENTS) + rng.choice(["", " ", " ", "\n"])
             for _ in range(rng.randint(1, 12))
         )
-        assert measure("x", text) == parse_tweet(text, options).weightedLength, text
+        assert length_of("x", text) == parse_tweet(text, options).weightedLength, text
         expected = [
             (u["indices"][0], u["indices"][1]) for u in extract_urls_with_indices(text, False)
         ]
-        assert sorted(_mastodon_urls(text)) == sorted(expected), text
+        assert sorted(protocol_urls(text)) == sorted(expected), text
 
 
 _HOSTILE = {
@@ -242,16 +245,16 @@ def test_hostile_text_is_measured_quickly(name: str) -> None:
 
 def test_a_long_url_in_a_long_run_still_counts_23() -> None:
     url = "https://example.org/" + "a" * 1000
-    assert measure("mastodon", f"voir {url}") == 5 + 23
-    assert measure("x", f"voir {url}") == 5 + 23
-    assert measure("x", f"voir {url}{FAMILY}日") == 5 + 23 + 2 + 2
+    assert length_of("mastodon", f"voir {url}") == 5 + 23
+    assert length_of("x", f"voir {url}") == 5 + 23
+    assert length_of("x", f"voir {url}{FAMILY}日") == 5 + 23 + 2 + 2
 
 
 def test_latin_accents_match_twitter_text() -> None:
     from twitter_text.regexp.latin_accent_chars import latin_accent_chars
 
     assert LATIN_ACCENTS == latin_accent_chars.pattern.encode().decode("unicode_escape")
-    assert measure("mastodon", "@zoé@ville.example") == len("@zoé@ville.example")
+    assert length_of("mastodon", "@zoé@ville.example") == len("@zoé@ville.example")
 
 
 def test_importing_textlen_does_not_load_twitter_text() -> None:

@@ -40,8 +40,8 @@ from desk.answers.file import (
     read_file,
 )
 from desk.answers.ranking import VARIABLES, AnswerView, Suggestion, expired, rank, render, view_of
-from desk.audit import chain as audit
-from desk.audit.chain import EventSpec
+from desk.audit.actions import Action
+from desk.audit.chain import Recorder
 from desk.clock import Clock, utcnow
 from desk.config import DeskConfig
 from desk.db import SessionFactory, store, transaction
@@ -79,7 +79,7 @@ TRACKED = (
 )
 
 
-@dataclass
+@dataclass(kw_only=True)
 class AnswerService:
     """The library: list, import/export (supervisors), suggest and render for a mention."""
 
@@ -304,22 +304,19 @@ class AnswerService:
     def _audit(
         self, session: Session, action: str, row: Answer, now: datetime, data: dict[str, Any]
     ) -> None:
-        audit.append(
+        Recorder(self.actor.name, self.clock).event(
             session,
-            EventSpec(
-                actor=self.actor.name,
-                action=f"answer.{action}",
-                at=now,
-                data={
-                    "answer_id": row.id,
-                    "name": row.name,
-                    "language": row.language,
-                    "version": row.version,
-                    "pre_approved": row.pre_approved,
-                    "body": row.body,
-                    **data,
-                },
-            ),
+            Action(f"answer.{action}"),
+            {
+                "answer_id": row.id,
+                "name": row.name,
+                "language": row.language,
+                "version": row.version,
+                "pre_approved": row.pre_approved,
+                "body": row.body,
+                **data,
+            },
+            at=now,
         )
 
     def export_toml(self) -> str:

@@ -26,14 +26,15 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from desk.clock import as_utc
+from desk.audit.actions import Action
+from desk.clock import Clock, as_utc
 from desk.db.bulk import fast_insert
 from desk.db.tables import AuditAnchor, AuditEvent
 from desk.errors import InputError
 from desk.views import AuditView
 
 GENESIS = "0" * 64
-PURGED = "audit.purged"  # the event a retention purge appends (desk.audit.retention)
+PURGED = Action.AUDIT_PURGED  # the event a retention purge appends (desk.audit.retention)
 
 
 @dataclass(slots=True)  # not frozen: ingest builds one per mention, frozen init costs 3x
@@ -120,6 +121,69 @@ def head(session: Session) -> tuple[int, str]:
 def latest_anchor(session: Session) -> AuditAnchor | None:
     """The newest purge anchor (where the trail now starts), or None if nothing was purged."""
     return session.exec(select(AuditAnchor).order_by(col(AuditAnchor.seq).desc()).limit(1)).first()
+
+
+@dataclass(frozen=True, slots=True)
+class Recorder:
+    """How a service records what it does: events by one actor, timed by one clock, appended in
+    the caller's transaction (the change and its event commit together or not at all)."""
+
+    actor: str
+    clock: Clock
+
+    def __call__(
+        self,
+        session: Session,
+        action: Action,
+        *,
+        mention_id: int | None = None,
+        reply_id: int | None = None,
+        actor: str | None = None,
+        at: datetime | None = None,
+        **data: Any,
+    ) -> str:
+        """Append ``action`` with ``data``; the new event's hash. ``at`` defaults to now."""
+        return self.event(
+            session, action, data, mention_id=mention_id, reply_id=reply_id, actor=actor, at=at
+        )
+
+    def event(
+        self,
+        session: Session,
+        action: Action,
+        data: dict[str, Any],
+        *,
+        mention_id: int | None = None,
+        reply_id: int | None = None,
+        actor: str | None = None,
+        at: datetime | None = None,
+    ) -> str:
+        """``__call__`` with ``data`` as a dict (for keys that are not Python names)."""
+        return append(
+            session,
+            EventSpec(
+                actor=actor or self.actor,
+                action=action,
+                at=at or self.clock(),
+                mention_id=mention_id,
+                reply_id=reply_id,
+                data=data,
+            ),
+        )
+
+    def reply(
+        self, session: Session, action: Action, reply: Any, *, actor: str | None = None, **data: Any
+    ) -> str:
+        """An event about ``reply`` (a ``Reply`` row): its mention, its id and its author."""
+        return self(
+            session,
+            action,
+            mention_id=reply.mention_id,
+            reply_id=reply.id,
+            actor=actor,
+            author=reply.author,
+            **data,
+        )
 
 
 def append(session: Session, spec: EventSpec) -> str:

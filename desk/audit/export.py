@@ -21,8 +21,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from desk.audit import chain as audit
-from desk.audit.chain import EventSpec
+from desk.audit import chain
+from desk.audit.actions import Action
+from desk.audit.chain import Recorder
 from desk.clock import Clock, as_utc, utcnow
 from desk.config import DeskConfig
 from desk.db import SessionFactory, transaction
@@ -112,7 +113,7 @@ def event_hash(record: dict[str, Any]) -> str:
     return hashlib.sha256(f"{record['prev_hash']}\n{body}".encode()).hexdigest()
 
 
-@dataclass
+@dataclass(kw_only=True)
 class ExportService:
     """Writes extracts; audits each one."""
 
@@ -150,8 +151,8 @@ class ExportService:
                         )
                     ).all()
                 )
-            head_seq, head_hash = audit.head(session)
-            anchor = audit.latest_anchor(session)
+            head_seq, head_hash = chain.head(session)
+            anchor = chain.latest_anchor(session)
         events.sort(key=lambda e: e.seq)
         manifest = {
             "type": "manifest",
@@ -182,17 +183,11 @@ class ExportService:
         else:
             _write_csv(out, manifest, rows)
         with transaction(self.write_factory) as session:
-            audit.append(
+            Recorder(self.actor.name, self.clock).event(
                 session,
-                EventSpec(
-                    actor=self.actor.name,
-                    action="export.created",
-                    at=self.clock(),
-                    data={
-                        k: manifest[k] for k in ("since", "until", "staff", "counts", "chain_head")
-                    }
-                    | {"format": fmt},
-                ),
+                Action.EXPORT_CREATED,
+                {k: manifest[k] for k in ("since", "until", "staff", "counts", "chain_head")}
+                | {"format": fmt},
             )
         return manifest
 

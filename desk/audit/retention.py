@@ -16,7 +16,7 @@ What a purge removes, in one transaction together with its anchor and its ``audi
 
 The trail stays verifiable: before deleting, the purge records an anchor (``audit_anchors``: the
 seq and hash of the last event removed) and then appends an ``audit.purged`` event naming that
-anchor, the previous one and the counts; ``desk.audit.verify`` starts from the anchor and accepts
+anchor, the previous one and the counts; ``desk.chain.verify`` starts from the anchor and accepts
 it only if that event confirms it. A purge refuses to run on a trail that does not verify:
 removing a tampered prefix would remove the evidence.
 
@@ -39,18 +39,26 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from desk.audit import chain as audit
-from desk.audit.chain import EventSpec
+from desk.audit import chain
+from desk.audit.actions import Action
+from desk.audit.chain import Recorder
 from desk.clock import Clock, as_utc, utcnow
 from desk.config import MIN_RETENTION_DAYS, DeskConfig
 from desk.db import SessionFactory, transaction
 from desk.db.tables import AuditAnchor, AuditEvent, Mention, OutboxEntry, Reply
 from desk.errors import ActionRefused, InputError, PermissionDenied
 from desk.views import StaffView
+from desk.vocabulary import MentionStatus, ReplyStatus
 
 # A reply in any other state (draft, pending_approval, queued, sending, unknown, or one added
 # later) may still be published or decided: its mention is kept.
-FINAL_REPLY_STATUSES = ("sent", "sent_offline", "rejected", "failed", "cancelled")
+FINAL_REPLY_STATUSES = (
+    ReplyStatus.SENT,
+    ReplyStatus.SENT_OFFLINE,
+    ReplyStatus.REJECTED,
+    ReplyStatus.FAILED,
+    ReplyStatus.CANCELLED,
+)
 _CHUNK = 500
 # Core tables: the purge works on rows it never loads (and its aliases must not correlate).
 _MENTIONS: sa.Table = Mention.__table__  # type: ignore[attr-defined]
@@ -109,7 +117,7 @@ def _chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
         yield ids[start : start + _CHUNK]
 
 
-@dataclass
+@dataclass(kw_only=True)
 class RetentionService:
     """Plans and runs retention purges; each purge is one transaction with its audit event."""
 
@@ -147,13 +155,13 @@ class RetentionService:
         now = self.clock()
         cutoff = self._checked(cutoff, now)
         with transaction(self.write_factory) as session:
-            checked = audit.verify(session)
+            checked = chain.verify(session)
             if not checked.ok:
                 where = f"seq {checked.bad_seq}: " if checked.bad_seq is not None else ""
                 raise ActionRefused.from_catalog(
                     "purge_chain_broken", reason=f"{where}{checked.reason}"
                 )
-            previous = audit.latest_anchor(session)
+            previous = chain.latest_anchor(session)
             report, ids = self._plan(session, cutoff, now, dry_run=False)
             self._delete_mentions(session, ids)
             if report.anchor is not None and (previous is None or report.anchor[0] > previous.seq):
@@ -169,21 +177,14 @@ class RetentionService:
                 )
                 session.flush()  # the delete guard lets events go only up to a recorded anchor
                 session.execute(sa.delete(_EVENTS).where(_EVENTS.c.seq <= report.anchor[0]))
-            audit.append(
+            Recorder(self.actor.name, self.clock)(
                 session,
-                EventSpec(
-                    actor=self.actor.name,
-                    action=audit.PURGED,
-                    at=now,
-                    data={
-                        "cutoff": cutoff.isoformat(),
-                        "anchor": _anchor_json(report.anchor),
-                        "previous_anchor": _anchor_json(
-                            (previous.seq, previous.hash) if previous else None
-                        ),
-                        "removed": report.counts(),
-                    },
-                ),
+                Action.AUDIT_PURGED,
+                at=now,
+                cutoff=cutoff.isoformat(),
+                anchor=_anchor_json(report.anchor),
+                previous_anchor=_anchor_json((previous.seq, previous.hash) if previous else None),
+                removed=report.counts(),
             )
         return report
 
@@ -226,7 +227,7 @@ class RetentionService:
         return (
             sa.select(m.c.id)
             .where(
-                m.c.status == "closed",
+                m.c.status == MentionStatus.CLOSED,
                 m.c.created_at < cutoff,
                 sa.or_(m.c.replying_until.is_(None), m.c.replying_until < now),
                 ~busy_reply,
@@ -255,11 +256,11 @@ class RetentionService:
             mentions.replying_until >= now,
         )
         old_all = _count(session, old)
-        old_open = _count(session, old, mentions.status == "open")
-        old_unfinished = _count(session, old, mentions.status == "closed", unfinished)
-        start = audit.latest_anchor(session)
+        old_open = _count(session, old, mentions.status == MentionStatus.OPEN)
+        old_unfinished = _count(session, old, mentions.status == MentionStatus.CLOSED, unfinished)
+        start = chain.latest_anchor(session)
         start_seq = start.seq if start else 0
-        head_seq, _ = audit.head(session)
+        head_seq, _ = chain.head(session)
         after_start = events.seq > start_seq
         time_stop = session.execute(
             sa.select(sa.func.min(events.seq)).where(after_start, events.at >= cutoff)

@@ -16,33 +16,33 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
 from typing import Any
 
+from desk.audit.actions import Action
 from desk.i18n import Catalog
 from desk.reports import duration
 from desk.triage.explain import target_text
 from desk.views import AuditView, ReplyView
 
 # Step kinds by audit action (the catalog has ``timeline.step.<kind>`` for each).
-KINDS = {
-    "mention.retriaged": "retriaged",
-    "mention.assigned": "assigned",
-    "mention.handed_over": "handed_over",
-    "mention.claimed": "claimed",
-    "mention.released": "released",
-    "mention.reply_taken_over": "taken_over",
-    "mention.categorised": "categorised",
-    "mention.closed": "closed",
-    "mention.reopened": "reopened",
-    "mention.marked_spam": "marked_spam",
-    "reply.drafted": "drafted",
-    "reply.submitted": "submitted",
-    "reply.approved": "approved",
-    "reply.rejected": "rejected",
-    "reply.sending": "sending",
-    "reply.sent": "sent",
-    "reply.failed": "failed",
-    "reply.unknown": "unknown",
+KINDS: dict[str, str] = {
+    Action.MENTION_RETRIAGED: "retriaged",
+    Action.MENTION_ASSIGNED: "assigned",
+    Action.MENTION_HANDED_OVER: "handed_over",
+    Action.MENTION_CLAIMED: "claimed",
+    Action.MENTION_RELEASED: "released",
+    Action.MENTION_REPLY_TAKEN_OVER: "taken_over",
+    Action.MENTION_CATEGORISED: "categorised",
+    Action.MENTION_CLOSED: "closed",
+    Action.MENTION_REOPENED: "reopened",
+    Action.MENTION_MARKED_SPAM: "marked_spam",
+    Action.REPLY_SUBMITTED: "submitted",
+    Action.REPLY_APPROVED: "approved",
+    Action.REPLY_REJECTED: "rejected",
+    Action.REPLY_SENDING: "sending",
+    Action.REPLY_SENT: "sent",
+    Action.REPLY_FAILED: "failed",
+    Action.REPLY_UNKNOWN: "unknown",
 }
-_TEXT_OF = {"drafted", "submitted", "approved", "sent"}  # steps that carry a reply's exact text
+_TEXT_OF = {"submitted", "approved", "sent"}  # steps that carry a reply's exact text
 _GIVES_OWNER = {"assigned", "handed_over", "claimed"}
 _CLOSES = {"closed", "marked_spam", "sent"}
 
@@ -72,7 +72,7 @@ class Step:
     actor: str
     kind: str
     values: dict[str, Any] = field(default_factory=dict)
-    text: str | None = None  # the reply's exact text (drafted, submitted, approved, posted)
+    text: str | None = None  # the reply's exact text (submitted, approved, posted)
     note: str | None = None  # a reviewer's note
     action: str = ""  # the audit action it comes from ("" for the post itself)
     seq: int | None = None
@@ -171,7 +171,7 @@ def build(
             values={"platform": subject.platform, "author": subject.author_handle},
         )
     ]
-    if not any(e.action == "mention.ingested" for e in ordered):
+    if not any(e.action == Action.MENTION_INGESTED for e in ordered):
         # the arrival event is gone (purged) or never existed: the mention row still says when
         steps.append(Step(at=subject.received_at, actor="", kind="received_plain"))
     for event in ordered:
@@ -190,7 +190,7 @@ def _steps_of(event: AuditView, authors: dict[int, str]) -> list[Step]:
         seq=event.seq,
         reply_id=event.reply_id,
     )
-    if event.action == "mention.ingested":
+    if event.action == Action.MENTION_INGESTED:
         return _arrival(base, data)
     kind = KINDS.get(event.action, "other")
     values: dict[str, Any] = {k: _plain(v) for k, v in data.items() if k not in ("text", "note")}

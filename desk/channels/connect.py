@@ -16,7 +16,8 @@ from typing import Any
 import httpx
 
 from desk.config.channels import ChannelConfig
-from desk.platforms.base import Connector, PermanentError
+from desk.platforms.base import Connector
+from desk.platforms.errors import PermanentError
 from desk.platforms.registry import connector_class
 
 USER_AGENT = "desk (shared-inbox moderation desk)"

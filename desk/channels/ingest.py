@@ -19,7 +19,8 @@ from typing import Any
 
 from sqlmodel import Session
 
-from desk.audit import chain as audit
+from desk.audit import chain
+from desk.audit.actions import Action
 from desk.audit.chain import EventSpec
 from desk.clock import Clock, utcnow
 from desk.config import DeskConfig
@@ -27,13 +28,14 @@ from desk.db import SessionFactory, store, transaction
 from desk.db.bulk import fast_insert
 from desk.db.tables import AuditEvent, Channel, Mention
 from desk.errors import InputError
+from desk.platforms.detect import parse_payload
 from desk.platforms.parsed import ParsedMention, ParseResult
-from desk.platforms.parsers import parse_payload
 from desk.triage import Decision, RuleSet
 from desk.triage.explain import summary
 from desk.triage.language import Detected
 from desk.triage.pipeline import Incoming, Triage
 from desk.triage.routing import Router
+from desk.vocabulary import MentionStatus
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 BATCH = 5000
@@ -106,7 +108,7 @@ def _rules_json(rules: tuple[str, ...]) -> str:
     return json.dumps(list(rules))
 
 
-@dataclass
+@dataclass(kw_only=True)
 class IngestService:
     """Imports parsed mentions: dedupe, triage, store, audit — one transaction per payload."""
 
@@ -281,7 +283,7 @@ class IngestService:
         if not items:
             return
         conn = session.connection()
-        chain_head = audit.head(session)
+        chain_head = chain.head(session)
         triage = self.triage_for(session, items)
         channel_row = session.get(Channel, channel_id)
         channel = channel_row.name if channel_row else ""
@@ -301,9 +303,9 @@ class IngestService:
                 )
                 rows.append(row)
                 events.append(event)
-            audit_rows, chain_head = audit.chain_rows(chain_head, events)
+            audit_rows, chain_head = chain.chain_rows(chain_head, events)
             fast_insert(conn, Mention.__table__, MENTION_COLUMNS, rows)  # type: ignore[attr-defined]
-            fast_insert(conn, AuditEvent.__table__, audit.AUDIT_COLUMNS, audit_rows)  # type: ignore[attr-defined]
+            fast_insert(conn, AuditEvent.__table__, chain.AUDIT_COLUMNS, audit_rows)  # type: ignore[attr-defined]
         store.save_routing_turns(triage.router.turns, session=session)
 
     def _row_and_event(
@@ -333,7 +335,7 @@ class IngestService:
             item.in_reply_to_remote_id,
             item.thread_root_remote_id,
             _RAW_JSON(item.raw),
-            "closed" if decision.spam else "open",
+            MentionStatus.CLOSED if decision.spam else MentionStatus.OPEN,
             decision.category,
             decision.priority,
             decision.assignee,
@@ -348,7 +350,7 @@ class IngestService:
         )
         event = EventSpec(
             actor=self.actor,
-            action="mention.ingested",
+            action=Action.MENTION_INGESTED,
             at=now,
             mention_id=mention_id,
             data={
@@ -358,7 +360,7 @@ class IngestService:
                 "category": decision.category,
                 "priority": decision.priority,
                 "assignee": decision.assignee,
-                "status": "closed" if decision.spam else "open",
+                "status": MentionStatus.CLOSED if decision.spam else MentionStatus.OPEN,
                 "rules": list(decision.rules),
                 "matched": decision.matched,
                 "language": detail["language"],

@@ -52,15 +52,9 @@ from desk.config.channels import ChannelConfig
 from desk.db import SessionFactory, session_factory, store, transaction
 from desk.db.tables import Channel, ChannelState
 from desk.errors import DeskError, InputError
-from desk.platforms.base import (
-    ChannelError,
-    Connector,
-    Page,
-    PermanentError,
-    RateLimit,
-    RateLimited,
-)
-from desk.platforms.http import retrying
+from desk.platforms.base import Connector, Page
+from desk.platforms.errors import ChannelError, PermanentError, RateLimited
+from desk.platforms.http import RateLimit, retrying
 
 log = logging.getLogger(__name__)
 

@@ -38,7 +38,7 @@ from desk.staff.identity import authenticate, needs_passphrase, set_passphrase
 from desk.text.safe import clean
 from desk.triage.explain import explain_lines
 from desk.views import MentionDetail, QueueRow
-from desk.vocabulary import PRIORITY_NAMES
+from desk.vocabulary import PRIORITY_NAMES, ReplyStatus
 
 PAYLOAD_SUFFIXES = {".json", ".xml", ".rss", ".atom"}
 
@@ -393,8 +393,8 @@ def cmd_reply(desk: Desk, args: argparse.Namespace) -> int:
         chosen = desk.answers.named(args.answer, language)
         answer_id = chosen.id
         text = desk.answers.render_for(args.id, chosen)
-    reply = desk.inbox.send_reply(args.id, text, answer_id=answer_id)
-    if reply.status == "queued":  # a live channel: the undo window, then the platform
+    reply = desk.replies.send(args.id, text, answer_id=answer_id)
+    if reply.status == ReplyStatus.QUEUED:  # a live channel: the undo window, then the platform
         from desk.cli.outbox import send_after_undo
 
         reply = send_after_undo(desk, reply, quiet=args.json)
@@ -410,4 +410,9 @@ def cmd_reply(desk: Desk, args: argparse.Namespace) -> int:
             + ")",
         }.get(reply.status, reply.status)
         print(f"reply {reply.id} {state} as {reply.author}:\n{clean(reply.text)}")
-    return 0 if reply.status in ("sent", "sent_offline", "pending_approval") else 1
+    return (
+        0
+        if reply.status
+        in (ReplyStatus.SENT, ReplyStatus.SENT_OFFLINE, ReplyStatus.PENDING_APPROVAL)
+        else 1
+    )

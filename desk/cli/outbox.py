@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from desk.errors import ActionRefused, InputError
 from desk.text.safe import clean
+from desk.vocabulary import ReplyStatus
 
 if TYPE_CHECKING:  # the CLI imports this module to build its parser: keep that light
     from desk.bootstrap import Desk
@@ -50,7 +51,7 @@ def add_parser(sub: Any) -> None:
 
 def _line(reply: ReplyView) -> str:
     extra = ""
-    if reply.status == "queued" and reply.send_after:
+    if reply.status == ReplyStatus.QUEUED and reply.send_after:
         extra = f" (after {reply.send_after.astimezone():%H:%M:%S})"
     if reply.error:
         extra += f" — {clean(reply.error)}"

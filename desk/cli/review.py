@@ -23,6 +23,7 @@ from desk.errors import InputError
 from desk.queries import day_bounds
 from desk.reports import duration
 from desk.text.safe import clean
+from desk.vocabulary import ReplyStatus
 
 
 def _answer_show(desk: Desk, name: str, *, as_json: bool) -> int:
@@ -237,12 +238,12 @@ def cmd_approvals(desk: Desk, args: argparse.Namespace) -> int:
 def cmd_approve(desk: Desk, args: argparse.Namespace) -> int:
     """Approve and send."""
     reply = desk.approvals.approve(args.reply_id, text=args.text, note=args.note)
-    if reply.status == "queued":  # a live channel: the undo window, then the platform
+    if reply.status == ReplyStatus.QUEUED:  # a live channel: the undo window, then the platform
         from desk.cli.outbox import send_after_undo
 
         reply = send_after_undo(desk, reply)
     print(f"reply {reply.id} approved and {reply.status}:\n{clean(reply.text)}")
-    return 0 if reply.status in ("sent", "sent_offline") else 1
+    return 0 if reply.status in (ReplyStatus.SENT, ReplyStatus.SENT_OFFLINE) else 1
 
 
 def cmd_reject(desk: Desk, args: argparse.Namespace) -> int:

@@ -20,6 +20,7 @@ from desk.clock import as_utc
 from desk.db.tables import AuditEvent, Channel, Mention, Reply, RoutingState, Staff
 from desk.errors import NotFound
 from desk.views import QueueRow, ReplyView
+from desk.vocabulary import MentionStatus, ReplyStatus
 
 SNIPPET = 200
 VIEWS = ("open", "mine", "unassigned", "done", "all")
@@ -40,7 +41,7 @@ def _where(flt: QueueFilter) -> list[Any]:
     conds: list[Any] = []
     status = flt.status
     if status is None:
-        status = {"done": "closed", "all": None}.get(flt.view, "open")
+        status = {"done": MentionStatus.CLOSED, "all": None}.get(flt.view, MentionStatus.OPEN)
     if status:
         conds.append(Mention.status == status)
     if flt.view == "mine":
@@ -464,7 +465,7 @@ def open_loads(*, session: Session) -> dict[str, int]:
     """Open mentions per assignee (for max_open and least-loaded routing)."""
     rows = session.exec(
         select(Mention.assignee, sa.func.count())
-        .where(Mention.status == "open", col(Mention.assignee).is_not(None))
+        .where(Mention.status == MentionStatus.OPEN, col(Mention.assignee).is_not(None))
         .group_by(Mention.assignee)
     ).all()
     return {str(name): int(count) for name, count in rows}
@@ -509,7 +510,7 @@ def open_mentions_of(assignee: str, *, session: Session) -> list[Mention]:
     return list(
         session.exec(
             select(Mention)
-            .where(Mention.assignee == assignee, Mention.status == "open")
+            .where(Mention.assignee == assignee, Mention.status == MentionStatus.OPEN)
             .order_by(col(Mention.created_at), col(Mention.id))
         ).all()
     )
@@ -520,7 +521,7 @@ def pending_replies(*, session: Session, limit: int = 500) -> list[Reply]:
     return list(
         session.exec(
             select(Reply)
-            .where(Reply.status == "pending_approval")
+            .where(Reply.status == ReplyStatus.PENDING_APPROVAL)
             .order_by(col(Reply.submitted_at), col(Reply.id))
             .limit(limit)
         ).all()

@@ -15,6 +15,7 @@ from sqlalchemy.types import TypeDecorator
 from sqlmodel import Column, Field, SQLModel
 
 from desk.clock import as_utc
+from desk.vocabulary import MentionStatus, ReplyStatus
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -98,7 +99,7 @@ class Mention(SQLModel, table=True):
     created_at: datetime = _utc_column()
     received_at: datetime = _utc_column()
     raw: str = "{}"  # the native JSON record, as text
-    status: str = "open"
+    status: str = MentionStatus.OPEN
     category: str = "other"
     priority: int = 1
     assignee: str | None = None
@@ -157,7 +158,7 @@ class Reply(SQLModel, table=True):
     body: str
     signature: str
     text: str
-    status: str = Field(default="draft", index=True)
+    status: str = Field(default=ReplyStatus.DRAFT, index=True)
     remote_id: str | None = None
     idempotency_key: str = Field(unique=True)
     created_at: datetime = _utc_column()

@@ -1,11 +1,17 @@
-"""The contract every live connector follows.
+"""The two contracts of a platform package: ``Platform`` (what the core may ask) and ``Connector``
+(the live client of one channel).
+
+``Platform`` is one object per platform (``desk.platforms.registry``): capability flags the core
+asks instead of naming platforms (does it take replies, does a channel need a secret), its saved
+payload parser, how it counts a reply's length, and what text it really posts. Nothing in it does
+I/O; the client is imported only when a channel of that platform is pulled.
 
 A ``Connector`` is built for one ``ChannelConfig`` with an ``httpx.AsyncClient`` (real network,
 or a ``MockTransport`` / loopback server in tests) and the channel's ``Secret``. It never touches
 the database:
 
-- ``fetch(cursor)`` returns one ``Page``: the parsed mentions (``desk.platforms.parsers`` parsers, from
-  the platform's own JSON) and the cursor to store *after* they are committed. ``desk.channels.pull`` calls
+- ``fetch(cursor)`` returns one ``Page``: the parsed mentions (the platform's payload parser, on
+  its own JSON) and the cursor to store *after* they are committed. ``desk.channels.pull`` calls
   it until ``page.more`` is false, committing each page with its cursor in one transaction, so a
   crash between pages loses nothing and duplicates nothing.
 - ``post(reply)`` publishes one reply in the right thread and returns the platform's id for it.
@@ -16,9 +22,9 @@ the database:
   returns the remote id, ``None`` when it can prove the reply is *not* there, and raises
   ``Unprovable`` when it cannot tell.
 
-Errors carry what the caller needs to wait: ``RateLimited.wait_seconds`` from the platform's own
-headers; ``TransientError`` for 5xx, timeouts and truncated bodies (retry with backoff);
-``PermanentError`` for what retrying cannot fix (bad token, missing account).
+Errors (``desk.platforms.errors``) carry what the caller needs to wait: ``RateLimited`` from the
+platform's own headers (``rate_headers``); ``TransientError`` for 5xx, timeouts and truncated
+bodies (retry with backoff); ``PermanentError`` for what retrying cannot fix.
 """
 
 from __future__ import annotations
@@ -27,76 +33,52 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 
 from desk.clock import utcnow
 from desk.config.channels import ChannelConfig
+from desk.platforms.errors import NotPosted, RateLimited, Unprovable
+from desk.platforms.http import RateHeaders, RateLimit, parse_rate, request
 from desk.platforms.parsed import ParseResult
+from desk.text.length import Length
 
 
-@dataclass(frozen=True, slots=True)
-class RateLimit:
-    """What the platform's rate-limit headers said on the last response."""
+class Platform(ABC):
+    """What desk knows of one platform, and the questions the core may ask about it."""
 
-    limit: int | None = None
-    remaining: int | None = None
-    reset_at: datetime | None = None  # UTC
+    name: ClassVar[str]
+    takes_replies: ClassVar[bool] = True
+    """Replies to its mentions can be posted there (a news feed takes none)."""
+    needs_secret: ClassVar[bool] = True
+    """A live channel needs a token (a public feed does not)."""
+    json_payloads: ClassVar[bool] = True
+    """Its saved payloads are JSON (``looks_like`` recognises them); else XML feeds."""
+    connector: ClassVar[str]
+    """``module:Class`` of its live client, imported when a channel of it is pulled."""
 
-    def wait_seconds(self, now: datetime) -> float:
-        """Seconds to wait before the next call (0 while requests remain)."""
-        if self.remaining is None or self.remaining > 0 or self.reset_at is None:
-            return 0.0
-        return max(0.0, (self.reset_at - now).total_seconds())
+    @abstractmethod
+    def parse(self, data: bytes, source: str) -> ParseResult:
+        """A saved payload of this platform, parsed (``source`` names it in messages)."""
 
-    def to_json(self) -> dict[str, Any]:
-        """For ``desk channels --json`` and the channel state table."""
-        return {
-            "limit": self.limit,
-            "remaining": self.remaining,
-            "reset_at": self.reset_at.isoformat() if self.reset_at else None,
-        }
+    def looks_like(self, obj: Any) -> bool:
+        """Whether decoded JSON ``obj`` is one of this platform's payloads."""
+        return False
 
+    def parse_obj(self, obj: Any, source: str) -> ParseResult:
+        """A payload already decoded from JSON."""
+        raise NotImplementedError(f"{self.name} payloads are not JSON")
 
-class ChannelError(Exception):
-    """A call to a platform failed. ``retryable`` says whether trying again later may work."""
+    @abstractmethod
+    def reply_length(self, text: str, limit: int | None = None) -> Length:
+        """``text`` measured as this platform counts a post, against its limit (``limit``: the
+        channel's own ``max_chars``, where the platform lets an instance choose)."""
 
-    retryable = True
-
-    def __init__(self, message: str, *, status: int | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-class TransientError(ChannelError):
-    """5xx, timeout, connection error, truncated or broken body: retry with backoff."""
-
-
-class RateLimited(ChannelError):
-    """429 (or a platform's own throttling answer): wait ``wait_seconds`` before calling again."""
-
-    def __init__(self, message: str, *, wait_seconds: float, status: int | None = 429) -> None:
-        super().__init__(message, status=status)
-        self.wait_seconds = wait_seconds
-
-
-class PermanentError(ChannelError):
-    """Retrying will not help: bad or expired credentials, unknown account, bad configuration."""
-
-    retryable = False
-
-
-class NotPosted(ChannelError):  # noqa: N818 - reads as the outcome it reports
-    """The platform certainly did not publish the reply (it refused it)."""
-
-    retryable = False
-
-
-class Unprovable(ChannelError):  # noqa: N818 - reads as the outcome it reports
-    """Reconciliation could not tell whether a reply was published: a supervisor decides."""
-
-    retryable = False
+    def posted_text(self, text: str, parent_raw: dict[str, Any], author: str | None) -> str:
+        """The text this platform will really receive for a reply ``text`` to the mention whose
+        stored record is ``parent_raw`` (its length is what counts)."""
+        return text
 
 
 @dataclass(slots=True)
@@ -133,7 +115,8 @@ class Connector(ABC):
     """Fetches mentions from and posts replies to one channel."""
 
     platform: str = ""
-    can_reply: bool = True
+    rate_headers: ClassVar[RateHeaders | None] = None
+    """Where this platform's answers say how many calls are left (None: they do not)."""
 
     def __init__(
         self,
@@ -174,8 +157,6 @@ class Connector(ABC):
     ) -> httpx.Response:
         """One call through ``desk.platforms.http.request`` that keeps the rate-limit state of every
         answer (and of a 429) in ``self.rate``, which ``desk channels`` shows."""
-        from desk.platforms.http import parse_rate, request  # http imports this module
-
         now = self.now
         try:
             response = await request(
@@ -187,6 +168,7 @@ class Connector(ABC):
                 params=params,
                 json=json,
                 now=now,
+                rate_headers=self.rate_headers,
             )
         except RateLimited as exc:
             self.rate = RateLimit(
@@ -195,7 +177,7 @@ class Connector(ABC):
                 reset_at=now() + timedelta(seconds=exc.wait_seconds),
             )
             raise
-        self.rate = parse_rate(self.platform, response.headers, now()) or self.rate
+        self.rate = parse_rate(self.rate_headers, response.headers) or self.rate
         return response
 
     async def aclose(self) -> None:

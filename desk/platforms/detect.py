@@ -7,19 +7,13 @@ with ``{`` or ``[`` is JSON whose shape names the platform.
 from __future__ import annotations
 
 import codecs
-from types import ModuleType
 from typing import Any
 
 from desk.errors import InputError
-from desk.platforms.bluesky import payload as bluesky
+from desk.platforms.base import Platform
 from desk.platforms.fields import UTF8_BOM, clip, load_json
-from desk.platforms.mastodon import payload as mastodon
 from desk.platforms.parsed import ParseResult
-from desk.platforms.rss import payload as rss
-from desk.platforms.x import payload as x
-
-JSON_PARSERS: tuple[ModuleType, ...] = (mastodon, bluesky, x)
-"""JSON connectors, asked in this order whether a decoded payload ``looks_like`` theirs."""
+from desk.platforms.registry import PLATFORMS
 
 ACCEPTED = (
     "Mastodon GET /api/v1/notifications (a JSON list, or one notification), "
@@ -35,25 +29,29 @@ _UTF16_32_BOMS = (
 )
 
 
-def detect(data: bytes, source: str) -> ModuleType:
-    """The connector module that can parse ``data``; raises ``InputError`` when none can."""
+def detect(data: bytes, source: str) -> Platform:
+    """The platform whose payload ``data`` is; raises ``InputError`` when none recognises it."""
     if _first_char(data, source) == "<":
-        return rss
-    return _module_for(load_json(data, source), source)
+        return _feeds()
+    return _platform_for(load_json(data, source), source)
 
 
 def parse_payload(data: bytes, source: str) -> ParseResult:
     """Parse a saved payload of any supported platform (``source`` names it in messages)."""
     if _first_char(data, source) == "<":
-        return rss.parse(data, source)
+        return _feeds().parse(data, source)
     obj = load_json(data, source)
-    return _module_for(obj, source).parse_obj(obj, source)
+    return _platform_for(obj, source).parse_obj(obj, source)
 
 
-def _module_for(obj: Any, source: str) -> ModuleType:
-    for module in JSON_PARSERS:
-        if module.looks_like(obj):
-            return module
+def _feeds() -> Platform:
+    return next(p for p in PLATFORMS.values() if not p.json_payloads)
+
+
+def _platform_for(obj: Any, source: str) -> Platform:
+    for platform in PLATFORMS.values():
+        if platform.json_payloads and platform.looks_like(obj):
+            return platform
     raise InputError(
         f"{source}: unrecognised JSON ({_describe(obj)})", hint=f"Accepted: {ACCEPTED}."
     )

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
@@ -34,18 +35,50 @@ from tenacity import (
 
 from desk.clock import utcnow
 from desk.config.channels import ChannelConfig
-from desk.platforms.base import RateLimit, RateLimited, TransientError
+from desk.platforms.errors import RateLimited, TransientError
 
 T = TypeVar("T")
 DEFAULT_RATE_WAIT = 60.0  # a 429 that says nothing about when to come back
 MAX_JSON_BYTES = 20 * 1024 * 1024
 
-# header names per platform: (limit, remaining, reset, reset format)
-_RATE_HEADERS: dict[str, tuple[str, str, str, str]] = {
-    "mastodon": ("x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset", "iso"),
-    "bluesky": ("ratelimit-limit", "ratelimit-remaining", "ratelimit-reset", "epoch"),
-    "x": ("x-rate-limit-limit", "x-rate-limit-remaining", "x-rate-limit-reset", "epoch"),
-}
+
+@dataclass(frozen=True, slots=True)
+class RateHeaders:
+    """Where a platform's responses say how many calls are left (each connector declares its
+    own: Mastodon's reset is an ISO-8601 time, Bluesky's and X's are epoch seconds)."""
+
+    limit: str
+    remaining: str
+    reset: str
+    reset_format: str  # "iso" | "epoch"
+
+    @property
+    def names(self) -> tuple[str, str, str]:
+        """The three header names."""
+        return (self.limit, self.remaining, self.reset)
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimit:
+    """What the platform's rate-limit headers said on the last response."""
+
+    limit: int | None = None
+    remaining: int | None = None
+    reset_at: datetime | None = None  # UTC
+
+    def wait_seconds(self, now: datetime) -> float:
+        """Seconds to wait before the next call (0 while requests remain)."""
+        if self.remaining is None or self.remaining > 0 or self.reset_at is None:
+            return 0.0
+        return max(0.0, (self.reset_at - now).total_seconds())
+
+    def to_json(self) -> dict[str, Any]:
+        """For ``desk channels --json`` and the channel state table."""
+        return {
+            "limit": self.limit,
+            "remaining": self.remaining,
+            "reset_at": self.reset_at.isoformat() if self.reset_at else None,
+        }
 
 
 def where(channel: ChannelConfig, url: str | httpx.URL) -> str:
@@ -72,20 +105,15 @@ def _reset(value: str | None, kind: str) -> datetime | None:
         return None
 
 
-def parse_rate(
-    platform: str, headers: httpx.Headers, now: datetime | None = None
-) -> RateLimit | None:
-    """The rate-limit state a response announced, or None when it said nothing (or RSS)."""
-    names = _RATE_HEADERS.get(platform)
-    if names is None:
-        return None
-    limit_h, remaining_h, reset_h, kind = names
-    if not any(h in headers for h in names[:3]):
+def parse_rate(spec: RateHeaders | None, headers: httpx.Headers) -> RateLimit | None:
+    """The rate-limit state a response announced in the headers of ``spec``, or None when it
+    said nothing (or the platform has no such headers: a feed)."""
+    if spec is None or not any(h in headers for h in spec.names):
         return None
     return RateLimit(
-        limit=_int(headers.get(limit_h)),
-        remaining=_int(headers.get(remaining_h)),
-        reset_at=_reset(headers.get(reset_h), kind),
+        limit=_int(headers.get(spec.limit)),
+        remaining=_int(headers.get(spec.remaining)),
+        reset_at=_reset(headers.get(spec.reset), spec.reset_format),
     )
 
 
@@ -107,12 +135,12 @@ def retry_after(headers: httpx.Headers, now: datetime) -> float | None:
     return max(0.0, (moment - now).total_seconds())
 
 
-def rate_wait(platform: str, response: httpx.Response, now: datetime) -> float:
+def rate_wait(spec: RateHeaders | None, response: httpx.Response, now: datetime) -> float:
     """How long a 429 asks us to wait: Retry-After, else the platform's reset, else a minute."""
     after = retry_after(response.headers, now)
     if after is not None:
         return after
-    rate = parse_rate(platform, response.headers, now)
+    rate = parse_rate(spec, response.headers)
     if rate is not None and rate.reset_at is not None:
         return max(0.0, (rate.reset_at - now).total_seconds())
     return DEFAULT_RATE_WAIT
@@ -128,8 +156,10 @@ async def request(
     params: Any = None,
     json: Any = None,
     now: Callable[[], datetime] = utcnow,
+    rate_headers: RateHeaders | None = None,
 ) -> httpx.Response:
-    """One call. Raises for timeouts, connection errors, 429 and 5xx; returns anything else."""
+    """One call. Raises for timeouts, connection errors, 429 and 5xx; returns anything else.
+    ``rate_headers`` says where the platform announces a 429's reset (when Retry-After does not)."""
     place = f"{method} {where(channel, url)}"
     try:
         response = await client.request(
@@ -145,7 +175,7 @@ async def request(
     except httpx.TransportError as exc:
         raise TransientError(f"{place}: connection failed ({type(exc).__name__})") from exc
     if response.status_code == 429:
-        wait = rate_wait(channel.platform, response, now())
+        wait = rate_wait(rate_headers, response, now())
         raise RateLimited(
             f"{place}: rate limited (429), next try in {wait:.0f} s", wait_seconds=wait
         )

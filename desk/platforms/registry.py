@@ -1,55 +1,69 @@
-"""Which class fetches each platform's channels: ``platform -> Connector`` subclass.
+"""The one registry of platforms: name -> ``Platform`` (capabilities, payload parser, length
+rule), and each platform's live client class.
 
-Each connector module is imported only when a channel of its platform is pulled, so a module
-that is missing or broken (a dependency not installed, a platform not written yet) fails that
-platform's channels with a clear message and leaves the others working.
+The core asks ``platform(name)`` what it needs to know (``takes_replies``, ``needs_secret``,
+``reply_length``, ``posted_text``) and never branches on a platform's name. Adding a platform is
+adding a package under ``desk/platforms/`` with a ``PLATFORM`` and listing it here.
 
-Tests (and plugins) put their own class in place with ``register``; ``unregister`` puts the
-built-in one back.
+A platform's client (``Platform.connector``, ``module:Class``) is imported only when one of its
+channels is pulled, so a client that is missing or broken (a dependency not installed) fails
+that platform's channels with a clear message and leaves the others working. Tests (and plugins)
+put their own client class in place with ``register``; ``unregister`` puts the built-in one back.
 """
 
 from __future__ import annotations
 
 import importlib
 
-from desk.platforms.base import Connector, PermanentError
+from desk.errors import InputError
+from desk.platforms import bluesky, mastodon, rss, x
+from desk.platforms.base import Connector, Platform
+from desk.platforms.errors import PermanentError
 
-BUILTIN: dict[str, str] = {
-    "rss": "desk.platforms.rss.client:RssConnector",
-    "mastodon": "desk.platforms.mastodon.client:MastodonConnector",
-    "bluesky": "desk.platforms.bluesky.client:BlueskyConnector",
-    "x": "desk.platforms.x.client:XConnector",
+PLATFORMS: dict[str, Platform] = {
+    p.name: p for p in (mastodon.PLATFORM, bluesky.PLATFORM, x.PLATFORM, rss.PLATFORM)
 }
-"""``module:Class`` of the built-in connector of each platform."""
+"""Every platform desk knows, by name (JSON payloads are recognised in this order)."""
 
 _registered: dict[str, type[Connector]] = {}
 
 
-def register(platform: str, cls: type[Connector]) -> None:
-    """Use ``cls`` for ``platform`` from now on (instead of the built-in connector)."""
-    _registered[platform] = cls
+def platform(name: str) -> Platform:
+    """The platform called ``name``; InputError naming the known ones when there is none."""
+    found = PLATFORMS.get(name)
+    if found is None:
+        raise InputError(
+            f"unknown platform {name!r}", hint=f"known platforms: {', '.join(PLATFORMS)}"
+        )
+    return found
 
 
-def unregister(platform: str) -> None:
+def register(name: str, cls: type[Connector]) -> None:
+    """Use ``cls`` as the live client of ``name`` from now on (instead of the built-in one)."""
+    _registered[name] = cls
+
+
+def unregister(name: str) -> None:
     """Forget a class given to ``register`` (the built-in one is used again)."""
-    _registered.pop(platform, None)
+    _registered.pop(name, None)
 
 
-def connector_class(platform: str) -> type[Connector]:
-    """The connector class for ``platform``; PermanentError when there is none or it is broken."""
-    if platform in _registered:
-        return _registered[platform]
-    target = BUILTIN.get(platform)
-    if target is None:
-        raise PermanentError(f"no live connector for the platform {platform!r}")
+def connector_class(name: str) -> type[Connector]:
+    """The live client class of ``name``; PermanentError when there is none or it is broken."""
+    if name in _registered:
+        return _registered[name]
+    known = PLATFORMS.get(name)
+    if known is None:
+        raise PermanentError(f"no live connector for the platform {name!r}")
+    target = known.connector
     module_name, _, class_name = target.partition(":")
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
         raise PermanentError(
-            f"the {platform} connector cannot be loaded ({type(exc).__name__}: {exc})"
+            f"the {name} connector cannot be loaded ({type(exc).__name__}: {exc})"
         ) from exc
     cls = getattr(module, class_name, None)
     if not (isinstance(cls, type) and issubclass(cls, Connector)):
-        raise PermanentError(f"the {platform} connector is missing ({target})")
+        raise PermanentError(f"the {name} connector is missing ({target})")
     return cls

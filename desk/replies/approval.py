@@ -1,56 +1,32 @@
-"""Four-eyes approval: which replies wait for a supervisor, and the supervisor's decision.
+"""Four-eyes approval: the supervisor's decision on the replies that wait for one.
 
-``reasons_for`` applies desk.toml's ``[approval]`` policy (and the triage rules'
-``require_approval``) to a mention: a reply that needs approval is stored as
-``pending_approval`` by ``InboxService.send_reply`` instead of going out. ``ApprovalService``
-lists those replies and lets a supervisor approve (optionally after editing the text) or reject
-with a note; nobody approves their own reply. The wait is recorded (``submitted_at`` ->
-``reviewed_at``) for the reports.
+A reply that needs approval (``desk.replies.policy``) is stored as ``pending_approval`` by
+``ReplyService.send`` instead of going out. ``ApprovalService`` lists those replies and lets a
+supervisor approve (optionally after editing the text; it then goes out through
+``ReplyService.start_delivery``) or reject with a note; nobody approves their own reply. The
+wait is recorded (``submitted_at`` -> ``reviewed_at``) for the reports.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel import Session
 
-from desk.audit import chain as audit
-from desk.audit.chain import EventSpec
+from desk.audit.actions import Action
+from desk.audit.chain import Recorder
 from desk.clock import Clock, as_utc, utcnow
 from desk.config import DeskConfig
 from desk.db import SessionFactory, store, transaction
 from desk.db.tables import Mention, Reply
 from desk.errors import ActionRefused, NotFound, PermissionDenied
-from desk.triage.conditions import normalise_handle
+from desk.replies.service import ReplyService
 from desk.views import ReplyView, StaffView
+from desk.vocabulary import MAYBE_PUBLISHED, ReplyStatus
 
 # A reply in one of these states answered the mention, or may have: a second one is not approved.
-ANSWERED = ("queued", "sending", "sent", "sent_offline", "unknown")
-
-
-def reasons_for(config: DeskConfig, mention: Mention, channel: str) -> list[str]:
-    """Why a free-text reply to ``mention`` needs a supervisor's approval (empty: it does not)."""
-    policy = config.approval
-    reasons: list[str] = []
-    if mention.needs_approval:
-        reasons.append("triage_rule")
-    if mention.category in policy.categories:
-        reasons.append(f"category:{mention.category}")
-    fired = set(store.json_list(mention.triage_rules))
-    reasons += [f"rule:{name}" for name in policy.rules if name in fired]
-    tags = set(store.json_list(mention.tags))
-    reasons += [f"tag:{tag}" for tag in policy.tags if tag in tags]
-    if channel in policy.channels:
-        reasons.append(f"channel:{channel}")
-    author = normalise_handle(mention.author_handle)
-    for name in policy.author_lists:
-        if author in {normalise_handle(h) for h in config.lists.get(name, [])}:
-            reasons.append(f"author:{name}")
-    if policy.crisis and policy.crisis_free_text:
-        reasons.append("crisis")
-    return reasons
+ANSWERED = MAYBE_PUBLISHED - {ReplyStatus.PENDING_APPROVAL}
 
 
 @dataclass(frozen=True)
@@ -72,7 +48,7 @@ class PendingReply:
         }
 
 
-@dataclass
+@dataclass(kw_only=True)
 class ApprovalService:
     """The supervisor's side: the queue, approve (optionally edited), reject."""
 
@@ -80,8 +56,11 @@ class ApprovalService:
     read_factory: SessionFactory
     config: DeskConfig
     actor: StaffView
-    inbox: Any  # InboxService (delivers approved replies); Any avoids an import cycle
+    replies: ReplyService  # delivers approved replies
     clock: Clock = utcnow
+
+    def __post_init__(self) -> None:
+        self.record = Recorder(self.actor.name, self.clock)
 
     def pending(self) -> list[PendingReply]:
         """Replies waiting for approval, oldest first."""
@@ -105,7 +84,7 @@ class ApprovalService:
         reply = session.get(Reply, reply_id)
         if reply is None:
             raise NotFound.from_catalog("reply_unknown", id=reply_id)
-        if reply.status != "pending_approval":
+        if reply.status != ReplyStatus.PENDING_APPROVAL:
             raise ActionRefused.from_catalog("not_pending", id=reply_id, status=reply.status)
         if reply.author == self.actor.name:
             raise PermissionDenied.from_catalog("approve_own", id=reply_id)
@@ -144,22 +123,21 @@ class ApprovalService:
             if edited:
                 author = self.config.staff_named(reply.author)
                 signature = self.config.signature_for(author) if author else reply.signature
-                composed = self.inbox.checked_text(mention, text or "", signature)
+                composed = self.replies.checked_text(mention, text or "", signature)
                 reply.body, reply.text = composed.body, composed.text
             delay = self._review(session, reply, mention, note)
-            reply.status = "sending"
+            reply.status = ReplyStatus.SENDING
             session.add(reply)
-            self._event(
+            self.record.reply(
                 session,
-                "reply.approved",
-                mention,
+                Action.REPLY_APPROVED,
                 reply,
                 edited=edited,
                 text=reply.text,
                 note=reply.review_note,
                 delay_seconds=delay,
             )
-            return self.inbox.start_delivery(session, reply, mention)
+            return self.replies.start_delivery(session, reply, mention)
 
     def reject(self, reply_id: int, note: str) -> ReplyView:
         """Refuse the reply with a note the author will see; nothing is sent."""
@@ -168,34 +146,13 @@ class ApprovalService:
         with transaction(self.write_factory) as session:
             reply, mention = self._reviewable(session, reply_id)
             delay = self._review(session, reply, mention, note)
-            reply.status = "rejected"
+            reply.status = ReplyStatus.REJECTED
             session.add(reply)
-            self._event(
+            self.record.reply(
                 session,
-                "reply.rejected",
-                mention,
+                Action.REPLY_REJECTED,
                 reply,
                 note=reply.review_note,
                 delay_seconds=delay,
             )
             return store.reply_view(reply)
-
-    def _event(
-        self, session: Session, action: str, mention: Mention, reply: Reply, **data: Any
-    ) -> None:
-        audit.append(
-            session,
-            EventSpec(
-                actor=self.actor.name,
-                action=action,
-                at=self.clock(),
-                mention_id=mention.id,
-                reply_id=reply.id,
-                data={"author": reply.author, **data},
-            ),
-        )
-
-
-def reasons_json(reasons: list[str]) -> str:
-    """The stored form of the reasons."""
-    return json.dumps(reasons)

@@ -18,16 +18,17 @@ from typing import Any
 
 from sqlmodel import Session
 
-from desk.audit import chain as audit
-from desk.audit.chain import EventSpec
+from desk.audit.actions import Action
+from desk.audit.chain import Recorder
 from desk.clock import Clock, as_utc, utcnow
 from desk.config import DeskConfig
 from desk.db import SessionFactory, store, transaction
 from desk.db.tables import Mention
 from desk.errors import ActionRefused
 from desk.views import StaffView
+from desk.vocabulary import MAYBE_PUBLISHED, ReplyStatus
 
-_SENT_OR_GOING = ("queued", "sending", "sent", "sent_offline", "unknown")
+_SENT_OR_GOING = MAYBE_PUBLISHED - {ReplyStatus.PENDING_APPROVAL}
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,7 @@ def changes_since(version: str, now_state: dict[str, Any]) -> list[dict[str, Any
     return changes
 
 
-@dataclass
+@dataclass(kw_only=True)
 class ClaimService:
     """Claims on mentions for replying: start, renew, take over (audited), release."""
 
@@ -164,15 +165,13 @@ class ClaimService:
             previous = active_holder(mention, now)
             self._hold(session, mention, now)
             if previous is not None and previous != self.actor.name:
-                audit.append(
+                record = Recorder(self.actor.name, self.clock)
+                record(
                     session,
-                    EventSpec(
-                        actor=self.actor.name,
-                        action="mention.reply_taken_over",
-                        at=now,
-                        mention_id=mention.id,
-                        data={"previous": previous},
-                    ),
+                    Action.MENTION_REPLY_TAKEN_OVER,
+                    mention_id=mention.id,
+                    at=now,
+                    previous=previous,
                 )
             version = version_of(thread_state(mention, session=session))
             return ReplyStart(mention_id, version, None, mention.replying_until)

@@ -38,29 +38,25 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from desk.audit import chain as audit
-from desk.audit.chain import EventSpec
+from desk.audit.actions import Action
+from desk.audit.chain import Recorder
 from desk.channels.stop import StopEvent, wait_or_stop
 from desk.clock import Clock, as_utc, utcnow
 from desk.config import DeskConfig
 from desk.db import SessionFactory, store, transaction
 from desk.db.tables import Mention, Reply
 from desk.errors import ActionRefused, NotFound, PermissionDenied
-from desk.platforms.base import (
-    ChannelError,
-    Connector,
-    NotPosted,
-    RateLimited,
-    ReplyRequest,
-    Unprovable,
-)
+from desk.platforms.base import Connector, ReplyRequest
+from desk.platforms.errors import ChannelError, NotPosted, RateLimited, Unprovable
 from desk.platforms.http import retrying
+from desk.replies.service import record_sent
 from desk.views import ReplyView, StaffView
+from desk.vocabulary import ReplyStatus
 
 log = logging.getLogger(__name__)
 FAULT_ENV = "DESK_FAULT_AT"
 FAULT_STEPS = ("claimed", "posted", "recorded")
-OUTBOX_STATUSES = ("queued", "sending", "unknown")
+OUTBOX_STATUSES = (ReplyStatus.QUEUED, ReplyStatus.SENDING, ReplyStatus.UNKNOWN)
 MAX_ATTEMPTS = 5
 ACTOR = "outbox"
 Connect = Callable[[str], AbstractAsyncContextManager[Connector]]
@@ -140,7 +136,7 @@ def request_for(reply: Reply, mention: Mention) -> ReplyRequest:
     )
 
 
-@dataclass
+@dataclass(kw_only=True)
 class OutboxService:
     """Posts queued replies to live platforms and reconciles what a crash left behind."""
 
@@ -153,6 +149,9 @@ class OutboxService:
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep  # retry waits (tests: none)
     read_factory: SessionFactory | None = None  # the every-second look needs no write lock
 
+    def __post_init__(self) -> None:
+        self.record = Recorder(ACTOR, self.clock)  # the worker's events; people's name themselves
+
     def _reader(self) -> Session:
         return (self.read_factory or self.write_factory)()
 
@@ -164,11 +163,11 @@ class OutboxService:
             me = self._me()
             if reply.author != me.name and not me.is_supervisor:
                 raise PermissionDenied.from_catalog("cancel_forbidden", id=reply_id)
-            if reply.status != "queued":
+            if reply.status != ReplyStatus.QUEUED:
                 raise ActionRefused.from_catalog("not_queued", id=reply_id, status=reply.status)
-            reply.status = "cancelled"
+            reply.status = ReplyStatus.CANCELLED
             session.add(reply)
-            self._event(session, "reply.cancelled", reply, actor=me.name)
+            self.record.reply(session, Action.REPLY_CANCELLED, reply, actor=me.name)
             return store.reply_view(reply)
 
     def resolve(self, reply_id: int, *, posted_as: str | None) -> ReplyView:
@@ -179,18 +178,29 @@ class OutboxService:
             raise PermissionDenied.from_catalog("resolve_forbidden")
         with transaction(self.write_factory) as session:
             reply = self._reply(session, reply_id)
-            if reply.status != "unknown":
+            if reply.status != ReplyStatus.UNKNOWN:
                 raise ActionRefused.from_catalog("not_unknown", id=reply_id, status=reply.status)
             mention = store.get_mention(reply.mention_id, session=session)
             if posted_as:
-                self._record_sent(session, reply, mention, posted_as, actor=me.name, resolved=True)
+                record_sent(
+                    session,
+                    reply,
+                    mention,
+                    status=ReplyStatus.SENT,
+                    remote_id=posted_as,
+                    record=self.record,
+                    actor=me.name,
+                    resolved=True,
+                )
             else:
-                reply.status = "queued"
+                reply.status = ReplyStatus.QUEUED
                 reply.send_after = self.clock()
                 reply.delivery_owner = None
                 reply.error = None
                 session.add(reply)
-                self._event(session, "reply.requeued", reply, actor=me.name, resolved=True)
+                self.record.reply(
+                    session, Action.REPLY_REQUEUED, reply, actor=me.name, resolved=True
+                )
             return store.reply_view(reply)
 
     def _me(self) -> StaffView:
@@ -204,11 +214,13 @@ class OutboxService:
         now = self.clock()
         with self._reader() as session:
             rows = session.exec(
-                select(Reply).where(col(Reply.status).in_(("queued", "sending")))
+                select(Reply).where(
+                    col(Reply.status).in_((ReplyStatus.QUEUED, ReplyStatus.SENDING))
+                )
             ).all()
             orphans, ready, waiting = [], [], 0
             for reply in rows:
-                if reply.status == "sending":
+                if reply.status == ReplyStatus.SENDING:
                     if self._orphaned(reply, now):
                         orphans.append(reply.id or 0)
                 elif reply.send_after is None or as_utc(reply.send_after) <= now:
@@ -272,7 +284,7 @@ class OutboxService:
     async def _reconcile_orphan(self, reply_id: int, report: OutboxReport) -> None:
         with transaction(self.write_factory) as session:
             reply = session.get(Reply, reply_id)
-            if reply is None or reply.status != "sending":
+            if reply is None or reply.status != ReplyStatus.SENDING:
                 return
             now = self.clock()
             if not self._orphaned(reply, now):
@@ -370,18 +382,20 @@ class OutboxService:
     def _claim(self, reply_id: int) -> tuple[str, ReplyRequest] | None:
         with transaction(self.write_factory) as session:
             reply = session.get(Reply, reply_id)
-            if reply is None or reply.status != "queued":
+            if reply is None or reply.status != ReplyStatus.QUEUED:
                 return None
             now = self.clock()
             if reply.send_after is not None and as_utc(reply.send_after) > now:
                 return None
-            reply.status = "sending"
+            reply.status = ReplyStatus.SENDING
             reply.delivery_owner = owner_tag()
             reply.delivery_started_at = now
             reply.attempts = (reply.attempts or 0) + 1
             session.add(reply)
             mention = store.get_mention(reply.mention_id, session=session)
-            self._event(session, "reply.sending", reply, attempt=reply.attempts, text=reply.text)
+            self.record.reply(
+                session, Action.REPLY_SENDING, reply, attempt=reply.attempts, text=reply.text
+            )
             return store.channel_name(mention.channel_id, session=session), request_for(
                 reply, mention
             )
@@ -392,39 +406,19 @@ class OutboxService:
         recorded as sent is left as it is. Returns whether it was recorded now."""
         with transaction(self.write_factory) as session:
             reply = self._reply(session, reply_id)
-            if reply.status == "sent":
+            if reply.status == ReplyStatus.SENT:
                 return False
             mention = store.get_mention(reply.mention_id, session=session)
-            self._record_sent(session, reply, mention, remote_id, reconciled=reconciled)
+            record_sent(
+                session,
+                reply,
+                mention,
+                status=ReplyStatus.SENT,
+                remote_id=remote_id,
+                record=self.record,
+                reconciled=reconciled,
+            )
             return True
-
-    def _record_sent(
-        self,
-        session: Session,
-        reply: Reply,
-        mention: Mention,
-        remote_id: str,
-        *,
-        actor: str = ACTOR,
-        **extra: Any,
-    ) -> None:
-        reply.status = "sent"
-        reply.remote_id = remote_id
-        reply.sent_at = self.clock()
-        reply.delivery_owner = None
-        reply.error = None
-        mention.status = "closed"
-        session.add_all([reply, mention])
-        self._event(
-            session,
-            "reply.sent",
-            reply,
-            actor=actor,
-            text=reply.text,
-            status="sent",
-            remote_id=remote_id,
-            **extra,
-        )
 
     def _requeue(self, reply_id: int, why: str, *, delay: float | None, count: bool) -> bool | None:
         """Back to ``queued`` (provably not published): True; after MAX_ATTEMPTS it is
@@ -435,19 +429,21 @@ class OutboxService:
                 return None
             attempts = reply.attempts or 0
             if count and attempts >= MAX_ATTEMPTS:
-                reply.status = "failed"
+                reply.status = ReplyStatus.FAILED
                 reply.error = f"{why} (after {attempts} attempts)"[:500]
                 reply.delivery_owner = None
                 session.add(reply)
-                self._event(session, "reply.failed", reply, error=reply.error)
+                self.record.reply(session, Action.REPLY_FAILED, reply, error=reply.error)
                 return False
             wait = delay if delay is not None else min(300.0, 5.0 * 2 ** max(0, attempts - 1))
-            reply.status = "queued"
+            reply.status = ReplyStatus.QUEUED
             reply.send_after = self.clock() + timedelta(seconds=wait)
             reply.delivery_owner = None
             reply.error = why[:500]
             session.add(reply)
-            self._event(session, "reply.requeued", reply, reason=reply.error, wait_seconds=wait)
+            self.record.reply(
+                session, Action.REPLY_REQUEUED, reply, reason=reply.error, wait_seconds=wait
+            )
             return True
 
     def _failed(self, reply_id: int, why: str) -> bool:
@@ -455,11 +451,11 @@ class OutboxService:
             reply = self._reply(session, reply_id)
             if not _still_ours(reply):
                 return False
-            reply.status = "failed"
+            reply.status = ReplyStatus.FAILED
             reply.error = why[:500]
             reply.delivery_owner = None
             session.add(reply)
-            self._event(session, "reply.failed", reply, error=reply.error)
+            self.record.reply(session, Action.REPLY_FAILED, reply, error=reply.error)
             return True
 
     def _unknown(self, reply_id: int, why: str) -> bool:
@@ -467,11 +463,11 @@ class OutboxService:
             reply = self._reply(session, reply_id)
             if not _still_ours(reply):
                 return False
-            reply.status = "unknown"
+            reply.status = ReplyStatus.UNKNOWN
             reply.error = why[:500]
             reply.delivery_owner = None
             session.add(reply)
-            self._event(session, "reply.unknown", reply, error=reply.error)
+            self.record.reply(session, Action.REPLY_UNKNOWN, reply, error=reply.error)
             return True
 
     def _reply(self, session: Session, reply_id: int) -> Reply:
@@ -480,28 +476,13 @@ class OutboxService:
             raise NotFound.from_catalog("reply_unknown", id=reply_id)
         return reply
 
-    def _event(
-        self, session: Session, action: str, reply: Reply, *, actor: str = ACTOR, **data: Any
-    ) -> None:
-        audit.append(
-            session,
-            EventSpec(
-                actor=actor,
-                action=action,
-                at=self.clock(),
-                mention_id=reply.mention_id,
-                reply_id=reply.id,
-                data={"author": reply.author, **data},
-            ),
-        )
-
 
 def _still_ours(reply: Reply) -> bool:
     """Whether this process still holds the reply's delivery: a desk whose lease ran out while
     it posted or looked may find the reply taken over (and settled) by another one; its late
     answer must not move the reply back (a ``queued`` reply that was published goes out twice).
     """
-    return reply.status == "sending" and reply.delivery_owner == owner_tag()
+    return reply.status == ReplyStatus.SENDING and reply.delivery_owner == owner_tag()
 
 
 def _describe(exc: BaseException) -> str:

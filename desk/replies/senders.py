@@ -18,6 +18,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from desk.db.tables import OutboxEntry
+from desk.vocabulary import ReplyStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +68,7 @@ class OutboxSender(ReplySender):
         )
         session.add(entry)
         session.flush()
-        return Delivery(remote_id=f"outbox:{entry.id}", status="sent_offline")
+        return Delivery(remote_id=f"outbox:{entry.id}", status=ReplyStatus.SENT_OFFLINE)
 
 
 class LiveChannel(ReplySender):

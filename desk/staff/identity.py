@@ -13,9 +13,10 @@ import hashlib
 import hmac
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 
-from desk.audit import chain as audit
-from desk.audit.chain import EventSpec
+from desk.audit.actions import Action
+from desk.audit.chain import Recorder
 from desk.clock import Clock, utcnow
 from desk.config import DeskConfig, os_user
 from desk.db import SessionFactory, store, transaction
@@ -79,15 +80,8 @@ def authenticate(
 
 def _failed(write_factory: SessionFactory, me: StaffView, reason: str, clock: Clock) -> None:
     with transaction(write_factory) as session:
-        audit.append(
-            session,
-            EventSpec(
-                actor=os_user() or "?",
-                action="auth.failed",
-                at=clock(),
-                data={"as": me.name, "reason": reason},
-            ),
-        )
+        record = Recorder(os_user() or "?", clock)
+        record.event(session, Action.AUTH_FAILED, {"as": me.name, "reason": reason})
 
 
 def set_passphrase(
@@ -108,9 +102,27 @@ def set_passphrase(
             raise ActionRefused.from_catalog("staff_unknown", name=target, names="")
         row.passphrase_hash = hash_passphrase(passphrase)
         session.add(row)
-        audit.append(
-            session,
-            EventSpec(
-                actor=actor.name, action="staff.passphrase_set", at=clock(), data={"name": target}
-            ),
-        )
+        Recorder(actor.name, clock)(session, Action.STAFF_PASSPHRASE_SET, name=target)
+
+
+@dataclass(kw_only=True)
+class IdentityService:
+    """Who is at the keyboard, proven: acting ``--as`` someone needs their passphrase, and
+    passphrases are set here (both audited)."""
+
+    write_factory: SessionFactory
+    config: DeskConfig
+    me: StaffView
+    clock: Clock = utcnow
+
+    def needs_passphrase(self, as_name: str | None) -> bool:
+        """Whether ``--as as_name`` is someone other than the person logged in."""
+        return needs_passphrase(self.config, as_name)
+
+    def authenticate(self, ask: Callable[[str], str | None]) -> None:
+        """Refuse (and audit) acting as ``me`` unless ``ask`` gives their passphrase."""
+        authenticate(self.write_factory, self.config, self.me, ask, self.clock)
+
+    def set_passphrase(self, target: str, passphrase: str) -> None:
+        """Set one's own passphrase, or anyone's as an admin."""
+        set_passphrase(self.write_factory, self.me, target, passphrase, self.clock)

@@ -41,8 +41,8 @@ import tomlkit
 from pydantic import ValidationError
 from sqlmodel import Session
 
-from desk.audit import chain as audit
-from desk.audit.chain import EventSpec
+from desk.audit.actions import Action
+from desk.audit.chain import Recorder
 from desk.clock import Clock, utcnow
 from desk.config import ROLES, DeskConfig, StaffConfig, load_config, parse_config
 from desk.config.editing import (
@@ -120,7 +120,7 @@ class Deactivation:
 @dataclass
 class _Change:
     name: str
-    action: str
+    action: Action
     data: dict[str, Any]
     open_mentions: tuple[int, ...] = field(default=())
 
@@ -152,7 +152,7 @@ def admins(config: DeskConfig) -> list[str]:
     return [p.name for p in config.staff if p.active and p.role == "admin"]
 
 
-@dataclass
+@dataclass(kw_only=True)
 class StaffService:
     """Staff administration as one person (``actor``); see the module docstring."""
 
@@ -208,7 +208,7 @@ class StaffService:
                     )
             staff_tables(doc, self._path(), create=True).append(new_staff_table(person))
             data = {"name": person.name, **_described(person)}
-            return _Change(person.name, "staff.added", data)
+            return _Change(person.name, Action.STAFF_ADDED, data)
 
         self._apply(edit)
         return self.member(person.name)
@@ -225,7 +225,7 @@ class StaffService:
                 raise ActionRefused.from_catalog("already_role", name=person.name, role=role)
             staff_table(doc, self._path(), person.name)["role"] = role
             data = {"name": person.name, "from": person.role, "to": role}
-            return _Change(person.name, "staff.role_changed", data)
+            return _Change(person.name, Action.STAFF_ROLE_CHANGED, data)
 
         return self.member(self._apply(edit).name)
 
@@ -245,7 +245,7 @@ class StaffService:
             ids = tuple(m.id for m in mentions if m.id is not None)
             named_in = _named_in(current, person.name)
             data = {"name": person.name, "open_mentions": len(ids)}
-            return _Change(person.name, "staff.deactivated", data, ids)
+            return _Change(person.name, Action.STAFF_DEACTIVATED, data, ids)
 
         change = self._apply(edit)
         return Deactivation(self.member(change.name), change.open_mentions, named_in)
@@ -260,7 +260,7 @@ class StaffService:
                 raise ActionRefused.from_catalog("already_active", name=person.name)
             table = staff_table(doc, self._path(), person.name)
             del table["active"]  # active is the default: the entry reads as it did before
-            return _Change(person.name, "staff.reactivated", {"name": person.name})
+            return _Change(person.name, Action.STAFF_REACTIVATED, {"name": person.name})
 
         return self.member(self._apply(edit).name)
 
@@ -293,15 +293,7 @@ class StaffService:
                 person = updated.staff_named(change.name)
                 assert person is not None  # the edit kept or added them
                 _mirror(session, person)
-                audit.append(
-                    session,
-                    EventSpec(
-                        actor=self.actor.name,
-                        action=change.action,
-                        at=self.clock(),
-                        data=change.data,
-                    ),
-                )
+                Recorder(self.actor.name, self.clock).event(session, change.action, change.data)
                 session.flush()  # a database refusal comes now, while desk.toml is untouched
                 write_config(path, after)
                 replaced = before

@@ -1,19 +1,16 @@
-"""How long a reply is on each platform, counted exactly the way the platform counts.
+"""Counting a post the ways platforms count it: the methods, not the numbers.
 
-- Mastodon (server ``StatusLengthValidator``): grapheme clusters of ``spoiler_text + status``
-  after every URL (with its protocol, found by twitter-text's extractor) is rewritten to 23
-  characters and every ``@user@domain`` mention to ``@user``. Limit: the instance's
-  ``max_characters`` (``ChannelConfig.max_chars``), else 500.
-- Bluesky (lexicon ``app.bsky.feed.post``): at most 300 grapheme clusters *and* 3000 UTF-8 bytes;
-  URLs count in full. Whichever limit is closer to being reached is the one reported.
-- X: weighted length of twitter-text v3 (``twitter-text-parser``, the official rules: NFC, CJK
-  and emoji weigh 2, a URL 23); limit 280.
+Each platform (``desk.platforms.<name>``) picks its method and its limit; this module knows no
+platform by name. The methods:
 
-``check()`` gives the full answer (length, limit, unit, ok, reason) for the composer's counter and
-the send check; ``measure``/``remaining``/``limit_for`` are the short forms. ``check``,
-``remaining`` and ``limit_for`` take an optional ``limit`` overriding the platform default (a
-channel's ``max_chars``).
-Grapheme clusters come from the ``regex`` module's ``\\X`` (Unicode UAX #29).
+- grapheme clusters (``graphemes``: the regex module's ``\\X``, Unicode UAX #29) and UTF-8
+  bytes (``utf8_bytes``);
+- ``countable_text``: the text with every URL carrying its protocol (found as twitter-text's
+  extractor finds it) replaced by a placeholder of fixed length, and every ``@user@domain``
+  mention shortened to ``@user`` (how Mastodon's ``StatusLengthValidator`` counts);
+- ``weighted_length``: twitter-text v3's weighted length (``twitter-text-parser``, the official
+  rules: NFC, CJK and emoji weigh 2, a URL 23), checked against a cap;
+- ``judge``: the verdict every platform gives the same way (over the limit, empty, broken).
 
 twitter-text's URL regex is tried at every position and backtracks for seconds on long runs of
 host-name characters, and the composer measures on every key. Two guards keep hostile text fast
@@ -31,9 +28,7 @@ from types import SimpleNamespace
 
 import regex
 
-LIMITS: dict[str, int] = {"mastodon": 500, "bluesky": 300, "x": 280}
-BLUESKY_MAX_BYTES = 3000
-URL_WEIGHT = 23  # Mastodon's URL_PLACEHOLDER and X's transformedURLLength
+URL_WEIGHT = 23  # what a URL weighs in twitter-text v3 (``transformedURLLength``)
 
 _GRAPHEME = regex.compile(r"\X")
 _SURROGATE = regex.compile(r"[\ud800-\udfff]")
@@ -86,9 +81,8 @@ def _twitter_text() -> SimpleNamespace:
 class Length:
     """A text measured against one platform's limit.
 
-    ``unit`` is ``characters`` (Mastodon), ``graphemes`` or ``bytes`` (Bluesky: whichever limit
-    binds), ``weighted`` (X) or ``characters`` with ``limit`` None (no replies there).
-    ``reason`` says why ``ok`` is false: ``over 3000 bytes``, ``empty``...
+    ``unit`` is ``characters``, ``graphemes``, ``bytes`` or ``weighted``; ``limit`` is None where
+    no reply is posted. ``reason`` says why ``ok`` is false: ``over 3000 bytes``, ``empty``...
     """
 
     platform: str
@@ -104,15 +98,6 @@ class Length:
         return None if self.limit is None else self.limit - self.length
 
 
-def limit_for(platform: str, limit: int | None = None) -> int | None:
-    """The reply length limit (``limit`` overrides the default), or None when replies are not
-    posted there. Bluesky's 300 graphemes is the lexicon's: an override can only lower it."""
-    default = LIMITS.get(platform)
-    if default is None or limit is None:
-        return default
-    return min(limit, default) if platform == "bluesky" else limit
-
-
 def graphemes(text: str) -> int:
     """Number of user-perceived characters (an emoji family counts one)."""
     return len(_GRAPHEME.findall(text))
@@ -123,53 +108,40 @@ def utf8_bytes(text: str) -> int:
     return len(text.encode("utf-8", "surrogatepass"))
 
 
-def measure(platform: str, text: str, *, spoiler_text: str = "") -> int:
-    """The length of ``text`` in the platform's main unit (Bluesky: graphemes; see ``check``)."""
-    text = _SURROGATE.sub("\ufffd", text)
-    if platform == "x":
-        return _x_weighted(text, LIMITS["x"])[0]
-    if platform == "mastodon":
-        return graphemes(spoiler_text + _mastodon_countable(text))
-    return graphemes(text)
+def without_surrogates(text: str) -> str:
+    """``text`` with lone surrogates (which no platform accepts) as U+FFFD, for counting."""
+    return _SURROGATE.sub("\ufffd", text)
 
 
-def remaining(platform: str, text: str, limit: int | None = None) -> int | None:
-    """Units left under the limit that binds (negative when over); None without a limit."""
-    return check(platform, text, limit).remaining
-
-
-def check(platform: str, text: str, limit: int | None = None, *, spoiler_text: str = "") -> Length:
-    """Measure ``text`` for ``platform`` and say whether the platform would accept its length.
-
-    ``limit`` overrides the platform default (a channel's ``max_chars``); ``spoiler_text`` (a
-    Mastodon content warning) counts towards Mastodon's limit. Empty text is never ok.
-    """
-    cap = limit_for(platform, limit)
-    if cap is None:
-        return Length(platform, graphemes(text), None, "characters", True)
-    clean = _SURROGATE.sub("\ufffd", text)
-    refused: str | None = None
-    if platform == "x":
-        unit = "weighted"
-        length, valid = _x_weighted(clean, cap)
-        if not valid and 0 < length <= cap:
-            refused = "contains a character X refuses (U+FEFF, U+FFFE or U+FFFF)"
-    elif platform == "mastodon":
-        unit = "characters"
-        length = graphemes(spoiler_text + _mastodon_countable(clean))
-    else:
-        unit, length = "graphemes", graphemes(clean)
-        size = utf8_bytes(text)
-        # The tighter limit is the one whose share is larger (integer cross-multiplication).
-        if size * cap > length * BLUESKY_MAX_BYTES:
-            length, cap, unit = size, BLUESKY_MAX_BYTES, "bytes"
-    if length > cap:
-        refused = f"over {cap} {'weighted characters' if unit == 'weighted' else unit}"
+def judge(
+    platform: str,
+    text: str,
+    length: int,
+    limit: int,
+    unit: str,
+    *,
+    refused: str | None = None,
+) -> Length:
+    """The verdict on ``text`` measured ``length`` ``unit`` against ``limit``: over the limit,
+    empty, broken (a lone surrogate), or the platform's own ``refused`` reason."""
+    if length > limit:
+        refused = f"over {limit} {'weighted characters' if unit == 'weighted' else unit}"
     elif not text.strip():
         refused = "empty"
-    elif clean != text:
+    elif without_surrogates(text) != text:
         refused = "contains a lone surrogate (broken text)"
-    return Length(platform, length, cap, unit, refused is None, refused)
+    return Length(platform, length, limit, unit, refused is None, refused)
+
+
+def no_replies(platform: str, text: str) -> Length:
+    """The length of ``text`` where no reply is posted (no limit)."""
+    return Length(platform, graphemes(text), None, "characters", True)
+
+
+def weighted_length(text: str, cap: int) -> tuple[int, bool]:
+    """twitter-text v3's weighted length of ``text`` and whether it is valid under ``cap`` (not
+    empty, not over, no character twitter-text refuses)."""
+    return _x_weighted(without_surrogates(text), cap)
 
 
 def _x_weighted(text: str, cap: int) -> tuple[int, bool]:
@@ -198,7 +170,7 @@ def _blank_long_runs(text: str) -> tuple[str, list[tuple[int, str]]]:
     return _LONG_RUN.sub(lambda m: " " * len(m.group()), text), runs
 
 
-def _protocol_urls(run: str) -> list[tuple[int, int]]:
+def _run_protocol_urls(run: str) -> list[tuple[int, int]]:
     """twitter-text URLs with a protocol in one whitespace-free run, trying the URL regex only
     where ``http(s)://`` starts (linear time); each try consumes its match, as finditer does."""
     tt = _twitter_text()
@@ -230,7 +202,7 @@ def _run_weight(run: str) -> int:
     tt = _twitter_text()
     options = tt.options
     run = unicodedata.normalize("NFC", run)
-    urls = dict(_protocol_urls(run))
+    urls = dict(_run_protocol_urls(run))
     emoji = {m.start(): m.end() for m in tt.emoji.finditer(run)}
     scaled, i = 0, 0
     while i < len(run):
@@ -243,9 +215,9 @@ def _run_weight(run: str) -> int:
     return scaled // options["scale"]
 
 
-def _mastodon_urls(text: str) -> list[tuple[int, int]]:
-    """Mastodon's ``Extractor.extract_urls_with_indices(str, extract_url_without_protocol:
-    false)``: twitter-text URLs that carry their protocol."""
+def protocol_urls(text: str) -> list[tuple[int, int]]:
+    """The spans of twitter-text URLs that carry their protocol (Mastodon's
+    ``Extractor.extract_urls_with_indices(str, extract_url_without_protocol: false)``)."""
     blanked, runs = _blank_long_runs(_defuse(text))
     spans = [
         (url["indices"][0], url["indices"][1])
@@ -254,15 +226,17 @@ def _mastodon_urls(text: str) -> list[tuple[int, int]]:
         )
     ]
     for offset, run in runs:
-        spans += [(offset + start, offset + end) for start, end in _protocol_urls(run)]
+        spans += [(offset + start, offset + end) for start, end in _run_protocol_urls(run)]
     return spans
 
 
-def _mastodon_countable(text: str) -> str:
-    """Mastodon's ``countable_text``: URLs become 23 x's, ``@user@domain`` becomes ``@user``."""
+def countable_text(text: str, url_weight: int = URL_WEIGHT) -> str:
+    """The text as Mastodon counts it (``countable_text``): each URL with its protocol becomes
+    ``url_weight`` x's and each ``@user@domain`` becomes ``@user``."""
+    text = without_surrogates(text)
     if not text.strip():
         return ""
-    entities = [(start, end, "x" * URL_WEIGHT) for start, end in _mastodon_urls(text)]
+    entities = [(start, end, "x" * url_weight) for start, end in protocol_urls(text)]
     for match in _MENTION.finditer(text):
         if not _END_MENTION.match(text, match.end()):
             entities.append((match.start(), match.end(), "@" + match["user"]))

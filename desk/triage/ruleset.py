@@ -13,8 +13,9 @@ from typing import Any
 from desk.errors import ConfigError
 from desk.triage.conditions import All
 from desk.triage.words import WordIndex
+from desk.vocabulary import Category
 
-CATEGORY_ORDER = ("spam", "rumour", "complaint", "question", "praise", "other")
+CATEGORY_ORDER: tuple[str, ...] = tuple(Category)  # precedence: the first set wins
 PLATFORMS = ("mastodon", "bluesky", "x", "rss", "email")
 KINDS = ("mention", "reply", "quote", "keyword", "news")
 STRATEGIES = ("round-robin", "least-loaded")

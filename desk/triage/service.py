@@ -16,8 +16,8 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from desk.audit import chain as audit
-from desk.audit.chain import EventSpec
+from desk.audit.actions import Action
+from desk.audit.chain import Recorder
 from desk.clock import Clock, as_utc, utcnow
 from desk.config import DeskConfig
 from desk.db import SessionFactory, store, transaction
@@ -31,7 +31,7 @@ from desk.triage.language import Detected
 from desk.triage.pipeline import Incoming, SurgeWatch, Triage
 from desk.triage.routing import Router
 from desk.triage.rules import Surge
-from desk.vocabulary import PRIORITY_NAMES
+from desk.vocabulary import PRIORITY_NAMES, MentionStatus
 
 CHUNK = 500
 Progress = Callable[[int, int], None]
@@ -73,7 +73,7 @@ class RetriageReport:
     changed: int = 0
 
 
-@dataclass
+@dataclass(kw_only=True)
 class TriageService:
     """Rules in use, and the actions that apply them to stored mentions."""
 
@@ -116,7 +116,7 @@ class TriageService:
         with self.read_factory() as session:
             query = select(col(Mention.id)).order_by(col(Mention.id))
             if not include_closed:
-                query = query.where(Mention.status == "open")
+                query = query.where(Mention.status == MentionStatus.OPEN)
             # a stored mention's id is never None (the model's type allows it before insert)
             ids = [i for i in session.exec(query).all() if i is not None]
         for start in range(0, len(ids), CHUNK):
@@ -160,7 +160,9 @@ class TriageService:
         by_hand: set[str],
         now: datetime,
     ) -> bool:
-        unassigned = mention.assignee is None and mention.status == "open"  # closed: nobody's work
+        unassigned = (
+            mention.assignee is None and mention.status == MentionStatus.OPEN
+        )  # closed: nobody's work
         stored = store.json_object(mention.triage_detail)
         decision = triage.decide(
             incoming_of(mention, channel),
@@ -179,8 +181,10 @@ class TriageService:
         mention.tags = json.dumps(list(decision.tags))
         mention.needs_approval = decision.needs_approval
         mention.suggested_answer = decision.suggest
-        if decision.spam and mention.status == "open" and not by_hand:  # a person decided
-            mention.status = "closed"
+        if (
+            decision.spam and mention.status == MentionStatus.OPEN and not by_hand
+        ):  # a person decided
+            mention.status = MentionStatus.CLOSED
         if unassigned:
             mention.assignee = decision.assignee
         after = _fields(mention)
@@ -192,19 +196,13 @@ class TriageService:
         mention.triage_rules = json.dumps(list(decision.rules))
         session.add(mention)
         changes = {k: {"from": before[k], "to": after[k]} for k in before if before[k] != after[k]}
-        audit.append(
+        Recorder(self.actor, self.clock)(
             session,
-            EventSpec(
-                actor=self.actor,
-                action="mention.retriaged",
-                at=self.clock(),
-                mention_id=mention.id,
-                data={
-                    "changes": changes,
-                    "rules": list(decision.rules),
-                    "source": self.rules.source,
-                },
-            ),
+            Action.MENTION_RETRIAGED,
+            mention_id=mention.id,
+            changes=changes,
+            rules=list(decision.rules),
+            source=self.rules.source,
         )
         return True
 

@@ -35,8 +35,8 @@ from desk import db as desk_db
 from desk.config.channels import ChannelConfig
 from desk.config.secrets import Secret
 from desk.db.tables import Mention, Reply
-from desk.platforms.base import ChannelError, TransientError
 from desk.platforms.bluesky.client import BlueskyConnector, facets_for, tid_for
+from desk.platforms.errors import ChannelError, TransientError
 from desk.replies.outbox import request_for
 from tests.helpers.cli import run_desk
 from tests.integration.devenv import HERE, BlueskyNetwork

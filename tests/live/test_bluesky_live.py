@@ -18,14 +18,7 @@ import pytest
 
 from desk.config.channels import ChannelConfig
 from desk.config.secrets import Secret
-from desk.platforms.base import (
-    NotPosted,
-    PermanentError,
-    RateLimited,
-    ReplyRequest,
-    TransientError,
-    Unprovable,
-)
+from desk.platforms.base import ReplyRequest
 from desk.platforms.bluesky.client import (
     OVERLAP,
     BlueskyConnector,
@@ -35,6 +28,7 @@ from desk.platforms.bluesky.client import (
     reply_refs,
     tid_for,
 )
+from desk.platforms.errors import NotPosted, PermanentError, RateLimited, TransientError, Unprovable
 from desk.platforms.parsed import ParsedMention
 from tests.live.fakes import PAYLOADS, Clock
 

@@ -9,8 +9,12 @@ import httpx
 import pytest
 
 from desk.config.channels import ChannelConfig
-from desk.platforms.base import RateLimited, TransientError
+from desk.platforms import registry
+from desk.platforms.bluesky.client import BlueskyConnector
+from desk.platforms.errors import RateLimited, TransientError
 from desk.platforms.http import error_text, parse_rate, read_json, request, retrying
+from desk.platforms.mastodon.client import MastodonConnector
+from desk.platforms.x.client import XConnector
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 TOKEN = "s3cr3t-t0ken-value"
@@ -33,7 +37,7 @@ def test_mastodon_reset_is_an_iso_timestamp() -> None:
             "x-ratelimit-reset": "2026-11-21T12:05:00.940463Z",
         }
     )
-    rate = parse_rate("mastodon", headers)
+    rate = parse_rate(MastodonConnector.rate_headers, headers)
     assert rate is not None
     assert (rate.limit, rate.remaining) == (300, 0)
     assert rate.wait_seconds(NOW) == pytest.approx(300.94, abs=0.01)
@@ -42,13 +46,13 @@ def test_mastodon_reset_is_an_iso_timestamp() -> None:
 def test_bluesky_and_x_resets_are_epoch_seconds() -> None:
     epoch = str(int(NOW.timestamp()) + 90)
     bsky = parse_rate(
-        "bluesky",
+        BlueskyConnector.rate_headers,
         httpx.Headers(
             {"ratelimit-limit": "3000", "ratelimit-remaining": "0", "ratelimit-reset": epoch}
         ),
     )
     x = parse_rate(
-        "x",
+        XConnector.rate_headers,
         httpx.Headers(
             {
                 "x-rate-limit-limit": "450",
@@ -60,10 +64,14 @@ def test_bluesky_and_x_resets_are_epoch_seconds() -> None:
     assert bsky is not None
     assert x is not None
     assert bsky.wait_seconds(NOW) == x.wait_seconds(NOW) == 90
-    assert parse_rate("mastodon", httpx.Headers({"ratelimit-reset": epoch})) is None
-    assert parse_rate("rss", httpx.Headers({"x-rate-limit-reset": epoch})) is None
+    assert (
+        parse_rate(MastodonConnector.rate_headers, httpx.Headers({"ratelimit-reset": epoch}))
+        is None
+    )
+    assert parse_rate(None, httpx.Headers({"x-rate-limit-reset": epoch})) is None
     garbage = parse_rate(
-        "x", httpx.Headers({"x-rate-limit-reset": "soon", "x-rate-limit-remaining": "?"})
+        XConnector.rate_headers,
+        httpx.Headers({"x-rate-limit-reset": "soon", "x-rate-limit-remaining": "?"}),
     )
     assert garbage is not None
     assert (garbage.remaining, garbage.reset_at) == (None, None)
@@ -88,7 +96,12 @@ async def test_429_waits_what_each_platform_asks(
     async with client(lambda _r: httpx.Response(429, headers=headers)) as c:
         with pytest.raises(RateLimited) as caught:
             await request(
-                c, "GET", "http://127.0.0.1:9/api", channel=channel(platform), now=lambda: NOW
+                c,
+                "GET",
+                "http://127.0.0.1:9/api",
+                channel=channel(platform),
+                now=lambda: NOW,
+                rate_headers=registry.connector_class(platform).rate_headers,
             )
     assert caught.value.wait_seconds == pytest.approx(wait, abs=1)
 

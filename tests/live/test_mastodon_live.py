@@ -12,13 +12,12 @@ import pytest
 
 from desk.config.channels import ChannelConfig
 from desk.config.secrets import Secret
-from desk.platforms.base import (
+from desk.platforms.base import Page, ReplyRequest
+from desk.platforms.errors import (
     ChannelError,
     NotPosted,
-    Page,
     PermanentError,
     RateLimited,
-    ReplyRequest,
     TransientError,
     Unprovable,
 )

@@ -125,7 +125,7 @@ def test_watch_posts_replies_queued_by_another_desk(
     parsed = mastodon_parser.parse_obj([_notification(9)], "test")
     parsed.channel_hint = "ville"
     (mid,) = desk.ingest.ingest_parsed(parsed, "ville").new_ids
-    queued = desk.inbox.send_reply(mid, "Merci de votre message.")
+    queued = desk.replies.send(mid, "Merci de votre message.")
     desk.close()
     assert queued.status == "queued"
     env = {**os.environ, "DESK_TEST_TOKEN": TOKEN, "DESK_DB": str(db), "DESK_CONFIG": str(config)}

@@ -21,7 +21,7 @@ from desk import db
 from desk.bootstrap import Desk
 from desk.channels.pull import PullService
 from desk.config.channels import ChannelConfig
-from desk.platforms.base import ChannelError, PermanentError, RateLimited, TransientError
+from desk.platforms.errors import ChannelError, PermanentError, RateLimited, TransientError
 from desk.platforms.rss.client import NOT_MODIFIED, RssConnector, decode_cursor, encode_cursor
 from tests.helpers.paths import PAYLOADS
 

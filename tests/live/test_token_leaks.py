@@ -15,7 +15,8 @@ from rich.pretty import pretty_repr
 
 from desk.config.channels import ChannelConfig
 from desk.config.secrets import Secret
-from desk.platforms.base import ChannelError, ReplyRequest
+from desk.platforms.base import ReplyRequest
+from desk.platforms.errors import ChannelError
 from desk.platforms.mastodon.client import MastodonConnector
 from desk.platforms.x.client import XConnector
 from tests.live.fakes import TOKEN

@@ -20,7 +20,7 @@ def crisis_reply(env: DeskEnv, key: str, text: str) -> tuple[Desk, int]:
     config = env.path / "desk.toml"
     config.write_text(config.read_text(encoding="utf-8") + "\n[approval]\ncrisis = true\n")
     bruno = colleague(env, "bruno")
-    reply = bruno.inbox.send_reply(env.ids[key], text)
+    reply = bruno.replies.send(env.ids[key], text)
     assert reply.status == "pending_approval"
     return bruno, reply.id
 
@@ -115,8 +115,8 @@ async def test_an_agent_cannot_approve(env: DeskEnv) -> None:
 
 
 async def test_search_the_reply_history(env: DeskEnv) -> None:
-    env.desk.inbox.send_reply(env.ids["en1"], "The pool opens June 20.")
-    env.desk.inbox.send_reply(env.ids["fr1"], "La collecte passe mardi.")
+    env.desk.replies.send(env.ids["en1"], "The pool opens June 20.")
+    env.desk.replies.send(env.ids["fr1"], "La collecte passe mardi.")
     app = DeskApp(env.desk)
     async with app.run_test(size=(150, 40)) as pilot:
         await settle(pilot)
@@ -134,7 +134,7 @@ async def test_search_the_reply_history(env: DeskEnv) -> None:
 
 
 async def test_report_screen(env: DeskEnv) -> None:
-    env.desk.inbox.send_reply(env.ids["en1"], "The pool opens June 20.")
+    env.desk.replies.send(env.ids["en1"], "The pool opens June 20.")
     app = DeskApp(env.desk)
     async with app.run_test(size=(150, 60)) as pilot:
         await settle(pilot)

@@ -208,7 +208,7 @@ async def test_filtered_pages_of_500(env: DeskEnv) -> None:
 async def test_timeline_from_the_audit_screen(env: DeskEnv) -> None:
     desk, target = env.desk, env.ids["fr1"]
     desk.inbox.assign(target, "chloe")
-    desk.inbox.send_reply(target, "La collecte reprend lundi.")
+    desk.replies.send(target, "La collecte reprend lundi.")
     app = DeskApp(desk)
     async with app.run_test(size=(160, 45)) as pilot:
         screen = await open_audit(pilot, app)
@@ -300,7 +300,7 @@ async def test_history_key_of_the_detail_screen_opens_the_timeline(env: DeskEnv)
 async def test_hostile_text_in_the_timeline_and_the_audit_screen(env: DeskEnv) -> None:
     desk = env.desk
     evil_reply = "ok [/] [@click=app.quit()]x[/] \x1b]52;c;SGVsbG8=\x07 \x1b[2J \u202efin"
-    desk.inbox.send_reply(env.ids["h-name"], evil_reply)
+    desk.replies.send(env.ids["h-name"], evil_reply)
     app = DeskApp(desk)
     exits: list[object] = []
     async with app.run_test(size=(160, 45)) as pilot:

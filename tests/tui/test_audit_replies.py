@@ -88,8 +88,8 @@ async def test_audit_pages_by_500(env: DeskEnv) -> None:
 
 
 async def test_reply_history_screen(env: DeskEnv) -> None:
-    env.desk.inbox.send_reply(env.ids["fr1"], "Première réponse")
-    env.desk.inbox.send_reply(env.ids["en1"], "Second reply")
+    env.desk.replies.send(env.ids["fr1"], "Première réponse")
+    env.desk.replies.send(env.ids["en1"], "Second reply")
     app = DeskApp(env.desk)
     async with app.run_test(size=(160, 45)) as pilot:
         await settle(pilot)

@@ -77,7 +77,7 @@ async def test_a_changed_conversation_stops_the_send_once(env: DeskEnv) -> None:
             composer = await open_composer(pilot, env, "en1")
             await settle(pilot)
             other.claims.take_over(target)
-            other.inbox.send_reply(target, "Opens June 20.")
+            other.replies.send(target, "Opens June 20.")
             composer.text_area.text = "La piscine ouvre le 20 juin."
             await pilot.press("ctrl+s")
             await settle(pilot, 8)

@@ -52,16 +52,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from desk.platforms.base import (
-    ChannelError,
-    Connector,
-    NotPosted,
-    Page,
-    PermanentError,
-    ReplyRequest,
-    TransientError,
-    Unprovable,
-)
+from desk.platforms.base import Connector, Page, ReplyRequest
 from desk.platforms.bluesky import payload as parser
 from desk.platforms.bluesky.atproto import (
     MAX_KEY_CHARS,
@@ -79,8 +70,15 @@ from desk.platforms.bluesky.atproto import (
     reveal,
     tid_for,
 )
+from desk.platforms.errors import (
+    ChannelError,
+    NotPosted,
+    PermanentError,
+    TransientError,
+    Unprovable,
+)
 from desk.platforms.fields import dig, opt_str
-from desk.platforms.http import auth_header, error_text, read_json
+from desk.platforms.http import RateHeaders, auth_header, error_text, read_json
 from desk.platforms.parsed import ItemError, ParseResult
 
 __all__ = [
@@ -115,7 +113,7 @@ class BlueskyConnector(Connector):
     """One Bluesky account: its mentions and keyword watches in, its replies out."""
 
     platform = "bluesky"
-    can_reply = True
+    rate_headers = RateHeaders("ratelimit-limit", "ratelimit-remaining", "ratelimit-reset", "epoch")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)  # channel, client, secret, now=

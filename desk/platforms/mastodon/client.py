@@ -39,20 +39,19 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 import httpx
 
-from desk.platforms.base import (
+from desk.platforms.base import Connector, Page, ReplyRequest
+from desk.platforms.errors import (
     ChannelError,
-    Connector,
     NotPosted,
-    Page,
     PermanentError,
-    ReplyRequest,
     TransientError,
     Unprovable,
 )
 from desk.platforms.fields import dig, opt_str
 from desk.platforms.html import html_to_text
-from desk.platforms.http import auth_header, error_text, read_json
+from desk.platforms.http import RateHeaders, auth_header, error_text, read_json
 from desk.platforms.mastodon import payload as parser
+from desk.platforms.mastodon.replies import posted_text, status_of
 from desk.platforms.parsed import ItemError, ParseResult
 
 NOTIFICATIONS = "notifications"
@@ -64,14 +63,6 @@ NOTIFICATION_TYPES = ("mention", "quote")  # quote: Mastodon 4.5+; older servers
 VISIBILITIES = ("direct", "private", "unlisted", "public")  # narrowest first
 _REMOTE_MENTION = re.compile(r"(?<![\w@])@([\w.-]+)@[\w.-]+\w")
 _SPACE = re.compile(r"\s+")
-_HANDLE_GOES_ON = re.compile(r"[\w@-]|\.\w")  # "@ville.paris" is not "@ville" (but "@ville." is)
-
-
-def status_of(raw: dict[str, Any]) -> dict[str, Any]:
-    """The Status inside a stored mention record: a notification's ``status``, or the record
-    itself for a watch item (a bare Status)."""
-    status = raw.get("status")
-    return status if isinstance(status, dict) else raw
 
 
 def reply_text(reply: ReplyRequest) -> str:
@@ -79,36 +70,11 @@ def reply_text(reply: ReplyRequest) -> str:
     return posted_text(reply.text, reply.parent_raw, reply.parent_author)
 
 
-def posted_text(text: str, parent_raw: dict[str, Any], parent_author: str | None = None) -> str:
-    """``text`` with the parent author's ``@acct`` first, unless it already starts with it.
-
-    Mastodon notifies only the accounts mentioned in the text, and a ``direct`` reply is seen by
-    them alone, so without the prefix the author would never see the answer. Count *this* text
-    against the instance's limit (the composer can call this with the mention's stored record).
-    """
-    acct = _author_acct(parent_raw, parent_author)
-    if not acct:
-        return text
-    mention = f"@{acct}"
-    head = text.lstrip()
-    if head[: len(mention)].casefold() == mention.casefold() and not _HANDLE_GOES_ON.match(
-        head, len(mention)
-    ):
-        return text
-    return f"{mention} {text}"
-
-
 def reply_visibility(reply: ReplyRequest) -> str:
     """The parent's visibility, never wider: the narrowest one known, ``direct`` when unknown."""
     seen = {reply.parent_visibility, opt_str(status_of(reply.parent_raw), "visibility")}
     known = [v for v in VISIBILITIES if v in seen]
     return known[0] if known else "direct"
-
-
-def _author_acct(parent_raw: dict[str, Any], parent_author: str | None) -> str | None:
-    acct = opt_str(status_of(parent_raw), "account.acct") or opt_str(parent_raw, "account.acct")
-    acct = (acct or parent_author or "").lstrip("@").strip()
-    return acct if acct and not any(c.isspace() for c in acct) else None
 
 
 def comparable(text: str) -> str:
@@ -187,7 +153,9 @@ class MastodonConnector(Connector):
     """One Mastodon account: its mentions and watches in, its replies out."""
 
     platform = "mastodon"
-    can_reply = True
+    rate_headers = RateHeaders(
+        "x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset", "iso"
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)  # channel, client, secret, now=

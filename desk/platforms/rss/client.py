@@ -27,14 +27,8 @@ import httpx
 
 from desk import __version__
 from desk.errors import InputError
-from desk.platforms.base import (
-    ChannelError,
-    Connector,
-    Page,
-    PermanentError,
-    RateLimited,
-    TransientError,
-)
+from desk.platforms.base import Connector, Page
+from desk.platforms.errors import ChannelError, PermanentError, RateLimited, TransientError
 from desk.platforms.http import rate_wait, retry_after, where
 from desk.platforms.parsed import ParseResult
 from desk.platforms.rss import payload as rss_parser
@@ -138,7 +132,6 @@ class RssConnector(Connector):
     """Reads one RSS or Atom feed (a news search, a Google Alert). Read-only."""
 
     platform = "rss"
-    can_reply = False
 
     async def fetch(self, cursor: str | None) -> Page:
         """The feed's items (all of them: desk drops those it already has), or nothing on 304."""
@@ -183,7 +176,7 @@ class RssConnector(Connector):
         if status == 429 or (
             status == 503 and retry_after(response.headers, self.now()) is not None
         ):
-            wait = rate_wait(self.platform, response, self.now())
+            wait = rate_wait(self.rate_headers, response, self.now())
             raise RateLimited(
                 f"{place}: the feed's host asks to wait ({status}), next try in {wait:.0f} s",
                 wait_seconds=wait,

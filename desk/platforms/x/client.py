@@ -39,18 +39,16 @@ from urllib.parse import quote
 
 import httpx
 
-from desk.platforms.base import (
+from desk.platforms.base import Connector, Page, ReplyRequest
+from desk.platforms.errors import (
     ChannelError,
-    Connector,
     NotPosted,
-    Page,
     PermanentError,
-    ReplyRequest,
     TransientError,
     Unprovable,
 )
 from desk.platforms.fields import dig, opt_str
-from desk.platforms.http import auth_header, error_text, read_json
+from desk.platforms.http import RateHeaders, auth_header, error_text, read_json
 from desk.platforms.x import payload as parser
 
 MAX_RESULTS = 100
@@ -112,7 +110,9 @@ class XConnector(Connector):
     """One X account: its mentions in, its replies out."""
 
     platform = "x"
-    can_reply = True
+    rate_headers = RateHeaders(
+        "x-rate-limit-limit", "x-rate-limit-remaining", "x-rate-limit-reset", "epoch"
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)  # channel, client, secret, now=

@@ -19,9 +19,9 @@ from textual.widgets import Footer, Static
 
 from desk.errors import DeskError
 from desk.i18n import Catalog
-from desk.inbox import NO_FRAME
+from desk.platforms.registry import platform
 from desk.replies.claims import ReplyStart, ThreadChanged, describe
-from desk.text.length import limit_for
+from desk.replies.compose import NO_FRAME
 from desk.tui.dialogs.picker import PickerScreen
 from desk.tui.labels import status_label
 from desk.tui.live import seconds_left
@@ -38,6 +38,7 @@ from desk.tui.screens.base import MentionScreen
 from desk.tui.widgets import mention_view
 from desk.tui.widgets.composer import Composer
 from desk.views import MentionDetail
+from desk.vocabulary import ReplyStatus
 
 _SECTIONS = ("meta", "body", "why", "thread", "replies", "history")
 
@@ -94,7 +95,7 @@ class DetailScreen(MentionScreen):
         try:
             detail = self.desk.queries.detail(self._mention_id)
             # how the platform will count the reply (instance limit, Mastodon's @acct first)
-            self._frame = self.desk.inbox.frame_for(self._mention_id)
+            self._frame = self.desk.replies.frame_for(self._mention_id)
         except DeskError as exc:
             self.post_message(ActionFailed(*exc.localized(self.desk_app.catalog.t)))
             return
@@ -104,7 +105,7 @@ class DetailScreen(MentionScreen):
         """Fill the sections."""
         self.detail = message.detail
         composer = self.query_one(Composer)
-        if limit_for(message.detail.platform) is None and composer.enabled:
+        if not platform(message.detail.platform).takes_replies and composer.enabled:
             composer.disable()
             self.refresh_bindings()
         self._fill(self.desk_app.catalog)
@@ -273,7 +274,7 @@ class DetailScreen(MentionScreen):
         if self.detail is not None:
             # Pure computation (compose + measure), no I/O: fine on the UI thread, on each key.
             self.query_one(Composer).show_preview(
-                self.desk.inbox.preview(self.detail.platform, body, self._frame)
+                self.desk.replies.preview(self.detail.platform, body, self._frame)
             )
 
     @on(Composer.ReplySubmitted)
@@ -286,7 +287,7 @@ class DetailScreen(MentionScreen):
         version = self._start.version if self._start is not None else None
         try:
             with self.desk_app.write_lock:
-                reply = self.desk.inbox.send_reply(
+                reply = self.desk.replies.send(
                     self._mention_id,
                     body,
                     idempotency_key=key,
@@ -309,12 +310,12 @@ class DetailScreen(MentionScreen):
         """Clear the composer (unless delivery failed) and refresh every screen."""
         composer = self.query_one(Composer)
         status = status_label(self.desk_app.catalog, message.reply.status)
-        if message.reply.status in ("failed", "unknown"):
+        if message.reply.status in (ReplyStatus.FAILED, ReplyStatus.UNKNOWN):
             composer.failed(new_key=True)
             self.desk_app.show_error(
                 self.t("tui.msg.reply_failed", status=status), message.reply.error
             )
-        elif message.reply.status == "queued":  # a live channel: the undo window runs
+        elif message.reply.status == ReplyStatus.QUEUED:  # a live channel: the undo window runs
             composer.sent()
             self._answer_id = None
             self.desk_app.drafts.pop(self._mention_id, None)

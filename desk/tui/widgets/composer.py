@@ -19,7 +19,7 @@ from textual.message import Message
 from textual.widgets import Static, TextArea
 
 from desk.i18n import Catalog
-from desk.inbox import ComposedReply
+from desk.replies.compose import ComposedReply
 from desk.tui.safe import safe_str
 
 

@@ -25,6 +25,7 @@ from desk.tui.labels import (
 )
 from desk.tui.safe import safe, safe_str
 from desk.views import AuditView, MentionDetail, ReplyView
+from desk.vocabulary import ReplyStatus
 
 LABEL_STYLE = "bold $text-secondary"
 
@@ -134,7 +135,9 @@ def reply_block(reply: ReplyView, catalog: Catalog) -> Content:
         "  ",
         (
             f"[{status_label(catalog, reply.status)}]",
-            "$success" if reply.status.startswith("sent") else "$warning",
+            "$success"
+            if reply.status in (ReplyStatus.SENT, ReplyStatus.SENT_OFFLINE)
+            else "$warning",
         ),
         f"  #{reply.mention_id}",
     )
@@ -148,7 +151,7 @@ def reply_block(reply: ReplyView, catalog: Catalog) -> Content:
                 safe(reply.review_note or "", max_len=500),
             )
         )
-    elif reply.status == "pending_approval":
+    elif reply.status == ReplyStatus.PENDING_APPROVAL:
         reasons = ", ".join(reason_label(catalog, r) for r in reply.approval_reasons)
         parts.append(
             Content(catalog.t("tui.detail.waiting", reasons=safe_str(reasons, one_line=True)))

@@ -1,0 +1,53 @@
+"""Every action the audit trail records, defined once.
+
+The values are what the trail stores (and what ``desk audit log --action`` filters on); they are
+not catalog keys: how an action reads in French or English is the catalog's business
+(``tui.action.*``).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Action(StrEnum):
+    """What happened, as the audit trail names it."""
+
+    # mentions
+    MENTION_INGESTED = "mention.ingested"
+    MENTION_RETRIAGED = "mention.retriaged"
+    MENTION_ASSIGNED = "mention.assigned"
+    MENTION_HANDED_OVER = "mention.handed_over"
+    MENTION_CLAIMED = "mention.claimed"
+    MENTION_RELEASED = "mention.released"
+    MENTION_REPLY_TAKEN_OVER = "mention.reply_taken_over"
+    MENTION_CATEGORISED = "mention.categorised"
+    MENTION_CLOSED = "mention.closed"
+    MENTION_REOPENED = "mention.reopened"
+    MENTION_MARKED_SPAM = "mention.marked_spam"
+    # replies
+    REPLY_SUBMITTED = "reply.submitted"
+    REPLY_APPROVED = "reply.approved"
+    REPLY_REJECTED = "reply.rejected"
+    REPLY_QUEUED = "reply.queued"
+    REPLY_CANCELLED = "reply.cancelled"
+    REPLY_SENDING = "reply.sending"
+    REPLY_SENT = "reply.sent"
+    REPLY_REQUEUED = "reply.requeued"
+    REPLY_FAILED = "reply.failed"
+    REPLY_UNKNOWN = "reply.unknown"
+    # the answer library
+    ANSWER_CREATED = "answer.created"
+    ANSWER_UPDATED = "answer.updated"
+    ANSWER_RETIRED = "answer.retired"
+    # staff and identity
+    STAFF_ADDED = "staff.added"
+    STAFF_UPDATED = "staff.updated"
+    STAFF_ROLE_CHANGED = "staff.role_changed"
+    STAFF_DEACTIVATED = "staff.deactivated"
+    STAFF_REACTIVATED = "staff.reactivated"
+    STAFF_PASSPHRASE_SET = "staff.passphrase_set"
+    AUTH_FAILED = "auth.failed"
+    # the record itself
+    EXPORT_CREATED = "export.created"
+    AUDIT_PURGED = "audit.purged"

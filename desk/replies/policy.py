@@ -1,0 +1,39 @@
+"""Which replies wait for a supervisor (four eyes): desk.toml's ``[approval]`` policy and the
+triage rules' ``require_approval``, applied to one mention. Pure: no database, no clock."""
+
+from __future__ import annotations
+
+import json
+
+from desk.config import DeskConfig
+from desk.db import store
+from desk.db.tables import Mention
+from desk.triage.conditions import normalise_handle
+
+
+def reasons_for(config: DeskConfig, mention: Mention, channel: str) -> list[str]:
+    """Why a free-text reply to ``mention`` needs a supervisor's approval (empty: it does not)."""
+    policy = config.approval
+    reasons: list[str] = []
+    if mention.needs_approval:
+        reasons.append("triage_rule")
+    if mention.category in policy.categories:
+        reasons.append(f"category:{mention.category}")
+    fired = set(store.json_list(mention.triage_rules))
+    reasons += [f"rule:{name}" for name in policy.rules if name in fired]
+    tags = set(store.json_list(mention.tags))
+    reasons += [f"tag:{tag}" for tag in policy.tags if tag in tags]
+    if channel in policy.channels:
+        reasons.append(f"channel:{channel}")
+    author = normalise_handle(mention.author_handle)
+    for name in policy.author_lists:
+        if author in {normalise_handle(h) for h in config.lists.get(name, [])}:
+            reasons.append(f"author:{name}")
+    if policy.crisis and policy.crisis_free_text:
+        reasons.append("crisis")
+    return reasons
+
+
+def reasons_json(reasons: list[str]) -> str:
+    """The stored form of the reasons."""
+    return json.dumps(reasons)

@@ -1,0 +1,314 @@
+"""ReplyService: writing a reply and handing it to delivery, each step one transaction with its
+audit event.
+
+``send`` signs the body, measures it as the platform counts it (``desk.replies.compose``),
+checks the collision guard (``desk.replies.claims``) and the four-eyes policy
+(``desk.replies.policy``), then either leaves it ``pending_approval`` for a supervisor or starts
+its delivery. ``start_delivery`` queues a live channel's reply for the outbox (with its undo
+window) or records a file-replayed channel's reply in the local outbox; ``record_sent`` is the one
+"sent" transition, used here and by ``desk.replies.outbox`` alike.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import object_session
+from sqlmodel import Session
+
+from desk.answers.ranking import expired, render
+from desk.audit.actions import Action
+from desk.audit.chain import Recorder
+from desk.clock import Clock, utcnow
+from desk.config import DeskConfig
+from desk.db import SessionFactory, store, transaction
+from desk.db.tables import Answer, Channel, Mention, Reply
+from desk.errors import ActionRefused, NotFound
+from desk.platforms.registry import platform as platform_named
+from desk.replies.claims import check_before_send
+from desk.replies.compose import NO_FRAME, ComposedReply, ReplyFrame, compose
+from desk.replies.policy import reasons_for, reasons_json
+from desk.replies.senders import LiveChannel, OutboxSender, OutgoingReply, ReplySender
+from desk.views import ReplyView, StaffView
+from desk.vocabulary import MAYBE_PUBLISHED, MentionStatus, ReplyStatus
+
+SenderLookup = Callable[[str, str], ReplySender]
+UNCONFIGURED_UNDO_SECONDS = 5  # ChannelConfig's default undo window
+
+
+def offline_senders(_platform: str, _channel: str) -> ReplySender:
+    """Every channel goes to the local outbox (file-replayed channels have no live platform)."""
+    return OutboxSender()
+
+
+def live_senders(config: DeskConfig) -> SenderLookup:
+    """Replies to a configured ``[[channel]]`` whose platform takes replies are queued for
+    desk.replies.outbox (with the channel's undo window), even while it is disabled
+    (``enabled`` stops its polling; the thread still lives on the platform); every other
+    channel uses the local outbox."""
+    live = {
+        c.key: c.undo_seconds for c in config.channel if platform_named(c.platform).takes_replies
+    }
+
+    def lookup(_platform: str, channel: str) -> ReplySender:
+        if channel in live:
+            return LiveChannel(live[channel])
+        return OutboxSender()
+
+    return lookup
+
+
+def _pulled_live(session: Session, mention: Mention) -> bool:
+    """Whether ``mention`` came from a live platform that takes replies (not a file replay)."""
+    row = session.get(Channel, mention.channel_id)
+    return bool(row is not None and row.live and platform_named(mention.platform).takes_replies)
+
+
+def record_sent(
+    session: Session,
+    reply: Reply,
+    mention: Mention,
+    *,
+    status: str,
+    remote_id: str,
+    record: Recorder,
+    actor: str | None = None,
+    **extra: Any,
+) -> ReplyView:
+    """The one "sent" transition: the reply is delivered (``sent`` on the platform, or
+    ``sent_offline`` in the local outbox) with its remote id, the mention is done, and
+    ``reply.sent`` records the exact text, in the caller's transaction."""
+    reply.status = status
+    reply.remote_id = remote_id
+    reply.sent_at = record.clock()
+    reply.delivery_owner = None
+    reply.error = None
+    mention.status = MentionStatus.CLOSED
+    session.add_all([reply, mention])
+    record.reply(
+        session,
+        Action.REPLY_SENT,
+        reply,
+        actor=actor,
+        text=reply.text,
+        status=status,
+        remote_id=remote_id,
+        **extra,
+    )
+    return store.reply_view(reply)
+
+
+@dataclass(kw_only=True)
+class ReplyService:
+    """Replies written by one staff member (``actor``)."""
+
+    write_factory: SessionFactory
+    config: DeskConfig
+    actor: StaffView
+    clock: Clock = utcnow
+    senders: SenderLookup = field(default=offline_senders)
+    read_factory: SessionFactory | None = None  # reads that must not wait for the write lock
+
+    def __post_init__(self) -> None:
+        self.record = Recorder(self.actor.name, self.clock)
+
+    # -- composing ---------------------------------------------------------------------------
+    def signature(self) -> str:
+        """The current person's signature, e.g. ``—AB``."""
+        return self.config.signature_for(self.actor)
+
+    def preview(self, platform: str, body: str, frame: ReplyFrame = NO_FRAME) -> ComposedReply:
+        """What would be posted, with its length (for the composer's counter)."""
+        return compose(body, self.signature(), platform, frame)
+
+    def frame(self, mention: Mention, channel: str) -> ReplyFrame:
+        """The length frame of replies to ``mention`` (channel ``platform:name``)."""
+        live = next((c for c in self.config.channel if c.key == channel), None)
+        if live is None:
+            return NO_FRAME
+        try:
+            raw = json.loads(mention.raw) if mention.raw else {}
+        except ValueError:
+            raw = {}
+        return ReplyFrame(
+            live.max_chars, raw if isinstance(raw, dict) else {}, mention.author_handle
+        )
+
+    def frame_for(self, mention_id: int) -> ReplyFrame:
+        """``frame`` read from the database (the composer asks once per mention)."""
+        with (self.read_factory or self.write_factory)() as session:
+            mention = store.get_mention(mention_id, session=session)
+            return self.frame(mention, store.channel_name(mention.channel_id, session=session))
+
+    def checked_text(self, mention: Mention, body: str, signature: str) -> ComposedReply:
+        """The reply as it would be posted, or ActionRefused (empty, no channel, too long)."""
+        session = object_session(mention)
+        frame = (
+            self.frame(mention, store.channel_name(mention.channel_id, session=session))
+            if session is not None and self.config.channel
+            else NO_FRAME
+        )
+        composed = compose(body, signature, mention.platform, frame)
+        if not composed.body:
+            raise ActionRefused.from_catalog("reply_empty")
+        if composed.limit is None:
+            raise ActionRefused.from_catalog("no_reply_channel", platform=mention.platform)
+        if composed.reason is not None:
+            over = max(1, composed.length - composed.limit)
+            raise ActionRefused.from_catalog(
+                "reply_too_long",
+                over=over,
+                platform=mention.platform,
+                limit=composed.limit,
+                length=composed.length,
+                signature=composed.signature,
+            )
+        return composed
+
+    # -- sending -----------------------------------------------------------------------------
+    def send(
+        self,
+        mention_id: int,
+        body: str,
+        *,
+        idempotency_key: str | None = None,
+        version: str | None = None,
+        answer_id: int | None = None,
+    ) -> ReplyView:
+        """Sign, check the length, and send once. A repeated key returns the first reply unchanged.
+
+        Refused while a colleague's reply claim runs, and, with ``version`` (from
+        ``ClaimService.start``), when the thread changed since (desk.replies.claims). The claim
+        is released by the send.
+        """
+        key = idempotency_key or str(uuid.uuid4())
+        with transaction(self.write_factory) as session:
+            previous = store.reply_by_key(key, session=session)
+            if previous is not None:
+                return store.reply_view(previous)
+            mention = store.get_mention(mention_id, session=session)
+            check_before_send(
+                session,
+                mention,
+                self.actor.name,
+                self.clock(),
+                version,
+                self.config.hours.calendar().local,
+            )
+            composed = self.checked_text(mention, body, self.signature())
+            for earlier in store.replies_for(mention_id, session=session):
+                if earlier.text == composed.text and earlier.status in MAYBE_PUBLISHED:
+                    raise ActionRefused.from_catalog(
+                        "already_sent", id=mention_id, reply=earlier.id
+                    )
+            channel = store.channel_name(mention.channel_id, session=session)
+            reasons = reasons_for(self.config, mention, channel.partition(":")[2])
+            now = self.clock()
+            answer = self._answer(session, answer_id) if answer_id is not None else None
+            if answer is not None:
+                reasons = self._answer_reasons(answer, mention, composed, now, reasons)
+            reply = Reply(
+                mention_id=mention_id,
+                author=self.actor.name,
+                body=composed.body,
+                signature=composed.signature,
+                text=composed.text,
+                status=ReplyStatus.PENDING_APPROVAL if reasons else ReplyStatus.SENDING,
+                idempotency_key=key,
+                created_at=now,
+                submitted_at=now if reasons else None,
+                approval_reasons=reasons_json(reasons) if reasons else None,
+                answer_id=answer.id if answer else None,
+                answer_version=answer.version if answer else None,
+            )
+            session.add(reply)
+            if mention.replying_by == self.actor.name:  # the reply is written: claim done
+                mention.replying_by = mention.replying_until = None
+                session.add(mention)
+            session.flush()
+            if reasons:  # four eyes: a supervisor sends it (desk.replies.approval)
+                self.record(
+                    session,
+                    Action.REPLY_SUBMITTED,
+                    mention_id=mention.id,
+                    reply_id=reply.id,
+                    text=reply.text,
+                    reasons=reasons,
+                )
+                return store.reply_view(reply)
+            return self.start_delivery(session, reply, mention)
+
+    def _answer(self, session: Session, answer_id: int) -> Answer:
+        answer = session.get(Answer, answer_id)
+        if answer is None or not answer.active:
+            raise NotFound.from_catalog("answer_unknown", name=f"#{answer_id}")
+        return answer
+
+    def _answer_reasons(
+        self,
+        answer: Answer,
+        mention: Mention,
+        composed: ComposedReply,
+        now: datetime,
+        reasons: list[str],
+    ) -> list[str]:
+        """An expired answer is refused; a pre-approved one sent unedited needs no supervisor."""
+        today = self.config.hours.calendar().local(now).date()
+        if expired(answer, today):
+            raise ActionRefused.from_catalog("answer_expired", name=answer.name)
+        if answer.pre_approved and composed.body == render(answer, mention, today):
+            return []
+        return reasons
+
+    def start_delivery(self, session: Session, reply: Reply, mention: Mention) -> ReplyView:
+        """Deliver a reply that may go out now, in the caller's transaction.
+
+        A file-replayed channel's local outbox records it at once (``sent_offline``). A live
+        channel's reply is ``queued`` with the end of its undo window; desk.replies.outbox posts
+        it afterwards, once, and records the outcome.
+        """
+        channel = store.channel_name(mention.channel_id, session=session)
+        sender = self.senders(mention.platform, channel)
+        if not sender.live and _pulled_live(session, mention):
+            # Its [[channel]] left desk.toml: the local outbox would call it "sent offline" and
+            # close the mention while nobody ever posts it. Queued, the outbox says what failed.
+            sender = LiveChannel(UNCONFIGURED_UNDO_SECONDS)
+        if sender.live:
+            undo = getattr(sender, "undo_seconds", 0)
+            reply.status = ReplyStatus.QUEUED
+            reply.send_after = self.clock() + timedelta(seconds=undo)
+            reply.attempts = 0
+            session.add(reply)
+            session.flush()
+            self.record(
+                session,
+                Action.REPLY_QUEUED,
+                mention_id=mention.id,
+                reply_id=reply.id,
+                text=reply.text,
+                undo_seconds=undo,
+            )
+            return store.reply_view(reply)
+        outgoing = OutgoingReply(
+            reply_id=reply.id or 0,
+            platform=mention.platform,
+            channel=channel,
+            in_reply_to_remote_id=mention.remote_id,
+            text=reply.text,
+            idempotency_key=reply.idempotency_key,
+            created_at=self.clock(),
+        )
+        delivery = sender.deliver(outgoing, session=session)
+        return record_sent(
+            session,
+            reply,
+            mention,
+            status=delivery.status,
+            remote_id=delivery.remote_id,
+            record=self.record,
+        )
