@@ -10,7 +10,7 @@ has them loaded; the first pull of a process pays ~2-4 s more).
 - ``rss``: one feed of N items (default 5,000), then the same feed again (304: nothing to do),
   then again with the server ignoring the ETag (N duplicates to recognise);
 - ``mastodon`` (when the test fakes are importable): N mentions read forward in pages of 40 by the
-  real Mastodon connector from the fake instance of tests/live/fakes.py: one transaction per page.
+  real Mastodon connector from the fake instance of tests/helpers/fake_platforms.py: one transaction per page.
 
     python benchmarks/bench_pull.py [--n 5000]
 """
@@ -174,8 +174,8 @@ def bench_mastodon(n: int) -> dict[str, Any] | None:
     try:
         from desk.channels import connect
         from desk.config.secrets import Secret
-        from tests.live.fakes import TOKEN, FakeMastodon
-        from tests.live.loopback import serve
+        from tests.helpers.fake_platforms import TOKEN, FakeMastodon
+        from tests.helpers.loopback import serve
     except ImportError:
         return None
     connect.resolve_secret = lambda channel, environ=None: Secret(TOKEN, source="bench")

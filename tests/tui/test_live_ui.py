@@ -19,10 +19,10 @@ from desk.tui.screens.detail import DetailScreen
 from desk.tui.widgets.composer import Composer
 from tests.helpers.clock import RunningClock
 from tests.helpers.desks import open_test_desk
+from tests.helpers.fake_mastodon import FakeMastodon
+from tests.helpers.loopback import serve
 from tests.helpers.paths import PAYLOADS
 from tests.helpers.tui import DESK_TOML, screen_lines, settle, tui_settings
-from tests.live.fake_mastodon_outbox import FakeMastodon
-from tests.live.loopback import serve
 
 TOKEN = "tui-live-token-93ab"
 

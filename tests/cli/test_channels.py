@@ -22,17 +22,16 @@ from desk.bootstrap import Desk
 from desk.config import Settings
 from tests.helpers.cli import Cli
 from tests.helpers.desks import DESK_TOML
-from tests.helpers.paths import PAYLOADS
-from tests.live.loopback import serve
-from tests.test_pull import PER_PAGE, feed_page
+from tests.helpers.loopback import serve
+from tests.helpers.paged_feed import PER_PAGE, feed_page
+from tests.helpers.paths import PAYLOADS, REPO
 
-REPO = Path(__file__).resolve().parent.parent
 ETAG = '"feed-v1"'
 
 
 class Feeds:
     """A loopback host: ``/news.xml`` a real RSS feed (with an ETag), ``/down.xml`` a 500,
-    ``/paged/?page=N`` the paged feed of tests/test_pull.py (``block_page`` waits for ``go``)."""
+    ``/paged/?page=N`` the paged feed of tests/helpers/paged_feed.py (``block_page`` waits for ``go``)."""
 
     def __init__(self) -> None:
         self.block_page: int | None = None
@@ -177,7 +176,7 @@ def test_json_output_never_holds_the_token(
 ) -> None:
     from desk.channels import connect
     from desk.config.secrets import Secret
-    from tests.live.fakes import FakeMastodon
+    from tests.helpers.fake_platforms import FakeMastodon
 
     token = "TOKEN-4e2f-should-never-be-printed"
     monkeypatch.setenv("DESK_VILLE_TOKEN", token)
@@ -229,7 +228,7 @@ SCRIPT = """\
 import sys
 sys.path.insert(0, {repo!r})
 from desk.platforms import registry
-from tests.test_pull import PagedFeed
+from tests.helpers.paged_feed import PagedFeed
 registry.register("rss", PagedFeed)
 from desk.cli import main
 sys.exit(main(sys.argv[1:]))

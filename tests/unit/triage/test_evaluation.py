@@ -11,7 +11,6 @@ rule change that loses quality fails here.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
@@ -19,8 +18,9 @@ from desk.config import DeskConfig
 from desk.triage.evaluation import read_labelled, score
 from desk.triage.pipeline import Incoming, Triage
 from desk.triage.rules import default_rules
+from tests.helpers.paths import DATA as TEST_DATA
 
-DATA = Path(__file__).parent / "data" / "triage_eval"
+DATA = TEST_DATA / "triage_eval"
 AT = datetime(2026, 11, 12, 15, 0, tzinfo=UTC)
 
 

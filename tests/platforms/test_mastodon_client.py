@@ -1,4 +1,4 @@
-"""desk.platforms.mastodon.client against a fake Mastodon serving the real payloads (tests/live/fakes.py):
+"""desk.platforms.mastodon.client against a fake Mastodon serving the real payloads (tests/helpers/fake_platforms.py):
 forward paging with min_id, the cursor, watches, replies sent once, reconciliation, faults."""
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from desk.platforms.mastodon.client import (
     reply_visibility,
 )
 from desk.platforms.parsed import ParsedMention
-from tests.live.fakes import TOKEN, Clock, FakeMastodon
+from tests.helpers.fake_platforms import TOKEN, Clock, FakeMastodon
 
 
 @pytest.fixture
@@ -309,7 +309,7 @@ def test_reply_text_starts_with_the_full_acct_once(text: str, posted: str) -> No
 
 
 def load_remote() -> dict[str, Any]:
-    from tests.live.fakes import load
+    from tests.helpers.fake_platforms import load
 
     return load("mastodon/notification_mention_remote_docs.json")
 

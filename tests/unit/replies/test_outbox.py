@@ -3,7 +3,7 @@
 Queued → (undo window) → sending → sent | failed | unknown; cancel during the window; a crash
 left in ``sending`` is reconciled against the platform before any retry; a timeout after the
 platform published is never posted twice. Real-process crashes (kill -9 at each step) are in
-tests/live/test_outbox_crash.py.
+tests/integration/test_outbox_crash.py.
 """
 
 from __future__ import annotations

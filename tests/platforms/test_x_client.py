@@ -1,4 +1,4 @@
-"""desk.platforms.x.client against a fake X API v2 serving the real payloads (tests/live/fakes.py): the
+"""desk.platforms.x.client against a fake X API v2 serving the real payloads (tests/helpers/fake_platforms.py): the
 since_id / next_token cycle and its cursor, replies, reconciliation, faults, the token."""
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from desk.platforms.errors import (
 )
 from desk.platforms.parsed import ParsedMention
 from desk.platforms.x.client import MENTION_FIELDS, XConnector
-from tests.live.fakes import TOKEN, Clock, FakeX
+from tests.helpers.fake_platforms import TOKEN, Clock, FakeX
 
 
 @pytest.fixture

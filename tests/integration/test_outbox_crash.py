@@ -22,9 +22,9 @@ from desk.platforms.mastodon import payload as mastodon_parser
 from desk.replies.outbox import FAULT_ENV
 from tests.helpers.cli import run_desk, start_desk
 from tests.helpers.desks import DESK_TOML, give_passphrases
+from tests.helpers.fake_mastodon import FakeMastodon
+from tests.helpers.loopback import serve
 from tests.helpers.paths import PAYLOADS
-from tests.live.fake_mastodon_outbox import FakeMastodon
-from tests.live.loopback import serve
 
 TOKEN = "crash-test-token-5f1c"
 STEPS = ("queued", "claimed", "posted", "recorded")

@@ -19,7 +19,7 @@ from desk.platforms.base import ReplyRequest
 from desk.platforms.errors import ChannelError
 from desk.platforms.mastodon.client import MastodonConnector
 from desk.platforms.x.client import XConnector
-from tests.live.fakes import TOKEN
+from tests.helpers.fake_platforms import TOKEN
 
 
 def _frames(exc: BaseException) -> list[types.FrameType]:

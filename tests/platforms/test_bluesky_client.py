@@ -30,7 +30,7 @@ from desk.platforms.bluesky.client import (
 )
 from desk.platforms.errors import NotPosted, PermanentError, RateLimited, TransientError, Unprovable
 from desk.platforms.parsed import ParsedMention
-from tests.live.fakes import PAYLOADS, Clock
+from tests.helpers.fake_platforms import PAYLOADS, Clock
 
 PASSWORD = "abcd-efgh-ijkl-mnop"  # an app password's shape
 ENTRYWAY = "https://entryway.fake"

@@ -1,1 +1,0 @@
-"""Live connectors against fake platform servers (httpx transports and loopback HTTP)."""

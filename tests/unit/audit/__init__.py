@@ -1,0 +1,1 @@
+"""The record: the chain, the log and timelines, extracts, retention."""

@@ -1,0 +1,1 @@
+"""Ingest and pulling live channels."""

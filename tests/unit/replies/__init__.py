@@ -1,0 +1,1 @@
+"""Replies: claims, approval, the outbox."""

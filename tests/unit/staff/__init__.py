@@ -1,0 +1,1 @@
+"""Identity and the admin's staff actions."""

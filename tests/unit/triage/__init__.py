@@ -1,0 +1,1 @@
+"""Triage rules, routing, language, re-triage."""
