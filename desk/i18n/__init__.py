@@ -1,4 +1,6 @@
-"""Interface strings in French and English, from TOML catalogs (``fr.toml``, ``en.toml``).
+"""Interface strings in French and English, from TOML catalogs: ``fr/*.toml`` and ``en/*.toml``
+(``core`` for what services and records say, ``cli`` for the command line, ``tui`` for the
+terminal interface; the files of one language are merged, and a key may live in one file only).
 
 ``choose_language`` picks the language: explicit setting (``--lang``/DESK_LANG), then desk.toml's
 ``desk.language``, then ``LC_ALL``/``LC_MESSAGES``/``LANG`` (``fr_CA.UTF-8`` -> fr), else English.
@@ -44,11 +46,16 @@ def _flatten(prefix: str, table: dict[str, Any], out: dict[str, str]) -> None:
 
 @cache
 def load_strings(language: str) -> dict[str, str]:
-    """All strings of one catalog, flattened to dotted keys."""
-    with (_DIR / f"{language}.toml").open("rb") as fh:
-        raw = tomllib.load(fh)
+    """All strings of one language, from every file of its folder, flattened to dotted keys."""
     out: dict[str, str] = {}
-    _flatten("", raw, out)
+    for path in sorted((_DIR / language).glob("*.toml")):
+        with path.open("rb") as fh:
+            strings: dict[str, str] = {}
+            _flatten("", tomllib.load(fh), strings)
+        twice = sorted(strings.keys() & out.keys())
+        if twice:
+            raise ValueError(f"{path}: keys already in another {language} file: {twice[:5]}")
+        out.update(strings)
     return out
 
 
