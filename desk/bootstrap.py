@@ -6,9 +6,9 @@ created at import time; tests build their own with a temporary database.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -18,6 +18,7 @@ from desk.audit.actions import Action
 from desk.audit.chain import Recorder
 from desk.audit.export import ExportService
 from desk.audit.retention import RetentionService
+from desk.channels import pull as pulling
 from desk.channels.ingest import IngestService
 from desk.clock import Clock, utcnow
 from desk.config import DeskConfig, Settings, load_config
@@ -36,9 +37,6 @@ from desk.staff.service import MIRRORED, StaffService, mirror_values
 from desk.triage import RuleSet
 from desk.triage.service import TriageService, load_configured_rules
 from desk.views import StaffView
-
-if TYPE_CHECKING:  # built on first use: it loads httpx and tenacity, which most commands never need
-    from desk.channels.pull import PullService
 
 
 @dataclass
@@ -65,14 +63,12 @@ class Desk:
     catalog: Catalog
     clock: Clock
     """What time it is for this desk: every service was built with the same clock."""
-    pull_options: dict[str, Any] = field(default_factory=dict)
 
     @cached_property
-    def pull(self) -> PullService:
-        """Pulling and watching the live ``[[channel]]``s (desk.channels.pull)."""
-        from desk.channels import pull  # httpx and tenacity: only once a command pulls
-
-        return pull.pull_service(self, **self.pull_options)
+    def pull(self) -> pulling.PullService:
+        """Pulling and watching the live ``[[channel]]``s (desk.channels.pull), built on first
+        use."""
+        return pulling.pull_service(self)
 
     @property
     def rules(self) -> RuleSet:

@@ -77,18 +77,6 @@ DEFAULT_HOURS = {day: "08:30-16:30" for day in DAYS[:5]}
 
 
 @dataclass(frozen=True)
-class Span:
-    """A dated period, both ends included (an absence, a rota turn)."""
-
-    start: date
-    end: date
-
-    def covers(self, day: date) -> bool:
-        """Whether ``day`` is inside the period."""
-        return self.start <= day <= self.end
-
-
-@dataclass(frozen=True)
 class Calendar:
     """The desk's time zone, business hours and holidays."""
 

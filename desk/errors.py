@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Self
 
+from desk.i18n import Catalog
+
 
 class DeskError(Exception):
     """Base of every error meant for the user.
@@ -34,8 +36,6 @@ class DeskError(Exception):
     @classmethod
     def from_catalog(cls, key: str, **params: Any) -> Self:
         """The error whose English text is ``errors.<key>`` (and ``errors.<key>_hint``, if any)."""
-        from desk.i18n import Catalog
-
         english = Catalog("en")
         hint = english.t(f"errors.{key}_hint", **params)
         return cls(

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from desk.channels.connect import ConnectorPool
+from desk.channels.pull import pull_service
 from desk.replies.outbox import OutboxReport
 
 log = logging.getLogger(__name__)
@@ -69,8 +70,6 @@ class BackgroundLoop:
             log.exception("the live background loop stopped")
 
     async def _main(self) -> None:
-        from desk.channels.pull import pull_service
-
         pool = ConnectorPool(self.desk.config.channel, transport=self.transport)
         self.desk.outbox.connect = pool.connect
         outbox = self.desk.outbox.run_forever(self.stop_event, self.on_outbox, every=OUTBOX_SECONDS)

@@ -16,7 +16,8 @@ from typing import Any
 import httpx
 
 from desk.config.channels import ChannelConfig
-from desk.platforms.base import Connector
+from desk.config.secrets import resolve
+from desk.platforms.client import Connector
 from desk.platforms.errors import PermanentError
 from desk.platforms.registry import connector_class
 
@@ -36,8 +37,6 @@ def resolve_secret(channel: ChannelConfig, environ: Mapping[str, str] | None = N
     """The channel's Secret, or None when it needs none (public feeds)."""
     if channel.secret is None:
         return None
-    from desk.config.secrets import resolve
-
     return resolve(channel.secret, environ=environ)
 
 

@@ -30,9 +30,10 @@ import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
+from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from desk.channels.connect import ConnectorPool
@@ -46,15 +47,16 @@ from desk.channels.status import (
     shorten,
     status_of,
 )
-from desk.channels.stop import StopEvent, wait_or_stop
 from desk.clock import Clock, utcnow
+from desk.config import DeskConfig
 from desk.config.channels import ChannelConfig
 from desk.db import SessionFactory, session_factory, store, transaction
 from desk.db.tables import Channel, ChannelState
 from desk.errors import DeskError, InputError
-from desk.platforms.base import Connector, Page
+from desk.platforms.client import Connector, Page
 from desk.platforms.errors import ChannelError, PermanentError, RateLimited
 from desk.platforms.http import RateLimit, retrying
+from desk.stop import StopEvent, wait_or_stop
 
 log = logging.getLogger(__name__)
 
@@ -413,8 +415,19 @@ def _crashed(channel: ChannelConfig, exc: Exception) -> ChannelReport:
     return report
 
 
-def pull_service(desk: Any, **options: Any) -> PullService:
-    """The PullService of an open ``desk.bootstrap.Desk``."""
+class OpenDesk(Protocol):
+    """What a PullService is built from: the parts of an open ``desk.bootstrap.Desk`` it uses."""
+
+    @property
+    def ingest(self) -> IngestService: ...
+    @property
+    def engine(self) -> Engine: ...
+    @property
+    def config(self) -> DeskConfig: ...
+
+
+def pull_service(desk: OpenDesk, **options: Any) -> PullService:
+    """The PullService of an open desk (``options``: e.g. a pool, a transport, a sleep)."""
     return PullService(
         ingest=desk.ingest,
         read_factory=session_factory(desk.engine),

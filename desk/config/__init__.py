@@ -26,12 +26,14 @@ from pydantic import (
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from desk.calendar import DEFAULT_HOURS, Calendar, parse_week, zone
-from desk.config.channels import ChannelConfig
+from desk.config.channels import PUBLIC_PLATFORMS, ChannelConfig
 from desk.errors import ConfigError, PermissionDenied
 from desk.views import StaffView
 
+DEFAULT_PACK = Path(__file__).resolve().parents[1] / "triage" / "default_rules.toml"
+"""The bundled bilingual rule pack: used when desk.toml names no ``rules`` file."""
+
 APP_NAME = "desk"
-PUBLIC_PLATFORMS = frozenset({"rss"})  # live channels that need no secret
 
 
 def default_data_dir() -> Path:
@@ -277,10 +279,6 @@ class DeskConfig(BaseModel):
                 )
         return value
 
-    def team_named(self, name: str) -> TeamConfig | None:
-        """The team with this name, if any."""
-        return next((t for t in self.team if t.name == name), None)
-
     def staff_named(self, name: str) -> StaffConfig | None:
         """The staff member with this name (case-insensitive), if any."""
         wanted = name.casefold()
@@ -446,8 +444,6 @@ def write_starter_config(path: Path) -> bool:
     then owns), if none exists; return whether desk.toml was written."""
     if path.exists():
         return False
-    from desk.triage.rules import DEFAULT_PACK  # the rule module imports this one
-
     path.parent.mkdir(parents=True, exist_ok=True)
     rules = path.parent / "rules.toml"
     if not rules.exists():

@@ -22,8 +22,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+# What a [[channel]] table accepts: the platforms with a live client, the URL used when a table
+# gives none, and those whose channels need no secret (public feeds). desk.platforms.registry
+# is the one place each platform is described; tests/platforms/test_registry.py checks that this
+# schema says the same (config sits below the platforms and cannot ask them).
 LivePlatform = Literal["mastodon", "bluesky", "x", "rss"]
 DEFAULT_URLS = {"bluesky": "https://bsky.social", "x": "https://api.x.com"}
+PUBLIC_PLATFORMS = frozenset({"rss"})
 
 
 class ChannelConfig(BaseModel):

@@ -38,7 +38,6 @@ from desk.errors import ConfigError
 MAX_FILE_BYTES = 64 * 1024
 MIN_REDACTED_LENGTH = 8  # shorter values would blank ordinary words in every log line
 REDACTED = "***"
-SCHEMES = ("env:", "keyring:", "file:")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 

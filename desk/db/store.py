@@ -112,7 +112,7 @@ def page_queue(flt: QueueFilter, offset: int, limit: int, *, session: Session) -
     return [_row(r) for r in session.execute(stmt).all()]
 
 
-def get_mention(mention_id: int, *, session: Session, for_update: bool = False) -> Mention:
+def get_mention(mention_id: int, *, session: Session) -> Mention:
     """The mention with this id, or NotFound."""
     mention = session.get(Mention, mention_id)
     if mention is None:

@@ -224,18 +224,6 @@ class AuditAnchor(SQLModel, table=True):
     at: datetime = _utc_column()
 
 
-class ConnectorCursor(SQLModel, table=True):
-    """Where a connector stopped reading a channel (e.g. Mastodon min_id, X since_id)."""
-
-    __tablename__ = "connector_cursors"
-
-    id: int | None = Field(default=None, primary_key=True)
-    channel_id: int = Field(foreign_key="channels.id")
-    stream: str = "mentions"
-    cursor: str | None = None
-    updated_at: datetime = _utc_column()
-
-
 class ChannelState(SQLModel, table=True):
     """Where a live channel stands (desk.channels.pull): its cursor and its health.
 

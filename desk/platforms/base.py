@@ -1,46 +1,17 @@
-"""The two contracts of a platform package: ``Platform`` (what the core may ask) and ``Connector``
-(the live client of one channel).
+"""What the core may ask about a platform: ``Platform``, one object per platform package
+(``desk.platforms.registry``).
 
-``Platform`` is one object per platform (``desk.platforms.registry``): capability flags the core
-asks instead of naming platforms (does it take replies, does a channel need a secret), its saved
-payload parser, how it counts a reply's length, and what text it really posts. Nothing in it does
-I/O; the client is imported only when a channel of that platform is pulled.
-
-A ``Connector`` is built for one ``ChannelConfig`` with an ``httpx.AsyncClient`` (real network,
-or a ``MockTransport`` / loopback server in tests) and the channel's ``Secret``. It never touches
-the database:
-
-- ``fetch(cursor)`` returns one ``Page``: the parsed mentions (the platform's payload parser, on
-  its own JSON) and the cursor to store *after* they are committed. ``desk.channels.pull`` calls
-  it until ``page.more`` is false, committing each page with its cursor in one transaction, so a
-  crash between pages loses nothing and duplicates nothing.
-- ``post(reply)`` publishes one reply in the right thread and returns the platform's id for it.
-  It raises ``NotPosted`` when the platform certainly did not publish it (4xx validation), and
-  ``ChannelError`` (or anything else) when the outcome is unknown.
-- ``find_posted(reply)`` looks for a reply that may already be published (after a crash or a
-  timeout): the idempotency key, the chosen record key, or the account's own recent posts. It
-  returns the remote id, ``None`` when it can prove the reply is *not* there, and raises
-  ``Unprovable`` when it cannot tell.
-
-Errors (``desk.platforms.errors``) carry what the caller needs to wait: ``RateLimited`` from the
-platform's own headers (``rate_headers``); ``TransientError`` for 5xx, timeouts and truncated
-bodies (retry with backoff); ``PermanentError`` for what retrying cannot fix.
+Capability flags the core asks instead of naming platforms (does it take replies, does a channel
+need a secret), its saved payload parser, how it counts a reply's length, and what text it really
+posts. Nothing here does I/O or imports the network stack: the live client (``Connector``,
+``desk.platforms.client``) is imported only when a channel of that platform is pulled.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
-import httpx
-
-from desk.clock import utcnow
-from desk.config.channels import ChannelConfig
-from desk.platforms.errors import NotPosted, RateLimited, Unprovable
-from desk.platforms.http import RateHeaders, RateLimit, parse_rate, request
 from desk.platforms.parsed import ParseResult
 from desk.text.length import Length
 
@@ -79,107 +50,3 @@ class Platform(ABC):
         """The text this platform will really receive for a reply ``text`` to the mention whose
         stored record is ``parent_raw`` (its length is what counts)."""
         return text
-
-
-@dataclass(slots=True)
-class Page:
-    """One page of new mentions and the cursor to store once they are committed."""
-
-    result: ParseResult
-    cursor: str | None  # None: keep the stored cursor
-    more: bool = False  # another page is waiting right now
-    rate: RateLimit | None = None
-    notes: list[str] = field(default_factory=list)  # e.g. "304 not modified"
-
-
-@dataclass(frozen=True, slots=True)
-class ReplyRequest:
-    """Everything a connector needs to post one reply (built from the reply and its mention).
-
-    ``parent_raw`` is the mention's native record as stored (``Mention.raw``): the Mastodon
-    notification, the Bluesky notification (uri, cid, record.reply.root), the X post.
-    """
-
-    reply_id: int
-    text: str
-    idempotency_key: str
-    created_at: datetime  # when the reply was queued: Bluesky's record key derives from it
-    parent_remote_id: str
-    parent_author: str
-    parent_visibility: str | None
-    parent_raw: dict[str, Any]
-    language: str | None = None
-
-
-class Connector(ABC):
-    """Fetches mentions from and posts replies to one channel."""
-
-    platform: str = ""
-    rate_headers: ClassVar[RateHeaders | None] = None
-    """Where this platform's answers say how many calls are left (None: they do not)."""
-
-    def __init__(
-        self,
-        channel: ChannelConfig,
-        client: httpx.AsyncClient,
-        secret: Any,
-        *,
-        now: Callable[[], datetime] = utcnow,
-    ) -> None:
-        self.channel = channel
-        self.client = client
-        self.secret = (
-            secret  # a desk.config.secrets.Secret (redacted repr), or None for public feeds
-        )
-        self.now = now  # tests pass a fixed clock
-        self.rate: RateLimit | None = None
-
-    @abstractmethod
-    async def fetch(self, cursor: str | None) -> Page:
-        """One page of mentions newer than ``cursor`` (None: first run)."""
-
-    async def post(self, reply: ReplyRequest) -> str:
-        """Publish ``reply`` in its thread; return the platform's id for it."""
-        raise NotPosted(f"{self.channel.key}: this channel cannot post replies")
-
-    async def find_posted(self, reply: ReplyRequest) -> str | None:
-        """The remote id of ``reply`` if already published, None if provably not."""
-        raise Unprovable(f"{self.channel.key}: cannot check for an earlier post")
-
-    async def tracked(
-        self,
-        method: str,
-        url: str,
-        *,
-        headers: Any = None,
-        params: Any = None,
-        json: Any = None,
-    ) -> httpx.Response:
-        """One call through ``desk.platforms.http.request`` that keeps the rate-limit state of every
-        answer (and of a 429) in ``self.rate``, which ``desk channels`` shows."""
-        now = self.now
-        try:
-            response = await request(
-                self.client,
-                method,
-                url,
-                channel=self.channel,
-                headers=headers,
-                params=params,
-                json=json,
-                now=now,
-                rate_headers=self.rate_headers,
-            )
-        except RateLimited as exc:
-            self.rate = RateLimit(
-                limit=self.rate.limit if self.rate else None,
-                remaining=0,
-                reset_at=now() + timedelta(seconds=exc.wait_seconds),
-            )
-            raise
-        self.rate = parse_rate(self.rate_headers, response.headers) or self.rate
-        return response
-
-    async def aclose(self) -> None:
-        """Release sessions or other resources (the client belongs to the caller)."""
-        return None

@@ -10,11 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
-
-Platform = Literal["mastodon", "bluesky", "x", "rss"]
-MentionKind = Literal["mention", "reply", "quote", "keyword", "news"]
-MENTION_KINDS: tuple[str, ...] = ("mention", "reply", "quote", "keyword", "news")
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)

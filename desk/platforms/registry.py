@@ -14,11 +14,15 @@ put their own client class in place with ``register``; ``unregister`` puts the b
 from __future__ import annotations
 
 import importlib
+from typing import TYPE_CHECKING
 
 from desk.errors import InputError
 from desk.platforms import bluesky, mastodon, rss, x
-from desk.platforms.base import Connector, Platform
+from desk.platforms.base import Platform
 from desk.platforms.errors import PermanentError
+
+if TYPE_CHECKING:
+    from desk.platforms.client import Connector
 
 PLATFORMS: dict[str, Platform] = {
     p.name: p for p in (mastodon.PLATFORM, bluesky.PLATFORM, x.PLATFORM, rss.PLATFORM)
@@ -50,6 +54,10 @@ def unregister(name: str) -> None:
 
 def connector_class(name: str) -> type[Connector]:
     """The live client class of ``name``; PermanentError when there is none or it is broken."""
+    # Imported here, not above: the client contract loads httpx, which parsing a saved payload
+    # or measuring a reply never needs.
+    from desk.platforms.client import Connector
+
     if name in _registered:
         return _registered[name]
     known = PLATFORMS.get(name)

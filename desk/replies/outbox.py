@@ -40,22 +40,21 @@ from sqlmodel import Session, col, select
 
 from desk.audit.actions import Action
 from desk.audit.chain import Recorder
-from desk.channels.stop import StopEvent, wait_or_stop
 from desk.clock import Clock, as_utc, utcnow
 from desk.config import DeskConfig
 from desk.db import SessionFactory, store, transaction
 from desk.db.tables import Mention, Reply
 from desk.errors import ActionRefused, NotFound, PermissionDenied
-from desk.platforms.base import Connector, ReplyRequest
+from desk.platforms.client import Connector, ReplyRequest
 from desk.platforms.errors import ChannelError, NotPosted, RateLimited, Unprovable
 from desk.platforms.http import retrying
 from desk.replies.service import record_sent
+from desk.stop import StopEvent, wait_or_stop
 from desk.views import ReplyView, StaffView
 from desk.vocabulary import ReplyStatus
 
 log = logging.getLogger(__name__)
 FAULT_ENV = "DESK_FAULT_AT"
-FAULT_STEPS = ("claimed", "posted", "recorded")
 OUTBOX_STATUSES = (ReplyStatus.QUEUED, ReplyStatus.SENDING, ReplyStatus.UNKNOWN)
 MAX_ATTEMPTS = 5
 ACTOR = "outbox"

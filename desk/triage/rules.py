@@ -52,6 +52,7 @@ from typing import Any
 import regex
 
 from desk.calendar import TIME_WINDOWS
+from desk.config import DEFAULT_PACK
 from desk.errors import ConfigError
 from desk.triage.conditions import (
     All,
@@ -623,9 +624,6 @@ def load_rules(path: Path | None, known: Known | None = None) -> RuleSet:
     if path is None:
         return default_rules(known)
     return parse_rules(read_rules_text(path), str(path), known)
-
-
-DEFAULT_PACK = Path(__file__).with_name("default_rules.toml")
 
 
 def default_rules(known: Known | None = None) -> RuleSet:

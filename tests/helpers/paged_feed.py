@@ -8,7 +8,7 @@ from urllib.parse import parse_qs
 
 import httpx
 
-from desk.platforms.base import Connector, Page
+from desk.platforms.client import Connector, Page
 from desk.platforms.errors import PermanentError
 from desk.platforms.http import auth_header, request
 from desk.platforms.rss import payload as rss_parser

@@ -18,7 +18,6 @@ import pytest
 
 from desk.config.channels import ChannelConfig
 from desk.config.secrets import Secret
-from desk.platforms.base import ReplyRequest
 from desk.platforms.bluesky.client import (
     OVERLAP,
     BlueskyConnector,
@@ -28,6 +27,7 @@ from desk.platforms.bluesky.client import (
     reply_refs,
     tid_for,
 )
+from desk.platforms.client import ReplyRequest
 from desk.platforms.errors import NotPosted, PermanentError, RateLimited, TransientError, Unprovable
 from desk.platforms.parsed import ParsedMention
 from tests.helpers.fake_platforms import PAYLOADS, Clock

@@ -15,7 +15,7 @@ from rich.pretty import pretty_repr
 
 from desk.config.channels import ChannelConfig
 from desk.config.secrets import Secret
-from desk.platforms.base import ReplyRequest
+from desk.platforms.client import ReplyRequest
 from desk.platforms.errors import ChannelError
 from desk.platforms.mastodon.client import MastodonConnector
 from desk.platforms.x.client import XConnector

@@ -13,7 +13,7 @@ import pytest
 
 from desk.config.channels import ChannelConfig
 from desk.config.secrets import Secret
-from desk.platforms.base import Page, ReplyRequest
+from desk.platforms.client import Page, ReplyRequest
 from desk.platforms.errors import (
     ChannelError,
     NotPosted,

@@ -46,11 +46,48 @@ def test_migrations_from_empty_database(tmp_path: Path) -> None:
         "replies",
         "outbox",
         "audit_events",
-        "connector_cursors",
+        "channel_state",
     } <= tables
+    assert "connector_cursors" not in tables  # dropped by 0011
     uniques = sa.inspect(engine).get_unique_constraints("mentions")
     assert any(set(u["column_names"]) == {"channel_id", "remote_id"} for u in uniques)
     db.upgrade(engine)  # idempotent
+    engine.dispose()
+
+
+def test_a_file_from_before_0011_upgrades_and_downgrades(tmp_path: Path) -> None:
+    """A user's database at 0010 still has the never-used connector_cursors table: the upgrade
+    drops it and keeps everything else; the downgrade puts it back; upgrading again works."""
+    engine = db.make_engine(str(tmp_path / "old.db"))
+    db.upgrade(engine, "0010")
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO channels (platform, name, live, created_at) VALUES (:p, :n, 0, :t)"
+            ),
+            {"p": "rss", "n": "avis", "t": "2026-11-01 00:00:00"},
+        )
+    assert "connector_cursors" in sa.inspect(engine).get_table_names()
+    db.upgrade(engine)
+    assert db.current_revision(engine) == "0011"
+    assert "connector_cursors" not in sa.inspect(engine).get_table_names()
+    from alembic import command
+
+    command.downgrade(db.alembic_config(engine), "0010")
+    assert "connector_cursors" in sa.inspect(engine).get_table_names()
+    db.upgrade(engine)
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT name FROM channels")).scalar_one() == "avis"
+    engine.dispose()
+
+
+def test_the_models_and_the_migrations_agree(tmp_path: Path) -> None:
+    """``alembic check``: autogenerate finds nothing to add or drop after the migrations."""
+    from alembic import command
+
+    engine = db.make_engine(str(tmp_path / "check.db"))
+    db.upgrade(engine)
+    command.check(db.alembic_config(engine))  # raises when the models and the schema differ
     engine.dispose()
 
 

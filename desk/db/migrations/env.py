@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from alembic import context
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.exc import ArgumentError
@@ -20,6 +22,12 @@ def _engine_from_url() -> Engine:
     return create_engine(url)
 
 
+def include_name(name: str | None, type_: str, _parents: Any) -> bool:
+    """Leave out of autogenerate what migrations make by hand and no model describes: the
+    full-text search tables (``replies_fts`` and its shadow tables, 0006)."""
+    return not (type_ == "table" and name is not None and "_fts" in name)
+
+
 def run_migrations_online() -> None:
     """Run with the engine desk passed in, or one built from the URL (``alembic`` CLI use)."""
     engine = config.attributes.get("engine") or _engine_from_url()
@@ -28,6 +36,7 @@ def run_migrations_online() -> None:
             connection=connection,
             target_metadata=target_metadata,
             render_as_batch=connection.dialect.name == "sqlite",
+            include_name=include_name,
         )
         with context.begin_transaction():
             context.run_migrations()

@@ -52,7 +52,6 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from desk.platforms.base import Connector, Page, ReplyRequest
 from desk.platforms.bluesky import payload as parser
 from desk.platforms.bluesky.atproto import (
     MAX_KEY_CHARS,
@@ -70,6 +69,7 @@ from desk.platforms.bluesky.atproto import (
     reveal,
     tid_for,
 )
+from desk.platforms.client import Connector, Page, ReplyRequest
 from desk.platforms.errors import (
     ChannelError,
     NotPosted,

@@ -39,7 +39,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 import httpx
 
-from desk.platforms.base import Connector, Page, ReplyRequest
+from desk.platforms.client import Connector, Page, ReplyRequest
 from desk.platforms.errors import (
     ChannelError,
     NotPosted,

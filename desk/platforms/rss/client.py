@@ -27,7 +27,7 @@ import httpx
 
 from desk import __version__
 from desk.errors import InputError
-from desk.platforms.base import Connector, Page
+from desk.platforms.client import Connector, Page
 from desk.platforms.errors import ChannelError, PermanentError, RateLimited, TransientError
 from desk.platforms.http import rate_wait, retry_after, where
 from desk.platforms.parsed import ParseResult

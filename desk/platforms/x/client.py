@@ -39,7 +39,7 @@ from urllib.parse import quote
 
 import httpx
 
-from desk.platforms.base import Connector, Page, ReplyRequest
+from desk.platforms.client import Connector, Page, ReplyRequest
 from desk.platforms.errors import (
     ChannelError,
     NotPosted,

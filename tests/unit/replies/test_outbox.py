@@ -17,7 +17,7 @@ import pytest
 
 from desk.bootstrap import Desk
 from desk.errors import ActionRefused, PermissionDenied
-from desk.platforms.base import ReplyRequest
+from desk.platforms.client import ReplyRequest
 from desk.platforms.errors import NotPosted, RateLimited, TransientError, Unprovable
 from desk.replies.outbox import OutboxService, owner_alive
 from desk.replies.senders import LiveChannel
