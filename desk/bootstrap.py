@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import Engine
 
@@ -132,6 +132,21 @@ def sync_staff(config: DeskConfig, factory: db.SessionFactory, clock: Clock = ut
                 record(session, Action.STAFF_DEACTIVATED, name=row.name)
 
 
+class Sessions(TypedDict):
+    """The write (``BEGIN IMMEDIATE``) and read session factories of one engine."""
+
+    write_factory: db.SessionFactory
+    read_factory: db.SessionFactory
+
+
+class Acting(TypedDict):
+    """Who acts, under which desk.toml, on which clock."""
+
+    config: DeskConfig
+    actor: StaffView
+    clock: Clock
+
+
 def open_desk(
     settings: Settings,
     *,
@@ -149,62 +164,27 @@ def open_desk(
     read = db.session_factory(engine)
     if not staff_in_sync(config, read):
         sync_staff(config, write, clock)  # takes the write lock only when desk.toml changed
-    replies = ReplyService(
-        write_factory=write,
-        read_factory=read,
-        config=config,
-        actor=me,
-        clock=clock,
-        senders=live_senders(config),
-    )
+    # What every service of this session shares: its sessions, the desk.toml, who acts, when.
+    sessions = Sessions(write_factory=write, read_factory=read)
+    acting = Acting(config=config, actor=me, clock=clock)
+    replies = ReplyService(**sessions, **acting, senders=live_senders(config))
     return Desk(
         config=config,
         engine=engine,
         me=me,
-        inbox=InboxService(write_factory=write, config=config, actor=me, clock=clock),
+        inbox=InboxService(write_factory=write, **acting),
         replies=replies,
-        claims=ClaimService(write_factory=write, config=config, actor=me, clock=clock),
-        approvals=ApprovalService(
-            write_factory=write,
-            read_factory=read,
-            config=config,
-            actor=me,
-            replies=replies,
-            clock=clock,
-        ),
-        answers=AnswerService(
-            write_factory=write, read_factory=read, config=config, actor=me, clock=clock
-        ),
+        claims=ClaimService(write_factory=write, **acting),
+        approvals=ApprovalService(**sessions, **acting, replies=replies),
+        answers=AnswerService(**sessions, **acting),
         reports=ReportService(read_factory=read, config=config, clock=clock),
-        exports=ExportService(
-            read_factory=read, write_factory=write, config=config, actor=me, clock=clock
-        ),
-        retention=RetentionService(
-            read_factory=read, write_factory=write, config=config, actor=me, clock=clock
-        ),
+        exports=ExportService(**sessions, **acting),
+        retention=RetentionService(**sessions, **acting),
         queries=Queries(read_factory=read),
-        ingest=IngestService(
-            write_factory=write,
-            read_factory=read,
-            config=config,
-            rules=rules,
-            actor=me.name,
-            clock=clock,
-        ),
-        triage=TriageService(
-            write_factory=write,
-            read_factory=read,
-            config=config,
-            rules=rules,
-            actor=me.name,
-            clock=clock,
-        ),
-        staff=StaffService(
-            write_factory=write, read_factory=read, config=config, actor=me, clock=clock
-        ),
-        outbox=OutboxService(
-            write_factory=write, read_factory=read, config=config, actor=me, clock=clock
-        ),
+        ingest=IngestService(**sessions, config=config, rules=rules, actor=me.name, clock=clock),
+        triage=TriageService(**sessions, config=config, rules=rules, actor=me.name, clock=clock),
+        staff=StaffService(**sessions, **acting),
+        outbox=OutboxService(**sessions, **acting),
         identity=IdentityService(write_factory=write, config=config, me=me, clock=clock),
         catalog=Catalog(choose_language(settings.lang, config.desk.language)),
         clock=clock,

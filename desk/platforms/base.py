@@ -10,8 +10,11 @@ posts. Nothing here does I/O or imports the network stack: the live client (``Co
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from types import ModuleType
 from typing import Any, ClassVar
 
+from desk.errors import InputError
+from desk.platforms.fields import load_json
 from desk.platforms.parsed import ParseResult
 from desk.text.length import Length
 
@@ -28,18 +31,32 @@ class Platform(ABC):
     """Its saved payloads are JSON (``looks_like`` recognises them); else XML feeds."""
     connector: ClassVar[str]
     """``module:Class`` of its live client, imported when a channel of it is pulled."""
+    payload: ClassVar[ModuleType]
+    """Its payload module: ``looks_like(obj)`` and ``parse_obj(obj, source)`` for JSON payloads,
+    ``parse(data, source)`` for feeds."""
+    payload_name: ClassVar[str]
+    """What its payloads are called in messages, e.g. ``Mastodon notifications payload``."""
+    payload_hint: ClassVar[str] = ""
+    """What a person should save instead, when a file is not one of its payloads."""
 
-    @abstractmethod
     def parse(self, data: bytes, source: str) -> ParseResult:
         """A saved payload of this platform, parsed (``source`` names it in messages)."""
+        if not self.json_payloads:
+            result: ParseResult = self.payload.parse(data, source)
+            return result
+        obj = load_json(data, source)
+        if not self.looks_like(obj):
+            raise InputError(f"{source}: not a {self.payload_name}", hint=self.payload_hint)
+        return self.parse_obj(obj, source)
 
     def looks_like(self, obj: Any) -> bool:
         """Whether decoded JSON ``obj`` is one of this platform's payloads."""
-        return False
+        return self.json_payloads and bool(self.payload.looks_like(obj))
 
     def parse_obj(self, obj: Any, source: str) -> ParseResult:
         """A payload already decoded from JSON."""
-        raise NotImplementedError(f"{self.name} payloads are not JSON")
+        result: ParseResult = self.payload.parse_obj(obj, source)
+        return result
 
     @abstractmethod
     def reply_length(self, text: str, limit: int | None = None) -> Length:

@@ -14,14 +14,12 @@ import feedparser.api
 import pytest
 
 from desk.errors import InputError
-from desk.platforms.bluesky import payload as bluesky
 from desk.platforms.detect import detect, parse_payload
 from desk.platforms.html import MAX_TEXT_CHARS, html_to_text
 from desk.platforms.mastodon import payload as mastodon
 from desk.platforms.parsed import ParseResult
 from desk.platforms.registry import PLATFORMS
 from desk.platforms.rss import payload as rss
-from desk.platforms.x import payload as x
 from tests.helpers.paths import PAYLOADS
 
 HOSTILE = "[bold]x[/ \x1b]52;c;AAAA\x07 \u202eevil [@click=app.quit()]y[/]"
@@ -87,7 +85,7 @@ def test_mastodon_single_remote_notification(payloads: Path) -> None:
 def test_mastodon_reply_status_becomes_reply(payloads: Path) -> None:
     status = json.loads((payloads / "mastodon/status_reply_created.json").read_bytes())
     notification = {"id": "9", "type": "mention", "account": status["account"], "status": status}
-    item = mastodon.parse(as_bytes(notification), "reply.json").items[0]
+    item = PLATFORMS["mastodon"].parse(as_bytes(notification), "reply.json").items[0]
     assert item.kind == "reply"
     assert item.in_reply_to_remote_id == "117020583245459824"
     assert item.text == "@mastodonpy_test_2 same!"
@@ -96,7 +94,9 @@ def test_mastodon_reply_status_becomes_reply(payloads: Path) -> None:
 def test_mastodon_other_notification_types_are_skipped() -> None:
     follow = {"id": "2", "type": "follow", "account": {"acct": "bob"}}
     favourite = {"id": "3", "type": "favourite", "account": {"acct": "bob"}, "status": {}}
-    result = mastodon.parse(as_bytes([follow, mastodon_notification(), favourite]), "n.json")
+    result = PLATFORMS["mastodon"].parse(
+        as_bytes([follow, mastodon_notification(), favourite]), "n.json"
+    )
     assert (len(result.items), result.skipped, result.errors) == (1, 2, [])
 
 
@@ -107,7 +107,7 @@ def test_mastodon_html_and_content_warning() -> None:
         '<span class="invisible">/b</span></a> &lt;ok&gt;</p>'
     )
     payload = mastodon_notification(content=content, spoiler_text="Council vote")
-    item = mastodon.parse(as_bytes(payload), "n.json").items[0]
+    item = PLATFORMS["mastodon"].parse(as_bytes(payload), "n.json").items[0]
     assert item.text == "Council vote\n\nLine one\nline & two\n\nSee https://ex.org/a/b <ok>"
 
 
@@ -183,7 +183,7 @@ def test_bluesky_reasons_and_dates() -> None:
             bsky_notification("reply", createdAt="2023-07-02T15:51:31.629127"),  # no zone: UTC
         ]
     }
-    result = bluesky.parse(as_bytes(listing), "b.json")
+    result = PLATFORMS["bluesky"].parse(as_bytes(listing), "b.json")
     assert result.skipped == 2
     assert [i.kind for i in result.items] == ["quote", "mention", "reply"]
     assert result.items[0].url == "https://bsky.app/profile/mairie.example.fr/post/3k2"
@@ -194,7 +194,7 @@ def test_bluesky_reasons_and_dates() -> None:
 def test_bluesky_bad_date_names_field_and_value() -> None:
     bad = bsky_notification("mention", createdAt="not-a-date-" + "9" * 500)
     bad["indexedAt"] = "also bad"
-    result = bluesky.parse(
+    result = PLATFORMS["bluesky"].parse(
         as_bytes({"notifications": [bsky_notification("mention"), bad]}), "b.json"
     )
     assert len(result.items) == 1
@@ -261,7 +261,7 @@ def test_x_kinds_threads_escapes_and_broken_items() -> None:
         "includes": {"users": [{"id": "7", "username": "prefecture", "name": "Préfecture"}]},
         "errors": [{"title": "Not Found Error", "detail": "Could not find tweet with ids: [9]."}],
     }
-    result = x.parse(as_bytes(body), "x.json")
+    result = PLATFORMS["x"].parse(as_bytes(body), "x.json")
     (item,) = result.items
     assert (item.kind, item.in_reply_to_remote_id, item.thread_root_remote_id) == (
         "quote",
@@ -465,11 +465,11 @@ def test_broken_items_are_reported_with_their_index() -> None:
 def test_hostile_text_is_kept_verbatim() -> None:
     masto = mastodon_notification(content=f"<p>{HOSTILE}</p>")
     masto["account"]["display_name"] = HOSTILE
-    assert mastodon.parse(as_bytes(masto), "m.json").items[0].text == HOSTILE
+    assert PLATFORMS["mastodon"].parse(as_bytes(masto), "m.json").items[0].text == HOSTILE
     bsky = {"notifications": [bsky_notification("mention", text=HOSTILE)]}
-    assert bluesky.parse(as_bytes(bsky), "b.json").items[0].text == HOSTILE
+    assert PLATFORMS["bluesky"].parse(as_bytes(bsky), "b.json").items[0].text == HOSTILE
     tweet = {"data": {"id": "1578516295611748353", "text": HOSTILE}}
-    assert x.parse(as_bytes(tweet), "x.json").items[0].text == HOSTILE
+    assert PLATFORMS["x"].parse(as_bytes(tweet), "x.json").items[0].text == HOSTILE
 
 
 def test_bom_and_oversized_text() -> None:

@@ -3,11 +3,11 @@ key chosen by desk), and how a post is counted (300 graphemes *and* 3000 UTF-8 b
 
 from __future__ import annotations
 
-from typing import Any
+from types import ModuleType
+from typing import ClassVar
 
 from desk.platforms.base import Platform
-from desk.platforms.bluesky import payload
-from desk.platforms.parsed import ParseResult
+from desk.platforms.bluesky import payload as bluesky_payload
 from desk.text.length import Length, graphemes, judge, utf8_bytes, without_surrogates
 
 
@@ -16,20 +16,13 @@ class Bluesky(Platform):
 
     name = "bluesky"
     connector = "desk.platforms.bluesky.client:BlueskyConnector"
+    payload: ClassVar[ModuleType] = bluesky_payload
+    payload_name = "Bluesky notifications payload"
+    payload_hint = (
+        'Expected the body of app.bsky.notification.listNotifications ({"notifications": [...]}).'
+    )
     max_graphemes = 300  # lexicon app.bsky.feed.post
     max_bytes = 3000
-
-    def parse(self, data: bytes, source: str) -> ParseResult:
-        """A saved ``app.bsky.notification.listNotifications``."""
-        return payload.parse(data, source)
-
-    def looks_like(self, obj: Any) -> bool:
-        """``{"notifications": [...]}``."""
-        return payload.looks_like(obj)
-
-    def parse_obj(self, obj: Any, source: str) -> ParseResult:
-        """Notifications already decoded."""
-        return payload.parse_obj(obj, source)
 
     def reply_length(self, text: str, limit: int | None = None) -> Length:
         """Graphemes against 300 (``limit`` can only lower it) and bytes against 3000, URLs in

@@ -470,16 +470,7 @@ class BlueskyConnector(Connector):
         self, method: str, nsid: str, *, params: Any = None, json: Any = None
     ) -> httpx.Response:
         """An authenticated XRPC call to the PDS; an expired token is renewed once."""
-        session = await self.login()
-        response = await self._raw(
-            method,
-            f"{session.pds}/xrpc/{nsid}",
-            headers=auth_header(session.access),
-            params=params,
-            json=json,
-        )
-        if self._session_refused(response):
-            await self._refresh(session)
+        for renewed in (False, True):
             session = await self.login()
             response = await self._raw(
                 method,
@@ -488,6 +479,9 @@ class BlueskyConnector(Connector):
                 params=params,
                 json=json,
             )
+            if renewed or not self._session_refused(response):
+                break
+            await self._refresh(session)
         return response
 
     async def _raw(

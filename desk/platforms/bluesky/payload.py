@@ -14,14 +14,12 @@ import re
 from datetime import datetime
 from typing import Any
 
-from desk.errors import InputError
 from desk.platforms.fields import (
     ItemProblem,
     collect,
     dig,
     handle,
     language_code,
-    load_json,
     need,
     need_str,
     opt_str,
@@ -39,17 +37,6 @@ _POST_URI = re.compile(r"^at://([^/]+)/app\.bsky\.feed\.post/([^/?#]+)$")
 def looks_like(obj: Any) -> bool:
     """True for a ``{"notifications": [...]}`` listing."""
     return isinstance(obj, dict) and isinstance(obj.get("notifications"), list)
-
-
-def parse(data: bytes, source: str) -> ParseResult:
-    """Parse a saved Bluesky listNotifications payload."""
-    obj = load_json(data, source)
-    if not looks_like(obj):
-        raise InputError(
-            f"{source}: not a Bluesky notifications payload",
-            hint='Expected the body of app.bsky.notification.listNotifications ({"notifications": [...]}).',
-        )
-    return parse_obj(obj, source)
 
 
 def parse_obj(obj: Any, source: str) -> ParseResult:

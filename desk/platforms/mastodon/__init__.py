@@ -4,12 +4,12 @@ against the instance's own limit)."""
 
 from __future__ import annotations
 
-from typing import Any
+from types import ModuleType
+from typing import Any, ClassVar
 
 from desk.platforms.base import Platform
-from desk.platforms.mastodon import payload
+from desk.platforms.mastodon import payload as mastodon_payload
 from desk.platforms.mastodon.replies import posted_text
-from desk.platforms.parsed import ParseResult
 from desk.text.length import Length, countable_text, graphemes, judge
 
 
@@ -18,20 +18,11 @@ class Mastodon(Platform):
 
     name = "mastodon"
     connector = "desk.platforms.mastodon.client:MastodonConnector"
+    payload: ClassVar[ModuleType] = mastodon_payload
+    payload_name = "Mastodon notifications payload"
+    payload_hint = "Expected the body of GET /api/v1/notifications (a JSON list)."
     default_limit = 500
     """``max_characters`` of an instance that does not say otherwise (ChannelConfig.max_chars)."""
-
-    def parse(self, data: bytes, source: str) -> ParseResult:
-        """A saved ``GET /api/v1/notifications`` (or one notification)."""
-        return payload.parse(data, source)
-
-    def looks_like(self, obj: Any) -> bool:
-        """A notification, or a list of them."""
-        return payload.looks_like(obj)
-
-    def parse_obj(self, obj: Any, source: str) -> ParseResult:
-        """Notifications already decoded."""
-        return payload.parse_obj(obj, source)
 
     def reply_length(
         self, text: str, limit: int | None = None, *, spoiler_text: str = ""

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from desk.errors import InputError
 from desk.platforms.fields import (
     ItemProblem,
     clip,
@@ -18,7 +17,6 @@ from desk.platforms.fields import (
     dig,
     handle,
     language_code,
-    load_json,
     need,
     need_str,
     opt_str,
@@ -37,17 +35,6 @@ def looks_like(obj: Any) -> bool:
     if isinstance(obj, list):
         return True
     return isinstance(obj, dict) and "type" in obj and "account" in obj
-
-
-def parse(data: bytes, source: str) -> ParseResult:
-    """Parse a saved Mastodon notifications payload."""
-    obj = load_json(data, source)
-    if not looks_like(obj):
-        raise InputError(
-            f"{source}: not a Mastodon notifications payload",
-            hint="Expected the body of GET /api/v1/notifications (a JSON list).",
-        )
-    return parse_obj(obj, source)
 
 
 def parse_obj(obj: Any, source: str) -> ParseResult:

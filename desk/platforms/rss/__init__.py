@@ -3,9 +3,11 @@ a size cap while streaming). News takes no replies and a public feed needs no se
 
 from __future__ import annotations
 
+from types import ModuleType
+from typing import ClassVar
+
 from desk.platforms.base import Platform
-from desk.platforms.parsed import ParseResult
-from desk.platforms.rss import payload
+from desk.platforms.rss import payload as rss_payload
 from desk.text.length import Length, no_replies
 
 
@@ -14,13 +16,11 @@ class Rss(Platform):
 
     name = "rss"
     connector = "desk.platforms.rss.client:RssConnector"
+    payload: ClassVar[ModuleType] = rss_payload
+    payload_name = "RSS or Atom feed"
     takes_replies = False
     needs_secret = False
     json_payloads = False
-
-    def parse(self, data: bytes, source: str) -> ParseResult:
-        """A saved RSS 2.0 or Atom feed."""
-        return payload.parse(data, source)
 
     def reply_length(self, text: str, limit: int | None = None) -> Length:
         """No reply is posted to a feed: the text's length, no limit."""

@@ -3,11 +3,11 @@ is counted (twitter-text v3's weighted length, 280)."""
 
 from __future__ import annotations
 
-from typing import Any
+from types import ModuleType
+from typing import ClassVar
 
 from desk.platforms.base import Platform
-from desk.platforms.parsed import ParseResult
-from desk.platforms.x import payload
+from desk.platforms.x import payload as x_payload
 from desk.text.length import Length, judge, weighted_length
 
 
@@ -16,19 +16,12 @@ class X(Platform):
 
     name = "x"
     connector = "desk.platforms.x.client:XConnector"
+    payload: ClassVar[ModuleType] = x_payload
+    payload_name = "X API v2 payload"
+    payload_hint = (
+        'Expected the body of GET /2/users/:id/mentions ({"data": [...], "includes": ...}).'
+    )
     default_limit = 280
-
-    def parse(self, data: bytes, source: str) -> ParseResult:
-        """A saved mentions timeline or post lookup (``{"data": ...}``)."""
-        return payload.parse(data, source)
-
-    def looks_like(self, obj: Any) -> bool:
-        """An API v2 answer with ``data``."""
-        return payload.looks_like(obj)
-
-    def parse_obj(self, obj: Any, source: str) -> ParseResult:
-        """An answer already decoded."""
-        return payload.parse_obj(obj, source)
 
     def reply_length(self, text: str, limit: int | None = None) -> Length:
         """The official weighted length (NFC, CJK and emoji 2, a URL 23) against 280."""

@@ -11,7 +11,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from desk.errors import InputError
 from desk.platforms.fields import (
     ItemProblem,
     check_moment,
@@ -20,7 +19,6 @@ from desk.platforms.fields import (
     dig,
     handle,
     language_code,
-    load_json,
     need_str,
     opt_str,
     parse_timestamp,
@@ -43,17 +41,6 @@ def looks_like(obj: Any) -> bool:
     if isinstance(obj.get("data"), (list, dict)):
         return True
     return "data" not in obj and isinstance(dig(obj, "meta.result_count"), int)
-
-
-def parse(data: bytes, source: str) -> ParseResult:
-    """Parse a saved X API v2 mentions (or post lookup) payload."""
-    obj = load_json(data, source)
-    if not looks_like(obj):
-        raise InputError(
-            f"{source}: not an X API v2 payload",
-            hint='Expected the body of GET /2/users/:id/mentions ({"data": [...], "includes": ...}).',
-        )
-    return parse_obj(obj, source)
 
 
 def parse_obj(obj: dict[str, Any], source: str) -> ParseResult:
