@@ -5,6 +5,7 @@ names from desk.toml are shown literally, never as markup or terminal controls."
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from desk.config import load_config
 from desk.tui.app import DeskApp
 from desk.tui.dialogs.picker import PickerScreen
 from desk.tui.dialogs.staff_form import StaffForm
-from desk.tui.screens.staff import StaffScreen
+from desk.tui.screens.staff import StaffLoaded, StaffScreen
 from tests.helpers.clock import RunningClock
 from tests.helpers.tui import (
     DESK_TOML,
@@ -95,6 +96,21 @@ async def test_an_admin_changes_a_role(staff_env: DeskEnv) -> None:
         "amelie",
         "supervisor",
     )
+
+
+async def test_a_longer_role_is_drawn_whole_at_once(staff_env: DeskEnv) -> None:
+    """The flaky cause of the test above: a paint between the list arriving and the table
+    measuring its new cells (when idle) cut "superviseur·e" at the old width ("supervi"), and the
+    cut row stayed cached. Here the list is handled and the screen painted before any idle."""
+    app = DeskApp(staff_env.desk)
+    async with app.run_test(size=(140, 36)) as pilot:
+        screen = await open_staff(pilot)
+        people = [replace(p, role="supervisor") if p.name == "bruno" else p for p in screen.people]
+        screen.on_staff_loaded(StaffLoaded(people))  # as the worker's message would, then
+        shown = screen_lines(app)  # a paint before the table's idle measure
+        assert "superviseur·e" in next(line for line in shown if "Bruno" in line)
+        await settle(pilot)
+        assert "superviseur·e" in next(line for line in screen_lines(app) if "Bruno" in line)
 
 
 async def test_a_non_admin_sees_the_list_and_is_refused(staff_env: DeskEnv) -> None:

@@ -20,6 +20,7 @@ from desk.tui.labels import age, reason_label
 from desk.tui.messages import ApprovalsLoaded
 from desk.tui.safe import safe, safe_str, safe_text
 from desk.tui.screens.base import DeskScreen
+from desk.tui.widgets import tables
 
 
 class ApprovalsScreen(DeskScreen):
@@ -63,14 +64,15 @@ class ApprovalsScreen(DeskScreen):
         self._fill()
 
     def _fill(self) -> None:
-        table = self.query_one(DataTable)
-        table.clear(columns=True)
-        for key in ("waited", "author", "mention", "reasons", "text"):
-            table.add_column(Text(self.t(f"tui.approvals.col.{key}")), key=key)
+        titles = {
+            key: Text(self.t(f"tui.approvals.col.{key}"))
+            for key in ("waited", "author", "mention", "reasons", "text")
+        }
         now = self.desk.clock()
+        rows = []
         for item in self.pending:
             reply = item.reply
-            table.add_row(
+            cells = [
                 safe_text(age(reply.submitted_at or reply.created_at, now)),
                 safe_text(reply.author, one_line=True, max_len=24),
                 safe_text(f"#{reply.mention_id}"),
@@ -82,7 +84,9 @@ class ApprovalsScreen(DeskScreen):
                     max_len=40,
                 ),
                 safe_text(reply.text, one_line=True, max_len=80),
-            )
+            ]
+            rows.append((cells, None))
+        tables.fill(self.query_one(DataTable), titles, rows)
         header = self.t("tui.approvals.header", count=len(self.pending))
         self.query_one("#approvals-header", Static).update(Content(header))
         self._show(self._current())

@@ -34,6 +34,7 @@ from desk.tui.dialogs.prompt import NumberPrompt
 from desk.tui.messages import ActionFailed, AuditVerified
 from desk.tui.safe import safe, safe_str, safe_text
 from desk.tui.screens.base import DeskScreen
+from desk.tui.widgets import tables
 from desk.tui.widgets.mention_view import short_data
 from desk.views import AuditView
 
@@ -175,12 +176,14 @@ class AuditScreen(DeskScreen):
         if message.before is not None and message.before != last:
             return
         table = self.query_one(DataTable)
+        rows = [(self._row(e), None) for e in message.events]
         if message.before is None:
             self.events = []
-            self._build_columns(table)
+            tables.fill(table, self._titles(), rows)
+        else:
+            tables.extend(table, rows)
         self.events.extend(message.events)
         self.exhausted = len(message.events) < self.PAGE
-        table.add_rows(self._row(e) for e in message.events)
         self._show_header()
         if message.before is None:
             self._show_event(self.events[0] if self.events else None)
@@ -323,21 +326,19 @@ class AuditScreen(DeskScreen):
         """Rebuild the column titles and lines in the new language."""
         if not self.is_mounted:
             return
-        table = self.query_one(DataTable)
-        self._build_columns(table)
-        table.add_rows(self._row(e) for e in self.events)
+        rows = [(self._row(e), None) for e in self.events]
+        tables.fill(self.query_one(DataTable), self._titles(), rows)
         self._show_header()
         self._show_status()
 
-    def _build_columns(self, table: DataTable[object]) -> None:
-        table.clear(columns=True)
-        for key in ("seq", "time", "actor", "action", "mention", "data"):
-            table.add_column(Text(self.t(f"tui.audit.col.{key}")), key=key)
+    def _titles(self) -> dict[str, Text]:
+        keys = ("seq", "time", "actor", "action", "mention", "data")
+        return {key: Text(self.t(f"tui.audit.col.{key}")) for key in keys}
 
     def _when(self, event: AuditView) -> str:
         return local_time(event.at, self.desk.config.hours.calendar().tz)
 
-    def _row(self, event: AuditView) -> list[object]:
+    def _row(self, event: AuditView) -> list[Text]:
         return [
             safe_text(str(event.seq)),
             safe_text(self._when(event)),

@@ -22,6 +22,7 @@ from desk.tui.labels import status_label, when
 from desk.tui.messages import ActionFailed, RepliesLoaded
 from desk.tui.safe import safe_str, safe_text
 from desk.tui.screens.base import DeskScreen
+from desk.tui.widgets import tables
 from desk.tui.widgets.mention_view import reply_block
 from desk.views import ReplyView
 
@@ -76,12 +77,14 @@ class RepliesScreen(DeskScreen):
         if message.offset and message.offset != len(self.replies):
             return
         table = self.query_one(DataTable)
+        rows = [(self._row(r), None) for r in message.replies]
         if message.offset == 0:
             self.replies = []
-            self._build_columns(table)
+            tables.fill(table, self._titles(), rows)
+        else:
+            tables.extend(table, rows)
         self.replies.extend(message.replies)
         self.exhausted = len(message.replies) < self.PAGE
-        table.add_rows(self._row(r) for r in message.replies)
         self._show_header()
         if message.offset == 0:
             self._show_reply(self.replies[0] if self.replies else None)
@@ -143,18 +146,16 @@ class RepliesScreen(DeskScreen):
         if not self.is_mounted:
             return
         table = self.query_one(DataTable)
-        self._build_columns(table)
-        table.add_rows(self._row(r) for r in self.replies)
+        tables.fill(table, self._titles(), [(self._row(r), None) for r in self.replies])
         self._show_header()
         if self.replies:
             self._show_reply(self.replies[min(table.cursor_row, len(self.replies) - 1)])
 
-    def _build_columns(self, table: DataTable[object]) -> None:
-        table.clear(columns=True)
-        for key in ("time", "author", "mention", "status", "text"):
-            table.add_column(Text(self.t(f"tui.replies.col.{key}")), key=key)
+    def _titles(self) -> dict[str, Text]:
+        keys = ("time", "author", "mention", "status", "text")
+        return {key: Text(self.t(f"tui.replies.col.{key}")) for key in keys}
 
-    def _row(self, reply: ReplyView) -> list[object]:
+    def _row(self, reply: ReplyView) -> list[Text]:
         return [
             safe_text(when(reply.sent_at or reply.created_at)),
             safe_text(reply.author, one_line=True, max_len=24),

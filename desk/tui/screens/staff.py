@@ -20,7 +20,6 @@ from textual.binding import Binding
 from textual.content import Content
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Static
-from textual.widgets.data_table import ColumnKey
 
 from desk.errors import DeskError
 from desk.i18n import Catalog
@@ -29,6 +28,7 @@ from desk.tui.dialogs.picker import PickerScreen
 from desk.tui.dialogs.staff_form import FormField, StaffForm
 from desk.tui.safe import safe, safe_str, safe_text
 from desk.tui.screens.base import DeskScreen
+from desk.tui.widgets import tables
 
 COLUMNS = ("name", "display_name", "initials", "role", "languages", "active", "load")
 
@@ -93,24 +93,14 @@ class StaffScreen(DeskScreen):
         """Column titles, roles and notes in the new language."""
         if self.is_mounted:
             current = self._current()
-            self._fill(current.name if current else None, relabel=True)
+            self._fill(current.name if current else None)
 
-    def _fill(self, keep: str | None = None, *, relabel: bool = False) -> None:
+    def _fill(self, keep: str | None = None) -> None:
         table = self.query_one(DataTable)
-        # The columns are added once and relabelled in place; only rows are cleared. (Clearing
-        # the columns too left rows drawn at the titles' widths until the cursor moved over them:
-        # the table's line cache outlived the widths computed later, when idle.)
-        if not table.columns:
-            for key in COLUMNS:
-                table.add_column(Text(self.t(f"staff.col.{key}")), key=key)
-        elif relabel:
-            for key in COLUMNS:
-                column, label = table.columns[ColumnKey(key)], Text(self.t(f"staff.col.{key}"))
-                column.label = label
-                column.content_width = max(column.content_width, label.cell_len)
-        table.clear()
-        for person in self.people:
-            table.add_row(*self._cells(person), key=person.name)
+        # The columns get their widths from the cells before the rows go in (tables.fill): a
+        # row painted before the table measured it was cut at the old width, and stayed cut.
+        titles = {key: Text(self.t(f"staff.col.{key}")) for key in COLUMNS}
+        tables.fill(table, titles, ((self._cells(p), p.name) for p in self.people))
         names = [p.name for p in self.people]
         if keep in names:
             table.move_cursor(row=names.index(keep))
