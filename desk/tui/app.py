@@ -1,7 +1,8 @@
-"""DeskApp: holds the open Desk, installs the queue screen, switches the interface language.
+"""DeskApp: holds the open Desk, switches the interface language, reloads the rules.
 
 Kept thin on purpose: screens own their state and call the services; the app only carries what
-every screen shares (the desk, the catalog, two signals, unsent drafts) and app-wide keys.
+every screen shares (the desk, the catalog, two signals, unsent drafts) and app-wide keys. Which
+screen opens when is desk.tui.navigation's (``Navigator``, which DeskApp inherits).
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from typing import Any
 from textual import work
 from textual.app import App
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.signal import Signal
 from textual.widgets import HelpPanel
 
@@ -23,15 +23,14 @@ from desk.i18n import Catalog
 from desk.tui.commands import DeskCommands
 from desk.tui.labels import translate_bindings
 from desk.tui.live import LiveSide
+from desk.tui.navigation import Navigator
 from desk.tui.safe import safe_str
-from desk.tui.screens.audit import AuditScreen
 from desk.tui.screens.queue import QueueScreen
-from desk.tui.screens.replies import RepliesScreen
 from desk.tui.widgets.queue_list import QueueList
 from desk.views import QueueRow
 
 
-class DeskApp(App[None]):
+class DeskApp(Navigator):
     """The shared-inbox desk in the terminal."""
 
     CSS_PATH = "desk.tcss"
@@ -60,7 +59,7 @@ class DeskApp(App[None]):
         self.write_lock = threading.Lock()  # actions from this app run one at a time, in order
         self.title = self.catalog.t("tui.title")
         translate_bindings(self, self.catalog)
-        self.live = LiveSide(self)
+        self.live = LiveSide(self, desk, self.inbox_changed)
 
     def on_mount(self) -> None:
         """Watch the rule file (an edit saved by the team is picked up without a restart) and
@@ -136,10 +135,6 @@ class DeskApp(App[None]):
         )
         self.inbox_changed.publish(None)
 
-    def get_default_screen(self) -> Screen[Any]:
-        """The queue is the home screen."""
-        return QueueScreen()
-
     def action_switch_language(self) -> None:
         """Flip between French and English everywhere, footer keys included."""
         self.catalog = Catalog("en" if self.catalog.language == "fr" else "fr")
@@ -155,51 +150,6 @@ class DeskApp(App[None]):
             self.action_hide_help_panel()
         else:
             self.action_show_help_panel()
-
-    def action_open_audit(self) -> None:
-        """The audit log (all events)."""
-        if not isinstance(self.screen, AuditScreen):
-            self.push_screen(AuditScreen())
-
-    def action_open_approvals(self) -> None:
-        """The replies waiting for a supervisor's approval."""
-        from desk.tui.screens.approvals import ApprovalsScreen
-
-        if not isinstance(self.screen, ApprovalsScreen):
-            self.push_screen(ApprovalsScreen())
-
-    def action_open_answers(self) -> None:
-        """The answer library (supervisors edit it there)."""
-        from desk.tui.screens.answers import AnswersScreen
-
-        if not isinstance(self.screen, AnswersScreen):
-            self.push_screen(AnswersScreen())
-
-    def action_open_report(self) -> None:
-        """The supervisor's figures."""
-        from desk.tui.screens.report import ReportScreen
-
-        if not isinstance(self.screen, ReportScreen):
-            self.push_screen(ReportScreen())
-
-    def action_purge(self) -> None:
-        """The retention purge: a dry run, then ``y`` to purge (admins; desk.audit.retention)."""
-        from desk.tui.dialogs.purge import PurgeScreen
-
-        if not isinstance(self.screen, PurgeScreen):
-            self.push_screen(PurgeScreen())
-
-    def action_open_replies(self) -> None:
-        """The reply history."""
-        if not isinstance(self.screen, RepliesScreen):
-            self.push_screen(RepliesScreen())
-
-    def action_open_staff(self) -> None:
-        """The staff: roles, languages, load (admins change them)."""
-        from desk.tui.screens.staff import StaffScreen
-
-        if not isinstance(self.screen, StaffScreen):
-            self.push_screen(StaffScreen())
 
     def show_error(self, message: str, hint: str | None = None) -> None:
         """A service's refusal in a notification: sanitised, never parsed as markup."""

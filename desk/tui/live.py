@@ -9,17 +9,16 @@ or need a supervisor, and ``ctrl+z`` to cancel the last reply still in its undo 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from textual.app import App
 from textual.content import Content
 from textual.signal import Signal
 
+from desk.bootstrap import Desk
 from desk.channels.background import BackgroundLoop
 from desk.replies.outbox import OutboxReport
 from desk.tui.safe import safe_str
-
-if TYPE_CHECKING:
-    from desk.tui.app import DeskApp
 
 _GOOD = ("ok", "new")
 
@@ -27,8 +26,12 @@ _GOOD = ("ok", "new")
 class LiveSide:
     """What the app knows of its live channels and outbox."""
 
-    def __init__(self, app: DeskApp) -> None:
+    def __init__(self, app: App[Any], desk: Desk, inbox_changed: Signal[int | None]) -> None:
+        """``app`` runs the reports on its thread and shows the notices; ``desk`` is the open
+        desk (its catalog is the interface's); ``inbox_changed`` is told of every change."""
         self.app = app
+        self.desk = desk
+        self.inbox_changed = inbox_changed
         self.health: dict[str, Any] = {}  # channel key -> last desk.channels.pull.ChannelReport
         self.changed: Signal[None] = Signal(app, "channels-changed")
         self.last_queued: tuple[int, int, str] | None = None  # (reply id, mention id, body)
@@ -36,7 +39,7 @@ class LiveSide:
 
     def start(self) -> None:
         """Start polling and the outbox when desk.toml has live channels."""
-        desk = self.app.desk
+        desk = self.desk
         if not desk.config.channel:
             return
         self.loop = BackgroundLoop(
@@ -58,14 +61,14 @@ class LiveSide:
         self.health[report.key] = report
         if report.new:
             self.app.notify(
-                self.app.catalog.t("tui.live.new", n=report.new, channel=report.key),
+                self.desk.catalog.t("tui.live.new", n=report.new, channel=report.key),
                 markup=False,
             )
-            self.app.inbox_changed.publish(None)
+            self.inbox_changed.publish(None)
         self.changed.publish(None)
 
     def _outbox(self, report: OutboxReport) -> None:
-        t = self.app.catalog.t
+        t = self.desk.catalog.t
         settled = {*report.sent, *report.failed, *report.unknown}
         if self.last_queued is not None and self.last_queued[0] in settled:
             self.last_queued = None  # gone out (or settled): ctrl+z has nothing left to cancel
@@ -79,12 +82,12 @@ class LiveSide:
             self.app.notify(
                 t("tui.live.unknown", ids=_ids(report.unknown)), severity="warning", markup=False
             )
-        self.app.inbox_changed.publish(None)
+        self.inbox_changed.publish(None)
 
     # -- what the screens show ------------------------------------------------------------
     def summary(self) -> Content:
         """The queue header's channel line (empty without live channels)."""
-        channels = self.app.desk.config.channel
+        channels = self.desk.config.channel
         if not channels:
             return Content("")
         parts: list[Content] = []
@@ -99,7 +102,9 @@ class LiveSide:
                 parts.append(Content.styled(f"✓ {name}", "green"))
             else:
                 state = report.health if report.health not in _GOOD else report.status
-                why = safe_str(self.app.catalog.t(f"cli.health.{state}"), one_line=True, max_len=40)
+                why = safe_str(
+                    self.desk.catalog.t(f"cli.health.{state}"), one_line=True, max_len=40
+                )
                 parts.append(Content.styled(f"✗ {name} {why}", "bold red"))
         return Content(" · ").join(parts)
 

@@ -1,7 +1,10 @@
-"""Messages the screens' workers post back to the UI thread (past-tense events).
+"""Messages of the desk TUI: results of workers (past-tense events) and where to go (intents).
 
-Workers run desk services in threads; they never touch widgets. They post one of these and the
-screen's handler updates the widgets on the UI thread.
+Workers run desk services in threads; they never touch widgets. They post one of the events and
+the screen's handler updates the widgets on the UI thread.
+
+Screens never open one another: they post an intent (``OpenDetail``, ``OpenTimeline``,
+``OpenAudit``); it bubbles up to the app, whose navigation (desk.tui.navigation) pushes the screen.
 """
 
 from __future__ import annotations
@@ -130,3 +133,27 @@ class RepliesLoaded(Message):
     offset: int
     replies: list[ReplyView]
     author: str | None = None
+
+
+# -- navigation: intents a screen posts; the app pushes the screen (desk.tui.navigation) ----------
+@dataclass
+class OpenDetail(Message):
+    """Show one mention in full (``compose``: with the reply composer focused)."""
+
+    mention_id: int
+    compose: bool = False
+
+
+@dataclass
+class OpenTimeline(Message):
+    """Show one mention's timeline (its audit trail, readable)."""
+
+    mention_id: int
+
+
+@dataclass
+class OpenAudit(Message):
+    """Show the audit trail, filtered to one mention and/or one person when given."""
+
+    mention_id: int | None = None
+    actor: str | None = None

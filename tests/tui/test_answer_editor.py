@@ -13,8 +13,9 @@ from textual.widgets import DataTable, Input, Static, TextArea
 from desk.db import transaction
 from desk.db.tables import Answer
 from desk.tui.app import DeskApp
+from desk.tui.dialogs.answer_form import AnswerForm
 from desk.tui.dialogs.picker import PickerScreen
-from desk.tui.screens.answers import AnswerForm, AnswersScreen
+from desk.tui.screens.answers import AnswersScreen
 from tests.helpers.tui import DeskEnv, screen_lines, settle, terminal_output
 from tests.tui.test_reply import open_composer
 

@@ -31,7 +31,7 @@ from desk.queries import day_bounds, parse_day
 from desk.tui.dialogs.date_prompt import DatePrompt
 from desk.tui.dialogs.picker import PickerScreen
 from desk.tui.dialogs.prompt import NumberPrompt
-from desk.tui.messages import ActionFailed, AuditVerified
+from desk.tui.messages import ActionFailed, AuditVerified, OpenTimeline
 from desk.tui.safe import safe, safe_str, safe_text
 from desk.tui.screens.base import DeskScreen
 from desk.tui.widgets import tables
@@ -312,14 +312,12 @@ class AuditScreen(DeskScreen):
 
     def action_timeline(self) -> None:
         """The timeline of the highlighted event's mention."""
-        from desk.tui.screens.timeline import TimelineScreen
-
         row = self.query_one(DataTable).cursor_row
         event = self.events[row] if 0 <= row < len(self.events) else None
         if event is None or event.mention_id is None:
             self.notify(self.t("tui.audit.no_mention"), severity="warning", markup=False)
             return
-        self.app.push_screen(TimelineScreen(event.mention_id))
+        self.post_message(OpenTimeline(event.mention_id))
 
     # -- rendering -----------------------------------------------------------------------
     def relabel(self, catalog: Catalog) -> None:

@@ -17,24 +17,24 @@ from textual.screen import Screen
 from desk.errors import DeskError
 from desk.i18n import Catalog
 from desk.tui.dialogs.picker import PickerScreen
+from desk.tui.host import DeskHost
 from desk.tui.labels import category_label, translate_bindings
-from desk.tui.messages import ActionFailed, MentionChanged
+from desk.tui.messages import ActionFailed, MentionChanged, OpenTimeline
 from desk.vocabulary import CATEGORIES
 
 T = TypeVar("T")
 
 if TYPE_CHECKING:
     from desk.bootstrap import Desk
-    from desk.tui.app import DeskApp
 
 
 class DeskScreen(Screen[None]):
     """A screen that follows the interface language and shows service errors safely."""
 
     @property
-    def desk_app(self) -> DeskApp:
-        """The running DeskApp."""
-        return cast("DeskApp", self.app)
+    def desk_app(self) -> DeskHost:
+        """The running app (DeskApp), as far as screens may use it."""
+        return cast("DeskHost", self.app)
 
     @property
     def desk(self) -> Desk:
@@ -229,8 +229,6 @@ class MentionScreen(DeskScreen):
 
     def action_history(self) -> None:
         """This mention's timeline (its audit events, readable; ``l`` there shows them raw)."""
-        from desk.tui.screens.timeline import TimelineScreen  # it imports this module
-
         mention_id = self._target()
         if mention_id is not None:
-            self.app.push_screen(TimelineScreen(mention_id))
+            self.post_message(OpenTimeline(mention_id))

@@ -19,7 +19,7 @@ from desk.errors import DeskError
 from desk.i18n import Catalog
 from desk.tui.dialogs.picker import PickerScreen
 from desk.tui.labels import category_label, priority_label, status_label
-from desk.tui.messages import ActionFailed, CountLoaded, PageLoaded
+from desk.tui.messages import ActionFailed, CountLoaded, OpenDetail, PageLoaded
 from desk.tui.safe import safe, safe_str
 from desk.tui.screens.base import MentionScreen
 from desk.tui.widgets.queue_list import QueueList
@@ -152,10 +152,8 @@ class QueueScreen(MentionScreen):
         return row.id if row else None
 
     def open_detail(self, mention_id: int, *, compose: bool = False) -> None:
-        """Show one mention (optionally with the reply composer focused)."""
-        from desk.tui.screens.detail import DetailScreen
-
-        self.app.push_screen(DetailScreen(mention_id, compose=compose))
+        """Ask the app to show one mention (optionally with the reply composer focused)."""
+        self.post_message(OpenDetail(mention_id, compose=compose))
 
     def action_reply(self) -> None:
         """Open the highlighted mention with the composer focused."""

@@ -19,7 +19,7 @@ from desk.i18n import Catalog
 from desk.tui.dialogs.picker import PickerScreen
 from desk.tui.dialogs.text_prompt import TextPrompt
 from desk.tui.labels import status_label, when
-from desk.tui.messages import ActionFailed, RepliesLoaded
+from desk.tui.messages import ActionFailed, OpenDetail, RepliesLoaded
 from desk.tui.safe import safe_str, safe_text
 from desk.tui.screens.base import DeskScreen
 from desk.tui.widgets import tables
@@ -96,10 +96,8 @@ class RepliesScreen(DeskScreen):
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         """Enter: open the mention this reply answered."""
-        from desk.tui.screens.detail import DetailScreen  # detail -> base -> replies: import late
-
         if 0 <= event.cursor_row < len(self.replies):
-            self.app.push_screen(DetailScreen(self.replies[event.cursor_row].mention_id))
+            self.post_message(OpenDetail(self.replies[event.cursor_row].mention_id))
 
     # -- actions -------------------------------------------------------------------------
     def action_back(self) -> None:

@@ -6,6 +6,7 @@ literal Content (channel names and people come from data, so they go through ``s
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from textual import work
@@ -66,8 +67,6 @@ class ReportScreen(DeskScreen):
     @work(thread=True, exclusive=True, group="report")
     def load(self) -> None:
         """Run the report's queries off the UI thread."""
-        from datetime import timedelta
-
         reports = self.desk.reports
         today = self.desk.config.hours.calendar().local(reports.clock()).date()
         done, data = self.run_service(

@@ -24,7 +24,7 @@ from desk.audit.timeline import Step, Timeline, gap_text, local_time, sentence, 
 from desk.errors import DeskError
 from desk.i18n import Catalog
 from desk.tui.labels import status_label
-from desk.tui.messages import ActionFailed
+from desk.tui.messages import ActionFailed, OpenAudit
 from desk.tui.safe import safe, safe_str, safe_text
 from desk.tui.screens.base import DeskScreen
 
@@ -95,9 +95,7 @@ class TimelineScreen(DeskScreen):
 
     def action_raw_log(self) -> None:
         """The audit events of this mention, as recorded (with hashes)."""
-        from desk.tui.screens.audit import AuditScreen  # audit opens this screen too
-
-        self.app.push_screen(AuditScreen(mention_id=self.mention_id))
+        self.post_message(OpenAudit(mention_id=self.mention_id))
 
     # -- rendering -----------------------------------------------------------------------
     def relabel(self, catalog: Catalog) -> None:

@@ -1,0 +1,82 @@
+"""Navigation: which screen opens for which intent, and the keys that open a screen app-wide.
+
+Screens never import one another. A screen that wants another one posts an intent
+(``OpenDetail``, ``OpenTimeline``, ``OpenAudit`` from desk.tui.messages); the message bubbles
+from the screen to the app, and ``Navigator`` — the part of DeskApp that moves between screens —
+pushes it. The keys bound to ``app.open_*`` (A, R, V, S, B, W and the palette's purge) land here
+too. This is the only module that imports the screens (besides the app's home screen).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import App
+from textual.screen import Screen
+
+from desk.tui.dialogs.purge import PurgeScreen
+from desk.tui.messages import OpenAudit, OpenDetail, OpenTimeline
+from desk.tui.screens.answers import AnswersScreen
+from desk.tui.screens.approvals import ApprovalsScreen
+from desk.tui.screens.audit import AuditScreen
+from desk.tui.screens.detail import DetailScreen
+from desk.tui.screens.queue import QueueScreen
+from desk.tui.screens.replies import RepliesScreen
+from desk.tui.screens.report import ReportScreen
+from desk.tui.screens.staff import StaffScreen
+from desk.tui.screens.timeline import TimelineScreen
+
+
+class Navigator(App[None]):
+    """Pushes the screen each intent asks for; DeskApp inherits it."""
+
+    def get_default_screen(self) -> Screen[Any]:
+        """The queue is the home screen."""
+        return QueueScreen()
+
+    # -- intents posted by screens ---------------------------------------------------------
+    def on_open_detail(self, message: OpenDetail) -> None:
+        """One mention in full (from the queue, the reply history)."""
+        self.push_screen(DetailScreen(message.mention_id, compose=message.compose))
+
+    def on_open_timeline(self, message: OpenTimeline) -> None:
+        """A mention's timeline (``h`` on a mention, ``t`` or Enter in the audit trail)."""
+        self.push_screen(TimelineScreen(message.mention_id))
+
+    def on_open_audit(self, message: OpenAudit) -> None:
+        """The audit trail, filtered (``l`` in a timeline: that mention's raw events)."""
+        self.push_screen(AuditScreen(mention_id=message.mention_id, actor=message.actor))
+
+    # -- app-wide keys and palette entries -------------------------------------------------
+    def _open(self, screen_type: type[Screen[Any]]) -> None:
+        """Push a new ``screen_type``, unless it is the screen already shown."""
+        if not isinstance(self.screen, screen_type):
+            self.push_screen(screen_type())
+
+    def action_open_audit(self) -> None:
+        """The audit log (all events)."""
+        self._open(AuditScreen)
+
+    def action_open_approvals(self) -> None:
+        """The replies waiting for a supervisor's approval."""
+        self._open(ApprovalsScreen)
+
+    def action_open_answers(self) -> None:
+        """The answer library (supervisors edit it there)."""
+        self._open(AnswersScreen)
+
+    def action_open_report(self) -> None:
+        """The supervisor's figures."""
+        self._open(ReportScreen)
+
+    def action_purge(self) -> None:
+        """The retention purge: a dry run, then ``y`` to purge (admins; desk.audit.retention)."""
+        self._open(PurgeScreen)
+
+    def action_open_replies(self) -> None:
+        """The reply history."""
+        self._open(RepliesScreen)
+
+    def action_open_staff(self) -> None:
+        """The staff: roles, languages, load (admins change them)."""
+        self._open(StaffScreen)
