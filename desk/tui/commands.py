@@ -53,7 +53,9 @@ ENTRIES: tuple[tuple[str, str], ...] = (
 class DeskCommands(Provider):
     """Lists desk's actions for the command palette."""
 
-    def _available(self) -> list[tuple[str, str]]:
+    def available(self) -> list[tuple[str, str]]:
+        """(label, action) of every entry the screen under the palette offers, in the current
+        language."""
         catalog = self.app.catalog  # type: ignore[attr-defined]
         screen = self.screen
         found = []
@@ -70,13 +72,13 @@ class DeskCommands(Provider):
 
     async def discover(self) -> Hits:
         """Everything, when nothing is typed yet."""
-        for label, action in self._available():
+        for label, action in self.available():
             yield DiscoveryHit(Content(label), self._run(action), text=label)
 
     async def search(self, query: str) -> Hits:
         """The actions whose label matches what is typed."""
         matcher = self.matcher(query)
-        for label, action in self._available():
+        for label, action in self.available():
             score = matcher.match(label)
             if score > 0:
                 yield Hit(score, matcher.highlight(label), self._run(action), text=label)

@@ -1,24 +1,33 @@
 """Helpers shared by the TUI tests: the test desk (config, rules, mentions, hostile texts),
-Pilot helpers, and ways to read what the terminal would really show.
+Pilot helpers, and ways to read what the terminal would really show (through public API only:
+``App.export_screenshot``, a wrapped ``App.notify``).
 
 The TUI's desk runs on a ``RunningClock`` from ``T0``: seconds really pass (undo windows, claims
 renewed while typing), but the day is always the same, whatever the machine's date."""
 
 from __future__ import annotations
 
+import html
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from weakref import WeakKeyDictionary
 
-from textual._compositor import LayoutUpdate
+import pytest
+from rich.cells import cell_len
 from textual.app import App
 from textual.pilot import Pilot
 
 from desk.bootstrap import Desk
 from desk.clock import Clock
 from desk.config import Settings
+from desk.db.store import QueueFilter
 from desk.platforms.parsed import ParsedMention, ParseResult
+from desk.tui.screens.detail import DetailScreen
+from desk.tui.widgets.composer import Composer
+from desk.tui.widgets.queue_list import QueueList
 from tests.helpers.clock import T0, RunningClock
 from tests.helpers.desks import open_test_desk, write_config
 
@@ -210,46 +219,123 @@ async def settle(pilot: Pilot[Any], rounds: int = 4) -> None:
     await pilot.pause()
 
 
-def full_update(app: App[Any]) -> LayoutUpdate:
-    """A full repaint of the current screen, as textual's compositor renders it (private API)."""
-    update = app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
-    assert isinstance(update, LayoutUpdate)  # what a full render_update returns
-    return update
+# -- what the terminal shows, read through public API (App.export_screenshot) ---------------
+# Each <text> element of the screenshot is one run of a line's cells: its clip-path names the
+# line, its x says the first cell (rich's export_svg: x = cell * char width), spaces are &#160;.
+_SVG_TEXT = re.compile(
+    r'<text [^>]*?x="(?P<x>[\d.]+)" [^>]*?clip-path="url\(#[\w-]+-line-(?P<y>\d+)\)">'
+    r"(?P<text>.*?)</text>"
+)
+_CHAR_WIDTH = 20 * 0.61  # rich.console.Console.export_svg: char_height * font_aspect_ratio
+
+
+def screenshot(app: App[Any]) -> str:
+    """The SVG screenshot of the current screen (``App.export_screenshot``)."""
+    return app.export_screenshot()
+
+
+def svg_lines(svg: str, width: int) -> list[str]:
+    """The text of every line of an exported screenshot, each padded to ``width`` cells."""
+    runs: dict[int, list[tuple[int, str]]] = {}
+    for match in _SVG_TEXT.finditer(svg):
+        text = html.unescape(match["text"].replace("&#160;", " "))
+        cell = round(float(match["x"]) / _CHAR_WIDTH)
+        runs.setdefault(int(match["y"]), []).append((cell, text))
+    lines = []
+    for y in range(max(runs, default=-1) + 1):
+        line = ""
+        for cell, text in sorted(runs.get(y, [])):
+            line += " " * (cell - cell_len(line)) + text
+        lines.append(line + " " * (width - cell_len(line)))
+    return lines
 
 
 def screen_lines(app: App[Any]) -> list[str]:
     """The text of every cell of the current screen, line by line (what the terminal shows)."""
-    update = full_update(app)
-    lines = []
-    for line in update.strips:
-        strips = [line] if hasattr(line, "_segments") else line
-        lines.append("".join(segment.text for strip in strips for segment in strip))
-    return lines
+    return svg_lines(screenshot(app), app.size.width)
 
 
-def terminal_output(app: App[Any]) -> str:
-    """The bytes a real terminal would receive for a full repaint of the current screen."""
-    import io
+# Characters that must never reach the terminal from data: ESC and the other C0 controls but
+# newline, DEL, the C1 controls (0x9b is a one-byte CSI), and the bidi overrides.
+CONTROLS = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
-    from rich.console import Console
 
-    console = Console(
-        file=io.StringIO(), force_terminal=True, color_system="truecolor", width=app.size.width
-    )
-    return full_update(app).render_segments(console)
+def controls_on_screen(app: App[Any]) -> list[str]:
+    """Every control or bidi character in the text of a full repaint of the current screen.
+
+    The screenshot is made of the very segments a full repaint writes to the terminal (only
+    Textual's own cursor-moving control segments are left out); their text is copied as is,
+    only XML-escaped. An ESC (OSC 52, CSI 2J...), a C1 control or a bidi override in any cell
+    would be here; what ``desk.tui.safe`` makes visible (``␛``) is not."""
+    texts = [html.unescape(m["text"]) for m in _SVG_TEXT.finditer(screenshot(app))]
+    return sorted({ch for text in texts for ch in CONTROLS.findall(text)})
+
+
+def links_on_screen(app: App[Any]) -> set[str]:
+    """Every hyperlink (OSC 8) the text of the current screen carries: the style
+    (``Screen.get_style_at``) of the first cell of each run of the screenshot, a run being
+    cells of one style (a link would start its own)."""
+    links = set()
+    for match in _SVG_TEXT.finditer(screenshot(app)):
+        cell = round(float(match["x"]) / _CHAR_WIDTH)
+        link = app.screen.get_style_at(cell, int(match["y"])).link
+        if link:
+            links.add(link)
+    return links
+
+
+# -- notifications, recorded by wrapping the public App.notify (tests/tui/conftest.py) --------
+@dataclass(frozen=True)
+class Note:
+    """One notification as the app was asked to show it."""
+
+    message: str
+    title: str
+    severity: str
+
+
+_NOTES: WeakKeyDictionary[App[Any], list[Note]] = WeakKeyDictionary()
+
+
+def record_notes(app_class: type[App[Any]], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Wrap ``app_class.notify`` so that every notification is also remembered per app."""
+    original = app_class.notify
+
+    def notify(self: App[Any], message: str, **kwargs: Any) -> None:
+        _NOTES.setdefault(self, []).append(
+            Note(
+                str(message),
+                str(kwargs.get("title", "")),
+                str(kwargs.get("severity", "information")),
+            )
+        )
+        original(self, message, **kwargs)
+
+    monkeypatch.setattr(app_class, "notify", notify)
+
+
+def notifications(app: App[Any]) -> list[Note]:
+    """Every notification shown so far by ``app``, oldest first."""
+    return list(_NOTES.get(app, []))
+
+
+def notes(app: App[Any]) -> str:
+    """The text of every notification shown so far, one a line."""
+    return "\n".join(note.message for note in notifications(app))
+
+
+def colleague(env: DeskEnv, name: str = "bruno") -> Desk:
+    """A second desk on the same database file, as another person (a second terminal)."""
+    return env.open_as(name)
 
 
 def open_ids(desk: Desk, view: str = "open", limit: int = 500) -> list[int]:
     """The ids of a view in queue order, read back through the core."""
-    from desk.db.store import QueueFilter
-
     return [row.id for row in desk.queries.page(QueueFilter(view=view, me=desk.me.name), 0, limit)]
 
 
 async def goto(pilot: Pilot[Any], desk: Desk, mention_id: int, view: str = "open") -> None:
     """Move the queue cursor onto a mention with the j key."""
-    from desk.tui.widgets.queue_list import QueueList
-
     queue = pilot.app.screen.query_one(QueueList)
     target = open_ids(desk, view).index(mention_id)
     await pilot.press("g")
@@ -258,3 +344,16 @@ async def goto(pilot: Pilot[Any], desk: Desk, mention_id: int, view: str = "open
     await settle(pilot)
     assert queue.current is not None
     assert queue.current.id == mention_id
+
+
+async def open_composer(pilot: Pilot[Any], env: DeskEnv, key: str) -> Composer:
+    """From the queue, open the mention ``key`` (a remote id of the feed) with ``r``: the
+    detail screen with the composer focused."""
+    await settle(pilot)
+    await goto(pilot, env.desk, env.ids[key])
+    await pilot.press("r")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, DetailScreen)
+    composer = pilot.app.screen.query_one(Composer)
+    assert composer.text_area.has_focus
+    return composer

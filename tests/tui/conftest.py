@@ -1,6 +1,7 @@
 """Fixtures for the TUI tests: a real Desk on a temporary SQLite file, fed with ordinary,
-threaded, news and hostile mentions (see tests/helpers/tui.py). The environment is isolated by
-the autouse fixture of tests/conftest.py, which applies here too."""
+threaded, news and hostile mentions (see tests/helpers/tui.py), and every app's notifications
+recorded (``tests.helpers.tui.notifications``). The environment is isolated by the autouse
+fixture of tests/conftest.py, which applies here too."""
 
 from __future__ import annotations
 
@@ -8,9 +9,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from textual.app import App
 
 from tests.helpers.clock import RunningClock
-from tests.helpers.tui import DeskEnv, feed, open_tui_desk
+from tests.helpers.tui import DeskEnv, feed, open_tui_desk, record_notes
+
+
+@pytest.fixture(autouse=True)
+def _notes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Remember what each app notifies (read with ``notifications(app)`` / ``notes(app)``)."""
+    record_notes(App, monkeypatch)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from desk.tui.screens.audit import AuditScreen
 from desk.tui.screens.detail import DetailScreen
 from desk.tui.screens.timeline import TimelineScreen
 from desk.tui.widgets.queue_list import QueueList
-from tests.helpers.tui import DeskEnv, goto, screen_lines, settle
+from tests.helpers.tui import DeskEnv, goto, notifications, screen_lines, settle
 
 
 def actions_of(env: DeskEnv, mention_id: int) -> list[str]:
@@ -125,7 +125,7 @@ async def test_a_refused_action_is_shown_and_changes_nothing(env: DeskEnv) -> No
         await goto(pilot, desk, target)
         await pilot.press("o")  # already open
         await settle(pilot)
-        messages = [n.message for n in app._notifications]
+        messages = [n.message for n in notifications(app)]
         assert any(
             f"la mention nº {target} est déjà ouverte" in m for m in messages
         )  # in the interface language

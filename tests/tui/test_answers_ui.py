@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from desk.tui.app import DeskApp
 from desk.tui.dialogs.picker import PickerScreen
-from tests.helpers.tui import DeskEnv, screen_lines, settle
-from tests.tui.test_collision import notes
-from tests.tui.test_reply import open_composer
+from tests.helpers.tui import DeskEnv, notes, open_composer, screen_lines, settle
 
 LIBRARY = """
 [[answer]]

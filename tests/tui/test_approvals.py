@@ -11,8 +11,7 @@ from desk.bootstrap import Desk
 from desk.tui.app import DeskApp
 from desk.tui.dialogs.text_prompt import TextPrompt
 from desk.tui.screens.approvals import ApprovalsScreen
-from tests.helpers.tui import DeskEnv, goto, screen_lines, settle
-from tests.tui.test_collision import colleague, notes
+from tests.helpers.tui import DeskEnv, colleague, goto, notes, screen_lines, settle
 
 
 def crisis_reply(env: DeskEnv, key: str, text: str) -> tuple[Desk, int]:

@@ -16,8 +16,17 @@ from desk.tui.dialogs.picker import PickerScreen
 from desk.tui.screens.audit import AuditScreen
 from desk.tui.screens.detail import DetailScreen
 from desk.tui.screens.timeline import TimelineScreen
-from tests.helpers.tui import HOSTILE_TEXTS, DeskEnv, goto, ingest, mention, screen_lines, settle
-from tests.helpers.tui import terminal_output as raw_output
+from tests.helpers.tui import (
+    HOSTILE_TEXTS,
+    DeskEnv,
+    controls_on_screen,
+    goto,
+    ingest,
+    links_on_screen,
+    mention,
+    screen_lines,
+    settle,
+)
 
 BAD = ("\x1b", "\u202e", "\x07", "\x9b")
 
@@ -32,12 +41,12 @@ def header(app: DeskApp) -> str:
 
 
 def assert_clean(app: DeskApp) -> str:
-    """What the screen shows has no control or bidi character; no escape reaches the terminal."""
+    """What the screen shows has no control or bidi character: no escape (OSC 52, CSI 2J,
+    OSC 0...) reaches the terminal, and no text became a hyperlink."""
     text = "\n".join(screen_lines(app))
     assert not any(ch in text for ch in BAD), [ch for ch in BAD if ch in text]
-    raw = raw_output(app)
-    for sequence in ("\x1b]52", "\x1b[2J", "\x1b]8;", "\x1b]0;", "\u202e"):
-        assert sequence not in raw
+    assert controls_on_screen(app) == []
+    assert links_on_screen(app) == set()
     return text
 
 

@@ -10,7 +10,7 @@ from desk.tui.app import DeskApp
 from desk.tui.dialogs.picker import PickerScreen
 from desk.tui.screens.audit import AuditScreen
 from desk.tui.screens.replies import RepliesScreen
-from tests.helpers.tui import DeskEnv, settle
+from tests.helpers.tui import DeskEnv, ingest, mention, settle
 
 
 def status(app: DeskApp) -> str:
@@ -72,8 +72,6 @@ async def test_audit_filters_by_mention_and_person(env: DeskEnv) -> None:
 
 
 async def test_audit_pages_by_500(env: DeskEnv) -> None:
-    from tests.helpers.tui import ingest, mention
-
     ingest(env.desk, "mastodon", [mention(f"p{i}", f"texte {i}") for i in range(600)])
     app = DeskApp(env.desk)
     async with app.run_test(size=(160, 45)) as pilot:

@@ -6,19 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from desk.bootstrap import Desk
 from desk.tui.app import DeskApp
-from tests.helpers.tui import DeskEnv, screen_lines, settle
-from tests.tui.test_reply import open_composer
-
-
-def colleague(env: DeskEnv, name: str = "bruno") -> Desk:
-    """A second desk on the same database file, as another person (a second terminal)."""
-    return env.open_as(name)
-
-
-def notes(app: DeskApp) -> str:
-    return "\n".join(str(n.message) for n in app._notifications)
+from desk.tui.screens.queue import QueueScreen
+from tests.helpers.tui import DeskEnv, colleague, notes, open_composer, screen_lines, settle
 
 
 async def test_entering_the_composer_claims_the_mention(env: DeskEnv) -> None:
@@ -97,8 +87,6 @@ async def test_a_changed_conversation_stops_the_send_once(env: DeskEnv) -> None:
 async def test_the_queue_shows_a_colleague_replying_without_a_keypress(
     env: DeskEnv, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from desk.tui.screens.queue import QueueScreen
-
     monkeypatch.setattr(QueueScreen, "REFRESH_SECONDS", 0.3)
     other = colleague(env)
     try:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from textual.app import App, ComposeResult
 from textual.content import Content
+from textual.style import Style
+from textual.widgets import Static
 
 from desk.tui.app import DeskApp
 from desk.tui.safe import safe, safe_str, safe_text
@@ -13,10 +16,11 @@ from tests.helpers.tui import (
     HOSTILE_NAME,
     HOSTILE_TEXTS,
     DeskEnv,
+    controls_on_screen,
     goto,
+    links_on_screen,
     screen_lines,
     settle,
-    terminal_output,
 )
 
 BAD = ("\x1b", "\u202e", "\x07", "\x9b")
@@ -37,13 +41,12 @@ def test_safe_is_literal_and_clean(text: str) -> None:
 
 
 def assert_clean(app: DeskApp) -> str:
+    """No control or bidi character in any cell of a full repaint (so no OSC 52, CSI 2J, bidi
+    override reaches the terminal), and no text became a hyperlink (OSC 8)."""
     text = "\n".join(screen_lines(app))
     assert not any(ch in text for ch in BAD), [ch for ch in BAD if ch in text]
-    raw = terminal_output(app)
-    assert "\x1b]52" not in raw
-    assert "\x1b[2J" not in raw
-    assert "\x1b]8;" not in raw
-    assert "\u202e" not in raw
+    assert controls_on_screen(app) == []
+    assert links_on_screen(app) == set()
     return text
 
 
@@ -98,3 +101,19 @@ async def test_hostile_error_message_is_not_markup(env: DeskEnv) -> None:
         assert app.is_running
         text = assert_clean(app)
         assert "[bold]x[/" in text
+
+
+class _Unsafe(App[None]):
+    """What a mistake would look like: raw escapes and a link put on the screen unsanitised."""
+
+    def compose(self) -> ComposeResult:
+        yield Static(Content("a \x1b]52;c;SGVsbG8=\x07 b \x9b2J c \u202eevil"))
+        yield Static(Content("lien").stylize(Style(link="http://evil")))
+
+
+async def test_the_screen_checks_see_what_they_look_for() -> None:
+    """controls_on_screen and links_on_screen are not vacuous: unsanitised text is caught."""
+    app = _Unsafe()
+    async with app.run_test(size=(40, 4)):
+        assert {"\x1b", "\x9b", "\u202e"} <= set(controls_on_screen(app))
+        assert links_on_screen(app) == {"http://evil"}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from textual.command import CommandPalette
-from textual.widgets._footer import FooterKey, FooterLabel
 
 from desk.i18n import load_strings
 from desk.tui.app import DeskApp
@@ -13,8 +12,11 @@ from tests.helpers.tui import DeskEnv, goto, screen_lines, settle
 
 
 def footer(app: DeskApp) -> list[str]:
-    keys = [k.description for k in app.screen.query(FooterKey) if k.description]
-    return keys + [str(label.render()) for label in app.screen.query(FooterLabel)]
+    """What the footer shows: the shown keys' descriptions and the titles of their groups
+    (read from the screen's active bindings, which the Footer draws)."""
+    shown = [active.binding for active in app.screen.active_bindings.values()]
+    keys = [b.description for b in shown if b.show and b.description]
+    return keys + [b.group.description for b in shown if b.show and b.group is not None]
 
 
 def test_catalogs_have_the_same_tui_keys() -> None:
@@ -73,7 +75,7 @@ async def test_command_palette_lists_actions_in_the_current_language(env: DeskEn
     async with app.run_test(size=(160, 45)) as pilot:
         await settle(pilot)
         provider = DeskCommands(app.screen)
-        labels = [label for label, _ in provider._available()]
+        labels = [label for label, _ in provider.available()]
         assert "Attribuer la mention" in labels
         assert "Journal d'audit" in labels
         assert "Vue : les miennes" in labels

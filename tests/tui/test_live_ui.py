@@ -22,13 +22,9 @@ from tests.helpers.desks import open_test_desk
 from tests.helpers.fake_mastodon import FakeMastodon
 from tests.helpers.loopback import serve
 from tests.helpers.paths import PAYLOADS
-from tests.helpers.tui import DESK_TOML, screen_lines, settle, tui_settings
+from tests.helpers.tui import DESK_TOML, notes, screen_lines, settle, tui_settings
 
 TOKEN = "tui-live-token-93ab"
-
-
-def notes(app: DeskApp) -> str:
-    return "\n".join(str(n.message) for n in app._notifications)
 
 
 async def wait_for(pilot: Pilot[Any], test: Callable[[], bool], seconds: float = 15.0) -> None:

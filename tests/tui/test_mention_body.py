@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from desk.tui.widgets.mention_view import body
+from desk.i18n import Catalog
+from desk.tui.widgets.mention_view import body, meta
 from desk.views import MentionDetail
 
 NOW = datetime(2026, 11, 14, tzinfo=UTC)
@@ -51,8 +52,5 @@ def test_hostile_title_is_literal() -> None:
 
 
 def test_kind_is_shown_in_the_interface_language() -> None:
-    from desk.i18n import Catalog
-    from desk.tui.widgets.mention_view import meta
-
     assert "nouvelle" in meta(BASE, Catalog("fr"), NOW).plain
     assert "news" in meta(BASE, Catalog("en"), NOW).plain

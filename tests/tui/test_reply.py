@@ -2,26 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from textual.pilot import Pilot
 from textual.widgets import Static
 
 from desk.tui.app import DeskApp
 from desk.tui.screens.detail import DetailScreen
 from desk.tui.widgets.composer import Composer
-from tests.helpers.tui import DeskEnv, goto, screen_lines, settle
-
-
-async def open_composer(pilot: Pilot[Any], env: DeskEnv, key: str) -> Composer:
-    await settle(pilot)
-    await goto(pilot, env.desk, env.ids[key])
-    await pilot.press("r")
-    await settle(pilot)
-    assert isinstance(pilot.app.screen, DetailScreen)
-    composer = pilot.app.screen.query_one(Composer)
-    assert composer.text_area.has_focus
-    return composer
+from tests.helpers.tui import DeskEnv, goto, notifications, open_composer, screen_lines, settle
 
 
 def counter(composer: Composer) -> str:
@@ -70,14 +56,14 @@ async def test_over_long_reply_is_refused_and_kept(env: DeskEnv) -> None:
         await settle(pilot)
         assert env.desk.queries.detail(target).replies == []
         assert composer.body == body
-        assert sum("la limite de 500 de mastodon" in n.message for n in app._notifications) == 1
+        assert sum("la limite de 500 de mastodon" in n.message for n in notifications(app)) == 1
 
         composer.text_area.text = "   "
         await settle(pilot)
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert env.desk.queries.detail(target).replies == []
-        assert any("la réponse est vide" in n.message for n in app._notifications)
+        assert any("la réponse est vide" in n.message for n in notifications(app))
 
 
 async def test_send_twice_stores_one_reply(env: DeskEnv) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy.exc
-from textual.command import CommandPalette
+from textual.command import CommandList, CommandPalette
 from textual.pilot import Pilot
 
 from desk.bootstrap import Desk
@@ -29,10 +29,11 @@ from tests.helpers.tui import (
     DeskEnv,
     goto,
     ingest,
+    links_on_screen,
     mention,
+    notifications,
     screen_lines,
     settle,
-    terminal_output,
 )
 
 SIZE = (160, 45)
@@ -68,7 +69,7 @@ def no_watch(monkeypatch: pytest.MonkeyPatch) -> None:
 # -- helpers ----------------------------------------------------------------------------------
 def messages(app: DeskApp) -> list[str]:
     """The text of every notification shown so far."""
-    return [n.message for n in app._notifications]
+    return [n.message for n in notifications(app)]
 
 
 def section(app: DeskApp, title: str) -> list[str]:
@@ -185,7 +186,7 @@ async def test_rule_text_is_shown_literally(tmp_path: Path) -> None:
                 "• Assignée à bruno par [routing] selon la langue (bruno)"
             ]
             assert all(line.startswith("• ") for line in why[:5])
-            assert "\x1b]8;" not in terminal_output(app)  # no hyperlink was made
+            assert links_on_screen(app) == set()  # no hyperlink was made
             await pilot.click("#section-why")  # a click on the text runs no action
             await settle(pilot)
             assert app.is_running
@@ -245,7 +246,7 @@ async def test_a_broken_rule_file_keeps_the_old_rules(env: DeskEnv, no_watch: No
         )
         await pilot.press("ctrl+r")
         await settle(pilot)
-        errors = [n for n in app._notifications if n.severity == "error"]
+        errors = [n for n in notifications(app) if n.severity == "error"]
         assert len(errors) == 1
         assert errors[0].message.startswith(RULES_BAD)
         assert "used twice" in errors[0].message  # what is wrong, with where (file:line)
@@ -263,7 +264,7 @@ async def test_a_broken_rule_file_keeps_the_old_rules(env: DeskEnv, no_watch: No
         (env.path / "rules.toml").write_text("[[rule]\nname = ", encoding="utf-8")  # not TOML
         await pilot.press("ctrl+r")
         await settle(pilot)
-        errors = [n for n in app._notifications if n.severity == "error"]
+        errors = [n for n in notifications(app) if n.severity == "error"]
         assert len(errors) == 2
         assert errors[1].message.startswith(RULES_BAD)
         assert desk.rules is rules_before
@@ -304,7 +305,7 @@ async def test_a_locked_database_during_reload_does_not_kill_the_desk(
         await pilot.press("ctrl+r")
         await settle(pilot)
         assert app.is_running
-        errors = [n.message for n in app._notifications if n.severity == "error"]
+        errors = [n.message for n in notifications(app) if n.severity == "error"]
         assert errors
         assert "database is locked" in errors[0]
 
@@ -375,7 +376,7 @@ async def test_handover_can_be_cancelled_and_refusals_are_shown(
         await pilot.press("down", "enter", "enter")
         await settle(pilot)
         assert app.is_running
-        errors = [n.message for n in app._notifications if n.severity == "error"]
+        errors = [n.message for n in notifications(app) if n.severity == "error"]
         assert any("database is locked" in m for m in errors)
         assert open_of(desk, "bruno") == bruno
 
@@ -383,8 +384,6 @@ async def test_handover_can_be_cancelled_and_refusals_are_shown(
 # -- the command palette ----------------------------------------------------------------------
 async def pick_command(pilot: Pilot[Any], wanted: str) -> None:
     """Move down the palette's matches to the one whose text starts with ``wanted``, run it."""
-    from textual.command import CommandList
-
     commands = pilot.app.screen.query_one(CommandList)
     for _ in range(commands.option_count + 1):
         await pilot.press("down")
