@@ -37,6 +37,9 @@ CATEGORIES: tuple[str, ...] = (
 )
 """The categories in the order people read them (lists, pickers, reports)."""
 
+VIEWS: tuple[str, ...] = ("open", "mine", "unassigned", "done", "all")
+"""The slices of the queue (``desk queue --view``, the interface's views), default first."""
+
 PRIORITIES = {"low": 0, "normal": 1, "high": 2, "urgent": 3}
 """Priority names and the numbers stored (higher is more urgent)."""
 PRIORITY_NAMES = {v: k for k, v in PRIORITIES.items()}

@@ -105,6 +105,16 @@ def set_passphrase(
         Recorder(actor.name, clock)(session, Action.STAFF_PASSPHRASE_SET, name=target)
 
 
+def give_missing_passphrases(write_factory: SessionFactory, passphrase: str) -> None:
+    """Give this passphrase to everyone who has none. For the demo only (every demo person's is
+    "demo"): no length rule and no audit event, like the rest of the demo's setup."""
+    with transaction(write_factory) as session:
+        for row in store.staff_rows(session=session).values():
+            if row.passphrase_hash is None:
+                row.passphrase_hash = hash_passphrase(passphrase)
+                session.add(row)
+
+
 @dataclass(kw_only=True)
 class IdentityService:
     """Who is at the keyboard, proven: acting ``--as`` someone needs their passphrase, and
@@ -126,3 +136,7 @@ class IdentityService:
     def set_passphrase(self, target: str, passphrase: str) -> None:
         """Set one's own passphrase, or anyone's as an admin."""
         set_passphrase(self.write_factory, self.me, target, passphrase, self.clock)
+
+    def give_missing_passphrases(self, passphrase: str) -> None:
+        """The demo's setup: everyone without a passphrase gets this one (not audited)."""
+        give_missing_passphrases(self.write_factory, passphrase)
