@@ -47,3 +47,8 @@ class Unprovable(ChannelError):  # noqa: N818 - reads as the outcome it reports
     """Reconciliation could not tell whether a reply was published: a supervisor decides."""
 
     retryable = False
+
+
+class ResponseTooLarge(PermanentError):
+    """An answer larger than desk reads (a compression bomb, a broken server): refused as soon
+    as the limit is passed, and not retried (the same call would bring the same answer)."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import zlib
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -35,7 +36,12 @@ from tenacity import (
 
 from desk.clock import utcnow
 from desk.config.channels import ChannelConfig
-from desk.platforms.errors import RateLimited, TransientError
+from desk.platforms.errors import (
+    PermanentError,
+    RateLimited,
+    ResponseTooLarge,
+    TransientError,
+)
 
 T = TypeVar("T")
 DEFAULT_RATE_WAIT = 60.0  # a 429 that says nothing about when to come back
@@ -157,23 +163,40 @@ async def request(
     json: Any = None,
     now: Callable[[], datetime] = utcnow,
     rate_headers: RateHeaders | None = None,
+    max_bytes: int = MAX_JSON_BYTES,
 ) -> httpx.Response:
     """One call. Raises for timeouts, connection errors, 429 and 5xx; returns anything else.
-    ``rate_headers`` says where the platform announces a 429's reset (when Retry-After does not)."""
+    ``rate_headers`` says where the platform announces a 429's reset (when Retry-After does not).
+
+    The body is streamed and inflated here, never past ``max_bytes`` (``read_capped``): a
+    compression bomb is refused with ResponseTooLarge, which is not retried. The response
+    returned holds the decoded body in memory."""
     place = f"{method} {where(channel, url)}"
+    wanted = httpx.Headers(headers)
+    wanted.setdefault("accept-encoding", "gzip")  # the one encoding read_capped inflates
+    built = client.build_request(
+        method, url, headers=wanted, params=params, json=json, timeout=channel.timeout_seconds
+    )
     try:
-        response = await client.request(
-            method,
-            url,
-            headers=headers,
-            params=params,
-            json=json,
-            timeout=channel.timeout_seconds,
-        )
+        streamed = await client.send(built, stream=True)
+        try:
+            body = await read_capped(streamed, max_bytes, place)
+        finally:
+            await streamed.aclose()
     except httpx.TimeoutException as exc:
         raise TransientError(f"{place}: no answer within {channel.timeout_seconds:g} s") from exc
     except httpx.TransportError as exc:
         raise TransientError(f"{place}: connection failed ({type(exc).__name__})") from exc
+    response = httpx.Response(
+        streamed.status_code,
+        headers=[
+            (k, v)
+            for k, v in streamed.headers.multi_items()
+            if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")
+        ],
+        content=body,
+        request=built,
+    )
     if response.status_code == 429:
         wait = rate_wait(rate_headers, response, now())
         raise RateLimited(
@@ -186,6 +209,77 @@ async def request(
     return response
 
 
+class _Inflater:
+    """Decodes a body chunk by chunk without ever producing more than ``room`` bytes at once."""
+
+    def __init__(self, encoding: str, place: str) -> None:
+        self.place = place
+        if encoding in ("", "identity"):
+            self.zlib = None
+        elif encoding in ("gzip", "x-gzip", "deflate"):
+            self.zlib = zlib.decompressobj(zlib.MAX_WBITS | 32)  # gzip or zlib header
+        else:
+            raise PermanentError(
+                f"{place}: the answer came with an unsupported encoding {encoding!r}"
+            )
+
+    def feed(self, data: bytes, room: int, out: bytearray) -> None:
+        """Append the decoded ``data`` to ``out``: at most ``room + 1`` bytes, enough to tell
+        that the body is over the cap without inflating any further."""
+        limit = room + 1
+        if self.zlib is None:
+            out += data[:limit]
+            return
+        try:
+            while data and limit > 0 and not self.zlib.eof:  # max_length 0 would mean no limit
+                piece = self.zlib.decompress(data, limit)
+                out += piece
+                limit -= len(piece)
+                data = self.zlib.unconsumed_tail
+        except zlib.error as exc:
+            raise TransientError(f"{self.place}: the compressed answer is corrupt") from exc
+
+    def finish(self) -> None:
+        """Refuse a compressed body that ended before its end marker."""
+        if self.zlib is not None and not self.zlib.eof:
+            raise TransientError(f"{self.place}: the compressed answer was cut short")
+
+
+async def read_capped(
+    response: httpx.Response,
+    cap: int,
+    place: str,
+    *,
+    what: str = "the answer",
+    cap_name: str = "the size limit",
+) -> bytes:
+    """The decoded body of a streamed ``response``, read as it arrives and inflated here with a
+    ``max_length`` (httpx's own decoder would inflate a whole network chunk at once, up to ~1000x
+    its size); ResponseTooLarge, which is not retried, as soon as it exceeds ``cap`` bytes."""
+    encoding = response.headers.get("content-encoding", "").strip().lower()
+    declared = response.headers.get("content-length", "")
+    too_big = f"{place}: {what} is over the {cap:,}-byte limit ({cap_name}); refused"
+    if response.is_stream_consumed:  # already read and decoded (a response built in memory)
+        if len(response.content) > cap:
+            raise ResponseTooLarge(too_big)
+        return response.content
+    if encoding in ("", "identity") and declared.isdigit() and int(declared) > cap:
+        raise ResponseTooLarge(f"{too_big} (it announces {int(declared):,} bytes)")
+    inflater = _Inflater(encoding, place)
+    body = bytearray()
+    try:
+        async for raw in response.aiter_raw():
+            inflater.feed(raw, cap - len(body), body)
+            if len(body) > cap:
+                raise ResponseTooLarge(too_big)
+    except httpx.TimeoutException as exc:
+        raise TransientError(f"{place}: {what} stopped arriving (timeout)") from exc
+    except httpx.TransportError as exc:
+        raise TransientError(f"{place}: {what} was cut short ({type(exc).__name__})") from exc
+    inflater.finish()
+    return bytes(body)
+
+
 def read_json(
     response: httpx.Response, *, channel: ChannelConfig, max_bytes: int = MAX_JSON_BYTES
 ) -> Any:
@@ -193,7 +287,7 @@ def read_json(
     place = f"{response.request.method} {where(channel, response.request.url)}"
     body = response.content
     if len(body) > max_bytes:
-        raise TransientError(f"{place}: answer of {len(body):,} bytes is over {max_bytes:,}")
+        raise ResponseTooLarge(f"{place}: answer of {len(body):,} bytes is over {max_bytes:,}")
     try:
         return json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import tracemalloc
+import zlib
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 
 import httpx
 import pytest
 
 from desk.config.channels import ChannelConfig
+from desk.config.secrets import Secret
 from desk.platforms import registry
 from desk.platforms.bluesky.client import BlueskyConnector
-from desk.platforms.errors import RateLimited, TransientError
+from desk.platforms.errors import RateLimited, ResponseTooLarge, TransientError
 from desk.platforms.http import error_text, parse_rate, read_json, request, retrying
 from desk.platforms.mastodon.client import MastodonConnector
 from desk.platforms.x.client import XConnector
@@ -194,3 +197,70 @@ async def test_retrying_gives_up_on_a_long_rate_limit_and_after_the_attempts() -
     with pytest.raises(TransientError):
         await retrying(broken, attempts=3, sleep=sleep)
     assert len(calls) == 3
+
+
+# -- hostile servers: compression bombs ---------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def gzip_bomb() -> bytes:
+    """200 MB of zeros, gzip-compressed to about 200 KB (built in pieces: never whole in memory)."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, zlib.MAX_WBITS | 16)  # gzip framing
+    chunk = b"\0" * 1_000_000
+    return b"".join(packer.compress(chunk) for _ in range(200)) + packer.flush()
+
+
+async def no_sleep(_seconds: float) -> None:
+    return None
+
+
+class Wire(httpx.AsyncByteStream):
+    """A body that arrives as a network one does: 64 KB at a time, as sent (still compressed)."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for start in range(0, len(self.data), 65_536):
+            yield self.data[start : start + 65_536]
+
+
+@pytest.mark.parametrize("platform", ["mastodon", "bluesky", "x"])
+async def test_a_compression_bomb_is_refused_while_inflating_and_not_retried(
+    platform: str, gzip_bomb: bytes
+) -> None:
+    """Issue 12 #15: a 1.2 MB gzip answer once reached 6.2 GB of memory and was retried 4 times."""
+    calls: list[httpx.Request] = []
+
+    def handler(req: httpx.Request) -> httpx.Response:
+        calls.append(req)
+        return httpx.Response(
+            200,
+            stream=Wire(gzip_bomb),
+            headers={"content-encoding": "gzip", "content-type": "application/json"},
+        )
+
+    config = ChannelConfig(
+        name="ville", platform=platform, url="https://p.example", account="ville", secret="env:X"
+    )
+    connector = registry.connector_class(platform)
+    tracemalloc.start()
+    try:
+        async with client(handler) as c:
+            conn = connector(config, c, Secret(TOKEN, source="test"), now=lambda: NOW)
+            with pytest.raises(ResponseTooLarge, match="over the 20,971,520-byte limit"):
+                await retrying(lambda: conn.fetch(None), sleep=no_sleep)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(calls) == 1  # refused once, never asked again
+    assert peak < 80_000_000  # the cap (20 MB) and its copies, never the 200 MB
+
+
+async def test_a_body_announced_too_long_is_not_even_read() -> None:
+    def handler(_req: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, stream=Wire(b"[]"), headers={"content-length": str(10**12)})
+
+    async with client(handler) as c:
+        with pytest.raises(ResponseTooLarge, match="announces 1,000,000,000,000 bytes"):
+            await request(c, "GET", "http://127.0.0.1:9/api", channel=channel())

@@ -3,10 +3,9 @@ hardened parser of ``desk.platforms.rss.payload``.
 
 - The cursor is JSON ``{"etag": ..., "last_modified": ...}`` from the last answer: it is sent back
   as ``If-None-Match`` / ``If-Modified-Since``, and a 304 gives an empty page.
-- The body is streamed and counted *after* decompression, so neither a 50 MB feed nor a small
-  gzip bomb is ever held in memory: desk asks for gzip only and inflates it itself with a
-  ``max_length`` (httpx's own decoder would inflate a whole network chunk at once, up to ~1000x
-  its size). Past ``channel.max_feed_bytes`` the read stops with a clear error.
+- The body is streamed and counted *after* decompression (``desk.platforms.http.read_capped``),
+  so neither a 50 MB feed nor a small gzip bomb is ever held in memory. Past
+  ``channel.max_feed_bytes`` the read stops with a clear error, and is not retried.
 - 429, and 503 with ``Retry-After``, are ``RateLimited`` with the host's wait; other 5xx and
   network failures are ``TransientError``; 4xx are ``PermanentError`` (fix the URL).
 - Parsing (feedparser, in a worker thread so other channels keep going) refuses entity
@@ -20,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import zlib
 from typing import Any
 
 import httpx
@@ -29,7 +27,7 @@ from desk import __version__
 from desk.errors import InputError
 from desk.platforms.client import Connector, Page
 from desk.platforms.errors import ChannelError, PermanentError, RateLimited, TransientError
-from desk.platforms.http import rate_wait, retry_after, where
+from desk.platforms.http import rate_wait, read_capped, retry_after, where
 from desk.platforms.parsed import ParseResult
 from desk.platforms.rss import payload as rss_parser
 
@@ -68,66 +66,6 @@ def _validator(value: Any) -> str | None:
     return value
 
 
-class _Inflater:
-    """Decodes a body chunk by chunk without ever producing more than ``room`` bytes at once."""
-
-    def __init__(self, encoding: str, place: str) -> None:
-        self.place = place
-        if encoding in ("", "identity"):
-            self.zlib = None
-        elif encoding in ("gzip", "x-gzip", "deflate"):
-            self.zlib = zlib.decompressobj(zlib.MAX_WBITS | 32)  # gzip or zlib header
-        else:
-            raise ChannelError(f"{place}: the feed came with an unsupported encoding {encoding!r}")
-
-    def feed(self, data: bytes, room: int, out: bytearray) -> None:
-        """Append the decoded ``data`` to ``out``: at most ``room + 1`` bytes, enough to tell
-        that the body is over the cap without inflating any further."""
-        limit = room + 1
-        if self.zlib is None:
-            out += data[:limit]
-            return
-        try:
-            while data and limit > 0 and not self.zlib.eof:  # max_length 0 would mean no limit
-                piece = self.zlib.decompress(data, limit)
-                out += piece
-                limit -= len(piece)
-                data = self.zlib.unconsumed_tail
-        except zlib.error as exc:
-            raise TransientError(f"{self.place}: the compressed feed is corrupt") from exc
-
-    def finish(self) -> None:
-        """Refuse a compressed body that ended before its end marker."""
-        if self.zlib is not None and not self.zlib.eof:
-            raise TransientError(f"{self.place}: the compressed feed was cut short")
-
-
-async def read_capped(response: httpx.Response, cap: int, place: str) -> bytes:
-    """The decoded body, read as it arrives; ChannelError as soon as it exceeds ``cap`` bytes."""
-    encoding = response.headers.get("content-encoding", "").strip().lower()
-    declared = response.headers.get("content-length", "")
-    too_big = f"{place}: the feed is over the {cap:,}-byte limit (max_feed_bytes); refused"
-    if response.is_stream_consumed:  # already read and decoded (a response built in memory)
-        if len(response.content) > cap:
-            raise ChannelError(too_big)
-        return response.content
-    if encoding in ("", "identity") and declared.isdigit() and int(declared) > cap:
-        raise ChannelError(f"{too_big} (it announces {int(declared):,} bytes)")
-    inflater = _Inflater(encoding, place)
-    body = bytearray()
-    try:
-        async for raw in response.aiter_raw():
-            inflater.feed(raw, cap - len(body), body)
-            if len(body) > cap:
-                raise ChannelError(too_big)
-    except httpx.TimeoutException as exc:
-        raise TransientError(f"{place}: the feed stopped arriving (timeout)") from exc
-    except httpx.TransportError as exc:
-        raise TransientError(f"{place}: the feed was cut short ({type(exc).__name__})") from exc
-    inflater.finish()
-    return bytes(body)
-
-
 class RssConnector(Connector):
     """Reads one RSS or Atom feed (a news search, a Google Alert). Read-only."""
 
@@ -161,7 +99,13 @@ class RssConnector(Connector):
             notes = _moved_notes(response)
             if response.status_code == 304:
                 return Page(ParseResult(platform=self.platform), cursor=None, notes=[NOT_MODIFIED])
-            body = await read_capped(response, self.channel.max_feed_bytes, place)
+            body = await read_capped(
+                response,
+                self.channel.max_feed_bytes,
+                place,
+                what="the feed",
+                cap_name="max_feed_bytes",
+            )
         finally:
             await response.aclose()
         result = await asyncio.to_thread(self._parse, body)
