@@ -11,7 +11,7 @@ import sqlite3
 from pathlib import Path
 
 from desk.bootstrap import open_desk
-from desk.cli.commands import bundled_feeds, payload_files
+from desk.cli.demo import bundled_feeds, payload_files
 from desk.config import Settings
 
 

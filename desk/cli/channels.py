@@ -1,4 +1,5 @@
-"""CLI commands for the live channels: ``desk pull``, ``desk watch``, ``desk channels``.
+"""The live channels from the command line: ``pull`` (once), ``watch`` (until Ctrl-C) and
+``channels`` (each channel's health).
 
 Progress goes to stderr, results to stdout; ``--json`` prints plain JSON that never holds a
 secret (not even its reference). Error text from platforms and feeds is untrusted: it is shown
@@ -9,137 +10,131 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import signal
 import sys
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from desk.cli._parser import Commands
+from desk.cli._shared import plural, print_json
+from desk.i18n import Catalog
 from desk.text.safe import clean
 
 if TYPE_CHECKING:  # desk.channels.pull loads httpx and tenacity: only when a command here runs
     from desk.bootstrap import Desk
-    from desk.channels.pull import PullService
     from desk.channels.status import ChannelReport, ChannelStatus
     from desk.replies.outbox import OutboxReport
 
-COMMANDS = ("pull", "watch", "channels")
 
-
-def add_parsers(sub: Any) -> None:
-    """Add the live-channel commands to the CLI's subparsers."""
-    pull = sub.add_parser("pull", help="fetch new mentions from the [[channel]]s of desk.toml once")
-    pull.add_argument(
-        "--channel",
-        action="append",
-        metavar="NAME",
-        help="only this channel (name or platform:name); repeat for several",
-    )
-    pull.add_argument("--json", action="store_true", help="print one report per channel as JSON")
-    pull.add_argument(
-        "--force", action="store_true", help="pull even channels whose circuit is open"
-    )
-    watch = sub.add_parser("watch", help="pull each channel at its interval until Ctrl-C")
-    watch.add_argument("--channel", action="append", metavar="NAME", help="only this channel")
-    channels = sub.add_parser(
-        "channels", help="the live channels: last success and error, cursor, rate limit, circuit"
-    )
-    channels.add_argument("--json", action="store_true")
-
-
-def run(desk: Desk, args: argparse.Namespace) -> int:
-    """Run one of COMMANDS on the open desk."""
-    from desk.channels.pull import pull_service
-
-    service = pull_service(desk)
-    if args.command == "pull":
-        return pull(desk, service, args)
-    if args.command == "watch":
-        return watch(desk, service, args)
-    return channels(desk, service, args)
+def register(commands: Commands) -> None:
+    """``pull``, ``watch`` and ``channels``."""
+    p = commands.add("pull")
+    p.add_argument("--channel", action="append", metavar=p.metavar("name"), help=p.text("channel"))
+    p.add_json()
+    p.add_argument("--force", action="store_true", help=p.text("force"))
+    p.set_defaults(run=pull)
+    w = commands.add("watch")
+    w.add_argument("--channel", action="append", metavar=w.metavar("name"), help=w.text("channel"))
+    w.set_defaults(run=watch)
+    c = commands.add("channels")
+    c.add_json()
+    c.set_defaults(run=channels)
 
 
 def _line(text: str) -> str:
     return clean(text, one_line=True, max_len=500)
 
 
-def pull(desk: Desk, service: PullService, args: argparse.Namespace) -> int:
+# -- pull --------------------------------------------------------------------------------------
+
+
+def pull(desk: Desk, args: argparse.Namespace) -> int:
     """Pull once; exit 1 when a channel is in error or failing."""
-    t = desk.catalog.t
+    catalog = desk.catalog
+    service = desk.pull
     if not service.channels and not args.channel:
-        print(t("cli.pull.none"), file=sys.stderr)
+        print(catalog.t("cli.pull.none"), file=sys.stderr)
         return 0
-    reports = service.pull(args.channel, progress=_progress(t), force=args.force)
+    reports = service.pull(args.channel, progress=_progress(catalog), force=args.force)
     if args.json:
-        print(json.dumps([r.to_json() for r in reports], ensure_ascii=False))
+        print_json([r.to_json() for r in reports])
     else:
         for report in reports:
-            for text in _report_lines(report, t):
+            for text in _report_lines(report, catalog):
                 print(text)
-        print(
-            t(
-                "cli.pull.total",
-                new=sum(r.new for r in reports),
-                failed=sum(r.failed for r in reports),
-            )
-        )
+        new = plural(catalog, "cli.count.new", sum(r.new for r in reports))
+        failed = plural(catalog, "cli.pull.in_trouble", sum(r.failed for r in reports))
+        print(catalog.t("cli.pull.total", new=new, failed=failed))
     return 1 if any(r.failed for r in reports) else 0
 
 
-def _progress(t: Callable[..., str]) -> Callable[[ChannelReport], None]:
+def _numbers(report: ChannelReport, catalog: Catalog) -> dict[str, str]:
+    """The counts of a pull as words: new mentions, duplicates, pages."""
+    return {
+        "new": plural(catalog, "cli.count.new", report.new),
+        "duplicate": plural(catalog, "cli.count.already", report.duplicate),
+        "pages": plural(catalog, "cli.count.pages", report.pages),
+    }
+
+
+def _progress(catalog: Catalog) -> Callable[[ChannelReport], None]:
     def show(report: ChannelReport) -> None:
         if not report.done:
-            print(
-                t(
-                    "cli.pull.page",
-                    channel=report.key,
-                    page=report.pages,
-                    new=report.new,
-                    duplicate=report.duplicate,
-                ),
-                file=sys.stderr,
-                flush=True,
-            )
+            words = _numbers(report, catalog)
+            line = catalog.t("cli.pull.page", channel=report.key, page=report.pages, **words)
+            print(line, file=sys.stderr, flush=True)
 
     return show
 
 
-def _report_lines(report: ChannelReport, t: Callable[..., str]) -> list[str]:
-    status = t(f"cli.health.{report.status}")
+def _report_lines(report: ChannelReport, catalog: Catalog) -> list[str]:
+    t = catalog.t
+    words = _numbers(report, catalog)
     if report.status == "ok":
-        lines = [
-            t(
-                "cli.pull.ok",
-                channel=report.key,
-                new=report.new,
-                duplicate=report.duplicate,
-                pages=report.pages,
-            )
-        ]
+        lines = [t("cli.pull.ok", channel=report.key, **words)]
     else:
-        lines = [
-            t(
-                "cli.pull.problem",
-                channel=report.key,
-                status=status,
-                message=_line(report.message or ""),
-                new=report.new,
-            )
-        ]
+        status = t(f"cli.health.{report.status}")
+        message = _line(report.message or "")
+        lines = [t("cli.pull.problem", channel=report.key, status=status, message=message, **words)]
     lines += [t("cli.pull.note", note=_line(n)) for n in report.notes]
     lines += [t("cli.pull.warning", note=_line(w)) for w in report.warnings + report.errors]
     return lines
 
 
-def watch(desk: Desk, service: PullService, args: argparse.Namespace) -> int:
-    """Poll until Ctrl-C (or SIGTERM), printing one line per poll."""
-    t = desk.catalog.t
+# -- watch -------------------------------------------------------------------------------------
+
+
+def watch(desk: Desk, args: argparse.Namespace) -> int:
+    """Poll until Ctrl-C (or SIGTERM), printing one line per poll; post due replies meanwhile."""
+    from desk.channels.connect import ConnectorPool  # httpx: only once a command goes online
+
+    catalog = desk.catalog
+    service = desk.pull
     chosen = [c for c in service.select(args.channel) if c.enabled]
     names = ", ".join(c.key for c in chosen)
 
     def show(report: ChannelReport) -> None:
-        print(_watch_line(report, t, desk.clock()), flush=True)
+        print(_watch_line(report, catalog, desk.clock()), flush=True)
+
+    def outbox_line(report: OutboxReport) -> None:
+        for state, ids in (
+            ("sent", report.sent),
+            ("failed", report.failed),
+            ("unknown", report.unknown),
+        ):
+            if ids:
+                print(
+                    catalog.t(f"cli.watch.outbox.{state}", ids=", ".join(map(str, ids))), flush=True
+                )
+
+    def outbox_error(exc: Exception) -> None:
+        message = clean(str(exc), one_line=True, max_len=300)
+        print(
+            catalog.t("cli.watch.outbox.error", kind=type(exc).__name__, message=message),
+            file=sys.stderr,
+            flush=True,
+        )
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -149,15 +144,13 @@ def watch(desk: Desk, service: PullService, args: argparse.Namespace) -> int:
                 loop.add_signal_handler(sig, stop.set)
             except (NotImplementedError, RuntimeError):  # not on this platform/thread
                 pass
-        print(t("cli.watch.start", channels=names or "-"), file=sys.stderr, flush=True)
+        print(catalog.t("cli.watch.start", channels=names or "-"), file=sys.stderr, flush=True)
         # one pool for pulling and for the outbox: replies queued by any desk go out from here
-        from desk.channels.connect import ConnectorPool
-
         pool = ConnectorPool(desk.config.channel, transport=service.transport)
         service.pool = pool
         desk.outbox.connect = pool.connect
         drain = asyncio.create_task(
-            desk.outbox.run_forever(stop, _print_outbox, on_error=_print_outbox_error)
+            desk.outbox.run_forever(stop, outbox_line, on_error=outbox_error)
         )
         try:
             await service.watch(stop, show, args.channel)
@@ -170,52 +163,36 @@ def watch(desk: Desk, service: PullService, args: argparse.Namespace) -> int:
         asyncio.run(main())
     except KeyboardInterrupt:
         pass
-    print(t("cli.watch.stopped"), file=sys.stderr)
+    print(catalog.t("cli.watch.stopped"), file=sys.stderr)
     return 0
 
 
-def _print_outbox(report: OutboxReport) -> None:
-    """``desk watch``'s line for replies it posted (or could not)."""
-    for label, ids in (
-        ("sent", report.sent),
-        ("failed", report.failed),
-        ("unknown", report.unknown),
-    ):
-        if ids:
-            print(f"outbox: {label} {', '.join(map(str, ids))}", flush=True)
-
-
-def _print_outbox_error(exc: Exception) -> None:
-    print(f"outbox: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
-
-
-def _watch_line(report: ChannelReport, t: Callable[..., str], now: datetime) -> str:
-    line = t(
-        "cli.watch.line",
-        time=f"{now:%H:%M:%S}",
-        channel=report.key,
-        status=t(f"cli.health.{report.status}"),
-        new=report.new,
-        duplicate=report.duplicate,
+def _watch_line(report: ChannelReport, catalog: Catalog, now: datetime) -> str:
+    words = _numbers(report, catalog)
+    status = catalog.t(f"cli.health.{report.status}")
+    line = catalog.t(
+        "cli.watch.line", time=f"{now:%H:%M:%S}", channel=report.key, status=status, **words
     )
     if report.message and report.status != "ok":
         line += f" — {_line(report.message)}"
     return line
 
 
-def channels(desk: Desk, service: PullService, args: argparse.Namespace) -> int:
+# -- channels ----------------------------------------------------------------------------------
+
+
+def channels(desk: Desk, args: argparse.Namespace) -> int:
     """Every configured channel and how it is doing."""
-    t = desk.catalog.t
-    rows = service.status()
+    rows = desk.pull.status()
     if args.json:
-        print(json.dumps([r.to_json() for r in rows], ensure_ascii=False))
+        print_json([r.to_json() for r in rows])
         return 0
     if not rows:
-        print(t("cli.pull.none"))
+        print(desk.catalog.t("cli.pull.none"))
         return 0
     now = desk.clock()
     for row in rows:
-        for text in _status_lines(row, now, t):
+        for text in _status_lines(row, now, desk.catalog.t):
             print(text)
     return 0
 

@@ -12,13 +12,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import sys
 import time
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from desk.errors import ActionRefused, InputError
+from desk.cli._parser import Commands
+from desk.cli._shared import plural, print_json
+from desk.errors import ActionRefused
+from desk.i18n import Catalog
 from desk.text.safe import clean
 from desk.vocabulary import ReplyStatus
 
@@ -30,80 +32,87 @@ if TYPE_CHECKING:  # the CLI imports this module to build its parser: keep that 
 LOOP_SECONDS = 2.0
 
 
-def add_parser(sub: Any) -> None:
-    """The ``outbox`` command and its subcommands."""
-    ob = sub.add_parser("outbox", help="replies on their way to live platforms (undo, resolve)")
-    ob_sub = ob.add_subparsers(dest="outbox_command", metavar="SUBCOMMAND")
-    ls = ob_sub.add_parser("list", help="queued, sending and unknown replies")
-    ls.add_argument("--json", action="store_true")
-    run = ob_sub.add_parser("run", help="post the replies that are due, reconciling first")
-    run.add_argument("--loop", action="store_true", help="keep running (Ctrl-C stops)")
-    run.add_argument("--json", action="store_true")
-    cancel = ob_sub.add_parser("cancel", help="take a queued reply back during its undo window")
-    cancel.add_argument("id", type=int)
-    res = ob_sub.add_parser("resolve", help="settle a reply whose delivery is unknown (supervisor)")
-    res.add_argument("id", type=int)
+def register(commands: Commands) -> None:
+    """``outbox`` and its subcommands (``list`` when none is given)."""
+    ob = commands.add("outbox")
+    ob.add_json()
+    ob.set_defaults(run=list_outbox)
+    sub = ob.commands("outbox_command")
+    ls = sub.add("list")
+    ls.add_json()
+    ls.set_defaults(run=list_outbox)
+    run_ = sub.add("run")
+    run_.add_argument("--loop", action="store_true", help=run_.text("loop"))
+    run_.add_json()
+    run_.set_defaults(run=run)
+    cancel_ = sub.add("cancel")
+    cancel_.add_argument("id", type=int, metavar=cancel_.metavar("reply_id"))
+    cancel_.set_defaults(run=cancel)
+    res = sub.add("resolve")
+    res.add_argument("id", type=int, metavar=res.metavar("reply_id"))
     how = res.add_mutually_exclusive_group(required=True)
-    how.add_argument("--posted", metavar="REMOTE_ID", help="it is on the platform with this id")
-    how.add_argument("--not-posted", action="store_true", help="it is not there: queue it again")
-    ob.add_argument("--json", action="store_true")
+    how.add_argument("--posted", metavar=res.metavar("remote_id"), help=res.text("posted"))
+    how.add_argument("--not-posted", action="store_true", help=res.text("not_posted"))
+    res.set_defaults(run=resolve)
 
 
-def _line(reply: ReplyView) -> str:
+def _line(reply: ReplyView, catalog: Catalog) -> str:
     extra = ""
     if reply.status == ReplyStatus.QUEUED and reply.send_after:
-        extra = f" (after {reply.send_after.astimezone():%H:%M:%S})"
+        extra = catalog.t("cli.outbox.after", time=f"{reply.send_after.astimezone():%H:%M:%S}")
     if reply.error:
         extra += f" — {clean(reply.error)}"
     return f"{reply.id:>6}  #{reply.mention_id:<6} {reply.status:<8} {reply.author}{extra}"
 
 
-def run(desk: Desk, args: argparse.Namespace) -> int:
-    """Dispatch ``desk outbox``."""
-    what = args.outbox_command or "list"
-    if what == "list":
-        replies = desk.outbox.listing()
-        if args.json:
-            print(json.dumps([r.to_json() for r in replies], ensure_ascii=False, indent=2))
-        else:
-            for reply in replies:
-                print(_line(reply))
-            if not replies:
-                print("the live outbox is empty")
+def list_outbox(desk: Desk, args: argparse.Namespace) -> int:
+    """Queued, sending and unknown replies."""
+    replies = desk.outbox.listing()
+    if args.json:
+        print_json([r.to_json() for r in replies], indent=2)
         return 0
-    if what == "cancel":
-        reply = desk.outbox.cancel(args.id)
-        print(f"reply {reply.id} cancelled: nothing was posted")
-        return 0
-    if what == "resolve":
-        reply = desk.outbox.resolve(args.id, posted_as=args.posted)
-        print(f"reply {reply.id} is now {reply.status}")
-        return 0
-    if what == "run":
-        return _run(desk, loop=args.loop, as_json=args.json)
-    raise InputError(f"unknown outbox command {what!r}")  # pragma: no cover - argparse refuses
+    for reply in replies:
+        print(_line(reply, desk.catalog))
+    if not replies:
+        print(desk.catalog.t("cli.outbox.empty"))
+    return 0
 
 
-def _print_report(report: OutboxReport, as_json: bool) -> None:
+def cancel(desk: Desk, args: argparse.Namespace) -> int:
+    """Take a queued reply back during its undo window."""
+    reply = desk.outbox.cancel(args.id)
+    print(desk.catalog.t("cli.outbox.cancelled", id=reply.id))
+    return 0
+
+
+def resolve(desk: Desk, args: argparse.Namespace) -> int:
+    """Settle a reply whose delivery is unknown (supervisors)."""
+    reply = desk.outbox.resolve(args.id, posted_as=args.posted)
+    status = desk.catalog.t(f"cli.reply.status.{reply.status}")
+    print(desk.catalog.t("cli.outbox.resolved", id=reply.id, status=status))
+    return 0
+
+
+def _print_report(report: OutboxReport, catalog: Catalog, as_json: bool) -> None:
     if as_json:
-        print(json.dumps(report.to_json()))
+        print_json(report.to_json(), ensure_ascii=True)
         return
-    for label, ids in (
+    for state, ids in (
         ("sent", report.sent),
         ("failed", report.failed),
-        ("unknown (a supervisor decides)", report.unknown),
-        ("queued again", report.requeued),
+        ("unknown", report.unknown),
+        ("requeued", report.requeued),
     ):
         if ids:
-            print(f"{label}: {', '.join(map(str, ids))}")
+            print(catalog.t(f"cli.outbox.report.{state}", ids=", ".join(map(str, ids))))
     if report.waiting:
-        print(f"{report.waiting} reply(ies) still in their undo window")
+        print(plural(catalog, "cli.outbox.waiting", report.waiting))
 
 
 @contextlib.asynccontextmanager
 async def _connected(desk: Desk) -> AsyncIterator[None]:
     """The desk's outbox with a connector per live channel for this command, closed after."""
-    from desk.channels.connect import ConnectorPool
+    from desk.channels.connect import ConnectorPool  # httpx: only once a command goes online
 
     pool = ConnectorPool(desk.config.channel)
     desk.outbox.connect = pool.connect
@@ -113,17 +122,19 @@ async def _connected(desk: Desk) -> AsyncIterator[None]:
         await pool.aclose()
 
 
-def _run(desk: Desk, *, loop: bool, as_json: bool) -> int:
+def run(desk: Desk, args: argparse.Namespace) -> int:
+    """Post the replies that are due, reconciling first (``--loop``: until Ctrl-C)."""
+
     async def go() -> int:
         async with _connected(desk):
-            if not loop:
+            if not args.loop:
                 report = await desk.outbox.run_once()
-                _print_report(report, as_json)
+                _print_report(report, desk.catalog, args.json)
                 return 1 if report.failed or report.unknown else 0
 
             def show(report: OutboxReport) -> None:
                 if report.sent or report.failed or report.unknown:
-                    _print_report(report, as_json)
+                    _print_report(report, desk.catalog, args.json)
 
             def stop_on(exc: Exception) -> None:
                 raise exc  # as before: a failed pass ends `outbox run --loop`
@@ -140,16 +151,19 @@ def _run(desk: Desk, *, loop: bool, as_json: bool) -> int:
 
 
 def send_after_undo(desk: Desk, reply: ReplyView, *, quiet: bool = False) -> ReplyView:
-    """For ``desk reply``: wait out the undo window (Ctrl-C cancels), then post this reply."""
+    """For ``desk reply`` and ``desk approve``: wait out the undo window (Ctrl-C cancels), then
+    post this reply."""
+    t = desk.catalog.t
     live = not quiet and sys.stderr.isatty()  # a countdown on a terminal, one line elsewhere
     if not quiet and not live and reply.send_after:
         left = max(0.0, (reply.send_after - desk.clock()).total_seconds())
-        print(f"sending in {left:.0f} s — Ctrl-C cancels", file=sys.stderr, flush=True)
+        print(t("cli.outbox.countdown", seconds=f"{left:.0f}"), file=sys.stderr, flush=True)
     try:
         while reply.send_after and reply.send_after > desk.clock():
             left = (reply.send_after - desk.clock()).total_seconds()
             if live:
-                print(f"\rsending in {left:4.1f} s — Ctrl-C cancels", end="", file=sys.stderr)
+                countdown = t("cli.outbox.countdown", seconds=f"{left:4.1f}")
+                print(f"\r{countdown}", end="", file=sys.stderr)
             time.sleep(min(0.2, max(left, 0.01)))
     except KeyboardInterrupt:
         if live:
@@ -157,7 +171,7 @@ def send_after_undo(desk: Desk, reply: ReplyView, *, quiet: bool = False) -> Rep
         return desk.outbox.cancel(reply.id)
     if live:
         print("\r" + " " * 40 + "\r", end="", file=sys.stderr)
-    from desk.replies.outbox import fault_point
+    from desk.replies.outbox import fault_point  # the outbox service: only once a reply goes out
 
     fault_point("queued")  # crash tests: the reply is committed as queued, nothing posted yet
 

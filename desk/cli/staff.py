@@ -7,16 +7,18 @@
     desk staff deactivate NAME | reactivate NAME
 
 Every change goes through desk.staff.StaffService (admins only, desk.toml and the database
-mirror together, audited); this module parses and prints. Names come from desk.toml and are
-printed through desk.text.safe.clean.
+mirror together, audited); this module parses and prints, with the words the terminal
+interface uses too (``staff.*``). Names come from desk.toml and are printed through
+desk.text.safe.clean.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 from typing import TYPE_CHECKING, Any
 
+from desk.cli._parser import Commands
+from desk.cli._shared import print_json
 from desk.config import ROLES
 from desk.text.safe import clean
 
@@ -24,89 +26,114 @@ if TYPE_CHECKING:  # the CLI imports this module to build its parser: keep that 
     from desk.bootstrap import Desk
     from desk.staff.service import StaffMember
 
+COLUMNS = ("name", "display_name", "initials", "role", "languages", "active", "load")
 
-def add_parsers(sub: Any) -> None:
-    """Add ``desk staff`` and its subcommands to the CLI's subparsers."""
-    st = sub.add_parser(
-        "staff", help="the team: list (anyone); add, role, deactivate, reactivate (admins)"
+
+def register(commands: Commands) -> None:
+    """``staff`` and its subcommands (``list`` when none is given)."""
+    st = commands.add("staff")
+    st.add_json()
+    st.set_defaults(run=list_staff)
+    sub = st.commands("staff_command")
+    ls = sub.add("list")
+    ls.add_json(default=argparse.SUPPRESS)  # `staff --json list` keeps the --json given before
+    ls.set_defaults(run=list_staff)
+    add_ = sub.add("add")
+    add_.add_argument("name", metavar=add_.metavar("name"), help=add_.text("name"))
+    add_.add_argument("--display-name", required=True, metavar="D", help=add_.text("display_name"))
+    add_.add_argument("--initials", required=True, metavar="I", help=add_.text("initials"))
+    roles = ", ".join(ROLES)
+    add_.add_argument(
+        "--role",
+        default="agent",
+        metavar="R",
+        help=add_.catalog.t("cli.help.staff.add.role", roles=roles),
     )
-    st.add_argument("--json", action="store_true", help="print the list as JSON")
-    st_sub = st.add_subparsers(dest="staff_command", metavar="SUBCOMMAND")
-    ls = st_sub.add_parser("list", help="everyone in desk.toml: role, languages, active, open load")
-    ls.add_argument("--json", action="store_true", default=argparse.SUPPRESS)
-    add = st_sub.add_parser("add", help="add a person to desk.toml (admins)")
-    add.add_argument("name", help="lowercase id used on the command line, e.g. dlaporte")
-    add.add_argument("--display-name", required=True)
-    add.add_argument("--initials", required=True, help="they sign the replies, e.g. DL")
-    add.add_argument("--role", default="agent", help=f"{', '.join(ROLES)} (default: agent)")
-    add.add_argument("--languages", default="fr,en", help="comma-separated (default: fr,en)")
-    add.add_argument("--topics", default="", help="comma-separated triage tags they cover")
-    add.add_argument("--os-users", default="", help="comma-separated OS logins that are them")
-    role = st_sub.add_parser("role", help="change someone's role (admins)")
-    role.add_argument("name")
-    role.add_argument("role", help=", ".join(ROLES))
-    for name, text in (
-        ("deactivate", "no new work, no access; history kept; open mentions listed (admins)"),
-        ("reactivate", "bring a deactivated person back (admins)"),
-    ):
-        st_sub.add_parser(name, help=text).add_argument("name")
+    add_.add_argument(
+        "--languages",
+        metavar=add_.metavar("languages"),
+        default="fr,en",
+        help=add_.text("languages"),
+    )
+    add_.add_argument(
+        "--topics", metavar=add_.metavar("topics"), default="", help=add_.text("topics")
+    )
+    add_.add_argument(
+        "--os-users", metavar=add_.metavar("os_users"), default="", help=add_.text("os_users")
+    )
+    add_.set_defaults(run=add)
+    role_ = sub.add("role")
+    role_.add_argument("name", metavar=role_.metavar("name"))
+    role_.add_argument("role", metavar=role_.metavar("role"), help=roles)
+    role_.set_defaults(run=role)
+    for name, run in (("deactivate", deactivate), ("reactivate", reactivate)):
+        p = sub.add(name)
+        p.add_argument("name", metavar=p.metavar("name"))
+        p.set_defaults(run=run)
 
 
-def run(desk: Desk, args: argparse.Namespace) -> int:
-    """Run ``desk staff ...`` on the open desk."""
-    from desk.staff.service import NewStaff, split_list
+def add(desk: Desk, args: argparse.Namespace) -> int:
+    """Add a person to desk.toml and the database (admins)."""
+    from desk.staff.service import NewStaff, split_list  # the staff service: only when it runs
 
-    command = args.staff_command or "list"
     t = desk.catalog.t
-    service = desk.staff
-    if command == "list":
-        return _list(desk, args.json)
-    if command == "add":
-        member = service.add(
-            NewStaff(
-                name=args.name,
-                display_name=args.display_name,
-                initials=args.initials,
-                role=args.role,
-                languages=split_list(args.languages),
-                topics=split_list(args.topics),
-                os_users=split_list(args.os_users),
-            )
-        )
-        print(clean(t("staff.added", name=member.name, role=t(f"staff.role.{member.role}"))))
-    elif command == "role":
-        member = service.set_role(args.name, args.role)
-        print(clean(t("staff.role_changed", name=member.name, role=t(f"staff.role.{member.role}"))))
-    elif command == "deactivate":
-        done = service.deactivate(args.name)
-        name = done.member.name
-        if done.open_mentions:
-            print(clean(t("staff.deactivated_open", name=name, n=len(done.open_mentions))))
-            print(clean(t("staff.handover_cli", name=name)))
-        else:
-            print(clean(t("staff.deactivated", name=name)))
-        if done.named_in:
-            print(clean(t("staff.named_in", name=name, places=", ".join(done.named_in))))
-    else:
-        member = service.reactivate(args.name)
-        print(clean(t("staff.reactivated", name=member.name)))
+    new = NewStaff(
+        name=args.name,
+        display_name=args.display_name,
+        initials=args.initials,
+        role=args.role,
+        languages=split_list(args.languages),
+        topics=split_list(args.topics),
+        os_users=split_list(args.os_users),
+    )
+    member = desk.staff.add(new)
+    print(clean(t("staff.added", name=member.name, role=t(f"staff.role.{member.role}"))))
     return 0
 
 
-def _list(desk: Desk, as_json: bool) -> int:
+def role(desk: Desk, args: argparse.Namespace) -> int:
+    """Change someone's role (admins; the last active admin cannot step down)."""
+    t = desk.catalog.t
+    member = desk.staff.set_role(args.name, args.role)
+    print(clean(t("staff.role_changed", name=member.name, role=t(f"staff.role.{member.role}"))))
+    return 0
+
+
+def deactivate(desk: Desk, args: argparse.Namespace) -> int:
+    """No new work and no access; history kept; the open mentions left are named (admins)."""
+    t = desk.catalog.t
+    done = desk.staff.deactivate(args.name)
+    name = done.member.name
+    if done.open_mentions:
+        print(clean(t("staff.deactivated_open", name=name, n=len(done.open_mentions))))
+        print(clean(t("staff.handover_cli", name=name)))
+    else:
+        print(clean(t("staff.deactivated", name=name)))
+    if done.named_in:
+        print(clean(t("staff.named_in", name=name, places=", ".join(done.named_in))))
+    return 0
+
+
+def reactivate(desk: Desk, args: argparse.Namespace) -> int:
+    """Bring a deactivated person back (admins)."""
+    member = desk.staff.reactivate(args.name)
+    print(clean(desk.catalog.t("staff.reactivated", name=member.name)))
+    return 0
+
+
+def list_staff(desk: Desk, args: argparse.Namespace) -> int:
+    """Everyone in desk.toml: role, languages, active, open load."""
     people = desk.staff.list_staff()
-    if as_json:
-        print(json.dumps([p.to_json() for p in people], ensure_ascii=False))
+    if args.json:
+        print_json([p.to_json() for p in people])
         return 0
     t = desk.catalog.t
-    columns = ("name", "display_name", "initials", "role", "languages", "active", "load")
-    rows = [[t(f"staff.col.{c}") for c in columns]]
+    rows = [[t(f"staff.col.{c}") for c in COLUMNS]]
     rows += [_cells(p, t) for p in people]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(columns))]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
     for row in rows:
-        print(
-            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-        )
+        cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+        print("  ".join(cells).rstrip())
     return 0
 
 

@@ -172,7 +172,10 @@ def test_init_writes_starter_config_and_db(
     assert "starter config" in out
     assert "created" in out
     assert cfg.exists()
+    # the starter desk.toml says language = "fr": from now on the desk speaks French
     assert cli.raw(["--db", str(db), "--config", str(cfg), "init"]) == 0
+    assert "déjà à jour" in capsys.readouterr().out
+    assert cli.raw(["--lang", "en", "--db", str(db), "--config", str(cfg), "init"]) == 0
     assert "up to date" in capsys.readouterr().out
     from desk.config import load_config
 
@@ -203,6 +206,9 @@ def test_errors_in_french_with_a_french_locale(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     (mid,) = add(desk, mention("1", "x"))
+    config = settings.config
+    assert config is not None
+    config.write_text(config.read_text().replace('language = "en"\n', ""))  # the locale decides
     monkeypatch.setenv("LANG", "fr_CA.UTF-8")
     assert cli("reopen", str(mid)) == 2
     assert "la mention nº 1 est déjà ouverte" in capsys.readouterr().err

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from desk.bootstrap import Desk
-from desk.cli.commands import payload_files
+from desk.cli.demo import payload_files
 from desk.config import Settings, load_config
 from desk.db.store import QueueFilter
 from desk.triage.service import load_configured_rules

@@ -537,7 +537,7 @@ def test_desk_staff_commands(
 
 
 def test_the_demo_edits_its_own_copy_of_desk_toml(tmp_path: Path) -> None:
-    from desk.cli.commands import _demo_config
+    from desk.cli.demo import demo_config as _demo_config
 
     feeds = tmp_path / "feeds"
     feeds.mkdir()

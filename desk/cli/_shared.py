@@ -1,0 +1,207 @@
+"""What the command groups share: the interface language, the settings of a run, the open desk
+(with ``--as`` proven through ``desk.identity``), JSON and plural printing, and how an expected
+error is printed (``error: ...`` and a hint, in the interface language, without a traceback).
+
+Kept light on purpose: ``desk --version`` and ``desk -h`` import this module, so the services,
+SQLAlchemy and Textual are only loaded once a command runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+import tomllib
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from desk.clock import Clock, utcnow
+from desk.config import DeskConfig, Settings, default_config_dir, default_data_dir
+from desk.errors import DeskError, InputError
+from desk.i18n import Catalog, choose_language
+from desk.text.safe import clean
+
+if TYPE_CHECKING:
+    from desk.bootstrap import Desk
+
+
+# -- language and settings -------------------------------------------------------------------
+
+
+def _peek(argv: Sequence[str], option: str) -> str | None:
+    """The value of ``option`` in ``argv`` (``--lang fr`` or ``--lang=fr``), before parsing."""
+    for index, arg in enumerate(argv):
+        if arg == "--":
+            break
+        if arg == option and index + 1 < len(argv):
+            return argv[index + 1]
+        if arg.startswith(f"{option}="):
+            return arg.partition("=")[2]
+    return None
+
+
+def _configured_language(path: Path) -> str | None:
+    """desk.toml's ``[desk] language``; None when unset or the file cannot be read (opening the
+    desk reports a broken file properly later)."""
+    try:
+        with path.open("rb") as handle:
+            value = tomllib.load(handle).get("desk", {}).get("language")
+    except (OSError, tomllib.TOMLDecodeError, AttributeError):
+        return None
+    return value if isinstance(value, str) else None
+
+
+def cli_language(argv: Sequence[str]) -> str:
+    """The language of this run: ``--lang``, else DESK_LANG, else desk.toml's ``[desk]
+    language`` (the file of ``--config``, DESK_CONFIG or the default), else the locale."""
+    explicit = _peek(argv, "--lang") or os.environ.get("DESK_LANG")
+    config = _peek(argv, "--config") or os.environ.get("DESK_CONFIG")
+    path = Path(config) if config else default_config_dir() / "desk.toml"
+    return choose_language(explicit, _configured_language(path))
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    """Where things are: the ``--db``, ``--config`` and ``--lang`` given, else DESK_* variables."""
+    given = {"db": args.db, "config": args.config, "lang": args.lang}
+    return Settings(**{key: value for key, value in given.items() if value is not None})
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """A command that needs no open desk gets this: the settings, the clock and the catalog."""
+
+    settings: Settings
+    catalog: Catalog
+    clock: Clock
+
+
+# -- the open desk -----------------------------------------------------------------------------
+
+
+def ensure_data_dir(settings: Settings) -> None:
+    """Create the user data folder when the database is the default one inside it."""
+    if settings.db is None:
+        default_data_dir().mkdir(parents=True, exist_ok=True)
+
+
+def ask_passphrase(catalog: Catalog) -> Callable[[str], str | None]:
+    """How ``--as NAME`` gets NAME's passphrase: DESK_PASSPHRASE (scripts), else the terminal."""
+
+    def ask(name: str) -> str | None:
+        given = os.environ.get("DESK_PASSPHRASE")
+        if given is not None:
+            return given
+        if not sys.stdin.isatty():
+            return None
+        return getpass.getpass(catalog.t("cli.passphrase.ask", name=name))
+
+    return ask
+
+
+@contextmanager
+def opened(
+    settings: Settings,
+    as_name: str | None,
+    config: DeskConfig | None = None,
+    *,
+    clock: Clock = utcnow,
+) -> Iterator[Desk]:
+    """The desk open for one command, as ``as_name`` (passphrase checked), closed afterwards."""
+    # The services, SQLAlchemy and the migrations: loaded only once a command opens the desk.
+    from desk.bootstrap import open_desk
+
+    ensure_data_dir(settings)
+    desk = open_desk(settings, as_name=as_name, config=config, clock=clock)
+    try:
+        if desk.identity.needs_passphrase(as_name):
+            desk.identity.authenticate(ask_passphrase(desk.catalog))
+        yield desk
+    finally:
+        desk.close()
+
+
+# -- printing ----------------------------------------------------------------------------------
+
+
+def print_json(value: object, *, ensure_ascii: bool = False, indent: int | None = None) -> None:
+    """``--json`` output: the value as one JSON document on stdout."""
+    print(json.dumps(value, ensure_ascii=ensure_ascii, indent=indent))
+
+
+def plural(catalog: Catalog, key: str, n: int, **values: Any) -> str:
+    """``<key>.one`` or ``<key>.other`` chosen by the count ``n`` (formatted as ``{n}``).
+
+    French counts 0 and 1 as singular ("0 mention ouverte"), English only 1."""
+    one = n in (0, 1) if catalog.language == "fr" else n == 1
+    return catalog.t(f"{key}.{'one' if one else 'other'}", n=n, **values)
+
+
+def file_progress(name: str, index: int, total: int) -> None:
+    """``[3/12] file.json`` on a terminal's stderr while files are read (nothing when piped)."""
+    if sys.stderr.isatty():
+        print(
+            f"\r[{index}/{total}] {Path(name).name[:60]:<60}",
+            end="" if index < total else "\n",
+            file=sys.stderr,
+            flush=True,
+        )
+
+
+# -- errors ------------------------------------------------------------------------------------
+
+
+def refused(
+    catalog: Catalog, key: str, /, *, kind: type[DeskError] = InputError, **values: Any
+) -> DeskError:
+    """The error for a refusal of the command line itself, in the interface language:
+    ``cli.refused.<key>`` and, when the catalog has one, ``cli.refused.<key>_hint``."""
+    hint_key = f"cli.refused.{key}_hint"
+    hint = catalog.t(hint_key, **values)
+    return kind(catalog.t(f"cli.refused.{key}", **values), None if hint == hint_key else hint)
+
+
+def _is_database_error(exc: Exception) -> bool:
+    # Only a command that opened the database can raise one: look SQLAlchemy up, never load it.
+    errors = sys.modules.get("sqlalchemy.exc")
+    return errors is not None and isinstance(exc, errors.DatabaseError)
+
+
+def _explained(exc: Exception, catalog: Catalog) -> tuple[str, str | None] | None:
+    """What an expected error says to the person, and the hint; None for a bug."""
+    t = catalog.t
+    if isinstance(exc, DeskError):
+        message, hint = exc.localized(t)
+        return clean(message), clean(hint) if hint else None
+    if isinstance(exc, PermissionError):
+        return t("cli.error.permission", path=clean(str(exc.filename or exc), max_len=300)), None
+    if isinstance(exc, FileNotFoundError):
+        return t("cli.error.no_file", path=clean(str(exc.filename or exc), max_len=300)), None
+    if _is_database_error(exc):
+        reason = getattr(exc, "orig", None) or exc
+        return (
+            t("cli.error.database", reason=clean(str(reason), max_len=300)),
+            t("cli.error.database_hint"),
+        )
+    if isinstance(exc, ImportError):
+        return t("cli.error.missing", reason=clean(str(exc), max_len=300)), t(
+            "cli.error.missing_hint"
+        )
+    return None
+
+
+def print_error(exc: Exception, catalog: Catalog) -> int | None:
+    """Print an expected error on stderr as ``error: ...`` and ``  hint: ...``; return the exit
+    status (2), or None when ``exc`` is not one the person can act on (a bug: let it raise)."""
+    explained = _explained(exc, catalog)
+    if explained is None:
+        return None
+    message, hint = explained
+    print(catalog.t("cli.error.line", message=message), file=sys.stderr)
+    if hint:
+        print(catalog.t("cli.error.hint", hint=hint), file=sys.stderr)
+    return 2

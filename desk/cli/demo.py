@@ -1,0 +1,113 @@
+"""``desk demo``: build (or refresh) the demo database from the sample feeds, then open the desk.
+
+The demo keeps its own copy of the sample desk.toml beside its database (``demo-desk.toml``), so
+staff changes made in the demo never edit the bundled sample; ``--fresh`` rebuilds both. You are
+the sample's first staff member (your OS login is mapped to them); every demo person's
+passphrase is "demo" (``desk --as bruno demo``).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import tomlkit
+
+from desk.cli._parser import Commands
+from desk.cli._shared import Invocation, file_progress, opened, plural, refused
+from desk.cli.setup import ui
+from desk.config import DeskConfig, Settings, default_data_dir, load_config, os_user
+from desk.config.editing import write_atomically
+from desk.errors import ConfigError
+
+PAYLOAD_SUFFIXES = {".json", ".xml", ".rss", ".atom"}
+DEMO_PASSPHRASE = "demo"
+
+
+def register(commands: Commands) -> None:
+    """``demo``."""
+    demo_ = commands.add("demo")
+    demo_.add_argument("--no-ui", action="store_true", help=demo_.text("no_ui"))
+    demo_.add_argument("--fresh", action="store_true", help=demo_.text("fresh"))
+    demo_.add_argument(
+        "--feeds", type=Path, metavar=demo_.metavar("folder"), help=demo_.text("feeds")
+    )
+    demo_.set_defaults(run=demo, needs_desk=False)
+
+
+def bundled_feeds() -> Path:
+    """The sample_feeds/ folder shipped beside the package (source checkout / editable install)."""
+    return Path(__file__).resolve().parents[2] / "sample_feeds"
+
+
+def payload_files(folder: Path) -> list[Path]:
+    """The payload files of a folder, in name order."""
+    return sorted(
+        p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in PAYLOAD_SUFFIXES
+    )
+
+
+def demo_config(feeds: Path, db_path: Path, fresh: bool) -> Path:
+    """The demo's own desk.toml beside its database, copied from the feeds folder when missing
+    (or with ``fresh``): staff changes made in the demo never edit the bundled sample."""
+    copy = db_path.with_name(f"{db_path.stem}-desk.toml")
+    if fresh or not copy.exists():
+        source = feeds / "desk.toml"
+        rules = load_config(source).rules_path()
+        text = source.read_text(encoding="utf-8")
+        if rules is not None:  # a rule file named relative to the sample must still be found
+            doc = tomlkit.parse(text)
+            doc["desk"]["rules"] = str(rules.resolve())
+            text = tomlkit.dumps(doc)
+        write_atomically(copy, text)
+    return copy
+
+
+def demo(run: Invocation, args: argparse.Namespace) -> int:
+    """Build (or refresh) the demo database from the sample feeds, then open the desk."""
+    from desk.db.store import QueueFilter  # SQLModel: only once a command runs
+
+    catalog = run.catalog
+    feeds = args.feeds or bundled_feeds()
+    if not feeds.is_dir():
+        raise refused(catalog, "no_feeds", kind=ConfigError, path=feeds)
+    settings = run.settings
+    db_path = Path(settings.db) if settings.db else default_data_dir() / "demo.db"
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    if args.fresh:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+    config_path = settings.config or demo_config(feeds, db_path, args.fresh)
+    config = load_config(config_path)
+    if not config.staff:
+        raise refused(catalog, "demo_no_staff", kind=ConfigError, path=config_path)
+    demo_settings = Settings(db=str(db_path), config=config_path, lang=settings.lang)
+    # In the demo you are its first staff member (your OS login is mapped to them); `desk --as
+    # NAME demo` asks for NAME's passphrase, which is "demo" for every demo person.
+    config.staff[0].os_users.append(os_user())
+    _give_passphrases(demo_settings, config, run)
+    with opened(demo_settings, args.as_name, config, clock=run.clock) as desk:
+        reports = desk.ingest.ingest_files(payload_files(feeds), progress=file_progress)
+        answers = feeds / "answers.toml"
+        if answers.is_file() and desk.me.is_supervisor:
+            desk.answers.import_file(answers)
+        new = plural(catalog, "cli.count.new", sum(r.new for r in reports))
+        total = plural(catalog, "cli.demo.total", desk.queries.count(QueueFilter(view="all")))
+        me = desk.me
+        print(
+            catalog.t(
+                "cli.demo.built",
+                path=db_path,
+                new=new,
+                total=total,
+                display_name=me.display_name,
+                name=me.name,
+            )
+        )
+        return 0 if args.no_ui else ui(desk, args)
+
+
+def _give_passphrases(settings: Settings, config: DeskConfig, run: Invocation) -> None:
+    """Every demo person without a passphrase gets "demo" (opened as the OS login: no --as)."""
+    with opened(settings, None, config, clock=run.clock) as desk:
+        desk.identity.give_missing_passphrases(DEMO_PASSPHRASE)

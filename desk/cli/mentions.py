@@ -1,0 +1,268 @@
+"""Mentions from the command line: ``ingest``, ``queue``, ``show`` and the actions on one
+mention (``assign``, ``claim``, ``release``, ``close``, ``reopen``, ``spam``, ``categorise``).
+
+Mention text, names and handles are untrusted: printed through desk.text.safe.clean. Record words
+(statuses, categories, priorities, platforms) are printed as stored: they are what the filters
+and commands take back.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from desk.cli._parser import Commands
+from desk.cli._shared import file_progress, plural, print_json
+from desk.i18n import Catalog
+from desk.text.safe import clean
+from desk.vocabulary import PRIORITY_NAMES, VIEWS
+
+if TYPE_CHECKING:
+    from desk.bootstrap import Desk
+    from desk.channels.ingest import FileReport
+    from desk.views import MentionDetail, QueueRow
+
+COUNTS = ("new", "duplicate", "skipped", "rejected")
+AGE_UNITS = (("d", 86400), ("h", 3600), ("m", 60))
+QUEUE_COLUMNS = (
+    "id",
+    "prio",
+    "category",
+    "platform",
+    "author",
+    "age",
+    "assignee",
+    "status",
+    "text",
+)
+
+
+def register(commands: Commands) -> None:
+    """``ingest``, ``queue``, ``show`` and the actions on one mention."""
+    ingest_ = commands.add("ingest")
+    ingest_.add_argument("files", nargs="+", type=Path, metavar=ingest_.metavar("file"))
+    ingest_.add_json()
+    ingest_.set_defaults(run=ingest)
+
+    q = commands.add("queue")
+    q.add_json()
+    q.add_argument("--view", choices=VIEWS, default="open", help=q.text("view"))
+    q.add_argument("--status", choices=["open", "closed"], help=q.text("status"))
+    q.add_argument("--category", metavar=q.metavar("category"), help=q.text("category"))
+    q.add_argument("--assignee", metavar=q.metavar("staff"), help=q.text("assignee"))
+    q.add_argument("--limit", type=q.types.positive, default=50, metavar="N", help=q.text("limit"))
+    q.add_argument(
+        "--offset", type=q.types.not_negative, default=0, metavar="N", help=q.text("offset")
+    )
+    q.set_defaults(run=queue)
+
+    s = commands.add("show")
+    s.add_argument("id", type=int, metavar=s.metavar("id"))
+    s.add_json()
+    s.set_defaults(run=show)
+
+    a = commands.add("assign")
+    a.add_argument("id", type=int, metavar=a.metavar("id"))
+    a.add_argument("staff", metavar=a.metavar("staff"))
+    a.set_defaults(run=assign)
+    for name, run in ACTIONS.items():
+        p = commands.add(name)
+        p.add_argument("id", type=int, metavar=p.metavar("id"))
+        p.set_defaults(run=run)
+    c = commands.add("categorise")
+    c.add_argument("id", type=int, metavar=c.metavar("id"))
+    c.add_argument("category", metavar=c.metavar("category"))
+    c.set_defaults(run=categorise)
+
+
+# -- ingest ------------------------------------------------------------------------------------
+
+
+def ingest(desk: Desk, args: argparse.Namespace) -> int:
+    """Import saved payload files; exit 1 when anything was rejected."""
+    reports = desk.ingest.ingest_files(args.files, progress=file_progress)
+    if args.json:
+        print_json({"files": [r.to_json() for r in reports], "total": _totals(reports)})
+        return 1 if any(r.rejected for r in reports) else 0
+    t = desk.catalog.t
+    for report in reports:
+        for warning in report.warnings:
+            print(t("cli.ingest.warning", message=clean(warning)), file=sys.stderr)
+        for error in report.errors:
+            print(t("cli.error.line", message=clean(error)), file=sys.stderr)
+        counts = _counts(desk.catalog, {k: getattr(report, k) for k in COUNTS})
+        print(t("cli.ingest.file", source=clean(report.source), platform=report.platform, **counts))
+    if len(reports) > 1:
+        print(t("cli.ingest.total", **_counts(desk.catalog, _totals(reports))))
+    return 1 if any(r.rejected for r in reports) else 0
+
+
+def _totals(reports: list[FileReport]) -> dict[str, int]:
+    return {k: sum(getattr(r, k) for r in reports) for k in COUNTS}
+
+
+def _counts(catalog: Catalog, counts: dict[str, int]) -> dict[str, str]:
+    """Each count as words ("3 new", "3 nouvelles"), for the ingest lines."""
+    return {k: plural(catalog, f"cli.count.{k}", n) for k, n in counts.items()}
+
+
+# -- queue / show ------------------------------------------------------------------------------
+
+
+def _age(when: datetime, now: datetime, t: Callable[..., str]) -> str:
+    seconds = max(0, int((now - when).total_seconds()))
+    for unit, size in AGE_UNITS:
+        if seconds >= size:
+            return t(f"cli.age.{unit}", n=seconds // size)
+    return t("cli.age.s", n=seconds)
+
+
+def _queue_line(row: QueueRow, now: datetime, t: Callable[..., str]) -> str:
+    return (
+        f"{row.id:>7}  {PRIORITY_NAMES.get(row.priority, '?'):<6} {row.category:<9} {row.platform:<8} "
+        f"{clean(row.author, max_len=22, one_line=True):<22} {_age(row.created_at, now, t):>4}  "
+        f"{(row.assignee or '-'):<8} {row.status:<6} {clean(row.text, max_len=60, one_line=True)}"
+    )
+
+
+def queue(desk: Desk, args: argparse.Namespace) -> int:
+    """List a page of the queue."""
+    from desk.db.store import QueueFilter  # SQLModel: only once a command runs
+
+    flt = QueueFilter(
+        view=args.view,
+        category=args.category,
+        assignee=args.assignee,
+        me=desk.me.name,
+        status=args.status,
+    )
+    rows = desk.queries.page(flt, args.offset, args.limit)
+    if args.json:
+        print_json([r.to_json() for r in rows])
+        return 0
+    t = desk.catalog.t
+    total = desk.queries.count(flt)
+    head = {k: t(f"cli.queue.col.{k}") for k in QUEUE_COLUMNS}
+    print(
+        f"{head['id']:>7}  {head['prio']:<6} {head['category']:<9} {head['platform']:<8} "
+        f"{head['author']:<22} {head['age']:>4}  {head['assignee']:<8} {head['status']:<6} "
+        f"{head['text']}"
+    )
+    now = desk.clock()
+    for row in rows:
+        print(_queue_line(row, now, t))
+    print(t("cli.queue.shown", shown=len(rows), total=total))
+    return 0
+
+
+def _print_detail(d: MentionDetail, catalog: Catalog) -> None:
+    from desk.triage.explain import explain_lines  # the triage words: only once a command runs
+
+    t = catalog.t
+    author = f"{clean(d.author_name, one_line=True)} {clean(d.author_handle, one_line=True)}"
+    print(f"#{d.id} {d.platform} {d.kind} — {author}")
+    print(
+        t(
+            "cli.show.about",
+            when=f"{d.created_at:%Y-%m-%d %H:%M}",
+            language=clean(d.language or "?", one_line=True, max_len=20),
+            status=d.status,
+            category=d.category,
+            priority=PRIORITY_NAMES.get(d.priority),
+            assignee=d.assignee or "-",
+        )
+    )
+    if d.url:
+        print(t("cli.show.link", url=clean(d.url, one_line=True)))
+    if d.title:
+        print(t("cli.show.title", title=clean(d.title, one_line=True)))
+    print()
+    for line in clean(d.text, max_len=4000).splitlines() or [""]:
+        print(f"  {line}")
+    print("\n" + t("cli.show.why"))
+    for line in explain_lines(d.triage, catalog) if d.triage else [d.triage_reason]:
+        print(f"  {clean(line, one_line=True)}")
+    if d.thread:
+        print("\n" + t("cli.show.thread"))
+        for row in d.thread:
+            mark = "→" if row.id == d.id else " "
+            who = clean(row.author, one_line=True, max_len=30)
+            print(f" {mark} #{row.id} {who}: {clean(row.text, one_line=True, max_len=80)}")
+    if d.replies:
+        print("\n" + t("cli.show.replies"))
+        for r in d.replies:
+            when = f"{r.created_at:%Y-%m-%d %H:%M}"
+            print(f"  [{r.status}] {when} {r.author}: {clean(r.text, one_line=True)}")
+    print("\n" + t("cli.show.history"))
+    for e in d.history:
+        print(f"  #{e.seq} {e.at:%Y-%m-%d %H:%M:%S} {e.actor:<10} {e.action}")
+
+
+def show(desk: Desk, args: argparse.Namespace) -> int:
+    """One mention in full: thread, replies, history."""
+    detail = desk.queries.detail(args.id)
+    if args.json:
+        print_json(detail.to_json())
+    else:
+        _print_detail(detail, desk.catalog)
+    return 0
+
+
+# -- actions -----------------------------------------------------------------------------------
+
+
+def assign(desk: Desk, args: argparse.Namespace) -> int:
+    """Assign a mention to a staff member."""
+    desk.inbox.assign(args.id, args.staff)
+    print(desk.catalog.t("cli.mention.assigned", id=args.id, staff=args.staff))
+    return 0
+
+
+def claim(desk: Desk, args: argparse.Namespace) -> int:
+    """Take a mention (it becomes yours)."""
+    desk.inbox.claim(args.id)
+    print(desk.catalog.t("cli.mention.claimed", id=args.id, me=desk.me.name))
+    return 0
+
+
+def release(desk: Desk, args: argparse.Namespace) -> int:
+    """Give a mention back (unassigned)."""
+    desk.inbox.release(args.id)
+    print(desk.catalog.t("cli.mention.released", id=args.id))
+    return 0
+
+
+def close(desk: Desk, args: argparse.Namespace) -> int:
+    """Mark a mention done."""
+    desk.inbox.close(args.id)
+    print(desk.catalog.t("cli.mention.closed", id=args.id))
+    return 0
+
+
+def reopen(desk: Desk, args: argparse.Namespace) -> int:
+    """Reopen a closed mention."""
+    desk.inbox.reopen(args.id)
+    print(desk.catalog.t("cli.mention.reopened", id=args.id))
+    return 0
+
+
+def spam(desk: Desk, args: argparse.Namespace) -> int:
+    """Mark a mention as spam, which closes it."""
+    desk.inbox.mark_spam(args.id)
+    print(desk.catalog.t("cli.mention.spam", id=args.id))
+    return 0
+
+
+ACTIONS = {"claim": claim, "release": release, "close": close, "reopen": reopen, "spam": spam}
+"""The actions that take only a mention id, by command name."""
+
+
+def categorise(desk: Desk, args: argparse.Namespace) -> int:
+    """Set a mention's category."""
+    desk.inbox.categorise(args.id, args.category)
+    print(desk.catalog.t("cli.mention.categorised", id=args.id, category=args.category))
+    return 0

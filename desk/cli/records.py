@@ -1,0 +1,208 @@
+"""The supervisor's records: ``report`` (volume, response times, backlog), ``export`` (a
+verifiable extract for a records request) and ``purge`` (the retention period).
+
+The audit trail itself (``audit verify|verify-extract|log|timeline``) is in desk.cli.audit.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from desk.cli._parser import Commands
+from desk.cli._shared import plural, print_json
+from desk.i18n import Catalog
+from desk.text.safe import clean
+
+if TYPE_CHECKING:
+    from desk.bootstrap import Desk
+
+BAR_WIDTH = 30
+
+
+def register(commands: Commands) -> None:
+    """``report``, ``export`` and ``purge``."""
+    rep = commands.add("report")
+    rep.add_argument(
+        "--since", type=rep.types.day, metavar=rep.metavar("day"), help=rep.text("since")
+    )
+    rep.add_argument(
+        "--until", type=rep.types.day, metavar=rep.metavar("day"), help=rep.text("until")
+    )
+    rep.add_json()
+    rep.set_defaults(run=report)
+
+    ex = commands.add("export")
+    day = ex.metavar("day")
+    ex.add_argument("--since", type=ex.types.day, required=True, metavar=day, help=ex.text("since"))
+    ex.add_argument("--until", type=ex.types.day, required=True, metavar=day, help=ex.text("until"))
+    ex.add_argument("--staff", metavar=ex.metavar("staff"), help=ex.text("staff"))
+    ex.add_argument("--format", choices=["csv", "jsonl"], default="jsonl", help=ex.text("format"))
+    ex.add_argument(
+        "--out", type=Path, required=True, metavar=ex.metavar("path"), help=ex.text("out")
+    )
+    ex.set_defaults(run=export)
+
+    pg = commands.add("purge")
+    pg.add_argument(
+        "--before", type=pg.types.day, metavar=pg.metavar("day"), help=pg.text("before")
+    )
+    pg.add_argument("--dry-run", action="store_true", help=pg.text("dry_run"))
+    pg.add_json()
+    pg.set_defaults(run=purge)
+
+
+# -- report ------------------------------------------------------------------------------------
+
+
+def _bars(counts: dict[str, int]) -> list[str]:
+    top = max(counts.values(), default=0) or 1
+    return [
+        f"  {clean(k, one_line=True, max_len=30):<30} {v:>6}  "
+        + ("█" * max(1, round(v / top * BAR_WIDTH)) if v else "")
+        for k, v in counts.items()
+    ]
+
+
+def report(desk: Desk, args: argparse.Namespace) -> int:
+    """The supervisor's report for a period (default: the last 30 days)."""
+    data = desk.reports.report(args.since, args.until)
+    if args.json:
+        print_json(data)
+        return 0
+    t = desk.catalog.t
+    period = data["period"]
+    print(
+        t(
+            "cli.report.period",
+            since=period["since"][:10],
+            until=period["until"][:10],
+            timezone=period["timezone"],
+            mentions=plural(desk.catalog, "cli.count.mentions", data["mentions"]),
+        )
+    )
+    for key in ("by_category", "by_channel", "by_day"):
+        print("\n" + t(f"cli.report.{key}"))
+        print("\n".join(_bars(data["volume"][key])) or "  —")
+    _print_times(data, desk.catalog)
+    share = data["answered_share"]
+    if share is None:
+        print(t("cli.report.answered_none"))
+    else:
+        print(t("cli.report.answered", percent=f"{share * 100:.0f}"))
+    if data["answers_used"]:
+        print(t("cli.report.answers_used"))
+        for used in data["answers_used"]:
+            print(f"  {used['name']} ({used['language']}): {used['replies']}")
+    return 0
+
+
+def _print_times(data: dict[str, Any], catalog: Catalog) -> None:
+    """First response (overall, per person, per category), approval delay, backlog."""
+    from desk.reports import duration  # the report service's module: only once a command runs
+
+    t = catalog.t
+    first = data["first_response_seconds"]
+    whole = first["all"]
+    print(
+        "\n"
+        + t(
+            "cli.report.first_response",
+            median=duration(whole["median"]),
+            p90=duration(whole["p90"]),
+            answered=whole["count"],
+        )
+    )
+    for group in ("by_person", "by_category"):
+        for name, stats in first[group].items():
+            median, p90 = duration(stats["median"]), duration(stats["p90"])
+            print(
+                t(
+                    "cli.report.row",
+                    name=f"{name:<14}",
+                    median=f"{median:>8}",
+                    p90=f"{p90:>8}",
+                    n=stats["count"],
+                )
+            )
+    approval = data["approval_delay_seconds"]
+    print(
+        "\n"
+        + t(
+            "cli.report.approval",
+            median=duration(approval["median"]),
+            p90=duration(approval["p90"]),
+            decided=approval["count"],
+            waiting=approval["waiting_now"],
+        )
+    )
+    backlog = data["backlog"]
+    print(
+        t(
+            "cli.report.backlog",
+            open=backlog["open"],
+            median=duration(backlog["age_seconds"]["median"]),
+            oldest=duration(backlog["age_seconds"]["max"]),
+        )
+    )
+
+
+# -- export / purge ----------------------------------------------------------------------------
+
+
+def export(desk: Desk, args: argparse.Namespace) -> int:
+    """Write an extract for a records request (supervisors) and say what is in it."""
+    manifest = desk.exports.export(
+        args.since, args.until, fmt=args.format, out=args.out, staff=args.staff
+    )
+    counts = manifest["counts"]
+    head = manifest["chain_head"]
+    print(
+        desk.catalog.t(
+            "cli.export.done",
+            out=args.out,
+            mentions=plural(desk.catalog, "cli.count.mentions", counts["mentions"]),
+            replies=plural(desk.catalog, "cli.count.replies", counts["replies"]),
+            events=plural(desk.catalog, "cli.count.events", counts["audit_events"]),
+            seq=head["seq"],
+            hash=head["hash"],
+        )
+    )
+    return 0
+
+
+def purge(desk: Desk, args: argparse.Namespace) -> int:
+    """Remove (with ``--dry-run``: only list) what the retention cutoff lets go."""
+    cutoff = desk.retention.cutoff(args.before)
+    done = desk.retention.plan(cutoff) if args.dry_run else desk.retention.purge(cutoff)
+    if args.json:
+        print_json(done.to_json())
+        return 0
+    catalog = desk.catalog
+    t = catalog.t
+    zone = desk.config.hours.calendar().tz
+    mode = "plan" if args.dry_run else "done"
+    print(
+        t(
+            f"cli.purge.{mode}",
+            cutoff=f"{done.cutoff.astimezone(zone):%Y-%m-%d %H:%M %Z}",
+            mentions=plural(catalog, "cli.count.mentions", done.mentions),
+            replies=plural(catalog, "cli.count.replies", done.replies),
+            outbox=plural(catalog, "cli.count.outbox", done.outbox),
+            events=plural(catalog, "cli.count.events", done.audit_events),
+        )
+    )
+    if done.anchor is not None:
+        print(t(f"cli.purge.anchor_{mode}", seq=done.anchor[0], hash=done.anchor[1]))
+    print(
+        t(
+            "cli.purge.kept",
+            open=done.kept_open,
+            unfinished=done.kept_unfinished,
+            recent=done.kept_recent,
+        )
+    )
+    if done.audit_held_by is not None:
+        print(t("cli.purge.held", id=done.audit_held_by))
+    return 0

@@ -1,0 +1,169 @@
+"""Replies from the command line: ``reply`` (send, signed), ``replies`` (the history, searched),
+and the four-eyes commands ``approvals``, ``approve`` and ``reject``.
+
+A reply to a live channel waits out its undo window here (desk.cli.outbox.send_after_undo:
+Ctrl-C cancels) before the outbox posts it. Reply and mention text is untrusted: printed through
+desk.text.safe.clean.
+"""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
+
+from desk.cli._parser import Commands
+from desk.cli._shared import plural, print_json, refused
+from desk.cli.outbox import send_after_undo
+from desk.clock import as_utc
+from desk.i18n import Catalog
+from desk.text.safe import clean
+from desk.vocabulary import ReplyStatus
+
+if TYPE_CHECKING:
+    from desk.bootstrap import Desk
+    from desk.views import ReplyView
+
+
+def register(commands: Commands) -> None:
+    """``reply``, ``replies``, ``approvals``, ``approve`` and ``reject``."""
+    r = commands.add("reply")
+    r.add_argument("id", type=int, metavar=r.metavar("id"))
+    r.add_argument("--text", metavar=r.metavar("text"), help=r.text("text"))
+    r.add_argument("--answer", metavar=r.metavar("name"), help=r.text("answer"))
+    r.add_json()
+    r.add_argument("--take-over", action="store_true", help=r.text("take_over"))
+    r.set_defaults(run=reply)
+
+    h = commands.add("replies")
+    h.add_argument("--staff", metavar=h.metavar("staff"), help=h.text("staff"))
+    h.add_argument("--category", metavar=h.metavar("category"), help=h.text("category"))
+    h.add_argument("--channel", metavar="PLATFORM:NAME", help=h.text("channel"))
+    h.add_argument("--since", type=h.types.day, metavar=h.metavar("day"), help=h.text("since"))
+    h.add_argument("--until", type=h.types.day, metavar=h.metavar("day"), help=h.text("until"))
+    h.add_argument("--search", metavar=h.metavar("words"), help=h.text("search"))
+    h.add_argument("--limit", type=h.types.positive, default=50, metavar="N", help=h.text("limit"))
+    h.add_json()
+    h.set_defaults(run=replies)
+
+    a = commands.add("approvals")
+    a.add_json()
+    a.set_defaults(run=approvals)
+    ok = commands.add("approve")
+    ok.add_argument("reply_id", type=int, metavar=ok.metavar("reply_id"))
+    ok.add_argument("--text", metavar=ok.metavar("text"), help=ok.text("text"))
+    ok.add_argument("--note", default="", metavar=ok.metavar("note"), help=ok.text("note"))
+    ok.set_defaults(run=approve)
+    no = commands.add("reject")
+    no.add_argument("reply_id", type=int, metavar=no.metavar("reply_id"))
+    no.add_argument("--note", required=True, metavar=no.metavar("note"), help=no.text("note"))
+    no.set_defaults(run=reject)
+
+
+def _state(reply: ReplyView, catalog: Catalog) -> str:
+    """Where a reply stands, as the sentence after "reply 12" says it."""
+    reasons = ", ".join(reply.approval_reasons)
+    return catalog.t(f"cli.reply.state.{reply.status}", reasons=reasons)
+
+
+def reply(desk: Desk, args: argparse.Namespace) -> int:
+    """Send a signed reply (or print why it is refused); it may wait for an approval."""
+    if args.take_over:
+        desk.claims.take_over(args.id)
+    if (args.text is None) == (args.answer is None):
+        raise refused(desk.catalog, "text_or_answer")
+    answer_id = None
+    text = args.text
+    if args.answer is not None:
+        language = desk.queries.detail(args.id).language
+        chosen = desk.answers.named(args.answer, language)
+        answer_id = chosen.id
+        text = desk.answers.render_for(args.id, chosen)
+    sent = desk.replies.send(args.id, text, answer_id=answer_id)
+    if sent.status == ReplyStatus.QUEUED:  # a live channel: the undo window, then the platform
+        sent = send_after_undo(desk, sent, quiet=args.json)
+    if args.json:
+        print_json(sent.to_json())
+    else:
+        t = desk.catalog.t
+        print(t("cli.reply.done", id=sent.id, state=_state(sent, desk.catalog), author=sent.author))
+        print(clean(sent.text))
+    done = (ReplyStatus.SENT, ReplyStatus.SENT_OFFLINE, ReplyStatus.PENDING_APPROVAL)
+    return 0 if sent.status in done else 1
+
+
+def _day_start(day: date | None, desk: Desk, *, after: bool) -> datetime | None:
+    """The first moment of ``day`` (``after``: of the day after) in the desk's time zone."""
+    if day is None:
+        return None
+    zone = desk.config.hours.calendar().tz
+    start = datetime.combine(day + timedelta(days=1 if after else 0), time.min, tzinfo=zone)
+    return as_utc(start)
+
+
+def replies(desk: Desk, args: argparse.Namespace) -> int:
+    """Replies, newest first, filtered (``--search``: every word, accents and case ignored)."""
+    from desk.db.store import ReplyFilter  # SQLModel: only once a command runs
+
+    if args.search is not None and not args.search.strip():
+        raise refused(desk.catalog, "search_empty")
+    flt = ReplyFilter(
+        author=args.staff,
+        category=args.category,
+        channel=args.channel,
+        since=_day_start(args.since, desk, after=False),
+        until=_day_start(args.until, desk, after=True),
+        search=args.search,
+    )
+    found = desk.queries.replies(flt=flt, limit=args.limit)
+    if args.json:
+        print_json([r.to_json() for r in found])
+        return 0
+    for r in found:
+        text = clean(r.text, one_line=True, max_len=100)
+        print(f"{r.created_at:%Y-%m-%d %H:%M} {r.author:<8} #{r.mention_id:<6} [{r.status}] {text}")
+    return 0
+
+
+def approvals(desk: Desk, args: argparse.Namespace) -> int:
+    """Replies waiting for a supervisor's approval, oldest first."""
+    pending = desk.approvals.pending()
+    if args.json:
+        print_json([p.to_json() for p in pending])
+        return 0
+    t = desk.catalog.t
+    for p in pending:
+        r = p.reply
+        print(
+            t(
+                "cli.approvals.line",
+                id=r.id,
+                mention=r.mention_id,
+                author=r.author,
+                since=f"{r.submitted_at:%Y-%m-%d %H:%M}" if r.submitted_at else "?",
+                reasons=", ".join(r.approval_reasons),
+            )
+        )
+        print(t("cli.approvals.mention", text=clean(p.mention_text, one_line=True, max_len=100)))
+        print(t("cli.approvals.reply", text=clean(r.text, one_line=True, max_len=200)))
+    print(plural(desk.catalog, "cli.approvals.waiting", len(pending)))
+    return 0
+
+
+def approve(desk: Desk, args: argparse.Namespace) -> int:
+    """Approve a waiting reply (perhaps corrected) and send it."""
+    done = desk.approvals.approve(args.reply_id, text=args.text, note=args.note)
+    if done.status == ReplyStatus.QUEUED:  # a live channel: the undo window, then the platform
+        done = send_after_undo(desk, done)
+    t = desk.catalog.t
+    print(t("cli.approve.done", id=done.id, status=t(f"cli.reply.status.{done.status}")))
+    print(clean(done.text))
+    return 0 if done.status in (ReplyStatus.SENT, ReplyStatus.SENT_OFFLINE) else 1
+
+
+def reject(desk: Desk, args: argparse.Namespace) -> int:
+    """Refuse a waiting reply, with a note its author sees."""
+    done = desk.approvals.reject(args.reply_id, args.note)
+    note = clean(args.note, one_line=True)
+    print(desk.catalog.t("cli.reject.done", id=done.id, author=done.author, note=note))
+    return 0

@@ -1,0 +1,77 @@
+"""Setting a desk up and opening it: ``init`` (database and starter desk.toml), ``ui`` (the
+terminal interface, also what ``desk`` alone does) and ``passphrase`` (for ``--as``).
+
+The demo, which builds its own database from the sample feeds, is in desk.cli.demo.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from typing import TYPE_CHECKING
+
+from desk.cli._parser import Commands
+from desk.cli._shared import Invocation, ensure_data_dir, refused
+from desk.config import write_starter_config
+
+if TYPE_CHECKING:
+    from desk.bootstrap import Desk
+
+
+def register(commands: Commands) -> None:
+    """``init``, ``ui`` and ``passphrase``."""
+    commands.add("init").set_defaults(run=init, needs_desk=False)
+    commands.add("ui").set_defaults(run=ui)
+    pw = commands.add("passphrase")
+    pw.add_argument("--for", dest="for_name", metavar=pw.metavar("staff"), help=pw.text("for"))
+    pw.set_defaults(run=passphrase)
+
+
+def init(run: Invocation, args: argparse.Namespace) -> int:
+    """Create or upgrade the database; write a starter desk.toml (and rules) if there is none."""
+    from desk import db  # SQLAlchemy and the migrations: only for the commands that need them
+
+    t = run.catalog.t
+    settings = run.settings
+    path = settings.config_path()
+    if write_starter_config(path):
+        print(t("cli.init.wrote_config", path=path))
+        print(t("cli.init.wrote_rules", path=path.parent / "rules.toml"))
+    else:
+        print(t("cli.init.kept_config", path=path))
+    ensure_data_dir(settings)
+    engine = db.make_engine(settings.db_url())
+    before = db.current_revision(engine)
+    db.upgrade(engine)
+    after = db.current_revision(engine)
+    engine.dispose()
+    state = "created" if before is None else ("upgraded" if before != after else "up_to_date")
+    print(t("cli.init.database", url=settings.db_url(), state=t(f"cli.init.{state}"), schema=after))
+    return 0
+
+
+def ui(desk: Desk, args: argparse.Namespace) -> int:
+    """Open the terminal interface on the open desk."""
+    from desk.tui.app import run_ui  # Textual: only when the interface opens
+
+    run_ui(desk)
+    return 0
+
+
+def passphrase(desk: Desk, args: argparse.Namespace) -> int:
+    """Set one's own passphrase (an admin: anyone's, with ``--for``); DESK_NEW_PASSPHRASE or
+    typed twice on the terminal."""
+    t = desk.catalog.t
+    target = args.for_name or desk.me.name
+    new = os.environ.get("DESK_NEW_PASSPHRASE")
+    if new is None:
+        if not sys.stdin.isatty():
+            raise refused(desk.catalog, "no_terminal")
+        new = getpass.getpass(t("cli.passphrase.new", name=target))
+        if getpass.getpass(t("cli.passphrase.again")) != new:
+            raise refused(desk.catalog, "passphrases_differ")
+    desk.identity.set_passphrase(target, new)
+    print(t("cli.passphrase.set", name=target))
+    return 0
