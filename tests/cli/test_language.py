@@ -1,0 +1,293 @@
+"""The command line speaks the interface language: results, errors with their hints, progress,
+tables and --help, in French and English; every command is registered the one way (a run
+function and a help in both catalogs); ``--json`` stays the same JSON; ``desk --version``
+loads no service."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from desk.bootstrap import Desk
+from desk.cli import GROUPS, build_parser, main
+from desk.cli._parser import DeskParser
+from desk.cli._shared import plural
+from desk.config import Settings
+from desk.i18n import Catalog, load_strings
+from tests.helpers.cli import Cli
+from tests.helpers.desks import add, mention
+
+KEY = re.compile(r"\bcli\.[a-z_]+\.")  # a catalog key printed instead of its text
+PLACEHOLDER = re.compile(r"\{[a-z_]+(?:![rs])?\}")  # a template printed without its values
+
+
+def commands(parser: DeskParser) -> Iterator[DeskParser]:
+    """Every command parser under ``parser``, depth first."""
+    for sub in parser.subcommands.values():
+        yield sub
+        yield from commands(sub)
+
+
+def run(
+    cli: Cli,
+    capsys: pytest.CaptureFixture[str],
+    *args: str,
+    lang: str = "fr",
+    as_name: str | None = "amelie",
+) -> tuple[int, str, str]:
+    """``desk ARGS`` in ``lang`` ("": none given); the status, stdout and stderr."""
+    status = cli(*args, lang=lang, as_name=as_name)
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+# -- the same command in French and in English ------------------------------------------------
+
+
+def test_a_result_line_in_each_language(
+    cli: Cli, desk: Desk, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (mid,) = add(desk, mention("1", "Bonjour"))
+    assert run(cli, capsys, "close", str(mid), lang="fr")[1] == f"mention nº\u00a0{mid} fermée\n"
+    assert run(cli, capsys, "reopen", str(mid), lang="en")[1] == f"mention {mid} reopened\n"
+    status, out, _ = run(cli, capsys, "handover", "bruno", "chloe", lang="fr")
+    assert status == 0
+    assert out == "1 mention ouverte transférée de bruno à chloe\n"  # counted, not "(s)"
+
+
+def test_an_error_and_its_hint_in_each_language(
+    cli: Cli, desk: Desk, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, _, err = run(cli, capsys, "show", "999", lang="fr")
+    assert status == 2
+    lines = err.splitlines()
+    assert lines[0].startswith("erreur\u00a0: aucune mention n")  # the core's words, in French
+    assert lines[1].startswith("  conseil\u00a0: ")
+    status, _, err = run(cli, capsys, "show", "999", lang="en")
+    assert err.splitlines()[0] == "error: no mention with id 999"
+    assert err.splitlines()[1].startswith("  hint: ")
+    # a refusal of the command line itself (not a service's) is translated too
+    (mid,) = add(desk, mention("1", "x"))
+    _, _, err = run(cli, capsys, "reply", str(mid), lang="fr")
+    assert (
+        err == "erreur\u00a0: donnez la réponse avec --text TEXTE ou --answer NOM (l'un des deux)\n"
+    )
+    _, _, err = run(cli, capsys, "passphrase", lang="fr")
+    assert err.splitlines() == [
+        "erreur\u00a0: pas de terminal pour taper la phrase de passe",
+        "  conseil\u00a0: réglez DESK_NEW_PASSPHRASE",
+    ]
+
+
+def test_argument_refusals_in_each_language(cli: Cli, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        cli("queue", "--limit", "0", lang="fr")
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("utilisation\u00a0: desk queue ")
+    assert "desk queue\u00a0: erreur\u00a0: argument --limit: doit valoir 1 ou plus" in err
+    with pytest.raises(SystemExit):
+        cli("report", "--since", "hier", lang="fr")
+    assert "'hier' n'est pas une date comme 2026-11-21" in capsys.readouterr().err
+
+
+def test_a_group_help_in_each_language(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--lang", "fr", "audit", "--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("utilisation\u00a0: desk audit [-h] SOUS-COMMANDE ...")
+    assert "le journal d'audit" in out
+    assert "recalculer la chaîne d'empreintes" in out
+    assert "options\u00a0:" in out
+    assert "afficher cette aide et quitter" in out
+    with pytest.raises(SystemExit):
+        main(["--lang", "en", "audit", "log", "--help"])
+    out = capsys.readouterr().out
+    assert out.startswith("usage: desk audit log [-h] [--json] [--mention ID]")
+    assert "only this action (reply.sent) or family (reply.*)" in out
+
+
+def test_progress_and_tables_in_french(
+    cli: Cli, desk: Desk, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    add(desk, mention("1", "Bonjour"), mention("2", "Allo"))
+    status, out, _ = run(cli, capsys, "queue")
+    assert status == 0
+    header, *_, footer = out.splitlines()
+    assert header.split() == [
+        "nº",
+        "prio",
+        "catégorie",
+        "réseau",
+        "auteur",
+        "âge",
+        "personne",
+        "état",
+        "texte",
+    ]
+    assert footer == "(2 sur 2)"
+    labelled = tmp_path / "set.jsonl"
+    labelled.write_text('{"text": "Merci", "lang": "fr", "category": "praise"}\n', "utf-8")
+    status, out, _ = run(cli, capsys, "triage", "evaluate", str(labelled), as_name=None)
+    assert status == 0
+    assert out.splitlines()[0].split() == ["catégorie", "précision", "rappel", "F1", "n"]
+    assert out.splitlines()[-1].endswith("· 1 élément")
+
+
+def test_json_is_the_same_in_every_language(
+    cli: Cli, desk: Desk, capsys: pytest.CaptureFixture[str]
+) -> None:
+    add(desk, mention("1", "Bonjour"))
+    outputs = [run(cli, capsys, "queue", "--json", lang=lang)[1] for lang in ("fr", "en")]
+    assert outputs[0] == outputs[1]
+    assert json.loads(outputs[0])[0]["text"] == "Bonjour"
+
+
+# -- which language ---------------------------------------------------------------------------
+
+
+def test_the_language_comes_from_lang_then_desk_lang_then_desk_toml_then_the_locale(
+    cli: Cli,
+    settings: Settings,
+    desk: Desk,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    (mid,) = add(desk, mention("1", "x"))
+    config = settings.config
+    assert config is not None  # the test desk.toml says language = "en"
+    monkeypatch.setenv("LANG", "fr_CA.UTF-8")
+    assert "is already open" in run(cli, capsys, "reopen", str(mid), lang="")[2]
+    monkeypatch.setenv("DESK_LANG", "fr")
+    assert "est déjà ouverte" in run(cli, capsys, "reopen", str(mid), lang="")[2]
+    assert "is already open" in run(cli, capsys, "reopen", str(mid), lang="en")[2]
+    monkeypatch.delenv("DESK_LANG")
+    config.write_text(config.read_text().replace('language = "en"', 'language = "fr"'))
+    monkeypatch.setenv("LANG", "en_CA.UTF-8")
+    assert "est déjà ouverte" in run(cli, capsys, "reopen", str(mid), lang="")[2]
+    with pytest.raises(SystemExit):  # the help follows desk.toml too (it is read before parsing)
+        cli("reopen", "--help", lang="")
+    assert "rouvrir" in capsys.readouterr().out
+
+
+# -- nothing leaks, every command is registered the one way ------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_no_catalog_key_or_placeholder_in_what_commands_print(
+    lang: str, cli: Cli, desk: Desk, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ids = add(desk, mention("1", "Bonjour"), mention("2", "Il paraît que la piscine ferme"))
+    extract = tmp_path / "extract.jsonl"
+    for args in (
+        ("queue", "--view", "all"),
+        ("show", str(ids[0])),
+        ("assign", str(ids[0]), "bruno"),
+        ("claim", str(ids[0])),
+        ("release", str(ids[0])),
+        ("categorise", str(ids[0]), "question"),
+        ("spam", str(ids[0])),
+        ("reopen", str(ids[0])),
+        ("close", str(ids[0])),
+        ("reply", str(ids[1]), "--text", "Merci de votre message."),
+        ("reply", str(ids[1]), "--text", "encore"),
+        ("replies",),
+        ("approvals",),
+        ("answers", "list"),
+        ("answers", "suggest", str(ids[1])),
+        ("report",),
+        ("export", "--since", "2026-11-01", "--until", "2026-11-30", "--out", str(extract)),
+        ("audit", "verify-extract", str(extract)),
+        ("audit", "verify"),
+        ("audit", "log"),
+        ("audit", "timeline", str(ids[1])),
+        ("purge", "--dry-run"),
+        ("rules", "check"),
+        ("rules", "explain", str(ids[1])),
+        ("triage", "rerun"),
+        ("handover", "chloe", "bruno"),
+        ("pull",),
+        ("channels",),
+        ("outbox",),
+        ("outbox", "run"),
+        ("staff",),
+        ("show", "999"),
+        ("queue", "--search"),
+    ):
+        try:
+            cli(*args, lang=lang)
+        except SystemExit:
+            pass
+        captured = capsys.readouterr()
+        for line in (captured.out + captured.err).splitlines():
+            assert not KEY.search(line), (args, line)
+            assert not PLACEHOLDER.search(line), (args, line)
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_every_command_has_a_run_function_and_a_help_in_both_languages(lang: str) -> None:
+    parser = build_parser(lang)
+    strings = {code: load_strings(code) for code in ("fr", "en")}
+    found = list(commands(parser))
+    assert len(found) > 40
+    for command in found:
+        key = f"cli.help.{command.path}.help"
+        assert strings["fr"].get(key), key
+        assert strings["en"].get(key), key
+        assert strings["fr"][key] != strings["en"][key], key
+        if not command.subcommands:  # a leaf: what `desk <path>` runs
+            assert callable(command.get_default("run")), command.path
+        text = command.format_help()
+        assert "cli." not in text, (command.path, text)
+    assert "cli." not in parser.format_help()
+    assert len(GROUPS) == len(set(GROUPS))
+
+
+def test_the_two_cli_catalogs_have_the_same_keys_and_plural_pairs() -> None:
+    en = {k: v for k, v in load_strings("en").items() if k.startswith("cli.")}
+    fr = {k: v for k, v in load_strings("fr").items() if k.startswith("cli.")}
+    assert set(en) == set(fr)
+    for key in en:
+        if key.endswith(".one"):
+            assert key.removesuffix(".one") + ".other" in en, key
+        # a French text asks for no value the code does not give the English one ({n}: counts)
+        assert set(PLACEHOLDER.findall(fr[key])) <= {*PLACEHOLDER.findall(en[key]), "{n}"}, key
+
+
+def test_french_typography() -> None:
+    fr = {k: v for k, v in load_strings("fr").items() if k.startswith("cli.")}
+    for key, text in fr.items():
+        assert not re.search(r" [:;!?»]|« ", text), (key, text)  # non-breaking spaces there
+        assert "(s)" not in text, (key, text)  # counted words have .one and .other forms
+
+
+def test_plural_forms_follow_each_language() -> None:
+    fr, en = Catalog("fr"), Catalog("en")
+    assert plural(fr, "cli.count.new", 0) == "0 nouvelle"
+    assert plural(fr, "cli.count.new", 2) == "2 nouvelles"
+    assert plural(en, "cli.rerun.seen", 0) == "0 mentions re-triaged"
+    assert plural(en, "cli.rerun.seen", 1) == "1 mention re-triaged"
+
+
+def test_version_loads_no_service_no_database_and_no_textual() -> None:
+    code = (
+        "import sys\n"
+        "from desk.cli import main\n"
+        "try:\n"
+        "    main(['--version'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = {'sqlalchemy', 'sqlmodel', 'textual', 'httpx', 'alembic'}\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy"
+        " or m in ('desk.bootstrap', 'desk.db.tables')))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.startswith("desk ")
+    assert done.stdout.splitlines()[-1] == "[]"
