@@ -221,18 +221,15 @@ class IngestService:
             else:
                 report.errors.append(f"{source}: {err.where()}: {err.message}")
                 report.rejected += 1
-        languages = self._languages_first(parsed)
+        name = channel_name or parsed.channel_hint or "saved payloads"
+        languages = self._languages_first(parsed, name)
         now = self.clock()
         with transaction(self.write_factory) as session:
             channel = store.get_or_create_channel(
-                parsed.platform,
-                channel_name or parsed.channel_hint or "saved payloads",
-                session=session,
-                now=now,
-                live=live,
+                parsed.platform, name, session=session, now=now, live=live
             )
             known = store.existing_remote_ids(
-                parsed.platform, (i.remote_id for i in parsed.items), session=session
+                channel.id or 0, (i.remote_id for i in parsed.items), session=session
             )
             next_id = store.next_mention_id(session=session)
             fresh: list[ParsedMention] = []
@@ -251,14 +248,19 @@ class IngestService:
                 after_write(session, channel, report)
         return report
 
-    def _languages_first(self, parsed: ParseResult) -> dict[str, Detected]:
+    def _languages_first(self, parsed: ParseResult, channel_name: str) -> dict[str, Detected]:
         """Detect the languages of the items not stored yet, before the write transaction, so
         a long import does not hold the database's write lock while lingua works."""
         if not self.detect_language or self.read_factory is None or not parsed.items:
             return {}
         with self.read_factory() as session:
-            known = store.existing_remote_ids(
-                parsed.platform, (i.remote_id for i in parsed.items), session=session
+            channel = store.find_channel(parsed.platform, channel_name, session=session)
+            known = (
+                store.existing_remote_ids(
+                    channel.id or 0, (i.remote_id for i in parsed.items), session=session
+                )
+                if channel is not None
+                else set()
             )
         fresh = [i for i in parsed.items if i.remote_id not in known]
         triage = Triage(self.rules, self.config, detect_language=True)

@@ -130,9 +130,7 @@ def get_or_create_channel(
     platform: str, name: str, *, session: Session, now: datetime, live: bool = False
 ) -> Channel:
     """The channel for (platform, name), created if new."""
-    channel = session.exec(
-        select(Channel).where(Channel.platform == platform, Channel.name == name)
-    ).first()
+    channel = find_channel(platform, name, session=session)
     if channel is None:
         channel = Channel(platform=platform, name=name, live=live, created_at=now)
         session.add(channel)
@@ -140,14 +138,24 @@ def get_or_create_channel(
     return channel
 
 
-def existing_remote_ids(platform: str, remote_ids: Iterable[str], *, session: Session) -> set[str]:
-    """Which of these remote ids are already stored for the platform (dedupe)."""
+def find_channel(platform: str, name: str, *, session: Session) -> Channel | None:
+    """The channel for (platform, name), if it exists."""
+    return session.exec(
+        select(Channel).where(Channel.platform == platform, Channel.name == name)
+    ).first()
+
+
+def existing_remote_ids(
+    channel_id: int, remote_ids: Iterable[str], *, session: Session
+) -> set[str]:
+    """Which of these remote ids are already stored in this channel (dedupe: a remote id is
+    unique within its channel only; two instances or feeds may use the same one)."""
     ids = list(dict.fromkeys(remote_ids))
     found: set[str] = set()
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         stmt = sa.select(col(Mention.remote_id)).where(
-            col(Mention.platform) == platform, col(Mention.remote_id).in_(chunk)
+            col(Mention.channel_id) == channel_id, col(Mention.remote_id).in_(chunk)
         )
         found.update(session.execute(stmt).scalars())
     return found

@@ -11,10 +11,9 @@ from pathlib import Path
 import pytest
 
 from desk.bootstrap import Desk
-from desk.cli import main
-from desk.config import Settings
 from desk.db.store import QueueFilter
 from desk.platforms.detect import parse_payload
+from tests.helpers.cli import Cli
 from tests.helpers.paths import PAYLOADS
 
 
@@ -95,23 +94,11 @@ def test_oversized_ids_are_item_errors() -> None:
 
 
 def test_devices_and_pipes_are_refused(
-    settings: Settings, desk: Desk, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    cli: Cli, desk: Desk, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
-    args = [
-        "--db",
-        str(settings.db),
-        "--config",
-        str(settings.config),
-        "--as",
-        "amelie",
-        "ingest",
-        "/dev/zero",
-        str(fifo),
-        str(tmp_path),
-    ]
-    assert main(args) == 1
+    assert cli("ingest", "/dev/zero", str(fifo), str(tmp_path)) == 1
     err = capsys.readouterr().err
     assert err.count("not a regular file") == 2
     assert "is a folder" in err

@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 
 from desk.bootstrap import Desk
-from desk.cli import main
 from desk.config import Settings
+from desk.platforms.parsed import ParseResult
+from tests.helpers.cli import Cli
+from tests.helpers.desks import mention
 from tests.helpers.paths import PAYLOADS
 
 LISTINGS = [
@@ -25,12 +27,6 @@ LISTINGS = [
     "rss/google_alerts_style_SYNTHETIC.xml",
     "rss/malformed_rss_SYNTHETIC.xml",
 ]
-
-
-def _cli(settings: Settings, *args: str) -> int:
-    return main(
-        ["--db", str(settings.db), "--config", str(settings.config), "--as", "amelie", *args]
-    )
 
 
 def test_every_real_listing_imports(desk: Desk) -> None:
@@ -69,7 +65,7 @@ def test_reimport_adds_nothing(desk: Desk) -> None:
 
 
 def test_bad_item_is_named_and_good_items_still_import(
-    settings: Settings, desk: Desk, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    cli: Cli, settings: Settings, desk: Desk, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     good = json.loads((PAYLOADS / "mastodon/notification_mention_remote_docs.json").read_text())
     broken = json.loads(json.dumps(good))
@@ -79,7 +75,7 @@ def test_bad_item_is_named_and_good_items_still_import(
     other["id"] = "9990"
     path = tmp_path / "mixed.json"
     path.write_text(json.dumps([good, broken, other]))
-    assert _cli(settings, "ingest", str(path)) == 1
+    assert cli("ingest", str(path)) == 1
     out = capsys.readouterr()
     assert "mixed.json: item 1:" in out.err
     assert "status.id" in out.err
@@ -88,7 +84,7 @@ def test_bad_item_is_named_and_good_items_still_import(
 
 
 def test_malformed_and_unknown_files(
-    settings: Settings, desk: Desk, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    cli: Cli, settings: Settings, desk: Desk, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     bad_json = tmp_path / "bad.json"
     bad_json.write_text('[{"id": "1", ')
@@ -96,8 +92,7 @@ def test_malformed_and_unknown_files(
     unknown.write_text('{"hello": "world"}')
     missing = tmp_path / "missing.json"
     assert (
-        _cli(
-            settings,
+        cli(
             "ingest",
             str(bad_json),
             str(unknown),
@@ -116,12 +111,12 @@ def test_malformed_and_unknown_files(
 
 
 def test_ingest_json_counts(
-    settings: Settings, desk: Desk, capsys: pytest.CaptureFixture[str]
+    cli: Cli, settings: Settings, desk: Desk, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = str(PAYLOADS / "bluesky/listNotifications_reply_and_mention_atproto_snapshot.json")
-    assert _cli(settings, "ingest", "--json", path) == 0
+    assert cli("ingest", "--json", path) == 0
     first = json.loads(capsys.readouterr().out)
-    assert _cli(settings, "ingest", "--json", path) == 0
+    assert cli("ingest", "--json", path) == 0
     second = json.loads(capsys.readouterr().out)
     assert first["total"]["new"] > 0
     assert second["total"] == {
@@ -133,7 +128,7 @@ def test_ingest_json_counts(
 
 
 def test_entity_bomb_feed_is_refused(
-    settings: Settings, desk: Desk, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    cli: Cli, settings: Settings, desk: Desk, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     big = "A" * 40_000
     refs = "&big;" * 10_000
@@ -141,8 +136,23 @@ def test_entity_bomb_feed_is_refused(
     feed.write_text(
         f'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY big "{big}">]><rss version="2.0"><channel><title>t</title><item><title>x</title><description>{refs}</description></item></channel></rss>'
     )
-    assert _cli(settings, "ingest", str(feed)) == 1
+    assert cli("ingest", str(feed)) == 1
     assert "bomb.xml" in capsys.readouterr().err
     from desk.db.store import QueueFilter
 
     assert desk.queries.count(QueueFilter(view="all")) == 0
+
+
+def test_the_same_id_on_two_channels_is_two_mentions(desk: Desk) -> None:
+    """Issue 12 #16: two Mastodon instances whose status ids coincide lost the second mention
+    ("0 new, 1 already in the desk"), and a hostile feed could pre-empt another feed's article.
+    A remote id is unique within its channel only, as the table's unique key says."""
+    one = ParseResult(platform="mastodon", items=[mention("42", "Sur ville.social")])
+    two = ParseResult(platform="mastodon", items=[mention("42", "Sur autre.example")])
+    first = desk.ingest.ingest_parsed(one, "a.json", channel_name="ville")
+    second = desk.ingest.ingest_parsed(two, "b.json", channel_name="autre")
+    assert (first.new, second.new, second.duplicate) == (1, 1, 0)
+    again = desk.ingest.ingest_parsed(two, "b.json", channel_name="autre")
+    assert (again.new, again.duplicate) == (0, 1)  # within one channel, still once
+    texts = {desk.queries.detail(i).text for i in first.new_ids + second.new_ids}
+    assert texts == {"Sur ville.social", "Sur autre.example"}
