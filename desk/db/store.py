@@ -23,7 +23,6 @@ from desk.views import QueueRow, ReplyView
 from desk.vocabulary import MentionStatus, ReplyStatus
 
 SNIPPET = 200
-VIEWS = ("open", "mine", "unassigned", "done", "all")
 
 
 @dataclass(frozen=True, slots=True)
