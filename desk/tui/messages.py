@@ -18,7 +18,7 @@ from desk.answers.service import Suggestion
 from desk.audit.chain import VerifyResult
 from desk.replies.approval import PendingReply
 from desk.replies.claims import ReplyStart
-from desk.views import AuditView, MentionDetail, QueueRow, ReplyView
+from desk.views import MentionDetail, QueueRow, ReplyView
 
 
 @dataclass
@@ -104,19 +104,6 @@ class ReplySent(Message):
 
     reply: ReplyView
     idempotency_key: str
-
-
-@dataclass
-class AuditLoaded(Message):
-    """A page of audit events; ``offset`` 0 replaces the list, more appends.
-
-    ``query`` is the (mention id, actor) filter it was read with, so a late page of an
-    earlier filter can be recognised and dropped.
-    """
-
-    offset: int
-    events: list[AuditView]
-    query: tuple[int | None, str | None] = (None, None)
 
 
 @dataclass
