@@ -51,6 +51,7 @@ class ReplyStatus(StrEnum):
     DRAFT = "draft"
     PENDING_APPROVAL = "pending_approval"  # waits for a supervisor (desk.replies.approval)
     REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"  # its author took it back before a supervisor decided
     QUEUED = "queued"  # live channel: waits out the undo window, then the outbox posts it
     CANCELLED = "cancelled"  # taken back during the undo window
     SENDING = "sending"  # the outbox is posting it (or a crash left it so: reconciled)

@@ -29,6 +29,7 @@ class Action(StrEnum):
     REPLY_SUBMITTED = "reply.submitted"
     REPLY_APPROVED = "reply.approved"
     REPLY_REJECTED = "reply.rejected"
+    REPLY_WITHDRAWN = "reply.withdrawn"
     REPLY_QUEUED = "reply.queued"
     REPLY_CANCELLED = "reply.cancelled"
     REPLY_SENDING = "reply.sending"

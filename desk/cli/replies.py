@@ -26,14 +26,20 @@ if TYPE_CHECKING:
 
 
 def register(commands: Commands) -> None:
-    """``reply``, ``replies``, ``approvals``, ``approve`` and ``reject``."""
+    """``reply``, ``withdraw``, ``replies``, ``approvals``, ``approve`` and ``reject``."""
     r = commands.add("reply")
     r.add_argument("id", type=int, metavar=r.metavar("id"))
     r.add_argument("--text", metavar=r.metavar("text"), help=r.text("text"))
     r.add_argument("--answer", metavar=r.metavar("name"), help=r.text("answer"))
     r.add_json()
     r.add_argument("--take-over", action="store_true", help=r.text("take_over"))
+    r.add_argument("--again", action="store_true", help=r.text("again"))
     r.set_defaults(run=reply)
+
+    w = commands.add("withdraw")
+    w.add_argument("reply_id", type=int, metavar=w.metavar("reply_id"))
+    w.add_json()
+    w.set_defaults(run=withdraw)
 
     h = commands.add("replies")
     h.add_argument("--staff", metavar=h.metavar("staff"), help=h.text("staff"))
@@ -79,7 +85,7 @@ def reply(desk: Desk, args: argparse.Namespace) -> int:
         chosen = desk.answers.named(args.answer, language)
         answer_id = chosen.id
         text = desk.answers.render_for(args.id, chosen)
-    sent = desk.replies.send(args.id, text, answer_id=answer_id)
+    sent = desk.replies.send(args.id, text, answer_id=answer_id, again=args.again)
     if sent.status == ReplyStatus.QUEUED:  # a live channel: the undo window, then the platform
         sent = send_after_undo(desk, sent, quiet=args.json)
     if args.json:
@@ -90,6 +96,19 @@ def reply(desk: Desk, args: argparse.Namespace) -> int:
         print(clean(sent.text))
     done = (ReplyStatus.SENT, ReplyStatus.SENT_OFFLINE, ReplyStatus.PENDING_APPROVAL)
     return 0 if sent.status in done else 1
+
+
+def withdraw(desk: Desk, args: argparse.Namespace) -> int:
+    """Take back one's own reply while it waits for approval."""
+    taken_back = desk.replies.withdraw(args.reply_id)
+    if args.json:
+        print_json(taken_back.to_json())
+    else:
+        t = desk.catalog.t
+        state = _state(taken_back, desk.catalog)
+        print(t("cli.reply.done", id=taken_back.id, state=state, author=taken_back.author))
+        print(clean(taken_back.text))
+    return 0
 
 
 def _day_start(day: date | None, desk: Desk, *, after: bool) -> datetime | None:

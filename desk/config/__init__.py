@@ -218,6 +218,7 @@ class ApprovalConfig(BaseModel):
     author_lists: list[str] = Field(default_factory=list)  # names from [lists]
     crisis: bool = False  # set during a crisis...
     crisis_free_text: bool = True  # ...and every free-text reply waits for approval
+    fallback: str | None = None  # who approves when no other supervisor can (e.g. a team of one)
 
 
 MIN_RETENTION_DAYS = 30
@@ -404,6 +405,11 @@ def _check_names(config: DeskConfig, path: Path) -> None:
                 f"{path}: approval.author_lists names {name!r}, which is not in [lists]",
                 hint=f"lists: {', '.join(sorted(config.lists)) or 'none'}",
             )
+    if config.approval.fallback is not None and config.approval.fallback not in staff:
+        raise ConfigError(
+            f"{path}: approval.fallback names {config.approval.fallback!r}, who is not in [[staff]]",
+            hint=hint,
+        )
     if config.oncall.rotation and config.oncall.start is None:
         raise ConfigError(f"{path}: oncall.rotation needs a start date", hint="start = 2026-11-02")
     if len(teams) != len(config.team):

@@ -523,6 +523,16 @@ def open_mentions_of(assignee: str, *, session: Session) -> list[Mention]:
     )
 
 
+def count_pending_replies(*, session: Session) -> int:
+    """How many replies wait for a supervisor."""
+    stmt = (
+        sa.select(sa.func.count())
+        .select_from(Reply)
+        .where(col(Reply.status) == ReplyStatus.PENDING_APPROVAL)
+    )
+    return int(session.execute(stmt).scalar_one())
+
+
 def pending_replies(*, session: Session, limit: int = 500) -> list[Reply]:
     """Replies waiting for a supervisor's approval, oldest first."""
     return list(

@@ -15,7 +15,7 @@ from sqlalchemy.types import TypeDecorator
 from sqlmodel import Column, Field, SQLModel
 
 from desk.clock import as_utc
-from desk.vocabulary import MentionStatus, ReplyStatus
+from desk.vocabulary import MAYBE_PUBLISHED, MentionStatus, ReplyStatus
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -147,10 +147,32 @@ class Answer(SQLModel, table=True):
     updated_at: datetime = _utc_column()
 
 
+ONE_VOICE_WHERE = sa.text(
+    "status IN (" + ", ".join(f"'{s}'" for s in sorted(MAYBE_PUBLISHED)) + ")"
+)
+"""The replies that answer a mention (out, on their way, or waiting for approval)."""
+
+
 class Reply(SQLModel, table=True):
-    """A reply written in desk. ``body`` is what the person typed; ``text`` is what was posted."""
+    """A reply written in desk. ``body`` is what the person typed; ``text`` is what was posted.
+
+    One voice per citizen: among the replies that answer a mention (``ONE_VOICE_WHERE``), each
+    ``voice`` appears once. A reply is voice 0; only a deliberate second answer (``--again``,
+    audited) takes the next number. The database itself refuses a second voice 0, so desks
+    racing on one mention get exactly one reply out, on SQLite as on PostgreSQL.
+    """
 
     __tablename__ = "replies"
+    __table_args__ = (
+        sa.Index(
+            "uq_reply_one_voice",
+            "mention_id",
+            "voice",
+            unique=True,
+            sqlite_where=ONE_VOICE_WHERE,
+            postgresql_where=ONE_VOICE_WHERE,
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     mention_id: int = Field(foreign_key="mentions.id", index=True)
@@ -159,6 +181,7 @@ class Reply(SQLModel, table=True):
     signature: str
     text: str
     status: str = Field(default=ReplyStatus.DRAFT, index=True)
+    voice: int = 0  # 0, or n for the n-th deliberate extra answer to the same mention
     remote_id: str | None = None
     idempotency_key: str = Field(unique=True)
     created_at: datetime = _utc_column()

@@ -62,6 +62,15 @@ class ApprovalService:
     def __post_init__(self) -> None:
         self.record = Recorder(self.actor.name, self.clock)
 
+    def may_approve(self) -> bool:
+        """Supervisors approve, and the policy's fallback approver (``[approval] fallback``)."""
+        return self.actor.is_supervisor or self.actor.name == self.config.approval.fallback
+
+    def pending_count(self) -> int:
+        """How many replies wait for approval (for the queue's header)."""
+        with self.read_factory() as session:
+            return store.count_pending_replies(session=session)
+
     def pending(self) -> list[PendingReply]:
         """Replies waiting for approval, oldest first."""
         with self.read_factory() as session:
@@ -79,7 +88,7 @@ class ApprovalService:
             return out
 
     def _reviewable(self, session: Session, reply_id: int) -> tuple[Reply, Mention]:
-        if not self.actor.is_supervisor:
+        if not self.may_approve():
             raise PermissionDenied.from_catalog("approve_forbidden")
         reply = session.get(Reply, reply_id)
         if reply is None:
@@ -107,7 +116,9 @@ class ApprovalService:
                 (
                     other
                     for other in store.replies_for(mention.id or 0, session=session)
-                    if other.id != reply.id and other.status in ANSWERED
+                    if other.id != reply.id
+                    and other.status in ANSWERED
+                    and other.voice >= reply.voice  # a deliberate later answer may follow one
                 ),
                 None,
             )

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import object_session
 from sqlmodel import Session
 
@@ -179,14 +180,36 @@ class ReplyService:
         idempotency_key: str | None = None,
         version: str | None = None,
         answer_id: int | None = None,
+        again: bool = False,
     ) -> ReplyView:
         """Sign, check the length, and send once. A repeated key returns the first reply unchanged.
 
-        Refused while a colleague's reply claim runs, and, with ``version`` (from
-        ``ClaimService.start``), when the thread changed since (desk.replies.claims). The claim
-        is released by the send.
+        One voice per citizen: refused while a colleague's reply claim runs, when another reply
+        to the mention is out, on its way or waiting for approval (unless ``again``: a
+        deliberate second answer, audited as such), and, with ``version`` (from
+        ``ClaimService.start``), when the thread changed since (desk.replies.claims). The
+        database's one-voice index settles two desks sending at the same instant. A reply that
+        needs approval nobody else can give is refused. The claim is released by the send.
         """
         key = idempotency_key or str(uuid.uuid4())
+        try:
+            return self._send(mention_id, body, key, version, answer_id, again)
+        except IntegrityError as exc:
+            if "uq_reply_one_voice" not in str(exc.orig) and "replies.mention_id" not in str(
+                exc.orig
+            ):
+                raise
+            raise ActionRefused.from_catalog("answer_raced", id=mention_id) from None
+
+    def _send(
+        self,
+        mention_id: int,
+        body: str,
+        key: str,
+        version: str | None,
+        answer_id: int | None,
+        again: bool,
+    ) -> ReplyView:
         with transaction(self.write_factory) as session:
             previous = store.reply_by_key(key, session=session)
             if previous is not None:
@@ -201,17 +224,34 @@ class ReplyService:
                 self.config.hours.calendar().local,
             )
             composed = self.checked_text(mention, body, self.signature())
-            for earlier in store.replies_for(mention_id, session=session):
-                if earlier.text == composed.text and earlier.status in MAYBE_PUBLISHED:
+            answering = [
+                r
+                for r in store.replies_for(mention_id, session=session)
+                if r.status in MAYBE_PUBLISHED
+            ]
+            for earlier in answering:
+                if earlier.text == composed.text:
                     raise ActionRefused.from_catalog(
                         "already_sent", id=mention_id, reply=earlier.id
                     )
+            if answering and not again:
+                first = answering[0]
+                raise ActionRefused.from_catalog(
+                    "already_answered",
+                    id=mention_id,
+                    reply=first.id,
+                    author=first.author,
+                    status=first.status,
+                )
+            voice = max((r.voice for r in answering), default=-1) + 1
             channel = store.channel_name(mention.channel_id, session=session)
             reasons = reasons_for(self.config, mention, channel.partition(":")[2])
             now = self.clock()
             answer = self._answer(session, answer_id) if answer_id is not None else None
             if answer is not None:
                 reasons = self._answer_reasons(answer, mention, composed, now, reasons)
+            if reasons and not self.approvers(session):
+                raise ActionRefused.from_catalog("no_approver", id=mention_id)
             reply = Reply(
                 mention_id=mention_id,
                 author=self.actor.name,
@@ -225,12 +265,14 @@ class ReplyService:
                 approval_reasons=reasons_json(reasons) if reasons else None,
                 answer_id=answer.id if answer else None,
                 answer_version=answer.version if answer else None,
+                voice=voice,
             )
             session.add(reply)
             if mention.replying_by == self.actor.name:  # the reply is written: claim done
                 mention.replying_by = mention.replying_until = None
                 session.add(mention)
             session.flush()
+            extra: dict[str, Any] = {"again": voice} if voice else {}  # a deliberate second one
             if reasons:  # four eyes: a supervisor sends it (desk.replies.approval)
                 self.record(
                     session,
@@ -239,9 +281,44 @@ class ReplyService:
                     reply_id=reply.id,
                     text=reply.text,
                     reasons=reasons,
+                    **extra,
                 )
                 return store.reply_view(reply)
-            return self.start_delivery(session, reply, mention)
+            return self.start_delivery(session, reply, mention, **extra)
+
+    def approvers(self, session: Session) -> list[str]:
+        """Who could approve a reply by the current person: the other active supervisors, and
+        the policy's fallback approver (``[approval] fallback``) if that is someone else."""
+        names = [
+            row.name
+            for row in store.staff_rows(session=session).values()
+            if row.active and row.role in ("supervisor", "admin") and row.name != self.actor.name
+        ]
+        fallback = self.config.approval.fallback
+        if fallback and fallback != self.actor.name and fallback not in names:
+            person = self.config.staff_named(fallback)
+            if person is not None and person.active:
+                names.append(fallback)
+        return names
+
+    def withdraw(self, reply_id: int) -> ReplyView:
+        """Take back one's own reply while it waits for approval (audited); nothing is sent."""
+        with transaction(self.write_factory) as session:
+            reply = session.get(Reply, reply_id)
+            if reply is None:
+                raise NotFound.from_catalog("reply_unknown", id=reply_id)
+            if reply.author != self.actor.name:
+                raise ActionRefused.from_catalog(
+                    "withdraw_forbidden", id=reply_id, author=reply.author
+                )
+            if reply.status != ReplyStatus.PENDING_APPROVAL:
+                raise ActionRefused.from_catalog(
+                    "not_withdrawable", id=reply_id, status=reply.status
+                )
+            reply.status = ReplyStatus.WITHDRAWN
+            session.add(reply)
+            self.record.reply(session, Action.REPLY_WITHDRAWN, reply, text=reply.text)
+            return store.reply_view(reply)
 
     def _answer(self, session: Session, answer_id: int) -> Answer:
         answer = session.get(Answer, answer_id)
@@ -265,7 +342,9 @@ class ReplyService:
             return []
         return reasons
 
-    def start_delivery(self, session: Session, reply: Reply, mention: Mention) -> ReplyView:
+    def start_delivery(
+        self, session: Session, reply: Reply, mention: Mention, **extra: Any
+    ) -> ReplyView:
         """Deliver a reply that may go out now, in the caller's transaction.
 
         A file-replayed channel's local outbox records it at once (``sent_offline``). A live
@@ -292,6 +371,7 @@ class ReplyService:
                 reply_id=reply.id,
                 text=reply.text,
                 undo_seconds=undo,
+                **extra,
             )
             return store.reply_view(reply)
         outgoing = OutgoingReply(
@@ -311,4 +391,5 @@ class ReplyService:
             status=delivery.status,
             remote_id=delivery.remote_id,
             record=self.record,
+            **extra,
         )

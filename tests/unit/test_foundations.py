@@ -68,7 +68,7 @@ def test_a_file_from_before_0011_upgrades_and_downgrades(tmp_path: Path) -> None
             {"p": "rss", "n": "avis", "t": "2026-11-01 00:00:00"},
         )
     assert "connector_cursors" in sa.inspect(engine).get_table_names()
-    db.upgrade(engine)
+    db.upgrade(engine, "0011")
     assert db.current_revision(engine) == "0011"
     assert "connector_cursors" not in sa.inspect(engine).get_table_names()
     from alembic import command
@@ -78,6 +78,56 @@ def test_a_file_from_before_0011_upgrades_and_downgrades(tmp_path: Path) -> None
     db.upgrade(engine)
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT name FROM channels")).scalar_one() == "avis"
+    engine.dispose()
+
+
+def test_a_file_with_two_answers_to_one_mention_upgrades_to_one_voice(tmp_path: Path) -> None:
+    """Before 0012 the command line could send two replies to one mention: the upgrade numbers
+    them (voice 0, 1) instead of failing to build the one-voice index, and loses nothing."""
+    engine = db.make_engine(str(tmp_path / "old.db"))
+    db.upgrade(engine, "0011")
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO channels (id, platform, name, live, created_at)"
+                " VALUES (1, 'mastodon', 'ville', 0, '2026-11-01 00:00:00')"
+            )
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO mentions (id, channel_id, platform, remote_id, author_handle, author_name,"
+                " text, kind, created_at, received_at, raw, status, category, priority, triage_reason,"
+                " triage_rules, tags, needs_approval, triage_detail) VALUES (1, 1, 'mastodon', 'r1',"
+                " '@a', 'A', 'Bonjour', 'mention', '2026-11-01 00:00:00', '2026-11-01 00:00:00', '{}',"
+                " 'closed', 'question', 1, '', '[]', '[]', 0, '{}')"
+            )
+        )
+        for n, status in enumerate(("sent_offline", "sent_offline", "rejected"), start=1):
+            conn.execute(
+                sa.text(
+                    "INSERT INTO replies (id, mention_id, author, body, signature, text, status,"
+                    " idempotency_key, created_at) VALUES (:id, 1, 'bruno', 'b', '—BG', 't',"
+                    " :status, :key, '2026-11-01 00:00:00')"
+                ),
+                {"id": n, "status": status, "key": f"k{n}"},
+            )
+    db.upgrade(engine)
+    with engine.connect() as conn:
+        voices = conn.execute(sa.text("SELECT id, voice FROM replies ORDER BY id")).all()
+    assert [tuple(v) for v in voices] == [(1, 0), (2, 1), (3, 0)]
+    with pytest.raises(sa.exc.IntegrityError):  # a third answer at voice 0 is refused
+        with engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO replies (mention_id, author, body, signature, text, status,"
+                    " idempotency_key, created_at, voice) VALUES (1, 'chloe', 'b', '—CM', 't',"
+                    " 'queued', 'k9', '2026-11-02 00:00:00', 0)"
+                )
+            )
+    from alembic import command
+
+    command.downgrade(db.alembic_config(engine), "0011")
+    db.upgrade(engine)
     engine.dispose()
 
 

@@ -125,44 +125,94 @@ def test_reject_with_a_note_sends_nothing(policy_desk: Callable[[str], Desk]) ->
     assert bruno.replies.send(mid, "Rien n'est décidé.").status == "pending_approval"
 
 
-def test_no_approval_sends_a_second_reply_to_the_same_mention(
+def test_one_voice_even_while_a_reply_waits_for_approval(
     policy_desk: Callable[[str], Desk],
 ) -> None:
-    """Two colleagues' replies may both wait for approval (a pending reply is no collision at
-    send time); approving the first answers the citizen, so the second must not go too."""
+    """Issue 12 #7: a second reply could be queued on a mention that already had one waiting;
+    approving both would answer the citizen twice. Now the second is refused at send time,
+    saying whose reply waits; a deliberate second answer (``again``) is possible, and approving
+    the first then is refused because the citizen was answered meanwhile."""
     bruno, chloe, amelie = policy_desk("bruno"), policy_desk("chloe"), policy_desk("amelie")
     (mid,) = add(bruno, mention("1", "Il paraît que l'eau est contaminée"))
     first = bruno.replies.send(mid, "Non, l'eau est potable.")
-    second = chloe.replies.send(mid, "Faux : l'eau est bonne à boire.")
-    assert (first.status, second.status) == ("pending_approval", "pending_approval")
-    assert amelie.approvals.approve(first.id).status == "sent_offline"
+    assert first.status == "pending_approval"
+    with pytest.raises(
+        ActionRefused,
+        match=f"mention {mid} is already answered: reply {first.id} by bruno is pending_approval",
+    ) as caught:
+        chloe.replies.send(mid, "Faux : l'eau est bonne à boire.")
+    assert caught.value.hint is not None
+    assert "--again" in caught.value.hint
+    second = chloe.replies.send(mid, "Faux : l'eau est bonne à boire.", again=True)
+    assert second.status == "pending_approval"
+    assert amelie.approvals.approve(second.id).status == "sent_offline"
     for attempt in (
-        lambda: amelie.approvals.approve(second.id),
-        lambda: amelie.approvals.approve(second.id, text="Autre texte, même citoyen."),
+        lambda: amelie.approvals.approve(first.id),
+        lambda: amelie.approvals.approve(first.id, text="Autre texte, même citoyen."),
     ):
         with pytest.raises(
-            ActionRefused, match=f"already answered by reply {first.id} \\(bruno\\)"
+            ActionRefused, match=f"already answered by reply {second.id} \\(chloe\\)"
         ):
             attempt()
     replies = {r.id: r.status for r in amelie.queries.detail(mid).replies}
-    assert replies == {first.id: "sent_offline", second.id: "pending_approval"}
-    rejected = amelie.approvals.reject(second.id, "Déjà répondu par Bruno.")  # still decidable
+    assert replies == {first.id: "pending_approval", second.id: "sent_offline"}
+    rejected = amelie.approvals.reject(first.id, "Déjà répondu par Chloé.")  # still decidable
     assert rejected.status == "rejected"
+    submitted = [e for e in amelie.queries.detail(mid).history if e.action == "reply.submitted"]
+    assert [e.data.get("again") for e in submitted] == [None, 1]  # the deliberate one says so
 
 
-def test_permissions(policy_desk: Callable[[str], Desk]) -> None:
-    amelie, chloe = policy_desk("amelie"), policy_desk("chloe")
+def test_a_reply_nobody_else_can_approve_is_refused_at_send(
+    policy_desk: Callable[[str], Desk],
+) -> None:
+    """Issue 12 #7: with one supervisor, their own reply waited for ever and nothing said so."""
+    amelie = policy_desk("amelie")  # the only supervisor of the test desk
+    (mid,) = add(amelie, mention("1", "Il paraît que le marché est annulé"))
+    with pytest.raises(ActionRefused, match="no one but you can give it") as caught:
+        amelie.replies.send(mid, "Non, il a lieu.")
+    assert caught.value.hint is not None
+    assert "[approval] fallback" in caught.value.hint
+    assert amelie.queries.detail(mid).replies == []  # nothing stored that could never go
+
+
+def test_the_fallback_approver_and_who_may_decide(
+    config_file: Path, make_desk: Callable[..., Desk]
+) -> None:
+    config_file.write_text(
+        config_file.read_text(encoding="utf-8")
+        + POLICY.replace("[approval]\n", '[approval]\nfallback = "chloe"\n'),
+        encoding="utf-8",
+    )
+    amelie, bruno, chloe = make_desk("amelie"), make_desk("bruno"), make_desk("chloe")
     (mid,) = add(amelie, mention("1", "Il paraît que le marché est annulé"))
     own = amelie.replies.send(mid, "Non, il a lieu.")  # a supervisor's reply waits too
     assert own.status == "pending_approval"
+    assert amelie.approvals.pending_count() == 1
     with pytest.raises(PermissionDenied, match="your own reply"):
         amelie.approvals.approve(own.id)
     with pytest.raises(PermissionDenied, match="only a supervisor"):
-        chloe.approvals.approve(own.id)
+        bruno.approvals.approve(own.id)  # an agent who is not the fallback
     with pytest.raises(PermissionDenied, match="only a supervisor"):
-        chloe.approvals.reject(own.id, "non")
+        bruno.approvals.reject(own.id, "non")
     with pytest.raises(NotFound, match="no reply with id 999"):
         amelie.approvals.approve(999)
+    assert chloe.approvals.approve(own.id).status == "sent_offline"  # the fallback decides
+    assert amelie.approvals.pending_count() == 0
+
+
+def test_an_author_withdraws_a_waiting_reply(policy_desk: Callable[[str], Desk]) -> None:
+    bruno, chloe = policy_desk("bruno"), policy_desk("chloe")
+    (mid,) = add(bruno, mention("1", "Il paraît que la piscine ferme"))
+    waiting = bruno.replies.send(mid, "C'est faux.")
+    with pytest.raises(ActionRefused, match="only its author \\(bruno\\) can withdraw"):
+        chloe.replies.withdraw(waiting.id)
+    taken_back = bruno.replies.withdraw(waiting.id)
+    assert taken_back.status == "withdrawn"
+    assert bruno.queries.detail(mid).history[-1].action == "reply.withdrawn"
+    with pytest.raises(ActionRefused, match="only a waiting reply can be withdrawn"):
+        bruno.replies.withdraw(waiting.id)
+    again = chloe.replies.send(mid, "La piscine reste ouverte.")  # the mention is free again
+    assert again.status == "pending_approval"
 
 
 def test_cli_approvals_approve_reject(
