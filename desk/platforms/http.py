@@ -302,8 +302,13 @@ def error_text(response: httpx.Response, limit: int = 200, *, hide: Iterable[Any
     """The platform's own error words (``error``, ``message``, ``detail``), clipped, for messages.
 
     Each secret in ``hide`` (Secrets or plain strings) is blanked as ``[redacted]``, should a
-    hostile or broken server echo a token back."""
-    return _hidden(_error_words(response, limit), hide)
+    hostile or broken server echo a token back: before the words are clipped, so a token the
+    clip would cut is never half shown, and so is a piece of one left at either end (a server
+    that cut the token short itself)."""
+    secrets = _revealed(hide)
+    # Enough past the clip that a token starting before it is read whole, then blanked whole.
+    window = limit + max((len(s) for s in secrets), default=0)
+    return _clipped(_hidden(_error_words(response, window), secrets), limit, secrets).strip()
 
 
 def _error_words(response: httpx.Response, limit: int) -> str:
@@ -320,11 +325,39 @@ def _error_words(response: httpx.Response, limit: int) -> str:
     return json.dumps(body, ensure_ascii=False)[:limit]
 
 
-def _hidden(text: str, secrets: Iterable[Any]) -> str:
-    for secret in secrets:
-        value = secret.reveal() if hasattr(secret, "reveal") else secret
-        if isinstance(value, str) and value:
-            text = text.replace(value, "[redacted]")
+REDACTED = "[redacted]"
+MIN_PIECE = 3  # a token's first or last characters this long, at an edge, are blanked too
+
+
+def _revealed(secrets: Iterable[Any]) -> list[str]:
+    values = (s.reveal() if hasattr(s, "reveal") else s for s in secrets)
+    return [v for v in values if isinstance(v, str) and v]
+
+
+def _hidden(text: str, secrets: list[str]) -> str:
+    for value in secrets:
+        text = text.replace(value, REDACTED)
+    return text
+
+
+def _clipped(text: str, limit: int, secrets: list[str]) -> str:
+    """``text`` cut at ``limit`` (never inside a ``[redacted]``), with no piece of a secret left
+    at either end: a token's head where the text stops, its tail where it starts."""
+    if len(text) > limit:
+        cut = limit
+        marker = text.find(REDACTED, max(0, cut - len(REDACTED) + 1))
+        if -1 < marker < cut:
+            cut = marker + len(REDACTED)
+        text = text[:cut]
+    for value in secrets:
+        for size in range(min(len(value) - 1, len(text)), MIN_PIECE - 1, -1):
+            if text.endswith(value[:size]):
+                text = text[: len(text) - size] + REDACTED
+                break
+        for size in range(min(len(value) - 1, len(text)), MIN_PIECE - 1, -1):
+            if text.startswith(value[-size:]):
+                text = REDACTED + text[size:]
+                break
     return text
 
 
