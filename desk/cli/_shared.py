@@ -142,10 +142,14 @@ def plural(catalog: Catalog, key: str, n: int, **values: Any) -> str:
 
 
 def file_progress(name: str, index: int, total: int) -> None:
-    """``[3/12] file.json`` on a terminal's stderr while files are read (nothing when piped)."""
+    """``[3/12] file.json`` on a terminal's stderr while files are read (nothing when piped).
+
+    A file name is untrusted: shown through desk.text.safe.clean, so one holding escape
+    sequences cannot retitle the terminal or write its clipboard."""
     if sys.stderr.isatty():
+        shown = clean(Path(name).name, one_line=True, max_len=60)
         print(
-            f"\r[{index}/{total}] {Path(name).name[:60]:<60}",
+            f"\r[{index}/{total}] {shown:<60}",
             end="" if index < total else "\n",
             file=sys.stderr,
             flush=True,
