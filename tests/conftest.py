@@ -11,6 +11,7 @@ import pytest
 
 from desk.bootstrap import Desk
 from desk.config import Settings
+from desk.staff import identity
 from tests.helpers.cli import Cli
 from tests.helpers.clock import FakeClock
 from tests.helpers.desks import TEST_PASSPHRASE, open_test_desk, write_config
@@ -29,6 +30,13 @@ def _isolated_env(
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+
+
+@pytest.fixture(autouse=True)
+def _cheap_passphrase_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """scrypt at OWASP's cost takes half a second and 128 MB per hash; tests that are not about
+    the cost hash at a lower one (tests/unit/staff/test_identity.py checks the real one)."""
+    monkeypatch.setattr(identity, "SCRYPT", {"n": 2**10, "r": 8, "p": 1})
 
 
 @pytest.fixture

@@ -48,7 +48,9 @@ class Action(StrEnum):
     STAFF_DEACTIVATED = "staff.deactivated"
     STAFF_REACTIVATED = "staff.reactivated"
     STAFF_PASSPHRASE_SET = "staff.passphrase_set"
+    STAFF_PASSPHRASE_REHASHED = "staff.passphrase_rehashed"
     AUTH_FAILED = "auth.failed"
     # the record itself
     EXPORT_CREATED = "export.created"
     AUDIT_PURGED = "audit.purged"
+    AUDIT_CHECKPOINTED = "audit.checkpointed"  # its head written outside (desk.audit.checkpoints)

@@ -21,7 +21,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from desk.clock import Clock, utcnow
-from desk.config import DeskConfig, Settings, default_config_dir, default_data_dir
+from desk.config import (
+    MAX_CONFIG_BYTES,
+    DeskConfig,
+    Settings,
+    default_config_dir,
+    default_data_dir,
+)
+from desk.config.files import loads_toml, read_limited
 from desk.errors import DeskError, InputError
 from desk.i18n import Catalog, choose_language
 from desk.text.safe import clean
@@ -47,12 +54,15 @@ def _peek(argv: Sequence[str], option: str) -> str | None:
 
 def _configured_language(path: Path) -> str | None:
     """desk.toml's ``[desk] language``; None when unset or the file cannot be read (opening the
-    desk reports a broken file properly later)."""
+    desk reports a broken file properly later). Read as desk.config reads it: a pipe, a device
+    or a huge file is not read here (``--config /dev/zero`` would never end), nor is TOML
+    nested deeper than desk allows."""
     try:
-        with path.open("rb") as handle:
-            value = tomllib.load(handle).get("desk", {}).get("language")
-    except (OSError, tomllib.TOMLDecodeError, AttributeError):
+        raw = loads_toml(read_limited(path, MAX_CONFIG_BYTES).decode("utf-8"))
+    except (OSError, DeskError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return None
+    section = raw.get("desk")
+    value = section.get("language") if isinstance(section, dict) else None
     return value if isinstance(value, str) else None
 
 
@@ -120,9 +130,30 @@ def opened(
     try:
         if desk.identity.needs_passphrase(as_name):
             desk.identity.authenticate(ask_passphrase(desk.catalog))
+        report_staff_drift(desk)
         yield desk
     finally:
         desk.close()
+
+
+def report_staff_drift(desk: Desk) -> None:
+    """Say on stderr, in a line or two, where desk.toml and the staff records disagree: the
+    records decide who is who (desk.staff.records), an admin applies the file."""
+    if not desk.staff_drift:
+        return
+    t = desk.catalog.t
+    changes = "; ".join(
+        t(
+            "cli.staff.drift_change",
+            name=d.name,
+            field=d.field,
+            in_file=d.in_file,
+            in_records=d.in_records,
+        )
+        for d in desk.staff_drift[:3]
+    ) + ("; …" if len(desk.staff_drift) > 3 else "")
+    print(clean(t("cli.staff.drift", n=len(desk.staff_drift), changes=changes)), file=sys.stderr)
+    print(t("cli.staff.drift_hint"), file=sys.stderr)
 
 
 # -- printing ----------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from desk.cli._parser import Commands
-from desk.cli._shared import print_json
+from desk.cli._shared import plural, print_json
 from desk.config import ROLES
 from desk.text.safe import clean
 
@@ -70,6 +70,18 @@ def register(commands: Commands) -> None:
         p = sub.add(name)
         p.add_argument("name", metavar=p.metavar("name"))
         p.set_defaults(run=run)
+    apply_ = sub.add("apply")
+    apply_.set_defaults(run=apply)
+
+
+def apply(desk: Desk, args: argparse.Namespace) -> int:
+    """Make the staff records say what desk.toml says (admins; audited)."""
+    changed = desk.staff.apply_file()
+    if changed:
+        print(plural(desk.catalog, "cli.staff.applied", changed))
+    else:
+        print(desk.catalog.t("cli.staff.applied_none"))
+    return 0
 
 
 def add(desk: Desk, args: argparse.Namespace) -> int:

@@ -7,8 +7,9 @@ and the rules file. Default locations come from platformdirs.
 
 from __future__ import annotations
 
-import getpass
 import os
+import pwd
+import string
 import tomllib
 from datetime import date
 from pathlib import Path
@@ -27,7 +28,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from desk.calendar import DEFAULT_HOURS, Calendar, parse_week, zone
 from desk.config.channels import PUBLIC_PLATFORMS, ChannelConfig
-from desk.errors import ConfigError, PermissionDenied
+from desk.config.files import loads_toml, read_limited
+from desk.errors import ConfigError
 from desk.views import StaffView
 
 DEFAULT_PACK = Path(__file__).resolve().parents[1] / "triage" / "default_rules.toml"
@@ -131,14 +133,37 @@ class DeskSection(BaseModel):
 
     @field_validator("signature_format")
     @classmethod
-    def _has_placeholder_only(cls, value: str) -> str:
-        try:
-            value.format(initials="AB", name="x", display_name="X")
-        except (KeyError, IndexError, ValueError) as exc:
-            raise ValueError(
-                f"unknown placeholder {exc}; use {{initials}}, {{name}} or {{display_name}}"
-            ) from exc
-        return value
+    def _named_fields_only(cls, value: str) -> str:
+        return check_signature_format(value)
+
+
+SIGNATURE_FIELDS = ("initials", "name", "display_name")
+MAX_SIGNATURE_FORMAT = 80  # characters; a signature is a few letters under every reply
+
+
+def check_signature_format(value: str) -> str:
+    """``value`` if it is text with only ``{initials}``, ``{name}`` or ``{display_name}`` in it:
+    no format spec (``{initials:>999999999}`` allocated a gigabyte at every start), no conversion,
+    no attribute or index access, no control character, at most MAX_SIGNATURE_FORMAT characters.
+    ValueError otherwise, saying what is allowed."""
+    allowed = "use only {initials}, {name} or {display_name} (as is), and {{ }} for a brace"
+    if len(value) > MAX_SIGNATURE_FORMAT:
+        raise ValueError(f"{len(value)} characters, at most {MAX_SIGNATURE_FORMAT}; {allowed}")
+    if any((ord(c) < 0x20 and c != "\n") or 0x7F <= ord(c) <= 0x9F for c in value):
+        raise ValueError(f"a control character would go out in every reply; {allowed}")
+    try:
+        fields = list(string.Formatter().parse(value))
+    except ValueError as exc:
+        raise ValueError(f"{exc}; {allowed}") from None
+    for _literal, field, spec, conversion in fields:
+        if field is None:
+            continue
+        if field not in SIGNATURE_FIELDS:
+            raise ValueError(f"{{{field}}} is not a field desk fills; {allowed}")
+        if spec or conversion:
+            shown = field + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "")
+            raise ValueError(f"{{{shown}}} has a format; {allowed}")
+    return value
 
 
 class TeamConfig(BaseModel):
@@ -245,6 +270,21 @@ class RetentionConfig(BaseModel):
         return value
 
 
+class AuditConfig(BaseModel):
+    """``[audit]``: where the trail's heads are anchored outside the database (desk.audit.checkpoints).
+
+    ``checkpoints``: the append-only file ``desk audit checkpoint``, ``desk export`` and ``desk
+    purge`` add a line to (relative to desk.toml). ``signing_key``: a reference (``file:PATH``,
+    ``env:NAME``, ``keyring:SERVICE/USER``) to the Ed25519 key that signs each line, made by
+    ``desk audit keygen``; absent, lines are written unsigned.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    checkpoints: Path | None = None
+    signing_key: str | None = None
+
+
 class DeskConfig(BaseModel):
     """The content of desk.toml."""
 
@@ -259,6 +299,7 @@ class DeskConfig(BaseModel):
     routing: dict[str, str] = Field(default_factory=dict)
     approval: ApprovalConfig = Field(default_factory=ApprovalConfig)
     retention: RetentionConfig = Field(default_factory=RetentionConfig)
+    audit: AuditConfig = Field(default_factory=AuditConfig)
     channel: list[ChannelConfig] = Field(
         default_factory=list
     )  # live accounts/feeds (desk.channels.pull)
@@ -300,63 +341,51 @@ class DeskConfig(BaseModel):
             rules = self.path.parent / rules
         return rules
 
-    def current_staff(self, as_name: str | None) -> StaffConfig:
-        """Who is at the keyboard: ``--as NAME``, else the OS user mapped in ``os_users``."""
-        if as_name:
-            found = self.staff_named(as_name)
-            if found is None:
-                names = ", ".join(s.name for s in self.staff) or "none"
-                raise ConfigError(
-                    f"no staff member named {as_name!r}", hint=f"staff in desk.toml: {names}"
-                )
-            return _active(found)
-        login = _os_user()
-        mapped = [p for p in self.staff if login in p.os_users]
-        if mapped:
-            return _active(next((p for p in mapped if p.active), mapped[0]))
-        raise ConfigError(
-            f"the OS user {login!r} is not mapped to a staff member",
-            hint="add it to os_users of your [[staff]] entry in desk.toml, or pass --as NAME",
-        )
-
-
-def _active(person: StaffConfig) -> StaffConfig:
-    """``person``, unless deactivated: a deactivated person cannot open the desk or be --as'd."""
-    if not person.active:
-        raise PermissionDenied.from_catalog("staff_inactive", name=person.name)
-    return person
-
 
 def os_user() -> str:
-    """The OS login running desk (empty when it cannot be told)."""
+    """The OS login running desk, from the *real* uid (empty when the system has no name for
+    it). Never from LOGNAME or USER, which whoever runs desk can set to anyone."""
     return _os_user()
 
 
 def _os_user() -> str:
     try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return os.environ.get("USER", "")
+        return pwd.getpwuid(os.getuid()).pw_name
+    except KeyError:
+        return ""
+
+
+MAX_CONFIG_BYTES = 2 * 1024 * 1024
+"""desk.toml is read up to this size (the largest real ones are a few kilobytes)."""
 
 
 def load_config(path: Path) -> DeskConfig:
-    """Read and validate desk.toml; errors name the file, the key and what to do."""
+    """Read and validate desk.toml; errors name the file, the key and what to do.
+
+    Only a regular file is read, and at most MAX_CONFIG_BYTES of it (desk.config.files): a
+    pipe, a device such as /dev/zero or a huge file is refused at once."""
     try:
-        text = path.read_text(encoding="utf-8")
+        data = read_limited(path, MAX_CONFIG_BYTES)
     except FileNotFoundError as exc:
         raise ConfigError(
             f"config file not found: {path}",
             hint="run `desk init` to write a starter desk.toml, or pass --config",
         ) from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read {path}: {exc}") from exc
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{path}: not UTF-8 text (byte {exc.start})", hint="save it as UTF-8"
+        ) from exc
     return parse_config(text, path)
 
 
 def parse_config(text: str, path: Path) -> DeskConfig:
     """Validate the text of desk.toml (``path`` names it in errors), as ``load_config`` does."""
     try:
-        raw = tomllib.loads(text)
+        raw = loads_toml(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(
             f"{path}: not valid TOML: {exc}", hint="check quotes and brackets at that line"

@@ -53,7 +53,12 @@ class Channel(SQLModel, table=True):
 
 
 class Staff(SQLModel, table=True):
-    """A person of the team, mirrored from desk.toml so history keeps names that left the file."""
+    """A person of the team: the desk's record of who is who (desk.staff.records).
+
+    Roles, login mappings and the active flag are read from here, never from desk.toml: they
+    change only through audited admin actions. Everyone who ever worked the desk stays, so the
+    history keeps their names.
+    """
 
     __tablename__ = "staff"
 
@@ -65,6 +70,9 @@ class Staff(SQLModel, table=True):
     languages: str = ""  # comma-separated language codes
     active: bool = True
     passphrase_hash: str | None = None  # salted scrypt (desk.staff.identity); never the passphrase
+    os_users: str | None = None  # comma-separated OS logins; None: not recorded yet (before 0013)
+    failed_logins: int = 0  # wrong passphrases in a row (desk.staff.identity)
+    locked_until: datetime | None = _utc_column(nullable=True)  # no try before this
 
 
 class Mention(SQLModel, table=True):

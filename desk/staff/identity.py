@@ -1,9 +1,13 @@
-"""Who is at the keyboard: the OS login mapped in desk.toml, or ``--as`` with a passphrase.
+"""Who is at the keyboard: the real uid's login as the staff records map it, or ``--as`` with a
+passphrase.
 
 Acting as someone else needs that person's passphrase, kept only as a salted scrypt hash
-(``hashlib.scrypt``, stdlib). A wrong or missing passphrase is refused and audited
-(``auth.failed``), with the OS login that tried; the passphrase itself is never stored, logged
-or audited. ``desk passphrase`` sets one's own (admins may set anyone's).
+(``hashlib.scrypt``, stdlib) at OWASP's parameters (N=2^17, r=8, p=1); an older, cheaper hash is
+replaced at the next correct passphrase. A wrong or missing passphrase is refused and audited
+(``auth.failed``), with the OS login that tried; the passphrase itself is never stored, logged or
+audited. After ``FREE_ATTEMPTS`` failures in a row for one person, each further try waits out a
+lock that doubles (1 minute, 2, 4... at most an hour), refused and audited while it runs; a
+correct passphrase clears it. ``desk passphrase`` sets one's own (admins may set anyone's).
 """
 
 from __future__ import annotations
@@ -14,23 +18,35 @@ import hmac
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from desk.audit.actions import Action
 from desk.audit.chain import Recorder
-from desk.clock import Clock, utcnow
+from desk.clock import Clock, as_utc, utcnow
 from desk.config import DeskConfig, os_user
 from desk.db import SessionFactory, store, transaction
 from desk.errors import ActionRefused, PermissionDenied
+from desk.staff import records
 from desk.views import StaffView
 
-SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+OWASP = {"n": 2**17, "r": 8, "p": 1}  # OWASP's Password Storage Cheat Sheet (2025)
+SCRYPT = OWASP  # what new hashes use (tests lower it to keep the suite fast)
+MAX_N = 2**20  # a stored hash asking for more work than this is refused, not computed
 MIN_LENGTH = 8
+FREE_ATTEMPTS = 5  # wrong passphrases in a row before each try waits out a lock
+FIRST_LOCK = timedelta(minutes=1)
+LONGEST_LOCK = timedelta(hours=1)
+
+
+def _scrypt(passphrase: str, salt: bytes, n: int, r: int, p: int) -> bytes:
+    memory = 128 * n * r * p + 2**20  # what scrypt needs, and a little more
+    return hashlib.scrypt(passphrase.encode(), salt=salt, n=n, r=r, p=p, dklen=32, maxmem=memory)
 
 
 def hash_passphrase(passphrase: str, salt: bytes | None = None) -> str:
     """``scrypt$n$r$p$salt$hash`` (base64), with a fresh random salt."""
     salt = salt or os.urandom(16)
-    digest = hashlib.scrypt(passphrase.encode(), salt=salt, dklen=32, **SCRYPT)
+    digest = _scrypt(passphrase, salt, **SCRYPT)
     b64 = base64.b64encode
     return f"scrypt${SCRYPT['n']}${SCRYPT['r']}${SCRYPT['p']}${b64(salt).decode()}${b64(digest).decode()}"
 
@@ -39,23 +55,38 @@ def check_passphrase(passphrase: str, stored: str) -> bool:
     """Whether ``passphrase`` matches the stored hash (constant-time comparison)."""
     try:
         scheme, n, r, p, salt, digest = stored.split("$")
-        if scheme != "scrypt":
+        if scheme != "scrypt" or not 1 < int(n) <= MAX_N or not 0 < int(r) * int(p) <= 64:
             return False
-        computed = hashlib.scrypt(
-            passphrase.encode(), salt=base64.b64decode(salt), n=int(n), r=int(r), p=int(p), dklen=32
-        )
+        computed = _scrypt(passphrase, base64.b64decode(salt), int(n), int(r), int(p))
         return hmac.compare_digest(computed, base64.b64decode(digest))
     except (ValueError, TypeError):
         return False
 
 
-def needs_passphrase(config: DeskConfig, as_name: str | None) -> bool:
-    """Whether acting as ``as_name`` is acting as someone other than the mapped OS login."""
+def outdated(stored: str) -> bool:
+    """Whether a stored hash was made with other parameters than today's (then replaced)."""
+    parts = stored.split("$")
+    return len(parts) != 6 or parts[1:4] != [str(SCRYPT[k]) for k in ("n", "r", "p")]
+
+
+def lock_after(failures: int) -> timedelta | None:
+    """How long the next try must wait after ``failures`` wrong passphrases in a row."""
+    if failures < FREE_ATTEMPTS:
+        return None
+    return min(FIRST_LOCK * 2 ** (failures - FREE_ATTEMPTS), LONGEST_LOCK)
+
+
+def needs_passphrase(write_factory: SessionFactory, as_name: str | None) -> bool:
+    """Whether acting as ``as_name`` is acting as someone other than the person the real OS
+    login is recorded for (desk.staff.records)."""
     if not as_name:
         return False
     login = os_user()
-    target = config.staff_named(as_name)
-    return target is None or login not in target.os_users
+    with write_factory() as session:  # a read: no transaction is begun
+        rows = store.staff_rows(session=session)
+    wanted = as_name.casefold()
+    target = next((r for r in rows.values() if r.name.casefold() == wanted), None)
+    return target is None or login not in records.logins_of(target)
 
 
 def authenticate(
@@ -65,23 +96,65 @@ def authenticate(
     ask: Callable[[str], str | None],
     clock: Clock = utcnow,
 ) -> None:
-    """Refuse (and audit) acting as ``me`` without their passphrase; ``ask`` supplies it."""
+    """Refuse (and audit) acting as ``me`` without their passphrase; ``ask`` supplies it. While
+    a lock from earlier failures runs, the try is refused without asking."""
     with write_factory() as session:
         row = store.staff_rows(session=session).get(me.name)
         stored = row.passphrase_hash if row else None
+        locked = as_utc(row.locked_until) if row and row.locked_until else None
+    now = clock()
+    if locked is not None and locked > now:
+        _failed(write_factory, me, "locked", clock, count=False)
+        raise PermissionDenied.from_catalog(
+            "as_locked", name=me.name, until=config.hours.calendar().local(locked).strftime("%H:%M")
+        )
     if stored is None:
-        _failed(write_factory, me, "no passphrase set", clock)
+        _failed(write_factory, me, "no passphrase set", clock, count=False)
         raise PermissionDenied.from_catalog("as_no_passphrase", name=me.name)
     given = ask(me.name)
     if given is None or not check_passphrase(given, stored):
         _failed(write_factory, me, "wrong passphrase" if given else "no passphrase given", clock)
         raise PermissionDenied.from_catalog("as_refused", name=me.name)
+    _succeeded(write_factory, me, given, stored, clock)
 
 
-def _failed(write_factory: SessionFactory, me: StaffView, reason: str, clock: Clock) -> None:
+def _failed(
+    write_factory: SessionFactory, me: StaffView, reason: str, clock: Clock, *, count: bool = True
+) -> None:
+    """Audit a refused try; a wrong passphrase also counts towards the lock."""
     with transaction(write_factory) as session:
+        data: dict[str, object] = {"as": me.name, "reason": reason}
+        row = store.staff_rows(session=session).get(me.name)
+        if count and row is not None:
+            row.failed_logins += 1
+            wait = lock_after(row.failed_logins)
+            data["failures"] = row.failed_logins
+            if wait is not None:
+                row.locked_until = clock() + wait
+                data["locked_seconds"] = int(wait.total_seconds())
+            session.add(row)
         record = Recorder(os_user() or "?", clock)
-        record.event(session, Action.AUTH_FAILED, {"as": me.name, "reason": reason})
+        record.event(session, Action.AUTH_FAILED, data)
+
+
+def _succeeded(
+    write_factory: SessionFactory, me: StaffView, given: str, stored: str, clock: Clock
+) -> None:
+    """Clear the failure count, and replace a hash made with older parameters (audited)."""
+    with write_factory() as session:
+        row = store.staff_rows(session=session).get(me.name)
+        if row is None or (not row.failed_logins and not outdated(stored)):
+            return  # nothing to write: no write lock for an ordinary success
+    with transaction(write_factory) as session:
+        row = store.staff_rows(session=session).get(me.name)
+        if row is None:
+            return
+        row.failed_logins = 0
+        row.locked_until = None
+        if outdated(stored) and row.passphrase_hash == stored:
+            row.passphrase_hash = hash_passphrase(given)
+            Recorder(me.name, clock)(session, Action.STAFF_PASSPHRASE_REHASHED, name=me.name)
+        session.add(row)
 
 
 def set_passphrase(
@@ -105,14 +178,19 @@ def set_passphrase(
         Recorder(actor.name, clock)(session, Action.STAFF_PASSPHRASE_SET, name=target)
 
 
-def give_missing_passphrases(write_factory: SessionFactory, passphrase: str) -> None:
+def give_missing_passphrases(
+    write_factory: SessionFactory, actor: StaffView, passphrase: str, clock: Clock = utcnow
+) -> None:
     """Give this passphrase to everyone who has none. For the demo only (every demo person's is
-    "demo"): no length rule and no audit event, like the rest of the demo's setup."""
+    "demo", so no length rule), audited like any passphrase set, marked ``demo``."""
     with transaction(write_factory) as session:
         for row in store.staff_rows(session=session).values():
             if row.passphrase_hash is None:
                 row.passphrase_hash = hash_passphrase(passphrase)
                 session.add(row)
+                Recorder(actor.name, clock)(
+                    session, Action.STAFF_PASSPHRASE_SET, name=row.name, demo=True
+                )
 
 
 @dataclass(kw_only=True)
@@ -127,7 +205,7 @@ class IdentityService:
 
     def needs_passphrase(self, as_name: str | None) -> bool:
         """Whether ``--as as_name`` is someone other than the person logged in."""
-        return needs_passphrase(self.config, as_name)
+        return needs_passphrase(self.write_factory, as_name)
 
     def authenticate(self, ask: Callable[[str], str | None]) -> None:
         """Refuse (and audit) acting as ``me`` unless ``ask`` gives their passphrase."""
@@ -138,5 +216,5 @@ class IdentityService:
         set_passphrase(self.write_factory, self.me, target, passphrase, self.clock)
 
     def give_missing_passphrases(self, passphrase: str) -> None:
-        """The demo's setup: everyone without a passphrase gets this one (not audited)."""
-        give_missing_passphrases(self.write_factory, passphrase)
+        """The demo's setup: everyone without a passphrase gets this one (audited)."""
+        give_missing_passphrases(self.write_factory, self.me, passphrase, self.clock)

@@ -1,13 +1,16 @@
 """Staff administration: who works the desk, in which role. Anyone lists; only admins change.
 
-People are defined in desk.toml (``[[staff]]``) and mirrored into the database's ``staff`` table,
-which keeps everyone who ever worked the desk so the history keeps their names. ``StaffService``
-lists them with their open load, and lets an admin add a person, change a role, deactivate or
-reactivate someone and set a passphrase. Each change
+The database's ``staff`` table is the record of who is who (desk.staff.records): roles, logins and
+the active flag are read there, and it keeps everyone who ever worked the desk so the history keeps
+their names. desk.toml (``[[staff]]``) is the team's editable description, kept in step by every
+change made here; an edit by hand is reported and applied only by an admin (``apply_file``).
+``StaffService`` lists people with their open load, and lets an admin add a person, change a role,
+deactivate or reactivate someone, apply desk.toml and set a passphrase. Each change
 
 1. is checked against desk.toml as it is on disk *now*, read inside the write transaction (two
-   admins cannot overwrite each other's edit), and against the actor's role in that file (an admin
-   demoted meanwhile is refused even though their open desk still says admin);
+   admins cannot overwrite each other's edit), and against the actor's role in the staff records
+   as they are now (an admin demoted meanwhile is refused even though their open desk still says
+   admin; a desk.toml edited by hand grants nothing);
 2. is made to the file with tomlkit, keeping the team's comments and layout, and the new text must
    pass the loader desk uses at start-up (``config.parse_config``) or nothing is changed;
 3. is mirrored into the ``staff`` table with one audit event (``staff.added``,
@@ -18,8 +21,8 @@ reactivate someone and set a passphrase. Each change
 Ordering: the database transaction opens first (``BEGIN IMMEDIATE`` takes the write lock), desk.toml
 is written last, then the transaction commits. A file that cannot be written rolls the transaction
 back, so nothing is recorded. Should the commit fail after the file was replaced, the previous text
-is written back; should even that fail, the next ``open_desk`` finds desk.toml and the mirror
-different and records the difference as ``system`` (``services.sync_staff``).
+is written back; should even that fail, the next ``open_desk`` reports desk.toml and the records
+as different, and an admin applies or corrects the file.
 
 A deactivated person (``active = false``) stays in desk.toml and in the history; routing gives them
 no new work, and they can neither open the desk nor be acted ``--as``. Their open mentions are
@@ -57,7 +60,7 @@ from desk.config.editing import (
 from desk.db import SessionFactory, store, transaction
 from desk.db.tables import Staff
 from desk.errors import ActionRefused, ConfigError, InputError, NotFound, PermissionDenied
-from desk.staff import identity
+from desk.staff import identity, records
 from desk.views import StaffView
 
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
@@ -128,20 +131,6 @@ class _Change:
 Edit = Callable[[tomlkit.TOMLDocument, DeskConfig, Session], _Change]
 
 
-MIRRORED = ("display_name", "initials", "role", "languages", "active")  # columns of ``staff``
-
-
-def mirror_values(person: StaffConfig) -> dict[str, Any]:
-    """The columns of the ``staff`` table (``MIRRORED``) that mirror one desk.toml entry."""
-    return {
-        "display_name": person.display_name,
-        "initials": person.initials,
-        "role": person.role,
-        "languages": ",".join(person.languages),
-        "active": person.active,
-    }
-
-
 def split_list(text: str) -> tuple[str, ...]:
     """``"fr, en"`` -> ``("fr", "en")``: the comma-separated lists of the CLI and the form."""
     return tuple(part.strip() for part in text.split(",") if part.strip())
@@ -164,12 +153,20 @@ class StaffService:
 
     # -- reading -------------------------------------------------------------------------------
     def list_staff(self) -> list[StaffMember]:
-        """Everyone in desk.toml (as it is now), in file order, with open load (anyone may)."""
+        """Everyone of the staff records, in desk.toml's order first, with open load (anyone
+        may): role, logins and active as recorded, topics as desk.toml says."""
         config = self._current()
         with self.read_factory() as session:
             loads = store.open_loads(session=session)
             rows = store.staff_rows(session=session)
-        return [_member(p, loads, rows) for p in config.staff]
+        order = [p.name for p in config.staff if p.name in rows]
+        order += sorted(name for name in rows if name not in order)
+        return [_member(rows[name], config.staff_named(name), loads) for name in order]
+
+    def drift(self) -> list[records.Drift]:
+        """How desk.toml (as it is on disk now) differs from the staff records."""
+        with self.read_factory() as session:
+            return records.drift(self._current(), session)
 
     def member(self, name: str) -> StaffMember:
         """One person, as ``list_staff`` shows them."""
@@ -264,15 +261,32 @@ class StaffService:
 
         return self.member(self._apply(edit).name)
 
+    def apply_file(self) -> int:
+        """Make the staff records say what desk.toml says (admins; one audit event per person,
+        under the admin's name). The number of people changed."""
+        self._require_admin()
+        path = self._path()
+        with transaction(self.write_factory) as session:
+            self._require_admin(session=session)
+            current = parse_config(read_text(path), path)
+            before = _recorded_admins(session)
+            changed = records.settle(current, session, Recorder(self.actor.name, self.clock))
+            session.flush()
+            if before and not _recorded_admins(session):
+                raise ActionRefused.from_catalog("last_admin", name=before[0])
+        self.config.staff = current.staff
+        return changed
+
     def set_passphrase(self, name: str, passphrase: str) -> None:
         """Set (or reset, when forgotten) someone's passphrase: one's own, or anyone's for an
         admin (``identity.set_passphrase``: scrypt hash, ``staff.passphrase_set``)."""
         current = self._current()
         person = self._existing(current, name)
         if person.name != self.actor.name:
-            # someone else's: an admin as desk.toml says *now* (a demoted admin's open desk still
-            # says admin, and whoever sets an admin's passphrase can act --as that admin)
-            self._require_admin(current)
+            # someone else's: an admin as the records say *now* (a demoted admin's open desk
+            # still says admin, and whoever sets an admin's passphrase can act --as that admin)
+            with self.read_factory() as session:
+                self._require_admin(session=session)
         identity.set_passphrase(self.write_factory, self.actor, person.name, passphrase, self.clock)
 
     # -- the one path every change takes ---------------------------------------------------------
@@ -283,16 +297,18 @@ class StaffService:
             with transaction(self.write_factory) as session:
                 before = read_text(path)
                 current = parse_config(before, path)
-                self._require_admin(current)
+                self._require_admin(session=session)
                 doc = parse_document(before, path)
                 change = edit(doc, current, session)
                 after = tomlkit.dumps(doc)
                 updated = parse_config(after, path)  # what desk would load next time
-                if admins(current) and not admins(updated):
-                    raise ActionRefused.from_catalog("last_admin", name=change.name)
                 person = updated.staff_named(change.name)
                 assert person is not None  # the edit kept or added them
+                admins_before = _recorded_admins(session)
                 _mirror(session, person)
+                session.flush()
+                if admins_before and not _recorded_admins(session):
+                    raise ActionRefused.from_catalog("last_admin", name=change.name)
                 Recorder(self.actor.name, self.clock).event(session, change.action, change.data)
                 session.flush()  # a database refusal comes now, while desk.toml is untouched
                 write_config(path, after)
@@ -314,16 +330,17 @@ class StaffService:
     def _current(self) -> DeskConfig:
         return self.config if self.config.path is None else load_config(self.config.path)
 
-    def _require_admin(self, current: DeskConfig | None = None) -> None:
-        if current is None:
-            allowed, config = self.actor.is_admin, self.config
+    def _require_admin(self, *, session: Session | None = None) -> None:
+        """Refuse unless the actor is an admin: as this desk was opened (no I/O), or as the staff
+        records say now (``session``)."""
+        if session is None:
+            allowed, names = self.actor.is_admin, admins(self.config)
         else:
-            me = current.staff_named(self.actor.name)
-            allowed, config = me is not None and me.active and me.role == "admin", current
+            row = store.staff_rows(session=session).get(self.actor.name)
+            allowed = row is not None and row.active and row.role == "admin"
+            names = _recorded_admins(session)
         if not allowed:
-            raise PermissionDenied.from_catalog(
-                "staff_forbidden", admins=", ".join(admins(config)) or "-"
-            )
+            raise PermissionDenied.from_catalog("staff_forbidden", admins=", ".join(names) or "-")
 
     def _existing(self, config: DeskConfig, name: str) -> StaffConfig:
         person = config.staff_named(name)
@@ -337,20 +354,26 @@ class StaffService:
         return NotFound.from_catalog("staff_unknown", name=name, names=names)
 
 
-def _member(person: StaffConfig, loads: dict[str, int], rows: dict[str, Staff]) -> StaffMember:
-    row = rows.get(person.name)
+def _member(row: Staff, person: StaffConfig | None, loads: dict[str, int]) -> StaffMember:
+    view = records.view_of(row)
     return StaffMember(
-        name=person.name,
-        display_name=person.display_name,
-        initials=person.initials,
-        role=person.role,
-        languages=tuple(person.languages),
-        topics=tuple(person.topics),
-        os_users=tuple(person.os_users),
-        active=person.active,
-        open_mentions=loads.get(person.name, 0),
-        has_passphrase=bool(row is not None and row.passphrase_hash),
+        name=row.name,
+        display_name=row.display_name,
+        initials=row.initials,
+        role=row.role,
+        languages=view.languages,
+        topics=tuple(person.topics) if person is not None else (),
+        os_users=tuple(records.logins_of(row)),
+        active=row.active,
+        open_mentions=loads.get(row.name, 0),
+        has_passphrase=bool(row.passphrase_hash),
     )
+
+
+def _recorded_admins(session: Session) -> list[str]:
+    """The active admins of the staff records."""
+    rows = store.staff_rows(session=session).values()
+    return sorted(r.name for r in rows if r.active and r.role == "admin")
 
 
 def _described(person: StaffConfig) -> dict[str, Any]:
@@ -402,7 +425,7 @@ def _validated(new: NewStaff) -> StaffConfig:
 
 def _mirror(session: Session, person: StaffConfig) -> None:
     """Write one person's desk.toml entry into the ``staff`` table (no commit)."""
-    values = mirror_values(person)
+    values = records.values_of(person)
     row = store.staff_rows(session=session).get(person.name)
     if row is None:
         row = Staff(name=person.name, **values)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from desk.bootstrap import Desk
 from desk.config import Settings
 from tests.helpers.cli import Cli, desk_argv, start_desk
-from tests.helpers.desks import add, mention
+from tests.helpers.desks import add, log_in_as, mention
 
 
 def test_queue_json_fields_and_filters(
@@ -108,24 +109,24 @@ def test_bad_config_names_the_key(
 
 def test_os_user_mapping(
     cli: Cli,
-    settings: Settings,
-    desk: Desk,
+    config_file: Path,
+    make_desk: Callable[..., Desk],
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    import getpass
-
-    config = settings.config
-    assert config is not None
-    config.write_text(
-        config.read_text().replace(
+    """Without --as, who you are is the staff record whose logins include the real uid's."""
+    config_file.write_text(
+        config_file.read_text().replace(
             'role = "agent"\nlanguages = ["fr"]',
             'role = "agent"\nlanguages = ["fr"]\nos_users = ["bgagnon"]',
         )
     )
-    monkeypatch.setattr(getpass, "getuser", lambda: "bgagnon")
+    desk = make_desk("amelie")  # the first opening records desk.toml's people and logins
+    log_in_as(monkeypatch, "bgagnon")
+    monkeypatch.setenv("LOGNAME", "amelie")  # the environment names nobody
+    monkeypatch.setenv("USER", "amelie")
     (mid,) = add(desk, mention("1", "x", language="de"))  # no routing for "de": unassigned
-    assert cli.raw(["--db", str(settings.db), "--config", str(config), "claim", str(mid)]) == 0
+    assert cli("claim", str(mid), as_name=None) == 0
     assert "assigned to bruno" in capsys.readouterr().out
 
 

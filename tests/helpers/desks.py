@@ -6,8 +6,12 @@ the suite runs or on the machine's time zone.
 
 from __future__ import annotations
 
+import os
+import pwd
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 from desk.bootstrap import Desk, open_desk
 from desk.clock import Clock
@@ -118,3 +122,14 @@ def add(desk: Desk, *items: ParsedMention, platform: str = "mastodon") -> list[i
     """Ingest items through the real ingest path and return their new ids."""
     report = desk.ingest.ingest_parsed(ParseResult(platform=platform, items=list(items)), "test")
     return report.new_ids
+
+
+def log_in_as(monkeypatch: Any, login: str) -> None:
+    """Make the system say the real uid is ``login`` (what desk asks: pwd.getpwuid(getuid()))."""
+    real = pwd.getpwuid
+    uid = os.getuid()
+
+    def getpwuid(asked: int) -> Any:
+        return SimpleNamespace(pw_name=login) if asked == uid else real(asked)
+
+    monkeypatch.setattr(pwd, "getpwuid", getpwuid)

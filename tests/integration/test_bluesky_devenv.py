@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import getpass
 import json
 import os
+import pwd
 import sqlite3
 import subprocess
 import sys
@@ -126,7 +126,7 @@ display_name = "Amélie Bouchard"
 initials = "AB"
 role = "supervisor"
 languages = ["fr", "en"]
-os_users = [{json.dumps(getpass.getuser())}]
+os_users = [{json.dumps(pwd.getpwuid(os.getuid()).pw_name)}]
 
 [[channel]]
 name = "ville"

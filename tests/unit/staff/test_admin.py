@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import difflib
 import errno
-import getpass
 import json
 import subprocess
 import sys
@@ -25,7 +24,7 @@ from desk.staff.identity import check_passphrase
 from desk.staff.service import NewStaff, StaffService
 from tests.helpers.cli import Cli
 from tests.helpers.clock import FakeClock
-from tests.helpers.desks import DESK_TOML, TEST_PASSPHRASE, add, mention
+from tests.helpers.desks import DESK_TOML, TEST_PASSPHRASE, add, log_in_as, mention
 
 ADMIN_TOML = "# The team's own desk.toml: its comments must survive desk's edits.\n" + (
     DESK_TOML.replace('role = "supervisor"', 'role = "admin"          # manages the staff')
@@ -357,9 +356,10 @@ def test_deactivating_keeps_history_reports_open_work_and_stops_routing(
         ),
         encoding="utf-8",
     )
-    monkeypatch.setattr(getpass, "getuser", lambda: "bgagnon")
+    assert admin.staff.apply_file() == 1  # an admin records his login
+    log_in_as(monkeypatch, "bgagnon")
     with pytest.raises(PermissionDenied, match="bruno is deactivated"):
-        load_config(admin_file).current_staff(None)
+        open_desk(settings, clock=clock)
     with pytest.raises(ActionRefused, match="already deactivated"):
         admin.staff.deactivate("bruno")
 
@@ -378,24 +378,49 @@ def test_reactivating_gives_back_the_file_as_it_was(admin: Desk, admin_file: Pat
         admin.staff.reactivate("chloe")
 
 
-def test_a_hand_edited_active_flag_is_mirrored_once(
+def test_a_hand_edited_desk_toml_is_reported_and_applied_only_by_an_admin(
     clock: FakeClock, admin: Desk, admin_file: Path, settings: Settings
 ) -> None:
+    """Issue 12 #2: desk.toml no longer decides who is who; a hand edit is reported on every
+    opening until an admin applies it (audited under the admin's name), or corrects the file."""
     admin_file.write_text(
-        ADMIN_TOML.replace('initials = "CM"', 'initials = "CM"\nactive = false'), encoding="utf-8"
+        ADMIN_TOML.replace('initials = "CM"', 'initials = "CM"\nactive = false').replace(
+            'role = "agent"', 'role = "admin"', 1
+        ),
+        encoding="utf-8",
     )
     for _ in range(2):
-        desk = open_desk(settings, as_name="amelie", clock=clock)
+        desk = open_desk(settings, as_name="bruno", clock=clock)
         try:
-            events = [
-                (e.action, e.actor)
-                for e in desk.queries.audit_log(limit=50)
-                if e.action == "staff.deactivated"
-            ]
+            assert not desk.me.is_admin  # the records say agent, whatever the file says
+            assert {(d.name, d.field) for d in desk.staff_drift} == {
+                ("bruno", "role"),
+                ("chloe", "active"),
+            }
+            with pytest.raises(PermissionDenied, match="only an admin"):
+                desk.staff.apply_file()
+            changes = [e for e in desk.queries.audit_log(limit=50) if e.action.startswith("staff.")]
+            assert {e.action for e in changes} == {"staff.added"}  # the first seeding only
         finally:
             desk.close()
-        assert events == [("staff.deactivated", "system")]  # recorded once, not on every open
+    assert row(admin, "chloe")["active"] is True
+    assert admin.staff.apply_file() == 2
+    events = [
+        (e.action, e.actor, e.data["name"])
+        for e in admin.queries.audit_log(limit=50)
+        if e.action.startswith("staff.") and e.action != "staff.added"
+    ]
+    assert sorted(events) == [
+        ("staff.deactivated", "amelie", "chloe"),
+        ("staff.updated", "amelie", "bruno"),
+    ]
     assert row(admin, "chloe")["active"] is False
+    reopened = open_desk(settings, as_name="bruno", clock=clock)
+    try:
+        assert reopened.me.is_admin
+        assert reopened.staff_drift == []
+    finally:
+        reopened.close()
 
 
 # -- writing desk.toml ---------------------------------------------------------------------------
