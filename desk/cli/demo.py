@@ -1,9 +1,13 @@
 """``desk demo``: build (or refresh) the demo database from the sample feeds, then open the desk.
 
-The demo keeps its own copy of the sample desk.toml beside its database (``demo-desk.toml``), so
-staff changes made in the demo never edit the bundled sample; ``--fresh`` rebuilds both. You are
-the sample's first staff member (your OS login is mapped to them); every demo person's
-passphrase is "demo" (``desk --as bruno demo``).
+The demo only ever touches its own files: its database (``demo.db`` in the user data folder, or
+a new file named with ``--db``) carries the demo's mark (desk.db.marker), and any existing file
+without it is refused, ``--fresh`` included; DESK_DB and DESK_CONFIG, which name the real desk,
+are ignored, and ``--config`` is refused. The demo keeps its own copy of the sample desk.toml
+beside its database (``demo-desk.toml``), so staff changes made in the demo never edit the
+bundled sample; ``--fresh`` rebuilds both. You are the sample's first staff member (your OS
+login is mapped to them); every demo person's passphrase is "demo" (``desk --as bruno demo``),
+given through the audit trail like any other.
 """
 
 from __future__ import annotations
@@ -18,7 +22,8 @@ from desk.cli._shared import Invocation, file_progress, opened, plural, refused
 from desk.cli.setup import ui
 from desk.config import DeskConfig, Settings, default_data_dir, load_config, os_user
 from desk.config.editing import write_atomically
-from desk.errors import ConfigError
+from desk.db.marker import is_demo, mark_demo
+from desk.errors import ActionRefused, ConfigError
 
 PAYLOAD_SUFFIXES = {".json", ".xml", ".rss", ".atom"}
 DEMO_PASSPHRASE = "demo"
@@ -72,12 +77,13 @@ def demo(run: Invocation, args: argparse.Namespace) -> int:
     if not feeds.is_dir():
         raise refused(catalog, "no_feeds", kind=ConfigError, path=feeds)
     settings = run.settings
-    db_path = Path(settings.db) if settings.db else default_data_dir() / "demo.db"
-    db_path.parent.mkdir(parents=True, exist_ok=True)
+    db_path = demo_database(run, args)
     if args.fresh:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db_path}{suffix}").unlink(missing_ok=True)
-    config_path = settings.config or demo_config(feeds, db_path, args.fresh)
+    if not db_path.exists():
+        mark_demo(db_path)
+    config_path = demo_config(feeds, db_path, args.fresh)
     config = load_config(config_path)
     if not config.staff:
         raise refused(catalog, "demo_no_staff", kind=ConfigError, path=config_path)
@@ -107,7 +113,21 @@ def demo(run: Invocation, args: argparse.Namespace) -> int:
         return 0 if args.no_ui else ui(desk, args)
 
 
+def demo_database(run: Invocation, args: argparse.Namespace) -> Path:
+    """The demo's database file: ``--db`` (a file path) or demo.db in the user data folder —
+    never DESK_DB, which names the real desk. An existing file must carry the demo's mark."""
+    if args.config is not None:
+        raise refused(run.catalog, "demo_config", kind=ActionRefused)
+    if args.db is not None and "://" in args.db:
+        raise refused(run.catalog, "demo_url", kind=ActionRefused, db=args.db)
+    path = Path(args.db).expanduser() if args.db else default_data_dir() / "demo.db"
+    if is_demo(path) is False:
+        raise refused(run.catalog, "demo_not_demo", kind=ActionRefused, path=path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 def _give_passphrases(settings: Settings, config: DeskConfig, run: Invocation) -> None:
-    """Every demo person without a passphrase gets "demo" (opened as the OS login: no --as)."""
+    """Every demo person without a passphrase gets "demo", audited (opened as the OS login)."""
     with opened(settings, None, config, clock=run.clock) as desk:
         desk.identity.give_missing_passphrases(DEMO_PASSPHRASE)
