@@ -37,6 +37,7 @@ KINDS: dict[str, str] = {
     Action.REPLY_SUBMITTED: "submitted",
     Action.REPLY_APPROVED: "approved",
     Action.REPLY_REJECTED: "rejected",
+    Action.REPLY_WITHDRAWN: "withdrawn",
     Action.REPLY_SENDING: "sending",
     Action.REPLY_SENT: "sent",
     Action.REPLY_FAILED: "failed",

@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from desk.audit.timeline import sentence
 from desk.bootstrap import Desk
 from desk.config import Settings
 from desk.errors import ActionRefused, NotFound, PermissionDenied
+from desk.i18n import Catalog
 from tests.helpers.cli import Cli
 from tests.helpers.clock import FakeClock
 from tests.helpers.desks import add, mention
@@ -209,6 +211,9 @@ def test_an_author_withdraws_a_waiting_reply(policy_desk: Callable[[str], Desk])
     taken_back = bruno.replies.withdraw(waiting.id)
     assert taken_back.status == "withdrawn"
     assert bruno.queries.detail(mid).history[-1].action == "reply.withdrawn"
+    step = bruno.queries.timeline(mid).steps[-1]  # the mention's story says so, in words
+    assert (step.kind, step.actor) == ("withdrawn", "bruno")
+    assert sentence(step, Catalog("fr")).startswith("Réponse de bruno retirée par son auteur")
     with pytest.raises(ActionRefused, match="only a waiting reply can be withdrawn"):
         bruno.replies.withdraw(waiting.id)
     again = chloe.replies.send(mid, "La piscine reste ouverte.")  # the mention is free again
