@@ -197,6 +197,10 @@ def _print_detail(d: MentionDetail, catalog: Catalog) -> None:
         for r in d.replies:
             when = f"{r.created_at:%Y-%m-%d %H:%M}"
             print(f"  [{r.status}] {when} {r.author}: {clean(r.text, one_line=True)}")
+            if r.reviewer:  # the supervisor's decision, and the note the author reads
+                note = clean(r.review_note or "", one_line=True, max_len=500)
+                key = "cli.show.reviewed_note" if note else "cli.show.reviewed"
+                print(t(key, who=clean(r.reviewer, one_line=True, max_len=40), note=note))
     print("\n" + t("cli.show.history"))
     for e in d.history:
         print(f"  #{e.seq} {e.at:%Y-%m-%d %H:%M:%S} {e.actor:<10} {e.action}")

@@ -247,3 +247,6 @@ def test_cli_approvals_approve_reject(
     assert cli("reject", "2", "--note", "Le pont est fermé, en fait.", as_name="amelie") == 0
     assert cli("approvals", "--json", as_name="amelie") == 0
     assert capsys.readouterr().out.strip().endswith("[]")
+    # the author reads the refusal and its note in `desk show`, as in --json and the TUI
+    assert cli("show", str(b), as_name="bruno", lang="en") == 0
+    assert "reviewed by amelie — Le pont est fermé, en fait." in capsys.readouterr().out
