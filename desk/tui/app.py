@@ -21,6 +21,7 @@ from desk.bootstrap import Desk
 from desk.errors import DeskError
 from desk.i18n import Catalog
 from desk.tui.commands import DeskCommands
+from desk.tui.failures import explain
 from desk.tui.labels import translate_bindings
 from desk.tui.live import LiveSide
 from desk.tui.navigation import Navigator
@@ -119,13 +120,13 @@ class DeskApp(Navigator):
                 # re-triage changes mentions: a supervisor's desk does it (agents' desks reload)
                 changed = self.desk.triage.retriage().changed if self.desk.me.is_supervisor else 0
         except DeskError as exc:
-            message, hint = exc.localized(self.catalog.t)
+            message, hint = explain(exc, self.catalog)
             self.call_from_thread(
                 self.show_error, self.catalog.t("tui.msg.rules_bad") + " " + message, hint
             )
             return
         except Exception as exc:  # noqa: BLE001 - a failed write (e.g. locked database) must not kill the desk
-            self.call_from_thread(self.show_error, f"{type(exc).__name__}: {exc}")
+            self.call_from_thread(self.show_error, *explain(exc, self.catalog))
             return
         self.call_from_thread(self._rules_reloaded, len(rules.rules), changed)
 

@@ -102,3 +102,30 @@ async def test_the_queue_shows_a_colleague_replying_without_a_keypress(
             assert "✎ bruno" in "\n".join(screen_lines(app))
     finally:
         other.close()
+
+
+async def test_an_answered_mention_needs_a_second_ctrl_s(env: DeskEnv) -> None:
+    target = env.ids["en1"]
+    other = colleague(env)
+    try:
+        other.replies.send(target, "Opens June 20.")  # before this desk opened the mention
+        other.inbox.reopen(target)  # the citizen asks again: back in the open queue
+        app = DeskApp(env.desk)
+        async with app.run_test(size=(160, 45)) as pilot:
+            composer = await open_composer(pilot, env, "en1")
+            await settle(pilot)
+            composer.text_area.text = "La piscine ouvre le 20 juin."
+            await pilot.press("ctrl+s")
+            await settle(pilot, 8)
+            assert "a déjà une réponse" in notes(app)
+            assert "ctrl+s de nouveau envoie quand même" in notes(app)
+            assert "--again" not in notes(app)  # the interface's keys, not a command line
+            assert [r.author for r in env.desk.queries.detail(target).replies] == ["bruno"]
+            await pilot.press("ctrl+s")
+            await settle(pilot, 8)
+        replies = env.desk.queries.detail(target).replies
+        assert [r.author for r in replies] == ["bruno", "amelie"]
+        sent = [e for e in env.desk.queries.detail(target).history if e.action == "reply.sent"]
+        assert any(e.data.get("again") == 1 for e in sent)
+    finally:
+        other.close()

@@ -307,7 +307,9 @@ async def test_a_locked_database_during_reload_does_not_kill_the_desk(
         assert app.is_running
         errors = [n.message for n in notifications(app) if n.severity == "error"]
         assert errors
-        assert "database is locked" in errors[0]
+        assert "La base est occupée" in errors[0]  # the interface's words (tui.errors.db_busy)
+        assert "database is locked" not in "\n".join(errors)
+        assert "UPDATE" not in "\n".join(errors)
 
 
 # -- handing over -----------------------------------------------------------------------------
@@ -377,7 +379,8 @@ async def test_handover_can_be_cancelled_and_refusals_are_shown(
         await settle(pilot)
         assert app.is_running
         errors = [n.message for n in notifications(app) if n.severity == "error"]
-        assert any("database is locked" in m for m in errors)
+        assert any("La base est occupée" in m for m in errors)
+        assert not any("database is locked" in m or "UPDATE" in m for m in errors)
         assert open_of(desk, "bruno") == bruno
 
 

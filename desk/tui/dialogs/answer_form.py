@@ -23,6 +23,7 @@ from textual.widgets import Checkbox, Input, Label, Select, Static, TextArea
 from desk.answers.service import AnswerView, form_fields
 from desk.errors import DeskError
 from desk.i18n import Catalog
+from desk.tui.failures import explain
 from desk.tui.host import DeskHost
 from desk.tui.labels import category_label, translate_bindings
 from desk.tui.safe import safe_str
@@ -201,13 +202,13 @@ class AnswerForm(ModalScreen[AnswerView | None]):
             with app.write_lock:
                 view = self._save(fields, expected)
         except DeskError as exc:
-            message, hint = exc.localized(app.catalog.t)
+            message, hint = explain(exc, app.catalog)
             field = getattr(exc, "field", None)
             version = exc.params.get("version") if exc.key == "answer_changed" else None
             self.app.call_from_thread(self.show_error, message, hint, field, version)
             return
         except Exception as exc:  # noqa: BLE001 - a failed write (locked database) keeps the form
-            self.app.call_from_thread(self.show_error, f"{type(exc).__name__}: {exc}", None, None)
+            self.app.call_from_thread(self.show_error, *explain(exc, app.catalog), None)
             return
         self.app.call_from_thread(self.dismiss, view)
 

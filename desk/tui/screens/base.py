@@ -14,9 +14,9 @@ from textual import work
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
-from desk.errors import DeskError
 from desk.i18n import Catalog
 from desk.tui.dialogs.picker import PickerScreen
+from desk.tui.failures import explain
 from desk.tui.host import DeskHost
 from desk.tui.labels import category_label, translate_bindings
 from desk.tui.messages import ActionFailed, MentionChanged, OpenTimeline
@@ -98,10 +98,8 @@ class DeskScreen(Screen[None]):
         try:
             with self.desk_app.write_lock:
                 return True, call()
-        except DeskError as exc:
-            self.post_message(ActionFailed(*exc.localized(self.desk_app.catalog.t)))
         except Exception as exc:  # noqa: BLE001 - a failed write must not kill the desk
-            self.post_message(ActionFailed(f"{type(exc).__name__}: {exc}"))
+            self.post_message(ActionFailed(*explain(exc, self.desk_app.catalog)))
         return False, None
 
     @work(thread=True, group="mention-action")

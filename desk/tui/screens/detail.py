@@ -23,6 +23,7 @@ from desk.platforms.registry import platform
 from desk.replies.claims import ReplyStart, ThreadChanged, describe
 from desk.replies.compose import NO_FRAME
 from desk.tui.dialogs.picker import PickerScreen
+from desk.tui.failures import explain
 from desk.tui.labels import status_label
 from desk.tui.live import seconds_left
 from desk.tui.messages import (
@@ -61,6 +62,9 @@ class DetailScreen(MentionScreen):
         self.detail: MentionDetail | None = None
         self._start: ReplyStart | None = None  # the composer's claim and thread version
         self._answer_id: int | None = None  # the library answer put in the composer, if any
+        # The person was told another reply is out (a refusal, or the thread moved): the next
+        # ctrl+s is a deliberate second answer (audited as such by desk.replies.service).
+        self._again = False
         self._renewed_at = 0.0
         self._frame = NO_FRAME  # the reply's length frame, read with the detail
 
@@ -262,6 +266,7 @@ class DetailScreen(MentionScreen):
             markup=False,
         )
         self._start = None
+        self._again = True
         self.claim()
 
     def on_unmount(self) -> None:
@@ -285,6 +290,7 @@ class DetailScreen(MentionScreen):
     def send(self, body: str, key: str) -> None:
         """Sign, check and send the reply once (the key makes a repeat a no-op)."""
         version = self._start.version if self._start is not None else None
+        catalog = self.desk_app.catalog
         try:
             with self.desk_app.write_lock:
                 reply = self.desk.replies.send(
@@ -293,17 +299,18 @@ class DetailScreen(MentionScreen):
                     idempotency_key=key,
                     version=version,
                     answer_id=self._answer_id,
+                    again=self._again,
                 )
         except ThreadChanged as exc:
-            self.post_message(ActionFailed(*exc.localized(self.desk_app.catalog.t)))
-            self.post_message(ThreadMoved(describe(exc.changes, self.desk_app.catalog.t)))
-            return
-        except DeskError as exc:
-            self.post_message(ActionFailed(*exc.localized(self.desk_app.catalog.t)))
+            self.post_message(ActionFailed(*explain(exc, catalog)))
+            self.post_message(ThreadMoved(describe(exc.changes, catalog.t)))
             return
         except Exception as exc:  # noqa: BLE001 - keep the app (and the typed text) alive
-            self.post_message(ActionFailed(f"{type(exc).__name__}: {exc}"))
+            if isinstance(exc, DeskError) and exc.key == "already_answered":
+                self._again = True  # said, with "ctrl+s again sends a second answer anyway"
+            self.post_message(ActionFailed(*explain(exc, catalog)))
             return
+        self._again = False
         self.post_message(ReplySent(reply, key))
 
     def on_reply_sent(self, message: ReplySent) -> None:
