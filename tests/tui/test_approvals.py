@@ -3,9 +3,13 @@ reply; an agent is refused; the author sees the decision and the note on the men
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
+import pytest
+import sqlalchemy.exc
 from textual.pilot import Pilot
+from textual.widgets import DataTable
 
 from desk.bootstrap import Desk
 from desk.tui.app import DeskApp
@@ -22,6 +26,12 @@ def crisis_reply(env: DeskEnv, key: str, text: str) -> tuple[Desk, int]:
     reply = bruno.replies.send(env.ids[key], text)
     assert reply.status == "pending_approval"
     return bruno, reply.id
+
+
+def locked(*_args: object, **_kwargs: object) -> object:
+    raise sqlalchemy.exc.OperationalError(
+        "UPDATE reply", {}, sqlite3.OperationalError("database is locked")
+    )
 
 
 async def open_queue(pilot: Pilot[Any]) -> ApprovalsScreen:
@@ -147,3 +157,158 @@ async def test_report_screen(env: DeskEnv) -> None:
         await pilot.press("L")
         await settle(pilot)
         assert "By category" in "\n".join(screen_lines(app))
+
+
+# -- issue 12 #6: a refusal can never publish ---------------------------------------------------
+def crisis_replies(env: DeskEnv, *keys: str) -> tuple[Desk, list[int]]:
+    """bruno, in crisis mode, writes one reply to each mention ``keys``; all wait for approval."""
+    config = env.path / "desk.toml"
+    config.write_text(config.read_text(encoding="utf-8") + "\n[approval]\ncrisis = true\n")
+    bruno = colleague(env, "bruno")
+    ids = [bruno.replies.send(env.ids[key], f"Réponse de Bruno à {key}.").id for key in keys]
+    return bruno, ids
+
+
+async def test_an_empty_note_keeps_the_dialog_and_the_note_typed_after_refuses(
+    env: DeskEnv,
+) -> None:
+    """n, then ctrl+s with no note: the dialog stays and says the note is missing (no CLI
+    hint). The note typed next — with a y and an e in it, the approve and correct keys of the
+    screen below — goes into the dialog; the reply is refused, never sent."""
+    bruno, reply_id = crisis_reply(env, "en1", "Yes it is closed.")
+    try:
+        app = DeskApp(env.desk)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await open_queue(pilot)
+            await pilot.press("n")
+            await settle(pilot)
+            assert isinstance(app.screen, TextPrompt)
+            await pilot.press("ctrl+s")
+            await settle(pilot, 8)
+            assert isinstance(app.screen, TextPrompt)  # still open
+            text = "\n".join(screen_lines(app))
+            assert "Écrivez une note pour l'auteur" in text
+            assert "--note" not in text + notes(app)
+            await pilot.press(*"Yes, rewrite it: cite the notice.")
+            await pilot.press("ctrl+s")
+            await settle(pilot, 8)
+            assert isinstance(app.screen, ApprovalsScreen)
+            assert f"Réponse {reply_id} refusée" in notes(app)
+        (reply,) = env.desk.queries.detail(env.ids["en1"]).replies
+        assert (reply.status, reply.review_note) == (
+            "rejected",
+            "Yes, rewrite it: cite the notice.",
+        )
+        assert reply.sent_at is None
+    finally:
+        bruno.close()
+
+
+async def test_an_empty_correction_keeps_the_dialog(env: DeskEnv) -> None:
+    bruno, _ = crisis_reply(env, "en1", "Pool opens soon.")
+    try:
+        app = DeskApp(env.desk)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await open_queue(pilot)
+            await pilot.press("e")
+            await settle(pilot)
+            app.screen.query_one("#text-prompt-area").text = "  "  # type: ignore[attr-defined]
+            await pilot.press("ctrl+s")
+            await settle(pilot, 8)
+            assert isinstance(app.screen, TextPrompt)
+            assert "Le texte de la réponse est vide" in "\n".join(screen_lines(app))
+            await pilot.press("escape")
+            await settle(pilot)
+            assert isinstance(app.screen, ApprovalsScreen)
+        (reply,) = env.desk.queries.detail(env.ids["en1"]).replies
+        assert reply.status == "pending_approval"
+    finally:
+        bruno.close()
+
+
+async def test_a_refused_correction_stays_in_the_dialog_with_its_text(env: DeskEnv) -> None:
+    """The service refuses the corrected text (too long): the dialog stays with the text and
+    says why, in its own words; nothing is sent."""
+    bruno, _ = crisis_reply(env, "en1", "Pool opens soon.")
+    try:
+        app = DeskApp(env.desk)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await open_queue(pilot)
+            await pilot.press("e")
+            await settle(pilot)
+            area = app.screen.query_one("#text-prompt-area")
+            area.text = "x" * 600  # type: ignore[attr-defined]
+            await pilot.press("ctrl+s")
+            await settle(pilot, 8)
+            assert isinstance(app.screen, TextPrompt)
+            assert area.text == "x" * 600  # type: ignore[attr-defined]
+            assert "dépasse de 104" in "\n".join(screen_lines(app))
+        (reply,) = env.desk.queries.detail(env.ids["en1"]).replies
+        assert reply.status == "pending_approval"
+    finally:
+        bruno.close()
+
+
+async def test_after_a_decision_the_cursor_goes_to_the_next_reply(env: DeskEnv) -> None:
+    bruno, ids = crisis_replies(env, "fr1", "en1", "flood", "root")
+    try:
+        app = DeskApp(env.desk)
+        async with app.run_test(size=(120, 30)) as pilot:
+            screen = await open_queue(pilot)
+            await pilot.press("down")  # the second reply (oldest first)
+            await settle(pilot)
+            assert "Réponse de Bruno à en1." in "\n".join(screen_lines(app))
+            await pilot.press("y")
+            await settle(pilot, 8)
+            text = "\n".join(screen_lines(app))
+            assert "Réponses en attente d'un superviseur · 3" in text
+            assert "Réponse de Bruno à flood." in text.split("Réponse de bruno")[-1]
+            assert screen.query_one(DataTable).cursor_row == 1
+            await pilot.press("down")  # the last one
+            await settle(pilot)
+            await pilot.press("n")
+            await settle(pilot)
+            await pilot.press(*"Pas encore.")
+            await pilot.press("ctrl+s")
+            await settle(pilot, 8)
+            text = "\n".join(screen_lines(app))
+            assert "Réponses en attente d'un superviseur · 2" in text
+            # the last row went: the cursor stays on the new last one
+            assert "Réponse de Bruno à flood." in text.split("Réponse de bruno")[-1]
+        assert [r.status for r in env.desk.queries.detail(env.ids["root"]).replies] == ["rejected"]
+        assert ids
+    finally:
+        bruno.close()
+
+
+async def test_a_locked_database_keeps_the_refusal_dialog_and_its_note(
+    env: DeskEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another desk holds the write lock: the dialog says so in plain words (no SQL), keeps the
+    note, and the next ctrl+s refuses the reply."""
+    bruno, reply_id = crisis_reply(env, "en1", "Yes it is closed.")
+    try:
+        app = DeskApp(env.desk)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await open_queue(pilot)
+            await pilot.press("n")
+            await settle(pilot)
+            with monkeypatch.context() as patched:
+                patched.setattr(env.desk.approvals, "reject", locked)
+                await pilot.press(*"Citez l'avis.")
+                await pilot.press("ctrl+s")
+                await settle(pilot, 8)
+            assert isinstance(app.screen, TextPrompt)
+            text = "\n".join(screen_lines(app))
+            assert "La base est occupée" in text
+            assert "database is locked" not in text
+            assert "UPDATE" not in text
+            assert app.screen.text == "Citez l'avis."
+            await pilot.press("ctrl+s")
+            await settle(pilot, 8)
+            assert isinstance(app.screen, ApprovalsScreen)
+            assert f"Réponse {reply_id} refusée" in notes(app)
+        (reply,) = env.desk.queries.detail(env.ids["en1"]).replies
+        assert (reply.status, reply.review_note) == ("rejected", "Citez l'avis.")
+    finally:
+        bruno.close()

@@ -2,7 +2,9 @@
 
 The highlighted reply is shown in full with the mention it answers and why it needs approval.
 ``y`` approves and sends it, ``e`` edits then approves, ``n`` rejects with a note; every decision
-runs in a worker through ``desk.approvals`` (which refuses agents and one's own replies).
+runs off the UI thread through ``desk.approvals`` (which refuses agents and one's own replies).
+``e`` and ``n`` decide from their dialog, which stays open until the decision is taken; after a
+decision the cursor is on the next reply.
 """
 
 from __future__ import annotations
@@ -59,9 +61,20 @@ class ApprovalsScreen(DeskScreen):
             self.post_message(ApprovalsLoaded(pending))
 
     def on_approvals_loaded(self, message: ApprovalsLoaded) -> None:
-        """Fill the table."""
+        """Fill the table; the cursor stays on the reply it was on, or, when that one was
+        decided, on the same row: the next reply (the last one, if it was the last)."""
+        table = self.query_one(DataTable)
+        current = self._current()
+        row = table.cursor_row
         self.pending = message.pending
         self._fill()
+        ids = [item.reply.id for item in self.pending]
+        if current is not None and current.reply.id in ids:
+            row = ids.index(current.reply.id)
+        row = min(max(row, 0), len(ids) - 1)
+        if row > 0:
+            table.move_cursor(row=row, animate=False)
+        self._show(self._current())
 
     def _fill(self) -> None:
         titles = {
@@ -89,7 +102,6 @@ class ApprovalsScreen(DeskScreen):
         tables.fill(self.query_one(DataTable), titles, rows)
         header = self.t("tui.approvals.header", count=len(self.pending))
         self.query_one("#approvals-header", Static).update(Content(header))
-        self._show(self._current())
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         """Show the highlighted reply in full."""
@@ -118,16 +130,15 @@ class ApprovalsScreen(DeskScreen):
         )
 
     # -- decisions -----------------------------------------------------------------------
+    # Each decision runs inside its dialog (TextPrompt's ``submit``), or in a worker for ``y``:
+    # the dialog closes only once the service agreed, so a refusal (a missing note, a corrected
+    # text too long, a locked database) is said in the dialog and what was typed stays there.
     @work(thread=True, group="approvals-decide")
-    def decide(self, reply_id: int, verdict: str, text: str | None = None) -> None:
-        """Approve (``text``: edited body) or reject (``text``: the note), off the UI thread."""
-        approvals = self.desk.approvals
-        if verdict == "reject":
-            done, _ = self.run_service(lambda: approvals.reject(reply_id, text or ""))
-        else:
-            done, _ = self.run_service(lambda: approvals.approve(reply_id, text=text))
+    def approve(self, reply_id: int) -> None:
+        """Approve as written, off the UI thread."""
+        done, _ = self.run_service(lambda: self.desk.approvals.approve(reply_id))
         if done:
-            self.app.call_from_thread(self._decided, reply_id, verdict)
+            self.app.call_from_thread(self._decided, reply_id, "approve")
 
     def _decided(self, reply_id: int, verdict: str) -> None:
         self.notify(self.t(f"tui.approvals.done_{verdict}", id=reply_id), markup=False)
@@ -137,35 +148,49 @@ class ApprovalsScreen(DeskScreen):
         """Approve the highlighted reply as written and send it."""
         item = self._current()
         if item is not None:
-            self.decide(item.reply.id, "approve")
+            self.approve(item.reply.id)
 
     def action_edit_approve(self) -> None:
         """Correct the text, then approve and send (the author's signature is kept)."""
         item = self._current()
         if item is None:
             return
+        reply_id = item.reply.id
+        approvals = self.desk.approvals
 
         def edited(text: str | None) -> None:
-            if text is not None and text.strip():
-                self.decide(item.reply.id, "approve", text)
+            if text is not None:
+                self._decided(reply_id, "approve")
 
         self.app.push_screen(
-            TextPrompt(self.t("tui.approvals.edit_title", id=item.reply.id), item.reply.body),
+            TextPrompt(
+                self.t("tui.approvals.edit_title", id=reply_id),
+                item.reply.body,
+                missing=self.t("tui.approvals.text_missing"),
+                submit=lambda text: approvals.approve(reply_id, text=text),
+            ),
             edited,
         )
 
     def action_reject(self) -> None:
-        """Refuse the reply with a note for its author."""
+        """Refuse the reply with a note for its author (the dialog insists on the note)."""
         item = self._current()
         if item is None:
             return
+        reply_id = item.reply.id
+        approvals = self.desk.approvals
 
         def noted(note: str | None) -> None:
             if note is not None:
-                self.decide(item.reply.id, "reject", note)
+                self._decided(reply_id, "reject")
 
         self.app.push_screen(
-            TextPrompt(self.t("tui.approvals.note_title", id=item.reply.id)), noted
+            TextPrompt(
+                self.t("tui.approvals.note_title", id=reply_id),
+                missing=self.t("tui.approvals.note_missing"),
+                submit=lambda note: approvals.reject(reply_id, note),
+            ),
+            noted,
         )
 
     def action_reload(self) -> None:
