@@ -11,12 +11,13 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from desk.cli._parser import Commands
-from desk.cli._shared import file_progress, plural, print_json
+from desk.cli._shared import file_progress, plural, print_json, refused
 from desk.i18n import Catalog
 from desk.text.safe import clean
 from desk.vocabulary import PRIORITY_NAMES, VIEWS
@@ -54,6 +55,8 @@ def register(commands: Commands) -> None:
     q.add_argument("--status", choices=["open", "closed"], help=q.text("status"))
     q.add_argument("--category", metavar=q.metavar("category"), help=q.text("category"))
     q.add_argument("--assignee", metavar=q.metavar("staff"), help=q.text("assignee"))
+    q.add_argument("--search", metavar=q.metavar("words"), help=q.text("search"))
+    q.add_argument("--filter", metavar=q.metavar("patterns"), help=q.text("filter"))
     q.add_argument("--limit", type=q.types.positive, default=50, metavar="N", help=q.text("limit"))
     q.add_argument(
         "--offset", type=q.types.not_negative, default=0, metavar="N", help=q.text("offset")
@@ -92,10 +95,22 @@ def ingest(desk: Desk, args: argparse.Namespace) -> int:
     for report in reports:
         for warning in report.warnings:
             print(t("cli.ingest.warning", message=clean(warning)), file=sys.stderr)
-        for error in report.errors:
+        # a busy stop's own line (the last error) is said in the interface language below
+        for error in report.errors[:-1] if report.busy else report.errors:
             print(t("cli.error.line", message=clean(error)), file=sys.stderr)
+        source = clean(report.source)
+        if report.busy and not report.rejected:  # never tried: the database was busy
+            not_tried = t("cli.ingest.not_tried", source=source)
+            print(t("cli.error.line", message=not_tried), file=sys.stderr)
+            continue
+        if report.busy:
+            stored, unstored = report.new, report.unstored
+            stopped = t("cli.ingest.busy", source=source, stored=stored, unstored=unstored)
+            print(t("cli.error.line", message=stopped), file=sys.stderr)
         counts = _counts(desk.catalog, {k: getattr(report, k) for k in COUNTS})
-        print(t("cli.ingest.file", source=clean(report.source), platform=report.platform, **counts))
+        print(t("cli.ingest.file", source=source, platform=report.platform, **counts))
+    if any(r.busy for r in reports):
+        print(t("cli.error.hint", hint=t("cli.ingest.busy_hint")), file=sys.stderr)
     if len(reports) > 1:
         print(t("cli.ingest.total", **_counts(desk.catalog, _totals(reports))))
     return 1 if any(r.rejected for r in reports) else 0
@@ -132,14 +147,25 @@ def _queue_line(row: QueueRow, now: datetime, t: Callable[..., str]) -> str:
 def queue(desk: Desk, args: argparse.Namespace) -> int:
     """List a page of the queue."""
     from desk.db.store import QueueFilter  # SQLModel: only once a command runs
+    from desk.search import category, parse
 
+    catalogs = [Catalog("fr"), Catalog("en")]  # a category or state is typed in either language
     flt = QueueFilter(
         view=args.view,
-        category=args.category,
+        category=category(args.category, catalogs) if args.category else None,
         assignee=args.assignee,
         me=desk.me.name,
         status=args.status,
     )
+    if args.filter:  # the same line as the desk's `/`
+        tz = desk.config.hours.calendar().tz
+        parsed = parse(args.filter, now=desk.clock(), tz=tz, catalogs=catalogs)
+        flt = replace(flt, **parsed.filter_fields())
+    if args.search is not None:
+        if not args.search.strip():
+            raise refused(desk.catalog, "search_empty")
+        words = " ".join(w for w in (flt.search, args.search) if w)
+        flt = replace(flt, search=words)
     rows = desk.queries.page(flt, args.offset, args.limit)
     if args.json:
         print_json([r.to_json() for r in rows])

@@ -20,20 +20,59 @@ from desk.clock import as_utc
 from desk.db.tables import AuditEvent, Channel, Mention, Reply, RoutingState, Staff
 from desk.errors import NotFound
 from desk.views import QueueRow, ReplyView
-from desk.vocabulary import MentionStatus, ReplyStatus
+from desk.vocabulary import MAYBE_PUBLISHED, MentionStatus, ReplyStatus
 
 SNIPPET = 200
 
 
 @dataclass(frozen=True, slots=True)
 class QueueFilter:
-    """Which slice of the queue to show. ``view`` is one of VIEWS; ``me`` is needed for 'mine'."""
+    """Which slice of the queue to show. ``view`` is one of VIEWS; ``me`` is needed for 'mine'.
+
+    Every other field given narrows the slice (they combine with AND): ``search`` words of the
+    text, author handle or name (FTS5, accents and case ignored; see ``fts_query``);
+    ``platform``, ``channel`` (its name), ``language``, ``min_priority`` (0 low .. 3 urgent),
+    ``tag``, ``author`` (part of the handle or name, case ignored), ``since``/``until`` (instants,
+    on the time the mention was posted; ``until`` excluded), ``waiting`` (a reply waits for
+    approval), ``replied`` (True: a reply is out or on its way; False: none), ``ids``.
+    desk.search turns a typed line of patterns into one.
+    """
 
     view: str = "open"
     category: str | None = None
     assignee: str | None = None
     me: str | None = None
     status: str | None = None
+    search: str | None = None
+    platform: str | None = None
+    channel: str | None = None
+    language: str | None = None
+    min_priority: int | None = None
+    tag: str | None = None
+    author: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    waiting: bool = False
+    replied: bool | None = None
+    ids: tuple[int, ...] | None = None
+
+
+# "replied": a reply is out or on its way (one waiting for approval is ``waiting``)
+_ANSWERING = sorted(str(s) for s in MAYBE_PUBLISHED - {ReplyStatus.PENDING_APPROVAL})
+
+
+def _like(text: str) -> str:
+    """``text`` as a LIKE pattern matching it anywhere, its own % _ and \\ taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _has_reply(statuses: Sequence[str]) -> Any:
+    return sa.exists(
+        sa.select(sa.literal(1)).where(
+            col(Reply.mention_id) == col(Mention.id), col(Reply.status).in_(list(statuses))
+        )
+    )
 
 
 def _where(flt: QueueFilter) -> list[Any]:
@@ -51,6 +90,46 @@ def _where(flt: QueueFilter) -> list[Any]:
         conds.append(Mention.assignee == flt.assignee)
     if flt.category:
         conds.append(Mention.category == flt.category)
+    if flt.platform:
+        conds.append(Mention.platform == flt.platform)
+    if flt.channel:
+        named = sa.select(col(Channel.id)).where(col(Channel.name) == flt.channel)
+        conds.append(col(Mention.channel_id).in_(named))
+    if flt.language:
+        conds.append(Mention.language == flt.language)
+    if flt.min_priority is not None:
+        conds.append(col(Mention.priority) >= flt.min_priority)
+    if flt.tag:
+        conds.append(col(Mention.tags).like(_like(json.dumps(flt.tag)), escape="\\"))
+    if flt.author:
+        pattern = _like(flt.author.lower())
+        conds.append(
+            sa.or_(
+                sa.func.lower(Mention.author_handle).like(pattern, escape="\\"),
+                sa.func.lower(Mention.author_name).like(pattern, escape="\\"),
+            )
+        )
+    if flt.since is not None:
+        conds.append(col(Mention.created_at) >= flt.since)
+    if flt.until is not None:
+        conds.append(col(Mention.created_at) < flt.until)
+    if flt.waiting:
+        conds.append(_has_reply((str(ReplyStatus.PENDING_APPROVAL),)))
+    if flt.replied is not None:
+        conds.append(_has_reply(_ANSWERING) if flt.replied else ~_has_reply(_ANSWERING))
+    if flt.ids is not None:
+        conds.append(col(Mention.id).in_(flt.ids))
+    if flt.search is not None:
+        query = fts_query(flt.search)
+        if query is None:
+            conds.append(sa.false())
+        else:
+            matching: sa.Select[Any] = (
+                sa.select(sa.column("rowid"))
+                .select_from(sa.table("mentions_fts"))
+                .where(sa.text("mentions_fts MATCH :mq").bindparams(mq=query))
+            )
+            conds.append(col(Mention.id).in_(matching))
     return conds
 
 

@@ -24,7 +24,8 @@ def _engine_from_url() -> Engine:
 
 def include_name(name: str | None, type_: str, _parents: Any) -> bool:
     """Leave out of autogenerate what migrations make by hand and no model describes: the
-    full-text search tables (``replies_fts`` and its shadow tables, 0006)."""
+    full-text search tables (``replies_fts``, 0006, ``mentions_fts``, 0015, and their shadow
+    tables)."""
     return not (type_ == "table" and name is not None and "_fts" in name)
 
 
