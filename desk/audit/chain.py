@@ -12,6 +12,13 @@ A retention purge (desk.audit.retention) removes a *prefix* of the trail. It fir
 event naming that anchor. ``verify`` then starts from the newest anchor instead of seq 1 and
 accepts it only if an ``audit.purged`` event of the verified chain names it exactly, so an edited
 or forged anchor, or events removed beyond it, are reported like any other break.
+
+The rows the events are about are bound too (desk.audit.content): ``mention.ingested`` carries the
+digest of the mention's content, and every event about a reply the digest of the reply as it
+stands (``Recorder`` adds it). ``verify`` then re-reads the rows and names any that no longer
+match. What no chain can show by itself — events cut from its end, or its start replaced
+together with a forged anchor — takes a head kept outside the database: ``expect_head`` here,
+and the checkpoint file of desk.audit.checkpoints.
 """
 
 from __future__ import annotations
@@ -26,10 +33,11 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from desk.audit import content
 from desk.audit.actions import Action
 from desk.clock import Clock, as_utc
 from desk.db.bulk import fast_insert
-from desk.db.tables import AuditAnchor, AuditEvent
+from desk.db.tables import AuditAnchor, AuditEvent, Reply
 from desk.errors import InputError
 from desk.views import AuditView
 
@@ -60,6 +68,8 @@ class VerifyResult:
     reason: str | None = None
     head: str = GENESIS
     start_seq: int = 0  # the purge anchor the chain starts after (0: from seq 1)
+    head_seq: int = 0
+    rows: content.RowReport | None = None  # the rows checked against their events (if asked)
 
 
 # One encoder, built once: json.dumps with keyword arguments builds a new encoder per call.
@@ -126,7 +136,12 @@ def latest_anchor(session: Session) -> AuditAnchor | None:
 @dataclass(frozen=True, slots=True)
 class Recorder:
     """How a service records what it does: events by one actor, timed by one clock, appended in
-    the caller's transaction (the change and its event commit together or not at all)."""
+    the caller's transaction (the change and its event commit together or not at all).
+
+    An event about a reply (``reply_id``) binds the reply's content as it stands at that moment
+    (``content``, desk.audit.content): whatever step changed the row — written, edited by the
+    approver, refused with a note, sent with its remote id — the trail holds its digest.
+    """
 
     actor: str
     clock: Clock
@@ -159,6 +174,10 @@ class Recorder:
         at: datetime | None = None,
     ) -> str:
         """``__call__`` with ``data`` as a dict (for keys that are not Python names)."""
+        if reply_id is not None and content.CONTENT not in data:
+            reply = session.get(Reply, reply_id)
+            if reply is not None:
+                data = {**data, content.CONTENT: content.reply_digest(reply)}
         return append(
             session,
             EventSpec(
@@ -254,7 +273,9 @@ def chain_rows(
     return rows, (seq, prev)
 
 
-def verify(session: Session, *, batch: int = 5000, expect_head: str | None = None) -> VerifyResult:
+def verify(
+    session: Session, *, batch: int = 5000, expect_head: str | None = None, rows: bool = True
+) -> VerifyResult:
     """Recompute the whole chain; return the first event that breaks it, if any.
 
     A chain cannot show by itself that its *last* events were deleted. ``expect_head`` closes
@@ -264,6 +285,10 @@ def verify(session: Session, *, batch: int = 5000, expect_head: str | None = Non
     After a retention purge the chain starts right after the newest anchor, chained to its hash;
     the anchor is accepted only when an ``audit.purged`` event of the chain names it exactly, and
     every ``audit.purged`` event must name anchors exactly as ``audit_anchors`` records them.
+
+    With ``rows`` (the default), once the chain holds, every mention and reply is compared with
+    the event that bound its content (desk.audit.content.check_rows): the result is not ``ok``
+    when one was altered, removed without a recorded purge, or never recorded.
     """
     wanted = (expect_head or "").strip().lower()
     if wanted and len(wanted) < 12:
@@ -278,6 +303,7 @@ def verify(session: Session, *, batch: int = 5000, expect_head: str | None = Non
     checked = 0
     confirmed = not anchors  # the newest anchor must be named by an audit.purged event
     seen_head = not wanted or (bool(anchors) and prev.startswith(wanted))
+    purges: list[tuple[int, str]] = []
     for event in _iter_events(session, batch):
         checked += 1
         if event.seq <= start:
@@ -294,11 +320,15 @@ def verify(session: Session, *, batch: int = 5000, expect_head: str | None = Non
             names_newest, problem = _check_purge(event, anchors, start)
             confirmed = confirmed or names_newest
             digest = None if problem else digest
+            purges.append((event.seq, event.data))
         if digest is None:
-            return VerifyResult(False, checked, event.seq, event.id, problem, prev, start)
+            return VerifyResult(
+                False, checked, event.seq, event.id, problem, prev, start, expected_seq - 1
+            )
         prev = digest
         expected_seq += 1
         seen_head = seen_head or prev.startswith(wanted)
+    last = expected_seq - 1
     if not confirmed:
         return VerifyResult(
             False,
@@ -309,6 +339,7 @@ def verify(session: Session, *, batch: int = 5000, expect_head: str | None = Non
             "altered or added, or the events after it were removed",
             prev,
             start,
+            last,
         )
     if not seen_head:
         purged = f", or it was purged (the trail starts after seq {start})" if anchors else ""
@@ -321,8 +352,17 @@ def verify(session: Session, *, batch: int = 5000, expect_head: str | None = Non
             f"(or the hash comes from another database{purged})",
             prev,
             start,
+            last,
         )
-    return VerifyResult(True, checked, head=prev, start_seq=start)
+    if not rows:
+        return VerifyResult(True, checked, head=prev, start_seq=start, head_seq=last)
+    report = content.check_rows(session, content.Purges.from_events(purges))
+    if report.findings:
+        first = report.findings[0]
+        more = len(report.findings) - 1
+        reason = first.describe() + (f" (and {more} more)" if more else "")
+        return VerifyResult(False, checked, first.seq, None, reason, prev, start, last, report)
+    return VerifyResult(True, checked, head=prev, start_seq=start, head_seq=last, rows=report)
 
 
 def _check_purge(

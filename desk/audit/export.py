@@ -1,10 +1,28 @@
 """Exports for access-to-information and records requests, verifiable by whoever receives them.
 
-``desk export --since --until [--staff] --format csv|jsonl --out PATH`` writes the mentions of a
-period (or those one person handled), their replies, and the audit events about them with the
-fields their hashes were computed over. The manifest gives the chain's head at export time and
-the hash recipe, so a recipient can recompute every event's hash (``desk audit verify-extract``
-does it). Only supervisors export; each export is itself an audit event.
+``desk export --since --until [--staff] --format csv|jsonl --out PATH [--force]`` writes the
+mentions of a period (or those one person handled), their replies, and the audit events about
+them with the fields their hashes were computed over. Only supervisors export.
+
+How an extract proves itself (desk.audit.extract verifies it, with no database):
+
+- the *manifest* lists every exported event's seq and hash and the counts of records;
+- in the export's own write transaction, ``export.created`` is appended with the sha256 of that
+  manifest, and written as the extract's last event: its *head*. The head's hash covers the
+  manifest, which covers every event, whose hashes cover the records' content digests
+  (desk.audit.content): change, add or remove anything and the head no longer fits;
+- what no file can prove by itself is that the head is genuine: the export prints it, and with
+  ``[audit] checkpoints`` set appends it to the checkpoint file (desk.audit.checkpoints), so the
+  recipient compares it with the head the organisation published.
+
+The extract is written beside its destination and renamed into place once the transaction has
+committed: a failed export leaves neither a file nor an event. An existing path is refused
+unless ``--force`` (which replaces only an earlier extract), and the database and its ``-wal``,
+``-shm`` and ``-journal`` files are refused always. CSV is a folder (``extract/``: mentions.csv,
+replies.csv, audit_events.csv, manifest.json), UTF-8 with a BOM so that spreadsheets show the
+accents; a cell that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``,
+``@``, a tab or a carriage return) gets a leading apostrophe, and so does one that starts with an
+apostrophe, so that reading it back removes exactly one (JSONL keeps the exact text).
 """
 
 from __future__ import annotations
@@ -12,7 +30,10 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -21,53 +42,30 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from desk.audit import chain
+from desk.audit import chain, checkpoints, content
 from desk.audit.actions import Action
 from desk.audit.chain import Recorder
 from desk.clock import Clock, as_utc, utcnow
 from desk.config import DeskConfig
 from desk.db import SessionFactory, transaction
 from desk.db.tables import AuditEvent, Mention, Reply
-from desk.errors import InputError, PermissionDenied
+from desk.errors import ActionRefused, InputError, PermissionDenied
 from desk.views import StaffView
 
+FORMAT_VERSION = 2  # 1: before manifests listed their events and export.created was the head
 RECIPE = (
     "hash = sha256(prev_hash + '\\n' + body), body = the JSON object "
     '{"action","actor","at","data","mention_id","reply_id","seq"} with sorted keys, no spaces, '
     "non-ASCII kept, 'data' inserted as its exact text and 'at' as written here"
 )
-MENTION_FIELDS = (
-    "id",
-    "platform",
-    "remote_id",
-    "url",
-    "author_handle",
-    "author_name",
-    "text",
-    "language",
-    "kind",
-    "created_at",
-    "received_at",
-    "status",
-    "category",
-    "priority",
-    "assignee",
+HEAD_RULE = (
+    "the extract's last event is its head: export.created, whose data.manifest_sha256 is the "
+    "sha256 of this manifest as a JSON object with sorted keys, no spaces, non-ASCII kept; "
+    "'events' lists every other event of the extract as [seq, hash]"
 )
-REPLY_FIELDS = (
-    "id",
-    "mention_id",
-    "author",
-    "text",
-    "status",
-    "remote_id",
-    "created_at",
-    "sent_at",
-    "reviewer",
-    "reviewed_at",
-    "review_note",
-    "answer_id",
-    "answer_version",
-)
+MENTION_STATE = ("language", "status", "category", "priority", "assignee")  # desk's, not bound
+MENTION_FIELDS = (*content.MENTION_CONTENT, *MENTION_STATE)
+REPLY_FIELDS = (*content.REPLY_CONTENT, "status")
 EVENT_FIELDS = (
     "seq",
     "at",
@@ -79,12 +77,16 @@ EVENT_FIELDS = (
     "prev_hash",
     "hash",
 )
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return as_utc(value).isoformat()
-    return value
+CSV_FILES = {
+    "mentions": "mentions.csv",
+    "replies": "replies.csv",
+    "audit_events": "audit_events.csv",
+}
+CSV_FIELDS = {"mentions": MENTION_FIELDS, "replies": REPLY_FIELDS, "audit_events": EVENT_FIELDS}
+MANIFEST_FILE = "manifest.json"
+KINDS = {"mentions": "mention", "replies": "reply", "audit_events": "audit_event"}
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "'")  # OWASP CSV injection, and the escape itself
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
 
 
 def event_record(event: AuditEvent) -> dict[str, Any]:
@@ -113,9 +115,38 @@ def event_hash(record: dict[str, Any]) -> str:
     return hashlib.sha256(f"{record['prev_hash']}\n{body}".encode()).hexdigest()
 
 
+def manifest_digest(manifest: dict[str, Any]) -> str:
+    """The sha256 that ``export.created`` records: of the manifest's canonical JSON."""
+    return hashlib.sha256(_CANONICAL(manifest).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def csv_cell(value: Any) -> Any:
+    """A value as a CSV cell: text a spreadsheet would run as a formula gets a leading ``'``."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def csv_value(cell: str) -> str:
+    """The text a CSV cell holds (``csv_cell`` undone: one leading apostrophe removed)."""
+    return cell[1:] if cell.startswith("'") else cell
+
+
+@dataclass(frozen=True, slots=True)
+class ExportResult:
+    """What ``export`` wrote: where (a file, or a folder for CSV), its manifest, its head (the
+    ``export.created`` event) and the checkpoint line it appended, if a file is configured."""
+
+    path: Path
+    folder: bool
+    manifest: dict[str, Any]
+    head: tuple[int, str]
+    checkpoint: checkpoints.Line | None = None
+
+
 @dataclass(kw_only=True)
 class ExportService:
-    """Writes extracts; audits each one."""
+    """Writes extracts; audits each one (its event is the extract's head)."""
 
     read_factory: SessionFactory
     write_factory: SessionFactory
@@ -124,43 +155,110 @@ class ExportService:
     clock: Clock = utcnow
 
     def export(
-        self, since: date, until: date, *, fmt: str, out: Path, staff: str | None = None
-    ) -> dict[str, Any]:
-        """Write the extract to ``out`` (a file for jsonl, a folder for csv); the manifest."""
+        self,
+        since: date,
+        until: date,
+        *,
+        fmt: str,
+        out: Path,
+        staff: str | None = None,
+        force: bool = False,
+    ) -> ExportResult:
+        """Write the extract to ``out`` (a file for jsonl, a folder for csv); what was written."""
         if not self.actor.is_supervisor:
             raise PermissionDenied.from_catalog("export_forbidden")
         if until < since:
             raise InputError("--until is before --since")
         if fmt not in ("csv", "jsonl"):
             raise InputError(f"unknown format {fmt!r}", hint="csv or jsonl")
+        target = export_target(out, fmt)
+        log = checkpoints.CheckpointLog.configured(self.config)
+        if log is not None:
+            log.check_writable()  # before anything is recorded
+        with self.read_factory() as session:
+            _refuse_target(target, fmt, force, database_files(session))
         calendar = self.config.hours.calendar()
         start = as_utc(datetime.combine(since, time.min, tzinfo=calendar.tz))
         end = as_utc(datetime.combine(until + timedelta(days=1), time.min, tzinfo=calendar.tz))
-        with self.read_factory() as session:
-            mentions = self._mentions(session, start, end, staff)
-            ids = [m.id for m in mentions]
-            replies = self._in_chunks(session, Reply, Reply.mention_id, ids)
-            events = self._in_chunks(session, AuditEvent, AuditEvent.mention_id, ids)
-            if staff is None:  # events of the period that concern no mention (staff, answers...)
-                events += list(
-                    session.exec(
-                        select(AuditEvent).where(
-                            col(AuditEvent.mention_id).is_(None),
-                            AuditEvent.at >= start,
-                            AuditEvent.at < end,
-                        )
-                    ).all()
+        temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex[:12]}.tmp")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            with transaction(self.write_factory) as session:
+                manifest, rows = self._collect(session, since, until, start, end, staff, fmt)
+                Recorder(self.actor.name, self.clock).event(
+                    session,
+                    Action.EXPORT_CREATED,
+                    {
+                        "since": manifest["since"],
+                        "until": manifest["until"],
+                        "staff": staff,
+                        "format": fmt,
+                        "counts": manifest["counts"],
+                        "manifest_sha256": manifest_digest(manifest),
+                        "checkpoints": str(log.path) if log is not None else None,
+                    },
                 )
-            head_seq, head_hash = chain.head(session)
-            anchor = chain.latest_anchor(session)
+                seq, digest = chain.head(session)
+                created = session.exec(select(AuditEvent).where(AuditEvent.seq == seq)).one()
+                rows["audit_events"].append(event_record(created))
+                if fmt == "jsonl":
+                    _write_jsonl(temporary, manifest, rows)
+                else:
+                    _write_csv(temporary, manifest, rows)
+        except BaseException:
+            _remove(temporary)
+            raise
+        _move_into_place(temporary, target, fmt, force)
+        line = None
+        if log is not None:
+            line = log.append(
+                kind="export",
+                seq=seq,
+                digest=digest,
+                by=self.actor.name,
+                at=self.clock(),
+                organisation=self.config.desk.organisation,
+            )
+        return ExportResult(target, fmt == "csv", manifest, (seq, digest), line)
+
+    def _collect(
+        self,
+        session: Session,
+        since: date,
+        until: date,
+        start: datetime,
+        end: datetime,
+        staff: str | None,
+        fmt: str,
+    ) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]]]]:
+        """The manifest and the records of the extract (without its head), read in ``session``."""
+        mentions = self._mentions(session, start, end, staff)
+        ids = [m.id for m in mentions]
+        replies = self._in_chunks(session, Reply, Reply.mention_id, ids)
+        events = self._in_chunks(session, AuditEvent, AuditEvent.mention_id, ids)
+        if staff is None:  # events of the period that concern no mention (staff, answers...)
+            events += list(
+                session.exec(
+                    select(AuditEvent).where(
+                        col(AuditEvent.mention_id).is_(None),
+                        AuditEvent.at >= start,
+                        AuditEvent.at < end,
+                    )
+                ).all()
+            )
+        head_seq, head_hash = chain.head(session)
+        anchor = chain.latest_anchor(session)
         events.sort(key=lambda e: e.seq)
+        replies.sort(key=lambda r: r.id or 0)
         manifest = {
             "type": "manifest",
+            "version": FORMAT_VERSION,
             "organisation": self.config.desk.organisation,
             "since": since.isoformat(),
             "until": until.isoformat(),
             "timezone": self.config.hours.timezone,
             "staff": staff,
+            "format": fmt,
             "exported_by": self.actor.name,
             "exported_at": self.clock().isoformat(),
             "counts": {
@@ -168,28 +266,21 @@ class ExportService:
                 "replies": len(replies),
                 "audit_events": len(events),
             },
-            "chain_head": {"seq": head_seq, "hash": head_hash},
+            "events": [[e.seq, e.hash] for e in events],
+            # the trail's head when the extract was read; export.created follows it
+            "chain_before": {"seq": head_seq, "hash": head_hash},
             # after a retention purge the trail starts after this event (desk.audit.retention)
             "chain_anchor": {"seq": anchor.seq, "hash": anchor.hash} if anchor else None,
             "hash_recipe": RECIPE,
+            "content_recipe": content.CONTENT_RECIPE,
+            "head_rule": HEAD_RULE,
         }
         rows = {
-            "mentions": [{k: _plain(getattr(m, k)) for k in MENTION_FIELDS} for m in mentions],
-            "replies": [{k: _plain(getattr(r, k)) for k in REPLY_FIELDS} for r in replies],
+            "mentions": [_mention_record(m) for m in mentions],
+            "replies": [_reply_record(r) for r in replies],
             "audit_events": [event_record(e) for e in events],
         }
-        if fmt == "jsonl":
-            _write_jsonl(out, manifest, rows)
-        else:
-            _write_csv(out, manifest, rows)
-        with transaction(self.write_factory) as session:
-            Recorder(self.actor.name, self.clock).event(
-                session,
-                Action.EXPORT_CREATED,
-                {k: manifest[k] for k in ("since", "until", "staff", "counts", "chain_head")}
-                | {"format": fmt},
-            )
-        return manifest
+        return manifest, rows
 
     def _mentions(
         self, session: Session, start: datetime, end: datetime, staff: str | None
@@ -211,88 +302,129 @@ class ExportService:
         return found
 
 
+def _mention_record(mention: Mention) -> dict[str, Any]:
+    record = content.mention_record(
+        {name: getattr(mention, name) for name in content.MENTION_COLUMNS}
+    )
+    record.update({name: content.plain(getattr(mention, name)) for name in MENTION_STATE})
+    return record
+
+
+def _reply_record(reply: Reply) -> dict[str, Any]:
+    return {name: content.plain(getattr(reply, name)) for name in REPLY_FIELDS}
+
+
+# -- where it goes ---------------------------------------------------------------------------------
+
+
+def export_target(out: Path, fmt: str) -> Path:
+    """Where the extract goes: ``out`` for jsonl; for csv a folder, named without the ``.csv``
+    (or ``.jsonl``) that ``out`` may end with, since it is not a CSV file."""
+    out = out.expanduser()
+    if fmt == "csv" and out.suffix.lower() in (".csv", ".jsonl", ".json"):
+        return out.with_suffix("")
+    return out
+
+
+def database_files(session: Session) -> list[Path]:
+    """The database file and its companions (``-wal``, ``-shm``, ``-journal``), if SQLite."""
+    url = session.get_bind().engine.url
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return []
+    path = Path(url.database).resolve()
+    return [path, *(path.with_name(path.name + s) for s in ("-wal", "-shm", "-journal"))]
+
+
+def _same(path: Path, protected: Path) -> bool:
+    if path.resolve() == protected:
+        return True
+    try:
+        return path.exists() and protected.exists() and os.path.samefile(path, protected)
+    except OSError:
+        return False
+
+
+def _refuse_target(target: Path, fmt: str, force: bool, protected: list[Path]) -> None:
+    """An ``ActionRefused`` when the extract may not be written to ``target``."""
+    written = [target] + (
+        [target / n for n in (*CSV_FILES.values(), MANIFEST_FILE)] if fmt == "csv" else []
+    )
+    for path in written:
+        for database in protected:
+            if _same(path, database) or (path != target and _same(path.parent, database)):
+                raise ActionRefused.from_catalog("export_database", path=str(target))
+    if not (target.exists() or target.is_symlink()):
+        return
+    if not force:
+        raise ActionRefused.from_catalog("export_exists", path=str(target))
+    if fmt == "jsonl" and not target.is_file():
+        raise ActionRefused.from_catalog("export_not_a_file", path=str(target))
+    if fmt == "csv":
+        if not target.is_dir() or target.is_symlink():
+            raise ActionRefused.from_catalog("export_not_a_folder", path=str(target))
+        names = {p.name for p in target.iterdir()}
+        if names and (
+            MANIFEST_FILE not in names or not names <= {*CSV_FILES.values(), MANIFEST_FILE}
+        ):
+            raise ActionRefused.from_catalog("export_not_an_extract", path=str(target))
+
+
+def _move_into_place(temporary: Path, target: Path, fmt: str, force: bool) -> None:
+    """Rename the written extract to ``target`` (only over an earlier extract, with ``force``)."""
+    try:
+        if fmt == "jsonl":
+            if target.exists() and not force:
+                raise ActionRefused.from_catalog("export_exists", path=str(target))
+            os.replace(temporary, target)
+        elif not target.exists():
+            os.rename(temporary, target)
+        else:  # --force over an earlier extract folder: each file replaced whole
+            for name in (*CSV_FILES.values(), MANIFEST_FILE):
+                os.replace(temporary / name, target / name)
+            temporary.rmdir()
+    except OSError as exc:
+        raise ActionRefused.from_catalog(
+            "export_not_moved",
+            path=str(target),
+            temporary=str(temporary),
+            reason=exc.strerror or str(exc),
+        ) from exc
+
+
+def _remove(temporary: Path) -> None:
+    if temporary.is_dir():
+        shutil.rmtree(temporary, ignore_errors=True)
+    else:
+        temporary.unlink(missing_ok=True)
+
+
+# -- writing -------------------------------------------------------------------------------------
+
+
+def _records(rows: dict[str, list[dict[str, Any]]]) -> Iterator[dict[str, Any]]:
+    for table, records in rows.items():
+        for record in records:
+            yield {"type": KINDS[table], **record}
+
+
 def _write_jsonl(
     out: Path, manifest: dict[str, Any], rows: dict[str, list[dict[str, Any]]]
 ) -> None:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    kinds = {"mentions": "mention", "replies": "reply", "audit_events": "audit_event"}
-    with out.open("w", encoding="utf-8") as handle:
+    with out.open("x", encoding="utf-8", newline="\n") as handle:
         handle.write(json.dumps(manifest, ensure_ascii=False) + "\n")
-        for table, records in rows.items():
-            for record in records:
-                handle.write(
-                    json.dumps({"type": kinds[table], **record}, ensure_ascii=False) + "\n"
-                )
+        for record in _records(rows):
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
 
 
 def _write_csv(out: Path, manifest: dict[str, Any], rows: dict[str, list[dict[str, Any]]]) -> None:
-    out.mkdir(parents=True, exist_ok=True)
-    fields = {"mentions": MENTION_FIELDS, "replies": REPLY_FIELDS, "audit_events": EVENT_FIELDS}
+    out.mkdir()
     for table, records in rows.items():
-        with (out / f"{table}.csv").open("w", encoding="utf-8", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=fields[table])
+        with (out / CSV_FILES[table]).open("x", encoding="utf-8-sig", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=CSV_FIELDS[table])
             writer.writeheader()
-            writer.writerows(records)
-    (out / "manifest.json").write_text(
-        json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8"
+            writer.writerows({k: csv_cell(v) for k, v in record.items()} for record in records)
+    (out / MANIFEST_FILE).write_text(
+        json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )
-
-
-def _events_of(path: Path) -> tuple[dict[str, Any], Iterator[dict[str, Any]]]:
-    if path.is_dir():
-        manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
-        handle = (path / "audit_events.csv").open(encoding="utf-8", newline="")
-
-        def rows() -> Iterator[dict[str, Any]]:
-            with handle:
-                for row in csv.DictReader(handle):
-                    yield {
-                        **row,
-                        "seq": int(row["seq"]),
-                        "mention_id": int(row["mention_id"]) if row["mention_id"] else None,
-                        "reply_id": int(row["reply_id"]) if row["reply_id"] else None,
-                    }
-
-        return manifest, rows()
-    lines = path.read_text(encoding="utf-8").splitlines()
-    manifest = json.loads(lines[0])
-    return manifest, (r for r in map(json.loads, lines[1:]) if r.get("type") == "audit_event")
-
-
-def verify_extract(path: Path) -> tuple[bool, int, list[str]]:
-    """Recompute each exported event's hash and check the links between consecutive events."""
-    try:
-        manifest, events = _events_of(path)
-    except (OSError, ValueError, KeyError) as exc:
-        raise InputError(f"{path}: not a desk export ({type(exc).__name__}: {exc})") from exc
-    if manifest.get("type") != "manifest":
-        raise InputError(f"{path}: the first record is not a desk export manifest")
-    problems: list[str] = []
-    checked = 0
-    previous: dict[str, Any] | None = None
-    try:
-        for record in _sorted(events):
-            checked += 1
-            if event_hash(record) != record["hash"]:
-                problems.append(f"event seq {record['seq']}: its hash does not match its content")
-            if (
-                previous is not None
-                and record["seq"] == previous["seq"] + 1
-                and record["prev_hash"] != previous["hash"]
-            ):
-                problems.append(f"event seq {record['seq']}: not chained to seq {previous['seq']}")
-            previous = record
-    except (KeyError, ValueError, TypeError) as exc:
-        raise InputError(f"{path}: an audit event is incomplete ({exc})") from exc
-    head = manifest.get("chain_head") or {}
-    if (
-        previous is not None
-        and previous["seq"] == head.get("seq")
-        and previous["hash"] != head.get("hash")
-    ):
-        problems.append("the last event does not match the chain head in the manifest")
-    return not problems, checked, problems
-
-
-def _sorted(events: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    return sorted(events, key=lambda r: int(r["seq"]))

@@ -16,14 +16,21 @@ What a purge removes, in one transaction together with its anchor and its ``audi
 
 The trail stays verifiable: before deleting, the purge records an anchor (``audit_anchors``: the
 seq and hash of the last event removed) and then appends an ``audit.purged`` event naming that
-anchor, the previous one and the counts; ``desk.chain.verify`` starts from the anchor and accepts
-it only if that event confirms it. A purge refuses to run on a trail that does not verify:
+anchor, the previous one, the counts and the ids of the mentions and replies it removed (as runs
+``[[first, last], ...]``: events about them may stay after the anchor, and ``audit verify`` tells
+their absence from a row deleted behind desk's back); ``desk.chain.verify`` starts from the anchor
+and accepts it only if that event confirms it. A purge refuses to run on a trail that does not verify:
 removing a tampered prefix would remove the evidence.
 
 One transaction, all or nothing: an interruption (crash, Ctrl-C, power cut) leaves the database
 as it was, and SQLite's triggers let audit events go only at or before a recorded anchor. Rows are
 deleted by chunks of ids only to keep each statement small; the write lock is held throughout, so
 a very large first purge can be split by running it with successive ``--before`` dates.
+
+With ``[audit] checkpoints`` set, the purge then appends a ``purge`` line to the checkpoint file
+(desk.audit.checkpoints): the head after the purge and the anchor it made, signed when a key is
+configured. That line is what lets ``desk audit verify --checkpoints`` accept earlier checkpoints
+inside the purged range; the file is checked before anything is removed.
 
 Admins purge; supervisors may see the plan (a dry run); agents may do neither. A purged
 mention is forgotten entirely: importing the same old payload again brings it back as new.
@@ -32,21 +39,21 @@ mention is forgotten entirely: importing the same old payload again brings it ba
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from desk.audit import chain
+from desk.audit import chain, checkpoints, content
 from desk.audit.actions import Action
 from desk.audit.chain import Recorder
 from desk.clock import Clock, as_utc, utcnow
 from desk.config import MIN_RETENTION_DAYS, DeskConfig
 from desk.db import SessionFactory, transaction
 from desk.db.tables import AuditAnchor, AuditEvent, Mention, OutboxEntry, Reply
-from desk.errors import ActionRefused, InputError, PermissionDenied
+from desk.errors import ActionRefused, DeskError, InputError, PermissionDenied
 from desk.views import StaffView
 from desk.vocabulary import MentionStatus, ReplyStatus
 
@@ -82,6 +89,7 @@ class PurgeReport:
     kept_unfinished: int  # closed, but a reply is in progress or a reply claim is running
     kept_recent: int  # closed, but something happened to it at or after the cutoff
     audit_held_by: int | None = None  # the kept mention whose history stops the audit prefix
+    checkpoint: checkpoints.Line | None = None  # the purge's line in the checkpoint file
 
     def to_json(self) -> dict[str, Any]:
         """The form printed by ``desk purge --json``."""
@@ -96,6 +104,7 @@ class PurgeReport:
                 "recent": self.kept_recent,
             },
             "audit_held_by_mention": self.audit_held_by,
+            "checkpoint": self.checkpoint.to_json() if self.checkpoint else None,
         }
 
     def counts(self) -> dict[str, int]:
@@ -154,6 +163,9 @@ class RetentionService:
             raise PermissionDenied.from_catalog("purge_forbidden")
         now = self.clock()
         cutoff = self._checked(cutoff, now)
+        log = checkpoints.CheckpointLog.configured(self.config)
+        if log is not None:
+            log.check_writable()  # a purge the file cannot record would leave it unprovable
         with transaction(self.write_factory) as session:
             checked = chain.verify(session)
             if not checked.ok:
@@ -163,6 +175,7 @@ class RetentionService:
                 )
             previous = chain.latest_anchor(session)
             report, ids = self._plan(session, cutoff, now, dry_run=False)
+            reply_ids = self._reply_ids(session, ids)
             self._delete_mentions(session, ids)
             if report.anchor is not None and (previous is None or report.anchor[0] > previous.seq):
                 session.add(
@@ -185,8 +198,30 @@ class RetentionService:
                 anchor=_anchor_json(report.anchor),
                 previous_anchor=_anchor_json((previous.seq, previous.hash) if previous else None),
                 removed=report.counts(),
+                removed_ids={
+                    "mentions": content.ranges(ids),
+                    "replies": content.ranges(reply_ids),
+                },
+                checkpoints=str(log.path) if log is not None else None,
             )
-        return report
+            head = chain.head(session)
+        if log is None:
+            return report
+        try:
+            line = log.append(
+                kind="purge",
+                seq=head[0],
+                digest=head[1],
+                by=self.actor.name,
+                at=self.clock(),
+                organisation=self.config.desk.organisation,
+                anchor=report.anchor,
+            )
+        except (OSError, DeskError) as exc:
+            raise ActionRefused.from_catalog(
+                "checkpoint_purge_not_written", path=str(log.path), reason=str(exc)
+            ) from exc
+        return replace(report, checkpoint=line)
 
     def _checked(self, cutoff: datetime, now: datetime) -> datetime:
         """The cutoff, refused when it would remove what must still be kept."""
@@ -295,6 +330,16 @@ class RetentionService:
             audit_held_by=held_by,
         )
         return report, ids
+
+    @staticmethod
+    def _reply_ids(session: Session, ids: Sequence[int]) -> list[int]:
+        """The ids of the replies to the mentions ``ids``."""
+        found: list[int] = []
+        for chunk in _chunks(ids):
+            found += session.execute(
+                sa.select(_REPLIES.c.id).where(_REPLIES.c.mention_id.in_(chunk))
+            ).scalars()
+        return found
 
     @staticmethod
     def _delete_mentions(session: Session, ids: Sequence[int]) -> None:

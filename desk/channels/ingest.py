@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from desk.audit import chain
+from desk.audit import chain, content
 from desk.audit.actions import Action
 from desk.audit.chain import EventSpec
 from desk.clock import Clock, utcnow
@@ -367,6 +367,10 @@ class IngestService:
                 "matched": decision.matched,
                 "language": detail["language"],
                 "route": detail["route"],
+                # what was said, bound to the chain (desk.audit.content): `audit verify` re-reads it
+                content.CONTENT: content.mention_digest(
+                    dict(zip(MENTION_COLUMNS, row, strict=True))
+                ),
             },
         )
         return row, event

@@ -1,7 +1,9 @@
-"""The supervisor's records: ``report`` (volume, response times, backlog), ``export`` (a
-verifiable extract for a records request) and ``purge`` (the retention period).
+"""The supervisor's records: ``report`` (volume, response times, backlog, and the audit trail's
+head to publish), ``export`` (a verifiable extract for a records request) and ``purge`` (the
+retention period).
 
-The audit trail itself (``audit verify|verify-extract|log|timeline``) is in desk.cli.audit.
+The audit trail itself (``audit verify|verify-extract|checkpoint|keygen|log|timeline``) is in
+desk.cli.audit.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from desk.cli._parser import Commands
 from desk.cli._shared import plural, print_json
+from desk.cli.audit import checkpoint_service, line_text
 from desk.i18n import Catalog
 from desk.text.safe import clean
 
@@ -42,6 +45,7 @@ def register(commands: Commands) -> None:
     ex.add_argument(
         "--out", type=Path, required=True, metavar=ex.metavar("path"), help=ex.text("out")
     )
+    ex.add_argument("--force", action="store_true", help=ex.text("force"))
     ex.set_defaults(run=export)
 
     pg = commands.add("purge")
@@ -68,7 +72,14 @@ def _bars(counts: dict[str, int]) -> list[str]:
 def report(desk: Desk, args: argparse.Namespace) -> int:
     """The supervisor's report for a period (default: the last 30 days)."""
     data = desk.reports.report(args.since, args.until)
+    service = checkpoint_service(desk)
+    head_seq, head_hash = service.head()
+    last = service.last_line()
     if args.json:
+        data["audit"] = {
+            "head": {"seq": head_seq, "hash": head_hash},
+            "checkpoint": last.to_json() if last else None,
+        }
         print_json(data)
         return 0
     t = desk.catalog.t
@@ -95,6 +106,14 @@ def report(desk: Desk, args: argparse.Namespace) -> int:
         print(t("cli.report.answers_used"))
         for used in data["answers_used"]:
             print(f"  {used['name']} ({used['language']}): {used['replies']}")
+    # the head an outsider can hold the organisation to (README: publishing the trail's head)
+    print("\n" + t("cli.audit.report_head", seq=head_seq, hash=head_hash))
+    if last is not None:
+        log = service.log()
+        print("  " + line_text(desk.catalog, last, log.path if log else None))
+        print("  " + clean(last.raw, one_line=True, max_len=2000))
+    else:
+        print(t("cli.audit.report_no_checkpoint"))
     return 0
 
 
@@ -152,23 +171,33 @@ def _print_times(data: dict[str, Any], catalog: Catalog) -> None:
 
 
 def export(desk: Desk, args: argparse.Namespace) -> int:
-    """Write an extract for a records request (supervisors) and say what is in it."""
-    manifest = desk.exports.export(
-        args.since, args.until, fmt=args.format, out=args.out, staff=args.staff
+    """Write an extract for a records request (supervisors) and say what is in it, where (a
+    file, or a folder for CSV) and the head it ends with."""
+    done = desk.exports.export(
+        args.since,
+        args.until,
+        fmt=args.format,
+        out=args.out,
+        staff=args.staff,
+        force=args.force,
     )
-    counts = manifest["counts"]
-    head = manifest["chain_head"]
+    counts = done.manifest["counts"]
+    catalog = desk.catalog
     print(
-        desk.catalog.t(
-            "cli.export.done",
-            out=args.out,
-            mentions=plural(desk.catalog, "cli.count.mentions", counts["mentions"]),
-            replies=plural(desk.catalog, "cli.count.replies", counts["replies"]),
-            events=plural(desk.catalog, "cli.count.events", counts["audit_events"]),
-            seq=head["seq"],
-            hash=head["hash"],
+        catalog.t(
+            "cli.export.folder" if done.folder else "cli.export.file",
+            out=clean(str(done.path), one_line=True, max_len=300),
+            mentions=plural(catalog, "cli.count.mentions", counts["mentions"]),
+            replies=plural(catalog, "cli.count.replies", counts["replies"]),
+            events=plural(catalog, "cli.count.events", counts["audit_events"] + 1),
         )
     )
+    print(catalog.t("cli.export.head", seq=done.head[0], hash=done.head[1]))
+    if done.checkpoint is not None:
+        log = checkpoint_service(desk).log()
+        print("  " + line_text(catalog, done.checkpoint, log.path if log else None))
+    else:
+        print(catalog.t("cli.export.no_checkpoint"))
     return 0
 
 
@@ -205,4 +234,7 @@ def purge(desk: Desk, args: argparse.Namespace) -> int:
     )
     if done.audit_held_by is not None:
         print(t("cli.purge.held", id=done.audit_held_by))
+    if done.checkpoint is not None:
+        log = checkpoint_service(desk).log()
+        print("  " + line_text(catalog, done.checkpoint, log.path if log else None))
     return 0

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from desk.audit.export import verify_extract
+from desk.audit.extract import verify_extract
 from desk.bootstrap import Desk
 from desk.config import Settings, load_config
 from desk.db.store import ReplyFilter
@@ -328,14 +328,15 @@ def test_export_after_a_purge_verifies(make_desk: Callable[..., Desk], tmp_path:
     report = dana.retention.purge(dana.retention.cutoff(CUTOFF_DAY))
     assert report.anchor
     out = tmp_path / "x.jsonl"
-    manifest = dana.exports.export(date(2026, 11, 1), date(2027, 3, 1), fmt="jsonl", out=out)
+    done = dana.exports.export(date(2026, 11, 1), date(2027, 3, 1), fmt="jsonl", out=out)
+    manifest = done.manifest
     assert manifest["counts"]["mentions"] == 3
     assert manifest["chain_anchor"] == {"seq": report.anchor[0], "hash": report.anchor[1]}
-    ok, checked, problems = verify_extract(out)
-    assert (ok, problems) == (True, [])
+    verified = verify_extract(out)
+    assert (verified.ok, verified.findings) == (True, [])
     records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()[1:]]
     events = [r for r in records if r["type"] == "audit_event"]
-    assert checked == len(events)
+    assert verified.checked == len(events)
     assert min(e["seq"] for e in events) > report.anchor[0]
     assert "audit.purged" in {e["action"] for e in events}
     assert {r["id"] for r in records if r["type"] == "mention"} == {
@@ -343,7 +344,7 @@ def test_export_after_a_purge_verifies(make_desk: Callable[..., Desk], tmp_path:
         ids["pending"],
         ids["recent"],
     }
-    assert dana.queries.verify_audit(manifest["chain_head"]["hash"]).ok
+    assert dana.queries.verify_audit(done.head[1]).ok
 
 
 def test_cutoffs_too_recent_or_missing_are_refused(make_desk: Callable[..., Desk]) -> None:
@@ -500,3 +501,22 @@ async def test_tui_supervisor_sees_the_plan_but_y_is_refused(
         await _settle(pilot)
         assert any("only an admin can purge" in str(n.message) for n in app._notifications)
     assert _mention_ids(dana) == set(ids.values())
+
+
+def test_the_purge_names_the_rows_it_removed(make_desk: Callable[..., Desk]) -> None:
+    """Events about purged mentions stay after the anchor: the audit.purged event names the rows
+    it removed, so `audit verify` can tell them from rows deleted behind desk's back."""
+    _amelie, dana, ids = scenario(make_desk)
+    report = dana.retention.purge(dana.retention.cutoff(CUTOFF_DAY))
+    purged = next(e for e in dana.queries.audit_log(limit=5) if e.action == "audit.purged")
+    assert purged.data["removed_ids"]["mentions"] == [[ids["done"], ids["spam"]]]
+    assert sum(b - a + 1 for a, b in purged.data["removed_ids"]["replies"]) == report.replies
+    result = dana.queries.verify_audit()
+    assert result.ok, result.reason
+    assert result.rows is not None
+    assert result.rows.purged >= 1
+    # a row deleted without a purge is named
+    _tamper(dana, f"DELETE FROM replies WHERE mention_id = {ids['pending']}")
+    result = dana.queries.verify_audit()
+    assert result.rows is not None
+    assert [(f.kind, f.problem) for f in result.rows.findings] == [("reply", "missing")]
