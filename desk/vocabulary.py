@@ -72,3 +72,16 @@ MAYBE_PUBLISHED = frozenset(
     }
 )
 """A reply in one of these states is, or may become, public: the same text is not sent again."""
+
+
+BULK_ACTIONS: dict[str, str | None] = {
+    "assign": "staff",
+    "claim": None,
+    "release": None,
+    "categorise": "category",
+    "tag": "tag",
+    "close": None,
+    "reopen": None,
+    "spam": None,
+}
+"""What desk.inbox's ``bulk`` can do to many mentions, and the value each needs (None: none)."""

@@ -25,6 +25,7 @@ class Action(StrEnum):
     MENTION_CLOSED = "mention.closed"
     MENTION_REOPENED = "mention.reopened"
     MENTION_MARKED_SPAM = "mention.marked_spam"
+    MENTION_TAGGED = "mention.tagged"
     # replies
     REPLY_SUBMITTED = "reply.submitted"
     REPLY_APPROVED = "reply.approved"

@@ -34,6 +34,7 @@ KINDS: dict[str, str] = {
     Action.MENTION_CLOSED: "closed",
     Action.MENTION_REOPENED: "reopened",
     Action.MENTION_MARKED_SPAM: "marked_spam",
+    Action.MENTION_TAGGED: "tagged",
     Action.REPLY_SUBMITTED: "submitted",
     Action.REPLY_APPROVED: "approved",
     Action.REPLY_REJECTED: "rejected",

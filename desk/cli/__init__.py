@@ -31,6 +31,7 @@ from desk import __version__
 from desk.cli import (
     answers,
     audit,
+    bulk,
     channels,
     demo,
     mentions,
@@ -59,6 +60,7 @@ GROUPS: tuple[Group, ...] = (
     setup,
     demo,
     mentions,
+    bulk,
     replies,
     answers,
     records,

@@ -22,7 +22,6 @@ from desk.cli._shared import Invocation, file_progress, opened, plural, refused
 from desk.cli.setup import ui
 from desk.config import DeskConfig, Settings, default_data_dir, load_config, os_user
 from desk.config.editing import write_atomically
-from desk.db.marker import is_demo, mark_demo
 from desk.errors import ActionRefused, ConfigError
 
 PAYLOAD_SUFFIXES = {".json", ".xml", ".rss", ".atom"}
@@ -76,6 +75,8 @@ def demo(run: Invocation, args: argparse.Namespace) -> int:
     feeds = args.feeds or bundled_feeds()
     if not feeds.is_dir():
         raise refused(catalog, "no_feeds", kind=ConfigError, path=feeds)
+    from desk.db.marker import mark_demo  # desk.db loads SQLAlchemy: only once a command runs
+
     settings = run.settings
     db_path = demo_database(run, args)
     if args.fresh:
@@ -116,6 +117,8 @@ def demo(run: Invocation, args: argparse.Namespace) -> int:
 def demo_database(run: Invocation, args: argparse.Namespace) -> Path:
     """The demo's database file: ``--db`` (a file path) or demo.db in the user data folder —
     never DESK_DB, which names the real desk. An existing file must carry the demo's mark."""
+    from desk.db.marker import is_demo
+
     if args.config is not None:
         raise refused(run.catalog, "demo_config", kind=ActionRefused)
     if args.db is not None and "://" in args.db:

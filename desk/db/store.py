@@ -591,6 +591,16 @@ def recent_tags(
     return [(as_utc(at), json_list(tags)) for at, tags in rows]
 
 
+def mentions_by_id(ids: Sequence[int], *, session: Session) -> dict[int, Mention]:
+    """The mentions with these ids (those that exist), by id."""
+    found: dict[int, Mention] = {}
+    for start in range(0, len(ids), 500):
+        chunk = list(ids[start : start + 500])
+        for mention in session.exec(select(Mention).where(col(Mention.id).in_(chunk))):
+            found[mention.id or 0] = mention
+    return found
+
+
 def open_mentions_of(assignee: str, *, session: Session) -> list[Mention]:
     """The open mentions assigned to one person, oldest first."""
     return list(

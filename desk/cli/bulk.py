@@ -1,0 +1,145 @@
+"""``desk bulk``: one action on many mentions, chosen by number, by words or by patterns.
+
+desk bulk ACTION (--ids N,M,... | --search WORDS | --filter PATTERNS) [--view V]
+          [--to NAME | --category CAT | --tag WORD] [--yes] [--json]
+
+ACTION is one of desk.vocabulary.BULK_ACTIONS (assign, claim, release, categorise, tag, close,
+reopen, spam). ``--search`` and ``--filter`` select as ``desk queue`` does (open mentions unless
+``--view`` or ``~s`` says otherwise). Above BULK_CONFIRM mentions desk asks first, with the count
+(``--yes`` answers for a script). Each mention changed gets its own audit event; those the
+action does not apply to are listed with the reason; exit 1 when any was skipped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from desk.cli._parser import Commands
+from desk.cli._shared import plural, print_json, refused
+from desk.errors import ActionRefused
+from desk.i18n import Catalog
+from desk.text.safe import clean
+from desk.vocabulary import BULK_ACTIONS, VIEWS
+
+if TYPE_CHECKING:
+    from desk.bootstrap import Desk
+
+BULK_CONFIRM = 20
+"""Above this many mentions, desk asks before acting (the count in the question)."""
+
+MAX_SELECTED = 100_000
+
+
+def register(commands: Commands) -> None:
+    """``bulk``."""
+    b = commands.add("bulk")
+    b.add_argument(
+        "action", choices=list(BULK_ACTIONS), metavar=b.metavar("action"), help=b.text("action")
+    )
+    chosen = b.add_mutually_exclusive_group(required=True)
+    chosen.add_argument("--ids", metavar="N,M", help=b.text("ids"))
+    chosen.add_argument("--search", metavar=b.metavar("words"), help=b.text("search"))
+    chosen.add_argument("--filter", metavar=b.metavar("patterns"), help=b.text("filter"))
+    b.add_argument("--view", choices=VIEWS, default="open", help=b.text("view"))
+    b.add_argument("--to", metavar=b.metavar("staff"), help=b.text("to"))
+    b.add_argument("--category", metavar=b.metavar("category"), help=b.text("category"))
+    b.add_argument("--tag", metavar=b.metavar("tag"), help=b.text("tag"))
+    b.add_argument("--yes", action="store_true", help=b.text("yes"))
+    b.add_json()
+    b.set_defaults(run=bulk)
+
+
+def _ids(text: str, catalog: Catalog) -> list[int]:
+    parts = [p.strip().lstrip("#") for p in text.split(",") if p.strip()]
+    if not parts or not all(p.isdigit() and len(p) < 12 for p in parts):
+        raise refused(catalog, "bulk_ids", ids=clean(text, one_line=True, max_len=60))
+    return [int(p) for p in parts]
+
+
+def selected(desk: Desk, args: argparse.Namespace) -> list[int]:
+    """The mentions the command line names: ``--ids``, or what ``--search``/``--filter`` find."""
+    from desk.db.store import QueueFilter  # SQLModel: only once a command runs
+    from desk.search import parse
+
+    if args.ids is not None:
+        return _ids(args.ids, desk.catalog)
+    flt = QueueFilter(view=args.view, me=desk.me.name)
+    if args.search is not None:
+        if not args.search.strip():
+            raise refused(desk.catalog, "search_empty")
+        flt = replace(flt, search=args.search)
+    else:
+        tz = desk.config.hours.calendar().tz
+        catalogs = [Catalog("fr"), Catalog("en")]
+        parsed = parse(args.filter, now=desk.clock(), tz=tz, catalogs=catalogs)
+        flt = replace(flt, **parsed.filter_fields())
+    return [row.id for row in desk.queries.page(flt, 0, MAX_SELECTED)]
+
+
+def _value(desk: Desk, args: argparse.Namespace) -> str | None:
+    from desk.search import category
+
+    if args.action == "assign":
+        return str(args.to) if args.to else None
+    if args.action == "categorise":
+        catalogs = [Catalog("fr"), Catalog("en")]
+        return category(args.category, catalogs) if args.category else None
+    if args.action == "tag":
+        return str(args.tag) if args.tag else None
+    return None
+
+
+def _confirmed(desk: Desk, args: argparse.Namespace, count: int) -> bool:
+    """Whether to go on: always up to BULK_CONFIRM, else ``--yes`` or a "y" typed at a prompt."""
+    if count <= BULK_CONFIRM or args.yes:
+        return True
+    t = desk.catalog.t
+    if not sys.stdin.isatty():
+        raise ActionRefused(
+            t("cli.bulk.confirm_needed", n=count), t("cli.bulk.confirm_needed_hint")
+        )
+    question = plural(desk.catalog, "cli.bulk.confirm", count, action=args.action)
+    answer = input(question + " ")
+    return answer.strip().lower() in (t("cli.bulk.yes"), "y", "yes", "o", "oui")
+
+
+def bulk(desk: Desk, args: argparse.Namespace) -> int:
+    """Run one action on the chosen mentions; say what was done and what was skipped."""
+    value = _value(desk, args)
+    ids = selected(desk, args)
+    catalog = desk.catalog
+    if not ids:
+        print(catalog.t("cli.bulk.none"))
+        return 0
+    if not _confirmed(desk, args, len(ids)):
+        print(catalog.t("cli.bulk.cancelled"))
+        return 1
+
+    def progress(done: int, total: int) -> None:
+        if sys.stderr.isatty() and total > 200:
+            end = "\n" if done >= total else ""
+            print(f"\r[{done}/{total}]", end=end, file=sys.stderr, flush=True)
+
+    report = desk.inbox.bulk(args.action, ids, value, progress=progress)
+    if args.json:
+        print_json(
+            {
+                "action": report.action,
+                "value": report.value,
+                "done": report.done,
+                "skipped": [
+                    {"id": s.mention_id, "reason": s.key, **s.params} for s in report.skipped
+                ],
+            }
+        )
+        return 1 if report.skipped else 0
+    print(plural(catalog, "cli.bulk.done", len(report.done), action=args.action))
+    for skipped in report.skipped[:50]:
+        why = catalog.t(f"errors.{skipped.key}", **skipped.params) if skipped.key else "?"
+        print("  " + catalog.t("cli.bulk.skipped", id=skipped.mention_id, why=clean(why)))
+    if len(report.skipped) > 50:
+        print("  " + catalog.t("cli.bulk.more_skipped", n=len(report.skipped) - 50))
+    return 1 if report.skipped else 0
