@@ -21,7 +21,7 @@ from desk.text.safe import clean
 from desk.triage import Known, RulesError
 from desk.triage.explain import explain_lines
 from desk.triage.policy import policy_markdown
-from desk.triage.rules import DEFAULT_PACK, parse_rules, read_rules_text
+from desk.triage.rules import DEFAULT_PACK, Problem, parse_rules, read_rules_text, slow_patterns
 
 if TYPE_CHECKING:
     from desk.bootstrap import Desk
@@ -65,15 +65,12 @@ def check(run: Invocation, args: argparse.Namespace) -> int:
     known: Known | None = known_names(config) if config else None
     path: Path | None = args.file or (config.rules_path() if config else None)
     source = str(path) if path else str(DEFAULT_PACK)
+    text = read_rules_text(path or DEFAULT_PACK)
     try:
-        ruleset = parse_rules(read_rules_text(path or DEFAULT_PACK), source, known)
+        ruleset = parse_rules(text, source, known)
     except RulesError as exc:
         if args.json:
-            problems = [
-                {"line": p.line, "column": p.column, "message": p.message, "hint": p.hint}
-                for p in exc.problems
-            ]
-            print_json({"file": source, "ok": False, "problems": problems})
+            print_json({"file": source, "ok": False, "problems": _plain(exc.problems)})
             return 1
         for problem in exc.problems:
             where = f"{clean(source)}:{problem.line}:{problem.column}"
@@ -82,10 +79,13 @@ def check(run: Invocation, args: argparse.Namespace) -> int:
                 print(t("cli.error.hint", hint=clean(problem.hint, one_line=True)))
         print(plural(catalog, "cli.rules.problems", len(exc.problems)), file=sys.stderr)
         return 1
+    warnings = slow_patterns(ruleset, text)  # usable, but slow: said, not refused
     words = sum(len(w) for w in ruleset.word_lists.values())
     if args.json:
         counts = {"rules": len(ruleset.rules), "words": words, "names_checked": known is not None}
-        print_json({"file": source, "ok": True, **counts}, ensure_ascii=True)
+        print_json(
+            {"file": source, "ok": True, **counts, "warnings": _plain(warnings)}, ensure_ascii=True
+        )
         return 0
     print(
         t(
@@ -95,11 +95,22 @@ def check(run: Invocation, args: argparse.Namespace) -> int:
             words=plural(catalog, "cli.rules.count.words", words),
         )
     )
+    for warning in warnings:
+        where = f"{clean(source)}:{warning.line}:{warning.column}"
+        print(t("cli.rules.warning", where=where, message=clean(warning.message, one_line=True)))
+        print(t("cli.error.hint", hint=clean(warning.hint, one_line=True)))
     if not ruleset.rules:
         print(t("cli.rules.no_rules"))
     if known is None:
         print(t("cli.rules.names_unchecked"))
     return 0
+
+
+def _plain(problems: list[Problem]) -> list[dict[str, object]]:
+    """Problems or warnings as ``--json`` gives them."""
+    return [
+        {"line": p.line, "column": p.column, "message": p.message, "hint": p.hint} for p in problems
+    ]
 
 
 def export(run: Invocation, args: argparse.Namespace) -> int:

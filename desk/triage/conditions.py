@@ -6,8 +6,10 @@ made it true to ``matched``, so every decision can say which words fired a rule.
 
 from __future__ import annotations
 
+import re
 import re._constants as _sre_constants
 import re._parser as _sre_parser
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -185,6 +187,40 @@ def backtracks_safely(source: str) -> bool:
         return True
 
     return walk(tree, False)
+
+
+LINT_TEXT = 5000  # characters of each synthetic text ``search_time`` tries a regex on
+LINT_TIMEOUT = 0.25  # seconds: a search this long is slow enough to say so
+_LINT_DEFAULTS = ("a", "0", " ", ".", "-", "@", "ab", "a ", "0 ")
+_LINT_ENDINGS = ("", "!", "\x00")
+_ORDINARY = "bonjour, quand passe la collecte des ordures dans le secteur nord? merci. "
+
+
+def search_time(compiled: regex.Pattern[str], source: str, budget: float) -> float:
+    """The longest a single search of ``compiled`` takes on long synthetic texts (seconds, at
+    most LINT_TIMEOUT), stopping as soon as one takes ``budget`` or more.
+
+    Backtracking is worst on a long run of what a repeat accepts followed by what the pattern
+    refuses, so the texts are LINT_TEXT characters of the pattern's own letters, words and a
+    few usual characters, each ending three ways, plus ordinary prose. For ``desk rules check``
+    only: timing every regex at each load would slow every start."""
+    seeds = list(dict.fromkeys([*_LINT_DEFAULTS, *re.findall(r"[^\W_]", source.lower())]))
+    seeds += list(dict.fromkeys(re.findall(r"[^\W_]{2,}", source.lower())))[:12]
+    texts = [(_ORDINARY * (LINT_TEXT // len(_ORDINARY) + 1))[:LINT_TEXT]]
+    for seed in seeds[:40]:
+        run = (seed * (LINT_TEXT // len(seed) + 1))[:LINT_TEXT]
+        texts += [run[: LINT_TEXT - len(end)] + end for end in _LINT_ENDINGS]
+    worst = 0.0
+    for text in texts:
+        began = time.perf_counter()
+        try:
+            compiled.search(text, timeout=LINT_TIMEOUT)
+        except TimeoutError:
+            return LINT_TIMEOUT
+        worst = max(worst, time.perf_counter() - began)
+        if worst >= budget:
+            break
+    return worst
 
 
 def expanded_size(source: str) -> int | None:

@@ -53,8 +53,11 @@ import regex
 
 from desk.calendar import TIME_WINDOWS
 from desk.config import DEFAULT_PACK
+from desk.config.files import TomlTooDeep, loads_toml, read_limited
 from desk.errors import ConfigError
 from desk.triage.conditions import (
+    LINT_TEXT,
+    LINT_TIMEOUT,
     All,
     AnyOf,
     AuthorIn,
@@ -69,6 +72,7 @@ from desk.triage.conditions import (
     backtracks_safely,
     expanded_size,
     normalise_handle,
+    search_time,
 )
 from desk.triage.ruleset import (
     CATEGORY_ORDER,
@@ -104,6 +108,7 @@ __all__ = [
     "load_rules",
     "parse_rules",
     "read_rules_text",
+    "slow_patterns",
 ]
 
 MAX_ENTRIES = 5000  # words in one list; a typo'd paste of a dictionary is refused
@@ -571,7 +576,7 @@ def _suggest_key(key: str) -> str:
 def parse_rules(text: str, source: str, known: Known | None = None) -> RuleSet:
     """Validate a rule file's text into a RuleSet; RulesError lists every problem found."""
     try:
-        raw = tomllib.loads(text)
+        raw = loads_toml(text)  # depth bounded: 100,000 nested arrays is a problem, not a crash
     except tomllib.TOMLDecodeError as exc:
         found = _TOML_WHERE.search(str(exc))
         if found:
@@ -580,13 +585,13 @@ def parse_rules(text: str, source: str, known: Known | None = None) -> RuleSet:
             lines = text.rstrip().splitlines() or [""]
             line, column = len(lines), len(lines[-1]) + 1
         message = _TOML_WHERE.sub("", str(exc)).strip()
+        hint = (
+            "rules nest a few levels (any, all, not): check the brackets there"
+            if isinstance(exc, TomlTooDeep)
+            else "check quotes, brackets and commas"
+        )
         raise RulesError(
-            source,
-            [
-                Problem(
-                    line, column, f"not valid TOML: {message}", "check quotes, brackets and commas"
-                )
-            ],
+            source, [Problem(line, column, f"not valid TOML: {message}", hint)]
         ) from exc
     builder = _Builder(text, known)
     rules, surge = builder.document(raw)
@@ -595,22 +600,85 @@ def parse_rules(text: str, source: str, known: Known | None = None) -> RuleSet:
     return RuleSet(tuple(rules), source, builder.lists, surge, builder.word_lists)
 
 
+SLOW_SEARCH = 0.025
+"""Seconds one search may take on a LINT_TEXT-character text before ``slow_patterns`` warns
+(the bundled pack's regexes take under 5 ms)."""
+
+
+def slow_patterns(ruleset: RuleSet, text: str) -> list[Problem]:
+    """Warnings (not errors) for the regexes of ``ruleset`` that are slow on long texts, timed
+    on synthetic texts (desk.triage.conditions.search_time), and for those whose shape can
+    backtrack for long on some text (a repeat inside a repeat, alternatives under a repeat, a
+    backreference) even if the texts tried were quick. ``text`` is the file, for the places.
+
+    A slow regex slows every import and pull (each mention is searched); triage stops a risky
+    search after REGEX_TIMEOUT, but thousands of those add up."""
+    locate = Locator(text)
+    warnings = []
+    for rule in ruleset.rules:
+        seen: set[str] = set()
+        for pattern in _patterns(rule.condition):
+            if pattern.source in seen:
+                continue
+            seen.add(pattern.source)
+            took = search_time(pattern.compiled, pattern.source, SLOW_SEARCH)
+            risky = not backtracks_safely(pattern.source)
+            if took < SLOW_SEARCH and not risky:
+                continue
+            where = f"rule #{rule.position} ({rule.name}): regex '{pattern.source}'"
+            shape = (
+                "it has a repeat inside a repeat, alternatives under a repeat or a backreference"
+            )
+            if took >= SLOW_SEARCH:
+                timing = (
+                    f"over {LINT_TIMEOUT * 1000:.0f} ms"
+                    if took >= LINT_TIMEOUT
+                    else f"{took * 1000:.0f} ms"
+                )
+                message = (
+                    f"{where} is slow on long texts: {timing} for one search of "
+                    f"{LINT_TEXT:,} characters" + (f" ({shape})" if risky else "")
+                )
+            else:
+                message = f"{where} may be slow on some texts: {shape}"
+            line, column = locate.text_at(rule.position, pattern.source, "regex")
+            warnings.append(
+                Problem(
+                    line,
+                    column,
+                    message,
+                    "every mention is searched with it and imports wait for it: write it "
+                    "without nested repeats (e.g. [\\w\\s]+ rather than (\\w+\\s?)+), or use "
+                    "words for plain words",
+                )
+            )
+    return warnings
+
+
+def _patterns(condition: Condition) -> list[Pattern]:
+    """The regexes in a condition, its combinators' included, in file order."""
+    if isinstance(condition, Pattern):
+        return [condition]
+    found: list[Pattern] = []
+    for part in getattr(condition, "parts", ()):
+        found += _patterns(part)
+    return found
+
+
 MAX_RULES_BYTES = 5 * 1024 * 1024
 
 
 def read_rules_text(path: Path) -> str:
-    """The text of a rule file, with errors that say what to do."""
+    """The text of a rule file, with errors that say what to do. Only a regular file is read,
+    and at most MAX_RULES_BYTES of it (desk.config.files): a pipe would block every command."""
     try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_RULES_BYTES + 1)
+        data = read_limited(path, MAX_RULES_BYTES)
     except FileNotFoundError as exc:
         raise ConfigError(
             f"rules file not found: {path}", hint="fix desk.rules in desk.toml"
         ) from exc
     except OSError as exc:
         raise ConfigError(f"cannot read the rules file {path}: {exc.strerror or exc}") from exc
-    if len(data) > MAX_RULES_BYTES:
-        raise ConfigError(f"{path}: over {MAX_RULES_BYTES:,} bytes; is this the right file?")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:

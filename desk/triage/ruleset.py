@@ -161,6 +161,18 @@ class Locator:
                     return index + 1, found.start() + 1
         return start + 1, 1
 
+    def text_at(self, position: int, text: str, key: str) -> tuple[int, int]:
+        """1-based (line, column) of ``text`` as written in rule ``position`` (a regex in a
+        literal string), else of ``key`` in it."""
+        if 0 < position <= len(self.headers):
+            start = self.headers[position - 1]
+            end = self.headers[position] if position < len(self.headers) else len(self.lines)
+            for index in range(start, end):
+                column = self.lines[index].find(text)
+                if column >= 0:
+                    return index + 1, column + 1
+        return self.at(position, key)
+
     def _key_anywhere(self, key: str) -> tuple[int, int]:
         if self._first is None:  # built once: a file with thousands of problems stays linear
             self._first = {}

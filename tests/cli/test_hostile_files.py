@@ -1,0 +1,133 @@
+"""Files handed to the command line that are hostile or careless: a device or a pipe as desk.toml
+or as the rule file, TOML nested 100,000 deep, regexes slow on long texts. Each gives a clear
+message at once (what, where, what to do): never a hang, a traceback or gigabytes of memory.
+
+A hang or a memory blow-up only shows in a real process: those run ``python -m desk`` with a
+timeout and a cap on its memory."""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from desk.config import Settings
+from tests.helpers.cli import Cli
+from tests.helpers.desks import DESK_TOML
+from tests.helpers.paths import REPO
+
+SLOW_RULES = """\
+[[rule]]
+name = "eau"
+words = ["eau"]
+category = "question"
+
+[[rule]]
+name = "echo"
+regex = '(\\w+\\s?)+$'
+category = "complaint"
+"""
+
+
+def test_rules_check_warns_of_a_slow_regex_with_its_place(
+    cli: Cli, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rules = tmp_path / "slow.toml"
+    rules.write_text(SLOW_RULES, encoding="utf-8")
+    assert cli("rules", "check", str(rules), as_name=None) == 0  # usable: a warning, no error
+    out = capsys.readouterr().out
+    assert f"{rules}: OK" in out
+    assert f"{rules}:8:10: warning: rule #2 (echo): regex '(\\w+\\s?)+$' is slow" in out
+    assert "hint: every mention is searched with it" in out
+    assert cli("rules", "check", str(rules), "--json", as_name=None) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["ok"] is True
+    ((warning),) = report["warnings"]
+    assert (warning["line"], warning["column"]) == (8, 10)
+    assert cli("--lang", "fr", "rules", "check", str(rules), as_name=None) == 0
+    assert f"{rules}:8:10\u00a0: avertissement\u00a0: rule #2" in capsys.readouterr().out
+
+
+def test_rules_check_of_a_file_nested_100000_deep_is_one_problem(
+    cli: Cli, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rules = tmp_path / "deep.toml"
+    rules.write_text('[[rule]]\nname = "deep"\nwords = ' + "[" * 100_000, encoding="utf-8")
+    assert cli("rules", "check", str(rules), as_name=None) == 1
+    captured = capsys.readouterr()
+    assert f"{rules}:3:" in captured.out
+    assert "nested more than 40 levels deep" in captured.out
+    assert "Traceback" not in captured.err
+
+
+# -- in a real process: no hang, no blow-up ----------------------------------------------------
+
+MEMORY_CAP = 2 * 1024**3  # bytes of address space for the child: a read of /dev/zero hits it
+QUICK = 60  # seconds: each of these answers in about one; a hang is killed here
+
+
+def _capped() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
+
+
+def run_capped(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
+    """``python -m desk ARGS`` with its memory capped, killed after QUICK seconds."""
+    env = {**os.environ, "HOME": str(home), "XDG_CONFIG_HOME": str(home / "config")}
+    env["XDG_DATA_HOME"] = str(home / "data")
+    try:
+        return subprocess.run(
+            [sys.executable, "-m", "desk", *args],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=QUICK,
+            preexec_fn=_capped,  # noqa: PLW1509 - only sets a resource limit
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"desk {' '.join(args)} hung for {QUICK} s")
+
+
+@pytest.mark.parametrize("command", [["rules", "check"], ["queue"]])
+def test_dev_zero_as_desk_toml_is_a_clear_error_at_once(tmp_path: Path, command: list[str]) -> None:
+    done = run_capped(
+        "--db", str(tmp_path / "d.db"), "--config", "/dev/zero", *command, home=tmp_path
+    )
+    assert "Traceback" not in done.stderr
+    assert "MemoryError" not in done.stderr
+    if command == ["queue"]:
+        assert done.returncode == 2
+        assert "error: /dev/zero is a device, not a file" in done.stderr
+
+
+def test_a_fifo_as_desk_toml_is_a_clear_error_at_once(tmp_path: Path) -> None:
+    fifo = tmp_path / "desk.toml"
+    os.mkfifo(fifo)
+    done = run_capped("--db", str(tmp_path / "d.db"), "--config", str(fifo), "queue", home=tmp_path)
+    assert done.returncode == 2
+    assert "is a named pipe (FIFO), not a file" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_fifo_as_the_rule_file_is_a_clear_error_at_once(
+    tmp_path: Path, settings: Settings
+) -> None:
+    os.mkfifo(tmp_path / "rules.toml")
+    config = tmp_path / "desk.toml"
+    config.write_text(
+        DESK_TOML.replace('language = "en"', 'language = "en"\nrules = "rules.toml"'),
+        encoding="utf-8",
+    )
+    for command in (["rules", "check"], ["--as", "amelie", "queue"]):
+        done = run_capped(
+            "--db", str(tmp_path / "d.db"), "--config", str(config), *command, home=tmp_path
+        )
+        assert done.returncode in (1, 2)
+        assert "rules.toml is a named pipe (FIFO), not a file" in done.stderr + done.stdout
+        assert "Traceback" not in done.stderr
