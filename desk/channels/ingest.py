@@ -1,9 +1,10 @@
 """Connectors -> store -> triage. Used by ``desk ingest`` (saved payloads) and, later, live pulls.
 
-Each payload is parsed outside any transaction, then its new mentions are triaged and written in
-one transaction together with one ``mention.ingested`` audit event each (what came in, from where,
-and how triage categorised and routed it). Duplicates (same platform + remote id) are counted and
-left alone, so re-importing a file adds nothing.
+Each payload is parsed and its new mentions triaged outside any transaction; then they are
+routed and written in batches, each batch one transaction, together with one ``mention.ingested``
+audit event each (what came in, from where, and how triage categorised and routed it). No import
+holds the write lock for long, whatever its size or its rules. Duplicates (same channel + remote
+id) are counted and left alone, so re-importing a file adds nothing.
 """
 
 from __future__ import annotations
@@ -26,19 +27,19 @@ from desk.clock import Clock, utcnow
 from desk.config import DeskConfig
 from desk.db import SessionFactory, store, transaction
 from desk.db.bulk import fast_insert
+from desk.db.busy import DatabaseBusy, is_busy
 from desk.db.tables import AuditEvent, Channel, Mention
 from desk.errors import InputError
 from desk.platforms.detect import parse_payload
 from desk.platforms.parsed import ParsedMention, ParseResult
 from desk.triage import Decision, RuleSet
 from desk.triage.explain import summary
-from desk.triage.language import Detected
 from desk.triage.pipeline import Incoming, Triage
 from desk.triage.routing import Router
 from desk.vocabulary import MentionStatus
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
-BATCH = 5000
+BATCH = 5000  # mentions per write transaction: well under a second of the write lock
 Progress = Callable[[str, int, int], None]
 
 
@@ -55,6 +56,8 @@ class FileReport:
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     new_ids: list[int] = field(default_factory=list)
+    busy: bool = False  # stopped: another desk held the database past the busy timeout
+    unstored: int = 0  # new mentions not stored because it stopped (a new import adds them)
 
     def to_json(self) -> dict[str, Any]:
         """JSON form for ``desk ingest --json``."""
@@ -67,7 +70,21 @@ class FileReport:
             "rejected": self.rejected,
             "errors": self.errors,
             "warnings": self.warnings,
+            "busy": self.busy,
+            "unstored": self.unstored,
         }
+
+
+class IngestBusy(DatabaseBusy):
+    """An import stopped because another desk held the write lock past the busy timeout;
+    ``report`` says what its earlier batches stored, ``unstored`` how many new mentions were
+    left for a later import."""
+
+    def __init__(self, report: FileReport, unstored: int) -> None:
+        busy = DatabaseBusy.now()
+        super().__init__(busy.message, busy.hint, key=busy.key, params=busy.params)
+        self.report = report
+        self.unstored = unstored
 
 
 # Column order of the mention tuples _row_and_event makes (datetime last, for desk.db.bulk).
@@ -120,28 +137,6 @@ class IngestService:
     detect_language: bool = True
     read_factory: SessionFactory | None = None  # lets slow work happen before the write lock
 
-    def triage_for(self, session: Session, items: list[ParsedMention]) -> Triage:
-        """A Triage primed with the database's loads, round-robin turns and recent tags."""
-        router = Router(
-            self.config,
-            loads=store.open_loads(session=session),
-            turns=store.routing_turns(session=session),
-        )
-        history: list[tuple[datetime, list[str]]] = []
-        surge = self.rules.surge
-        if surge.threshold and items:
-            window = timedelta(minutes=surge.window_minutes)
-            first = min(i.created_at for i in items)
-            last = max(i.created_at for i in items)
-            history = store.recent_tags(first - window, last, session=session)
-        return Triage(
-            self.rules,
-            self.config,
-            router=router,
-            surge_history=history,
-            detect_language=self.detect_language,
-        )
-
     def ingest_files(
         self, paths: Iterable[Path], progress: Progress | None = None
     ) -> list[FileReport]:
@@ -153,9 +148,30 @@ class IngestService:
                 progress(str(path), index, len(path_list))
             try:
                 reports.append(self.ingest_file(path))
+            except IngestBusy as exc:
+                # The database stays busy: the next files would each wait and fail the same way.
+                # What was stored stays stored; the same command later adds only the rest.
+                stopped = exc.report
+                stopped.busy, stopped.rejected = True, stopped.rejected + 1
+                stopped.unstored = exc.unstored
+                stopped.errors.append(
+                    f"{path}: stopped, the database is busy (another desk is writing): "
+                    f"{stopped.new} new mentions stored, {exc.unstored} not; import it again later"
+                )
+                reports.append(stopped)
+                reports += [
+                    FileReport(
+                        str(rest),
+                        busy=True,
+                        errors=[f"{rest}: not imported, the database is busy"],
+                    )
+                    for rest in path_list[index:]
+                ]
+                break
             except Exception as exc:  # noqa: BLE001 - one unreadable file never stops the others
-                # Its transaction was rolled back whole: nothing of it is stored, and it says so.
-                message = f"{path}: could not be imported ({type(exc).__name__}: {str(exc)[:200]})"
+                # A batch that failed was rolled back whole; earlier batches stay stored (a new
+                # import of the file adds only the rest). Never the database driver's SQL text.
+                message = f"{path}: could not be imported ({_cause(exc)})"
                 reports.append(FileReport(str(path), rejected=1, errors=[message]))
         return reports
 
@@ -208,9 +224,16 @@ class IngestService:
         """Store the items of a parse result that are not already there.
 
         ``channel_name`` names the channel (else the payload's hint); ``live`` marks it as a
-        live channel (desk.channels.pull). ``after_write`` runs inside the same transaction once the
-        mentions are written — desk.channels.pull saves the page's cursor there, so the page and its
-        cursor are committed together or not at all.
+        live channel (desk.channels.pull). ``after_write`` runs inside the transaction of the
+        last batch once its mentions are written — desk.channels.pull saves the page's cursor
+        there, so the page and its cursor are committed together or not at all.
+
+        The slow work (language detection, the rules) is done first, outside any write
+        transaction; then the mentions are written BATCH at a time, each batch its own
+        transaction, so no import holds the write lock long enough for another desk to give up
+        (its busy timeout is 10 s). A batch re-checks what is already stored, so a failure
+        part-way loses nothing and importing the file again adds only the rest. When another
+        desk holds the lock past the timeout: IngestBusy, with what was stored before.
         """
         report = FileReport(source, platform=parsed.platform, skipped=parsed.skipped)
         for err in parsed.errors:
@@ -222,38 +245,48 @@ class IngestService:
                 report.errors.append(f"{source}: {err.where()}: {err.message}")
                 report.rejected += 1
         name = channel_name or parsed.channel_hint or "saved payloads"
-        languages = self._languages_first(parsed, name)
         now = self.clock()
-        with transaction(self.write_factory) as session:
-            channel = store.get_or_create_channel(
-                parsed.platform, name, session=session, now=now, live=live
-            )
-            known = store.existing_remote_ids(
-                channel.id or 0, (i.remote_id for i in parsed.items), session=session
-            )
-            next_id = store.next_mention_id(session=session)
-            fresh: list[ParsedMention] = []
-            for item in parsed.items:
-                if item.remote_id in known:
-                    report.duplicate += 1
-                    continue
-                known.add(item.remote_id)
-                fresh.append(item)
-            report.new_ids = list(range(next_id, next_id + len(fresh)))
-            self._write_batches(
-                session, fresh, next_id, channel.id or 0, Path(source).name, now, languages
-            )
-            report.new = len(fresh)
-            if after_write is not None:
-                after_write(session, channel, report)
+        fresh, decisions = self._decide_first(parsed, name, now)
+        report.duplicate += len(parsed.items) - len(fresh)
+        batches = [range(i, min(i + BATCH, len(fresh))) for i in range(0, len(fresh), BATCH)]
+        for number, batch in enumerate(batches or [range(0)], start=1):
+            counted = (report.new, len(report.new_ids), report.duplicate)
+            try:
+                with transaction(self.write_factory) as session:
+                    channel = store.get_or_create_channel(
+                        parsed.platform, name, session=session, now=now, live=live
+                    )
+                    ids = self._write_batch(
+                        session,
+                        [(fresh[i], decisions[i]) for i in batch],
+                        channel,
+                        Path(source).name,
+                        now,
+                        report,
+                    )
+                    report.new += len(ids)
+                    report.new_ids += ids
+                    if after_write is not None and number == max(1, len(batches)):
+                        after_write(session, channel, report)
+            except Exception as exc:
+                # this batch was rolled back: the report counts only what was committed
+                report.new, report.duplicate = counted[0], counted[2]
+                del report.new_ids[counted[1] :]
+                if is_busy(exc):
+                    raise IngestBusy(report, len(fresh) - batch.start) from exc
+                raise
         return report
 
-    def _languages_first(self, parsed: ParseResult, channel_name: str) -> dict[str, Detected]:
-        """Detect the languages of the items not stored yet, before the write transaction, so
-        a long import does not hold the database's write lock while lingua works."""
-        if not self.detect_language or self.read_factory is None or not parsed.items:
-            return {}
-        with self.read_factory() as session:
+    def _decide_first(
+        self, parsed: ParseResult, channel_name: str, now: datetime
+    ) -> tuple[list[ParsedMention], list[Decision]]:
+        """The items not stored yet, and triage's decision for each, unrouted: languages
+        detected and every rule run before any write transaction, so neither lingua nor a slow
+        regex holds the database's write lock. Routing waits for the write (who has how much
+        work is read under the lock)."""
+        if not parsed.items:
+            return [], []
+        with (self.read_factory or self.write_factory)() as session:
             channel = store.find_channel(parsed.platform, channel_name, session=session)
             known = (
                 store.existing_remote_ids(
@@ -262,53 +295,77 @@ class IngestService:
                 if channel is not None
                 else set()
             )
-        fresh = [i for i in parsed.items if i.remote_id not in known]
-        triage = Triage(self.rules, self.config, detect_language=True)
-        found = triage.languages([_incoming(item, "") for item in fresh])
-        return {item.remote_id: lang for item, lang in zip(fresh, found, strict=True)}
+            fresh: list[ParsedMention] = []
+            for item in parsed.items:
+                if item.remote_id not in known:
+                    known.add(item.remote_id)  # twice in one payload: stored once
+                    fresh.append(item)
+            history: list[tuple[datetime, list[str]]] = []
+            surge = self.rules.surge
+            if surge.threshold and fresh:
+                window = timedelta(minutes=surge.window_minutes)
+                first = min(i.created_at for i in fresh)
+                last = max(i.created_at for i in fresh)
+                history = store.recent_tags(first - window, last, session=session)
+        triage = Triage(
+            self.rules,
+            self.config,
+            surge_history=history,
+            detect_language=self.detect_language,
+        )
+        incoming = [_incoming(item, channel_name) for item in fresh]
+        # Routed to who is there when it arrives (now), not when it was posted: a file of
+        # last week's posts must not go to someone who is away today.
+        decisions = triage.decide_many(incoming, route=False, route_at=now)
+        return fresh, decisions
 
-    def _write_batches(
+    def _write_batch(
         self,
         session: Session,
-        items: list[ParsedMention],
-        first_id: int,
-        channel_id: int,
+        batch: list[tuple[ParsedMention, Decision]],
+        channel: Channel,
         source_name: str,
         now: datetime,
-        languages: dict[str, Detected] | None = None,
-    ) -> None:
-        """Triage, chain and write in batches of BATCH, all in the caller's one transaction.
+        report: FileReport,
+    ) -> list[int]:
+        """Route, chain and write one batch in the caller's transaction; the ids written.
 
+        What another import stored since the items were triaged is counted as a duplicate.
         (A writer thread does not help: sqlite3's executemany and Python code take turns on the
         GIL, measured serial on this machine.)
         """
-        if not items:
-            return
-        conn = session.connection()
-        chain_head = chain.head(session)
-        triage = self.triage_for(session, items)
-        channel_row = session.get(Channel, channel_id)
-        channel = channel_row.name if channel_row else ""
-        for start in range(0, len(items), BATCH):
-            rows: list[tuple[Any, ...]] = []
-            events: list[EventSpec] = []
-            batch = items[start : start + BATCH]
-            known = [(languages or {}).get(item.remote_id) for item in batch]
-            # Routed to who is there when it arrives (now), not when it was posted: a file of
-            # last week's posts must not go to someone who is away today.
-            decisions = triage.decide_many(
-                [_incoming(item, channel) for item in batch], known, route_at=now
+        if not batch:
+            return []
+        known = store.existing_remote_ids(
+            channel.id or 0, (item.remote_id for item, _ in batch), session=session
+        )
+        todo = [(item, decision) for item, decision in batch if item.remote_id not in known]
+        report.duplicate += len(batch) - len(todo)
+        if not todo:
+            return []
+        router = Router(
+            self.config,
+            loads=store.open_loads(session=session),
+            turns=store.routing_turns(session=session),
+        )
+        for _, decision in sorted(todo, key=lambda pair: pair[0].created_at):  # oldest first
+            if not decision.spam:  # spam is closed on arrival: nobody's work
+                router.route(decision, now)
+        first_id = store.next_mention_id(session=session)
+        rows: list[tuple[Any, ...]] = []
+        events: list[EventSpec] = []
+        for offset, (item, decision) in enumerate(todo):
+            row, event = self._row_and_event(
+                item, decision, first_id + offset, channel.id or 0, source_name, now
             )
-            for offset, (item, decision) in enumerate(zip(batch, decisions, strict=True)):
-                row, event = self._row_and_event(
-                    item, decision, first_id + start + offset, channel_id, source_name, now
-                )
-                rows.append(row)
-                events.append(event)
-            audit_rows, chain_head = chain.chain_rows(chain_head, events)
-            fast_insert(conn, Mention.__table__, MENTION_COLUMNS, rows)  # type: ignore[attr-defined]
-            fast_insert(conn, AuditEvent.__table__, chain.AUDIT_COLUMNS, audit_rows)  # type: ignore[attr-defined]
-        store.save_routing_turns(triage.router.turns, session=session)
+            rows.append(row)
+            events.append(event)
+        audit_rows, _ = chain.chain_rows(chain.head(session), events)
+        conn = session.connection()
+        fast_insert(conn, Mention.__table__, MENTION_COLUMNS, rows)  # type: ignore[attr-defined]
+        fast_insert(conn, AuditEvent.__table__, chain.AUDIT_COLUMNS, audit_rows)  # type: ignore[attr-defined]
+        store.save_routing_turns(router.turns, session=session)
+        return list(range(first_id, first_id + len(todo)))
 
     def _row_and_event(
         self,
@@ -374,6 +431,15 @@ class IngestService:
             },
         )
         return row, event
+
+
+def _cause(exc: Exception) -> str:
+    """``Type: first line`` of an exception, at most 200 characters; a database error gives its
+    driver's own message, without the SQL and parameters SQLAlchemy adds."""
+    orig = getattr(exc, "orig", None)
+    shown = orig if isinstance(orig, Exception) else exc
+    lines = str(shown).strip().splitlines()
+    return f"{type(shown).__name__}: {lines[0] if lines else ''}"[:200]
 
 
 def _incoming(item: ParsedMention, channel: str) -> Incoming:

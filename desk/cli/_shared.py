@@ -217,6 +217,11 @@ def _explained(exc: Exception, catalog: Catalog) -> tuple[str, str | None] | Non
     if isinstance(exc, FileNotFoundError):
         return t("cli.error.no_file", path=clean(str(exc.filename or exc), max_len=300)), None
     if _is_database_error(exc):
+        from desk.db.busy import DatabaseBusy, is_busy  # SQLAlchemy is loaded already
+
+        if is_busy(exc):  # another desk held the lock past the busy timeout: said plainly
+            message, hint = DatabaseBusy.now().localized(t)
+            return message, hint
         reason = getattr(exc, "orig", None) or exc
         return (
             t("cli.error.database", reason=clean(str(reason), max_len=300)),

@@ -141,11 +141,13 @@ class Triage:
         items: list[Incoming],
         languages: list[Detected | None] | None = None,
         *,
+        route: bool = True,
         route_at: datetime | None = None,
     ) -> list[Decision]:
         """Triage mentions oldest first (a feed lists the newest first, and a surge counts the
         mentions before each one); the decisions come back in the order of ``items``. Languages
-        not given are detected first, in one pass."""
+        not given are detected first, in one pass. ``route=False`` leaves the assignee to the
+        caller, as ``decide`` does."""
         given = languages or [None] * len(items)
         missing = [i for i, lang in enumerate(given) if lang is None]
         found = self.languages([items[i] for i in missing])
@@ -154,7 +156,9 @@ class Triage:
             filled[index] = lang
         decisions: list[Decision | None] = [None] * len(items)
         for index in sorted(range(len(items)), key=lambda i: items[i].created_at):
-            decisions[index] = self.decide(items[index], language=filled[index], route_at=route_at)
+            decisions[index] = self.decide(
+                items[index], route=route, language=filled[index], route_at=route_at
+            )
         return [d for d in decisions if d is not None]
 
     def decide(

@@ -106,16 +106,17 @@ def test_a_crash_while_storing_page_two_loses_and_duplicates_nothing(
 ) -> None:
     host = FeedHost(pages=3)
     pull = service(desk, [feed_channel("a")], host)
-    real = desk.ingest._write_batches
+    real = desk.ingest._write_batch
     calls = {"n": 0}
 
-    def crash_on_second(*args: Any, **kw: Any) -> None:
+    def crash_on_second(*args: Any, **kw: Any) -> list[int]:
         calls["n"] += 1
-        real(*args, **kw)  # the rows are written inside the transaction...
+        ids = real(*args, **kw)  # the rows are written inside the transaction...
         if calls["n"] == 2:
             raise RuntimeError("power cut")  # ...and the transaction never commits
+        return ids
 
-    monkeypatch.setattr(desk.ingest, "_write_batches", crash_on_second)
+    monkeypatch.setattr(desk.ingest, "_write_batch", crash_on_second)
     (report,) = pull.pull()
     assert report.status == "error"
     assert report.pages == 1
@@ -123,7 +124,7 @@ def test_a_crash_while_storing_page_two_loses_and_duplicates_nothing(
     assert [rid for _, rid in stored(desk)] == [f"a-1-{i}" for i in range(PER_PAGE)]
     assert state_of(desk, "a").cursor == "1"  # the cursor of the last committed page
 
-    monkeypatch.setattr(desk.ingest, "_write_batches", real)
+    monkeypatch.setattr(desk.ingest, "_write_batch", real)
     (report,) = pull.pull()
     assert report.status == "skipped"  # the circuit opened by the failure
     (report,) = pull.pull(force=True)
