@@ -2,7 +2,9 @@
 
 ``AnswerView`` is the read model the CLI and the UI get (``view_of`` builds it from a row).
 ``render`` fills an answer's variables (``{author}``, ``{date}``, ``{place}``, ``{link}``) for a
-mention; ``expired`` says whether its expiry date has passed; ``rank`` orders the live answers
+mention; ``fills`` lists the values taken from the citizen's post (``{author}``) and whether
+each passed its check (a handle must be a handle of the platform): a reply that puts an
+unchecked one under the organisation's name waits for a supervisor. ``expired`` says whether its expiry date has passed; ``rank`` orders the live answers
 for a mention: the triage rules' suggestion first, then category, tags and the words the mention
 and the answer share. All pure: no session, no I/O; AnswerService (desk.answers) reads the rows
 and hands them here.
@@ -18,9 +20,12 @@ from typing import Any
 from desk.clock import as_utc
 from desk.db import store
 from desk.db.tables import Answer, Mention
+from desk.platforms.handles import is_handle
 from desk.triage.words import fold, tokens
 
 VARIABLES = ("author", "date", "place", "link")
+UNTRUSTED = ("author",)
+"""The variables filled from what the citizen's post says (the others come from the team)."""
 
 
 @dataclass(frozen=True)
@@ -81,13 +86,33 @@ class AnswerView:
 
 
 @dataclass(frozen=True)
+class Fill:
+    """A value an answer takes from the mention (``{author}``), and whether it passed its check
+    (``checked``: the author field is a handle of the mention's platform)."""
+
+    variable: str
+    value: str
+    checked: bool
+
+    def reason(self) -> str:
+        """The approval reason when unchecked: ``unchecked:author``."""
+        return f"unchecked:{self.variable}"
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain form."""
+        return {"variable": self.variable, "value": self.value, "checked": self.checked}
+
+
+@dataclass(frozen=True)
 class Suggestion:
-    """An answer proposed for a mention, rendered for it, with why it ranks where it does."""
+    """An answer proposed for a mention, rendered for it, with why it ranks where it does,
+    and the values it took from the mention (shown in every preview)."""
 
     answer: AnswerView
     text: str
     score: float
     why: tuple[str, ...]
+    fills: tuple[Fill, ...] = ()
 
 
 def view_of(answer: Answer) -> AnswerView:
@@ -132,6 +157,16 @@ def render(answer: Answer | AnswerView, mention: Mention, today: date, place: st
     return text.strip()
 
 
+def fills(answer: Answer | AnswerView, mention: Mention) -> list[Fill]:
+    """The values ``render`` puts into this answer's body from the mention's untrusted fields,
+    each checked: ``{author}`` must be a handle of the mention's platform."""
+    found = []
+    if "{author}" in answer.body:
+        value = mention.author_handle
+        found.append(Fill("author", value, is_handle(mention.platform, value)))
+    return found
+
+
 def rank(mention: Mention, answers: Iterable[Answer], today: date, limit: int) -> list[Suggestion]:
     """The ``limit`` best of ``answers`` for ``mention``, rendered for it. Expired answers and
     those in another language (when the mention's is known) are left out; so are answers with
@@ -159,9 +194,9 @@ def rank(mention: Mention, answers: Iterable[Answer], today: date, limit: int) -
             if overlap:
                 score, why = score + 50 * overlap, [*why, "words"]
         if score > 0:
-            out.append(
-                Suggestion(view_of(answer), render(answer, mention, today), score, tuple(why))
-            )
+            text = render(answer, mention, today)
+            filled = tuple(fills(answer, mention))
+            out.append(Suggestion(view_of(answer), text, score, tuple(why), filled))
     out.sort(key=lambda s: (-s.score, s.answer.name))
     return out[:limit]
 

@@ -39,7 +39,17 @@ from desk.answers.file import (
     parse_answers,
     read_file,
 )
-from desk.answers.ranking import VARIABLES, AnswerView, Suggestion, expired, rank, render, view_of
+from desk.answers.ranking import (
+    VARIABLES,
+    AnswerView,
+    Fill,
+    Suggestion,
+    expired,
+    fills,
+    rank,
+    render,
+    view_of,
+)
 from desk.audit.actions import Action
 from desk.audit.chain import Recorder
 from desk.clock import Clock, utcnow
@@ -125,6 +135,12 @@ class AnswerService:
         with self.read_factory() as session:
             mention = store.get_mention(mention_id, session=session)
             return render(answer, mention, self.today())
+
+    def fills_for(self, mention_id: int, answer: AnswerView) -> builtins.list[Fill]:
+        """The values the answer takes from the mention, each checked (desk.answers.ranking)."""
+        with self.read_factory() as session:
+            mention = store.get_mention(mention_id, session=session)
+            return fills(answer, mention)
 
     def versions(self, name: str) -> builtins.list[AnswerView]:
         """Every language version of ``name``, retired ones included; NotFound if none."""

@@ -19,7 +19,7 @@ from desk.i18n import Catalog
 from desk.text.safe import clean
 
 if TYPE_CHECKING:
-    from desk.answers.ranking import AnswerView
+    from desk.answers.ranking import AnswerView, Fill
     from desk.bootstrap import Desk
 
 
@@ -131,6 +131,7 @@ def suggest(desk: Desk, args: argparse.Namespace) -> int:
                     "text": s.text,
                     "score": round(s.score, 1),
                     "why": list(s.why),
+                    "fills": [f.to_json() for f in s.fills],
                 }
                 for s in found
             ]
@@ -143,9 +144,21 @@ def suggest(desk: Desk, args: argparse.Namespace) -> int:
         marks += t("cli.answers.mark.source_changed") if a.source_changed else ""
         print(f"{a.name} ({a.language}, v{a.version}){marks} — {', '.join(s.why)}")
         print(f"  {clean(s.text, one_line=True, max_len=300)}")
+        platform = desk.queries.detail(args.id).platform if s.fills else ""
+        for fill in s.fills:  # what came from the citizen's post, and whether it is checked
+            print("  " + fill_line(desk.catalog, fill, platform))
     if not found:
         print(t("cli.answers.no_fit"))
     return 0
+
+
+def fill_line(catalog: Catalog, fill: Fill, platform: str) -> str:
+    """``{author} = @jean (a mastodon handle, checked)``, or that it is not one and what follows;
+    the value shown as the platform gave it, made safe for the terminal."""
+    key = "cli.answers.fill_checked" if fill.checked else "cli.answers.fill_unchecked"
+    value = clean(fill.value, one_line=True, max_len=120)
+    shown = value if fill.checked else repr(value)
+    return catalog.t(key, variable="{" + fill.variable + "}", value=shown, platform=platform)
 
 
 def retire(desk: Desk, args: argparse.Namespace) -> int:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from desk.cli._parser import Commands
 from desk.cli._shared import plural, print_json, refused
+from desk.cli.answers import fill_line
 from desk.cli.outbox import send_after_undo
 from desk.clock import as_utc
 from desk.i18n import Catalog
@@ -21,6 +22,7 @@ from desk.text.safe import clean
 from desk.vocabulary import ReplyStatus
 
 if TYPE_CHECKING:
+    from desk.answers.ranking import Fill
     from desk.bootstrap import Desk
     from desk.views import ReplyView
 
@@ -80,11 +82,15 @@ def reply(desk: Desk, args: argparse.Namespace) -> int:
         raise refused(desk.catalog, "text_or_answer")
     answer_id = None
     text = args.text
+    filled: list[Fill] = []
+    platform = ""
     if args.answer is not None:
-        language = desk.queries.detail(args.id).language
-        chosen = desk.answers.named(args.answer, language)
+        detail = desk.queries.detail(args.id)
+        platform = detail.platform
+        chosen = desk.answers.named(args.answer, detail.language)
         answer_id = chosen.id
         text = desk.answers.render_for(args.id, chosen)
+        filled = desk.answers.fills_for(args.id, chosen)
     sent = desk.replies.send(args.id, text, answer_id=answer_id, again=args.again)
     if sent.status == ReplyStatus.QUEUED:  # a live channel: the undo window, then the platform
         sent = send_after_undo(desk, sent, quiet=args.json)
@@ -94,6 +100,8 @@ def reply(desk: Desk, args: argparse.Namespace) -> int:
         t = desk.catalog.t
         print(t("cli.reply.done", id=sent.id, state=_state(sent, desk.catalog), author=sent.author))
         print(clean(sent.text))
+        for fill in filled:  # what the answer took from the citizen's post
+            print("  " + fill_line(desk.catalog, fill, platform))
     done = (ReplyStatus.SENT, ReplyStatus.SENT_OFFLINE, ReplyStatus.PENDING_APPROVAL)
     return 0 if sent.status in done else 1
 

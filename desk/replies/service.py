@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import object_session
 from sqlmodel import Session
 
-from desk.answers.ranking import expired, render
+from desk.answers.ranking import expired, fills, render
 from desk.audit.actions import Action
 from desk.audit.chain import Recorder
 from desk.clock import Clock, utcnow
@@ -334,13 +334,19 @@ class ReplyService:
         now: datetime,
         reasons: list[str],
     ) -> list[str]:
-        """An expired answer is refused; a pre-approved one sent unedited needs no supervisor."""
+        """An expired answer is refused. One sent as filled in: a pre-approved one needs no
+        supervisor, unless a value it took from the mention failed its check (``{author}`` that
+        is not a handle): then, pre-approved or not, it waits for one (``unchecked:author``),
+        since nobody has read that text under the organisation's name."""
         today = self.config.hours.calendar().local(now).date()
         if expired(answer, today):
             raise ActionRefused.from_catalog("answer_expired", name=answer.name)
-        if answer.pre_approved and composed.body == render(answer, mention, today):
-            return []
-        return reasons
+        if composed.body != render(answer, mention, today):
+            return reasons  # edited: the person who typed it read it; the policy decides
+        unchecked = [f.reason() for f in fills(answer, mention) if not f.checked]
+        if answer.pre_approved:
+            return unchecked
+        return reasons + [r for r in unchecked if r not in reasons]
 
     def start_delivery(
         self, session: Session, reply: Reply, mention: Mention, **extra: Any
