@@ -76,6 +76,10 @@ class ConnectorPool:
             self._connectors[key] = connector
         return connector
 
+    def built(self, key: str) -> Connector | None:
+        """The connector of ``key`` if it was already built (never builds one)."""
+        return self._connectors.get(key)
+
     @contextlib.asynccontextmanager
     async def connect(self, key: str) -> AsyncIterator[Connector]:
         """``async with pool.connect(key) as connector`` (the pool keeps it afterwards)."""

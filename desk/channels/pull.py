@@ -355,7 +355,7 @@ class PullService:
                     on_event(report)
                 except Exception:  # noqa: BLE001 - a display error must not stop the polling
                     log.exception("watch callback failed for %s", channel.key)
-                if await wait_or_stop(stop_event, self.next_delay(channel, report)):
+                if await self._pause(stop_event, pool, channel, report):
                     return
 
         async with self.connectors() as pool:
@@ -366,6 +366,27 @@ class PullService:
                 for task in tasks:
                     task.cancel()
                 await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _pause(
+        self,
+        stop_event: StopEvent,
+        pool: ConnectorPool,
+        channel: ChannelConfig,
+        report: ChannelReport,
+    ) -> bool:
+        """Wait until the next poll of ``channel`` (True: stopped). A connector that ``pushes``
+        (IMAP IDLE) ends the wait as soon as its server announces new items."""
+        delay = self.next_delay(channel, report)
+        connector = pool.built(channel.key) if report.status == "ok" else None
+        if connector is None or not connector.pushes:
+            return await wait_or_stop(stop_event, delay)
+        news = asyncio.ensure_future(connector.wait_for_news(delay))
+        stopped = asyncio.ensure_future(wait_or_stop(stop_event, delay))
+        await asyncio.wait({news, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        for task in (news, stopped):
+            task.cancel()
+        await asyncio.gather(news, stopped, return_exceptions=True)
+        return stop_event.is_set()
 
     def next_delay(self, channel: ChannelConfig, report: ChannelReport) -> float:
         """Seconds until the next poll of ``channel``."""

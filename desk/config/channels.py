@@ -1,4 +1,4 @@
-"""The ``[[channel]]`` tables of desk.toml: which accounts and feeds desk pulls, and how.
+r"""The ``[[channel]]`` tables of desk.toml: which accounts and feeds desk pulls, and how.
 
 Example::
 
@@ -13,6 +13,23 @@ Example::
     max_chars = 500                         # Mastodon: the instance's limit
     undo_seconds = 5                        # a sent reply waits this long, cancellable
 
+    [[channel]]                             # a shared mailbox (IMAP in, SMTP out)
+    name = "contact"
+    platform = "email"
+    host = "imap.example.org"               # IMAP server
+    port = 993                              # default: 993 (implicit), 143 (starttls, plain)
+    tls = "implicit"                        # implicit | starttls | plain (127.0.0.1 only)
+    auth = "login"                          # login (password) | xoauth2 (an OAuth2 token)
+    account = "contact@ville.example"       # login name; also the From address by default
+    secret = "env:DESK_CONTACT_PASSWORD"    # the password or token, as for other channels
+    folders = ["INBOX"]                     # watched folders (never marked \Seen, never moved)
+    smtp_host = "smtp.example.org"          # replies go out here (default: host)
+    smtp_port = 587
+    smtp_tls = "starttls"
+    sent_folder = "Sent"                    # searched for a reply's Message-ID after a failure
+    sent_copy = true                        # desk appends a copy there (false: Gmail, Microsoft
+                                            # 365 and others file one themselves)
+
 This module imports nothing from desk.config (desk.config imports it).
 """
 
@@ -20,15 +37,18 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 # What a [[channel]] table accepts: the platforms with a live client, the URL used when a table
 # gives none, and those whose channels need no secret (public feeds). desk.platforms.registry
 # is the one place each platform is described; tests/platforms/test_registry.py checks that this
 # schema says the same (config sits below the platforms and cannot ask them).
-LivePlatform = Literal["mastodon", "bluesky", "x", "rss"]
+LivePlatform = Literal["mastodon", "bluesky", "x", "rss", "email"]
 DEFAULT_URLS = {"bluesky": "https://bsky.social", "x": "https://api.x.com"}
 PUBLIC_PLATFORMS = frozenset({"rss"})
+TlsMode = Literal["implicit", "starttls", "plain"]
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
+_HEADER_SAFE = r"^[^\r\n\x00]*$"
 
 
 class ChannelConfig(BaseModel):
@@ -49,6 +69,44 @@ class ChannelConfig(BaseModel):
     max_feed_bytes: int = Field(default=5 * 1024 * 1024, ge=1024, le=20 * 1024 * 1024)  # parser cap
     fields_param: str = "tweet.fields"  # X renamed it post.fields in its newest OpenAPI
     enabled: bool = True
+    # -- e-mail (platform = "email"): IMAP in, SMTP out --------------------------------------
+    host: str | None = Field(default=None, max_length=253, pattern=r"^[A-Za-z0-9.:_-]+$")
+    port: int | None = Field(default=None, ge=1, le=65_535)
+    tls: TlsMode = "implicit"
+    auth: Literal["login", "xoauth2"] = "login"
+    folders: list[str] = Field(default_factory=lambda: ["INBOX"], min_length=1)
+    address: str | None = Field(default=None, max_length=320, pattern=_HEADER_SAFE)
+    display_name: str | None = Field(default=None, max_length=200, pattern=_HEADER_SAFE)
+    smtp_host: str | None = Field(default=None, max_length=253, pattern=r"^[A-Za-z0-9.:_-]+$")
+    smtp_port: int | None = Field(default=None, ge=1, le=65_535)
+    smtp_tls: TlsMode = "starttls"
+    sent_folder: str = Field(default="Sent", max_length=200, pattern=_HEADER_SAFE)
+    sent_copy: bool = True  # append a copy of each reply to sent_folder (off where the provider
+    # files one itself: Gmail, Microsoft 365, Zoho)
+    max_message_bytes: int = Field(default=25 * 1024 * 1024, ge=1024, le=100 * 1024 * 1024)
+    idle: bool = True  # wait with IMAP IDLE between polls when the server offers it
+
+    @field_validator("folders")
+    @classmethod
+    def _folder_names(cls, value: list[str]) -> list[str]:
+        for name in value:
+            if not name or len(name) > 200 or any(c in name for c in "\r\n\x00"):
+                raise ValueError(f"not a folder name: {name[:40]!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _email_transport(self) -> ChannelConfig:
+        if self.platform != "email":
+            return self
+        if not self.host:
+            raise ValueError("an email channel needs host (its IMAP server)")
+        for mode, host in ((self.tls, self.host), (self.smtp_tls, self.smtp_host or self.host)):
+            if mode == "plain" and host not in LOOPBACK_HOSTS:
+                raise ValueError(
+                    f'tls = "plain" is allowed on 127.0.0.1 only (for tests), not {host}: '
+                    "use implicit or starttls"
+                )
+        return self
 
     @field_validator("url")
     @classmethod
@@ -66,6 +124,9 @@ class ChannelConfig(BaseModel):
         """The URL to talk to, with the platform default when none is set."""
         if self.url:
             return self.url
+        if self.platform == "email" and self.host:  # shown in `desk channels`; IMAP, not HTTP
+            scheme = "imaps" if self.tls == "implicit" else "imap"
+            return f"{scheme}://{self.host}:{self.port or (993 if scheme == 'imaps' else 143)}"
         if self.platform in DEFAULT_URLS:
             return DEFAULT_URLS[self.platform]
         raise ValueError(f"channel {self.key}: url is required for {self.platform}")

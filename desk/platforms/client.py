@@ -23,6 +23,7 @@ bodies (retry with backoff); ``PermanentError`` for what retrying cannot fix.
 
 from __future__ import annotations
 
+import asyncio
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -74,6 +75,8 @@ class Connector(ABC):
     platform: str = ""
     rate_headers: ClassVar[RateHeaders | None] = None
     """Where this platform's answers say how many calls are left (None: they do not)."""
+    pushes: ClassVar[bool] = False
+    """The server can say when new items arrive (IMAP IDLE): ``wait_for_news`` between polls."""
 
     def __init__(
         self,
@@ -102,6 +105,12 @@ class Connector(ABC):
     async def find_posted(self, reply: ReplyRequest) -> str | None:
         """The remote id of ``reply`` if already published, None if provably not."""
         raise Unprovable(f"{self.channel.key}: cannot check for an earlier post")
+
+    async def wait_for_news(self, seconds: float) -> bool:
+        """Wait up to ``seconds``, less when the server announces new items (True). Only for
+        ``pushes`` connectors; never raises (on trouble it waits the time out)."""
+        await asyncio.sleep(max(0.0, seconds))
+        return False
 
     async def tracked(
         self,

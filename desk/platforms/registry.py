@@ -17,7 +17,7 @@ import importlib
 from typing import TYPE_CHECKING
 
 from desk.errors import InputError
-from desk.platforms import bluesky, mastodon, rss, x
+from desk.platforms import bluesky, email, mastodon, rss, x
 from desk.platforms.base import Platform
 from desk.platforms.errors import PermanentError
 
@@ -25,7 +25,8 @@ if TYPE_CHECKING:
     from desk.platforms.client import Connector
 
 PLATFORMS: dict[str, Platform] = {
-    p.name: p for p in (mastodon.PLATFORM, bluesky.PLATFORM, x.PLATFORM, rss.PLATFORM)
+    p.name: p
+    for p in (mastodon.PLATFORM, bluesky.PLATFORM, x.PLATFORM, rss.PLATFORM, email.PLATFORM)
 }
 """Every platform desk knows, by name (JSON payloads are recognised in this order)."""
 

@@ -408,7 +408,7 @@ def test_xml_that_is_not_a_feed_is_refused(data: bytes) -> None:
 
 
 def test_detect_and_registry(payloads: Path) -> None:
-    assert set(PLATFORMS) == {"mastodon", "bluesky", "x", "rss"}
+    assert set(PLATFORMS) == {"mastodon", "bluesky", "x", "rss", "email"}
     cases = {
         "mastodon/notifications_mentions_list.json": "mastodon",
         "mastodon/notification_mention_remote_docs.json": "mastodon",

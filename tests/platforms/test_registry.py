@@ -37,4 +37,4 @@ def test_capabilities_replace_platform_names() -> None:
 def test_an_unknown_platform_is_named_with_the_known_ones() -> None:
     with pytest.raises(InputError) as caught:
         platform("myspace")
-    assert caught.value.hint == "known platforms: mastodon, bluesky, x, rss"
+    assert caught.value.hint == "known platforms: mastodon, bluesky, x, rss, email"

@@ -1,0 +1,541 @@
+"""A shared mailbox: IMAP in (IMAPClient, in worker threads), SMTP out (smtplib).
+
+Receiving
+- Each watched folder is opened read-only (``EXAMINE``) and messages are fetched with
+  ``BODY.PEEK[]``: desk never sets ``\\Seen``, never moves or deletes anything.
+- The cursor is JSON, one entry per folder: ``{"INBOX": {"validity": 1796612882, "uid": 42}}``
+  (UIDVALIDITY and the last UID committed). New mail is ``UID SEARCH UID <uid+1>:*`` (the server
+  may answer the last message for ``*``: UIDs not above the cursor are dropped). When a folder's
+  UIDVALIDITY changes, its UIDs mean nothing any more: the folder is read again from the start
+  and the Message-IDs desk already holds are dropped by the ingest's dedupe (``remote_id`` is the
+  Message-ID), so nothing is lost and nothing is doubled.
+- ``RFC822.SIZE`` is read first: a message over ``max_message_bytes`` is imported from its header
+  only, with a note. A page holds at most ``PAGE`` messages; ``more`` asks for the next one.
+- ``wait_for_news`` (the ``pushes`` capability: ``desk.channels.pull`` waits on it between polls)
+  IDLEs on the first folder on a connection of its own, re-issued at least every
+  ``IDLE_REISSUE`` seconds (RFC 2177: before 29 minutes), and returns as soon as the server says
+  ``EXISTS``. Polling at ``interval_seconds`` stays the source of truth; a server without IDLE
+  is simply polled.
+
+Sending
+- ``post`` builds the reply (``build_reply``): ``In-Reply-To`` and ``References`` from the
+  parent, a desk-made ``Message-ID`` derived from the reply's idempotency key (the same reply is
+  always the same message), ``Auto-Submitted: no``, the text with the person's signature as
+  composed. A CR or LF in any header value is refused (``NotPosted``) before any connection.
+- Until the end of DATA every failure is certain: nothing was accepted (``NotPosted``; a ``4xx``
+  is a rate limit to wait out). A connection lost *after* the message was sent, before the
+  server's answer, is ambiguous: ``ChannelError``, and the outbox asks ``find_posted``.
+- ``find_posted`` searches the Sent folder for the Message-ID (``SEARCH HEADER Message-ID``):
+  found → sent. Not found proves nothing (the provider may file late, desk appends its copy only
+  after the server's ``250``): ``Unprovable``, the reply is ``unknown`` and a supervisor decides.
+  Nothing is ever resent blindly.
+- After a ``250``, a copy is appended to ``sent_folder`` (``\\Seen``) unless ``sent_copy`` is off
+  (Gmail, Microsoft 365 and Zoho file one themselves).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import re
+import smtplib
+import socket
+import ssl
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from email import policy
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr
+from typing import Any, ClassVar
+
+from imapclient import IMAPClient
+from imapclient import exceptions as imap_errors
+
+from desk.platforms.client import Connector, Page, ReplyRequest
+from desk.platforms.email import payload as parser
+from desk.platforms.errors import (
+    ChannelError,
+    NotPosted,
+    PermanentError,
+    RateLimited,
+    TransientError,
+    Unprovable,
+)
+from desk.platforms.parsed import ItemError, ParseResult
+
+log = logging.getLogger(__name__)
+PAGE = 200  # messages per page (one transaction in the ingest)
+HEADER_ONLY = b"BODY[HEADER]"
+IDLE_REISSUE = 25 * 60  # seconds: RFC 2177 asks for less than 29 minutes
+IDLE_SLICE = 1.0  # seconds per idle_check: how soon a stop or a cancel is noticed
+SMTP_RETRY_SECONDS = 60.0
+_REPLY_PREFIX = re.compile(r"^\s*(?:re|aw|sv|réf)\s*(?:\[\d+\])?\s*:", re.IGNORECASE)
+_ID_SAFE = re.compile(r"[^A-Za-z0-9.-]")
+_NET_ERRORS = (OSError, imap_errors.IMAPClientAbortError, socket.timeout, EOFError)
+
+
+def load_cursor(cursor: str | None) -> dict[str, dict[str, int]]:
+    """The per-folder cursors stored for a channel; anything unreadable starts afresh."""
+    if not cursor:
+        return {}
+    try:
+        value = json.loads(cursor)
+    except ValueError:
+        return {}
+    if not isinstance(value, dict):
+        return {}
+    out: dict[str, dict[str, int]] = {}
+    for folder, entry in value.items():
+        if isinstance(entry, dict):
+            validity, uid = entry.get("validity"), entry.get("uid")
+            if isinstance(validity, int) and isinstance(uid, int):
+                out[str(folder)] = {"validity": validity, "uid": uid}
+    return out
+
+
+def dump_cursor(state: dict[str, dict[str, int]]) -> str:
+    """The stored form of the per-folder cursors."""
+    return json.dumps(state, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+# -- the reply message -----------------------------------------------------------------------
+
+
+def reply_message_id(reply: ReplyRequest, address: str) -> str:
+    """The reply's Message-ID: the same reply (idempotency key) always gives the same one."""
+    domain = address.rpartition("@")[2] or "desk.invalid"
+    key = _ID_SAFE.sub("", reply.idempotency_key)[:64] or str(reply.reply_id)
+    return f"<desk.{key}@{_ID_SAFE.sub('', domain)[:200] or 'desk.invalid'}>"
+
+
+def reply_subject(subject: str) -> str:
+    """``Re: subject``, never ``Re: Re: subject``."""
+    subject = subject.strip()
+    return subject if _REPLY_PREFIX.match(subject) else f"Re: {subject}".strip()
+
+
+def references_for(raw: dict[str, Any]) -> list[str]:
+    """RFC 5322 §3.6.4: the parent's References (else its In-Reply-To), then its Message-ID;
+    the first and the last 18 are kept when the chain is long."""
+    chain = [r for r in raw.get("references") or [] if isinstance(r, str)]
+    if not chain and isinstance(raw.get("in_reply_to"), str):
+        chain = [raw["in_reply_to"]]
+    parent = raw.get("message_id")
+    if isinstance(parent, str) and parent not in chain:
+        chain.append(parent)
+    return chain if len(chain) <= 19 else [chain[0], *chain[-18:]]
+
+
+def recipient_of(raw: dict[str, Any], fallback: str) -> str:
+    """Where a reply goes: the parent's Reply-To, else its From (else ``fallback``)."""
+    reply_to = raw.get("reply_to")
+    if isinstance(reply_to, list) and reply_to and isinstance(reply_to[0], str):
+        return reply_to[0]
+    sender = raw.get("from")
+    return sender if isinstance(sender, str) and "@" in sender else fallback
+
+
+def build_reply(
+    reply: ReplyRequest, *, address: str, display_name: str | None = None
+) -> EmailMessage:
+    """The reply as RFC 5322 (see the module doc); NotPosted for a CR/LF in any header value."""
+    raw = reply.parent_raw
+    to = recipient_of(raw, reply.parent_author)
+    headers = {
+        "From": formataddr((display_name or "", address)),
+        "To": to,
+        "Subject": reply_subject(str(raw.get("subject") or "")),
+        "Date": format_datetime(reply.created_at.astimezone(UTC)),
+        "Message-ID": reply_message_id(reply, address),
+        "In-Reply-To": str(raw.get("message_id") or reply.parent_remote_id),
+        "References": " ".join(references_for(raw)),
+        "Auto-Submitted": "no",
+    }
+    if reply.language:
+        headers["Content-Language"] = reply.language
+    for name, value in headers.items():
+        if any(c in value for c in "\r\n\x00"):
+            raise NotPosted(f"reply not sent: the {name} header would contain a line break")
+        if name in ("To", "From") and "@" not in value:
+            raise NotPosted(f"reply not sent: no address to send it to ({name})")
+    msg = EmailMessage(policy=policy.SMTP)
+    for name, value in headers.items():
+        msg[name] = value
+    msg.set_content(reply.text.replace("\r\n", "\n").replace("\r", "\n") + "\n")
+    return msg
+
+
+class EmailConnector(Connector):
+    """One shared mailbox: its folders in, replies out."""
+
+    platform = "email"
+    pushes: ClassVar[bool] = True
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # channel, client (unused: not HTTP), secret, now=
+        self._imap: IMAPClient | None = None
+        self._lock = threading.Lock()  # the poll connection serves one command at a time
+        self._idle: IMAPClient | None = None
+        self._closing: list[IMAPClient] = []
+
+    @property
+    def address(self) -> str:
+        """The mailbox's own address (From of replies)."""
+        return (self.channel.address or self.channel.account or "").strip()
+
+    # -- connections -----------------------------------------------------------------------
+    def _connect(self) -> IMAPClient:
+        channel = self.channel
+        host = channel.host or ""
+        implicit = channel.tls == "implicit"
+        port = channel.port or (993 if implicit else 143)
+        where = f"{channel.key}: IMAP {host}:{port}"
+        try:
+            conn = IMAPClient(
+                host,
+                port=port,
+                ssl=implicit,
+                ssl_context=ssl.create_default_context() if implicit else None,
+                timeout=channel.timeout_seconds,
+            )
+        except _NET_ERRORS as exc:
+            raise TransientError(f"{where}: cannot connect ({type(exc).__name__})") from exc
+        try:
+            if channel.tls == "starttls":
+                conn.starttls(ssl.create_default_context())
+            self._login(conn, where)
+        except PermanentError:
+            _quietly_close(conn)
+            raise
+        except imap_errors.LoginError as exc:
+            _quietly_close(conn)
+            raise PermanentError(f"{where}: login refused (check account and secret)") from exc
+        except (*_NET_ERRORS, imap_errors.IMAPClientError, ssl.SSLError) as exc:
+            _quietly_close(conn)
+            raise TransientError(f"{where}: {type(exc).__name__} while logging in") from exc
+        return conn
+
+    def _login(self, conn: IMAPClient, where: str) -> None:
+        account = self.channel.account or self.address
+        if self.secret is None or not account:
+            raise PermanentError(f"{where}: an email channel needs account and secret")
+        if self.channel.auth == "xoauth2":
+            conn.oauth2_login(account, self.secret.reveal())
+        else:
+            conn.login(account, self.secret.reveal())
+
+    @contextlib.contextmanager
+    def _session(self) -> Iterator[IMAPClient]:
+        """The poll connection (made on first use, dropped after a network error)."""
+        with self._lock:
+            if self._imap is None:
+                self._imap = self._connect()
+            try:
+                yield self._imap
+            except (*_NET_ERRORS, imap_errors.IMAPClientError) as exc:
+                broken, self._imap = self._imap, None
+                _quietly_close(broken)
+                if isinstance(exc, imap_errors.IMAPClientError) and not isinstance(
+                    exc, imap_errors.IMAPClientAbortError
+                ):
+                    raise TransientError(f"{self.channel.key}: IMAP said: {exc}") from exc
+                raise TransientError(
+                    f"{self.channel.key}: IMAP connection lost ({type(exc).__name__}); "
+                    "reconnecting at the next try"
+                ) from exc
+
+    # -- fetching --------------------------------------------------------------------------
+    async def fetch(self, cursor: str | None) -> Page:
+        """New messages of every watched folder, up to ``PAGE`` (see the module doc)."""
+        return await asyncio.to_thread(self._fetch, cursor)
+
+    def _fetch(self, cursor: str | None) -> Page:
+        state = load_cursor(cursor)
+        result = ParseResult(platform=self.platform)
+        notes: list[str] = []
+        more = False
+        with self._session() as conn:
+            for folder in self.channel.folders:
+                room = PAGE - len(result.items) - len(result.errors)
+                if room <= 0:
+                    more = True
+                    break
+                more |= self._fetch_folder(conn, folder, state, result, notes, room)
+        new_cursor = dump_cursor(state)
+        return Page(
+            result, cursor=new_cursor if new_cursor != cursor else None, more=more, notes=notes
+        )
+
+    def _fetch_folder(
+        self,
+        conn: IMAPClient,
+        folder: str,
+        state: dict[str, dict[str, int]],
+        result: ParseResult,
+        notes: list[str],
+        room: int,
+    ) -> bool:
+        """Append up to ``room`` new messages of ``folder``; True when more are waiting."""
+        try:
+            selected = conn.select_folder(folder, readonly=True)  # EXAMINE: \Seen untouched
+        except imap_errors.IMAPClientError as exc:
+            if isinstance(exc, imap_errors.IMAPClientAbortError):
+                raise
+            result.errors.append(ItemError(f"folder {folder!r} cannot be opened: {exc}"))
+            return False
+        validity = int(selected.get(b"UIDVALIDITY", 0))
+        known = state.get(folder)
+        last = 0
+        if known is not None:
+            if known["validity"] == validity:
+                last = known["uid"]
+            else:
+                notes.append(
+                    f"{folder}: UIDVALIDITY changed ({known['validity']} -> {validity}): the "
+                    "folder is read again; messages already in desk are recognised by Message-ID"
+                )
+        uids = sorted(u for u in conn.search(["UID", f"{last + 1}:*"]) if u > last)
+        batch = uids[:room]
+        if batch:
+            self._read(conn, folder, batch, result)
+            last = batch[-1]
+        state[folder] = {"validity": validity, "uid": last}
+        return len(uids) > len(batch)
+
+    def _read(self, conn: IMAPClient, folder: str, uids: list[int], result: ParseResult) -> None:
+        cap = self.channel.max_message_bytes
+        sizes = conn.fetch(uids, ["RFC822.SIZE", "INTERNALDATE"])
+        small = [u for u in uids if int(sizes.get(u, {}).get(b"RFC822.SIZE", 0)) <= cap]
+        big = [u for u in uids if u not in set(small)]
+        bodies: dict[int, dict[bytes, Any]] = {}
+        if small:
+            bodies.update(conn.fetch(small, ["BODY.PEEK[]"]))
+        if big:
+            bodies.update(conn.fetch(big, ["BODY.PEEK[HEADER]"]))
+        for index, uid in enumerate(uids):
+            data = bodies.get(uid, {})
+            raw = data.get(b"BODY[]") if uid not in big else data.get(HEADER_ONLY)
+            if not isinstance(raw, bytes):
+                result.errors.append(ItemError(f"{folder} UID {uid}: no content", index=index))
+                continue
+            meta = sizes.get(uid, {})
+            received = meta.get(b"INTERNALDATE")
+            try:
+                mention = parser.parse_message(
+                    raw,
+                    source=self.channel.key,
+                    folder=folder,
+                    uid=uid,
+                    received=_utc(received) if isinstance(received, datetime) else None,
+                    max_bytes=cap,
+                    size=int(meta.get(b"RFC822.SIZE", len(raw))) if uid in big else None,
+                )
+            except Exception as exc:  # noqa: BLE001 - one unreadable mail, not the page
+                log.warning(
+                    "%s: %s UID %s not parsed", self.channel.key, folder, uid, exc_info=True
+                )
+                result.errors.append(
+                    ItemError(f"{folder} UID {uid}: unreadable ({type(exc).__name__})", index=index)
+                )
+                continue
+            result.items.append(mention)
+
+    # -- IDLE ------------------------------------------------------------------------------
+    async def wait_for_news(self, seconds: float) -> bool:
+        """Wait up to ``seconds`` for new mail (IDLE on the first folder); True when the server
+        announced some. Never raises: on any trouble it just waits the time out (polling)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + max(0.0, seconds)
+        if not self.channel.idle:
+            await asyncio.sleep(max(0.0, seconds))
+            return False
+        conn: Any = None  # an IMAPClient (the library has no type hints)
+        idling = False
+        try:
+            conn = await asyncio.to_thread(self._idle_start)
+            if conn is None:
+                await asyncio.sleep(max(0.0, deadline - loop.time()))
+                return False
+            idling = True
+            stop_at = min(deadline, loop.time() + IDLE_REISSUE)
+            while (left := stop_at - loop.time()) > 0:
+                responses = await asyncio.to_thread(conn.idle_check, min(IDLE_SLICE, left))
+                if any(_is_news(r) for r in responses):
+                    return True
+            return False
+        except Exception:  # noqa: BLE001 - IDLE is an optimisation; polling goes on
+            log.info("%s: IDLE failed, polling only", self.channel.key, exc_info=True)
+            self._drop_idle()
+            await asyncio.sleep(max(0.0, deadline - loop.time()))
+            return False
+        except BaseException:  # cancelled: the connection is left mid-IDLE, close it
+            self._drop_idle()
+            raise
+        finally:
+            if idling and conn is not None and id(conn) == id(self._idle):  # not dropped
+                try:
+                    await asyncio.to_thread(conn.idle_done)
+                except Exception:  # noqa: BLE001
+                    self._drop_idle()
+
+    def _idle_start(self) -> Any:  # an idling IMAPClient, or None
+        """The IDLE connection, idling on the first folder; None when the server has no IDLE."""
+        for old in self._closing:
+            _quietly_close(old)
+        self._closing.clear()
+        if self._idle is None:
+            conn = self._connect()
+            if not conn.has_capability("IDLE"):
+                _quietly_close(conn)
+                return None
+            conn.select_folder(self.channel.folders[0], readonly=True)
+            self._idle = conn
+        self._idle.idle()
+        return self._idle
+
+    def _drop_idle(self) -> None:
+        if self._idle is not None:
+            self._closing.append(self._idle)  # closed at the next start or by aclose
+            self._idle = None
+
+    # -- replying --------------------------------------------------------------------------
+    async def post(self, reply: ReplyRequest) -> str:
+        """Send ``reply`` by SMTP; its Message-ID is the remote id (see the module doc)."""
+        if not self.address or "@" not in self.address:
+            raise NotPosted(f"{self.channel.key}: the channel has no address to send from")
+        msg = build_reply(reply, address=self.address, display_name=self.channel.display_name)
+        message_id = str(msg["Message-ID"])
+        data = msg.as_bytes(policy=policy.SMTP)
+        await asyncio.to_thread(self._submit, data, str(msg["To"]))
+        if self.channel.sent_copy:
+            try:
+                await asyncio.to_thread(self._file_copy, data)
+            except Exception:  # noqa: BLE001 - the reply went out; the copy is a convenience
+                log.warning("%s: reply sent, copy to Sent failed", self.channel.key, exc_info=True)
+        return message_id
+
+    def _submit(self, data: bytes, to: str) -> None:
+        channel = self.channel
+        host = channel.smtp_host or channel.host or ""
+        mode = channel.smtp_tls
+        port = channel.smtp_port or {"implicit": 465, "starttls": 587, "plain": 25}[mode]
+        where = f"{channel.key}: SMTP {host}:{port}"
+        timeout = channel.timeout_seconds
+        try:  # nothing below reaches the recipient: any failure is certain
+            smtp: smtplib.SMTP
+            if mode == "implicit":
+                smtp = smtplib.SMTP_SSL(
+                    host, port, timeout=timeout, context=ssl.create_default_context()
+                )
+            else:
+                smtp = smtplib.SMTP(host, port, timeout=timeout)
+            smtp.ehlo()
+            if mode == "starttls":
+                smtp.starttls(context=ssl.create_default_context())
+                smtp.ehlo()
+            self._smtp_login(smtp)
+            code, said = smtp.mail(self.address)
+            if code != 250:
+                raise _refused(where, "MAIL FROM", code, said)
+            code, said = smtp.rcpt(to)
+            if code not in (250, 251):
+                raise _refused(where, "RCPT TO", code, said)
+        except (NotPosted, RateLimited):
+            raise
+        except smtplib.SMTPAuthenticationError as exc:
+            raise NotPosted(f"{where}: login refused ({exc.smtp_code})") from exc
+        except (smtplib.SMTPException, OSError) as exc:
+            raise NotPosted(f"{where}: not sent ({type(exc).__name__}: {exc})") from exc
+        try:
+            code, said = smtp.data(data)
+        except smtplib.SMTPDataError as exc:  # the server answered: it did not take the mail
+            raise _refused(where, "DATA", exc.smtp_code, exc.smtp_error) from exc
+        except (smtplib.SMTPException, OSError) as exc:
+            raise ChannelError(
+                f"{where}: connection lost during or after DATA ({type(exc).__name__}): the "
+                "reply may have been accepted"
+            ) from exc
+        finally:
+            with contextlib.suppress(Exception):
+                smtp.quit()
+        if code != 250:
+            raise _refused(where, "DATA", code, said)
+
+    def _smtp_login(self, smtp: smtplib.SMTP) -> None:
+        if self.secret is None:
+            return  # a relay that takes mail from this host without a login (tests)
+        account = self.channel.account or self.address
+        token = self.secret.reveal()
+        if self.channel.auth == "xoauth2":
+
+            def xoauth2(challenge: bytes | None = None) -> str:
+                return f"user={account}\x01auth=Bearer {token}\x01\x01"
+
+            smtp.auth("XOAUTH2", xoauth2, initial_response_ok=True)
+        elif smtp.has_extn("auth"):
+            smtp.login(account, token)
+
+    def _file_copy(self, data: bytes) -> None:
+        with self._session() as conn:
+            conn.append(self.channel.sent_folder, data, flags=[b"\\Seen"])
+
+    async def find_posted(self, reply: ReplyRequest) -> str | None:
+        """The reply's Message-ID when a copy is in the Sent folder; Unprovable otherwise."""
+        message_id = reply_message_id(reply, self.address)
+        folder = self.channel.sent_folder
+        try:
+            found = await asyncio.to_thread(self._search_id, folder, message_id)
+        except ChannelError as exc:
+            raise Unprovable(f"{self.channel.key}: cannot search {folder}: {exc}") from exc
+        if found:
+            return message_id
+        raise Unprovable(
+            f"{self.channel.key}: {message_id} is not in {folder}; it may still have been "
+            "delivered: a supervisor decides (desk never resends an e-mail blindly)"
+        )
+
+    def _search_id(self, folder: str, message_id: str) -> bool:
+        with self._session() as conn:
+            conn.select_folder(folder, readonly=True)
+            return bool(conn.search(["HEADER", "Message-ID", message_id]))
+
+    async def aclose(self) -> None:
+        """Log out of both IMAP connections."""
+        conns = [c for c in (self._imap, self._idle, *self._closing) if c is not None]
+        self._imap = self._idle = None
+        self._closing = []
+        for conn in conns:
+            await asyncio.to_thread(_quietly_close, conn)
+
+
+def _refused(where: str, step: str, code: int, said: Any) -> ChannelError:
+    text = said.decode("utf-8", "replace") if isinstance(said, bytes) else str(said)
+    text = text.replace("\r", " ").replace("\n", " ")[:200]
+    if 400 <= code < 500:  # not accepted, try later: the server keeps no copy
+        return RateLimited(
+            f"{where}: {step} deferred ({code} {text})", wait_seconds=SMTP_RETRY_SECONDS
+        )
+    return NotPosted(f"{where}: {step} refused ({code} {text})", status=code)
+
+
+def _is_news(response: Any) -> bool:
+    return (
+        isinstance(response, tuple) and len(response) >= 2 and response[1] in (b"EXISTS", b"RECENT")
+    )
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _quietly_close(conn: IMAPClient | None) -> None:
+    if conn is None:
+        return
+    try:
+        conn.logout()
+    except Exception:  # noqa: BLE001
+        with contextlib.suppress(Exception):
+            conn.shutdown()

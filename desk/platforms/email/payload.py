@@ -1,0 +1,406 @@
+"""One e-mail (RFC 5322 bytes) turned into a ``ParsedMention``, whatever the sender made of it.
+
+Parsing uses the standard library's ``email`` package with ``policy.default`` and never raises for
+a bad message: what can be read is kept and every problem becomes a note in ``raw["notes"]``
+(shown with the mail), so a malformed message still reaches the queue.
+
+- Size caps: the message (``max_bytes``, the channel's ``max_message_bytes``), each header value
+  (``MAX_HEADER_CHARS``), the parts walked (``MAX_PARTS``), the attachments listed
+  (``MAX_ATTACHMENTS``) and the text (``desk.platforms.html.MAX_TEXT_CHARS``).
+- The text: ``text/plain`` preferred; HTML goes through desk's one HTML-to-text path
+  (``desk.platforms.html.html_to_text``: the stdlib parser, nothing fetched or run). Control
+  characters and escape sequences are kept in the record; ``desk.text.safe`` cleans them on the
+  way to the screen, as for every platform.
+- A bad or unknown charset is decoded with replacement characters (and a note).
+- Attachments are listed (name, type, size), never opened, never saved.
+- Quoted earlier text is cut for display (``quotes.strip_quoted``); the whole body stays in
+  ``raw["body"]`` as the record.
+- Automatic mail (RFC 3834 ``Auto-Submitted``, ``Precedence: bulk|list|junk``, ``X-Loop``,
+  mailing lists, an empty envelope sender ``Return-Path: <>``) gets ``kind = "automatic"`` and
+  ``raw["automatic"]`` says why: desk never answers it by itself.
+- Threading: ``remote_id`` is the Message-ID; ``in_reply_to_remote_id`` the parent's
+  (In-Reply-To, else the last References entry); ``thread_root_remote_id`` the first References
+  entry — the same columns the conversation view already follows for every platform. A mail
+  without a Message-ID gets a stable one derived from its Date, From, Subject and body, so the
+  same mail read twice (after a UIDVALIDITY change) is still the same mention.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from datetime import UTC, datetime
+from email import message_from_bytes, policy
+from email.message import EmailMessage, Message
+from email.parser import BytesHeaderParser
+from email.utils import getaddresses, parseaddr, parsedate_to_datetime
+from typing import Any
+
+from desk.platforms.email.quotes import strip_quoted
+from desk.platforms.fields import EARLIEST, FUTURE_SLACK, language_code
+from desk.platforms.html import MAX_TEXT_CHARS, cap_text, html_to_text
+from desk.platforms.parsed import ItemError, ParsedMention, ParseResult
+
+PLATFORM = "email"
+MAX_MESSAGE_BYTES = 25 * 1024 * 1024
+MAX_HEADER_CHARS = 2_000
+MAX_REFERENCES = 50
+MAX_REFERENCES_CHARS = 100_000
+MAX_PARTS = 500
+MAX_ATTACHMENTS = 50
+MAX_NOTES = 20
+MAX_ID_CHARS = 998  # RFC 5322's line length: a longer "Message-ID" is not one
+_MSGID = re.compile(r"<([^<>\s]{1,996})>")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+AUTO_PRECEDENCE = frozenset({"bulk", "list", "junk"})
+
+
+def parse(data: bytes, source: str) -> ParseResult:
+    """A saved message (``.eml`` bytes) as a one-item ParseResult (``Platform.parse``)."""
+    result = ParseResult(platform=PLATFORM)
+    try:
+        result.items.append(parse_message(data, source=source))
+    except Exception as exc:  # noqa: BLE001 - a parser bug must not stop an import
+        result.errors.append(ItemError(f"unreadable message: {type(exc).__name__}", index=0))
+    return result
+
+
+def parse_message(
+    data: bytes,
+    *,
+    source: str = "",
+    folder: str | None = None,
+    uid: int | None = None,
+    received: datetime | None = None,
+    max_bytes: int = MAX_MESSAGE_BYTES,
+    size: int | None = None,
+) -> ParsedMention:
+    """One message as a mention; never raises for what the sender wrote (see the module doc).
+
+    ``size``: the server's RFC822.SIZE when only the header was fetched (too large to read).
+    """
+    notes: list[str] = []
+    whole = size if size is not None else len(data)
+    if len(data) > max_bytes:
+        notes.append(f"message of {len(data):,} bytes cut to {max_bytes:,}")
+        data = data[:max_bytes]
+    elif size is not None and size > len(data):
+        notes.append(f"message of {size:,} bytes is over the limit: only its header was read")
+    try:
+        msg = message_from_bytes(data, policy=policy.default)
+    except Exception as exc:  # noqa: BLE001 - e.g. RecursionError: parts nested thousands deep
+        notes.append(f"the message structure could not be read ({type(exc).__name__})")
+        msg = _headers_only(data)
+    for defect in list(getattr(msg, "defects", []))[:5]:
+        notes.append(f"malformed: {type(defect).__name__}")
+
+    subject = header(msg, "subject", notes) or ""
+    from_name, from_addr = _address(header(msg, "from", notes), notes)
+    reply_to = _addresses(header(msg, "reply-to", notes))
+    message_id = first_id(header(msg, "message-id", notes))
+    in_reply_to = first_id(header(msg, "in-reply-to", notes))
+    refs = message_ids(header(msg, "references", notes, limit=MAX_REFERENCES_CHARS))
+    references = refs if len(refs) <= MAX_REFERENCES else [refs[0], *refs[1 - MAX_REFERENCES :]]
+    date = _date(header(msg, "date", notes), notes) or received or datetime.now(UTC)
+
+    body, html, attachments = _body(msg, notes)
+    automatic = automatic_reason(msg, from_addr)
+    if message_id is None:
+        message_id = synthetic_id(header(msg, "date", []), from_addr, subject, body)
+        notes.append("no Message-ID: desk made one from its date, sender, subject and text")
+    parent = in_reply_to or (references[-1] if references else None)
+    root = references[0] if references else None
+    text = cap_text(strip_quoted(body)) or (
+        "(no text)" if not attachments else "(attachments only)"
+    )
+    raw: dict[str, Any] = {
+        "message_id": message_id,
+        "subject": subject,
+        "from": from_addr,
+        "from_name": from_name,
+        "reply_to": reply_to,
+        "to": _addresses(header(msg, "to", notes)),
+        "cc": _addresses(header(msg, "cc", notes)),
+        "date": date.isoformat(),
+        "in_reply_to": in_reply_to,
+        "references": references,
+        "language": header(msg, "content-language", []),
+        "folder": folder,
+        "uid": uid,
+        "size": whole,
+        "html": html,
+        "automatic": automatic,
+        "attachments": attachments,
+        "body": body,
+        "notes": notes[:MAX_NOTES],
+    }
+    return ParsedMention(
+        platform=PLATFORM,
+        remote_id=message_id,
+        author_handle=from_addr or "(unknown sender)",
+        author_name=from_name or from_addr or "(unknown sender)",
+        text=text,
+        created_at=date,
+        kind="automatic" if automatic else "email",
+        language=language_code((raw["language"] or "").split(",")[0].strip()),
+        in_reply_to_remote_id=parent,
+        thread_root_remote_id=root,
+        title=subject or None,
+        visibility="direct",
+        raw=raw,
+    )
+
+
+# -- headers ---------------------------------------------------------------------------------
+
+
+def _headers_only(data: bytes) -> EmailMessage:
+    """The header of a message whose body cannot be parsed; its body kept as plain text."""
+    try:
+        msg = BytesHeaderParser(policy=policy.default).parsebytes(data)
+    except Exception:  # noqa: BLE001
+        return EmailMessage()
+    if not isinstance(msg, EmailMessage):
+        return EmailMessage()
+    head, _, body = data.replace(b"\r\n", b"\n").partition(b"\n\n")
+    del head
+    for name in ("content-type", "content-transfer-encoding"):
+        del msg[name]
+    msg.set_payload(body[:MAX_TEXT_CHARS].decode("utf-8", "replace"))
+    return msg
+
+
+def header(
+    msg: Message, name: str, notes: list[str], *, limit: int = MAX_HEADER_CHARS
+) -> str | None:
+    """A header's decoded value, capped; the raw value (and a note) when it cannot be decoded."""
+    try:
+        value = msg.get(name)
+        text = None if value is None else str(value)
+    except Exception as exc:  # noqa: BLE001 - policy.default raises on some broken headers
+        notes.append(f"header {name} could not be decoded ({type(exc).__name__})")
+        text = _raw_header(msg, name)
+    if text is None:
+        return None
+    if len(text) > limit:
+        notes.append(f"header {name} of {len(text):,} characters cut to {limit:,}")
+        text = text[-limit:] if name == "references" else text[:limit]
+    return text.replace("\r", " ").replace("\n", " ").strip()
+
+
+def _raw_header(msg: Message, name: str) -> str | None:
+    for key, value in getattr(msg, "_headers", []):
+        if str(key).lower() == name:
+            return str(value) if not isinstance(value, bytes) else value.decode("latin-1")
+    return None
+
+
+def message_ids(value: str | None) -> list[str]:
+    """Every ``<id>`` in a References / In-Reply-To value, in order, without duplicates."""
+    if not value:
+        return []
+    return list(dict.fromkeys(f"<{m}>" for m in _MSGID.findall(value)))
+
+
+def first_id(value: str | None) -> str | None:
+    """The first ``<id>`` of a header value (a bare id without brackets is accepted too)."""
+    found = message_ids(value)
+    if found:
+        return found[0]
+    bare = (value or "").strip()
+    if bare and " " not in bare and len(bare) <= MAX_ID_CHARS - 2 and "<" not in bare:
+        return f"<{bare}>"
+    return None
+
+
+def synthetic_id(date: str | None, sender: str, subject: str, body: str) -> str:
+    """A stable stand-in Message-ID for a mail that has none (same mail, same id)."""
+    digest = hashlib.sha256(
+        "\x1f".join((date or "", sender, subject, body[:10_000])).encode("utf-8", "replace")
+    ).hexdigest()[:32]
+    return f"<desk-{digest}@no-message-id.invalid>"
+
+
+def _address(value: str | None, notes: list[str]) -> tuple[str, str]:
+    if not value:
+        return "", ""
+    try:
+        name, addr = parseaddr(value)
+    except Exception:  # noqa: BLE001
+        name, addr = "", ""
+    if not addr or "@" not in addr:
+        notes.append("the From address could not be read")
+        return _CONTROL.sub(" ", value)[:200], ""
+    return _CONTROL.sub(" ", name)[:200], addr.strip().lower()[:320]
+
+
+def _addresses(value: str | None) -> list[str]:
+    if not value:
+        return []
+    try:
+        pairs = getaddresses([value])
+    except Exception:  # noqa: BLE001
+        return []
+    return [a.strip().lower()[:320] for _, a in pairs if "@" in a][:50]
+
+
+def _date(value: str | None, notes: list[str]) -> datetime | None:
+    if not value:
+        return None
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        notes.append("the Date header could not be read")
+        return None
+    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    if not EARLIEST <= moment <= datetime.now(UTC) + FUTURE_SLACK:
+        notes.append("the Date header is not plausible: the time of arrival is used")
+        return None
+    return moment
+
+
+# -- automatic mail --------------------------------------------------------------------------
+
+
+def automatic_reason(msg: Message, sender: str | None = None) -> str | None:
+    """Why this mail was sent by a machine (auto-reply, bounce, list), or None (RFC 3834 §2,
+    §3.1.7; the headers Zammad and Exchange use too)."""
+    notes: list[str] = []
+    auto = (header(msg, "auto-submitted", notes) or "").split(";")[0].strip().lower()
+    if auto and auto != "no":
+        return f"Auto-Submitted: {auto[:40]}"
+    precedence = (header(msg, "precedence", notes) or "").strip().lower()
+    if precedence in AUTO_PRECEDENCE:
+        return f"Precedence: {precedence}"
+    if header(msg, "x-loop", notes) is not None:
+        return "X-Loop"
+    if (header(msg, "x-auto-response-suppress", notes) or "").strip().lower() in ("all", "oof"):
+        return "X-Auto-Response-Suppress"
+    if header(msg, "list-id", notes) is not None or header(msg, "list-unsubscribe", notes):
+        return "mailing list"
+    return_path = header(msg, "return-path", notes)
+    if return_path is not None and return_path.strip() in ("<>", ""):
+        return "empty envelope sender"
+    if sender is None:
+        sender = (parseaddr(header(msg, "from", notes) or "")[1] or "").lower()
+    if sender.startswith(("mailer-daemon@", "postmaster@")):
+        return "delivery report"
+    return None
+
+
+# -- body and attachments --------------------------------------------------------------------
+
+
+def _body(msg: Message, notes: list[str]) -> tuple[str, bool, list[dict[str, Any]]]:
+    """(text of the message, whether it came from HTML, the attachments listed)."""
+    chosen: Message | None = None
+    html = False
+    attachments: list[dict[str, Any]] = []
+    try:
+        parts = _parts(msg, notes)
+        if len(parts) == 1:  # the common case: one text part (get_body re-parses Content-Type)
+            only = parts[0]
+            chosen = only if only.get_content_maintype() == "text" else None
+            if chosen is None and not only.is_multipart():
+                attachments.append(_attachment(only))
+            parts = [] if chosen is not None else parts
+        elif isinstance(msg, EmailMessage):
+            try:
+                chosen = msg.get_body(preferencelist=("plain", "html"))
+            except Exception:  # noqa: BLE001 - a broken structure: look for a text part below
+                chosen = None
+        if chosen is None:
+            chosen = next((p for p in parts if p.get_content_maintype() == "text"), None)
+        for part in parts if len(parts) > 1 else []:
+            if part is chosen or part.get_content_maintype() == "multipart":
+                continue
+            if _is_attachment(part):
+                if len(attachments) < MAX_ATTACHMENTS:
+                    attachments.append(_attachment(part))
+                elif len(attachments) == MAX_ATTACHMENTS:
+                    notes.append(f"more than {MAX_ATTACHMENTS} attachments: the rest not listed")
+                    attachments.append({"name": "…", "type": "", "size": 0})
+    except RecursionError:
+        notes.append("parts nested too deep to read")
+        parts = []
+    if chosen is None:
+        return "", False, attachments
+    text = _text_of(chosen, notes)
+    _part_defects(parts, msg, notes)
+    if "\ufffd" in text:
+        notes.append("some characters could not be decoded (shown as \ufffd)")
+    if chosen.get_content_subtype() == "html":
+        html = True
+        text = html_to_text(text)
+    return cap_text(text.replace("\r\n", "\n"), MAX_TEXT_CHARS), html, attachments
+
+
+def _parts(msg: Message, notes: list[str]) -> list[Message]:
+    parts: list[Message] = []
+    for part in msg.walk():
+        if len(parts) >= MAX_PARTS:
+            notes.append(f"more than {MAX_PARTS} parts: the rest is not read")
+            break
+        parts.append(part)
+    return parts
+
+
+def _part_defects(parts: list[Message], top: Message, notes: list[str]) -> None:
+    """Defects found in the parts (some, like bad base64, only once the part was decoded)."""
+    found = {
+        type(defect).__name__
+        for part in parts
+        if part is not top
+        for defect in getattr(part, "defects", [])
+    }
+    notes.extend(f"malformed part: {name}" for name in sorted(found)[:5])
+
+
+def _is_attachment(part: Message) -> bool:
+    disposition = (part.get_content_disposition() or "").lower()
+    if disposition == "attachment":
+        return True
+    if part.get_filename() is not None:
+        return True
+    return part.get_content_maintype() not in ("text", "multipart")
+
+
+def _attachment(part: Message) -> dict[str, Any]:
+    """Name, type and size of one attachment: listed, never opened or saved."""
+    try:
+        name = part.get_filename() or ""
+    except Exception:  # noqa: BLE001
+        name = ""
+    name = _CONTROL.sub("", os.path.basename(name.replace("\\", "/")))[:200] or "(no name)"
+    try:
+        payload = part.get_payload(decode=True)
+        size = len(payload) if isinstance(payload, bytes) else 0
+    except Exception:  # noqa: BLE001
+        size = 0
+    return {"name": name, "type": part.get_content_type()[:100], "size": size}
+
+
+def _text_of(part: Message, notes: list[str]) -> str:
+    """A text part decoded; an unknown or lying charset gives replacement characters."""
+    if isinstance(part, EmailMessage):
+        try:
+            content = part.get_content()
+            if isinstance(content, str):
+                return content
+        except (LookupError, UnicodeError, ValueError, AssertionError, KeyError) as exc:
+            notes.append(f"text part could not be decoded as declared ({type(exc).__name__})")
+        except Exception as exc:  # noqa: BLE001
+            notes.append(f"text part could not be decoded ({type(exc).__name__})")
+    try:
+        payload = part.get_payload(decode=True)
+    except Exception:  # noqa: BLE001
+        payload = None
+    if not isinstance(payload, bytes):
+        return ""
+    charset = part.get_content_charset() or "utf-8"
+    try:
+        return payload.decode(charset, errors="replace")
+    except LookupError:
+        notes.append(f"unknown charset {charset[:40]!r}: read as UTF-8 with replacements")
+        return payload.decode("utf-8", errors="replace")

@@ -1,0 +1,274 @@
+"""E-mail without a server: hostile and malformed MIME, quotes, automatic mail, the reply's
+headers and refused header injection, the channel schema (issue 17)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from desk.config.channels import ChannelConfig
+from desk.platforms.client import ReplyRequest
+from desk.platforms.email import PLATFORM
+from desk.platforms.email.client import (
+    build_reply,
+    dump_cursor,
+    load_cursor,
+    references_for,
+    reply_message_id,
+    reply_subject,
+)
+from desk.platforms.email.payload import MAX_HEADER_CHARS, parse_message
+from desk.platforms.email.quotes import strip_quoted
+from desk.platforms.errors import NotPosted
+from desk.platforms.html import MAX_TEXT_CHARS
+from desk.text.safe import clean
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "email"
+CORPUS = sorted(DATA.glob("*.eml"))
+HEAD = "From: Jeanne <jeanne@example.org>\r\nDate: Thu, 12 Nov 2026 09:00:00 +0100\r\n"
+
+
+def _deep(levels: int) -> bytes:
+    body = "x\r\n"
+    for i in range(levels - 1, -1, -1):
+        body = (
+            f"--c{i}\r\nContent-Type: multipart/mixed; boundary=c{i + 1}\r\n\r\n{body}--c{i}--\r\n"
+        )
+    return (
+        HEAD + "Message-ID: <deep@example.org>\r\nSubject: deep\r\nMIME-Version: 1.0\r\n"
+        "Content-Type: multipart/mixed; boundary=c0\r\n\r\n" + body
+    ).encode()
+
+
+def _huge() -> bytes:
+    refs = " ".join(f"<r{i}@example.org>" for i in range(5000))
+    junk = "\r\n ".join("z" * 70 for _ in range(3000))
+    return (
+        f"{HEAD}Message-ID: <huge@example.org>\r\nSubject: {'A' * 200_000}\r\n"
+        f"References: {refs}\r\nX-Junk: {junk}\r\n\r\nCorps.\r\n"
+    ).encode()
+
+
+@pytest.mark.parametrize("path", CORPUS, ids=[p.name for p in CORPUS])
+def test_every_hostile_or_malformed_message_is_imported_without_a_crash(path: Path) -> None:
+    mention = parse_message(path.read_bytes(), source=path.name)
+    assert mention.platform == "email"
+    assert mention.remote_id.startswith("<")
+    assert mention.text
+    assert len(mention.text) <= MAX_TEXT_CHARS
+    assert mention.created_at.tzinfo is not None
+    assert all(len(v) <= MAX_HEADER_CHARS for v in (mention.title or "", mention.author_name))
+    shown = clean(mention.text) + clean(mention.title or "")
+    assert "\x1b" not in shown
+    assert "\u202e" not in shown
+
+
+def test_generated_monsters_are_imported_with_notes() -> None:
+    deep = parse_message(_deep(2000))
+    assert deep.remote_id == "<deep@example.org>"
+    assert any("structure could not be read" in n for n in deep.raw["notes"])
+    huge = parse_message(_huge())
+    assert len(huge.title or "") == MAX_HEADER_CHARS
+    assert huge.text == "Corps."
+    assert huge.in_reply_to_remote_id == "<r4999@example.org>"  # the parent: the last one
+    assert huge.thread_root_remote_id == "<r0@example.org>"
+    assert len(huge.raw["references"]) == 50
+
+
+def _parsed(name: str) -> Any:
+    return parse_message((DATA / name).read_bytes())
+
+
+def test_html_goes_through_the_one_html_path_and_keeps_no_markup() -> None:
+    mention = _parsed("html_hostile.eml")
+    assert mention.raw["html"] is True
+    assert "<" not in mention.text
+    assert "alert(1)" not in mention.text
+    assert "color" not in mention.text
+    assert "Bonjour" in mention.text
+
+
+def test_charsets_are_decoded_or_replaced_with_a_note() -> None:
+    assert _parsed("windows1252.eml").text == "La facture fait 120 €, “merci”."
+    assert _parsed("iso8859.eml").title == "Élève"
+    bad = _parsed("bad_charset.eml")
+    assert "\ufffd" in bad.text
+    assert any("charset" in n for n in bad.raw["notes"])
+    assert any("could not be decoded" in n for n in _parsed("lying_charset.eml").raw["notes"])
+    assert any("Base64" in n for n in _parsed("broken_base64.eml").raw["notes"])
+
+
+def test_attachments_are_listed_never_opened() -> None:
+    listed = _parsed("attachments.eml").raw["attachments"]
+    assert [a["type"] for a in listed] == [
+        "application/pdf",
+        "application/x-msdownload",
+        "message/rfc822",
+    ]
+    assert listed[0] == {"name": "plan.pdf", "type": "application/pdf", "size": 3009}
+    assert "/" not in listed[1]["name"]
+    assert "\x1b" not in listed[1]["name"]
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("auto_reply.eml", "Auto-Submitted: auto-replied"),
+        ("bulk_list.eml", "Precedence: bulk"),
+        ("bounce.eml", "empty envelope sender"),
+    ],
+)
+def test_automatic_mail_is_recognised(name: str, reason: str) -> None:
+    mention = _parsed(name)
+    assert mention.kind == "automatic"
+    assert mention.raw["automatic"] == reason
+
+
+def test_a_human_mail_is_not_automatic() -> None:
+    assert _parsed("quoted_fr.eml").kind == "email"
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        ("quoted_fr.eml", "Merci beaucoup, c'est réglé."),
+        ("quoted_en.eml", "Thanks, all fixed."),
+        ("quoted_outlook_fr.eml", "Toujours pas d'eau au 12."),
+    ],
+)
+def test_quoted_text_is_cut_for_display_and_kept_in_the_record(name: str, shown: str) -> None:
+    mention = _parsed(name)
+    assert mention.text == shown
+    assert "18 h" in mention.raw["body"] or "6 pm" in mention.raw["body"]
+
+
+def test_inline_answers_and_all_quoted_mail_are_kept() -> None:
+    inline = "> Question 1 ?\nRéponse 1.\n> Question 2 ?\nRéponse 2."
+    assert strip_quoted(inline) == inline
+    assert strip_quoted("> seulement une citation") == "> seulement une citation"
+
+
+def test_a_mail_without_message_id_gets_the_same_id_twice() -> None:
+    data = (DATA / "no_message_id.eml").read_bytes()
+    assert parse_message(data).remote_id == parse_message(data).remote_id
+
+
+def test_size_cap_keeps_the_header_and_says_so() -> None:
+    data = HEAD.encode() + b"Message-ID: <big@example.org>\r\nSubject: big\r\n\r\n" + b"a" * 5000
+    mention = parse_message(data, max_bytes=2048)
+    assert mention.remote_id == "<big@example.org>"
+    assert any("cut to 2,048" in n for n in mention.raw["notes"])
+
+
+# -- replies ---------------------------------------------------------------------------------
+
+
+def _request(**raw: Any) -> ReplyRequest:
+    parent = {
+        "message_id": "<p2@example.org>",
+        "references": ["<p0@example.org>", "<p1@example.org>"],
+        "subject": "Coupure d'eau",
+        "from": "jeanne@example.org",
+        "reply_to": [],
+        **raw,
+    }
+    return ReplyRequest(
+        reply_id=7,
+        text="Bonjour,\nl'eau revient à 18 h.\n—AB",
+        idempotency_key="0b6c8a5e-1f7e-4bd4-9f53-7d1b8a0c2e11",
+        created_at=datetime(2026, 11, 12, 14, 0, tzinfo=UTC),
+        parent_remote_id="<p2@example.org>",
+        parent_author="jeanne@example.org",
+        parent_visibility="direct",
+        parent_raw=parent,
+        language="fr",
+    )
+
+
+def test_the_reply_carries_threading_headers_and_a_stable_message_id() -> None:
+    msg = build_reply(_request(), address="contact@ville.example", display_name="Mairie")
+    assert msg["In-Reply-To"] == "<p2@example.org>"
+    assert msg["References"] == "<p0@example.org> <p1@example.org> <p2@example.org>"
+    assert msg["Auto-Submitted"] == "no"
+    assert msg["Subject"] == "Re: Coupure d'eau"
+    assert msg["To"] == "jeanne@example.org"
+    again = build_reply(_request(), address="contact@ville.example")
+    assert (
+        msg["Message-ID"]
+        == again["Message-ID"]
+        == reply_message_id(_request(), "contact@ville.example")
+    )
+    assert (
+        msg.as_bytes()
+        == build_reply(
+            _request(), address="contact@ville.example", display_name="Mairie"
+        ).as_bytes()
+    )  # frozen: the same reply is the same message
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        {"subject": "Bonjour\r\nBcc: victime@example.org"},
+        {"subject": "Bonjour\nX-Evil: 1"},
+        {"from": "a@b.c\r\nBcc: x@y.z", "reply_to": []},
+        {"reply_to": ["x@y.z\nBcc: w@v.u"]},
+        {"message_id": "<p2@example.org>\r\nBcc: x@y.z"},
+    ],
+)
+def test_a_line_break_in_any_header_is_refused(raw: dict[str, Any]) -> None:
+    with pytest.raises(NotPosted, match="line break"):
+        build_reply(_request(**raw), address="contact@ville.example")
+
+
+def test_subjects_and_references() -> None:
+    assert reply_subject("RE : Coupure") == "RE : Coupure"
+    assert reply_subject("Re[2]: Coupure") == "Re[2]: Coupure"
+    assert reply_subject("Coupure") == "Re: Coupure"
+    long = {"references": [f"<r{i}@x>" for i in range(40)], "message_id": "<p@x>"}
+    chain = references_for(long)
+    assert len(chain) == 19
+    assert chain[0] == "<r0@x>"
+    assert chain[-1] == "<p@x>"
+    assert references_for({"in_reply_to": "<a@x>", "message_id": "<b@x>"}) == ["<a@x>", "<b@x>"]
+
+
+def test_cursor_round_trip_and_junk() -> None:
+    state = {"INBOX": {"validity": 17, "uid": 42}}
+    assert load_cursor(dump_cursor(state)) == state
+    assert load_cursor("not json") == {}
+    assert load_cursor('{"INBOX": 3}') == {}
+
+
+# -- the channel ------------------------------------------------------------------------------
+
+
+def test_plaintext_is_refused_off_loopback() -> None:
+    with pytest.raises(ValidationError, match="127.0.0.1 only"):
+        ChannelConfig(name="c", platform="email", host="imap.example.org", tls="plain")
+    with pytest.raises(ValidationError, match="127.0.0.1 only"):
+        ChannelConfig(
+            name="c",
+            platform="email",
+            host="127.0.0.1",
+            smtp_host="smtp.example.org",
+            smtp_tls="plain",
+            tls="plain",
+        )
+    with pytest.raises(ValidationError, match="needs host"):
+        ChannelConfig(name="c", platform="email")
+    ok = ChannelConfig(name="c", platform="email", host="imap.example.org", auth="xoauth2")
+    assert ok.base_url() == "imaps://imap.example.org:993"
+    assert ok.folders == ["INBOX"]
+
+
+def test_the_platform_takes_replies_and_needs_a_secret() -> None:
+    assert PLATFORM.takes_replies
+    assert PLATFORM.needs_secret
+    assert PLATFORM.reply_length("Bonjour").ok
+    result = PLATFORM.parse((DATA / "quoted_en.eml").read_bytes(), "quoted_en.eml")
+    assert [m.remote_id for m in result.items] == ["<qen@example.org>"]
