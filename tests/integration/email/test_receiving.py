@@ -1,0 +1,184 @@
+"""Receiving from a real Dovecot on 127.0.0.1: IDLE latency, reconnects, UIDVALIDITY changes,
+\\Seen never set, threading by Message-ID / In-Reply-To / References (issue 17)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from desk.channels.connect import ConnectorPool
+from desk.channels.pull import PullService, pull_service
+from desk.channels.status import ChannelReport
+from tests.integration.email.mail import SECRET_ENV, email_desk, message
+from tests.integration.email.servers import Dovecot
+
+
+async def _no_wait(_seconds: float) -> None:
+    return None
+
+
+def _service(desk: Any, **options: Any) -> PullService:
+    return pull_service(desk, environ=SECRET_ENV, sleep=_no_wait, **options)
+
+
+def _folder(dovecot: Dovecot, name: str) -> str:
+    with dovecot.client() as conn:
+        conn.create_folder(name)
+    return name
+
+
+async def test_three_appends_reach_the_queue_within_three_seconds(
+    dovecot: Dovecot, tmp_path: Path
+) -> None:
+    folder = _folder(dovecot, "Idle")
+    desk, _ = email_desk(tmp_path, dovecot.port, folder)
+    service = _service(desk)
+    stop = asyncio.Event()
+    reports: list[ChannelReport] = []
+    arrived: dict[int, float] = {}
+
+    first_pull, all_three = asyncio.Event(), asyncio.Event()
+
+    def on_event(report: ChannelReport) -> None:
+        reports.append(report)
+        first_pull.set()
+        for _ in report.new_ids:
+            arrived[len(arrived)] = time.monotonic()
+        if len(arrived) >= 3:
+            all_three.set()
+
+    watching = asyncio.create_task(service.watch(stop, on_event))
+    try:
+        await asyncio.wait_for(first_pull.wait(), 30)  # the first (empty) pull: now it IDLEs
+        await asyncio.sleep(0.3)
+        appended = time.monotonic()
+        await asyncio.to_thread(dovecot.append, folder, *(message(i) for i in range(3)))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(all_three.wait(), 10)
+    finally:
+        stop.set()
+        await asyncio.wait_for(watching, 10)
+    assert len(arrived) == 3, reports
+    delay = max(arrived.values()) - appended
+    assert delay < 3.0, f"the three mails took {delay:.2f} s (interval is 30 s: IDLE did not work)"
+    assert all(r.status == "ok" for r in reports)
+
+
+async def test_reconnect_and_uidvalidity_change_lose_nothing_and_double_nothing(
+    dovecot: Dovecot, tmp_path: Path
+) -> None:
+    folder = _folder(dovecot, "Resync")
+    desk, _ = email_desk(tmp_path, dovecot.port, folder)
+    pool = ConnectorPool(desk.config.channel, environ=SECRET_ENV)
+    service = _service(desk, pool=pool)
+    try:
+        dovecot.append(folder, message(1), message(2))
+        [first] = await service.apull()
+        assert (first.status, first.new, first.duplicate) == ("ok", 2, 0)
+
+        # The server drops the connection desk keeps open: the next pull reconnects.
+        dovecot.kick()
+        connector: Any = pool.built("email:contact")
+        if connector._imap is not None:  # the kick may not have reached it yet: cut it here
+            connector._imap.shutdown()
+        dovecot.append(folder, message(3))
+        [second] = await service.apull()
+        assert (second.status, second.new, second.duplicate) == ("ok", 1, 0), second.errors
+
+        # The folder is recreated (new UIDVALIDITY) with the same mail and one more.
+        with dovecot.client() as conn:
+            conn.select_folder("INBOX")
+            before = conn.folder_status(folder, ["UIDVALIDITY"])[b"UIDVALIDITY"]
+            conn.delete_folder(folder)
+            conn.create_folder(folder)
+            after = conn.folder_status(folder, ["UIDVALIDITY"])[b"UIDVALIDITY"]
+        if before == after:  # Dovecot derives it from the clock: make sure it moved
+            pytest.fail("UIDVALIDITY did not change when the folder was recreated")
+        dovecot.append(folder, message(4), message(1), message(2), message(3))
+        [third] = await service.apull()
+        assert (third.status, third.new, third.duplicate) == ("ok", 1, 3), third.errors
+        assert any("UIDVALIDITY changed" in note for note in third.notes)
+
+        [fourth] = await service.apull()
+        assert (fourth.new, fourth.duplicate) == (0, 0)
+    finally:
+        await pool.aclose()
+    # Nothing desk did marked the mail as read.
+    assert all(b"\\Seen" not in flags for flags in dovecot.flags(folder).values())
+
+
+async def test_a_thread_lands_in_one_conversation_and_a_same_subject_mail_does_not(
+    dovecot: Dovecot, tmp_path: Path
+) -> None:
+    folder = _folder(dovecot, "Threads")
+    root = "<t1@example.org>"
+    thread = [
+        message(10, subject="Coupure d'eau rue Émile-Zola", message_id=root),
+        # Outlook: In-Reply-To only, "RE :" prefix
+        message(
+            11,
+            subject="RE : Coupure d'eau rue Émile-Zola",
+            message_id="<t2@x.example>",
+            in_reply_to=root,
+        ),
+        # Thunderbird: both headers
+        message(
+            12,
+            subject="Re: Coupure d'eau rue Émile-Zola",
+            message_id="<t3@example.org>",
+            in_reply_to="<t2@x.example>",
+            references=f"{root} <t2@x.example>",
+        ),
+        # Gmail: References only, "TR:"
+        message(
+            13,
+            subject="TR: Coupure d'eau rue Émile-Zola",
+            message_id="<t4@gmail.example>",
+            references=f"{root} <t2@x.example> <t3@example.org>",
+        ),
+        message(
+            14,
+            subject="Re: Coupure d'eau",
+            message_id="<t5@example.org>",
+            in_reply_to="<t4@gmail.example>",
+            references=f"{root} <t3@example.org> <t4@gmail.example>",
+        ),
+    ]
+    unrelated = message(
+        15, subject="Coupure d'eau rue Émile-Zola", message_id="<other@example.org>"
+    )
+    dovecot.append(folder, *thread, unrelated)
+    [report] = await _service(desk := email_desk(tmp_path, dovecot.port, folder)[0]).apull()
+    assert report.new == 6
+    ids = report.new_ids
+    conversation = desk.queries.detail(ids[2]).thread
+    assert sorted(row.id for row in conversation) == sorted(ids[:5])
+    assert desk.queries.detail(ids[5]).thread == []
+    for mention_id in ids[:5]:
+        assert {row.id for row in desk.queries.detail(mention_id).thread} == set(ids[:5])
+
+
+def test_the_idle_wait_ends_at_its_time_without_news(dovecot: Dovecot, tmp_path: Path) -> None:
+    folder = _folder(dovecot, "Quiet")
+    desk, _ = email_desk(tmp_path, dovecot.port, folder)
+
+    async def wait() -> tuple[bool, float]:
+        pool = ConnectorPool(desk.config.channel, environ=SECRET_ENV)
+        try:
+            connector = pool.get("email:contact")
+            started = time.monotonic()
+            news = await connector.wait_for_news(1.5)
+            return news, time.monotonic() - started
+        finally:
+            await pool.aclose()
+
+    news, took = asyncio.run(wait())
+    assert not news
+    assert 1.4 < took < 4
+    assert threading.active_count() < 20
