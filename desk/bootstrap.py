@@ -21,6 +21,7 @@ from desk.channels import pull as pulling
 from desk.channels.ingest import IngestService
 from desk.clock import Clock, utcnow
 from desk.config import DeskConfig, Settings, load_config, os_user
+from desk.db.changes import ChangeFeed, watch
 from desk.i18n import Catalog, choose_language
 from desk.inbox import InboxService
 from desk.queries import Queries
@@ -80,6 +81,10 @@ class Desk:
         rules = self.triage.reload()
         self.ingest.rules = rules
         return rules
+
+    def watch_changes(self) -> ChangeFeed:
+        """The signal that another desk changed the database (desk.db.changes)."""
+        return watch(self.engine)
 
     def close(self) -> None:
         """Release the database connections."""

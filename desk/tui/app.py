@@ -14,6 +14,7 @@ from typing import Any
 from textual import work
 from textual.app import App
 from textual.binding import Binding
+from textual.message import Message
 from textual.signal import Signal
 from textual.widgets import HelpPanel
 
@@ -29,6 +30,10 @@ from desk.tui.safe import safe_str
 from desk.tui.screens.queue import QueueScreen
 from desk.tui.widgets.queue_list import QueueList
 from desk.views import QueueRow
+
+
+class DatabaseChanged(Message):
+    """Another desk committed a change (desk.db.changes), heard by the listener thread."""
 
 
 class DeskApp(Navigator):
@@ -64,14 +69,39 @@ class DeskApp(Navigator):
 
     def on_mount(self) -> None:
         """Watch the rule file (an edit saved by the team is picked up without a restart) and
-        start the live channels and the outbox in the background (desk.tui.live)."""
+        the database (another desk's change shows here at once), and start the live channels
+        and the outbox in the background (desk.tui.live)."""
         self._rules_stamp = self._rules_mtime()
         self.set_interval(self.RULES_POLL_SECONDS, self._poll_rules)
+        self._changes = self.desk.watch_changes()
+        # A plain daemon thread, not a Textual worker: it runs for the app's whole life, and
+        # a worker that never completes would hold up everything that waits for workers.
+        self._listener = threading.Thread(
+            target=self._hear_changes, name="desk-changes", daemon=True
+        )
+        self._listener.start()
         self.live.start()
 
     def on_unmount(self) -> None:
         """Stop the background polling."""
+        self._changes.close()  # the listener's wait returns within a poll
+        self._listener.join(timeout=2)
         self.live.stop()
+
+    def _hear_changes(self) -> None:
+        """Another desk committed (desk.db.changes): every screen reads again what it shows,
+        keeping its cursor. Our own changes are heard too; reading again is cheap."""
+        try:
+            while not self._changes.closed:
+                if self._changes.wait(1.0):
+                    # post_message (thread-safe, never waits), not call_from_thread
+                    self.post_message(DatabaseChanged())
+        except Exception:  # noqa: BLE001, S110 - a vanished file: the 15 s refresh remains
+            pass
+
+    def on_database_changed(self, _message: DatabaseChanged) -> None:
+        """Tell every screen (desk.tui.host's inbox_changed)."""
+        self.inbox_changed.publish(None)
 
     def action_undo_send(self) -> None:
         """Cancel the last reply still in its undo window; its text goes back to the draft."""
