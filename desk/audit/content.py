@@ -138,7 +138,7 @@ def bound_digest(data: str) -> str | None:
         return None
     try:
         value = json.loads(data).get(CONTENT)
-    except (ValueError, AttributeError):
+    except (ValueError, AttributeError, RecursionError):
         return None
     return value if isinstance(value, str) else None
 

@@ -44,6 +44,7 @@ from desk.audit.export import (
     event_hash,
     manifest_digest,
 )
+from desk.config.files import read_limited
 from desk.errors import InputError
 
 _KIND_OF_TYPE = {"mention": "mentions", "reply": "replies", "audit_event": "audit_events"}
@@ -82,9 +83,31 @@ def read_extract(path: Path) -> Extract:
     return extract
 
 
+MAX_EXTRACT_BYTES = 2 * 1024**3
+"""An extract is read up to this size (years of a busy desk are a few hundred megabytes)."""
+
+
+def _regular_file(path: Path) -> None:
+    """Refuse a pipe, device, socket or folder where a file of the extract should be: reading
+    /dev/zero never ends, opening a FIFO waits for a writer that never comes."""
+    try:
+        read_limited(path, 0, error=InputError)
+    except InputError as exc:
+        if exc.key != "file_too_big":
+            raise
+
+
+def _json(raw: str | bytes) -> Any:
+    """``json.loads``, with nesting deeper than Python's stack said as bad JSON."""
+    try:
+        return json.loads(raw)
+    except RecursionError:
+        raise ValueError("nested too deep") from None
+
+
 def _read_jsonl(path: Path) -> Extract:
     try:
-        data = path.read_bytes()
+        data = read_limited(path, MAX_EXTRACT_BYTES, error=InputError)
     except OSError as exc:
         raise InputError.from_catalog(
             "extract_unreadable", path=str(path), reason=exc.strerror or str(exc)
@@ -100,7 +123,7 @@ def _read_jsonl(path: Path) -> Extract:
             continue
         where = f"line {number}"
         try:
-            record = json.loads(raw)
+            record = _json(raw)
         except ValueError as exc:
             raise _bad(path, where, f"not JSON ({exc})") from None
         if not isinstance(record, dict):
@@ -127,8 +150,11 @@ def _read_folder(path: Path) -> Extract:
             "extract_missing_files", path=str(path), names=", ".join(missing)
         )
     manifest_path = path / MANIFEST_FILE
+    for name in names:
+        _regular_file(path / name)
     try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8-sig"))
+        raw = read_limited(manifest_path, MAX_EXTRACT_BYTES, error=InputError)
+        manifest = _json(raw.decode("utf-8-sig"))
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise _bad(manifest_path, "manifest", f"not a JSON manifest ({exc})") from None
     if not isinstance(manifest, dict) or manifest.get("type") != "manifest":
@@ -345,7 +371,7 @@ def _check_manifest(
     else:
         report.head = (last["seq"], last["hash"])
         try:
-            named = json.loads(last["data"]).get("manifest_sha256")
+            named = _json(last["data"]).get("manifest_sha256")
         except (ValueError, AttributeError):
             named = None
         if named != manifest_digest(manifest):

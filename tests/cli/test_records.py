@@ -227,3 +227,20 @@ def test_csv_cells_are_neutralised_and_jsonl_keeps_the_text(
     assert _export(cli, tmp_path / "x.jsonl") == 0
     records = [json.loads(line) for line in _lines(tmp_path / "x.jsonl")]
     assert [r["text"] for r in records if r["type"] == "mention"] == FORMULAS
+
+
+@pytest.mark.parametrize("kind", ["nested", "dev_zero", "fifo"])
+def test_a_malformed_extract_is_a_clear_error_never_a_hang(tmp_path: Path, kind: str) -> None:
+    # issue 12 #17: verify-extract of hostile files, by a recipient (no desk.toml, no database)
+    if kind == "nested":
+        path = tmp_path / "extract.jsonl"
+        path.write_text("[" * 100_000 + "\n", encoding="utf-8")
+    elif kind == "dev_zero":
+        path = Path("/dev/zero")
+    else:
+        path = tmp_path / "extract.jsonl"
+        os.mkfifo(path)
+    done = run_desk("--lang", "en", "audit", "verify-extract", str(path), timeout=30)
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    assert str(path) in done.stderr
