@@ -34,6 +34,7 @@ from typing import Any, Protocol
 
 import httpx
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, select
 
 from desk.channels.connect import ConnectorPool
@@ -51,6 +52,7 @@ from desk.clock import Clock, utcnow
 from desk.config import DeskConfig
 from desk.config.channels import ChannelConfig
 from desk.db import SessionFactory, session_factory, store, transaction
+from desk.db.busy import DatabaseBusy, is_busy
 from desk.db.tables import Channel, ChannelState
 from desk.errors import DeskError, InputError
 from desk.platforms.client import Connector, Page
@@ -202,7 +204,7 @@ class PullService:
             outcome = _Outcome("error", str(exc))
         except Exception as exc:  # noqa: BLE001 - a connector's bug fails its channel only
             log.warning("pull of %s crashed", channel.key, exc_info=True)
-            outcome = _Outcome("error", f"{channel.key}: unexpected {type(exc).__name__}: {exc}")
+            outcome = _Outcome("error", f"{channel.key}: unexpected {_message(exc)}")
         outcome.message = scrub(outcome.message, secret)
         outcome.rate = connector.rate if connector else None
         for texts in (report.notes, report.warnings, report.errors):
@@ -424,14 +426,23 @@ def _state_row(session: Session, channel: Channel, now: datetime) -> ChannelStat
 
 
 def _message(exc: BaseException) -> str:
-    return exc.message if isinstance(exc, DeskError) else str(exc)
+    """What a report says of a failure: never SQLAlchemy's text (SQL, parameters) — a database
+    held by another desk is said in the catalog's words (desk.db.busy)."""
+    if isinstance(exc, DeskError):
+        return exc.message
+    if is_busy(exc):
+        return DatabaseBusy.now().message
+    if isinstance(exc, SQLAlchemyError):
+        orig = getattr(exc, "orig", None) or exc
+        return f"{type(orig).__name__}: {(str(orig).splitlines() or [''])[0][:200]}"
+    return str(exc)
 
 
 def _crashed(channel: ChannelConfig, exc: Exception) -> ChannelReport:
     """The report of a channel whose pull raised (a bug in desk: pull_channel catches the rest)."""
     report = ChannelReport(channel.key, channel.name, channel.platform, status="error")
     report.health = "error"
-    report.message = shorten(f"{channel.key}: {type(exc).__name__}: {exc}", ERROR_CHARS)
+    report.message = shorten(f"{channel.key}: {_message(exc)}", ERROR_CHARS)
     report.done = True
     return report
 
