@@ -33,6 +33,7 @@ from desk.cli import (
     audit,
     bulk,
     channels,
+    crisis,
     demo,
     mentions,
     outbox,
@@ -44,7 +45,14 @@ from desk.cli import (
     triage,
 )
 from desk.cli._parser import Commands, DeskParser
-from desk.cli._shared import Invocation, cli_language, opened, print_error, settings_from
+from desk.cli._shared import (
+    Invocation,
+    cli_language,
+    opened,
+    point_at_the_demo,
+    print_error,
+    settings_from,
+)
 from desk.clock import Clock, utcnow
 from desk.i18n import Catalog
 
@@ -70,6 +78,7 @@ GROUPS: tuple[Group, ...] = (
     channels,
     outbox,
     staff,
+    crisis,
 )
 """Every command group, in the order ``desk --help`` lists them."""
 
@@ -127,5 +136,6 @@ def _run(args: argparse.Namespace, catalog: Catalog, clock: Clock) -> int:
     settings = settings_from(args)
     if not args.needs_desk:
         return int(args.run(Invocation(settings=settings, catalog=catalog, clock=clock), args))
+    point_at_the_demo(settings, catalog)
     with opened(settings, args.as_name, clock=clock) as desk:
         return int(args.run(desk, args))

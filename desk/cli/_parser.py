@@ -45,6 +45,11 @@ class ArgTypes:
             raise argparse.ArgumentTypeError(self._t("cli.type.not_positive"))
         return value
 
+    def number(self, text: str) -> int:
+        """A mention or reply number, as the desk shows it: ``269``, ``#269`` or ``nº 269``."""
+        bare = text.strip().removeprefix("#").removeprefix("nº").removeprefix("no").strip()
+        return self.positive(bare)
+
     def day(self, text: str) -> date:
         """A day written YYYY-MM-DD."""
         try:

@@ -3,7 +3,7 @@
 error is printed (``error: ...`` and a hint, in the interface language, without a traceback).
 
 Kept light on purpose: ``desk --version`` and ``desk -h`` import this module, so the services,
-SQLAlchemy and Textual are only loaded once a command runs.
+SQLAlchemy, Textual and pydantic (desk.config) are only loaded once a command runs.
 """
 
 from __future__ import annotations
@@ -17,24 +17,25 @@ import tomllib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from desk.clock import Clock, utcnow
-from desk.config import (
+from desk.clock import Clock, as_utc, utcnow
+from desk.errors import ConfigError, DeskError, InputError
+from desk.files import (
     MAX_CONFIG_BYTES,
-    DeskConfig,
-    Settings,
     default_config_dir,
     default_data_dir,
+    loads_toml,
+    read_limited,
 )
-from desk.config.files import loads_toml, read_limited
-from desk.errors import DeskError, InputError
 from desk.i18n import Catalog, choose_language
 from desk.text.safe import clean
 
 if TYPE_CHECKING:
     from desk.bootstrap import Desk
+    from desk.config import DeskConfig, Settings
 
 
 # -- language and settings -------------------------------------------------------------------
@@ -77,6 +78,8 @@ def cli_language(argv: Sequence[str]) -> str:
 
 def settings_from(args: argparse.Namespace) -> Settings:
     """Where things are: the ``--db``, ``--config`` and ``--lang`` given, else DESK_* variables."""
+    from desk.config import Settings  # pydantic: loaded once a command runs, never for -h
+
     given = {"db": args.db, "config": args.config, "lang": args.lang}
     return Settings(**{key: value for key, value in given.items() if value is not None})
 
@@ -91,6 +94,28 @@ class Invocation:
 
 
 # -- the open desk -----------------------------------------------------------------------------
+
+
+def point_at_the_demo(settings: Settings, catalog: Catalog) -> None:
+    """No desk.toml given and none at the default place, but a demo built: say how to use the
+    demo (the export line of ``desk demo --no-ui``) rather than send the person to ``desk init``,
+    which would make a different, empty desk."""
+    if settings.config is not None or settings.config_path().exists():
+        return
+    demo_db = default_data_dir() / "demo.db"
+    demo_toml = default_data_dir() / "demo-desk.toml"
+    if not (demo_db.is_file() and demo_toml.is_file()):
+        return
+    import shlex
+
+    raise ConfigError(
+        catalog.t("cli.refused.no_config_but_demo", path=str(settings.config_path())),
+        catalog.t(
+            "cli.refused.no_config_but_demo_hint",
+            db=shlex.quote(str(demo_db)),
+            config=shlex.quote(str(demo_toml)),
+        ),
+    )
 
 
 def ensure_data_dir(settings: Settings) -> None:
@@ -162,6 +187,16 @@ def report_staff_drift(desk: Desk) -> None:
 def print_json(value: object, *, ensure_ascii: bool = False, indent: int | None = None) -> None:
     """``--json`` output: the value as one JSON document on stdout."""
     print(json.dumps(value, ensure_ascii=ensure_ascii, indent=indent))
+
+
+def local_time(desk: Desk, at: datetime | None, *, seconds: bool = False) -> str:
+    """``2026-11-12 09:03 EST``: an instant as a person reads it, in the desk's ``[hours]``
+    time zone, labelled with it (every time the CLI prints; "?" when unknown)."""
+    if at is None:
+        return "?"
+    zone = desk.config.hours.calendar().tz
+    shown = as_utc(at).astimezone(zone)
+    return shown.strftime("%Y-%m-%d %H:%M:%S %Z" if seconds else "%Y-%m-%d %H:%M %Z")
 
 
 def plural(catalog: Catalog, key: str, n: int, **values: Any) -> str:

@@ -34,7 +34,7 @@ def register(commands: Commands) -> None:
     imp.set_defaults(run=import_answers)
     answers.add("export").set_defaults(run=export_answers)
     sug = answers.add("suggest")
-    sug.add_argument("id", type=int, metavar=sug.metavar("id"))
+    sug.add_argument("id", type=sug.types.number, metavar=sug.metavar("id"))
     sug.add_json()
     sug.set_defaults(run=suggest)
     show_ = answers.add("show")

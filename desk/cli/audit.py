@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from desk.cli._parser import Commands
-from desk.cli._shared import Invocation, plural, print_json
+from desk.cli._shared import Invocation, local_time, plural, print_json
 from desk.i18n import Catalog
 from desk.text.safe import clean
 
@@ -50,7 +50,9 @@ def register(commands: Commands) -> None:
 
     log_ = audit.add("log")
     log_.add_json()
-    log_.add_argument("--mention", type=int, metavar=log_.metavar("id"), help=log_.text("mention"))
+    log_.add_argument(
+        "--mention", type=log_.types.number, metavar=log_.metavar("id"), help=log_.text("mention")
+    )
     log_.add_argument("--staff", metavar=log_.metavar("staff"), help=log_.text("staff"))
     log_.add_argument(
         "--action", action="append", metavar=log_.metavar("action"), help=log_.text("action")
@@ -64,7 +66,7 @@ def register(commands: Commands) -> None:
     log_.set_defaults(run=log)
 
     tl = audit.add("timeline")
-    tl.add_argument("id", type=int, metavar=tl.metavar("id"))
+    tl.add_argument("id", type=tl.types.number, metavar=tl.metavar("id"))
     tl.add_json()
     tl.set_defaults(run=timeline)
 
@@ -306,7 +308,8 @@ def log(desk: Desk, args: argparse.Namespace) -> int:
         target = f"#{e.mention_id}" if e.mention_id else ""
         data = clean(json.dumps(e.data, ensure_ascii=False), one_line=True, max_len=100)
         print(
-            f"{e.seq:>6} {e.at:%Y-%m-%d %H:%M:%S} {clean(e.actor, one_line=True, max_len=30):<10} "
+            f"{e.seq:>6} {local_time(desk, e.at, seconds=True)} "
+            f"{clean(e.actor, one_line=True, max_len=30):<10} "
             f"{clean(e.action, one_line=True, max_len=40):<20} {target:<7} {data}"
         )
     return 0

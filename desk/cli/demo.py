@@ -13,16 +13,26 @@ given through the audit trail like any other.
 from __future__ import annotations
 
 import argparse
+import shlex
+from dataclasses import replace
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
-
-import tomlkit
+from typing import TYPE_CHECKING
 
 from desk.cli._parser import Commands
 from desk.cli._shared import Invocation, file_progress, opened, plural, refused
 from desk.cli.setup import ui
-from desk.config import DeskConfig, Settings, default_data_dir, load_config, os_user
-from desk.config.editing import write_atomically
 from desk.errors import ActionRefused, ConfigError
+
+if TYPE_CHECKING:
+    from desk.bootstrap import Desk
+    from desk.calendar import Calendar
+    from desk.channels.ingest import FileReport
+    from desk.clock import Clock
+from desk.files import default_data_dir
+
+if TYPE_CHECKING:
+    from desk.config import DeskConfig, Settings
 
 PAYLOAD_SUFFIXES = {".json", ".xml", ".rss", ".atom"}
 DEMO_PASSPHRASE = "demo"
@@ -54,21 +64,32 @@ def payload_files(folder: Path) -> list[Path]:
 def demo_config(feeds: Path, db_path: Path, fresh: bool) -> Path:
     """The demo's own desk.toml beside its database, copied from the feeds folder when missing
     (or with ``fresh``): staff changes made in the demo never edit the bundled sample."""
+    import tomlkit
+
+    from desk.config import load_config, os_user
+    from desk.config.editing import write_atomically
+
     copy = db_path.with_name(f"{db_path.stem}-desk.toml")
     if fresh or not copy.exists():
         source = feeds / "desk.toml"
         rules = load_config(source).rules_path()
         text = source.read_text(encoding="utf-8")
+        doc = tomlkit.parse(text)
         if rules is not None:  # a rule file named relative to the sample must still be found
-            doc = tomlkit.parse(text)
             doc["desk"]["rules"] = str(rules.resolve())
-            text = tomlkit.dumps(doc)
-        write_atomically(copy, text)
+        staff = doc.get("staff")
+        login = os_user()
+        if staff and login:  # you are the first person: written here, as an admin would
+            logins = staff[0].setdefault("os_users", tomlkit.array())
+            if login not in logins:
+                logins.append(login)
+        write_atomically(copy, tomlkit.dumps(doc))
     return copy
 
 
 def demo(run: Invocation, args: argparse.Namespace) -> int:
     """Build (or refresh) the demo database from the sample feeds, then open the desk."""
+    from desk.config import Settings, load_config, os_user  # pydantic: once the command runs
     from desk.db.store import QueueFilter  # SQLModel: only once a command runs
 
     catalog = run.catalog
@@ -89,15 +110,24 @@ def demo(run: Invocation, args: argparse.Namespace) -> int:
     if not config.staff:
         raise refused(catalog, "demo_no_staff", kind=ConfigError, path=config_path)
     demo_settings = Settings(db=str(db_path), config=config_path, lang=settings.lang)
-    # In the demo you are its first staff member (your OS login is mapped to them); `desk --as
-    # NAME demo` asks for NAME's passphrase, which is "demo" for every demo person.
-    config.staff[0].os_users.append(os_user())
+    # In the demo you are its first staff member (your OS login is mapped to them in the demo's
+    # desk.toml, demo_config); `desk --as NAME demo` asks for NAME's passphrase: "demo".
+    login = os_user()
+    if login and login not in config.staff[0].os_users:  # a demo-desk.toml from before
+        config.staff[0].os_users.append(login)
     _give_passphrases(demo_settings, config, run)
-    with opened(demo_settings, args.as_name, config, clock=run.clock) as desk:
-        reports = desk.ingest.ingest_files(payload_files(feeds), progress=file_progress)
+    # The demo is alive on any day: its three weeks end just before the latest business day's
+    # morning (built on a Sunday: Friday 10:30), and arrive as they would have then — routed to
+    # whoever was on duty, so every demo person has work, and the 7- and 30-day reports fill.
+    now = run.clock()
+    moment = demo_moment(config.hours.calendar(), now)
+    arrival_clock = _shifted(run.clock, moment - now)
+    with opened(demo_settings, args.as_name, config, clock=arrival_clock) as desk:
+        reports = ingest_rebased(desk, payload_files(feeds), moment)
         answers = feeds / "answers.toml"
         if answers.is_file() and desk.me.is_supervisor:
             desk.answers.import_file(answers)
+    with opened(demo_settings, args.as_name, config, clock=run.clock) as desk:
         new = plural(catalog, "cli.count.new", sum(r.new for r in reports))
         total = plural(catalog, "cli.demo.total", desk.queries.count(QueueFilter(view="all")))
         me = desk.me
@@ -111,7 +141,56 @@ def demo(run: Invocation, args: argparse.Namespace) -> int:
                 name=me.name,
             )
         )
-        return 0 if args.no_ui else ui(desk, args)
+        if args.no_ui:  # the one line that points the command line at the demo
+            print(
+                catalog.t(
+                    "cli.demo.use",
+                    db=shlex.quote(str(db_path)),
+                    config=shlex.quote(str(config_path)),
+                    display_name=me.display_name,
+                )
+            )
+            return 0
+        return ui(desk, args)
+
+
+DEMO_MORNING = time(10, 30)
+"""The demo's mentions arrive up to this time of a business day, when the whole sample team is
+on duty (Bruno works mornings on Fridays, Chloé from 10:00)."""
+
+
+def demo_moment(calendar: Calendar, now: datetime) -> datetime:
+    """The latest business day's DEMO_MORNING (desk's zone) at or before ``now``; ``now`` when
+    none is found in the last two weeks."""
+    today = calendar.local(now).date()
+    for back in range(15):
+        day = today - timedelta(days=back)
+        at = datetime.combine(day, DEMO_MORNING, tzinfo=calendar.tz).astimezone(UTC)
+        if at <= now and calendar.facts(at).business_hours:
+            return at
+    return now
+
+
+def _shifted(clock: Clock, by: timedelta) -> Clock:
+    return lambda: clock() + by
+
+
+def ingest_rebased(desk: Desk, files: list[Path], moment: datetime) -> list[FileReport]:
+    """Import the sample payloads with every time moved so that the newest mention was posted
+    ten minutes before ``moment`` (the samples keep their own days, weeks ago, otherwise)."""
+    from desk.platforms.detect import parse_payload
+
+    parsed = []
+    for index, path in enumerate(files, start=1):
+        file_progress(str(path), index, len(files))
+        parsed.append((path, parse_payload(path.read_bytes(), str(path))))
+    times = [item.created_at for _, result in parsed for item in result.items]
+    by = (moment - timedelta(minutes=10)) - max(times) if times else timedelta(0)
+    reports = []
+    for path, result in parsed:
+        result.items = [replace(i, created_at=i.created_at + by) for i in result.items]
+        reports.append(desk.ingest.ingest_parsed(result, str(path)))
+    return reports
 
 
 def demo_database(run: Invocation, args: argparse.Namespace) -> Path:

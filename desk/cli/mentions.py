@@ -13,11 +13,12 @@ import sys
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from desk.cli._parser import Commands
-from desk.cli._shared import file_progress, plural, print_json, refused
+from desk.cli._shared import file_progress, local_time, plural, print_json, refused
 from desk.i18n import Catalog
 from desk.text.safe import clean
 from desk.vocabulary import PRIORITY_NAMES, VIEWS
@@ -64,20 +65,20 @@ def register(commands: Commands) -> None:
     q.set_defaults(run=queue)
 
     s = commands.add("show")
-    s.add_argument("id", type=int, metavar=s.metavar("id"))
+    s.add_argument("id", type=s.types.number, metavar=s.metavar("id"))
     s.add_json()
     s.set_defaults(run=show)
 
     a = commands.add("assign")
-    a.add_argument("id", type=int, metavar=a.metavar("id"))
+    a.add_argument("id", type=a.types.number, metavar=a.metavar("id"))
     a.add_argument("staff", metavar=a.metavar("staff"))
     a.set_defaults(run=assign)
     for name, run in ACTIONS.items():
         p = commands.add(name)
-        p.add_argument("id", type=int, metavar=p.metavar("id"))
+        p.add_argument("id", type=p.types.number, metavar=p.metavar("id"))
         p.set_defaults(run=run)
     c = commands.add("categorise")
-    c.add_argument("id", type=int, metavar=c.metavar("id"))
+    c.add_argument("id", type=c.types.number, metavar=c.metavar("id"))
     c.add_argument("category", metavar=c.metavar("category"))
     c.set_defaults(run=categorise)
 
@@ -185,7 +186,8 @@ def queue(desk: Desk, args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_detail(d: MentionDetail, catalog: Catalog) -> None:
+def _print_detail(d: MentionDetail, catalog: Catalog, when: Callable[..., str]) -> None:
+    """The mention in text; ``when`` prints a time in the desk's zone (``local_time``)."""
     from desk.triage.explain import explain_lines  # the triage words: only once a command runs
 
     t = catalog.t
@@ -194,7 +196,7 @@ def _print_detail(d: MentionDetail, catalog: Catalog) -> None:
     print(
         t(
             "cli.show.about",
-            when=f"{d.created_at:%Y-%m-%d %H:%M}",
+            when=when(d.created_at),
             language=clean(d.language or "?", one_line=True, max_len=20),
             status=d.status,
             category=d.category,
@@ -221,15 +223,14 @@ def _print_detail(d: MentionDetail, catalog: Catalog) -> None:
     if d.replies:
         print("\n" + t("cli.show.replies"))
         for r in d.replies:
-            when = f"{r.created_at:%Y-%m-%d %H:%M}"
-            print(f"  [{r.status}] {when} {r.author}: {clean(r.text, one_line=True)}")
+            print(f"  [{r.status}] {when(r.created_at)} {r.author}: {clean(r.text, one_line=True)}")
             if r.reviewer:  # the supervisor's decision, and the note the author reads
                 note = clean(r.review_note or "", one_line=True, max_len=500)
                 key = "cli.show.reviewed_note" if note else "cli.show.reviewed"
                 print(t(key, who=clean(r.reviewer, one_line=True, max_len=40), note=note))
     print("\n" + t("cli.show.history"))
     for e in d.history:
-        print(f"  #{e.seq} {e.at:%Y-%m-%d %H:%M:%S} {e.actor:<10} {e.action}")
+        print(f"  #{e.seq} {when(e.at, seconds=True)} {e.actor:<10} {e.action}")
 
 
 def show(desk: Desk, args: argparse.Namespace) -> int:
@@ -238,7 +239,7 @@ def show(desk: Desk, args: argparse.Namespace) -> int:
     if args.json:
         print_json(detail.to_json())
     else:
-        _print_detail(detail, desk.catalog)
+        _print_detail(detail, desk.catalog, partial(local_time, desk))
     return 0
 
 

@@ -10,15 +10,16 @@ desk outbox resolve ID --posted REMOTE_ID | --not-posted
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import sys
 import time
 from collections.abc import AsyncIterator
+from datetime import tzinfo
 from typing import TYPE_CHECKING
 
 from desk.cli._parser import Commands
 from desk.cli._shared import plural, print_json
+from desk.clock import as_utc
 from desk.errors import ActionRefused
 from desk.i18n import Catalog
 from desk.text.safe import clean
@@ -46,20 +47,21 @@ def register(commands: Commands) -> None:
     run_.add_json()
     run_.set_defaults(run=run)
     cancel_ = sub.add("cancel")
-    cancel_.add_argument("id", type=int, metavar=cancel_.metavar("reply_id"))
+    cancel_.add_argument("id", type=cancel_.types.number, metavar=cancel_.metavar("reply_id"))
     cancel_.set_defaults(run=cancel)
     res = sub.add("resolve")
-    res.add_argument("id", type=int, metavar=res.metavar("reply_id"))
+    res.add_argument("id", type=res.types.number, metavar=res.metavar("reply_id"))
     how = res.add_mutually_exclusive_group(required=True)
     how.add_argument("--posted", metavar=res.metavar("remote_id"), help=res.text("posted"))
     how.add_argument("--not-posted", action="store_true", help=res.text("not_posted"))
     res.set_defaults(run=resolve)
 
 
-def _line(reply: ReplyView, catalog: Catalog) -> str:
+def _line(reply: ReplyView, catalog: Catalog, zone: tzinfo) -> str:
     extra = ""
     if reply.status == ReplyStatus.QUEUED and reply.send_after:
-        extra = catalog.t("cli.outbox.after", time=f"{reply.send_after.astimezone():%H:%M:%S}")
+        after = as_utc(reply.send_after).astimezone(zone)  # the desk's zone, not the machine's
+        extra = catalog.t("cli.outbox.after", time=f"{after:%H:%M:%S %Z}")
     if reply.error:
         extra += f" — {clean(reply.error)}"
     return f"{reply.id:>6}  #{reply.mention_id:<6} {reply.status:<8} {reply.author}{extra}"
@@ -72,7 +74,7 @@ def list_outbox(desk: Desk, args: argparse.Namespace) -> int:
         print_json([r.to_json() for r in replies], indent=2)
         return 0
     for reply in replies:
-        print(_line(reply, desk.catalog))
+        print(_line(reply, desk.catalog, desk.config.hours.calendar().tz))
     if not replies:
         print(desk.catalog.t("cli.outbox.empty"))
     return 0
@@ -124,6 +126,7 @@ async def _connected(desk: Desk) -> AsyncIterator[None]:
 
 def run(desk: Desk, args: argparse.Namespace) -> int:
     """Post the replies that are due, reconciling first (``--loop``: until Ctrl-C)."""
+    import asyncio  # 20 ms of start-up: loaded only when this command runs
 
     async def go() -> int:
         async with _connected(desk):
@@ -153,6 +156,8 @@ def run(desk: Desk, args: argparse.Namespace) -> int:
 def send_after_undo(desk: Desk, reply: ReplyView, *, quiet: bool = False) -> ReplyView:
     """For ``desk reply`` and ``desk approve``: wait out the undo window (Ctrl-C cancels), then
     post this reply."""
+    import asyncio  # 20 ms of start-up: loaded only when this command runs
+
     t = desk.catalog.t
     live = not quiet and sys.stderr.isatty()  # a countdown on a terminal, one line elsewhere
     if not quiet and not live and reply.send_after:

@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from desk.cli._parser import Commands
-from desk.cli._shared import plural, print_json, refused
+from desk.cli._shared import local_time, plural, print_json, refused
 from desk.cli.answers import fill_line
 from desk.cli.outbox import send_after_undo
 from desk.clock import as_utc
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 def register(commands: Commands) -> None:
     """``reply``, ``withdraw``, ``replies``, ``approvals``, ``approve`` and ``reject``."""
     r = commands.add("reply")
-    r.add_argument("id", type=int, metavar=r.metavar("id"))
+    r.add_argument("id", type=r.types.number, metavar=r.metavar("id"))
     r.add_argument("--text", metavar=r.metavar("text"), help=r.text("text"))
     r.add_argument("--answer", metavar=r.metavar("name"), help=r.text("answer"))
     r.add_json()
@@ -39,7 +39,7 @@ def register(commands: Commands) -> None:
     r.set_defaults(run=reply)
 
     w = commands.add("withdraw")
-    w.add_argument("reply_id", type=int, metavar=w.metavar("reply_id"))
+    w.add_argument("reply_id", type=w.types.number, metavar=w.metavar("reply_id"))
     w.add_json()
     w.set_defaults(run=withdraw)
 
@@ -58,12 +58,12 @@ def register(commands: Commands) -> None:
     a.add_json()
     a.set_defaults(run=approvals)
     ok = commands.add("approve")
-    ok.add_argument("reply_id", type=int, metavar=ok.metavar("reply_id"))
+    ok.add_argument("reply_id", type=ok.types.number, metavar=ok.metavar("reply_id"))
     ok.add_argument("--text", metavar=ok.metavar("text"), help=ok.text("text"))
     ok.add_argument("--note", default="", metavar=ok.metavar("note"), help=ok.text("note"))
     ok.set_defaults(run=approve)
     no = commands.add("reject")
-    no.add_argument("reply_id", type=int, metavar=no.metavar("reply_id"))
+    no.add_argument("reply_id", type=no.types.number, metavar=no.metavar("reply_id"))
     no.add_argument("--note", required=True, metavar=no.metavar("note"), help=no.text("note"))
     no.set_defaults(run=reject)
 
@@ -148,7 +148,8 @@ def replies(desk: Desk, args: argparse.Namespace) -> int:
         return 0
     for r in found:
         text = clean(r.text, one_line=True, max_len=100)
-        print(f"{r.created_at:%Y-%m-%d %H:%M} {r.author:<8} #{r.mention_id:<6} [{r.status}] {text}")
+        when = local_time(desk, r.created_at)
+        print(f"{when} {r.author:<8} #{r.mention_id:<6} [{r.status}] {text}")
     return 0
 
 
@@ -167,7 +168,7 @@ def approvals(desk: Desk, args: argparse.Namespace) -> int:
                 id=r.id,
                 mention=r.mention_id,
                 author=r.author,
-                since=f"{r.submitted_at:%Y-%m-%d %H:%M}" if r.submitted_at else "?",
+                since=local_time(desk, r.submitted_at),
                 reasons=", ".join(r.approval_reasons),
             )
         )

@@ -15,16 +15,15 @@ from typing import TYPE_CHECKING
 
 from desk.cli._parser import Commands
 from desk.cli._shared import Invocation, plural, print_json
-from desk.config import DeskConfig, Settings, load_config
 from desk.errors import ConfigError
 from desk.text.safe import clean
-from desk.triage import Known, RulesError
-from desk.triage.explain import explain_lines
-from desk.triage.policy import policy_markdown
-from desk.triage.rules import DEFAULT_PACK, Problem, parse_rules, read_rules_text, slow_patterns
 
+# pydantic (desk.config) and the rule compiler load when a command runs, never for `desk -h`.
 if TYPE_CHECKING:
     from desk.bootstrap import Desk
+    from desk.config import DeskConfig, Settings
+    from desk.triage import Known
+    from desk.triage.rules import Problem
 
 
 def register(commands: Commands) -> None:
@@ -35,7 +34,7 @@ def register(commands: Commands) -> None:
     check_.add_json()
     check_.set_defaults(run=check, needs_desk=False)
     explain_ = rules.add("explain")
-    explain_.add_argument("id", type=int, metavar=explain_.metavar("id"))
+    explain_.add_argument("id", type=explain_.types.number, metavar=explain_.metavar("id"))
     explain_.add_json()
     explain_.set_defaults(run=explain)
     export_ = rules.add("export")
@@ -49,6 +48,8 @@ def register(commands: Commands) -> None:
 
 
 def _config_or_none(settings: Settings) -> DeskConfig | None:
+    from desk.config import load_config
+
     try:
         return load_config(settings.config_path())
     except ConfigError:
@@ -57,6 +58,8 @@ def _config_or_none(settings: Settings) -> DeskConfig | None:
 
 def check(run: Invocation, args: argparse.Namespace) -> int:
     """Validate a rule file whole; print every problem with line and column; exit 1 if any."""
+    from desk.triage import RulesError
+    from desk.triage.rules import DEFAULT_PACK, parse_rules, read_rules_text, slow_patterns
     from desk.triage.service import known_names  # beside the database code: only when it runs
 
     catalog = run.catalog
@@ -115,6 +118,9 @@ def _plain(problems: list[Problem]) -> list[dict[str, object]]:
 
 def export(run: Invocation, args: argparse.Namespace) -> int:
     """Print the policy document (Markdown, French first) or the rule file in use (TOML)."""
+    from desk.config import load_config
+    from desk.triage.policy import policy_markdown
+    from desk.triage.rules import DEFAULT_PACK, read_rules_text
     from desk.triage.service import load_configured_rules  # beside the database code
 
     config = load_config(run.settings.config_path())
@@ -128,6 +134,8 @@ def export(run: Invocation, args: argparse.Namespace) -> int:
 
 def explain(desk: Desk, args: argparse.Namespace) -> int:
     """The stored explanation of a mention, and what the current rules would decide."""
+    from desk.triage.explain import explain_lines
+
     mention, stored, now = desk.triage.explain(args.id)
     if args.json:
         print_json({"id": mention.id, "stored": stored, "current_rules": now})

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ import pytest
 from desk.config import Settings, default_data_dir
 from desk.db.marker import DEMO_MARK, is_demo
 from tests.helpers.cli import Cli
+from tests.helpers.clock import FakeClock
 
 
 def digest(path: Path) -> str:
@@ -109,3 +111,47 @@ def test_the_demo_marks_its_file_and_audits_its_passphrases(
     assert cli.raw(["--db", str(db), "demo", "--fresh", "--no-ui"]) == 0
     assert is_demo(db) is True
     assert DEMO_MARK == int.from_bytes(db.read_bytes()[68:72], "big")  # SQLite's header field
+
+
+SUNDAY = datetime(2027, 2, 7, 16, 0, tzinfo=UTC)  # 11:00 in Québec, a Sunday
+WEDNESDAY = datetime(2027, 2, 10, 15, 0, tzinfo=UTC)  # 10:00 in Québec
+
+
+@pytest.mark.parametrize("built", [SUNDAY, WEDNESDAY], ids=["sunday", "wednesday"])
+def test_the_demo_is_alive_on_any_day(
+    tmp_path: Path,
+    built: datetime,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("DESK_PASSPHRASE", "demo")
+    clock = FakeClock(built)
+    db = tmp_path / "demo.db"
+    assert Cli(Settings(), clock).raw(["--lang", "en", "--db", str(db), "demo", "--no-ui"]) == 0
+    out = capsys.readouterr().out
+    config = db.with_name("demo-desk.toml")
+    assert f"export DESK_DB={db} DESK_CONFIG={config}" in out  # the one line for the CLI
+    demo = Cli(Settings(db=str(db), config=config), clock)
+    assert demo("queue", "--json", "--view", "all", "--limit", "1000", as_name="amelie") == 0
+    rows = json.loads(capsys.readouterr().out)
+    newest = max(datetime.fromisoformat(r["created_at"]) for r in rows)
+    assert built - timedelta(days=3) < newest <= built  # weeks ago no more: this week
+    for person in ("bruno", "chloe"):  # routed as in business hours: everyone has work
+        assert demo("queue", "--json", "--view", "mine", as_name=person) == 0
+        said = capsys.readouterr()
+        assert json.loads(said.out), person
+        assert "desk.toml differs" not in said.err  # your login is in the demo's own desk.toml
+    assert demo("report", "--json", as_name="amelie") == 0  # the last 7 days are filled
+    assert json.loads(capsys.readouterr().out)["mentions"] > 0
+
+
+def test_after_the_demo_a_command_points_at_it_not_at_init(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DESK_PASSPHRASE", "demo")
+    assert cli.raw(["--lang", "en", "demo", "--no-ui"]) == 0  # in the user data folder
+    capsys.readouterr()
+    assert cli.raw(["--lang", "en", "queue"]) != 0  # no desk.toml of a real desk anywhere
+    err = capsys.readouterr().err
+    assert f"export DESK_DB={default_data_dir() / 'demo.db'}" in err
+    assert "Traceback" not in err
