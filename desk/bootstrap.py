@@ -21,6 +21,7 @@ from desk.channels import pull as pulling
 from desk.channels.ingest import IngestService
 from desk.clock import Clock, utcnow
 from desk.config import DeskConfig, Settings, load_config, os_user
+from desk.crisis.service import CrisisService
 from desk.db.changes import ChangeFeed, watch
 from desk.i18n import Catalog, choose_language
 from desk.inbox import InboxService
@@ -70,6 +71,18 @@ class Desk:
         """Pulling and watching the live ``[[channel]]``s (desk.channels.pull), built on first
         use."""
         return pulling.pull_service(self)
+
+    @cached_property
+    def crisis(self) -> CrisisService:
+        """Crisis mode (desk.crisis): surges, clusters, one correction to many; built on first
+        use."""
+        return CrisisService(
+            read_factory=self.queries.read_factory,
+            config=self.config,
+            replies=self.replies,
+            answers=self.answers,
+            clock=self.clock,
+        )
 
     @property
     def rules(self) -> RuleSet:

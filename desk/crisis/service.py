@@ -1,0 +1,233 @@
+"""CrisisService: surges and clusters read from the queue, and one approved correction sent to
+many through ReplyService.
+
+Reads use the read session factory (never the write lock). ``answer`` writes nothing itself: each
+reply is ``ReplyService.send`` — the approval policy, the one-voice guard, the outbox and the
+reply's audit events all apply, one mention at a time — with the idempotency key
+``crisis:<answer>:<mention>``, so a batch run again after a crash (or a Ctrl-C) returns the
+replies already written instead of writing them twice, and goes on with the rest.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import col, select
+
+from desk.answers.service import AnswerService
+from desk.clock import Clock, as_utc, utcnow
+from desk.config import DeskConfig
+from desk.crisis.clusters import Cluster, Post, clusters
+from desk.crisis.plan import Plan, Skip, Target, budget_for, plan
+from desk.crisis.surge import SENSITIVITIES, WEEK_BUCKETS, SurgeView, surges_by_topic
+from desk.db import SessionFactory, store
+from desk.db.tables import Answer, Mention, Reply
+from desk.errors import DeskError, NotFound
+from desk.replies.service import ReplyService
+from desk.vocabulary import MAYBE_PUBLISHED, MentionStatus, ReplyStatus
+
+MAX_OPEN = 50_000
+"""Open mentions clustered at most (the newest): a crisis queue, not the archive."""
+
+
+@dataclass
+class AnswerReport:
+    """What ``answer`` did: replies written (by mention), and mentions skipped with the reason."""
+
+    answer: str
+    sent: dict[int, int] = field(default_factory=dict)
+    """mention id -> reply id."""
+    statuses: dict[int, str] = field(default_factory=dict)
+    skipped: list[Skip] = field(default_factory=list)
+    params: dict[int, dict[str, Any]] = field(default_factory=dict)
+    """The details of a skip refused by ReplyService (the catalog's values)."""
+
+
+@dataclass(kw_only=True)
+class CrisisService:
+    """Crisis mode for one desk session (``replies``: as the person at the keyboard)."""
+
+    read_factory: SessionFactory
+    config: DeskConfig
+    replies: ReplyService
+    answers: AnswerService
+    clock: Clock = utcnow
+    sleep: Callable[[float], None] = time.sleep
+
+    # -- surges ------------------------------------------------------------------------------
+    def surges(
+        self,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        sensitivity: str = "normal",
+        with_clusters: bool = True,
+    ) -> list[SurgeView]:
+        """Surges per topic (``all``, ``tag:WORD``, ``rule:NAME``, ``cluster:ID``) on the
+        mentions' own times; ``since``/``until`` bound where surges start (the baseline reads
+        the 7 days before ``since``)."""
+        lower = since - WEEK_BUCKETS * timedelta(minutes=5) if since is not None else None
+        query = select(Mention.id, Mention.created_at, Mention.tags, Mention.triage_rules)
+        if lower is not None:
+            query = query.where(col(Mention.created_at) >= lower)
+        if until is not None:
+            query = query.where(col(Mention.created_at) < until)
+        with self.read_factory() as session:
+            rows = session.exec(query).all()
+        in_cluster: dict[int, str] = {}
+        if with_clusters:
+            for cluster in self.clusters(min_size=3):
+                for member in cluster.mention_ids:
+                    in_cluster[member] = f"cluster:{cluster.id}"
+        events = []
+        for mid, created, tags, rules in rows:
+            topics = ["all"]
+            topics += [f"tag:{t}" for t in store.json_list(tags)]
+            topics += [f"rule:{r}" for r in store.json_list(rules)]
+            if mid in in_cluster:
+                topics.append(in_cluster[mid])
+            events.append((as_utc(created), topics))
+        return surges_by_topic(
+            events, since=since, until=until, sensitivity=SENSITIVITIES[sensitivity]
+        )
+
+    # -- clusters ----------------------------------------------------------------------------
+    def clusters(
+        self, *, since: datetime | None = None, open_only: bool = True, min_size: int = 2
+    ) -> list[Cluster]:
+        """Mentions that say the same thing, largest group first."""
+        query = sa.select(
+            col(Mention.id),
+            col(Mention.text),
+            col(Mention.author_handle),
+            col(Mention.language),
+            col(Mention.created_at),
+        )
+        if open_only:
+            query = query.where(col(Mention.status) == MentionStatus.OPEN)
+        if since is not None:
+            query = query.where(col(Mention.created_at) >= since)
+        query = query.order_by(col(Mention.created_at).desc()).limit(MAX_OPEN)
+        with self.read_factory() as session:
+            rows = session.execute(query).all()
+        posts = [
+            Post(id=mid, text=text, author=author, language=lang, created_at=as_utc(created))
+            for mid, text, author, lang, created in rows
+            if mid is not None
+        ]
+        return clusters(posts, now=self.clock(), min_size=min_size)
+
+    def cluster(self, cluster_id: int) -> Cluster:
+        """The open cluster whose id (its first mention) is ``cluster_id``."""
+        for found in self.clusters():
+            if found.id == cluster_id:
+                return found
+        raise NotFound.from_catalog("crisis_cluster_unknown", id=cluster_id)
+
+    # -- one correction to many --------------------------------------------------------------
+    def plan(self, mention_ids: Sequence[int], answer_name: str) -> Plan:
+        """Who would get ``answer_name`` among ``mention_ids`` (desk.crisis.plan's rules)."""
+        self.answers.named(answer_name, None)  # NotFound: said before anything is planned
+        now = self.clock()
+        ids = list(dict.fromkeys(mention_ids))
+        with self.read_factory() as session:
+            found = store.mentions_by_id(ids, session=session)
+            answered = set(
+                session.exec(
+                    select(Reply.mention_id).where(
+                        col(Reply.mention_id).in_(ids),
+                        col(Reply.status).in_([*MAYBE_PUBLISHED, ReplyStatus.PENDING_APPROVAL]),
+                    )
+                ).all()
+            )
+            answer_ids = session.exec(select(Answer.id).where(Answer.name == answer_name)).all()
+            reached = session.exec(
+                select(Mention.author_handle)
+                .join(Reply, col(Reply.mention_id) == col(Mention.id))
+                .where(
+                    col(Reply.answer_id).in_(list(answer_ids)),
+                    col(Reply.status).in_([*MAYBE_PUBLISHED, ReplyStatus.PENDING_APPROVAL]),
+                )
+            ).all()
+            used: dict[str, int] = {}
+            for platform in {m.platform for m in found.values()}:
+                window = budget_for(platform).window
+                used[platform] = session.exec(
+                    select(sa.func.count())
+                    .select_from(Reply)
+                    .join(Mention, col(Reply.mention_id) == col(Mention.id))
+                    .where(
+                        Mention.platform == platform,
+                        col(Reply.created_at) >= now - window,
+                        col(Reply.status).in_(
+                            [ReplyStatus.SENT, ReplyStatus.QUEUED, ReplyStatus.SENDING]
+                        ),
+                    )
+                ).one()
+        targets: list[Target] = []
+        missing: list[Skip] = []
+        for mid in ids:
+            mention = found.get(mid)
+            if mention is None:
+                missing.append(Skip(mid, "unknown"))
+                continue
+            targets.append(
+                Target(
+                    id=mid,
+                    platform=mention.platform,
+                    author=mention.author_handle,
+                    kind=mention.kind,
+                    open=mention.status == MentionStatus.OPEN,
+                    answered=mid in answered,
+                )
+            )
+        chosen = plan(targets, reached=reached, used=used)
+        chosen.skipped[:0] = missing
+        return chosen
+
+    def answer(
+        self,
+        chosen: Plan,
+        answer_name: str,
+        *,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> AnswerReport:
+        """Send ``answer_name`` (in each mention's language) to the planned mentions, one signed
+        reply each through ReplyService; live replies spaced by their platform's budget."""
+        report = AnswerReport(answer=answer_name, skipped=list(chosen.skipped))
+        next_live: dict[str, datetime] = {}
+        total = len(chosen.send)
+        for done, target in enumerate(chosen.send, start=1):
+            wait = next_live.get(target.platform)
+            if wait is not None and wait > self.clock():
+                self.sleep((wait - self.clock()).total_seconds())
+            try:
+                language = self._language(target.id)
+                version = self.answers.named(answer_name, language)
+                text = self.answers.render_for(target.id, version)
+                sent = self.replies.send(
+                    target.id,
+                    text,
+                    answer_id=version.id,
+                    idempotency_key=f"crisis:{answer_name}:{target.id}",
+                )
+            except DeskError as exc:
+                report.skipped.append(Skip(target.id, exc.key or "refused"))
+                report.params[target.id] = dict(exc.params)
+            else:
+                report.sent[target.id] = sent.id
+                report.statuses[target.id] = str(sent.status)
+                if sent.status == ReplyStatus.QUEUED:  # a live channel: paced
+                    next_live[target.platform] = self.clock() + budget_for(target.platform).spacing
+            if progress is not None:
+                progress(done, total)
+        return report
+
+    def _language(self, mention_id: int) -> str | None:
+        with self.read_factory() as session:
+            return store.get_mention(mention_id, session=session).language
