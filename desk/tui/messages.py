@@ -30,6 +30,20 @@ class CountLoaded(Message):
 
 
 @dataclass
+class PendingCounted(Message):
+    """How many replies wait for approval (read for the queue header of those who approve)."""
+
+    count: int
+
+
+@dataclass
+class ReplyWithdrawn(Message):
+    """The person took back their own reply while it waited for approval."""
+
+    reply: ReplyView
+
+
+@dataclass
 class PageLoaded(Message):
     """One page of queue rows for one filter generation."""
 

@@ -2,7 +2,13 @@
 
 The detail is read in a worker (``desk.queries.detail``) and re-read whenever the inbox changes.
 ctrl+s in the composer sends through ``desk.inbox.send_reply`` in a worker, with the composer's
-idempotency key; a refusal is shown and the text stays where it was.
+idempotency key; a refusal is shown and the text stays where it was — including "no one else
+can approve this reply" (the core's ``no_approver``), said at send time.
+
+``w`` withdraws the person's own reply while it waits for approval (after a yes; audited by
+``desk.replies``): nothing goes out, and when the composer is empty the reply's text comes back
+into it, to be corrected and sent again. The key shows in the footer only when there is such a
+reply on the mention.
 """
 
 from __future__ import annotations
@@ -32,13 +38,14 @@ from desk.tui.messages import (
     DetailLoaded,
     ReplyClaimed,
     ReplySent,
+    ReplyWithdrawn,
     ThreadMoved,
 )
 from desk.tui.safe import safe_str
 from desk.tui.screens.base import MentionScreen
 from desk.tui.widgets import mention_view
 from desk.tui.widgets.composer import Composer
-from desk.views import MentionDetail
+from desk.views import MentionDetail, ReplyView
 from desk.vocabulary import ReplyStatus
 
 _SECTIONS = ("meta", "body", "why", "thread", "replies", "history")
@@ -52,6 +59,7 @@ class DetailScreen(MentionScreen):
         Binding("f5", "reload", "tui.keys.refresh", show=False),
         Binding("ctrl+t", "take_over", "tui.keys.take_over", show=False),
         Binding("ctrl+o", "insert_answer", "tui.keys.insert_answer"),
+        Binding("w", "withdraw", "tui.keys.withdraw"),
     ]
     RENEW_SECONDS = 60.0  # a claim lasts minutes; typing renews it at most once a minute
 
@@ -114,6 +122,7 @@ class DetailScreen(MentionScreen):
             self.refresh_bindings()
         self._fill(self.desk_app.catalog)
         self._measure(composer.body)
+        self.refresh_bindings()  # w shows only with a reply of mine waiting for approval
 
     def _fill(self, catalog: Catalog) -> None:
         detail = self.detail
@@ -145,7 +154,7 @@ class DetailScreen(MentionScreen):
             "body": mention_view.body(detail),
             "why": mention_view.why(detail, catalog),
             "thread": mention_view.thread(detail, catalog),
-            "replies": mention_view.replies(detail, catalog),
+            "replies": mention_view.replies(detail, catalog, self.desk.me.name),
             "history": mention_view.history(detail, catalog),
         }
         for name, content in blocks.items():
@@ -257,6 +266,64 @@ class DetailScreen(MentionScreen):
 
         self.app.push_screen(PickerScreen(self.t("tui.answers.pick"), options), chosen)
 
+    # -- withdrawing one's reply waiting for approval ----------------------------------------
+    def _my_waiting_reply(self) -> ReplyView | None:
+        """My reply to this mention that waits for a supervisor, if any (the newest)."""
+        if self.detail is None:
+            return None
+        mine = [
+            r
+            for r in self.detail.replies
+            if r.author == self.desk.me.name and r.status == ReplyStatus.PENDING_APPROVAL
+        ]
+        return mine[-1] if mine else None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """``w`` is offered only when I have a reply waiting for approval here."""
+        if action == "withdraw":
+            return self._my_waiting_reply() is not None
+        return True
+
+    def action_withdraw(self) -> None:
+        """Ask, then take back my reply waiting for approval."""
+        reply = self._my_waiting_reply()
+        if reply is None:
+            self.notify(self.t("tui.withdraw.none"), severity="warning", markup=False)
+            return
+        reply_id = reply.id
+        options = [
+            ("yes", self.t("tui.withdraw.yes", id=reply_id)),
+            ("no", self.t("tui.withdraw.no")),
+        ]
+
+        def chosen(value: str | None) -> None:
+            if value == "yes":
+                self.withdraw(reply_id)
+
+        self.app.push_screen(
+            PickerScreen(self.t("tui.withdraw.confirm", id=reply_id), options, current="no"),
+            chosen,
+        )
+
+    @work(thread=True, group="mention-action")
+    def withdraw(self, reply_id: int) -> None:
+        """Withdraw the reply off the UI thread (``desk.replies`` refuses anyone but its author
+        and a reply no longer waiting)."""
+        done, reply = self.run_service(lambda: self.desk.replies.withdraw(reply_id))
+        if done and reply is not None:
+            self.post_message(ReplyWithdrawn(reply))
+
+    def on_reply_withdrawn(self, message: ReplyWithdrawn) -> None:
+        """Say it; give the text back to an empty composer; refresh every screen."""
+        reply = message.reply
+        composer = self.query_one(Composer)
+        back = composer.enabled and not composer.body.strip()
+        if back:
+            composer.text_area.text = reply.body
+        key = "tui.withdraw.done_back" if back else "tui.withdraw.done"
+        self.notify(self.t(key, id=reply.id), markup=False)
+        self.desk_app.inbox_changed.publish(self._mention_id)
+
     def on_thread_moved(self, message: ThreadMoved) -> None:
         """Say what changed, show it, and take the new state as seen: ctrl+s again sends."""
         self.notify(
@@ -306,9 +373,16 @@ class DetailScreen(MentionScreen):
             self.post_message(ThreadMoved(describe(exc.changes, catalog.t)))
             return
         except Exception as exc:  # noqa: BLE001 - keep the app (and the typed text) alive
+            message, hint = explain(exc, catalog)
             if isinstance(exc, DeskError) and exc.key == "already_answered":
                 self._again = True  # said, with "ctrl+s again sends a second answer anyway"
-            self.post_message(ActionFailed(*explain(exc, catalog)))
+                params = exc.params
+                if (
+                    params.get("author") == self.desk.me.name
+                    and params.get("status") == ReplyStatus.PENDING_APPROVAL
+                ):  # my own reply waits: replacing it means withdrawing it (w)
+                    hint = catalog.t("tui.again.how_own")
+            self.post_message(ActionFailed(message, hint))
             return
         self._again = False
         self.post_message(ReplySent(reply, key))

@@ -3,11 +3,16 @@
 The screen owns the filter (view + category) and a ``generation`` number. It counts the queue once
 per filter change (or after an action), then fetches only the pages the list asks for, each in a
 thread worker; the list drops pages of an older generation.
+
+The header is one line: organisation, person, view, count — and, for whoever may approve
+replies, how many wait for approval (``V`` opens them). When the line is wider than the
+terminal, the organisation goes first, then the person's name (their initials stay), so the
+counts stay in view.
 """
 
 from __future__ import annotations
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
@@ -19,7 +24,7 @@ from desk.errors import DeskError
 from desk.i18n import Catalog
 from desk.tui.dialogs.picker import PickerScreen
 from desk.tui.labels import category_label, priority_label, status_label
-from desk.tui.messages import ActionFailed, CountLoaded, OpenDetail, PageLoaded
+from desk.tui.messages import ActionFailed, CountLoaded, OpenDetail, PageLoaded, PendingCounted
 from desk.tui.safe import safe, safe_str
 from desk.tui.screens.base import MentionScreen
 from desk.tui.widgets.queue_list import QueueList
@@ -52,6 +57,7 @@ class QueueScreen(MentionScreen):
         self.category: str | None = None
         self.generation = 0
         self.total: int | None = None
+        self.pending: int | None = None  # replies waiting for approval (for those who approve)
 
     def compose(self) -> ComposeResult:
         """Header line, the list, a preview of the highlighted mention, the footer."""
@@ -97,6 +103,7 @@ class QueueScreen(MentionScreen):
             queue.invalidate(self.generation)
         self._show_header()
         self.count_rows(self.generation, flt)
+        self.count_pending()
 
     @work(thread=True, exclusive=True, group="queue-count")
     def count_rows(self, generation: int, flt: QueueFilter) -> None:
@@ -107,6 +114,29 @@ class QueueScreen(MentionScreen):
             self.post_message(ActionFailed(*exc.localized(self.desk_app.catalog.t)))
             return
         self.post_message(CountLoaded(generation, total))
+
+    @work(thread=True, exclusive=True, group="queue-pending")
+    def count_pending(self) -> None:
+        """Count the replies waiting for approval, for a supervisor's header (read-only; a
+        failed read keeps the last count: the header is refreshed every few seconds)."""
+        approvals = self.desk.approvals
+        try:
+            if not approvals.may_approve():
+                return
+            count = approvals.pending_count()
+        except Exception:  # noqa: BLE001 - a header badge must not cost the desk
+            return
+        self.post_message(PendingCounted(count))
+
+    def on_pending_counted(self, message: PendingCounted) -> None:
+        """Show the new count of replies waiting for approval."""
+        if message.count != self.pending:
+            self.pending = message.count
+            self._show_header()
+
+    def on_resize(self, _event: events.Resize) -> None:
+        """Fit the header to the new width."""
+        self._show_header()
 
     # Not exclusive: the list may need two pages at once; stale generations are dropped on arrival.
     @work(thread=True, group="queue-page")
@@ -214,18 +244,28 @@ class QueueScreen(MentionScreen):
                 count=f"{self.total:,}".replace(",", "\u202f"),
             )
         )
-        header = Content.assemble(
-            (safe_str(self.desk.config.desk.organisation, one_line=True, max_len=60), "bold"),
-            "  ·  ",
-            safe(f"{me.display_name} ({me.initials})", one_line=True, max_len=60),
-            "  ·  ",
+        tail: list[Content | tuple[str, str]] = [
             (self.t("tui.header.view", view=view), "bold"),
-            "  ·  ",
             Content(count),
-        )
+        ]
+        if self.pending:  # replies wait for this supervisor's decision
+            tail.append((self.t("tui.header.pending", count=self.pending), "bold $warning"))
         channels = self.desk_app.live.summary()
         if channels:  # the live channels' health, on the same line (the header is one line)
-            header = Content.assemble(header, "  ·  ", channels)
+            tail.append(channels)
+        organisation: Content | tuple[str, str] = (
+            safe_str(self.desk.config.desk.organisation, one_line=True, max_len=60),
+            "bold",
+        )
+        person: Content | tuple[str, str] = safe(
+            f"{me.display_name} ({me.initials})", one_line=True, max_len=60
+        )
+        width = self.app.size.width - 2  # the header's padding
+        header = Content()
+        for head in ([organisation, person], [person], [safe(me.initials, one_line=True)]):
+            header = Content("  ·  ").join([Content.assemble(part) for part in head + tail])
+            if header.cell_length <= width:
+                break
         self.query_one("#queue-header", Static).update(header)
 
     def _show_preview(self, row: QueueRow | None) -> None:

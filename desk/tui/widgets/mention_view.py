@@ -126,8 +126,9 @@ def thread(detail: MentionDetail, catalog: Catalog) -> Content:
     return Content("\n").join(lines)
 
 
-def reply_block(reply: ReplyView, catalog: Catalog) -> Content:
-    """One reply: when, who, status, then the text as posted (signature included)."""
+def reply_block(reply: ReplyView, catalog: Catalog, *, mine: bool = False) -> Content:
+    """One reply: when, who, status, then the text as posted (signature included). ``mine``:
+    the reader wrote it, so a reply still waiting for approval says how to withdraw it."""
     head = Content.assemble(
         (when(reply.sent_at or reply.created_at), "$text-muted"),
         "  ",
@@ -156,6 +157,8 @@ def reply_block(reply: ReplyView, catalog: Catalog) -> Content:
         parts.append(
             Content(catalog.t("tui.detail.waiting", reasons=safe_str(reasons, one_line=True)))
         )
+        if mine:
+            parts.append(Content.styled(catalog.t("tui.detail.withdraw_hint"), "$text-muted"))
     if reply.error:
         parts.append(
             Content.assemble(
@@ -165,11 +168,14 @@ def reply_block(reply: ReplyView, catalog: Catalog) -> Content:
     return Content("\n").join(parts)
 
 
-def replies(detail: MentionDetail, catalog: Catalog) -> Content:
-    """Replies already written to this mention."""
+def replies(detail: MentionDetail, catalog: Catalog, me: str | None = None) -> Content:
+    """Replies already written to this mention (``me``: the reader, whose own waiting reply
+    says how to withdraw it)."""
     if not detail.replies:
         return Content(catalog.t("tui.detail.no_replies"))
-    return Content("\n\n").join([reply_block(r, catalog) for r in detail.replies])
+    return Content("\n\n").join(
+        [reply_block(r, catalog, mine=r.author == me) for r in detail.replies]
+    )
 
 
 def short_data(data: dict[str, Any], max_len: int = 120) -> str:
