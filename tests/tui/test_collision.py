@@ -4,10 +4,9 @@ with what changed (ctrl+s again then sends)."""
 
 from __future__ import annotations
 
-import pytest
-
 from desk.tui.app import DeskApp
 from desk.tui.screens.queue import QueueScreen
+from desk.tui.widgets.queue_list import QueueList
 from tests.helpers.tui import DeskEnv, colleague, notes, open_composer, screen_lines, settle
 
 
@@ -84,15 +83,19 @@ async def test_a_changed_conversation_stops_the_send_once(env: DeskEnv) -> None:
         other.close()
 
 
-async def test_the_queue_shows_a_colleague_replying_without_a_keypress(
-    env: DeskEnv, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(QueueScreen, "REFRESH_SECONDS", 0.3)
+async def test_the_queue_shows_a_colleague_replying_without_a_keypress(env: DeskEnv) -> None:
+    # The queue's own timer refreshes every 15 s; the change signal (desk.db.changes) makes a
+    # colleague's claim show at once, the cursor staying on its row.
+    assert QueueScreen.REFRESH_SECONDS >= 15
     other = colleague(env)
     try:
         app = DeskApp(env.desk)
         async with app.run_test(size=(160, 45)) as pilot:
             await settle(pilot)
+            await pilot.press("j", "j")
+            await settle(pilot)
+            row = app.screen.query_one(QueueList).cursor
+            assert row == 2
             assert "✎ bruno" not in "\n".join(screen_lines(app))
             other.claims.start(env.ids["en1"])  # in another terminal
             for _ in range(30):
@@ -100,6 +103,7 @@ async def test_the_queue_shows_a_colleague_replying_without_a_keypress(
                 if "✎ bruno" in "\n".join(screen_lines(app)):
                     break
             assert "✎ bruno" in "\n".join(screen_lines(app))
+            assert app.screen.query_one(QueueList).cursor == row
     finally:
         other.close()
 
@@ -127,5 +131,25 @@ async def test_an_answered_mention_needs_a_second_ctrl_s(env: DeskEnv) -> None:
         assert [r.author for r in replies] == ["bruno", "amelie"]
         sent = [e for e in env.desk.queries.detail(target).history if e.action == "reply.sent"]
         assert any(e.data.get("again") == 1 for e in sent)
+    finally:
+        other.close()
+
+
+async def test_a_displaced_drafter_is_told_at_once(env: DeskEnv) -> None:
+    target = env.ids["en1"]
+    other = colleague(env)
+    try:
+        app = DeskApp(env.desk)
+        async with app.run_test(size=(160, 45)) as pilot:
+            composer = await open_composer(pilot, env, "en1")
+            await settle(pilot)
+            composer.text_area.text = "La piscine ouvre le 20 juin."
+            other.claims.take_over(target)  # in another terminal, no key pressed here
+            for _ in range(30):
+                await pilot.pause(0.1)
+                if "bruno a pris la main sur cette réponse" in notes(app):
+                    break
+            assert "bruno a pris la main sur cette réponse" in notes(app)
+            assert composer.body == "La piscine ouvre le 20 juin."  # nothing lost
     finally:
         other.close()

@@ -122,7 +122,26 @@ class DetailScreen(MentionScreen):
             self.refresh_bindings()
         self._fill(self.desk_app.catalog)
         self._measure(composer.body)
+        self._displaced(message.detail)
         self.refresh_bindings()  # w shows only with a reply of mine waiting for approval
+
+    def _displaced(self, detail: MentionDetail) -> None:
+        """A colleague took the reply over while this composer held it: say so at once (the
+        text stays; ctrl+t takes it back), not only when ctrl+s is refused."""
+        start = self._start
+        holder = detail.replying_by
+        if start is None or not start.mine or holder in (None, self.desk.me.name):
+            return
+        until = detail.replying_until
+        if until is not None and until <= self.desk.clock():
+            return  # an expired claim displaces nobody
+        self._start = ReplyStart(start.mention_id, start.version, holder, detail.replying_until)
+        self.notify(
+            self.t("tui.msg.displaced", name=holder),
+            severity="warning",
+            timeout=15,
+            markup=False,
+        )
 
     def _fill(self, catalog: Catalog) -> None:
         detail = self.detail
