@@ -1,9 +1,15 @@
 """The suite's fixtures: an isolated environment, a clock, a desk.toml with three staff, a real
 Desk on a temporary SQLite file, and the command line bound to both. The pieces they are built
-from (and the sample data) are in ``tests/helpers``."""
+from (and the sample data) are in ``tests/helpers``.
+
+``DESK_TEST_DB=postgresql`` puts the desk of ``settings`` (so ``desk``, ``make_desk``, ``cli``)
+on a fresh PostgreSQL database per test instead (tests/helpers/postgres.py says where the server
+comes from); ``postgres_url`` gives a test such a database whatever the variable says.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -12,6 +18,7 @@ import pytest
 from desk.bootstrap import Desk
 from desk.config import Settings
 from desk.staff import identity
+from tests.helpers import postgres
 from tests.helpers.cli import Cli
 from tests.helpers.clock import FakeClock
 from tests.helpers.desks import TEST_PASSPHRASE, open_test_desk, write_config
@@ -54,9 +61,46 @@ def config_file(tmp_path: Path) -> Path:
     return settings.config
 
 
+TEST_DB = os.environ.get("DESK_TEST_DB", "sqlite")
+"""Which engine the shared fixtures put the test desk on: ``sqlite`` (default) or ``postgresql``."""
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    """A PostgreSQL server the tests may create databases on (skips locally when there is none,
+    fails in CI)."""
+    return postgres.server_url()
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_server: str) -> Iterator[str]:
+    """A database at the migrations' head that each test's database is copied from."""
+    name = postgres.make_template(postgres_server)
+    yield name
+    postgres.drop_database(postgres_server, name)
+
+
 @pytest.fixture
-def settings(tmp_path: Path, config_file: Path) -> Settings:
-    """The test's desk.toml and a database beside it."""
+def postgres_url(postgres_server: str, postgres_template: str) -> Iterator[str]:
+    """A fresh PostgreSQL database for this test, schema at head; dropped afterwards."""
+    name = postgres.create_database(postgres_server, postgres_template)
+    yield postgres.database_url(postgres_server, name)
+    postgres.drop_database(postgres_server, name)
+
+
+@pytest.fixture
+def postgres_empty_url(postgres_server: str) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database (no schema) for this test; dropped afterwards."""
+    name = postgres.create_database(postgres_server)
+    yield postgres.database_url(postgres_server, name)
+    postgres.drop_database(postgres_server, name)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, config_file: Path, request: pytest.FixtureRequest) -> Settings:
+    """The test's desk.toml and a database beside it (or on PostgreSQL: DESK_TEST_DB)."""
+    if TEST_DB == "postgresql":
+        return Settings(db=request.getfixturevalue("postgres_url"), config=config_file)
     return Settings(db=str(tmp_path / "desk.db"), config=config_file)
 
 

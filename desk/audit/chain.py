@@ -36,6 +36,7 @@ from sqlmodel import Session, col, select
 from desk.audit import content
 from desk.audit.actions import Action
 from desk.clock import Clock, as_utc
+from desk.db import lock_writers
 from desk.db.bulk import fast_insert
 from desk.db.tables import AuditAnchor, AuditEvent, Reply
 from desk.errors import InputError
@@ -116,9 +117,15 @@ def _DUMP(value: str | int | None) -> str:  # noqa: N802 - a constant-like alias
     return _SCALAR(value)
 
 
-def head(session: Session) -> tuple[int, str]:
+def head(session: Session, *, for_append: bool = False) -> tuple[int, str]:
     """The last event's (seq, hash); for an empty trail the newest purge anchor, else
-    (0, GENESIS) — a purge may remove every event before it appends its own."""
+    (0, GENESIS) — a purge may remove every event before it appends its own.
+
+    ``for_append``: the caller appends after it. On PostgreSQL the transaction then holds the
+    writers' advisory lock (desk.db.WRITE_LOCK; write sessions took it already, this covers any
+    other), so two desks never chain to the same head; SQLite's write lock does that itself."""
+    if for_append:
+        lock_writers(session)
     row = session.exec(
         select(AuditEvent.seq, AuditEvent.hash).order_by(col(AuditEvent.seq).desc()).limit(1)
     ).first()
@@ -215,7 +222,7 @@ def append_many(session: Session, specs: Iterable[EventSpec]) -> list[str]:
 
     Returns the new events' hashes.
     """
-    rows, _head_after = chain_rows(head(session), specs)
+    rows, _head_after = chain_rows(head(session, for_append=True), specs)
     fast_insert(session.connection(), AuditEvent.__table__, AUDIT_COLUMNS, rows)  # type: ignore[attr-defined]
     return [row[_HASH] for row in rows]
 
@@ -413,7 +420,7 @@ def _check(event: AuditEvent, expected_seq: int, prev: str) -> tuple[str | None,
 
 
 def _iter_events(session: Session, batch: int) -> Iterator[AuditEvent]:
-    last_seq = -(2**62)
+    last_seq = -(2**31)  # below any seq, and within PostgreSQL's INTEGER
     while True:
         rows = session.exec(
             select(AuditEvent)

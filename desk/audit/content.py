@@ -240,9 +240,11 @@ def expand(runs: Iterable[Iterable[int]]) -> Iterator[int]:
 def check_rows(session: Session, purges: Purges, *, batch: int = _BATCH) -> RowReport:
     """Compare every mention and reply with the event that bound its content."""
     report = RowReport()
+    # the largest of three: SQLite's scalar max(), PostgreSQL's greatest()
+    largest = sa.func.greatest if session.get_bind().dialect.name == "postgresql" else sa.func.max
     top = session.execute(
         sa.select(
-            sa.func.max(
+            largest(
                 sa.func.coalesce(sa.select(sa.func.max(Mention.id)).scalar_subquery(), 0),
                 sa.func.coalesce(
                     sa.select(sa.func.max(AuditEvent.mention_id)).scalar_subquery(), 0

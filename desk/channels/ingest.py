@@ -360,7 +360,7 @@ class IngestService:
             )
             rows.append(row)
             events.append(event)
-        audit_rows, _ = chain.chain_rows(chain.head(session), events)
+        audit_rows, _ = chain.chain_rows(chain.head(session, for_append=True), events)
         conn = session.connection()
         fast_insert(conn, Mention.__table__, MENTION_COLUMNS, rows)  # type: ignore[attr-defined]
         fast_insert(conn, AuditEvent.__table__, chain.AUDIT_COLUMNS, audit_rows)  # type: ignore[attr-defined]

@@ -4,6 +4,10 @@ SQLite is configured for a shared desk: WAL (readers never block the writer), fo
 ``synchronous=FULL`` (a lost commit could mean a reply sent twice), and write transactions that
 start with ``BEGIN IMMEDIATE`` so a read-then-write never fails with "database is locked"
 (see shared/reference/traps.md). Python 3.11's sqlite3 needs the connect/begin hooks for that.
+
+PostgreSQL (``postgresql+psycopg://...``, psycopg 3) gets the same single-writer rule from an
+advisory lock taken when a write transaction begins (``WRITE_LOCK``), and what SQLite does with
+FTS5 tables and triggers from migration 0016 (search, append-only audit, change notifications).
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlmodel import Session
 
 from desk.errors import ConfigError
@@ -44,7 +48,26 @@ def make_engine(db: str, *, echo: bool = False) -> Engine:
         engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False})
         _install_sqlite_hooks(engine)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True)
+    engine = create_engine(url, echo=echo, pool_pre_ping=True)
+    if engine.dialect.name == "postgresql":
+        _install_postgres_hooks(engine)
+    return engine
+
+
+WRITE_LOCK = 0x6465736B  # "desk": the advisory lock a write transaction holds on PostgreSQL
+
+
+def _install_postgres_hooks(engine: Engine) -> None:
+    """A write transaction takes one transaction-level advisory lock first, PostgreSQL's
+    ``BEGIN IMMEDIATE``: writes from every desk happen one at a time (reads never wait), so what
+    SQLite's single writer guaranteed holds here too — the audit chain never forks, the next
+    mention id is free, the one-voice check sees the other desk's reply. Released at commit or
+    rollback, or when the connection dies."""
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        if conn.get_execution_options().get(_WRITE, False):
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
 
 
 def _install_sqlite_hooks(engine: Engine) -> None:
@@ -62,6 +85,13 @@ def _install_sqlite_hooks(engine: Engine) -> None:
     def _on_begin(conn: Any) -> None:
         immediate = conn.get_execution_options().get(_WRITE, False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def lock_writers(session: Session) -> None:
+    """Hold the writers' lock until this transaction ends (PostgreSQL; re-entrant). SQLite's
+    write transactions hold its lock from ``BEGIN IMMEDIATE``: nothing to do there."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})"))
 
 
 def session_factory(engine: Engine) -> SessionFactory:
@@ -108,7 +138,7 @@ def alembic_config(engine: Engine) -> Any:
 
 # The newest migration's revision id. A test checks it against Alembic's own head, so opening an
 # up-to-date database skips loading Alembic (a noticeable part of start-up time).
-SCHEMA_HEAD = "0015"
+SCHEMA_HEAD = "0016"
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
@@ -122,7 +152,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 def stored_revision(engine: Engine) -> str | None:
     """The revision recorded in ``alembic_version``, read with plain SQL (None when absent)."""
-    from sqlalchemy import inspect, text
+    from sqlalchemy import inspect
 
     with engine.connect() as conn:
         if not inspect(conn).has_table("alembic_version"):

@@ -9,23 +9,37 @@ cursor). Two ways to hear it, one shape:
 - SQLite: ``PRAGMA data_version`` on a connection of its own, read every POLL_SECONDS. The number
   changes exactly when another connection commits to the file (any process); reading it takes
   microseconds and no lock, so a desk can ask four times a second.
+- PostgreSQL: pushed. Migration 0016's triggers ``NOTIFY desk_changes`` when a transaction that
+  touched mentions, replies, the outbox or the audit trail commits (ids, never content); the feed
+  ``LISTEN``s on a connection of its own, taken out of the pool, in autocommit. A commit is
+  heard in milliseconds (plus DRAIN_SECONDS, so one command's few commits wake a desk once). When
+  that connection drops (server restart, ``pg_terminate_backend``, network), the feed connects
+  again and says True once: what was missed while deaf is read again, like any change.
 - Any other engine: the newest audit event's ``seq`` polled the same way — every change a person
-  makes writes one. PostgreSQL's LISTEN/NOTIFY push (issue 15) replaces this with the same
-  ``wait``.
+  makes writes one.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import threading
-from typing import Protocol
+import time
+from typing import Any, Protocol
 
 from sqlalchemy import Engine, text
 
-__all__ = ["POLL_SECONDS", "ChangeFeed", "watch"]
+__all__ = ["CHANNEL", "POLL_SECONDS", "ChangeFeed", "watch"]
 
 POLL_SECONDS = 0.2
 """How often a polling feed looks: a colleague's change shows within this (plus a read)."""
+
+CHANNEL = "desk_changes"
+"""PostgreSQL's notification channel (migration 0016's triggers)."""
+DRAIN_SECONDS = 0.05
+"""After a notification, how long a quiet channel must stay quiet before ``wait`` says True."""
+_DRAIN_MAX = 0.2  # ... and at most this long (a steady stream still wakes the desk)
+_STEP = 0.25  # a listening wait looks at ``close`` this often
+_RETRY = 0.5  # pause between reconnection attempts
 
 
 class ChangeFeed(Protocol):
@@ -114,9 +128,86 @@ class _NewestEvent(_Polling):
             return conn.execute(text("SELECT max(seq) FROM audit_events")).scalar()
 
 
+class _PostgresListen:
+    """LISTEN on a dedicated autocommit connection; reconnects (and says True) when it drops."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._stop = threading.Event()
+        self._lock = threading.Lock()  # held by the waiting thread while it uses the connection
+        self._conn: Any = None
+        self._connected_once = False
+        self.reconnections = 0
+
+    def _connect(self) -> bool:
+        """Open and LISTEN; True when this is a *re*connection (something may have been missed)."""
+        pooled = self._engine.raw_connection()
+        conn = pooled.driver_connection
+        pooled.detach()  # ours alone, never handed back to the pool
+        assert conn is not None
+        conn.rollback()
+        conn.autocommit = True
+        conn.execute(f"LISTEN {CHANNEL}")
+        self._conn = conn
+        again = self._connected_once
+        self._connected_once = True
+        if again:
+            self.reconnections += 1
+        return again
+
+    def _drop(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            try:
+                conn.close()
+            except Exception:  # noqa: BLE001,S110 - closing a broken connection: nothing to save
+                pass
+
+    def wait(self, timeout: float) -> bool:
+        """Block until a notification (True), a reconnection (True) or the timeout (False)."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while not self._stop.is_set():
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                try:
+                    if self._conn is None and self._connect():
+                        return True
+                    if self._heard(min(_STEP, remaining)):
+                        return True
+                except Exception:  # noqa: BLE001 - server gone or restarting: listen again soon
+                    self._drop()
+                    self._stop.wait(min(_RETRY, max(0.0, deadline - time.monotonic())))
+        return False
+
+    def _heard(self, seconds: float) -> bool:
+        heard = any(True for _ in self._conn.notifies(timeout=seconds, stop_after=1))
+        if not heard:
+            return False
+        until = time.monotonic() + _DRAIN_MAX
+        while time.monotonic() < until:  # one command's several commits wake the desk once
+            if not any(True for _ in self._conn.notifies(timeout=DRAIN_SECONDS, stop_after=1)):
+                break
+        return True
+
+    def close(self) -> None:
+        """Stop; a waiting thread returns within _STEP seconds, then the connection is closed."""
+        self._stop.set()
+        with self._lock:
+            self._drop()
+
+    @property
+    def closed(self) -> bool:
+        """Whether ``close`` was called."""
+        return self._stop.is_set()
+
+
 def watch(engine: Engine) -> ChangeFeed:
     """The change feed for this database."""
     url = engine.url
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
         return _SqliteDataVersion(url.database)
+    if url.get_backend_name() == "postgresql" and url.get_driver_name() == "psycopg":
+        return _PostgresListen(engine)
     return _NewestEvent(engine)

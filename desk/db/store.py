@@ -30,7 +30,8 @@ class QueueFilter:
     """Which slice of the queue to show. ``view`` is one of VIEWS; ``me`` is needed for 'mine'.
 
     Every other field given narrows the slice (they combine with AND): ``search`` words of the
-    text, author handle or name (FTS5, accents and case ignored; see ``fts_query``);
+    text, author handle or name (accents and case ignored: FTS5 on SQLite, see ``fts_query``;
+    the generated ``search_tsv`` on PostgreSQL, see ``_tsv_match``);
     ``platform``, ``channel`` (its name), ``language``, ``min_priority`` (0 low .. 3 urgent),
     ``tag``, ``author`` (part of the handle or name, case ignored), ``since``/``until`` (instants,
     on the time the mention was posted; ``until`` excluded), ``waiting`` (a reply waits for
@@ -75,7 +76,7 @@ def _has_reply(statuses: Sequence[str]) -> Any:
     )
 
 
-def _where(flt: QueueFilter) -> list[Any]:
+def _where(flt: QueueFilter, dialect: str) -> list[Any]:
     conds: list[Any] = []
     status = flt.status
     if status is None:
@@ -120,16 +121,19 @@ def _where(flt: QueueFilter) -> list[Any]:
     if flt.ids is not None:
         conds.append(col(Mention.id).in_(flt.ids))
     if flt.search is not None:
-        query = fts_query(flt.search)
-        if query is None:
-            conds.append(sa.false())
+        if dialect == "postgresql":
+            conds.append(_tsv_match("mentions", flt.search))
         else:
-            matching: sa.Select[Any] = (
-                sa.select(sa.column("rowid"))
-                .select_from(sa.table("mentions_fts"))
-                .where(sa.text("mentions_fts MATCH :mq").bindparams(mq=query))
-            )
-            conds.append(col(Mention.id).in_(matching))
+            query = fts_query(flt.search)
+            if query is None:
+                conds.append(sa.false())
+            else:
+                matching: sa.Select[Any] = (
+                    sa.select(sa.column("rowid"))
+                    .select_from(sa.table("mentions_fts"))
+                    .where(sa.text("mentions_fts MATCH :mq").bindparams(mq=query))
+                )
+                conds.append(col(Mention.id).in_(matching))
     return conds
 
 
@@ -172,7 +176,7 @@ def _row(values: Sequence[Any]) -> QueueRow:
 
 def count_queue(flt: QueueFilter, *, session: Session) -> int:
     """How many mentions the filter selects."""
-    stmt = sa.select(sa.func.count()).select_from(Mention).where(*_where(flt))
+    stmt = sa.select(sa.func.count()).select_from(Mention).where(*_where(flt, _dialect(session)))
     return int(session.execute(stmt).scalar_one())
 
 
@@ -180,7 +184,7 @@ def page_queue(flt: QueueFilter, offset: int, limit: int, *, session: Session) -
     """One page of the queue: most urgent first, then newest. Only the page is read."""
     stmt = (
         sa.select(*_QUEUE_COLUMNS)
-        .where(*_where(flt))
+        .where(*_where(flt, _dialect(session)))
         .order_by(
             col(Mention.priority).desc(), col(Mention.created_at).desc(), col(Mention.id).desc()
         )
@@ -369,6 +373,31 @@ def fts_query(text: str) -> str | None:
     return " ".join('"' + w.replace('"', '""') + '"' for w in words)
 
 
+_SEARCH_CONFIG: sa.ColumnElement[Any] = sa.literal_column(
+    "'desk_search'::regconfig"
+)  # migration 0016
+
+
+def _tsv_match(table: str, text: str) -> sa.ColumnElement[bool]:
+    """PostgreSQL's twin of an FTS5 ``MATCH fts_query(text)``: every word must appear, each as a
+    phrase of its tokens (``ville_caen`` is "ville caen", as FTS5 splits it), in the table's
+    generated ``search_tsv`` (migration 0016: unaccent, lower case, no stemming, like
+    ``unicode61 remove_diacritics 2``). Typed words only ever reach PostgreSQL as bound values."""
+    words = [w.replace("_", " ").strip() for w in _SEARCH_WORD.findall(text)[:20]]
+    words = [w for w in words if w]
+    if not words:
+        return sa.false()
+    query: Any = None
+    for word in words:
+        part = sa.func.phraseto_tsquery(_SEARCH_CONFIG, word)
+        query = part if query is None else query.op("&&")(part)
+    return sa.literal_column(f"{table}.search_tsv").op("@@")(query)
+
+
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
 def list_replies(
     *, session: Session, flt: ReplyFilter | None = None, offset: int = 0, limit: int = 100
 ) -> list[Reply]:
@@ -394,12 +423,15 @@ def list_replies(
         query = fts_query(flt.search)
         if query is None:
             return []
-        matching: sa.Select[Any] = (
-            sa.select(sa.column("rowid"))
-            .select_from(sa.table("replies_fts"))
-            .where(sa.text("replies_fts MATCH :q").bindparams(q=query))
-        )
-        stmt = stmt.where(col(Reply.id).in_(matching))
+        if _dialect(session) == "postgresql":
+            stmt = stmt.where(_tsv_match("replies", flt.search))
+        else:
+            matching: sa.Select[Any] = (
+                sa.select(sa.column("rowid"))
+                .select_from(sa.table("replies_fts"))
+                .where(sa.text("replies_fts MATCH :q").bindparams(q=query))
+            )
+            stmt = stmt.where(col(Reply.id).in_(matching))
     stmt = (
         stmt.order_by(col(Reply.created_at).desc(), col(Reply.id).desc())
         .offset(max(0, offset))

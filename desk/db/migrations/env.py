@@ -22,10 +22,21 @@ def _engine_from_url() -> Engine:
     return create_engine(url)
 
 
+# PostgreSQL's search column and its index on mentions and replies (0016)
+_BY_HAND = {
+    ("column", "search_tsv"),
+    ("index", "ix_mentions_search"),
+    ("index", "ix_replies_search"),
+}
+
+
 def include_name(name: str | None, type_: str, _parents: Any) -> bool:
     """Leave out of autogenerate what migrations make by hand and no model describes: the
     full-text search tables (``replies_fts``, 0006, ``mentions_fts``, 0015, and their shadow
-    tables)."""
+    tables) on SQLite, the generated ``search_tsv`` columns and their GIN indexes on PostgreSQL
+    (0016)."""
+    if (type_, name) in _BY_HAND:
+        return False
     return not (type_ == "table" and name is not None and "_fts" in name)
 
 

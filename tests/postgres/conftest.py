@@ -1,0 +1,41 @@
+"""Fixtures of the PostgreSQL tests: desks on one fresh database per test (tests/conftest.py's
+``postgres_url``: skipped without a server locally, failed in CI)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from desk.bootstrap import Desk
+from desk.config import Settings
+from tests.helpers.clock import FakeClock
+from tests.helpers.desks import open_test_desk
+
+
+@pytest.fixture
+def pg_settings(postgres_url: str, config_file: Path) -> Settings:
+    """Settings of a desk on this test's PostgreSQL database."""
+    return Settings(db=postgres_url, config=config_file)
+
+
+@pytest.fixture
+def open_pg(pg_settings: Settings) -> Iterator[Callable[..., Desk]]:
+    """Opens a desk on it as someone (each its own engine, like another process); closed after."""
+    opened: list[Desk] = []
+
+    def make(as_name: str = "amelie") -> Desk:
+        desk = open_test_desk(pg_settings, as_name, clock=FakeClock())
+        opened.append(desk)
+        return desk
+
+    yield make
+    for desk in opened:
+        desk.close()
+
+
+def libpq(url: str) -> str:
+    """An SQLAlchemy URL as libpq takes it (psycopg.connect)."""
+    return sa.engine.make_url(url).set(drivername="postgresql").render_as_string(False)
