@@ -82,6 +82,8 @@ class Desk:
             replies=self.replies,
             answers=self.answers,
             clock=self.clock,
+            write_factory=self.inbox.write_factory,
+            actor=self.me.name,
         )
 
     @property

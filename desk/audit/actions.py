@@ -55,3 +55,6 @@ class Action(StrEnum):
     EXPORT_CREATED = "export.created"
     AUDIT_PURGED = "audit.purged"
     AUDIT_CHECKPOINTED = "audit.checkpointed"  # its head written outside (desk.audit.checkpoints)
+    # crisis mode (desk.crisis.alerts)
+    CRISIS_ALERT_SENT = "crisis.alert_sent"  # a surge out of hours, told to the on-call person
+    CRISIS_ALERT_ACKNOWLEDGED = "crisis.alert_acknowledged"

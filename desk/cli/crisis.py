@@ -3,6 +3,7 @@
 desk crisis surges [--since D] [--until D] [--sensitivity high|normal|low] [--json]
 desk crisis clusters [--since D] [--all] [--min-size N] [--json]
 desk crisis answer [CLUSTER] (--answer NAME) [--ids N,M | --filter PATTERNS] [--yes] [--json]
+desk crisis alert [--json] | ack TOPIC@START
 
 ``answer`` plans first (desk.crisis.plan: who the correction may go to, each skip with its
 reason), shows the count and asks (``--yes`` for a script), then sends one signed reply per
@@ -32,7 +33,7 @@ SHOWN_SKIPS = 50
 
 
 def register(commands: Commands) -> None:
-    """``crisis surges``, ``crisis clusters`` and ``crisis answer``."""
+    """``crisis surges``, ``clusters``, ``answer``, ``alert`` and ``ack``."""
     c = commands.add("crisis")
     sub = c.commands("crisis_command", required=True)
 
@@ -68,6 +69,14 @@ def register(commands: Commands) -> None:
     a.add_argument("--yes", action="store_true", help=a.text("yes"))
     a.add_json()
     a.set_defaults(run=answer)
+
+    al = sub.add("alert")
+    al.add_json()
+    al.set_defaults(run=alert)
+
+    ack = sub.add("ack")
+    ack.add_argument("key", metavar="TOPIC@START", help=ack.text("key"))
+    ack.set_defaults(run=acknowledge)
 
 
 def _day(day: date | None, desk: Desk, *, after: bool = False) -> datetime | None:
@@ -243,3 +252,38 @@ def _json(skipped: list[Skip], report: AnswerReport | None) -> dict[str, object]
             for s in skipped
         ],
     }
+
+
+def alert(desk: Desk, args: argparse.Namespace) -> int:
+    """Send the alerts due now; exit 1 when a contact could not be reached."""
+    outcomes = desk.crisis.alert()
+    if args.json:
+        print_json([o.to_json() for o in outcomes])
+    else:
+        t = desk.catalog.t
+        for o in outcomes:
+            delivered = ", ".join(
+                d.contact if d.ok else f"{d.contact} ({clean(d.error, one_line=True)})"
+                for d in o.deliveries
+            )
+            print(
+                t(
+                    "cli.crisis.alerted",
+                    surge=clean(o.key, one_line=True),
+                    level=o.level,
+                    person=o.person,
+                    delivered=delivered or "-",
+                )
+            )
+        if not outcomes:
+            print(t("cli.crisis.no_alert"))
+    failed = any(not d.ok for o in outcomes for d in o.deliveries)
+    return 1 if failed or any(not o.deliveries for o in outcomes) else 0
+
+
+def acknowledge(desk: Desk, args: argparse.Namespace) -> int:
+    """Acknowledge one surge's alert."""
+    desk.crisis.acknowledge(args.key)
+    key = clean(args.key, one_line=True)
+    print(desk.catalog.t("cli.crisis.acknowledged", surge=key, person=desk.me.name))
+    return 0

@@ -235,13 +235,18 @@ def describe(members: Iterable[Post], *, now: datetime, top: int = 5) -> Cluster
         size=len(posts),
         mention_ids=tuple(sorted(p.id for p in posts)),
         representative=representative,
-        top_words=tuple(words.most_common(top)),
-        top_links=tuple(urls.most_common(top)),
+        top_words=_top(words, top),
+        top_links=_top(urls, top),
         languages=tuple(sorted(languages.items(), key=lambda kv: (-kv[1], kv[0]))),
         authors=len(authors),
-        top_authors=tuple(authors.most_common(top)),
+        top_authors=_top(authors, top),
         first_seen=min(times),
         last_seen=max(times),
         last_hour=sum(1 for t in times if now - hour < t <= now),
         hour_before=sum(1 for t in times if now - 2 * hour < t <= now - hour),
     )
+
+
+def _top(counts: Counter[str], top: int) -> tuple[tuple[str, int], ...]:
+    """The ``top`` most frequent, ties in alphabetical order (the same on every desk)."""
+    return tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:top])

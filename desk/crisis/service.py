@@ -10,6 +10,7 @@ replies already written instead of writing them twice, and goes on with the rest
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -20,15 +21,21 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 
 from desk.answers.service import AnswerService
+from desk.audit.actions import Action
+from desk.audit.chain import Recorder
 from desk.clock import Clock, as_utc, utcnow
 from desk.config import DeskConfig
+from desk.config.secrets import resolve
+from desk.crisis.alerts import Delivery, Sent, chain, deliver, next_person, surge_key
 from desk.crisis.clusters import Cluster, Post, clusters
 from desk.crisis.plan import Plan, Skip, Target, budget_for, plan
 from desk.crisis.surge import SENSITIVITIES, WEEK_BUCKETS, SurgeView, surges_by_topic
-from desk.db import SessionFactory, store
-from desk.db.tables import Answer, Mention, Reply
+from desk.db import SessionFactory, store, transaction
+from desk.db.tables import Answer, AuditEvent, Mention, Reply
 from desk.errors import DeskError, NotFound
+from desk.i18n import Catalog
 from desk.replies.service import ReplyService
+from desk.triage.routing import Router
 from desk.vocabulary import MAYBE_PUBLISHED, MentionStatus, ReplyStatus
 
 MAX_OPEN = 50_000
@@ -48,6 +55,27 @@ class AnswerReport:
     """The details of a skip refused by ReplyService (the catalog's values)."""
 
 
+@dataclass(frozen=True, slots=True)
+class AlertOutcome:
+    """One alert sent now: the surge's key, to whom, the how-manieth for it, each contact."""
+
+    key: str
+    person: str
+    level: int
+    deliveries: list[Delivery]
+
+    def to_json(self) -> dict[str, object]:
+        """The plain JSON form."""
+        return {
+            "key": self.key,
+            "to": self.person,
+            "level": self.level,
+            "deliveries": [
+                {"contact": d.contact, "ok": d.ok, "error": d.error} for d in self.deliveries
+            ],
+        }
+
+
 @dataclass(kw_only=True)
 class CrisisService:
     """Crisis mode for one desk session (``replies``: as the person at the keyboard)."""
@@ -58,6 +86,11 @@ class CrisisService:
     answers: AnswerService
     clock: Clock = utcnow
     sleep: Callable[[float], None] = time.sleep
+    write_factory: SessionFactory | None = None  # alerts and acknowledgements are recorded
+    actor: str = "system"
+
+    def __post_init__(self) -> None:
+        self.record = Recorder(self.actor, self.clock)
 
     # -- surges ------------------------------------------------------------------------------
     def surges(
@@ -231,3 +264,107 @@ class CrisisService:
     def _language(self, mention_id: int) -> str | None:
         with self.read_factory() as session:
             return store.get_mention(mention_id, session=session).language
+
+    # -- out-of-hours alerts -----------------------------------------------------------------
+    def alert(self) -> list[AlertOutcome]:
+        """Outside business hours, tell the on-call person of each surge going on (within
+        ``[oncall.alerts] recent_minutes``), or the next person in the chain when the last alert
+        is ``escalate_after_minutes`` old and nobody acknowledged; each alert recorded. Run it
+        every few minutes (cron, or beside ``desk watch``)."""
+        now = self.clock()
+        settings = self.config.oncall.alerts
+        if self.config.hours.calendar().facts(now).business_hours:
+            return []
+        recent = now - timedelta(minutes=settings.recent_minutes)
+        going_on = [
+            surge
+            for surge in self.surges(
+                since=now - timedelta(days=1), until=now, sensitivity=settings.sensitivity
+            )
+            if surge.end >= recent
+        ]
+        if not going_on:
+            return []
+        history = self.alert_history(since=now - timedelta(days=2))
+        people = chain(self.config, Router(self.config).on_call(now))
+        token = resolve(settings.push_token).reveal() if settings.push_token else None
+        catalog = Catalog(self.config.desk.language or "fr")
+        zone = self.config.hours.calendar()
+        outcomes: list[AlertOutcome] = []
+        for surge in going_on:
+            key = surge_key(surge)
+            sent, acknowledged = history.get(key, ([], False))
+            person = next_person(
+                people,
+                sent,
+                acknowledged=acknowledged,
+                now=now,
+                escalate_after=timedelta(minutes=settings.escalate_after_minutes),
+            )
+            if person is None:
+                continue
+            values = {
+                "topic": surge.topic,
+                "total": surge.total,
+                "usual": f"{surge.usual:.1f}",
+                "since": f"{zone.local(surge.start):%Y-%m-%d %H:%M}",
+                "surge": key,
+            }
+            deliveries = deliver(
+                settings.contacts.get(person, []),
+                catalog.t("crisis.alert.subject", **values),
+                catalog.t("crisis.alert.body", **values),
+                smtp=settings.smtp,
+                sender=settings.sender,
+                push_token=token,
+            )
+            level = len(sent) + 1
+            with transaction(self._writes()) as session:
+                self.record(
+                    session,
+                    Action.CRISIS_ALERT_SENT,
+                    key=key,
+                    topic=surge.topic,
+                    to=person,
+                    level=level,
+                    count=surge.total,
+                    usual=round(surge.usual, 1),
+                    delivered=[d.contact for d in deliveries if d.ok],
+                    failed={d.contact: d.error for d in deliveries if not d.ok},
+                )
+            outcomes.append(AlertOutcome(key, person, level, deliveries))
+        return outcomes
+
+    def acknowledge(self, key: str) -> None:
+        """Say a surge's alert was seen (stops its escalation); recorded with who."""
+        history = self.alert_history(since=self.clock() - timedelta(days=7))
+        if key not in history:
+            raise NotFound.from_catalog("crisis_alert_unknown", alert=key)
+        with transaction(self._writes()) as session:
+            self.record(session, Action.CRISIS_ALERT_ACKNOWLEDGED, key=key)
+
+    def alert_history(self, *, since: datetime) -> dict[str, tuple[list[Sent], bool]]:
+        """Per surge key: the alerts sent, and whether one was acknowledged (the audit trail)."""
+        actions = [Action.CRISIS_ALERT_SENT, Action.CRISIS_ALERT_ACKNOWLEDGED]
+        query = (
+            select(AuditEvent)
+            .where(col(AuditEvent.action).in_(actions), col(AuditEvent.at) >= since)
+            .order_by(col(AuditEvent.seq))
+        )
+        found: dict[str, tuple[list[Sent], bool]] = {}
+        with self.read_factory() as session:
+            for event in session.exec(query).all():
+                data = json.loads(event.data or "{}")
+                key = str(data.get("key", ""))
+                sent, acknowledged = found.get(key, ([], False))
+                if event.action == Action.CRISIS_ALERT_SENT:
+                    sent.append(Sent(str(data.get("to", "")), as_utc(event.at)))
+                else:
+                    acknowledged = True
+                found[key] = (sent, acknowledged)
+        return found
+
+    def _writes(self) -> SessionFactory:
+        if self.write_factory is None:
+            raise RuntimeError("CrisisService was built without a write session factory")
+        return self.write_factory

@@ -2,8 +2,8 @@
 
 Counts are taken in 5-minute buckets on the mentions' own times (``created_at``), so a replayed
 file shows its surge where it happened. Each bucket is compared with the topic's trailing baseline
-(the mean count per bucket over the previous ``baseline`` buckets, 7 days by default; a topic
-with no history has the floor ``MIN_RATE``) by two tests fit for small counts (crisis.md §4):
+(the mean count per bucket over the previous ``baseline`` buckets, 7 days by default, less than
+an hour of history counting as an hour; never below the floor ``MIN_RATE``) by two tests fit for small counts (crisis.md §4):
 
 - the Poisson tail: P(X >= x | lambda) < alpha;
 - an EWMA chart: z = w*x + (1-w)*z', fired above lambda + L*sqrt(lambda)*sqrt(w/(2-w)) (NIST
@@ -30,6 +30,8 @@ COOLDOWN_BUCKETS = 12  # one hour
 MIN_RATE = 0.2
 """The baseline (mentions per bucket) of a topic with no history, or a quieter one: 2.4 an hour."""
 EWMA_WEIGHT = 0.3
+MIN_HISTORY = 12
+"""Buckets of history the baseline is divided by at least (one hour)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +139,9 @@ def detect(
     for i, x in enumerate(counts):
         first = max(history_start, i - baseline)
         span = i - first
-        rate = max(MIN_RATE, (prefix[i] - prefix[first]) / span) if span > 0 else MIN_RATE
+        # less than an hour of history counts as an hour (the rest quiet): a queue that starts
+        # in a surge shows it, instead of taking the surge's first buckets for the usual
+        rate = max(MIN_RATE, (prefix[i] - prefix[first]) / max(span, MIN_HISTORY))
         z = rate if z is None else z
         z = w * x + (1 - w) * z
         fired = False

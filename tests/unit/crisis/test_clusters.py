@@ -113,7 +113,7 @@ def test_a_cluster_says_size_growth_text_words_links_languages_and_authors() -> 
     assert water.id == 10
     assert water.mention_ids == tuple(range(10, 16))
     assert water.representative == LABELLED["ecoli_fr"][0]
-    assert dict(water.top_words)["robinet"] == 6
+    assert water.top_words[:2] == (("buvez", 6), ("coli", 6))  # ties: alphabetical
     assert water.authors == 5
     assert water.top_authors[0] == ("@same", 2)
     assert dict(bridge.languages) == {"fr": 1, "en": 1}
