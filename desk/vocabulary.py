@@ -37,6 +37,9 @@ CATEGORIES: tuple[str, ...] = (
 )
 """The categories in the order people read them (lists, pickers, reports)."""
 
+ROLES: tuple[str, ...] = ("agent", "supervisor", "admin")
+"""What a [[staff]] ``role`` may say, least powerful first (desk.config.Role spells the same)."""
+
 VIEWS: tuple[str, ...] = ("open", "mine", "unassigned", "done", "all")
 """The slices of the queue (``desk queue --view``, the interface's views), default first."""
 

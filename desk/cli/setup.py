@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 
 from desk.cli._parser import Commands
 from desk.cli._shared import Invocation, ensure_data_dir, refused
-from desk.config import write_starter_config
 
 if TYPE_CHECKING:
     from desk.bootstrap import Desk
@@ -36,6 +35,8 @@ def init(run: Invocation, args: argparse.Namespace) -> int:
     t = run.catalog.t
     settings = run.settings
     path = settings.config_path()
+    from desk.config import write_starter_config  # pydantic: only when the command runs
+
     if write_starter_config(path):
         print(t("cli.init.wrote_config", path=path))
         print(t("cli.init.wrote_rules", path=path.parent / "rules.toml"))

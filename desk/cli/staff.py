@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 from desk.cli._parser import Commands
 from desk.cli._shared import plural, print_json
-from desk.config import ROLES
 from desk.text.safe import clean
+from desk.vocabulary import ROLES
 
 if TYPE_CHECKING:  # the CLI imports this module to build its parser: keep that light
     from desk.bootstrap import Desk

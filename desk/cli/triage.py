@@ -20,18 +20,16 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 from desk.cli._parser import Commands
 from desk.cli._shared import Invocation, plural, print_json, refused
 from desk.clock import as_utc
-from desk.config import load_config
 from desk.errors import InputError, PermissionDenied
 from desk.i18n import Catalog
-from desk.platforms.fields import LONE_SURROGATE
-from desk.triage.engine import Decision
-from desk.triage.evaluation import read_labelled, score
-from desk.triage.pipeline import Incoming, Triage
-from desk.triage.rules import KINDS, PLATFORMS
 from desk.vocabulary import PRIORITY_NAMES
 
+# The rule compiler, pydantic (desk.config) and the platforms load when a command runs, never
+# for `desk -h`.
 if TYPE_CHECKING:
     from desk.bootstrap import Desk
+    from desk.triage.engine import Decision
+    from desk.triage.pipeline import Incoming, Triage
 
 MAX_LINE_BYTES = 1_000_000
 _EARLIEST_AT = datetime(2, 1, 1, tzinfo=UTC)
@@ -79,11 +77,16 @@ def _lines(stream: BinaryIO) -> Iterator[tuple[int, bytes | None]]:
 
 def _text(value: str | None) -> str:
     """A string from JSON as text: "\\ud800" alone is valid JSON but cannot be written out."""
+    from desk.platforms.fields import LONE_SURROGATE
+
     return LONE_SURROGATE.sub("\ufffd", value) if value else ""
 
 
 def _incoming(item: Any, now: datetime, catalog: Catalog) -> Incoming:
     """The triage input an item describes; InputError (in ``catalog``'s language) if it cannot."""
+    from desk.triage.pipeline import Incoming
+    from desk.triage.rules import KINDS, PLATFORMS
+
     if not isinstance(item, dict):
         raise refused(catalog, "classify.not_object")
     text = item.get("text")
@@ -136,6 +139,8 @@ def decision_json(decision: Decision) -> dict[str, Any]:
 
 def _triage(run: Invocation) -> Triage:
     """The configured rules and staff, without a database."""
+    from desk.config import load_config
+    from desk.triage.pipeline import Triage
     from desk.triage.service import load_configured_rules  # beside the database code
 
     config = load_config(run.settings.config_path())
@@ -173,6 +178,8 @@ def classify(run: Invocation, args: argparse.Namespace) -> int:
 
 def evaluate(run: Invocation, args: argparse.Namespace) -> int:
     """Score the configured rules against a labelled JSON-lines file."""
+    from desk.triage.evaluation import read_labelled, score
+
     triage = _triage(run)
     now = run.clock()
     catalog = run.catalog

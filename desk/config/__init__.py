@@ -2,7 +2,7 @@
 
 ``Settings`` (pydantic-settings) says *where* things are: the database, the config file, the
 interface language. ``DeskConfig`` is the content of desk.toml: organisation, staff, routing
-and the rules file. Default locations come from platformdirs.
+and the rules file. Default locations come from platformdirs (through desk.files).
 """
 
 from __future__ import annotations
@@ -13,9 +13,8 @@ import string
 import tomllib
 from datetime import date
 from pathlib import Path
-from typing import Literal, get_args
+from typing import Literal
 
-import platformdirs
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -28,28 +27,23 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from desk.calendar import DEFAULT_HOURS, Calendar, parse_week, zone
 from desk.config.channels import PUBLIC_PLATFORMS, ChannelConfig
-from desk.config.files import loads_toml, read_limited
 from desk.errors import ConfigError
+from desk.files import (
+    MAX_CONFIG_BYTES,
+    default_config_dir,
+    default_data_dir,
+    loads_toml,
+    read_limited,
+)
 from desk.views import StaffView
+from desk.vocabulary import ROLES as ROLES  # re-exported: desk.staff reads it here
 
 DEFAULT_PACK = Path(__file__).resolve().parents[1] / "triage" / "default_rules.toml"
 """The bundled bilingual rule pack: used when desk.toml names no ``rules`` file."""
 
-APP_NAME = "desk"
-
-
-def default_data_dir() -> Path:
-    """Per-user data folder (e.g. ~/.local/share/desk)."""
-    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
-
-
-def default_config_dir() -> Path:
-    """Per-user config folder (e.g. ~/.config/desk)."""
-    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
-
-
 Role = Literal["agent", "supervisor", "admin"]
-ROLES: tuple[str, ...] = get_args(Role)  # what [[staff]] role may say
+"""What [[staff]] role may say: desk.vocabulary.ROLES (kept there for the command line's help,
+which must not load pydantic; tests/unit/test_foundations.py checks the two agree)."""
 
 
 class Settings(BaseSettings):
@@ -192,35 +186,6 @@ class RotaTurn(BaseModel):
         return self
 
 
-class AlertsConfig(BaseModel):
-    """``[oncall.alerts]``: how a surge outside business hours reaches the on-call person
-    (desk.crisis.alerts): each person's ``contacts`` (``mailto:ADDRESS`` by SMTP through ``smtp``,
-    or an ntfy-compatible ``https://HOST/TOPIC`` push URL), escalated to the next person when
-    nobody acknowledges within ``escalate_after_minutes``."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    contacts: dict[str, list[str]] = Field(default_factory=dict)
-    smtp: str = "127.0.0.1:25"
-    sender: str = "desk@localhost"
-    push_token: str | None = None  # a secret reference (env:NAME, keyring:..., file:...)
-    escalate_after_minutes: int = Field(default=15, ge=1)
-    sensitivity: Literal["high", "normal", "low"] = "normal"
-    recent_minutes: int = Field(default=30, ge=5)
-    """Only surges still going on this recently alert (an old one is history, not news)."""
-
-    @field_validator("contacts")
-    @classmethod
-    def _contacts(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
-        for name, addresses in value.items():
-            for address in addresses:
-                if not address.startswith(("mailto:", "https://", "http://")):
-                    raise ValueError(
-                        f"{name}: {address!r} is neither mailto:ADDRESS nor an http(s) push URL"
-                    )
-        return value
-
-
 class OnCallConfig(BaseModel):
     """``[oncall]``: who is on duty outside business hours.
 
@@ -233,7 +198,6 @@ class OnCallConfig(BaseModel):
     start: date | None = None
     period_days: int = Field(default=7, ge=1)
     turns: list[RotaTurn] = Field(default_factory=list)
-    alerts: AlertsConfig = Field(default_factory=AlertsConfig)
 
 
 class HoursConfig(BaseModel):
@@ -383,10 +347,6 @@ def _os_user() -> str:
         return pwd.getpwuid(os.getuid()).pw_name
     except KeyError:
         return ""
-
-
-MAX_CONFIG_BYTES = 2 * 1024 * 1024
-"""desk.toml is read up to this size (the largest real ones are a few kilobytes)."""
 
 
 def load_config(path: Path) -> DeskConfig:

@@ -286,3 +286,12 @@ def test_migrations_build_exactly_the_models(tmp_path: Path) -> None:
         )
         assert compare_metadata(context, SQLModel.metadata) == []  # the FTS indexes are SQL-only
     engine.dispose()
+
+
+def test_the_roles_of_the_vocabulary_are_those_desk_toml_accepts() -> None:
+    from typing import get_args
+
+    from desk.config import Role
+    from desk.vocabulary import ROLES
+
+    assert get_args(Role) == ROLES

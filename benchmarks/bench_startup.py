@@ -1,0 +1,144 @@
+"""Start-up of the ``desk`` command and the cost of a few read-only commands over it.
+
+Every figure is the median (and worst) wall time of a fresh ``python -m desk ...`` process, beside
+its baselines measured in the same run: the bare interpreter (``python -c pass``) and, for the
+commands that read a database, ``desk --version`` (their figures "over start-up" are the
+command's median minus ``--version``'s). The database is built as bench_review builds it
+(benchmarks/_scale.py, a fifth of the mentions with a sent reply). Prints JSON.
+
+Targets (issue 16): ``--version`` < 100 ms; ``queue --json --limit 50`` < 50 ms over start-up;
+``replies --search WORD`` < 30 ms over start-up; ``report --json`` well under a second.
+
+    python benchmarks/bench_startup.py [--n 1000000] [--runs 7] [--no-db] [--db FILE]
+
+``--db FILE`` keeps the database it builds in FILE and reuses it when it exists (building 1M
+mentions takes minutes on a busy machine).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def timed(argv: list[str], runs: int, env: dict[str, str]) -> dict[str, float]:
+    """Median and worst wall time of ``argv`` run ``runs`` times (after one warm-up run)."""
+    seconds = []
+    for index in range(runs + 1):
+        began = time.perf_counter()
+        done = subprocess.run(argv, env=env, cwd=ROOT, capture_output=True, check=False)
+        elapsed = time.perf_counter() - began
+        if done.returncode != 0:
+            raise SystemExit(f"{argv} failed: {done.stderr.decode(errors='replace')[-800:]}")
+        if index:  # the first run warms the page cache and the .pyc files
+            seconds.append(elapsed)
+    return {
+        "median_ms": round(statistics.median(seconds) * 1000, 1),
+        "max_ms": round(max(seconds) * 1000, 1),
+    }
+
+
+def heavy_modules(env: dict[str, str]) -> list[str]:
+    """The third-party packages ``desk --version`` imports (pydantic, SQLAlchemy, ... )."""
+    code = (
+        "import sys\nfrom desk.cli import main\n"
+        "try:\n    main(['--version'])\nexcept SystemExit:\n    pass\n"
+        "print('\\n'.join(sorted({m.split('.')[0] for m in sys.modules})))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    watched = {
+        "pydantic",
+        "pydantic_settings",
+        "sqlalchemy",
+        "sqlmodel",
+        "alembic",
+        "textual",
+        "httpx",
+        "regex",
+        "lingua",
+        "tomlkit",
+        "ahocorasick",
+        "platformdirs",
+    }
+    return sorted(m for m in out if m in watched)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--no-db", action="store_true", help="only --version and -h")
+    parser.add_argument("--db", type=Path, help="build the database here, or reuse it")
+    args = parser.parse_args()
+    env = {**os.environ, "DESK_LANG": "en"}
+    py = sys.executable
+    desk = [py, "-m", "desk"]
+    out: dict[str, object] = {
+        "bare_python": timed([py, "-c", "pass"], args.runs, env),
+        "version": timed([*desk, "--version"], args.runs, env),
+        "help": timed([*desk, "-h"], args.runs, env),
+        "version_imports": heavy_modules(env),
+        "target_version_ms": 100,
+    }
+    if not args.no_db:
+        from benchmarks._scale import build
+        from benchmarks.bench_review import add_replies
+        from desk.cli.demo import bundled_feeds
+
+        with tempfile.TemporaryDirectory() as tmp:
+            path = args.db or Path(tmp) / "startup.db"
+            began = time.perf_counter()
+            if not path.exists():
+                build(path, args.n)
+                add_replies(path)
+            out["build_seconds"] = round(time.perf_counter() - began, 1)
+            with sqlite3.connect(path) as conn:
+                out["mentions"] = conn.execute("SELECT count(*) FROM mentions").fetchone()[0]
+                out["replies"] = conn.execute("SELECT count(*) FROM replies").fetchone()[0]
+            # the commands run as the sample's first person, this OS login mapped to her (as
+            # the demo does), so no passphrase is asked; the staff records decide who is who
+            login = getpass.getuser()
+            sample = (bundled_feeds() / "desk.toml").read_text(encoding="utf-8")
+            config = Path(tmp) / "desk.toml"
+            config.write_text(
+                sample.replace("os_users = []", f"os_users = [{json.dumps(login)}]", 1)
+            )
+            with sqlite3.connect(path) as conn:
+                conn.execute("UPDATE staff SET os_users = ? WHERE name = 'amelie'", (login,))
+            base = [*desk, "--db", str(path), "--config", str(config)]
+            commands = {
+                "queue_json_limit_50": ["queue", "--json", "--limit", "50"],
+                "replies_search_common": ["replies", "--search", "collecte", "--json"],
+                "replies_search_rare": ["replies", "--search", "refoulement", "--json"],
+                "report_json_whole_period": ["report", "--json", "--since", "2000-01-01"],
+            }
+            start = out["version"]["median_ms"]  # type: ignore[index]
+            for label, command in commands.items():
+                runs = 3 if label.startswith("report") else args.runs
+                figure = timed([*base, *command], runs, env)
+                figure["over_startup_ms"] = round(figure["median_ms"] - start, 1)
+                out[label] = figure
+            out["targets_over_startup_ms"] = {
+                "queue_json_limit_50": 50,
+                "replies_search": 30,
+                "report_json_whole_period": 300,
+            }
+    print(json.dumps(out, indent=2))
+
+
+if __name__ == "__main__":
+    main()
