@@ -186,6 +186,35 @@ class RotaTurn(BaseModel):
         return self
 
 
+class AlertsConfig(BaseModel):
+    """``[oncall.alerts]``: how a surge outside business hours reaches the on-call person
+    (desk.crisis.alerts): each person's ``contacts`` (``mailto:ADDRESS`` by SMTP through ``smtp``,
+    or an ntfy-compatible ``https://HOST/TOPIC`` push URL), escalated to the next person when
+    nobody acknowledges within ``escalate_after_minutes``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    contacts: dict[str, list[str]] = Field(default_factory=dict)
+    smtp: str = "127.0.0.1:25"
+    sender: str = "desk@localhost"
+    push_token: str | None = None  # a secret reference (env:NAME, keyring:..., file:...)
+    escalate_after_minutes: int = Field(default=15, ge=1)
+    sensitivity: Literal["high", "normal", "low"] = "normal"
+    recent_minutes: int = Field(default=30, ge=5)
+    """Only surges still going on this recently alert (an old one is history, not news)."""
+
+    @field_validator("contacts")
+    @classmethod
+    def _contacts(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for name, addresses in value.items():
+            for address in addresses:
+                if not address.startswith(("mailto:", "https://", "http://")):
+                    raise ValueError(
+                        f"{name}: {address!r} is neither mailto:ADDRESS nor an http(s) push URL"
+                    )
+        return value
+
+
 class OnCallConfig(BaseModel):
     """``[oncall]``: who is on duty outside business hours.
 
@@ -198,6 +227,7 @@ class OnCallConfig(BaseModel):
     start: date | None = None
     period_days: int = Field(default=7, ge=1)
     turns: list[RotaTurn] = Field(default_factory=list)
+    alerts: AlertsConfig = Field(default_factory=AlertsConfig)
 
 
 class HoursConfig(BaseModel):
