@@ -34,6 +34,7 @@ from desk.db import SessionFactory, store, transaction
 from desk.db.tables import Answer, AuditEvent, Mention, Reply
 from desk.errors import DeskError, NotFound
 from desk.i18n import Catalog
+from desk.replies.outbox import fault_point
 from desk.replies.service import ReplyService
 from desk.triage.routing import Router
 from desk.vocabulary import MAYBE_PUBLISHED, MentionStatus, ReplyStatus
@@ -255,6 +256,7 @@ class CrisisService:
             else:
                 report.sent[target.id] = sent.id
                 report.statuses[target.id] = str(sent.status)
+                fault_point("crisis_reply")  # crash tests: killed between two replies
                 if sent.status == ReplyStatus.QUEUED:  # a live channel: paced
                     next_live[target.platform] = self.clock() + budget_for(target.platform).spacing
             if progress is not None:
