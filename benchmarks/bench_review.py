@@ -4,8 +4,12 @@ Builds a database of N mentions (benchmarks/_scale.py) and gives a fifth of them
 whose text comes from the evaluation set (so words repeat as in real replies), then times:
 - ``search``: ``desk replies --search`` for common, rare and absent words, with and without
   a person filter (median and worst of 5 runs each);
-- ``report``: ``desk report`` over the whole period and over the last 7 days.
-Prints JSON.    python benchmarks/bench_review.py [--n 1000000]
+- ``report``: ``desk report`` over the whole period and over the last 7 days, beside the
+  baseline of the same run: one plain sqlite3 pass over the mentions reading a column no index
+  holds (``SELECT count(*), min(received_at) ...``), the least a whole-period report must read.
+Prints JSON.    python benchmarks/bench_review.py [--n 1000000] [--db FILE]
+
+``--db FILE`` keeps the database it builds in FILE and reuses it when it exists.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks._scale import build  # noqa: E402
 from desk.bootstrap import open_desk  # noqa: E402
+from desk.cli.demo import bundled_feeds  # noqa: E402
+from desk.config import Settings  # noqa: E402
 from desk.db.store import ReplyFilter  # noqa: E402
 
 
@@ -78,12 +84,20 @@ def timed(call, runs: int = 5) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=1_000_000)
-    n = parser.parse_args().n
+    parser.add_argument("--db", type=Path, help="build the database here, or reuse it")
+    args = parser.parse_args()
+    n = args.n
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "review.db"
+        path = args.db or Path(tmp) / "review.db"
         began = time.perf_counter()
-        settings = build(path, n)
-        replies = add_replies(path)
+        if path.exists():
+            settings = Settings(db=str(path), config=bundled_feeds() / "desk.toml")
+            with sqlite3.connect(path) as conn:
+                n = conn.execute("SELECT count(*) FROM mentions").fetchone()[0]
+                replies = conn.execute("SELECT count(*) FROM replies").fetchone()[0]
+        else:
+            settings = build(path, n)
+            replies = add_replies(path)
         built = time.perf_counter() - began
         desk = open_desk(settings, as_name="amelie")
         search = {}
@@ -103,13 +117,21 @@ def main() -> None:
             }
         # the desk's today, as the report reckons it (its clock, in the desk's time zone)
         today = desk.config.hours.calendar().local(desk.reports.clock()).date()
+        scan = sqlite3.connect(path)
         report = {
+            "baseline_table_scan": timed(
+                lambda: scan.execute(
+                    "SELECT count(*), min(received_at) FROM mentions NOT INDEXED"
+                ).fetchone(),
+                runs=3,
+            ),
             "whole_period": timed(lambda: desk.reports.report(date(2000, 1, 1), today), runs=3),
             "last_7_days": timed(
                 lambda: desk.reports.report(today - timedelta(days=6), today), runs=3
             ),
         }
         desk.close()
+        scan.close()
     print(
         json.dumps(
             {

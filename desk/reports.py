@@ -3,6 +3,12 @@
 Everything is read with a few aggregate queries over a date range (the days citizens posted, in
 the desk's time zone) and returned as plain data: ``desk report --json`` prints it, the CLI and the TUI
 draw it. Durations are in seconds; medians and 90th percentiles use the nearest-rank method.
+
+At scale (a million mentions) what costs is reading columns no index holds (``received_at``,
+``status``) row by row through the ``created_at`` index: when the period holds a good share of
+the table (``SCAN_SHARE``), those queries scan the table instead (5 times faster per row), and
+the backlog's ages come back grouped by arrival moment (mentions ingested together share one),
+never one row per open mention.
 """
 
 from __future__ import annotations
@@ -23,6 +29,8 @@ from desk.db.tables import Answer, Channel, Mention, Reply
 from desk.vocabulary import MentionStatus, ReplyStatus
 
 SENT = (ReplyStatus.SENT, ReplyStatus.SENT_OFFLINE)
+SCAN_SHARE = 5
+"""A period holding more than 1/SCAN_SHARE of the mentions is read by scanning the table."""
 
 
 def percentile(values: list[float], share: float) -> float | None:
@@ -32,6 +40,26 @@ def percentile(values: list[float], share: float) -> float | None:
     ordered = sorted(values)
     rank = max(1, math.ceil(share * len(ordered)))
     return round(ordered[rank - 1], 1)
+
+
+def counted_percentile(counted: list[tuple[float, int]], share: float) -> float | None:
+    """``percentile`` of values given as (value, how many times) pairs, without expanding them."""
+    total = sum(n for _value, n in counted)
+    if not total:
+        return None
+    rank = max(1, math.ceil(share * total))
+    seen = 0
+    for value, n in sorted(counted):
+        seen += n
+        if seen >= rank:
+            return round(value, 1)
+    raise AssertionError("unreachable: the ranks add up to the total")
+
+
+def _unindexed(column: Any) -> Any:
+    """The same values as an expression no index serves: the query scans the table instead of
+    looking every row up through an index (SQLite and PostgreSQL alike)."""
+    return sa.func.coalesce(column, column)
 
 
 def duration(seconds: float | None) -> str:
@@ -47,6 +75,14 @@ def duration(seconds: float | None) -> str:
 
 def _stats(values: list[float]) -> dict[str, Any]:
     return {"count": len(values), "median": percentile(values, 0.5), "p90": percentile(values, 0.9)}
+
+
+def _counted_stats(counted: list[tuple[float, int]]) -> dict[str, Any]:
+    return {
+        "count": sum(n for _value, n in counted),
+        "median": counted_percentile(counted, 0.5),
+        "p90": counted_percentile(counted, 0.9),
+    }
 
 
 @dataclass(kw_only=True)
@@ -78,6 +114,14 @@ class ReportService:
             total = session.execute(
                 sa.select(sa.func.count()).select_from(Mention).where(in_range)
             ).scalar_one()
+            # the queries that read received_at or status: scanned when the period is wide
+            highest = session.execute(sa.select(sa.func.max(Mention.id))).scalar_one() or 0
+            if total * SCAN_SHARE > highest:
+                created = _unindexed(col(Mention.created_at))
+                read_range = sa.and_(created >= start, created < end)
+                status = _unindexed(col(Mention.status))
+            else:
+                read_range, status = in_range, col(Mention.status)
             by_category = dict(
                 session.execute(
                     sa.select(col(Mention.category), sa.func.count())
@@ -117,7 +161,7 @@ class ReportService:
                     * 86400.0,
                 )
                 .join(Reply, col(Reply.mention_id) == Mention.id)
-                .where(in_range, col(Reply.status).in_(SENT))
+                .where(read_range, col(Reply.status).in_(SENT))
                 .group_by(col(Mention.id))
             ).all()
             approvals = session.execute(
@@ -128,18 +172,22 @@ class ReportService:
                     col(Reply.status),
                 )
                 .join(Mention, col(Reply.mention_id) == Mention.id)
-                .where(in_range, col(Reply.submitted_at).is_not(None))
+                .where(read_range, col(Reply.submitted_at).is_not(None))
             ).all()
-            ages = [
-                float(age)
-                for (age,) in session.execute(
+            # (age, how many): one row per arrival moment, not one per open mention
+            ages: list[tuple[float, int]] = [
+                (float(age), int(n))
+                for age, n in session.execute(
                     sa.select(
                         (
                             sa.func.julianday(now.strftime("%Y-%m-%d %H:%M:%S.%f"))
                             - sa.func.julianday(Mention.received_at)
                         )
-                        * 86400.0
-                    ).where(in_range, col(Mention.status) == MentionStatus.OPEN)
+                        * 86400.0,
+                        sa.func.count(),
+                    )
+                    .where(read_range, status == MentionStatus.OPEN)
+                    .group_by(col(Mention.received_at))
                 ).all()
             ]
             spam = by_category.get("spam", 0)
@@ -147,9 +195,12 @@ class ReportService:
                 sa.select(col(Answer.name), col(Answer.language), sa.func.count(col(Reply.id)))
                 .join(Reply, col(Reply.answer_id) == Answer.id)
                 .join(Mention, col(Reply.mention_id) == Mention.id)
-                .where(in_range, col(Reply.status).in_(SENT))
+                .where(read_range, col(Reply.status).in_(SENT))
                 .group_by(col(Answer.name), col(Answer.language))
-                .order_by(sa.func.count(col(Reply.id)).desc())
+                # ties by name: the same ten whatever plan the database picks
+                .order_by(
+                    sa.func.count(col(Reply.id)).desc(), col(Answer.name), col(Answer.language)
+                )
                 .limit(10)
             ).all()
         response_by_person: dict[str, list[float]] = defaultdict(list)
@@ -193,8 +244,11 @@ class ReportService:
                 "oldest_waiting": max(still_waiting, default=None),
             },
             "backlog": {
-                "open": len(ages),
-                "age_seconds": {**_stats(ages), "max": max(ages, default=None)},
+                "open": sum(n for _age, n in ages),
+                "age_seconds": {
+                    **_counted_stats(ages),
+                    "max": max((age for age, _n in ages), default=None),
+                },
             },
             "answered_share": round(len(first_replies) / answerable, 4) if answerable else None,
             "answers_used": [
