@@ -65,6 +65,24 @@ TEST_DB = os.environ.get("DESK_TEST_DB", "sqlite")
 """Which engine the shared fixtures put the test desk on: ``sqlite`` (default) or ``postgresql``."""
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "sqlite_only(reason): about SQLite itself (its file, FTS5 tables, triggers a test drops "
+        "to tamper); skipped when DESK_TEST_DB=postgresql, with the reason",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if TEST_DB != "postgresql":
+        return
+    for item in items:
+        marker = item.get_closest_marker("sqlite_only")
+        if marker is not None:
+            why = marker.args[0] if marker.args else "about SQLite itself"
+            item.add_marker(pytest.mark.skip(reason=f"SQLite only: {why}"))
+
+
 @pytest.fixture(scope="session")
 def postgres_server() -> str:
     """A PostgreSQL server the tests may create databases on (skips locally when there is none,

@@ -36,6 +36,7 @@ def production(cli: Cli, settings: Settings, capsys: pytest.CaptureFixture[str])
     return db
 
 
+@pytest.mark.sqlite_only("the demo database is a SQLite file")
 def test_desk_db_and_desk_config_are_not_the_demo(
     cli: Cli,
     settings: Settings,
@@ -55,6 +56,7 @@ def test_desk_db_and_desk_config_are_not_the_demo(
     assert digest(production) == before  # untouched, not even opened for writing
 
 
+@pytest.mark.sqlite_only("the demo database is a SQLite file")
 @pytest.mark.parametrize("fresh", [[], ["--fresh"]])
 def test_an_existing_database_that_is_not_a_demo_is_refused(
     cli: Cli, production: Path, fresh: list[str], capsys: pytest.CaptureFixture[str]

@@ -164,6 +164,7 @@ def test_export_refuses_an_existing_path(
     assert cli("audit", "verify-extract", str(out), as_name=None) == 0
 
 
+@pytest.mark.sqlite_only("the database is a file whose bytes the test compares")
 @pytest.mark.parametrize("suffix", ["", "-wal", "-shm"])
 def test_export_never_touches_the_database(
     cli: Cli, settings: Settings, desk: Desk, capsys: pytest.CaptureFixture[str], suffix: str

@@ -7,6 +7,8 @@ import os
 import threading
 import time
 
+import pytest
+
 from desk import db
 from desk.bootstrap import Desk
 from desk.config import Settings
@@ -29,6 +31,9 @@ def test_another_process_committing_is_heard(desk: Desk, settings: Settings) -> 
         feed.close()
 
 
+@pytest.mark.sqlite_only(
+    "a second engine on the same file; PostgreSQL: tests/postgres/test_changes.py"
+)
 def test_a_commit_through_another_connection_is_heard(desk: Desk) -> None:
     (mid,) = add(desk, mention("1", "Bonjour"))
     feed = watch(desk.engine)

@@ -149,6 +149,7 @@ def test_desk_queue_search_and_filter(
     assert "Traceback" not in err
 
 
+@pytest.mark.sqlite_only("the FTS5 table; PostgreSQL: tests/postgres/test_engine.py")
 def test_the_search_index_is_filled_on_upgrade_and_dropped_on_downgrade(desk: Desk) -> None:
     from alembic import command
 

@@ -52,6 +52,7 @@ def test_chain_verifies_after_actions(desk: Desk) -> None:
     ]
 
 
+@pytest.mark.sqlite_only("changes the SQLite file behind desk's back, as an attacker would")
 def test_audit_rows_refuse_update_and_delete(desk: Desk) -> None:
     _actions(desk)
     conn = sqlite3.connect(_db_path(desk))
@@ -62,6 +63,7 @@ def test_audit_rows_refuse_update_and_delete(desk: Desk) -> None:
     conn.close()
 
 
+@pytest.mark.sqlite_only("changes the SQLite file behind desk's back, as an attacker would")
 def test_altered_row_is_named(desk: Desk) -> None:
     _actions(desk)
     _tamper(desk, "UPDATE audit_events SET data = replace(data, 'chloe', 'amelie') WHERE seq = 6")
@@ -71,6 +73,7 @@ def test_altered_row_is_named(desk: Desk) -> None:
     assert "altered" in (result.reason or "")
 
 
+@pytest.mark.sqlite_only("changes the SQLite file behind desk's back, as an attacker would")
 def test_altered_actor_is_named(desk: Desk) -> None:
     _actions(desk)
     _tamper(desk, "UPDATE audit_events SET actor = 'chloe' WHERE seq = 7")
@@ -78,6 +81,7 @@ def test_altered_actor_is_named(desk: Desk) -> None:
     assert (result.ok, result.bad_seq) == (False, 7)
 
 
+@pytest.mark.sqlite_only("changes the SQLite file behind desk's back, as an attacker would")
 def test_deleted_row_is_named(desk: Desk) -> None:
     _actions(desk)
     _tamper(desk, "DELETE FROM audit_events WHERE seq = 5")
@@ -87,6 +91,7 @@ def test_deleted_row_is_named(desk: Desk) -> None:
     assert "missing" in (result.reason or "")
 
 
+@pytest.mark.sqlite_only("changes the SQLite file behind desk's back, as an attacker would")
 def test_inserted_row_is_named(desk: Desk) -> None:
     from desk.audit.chain import compute_hash
     from desk.db.tables import UTCDateTime  # noqa: F401  (documents the column type)
@@ -122,6 +127,7 @@ def test_inserted_row_is_named(desk: Desk) -> None:
     assert "prev_hash" in (result.reason or "")
 
 
+@pytest.mark.sqlite_only("changes the SQLite file behind desk's back, as an attacker would")
 def test_cli_verify_exit_codes(cli: Cli, desk: Desk, capsys: pytest.CaptureFixture[str]) -> None:
     _actions(desk)
     assert cli("audit", "verify") == 0
@@ -131,6 +137,7 @@ def test_cli_verify_exit_codes(cli: Cli, desk: Desk, capsys: pytest.CaptureFixtu
     assert "seq 8" in capsys.readouterr().err
 
 
+@pytest.mark.sqlite_only("changes the SQLite file behind desk's back, as an attacker would")
 def test_cut_tail_is_caught_with_an_earlier_head(
     cli: Cli, desk: Desk, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -196,6 +196,7 @@ def test_the_file_is_appended_to_never_rewritten(cli: Cli, desk: Desk, checkpoin
     assert cli("audit", "verify") == 1
 
 
+@pytest.mark.sqlite_only("changes the SQLite file behind desk's back, as an attacker would")
 @pytest.mark.parametrize("where", ["before", "through"])
 def test_a_forged_start_is_caught_by_a_checkpoint(
     cli: Cli,
@@ -220,6 +221,7 @@ def test_a_forged_start_is_caught_by_a_checkpoint(
     assert "the start of the trail was forged" in err
 
 
+@pytest.mark.sqlite_only("changes the SQLite file behind desk's back, as an attacker would")
 def test_a_cut_end_is_caught_by_a_checkpoint(
     cli: Cli, desk: Desk, checkpoints: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -241,6 +243,7 @@ def test_another_key_or_an_unsigned_line_is_refused_when_a_key_is_pinned(
     assert cli("audit", "verify", "--public-key", str(tmp_path / "other.key.pub")) == 1
 
 
+@pytest.mark.sqlite_only("changes the SQLite file behind desk's back, as an attacker would")
 def test_reports_and_exports_print_the_head_and_extracts_are_held_to_it(
     cli: Cli, desk: Desk, tmp_path: Path, checkpoints: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -67,6 +67,7 @@ def test_every_row_is_bound_and_verifies(make_desk: Callable[..., Desk]) -> None
     assert len(sent[0].data["content"]) == 64
 
 
+@pytest.mark.sqlite_only("changes the SQLite file behind desk's back, as an attacker would")
 @pytest.mark.parametrize(
     ("sql", "kind", "key"),
     [
@@ -106,6 +107,7 @@ def test_an_edited_row_is_named(
     assert result.bad_seq is not None  # the event that recorded it
 
 
+@pytest.mark.sqlite_only("changes the SQLite file behind desk's back, as an attacker would")
 def test_a_refusal_note_is_bound_too(make_desk: Callable[..., Desk]) -> None:
     amelie, ids = _story(make_desk)
     amelie.approvals.reject(ids["waiting"], "Vérifiez auprès des travaux publics.")
@@ -116,6 +118,7 @@ def test_a_refusal_note_is_bound_too(make_desk: Callable[..., Desk]) -> None:
     assert [(f.id, f.problem) for f in result.rows.findings] == [(ids["waiting"], "altered")]
 
 
+@pytest.mark.sqlite_only("changes the SQLite file behind desk's back, as an attacker would")
 def test_an_edit_by_the_approver_is_bound(make_desk: Callable[..., Desk]) -> None:
     amelie, ids = _story(make_desk)
     amelie.approvals.approve(ids["waiting"], text="Le pont reste ouvert.")
@@ -127,6 +130,7 @@ def test_an_edit_by_the_approver_is_bound(make_desk: Callable[..., Desk]) -> Non
     assert not amelie.queries.verify_audit().ok
 
 
+@pytest.mark.sqlite_only("changes the SQLite file behind desk's back, as an attacker would")
 def test_deleted_and_inserted_rows_are_named(make_desk: Callable[..., Desk]) -> None:
     amelie, ids = _story(make_desk)
     _tamper(
@@ -176,6 +180,7 @@ def _strip_bindings(desk: Desk) -> None:
     conn.close()
 
 
+@pytest.mark.sqlite_only("changes the SQLite file behind desk's back, as an attacker would")
 def test_rows_recorded_before_this_version_are_not_bound_not_tampered(
     make_desk: Callable[..., Desk], cli: Cli, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -197,6 +202,7 @@ def test_rows_recorded_before_this_version_are_not_bound_not_tampered(
     assert "recorded before this version" in out
 
 
+@pytest.mark.sqlite_only("changes the SQLite file behind desk's back, as an attacker would")
 @pytest.mark.parametrize("lang", ["en", "fr"])
 def test_audit_verify_names_every_altered_row(
     make_desk: Callable[..., Desk], cli: Cli, capsys: pytest.CaptureFixture[str], lang: str
@@ -216,6 +222,7 @@ def test_audit_verify_names_every_altered_row(
     assert ("ALTERED" if lang == "en" else "MODIFIÉE") in err
 
 
+@pytest.mark.sqlite_only("changes the SQLite file behind desk's back, as an attacker would")
 def test_an_extract_of_an_edited_database_names_the_rows(
     make_desk: Callable[..., Desk], tmp_path: Path
 ) -> None:

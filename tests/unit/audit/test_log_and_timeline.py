@@ -177,6 +177,7 @@ def test_pages_by_key_match_pages_by_offset(desk: Desk) -> None:
     ]
 
 
+@pytest.mark.sqlite_only("SQLite's planner (the unary + that keeps it off an index)")
 @pytest.mark.parametrize(
     ("first", "last", "walk_cost", "walks"),
     [

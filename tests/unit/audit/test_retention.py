@@ -113,6 +113,7 @@ def _mention_ids(desk: Desk) -> set[int]:
     return {row[0] for row in _sql(desk, "SELECT id FROM mentions")}  # type: ignore[misc]
 
 
+@pytest.mark.sqlite_only("reads or changes the SQLite file behind desk's back")
 def test_agents_are_refused_supervisors_only_plan_admins_purge(
     clock: FakeClock,
     make_desk: Callable[..., Desk],
@@ -135,6 +136,7 @@ def test_agents_are_refused_supervisors_only_plan_admins_purge(
     assert _mention_ids(dana) == set(ids.values()) - {ids["done"], ids["spam"]}
 
 
+@pytest.mark.sqlite_only("reads or changes the SQLite file behind desk's back")
 def test_purge_removes_finished_mentions_and_keeps_the_rest(
     make_desk: Callable[..., Desk],
 ) -> None:
@@ -187,6 +189,7 @@ def test_the_trail_loses_a_prefix_and_still_verifies(make_desk: Callable[..., De
     assert dana.queries.verify_audit(result.head).ok
 
 
+@pytest.mark.sqlite_only("reads or changes the SQLite file behind desk's back")
 def test_a_second_purge_moves_the_anchor_and_names_the_first(
     clock: FakeClock,
     make_desk: Callable[..., Desk],
@@ -234,6 +237,7 @@ def test_purging_every_event_keeps_the_chain_going(
     assert dana.queries.verify_audit().ok
 
 
+@pytest.mark.sqlite_only("reads or changes the SQLite file behind desk's back")
 def test_the_database_lets_audit_events_go_only_up_to_an_anchor(
     make_desk: Callable[..., Desk],
 ) -> None:
@@ -250,6 +254,7 @@ def test_the_database_lets_audit_events_go_only_up_to_an_anchor(
     conn.close()
 
 
+@pytest.mark.sqlite_only("reads or changes the SQLite file behind desk's back")
 @pytest.mark.parametrize(
     ("tamper", "expected"),
     [
@@ -283,6 +288,7 @@ def test_tampering_after_a_purge_is_detected(
     assert expected in (result.reason or "")
 
 
+@pytest.mark.sqlite_only("reads or changes the SQLite file behind desk's back")
 def test_moving_the_anchor_and_cutting_to_it_is_detected(
     make_desk: Callable[..., Desk],
 ) -> None:
@@ -304,6 +310,7 @@ def test_moving_the_anchor_and_cutting_to_it_is_detected(
     assert result.bad_seq == dana.queries.audit_log(limit=1)[0].seq  # the audit.purged event
 
 
+@pytest.mark.sqlite_only("reads or changes the SQLite file behind desk's back")
 def test_an_anchor_without_its_purge_event_is_detected(make_desk: Callable[..., Desk]) -> None:
     _amelie, dana, _ids = scenario(make_desk)
     dana.retention.purge(dana.retention.cutoff(CUTOFF_DAY))
@@ -314,6 +321,7 @@ def test_an_anchor_without_its_purge_event_is_detected(make_desk: Callable[..., 
     assert "no audit.purged event names the purge anchor" in (result.reason or "")
 
 
+@pytest.mark.sqlite_only("reads or changes the SQLite file behind desk's back")
 def test_a_broken_trail_is_not_purged(make_desk: Callable[..., Desk]) -> None:
     _amelie, dana, ids = scenario(make_desk)
     _tamper(dana, "UPDATE audit_events SET actor = 'chloe' WHERE seq = 2")
@@ -347,6 +355,7 @@ def test_export_after_a_purge_verifies(make_desk: Callable[..., Desk], tmp_path:
     assert dana.queries.verify_audit(done.head[1]).ok
 
 
+@pytest.mark.sqlite_only("reads or changes the SQLite file behind desk's back")
 def test_cutoffs_too_recent_or_missing_are_refused(make_desk: Callable[..., Desk]) -> None:
     _amelie, dana, ids = scenario(make_desk)
     with pytest.raises(InputError, match="must be kept 30 days") as refused:
@@ -387,6 +396,7 @@ def later(settings: Settings) -> Cli:
     return Cli(settings, lambda: LATER)
 
 
+@pytest.mark.sqlite_only("reads or changes the SQLite file behind desk's back")
 def test_cli_dry_run_then_purge_then_verify(
     make_desk: Callable[..., Desk],
     settings: Settings,
@@ -457,6 +467,7 @@ async def _open_purge_from_palette(pilot: Pilot[Any]) -> None:
 
 
 @pytest.mark.usefixtures("keep_60_days")
+@pytest.mark.sqlite_only("reads or changes the SQLite file behind desk's back")
 async def test_tui_palette_shows_the_dry_run_then_purges_on_y(
     make_desk: Callable[..., Desk],
 ) -> None:
@@ -484,6 +495,7 @@ async def test_tui_palette_shows_the_dry_run_then_purges_on_y(
 
 
 @pytest.mark.usefixtures("keep_60_days")
+@pytest.mark.sqlite_only("reads or changes the SQLite file behind desk's back")
 async def test_tui_supervisor_sees_the_plan_but_y_is_refused(
     clock: FakeClock,
     make_desk: Callable[..., Desk],
@@ -503,6 +515,7 @@ async def test_tui_supervisor_sees_the_plan_but_y_is_refused(
     assert _mention_ids(dana) == set(ids.values())
 
 
+@pytest.mark.sqlite_only("reads or changes the SQLite file behind desk's back")
 def test_the_purge_names_the_rows_it_removed(make_desk: Callable[..., Desk]) -> None:
     """Events about purged mentions stay after the anchor: the audit.purged event names the rows
     it removed, so `audit verify` can tell them from rows deleted behind desk's back."""

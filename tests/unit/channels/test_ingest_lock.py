@@ -70,6 +70,7 @@ def test_the_rules_run_while_other_desks_can_still_write(
     assert free == [True] * 4
 
 
+@pytest.mark.sqlite_only("SQLite's single-writer file lock and its busy timeout")
 def test_a_long_import_commits_batch_by_batch(
     desk: Desk, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -113,6 +114,7 @@ def locked_on_batch(desk: Desk, monkeypatch: pytest.MonkeyPatch, which: int) -> 
     monkeypatch.setattr(desk.ingest, "_write_batch", write)
 
 
+@pytest.mark.sqlite_only("SQLite's single-writer file lock and its busy timeout")
 def test_a_busy_database_stops_the_import_keeping_what_was_stored(
     desk: Desk, settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

@@ -275,6 +275,7 @@ async def test_watch_stops_from_another_thread(desk: Desk, paged: None) -> None:
     assert [e.status for e in events] == ["ok"]  # one poll, then it waited and stopped
 
 
+@pytest.mark.sqlite_only("SQLite's single-writer file lock and its busy timeout")
 def test_the_write_lock_lets_concurrent_channels_store_in_turn(desk: Desk, paged: None) -> None:
     host = FeedHost(pages=3)
     names = [f"f{i}" for i in range(6)]
