@@ -91,19 +91,21 @@ def postgres_server() -> str:
 
 
 @pytest.fixture(scope="session")
-def postgres_template(postgres_server: str) -> Iterator[str]:
-    """A database at the migrations' head that each test's database is copied from."""
-    name = postgres.make_template(postgres_server)
-    yield name
-    postgres.drop_database(postgres_server, name)
+def postgres_databases(postgres_server: str) -> Iterator[postgres.Databases]:
+    """Copies of a database at the migrations' head, made ahead (tests/helpers/postgres.py)."""
+    template = postgres.make_template(postgres_server)
+    databases = postgres.Databases(postgres_server, template)
+    yield databases
+    databases.close()
+    postgres.drop_database(postgres_server, template)
 
 
 @pytest.fixture
-def postgres_url(postgres_server: str, postgres_template: str) -> Iterator[str]:
+def postgres_url(postgres_server: str, postgres_databases: postgres.Databases) -> Iterator[str]:
     """A fresh PostgreSQL database for this test, schema at head; dropped afterwards."""
-    name = postgres.create_database(postgres_server, postgres_template)
+    name = postgres_databases.take()
     yield postgres.database_url(postgres_server, name)
-    postgres.drop_database(postgres_server, name)
+    postgres_databases.give_back(name)
 
 
 @pytest.fixture

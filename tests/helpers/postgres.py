@@ -13,16 +13,19 @@ With none of these the tests that need PostgreSQL skip with the reason, except i
 (``DESK_CI_POSTGRES=1``), where they fail.
 
 Each test gets its own database, copied from a template that the migrations brought to the head
-once per session (``CREATE DATABASE ... TEMPLATE``: tens of milliseconds, where running the
-migrations takes a second), dropped after the test.
+once per session (``CREATE DATABASE ... TEMPLATE``, where running the migrations takes a second),
+dropped after the test. A copy costs about half a second (PostgreSQL checkpoints to make it), so
+``Databases`` makes the next ones in a thread while tests run, and drops used ones there too.
 """
 
 from __future__ import annotations
 
 import itertools
 import os
+import queue
 import shutil
 import subprocess
+import threading
 from pathlib import Path
 
 import pytest
@@ -149,3 +152,68 @@ def create_database(server: str, template: str | None = None) -> str:
 def drop_database(server: str, name: str) -> None:
     """Drop a test database, closing whatever still holds it."""
     _admin(server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+class Databases:
+    """Fresh copies of the template, made ``AHEAD`` at a time in a background thread; used ones
+    are dropped there as well."""
+
+    AHEAD = 2
+
+    def __init__(self, server: str, template: str) -> None:
+        self.server, self.template = server, template
+        self._ready: queue.Queue[str | BaseException] = queue.Queue(maxsize=self.AHEAD)
+        self._used: queue.Queue[str | None] = queue.Queue()
+        self._stop = threading.Event()
+        self._maker = threading.Thread(target=self._make, name="pg-test-databases", daemon=True)
+        self._dropper = threading.Thread(target=self._drop, name="pg-test-drops", daemon=True)
+        self._maker.start()
+        self._dropper.start()
+
+    def _make(self) -> None:
+        while not self._stop.is_set():
+            try:
+                name: str | BaseException = create_database(self.server, self.template)
+            except BaseException as exc:  # noqa: BLE001 - handed to the test that takes it
+                name = exc
+            while not self._stop.is_set():
+                try:
+                    self._ready.put(name, timeout=0.2)
+                    break
+                except queue.Full:
+                    continue
+            else:
+                if isinstance(name, str):
+                    self._used.put(name)
+
+    def _drop(self) -> None:
+        while (name := self._used.get()) is not None:
+            try:
+                drop_database(self.server, name)
+            except Exception:  # noqa: BLE001,S110 - a leftover test database harms nothing
+                pass
+
+    def take(self) -> str:
+        """A fresh database's name."""
+        got = self._ready.get(timeout=120)
+        if isinstance(got, BaseException):
+            raise got
+        return got
+
+    def give_back(self, name: str) -> None:
+        """Done with it: dropped in the background."""
+        self._used.put(name)
+
+    def close(self) -> None:
+        """Stop making, drop what was made and not used, wait for the drops."""
+        self._stop.set()
+        self._maker.join(10)
+        while True:
+            try:
+                left = self._ready.get_nowait()
+            except queue.Empty:
+                break
+            if isinstance(left, str):
+                self._used.put(left)
+        self._used.put(None)
+        self._dropper.join(120)
