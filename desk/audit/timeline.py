@@ -182,6 +182,12 @@ def build(
     return Timeline(subject, steps, _milestones(steps), truncated)
 
 
+def event_steps(event: AuditView) -> list[Step]:
+    """The steps one audit event stands for, to word it alone (``sentence``): the audit
+    screen's lines. Kind ``other`` for an action the timeline does not tell."""
+    return _steps_of(event, {})
+
+
 def _steps_of(event: AuditView, authors: dict[int, str]) -> list[Step]:
     data = event.data if isinstance(event.data, dict) else {}
     base = Step(

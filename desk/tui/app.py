@@ -16,7 +16,7 @@ from textual.app import App
 from textual.binding import Binding
 from textual.message import Message
 from textual.signal import Signal
-from textual.widgets import HelpPanel
+from textual.widgets import HelpPanel, TextArea
 
 from desk.bootstrap import Desk
 from desk.errors import DeskError
@@ -102,6 +102,15 @@ class DeskApp(Navigator):
     def on_database_changed(self, _message: DatabaseChanged) -> None:
         """Tell every screen (desk.tui.host's inbox_changed)."""
         self.inbox_changed.publish(None)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """ctrl+z in a text being written is the text's own undo (TextArea); the undo of a
+        sent reply is for an empty editor (where the cancelled text comes back) or elsewhere."""
+        if action == "undo_send":
+            focused = self.focused
+            if isinstance(focused, TextArea) and not focused.read_only and focused.text:
+                return False  # the key falls through to TextArea's undo
+        return True
 
     def action_undo_send(self) -> None:
         """Cancel the last reply still in its undo window; its text goes back to the draft."""

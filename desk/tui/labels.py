@@ -7,8 +7,9 @@ Footer, the key panel and the command palette follow the ``L`` language switch a
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from textual.binding import Binding, BindingsMap
 from textual.dom import DOMNode
@@ -77,27 +78,56 @@ def kind_label(catalog: Catalog, kind: str) -> str:
     return kind if label == key else label
 
 
-def age(created_at: datetime, now: datetime) -> str:
-    """Compact age: ``now``, ``5m``, ``3h``, ``2d``, ``7w``, ``2y``."""
+def age(created_at: datetime, now: datetime, catalog: Catalog | None = None) -> str:
+    """Compact age: ``now``, ``5m``, ``3h``, ``2d``, ``7w``, ``2y``; with a ``catalog``, in its
+    language and typography (``5 min``, ``22 j`` in French)."""
     seconds = int((now - created_at).total_seconds())
     if seconds < 60:
-        return "0m" if seconds >= 0 else "—"
-    for unit, size in (("y", 365 * 86400), ("w", 7 * 86400), ("d", 86400), ("h", 3600), ("m", 60)):
-        if unit in "yw" and seconds < size * (2 if unit == "y" else 10):
-            continue
-        if seconds >= size:
-            return f"{seconds // size}{unit}"
-    return "0m"
+        count, unit = (0, "m") if seconds >= 0 else (None, "")
+    else:
+        count, unit = 0, "m"
+        for name, size in (
+            ("y", 365 * 86400),
+            ("w", 7 * 86400),
+            ("d", 86400),
+            ("h", 3600),
+            ("m", 60),
+        ):
+            if name in "yw" and seconds < size * (2 if name == "y" else 10):
+                continue
+            if seconds >= size:
+                count, unit = seconds // size, name
+                break
+    if count is None:
+        return "—"
+    if catalog is None:
+        return f"{count}{unit}"
+    return catalog.t(f"tui.age.{unit}", n=count)
 
 
-def when(moment: datetime | None) -> str:
-    """A timestamp in local time, ``2024-05-01 14:03``."""
+def when(moment: datetime | None, tz: tzinfo) -> str:
+    """A timestamp in the desk's time zone ``tz``, ``2024-05-01 14:03``."""
     if moment is None:
         return "—"
     try:
-        return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+        return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M")
     except (OverflowError, ValueError, OSError):  # a date at the edge of the calendar
         return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def zone_name(tz: tzinfo, at: datetime) -> str:
+    """The zone's abbreviation at ``at`` (``EST``, ``UTC``), to label local times once."""
+    try:
+        return at.astimezone(tz).tzname() or str(tz)
+    except (OverflowError, ValueError, OSError):
+        return str(tz)
+
+
+def plural(catalog: Catalog, key: str, n: int, **values: object) -> str:
+    """``key`` for ``n`` things: ``key_one`` when the language says one (French: 0 and 1,
+    English: 1), else ``key``; ``n`` is passed as ``n``."""
+    one = n in (0, 1) if catalog.language == "fr" else n == 1
+    return catalog.t(f"{key}_one" if one else key, n=n, **values)
 
 
 def reason_label(catalog: Catalog, reason: str) -> str:
@@ -105,3 +135,14 @@ def reason_label(catalog: Catalog, reason: str) -> str:
     kind, _, value = reason.partition(":")
     text = catalog.t(f"tui.reason.{kind}", value=value)
     return reason if text == f"tui.reason.{kind}" else text
+
+
+_ELIDABLE = re.compile(r"\b([Dd])e (?=[AEIOUYÀÂÉÈÊËÎÏÔÙÛÜaeiouyàâéèêëîïôùûü])")
+
+
+def elide(catalog: Catalog, text: str) -> str:
+    """French elision where a name was put after ``de``: ``Réponse de Amélie`` becomes
+    ``Réponse d'Amélie`` (the catalog's own words are already written elided)."""
+    if catalog.language != "fr":
+        return text
+    return _ELIDABLE.sub(r"\1'", text)

@@ -109,7 +109,8 @@ async def test_actions_from_the_detail_screen(env: DeskEnv) -> None:
         await settle(pilot)
         detail = desk.queries.detail(target)
         assert (detail.category, detail.status) == ("spam", "closed")
-        assert "mention.marked_spam" in "\n".join(screen_lines(app))  # history section
+        # the history section, in words
+        assert "Marquée comme indésirable et fermée" in "\n".join(screen_lines(app))
 
         await pilot.press("escape")
         await settle(pilot)

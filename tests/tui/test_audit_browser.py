@@ -100,8 +100,8 @@ async def test_filter_by_action_then_family_then_clear(env: DeskEnv) -> None:
         assert app.screen is screen
         assert column(app, 3) == ["mention.claimed"]
         assert column(app, 4) == [f"#{env.ids['fr1']}"]
-        assert "action : mention.claimed" in header(app)
-        assert "c : effacer les filtres" in header(app)
+        assert "action\u00a0: mention.claimed" in header(app)
+        assert "c\u00a0: effacer les filtres" in header(app)
 
         await pilot.press("a")
         await settle(pilot)
@@ -114,7 +114,7 @@ async def test_filter_by_action_then_family_then_clear(env: DeskEnv) -> None:
         await pilot.press("p")  # combined with a person: amelie did the claim and the close
         await settle(pilot)
         await pick(pilot, app, "amelie")
-        assert "personne : amelie · action : mention.*" in header(app)
+        assert "personne\u00a0: amelie · action\u00a0: mention.*" in header(app)
         assert sorted(column(app, 3)) == sorted(
             e.action
             for e in desk.queries.audit_log(actor="amelie", limit=5000)
@@ -186,7 +186,7 @@ async def test_filter_by_days_in_the_screen(env: DeskEnv) -> None:
         await settle(pilot)
         await pick(pilot, app, "mention.ingested")
         assert table.row_count == 0
-        assert f"action : mention.ingested · jusqu'au {yesterday}" in header(app)
+        assert f"action\u00a0: mention.ingested · jusqu'au {yesterday}" in header(app)
         await pilot.press("c")
         await settle(pilot)
         assert table.row_count == everything
@@ -203,7 +203,7 @@ async def test_filtered_pages_of_500(env: DeskEnv) -> None:
         await pick(pilot, app, "mention.ingested")
         table = screen.query_one(DataTable)
         assert table.row_count == 500
-        assert "n : charger plus" in header(app)
+        assert "n\u00a0: charger plus" in header(app)
         await pilot.press("n")
         await settle(pilot)
         ingested = [
@@ -232,7 +232,7 @@ async def test_timeline_from_the_audit_screen(env: DeskEnv) -> None:
             "Publiée sur mastodon par @userfr1@mastodon.example",
             "Arrivée dans desk (source : test)",
             "Attribuée à chloe (avant : bruno)",
-            "Réponse de amelie publiée (envoyée hors ligne) ; la mention est fermée",
+            "Réponse d'amelie publiée (envoyée hors ligne) ; la mention est fermée",  # elided
             "Texte : La collecte reprend lundi.",
             "—AB",
             "première réponse",

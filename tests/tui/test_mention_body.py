@@ -52,5 +52,5 @@ def test_hostile_title_is_literal() -> None:
 
 
 def test_kind_is_shown_in_the_interface_language() -> None:
-    assert "nouvelle" in meta(BASE, Catalog("fr"), NOW).plain
-    assert "news" in meta(BASE, Catalog("en"), NOW).plain
+    assert "nouvelle" in meta(BASE, Catalog("fr"), NOW, UTC).plain
+    assert "news" in meta(BASE, Catalog("en"), NOW, UTC).plain

@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.widgets import Static
 
 from desk.tui.app import DeskApp
+from desk.tui.dialogs.picker import PickerScreen
 from desk.tui.screens.detail import DetailScreen
 from desk.tui.widgets.composer import Composer
 from tests.helpers.tui import DeskEnv, goto, notifications, open_composer, screen_lines, settle
@@ -112,6 +113,9 @@ async def test_draft_survives_leaving_the_mention(env: DeskEnv) -> None:
         await open_composer(pilot, env, "fr1")
         await pilot.press(*"Brouillon")
         await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, PickerScreen)  # unsent text: asked first
+        await pilot.press("up", "enter")  # leave (the draft is kept)
         await settle(pilot)
         await pilot.press("r")
         await settle(pilot)

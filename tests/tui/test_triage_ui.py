@@ -38,7 +38,7 @@ from tests.helpers.tui import (
 
 SIZE = (160, 45)
 RELOADED = "Règles rechargées"
-RULES_BAD = "Les règles n'ont pas été rechargées :"
+RULES_BAD = "Les règles n'ont pas été rechargées\u00a0:"
 
 # The fixture's rules with the flood rule now filing as a rumour (a different category).
 RUMOUR_RULES = RULES_TOML.replace('category = "complaint"', 'category = "rumour"', 1)
@@ -177,8 +177,8 @@ async def test_rule_text_is_shown_literally(tmp_path: Path) -> None:
             assert "étiquettes [@click=app.quit()]clic[/]" in why[0]
             assert "proposer la réponse [link=http://evil]x[/link]" in why[0]
             assert "• Catégorie plainte, donnée par la règle [red]boom[/red]" in why[2]
-            assert "Étiquettes : [@click=app.quit()]clic[/]" in why
-            assert "Réponse suggérée : [link=http://evil]x[/link]" in why
+            assert "Étiquettes\u00a0: [@click=app.quit()]clic[/]" in why
+            assert "Réponse suggérée\u00a0: [link=http://evil]x[/link]" in why
             assert "La réponse doit être approuvée par un superviseur" in why
             # A newline in a rule name cannot forge a line of the explanation.
             assert why[1].startswith("• Règle multi • Assignée à amelie par la règle chef : ")
@@ -206,7 +206,9 @@ async def test_ctrl_r_reloads_and_retriages(env: DeskEnv, no_watch: None) -> Non
         write_rules(env.path, RUMOUR_RULES)
         await pilot.press("ctrl+r")  # from the queue, the home screen
         await settle(pilot)
-        expected = "Règles rechargées (3 règle(s)) ; 1 mention(s) ouverte(s) triée(s) de nouveau"
+        expected = (
+            "Règles rechargées (3 règle(s))\u00a0; 1 mention(s) ouverte(s) triée(s) de nouveau"
+        )
         assert expected in messages(app)
         assert desk.queries.detail(flood).category == "rumour"
         queue = app.screen.query_one(QueueList)
@@ -413,7 +415,7 @@ async def test_palette_reloads_rules_and_hands_over(env: DeskEnv, no_watch: None
         await settle(pilot)
         await pick_command(pilot, "Recharger les règles de tri")
         assert [m for m in messages(app) if RELOADED in m] == [
-            "Règles rechargées (3 règle(s)) ; 1 mention(s) ouverte(s) triée(s) de nouveau"
+            "Règles rechargées (3 règle(s))\u00a0; 1 mention(s) ouverte(s) triée(s) de nouveau"
         ]
         assert env.desk.queries.detail(env.ids["flood"]).category == "rumour"
 

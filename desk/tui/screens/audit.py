@@ -10,7 +10,6 @@ runs it again).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -31,11 +30,12 @@ from desk.queries import day_bounds, parse_day
 from desk.tui.dialogs.date_prompt import DatePrompt
 from desk.tui.dialogs.picker import PickerScreen
 from desk.tui.dialogs.prompt import NumberPrompt
+from desk.tui.labels import zone_name
 from desk.tui.messages import ActionFailed, AuditVerified, OpenTimeline
 from desk.tui.safe import safe, safe_str, safe_text
 from desk.tui.screens.base import DeskScreen
 from desk.tui.widgets import tables
-from desk.tui.widgets.mention_view import short_data
+from desk.tui.widgets.mention_view import data_words, event_sentences, event_words
 from desk.views import AuditView
 
 ANYONE = "*"
@@ -331,7 +331,10 @@ class AuditScreen(DeskScreen):
 
     def _titles(self) -> dict[str, Text]:
         keys = ("seq", "time", "actor", "action", "mention", "data")
-        return {key: Text(self.t(f"tui.audit.col.{key}")) for key in keys}
+        titles = {key: Text(self.t(f"tui.audit.col.{key}")) for key in keys}
+        zone = zone_name(self.desk.config.hours.calendar().tz, self.desk.clock())
+        titles["time"] = Text(self.t("tui.card.time_in", zone=zone))  # the desk's zone
+        return titles
 
     def _when(self, event: AuditView) -> str:
         return local_time(event.at, self.desk.config.hours.calendar().tz)
@@ -343,7 +346,7 @@ class AuditScreen(DeskScreen):
             safe_text(event.actor, one_line=True, max_len=24),
             safe_text(event.action, one_line=True, max_len=32),
             safe_text("" if event.mention_id is None else f"#{event.mention_id}"),
-            safe_text(short_data(event.data, 90)),
+            safe_text(event_words(event, self.desk_app.catalog), one_line=True, max_len=200),
         ]
 
     def filters_text(self) -> str:
@@ -398,10 +401,17 @@ class AuditScreen(DeskScreen):
         if event is None:
             panel.update(Content(self.t("tui.audit.empty")))
             return
-        data = json.dumps(event.data, ensure_ascii=False, indent=1, sort_keys=True, default=str)
-        head = f"#{event.seq}  {self._when(event)}  {safe_str(event.actor, one_line=True)}  {safe_str(event.action, one_line=True)}"
-        panel.update(
-            Content("\n").join(
-                [Content(head), safe(data, max_len=2000), Content(f"hash {event.hash}")]
-            )
+        catalog = self.desk_app.catalog
+        head = "  ".join(
+            [
+                f"#{event.seq}",
+                f"{self._when(event)} ({self.desk.config.hours.timezone})",
+                safe_str(event.actor, one_line=True),
+                safe_str(event.action, one_line=True),
+            ]
         )
+        lines = [Content(head)]
+        lines += [safe(line, max_len=600) for line in event_sentences(event, catalog)]
+        # the fields in words, one a line (hashes stay in the record: `desk audit verify`)
+        lines += [safe(line, max_len=600) for line in data_words(event.data, catalog)]
+        panel.update(Content("\n").join(lines))

@@ -98,6 +98,20 @@ class DetailScreen(MentionScreen):
             self.query_one("#detail-body").focus()
         self.load()
 
+    SHORT = 32  # lines: below, the message comes first and the composer is smaller until used
+
+    def on_resize(self, event: events.Resize) -> None:
+        """On a short terminal (80×24) the message is read first, above the card, and the
+        unfocused composer takes three lines: several lines of the message show at once."""
+        short = event.size.height < self.SHORT
+        self.set_class(short, "-short")
+        body = self.query_one("#detail-body", VerticalScroll)
+        message, card = self.query_one("#section-body"), self.query_one("#section-meta")
+        if short and body.children.index(message) > body.children.index(card):
+            body.move_child(message, before=card)
+        elif not short and body.children.index(message) < body.children.index(card):
+            body.move_child(message, after=card)
+
     def _inbox_changed(self, _mention_id: int | None) -> None:
         self.load()
 
@@ -168,13 +182,14 @@ class DetailScreen(MentionScreen):
                 header, "  ·  ", (safe_str(replying, one_line=True), "bold $warning")
             )
         self.query_one("#detail-header", Static).update(header)
+        tz = self.desk.config.hours.calendar().tz  # every time shown: the desk's zone
         blocks = {
-            "meta": mention_view.meta(detail, catalog, self.desk.clock()),
+            "meta": mention_view.meta(detail, catalog, self.desk.clock(), tz),
             "body": mention_view.body(detail),
             "why": mention_view.why(detail, catalog),
-            "thread": mention_view.thread(detail, catalog),
-            "replies": mention_view.replies(detail, catalog, self.desk.me.name),
-            "history": mention_view.history(detail, catalog),
+            "thread": mention_view.thread(detail, catalog, tz),
+            "replies": mention_view.replies(detail, catalog, tz, self.desk.me.name),
+            "history": mention_view.history(detail, catalog, tz),
         }
         for name, content in blocks.items():
             section = self.query_one(f"#section-{name}", Static)
@@ -278,12 +293,39 @@ class DetailScreen(MentionScreen):
             if value is None:
                 return
             suggestion = by_id[value]
-            composer = self.query_one(Composer)
-            composer.text_area.text = suggestion.text
-            composer.text_area.focus()
-            self._answer_id = suggestion.answer.id
+            if self.query_one(Composer).body.strip():  # never replace typed text unasked
+                self._ask_how_to_insert(
+                    suggestion.text, suggestion.answer.id, suggestion.answer.title
+                )
+            else:
+                self._put_answer(suggestion.text, suggestion.answer.id, replace=True)
 
         self.app.push_screen(PickerScreen(self.t("tui.answers.pick"), options), chosen)
+
+    def _ask_how_to_insert(self, text: str, answer_id: int, title: str) -> None:
+        """The composer holds text: insert at the cursor, replace (undoable), or keep mine."""
+        options = [
+            ("cursor", self.t("tui.insert.at_cursor")),
+            ("replace", self.t("tui.insert.replace")),
+            ("cancel", self.t("tui.insert.cancel")),
+        ]
+
+        def chosen(value: str | None) -> None:
+            if value in ("cursor", "replace"):
+                self._put_answer(text, answer_id, replace=value == "replace")
+
+        ask = self.t("tui.insert.ask", title=safe_str(title, one_line=True, max_len=80))
+        self.app.push_screen(PickerScreen(ask, options, current="cursor"), chosen)
+
+    def _put_answer(self, text: str, answer_id: int, *, replace: bool) -> None:
+        """Put a library answer in the composer as an edit (ctrl+z takes it back)."""
+        area = self.query_one(Composer).text_area
+        if replace:
+            area.replace(text, (0, 0), area.document.end, maintain_selection_offset=False)
+        else:
+            area.insert(text, maintain_selection_offset=False)
+        area.focus()
+        self._answer_id = answer_id
 
     # -- withdrawing one's reply waiting for approval ----------------------------------------
     def _my_waiting_reply(self) -> ReplyView | None:
@@ -460,5 +502,41 @@ class DetailScreen(MentionScreen):
             self.notify(self.t("tui.composer.no_channel"), severity="warning", markup=False)
 
     def action_back(self) -> None:
-        """Back to the queue."""
-        self.dismiss()
+        """Back to the queue; with a reply typed and not sent, ask first (the draft is kept
+        on the app either way: coming back to the mention finds it)."""
+        composer = self.query_one(Composer)
+        if not composer.enabled or composer.sending or not composer.body.strip():
+            self.dismiss()
+            return
+        kept = self._mention_id in self.desk_app.drafts
+        options = [
+            ("leave", self.t("tui.leave.yes" if kept else "tui.leave.yes_lost")),
+            ("stay", self.t("tui.leave.no")),
+        ]
+
+        def chosen(value: str | None) -> None:
+            if value == "leave":
+                self.dismiss()
+            else:
+                composer.text_area.focus()
+
+        ask = self.t("tui.leave.ask" if kept else "tui.leave.ask_no_drafts")
+        self.app.push_screen(PickerScreen(ask, options, current="stay"), chosen)
+
+    def on_key(self, event: events.Key) -> None:
+        """Typing while the composer holds unsent text but has no focus goes into the text:
+        a letter never takes, closes or marks the mention by surprise (``m``, ``x``, ``s``...)."""
+        composer = self.query_one(Composer)
+        area = composer.text_area
+        if (
+            not event.is_printable
+            or not event.character
+            or not composer.enabled
+            or area.has_focus
+            or not composer.body.strip()
+        ):
+            return
+        event.stop()
+        event.prevent_default()
+        area.focus()
+        area.insert(event.character)

@@ -155,7 +155,9 @@ class RepliesScreen(DeskScreen):
 
     def _row(self, reply: ReplyView) -> list[Text]:
         return [
-            safe_text(when(reply.sent_at or reply.created_at)),
+            safe_text(
+                when(reply.sent_at or reply.created_at, self.desk.config.hours.calendar().tz)
+            ),
             safe_text(reply.author, one_line=True, max_len=24),
             safe_text(f"#{reply.mention_id}"),
             safe_text(status_label(self.desk_app.catalog, reply.status)),
@@ -181,4 +183,6 @@ class RepliesScreen(DeskScreen):
         if reply is None:
             panel.update(Content(self.t("tui.replies.empty")))
         else:
-            panel.update(reply_block(reply, self.desk_app.catalog))
+            panel.update(
+                reply_block(reply, self.desk_app.catalog, self.desk.config.hours.calendar().tz)
+            )

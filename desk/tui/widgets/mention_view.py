@@ -6,22 +6,25 @@ a platform or from the audit log is passed through ``safe``; only catalog labels
 
 from __future__ import annotations
 
-import json
-from datetime import datetime
+import re
+from datetime import datetime, tzinfo
 from typing import Any
 
 from textual.content import Content
 
+from desk.audit.timeline import Subject, build, event_steps, sentence
 from desk.i18n import Catalog
 from desk.triage.explain import explain_lines
 from desk.tui.labels import (
     age,
     category_label,
+    elide,
     kind_label,
     priority_label,
     reason_label,
     status_label,
     when,
+    zone_name,
 )
 from desk.tui.safe import safe, safe_str
 from desk.views import AuditView, MentionDetail, ReplyView
@@ -34,9 +37,16 @@ def _field(label: str, value: Content) -> Content:
     return Content.assemble((f"{label:<14}", LABEL_STYLE), value)
 
 
-def meta(detail: MentionDetail, catalog: Catalog, now: datetime) -> Content:
-    """Who, where, when (and how long ago at ``now``), and the triage state of the mention."""
+def meta(detail: MentionDetail, catalog: Catalog, now: datetime, tz: tzinfo) -> Content:
+    """Who, where, when in the desk's zone ``tz`` (named once, and how long ago at ``now``),
+    and the triage state of the mention."""
     t = catalog.t
+    created = t(
+        "tui.card.created",
+        when=when(detail.created_at, tz),
+        zone=zone_name(tz, detail.created_at),
+        age=age(detail.created_at, now, catalog),
+    )
     author = safe(detail.author_name, one_line=True, max_len=120)
     handle = safe(detail.author_handle, one_line=True, max_len=120)
     who = Content.assemble(author, " (", handle, ")") if detail.author_name else handle
@@ -49,9 +59,9 @@ def meta(detail: MentionDetail, catalog: Catalog, now: datetime) -> Content:
         _field(t("tui.detail.link"), safe(detail.url or "—", one_line=True, max_len=300)),
         _field(
             t("tui.detail.created"),
-            Content(f"{when(detail.created_at)}  ({age(detail.created_at, now)})"),
+            Content(created),
         ),
-        _field(t("tui.detail.received"), Content(when(detail.received_at))),
+        _field(t("tui.detail.received"), Content(when(detail.received_at, tz))),
         _field(t("tui.detail.language"), safe(detail.language or "—", one_line=True, max_len=20)),
         _field(
             t("tui.detail.kind"), safe(kind_label(catalog, detail.kind), one_line=True, max_len=40)
@@ -106,7 +116,7 @@ def why(detail: MentionDetail, catalog: Catalog) -> Content:
     return Content.assemble(*parts)
 
 
-def thread(detail: MentionDetail, catalog: Catalog) -> Content:
+def thread(detail: MentionDetail, catalog: Catalog, tz: tzinfo) -> Content:
     """The other messages of the conversation, this one marked."""
     if not detail.thread:
         return Content(catalog.t("tui.detail.no_thread"))
@@ -117,7 +127,7 @@ def thread(detail: MentionDetail, catalog: Catalog) -> Content:
         line = Content.assemble(
             (marker, "bold $accent"),
             (f"#{row.id} ", "$text-muted"),
-            (when(row.created_at) + "  ", "$text-muted"),
+            (when(row.created_at, tz) + "  ", "$text-muted"),
             (safe_str(row.author, one_line=True, max_len=40), "bold" if here else ""),
             ": ",
             safe(row.text, one_line=True, max_len=160),
@@ -126,11 +136,11 @@ def thread(detail: MentionDetail, catalog: Catalog) -> Content:
     return Content("\n").join(lines)
 
 
-def reply_block(reply: ReplyView, catalog: Catalog, *, mine: bool = False) -> Content:
+def reply_block(reply: ReplyView, catalog: Catalog, tz: tzinfo, *, mine: bool = False) -> Content:
     """One reply: when, who, status, then the text as posted (signature included). ``mine``:
     the reader wrote it, so a reply still waiting for approval says how to withdraw it."""
     head = Content.assemble(
-        (when(reply.sent_at or reply.created_at), "$text-muted"),
+        (when(reply.sent_at or reply.created_at, tz), "$text-muted"),
         "  ",
         (safe_str(reply.author, one_line=True, max_len=40), "bold"),
         "  ",
@@ -168,42 +178,116 @@ def reply_block(reply: ReplyView, catalog: Catalog, *, mine: bool = False) -> Co
     return Content("\n").join(parts)
 
 
-def replies(detail: MentionDetail, catalog: Catalog, me: str | None = None) -> Content:
+def replies(detail: MentionDetail, catalog: Catalog, tz: tzinfo, me: str | None = None) -> Content:
     """Replies already written to this mention (``me``: the reader, whose own waiting reply
     says how to withdraw it)."""
     if not detail.replies:
         return Content(catalog.t("tui.detail.no_replies"))
     return Content("\n\n").join(
-        [reply_block(r, catalog, mine=r.author == me) for r in detail.replies]
+        [reply_block(r, catalog, tz, mine=r.author == me) for r in detail.replies]
     )
 
 
-def short_data(data: dict[str, Any], max_len: int = 120) -> str:
-    """An audit event's data as one short, clean line (``key=value ...``)."""
-    parts = []
-    for key, value in data.items():
-        text = (
-            value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+_DIGEST = re.compile(r"^(sha256:)?[0-9a-f]{32,}$")
+_HIDDEN_SUFFIXES = ("hash", "sha256", "digest")
+
+
+def _hidden(key: str, value: Any) -> bool:
+    """A hash is for the record (desk.audit.content, the chain), not for reading."""
+    return (
+        key == "content"
+        or key.endswith(_HIDDEN_SUFFIXES)
+        or (isinstance(value, str) and _DIGEST.match(value) is not None)
+    )
+
+
+def _value_words(catalog: Catalog, value: Any) -> str:
+    if value is None or value == "" or value == [] or value == {}:
+        return catalog.t("timeline.empty")
+    if isinstance(value, bool):
+        return catalog.t("timeline.yes" if value else "timeline.no")
+    if isinstance(value, list):
+        return ", ".join(_value_words(catalog, v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(
+            catalog.t(
+                "tui.card.pair", label=_key_words(catalog, str(k)), value=_value_words(catalog, v)
+            )
+            for k, v in value.items()
+            if not _hidden(str(k), v)
         )
-        parts.append(f"{key}={text}")
-    return safe_str(" ".join(parts), one_line=True, max_len=max_len)
+    return str(value)
 
 
-def event_line(event: AuditView) -> Content:
-    """One audit event on one line: when, who, what, details."""
-    return Content.assemble(
-        (f"{event.seq:>6} ", "$text-muted"),
-        (when(event.at) + "  ", "$text-muted"),
-        (safe_str(event.actor, one_line=True, max_len=20), "bold"),
-        "  ",
-        (safe_str(event.action, one_line=True, max_len=40), "$accent"),
-        "  ",
-        short_data(event.data, 110),
+def _key_words(catalog: Catalog, key: str) -> str:
+    for prefix in ("timeline.field", "tui.card.field"):
+        label = catalog.t(f"{prefix}.{key}")
+        if label != f"{prefix}.{key}":
+            return label
+    return key.replace("_", " ")
+
+
+def data_words(data: dict[str, Any], catalog: Catalog) -> list[str]:
+    """An audit event's data as ``name : value`` lines in words (no JSON, no hashes: the
+    record keeps them). Raw: the caller sanitises."""
+    return [
+        catalog.t(
+            "tui.card.pair", label=_key_words(catalog, str(k)), value=_value_words(catalog, v)
+        )
+        for k, v in data.items()
+        if not _hidden(str(k), v) and v not in (None, "")  # nothing to say
+    ]
+
+
+def event_sentences(event: AuditView, catalog: Catalog) -> list[str]:
+    """The sentences of the timeline for one audit event (none for an action the timeline
+    does not tell). Raw: the caller sanitises."""
+    return [elide(catalog, sentence(s, catalog)) for s in event_steps(event) if s.kind != "other"]
+
+
+def event_words(event: AuditView, catalog: Catalog) -> str:
+    """What one audit event says: the timeline's sentences when it knows the action, else its
+    fields in words. Raw: the caller sanitises."""
+    return " · ".join(event_sentences(event, catalog) or data_words(event.data, catalog))
+
+
+def _subject(detail: MentionDetail) -> Subject:
+    return Subject(
+        id=detail.id,
+        platform=detail.platform,
+        channel=detail.channel,
+        author_handle=detail.author_handle,
+        author_name=detail.author_name,
+        text=detail.text or "",
+        created_at=detail.created_at,
+        received_at=detail.received_at,
+        status=detail.status,
+        category=detail.category,
+        assignee=detail.assignee,
     )
 
 
-def history(detail: MentionDetail, catalog: Catalog) -> Content:
-    """The mention's audit trail, oldest first."""
+def history(detail: MentionDetail, catalog: Catalog, tz: tzinfo) -> Content:
+    """The mention's story in words, oldest first, in the desk's zone ``tz`` (its publication
+    is on the card above)."""
     if not detail.history:
         return Content(catalog.t("tui.detail.no_history"))
-    return Content("\n").join([event_line(e) for e in detail.history])
+    story = build(_subject(detail), detail.history, detail.replies)
+    lines = []
+    for step in story.steps:
+        if step.kind == "published":
+            continue
+        words = elide(catalog, sentence(step, catalog))
+        if step.kind == "other":
+            event = next((e for e in detail.history if e.seq == step.seq), None)
+            extra = " · ".join(data_words(event.data, catalog)) if event else ""
+            words = f"{words} · {extra}" if extra else words
+        lines.append(
+            Content.assemble(
+                (when(step.at, tz) + "  ", "$text-muted"),
+                (safe_str(step.actor, one_line=True, max_len=20), "bold"),
+                "  ",
+                safe(words, one_line=True, max_len=300),
+            )
+        )
+    return Content("\n").join(lines)
