@@ -12,7 +12,9 @@ Targets (issue 16): ``--version`` < 100 ms; ``queue --json --limit 50`` < 50 ms 
     python benchmarks/bench_startup.py [--n 1000000] [--runs 7] [--no-db] [--db FILE]
 
 ``--db FILE`` keeps the database it builds in FILE and reuses it when it exists (building 1M
-mentions takes minutes on a busy machine).
+mentions takes minutes on a busy machine). ``--against DIR`` times another checkout of desk
+(e.g. ``git worktree add /tmp/before HEAD~3``) in the same run, its runs alternating with
+this one's: each figure then has an ``against`` beside it.
 """
 
 from __future__ import annotations
@@ -21,33 +23,57 @@ import argparse
 import getpass
 import json
 import os
+import resource
 import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def timed(argv: list[str], runs: int, env: dict[str, str]) -> dict[str, float]:
-    """Median and worst wall time of ``argv`` run ``runs`` times (after one warm-up run)."""
-    seconds = []
+def timed(
+    argv: list[str], runs: int, env: dict[str, str], trees: Sequence[Path] = (ROOT,)
+) -> dict[str, Any]:
+    """Median and worst wall time, and median CPU time (user + system: steadier on a shared
+    machine), of ``argv`` run ``runs`` times after one warm-up run. ``python -m desk`` runs the
+    code of its working folder: with several ``trees`` (this checkout, then ``--against``),
+    their runs alternate, so each sees the same load, and the others' figures come under
+    ``against``."""
+    wall: dict[Path, list[float]] = {tree: [] for tree in trees}
+    cpu: dict[Path, list[float]] = {tree: [] for tree in trees}
     for index in range(runs + 1):
-        began = time.perf_counter()
-        done = subprocess.run(argv, env=env, cwd=ROOT, capture_output=True, check=False)
-        elapsed = time.perf_counter() - began
-        if done.returncode != 0:
-            raise SystemExit(f"{argv} failed: {done.stderr.decode(errors='replace')[-800:]}")
-        if index:  # the first run warms the page cache and the .pyc files
-            seconds.append(elapsed)
-    return {
-        "median_ms": round(statistics.median(seconds) * 1000, 1),
-        "max_ms": round(max(seconds) * 1000, 1),
-    }
+        for tree in trees:
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            began = time.perf_counter()
+            done = subprocess.run(argv, env=env, cwd=tree, capture_output=True, check=False)
+            elapsed = time.perf_counter() - began
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            if done.returncode != 0:
+                raise SystemExit(f"{argv} failed: {done.stderr.decode(errors='replace')[-800:]}")
+            if index:  # the first run warms the page cache and the .pyc files
+                wall[tree].append(elapsed)
+                cpu[tree].append(
+                    after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+                )
+    figures = [
+        {
+            "median_ms": round(statistics.median(wall[tree]) * 1000, 1),
+            "max_ms": round(max(wall[tree]) * 1000, 1),
+            "cpu_median_ms": round(statistics.median(cpu[tree]) * 1000, 1),
+        }
+        for tree in trees
+    ]
+    out: dict[str, Any] = figures[0]
+    if len(figures) > 1:
+        out["against"] = figures[1]
+    return out
 
 
 def heavy_modules(env: dict[str, str]) -> list[str]:
@@ -83,14 +109,18 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--no-db", action="store_true", help="only --version and -h")
     parser.add_argument("--db", type=Path, help="build the database here, or reuse it")
+    parser.add_argument("--against", type=Path, help="another checkout, timed alternately")
     args = parser.parse_args()
     env = {**os.environ, "DESK_LANG": "en"}
+    # as installed: the warm-up run writes the .pyc files the timed runs load
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     py = sys.executable
+    trees = (ROOT, args.against.resolve()) if args.against else (ROOT,)
     desk = [py, "-m", "desk"]
     out: dict[str, object] = {
         "bare_python": timed([py, "-c", "pass"], args.runs, env),
-        "version": timed([*desk, "--version"], args.runs, env),
-        "help": timed([*desk, "-h"], args.runs, env),
+        "version": timed([*desk, "--version"], args.runs, env, trees),
+        "help": timed([*desk, "-h"], args.runs, env, trees),
         "version_imports": heavy_modules(env),
         "target_version_ms": 100,
     }
@@ -126,11 +156,14 @@ def main() -> None:
                 "replies_search_rare": ["replies", "--search", "refoulement", "--json"],
                 "report_json_whole_period": ["report", "--json", "--since", "2000-01-01"],
             }
-            start = out["version"]["median_ms"]  # type: ignore[index]
+            version: dict[str, Any] = out["version"]  # type: ignore[assignment]
             for label, command in commands.items():
                 runs = 3 if label.startswith("report") else args.runs
-                figure = timed([*base, *command], runs, env)
-                figure["over_startup_ms"] = round(figure["median_ms"] - start, 1)
+                figure = timed([*base, *command], runs, env, trees)
+                figure["over_startup_ms"] = round(figure["median_ms"] - version["median_ms"], 1)
+                if args.against:
+                    other, start = figure["against"], version["against"]["median_ms"]
+                    other["over_startup_ms"] = round(other["median_ms"] - start, 1)
                 out[label] = figure
             out["targets_over_startup_ms"] = {
                 "queue_json_limit_50": 50,
