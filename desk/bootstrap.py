@@ -171,7 +171,7 @@ def open_desk(
         ),
         staff=StaffService(**sessions, **acting),
         outbox=OutboxService(**sessions, **acting),
-        identity=IdentityService(write_factory=write, config=config, me=me, clock=clock),
+        identity=IdentityService(**sessions, config=config, me=me, clock=clock),
         catalog=Catalog(choose_language(settings.lang, config.desk.language)),
         clock=clock,
         staff_drift=staff_drift,

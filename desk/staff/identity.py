@@ -76,13 +76,13 @@ def lock_after(failures: int) -> timedelta | None:
     return min(FIRST_LOCK * 2 ** (failures - FREE_ATTEMPTS), LONGEST_LOCK)
 
 
-def needs_passphrase(write_factory: SessionFactory, as_name: str | None) -> bool:
+def needs_passphrase(read_factory: SessionFactory, as_name: str | None) -> bool:
     """Whether acting as ``as_name`` is acting as someone other than the person the real OS
     login is recorded for (desk.staff.records)."""
     if not as_name:
         return False
     login = os_user()
-    with write_factory() as session:  # a read: no transaction is begun
+    with read_factory() as session:  # a read session: never the writers' lock
         rows = store.staff_rows(session=session)
     wanted = as_name.casefold()
     target = next((r for r in rows.values() if r.name.casefold() == wanted), None)
@@ -91,14 +91,17 @@ def needs_passphrase(write_factory: SessionFactory, as_name: str | None) -> bool
 
 def authenticate(
     write_factory: SessionFactory,
+    read_factory: SessionFactory,
     config: DeskConfig,
     me: StaffView,
     ask: Callable[[str], str | None],
     clock: Clock = utcnow,
 ) -> None:
     """Refuse (and audit) acting as ``me`` without their passphrase; ``ask`` supplies it. While
-    a lock from earlier failures runs, the try is refused without asking."""
-    with write_factory() as session:
+    a lock from earlier failures runs, the try is refused without asking. The passphrase is
+    checked (scrypt: a fraction of a second, 128 MB) outside any write transaction, so other
+    desks never wait for it."""
+    with read_factory() as session:
         row = store.staff_rows(session=session).get(me.name)
         stored = row.passphrase_hash if row else None
         locked = as_utc(row.locked_until) if row and row.locked_until else None
@@ -115,7 +118,7 @@ def authenticate(
     if given is None or not check_passphrase(given, stored):
         _failed(write_factory, me, "wrong passphrase" if given else "no passphrase given", clock)
         raise PermissionDenied.from_catalog("as_refused", name=me.name)
-    _succeeded(write_factory, me, given, stored, clock)
+    _succeeded(write_factory, read_factory, me, given, stored, clock)
 
 
 def _failed(
@@ -138,21 +141,29 @@ def _failed(
 
 
 def _succeeded(
-    write_factory: SessionFactory, me: StaffView, given: str, stored: str, clock: Clock
+    write_factory: SessionFactory,
+    read_factory: SessionFactory,
+    me: StaffView,
+    given: str,
+    stored: str,
+    clock: Clock,
 ) -> None:
-    """Clear the failure count, and replace a hash made with older parameters (audited)."""
-    with write_factory() as session:
+    """Clear the failure count, and replace a hash made with older parameters (audited). The
+    new hash is computed before the write transaction; it replaces the old one only if nobody
+    changed it meanwhile."""
+    with read_factory() as session:
         row = store.staff_rows(session=session).get(me.name)
         if row is None or (not row.failed_logins and not outdated(stored)):
             return  # nothing to write: no write lock for an ordinary success
+    fresh = hash_passphrase(given) if outdated(stored) else None
     with transaction(write_factory) as session:
         row = store.staff_rows(session=session).get(me.name)
         if row is None:
             return
         row.failed_logins = 0
         row.locked_until = None
-        if outdated(stored) and row.passphrase_hash == stored:
-            row.passphrase_hash = hash_passphrase(given)
+        if fresh is not None and row.passphrase_hash == stored:
+            row.passphrase_hash = fresh
             Recorder(me.name, clock)(session, Action.STAFF_PASSPHRASE_REHASHED, name=me.name)
         session.add(row)
 
@@ -199,17 +210,18 @@ class IdentityService:
     passphrases are set here (both audited)."""
 
     write_factory: SessionFactory
+    read_factory: SessionFactory
     config: DeskConfig
     me: StaffView
     clock: Clock = utcnow
 
     def needs_passphrase(self, as_name: str | None) -> bool:
         """Whether ``--as as_name`` is someone other than the person logged in."""
-        return needs_passphrase(self.write_factory, as_name)
+        return needs_passphrase(self.read_factory, as_name)
 
     def authenticate(self, ask: Callable[[str], str | None]) -> None:
         """Refuse (and audit) acting as ``me`` unless ``ask`` gives their passphrase."""
-        authenticate(self.write_factory, self.config, self.me, ask, self.clock)
+        authenticate(self.write_factory, self.read_factory, self.config, self.me, ask, self.clock)
 
     def set_passphrase(self, target: str, passphrase: str) -> None:
         """Set one's own passphrase, or anyone's as an admin."""

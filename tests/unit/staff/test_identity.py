@@ -200,17 +200,32 @@ def test_wrong_passphrases_lock_the_person_then_a_correct_one_clears_it(
     for _ in range(identity.FREE_ATTEMPTS):
         with pytest.raises(PermissionDenied, match="wrong or missing passphrase for bruno"):
             identity.authenticate(
-                desk.replies.write_factory, desk.config, bruno, ask("nope"), clock
+                desk.replies.write_factory,
+                desk.queries.read_factory,
+                desk.config,
+                bruno,
+                ask("nope"),
+                clock,
             )
     with pytest.raises(PermissionDenied, match="the next try waits until 14:01") as locked:
         identity.authenticate(
-            desk.replies.write_factory, desk.config, bruno, ask(TEST_PASSPHRASE), clock
+            desk.replies.write_factory,
+            desk.queries.read_factory,
+            desk.config,
+            bruno,
+            ask(TEST_PASSPHRASE),
+            clock,
         )
     assert locked.value.hint is not None
     assert asked == ["nope"] * 5  # while locked, not even asked
     clock.advance(61)
     identity.authenticate(
-        desk.replies.write_factory, desk.config, bruno, ask(TEST_PASSPHRASE), clock
+        desk.replies.write_factory,
+        desk.queries.read_factory,
+        desk.config,
+        bruno,
+        ask(TEST_PASSPHRASE),
+        clock,
     )
     failed = [e.data for e in desk.queries.audit_log(limit=50) if e.action == "auth.failed"][::-1]
     assert [d["reason"] for d in failed] == ["wrong passphrase"] * 5 + ["locked"]
@@ -218,7 +233,12 @@ def test_wrong_passphrases_lock_the_person_then_a_correct_one_clears_it(
     for _ in range(identity.FREE_ATTEMPTS):  # the count started again from zero
         with pytest.raises(PermissionDenied, match="wrong or missing"):
             identity.authenticate(
-                desk.replies.write_factory, desk.config, bruno, ask("nope"), clock
+                desk.replies.write_factory,
+                desk.queries.read_factory,
+                desk.config,
+                bruno,
+                ask("nope"),
+                clock,
             )
 
 
@@ -235,7 +255,12 @@ def test_an_older_hash_is_replaced_at_the_next_correct_passphrase(
     monkeypatch.setattr(identity, "SCRYPT", {"n": 2**10, "r": 8, "p": 1})  # today's, higher
     bruno = records_view(desk, "bruno")
     identity.authenticate(
-        desk.replies.write_factory, desk.config, bruno, lambda _n: "bruno's old phrase", clock
+        desk.replies.write_factory,
+        desk.queries.read_factory,
+        desk.config,
+        bruno,
+        lambda _n: "bruno's old phrase",
+        clock,
     )
     with desk.replies.write_factory() as session:
         stored = session.execute(
