@@ -62,6 +62,21 @@ def _unindexed(column: Any) -> Any:
     return sa.func.coalesce(column, column)
 
 
+def _seconds(dialect: str, later: Any, earlier: Any) -> Any:
+    """``later - earlier`` in seconds, computed by the database (SQLite: julianday; PostgreSQL:
+    the epoch of the interval)."""
+    if dialect == "postgresql":
+        return sa.func.extract("epoch", later - earlier)
+    return (sa.func.julianday(later) - sa.func.julianday(earlier)) * 86400.0
+
+
+def _hour(dialect: str, column: Any) -> Any:
+    """The UTC hour a time falls in, to group by (SQLite stores text: its first 13 characters)."""
+    if dialect == "postgresql":
+        return sa.func.date_trunc("hour", column)
+    return sa.func.substr(column, 1, 13)
+
+
 def duration(seconds: float | None) -> str:
     """Seconds in the unit a person reads best (min, h, d); "—" for none."""
     if seconds is None:
@@ -111,17 +126,17 @@ class ReportService:
         # by when the desk received (it cannot answer earlier)
         in_range = sa.and_(col(Mention.created_at) >= start, col(Mention.created_at) < end)
         with self.read_factory() as session:
+            dialect = session.get_bind().dialect.name
             total = session.execute(
                 sa.select(sa.func.count()).select_from(Mention).where(in_range)
             ).scalar_one()
-            # the queries that read received_at or status: scanned when the period is wide
+            # the queries that read received_at: scanned when the period is wide
             highest = session.execute(sa.select(sa.func.max(Mention.id))).scalar_one() or 0
             if total * SCAN_SHARE > highest:
                 created = _unindexed(col(Mention.created_at))
                 read_range = sa.and_(created >= start, created < end)
-                status = _unindexed(col(Mention.status))
             else:
-                read_range, status = in_range, col(Mention.status)
+                read_range = in_range
             by_category = dict(
                 session.execute(
                     sa.select(col(Mention.category), sa.func.count())
@@ -146,19 +161,15 @@ class ReportService:
             for posted, count in session.execute(
                 sa.select(sa.func.min(Mention.created_at), sa.func.count())
                 .where(in_range)
-                .group_by(sa.func.substr(Mention.created_at, 1, 13))  # the UTC hour
+                .group_by(_hour(dialect, col(Mention.created_at)))  # the UTC hour
             ).all():
                 by_day[calendar.local(as_utc(posted)).date().isoformat()] += count
-            # durations computed by SQLite (julianday), not by parsing a datetime per row
+            # durations computed by the database, not by parsing a datetime per row
             first_replies = session.execute(
                 sa.select(
                     col(Mention.category),
                     sa.func.min(Reply.author),
-                    (
-                        sa.func.julianday(sa.func.min(Reply.sent_at))
-                        - sa.func.julianday(Mention.received_at)
-                    )
-                    * 86400.0,
+                    _seconds(dialect, sa.func.min(Reply.sent_at), col(Mention.received_at)),
                 )
                 .join(Reply, col(Reply.mention_id) == Mention.id)
                 .where(read_range, col(Reply.status).in_(SENT))
@@ -174,20 +185,18 @@ class ReportService:
                 .join(Mention, col(Reply.mention_id) == Mention.id)
                 .where(read_range, col(Reply.submitted_at).is_not(None))
             ).all()
-            # (age, how many): one row per arrival moment, not one per open mention
+            # The backlog is what the queue shows: every mention open now, whatever the period,
+            # aged from when the citizen posted (desk.views.backlog_age) — one definition for
+            # the report and the queue. (age, how many): one row per posting moment.
             ages: list[tuple[float, int]] = [
                 (float(age), int(n))
                 for age, n in session.execute(
                     sa.select(
-                        (
-                            sa.func.julianday(now.strftime("%Y-%m-%d %H:%M:%S.%f"))
-                            - sa.func.julianday(Mention.received_at)
-                        )
-                        * 86400.0,
+                        _seconds(dialect, sa.literal(as_utc(now)), col(Mention.created_at)),
                         sa.func.count(),
                     )
-                    .where(read_range, status == MentionStatus.OPEN)
-                    .group_by(col(Mention.received_at))
+                    .where(col(Mention.status) == MentionStatus.OPEN)
+                    .group_by(col(Mention.created_at))
                 ).all()
             ]
             spam = by_category.get("spam", 0)

@@ -72,8 +72,12 @@ def reference(desk: Desk, since: date, until: date) -> dict[str, Any]:
             everyone.append(seconds)
             by_person[min(r.author for r in sent[m.id])].append(seconds)
             by_cat[m.category].append(seconds)
+    with desk.reports.read_factory() as session:  # the backlog: every open mention, as queued
+        everything = session.exec(select(Mention)).all()
     ages = [
-        (now - _utc(m.received_at)).total_seconds() for m in rows if m.status == MentionStatus.OPEN
+        (now - _utc(m.created_at)).total_seconds()
+        for m in everything
+        if m.status == MentionStatus.OPEN
     ]
     answerable = len(rows) - by_category.get("spam", 0)
     return {
