@@ -49,7 +49,9 @@ def init(run: Invocation, args: argparse.Namespace) -> int:
     after = db.current_revision(engine)
     engine.dispose()
     state = "created" if before is None else ("upgraded" if before != after else "up_to_date")
-    print(t("cli.init.database", url=settings.db_url(), state=t(f"cli.init.{state}"), schema=after))
+    url = engine.url  # a file path as given; a server URL never with its password on screen
+    shown = settings.db_url() if url.get_backend_name() == "sqlite" else url.render_as_string()
+    print(t("cli.init.database", url=shown, state=t(f"cli.init.{state}"), schema=after))
     return 0
 
 

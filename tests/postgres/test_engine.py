@@ -41,9 +41,15 @@ def test_desk_init_creates_the_schema_on_an_empty_database(
 ) -> None:
     from tests.helpers.cli import Cli
 
-    cli = Cli(Settings(db=postgres_empty_url, config=config_file), FakeClock())
+    # a password in the URL (the cluster trusts 127.0.0.1 and ignores it) is never printed
+    with_password = postgres_empty_url.replace("://postgres@", "://postgres:s3cret-pw@")
+    assert with_password != postgres_empty_url
+    cli = Cli(Settings(db=with_password, config=config_file), FakeClock())
     assert cli("init") == 0
-    assert f"schema {db.SCHEMA_HEAD}" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert f"schema {db.SCHEMA_HEAD}" in out
+    assert "s3cret-pw" not in out
+    assert "postgres:***@" in out
     engine = db.make_engine(postgres_empty_url)
     try:
         assert db.current_revision(engine) == db.SCHEMA_HEAD
