@@ -338,6 +338,12 @@ async def test_handover_moves_open_mentions(env: DeskEnv) -> None:
         assert "Bruno Gagnon (BG) — bruno" not in text  # not to oneself
         await pilot.press("down", "enter")  # amelie, chloe
         await settle(pilot)
+        # asked first, with the count, the answer preset to no (issue 13)
+        assert isinstance(app.screen, PickerScreen)
+        text = "\n".join(screen_lines(app))
+        assert f"Transférer {len(bruno)}\u00a0mentions ouvertes\u00a0: bruno → chloe\u00a0?" in text
+        await pilot.press("up", "enter")  # yes
+        await settle(pilot)
         assert not isinstance(app.screen, PickerScreen)
 
         assert open_of(desk, "bruno") == []
@@ -370,14 +376,16 @@ async def test_handover_can_be_cancelled_and_refusals_are_shown(
 
         await pilot.press("T")
         await settle(pilot)
-        await pilot.press("enter", "enter")  # amelie has nothing open: none moved
+        await pilot.press("enter", "enter")  # amelie has nothing open: nothing to ask
         await settle(pilot)
-        assert "0 mention(s) ouverte(s) transférée(s) : amelie → bruno" in messages(app)
+        assert "amelie n'a aucune mention ouverte à transférer." in messages(app)
 
         monkeypatch.setattr(desk.inbox, "handover", locked)
         await pilot.press("T")
         await settle(pilot)
         await pilot.press("down", "enter", "enter")
+        await settle(pilot)
+        await pilot.press("up", "enter")  # yes, hand over
         await settle(pilot)
         assert app.is_running
         errors = [n.message for n in notifications(app) if n.severity == "error"]

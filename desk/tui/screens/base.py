@@ -14,6 +14,7 @@ from textual import work
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
+from desk.db.store import QueueFilter
 from desk.i18n import Catalog
 from desk.tui.dialogs.picker import PickerScreen
 from desk.tui.failures import explain
@@ -76,7 +77,7 @@ class DeskScreen(Screen[None]):
 
         def target_chosen(source: str, target: str | None) -> None:
             if target:
-                self.hand_over(source, target)
+                self.count_handover(source, target)
 
         def source_chosen(source: str | None) -> None:
             if source:
@@ -101,6 +102,36 @@ class DeskScreen(Screen[None]):
         except Exception as exc:  # noqa: BLE001 - a failed write must not kill the desk
             self.post_message(ActionFailed(*explain(exc, self.desk_app.catalog)))
         return False, None
+
+    @work(thread=True, exclusive=True, group="handover-count")
+    def count_handover(self, source: str, target: str) -> None:
+        """Count what a hand-over would move, then ask (one keystroke once moved 341 items)."""
+        try:
+            count = self.desk.queries.count(QueueFilter(view="open", assignee=source))
+        except Exception as exc:  # noqa: BLE001 - a failed read is said, the desk goes on
+            self.post_message(ActionFailed(*explain(exc, self.desk_app.catalog)))
+            return
+        self.app.call_from_thread(self.confirm_handover, source, target, count)
+
+    def confirm_handover(self, source: str, target: str, count: int) -> None:
+        """Ask, with the count, before moving anyone's work (the answer preset to no)."""
+        if not count:
+            self.notify(self.t("tui.handover.none", source=source), markup=False)
+            return
+        one = count == 1 or (count == 0 and self.desk_app.catalog.language == "fr")
+        question = self.t(
+            "tui.handover.confirm_one" if one else "tui.handover.confirm",
+            n=count,
+            source=source,
+            target=target,
+        )
+        options = [("yes", self.t("tui.handover.yes", n=count)), ("no", self.t("tui.handover.no"))]
+
+        def answered(answer: str | None) -> None:
+            if answer == "yes":
+                self.hand_over(source, target)
+
+        self.app.push_screen(PickerScreen(question, options, current="no"), answered)
 
     @work(thread=True, group="mention-action")
     def hand_over(self, source: str, target: str) -> None:

@@ -7,38 +7,76 @@ thread worker; the list drops pages of an older generation.
 The header is one line: organisation, person, view, count — and, for whoever may approve
 replies, how many wait for approval (``V`` opens them). When the line is wider than the
 terminal, the organisation goes first, then the person's name (their initials stay), so the
-counts stay in view.
+counts stay in view. The filter line (``/``) and the marks show after the count.
+
+Finding: ``/`` asks for a line of words and ``~`` patterns (desk.search, read in the desk's time
+zone; a wrong line is said in the dialog, which stays open); Escape clears it. ``#`` asks for a
+mention's number: the cursor goes there when it is in the view, else the mention opens.
+
+Acting on many: space marks the row, ``*`` marks the whole view, ``U`` clears the marks. With
+marks, the action keys (a, m, u, x, o, s, C, t) apply to every marked mention through
+``InboxService.bulk`` in a worker, asked first above ``BULK_CONFIRM`` (the answer preset to no),
+and the outcome is said with its counts; the skipped mentions stay marked.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+from typing import Any
+
 from textual import events, on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.content import Content
+from textual.message import Message
 from textual.widgets import Footer, Static
 
 from desk.bootstrap import Desk
 from desk.db.store import QueueFilter
 from desk.errors import DeskError
 from desk.i18n import Catalog
+from desk.inbox import BulkReport
+from desk.search import parse
+from desk.tui.dialogs.line_prompt import LinePrompt
 from desk.tui.dialogs.picker import PickerScreen
+from desk.tui.dialogs.prompt import NumberPrompt
+from desk.tui.failures import explain
 from desk.tui.labels import category_label, priority_label, status_label
 from desk.tui.messages import ActionFailed, CountLoaded, OpenDetail, PageLoaded, PendingCounted
 from desk.tui.safe import safe, safe_str
-from desk.tui.screens.base import MentionScreen
+from desk.tui.screens.base import MENTION_BINDINGS, MentionScreen
 from desk.tui.widgets.queue_list import QueueList
 from desk.views import QueueRow
 from desk.vocabulary import CATEGORIES
 
 _VIEWS = Binding.Group("tui.keys.views", compact=True)
 ALL_CATEGORIES = "*"
+BULK_CONFIRM = 20  # more marked mentions than this: asked first (as desk bulk does)
+MARK_LIMIT = 5000  # "mark all" marks at most this many (the first of the view)
+JUMP_SCAN = 20_000  # rows of the view searched for a number before opening it instead
+# MentionScreen's one-mention actions and what InboxService.bulk calls them
+_BULK_OF = {
+    "claim": "claim",
+    "release": "release",
+    "close": "close",
+    "reopen": "reopen",
+    "mark_spam": "spam",
+}
 
 
-class QueueScreen(MentionScreen):
-    """The shared inbox, most urgent first."""
-
-    BINDINGS = [
+def _queue_bindings() -> list[BindingType]:
+    """Help first (the footer shows the keys in this order and is cut at the right on a narrow
+    screen: "? Aide" must stay in view), then finding and marks, the mention keys, the views."""
+    return [
+        Binding("question_mark,f1", "app.toggle_help", "tui.keys.help"),
+        Binding("slash", "find", "tui.find.key"),
+        Binding("number_sign", "jump", "tui.jump.key"),
+        Binding("space", "toggle_mark", "tui.marks.key_toggle"),
+        *MENTION_BINDINGS,
+        Binding("t", "tag", "tui.bulk.key_tag", show=False),
+        Binding("asterisk", "mark_all", "tui.marks.key_all", show=False),
+        Binding("U", "clear_marks", "tui.marks.key_clear", show=False),
+        Binding("escape", "clear", "tui.find.key_clear", show=False),
         Binding("1", "view('open')", "tui.view.open", group=_VIEWS),
         Binding("2", "view('mine')", "tui.view.mine", group=_VIEWS),
         Binding("3", "view('unassigned')", "tui.view.unassigned", group=_VIEWS),
@@ -51,20 +89,62 @@ class QueueScreen(MentionScreen):
         Binding("q", "app.quit", "tui.keys.quit"),
     ]
 
+
+@dataclass
+class Located(Message):
+    """Where a mention asked for by number is in the current view (``index``), or not there."""
+
+    generation: int
+    mention_id: int
+    index: int | None
+    exists: bool
+
+
+@dataclass
+class MarksFound(Message):
+    """The mentions of the whole view, to mark (``more``: the view holds more than these)."""
+
+    ids: list[int]
+    more: bool
+
+
+@dataclass
+class BulkDone(Message):
+    """A bulk action's outcome."""
+
+    report: BulkReport
+
+
+@dataclass
+class DeskEmpty(Message):
+    """The desk holds no mention at all (a fresh desk): the empty queue says how to begin."""
+
+    empty: bool
+
+
+class QueueScreen(MentionScreen, inherit_bindings=False):
+    """The shared inbox, most urgent first."""
+
+    BINDINGS = _queue_bindings()
+
     def __init__(self) -> None:
         super().__init__(id="queue-screen")
         self.view = "open"
         self.category: str | None = None
+        self.filter_line = ""  # the typed line of words and patterns ("" : none)
+        self.filter_fields: dict[str, Any] = {}
         self.generation = 0
         self.total: int | None = None
         self.pending: int | None = None  # replies waiting for approval (for those who approve)
+        self.fresh = False  # no mention at all in the desk yet
 
     def compose(self) -> ComposeResult:
-        """Header line, the list, a preview of the highlighted mention, the footer."""
+        """Header line, the list, a preview of the highlighted mention, the footer (without
+        the command palette's key: ctrl+p still opens it, and the footer keeps room)."""
         yield Static(id="queue-header", classes="header-line")
         yield QueueList(self.desk_app.catalog, clock=self.desk.clock, id="queue")
         yield Static(id="queue-preview")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)
 
     REFRESH_SECONDS = 15.0  # colleagues' work (claims, replies, new mentions) shows up this fast
 
@@ -83,8 +163,9 @@ class QueueScreen(MentionScreen):
         return QueueFilter(view="open", me=desk.me.name)
 
     def queue_filter(self) -> QueueFilter:
-        """The current filter, as the core understands it."""
-        return QueueFilter(view=self.view, category=self.category, me=self.desk.me.name)
+        """The current filter, as the core understands it (the view, the category, the line)."""
+        flt = QueueFilter(view=self.view, category=self.category, me=self.desk.me.name)
+        return replace(flt, **self.filter_fields) if self.filter_fields else flt
 
     def reload(self, *, reset: bool) -> None:
         """Recount and refetch; ``reset`` (a new filter) also forgets rows and the cursor."""
@@ -110,10 +191,18 @@ class QueueScreen(MentionScreen):
         """Count the filtered queue (one query per filter change or refresh)."""
         try:
             total = self.desk.queries.count(flt)
+            fresh = not total and not self.desk.queries.count(QueueFilter(view="all"))
         except DeskError as exc:
             self.post_message(ActionFailed(*exc.localized(self.desk_app.catalog.t)))
             return
+        self.post_message(DeskEmpty(fresh))
         self.post_message(CountLoaded(generation, total))
+
+    def on_desk_empty(self, message: DeskEmpty) -> None:
+        """A fresh desk: the empty queue says how to begin; otherwise what to try."""
+        if message.empty != self.fresh:
+            self.fresh = message.empty
+            self._show_empty()
 
     @work(thread=True, exclusive=True, group="queue-pending")
     def count_pending(self) -> None:
@@ -219,10 +308,267 @@ class QueueScreen(MentionScreen):
         """Recount and refetch, keeping the cursor."""
         self.reload(reset=False)
 
+    # -- finding -------------------------------------------------------------------------
+    def parse_line(self, line: str) -> dict[str, Any]:
+        """The QueueFilter fields a typed line asks for (InputError when it is wrong); dates
+        are read in the desk's time zone, words of both languages are understood."""
+        catalogs = [Catalog("fr"), Catalog("en")]
+        tz = self.desk.config.hours.calendar().tz
+        return parse(line, now=self.desk.clock(), tz=tz, catalogs=catalogs).filter_fields()
+
+    def action_find(self) -> None:
+        """``/``: a line of words and patterns; a wrong line is said in the dialog."""
+
+        def chosen(line: str | None) -> None:
+            if line is not None:
+                self.set_filter(line)
+
+        self.app.push_screen(
+            LinePrompt(
+                self.t("tui.find.title"),
+                self.filter_line,
+                check=self.parse_line,
+                hint=self.t("tui.find.hint"),
+            ),
+            chosen,
+        )
+
+    def set_filter(self, line: str) -> None:
+        """Filter the queue by ``line`` ("" shows the whole view again)."""
+        try:
+            fields = self.parse_line(line) if line else {}
+        except Exception as exc:  # noqa: BLE001 - the dialog checked it; said, never raised
+            self.desk_app.show_error(*explain(exc, self.desk_app.catalog))
+            return
+        self.filter_line, self.filter_fields = line, fields
+        self.reload(reset=True)
+
+    def action_clear(self) -> None:
+        """Escape: clear the filter line; with none, clear the marks."""
+        if self.filter_line:
+            self.set_filter("")
+        elif self.marks:
+            self.action_clear_marks()
+
+    def action_jump(self) -> None:
+        """``#``: go to a mention by its number (open it when it is not in this view)."""
+
+        def chosen(number: int | None) -> None:
+            if number is None or number <= 0:
+                return
+            queue = self.query_one(QueueList)
+            index = queue.index_of(number)
+            if index is not None:
+                queue.move_to(index)
+            else:
+                self.locate(self.generation, self.queue_filter(), number)
+
+        self.app.push_screen(NumberPrompt(self.t("tui.jump.title")), chosen)
+
+    @work(thread=True, exclusive=True, group="queue-locate")
+    def locate(self, generation: int, flt: QueueFilter, mention_id: int) -> None:
+        """Find where a mention is in the view: a few pages of ids, read until it is found."""
+        queries = self.desk.queries
+        try:
+            if not queries.count(replace(flt, ids=(mention_id,))):
+                exists = bool(queries.count(QueueFilter(view="all", ids=(mention_id,))))
+                self.post_message(Located(generation, mention_id, None, exists))
+                return
+            step = 2000
+            for offset in range(0, JUMP_SCAN, step):
+                rows = queries.page(flt, offset, step)
+                for i, row in enumerate(rows):
+                    if row.id == mention_id:
+                        self.post_message(Located(generation, mention_id, offset + i, True))
+                        return
+                if len(rows) < step:
+                    break
+        except Exception as exc:  # noqa: BLE001 - a failed read is said, the desk goes on
+            self.post_message(ActionFailed(*explain(exc, self.desk_app.catalog)))
+            return
+        self.post_message(Located(generation, mention_id, None, True))  # too far down: open it
+
+    def on_located(self, message: Located) -> None:
+        """Move the cursor there, or open the mention, or say it does not exist."""
+        if message.index is not None and message.generation == self.generation:
+            self.query_one(QueueList).move_to(message.index)
+        elif message.exists:
+            self.open_detail(message.mention_id)
+        else:
+            self.notify(
+                self.t("tui.jump.missing", id=message.mention_id), severity="warning", markup=False
+            )
+
+    # -- marks and actions on many ---------------------------------------------------------
+    def action_toggle_mark(self) -> None:
+        """Space: mark or unmark the highlighted mention, then go to the next."""
+        self.query_one(QueueList).action_toggle_mark()
+
+    def action_clear_marks(self) -> None:
+        """Unmark everything."""
+        self.query_one(QueueList).set_marks(set())
+
+    def action_mark_all(self) -> None:
+        """Mark every mention of the view (as filtered)."""
+        self.find_marks(self.queue_filter())
+
+    @work(thread=True, exclusive=True, group="queue-marks")
+    def find_marks(self, flt: QueueFilter) -> None:
+        """Read the ids of the view (at most MARK_LIMIT)."""
+        try:
+            rows = self.desk.queries.page(flt, 0, MARK_LIMIT + 1)
+        except Exception as exc:  # noqa: BLE001 - a failed read is said, the desk goes on
+            self.post_message(ActionFailed(*explain(exc, self.desk_app.catalog)))
+            return
+        ids = [row.id for row in rows[:MARK_LIMIT]]
+        self.post_message(MarksFound(ids, len(rows) > MARK_LIMIT))
+
+    def on_marks_found(self, message: MarksFound) -> None:
+        """Mark them (added to the marks already there)."""
+        queue = self.query_one(QueueList)
+        queue.set_marks(queue.marked | set(message.ids))
+        if message.more:
+            self.notify(self.t("tui.marks.limit", n=MARK_LIMIT), severity="warning", markup=False)
+
+    @property
+    def marks(self) -> int:
+        """How many mentions are marked (the list holds them: a key pressed right after
+        space sees its mark, before the list's message arrives)."""
+        return len(self.query_one(QueueList).marked) if self.is_mounted else 0
+
+    @on(QueueList.MarksChanged)
+    def _marks_changed(self, _message: QueueList.MarksChanged) -> None:
+        self._show_header()
+
+    def marked(self) -> list[int]:
+        """The marked mentions, in number order."""
+        return sorted(self.query_one(QueueList).marked)
+
+    def bulk(self, action: str, value: str | None = None, ids: list[int] | None = None) -> None:
+        """Run ``action`` on the marked mentions (or ``ids``), asked first above BULK_CONFIRM."""
+        targets = self.marked() if ids is None else ids
+        if not targets:
+            return
+        if len(targets) <= BULK_CONFIRM:
+            self.run_bulk(action, targets, value)
+            return
+        count = len(targets)
+        options = [
+            ("yes", self.t("tui.bulk.yes", n=count, action=self.t(f"tui.bulk.action.{action}"))),
+            ("no", self.t("tui.bulk.no")),
+        ]
+
+        def answered(answer: str | None) -> None:
+            if answer == "yes":
+                self.run_bulk(action, targets, value)
+
+        self.app.push_screen(
+            PickerScreen(self.t("tui.bulk.confirm", n=count), options, current="no"), answered
+        )
+
+    @work(thread=True, group="mention-action")
+    def run_bulk(self, action: str, ids: list[int], value: str | None) -> None:
+        """``InboxService.bulk`` off the UI thread, under the app's write lock."""
+        done, report = self.run_service(lambda: self.desk.inbox.bulk(action, ids, value))
+        if done and report is not None:
+            self.post_message(BulkDone(report))
+
+    def on_bulk_done(self, message: BulkDone) -> None:
+        """Say what was done and skipped (with the first reason); unmark what was done."""
+        report = message.report
+        catalog = self.desk_app.catalog
+        action = self.t(f"tui.bulk.action.{report.action}")
+        done = len(report.done)
+        text = self.t(
+            "tui.bulk.done_one" if self._singular(done) else "tui.bulk.done", n=done, action=action
+        )
+        if report.skipped:
+            first = report.skipped[0]
+            reason = catalog.t(f"errors.{first.key}", **first.params)
+            text += " " + self.t(
+                "tui.bulk.skipped_one"
+                if self._singular(len(report.skipped))
+                else "tui.bulk.skipped",
+                n=len(report.skipped),
+                id=first.mention_id,
+                reason=reason,
+            )
+        self.notify(
+            safe_str(text, max_len=600),
+            severity="warning" if report.skipped else "information",
+            markup=False,
+        )
+        queue = self.query_one(QueueList)
+        queue.set_marks(queue.marked - set(report.done))
+        self.desk_app.inbox_changed.publish(None)
+
+    def _run(self, action: str) -> None:
+        """With marks, the one-mention keys (m, u, x, o, s) act on every marked mention."""
+        if self.marks and action in _BULK_OF:
+            self.bulk(_BULK_OF[action])
+        else:
+            super()._run(action)
+
+    def action_assign(self) -> None:
+        """With marks: pick a person and assign every marked mention to them."""
+        if not self.marks:
+            super().action_assign()
+            return
+        staff = [
+            (s.name, f"{s.display_name} ({s.initials}) — {s.name}")
+            for s in self.desk.config.staff
+            if s.active
+        ]
+
+        def chosen(name: str | None) -> None:
+            if name:
+                self.bulk("assign", name)
+
+        self.app.push_screen(
+            PickerScreen(self.t("tui.bulk.pick_assign", n=self.marks), staff), chosen
+        )
+
+    def action_categorise(self) -> None:
+        """With marks: pick a category for every marked mention."""
+        if not self.marks:
+            super().action_categorise()
+            return
+        catalog = self.desk_app.catalog
+        options = [(c, category_label(catalog, c)) for c in CATEGORIES]
+
+        def chosen(category: str | None) -> None:
+            if category:
+                self.bulk("categorise", category)
+
+        self.app.push_screen(
+            PickerScreen(self.t("tui.bulk.pick_category", n=self.marks), options), chosen
+        )
+
+    def action_tag(self) -> None:
+        """``t``: tag the marked mentions (or the highlighted one) with a word."""
+        ids = None if self.marks else [self._target()]
+        if ids == [None]:
+            return
+        title = (
+            self.t("tui.bulk.tag_many", n=self.marks)
+            if self.marks
+            else self.t("tui.bulk.tag_one", id=ids[0] if ids else "")
+        )
+
+        def chosen(word: str | None) -> None:
+            if word:
+                self.bulk("tag", word, None if ids is None else [i for i in ids if i is not None])
+
+        self.app.push_screen(LinePrompt(title, max_length=60), chosen)
+
     # -- labels --------------------------------------------------------------------------
     def relabel(self, catalog: Catalog) -> None:
-        """Header, column titles and preview in the new language."""
+        """Header, column titles, preview and the help's patterns in the new language."""
+        # shown by ? (the help panel, which reads HELP up from the focused widget) beside the keys;
+        # the class's: a desk has one queue screen, and each relabels it in its language
+        QueueScreen.HELP = catalog.t("tui.find.help")
         if self.is_mounted:
+            self._show_empty()
             self.query_one(QueueList).set_catalog(catalog)
             self._show_header()
             self._show_preview(self.query_one(QueueList).current)
@@ -248,6 +594,22 @@ class QueueScreen(MentionScreen):
             (self.t("tui.header.view", view=view), "bold"),
             Content(count),
         ]
+        if self.marks:
+            tail.append(
+                (
+                    self.t(
+                        "tui.marks.header_one"
+                        if self._singular(self.marks)
+                        else "tui.marks.header",
+                        n=self.marks,
+                    ),
+                    "bold $accent",
+                )
+            )
+        if self.filter_line:  # the person's own line, shown literally
+            tail.append(
+                safe(self.t("tui.find.header", line=self.filter_line), max_len=70, one_line=True)
+            )
         if self.pending:  # replies wait for this supervisor's decision
             tail.append((self.t("tui.header.pending", count=self.pending), "bold $warning"))
         channels = self.desk_app.live.summary()
@@ -268,10 +630,28 @@ class QueueScreen(MentionScreen):
                 break
         self.query_one("#queue-header", Static).update(header)
 
+    def _show_empty(self) -> None:
+        """What the empty queue of a fresh desk says: how to bring mentions in."""
+        lines: list[Content] = []
+        if self.fresh:
+            where = self.desk.config.path
+            lines = [
+                Content(self.t("tui.fresh.title")),
+                Content(self.t("tui.fresh.ingest")),
+                Content(self.t("tui.fresh.channel")),
+                safe(self.t("tui.fresh.config", path=str(where) if where else "desk.toml")),
+            ]
+        self.query_one(QueueList).set_empty_text(lines)
+
     def _show_preview(self, row: QueueRow | None) -> None:
         preview = self.query_one("#queue-preview", Static)
         if row is None:
-            preview.update(Content(self.t("tui.queue.empty") if self.total == 0 else ""))
+            if self.total != 0 or self.fresh:  # a fresh desk's list says how to begin
+                preview.update(Content(""))
+            elif self.filter_line:
+                preview.update(Content(self.t("tui.find.empty")))
+            else:
+                preview.update(Content(self.t("tui.queue.empty")))
             return
         catalog = self.desk_app.catalog
         head = Content.assemble(

@@ -5,6 +5,12 @@ cache of pages (``PAGE_SIZE`` rows, at most ``MAX_PAGES`` of them). When the vie
 reaches rows it does not have, it posts ``RowsNeeded``; the screen fetches that page in a worker
 and hands it back with ``set_page``. Rows not loaded yet are drawn as placeholders. Each filter
 change or data refresh bumps a ``generation`` so late pages of an old query are dropped.
+
+Marks: ``action_toggle_mark`` (the screen's space) marks or unmarks the row under the cursor
+and moves down; a marked row carries a
+``●`` in the first cells. The list keeps only the marked ids and posts ``MarksChanged``; the
+screen marks many at once (``set_marks``) and runs actions on them. An empty queue shows the
+lines the screen gave (``set_empty_text``) instead of blank rows.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from dataclasses import dataclass
 
 from textual import events
 from textual.binding import Binding
+from textual.content import Content
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
@@ -25,6 +32,8 @@ from desk.tui.widgets.queue_row import header_line, placeholder_line, row_line
 from desk.views import QueueRow
 
 _PRIORITY_CLASSES = {3: "queue-list--urgent", 2: "queue-list--high", 0: "queue-list--low"}
+MARK = "● "
+MARK_WIDTH = 2  # the cells before each row where its mark shows
 
 
 class QueueList(ScrollView, can_focus=True):
@@ -50,6 +59,7 @@ class QueueList(ScrollView, can_focus=True):
         "queue-list--urgent",
         "queue-list--high",
         "queue-list--low",
+        "queue-list--mark",
     }
 
     DEFAULT_CSS = """
@@ -61,6 +71,7 @@ class QueueList(ScrollView, can_focus=True):
     QueueList > .queue-list--urgent { color: $error; text-style: bold; }
     QueueList > .queue-list--high { color: $warning; }
     QueueList > .queue-list--low { color: $text-muted; }
+    QueueList > .queue-list--mark { color: $accent; text-style: bold; }
     """
 
     @dataclass
@@ -86,6 +97,13 @@ class QueueList(ScrollView, can_focus=True):
         queue: QueueList
         mention_id: int
 
+    @dataclass
+    class MarksChanged(Message):
+        """The marked mentions changed; ``count`` of them now."""
+
+        queue: QueueList
+        count: int
+
     def __init__(self, catalog: Catalog, *, clock: Clock, id: str | None = None) -> None:
         super().__init__(id=id)
         self.catalog = catalog
@@ -99,6 +117,8 @@ class QueueList(ScrollView, can_focus=True):
         self._stale: set[int] = set()
         self._requested: set[int] = set()
         self._highlighted: int | None = None
+        self.marked: set[int] = set()
+        self._empty: list[Content] = []
 
     # -- data in -------------------------------------------------------------------------
     def reset(self, generation: int, *, first_page_requested: bool = False) -> None:
@@ -166,6 +186,39 @@ class QueueList(ScrollView, can_focus=True):
     def current(self) -> QueueRow | None:
         """The row under the cursor, when loaded."""
         return self.row_at(self.cursor) if self.total else None
+
+    def index_of(self, mention_id: int) -> int | None:
+        """Where a loaded row of this mention is, or None (not in the view, or not loaded)."""
+        for page, rows in self._pages.items():
+            for offset, row in enumerate(rows):
+                if row.id == mention_id:
+                    return page * self.PAGE_SIZE + offset
+        return None
+
+    def move_to(self, index: int) -> None:
+        """Put the cursor on row ``index`` (its page is fetched if needed)."""
+        self._move(index)
+
+    def set_empty_text(self, lines: list[Content]) -> None:
+        """What an empty queue says (already safe Content), one entry per paragraph."""
+        self._empty = lines
+        self.refresh()
+
+    # -- marks ---------------------------------------------------------------------------
+    def action_toggle_mark(self) -> None:
+        """Mark or unmark the row under the cursor, then go to the next row."""
+        row = self.current
+        if row is None:
+            return
+        self.marked.symmetric_difference_update({row.id})
+        self.post_message(self.MarksChanged(self, len(self.marked)))
+        self._move(self.cursor + 1, force=True)
+
+    def set_marks(self, ids: set[int]) -> None:
+        """Mark exactly these mentions (an empty set clears every mark)."""
+        self.marked = set(ids)
+        self.post_message(self.MarksChanged(self, len(self.marked)))
+        self.refresh()
 
     def set_catalog(self, catalog: Catalog) -> None:
         """Relabel the column titles and values in another language."""
@@ -286,13 +339,16 @@ class QueueList(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         """Line ``y`` of the viewport: the header, a row, a placeholder or blank."""
         width = self.scrollable_content_region.width
+        cells = max(1, width - MARK_WIDTH)
         if y == 0:
             style = self.get_visual_style("queue-list--header")
-            content = header_line(self.catalog, width)
+            content = Content(" " * MARK_WIDTH) + header_line(self.catalog, cells)
             return Strip(content.render_segments(style)).crop_extend(0, width, style.rich_style)
         index = int(self.scroll_offset.y) + y - 1
         base = self.get_visual_style()
         if index >= self.total:
+            if not self.total and self.counted and self._empty:
+                return self._empty_line(y - 1, width)
             return Strip.blank(width, base.rich_style)
         row = self.row_at(index)
         if index == self.cursor:
@@ -301,15 +357,28 @@ class QueueList(ScrollView, can_focus=True):
             style = self.get_visual_style("queue-list--placeholder")
         else:
             style = base
+        marked = row is not None and row.id in self.marked
+        mark = Content(MARK if marked else " " * MARK_WIDTH)
+        if marked:
+            mark = mark.stylize(self.get_visual_style("queue-list--mark", partial=True))
         if row is None:
-            content = placeholder_line(width)
+            content = mark + placeholder_line(cells)
         else:
             if (cls := _PRIORITY_CLASSES.get(row.priority)) and index != self.cursor:
                 prio_style = self.get_visual_style(cls, partial=True)
             else:
                 prio_style = None
-            content = row_line(row, self.catalog, width, self._now, prio_style)
+            content = mark + row_line(row, self.catalog, cells, self._now, prio_style)
             page = index // self.PAGE_SIZE
             if page in self._pages:
                 self._pages.move_to_end(page)
+        return Strip(content.render_segments(style)).crop_extend(0, width, style.rich_style)
+
+    def _empty_line(self, line: int, width: int) -> Strip:
+        """Line ``line`` of the empty queue's text, wrapped to the width."""
+        style = self.get_visual_style()
+        lines: list[Content] = [Content("")]
+        for paragraph in self._empty:
+            lines.extend(paragraph.wrap(max(10, width - 2)))
+        content = Content(" ") + lines[line] if line < len(lines) else Content("")
         return Strip(content.render_segments(style)).crop_extend(0, width, style.rich_style)

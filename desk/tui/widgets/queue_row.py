@@ -6,6 +6,7 @@ Every value taken from a mention goes through ``safe`` (literal Content, cleaned
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -26,27 +27,40 @@ class Column:
     width: int
     right: bool = False
     min_total: int = 0  # the column is shown only when the list is at least this wide
+    narrow: int = 0  # its width below NARROW cells (0: unchanged), so the message keeps room
 
 
 COLUMNS: tuple[Column, ...] = (
     Column("priority", 8),
     Column("category", 11),
     Column("platform", 10, min_total=110),
-    Column("author", 18),
+    Column("author", 18, narrow=12),
     Column("snippet", 0),
     Column("age", 4, right=True),
-    Column("assignee", 8),
+    Column("assignee", 8, narrow=6),
     Column("status", 7, min_total=96),
 )
 MIN_SNIPPET = 12
+NARROW = 100
+# The addressees a reply starts with (``@villebelleville @renee``): the queue shows the message
+# after them, so a narrow screen does not spend its one line repeating the desk's own handle.
+_LEADING_HANDLES = re.compile(r"^(?:\s*@[\w.@-]+[,:]?)+\s+")
 
 
 def layout(width: int) -> list[tuple[Column, int]]:
     """The columns shown at this width, each with its cell width (one space between columns)."""
     shown = [c for c in COLUMNS if width >= c.min_total]
-    fixed = sum(c.width for c in shown) + len(shown) - 1
+    widths = [c.narrow if c.narrow and width < NARROW else c.width for c in shown]
+    fixed = sum(widths) + len(shown) - 1
     rest = max(MIN_SNIPPET, width - fixed)
-    return [(c, c.width or rest) for c in shown]
+    return [(c, w or rest) for c, w in zip(shown, widths, strict=True)]
+
+
+def snippet(text: str) -> str:
+    """The message as the queue shows it: without the handles it starts with (when more
+    follows)."""
+    rest = _LEADING_HANDLES.sub("", text, count=1)
+    return rest if rest.strip() else text
 
 
 def _cell(content: Content, width: int, right: bool = False) -> Content:
@@ -73,7 +87,7 @@ def row_values(row: QueueRow, catalog: Catalog, now: datetime) -> dict[str, Cont
         "category": Content(category_label(catalog, row.category)),
         "platform": safe(row.platform, one_line=True, max_len=40),
         "author": safe(row.author, one_line=True, max_len=80),
-        "snippet": safe(row.text, one_line=True, max_len=400),
+        "snippet": safe(snippet(row.text), one_line=True, max_len=400),
         "age": Content(age(row.created_at, now)),
         "assignee": _assignee(row, now),
         "status": Content(status_label(catalog, row.status)),
