@@ -59,7 +59,7 @@ class AnswersScreen(DeskScreen):
         yield Static(id="answers-header", classes="header-line")
         yield DataTable(id="answers-table", cursor_type="row", zebra_stripes=True)
         yield Static(id="answers-preview", classes="section")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)  # ctrl+p still works
 
     def on_mount(self) -> None:
         """Load the library."""

@@ -45,7 +45,7 @@ class ApprovalsScreen(DeskScreen):
         yield Static(id="approvals-header", classes="header-line")
         yield DataTable(id="approvals-table", cursor_type="row", zebra_stripes=True)
         yield Static(id="approvals-text", classes="section")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)  # ctrl+p still works
 
     def on_mount(self) -> None:
         """Load the queue; follow changes made elsewhere in the app."""

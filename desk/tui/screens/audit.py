@@ -113,7 +113,7 @@ class AuditScreen(DeskScreen):
         yield Static(id="audit-status")
         yield DataTable(id="audit-table", cursor_type="row", zebra_stripes=True)
         yield Static(id="audit-event", classes="section")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)  # ctrl+p still works
 
     def on_mount(self) -> None:
         """Load the first page and verify the chain."""

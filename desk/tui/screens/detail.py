@@ -83,7 +83,7 @@ class DetailScreen(MentionScreen):
             for name in _SECTIONS:
                 yield Static(id=f"section-{name}", classes="section")
         yield Composer(self.desk_app.catalog, id="composer")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)  # ctrl+p still works
 
     def on_mount(self) -> None:
         """Load the mention; restore a draft left on this mention earlier."""

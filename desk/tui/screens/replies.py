@@ -52,7 +52,7 @@ class RepliesScreen(DeskScreen):
         yield Static(id="replies-header", classes="header-line")
         yield DataTable(id="replies-table", cursor_type="row", zebra_stripes=True)
         yield Static(id="replies-text", classes="section")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)  # ctrl+p still works
 
     def on_mount(self) -> None:
         """Load the newest replies."""

@@ -58,7 +58,7 @@ class ReportScreen(DeskScreen):
         yield Static(id="report-header", classes="header-line")
         with VerticalScroll(id="report-body"):
             yield Static(id="report-text")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)  # ctrl+p still works
 
     def on_mount(self) -> None:
         """Compute the report."""

@@ -67,7 +67,7 @@ class StaffScreen(DeskScreen):
         yield Static(id="staff-note")
         yield DataTable(id="staff-table", cursor_type="row", zebra_stripes=True)
         yield Static(id="staff-detail", classes="section")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)  # ctrl+p still works
 
     def on_mount(self) -> None:
         """Load the list; follow hand-overs and other changes made elsewhere in the app."""

@@ -57,7 +57,7 @@ class TimelineScreen(DeskScreen):
         with VerticalScroll(id="timeline-body"):
             yield Static(id="timeline-mention", classes="section")
             yield Static(id="timeline-steps", classes="section")
-        yield Footer(compact=True)
+        yield Footer(compact=True, show_command_palette=False)  # ctrl+p still works
 
     def on_mount(self) -> None:
         """Load the timeline; follow later changes to the inbox."""
