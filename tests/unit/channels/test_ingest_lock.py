@@ -52,6 +52,9 @@ def items(n: int) -> ParseResult:
     )
 
 
+@pytest.mark.sqlite_only(
+    "SQLite's single-writer file lock (PostgreSQL: the writers' advisory lock)"
+)
 def test_the_rules_run_while_other_desks_can_still_write(
     desk: Desk, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
