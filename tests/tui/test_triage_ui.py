@@ -34,6 +34,7 @@ from tests.helpers.tui import (
     notifications,
     screen_lines,
     settle,
+    workers_done,
 )
 
 SIZE = (160, 45)
@@ -98,7 +99,7 @@ async def wait_for(pilot: Pilot[Any], done: Callable[[], bool], seconds: float =
     while not done():
         assert time.monotonic() - start < seconds, "timed out"
         await pilot.pause(0.1)
-        await pilot.app.workers.wait_for_complete()
+        await workers_done(pilot.app)
 
 
 def actions_of(desk: Desk, mention_id: int) -> list[str]:

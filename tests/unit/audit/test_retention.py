@@ -21,6 +21,7 @@ from desk.errors import ActionRefused, ConfigError, InputError, PermissionDenied
 from tests.helpers.cli import Cli
 from tests.helpers.clock import FakeClock, clock_of
 from tests.helpers.desks import DESK_TOML, add, mention
+from tests.helpers.tui import workers_done
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -443,7 +444,7 @@ def keep_60_days(config_file: Path) -> None:
 async def _settle(pilot: Pilot[Any]) -> None:
     for _ in range(4):
         await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
+        await workers_done(pilot.app)
     await pilot.pause()
 
 
