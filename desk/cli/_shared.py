@@ -17,7 +17,7 @@ import tomllib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -194,8 +194,14 @@ def local_time(desk: Desk, at: datetime | None, *, seconds: bool = False) -> str
     time zone, labelled with it (every time the CLI prints; "?" when unknown)."""
     if at is None:
         return "?"
-    zone = desk.config.hours.calendar().tz
-    shown = as_utc(at).astimezone(zone)
+    from desk.calendar import zone  # ZoneInfo caches: no week of hours parsed per printed row
+
+    return in_zone(at, zone(desk.config.hours.timezone), seconds=seconds)
+
+
+def in_zone(at: datetime, tz: tzinfo, *, seconds: bool = False) -> str:
+    """``at`` in the zone ``tz``, with the zone's abbreviation (``local_time``'s format)."""
+    shown = as_utc(at).astimezone(tz)
     return shown.strftime("%Y-%m-%d %H:%M:%S %Z" if seconds else "%Y-%m-%d %H:%M %Z")
 
 

@@ -16,7 +16,7 @@ from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING
 
 from desk.cli._parser import Commands
-from desk.cli._shared import plural, print_json
+from desk.cli._shared import in_zone, plural, print_json
 from desk.clock import as_utc
 from desk.i18n import Catalog
 from desk.text.safe import clean
@@ -208,7 +208,7 @@ def _status_lines(
         """In the desk's zone, labelled (``2026-11-12 09:03:05 EST``)."""
         if moment is None:
             return t("cli.channels.never")
-        return f"{as_utc(moment).astimezone(zone):%Y-%m-%d %H:%M:%S %Z}"
+        return in_zone(moment, zone, seconds=True)
 
     lines = [
         t(

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from desk.cli._parser import Commands
 from desk.cli._shared import Invocation, file_progress, opened, plural, refused
 from desk.cli.setup import ui
-from desk.errors import ActionRefused, ConfigError
+from desk.errors import ActionRefused, ConfigError, InputError
 
 if TYPE_CHECKING:
     from desk.bootstrap import Desk
@@ -178,12 +178,15 @@ def _shifted(clock: Clock, by: timedelta) -> Clock:
 def ingest_rebased(desk: Desk, files: list[Path], moment: datetime) -> list[FileReport]:
     """Import the sample payloads with every time moved so that the newest mention was posted
     ten minutes before ``moment`` (the samples keep their own days, weeks ago, otherwise)."""
+    from desk.channels.ingest import MAX_FILE_BYTES
+    from desk.config.files import read_limited
     from desk.platforms.detect import parse_payload
 
     parsed = []
     for index, path in enumerate(files, start=1):
         file_progress(str(path), index, len(files))
-        parsed.append((path, parse_payload(path.read_bytes(), str(path))))
+        data = read_limited(path, MAX_FILE_BYTES, error=InputError)  # as desk ingest reads
+        parsed.append((path, parse_payload(data, str(path))))
     times = [item.created_at for _, result in parsed for item in result.items]
     by = (moment - timedelta(minutes=10)) - max(times) if times else timedelta(0)
     reports = []
