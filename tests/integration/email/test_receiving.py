@@ -180,5 +180,7 @@ def test_the_idle_wait_ends_at_its_time_without_news(dovecot: Dovecot, tmp_path:
 
     news, took = asyncio.run(wait())
     assert not news
-    assert 1.4 < took < 4
+    # It waited its time (not an early return) and came back (not hung on a dead IDLE); the
+    # upper bound is loose so a loaded CI machine never makes it flake.
+    assert 1.4 < took < 30
     assert threading.active_count() < 20
