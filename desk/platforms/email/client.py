@@ -12,7 +12,8 @@ Receiving
 - ``RFC822.SIZE`` is read first: a message over ``max_message_bytes`` is imported from its header
   only, with a note. A page holds at most ``PAGE`` messages; ``more`` asks for the next one.
 - ``wait_for_news`` (the ``pushes`` capability: ``desk.channels.pull`` waits on it between polls)
-  IDLEs on the first folder on a connection of its own, re-issued at least every
+  IDLEs on each watched folder (IDLE watches one mailbox: a connection per folder, at most
+  ``IDLE_FOLDERS``; servers cap connections per user, Dovecot at 10), re-issued at least every
   ``IDLE_REISSUE`` seconds (RFC 2177: before 29 minutes), and returns as soon as the server says
   ``EXISTS``. Polling at ``interval_seconds`` stays the source of truth; a server without IDLE
   is simply polled.
@@ -71,6 +72,7 @@ PAGE = 200  # messages per page (one transaction in the ingest)
 HEADER_ONLY = b"BODY[HEADER]"
 IDLE_REISSUE = 25 * 60  # seconds: RFC 2177 asks for less than 29 minutes
 IDLE_SLICE = 1.0  # seconds per idle_check: how soon a stop or a cancel is noticed
+IDLE_FOLDERS = 5  # folders watched with IDLE (a connection each); any further ones are polled
 SMTP_RETRY_SECONDS = 60.0
 _REPLY_PREFIX = re.compile(r"^\s*(?:re|aw|sv|réf)\s*(?:\[\d+\])?\s*:", re.IGNORECASE)
 _ID_SAFE = re.compile(r"[^A-Za-z0-9.-]")
@@ -178,7 +180,7 @@ class EmailConnector(Connector):
         super().__init__(*args, **kwargs)  # channel, client (unused: not HTTP), secret, now=
         self._imap: IMAPClient | None = None
         self._lock = threading.Lock()  # the poll connection serves one command at a time
-        self._idle: IMAPClient | None = None
+        self._idle: dict[str, IMAPClient] = {}  # folder -> its IDLE connection
         self._closing: list[IMAPClient] = []
 
     @property
@@ -345,25 +347,27 @@ class EmailConnector(Connector):
 
     # -- IDLE ------------------------------------------------------------------------------
     async def wait_for_news(self, seconds: float) -> bool:
-        """Wait up to ``seconds`` for new mail (IDLE on the first folder); True when the server
-        announced some. Never raises: on any trouble it just waits the time out (polling)."""
+        """Wait up to ``seconds`` for new mail (IDLE on each watched folder, up to
+        ``IDLE_FOLDERS``); True when a server announced some. Never raises: on any trouble it just
+        waits the time out (polling)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + max(0.0, seconds)
         if not self.channel.idle:
             await asyncio.sleep(max(0.0, seconds))
             return False
-        conn: Any = None  # an IMAPClient (the library has no type hints)
-        idling = False
+        conns: list[Any] = []  # idling IMAPClients (the library has no type hints)
         try:
-            conn = await asyncio.to_thread(self._idle_start)
-            if conn is None:
+            conns = await asyncio.to_thread(self._idle_start)
+            if not conns:
                 await asyncio.sleep(max(0.0, deadline - loop.time()))
                 return False
-            idling = True
             stop_at = min(deadline, loop.time() + IDLE_REISSUE)
             while (left := stop_at - loop.time()) > 0:
-                responses = await asyncio.to_thread(conn.idle_check, min(IDLE_SLICE, left))
-                if any(_is_news(r) for r in responses):
+                slice_ = min(IDLE_SLICE, left)
+                answers = await asyncio.gather(
+                    *(asyncio.to_thread(conn.idle_check, slice_) for conn in conns)
+                )
+                if any(_is_news(r) for responses in answers for r in responses):
                     return True
             return False
         except Exception:  # noqa: BLE001 - IDLE is an optimisation; polling goes on
@@ -371,35 +375,43 @@ class EmailConnector(Connector):
             self._drop_idle()
             await asyncio.sleep(max(0.0, deadline - loop.time()))
             return False
-        except BaseException:  # cancelled: the connection is left mid-IDLE, close it
+        except BaseException:  # cancelled: the connections are left mid-IDLE, close them
             self._drop_idle()
             raise
         finally:
-            if idling and conn is not None and id(conn) == id(self._idle):  # not dropped
+            if conns and conns == list(self._idle.values()):  # not dropped meanwhile
                 try:
-                    await asyncio.to_thread(conn.idle_done)
+                    for conn in conns:
+                        await asyncio.to_thread(conn.idle_done)
                 except Exception:  # noqa: BLE001
                     self._drop_idle()
 
-    def _idle_start(self) -> Any:  # an idling IMAPClient, or None
-        """The IDLE connection, idling on the first folder; None when the server has no IDLE."""
+    def idle_folders(self) -> list[str]:
+        """The folders watched with IDLE (the first ``IDLE_FOLDERS``; the rest are polled)."""
+        return list(self.channel.folders[:IDLE_FOLDERS])
+
+    def _idle_start(self) -> list[Any]:  # idling IMAPClients, or [] without IDLE
+        """One connection per IDLE folder, each idling; [] when the server has no IDLE."""
         for old in self._closing:
             _quietly_close(old)
         self._closing.clear()
-        if self._idle is None:
+        for folder in self.idle_folders():
+            if folder in self._idle:
+                continue
             conn = self._connect()
             if not conn.has_capability("IDLE"):
                 _quietly_close(conn)
-                return None
-            conn.select_folder(self.channel.folders[0], readonly=True)
-            self._idle = conn
-        self._idle.idle()
-        return self._idle
+                self._drop_idle()
+                return []
+            self._idle[folder] = conn  # before SELECT: a failure closes it with the rest
+            conn.select_folder(folder, readonly=True)
+        for conn in self._idle.values():
+            conn.idle()
+        return list(self._idle.values())
 
     def _drop_idle(self) -> None:
-        if self._idle is not None:
-            self._closing.append(self._idle)  # closed at the next start or by aclose
-            self._idle = None
+        self._closing.extend(self._idle.values())  # closed at the next start or by aclose
+        self._idle = {}
 
     # -- replying --------------------------------------------------------------------------
     async def post(self, reply: ReplyRequest) -> str:
@@ -503,9 +515,10 @@ class EmailConnector(Connector):
             return bool(conn.search(["HEADER", "Message-ID", message_id]))
 
     async def aclose(self) -> None:
-        """Log out of both IMAP connections."""
-        conns = [c for c in (self._imap, self._idle, *self._closing) if c is not None]
-        self._imap = self._idle = None
+        """Log out of every IMAP connection (polling and IDLE)."""
+        conns = [c for c in (self._imap, *self._idle.values(), *self._closing) if c is not None]
+        self._imap = None
+        self._idle = {}
         self._closing = []
         for conn in conns:
             await asyncio.to_thread(_quietly_close, conn)

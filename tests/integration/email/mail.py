@@ -45,7 +45,10 @@ def message(
     return msg.as_bytes()
 
 
-def channel_toml(port: int, folder: str, *, smtp_port: int | None = None, **extra: object) -> str:
+def channel_toml(
+    port: int, folder: str | list[str], *, smtp_port: int | None = None, **extra: object
+) -> str:
+    folders = ", ".join(f'"{f}"' for f in ([folder] if isinstance(folder, str) else folder))
     lines = [
         "[[channel]]",
         'name = "contact"',
@@ -55,7 +58,7 @@ def channel_toml(port: int, folder: str, *, smtp_port: int | None = None, **extr
         'tls = "plain"',
         f'account = "{USER}"',
         'secret = "env:DESK_MAIL_PASSWORD"',
-        f'folders = ["{folder}"]',
+        f"folders = [{folders}]",
         "interval_seconds = 30",
         "undo_seconds = 0",
         "timeout_seconds = 5",
@@ -72,7 +75,7 @@ def channel_toml(port: int, folder: str, *, smtp_port: int | None = None, **extr
 def email_desk(
     tmp: Path,
     port: int,
-    folder: str,
+    folder: str | list[str],
     *,
     smtp_port: int | None = None,
     as_name: str = "amelie",

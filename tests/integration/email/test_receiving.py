@@ -15,6 +15,7 @@ import pytest
 from desk.channels.connect import ConnectorPool
 from desk.channels.pull import PullService, pull_service
 from desk.channels.status import ChannelReport
+from desk.platforms.email.client import EmailConnector
 from tests.integration.email.mail import SECRET_ENV, email_desk, message
 from tests.integration.email.servers import Dovecot
 
@@ -184,3 +185,27 @@ def test_the_idle_wait_ends_at_its_time_without_news(dovecot: Dovecot, tmp_path:
     # upper bound is loose so a loaded CI machine never makes it flake.
     assert 1.4 < took < 30
     assert threading.active_count() < 20
+
+
+def test_every_watched_folder_is_idled_not_only_the_first(dovecot: Dovecot, tmp_path: Path) -> None:
+    first, second = _folder(dovecot, "Watched1"), _folder(dovecot, "Watched2")
+    desk, _ = email_desk(tmp_path, dovecot.port, [first, second])
+
+    async def wait() -> tuple[bool, float, list[str]]:
+        pool = ConnectorPool(desk.config.channel, environ=SECRET_ENV)
+        try:
+            connector = pool.get("email:contact")
+            assert isinstance(connector, EmailConnector)
+            watching = asyncio.create_task(connector.wait_for_news(20))
+            await asyncio.sleep(1.0)  # both folders are idling by now
+            started = time.monotonic()
+            await asyncio.to_thread(dovecot.append, second, message(1))
+            news = await watching
+            return news, time.monotonic() - started, connector.idle_folders()
+        finally:
+            await pool.aclose()
+
+    news, took, folders = asyncio.run(wait())
+    assert folders == [first, second]
+    assert news  # the second folder's new mail ended the wait
+    assert took < 15  # long before the 20 s timeout: IDLE saw it, not the end of the wait
