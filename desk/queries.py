@@ -16,7 +16,7 @@ from desk.clock import as_utc
 from desk.db import SessionFactory, store
 from desk.db.store import QueueFilter
 from desk.errors import InputError
-from desk.views import AuditView, MentionDetail, QueueRow, ReplyView
+from desk.views import AuditView, MentionDetail, QueueRow, ReplyView, extras_of
 
 
 def parse_day(text: str) -> date | None:
@@ -64,6 +64,7 @@ class Queries:
         """The mention with its thread, replies and audit history."""
         with self.read_factory() as session:
             m = store.get_mention(mention_id, session=session)
+            attachments, notes = extras_of(store.json_object(m.raw))
             return MentionDetail(
                 id=m.id or 0,
                 platform=m.platform,
@@ -101,6 +102,8 @@ class Queries:
                         session=session, mention_id=mention_id, newest_first=False, limit=500
                     )
                 ],
+                attachments=attachments,
+                notes=notes,
             )
 
     def audit_log(

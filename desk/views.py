@@ -122,6 +122,44 @@ class AuditView:
 
 
 @dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file that came with a mention (an e-mail's attachment): listed, never opened."""
+
+    name: str
+    type: str
+    size: int
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON form."""
+        return {"name": self.name, "type": self.type, "size": self.size}
+
+
+MAX_LISTED = 50
+"""Attachments and import notes a detail lists at most."""
+
+
+def extras_of(raw: Any) -> tuple[list[Attachment], list[str]]:
+    """The attachments and import notes a platform's parser left in a mention's ``raw`` record
+    (``raw["attachments"]``: ``{"name", "type", "size"}`` objects, ``raw["notes"]``: strings).
+    Anything of another shape is ignored: the record is untrusted input."""
+    if not isinstance(raw, dict):
+        return [], []
+    attachments = []
+    for item in raw.get("attachments") or []:
+        if isinstance(item, dict):
+            size = item.get("size")
+            attachments.append(
+                Attachment(
+                    name=str(item.get("name") or "?")[:300],
+                    type=str(item.get("type") or "")[:100],
+                    size=size if isinstance(size, int) and size >= 0 else 0,
+                )
+            )
+    notes = [str(n)[:500] for n in raw.get("notes") or [] if isinstance(n, str)]
+    return attachments[:MAX_LISTED], notes[:MAX_LISTED]
+
+
+@dataclass(frozen=True, slots=True)
 class MentionDetail:
     """Everything the detail pane and ``desk show`` need about one mention."""
 
@@ -154,6 +192,9 @@ class MentionDetail:
     thread: list[QueueRow] = field(default_factory=list)
     replies: list[ReplyView] = field(default_factory=list)
     history: list[AuditView] = field(default_factory=list)
+    attachments: list[Attachment] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    """What the import could not read well (a bad charset, a message cut to its limit...)."""
 
     def to_json(self) -> dict[str, Any]:
         """JSON form printed by ``desk show --json``."""
@@ -185,6 +226,8 @@ class MentionDetail:
             "thread": [row.to_json() for row in self.thread],
             "replies": [r.to_json() for r in self.replies],
             "history": [e.to_json() for e in self.history],
+            "attachments": [a.to_json() for a in self.attachments],
+            "notes": self.notes,
         }
 
 

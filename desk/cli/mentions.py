@@ -211,6 +211,15 @@ def _print_detail(d: MentionDetail, catalog: Catalog, when: Callable[..., str]) 
     print()
     for line in clean(d.text, max_len=4000).splitlines() or [""]:
         print(f"  {line}")
+    if d.attachments:
+        print("\n" + t("cli.show.attachments"))
+        for a in d.attachments:
+            kind = clean(a.type, one_line=True, max_len=60)
+            print(f"  {clean(a.name, one_line=True, max_len=120)}  {kind}  {a.size:,} B")
+    if d.notes:
+        print("\n" + t("cli.show.notes"))
+        for note in d.notes:
+            print(f"  {clean(note, one_line=True, max_len=300)}")
     print("\n" + t("cli.show.why"))
     for line in explain_lines(d.triage, catalog) if d.triage else [d.triage_reason]:
         print(f"  {clean(line, one_line=True)}")

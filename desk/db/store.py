@@ -574,7 +574,7 @@ def json_object(value: str) -> dict[str, Any]:
     """A JSON object column (the triage detail); {} when damaged."""
     try:
         parsed = json.loads(value)
-    except ValueError:
+    except (ValueError, RecursionError):
         return {}
     return parsed if isinstance(parsed, dict) else {}
 

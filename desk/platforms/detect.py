@@ -1,12 +1,14 @@
 """Recognise a saved payload (which platform's API produced it) and parse it.
 
 Sniffing is by content, never by file name: a payload starting with ``<`` is a feed; one starting
-with ``{`` or ``[`` is JSON whose shape names the platform.
+with ``{`` or ``[`` is JSON whose shape names the platform; one starting with an RFC 5322 header
+field (``From: ...``, ``Received: ...``, or an mbox ``From `` line) is a saved e-mail (.eml).
 """
 
 from __future__ import annotations
 
 import codecs
+import re
 from typing import Any
 
 from desk.errors import InputError
@@ -18,8 +20,15 @@ from desk.platforms.registry import PLATFORMS
 ACCEPTED = (
     "Mastodon GET /api/v1/notifications (a JSON list, or one notification), "
     'Bluesky app.bsky.notification.listNotifications ({"notifications": [...]}), '
-    'X API v2 mentions or post lookup ({"data": ...}), or an RSS/Atom feed'
+    'X API v2 mentions or post lookup ({"data": ...}), an RSS/Atom feed, '
+    "or one e-mail as saved by a mail client (.eml)"
 )
+
+_MAIL_HEAD = re.compile(r"(?:[!-9;-~]{1,76}:|From )")
+"""A header field name and its colon (RFC 5322 §2.2: printable ASCII but ``:``), or the
+``From `` line an mbox export starts with."""
+_MAIL_FROM = re.compile(r"^From:", re.IGNORECASE | re.MULTILINE)
+"""The one field every message has (RFC 5322 §3.6: the originator)."""
 
 _UTF16_32_BOMS = (
     codecs.BOM_UTF32_LE,
@@ -31,21 +40,31 @@ _UTF16_32_BOMS = (
 
 def detect(data: bytes, source: str) -> Platform:
     """The platform whose payload ``data`` is; raises ``InputError`` when none recognises it."""
-    if _first_char(data, source) == "<":
+    first = _first_char(data, source)
+    if first == "<":
         return _feeds()
+    if first == "@":
+        return _mail()
     return _platform_for(load_json(data, source), source)
 
 
 def parse_payload(data: bytes, source: str) -> ParseResult:
     """Parse a saved payload of any supported platform (``source`` names it in messages)."""
-    if _first_char(data, source) == "<":
+    first = _first_char(data, source)
+    if first == "<":
         return _feeds().parse(data, source)
+    if first == "@":
+        return _mail().parse(data, source)
     obj = load_json(data, source)
     return _platform_for(obj, source).parse_obj(obj, source)
 
 
 def _feeds() -> Platform:
-    return next(p for p in PLATFORMS.values() if not p.json_payloads)
+    return PLATFORMS["rss"]
+
+
+def _mail() -> Platform:
+    return PLATFORMS["email"]
 
 
 def _platform_for(obj: Any, source: str) -> Platform:
@@ -58,11 +77,14 @@ def _platform_for(obj: Any, source: str) -> Platform:
 
 
 def _first_char(data: bytes, source: str) -> str:
-    """First meaningful character, after any byte-order mark and whitespace."""
+    """First meaningful character, after any byte-order mark and whitespace; ``@`` for a text
+    whose first line is a mail header field."""
     text = _head_text(data)
     stripped = text.lstrip()
     if not stripped:
         raise InputError(f"{source}: the file is empty", hint=f"Accepted: {ACCEPTED}.")
+    if text[:1] not in "<{[ \t\r\n" and _MAIL_HEAD.match(text) and _MAIL_FROM.search(text):
+        return "@"
     first = stripped[0]
     if first not in "<{[":
         raise InputError(

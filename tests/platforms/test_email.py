@@ -11,7 +11,9 @@ import pytest
 from pydantic import ValidationError
 
 from desk.config.channels import ChannelConfig
+from desk.errors import InputError
 from desk.platforms.client import ReplyRequest
+from desk.platforms.detect import detect, parse_payload
 from desk.platforms.email import PLATFORM
 from desk.platforms.email.client import (
     build_reply,
@@ -272,3 +274,14 @@ def test_the_platform_takes_replies_and_needs_a_secret() -> None:
     assert PLATFORM.reply_length("Bonjour").ok
     result = PLATFORM.parse((DATA / "quoted_en.eml").read_bytes(), "quoted_en.eml")
     assert [m.remote_id for m in result.items] == ["<qen@example.org>"]
+
+
+def test_a_saved_mail_is_recognised_by_its_header_never_by_its_name() -> None:
+    saved = (DATA / "attachments.eml").read_bytes()
+    assert detect(saved, "x.json").name == "email"  # the content decides, not the name
+    assert parse_payload(saved, "x").items[0].raw["attachments"][0]["name"] == "plan.pdf"
+    mbox = b"From jeanne@example.org Sat Nov 14 09:00:00 2026\nFrom: j@x\n\nhi"
+    assert detect(mbox, "m").name == "email"
+    for not_mail in (b"Bonjour: une ligne qui ressemble \xc3\xa0 un en-t\xc3\xaate\n", b"hello"):
+        with pytest.raises(InputError, match="not JSON or XML"):
+            detect(not_mail, "notes.txt")

@@ -1,4 +1,4 @@
-"""The detail body shows a news title once, even when the feed text starts with it."""
+"""The detail body: a news title once, an e-mail's attachments and import notes listed."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 
 from desk.i18n import Catalog
 from desk.tui.widgets.mention_view import body, meta
-from desk.views import MentionDetail
+from desk.views import Attachment, MentionDetail, extras_of
 
 NOW = datetime(2026, 11, 14, tzinfo=UTC)
+FR = Catalog("fr")
 BASE = MentionDetail(
     id=1,
     platform="rss",
@@ -35,18 +36,18 @@ BASE = MentionDetail(
 
 
 def test_title_shown_once_when_text_starts_with_it() -> None:
-    plain = body(BASE).plain
+    plain = body(BASE, FR).plain
     assert plain.count("Avis levé") == 1
     assert plain.endswith("Les analyses sont bonnes.")
 
 
 def test_title_kept_when_text_does_not_repeat_it() -> None:
-    plain = body(replace(BASE, text="Les analyses sont bonnes.")).plain
+    plain = body(replace(BASE, text="Les analyses sont bonnes."), FR).plain
     assert plain == "Avis levé\n\nLes analyses sont bonnes."
 
 
 def test_hostile_title_is_literal() -> None:
-    plain = body(replace(BASE, title="[bold]x[/ \x1b]0;t\x07", text="corps")).plain
+    plain = body(replace(BASE, title="[bold]x[/ \x1b]0;t\x07", text="corps"), FR).plain
     assert "[bold]x[/" in plain
     assert "\x1b" not in plain
 
@@ -54,3 +55,46 @@ def test_hostile_title_is_literal() -> None:
 def test_kind_is_shown_in_the_interface_language() -> None:
     assert "nouvelle" in meta(BASE, Catalog("fr"), NOW, UTC).plain
     assert "news" in meta(BASE, Catalog("en"), NOW, UTC).plain
+
+
+def test_attachments_and_import_notes_are_listed_in_the_readers_language() -> None:
+    mail = replace(
+        BASE,
+        title=None,
+        text="Voir le plan joint.",
+        attachments=[
+            Attachment("plan.pdf", "application/pdf", 3009),
+            Attachment("\x1b[31mfacture.exe", "application/x-msdownload", 0),
+        ],
+        notes=["bad charset: x-unknown (decoded with replacement characters)"],
+    )
+    fr, en = body(mail, FR).plain, body(mail, Catalog("en")).plain
+    assert "Pièces jointes (jamais ouvertes par desk)" in fr
+    assert "plan.pdf · application/pdf · 3\u00a0Ko" in fr
+    assert "facture.exe · application/x-msdownload" in fr
+    assert "\x1b" not in fr
+    assert "À l'import" in fr
+    assert "bad charset: x-unknown" in fr
+    assert "Attachments (never opened by desk):" in en
+    assert "3 KB" in en
+    assert "plan.pdf" not in body(BASE, FR).plain  # a mention without any lists none
+
+
+def test_extras_of_a_hostile_record_keep_only_what_has_the_right_shape() -> None:
+    attachments, notes = extras_of(
+        {
+            "attachments": [
+                {"name": "a.pdf", "type": "application/pdf", "size": 10},
+                "not an object",
+                {"name": "x" * 5000, "size": -3},
+            ],
+            "notes": ["ok", 42, None],
+        }
+    )
+    assert attachments[0] == Attachment("a.pdf", "application/pdf", 10)
+    assert len(attachments) == 2
+    assert len(attachments[1].name) == 300
+    assert attachments[1].size == 0
+    assert notes == ["ok"]
+    assert extras_of(["not", "a", "dict"]) == ([], [])
+    assert len(extras_of({"attachments": [{}] * 10_000})[0]) == 50

@@ -185,7 +185,7 @@ class DetailScreen(MentionScreen):
         tz = self.desk.config.hours.calendar().tz  # every time shown: the desk's zone
         blocks = {
             "meta": mention_view.meta(detail, catalog, self.desk.clock(), tz),
-            "body": mention_view.body(detail),
+            "body": mention_view.body(detail, catalog),
             "why": mention_view.why(detail, catalog),
             "thread": mention_view.thread(detail, catalog, tz),
             "replies": mention_view.replies(detail, catalog, tz, self.desk.me.name),

@@ -81,16 +81,30 @@ def meta(detail: MentionDetail, catalog: Catalog, now: datetime, tz: tzinfo) -> 
     return Content("\n").join(rows)
 
 
-def body(detail: MentionDetail) -> Content:
+def body(detail: MentionDetail, catalog: Catalog) -> Content:
     """The title (news items) in bold, then the rest of the text (which starts with the title
-    when the feed importer put it there, as it does for news)."""
+    when the feed importer put it there, as it does for news), then the attachments (listed,
+    never opened) and what the import could not read well."""
     raw = detail.text or ""
     if not detail.title:
-        return safe(raw)
-    if raw.startswith(detail.title):
-        raw = raw[len(detail.title) :].lstrip("\n")
-    title = (safe_str(detail.title, one_line=True, max_len=500), "bold")
-    return Content.assemble(title, "\n\n", safe(raw)) if raw else Content.assemble(title)
+        text = safe(raw)
+    else:
+        if raw.startswith(detail.title):
+            raw = raw[len(detail.title) :].lstrip("\n")
+        title = (safe_str(detail.title, one_line=True, max_len=500), "bold")
+        text = Content.assemble(title, "\n\n", safe(raw)) if raw else Content.assemble(title)
+    extra: list[Content | tuple[str, str] | str] = []
+    if detail.attachments:
+        extra += ["\n\n", (catalog.t("tui.detail.attachments"), LABEL_STYLE)]
+        for a in detail.attachments:
+            size = catalog.t("tui.detail.size", kb=max(1, round(a.size / 1024))) if a.size else ""
+            line = " · ".join(p for p in (a.name, a.type, size) if p)
+            extra += ["\n  📎 ", safe(line, one_line=True, max_len=200)]
+    if detail.notes:
+        extra += ["\n\n", (catalog.t("tui.detail.notes"), LABEL_STYLE)]
+        for note in detail.notes:
+            extra += ["\n  ⚠ ", safe(note, one_line=True, max_len=300)]
+    return Content.assemble(text, *extra) if extra else text
 
 
 def why(detail: MentionDetail, catalog: Catalog) -> Content:
