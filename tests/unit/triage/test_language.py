@@ -46,7 +46,7 @@ def test_detect_many_matches_detect_one_by_one() -> None:
 
 
 def test_a_gigantic_text_is_judged_on_its_start(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Only the first MAX_CHARS characters reach the detector, whatever the post's size."""
+    """Only the first MAX_CHARS characters reach the detectors, whatever the post's size."""
     from desk.triage import language
 
     seen: list[int] = []
@@ -60,7 +60,18 @@ def test_a_gigantic_text_is_judged_on_its_start(monkeypatch: pytest.MonkeyPatch)
             seen.append(len(text))
             return self.inner.compute_language_confidence_values(text)
 
+    words: list[int] = []
+    real_words = language.by_words
+
+    def spy_words(sample: str) -> str | None:
+        words.append(len(sample))
+        return real_words(sample)
+
     monkeypatch.setattr(language, "_detector", Spy)
+    monkeypatch.setattr(language, "by_words", spy_words)
     text = "Le déneigement de ma rue est encore en retard. " * 200_000  # ~9 MB
-    assert detect(text).code == "fr"
+    assert detect(text).code == "fr"  # the function words decide: lingua is not asked
+    assert (words, seen) == ([language.MAX_CHARS], [])
+    mixed = "Le déneigement de the street est encore late. " * 200_000
+    detect(mixed, "fr")  # both languages' function words: lingua decides, on the start only
     assert seen == [language.MAX_CHARS]
