@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TypedDict
+from typing import TYPE_CHECKING, TypedDict
 
 from sqlalchemy import Engine
 
@@ -17,11 +17,9 @@ from desk.answers.service import AnswerService
 from desk.audit.chain import Recorder
 from desk.audit.export import ExportService
 from desk.audit.retention import RetentionService
-from desk.channels import pull as pulling
 from desk.channels.ingest import IngestService
 from desk.clock import Clock, utcnow
 from desk.config import DeskConfig, Settings, load_config, os_user
-from desk.crisis.service import CrisisService
 from desk.db.changes import ChangeFeed, watch
 from desk.i18n import Catalog, choose_language
 from desk.inbox import InboxService
@@ -37,6 +35,11 @@ from desk.staff.service import StaffService
 from desk.triage import RuleSet
 from desk.triage.service import TriageService, load_configured_rules
 from desk.views import StaffView
+
+if TYPE_CHECKING:  # built on first use: a command that never pulls or meets a crisis does not
+    # import httpx, the platforms, numpy or datasketch (issue 16: start-up)
+    from desk.channels.pull import PullService
+    from desk.crisis.service import CrisisService
 
 
 @dataclass
@@ -67,15 +70,19 @@ class Desk:
     """How desk.toml differs from the staff records (reported; an admin applies it)."""
 
     @cached_property
-    def pull(self) -> pulling.PullService:
+    def pull(self) -> PullService:
         """Pulling and watching the live ``[[channel]]``s (desk.channels.pull), built on first
         use."""
-        return pulling.pull_service(self)
+        from desk.channels.pull import pull_service
+
+        return pull_service(self)
 
     @cached_property
     def crisis(self) -> CrisisService:
         """Crisis mode (desk.crisis): surges, clusters, one correction to many; built on first
         use."""
+        from desk.crisis.service import CrisisService
+
         return CrisisService(
             read_factory=self.queries.read_factory,
             config=self.config,
