@@ -40,6 +40,7 @@ if TYPE_CHECKING:  # built on first use: a command that never pulls or meets a c
     # import httpx, the platforms, numpy or datasketch (issue 16: start-up)
     from desk.channels.pull import PullService
     from desk.crisis.service import CrisisService
+    from desk.crisis.statement import StatementService
 
 
 @dataclass
@@ -91,6 +92,19 @@ class Desk:
             clock=self.clock,
             write_factory=self.inbox.write_factory,
             actor=self.me.name,
+        )
+
+    @cached_property
+    def statements(self) -> StatementService:
+        """The official crisis statement (desk.crisis.statement), built on first use."""
+        from desk.crisis.statement import StatementService
+
+        return StatementService(
+            write_factory=self.inbox.write_factory,
+            read_factory=self.queries.read_factory,
+            config=self.config,
+            actor=self.me,
+            clock=self.clock,
         )
 
     @property

@@ -58,3 +58,9 @@ class Action(StrEnum):
     # crisis mode (desk.crisis.alerts)
     CRISIS_ALERT_SENT = "crisis.alert_sent"  # a surge out of hours, told to the on-call person
     CRISIS_ALERT_ACKNOWLEDGED = "crisis.alert_acknowledged"
+    # the official statement (desk.crisis.statement)
+    STATEMENT_DRAFTED = "statement.drafted"
+    STATEMENT_APPROVED = "statement.approved"
+    STATEMENT_PUBLISHED = "statement.published"  # on one channel, with its remote id
+    STATEMENT_PINNED = "statement.pinned"
+    STATEMENT_NOTED = "statement.noted"  # a channel refused, or the pin is a person's to do

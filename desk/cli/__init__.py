@@ -42,6 +42,7 @@ from desk.cli import (
     rules,
     setup,
     staff,
+    statement,
     triage,
 )
 from desk.cli._parser import Commands, DeskParser
@@ -79,6 +80,7 @@ GROUPS: tuple[Group, ...] = (
     outbox,
     staff,
     crisis,
+    statement,
 )
 """Every command group, in the order ``desk --help`` lists them."""
 

@@ -223,6 +223,23 @@ class OutboxEntry(SQLModel, table=True):
     created_at: datetime = _utc_column()
 
 
+class Statement(SQLModel, table=True):
+    """The organisation's official statement in a crisis (desk.crisis.statement): French and
+    English, approved once by a supervisor, then published and pinned on each channel."""
+
+    __tablename__ = "statements"
+
+    id: int | None = Field(default=None, primary_key=True)
+    text_fr: str
+    text_en: str
+    status: str = "draft"  # draft -> approved -> published
+    drafted_by: str
+    drafted_at: datetime = _utc_column()
+    approved_by: str | None = None
+    approved_at: datetime | None = _utc_column(nullable=True)
+    posts: str = "{}"  # JSON: channel key -> {"remote_id", "pinned", "note"}
+
+
 class AuditEvent(SQLModel, table=True):
     """One link of the append-only, hash-chained audit trail (see desk.audit)."""
 

@@ -25,6 +25,9 @@ class Platform(ABC):
     name: ClassVar[str]
     takes_replies: ClassVar[bool] = True
     """Replies to its mentions can be posted there (a news feed takes none)."""
+    publishes: ClassVar[bool] = False
+    """The account can publish a post of its own there (the crisis statement: a social
+    network does; a news feed and a mailbox do not)."""
     needs_secret: ClassVar[bool] = True
     """A live channel needs a token (a public feed does not)."""
     json_payloads: ClassVar[bool] = True

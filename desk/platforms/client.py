@@ -106,6 +106,17 @@ class Connector(ABC):
         """The remote id of ``reply`` if already published, None if provably not."""
         raise Unprovable(f"{self.channel.key}: cannot check for an earlier post")
 
+    async def publish(self, text: str, *, idempotency_key: str, created_at: datetime) -> str:
+        """Publish a post of the account's own (not a reply) dated ``created_at``; its remote
+        id. The same ``idempotency_key`` and ``created_at`` must never make a second post where
+        the platform allows it."""
+        raise NotPosted(f"{self.channel.key}: this channel cannot publish posts")
+
+    async def pin(self, remote_id: str) -> bool:
+        """Pin the account's post ``remote_id`` on its profile; False where the platform has no
+        way to (a person pins it by hand). Raises NotPosted when the platform refused."""
+        return False
+
     async def wait_for_news(self, seconds: float) -> bool:
         """Wait up to ``seconds``, less when the server announces new items (True). Only for
         ``pushes`` connectors; never raises (on trouble it waits the time out)."""

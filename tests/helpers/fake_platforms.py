@@ -197,6 +197,7 @@ class FakeMastodon(FakeServer):
         self.own: list[dict[str, Any]] = []  # the account's statuses, ascending id
         self.posted: list[dict[str, Any]] = []  # statuses created through the API
         self.idempotency: dict[str, dict[str, Any]] = {}
+        self.pinned: list[str] = []  # ids of the account's pinned statuses
         self.max_chars = 500
         self.refuse_unknown_types = refuse_unknown_types
         self._notification_id = 100
@@ -315,7 +316,26 @@ class FakeMastodon(FakeServer):
             return self._page(request, self.own, params, self.STATUSES_MAX, next_only_if_full=True)
         if method == "POST" and path == "/api/v1/statuses":
             return self._post(request)
+        if method == "POST" and path.startswith("/api/v1/statuses/") and path.endswith("/pin"):
+            return self._pin(path.split("/")[4])
         return _json(404, {"error": "Record not found"})
+
+    MAX_PINS = 5  # app/validators/status_pin_validator.rb: at most 5 pins per local account
+
+    def _pin(self, status_id: str) -> httpx.Response:
+        status = next((s for s in self.own if s["id"] == status_id), None)
+        if status is None:
+            return _json(404, {"error": "Record not found"})
+        if status_id not in self.pinned:
+            if len(self.pinned) >= self.MAX_PINS:
+                return _json(
+                    422,
+                    {
+                        "error": "Validation failed: You have already pinned the maximum number of posts"
+                    },
+                )
+            self.pinned.append(status_id)
+        return _json(200, {**status, "pinned": True})
 
     def _page(
         self,

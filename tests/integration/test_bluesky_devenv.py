@@ -412,3 +412,54 @@ async def test_mention_pulled_and_answered_in_thread_exactly_once(
     for name, value in timings.items():
         record_property(name, value)
     print(f"\nbluesky integration: {timings}; second post: {again.value}", file=sys.stderr)
+
+
+async def test_the_statement_is_published_once_and_pinned_on_the_profile(
+    bluesky: BlueskyNetwork,
+) -> None:
+    """desk.crisis.statement's calls against a real PDS: the post at its derived record key, a
+    second publish finding it instead of posting again, ``pinnedPost`` on the profile."""
+    pds = bluesky.pds
+    async with httpx.AsyncClient(timeout=30) as http:
+        org = await create_account(http, pds, "mairie.test")
+        app = await ok(
+            xrpc(
+                http,
+                pds,
+                "com.atproto.server.createAppPassword",
+                token=org.access,
+                body={"name": "desk"},
+            )
+        )
+        channel = ChannelConfig(
+            name="mairie", platform="bluesky", url=pds, account="mairie.test", secret="env:X"
+        )
+        text = "Avis levé : l'eau est potable.\n\nAdvisory lifted: the water is safe."
+        when = datetime(2026, 11, 12, 9, 30, tzinfo=UTC)
+        connector = BlueskyConnector(channel, http, Secret(app["password"], source="test"))
+        uri = await connector.publish(
+            text, idempotency_key="statement:1:bluesky:mairie", created_at=when
+        )
+        again = await connector.publish(
+            text, idempotency_key="statement:1:bluesky:mairie", created_at=when
+        )
+        assert again == uri
+        assert await connector.pin(uri) is True
+        profile = await ok(
+            xrpc(
+                http,
+                pds,
+                "com.atproto.repo.getRecord",
+                params={"repo": org.did, "collection": "app.bsky.actor.profile", "rkey": "self"},
+            )
+        )
+        assert profile["value"]["pinnedPost"]["uri"] == uri
+        posts = await ok(
+            xrpc(
+                http,
+                pds,
+                "com.atproto.repo.listRecords",
+                params={"repo": org.did, "collection": "app.bsky.feed.post"},
+            )
+        )
+        assert [p["value"]["text"] for p in posts["records"]] == [text]  # one post, not two

@@ -15,6 +15,7 @@ class Bluesky(Platform):
     """Bluesky (the AT Protocol's ``app.bsky``)."""
 
     name = "bluesky"
+    publishes = True
     connector = "desk.platforms.bluesky.client:BlueskyConnector"
     payload: ClassVar[ModuleType] = bluesky_payload
     payload_name = "Bluesky notifications payload"

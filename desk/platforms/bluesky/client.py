@@ -46,7 +46,9 @@ Replying
 from __future__ import annotations
 
 import asyncio
+import zlib
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -97,6 +99,7 @@ PAGE_LIMIT = 50
 MAX_PAGES = 40  # per fetch: 2,000 notifications since the last pull before giving up on the rest
 MAX_MENTIONS = 10  # handles resolved per reply
 POST = "app.bsky.feed.post"
+PROFILE = "app.bsky.actor.profile"
 EXPIRED = ("ExpiredToken", "InvalidToken")
 
 
@@ -438,6 +441,79 @@ class BlueskyConnector(Connector):
                 f"{key}: the record {rkey} exists but is not this reply (parent {parent!r})"
             )
         return uri
+
+    async def publish(self, text: str, *, idempotency_key: str, created_at: datetime) -> str:
+        """A post of the account's own at a record key derived from ``created_at`` and the key:
+        a second call after a crash finds the first post there instead of making another."""
+        session = await self.login()
+        rkey = tid_for(created_at, zlib.crc32(idempotency_key.encode()))
+        dids = await self._resolve_handles(mentioned_handles(text)[:MAX_MENTIONS])
+        record: dict[str, Any] = {"$type": POST, "text": text, "createdAt": iso_z(created_at)}
+        facets = facets_for(text, dids.get)
+        if facets:
+            record["facets"] = facets
+        body = {"repo": session.did, "collection": POST, "rkey": rkey, "validate": True}
+        try:
+            response = await self._call(
+                "POST", "com.atproto.repo.createRecord", json=body | {"record": record}
+            )
+        except TransientError:  # the PDS answers 500 for a key already taken: look there
+            response = None
+        if response is not None and response.is_success:
+            uri = opt_str(read_json(response, channel=self.channel), "uri", limit=None)
+            if uri:
+                return uri
+        found = await self._record(session.did, POST, rkey)
+        if found is not None and opt_str(found, "value.text", limit=None) == text:
+            return opt_str(found, "uri", limit=None) or ""
+        status = response.status_code if response is not None else None
+        said = self._said(response) if response is not None else "no answer"
+        raise NotPosted(
+            f"{self.channel.key}: the post was refused ({status}): {said}", status=status
+        )
+
+    async def pin(self, remote_id: str) -> bool:
+        """Pin the post on the profile: ``pinnedPost`` (uri and cid) in the account's
+        ``app.bsky.actor.profile`` record, swapped against the record read (no lost update)."""
+        session = await self.login()
+        parts = remote_id.removeprefix("at://").split("/")
+        if len(parts) != 3 or parts[1] != POST:
+            raise NotPosted(f"{self.channel.key}: {remote_id!r} is not a post of this account")
+        post = await self._record(parts[0], POST, parts[2])
+        cid = opt_str(post, "cid", limit=None) if post else None
+        if not cid:
+            raise NotPosted(f"{self.channel.key}: the post {remote_id} cannot be read to pin it")
+        profile = await self._record(session.did, PROFILE, "self")
+        value = dict(profile.get("value") or {}) if isinstance(profile, dict) else {}
+        value.setdefault("$type", PROFILE)
+        value["pinnedPost"] = {"uri": remote_id, "cid": cid}
+        body: dict[str, Any] = {
+            "repo": session.did,
+            "collection": PROFILE,
+            "rkey": "self",
+            "record": value,
+            "swapRecord": opt_str(profile, "cid", limit=None) if profile else None,
+        }
+        response = await self._call("POST", "com.atproto.repo.putRecord", json=body)
+        if response.is_success:
+            return True
+        raise NotPosted(
+            f"{self.channel.key}: the pin was refused ({response.status_code}): "
+            f"{self._said(response)}",
+            status=response.status_code,
+        )
+
+    async def _record(self, repo: str, collection: str, rkey: str) -> dict[str, Any] | None:
+        """``getRecord``: the record (uri, cid, value), None when provably absent."""
+        response = await self._call(
+            "GET",
+            "com.atproto.repo.getRecord",
+            params=[("repo", repo), ("collection", collection), ("rkey", rkey)],
+        )
+        if response.status_code == 400 and self._error_name(response) == "RecordNotFound":
+            return None
+        found = self._ok_json(response, f"read the record {collection}/{rkey}")
+        return found if isinstance(found, dict) else None
 
     async def _resolve_handles(self, handles: Iterable[str]) -> dict[str, str]:
         """handle -> DID for those that resolve; the others are left out (plain text)."""

@@ -17,6 +17,7 @@ class Mastodon(Platform):
     """Mastodon and compatible servers (Pleroma, GoToSocial...)."""
 
     name = "mastodon"
+    publishes = True
     connector = "desk.platforms.mastodon.client:MastodonConnector"
     payload: ClassVar[ModuleType] = mastodon_payload
     payload_name = "Mastodon notifications payload"

@@ -309,11 +309,30 @@ class MastodonConnector(Connector):
         }
         if reply.language:
             body["language"] = reply.language
+        return await self._create_status(body, reply.idempotency_key, "reply")
+
+    async def publish(self, text: str, *, idempotency_key: str, created_at: datetime) -> str:
+        """A public status of the account's own (the crisis statement); the server dates it."""
+        body = {"status": text, "visibility": "public"}
+        return await self._create_status(body, idempotency_key, "post")
+
+    async def pin(self, remote_id: str) -> bool:
+        """Pin the status on the profile (``POST /api/v1/statuses/:id/pin``; Mastodon keeps at
+        most 5 pins per account and answers 422 beyond: NotPosted with its words)."""
+        response = await self._call("POST", f"/api/v1/statuses/{quote(remote_id, safe='')}/pin")
+        if response.is_success:
+            return True
+        status = response.status_code
+        raise NotPosted(
+            f"{self.channel.key}: the pin was refused ({status}): {self._said(response)}",
+            status=status,
+        )
+
+    async def _create_status(self, body: dict[str, Any], key: str, what: str) -> str:
+        """``POST /api/v1/statuses`` with an ``Idempotency-Key`` (the server returns the status
+        made the first time for the same key, for an hour); the new status's id."""
         response = await self._call(
-            "POST",
-            "/api/v1/statuses",
-            json=body,
-            headers={"Idempotency-Key": reply.idempotency_key},
+            "POST", "/api/v1/statuses", json=body, headers={"Idempotency-Key": key}
         )
         status = response.status_code
         if response.is_success:
@@ -321,21 +340,21 @@ class MastodonConnector(Connector):
             new_id = opt_str(created, "id")
             if not new_id:
                 raise TransientError(
-                    f"{self.channel.key}: the reply was accepted ({status}) but no status id came "
-                    "back",
+                    f"{self.channel.key}: the {what} was accepted ({status}) but no status id "
+                    "came back",
                     status=status,
                 )
             return new_id
         if status == 408:
-            raise TransientError(f"{self.channel.key}: the reply timed out (408)", status=status)
+            raise TransientError(f"{self.channel.key}: the {what} timed out (408)", status=status)
         if status == 401:
             raise NotPosted(
-                f"{self.channel.key}: reply not posted: the access token is invalid or revoked "
+                f"{self.channel.key}: {what} not posted: the access token is invalid or revoked "
                 f"(401): {self._said(response)}",
                 status=status,
             )
         raise NotPosted(
-            f"{self.channel.key}: reply refused ({status}): {self._said(response)}", status=status
+            f"{self.channel.key}: {what} refused ({status}): {self._said(response)}", status=status
         )
 
     async def find_posted(self, reply: ReplyRequest) -> str | None:

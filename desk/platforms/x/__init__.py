@@ -15,6 +15,7 @@ class X(Platform):
     """X, formerly Twitter."""
 
     name = "x"
+    publishes = True
     connector = "desk.platforms.x.client:XConnector"
     payload: ClassVar[ModuleType] = x_payload
     payload_name = "X API v2 payload"

@@ -234,6 +234,24 @@ class XConnector(Connector):
             )
         raise NotPosted(f"{self.channel.key}: reply refused ({status}): {said}", status=status)
 
+    async def publish(self, text: str, *, idempotency_key: str, created_at: datetime) -> str:
+        """A post of the account's own. X has no idempotency key; it refuses a post repeating
+        a recent one (403 "duplicate"), which is reported, never worked around. X has no pin
+        endpoint either (``pin`` stays False: a person pins it)."""
+        response = await self._call("POST", "/2/tweets", json={"text": text})
+        status = response.status_code
+        if response.is_success:
+            new_id = opt_str(read_json(response, channel=self.channel), "data.id")
+            if new_id:
+                return new_id
+            raise TransientError(
+                f"{self.channel.key}: the post was accepted ({status}) but no id came back",
+                status=status,
+            )
+        raise NotPosted(
+            f"{self.channel.key}: post refused ({status}): {self._said(response)}", status=status
+        )
+
     async def find_posted(self, reply: ReplyRequest) -> str | None:
         """The id of ``reply`` if the account already published it, None if provably not.
 
