@@ -122,7 +122,8 @@ def export_answers(desk: Desk, args: argparse.Namespace) -> int:
 
 def suggest(desk: Desk, args: argparse.Namespace) -> int:
     """The best answers for a mention, filled in for it."""
-    found = desk.answers.suggest(args.id)
+    # No crisis can be declared yet (issue 14, `desk crisis start`): pass its state once it can.
+    found = desk.answers.suggest(args.id, crisis=False)
     if args.json:
         print_json(
             [
