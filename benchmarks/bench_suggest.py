@@ -1,0 +1,123 @@
+"""Suggestions by content (issue 14): top-1 / top-3 accuracy and time per mention; prints JSON.
+
+The demo's library (sample_feeds/answers.toml) is ranked for each labelled question of
+tests/data/answers/questions.jsonl by two rankings in the same run:
+
+- ``content``: desk.answers.ranking.rank (BM25 over title, text and tags, category a small boost);
+- ``baseline``: the ranking before it, copied below unchanged (category +20, shared tags +10
+  each, word overlap 0..50: it leaned on category).
+
+Time per mention is the median over the labelled questions of one ``rank`` call (the index is
+built from the rows on every call, as AnswerService.suggest does). Target: top-3 >= 0.90.
+
+    python benchmarks/bench_suggest.py
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import time
+from collections.abc import Iterable
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from the repository root
+
+from desk.answers.ranking import Suggestion, expired, fills, rank, render, view_of  # noqa: E402
+from desk.db import store  # noqa: E402
+from desk.db.tables import Answer, Mention  # noqa: E402
+from desk.triage.words import fold, tokens  # noqa: E402
+from tests.helpers.answers import TODAY, Ranker, accuracy, library, questions  # noqa: E402
+
+
+def baseline_rank(
+    mention: Mention, answers: Iterable[Answer], today: date, limit: int
+) -> list[Suggestion]:
+    """desk.answers.ranking.rank as it was before issue 14 (category-led)."""
+    language = mention.language if mention.language in ("fr", "en") else None
+    text_words = _words(mention.text)
+    tags = set(store.json_list(mention.tags))
+    out = []
+    for answer in answers:
+        if expired(answer, today) or (language and answer.language != language):
+            continue
+        score, why = 0.0, list[str]()
+        if mention.suggested_answer == answer.name:
+            score, why = score + 100, [*why, "rule"]
+        if mention.category in store.json_list(answer.categories):
+            score, why = score + 20, [*why, "category"]
+        shared_tags = tags & set(store.json_list(answer.tags))
+        if shared_tags:
+            score, why = score + 10 * len(shared_tags), [*why, "tags"]
+        answer_words = _words(
+            f"{answer.title} {answer.body} {' '.join(store.json_list(answer.tags))}"
+        )
+        if text_words and answer_words:
+            overlap = len(text_words & answer_words) / len(text_words | answer_words)
+            if overlap:
+                score, why = score + 50 * overlap, [*why, "words"]
+        if score > 0:
+            text = render(answer, mention, today)
+            filled = tuple(fills(answer, mention))
+            out.append(Suggestion(view_of(answer), text, score, tuple(why), filled))
+    out.sort(key=lambda s: (-s.score, s.answer.name))
+    return out[:limit]
+
+
+def _words(text: str) -> set[str]:
+    return {t for t in tokens(fold(text)) if len(t) > 3}
+
+
+def ms_per_mention(ranker: Ranker, answers: list[Answer], mentions: list[Mention]) -> float:
+    """Median milliseconds of one ranking of the whole library for one mention."""
+    ranker(mentions[0], answers, TODAY, 5)  # warm-up: imports, stemmers
+    times = []
+    for mention in mentions:
+        began = time.perf_counter()
+        ranker(mention, answers, TODAY, 5)
+        times.append((time.perf_counter() - began) * 1000)
+    return round(statistics.median(times), 3)
+
+
+def main() -> None:
+    answers = library()
+    asked = questions()
+    mentions = [q.mention for q in asked]
+    figures = {}
+    for name, ranker in (("content", rank), ("baseline", baseline_rank)):
+        measured = accuracy(ranker, answers, asked)
+        figures[name] = {
+            "top1": measured["top1"],
+            "top3": measured["top3"],
+            "ms_per_mention": ms_per_mention(ranker, answers, mentions),
+            "misses_top3": len(measured["misses"]),
+        }
+    languages = sorted({q.mention.language or "" for q in asked})
+    by_language = {
+        language: {
+            name: accuracy(ranker, answers, [q for q in asked if q.mention.language == language])[
+                "top3"
+            ]
+            for name, ranker in (("content", rank), ("baseline", baseline_rank))
+        }
+        for language in languages
+    }
+    print(
+        json.dumps(
+            {
+                "answers": len(answers),
+                "answer_names": len({a.name for a in answers}),
+                "questions": len(asked),
+                "target_top3": 0.9,
+                **figures,
+                "top3_by_language": by_language,
+            },
+            indent=2,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
