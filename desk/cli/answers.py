@@ -143,7 +143,8 @@ def suggest(desk: Desk, args: argparse.Namespace) -> int:
         a = s.answer
         marks = t("cli.answers.mark.pre_approved") if a.pre_approved else ""
         marks += t("cli.answers.mark.source_changed") if a.source_changed else ""
-        print(f"{a.name} ({a.language}, v{a.version}){marks} — {', '.join(s.why)}")
+        why = ", ".join(t(f"cli.answers.why.{reason}") for reason in s.why)
+        print(f"{a.name} ({a.language}, v{a.version}){marks} — {why}")
         print(f"  {clean(s.text, one_line=True, max_len=300)}")
         platform = desk.queries.detail(args.id).platform if s.fills else ""
         for fill in s.fills:  # what came from the citizen's post, and whether it is checked
