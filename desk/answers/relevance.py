@@ -84,6 +84,8 @@ def scores(text: str, answers: Sequence[Matchable], tags: Sequence[Sequence[str]
     for language in sorted({a.language for a in answers}):
         members = [i for i, a in enumerate(answers) if a.language == language]
         corpus = [terms(document(answers[i], tags[i]), language) for i in members]
+        if not any(corpus):  # bm25s cannot index a corpus without a single term
+            continue
         index = bm25s.BM25()
         index.index(corpus, show_progress=False)
         known = index.vocab_dict

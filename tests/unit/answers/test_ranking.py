@@ -102,6 +102,14 @@ def test_hostile_or_huge_text_ranks_without_error(demo: list[Answer]) -> None:
     }
 
 
+def test_answers_without_a_searchable_word_rank_without_error() -> None:
+    bare = library()[:1]
+    bare[0].title, bare[0].body, bare[0].tags = "???", "{link}", '["crisis"]'
+    found = rank(asking("eau ???"), bare, TODAY, 5, crisis=True)
+    assert [s.why for s in found] == [("crisis", "category")]
+    assert rank(asking("eau ???", category="praise"), bare, TODAY, 5) == []
+
+
 def test_labelled_questions_meet_the_quality_floor(demo: list[Answer]) -> None:
     asked = questions()
     assert len(asked) >= 60
