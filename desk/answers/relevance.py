@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from functools import cache
+from functools import cache, lru_cache
 from typing import Protocol
 
 import Stemmer
@@ -75,6 +75,12 @@ def document(answer: Matchable, tags: Sequence[str]) -> str:
     return " ".join([answer.title, _VARIABLE.sub(" ", answer.body), *words])
 
 
+@lru_cache(maxsize=4096)
+def _document_terms(text: str, language: str) -> tuple[str, ...]:
+    """An answer's terms, kept between rankings (keyed on its text: an edit is a new entry)."""
+    return tuple(terms(text, language))
+
+
 def scores(text: str, answers: Sequence[Matchable], tags: Sequence[Sequence[str]]) -> list[float]:
     """The BM25 score of each answer (``tags[i]`` being answer i's tags) for ``text``; 0 when
     they share no term."""
@@ -83,7 +89,7 @@ def scores(text: str, answers: Sequence[Matchable], tags: Sequence[Sequence[str]
     out = [0.0] * len(answers)
     for language in sorted({a.language for a in answers}):
         members = [i for i, a in enumerate(answers) if a.language == language]
-        corpus = [terms(document(answers[i], tags[i]), language) for i in members]
+        corpus = [list(_document_terms(document(answers[i], tags[i]), language)) for i in members]
         if not any(corpus):  # bm25s cannot index a corpus without a single term
             continue
         index = bm25s.BM25()
