@@ -5,7 +5,9 @@ Words are cut at letters and digits (``l'eau`` -> ``l``, ``eau``), the French or
 words dropped, the rest stemmed in the answer's language (Snowball, PyStemmer), then folded
 (case, accents; desk.triage.words.fold) and cut to their first ``PREFIX`` letters, so that
 "contaminée", "contaminee" and "contamination" are one term, and so are "déneigée" and
-"déneigement". The stemmer sees the accents before they are folded (French stemming needs them).
+"déneigement". The stemmer sees the accents before they are folded (French stemming needs them);
+a French stem that still ends in "e" after folding loses it, as people often type no accents
+("contaminee" stems to "contamine", "contaminée" to "contamin").
 
 Scoring is bm25s's (Lucene's BM25 formula over a sparse matrix): one index per language, built
 from the answers given, so a library edit counts at once. A mention whose language is unknown is
@@ -64,7 +66,7 @@ def terms(text: str, language: str) -> list[str]:
     stop = _stop_words(language)
     words = [w for w in _WORD.findall(text[:MAX_CHARS].casefold()) if fold(w) not in stop]
     stems = (fold(s) for s in _stemmer(language).stemWords(words))
-    if language == "fr":  # unaccented "contaminee" stems to "contamine", "contaminée" to "contamin"
+    if language == "fr":  # typed without accents: "contaminee" stems to "contamine"
         stems = (s.rstrip("e") if len(s) > 4 else s for s in stems)
     return [t for t in (s[:PREFIX] for s in stems) if len(t) > 1 or t.isdigit()]
 
