@@ -116,7 +116,7 @@ def test_labelled_questions_meet_the_quality_floor(demo: list[Answer]) -> None:
     assert {q.mention.language for q in asked} == {"fr", "en"}
     measured = accuracy(rank, demo, asked)
     assert measured["top3"] >= 0.90, measured["misses"]
-    assert measured["top1"] >= 0.75, measured["misses"]
+    assert measured["top1"] >= 0.72, measured["misses"]  # measured 0.756; the old ranking 0.659
 
 
 CRISIS_LIBRARY = """
