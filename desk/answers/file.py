@@ -16,7 +16,8 @@ at most 5 MiB holding only ``[[answer]]`` tables, one per answer and language::
     source_url = "https://..."       # optional; the official source ({link}); at most 2,000
     source_updated = 2026-11-12      # optional date: when the source last changed
     expires_on = 2026-12-31          # optional date: not suggested or sent after it
-    tags = ["water", "boil"]         # optional words that help suggestions
+    tags = ["water", "boil"]         # optional words that help suggestions; "crisis": first
+                                     # while a crisis is declared
     categories = ["question"]        # optional; from desk.vocabulary.CATEGORIES
     pre_approved = true              # optional (false): sent unedited without a supervisor
 

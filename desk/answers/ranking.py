@@ -4,9 +4,10 @@
 ``render`` fills an answer's variables (``{author}``, ``{date}``, ``{place}``, ``{link}``) for a
 mention; ``fills`` lists the values taken from the citizen's post (``{author}``) and whether
 each passed its check (a handle must be a handle of the platform): a reply that puts an
-unchecked one under the organisation's name waits for a supervisor. ``expired`` says whether its expiry date has passed; ``rank`` orders the live answers
-for a mention: the triage rules' suggestion first, then category, tags and the words the mention
-and the answer share. All pure: no session, no I/O; AnswerService (desk.answers) reads the rows
+unchecked one under the organisation's name waits for a supervisor. ``expired`` says whether
+its expiry date has passed; ``rank`` orders the live answers for a mention: crisis answers first
+while a crisis is declared, then the triage rules' suggestion, then what the mention says
+(BM25, desk.answers.relevance), category and tags only a small boost. All pure: no session, no I/O; AnswerService (desk.answers) reads the rows
 and hands them here.
 """
 
@@ -17,11 +18,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from desk.answers import relevance
 from desk.clock import as_utc
 from desk.db import store
 from desk.db.tables import Answer, Mention
 from desk.platforms.handles import is_handle
-from desk.triage.words import fold, tokens
+from desk.triage.words import fold
 
 VARIABLES = ("author", "date", "place", "link")
 UNTRUSTED = ("author",)
@@ -167,39 +169,62 @@ def fills(answer: Answer | AnswerView, mention: Mention) -> list[Fill]:
     return found
 
 
-def rank(mention: Mention, answers: Iterable[Answer], today: date, limit: int) -> list[Suggestion]:
-    """The ``limit`` best of ``answers`` for ``mention``, rendered for it. Expired answers and
-    those in another language (when the mention's is known) are left out; so are answers with
-    nothing in common with the mention."""
+CATEGORY_BOOST = 0.1
+"""A tag the mention and the answer share, or the mention's category when it is the answer's
+only one: +10 % each (a tie-breaker); a category among n counts 1/n of that."""
+FLOOR = 0.01  # what such a boost is worth to an answer sharing no word with the mention
+
+
+def rank(
+    mention: Mention,
+    answers: Iterable[Answer],
+    today: date,
+    limit: int,
+    *,
+    crisis: bool = False,
+) -> list[Suggestion]:
+    """The ``limit`` best of ``answers`` for ``mention``, rendered for it.
+
+    Ordered by: while a ``crisis`` is declared, the answers tagged ``crisis`` first; then the
+    triage rules' suggestion; then what the mention says (BM25 over each answer's title, text
+    and tags, desk.answers.relevance), with the mention's category and tags as a small boost
+    (+10 % each), so they only decide between answers the text scores alike. Expired answers
+    and those in another language (when the mention's is known) are left out; so are answers
+    with nothing in common with the mention (no word, category, tag or rule).
+    """
     language = mention.language if mention.language in ("fr", "en") else None
-    text_words = _words(mention.text)
-    tags = set(store.json_list(mention.tags))
-    out = []
-    for answer in answers:
-        if expired(answer, today) or (language and answer.language != language):
-            continue
-        score, why = 0.0, list[str]()
-        if mention.suggested_answer == answer.name:
-            score, why = score + 100, [*why, "rule"]
-        if mention.category in store.json_list(answer.categories):
-            score, why = score + 20, [*why, "category"]
-        shared_tags = tags & set(store.json_list(answer.tags))
-        if shared_tags:
-            score, why = score + 10 * len(shared_tags), [*why, "tags"]
-        answer_words = _words(
-            f"{answer.title} {answer.body} {' '.join(store.json_list(answer.tags))}"
+    live = [
+        a for a in answers if not expired(a, today) and (language is None or a.language == language)
+    ]
+    tags_of = [store.json_list(a.tags) for a in live]
+    content = relevance.scores(mention.text, live, tags_of)
+    mention_tags = {fold(t) for t in store.json_list(mention.tags)}
+    ranked: list[tuple[tuple[bool, bool, float, str], Answer, tuple[str, ...]]] = []
+    for answer, tags, words in zip(live, tags_of, content, strict=True):
+        folded = {fold(t) for t in tags}
+        categories = store.json_list(answer.categories)
+        reasons = tuple(
+            reason
+            for reason, present in (
+                ("crisis", crisis and relevance.CRISIS_TAG in folded),
+                ("rule", mention.suggested_answer == answer.name),
+                ("words", words > 0),
+                ("category", mention.category in categories),
+                ("tags", bool(mention_tags & folded)),
+            )
+            if present
         )
-        if text_words and answer_words:
-            overlap = len(text_words & answer_words) / len(text_words | answer_words)
-            if overlap:
-                score, why = score + 50 * overlap, [*why, "words"]
-        if score > 0:
-            text = render(answer, mention, today)
-            filled = tuple(fills(answer, mention))
-            out.append(Suggestion(view_of(answer), text, score, tuple(why), filled))
-    out.sort(key=lambda s: (-s.score, s.answer.name))
-    return out[:limit]
-
-
-def _words(text: str) -> set[str]:
-    return {t for t in tokens(fold(text)) if len(t) > 3}
+        if not reasons:
+            continue
+        # an answer written for this category alone fits better than one listing five
+        boosts = ("category" in reasons) / max(len(categories), 1) + len(mention_tags & folded)
+        score = words * (1 + CATEGORY_BOOST * boosts) + FLOOR * boosts
+        key = ("crisis" not in reasons, "rule" not in reasons, -score, answer.name)
+        ranked.append((key, answer, reasons))
+    ranked.sort(key=lambda r: r[0])
+    out = []
+    for (_crisis, _rule, minus, _name), answer, reasons in ranked[:limit]:
+        text = render(answer, mention, today)
+        filled = tuple(fills(answer, mention))
+        out.append(Suggestion(view_of(answer), text, -minus, reasons, filled))
+    return out

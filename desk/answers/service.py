@@ -9,8 +9,9 @@ library screen); both paths share one validation (``check_entry``). Every change
 version and is audited with what it was before, so any earlier version can be read back from the
 audit trail. Answers are never deleted: a retired answer leaves the library but keeps its row, so
 replies built from it (``answer_id`` + ``answer_version``) stay readable and counted.
-``suggest`` ranks the live answers for a mention: the triage rules' suggestion first, then
-category, tags and the words the mention and the answer share.
+``suggest`` ranks the live answers for a mention by what it says (BM25 over each answer's
+title, text and tags, in the mention's language); the triage rules' suggestion comes first, and
+during a declared crisis the answers tagged ``crisis`` before it; category and tags only break ties.
 
 Here: AnswerService, the library's reads and its audited writes. desk.answers.file holds the
 rules of a valid answer and the TOML file format; desk.answers.ranking the read model, rendering
@@ -121,14 +122,17 @@ class AnswerService:
         chosen = next((a for a in rows if a.language == language), rows[0])
         return view_of(chosen)
 
-    def suggest(self, mention_id: int, limit: int = 5) -> builtins.list[Suggestion]:
-        """The best live answers for a mention, rendered for it."""
+    def suggest(
+        self, mention_id: int, limit: int = 5, *, crisis: bool = False
+    ) -> builtins.list[Suggestion]:
+        """The best live answers for a mention, rendered for it, by what it says; while a
+        ``crisis`` is declared, the answers tagged ``crisis`` first (desk.answers.ranking)."""
         today = self.today()
         with self.read_factory() as session:
             mention = store.get_mention(mention_id, session=session)
             answers = session.exec(select(Answer).where(Answer.active)).all()
             session.expunge_all()
-        return rank(mention, answers, today, limit)
+        return rank(mention, answers, today, limit, crisis=crisis)
 
     def render_for(self, mention_id: int, answer: AnswerView) -> str:
         """An answer filled in for a mention, whatever its rank."""

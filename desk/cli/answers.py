@@ -122,7 +122,8 @@ def export_answers(desk: Desk, args: argparse.Namespace) -> int:
 
 def suggest(desk: Desk, args: argparse.Namespace) -> int:
     """The best answers for a mention, filled in for it."""
-    found = desk.answers.suggest(args.id)
+    # No crisis can be declared yet (issue 14, `desk crisis start`): pass its state once it can.
+    found = desk.answers.suggest(args.id, crisis=False)
     if args.json:
         print_json(
             [
@@ -142,7 +143,8 @@ def suggest(desk: Desk, args: argparse.Namespace) -> int:
         a = s.answer
         marks = t("cli.answers.mark.pre_approved") if a.pre_approved else ""
         marks += t("cli.answers.mark.source_changed") if a.source_changed else ""
-        print(f"{a.name} ({a.language}, v{a.version}){marks} — {', '.join(s.why)}")
+        why = ", ".join(t(f"cli.answers.why.{reason}") for reason in s.why)
+        print(f"{a.name} ({a.language}, v{a.version}){marks} — {why}")
         print(f"  {clean(s.text, one_line=True, max_len=300)}")
         platform = desk.queries.detail(args.id).platform if s.fills else ""
         for fill in s.fills:  # what came from the citizen's post, and whether it is checked

@@ -188,13 +188,19 @@ def test_cli_answers(
     assert cli("answers", "import", sample, as_name="bruno") == 2
     assert "only a supervisor" in capsys.readouterr().err
     assert cli("answers", "import", sample, as_name="amelie") == 0
-    assert "6 new, 0 updated" in capsys.readouterr().out
+    assert "68 new, 0 updated" in capsys.readouterr().out  # 34 answers, French and English
     assert cli("answers", "list", as_name="amelie") == 0
     listing = capsys.readouterr().out
     assert "snow-removal" in listing
-    assert "EXPIRED 2026-04-30" in listing
+    assert "EXPIRED 2026-08-31" in listing  # the summer festival, on the tests' 2026-11-12
     assert cli("answers", "suggest", str(mid), as_name="bruno") == 0
-    assert capsys.readouterr().out.startswith("garbage-collection (fr, v1) [pre-approved]")
+    assert capsys.readouterr().out.startswith(
+        "garbage-collection (fr, v1) [pre-approved] — words, category\n"
+    )
+    assert cli("answers", "suggest", str(mid), as_name="bruno", lang="fr") == 0
+    assert capsys.readouterr().out.startswith(  # why it ranks there, in the reader's language
+        "garbage-collection (fr, v1) [pré-approuvée] — mots, catégorie\n"
+    )
     assert cli("reply", str(mid), "--answer", "garbage-collection", as_name="bruno") == 0
     out = capsys.readouterr().out
     assert "sent offline" in out
