@@ -61,6 +61,8 @@ from desk.staff.gate import Gate
 from desk.views import StaffView
 
 log = logging.getLogger("desk.serve")
+PERSON = web.RequestKey("desk_person", StaffView)
+"""Where the door leaves the authenticated person on a request."""
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATICS = Path(textual_serve.__file__).parent / "static"
@@ -222,7 +224,7 @@ class DeskServer(Server):
         person = await self._person(request)
         if isinstance(person, web.Response):
             return self._headers(person)
-        request["desk_person"] = person
+        request[PERSON] = person
         return self._headers(await handler(request))
 
     def _headers(self, response: web.StreamResponse) -> web.StreamResponse:
@@ -304,7 +306,7 @@ class DeskServer(Server):
         self, request: web.Request
     ) -> web.StreamResponse:
         """Open one tab: its caps checked, its ticket written, then its process started."""
-        person: StaffView = request["desk_person"]
+        person = request[PERSON]
         total = sum(self.tabs.values())
         if self.tabs[person.name] >= self.options.tabs_per_person or total >= self.options.tabs:
             log.warning("refused: tab cap reached for %s (%d open in all)", person.name, total)
