@@ -126,16 +126,24 @@ class TabService(AppService):
         """The tab process's id, once started."""
         return self._process.pid if self._process is not None else None
 
-    async def ensure_gone(self) -> None:
-        """Kill the tab's process if it has not quit within QUIT_GRACE_SECONDS."""
+    async def stop_within(self, seconds: float) -> None:
+        """Ask the tab's process to quit (textual-serve's ``stop``, which waits for it); kill
+        it if it has not within ``seconds``. (``sh -c`` is dash, which execs the command: the
+        process is desk itself.)"""
         process = self._process
-        if process is None or process.returncode is not None:
-            return
-        try:
-            await asyncio.wait_for(process.wait(), QUIT_GRACE_SECONDS)
-        except TimeoutError:
+
+        async def stopped() -> None:
+            await self.stop()
+            if process is not None:
+                await process.wait()
+
+        # Not wait_for: textual-serve's reader swallows cancellation, so wait without cancelling.
+        stopping = asyncio.ensure_future(stopped())
+        done, _pending = await asyncio.wait({stopping}, timeout=seconds)
+        if not done and process is not None and process.returncode is None:
+            log.warning("tab process %s did not quit: killed", self.pid)
             process.kill()
-            await process.wait()
+        await stopping  # the reader ends with the process's output
 
 
 class DeskServer(Server):
@@ -194,6 +202,10 @@ class DeskServer(Server):
         if not self.gate.everyone:
             own = ", ".join(sorted(self.gate.own)) or "-"
             print(t("cli.serve.only_own", names=own), flush=True)
+            why = self.gate.why_not_everyone
+            if why is not None and self.gate.config.web.account:  # declared, yet not believed
+                message, hint = why.localized(t)
+                print(f"  {message}" + (f"\n  {hint}" if hint else ""), flush=True)
 
     async def on_shutdown(self, app: web.Application) -> None:
         """Remove the ticket folder (and any ticket no tab took)."""
@@ -341,8 +353,7 @@ class DeskServer(Server):
             self.tabs[person.name] -= 1
             ticket.unlink(missing_ok=True)
             if service is not None:
-                await service.stop()
-                await service.ensure_gone()
+                await service.stop_within(QUIT_GRACE_SECONDS)
                 if service.pid is not None:
                     self.pids.discard(service.pid)
                 log.info("tab closed for %s (pid %s)", person.name, service.pid)

@@ -28,9 +28,11 @@ def _missing() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """A headless Chromium (Debian's), shared by the browser tests."""
+    """A headless Chromium (Debian's), shared by one module's tests. Not by the session:
+    Playwright's sync API holds an event loop while it runs, and pytest-asyncio's tests
+    elsewhere need theirs."""
     why = _missing()
     if why is not None:
         if os.environ.get("DESK_CI_BROWSER") == "1":

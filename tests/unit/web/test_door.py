@@ -110,3 +110,28 @@ def test_a_proxy_header_is_believed_only_on_loopback(settings: Settings) -> None
 )
 def test_loopback(host: str, loopback: bool) -> None:
     assert is_loopback(host) is loopback
+
+
+async def test_a_tab_process_that_does_not_quit_is_killed() -> None:
+    """A desk that ignores textual-serve's quit (hung, or busy) is killed after the grace time:
+    closing a tab never leaves a process behind."""
+    from textual_serve.download_manager import DownloadManager
+
+    from desk.web.server import TabService
+
+    async def ignore(*_args: object) -> None:
+        return None
+
+    service = TabService(
+        "exec sleep 60",  # never reads its input, never quits
+        write_bytes=ignore,
+        write_str=ignore,
+        close=ignore,
+        download_manager=DownloadManager(),
+        extra_env={},
+    )
+    await service.start(80, 24)
+    assert service.pid is not None
+    await service.stop_within(0.3)
+    assert service._process is not None
+    assert service._process.returncode == -9  # SIGKILL
