@@ -135,3 +135,17 @@ async def test_a_tab_process_that_does_not_quit_is_killed() -> None:
     await service.stop_within(0.3)
     assert service._process is not None
     assert service._process.returncode == -9  # SIGKILL
+
+
+async def test_tabs_in_all_are_capped_before_any_process(settings: Settings) -> None:
+    open_test_desk(settings).close()
+    gate = open_gate(settings)
+    gate.everyone = True
+    server = DeskServer(Options(settings=settings, tabs=3), gate, Catalog("en"))
+    server.tabs.update({"bruno": 2, "chloe": 1})  # three tabs open, none of them amelie's
+    async with TestClient(TestServer(await server._make_app())) as client:
+        login = _basic("amelie", TEST_PASSPHRASE) | {"Origin": ORIGIN}
+        assert (await client.get("/ws", headers=login)).status == 429
+        assert server.tabs["amelie"] == 0
+        assert list(server.tickets.iterdir()) == []  # no ticket written: nothing was to start
+    assert not server.tickets.exists()  # the server removes its ticket folder on shutdown
