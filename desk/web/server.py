@@ -199,6 +199,9 @@ class DeskServer(Server):
             else t("cli.serve.by_passphrase")
         )
         print(t("cli.serve.listening", where=where, how=how), flush=True)
+        exposed = not (self.options.unix or is_loopback(self.options.host))
+        if exposed and not self.options.proxy_header and self.public_url.startswith("http:"):
+            print(t("cli.serve.plain_http", host=self.options.host), flush=True)
         if not self.gate.everyone:
             own = ", ".join(sorted(self.gate.own)) or "-"
             print(t("cli.serve.only_own", names=own), flush=True)
