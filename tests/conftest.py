@@ -68,6 +68,11 @@ TEST_DB = os.environ.get("DESK_TEST_DB", "sqlite")
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
+        "browser: drives Debian's chromium with Playwright (tests/browser); skipped without them, "
+        "failed without them when DESK_CI_BROWSER=1",
+    )
+    config.addinivalue_line(
+        "markers",
         "sqlite_only(reason): about SQLite itself (its file, FTS5 tables, triggers a test drops "
         "to tamper); skipped when DESK_TEST_DB=postgresql, with the reason",
     )

@@ -51,6 +51,7 @@ class Action(StrEnum):
     STAFF_PASSPHRASE_SET = "staff.passphrase_set"
     STAFF_PASSPHRASE_REHASHED = "staff.passphrase_rehashed"
     AUTH_FAILED = "auth.failed"
+    AUTH_REMOTE = "auth.remote"  # a login vouched for by SSH's forced key or desk serve's ticket
     # the record itself
     EXPORT_CREATED = "export.created"
     AUDIT_PURGED = "audit.purged"

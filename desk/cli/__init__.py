@@ -40,6 +40,7 @@ from desk.cli import (
     records,
     replies,
     rules,
+    serve,
     setup,
     staff,
     statement,
@@ -79,6 +80,7 @@ GROUPS: tuple[Group, ...] = (
     channels,
     outbox,
     staff,
+    serve,
     crisis,
     statement,
 )
@@ -139,5 +141,13 @@ def _run(args: argparse.Namespace, catalog: Catalog, clock: Clock) -> int:
     if not args.needs_desk:
         return int(args.run(Invocation(settings=settings, catalog=catalog, clock=clock), args))
     point_at_the_demo(settings, catalog)
-    with opened(settings, args.as_name, clock=clock) as desk:
+    as_name, via = args.as_name, None
+    ticket = os.environ.pop("DESK_WEB_TICKET", None)  # desk.staff.remote.TICKET_VARIABLE
+    if ticket is not None and args.run is setup.ui:
+        # A browser tab started by `desk serve`: the person is the one its ticket names.
+        from desk.staff import remote
+
+        as_name = remote.take_ticket(Path(ticket), remote.real_uid(), clock())
+        via = remote.VIA_WEB
+    with opened(settings, as_name, clock=clock, via=via) as desk:
         return int(args.run(desk, args))

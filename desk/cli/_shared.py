@@ -145,20 +145,48 @@ def opened(
     config: DeskConfig | None = None,
     *,
     clock: Clock = utcnow,
+    via: str | None = None,
 ) -> Iterator[Desk]:
-    """The desk open for one command, as ``as_name`` (passphrase checked), closed afterwards."""
+    """The desk open for one command, as ``as_name`` (proven: see ``prove``), closed
+    afterwards. ``via="web"``: a browser tab, ``as_name`` from its ticket."""
     # The services, SQLAlchemy and the migrations: loaded only once a command opens the desk.
     from desk.bootstrap import open_desk
 
     ensure_data_dir(settings)
     desk = open_desk(settings, as_name=as_name, config=config, clock=clock)
     try:
-        if desk.identity.needs_passphrase(as_name):
-            desk.identity.authenticate(ask_passphrase(desk.catalog))
+        prove(desk, as_name, via)
         report_staff_drift(desk)
         yield desk
     finally:
         desk.close()
+
+
+def prove(desk: Desk, as_name: str | None, via: str | None) -> None:
+    """Refuse to go on as ``as_name`` unless it is proven: one's own OS login; a browser tab's
+    ticket for someone else, when this account is desk.toml's ``[web] account``; the forced
+    ``--as`` of an SSH key, when this account is ``[ssh] shared_account``; else the person's
+    passphrase (desk.staff.remote says when each shape is believed). Remote logins and their
+    refusals are audited."""
+    from desk.config import os_user
+    from desk.staff import remote
+
+    identity = desk.identity
+    needed = identity.needs_passphrase(as_name)
+    shape = via or (remote.VIA_SSH if needed and os.environ.get("SSH_CONNECTION") else None)
+    if shape is not None and (needed or via is not None):
+        try:
+            if needed:
+                remote.vouch(shape, desk.config.path, os_user(), os.environ, remote.real_uid())
+        except DeskError as exc:
+            if shape == remote.VIA_WEB:  # a tab has no terminal to ask a passphrase on
+                identity.refused(exc, shape)
+                raise
+        else:
+            identity.vouched(shape, own_login=not needed)
+            return
+    if needed:
+        identity.authenticate(ask_passphrase(desk.catalog))
 
 
 def report_staff_drift(desk: Desk) -> None:

@@ -309,6 +309,25 @@ class AuditConfig(BaseModel):
     signing_key: str | None = None
 
 
+class SshConfig(BaseModel):
+    """``[ssh]``: ``shared_account`` is the one OS account sshd runs ``desk --as NAME`` as, one
+    key per person (``restrict,pty,command=...`` in its authorized_keys). Believed only when
+    desk.toml is out of that account's reach (desk.staff.remote says exactly when)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    shared_account: str | None = Field(default=None, min_length=1, max_length=64)
+
+
+class WebConfig(BaseModel):
+    """``[web]``: ``account`` is the OS account ``desk serve`` runs as, whose tabs open the desk
+    as the person the server authenticated. Believed on the same terms as ``[ssh]``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    account: str | None = Field(default=None, min_length=1, max_length=64)
+
+
 class DeskConfig(BaseModel):
     """The content of desk.toml."""
 
@@ -324,6 +343,8 @@ class DeskConfig(BaseModel):
     approval: ApprovalConfig = Field(default_factory=ApprovalConfig)
     retention: RetentionConfig = Field(default_factory=RetentionConfig)
     audit: AuditConfig = Field(default_factory=AuditConfig)
+    ssh: SshConfig = Field(default_factory=SshConfig)  # desk.staff.remote
+    web: WebConfig = Field(default_factory=WebConfig)  # desk.staff.remote, desk serve
     channel: list[ChannelConfig] = Field(
         default_factory=list
     )  # live accounts/feeds (desk.channels.pull)

@@ -25,7 +25,7 @@ from desk.audit.chain import Recorder
 from desk.clock import Clock, as_utc, utcnow
 from desk.config import DeskConfig, os_user
 from desk.db import SessionFactory, store, transaction
-from desk.errors import ActionRefused, PermissionDenied
+from desk.errors import ActionRefused, DeskError, PermissionDenied
 from desk.staff import records
 from desk.views import StaffView
 
@@ -222,6 +222,19 @@ class IdentityService:
     def authenticate(self, ask: Callable[[str], str | None]) -> None:
         """Refuse (and audit) acting as ``me`` unless ``ask`` gives their passphrase."""
         authenticate(self.write_factory, self.read_factory, self.config, self.me, ask, self.clock)
+
+    def vouched(self, via: str, **data: object) -> None:
+        """Audit that ``me`` came in ``via`` SSH or the web without a passphrase, vouched for
+        by desk.staff.remote; ``data`` says by what (the OS login, the account)."""
+        with transaction(self.write_factory) as session:
+            event = {"via": via, "login": os_user() or "?", **data}
+            Recorder(self.me.name, self.clock).event(session, Action.AUTH_REMOTE, event)
+
+    def refused(self, exc: DeskError, via: str) -> None:
+        """Audit a remote login desk.staff.remote refused (``exc`` says why)."""
+        with transaction(self.write_factory) as session:
+            data = {"as": self.me.name, "via": via, "reason": exc.key or exc.message}
+            Recorder(os_user() or "?", self.clock).event(session, Action.AUTH_FAILED, data)
 
     def set_passphrase(self, target: str, passphrase: str) -> None:
         """Set one's own passphrase, or anyone's as an admin."""

@@ -1,0 +1,389 @@
+"""``desk serve``: the desk in a browser, one desk process per tab, never without a login.
+
+Built on textual-serve 1.1.3 (pinned: ``DeskServer`` replaces its private ``_make_app`` and
+``handle_websocket``, and ``TabService`` its ``_build_environment``; tests/browser guard the
+pin). What textual-serve lacks, added here, in the order a request meets it:
+
+1. **Origin** (``_guard``): a request whose ``Origin`` is not the desk's own (``public_url``,
+   plus any ``--allowed-origin``) gets 403, and the websocket needs one: a page elsewhere
+   cannot drive a logged-in person's desk (cross-site websocket hijacking).
+2. **Login**: either a reverse proxy's header (``--trust-proxy-header X-Remote-User``), only
+   believed when desk serve listens on loopback or a unix socket and the request comes from
+   there; or desk's own passphrases, asked with HTTP Basic (401 until given) and checked by
+   desk.staff.gate (scrypt, audited, locked after repeated failures; a success is remembered
+   ten minutes in this process, keyed by an HMAC, never the passphrase). Unknown or
+   deactivated people get 403.
+3. **Caps**: at most ``tabs_per_person`` tabs for one person and ``tabs`` in all (429).
+4. **The tab**: only then a process starts (``desk ui``), told who it is by a one-time ticket
+   (desk.staff.remote) whose *path* it finds in its environment; the server's own
+   ``DESK_PASSPHRASE`` and friends are removed from that environment. When the socket closes
+   the process is asked to quit, then killed if it has not within a few seconds.
+
+Everything the page loads comes from the desk's origin (the template in ``templates/`` serves
+textual-serve's bundled Roboto Mono; a Content-Security-Policy holds the browser to it), and
+``/static`` lists no directory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import hashlib
+import hmac
+import ipaddress
+import logging
+import os
+import secrets
+import shlex
+import shutil
+import sys
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp_jinja2
+import jinja2
+import textual_serve
+from aiohttp import web
+from textual_serve.app_service import AppService
+from textual_serve.server import Server, to_int
+
+from desk.config import Settings
+from desk.errors import DeskError
+from desk.i18n import Catalog
+from desk.staff import remote
+from desk.staff.gate import Gate
+from desk.views import StaffView
+
+log = logging.getLogger("desk.serve")
+PERSON = web.RequestKey("desk_person", StaffView)
+"""Where the door leaves the authenticated person on a request."""
+
+TEMPLATES = Path(__file__).parent / "templates"
+STATICS = Path(textual_serve.__file__).parent / "static"
+REMEMBER_SECONDS = 600.0  # a checked passphrase is not checked again (scrypt) for ten minutes
+QUIT_GRACE_SECONDS = 5.0  # after the socket closes, how long a tab's process has to quit
+SECRET_VARIABLES = ("DESK_PASSPHRASE", "DESK_NEW_PASSPHRASE", remote.TICKET_VARIABLE)
+CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self'; connect-src 'self'; frame-ancestors 'none'; "
+    "form-action 'none'; base-uri 'none'"
+)
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (an address or ``localhost``) is this machine only."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def origin_of(url: str) -> str:
+    """``scheme://host[:port]`` of a URL, as browsers send it in ``Origin``."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+@dataclass(kw_only=True)
+class Options:
+    """How ``desk serve`` was asked to run (desk.cli.serve builds it)."""
+
+    settings: Settings
+    host: str = "127.0.0.1"
+    port: int = 8766
+    unix: Path | None = None
+    public_url: str | None = None
+    allowed_origins: list[str] = field(default_factory=list)
+    proxy_header: str | None = None
+    tabs_per_person: int = 2
+    tabs: int = 10
+
+
+class TabService(AppService):
+    """One tab's desk process: textual-serve's, with the ticket and a cleaned environment."""
+
+    def __init__(self, *args: Any, extra_env: dict[str, str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._extra_env = extra_env
+
+    def _build_environment(self, width: int = 80, height: int = 24) -> dict[str, str]:
+        environment = super()._build_environment(width=width, height=height)
+        for name in SECRET_VARIABLES:
+            environment.pop(name, None)
+        environment.update(self._extra_env)
+        return environment
+
+    @property
+    def pid(self) -> int | None:
+        """The tab process's id, once started."""
+        return self._process.pid if self._process is not None else None
+
+    async def stop_within(self, seconds: float) -> None:
+        """Ask the tab's process to quit (textual-serve's ``stop``, which waits for it); kill
+        it if it has not within ``seconds``. (``sh -c`` is dash, which execs the command: the
+        process is desk itself.)"""
+        process = self._process
+
+        async def stopped() -> None:
+            await self.stop()
+            if process is not None:
+                await process.wait()
+
+        # Not wait_for: textual-serve's reader swallows cancellation, so wait without cancelling.
+        stopping = asyncio.ensure_future(stopped())
+        done, _pending = await asyncio.wait({stopping}, timeout=seconds)
+        if not done and process is not None and process.returncode is None:
+            log.warning("tab process %s did not quit: killed", self.pid)
+            process.kill()
+        await stopping  # the reader ends with the process's output
+
+
+class DeskServer(Server):
+    """textual-serve's Server, with an Origin check, a login, caps, and tickets."""
+
+    def __init__(self, options: Options, gate: Gate, catalog: Catalog) -> None:
+        if options.proxy_header and not (options.unix or is_loopback(options.host)):
+            raise DeskError.from_catalog("serve_proxy_exposed", host=options.host)
+        command = shlex.join([sys.executable, "-m", "desk", "ui"])
+        super().__init__(
+            command,
+            host=options.host,
+            port=options.port,
+            title="desk",
+            public_url=options.public_url,
+            statics_path=STATICS,
+            templates_path=TEMPLATES,
+        )
+        self.options = options
+        self.gate = gate
+        self.catalog = catalog
+        self.origins = {origin_of(self.public_url), *map(origin_of, options.allowed_origins)}
+        self.tickets = remote.ticket_folder()
+        self.tabs: Counter[str] = Counter()
+        self.pids: set[int] = set()
+        self._key = secrets.token_bytes(32)
+        self._remembered: dict[bytes, tuple[str, float]] = {}
+
+    # -- the application ----------------------------------------------------------------------
+
+    async def _make_app(self) -> web.Application:
+        app = web.Application(middlewares=[self._guard])
+        aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
+        app.add_routes(
+            [
+                web.get("/", self.handle_index, name="index"),
+                web.get("/ws", self.handle_websocket, name="websocket"),
+                web.get("/download/{key}", self.handle_download, name="download"),
+                web.static("/static", STATICS, show_index=False, name="static"),
+            ]
+        )
+        app.on_startup.append(self.on_startup)
+        app.on_shutdown.append(self.on_shutdown)
+        return app
+
+    async def on_startup(self, app: web.Application) -> None:
+        """Say where the desk is served and how people log in."""
+        t = self.catalog.t
+        where = str(self.options.unix) if self.options.unix else self.public_url
+        how = (
+            t("cli.serve.by_proxy", header=self.options.proxy_header)
+            if self.options.proxy_header
+            else t("cli.serve.by_passphrase")
+        )
+        print(t("cli.serve.listening", where=where, how=how), flush=True)
+        exposed = not (self.options.unix or is_loopback(self.options.host))
+        if exposed and not self.options.proxy_header and self.public_url.startswith("http:"):
+            print(t("cli.serve.plain_http", host=self.options.host), flush=True)
+        if not self.gate.everyone:
+            own = ", ".join(sorted(self.gate.own)) or "-"
+            print(t("cli.serve.only_own", names=own), flush=True)
+            why = self.gate.why_not_everyone
+            if why is not None and self.gate.config.web.account:  # declared, yet not believed
+                message, hint = why.localized(t)
+                print(f"  {message}" + (f"\n  {hint}" if hint else ""), flush=True)
+
+    async def on_shutdown(self, app: web.Application) -> None:
+        """Remove the ticket folder (and any ticket no tab took)."""
+        shutil.rmtree(self.tickets, ignore_errors=True)
+
+    def serve(self, debug: bool = False) -> None:
+        """Run until interrupted, on the TCP address or the unix socket asked for."""
+        logging.basicConfig(level="INFO", format="%(message)s")
+        where: dict[str, Any] = (
+            {"path": str(self.options.unix)}
+            if self.options.unix
+            else {"host": self.options.host, "port": self.options.port}
+        )
+        web.run_app(self._make_app(), print=None, **where)
+
+    # -- the door -----------------------------------------------------------------------------
+
+    @web.middleware
+    async def _guard(
+        self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        """Origin, then login, for every request; security headers on every answer."""
+        origin = request.headers.get("Origin")
+        websocket = request.path == "/ws"
+        if (origin is not None or websocket) and (origin or "").lower() not in self.origins:
+            log.warning("refused: foreign Origin %r on %s", origin, request.path)
+            return self._headers(web.Response(status=403, text="403: foreign Origin\n"))
+        person = await self._person(request)
+        if isinstance(person, web.Response):
+            return self._headers(person)
+        request[PERSON] = person
+        return self._headers(await handler(request))
+
+    def _headers(self, response: web.StreamResponse) -> web.StreamResponse:
+        if not response.prepared:
+            response.headers.setdefault("Content-Security-Policy", CSP)
+            response.headers.setdefault("X-Content-Type-Options", "nosniff")
+            response.headers.setdefault("Referrer-Policy", "no-referrer")
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    async def _person(self, request: web.Request) -> StaffView | web.Response:
+        """The authenticated person of a request, or the answer that refuses it."""
+        if self.options.proxy_header:
+            peer = request.remote or ""
+            if not (self.options.unix or is_loopback(peer)):
+                return web.Response(status=403, text="403: not from the proxy\n")
+            name = request.headers.get(self.options.proxy_header, "").strip()
+            if not name:
+                return web.Response(status=401, text="401: no user from the proxy\n")
+            person = await asyncio.to_thread(self.gate.person, name)
+        else:
+            given = _basic(request.headers.get("Authorization", ""))
+            if given is None:
+                return self._ask_login()
+            person = await self._checked(*given)
+            if person is None:
+                return self._ask_login()
+        if person is None or not self.gate.may_serve(person):
+            return web.Response(status=403, text="403: not someone this desk serves\n")
+        return person
+
+    def _ask_login(self) -> web.Response:
+        realm = self.catalog.t("cli.serve.realm")
+        return web.Response(
+            status=401,
+            text="401\n",
+            headers={"WWW-Authenticate": f'Basic realm="{realm}", charset="UTF-8"'},
+        )
+
+    async def _checked(self, name: str, passphrase: str) -> StaffView | None:
+        """The person these credentials prove, remembered a while; None when refused."""
+        key = hmac.digest(self._key, f"{name}\0{passphrase}".encode(), hashlib.sha256)
+        now = time.monotonic()
+        remembered = self._remembered.get(key)
+        if remembered is not None and remembered[1] > now:
+            return await asyncio.to_thread(self.gate.person, remembered[0])
+        try:
+            person = await asyncio.to_thread(self.gate.check, name, passphrase)
+        except DeskError:
+            return None
+        self._remembered = {k: v for k, v in self._remembered.items() if v[1] > now}
+        self._remembered[key] = (person.name, now + REMEMBER_SECONDS)
+        return person
+
+    # -- pages and tabs -----------------------------------------------------------------------
+
+    async def handle_index(self, request: web.Request) -> web.StreamResponse:
+        """The page, with its words in the interface language and nothing from elsewhere."""
+        t = self.catalog.t
+        static = f"{self.public_url}/static/"
+        ws = urlsplit(self.public_url)
+        scheme = "wss" if ws.scheme == "https" else "ws"
+        context = {
+            "lang": self.catalog.language,
+            "font_size": to_int(request.query.get("fontsize", "16"), 16),
+            "app_websocket_url": f"{scheme}://{ws.netloc}{ws.path.rstrip('/')}/ws",
+            "config": {"static": {"url": static}},
+            "application": {"name": "desk"},
+            "text": {
+                "start": t("cli.serve.start"),
+                "ended": t("cli.serve.ended"),
+                "restart": t("cli.serve.restart"),
+            },
+            "ping_url": "",
+        }
+        return aiohttp_jinja2.render_template("app_index.html", request, context)
+
+    async def handle_websocket(  # type: ignore[override]  # a refusal is a plain response
+        self, request: web.Request
+    ) -> web.StreamResponse:
+        """Open one tab: its caps checked, its ticket written, then its process started."""
+        person = request[PERSON]
+        total = sum(self.tabs.values())
+        if self.tabs[person.name] >= self.options.tabs_per_person or total >= self.options.tabs:
+            log.warning("refused: tab cap reached for %s (%d open in all)", person.name, total)
+            return web.Response(status=429, text="429: too many tabs\n")
+        ticket = remote.write_ticket(self.tickets, person.name, self.gate.clock())
+        websocket = web.WebSocketResponse(heartbeat=15)
+        width = to_int(request.query.get("width", "80"), 80)
+        height = to_int(request.query.get("height", "24"), 24)
+        self.tabs[person.name] += 1
+        service: TabService | None = None
+        try:
+            await websocket.prepare(request)
+            service = TabService(
+                self.command,
+                write_bytes=websocket.send_bytes,
+                write_str=websocket.send_str,
+                close=websocket.close,
+                download_manager=self.download_manager,
+                debug=False,
+                extra_env=self._tab_environment(ticket),
+            )
+            await service.start(width, height)
+            if service.pid is not None:
+                self.pids.add(service.pid)
+            log.info("tab opened for %s (pid %s)", person.name, service.pid)
+            await self._process_messages(websocket, service)
+        except asyncio.CancelledError:
+            await websocket.close()
+        except Exception:
+            log.exception("tab for %s failed", person.name)
+        finally:
+            self.tabs[person.name] -= 1
+            ticket.unlink(missing_ok=True)
+            if service is not None:
+                await service.stop_within(QUIT_GRACE_SECONDS)
+                if service.pid is not None:
+                    self.pids.discard(service.pid)
+                log.info("tab closed for %s (pid %s)", person.name, service.pid)
+        return websocket
+
+    def _tab_environment(self, ticket: Path) -> dict[str, str]:
+        settings = self.options.settings
+        env = {remote.TICKET_VARIABLE: str(ticket), "DESK_DB": settings.db_url()}
+        env["DESK_CONFIG"] = str(settings.config_path())
+        env["DESK_LANG"] = self.catalog.language
+        return env
+
+
+def _basic(header: str) -> tuple[str, str] | None:
+    """Name and passphrase of an ``Authorization: Basic`` header (UTF-8), else None."""
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "basic" or not value:
+        return None
+    try:
+        decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    name, colon, passphrase = decoded.partition(":")
+    return (name, passphrase) if colon and name else None
+
+
+def run(options: Options, gate: Gate, catalog: Catalog) -> None:
+    """Serve until interrupted (Ctrl+C or SIGTERM)."""
+    os.umask(0o077)  # tickets and anything else this server writes: its own account's only
+    DeskServer(options, gate, catalog).serve()

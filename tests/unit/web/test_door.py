@@ -1,0 +1,151 @@
+"""The door of ``desk serve`` without a browser (aiohttp's test client, no tab started): the
+Origin check, both logins, what the page loads, and when a proxy's header may be believed.
+The browser itself is tests/browser."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import AsyncIterator
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from desk.config import Settings
+from desk.errors import DeskError
+from desk.i18n import Catalog
+from desk.staff.gate import open_gate
+from desk.web.server import DeskServer, Options, is_loopback
+from tests.helpers.desks import TEST_PASSPHRASE, open_test_desk
+
+ORIGIN = "http://127.0.0.1:8766"  # the default public URL's
+
+
+def _basic(name: str, passphrase: str) -> dict[str, str]:
+    token = base64.b64encode(f"{name}:{passphrase}".encode()).decode()
+    return {"Authorization": f"Basic {token}"}
+
+
+async def _client(settings: Settings, **options: object) -> AsyncIterator[TestClient]:
+    open_test_desk(settings).close()  # the staff, each with TEST_PASSPHRASE
+    gate = open_gate(settings)
+    gate.everyone = True  # as desk.toml's [web] account would be (tests/unit/staff/test_remote.py)
+    server = DeskServer(Options(settings=settings, **options), gate, Catalog("fr"))  # type: ignore[arg-type]
+    async with TestClient(TestServer(await server._make_app())) as client:
+        yield client
+
+
+@pytest.fixture
+async def by_passphrase(settings: Settings) -> AsyncIterator[TestClient]:
+    async for client in _client(settings):
+        yield client
+
+
+@pytest.fixture
+async def by_proxy(settings: Settings) -> AsyncIterator[TestClient]:
+    async for client in _client(settings, proxy_header="X-Remote-User"):
+        yield client
+
+
+async def test_passphrase_login_and_a_page_that_loads_nothing_from_elsewhere(
+    by_passphrase: TestClient,
+) -> None:
+    anonymous = await by_passphrase.get("/")
+    assert anonymous.status == 401
+    assert anonymous.headers["WWW-Authenticate"].startswith('Basic realm="desk"')
+    wrong = await by_passphrase.get("/", headers=_basic("amelie", "not hers"))
+    assert wrong.status == 401
+    unknown = await by_passphrase.get("/", headers=_basic("zoe", TEST_PASSPHRASE))
+    assert unknown.status == 401
+    page = await by_passphrase.get("/", headers=_basic("amelie", TEST_PASSPHRASE))
+    assert page.status == 200
+    html = await page.text()
+    assert "googleapis" not in html
+    urls = [part.split('"')[0] for part in html.split('="http')[1:]] + [
+        part.split('"')[0] for part in html.split('url("http')[1:]
+    ]
+    assert urls
+    assert all(("http" + url).startswith((ORIGIN + "/", "http://www.w3.org/")) for url in urls)
+    assert 'lang="fr"' in html
+    assert "Session terminée." in html
+    assert "default-src 'self'" in page.headers["Content-Security-Policy"]
+    font = await by_passphrase.get(
+        "/static/fonts/RobotoMono-VariableFont_wght.ttf",
+        headers=_basic("amelie", TEST_PASSPHRASE),
+    )
+    assert font.status == 200
+    listing = await by_passphrase.get("/static/", headers=_basic("amelie", TEST_PASSPHRASE))
+    assert listing.status in {403, 404}  # textual-serve lists the folder; desk serve does not
+
+
+async def test_a_foreign_origin_is_refused_first(by_passphrase: TestClient) -> None:
+    login = _basic("amelie", TEST_PASSPHRASE)
+    assert (await by_passphrase.get("/ws", headers=login | {"Origin": "http://evil"})).status == 403
+    assert (await by_passphrase.get("/ws", headers=login)).status == 403  # no Origin at all
+    assert (await by_passphrase.get("/", headers={"Origin": "https://evil"})).status == 403
+    assert (await by_passphrase.get("/", headers=login | {"Origin": ORIGIN})).status == 200
+
+
+async def test_a_proxy_names_the_person(by_proxy: TestClient) -> None:
+    assert (await by_proxy.get("/")).status == 401
+    assert (await by_proxy.get("/", headers={"X-Remote-User": "zoe"})).status == 403
+    assert (await by_proxy.get("/", headers={"X-Remote-User": "bruno"})).status == 200
+    # The proxy's header is the login: a Basic header of someone else's changes nothing.
+    mixed = {"X-Remote-User": "zoe"} | _basic("amelie", TEST_PASSPHRASE)
+    assert (await by_proxy.get("/", headers=mixed)).status == 403
+
+
+def test_a_proxy_header_is_believed_only_on_loopback(settings: Settings) -> None:
+    open_test_desk(settings).close()
+    gate = open_gate(settings)
+    options = Options(settings=settings, host="0.0.0.0", proxy_header="X-Remote-User")
+    with pytest.raises(DeskError) as exposed:
+        DeskServer(options, gate, Catalog("en"))
+    assert exposed.value.key == "serve_proxy_exposed"
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [("127.0.0.1", True), ("127.0.0.2", True), ("::1", True), ("[::1]", True)]
+    + [("localhost", True), ("0.0.0.0", False), ("192.0.2.7", False), ("desk.example", False)],
+)
+def test_loopback(host: str, loopback: bool) -> None:
+    assert is_loopback(host) is loopback
+
+
+async def test_a_tab_process_that_does_not_quit_is_killed() -> None:
+    """A desk that ignores textual-serve's quit (hung, or busy) is killed after the grace time:
+    closing a tab never leaves a process behind."""
+    from textual_serve.download_manager import DownloadManager
+
+    from desk.web.server import TabService
+
+    async def ignore(*_args: object) -> None:
+        return None
+
+    service = TabService(
+        "exec sleep 60",  # never reads its input, never quits
+        write_bytes=ignore,
+        write_str=ignore,
+        close=ignore,
+        download_manager=DownloadManager(),
+        extra_env={},
+    )
+    await service.start(80, 24)
+    assert service.pid is not None
+    await service.stop_within(0.3)
+    assert service._process is not None
+    assert service._process.returncode == -9  # SIGKILL
+
+
+async def test_tabs_in_all_are_capped_before_any_process(settings: Settings) -> None:
+    open_test_desk(settings).close()
+    gate = open_gate(settings)
+    gate.everyone = True
+    server = DeskServer(Options(settings=settings, tabs=3), gate, Catalog("en"))
+    server.tabs.update({"bruno": 2, "chloe": 1})  # three tabs open, none of them amelie's
+    async with TestClient(TestServer(await server._make_app())) as client:
+        login = _basic("amelie", TEST_PASSPHRASE) | {"Origin": ORIGIN}
+        assert (await client.get("/ws", headers=login)).status == 429
+        assert server.tabs["amelie"] == 0
+        assert list(server.tickets.iterdir()) == []  # no ticket written: nothing was to start
+    assert not server.tickets.exists()  # the server removes its ticket folder on shutdown
