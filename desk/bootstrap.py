@@ -21,7 +21,9 @@ from desk.channels import pull as pulling
 from desk.channels.ingest import IngestService
 from desk.clock import Clock, utcnow
 from desk.config import DeskConfig, Settings, load_config, os_user
+from desk.crisis.report import CrisisReporter
 from desk.crisis.service import CrisisService
+from desk.crisis.state import CrisisState
 from desk.db.changes import ChangeFeed, watch
 from desk.i18n import Catalog, choose_language
 from desk.inbox import InboxService
@@ -84,6 +86,30 @@ class Desk:
             clock=self.clock,
             write_factory=self.inbox.write_factory,
             actor=self.me.name,
+        )
+
+    @cached_property
+    def crisis_state(self) -> CrisisState:
+        """The declared crisis (desk.crisis.state): start, stop, status with the surges going
+        on; built on first use."""
+        return CrisisState(
+            write_factory=self.inbox.write_factory,
+            read_factory=self.queries.read_factory,
+            config=self.config,
+            actor=self.me,
+            clock=self.clock,
+            surges=self.crisis.surges,
+        )
+
+    @cached_property
+    def crisis_report(self) -> CrisisReporter:
+        """The report of the current or last crisis (desk.crisis.report)."""
+        return CrisisReporter(
+            read_factory=self.queries.read_factory,
+            current=self.crisis_state.current,
+            surges=self.crisis.surges,
+            clusters=self.crisis.clusters,
+            clock=self.clock,
         )
 
     @property
