@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from desk.cli._parser import Commands
 from desk.cli._shared import plural, print_json, refused
 from desk.clock import as_utc
+from desk.crisis.surge import sparkline
 from desk.errors import ActionRefused
 from desk.text.safe import clean
 
@@ -105,15 +106,6 @@ def _day(day: date | None, desk: Desk, *, after: bool = False) -> datetime | Non
 
 def _local(desk: Desk, moment: datetime) -> str:
     return f"{desk.config.hours.calendar().local(moment):%Y-%m-%d %H:%M}"
-
-
-SPARKS = "▁▂▃▄▅▆▇█"
-
-
-def sparkline(counts: tuple[int, ...] | list[int]) -> str:
-    """Counts as a line of eighth blocks, the largest a full one."""
-    top = max(counts, default=0) or 1
-    return "".join(SPARKS[min(7, round(c * 7 / top))] for c in counts)
 
 
 def surges(desk: Desk, args: argparse.Namespace) -> int:

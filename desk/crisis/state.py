@@ -105,7 +105,6 @@ class CrisisStatus:
 
     declaration: Declaration | None
     surges: tuple[SurgeView, ...] = ()
-    checked_at: datetime | None = None
 
     @property
     def declared(self) -> bool:
@@ -220,15 +219,24 @@ class CrisisState:
                 )
                 if s.end >= recent
             )
-        return CrisisStatus(self.current(), active(found), now)
+        return CrisisStatus(self.current(), active(found))
+
+
+TOPIC_ORDER = ("tag:", "rule:", "cluster:")
+"""The banner's order: a tag first (its mentions are one queue filter away), ``all`` last
+(every surge raises it too)."""
+
+
+def _rank(topic: str) -> int:
+    return next((i for i, p in enumerate(TOPIC_ORDER) if topic.startswith(p)), len(TOPIC_ORDER))
 
 
 def active(surges: tuple[SurgeView, ...] | list[SurgeView]) -> tuple[SurgeView, ...]:
-    """The surges a banner shows first: named topics before ``all`` (which every surge also
-    raises), the most recent start first, each topic once."""
+    """The surges a banner shows, in TOPIC_ORDER, the most recent start first, each topic
+    once."""
     seen: set[str] = set()
     ordered = []
-    for s in sorted(surges, key=lambda v: (v.topic == "all", -v.start.timestamp(), v.topic)):
+    for s in sorted(surges, key=lambda v: (_rank(v.topic), -v.start.timestamp(), v.topic)):
         if s.topic not in seen:
             seen.add(s.topic)
             ordered.append(s)

@@ -142,12 +142,19 @@ def _surge(topic: str, minute: int) -> SurgeView:
     return SurgeView(topic, start, start, start, 9, start, 0.2, 9, 0.4, 1e-9, (9,))
 
 
-def test_the_banner_shows_named_topics_first_newest_first_each_once() -> None:
+def test_the_banner_shows_tags_first_newest_first_each_once() -> None:
     shown = active(
-        [_surge("all", 10), _surge("tag:eau", 0), _surge("tag:gaz", 5), _surge("tag:eau", 8)]
+        [
+            _surge("all", 10),
+            _surge("rule:eau-fr", 12),
+            _surge("tag:eau", 0),
+            _surge("tag:gaz", 5),
+            _surge("tag:eau", 8),
+        ]
     )
     assert [(s.topic, s.start.minute) for s in shown] == [
         ("tag:eau", 8),
         ("tag:gaz", 5),
+        ("rule:eau-fr", 12),
         ("all", 10),
     ]
