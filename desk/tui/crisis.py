@@ -4,8 +4,9 @@
 ``desk.crisis_state.status`` in a thread whenever the database changes (desk.db.changes, heard
 through the app's ``inbox_changed``): another desk's ``desk crisis start`` shows here within the
 change signal's delay. The declaration is one primary-key read; the surges (a few days of
-mentions' times and tags) are read again at most every ``SURGE_SECONDS``, and on a timer so that a
-surge that ends drops off a quiet desk. Screens follow ``changed`` and draw ``status`` with
+mentions' times and tags: ~0.5 s for 14,000 mentions, benchmarks/bench_crisis_state.py) are
+counted ``FIRST_SURGES_SECONDS`` after start (the queue paints first), then at most every
+``SURGE_SECONDS``, and on a timer so that a surge that ends drops off a quiet desk. Screens follow ``changed`` and draw ``status`` with
 desk.tui.widgets.crisis_banner.
 """
 
@@ -24,6 +25,8 @@ from desk.crisis.state import CrisisStatus
 
 SURGE_SECONDS = 30.0
 """How often the surges going on are counted again (the declaration: at every change)."""
+FIRST_SURGES_SECONDS = 1.0
+"""The first count waits this long after start: the queue's first paint does not share the CPU."""
 
 
 class CrisisWatch:
@@ -39,19 +42,21 @@ class CrisisWatch:
         self._lock = threading.Lock()
         self._reading = False
         self._again: bool | None = None  # a read asked while one ran (True: with surges)
-        self._surges_read: float | None = None
+        self._surges_due = time.monotonic() + FIRST_SURGES_SECONDS
 
     def start(self) -> None:
-        """Read now, then at every change and every SURGE_SECONDS."""
+        """Read the declaration now, the surges in FIRST_SURGES_SECONDS; then at every change
+        and every SURGE_SECONDS."""
+        self._surges_due = time.monotonic() + FIRST_SURGES_SECONDS
         self.inbox_changed.subscribe(self.app, lambda _id: self.refresh())
+        self.app.set_timer(FIRST_SURGES_SECONDS, lambda: self.refresh(surges=True))
         self.app.set_interval(SURGE_SECONDS, lambda: self.refresh(surges=True))
-        self.refresh(surges=True)
+        self.refresh()
 
     def refresh(self, *, surges: bool = False) -> None:
         """Read the status again in a thread (with the surges when asked or when they are
         SURGE_SECONDS old); one read at a time, a read asked meanwhile runs after it."""
-        due = self._surges_read is None or time.monotonic() - self._surges_read >= SURGE_SECONDS
-        surges = surges or due
+        surges = surges or time.monotonic() >= self._surges_due
         with self._lock:
             if self._reading:
                 self._again = surges or bool(self._again)
@@ -77,7 +82,7 @@ class CrisisWatch:
             again, self._again = self._again, None
         if status is not None:
             if surges:
-                self._surges_read = time.monotonic()
+                self._surges_due = time.monotonic() + SURGE_SECONDS
             elif self.status is not None:  # the last surges read stay until the next count
                 status = replace(status, surges=self.status.surges)
             if status != self.status:
