@@ -1,6 +1,7 @@
 """The crisis on every desk (issue 14): a surge shows in the queue's banner, a crisis declared in
 another terminal appears there with no key pressed (the change signal), at 80x24 in French,
-hostile text made harmless; ``!`` opens the surge's mentions, ``K`` the crisis report."""
+hostile text made harmless; ``!`` opens the surge's mentions, ``K`` the crisis report; a
+mention's screen keeps the crisis line."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from desk.i18n import Catalog
 from desk.search import parse
 from desk.tui.app import DeskApp
 from desk.tui.screens.crisis_report import CrisisReportScreen
+from desk.tui.screens.detail import DetailScreen
 from desk.tui.screens.queue import QueueScreen
 from desk.tui.widgets.crisis_banner import CrisisBanner, filter_line
 from desk.tui.widgets.queue_list import QueueList
@@ -82,6 +84,14 @@ async def test_a_crisis_declared_elsewhere_shows_at_once_with_the_surge(env: Des
             assert "Premier signal\u00a0: " in report
             assert "Première correction\u00a0: aucune envoyée" in report
             assert controls_on_screen(app) == []
+            await pilot.press("escape")
+            await settle(pilot)
+            await pilot.press("enter")  # a mention: the crisis line stays in view, no surges
+            await settle(pilot)
+            assert isinstance(app.screen, DetailScreen)
+            detail = _text(app)
+            assert "⚠ CRISE depuis" in detail
+            assert "tag:inondation" not in detail
             await pilot.press("escape")
             await settle(pilot)
 

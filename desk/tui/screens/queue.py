@@ -160,8 +160,6 @@ class QueueScreen(MentionScreen, inherit_bindings=False):
         """Follow inbox changes (here and, every few seconds, from other desks); load the view."""
         self.desk_app.inbox_changed.subscribe(self, lambda _id: self.reload(reset=False))
         self.desk_app.live.changed.subscribe(self, lambda _none: self._show_header())
-        self.desk_app.crisis.changed.subscribe(self, lambda _none: self._show_crisis())
-        self._show_crisis()
         self.set_interval(self.REFRESH_SECONDS, lambda: self.reload(reset=False))
         self.query_one(QueueList).focus()
         self.reload(reset=True)
@@ -581,7 +579,6 @@ class QueueScreen(MentionScreen, inherit_bindings=False):
             self._show_empty()
             self.query_one(QueueList).set_catalog(catalog)
             self._show_header()
-            self._show_crisis()
             self._show_preview(self.query_one(QueueList).current)
 
     def _singular(self, count: int) -> bool:
@@ -640,15 +637,6 @@ class QueueScreen(MentionScreen, inherit_bindings=False):
             if header.cell_length <= width:
                 break
         self.query_one("#queue-header", Static).update(header)
-
-    def _show_crisis(self) -> None:
-        """The banner: the crisis declared on any desk, the surges going on (desk.tui.crisis)."""
-        self.query_one(CrisisBanner).show(
-            self.desk_app.crisis.status,
-            self.desk_app.catalog,
-            self.desk.config.hours.calendar(),
-            self.desk.clock(),
-        )
 
     def action_open_surge(self) -> None:
         """``!``: the mentions of the first surge the banner shows — its tag (``~t WORD``), or

@@ -66,7 +66,7 @@ def filter_line(surge: SurgeView, now: datetime) -> str:
 
 
 class CrisisBanner(Static):
-    """The crisis line and the surges going on, above the queue."""
+    """The crisis line and the surges going on (``surges=False``: the crisis line only)."""
 
     DEFAULT_CSS = """
     CrisisBanner {
@@ -83,6 +83,10 @@ class CrisisBanner(Static):
         color: $text;
     }
     """
+
+    def __init__(self, *, surges: bool = True, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.with_surges = surges
 
     def show(
         self, status: CrisisStatus | None, catalog: Catalog, calendar: Calendar, now: datetime
@@ -107,7 +111,7 @@ class CrisisBanner(Static):
                     safe(d.reason, one_line=True, max_len=200),
                 )
             )
-        surges = status.surges if status is not None else ()
+        surges = status.surges if status is not None and self.with_surges else ()
         if surges and not declared:
             lines.append(Content.styled("⚠ " + catalog.t("tui.crisis.surges_only"), "bold"))
         for i, surge in enumerate(surges[:SHOWN_SURGES]):
