@@ -39,7 +39,9 @@ from desk.views import StaffView
 if TYPE_CHECKING:  # built on first use: a command that never pulls or meets a crisis does not
     # import httpx, the platforms, numpy or datasketch (issue 16: start-up)
     from desk.channels.pull import PullService
+    from desk.crisis.report import CrisisReporter
     from desk.crisis.service import CrisisService
+    from desk.crisis.state import CrisisState
     from desk.crisis.statement import StatementService
 
 
@@ -104,6 +106,34 @@ class Desk:
             read_factory=self.queries.read_factory,
             config=self.config,
             actor=self.me,
+            clock=self.clock,
+        )
+
+    @cached_property
+    def crisis_state(self) -> CrisisState:
+        """The declared crisis (desk.crisis.state): start, stop, status with the surges going
+        on; built on first use."""
+        from desk.crisis.state import CrisisState
+
+        return CrisisState(
+            write_factory=self.inbox.write_factory,
+            read_factory=self.queries.read_factory,
+            config=self.config,
+            actor=self.me,
+            clock=self.clock,
+            surges=self.crisis.surges,
+        )
+
+    @cached_property
+    def crisis_report(self) -> CrisisReporter:
+        """The report of the current or last crisis (desk.crisis.report)."""
+        from desk.crisis.report import CrisisReporter
+
+        return CrisisReporter(
+            read_factory=self.queries.read_factory,
+            current=self.crisis_state.current,
+            surges=self.crisis.surges,
+            clusters=self.crisis.clusters,
             clock=self.clock,
         )
 

@@ -59,6 +59,9 @@ class Action(StrEnum):
     # crisis mode (desk.crisis.alerts)
     CRISIS_ALERT_SENT = "crisis.alert_sent"  # a surge out of hours, told to the on-call person
     CRISIS_ALERT_ACKNOWLEDGED = "crisis.alert_acknowledged"
+    # a declared crisis (desk.crisis.state): the [approval] crisis policy in force meanwhile
+    CRISIS_STARTED = "crisis.started"
+    CRISIS_STOPPED = "crisis.stopped"
     # the official statement (desk.crisis.statement)
     STATEMENT_DRAFTED = "statement.drafted"
     STATEMENT_APPROVED = "statement.approved"

@@ -4,6 +4,7 @@ desk crisis surges [--since D] [--until D] [--sensitivity high|normal|low] [--js
 desk crisis clusters [--since D] [--all] [--min-size N] [--json]
 desk crisis answer [CLUSTER] (--answer NAME) [--ids N,M | --filter PATTERNS] [--yes] [--json]
 desk crisis alert [--json] | ack TOPIC@START
+desk crisis start --reason TEXT | stop | status [--json] | report [--json]
 
 ``answer`` plans first (desk.crisis.plan: who the correction may go to, each skip with its
 reason), shows the count and asks (``--yes`` for a script), then sends one signed reply per
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING
 from desk.cli._parser import Commands
 from desk.cli._shared import plural, print_json, refused
 from desk.clock import as_utc
+from desk.crisis.surge import sparkline
 from desk.errors import ActionRefused
 from desk.text.safe import clean
 
@@ -33,7 +35,8 @@ SHOWN_SKIPS = 50
 
 
 def register(commands: Commands) -> None:
-    """``crisis surges``, ``clusters``, ``answer``, ``alert`` and ``ack``."""
+    """``crisis surges``, ``clusters``, ``answer``, ``alert``, ``ack``, ``start``, ``stop``,
+    ``status`` and ``report``."""
     c = commands.add("crisis")
     sub = c.commands("crisis_command", required=True)
 
@@ -78,6 +81,20 @@ def register(commands: Commands) -> None:
     ack.add_argument("key", metavar="TOPIC@START", help=ack.text("key"))
     ack.set_defaults(run=acknowledge)
 
+    st = sub.add("start")
+    st.add_argument("--reason", required=True, metavar=st.metavar("text"), help=st.text("reason"))
+    st.set_defaults(run=start)
+
+    sub.add("stop").set_defaults(run=stop)
+
+    status_ = sub.add("status")
+    status_.add_json()
+    status_.set_defaults(run=status)
+
+    rep = sub.add("report")
+    rep.add_json()
+    rep.set_defaults(run=report)
+
 
 def _day(day: date | None, desk: Desk, *, after: bool = False) -> datetime | None:
     if day is None:
@@ -89,15 +106,6 @@ def _day(day: date | None, desk: Desk, *, after: bool = False) -> datetime | Non
 
 def _local(desk: Desk, moment: datetime) -> str:
     return f"{desk.config.hours.calendar().local(moment):%Y-%m-%d %H:%M}"
-
-
-SPARKS = "▁▂▃▄▅▆▇█"
-
-
-def sparkline(counts: tuple[int, ...] | list[int]) -> str:
-    """Counts as a line of eighth blocks, the largest a full one."""
-    top = max(counts, default=0) or 1
-    return "".join(SPARKS[min(7, round(c * 7 / top))] for c in counts)
 
 
 def surges(desk: Desk, args: argparse.Namespace) -> int:
@@ -286,4 +294,93 @@ def acknowledge(desk: Desk, args: argparse.Namespace) -> int:
     desk.crisis.acknowledge(args.key)
     key = clean(args.key, one_line=True)
     print(desk.catalog.t("cli.crisis.acknowledged", surge=key, person=desk.me.name))
+    return 0
+
+
+def start(desk: Desk, args: argparse.Namespace) -> int:
+    """Declare a crisis (supervisors)."""
+    declared = desk.crisis_state.start(args.reason)
+    t = desk.catalog.t
+    print(
+        t(
+            "cli.crisis.started",
+            at=_local(desk, declared.since),
+            by=declared.by,
+            reason=clean(declared.reason, one_line=True),
+        )
+    )
+    if desk.config.approval.crisis_free_text:  # the [approval] crisis policy, now in force
+        print(t("cli.crisis.started_policy"))
+    return 0
+
+
+def stop(desk: Desk, args: argparse.Namespace) -> int:
+    """End the declared crisis (supervisors)."""
+    ended = desk.crisis_state.stop()
+    print(
+        desk.catalog.t(
+            "cli.crisis.ended",
+            at=_local(desk, ended.end(ended.since)),
+            by=ended.stopped_by or "",
+            since=_local(desk, ended.since),
+        )
+    )
+    return 0
+
+
+def status(desk: Desk, args: argparse.Namespace) -> int:
+    """Whether a crisis is declared, and the surges going on; exit 0 either way."""
+    found = desk.crisis_state.status()
+    if args.json:
+        print_json(found.to_json())
+        return 0
+    t = desk.catalog.t
+    last = found.declaration
+    if last is not None and last.declared:
+        print(
+            t(
+                "cli.crisis.status_on",
+                since=_local(desk, last.since),
+                by=last.by,
+                reason=clean(last.reason, one_line=True),
+            )
+        )
+    else:
+        print(t("cli.crisis.status_off"))
+        if last is not None:
+            print(
+                t(
+                    "cli.crisis.status_last",
+                    since=_local(desk, last.since),
+                    until=_local(desk, last.end(last.since)),
+                    reason=clean(last.reason, one_line=True),
+                )
+            )
+    for s in found.surges:
+        print(
+            t(
+                "cli.crisis.status_surge",
+                topic=clean(s.topic, one_line=True, max_len=60),
+                total=s.total,
+                usual=f"{s.usual:.1f}",
+                start=_local(desk, s.start),
+            )
+            + "  "
+            + sparkline(s.sparkline)
+        )
+    if not found.surges:
+        print(t("cli.crisis.status_no_surge"))
+    return 0
+
+
+def report(desk: Desk, args: argparse.Namespace) -> int:
+    """The report of the current (or last) crisis: JSON, or plain text."""
+    from desk.crisis.report import render
+
+    found = desk.crisis_report.report()
+    if args.json:
+        print_json(found.to_json())
+        return 0
+    for line in render(found, desk.catalog, desk.config.hours.calendar()):
+        print(line)
     return 0

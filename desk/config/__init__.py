@@ -265,8 +265,11 @@ class ApprovalConfig(BaseModel):
     tags: list[str] = Field(default_factory=list)
     channels: list[str] = Field(default_factory=list)
     author_lists: list[str] = Field(default_factory=list)  # names from [lists]
-    crisis: bool = False  # set during a crisis...
-    crisis_free_text: bool = True  # ...and every free-text reply waits for approval
+    # The crisis policy, in force while a crisis is declared (desk crisis start) or always with
+    # crisis = true: every reply waits for a supervisor, except an unedited pre-approved
+    # library answer (crisis_free_text = false turns the policy off even then).
+    crisis: bool = False
+    crisis_free_text: bool = True
     fallback: str | None = None  # who approves when no other supervisor can (e.g. a team of one)
 
 

@@ -68,6 +68,15 @@ class Surge:
     p_value: float
 
 
+SPARKS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(counts: Sequence[int]) -> str:
+    """Counts as a line of eighth blocks, the largest a full one."""
+    top = max(counts, default=0) or 1
+    return "".join(SPARKS[min(7, round(c * 7 / top))] for c in counts)
+
+
 def bucket_of(moment: datetime, origin: datetime) -> int:
     """The index of the 5-minute bucket holding ``moment`` in a series starting at ``origin``."""
     return int((moment - origin) // BUCKET)

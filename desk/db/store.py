@@ -611,6 +611,33 @@ def save_routing_turns(turns: dict[str, str], *, session: Session) -> None:
             session.add(row)
 
 
+CRISIS_KEY = "crisis"
+"""The ``routing_state`` row holding the declared crisis (desk.crisis.state), or the last one."""
+
+
+def crisis_record(*, session: Session) -> dict[str, Any] | None:
+    """The current (or last) crisis declaration as desk.crisis.state wrote it, or None."""
+    row = session.get(RoutingState, CRISIS_KEY)
+    return json_object(row.value) if row is not None else None
+
+
+def crisis_declared(*, session: Session) -> bool:
+    """Whether a crisis is declared now (one primary-key read: every reply asks it)."""
+    record = crisis_record(session=session)
+    return bool(record and record.get("declared"))
+
+
+def save_crisis_record(record: dict[str, Any], *, session: Session) -> None:
+    """Write the crisis declaration (in the caller's transaction, beside its audit event)."""
+    value = json.dumps(record, sort_keys=True)
+    row = session.get(RoutingState, CRISIS_KEY)
+    if row is None:
+        session.add(RoutingState(key=CRISIS_KEY, value=value))
+    else:
+        row.value = value
+        session.add(row)
+
+
 def recent_tags(
     since: datetime, until: datetime, *, session: Session
 ) -> list[tuple[datetime, list[str]]]:

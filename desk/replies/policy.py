@@ -11,8 +11,13 @@ from desk.db.tables import Mention
 from desk.triage.conditions import normalise_handle
 
 
-def reasons_for(config: DeskConfig, mention: Mention, channel: str) -> list[str]:
-    """Why a free-text reply to ``mention`` needs a supervisor's approval (empty: it does not)."""
+def reasons_for(
+    config: DeskConfig, mention: Mention, channel: str, *, crisis: bool = False
+) -> list[str]:
+    """Why a free-text reply to ``mention`` needs a supervisor's approval (empty: it does not).
+
+    ``crisis``: a crisis is declared (``desk crisis start``): the ``[approval] crisis`` policy is
+    in force as if desk.toml said ``crisis = true``."""
     policy = config.approval
     reasons: list[str] = []
     if mention.needs_approval:
@@ -29,7 +34,7 @@ def reasons_for(config: DeskConfig, mention: Mention, channel: str) -> list[str]
     for name in policy.author_lists:
         if author in {normalise_handle(h) for h in config.lists.get(name, [])}:
             reasons.append(f"author:{name}")
-    if policy.crisis and policy.crisis_free_text:
+    if (policy.crisis or crisis) and policy.crisis_free_text:
         reasons.append("crisis")
     return reasons
 

@@ -245,7 +245,12 @@ class ReplyService:
                 )
             voice = max((r.voice for r in answering), default=-1) + 1
             channel = store.channel_name(mention.channel_id, session=session)
-            reasons = reasons_for(self.config, mention, channel.partition(":")[2])
+            reasons = reasons_for(
+                self.config,
+                mention,
+                channel.partition(":")[2],
+                crisis=store.crisis_declared(session=session),  # read under the write lock
+            )
             now = self.clock()
             answer = self._answer(session, answer_id) if answer_id is not None else None
             if answer is not None:

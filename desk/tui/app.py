@@ -22,6 +22,7 @@ from desk.bootstrap import Desk
 from desk.errors import DeskError
 from desk.i18n import Catalog
 from desk.tui.commands import DeskCommands
+from desk.tui.crisis import CrisisWatch
 from desk.tui.failures import explain
 from desk.tui.labels import translate_bindings
 from desk.tui.live import LiveSide
@@ -66,6 +67,7 @@ class DeskApp(Navigator):
         self.title = self.catalog.t("tui.title")
         translate_bindings(self, self.catalog)
         self.live = LiveSide(self, desk, self.inbox_changed)
+        self.crisis = CrisisWatch(self, desk, self.inbox_changed)
 
     def on_mount(self) -> None:
         """Watch the rule file (an edit saved by the team is picked up without a restart) and
@@ -81,6 +83,7 @@ class DeskApp(Navigator):
         )
         self._listener.start()
         self.live.start()
+        self.crisis.start()  # the banner: a crisis declared on any desk, the surges going on
 
     def on_unmount(self) -> None:
         """Stop the background polling."""

@@ -13,6 +13,7 @@ from textual.signal import Signal
 
 from desk.bootstrap import Desk
 from desk.i18n import Catalog
+from desk.tui.crisis import CrisisWatch
 from desk.tui.live import LiveSide
 from desk.views import QueueRow
 
@@ -27,6 +28,7 @@ class DeskHost(Protocol):
     drafts: dict[int, str]  # unsent replies by mention id, kept while moving between screens
     write_lock: threading.Lock  # actions from this app run one at a time, in order
     live: LiveSide
+    crisis: CrisisWatch  # the crisis declared and the surges going on (the banner)
     first_page: list[QueueRow] | None  # the home view's rows read before start, taken once
 
     def show_error(self, message: str, hint: str | None = None) -> None:

@@ -3,7 +3,7 @@
 Screens never import one another. A screen that wants another one posts an intent
 (``OpenDetail``, ``OpenTimeline``, ``OpenAudit`` from desk.tui.messages); the message bubbles
 from the screen to the app, and ``Navigator`` — the part of DeskApp that moves between screens —
-pushes it. The keys bound to ``app.open_*`` (A, R, V, S, B, W and the palette's purge) land here
+pushes it. The keys bound to ``app.open_*`` (A, R, V, S, B, W, K and the palette's purge) land here
 too. This is the only module that imports the screens (besides the app's home screen).
 """
 
@@ -19,6 +19,7 @@ from desk.tui.messages import OpenAudit, OpenDetail, OpenTimeline
 from desk.tui.screens.answers import AnswersScreen
 from desk.tui.screens.approvals import ApprovalsScreen
 from desk.tui.screens.audit import AuditScreen
+from desk.tui.screens.crisis_report import CrisisReportScreen
 from desk.tui.screens.detail import DetailScreen
 from desk.tui.screens.queue import QueueScreen
 from desk.tui.screens.replies import RepliesScreen
@@ -68,6 +69,10 @@ class Navigator(App[None]):
     def action_open_report(self) -> None:
         """The supervisor's figures."""
         self._open(ReportScreen)
+
+    def action_open_crisis_report(self) -> None:
+        """The report of the crisis going on, or of the last one."""
+        self._open(CrisisReportScreen)
 
     def action_purge(self) -> None:
         """The retention purge: a dry run, then ``y`` to purge (admins; desk.audit.retention)."""

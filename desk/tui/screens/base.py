@@ -21,6 +21,7 @@ from desk.tui.failures import explain
 from desk.tui.host import DeskHost
 from desk.tui.labels import category_label, translate_bindings
 from desk.tui.messages import ActionFailed, MentionChanged, OpenTimeline
+from desk.tui.widgets.crisis_banner import CrisisBanner
 from desk.vocabulary import CATEGORIES
 
 T = TypeVar("T")
@@ -52,6 +53,7 @@ class DeskScreen(Screen[None]):
         Textual calls this for every subclass too (handlers run along the MRO): no super() call.
         """
         self.desk_app.language_changed.subscribe(self, self._language_changed)
+        self.desk_app.crisis.changed.subscribe(self, lambda _none: self.show_crisis())
         self._language_changed(self.desk_app.catalog)
 
     def _language_changed(self, catalog: Catalog) -> None:
@@ -60,7 +62,18 @@ class DeskScreen(Screen[None]):
             if widget._bindings.key_to_bindings:
                 translate_bindings(widget, catalog)
         self.relabel(catalog)
+        self.show_crisis()
         self.refresh_bindings()
+
+    def show_crisis(self) -> None:
+        """Draw this screen's crisis banner, if it has one, from the app's CrisisWatch."""
+        for banner in self.query(CrisisBanner):
+            banner.show(
+                self.desk_app.crisis.status,
+                self.desk_app.catalog,
+                self.desk.config.hours.calendar(),
+                self.desk.clock(),
+            )
 
     def relabel(self, catalog: Catalog) -> None:
         """Redraw every label in ``catalog``'s language (screens override)."""

@@ -45,6 +45,7 @@ from desk.tui.safe import safe_str
 from desk.tui.screens.base import MentionScreen
 from desk.tui.widgets import mention_view
 from desk.tui.widgets.composer import Composer
+from desk.tui.widgets.crisis_banner import CrisisBanner
 from desk.views import MentionDetail, ReplyView
 from desk.vocabulary import ReplyStatus
 
@@ -79,6 +80,7 @@ class DetailScreen(MentionScreen):
     def compose(self) -> ComposeResult:
         """Header, scrolling sections, composer, footer."""
         yield Static(id="detail-header", classes="header-line")
+        yield CrisisBanner(surges=False, id="crisis-banner")  # a reply waits for approval then
         with VerticalScroll(id="detail-body"):
             for name in _SECTIONS:
                 yield Static(id=f"section-{name}", classes="section")

@@ -9,6 +9,10 @@ replies, how many wait for approval (``V`` opens them). When the line is wider t
 terminal, the organisation goes first, then the person's name (their initials stay), so the
 counts stay in view. The filter line (``/``) and the marks show after the count.
 
+Under the header, the crisis banner (desk.tui.widgets.crisis_banner): a crisis declared on any
+desk and the surges going on, as the app's CrisisWatch last read them; ``!`` filters the queue
+to the first surge's mentions, ``K`` opens the crisis report.
+
 Finding: ``/`` asks for a line of words and ``~`` patterns (desk.search, read in the desk's time
 zone; a wrong line is said in the dialog, which stays open); Escape clears it. ``#`` asks for a
 mention's number: the cursor goes there when it is in the view, else the mention opens.
@@ -45,6 +49,7 @@ from desk.tui.labels import category_label, priority_label, status_label
 from desk.tui.messages import ActionFailed, CountLoaded, OpenDetail, PageLoaded, PendingCounted
 from desk.tui.safe import safe, safe_str
 from desk.tui.screens.base import MENTION_BINDINGS, MentionScreen
+from desk.tui.widgets.crisis_banner import CrisisBanner, filter_line
 from desk.tui.widgets.queue_list import QueueList
 from desk.views import QueueRow
 from desk.vocabulary import CATEGORIES
@@ -85,6 +90,8 @@ def _queue_bindings() -> list[BindingType]:
         Binding("c", "filter_category", "tui.keys.filter_category"),
         Binding("B", "app.open_answers", "tui.keys.library", show=False),
         Binding("W", "app.open_staff", "tui.keys.staff", show=False),
+        Binding("exclamation_mark", "open_surge", "tui.crisis.key_open", show=False),
+        Binding("K", "app.open_crisis_report", "tui.crisis.key_report", show=False),
         Binding("f5", "refresh_queue", "tui.keys.refresh", show=False),
         Binding("q", "app.quit", "tui.keys.quit"),
     ]
@@ -142,6 +149,7 @@ class QueueScreen(MentionScreen, inherit_bindings=False):
         """Header line, the list, a preview of the highlighted mention, the footer (without
         the command palette's key: ctrl+p still opens it, and the footer keeps room)."""
         yield Static(id="queue-header", classes="header-line")
+        yield CrisisBanner(id="crisis-banner")
         yield QueueList(self.desk_app.catalog, clock=self.desk.clock, id="queue")
         yield Static(id="queue-preview")
         yield Footer(compact=True, show_command_palette=False)
@@ -629,6 +637,16 @@ class QueueScreen(MentionScreen, inherit_bindings=False):
             if header.cell_length <= width:
                 break
         self.query_one("#queue-header", Static).update(header)
+
+    def action_open_surge(self) -> None:
+        """``!``: the mentions of the first surge the banner shows — its tag (``~t WORD``), or
+        else everything posted since it began (``~d <Nm``)."""
+        status = self.desk_app.crisis.status
+        if status is None or not status.surges:
+            self.notify(self.t("tui.crisis.no_surge_open"), markup=False)
+            return
+        self.view = "open"
+        self.set_filter(filter_line(status.surges[0], self.desk.clock()))
 
     def _show_empty(self) -> None:
         """What the empty queue of a fresh desk says: how to bring mentions in."""
