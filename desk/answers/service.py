@@ -123,12 +123,15 @@ class AnswerService:
         return view_of(chosen)
 
     def suggest(
-        self, mention_id: int, limit: int = 5, *, crisis: bool = False
+        self, mention_id: int, limit: int = 5, *, crisis: bool | None = None
     ) -> builtins.list[Suggestion]:
         """The best live answers for a mention, rendered for it, by what it says; while a
-        ``crisis`` is declared, the answers tagged ``crisis`` first (desk.answers.ranking)."""
+        crisis is declared (``desk crisis start``; ``crisis`` None: as the database says now),
+        the answers tagged ``crisis`` first (desk.answers.ranking)."""
         today = self.today()
         with self.read_factory() as session:
+            if crisis is None:
+                crisis = store.crisis_declared(session=session)
             mention = store.get_mention(mention_id, session=session)
             answers = session.exec(select(Answer).where(Answer.active)).all()
             session.expunge_all()

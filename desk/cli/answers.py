@@ -122,8 +122,7 @@ def export_answers(desk: Desk, args: argparse.Namespace) -> int:
 
 def suggest(desk: Desk, args: argparse.Namespace) -> int:
     """The best answers for a mention, filled in for it."""
-    # No crisis can be declared yet (issue 14, `desk crisis start`): pass its state once it can.
-    found = desk.answers.suggest(args.id, crisis=False)
+    found = desk.answers.suggest(args.id)
     if args.json:
         print_json(
             [

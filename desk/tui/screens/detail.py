@@ -271,10 +271,7 @@ class DetailScreen(MentionScreen):
     @work(thread=True, exclusive=True, group="answers")
     def suggest_answers(self) -> None:
         """Read the suggestions off the UI thread."""
-        # No crisis can be declared yet (issue 14, `desk crisis start`): pass its state once it can.
-        done, found = self.run_service(
-            lambda: self.desk.answers.suggest(self._mention_id, crisis=False)
-        )
+        done, found = self.run_service(lambda: self.desk.answers.suggest(self._mention_id))
         if done and found is not None:
             self.post_message(AnswersSuggested(found))
 

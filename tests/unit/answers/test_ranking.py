@@ -147,3 +147,8 @@ def test_the_service_passes_the_crisis_flag(make_desk: Callable[..., Desk], tmp_
     during = amelie.answers.suggest(mid, crisis=True)
     assert [s.answer.name for s in during] == ["boil-water", "collection"]
     assert during[0].why[0] == "crisis"
+    amelie.crisis_state.start("Avis d'ébullition, secteur Nord")  # desk crisis start
+    declared = amelie.answers.suggest(mid)  # as the database says: declared
+    assert [s.answer.name for s in declared] == ["boil-water", "collection"]
+    amelie.crisis_state.stop()
+    assert [s.answer.name for s in amelie.answers.suggest(mid)] == ["collection", "boil-water"]
