@@ -6,6 +6,7 @@ already records — no table of its own:
 - the first signal: the earliest surge (desk.crisis.surge, on the mentions' own times) starting
   within ``LOOKBACK`` before the declaration and before its end;
 - declared (when, by whom, why) and stopped, from the declaration (desk.crisis.state);
+- the official statement's first publication (``statement.published``, desk.crisis.statement);
 - the first correction: the first reply sent after the declaration; replies sent meanwhile;
 - the median time to answer (first reply sent minus the mention's arrival) of the mentions
   first answered during the crisis, against the same-length period just before it (the usual);
@@ -115,6 +116,8 @@ class CrisisReport:
     until: datetime
     first_signal: Moment | None
     first_correction: Moment | None
+    statement: Moment | None
+    """The official statement's first publication (desk.crisis.statement), if any."""
     replies_sent: int
     during: Answering
     usual: Answering
@@ -132,6 +135,7 @@ class CrisisReport:
             "first_correction": (
                 self.first_correction.to_json() if self.first_correction else None
             ),
+            "statement_published": self.statement.to_json() if self.statement else None,
             "replies_sent": self.replies_sent,
             "time_to_answer": {"during": self.during.to_json(), "usual": self.usual.to_json()},
             "rumours": [r.to_json() for r in self.rumours],
@@ -191,6 +195,7 @@ class CrisisReporter:
             until=until,
             first_signal=signal,
             first_correction=correction,
+            statement=next((m for m in events if m.kind == "statement.published"), None),
             replies_sent=int(sent),
             during=during,
             usual=usual,
@@ -342,6 +347,17 @@ def render(report: CrisisReport, catalog: Catalog, zone: Calendar) -> list[str]:
         )
         if fix is not None
         else t("crisis.report.no_correction")
+    )
+    published = report.statement
+    lines.append(
+        t(
+            "crisis.report.statement",
+            at=when(published.at),
+            id=published.details.get("statement", "?"),
+            channel=safe(published.details.get("channel", ""), 60),
+        )
+        if published is not None
+        else t("crisis.report.no_statement")
     )
     lines.append(t("crisis.report.sent", n=report.replies_sent))
     lines.append(

@@ -13,8 +13,10 @@ import pytest
 
 from desk.bootstrap import Desk
 from desk.config.secrets import Secret
+from desk.crisis.report import render
 from desk.db.store import AuditFilter
 from desk.errors import ActionRefused, PermissionDenied
+from desk.i18n import Catalog
 from desk.platforms.client import Connector
 from desk.platforms.mastodon.client import MastodonConnector
 from desk.platforms.x.client import XConnector
@@ -192,3 +194,22 @@ def test_the_statement_reaches_no_terminal_raw(make_desk: Callable[..., Desk]) -
     view = make_desk("amelie").statements.draft("Avis\x1b[2J levé", "Lifted\x07")
     assert "\x1b" not in view.text_fr
     assert "\x07" not in view.text_en
+
+
+async def test_the_crisis_report_says_when_the_statement_went_out(
+    make_desk: Callable[..., Desk],
+) -> None:
+    platforms = Platforms()
+    dora = make_desk("dora")
+    dora.crisis_state.start("Avis d'ébullition, secteur Nord")
+    statement = make_desk("amelie").statements.draft(FR, EN)
+    dora.statements.approve(statement.id)
+    assert dora.crisis_report.report().statement is None
+    await dora.statements.publish(statement.id, platforms.connect(dora))
+    report = dora.crisis_report.report()
+    assert report.statement is not None
+    assert report.statement.details["channel"] == "mastodon:ville"
+    assert report.to_json()["statement_published"]["statement"] == statement.id
+    text = "\n".join(render(report, Catalog("fr"), dora.config.hours.calendar()))
+    assert f"déclaration nº {statement.id} publiée sur mastodon:ville" in text
+    assert f"déclaration nº {statement.id} épinglée sur mastodon:ville" in text  # the timeline
