@@ -37,6 +37,7 @@ class Incoming:
     kind: str = "mention"
     author: str = ""
     title: str | None = None
+    author_name: str = ""  # the display name: rules may check it claims an official account
 
     def rule_text(self) -> str:
         """The text rules read: the title (news) and the body."""

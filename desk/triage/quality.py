@@ -1,0 +1,91 @@
+"""Triage quality on a labelled set: categories (desk.triage.evaluation) and the urgent flag.
+
+The labelled sets of tests/data/triage/ carry, besides ``text`` and ``category``, ``urgent``
+(true when the mention needs someone at once: a fire, a leak, a missing person...), and
+optionally ``lang``, ``platform``, ``author`` and ``author_name``. ``measure`` triages each item as
+desk would on arrival (the language as declared, news for RSS) and scores both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from desk.triage.engine import Decision
+from desk.triage.evaluation import EvalReport, score
+from desk.triage.pipeline import URGENT, Incoming, Triage
+
+AT = datetime(2026, 11, 12, 15, 0, tzinfo=UTC)  # a Thursday afternoon: business hours
+
+
+def labelled_incoming(item: dict[str, Any], at: datetime = AT) -> Incoming:
+    """The triage input of one labelled item."""
+    platform = str(item.get("platform") or "x")
+    return Incoming(
+        text=str(item["text"]),
+        created_at=at,
+        platform=platform,
+        language=item.get("lang"),
+        kind="news" if platform == "rss" else "mention",
+        author=str(item.get("author") or ""),
+        author_name=str(item.get("author_name") or ""),
+    )
+
+
+@dataclass
+class UrgentScores:
+    """Precision and recall of "urgent" (the priority) against the ``urgent`` labels."""
+
+    precision: float
+    recall: float
+    flagged: int  # mentions triage made urgent
+    labelled: int  # mentions labelled urgent
+    false_alarms: list[str]  # texts made urgent that are not
+    missed: list[str]  # urgent texts that were not made urgent
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain form for reports (the texts, cut short)."""
+        return {
+            "precision": round(self.precision, 4),
+            "recall": round(self.recall, 4),
+            "flagged": self.flagged,
+            "labelled": self.labelled,
+            "false_alarms": [t[:90] for t in self.false_alarms],
+            "missed": [t[:90] for t in self.missed],
+        }
+
+
+@dataclass
+class Quality:
+    """Category scores and urgent scores of one pack on one labelled set."""
+
+    categories: EvalReport
+    urgent: UrgentScores
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain form for ``benchmarks/bench_triage_quality.py``."""
+        return {"categories": self.categories.to_json(), "urgent": self.urgent.to_json()}
+
+
+def measure(items: Iterable[dict[str, Any]], triage: Triage) -> Quality:
+    """Triage every item (no routing) and score its category and its urgent priority."""
+    decisions: dict[int, Decision] = {}
+    listed = list(items)
+    for index, item in enumerate(listed):
+        decisions[index] = triage.decide(labelled_incoming(item), route=False)
+    positions = {id(item): index for index, item in enumerate(listed)}
+    categories = score(listed, lambda item: decisions[positions[id(item)]].category)
+    flagged = [i for i in decisions if decisions[i].priority >= URGENT]
+    labelled = [i for i, item in enumerate(listed) if item.get("urgent") is True]
+    hits = len(set(flagged) & set(labelled))
+    urgent = UrgentScores(
+        precision=hits / len(flagged) if flagged else 1.0,
+        recall=hits / len(labelled) if labelled else 1.0,
+        flagged=len(flagged),
+        labelled=len(labelled),
+        false_alarms=[listed[i]["text"] for i in flagged if i not in set(labelled)],
+        missed=[listed[i]["text"] for i in labelled if i not in set(flagged)],
+    )
+    return Quality(categories, urgent)
