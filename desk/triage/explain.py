@@ -49,6 +49,8 @@ def note_text(note: dict[str, Any], t: Catalog) -> str:
     values = {k: v for k, v in note.items() if k != "key"}
     if "tags" in values:
         values["tags"] = ", ".join(values["tags"])
+    if "rules" in values:
+        values["rules"] = ", ".join(values["rules"])
     if "priority" in values:
         values["priority"] = t.t(f"tui.priority.{values['priority']}")
     return t.t(f"triage.note.{key}", **values)

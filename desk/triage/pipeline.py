@@ -185,6 +185,7 @@ class Triage:
             author=normalise_handle(item.author),
             at=item.created_at,
             when=self.calendar.facts,
+            author_name=item.author_name,
         )
         decision = evaluate(facts, self.ruleset)
         decision.language = language.code

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from desk.triage.engine import Decision
@@ -70,11 +70,16 @@ class Quality:
 
 
 def measure(items: Iterable[dict[str, Any]], triage: Triage) -> Quality:
-    """Triage every item (no routing) and score its category and its urgent priority."""
+    """Triage every item (no routing) and score its category and its urgent priority.
+
+    Each item is triaged a week after the one before, so a set about one topic raises no surge
+    (a surge raises priority by the count of mentions, not by what one of them says)."""
     decisions: dict[int, Decision] = {}
     listed = list(items)
     for index, item in enumerate(listed):
-        decisions[index] = triage.decide(labelled_incoming(item), route=False)
+        # a week apart: the same hour and weekday, and no surge among the items themselves
+        at = AT + timedelta(weeks=index)
+        decisions[index] = triage.decide(labelled_incoming(item, at), route=False)
     positions = {id(item): index for index, item in enumerate(listed)}
     categories = score(listed, lambda item: decisions[positions[id(item)]].category)
     flagged = [i for i in decisions if decisions[i].priority >= URGENT]
