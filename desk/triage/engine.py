@@ -50,6 +50,7 @@ class Decision:
     language: str = "other"
     language_source: str = "unknown"
     route: dict[str, Any] = field(default_factory=dict)
+    fallback: dict[str, Any] | None = None  # the learned model's guess (desk.triage.fallback)
 
     @property
     def rules(self) -> tuple[str, ...]:
@@ -75,7 +76,7 @@ class Decision:
             "fired": [f.to_json() for f in self.fired],
             "notes": self.notes,
             "route": self.route,
-        }
+        } | ({"fallback": self.fallback} if self.fallback is not None else {})
 
 
 def evaluate(facts: Facts, ruleset: RuleSet) -> Decision:

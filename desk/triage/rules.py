@@ -12,6 +12,10 @@ tags = ["water"]                     # the tags that are watched (empty: all tag
 [compounds]                          # a word found only inside one of these phrases does not count
 harmless = ["feux de circulation", "fire station"]   # "feu", "fire" there fire no rule
 
+[fallback]                           # when no rule gives a category, a small learned model may
+min_confidence = 0.6                 # (naive Bayes, desk.triage.fallback) if this sure of itself
+examples = "corrections.jsonl"       # optional: train it on your own {"text", "category"} lines
+
 [negation]                           # for rules with ignore_negated = true
 words = ["aucun", "aucune", "pas", "sans", "no", "not", "without"]  # negators (these are defaults)
 window = 3                           # a negator among the 3 words before a word cancels it
@@ -90,6 +94,7 @@ from desk.triage.ruleset import (
     PLATFORMS,
     STRATEGIES,
     Assign,
+    FallbackOptions,
     Known,
     Locator,
     Problem,
@@ -174,6 +179,8 @@ class _Builder:
         self.word_lists: dict[int, tuple[str, ...]] = {}
         self.lists: dict[str, frozenset[str]] = {}
         self.position: int | None = None
+        self.base = Path(".")  # relative paths in the file are read from its folder
+        self.fallback: FallbackOptions | None = None
         self.negatable: set[int] = set()
         self.owners: dict[int, str] = {}
         self.options = WordOptions(negators=NEGATORS)
@@ -192,15 +199,24 @@ class _Builder:
 
     def document(self, raw: dict[str, Any]) -> tuple[list[Rule], Surge]:
         for key in raw:
-            if key not in {"rule", "lists", "surge", "version", "compounds", "negation"}:
+            if key not in {
+                "rule",
+                "lists",
+                "surge",
+                "version",
+                "compounds",
+                "negation",
+                "fallback",
+            }:
                 self.problem(
                     f"unknown table or key {key!r}",
                     key,
-                    "allowed: rule, lists, surge, compounds, negation",
+                    "allowed: rule, lists, surge, compounds, negation, fallback",
                 )
         self.read_lists(raw.get("lists", {}))
         harmless = self.read_compounds(raw.get("compounds", {}))
         negators, window = self.read_negation(raw.get("negation", {}))
+        self.fallback = self.read_fallback(raw["fallback"]) if "fallback" in raw else None
         surge = self.read_surge(raw.get("surge", {}))
         entries = raw.get("rule", [])
         if not isinstance(entries, list):
@@ -250,6 +266,42 @@ class _Builder:
                     'a phrase such as "feux de circulation" (no *)',
                 )
         return tuple(phrases)
+
+    def read_fallback(self, raw: Any) -> FallbackOptions | None:
+        if not isinstance(raw, dict):
+            self.problem("[fallback] must be a table", "fallback")
+            return None
+        for key in sorted(set(raw) - {"enabled", "min_confidence", "examples"}):
+            self.problem(
+                f"[fallback]: unknown key {key!r}",
+                key,
+                "allowed: enabled, min_confidence, examples",
+            )
+        enabled = raw.get("enabled", True)
+        minimum = raw.get("min_confidence", 0.6)
+        examples = raw.get("examples")
+        if not isinstance(enabled, bool):
+            self.problem("[fallback]: enabled must be true or false", "enabled")
+        if (
+            isinstance(minimum, bool)
+            or not isinstance(minimum, int | float)
+            or not 0 <= minimum <= 1
+        ):
+            self.problem(
+                "[fallback]: min_confidence must be a number from 0 to 1", "min_confidence"
+            )
+            minimum = 0.6
+        if examples is not None and (not isinstance(examples, str) or not examples.strip()):
+            self.problem(
+                "[fallback]: examples must be the path of a JSON-lines file",
+                "examples",
+                'e.g. examples = "corrections.jsonl" (beside this file)',
+            )
+            examples = None
+        if enabled is not True:
+            return None
+        path = None if examples is None else self.base / Path(examples).expanduser()
+        return FallbackOptions(float(minimum), path)
 
     def read_negation(self, raw: Any) -> tuple[tuple[str, ...], int]:
         if not isinstance(raw, dict):
@@ -698,10 +750,19 @@ def parse_rules(text: str, source: str, known: Known | None = None) -> RuleSet:
             source, [Problem(line, column, f"not valid TOML: {message}", hint)]
         ) from exc
     builder = _Builder(text, known)
+    builder.base = Path(source).parent
     rules, surge = builder.document(raw)
     if builder.problems:
         raise RulesError(source, builder.problems)
-    return RuleSet(tuple(rules), source, builder.lists, surge, builder.word_lists, builder.options)
+    return RuleSet(
+        tuple(rules),
+        source,
+        builder.lists,
+        surge,
+        builder.word_lists,
+        builder.options,
+        builder.fallback,
+    )
 
 
 SLOW_SEARCH = 0.025

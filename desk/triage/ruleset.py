@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from desk.errors import ConfigError
@@ -83,6 +84,14 @@ class WordOptions:
 
 
 @dataclass(frozen=True)
+class FallbackOptions:
+    """``[fallback]``: the learned model that fills in when no rule gives a category."""
+
+    min_confidence: float = 0.6
+    examples: Path | None = None  # None: the examples bundled with desk
+
+
+@dataclass(frozen=True)
 class RuleSet:
     """An ordered list of rules with their word lists compiled into one index."""
 
@@ -92,6 +101,7 @@ class RuleSet:
     surge: Surge = field(default_factory=Surge)
     word_lists: dict[int, tuple[str, ...]] = field(default_factory=dict, repr=False)
     words: WordOptions = field(default_factory=lambda: WordOptions())
+    fallback: FallbackOptions | None = None  # None: no model, "other" when no rule fires
     index: WordIndex = field(init=False, compare=False, repr=False)
     by_list: dict[int, tuple[int, ...]] = field(init=False, compare=False, repr=False)
     always: tuple[int, ...] = field(init=False, compare=False, repr=False)
