@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from desk.errors import ConfigError
-from desk.triage.words import tokens
+from desk.triage.words import fold, tokens
 from desk.vocabulary import CATEGORIES
 
 EXAMPLES = Path(__file__).resolve().parent / "examples.jsonl"
@@ -58,7 +58,7 @@ def features(folded: str) -> list[str]:
 
 
 class Fallback:
-    """Multinomial naive Bayes trained on (folded text, category) pairs.
+    """Multinomial naive Bayes trained on (text, category) pairs.
 
     ``priors`` counts the categories of the mentions the model will see: those no rule gives a
     category (mostly ``other``), found by running the rules over the examples (``for_rules``).
@@ -67,7 +67,8 @@ class Fallback:
 
     def __init__(self, examples: list[tuple[str, str]], priors: Counter[str] | None = None) -> None:
         counts = {c: Counter[str]() for c in CATEGORIES}
-        for folded, category in examples:
+        folded_texts = [fold(text) for text, _ in examples]
+        for folded, (_, category) in zip(folded_texts, examples, strict=True):
             counts[category].update(features(folded))
         vocabulary = set().union(*counts.values())
         size = len(vocabulary) or 1
@@ -84,8 +85,8 @@ class Fallback:
         whole = sum(weights.values()) + len(self.categories)
         self.log_prior = {c: math.log((weights[c] + 1) / whole) for c in self.categories}
         self.vocabulary = vocabulary
-        self.texts = [(folded, category) for folded, category in examples]
-        self.sets = [frozenset(tokens(folded)) for folded, _ in examples]
+        self.texts = list(examples)  # as written, for the explanation
+        self.sets = [frozenset(tokens(folded)) for folded in folded_texts]
         self.postings: dict[str, list[int]] = {}
         for index, words in enumerate(self.sets):
             for word in words:
@@ -119,10 +120,8 @@ class Fallback:
 
 
 def read_examples(path: Path) -> list[tuple[str, str]]:
-    """(folded text, category) pairs of a JSON-lines file of ``{"text", "category"}`` objects;
+    """(text, category) pairs of a JSON-lines file of ``{"text", "category"}`` objects;
     ConfigError names the bad line."""
-    from desk.triage.words import fold
-
     try:
         with path.open("rb") as handle:
             data = handle.read(MAX_EXAMPLES_BYTES + 1)
@@ -149,7 +148,7 @@ def read_examples(path: Path) -> list[tuple[str, str]]:
             raise ConfigError(
                 f'{path}:{number}: needs "text" and a "category" ({", ".join(CATEGORIES)})'
             )
-        examples.append((fold(item["text"]), str(item["category"])))
+        examples.append((item["text"], str(item["category"])))
     return examples
 
 

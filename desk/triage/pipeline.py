@@ -132,15 +132,14 @@ class Triage:
             options = self.ruleset.fallback
             examples = examples_of(options.examples if options and options.examples else EXAMPLES)
             at = datetime(2026, 1, 7, 15, 0, tzinfo=UTC)  # the rules' time windows matter little
+            when = self.calendar.facts
             uncategorised = [
                 evaluate(
-                    Facts(
-                        folded, folded, {}, "other", "x", "", "mention", "", at, self.calendar.facts
-                    ),
+                    Facts(text, fold(text), {}, "other", "x", "", "mention", "", at, when),
                     self.ruleset,
                 ).category_rule
                 is None
-                for folded, _ in examples
+                for text, _ in examples
             ]
             self._model = for_rules(examples, uncategorised)
         return self._model
