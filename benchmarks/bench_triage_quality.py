@@ -7,7 +7,7 @@ measure began (benchmarks/data/default_rules_before_issue14.toml, the baseline),
 the bundled pack — it prints per-category precision, recall and F1, macro-F1, and the urgent
 flag's precision and recall (with the texts it missed or raised wrongly).
 
-Targets on ``holdout``: macro-F1 >= 0.92 and every category's F1 >= 0.80.
+Targets on the held-out sets: macro-F1 >= 0.92 and every category's F1 >= 0.80 (not reached).
 Run: ``.venv/bin/python benchmarks/bench_triage_quality.py``.
 """
 
@@ -30,6 +30,7 @@ from desk.triage.rules import default_rules, parse_rules  # noqa: E402
 DATA = ROOT / "tests" / "data"
 SETS = {
     "holdout": DATA / "triage" / "holdout.jsonl",
+    "holdout_b": DATA / "triage" / "holdout_b.jsonl",  # written before the second round
     "train": DATA / "triage" / "train.jsonl",
     # written by other authors who never saw the rules (tests/data/triage_eval/README.md);
     # neither was used to write the rules of issue 14
@@ -64,10 +65,12 @@ def main() -> None:
     result: dict[str, Any] = {}
     for name, path in SETS.items():
         result[name] = {pack: figures(triage, path) for pack, triage in packs.items()}
-    now = result["holdout"]["now"]
     result["targets"] = {
-        "macro_f1>=0.92": now["macro_f1"] >= 0.92,
-        "every_category>=0.80": all(f >= 0.80 for f in now["f1"].values()),
+        name: {
+            "macro_f1>=0.92": result[name]["now"]["macro_f1"] >= 0.92,
+            "every_category>=0.80": all(f >= 0.80 for f in result[name]["now"]["f1"].values()),
+        }
+        for name in ("holdout", "holdout_b")
     }
     print(json.dumps(result, ensure_ascii=False, indent=1))
 

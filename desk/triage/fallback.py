@@ -16,6 +16,7 @@ probability of the category) and the nearest training examples, for the explanat
 
 from __future__ import annotations
 
+import heapq
 import json
 import math
 from collections import Counter
@@ -31,6 +32,7 @@ from desk.vocabulary import CATEGORIES
 EXAMPLES = Path(__file__).resolve().parent / "examples.jsonl"
 SMOOTHING = 0.5  # add-half (Lidstone) counts: a word never seen with a category is not fatal
 NEAREST = 2  # training examples shown in the explanation
+COMMON_FLOOR = 5  # a word in at most this many examples always counts for "nearest"
 MAX_EXAMPLES_BYTES = 20 * 1024 * 1024
 
 
@@ -84,39 +86,65 @@ class Fallback:
         weights = priors or Counter()
         whole = sum(weights.values()) + len(self.categories)
         self.log_prior = {c: math.log((weights[c] + 1) / whole) for c in self.categories}
+        # per feature, only the categories it was seen with and how much more likely it is
+        # there than an unseen word: a guess then touches one or two numbers per word, not six
+        self.lift: dict[str, tuple[tuple[int, float], ...]] = {}
+        for word in vocabulary:
+            self.lift[word] = tuple(
+                (i, self.log_p[c][word] - self.unseen[c])
+                for i, c in enumerate(self.categories)
+                if word in self.log_p[c]
+            )
         self.vocabulary = vocabulary
         self.texts = list(examples)  # as written, for the explanation
         self.sets = [frozenset(tokens(folded)) for folded in folded_texts]
-        self.postings: dict[str, list[int]] = {}
+        postings: dict[str, list[int]] = {}
         for index, words in enumerate(self.sets):
             for word in words:
-                self.postings.setdefault(word, []).append(index)
+                postings.setdefault(word, []).append(index)
+        # words in more than one example in twenty ("the", "de", "la") tell little about which
+        # example is nearest, and reading their long lists would cost most of the time; the
+        # nearest examples are looked for among those of the guessed category
+        common = max(COMMON_FLOOR, len(examples) // 20)
+        self.postings: dict[tuple[str, str], list[int]] = {}
+        for word, ids in postings.items():
+            if len(ids) <= common:
+                for index in ids:
+                    self.postings.setdefault((examples[index][1], word), []).append(index)
 
-    def guess(self, folded: str) -> Guess | None:
-        """The most probable category of already-folded text (None: no known word in it)."""
-        seen = [f for f in features(folded) if f in self.vocabulary]
+    def guess(self, folded: str, minimum: float = 0.0) -> Guess | None:
+        """The most probable category of already-folded text (None: no known word in it).
+
+        The nearest examples are looked for only when the confidence reaches ``minimum``."""
+        lift = self.lift
+        seen = [lift[f] for f in features(folded) if f in lift]
         if not seen or not self.categories:
             return None
-        scores = {
-            c: self.log_prior[c] + sum(self.log_p[c].get(f, self.unseen[c]) for f in seen)
-            for c in self.categories
-        }
-        best = max(scores, key=lambda c: scores[c])
-        top = scores[best]
-        confidence = 1 / sum(math.exp(s - top) for s in scores.values())
-        return Guess(best, confidence, self.nearest(folded))
+        n = len(seen)
+        scores = [self.log_prior[c] + n * self.unseen[c] for c in self.categories]
+        for pairs in seen:
+            for index, value in pairs:
+                scores[index] += value
+        top = max(scores)
+        best = self.categories[scores.index(top)]
+        confidence = 1 / sum(math.exp(s - top) for s in scores)
+        nearest = self.nearest(folded, best) if confidence >= minimum else ()
+        return Guess(best, confidence, nearest)
 
-    def nearest(self, folded: str) -> tuple[tuple[str, str], ...]:
-        """The training examples sharing the most words with the text (cosine of word sets)."""
+    def nearest(self, folded: str, category: str) -> tuple[tuple[str, str], ...]:
+        """The examples of ``category`` sharing the most words with the text (cosine of word
+        sets, the commonest words left out)."""
         words = frozenset(tokens(folded))
         shared: Counter[int] = Counter()
         for word in words:
-            shared.update(self.postings.get(word, ()))
-        ranked = sorted(
-            shared,
-            key=lambda i: (-shared[i] / math.sqrt(len(self.sets[i]) * len(words)), i),
+            ids = self.postings.get((category, word))
+            if ids:
+                shared.update(ids)
+        sizes = self.sets
+        ranked = heapq.nsmallest(
+            NEAREST, shared, key=lambda i: (-shared[i] / math.sqrt(len(sizes[i]) * len(words)), i)
         )
-        return tuple(self.texts[i] for i in ranked[:NEAREST])
+        return tuple(self.texts[i] for i in ranked)
 
 
 def read_examples(path: Path) -> list[tuple[str, str]]:

@@ -114,7 +114,7 @@ class Triage:
         """No rule gave a category: the learned model's guess, kept if it is sure enough."""
         options = self.ruleset.fallback
         assert options is not None
-        guess = self.model().guess(folded)
+        guess = self.model().guess(folded, options.min_confidence)
         if guess is None:
             return
         used = guess.confidence >= options.min_confidence

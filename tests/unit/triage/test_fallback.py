@@ -172,6 +172,7 @@ def test_bundled_examples_are_the_training_parts_and_no_held_out_text() -> None:
         e["text"]
         for name in (
             "triage/holdout.jsonl",
+            "triage/holdout_b.jsonl",
             "triage_eval/holdout.jsonl",
             "triage_eval/holdout2.jsonl",
         )
