@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 MAX_LINE_BYTES = 1_000_000
 _EARLIEST_AT = datetime(2, 1, 1, tzinfo=UTC)
 _LATEST_AT = datetime(9998, 12, 31, tzinfo=UTC)
-_INPUT_KEYS = ("lang", "platform", "author", "kind", "channel", "at")
+_INPUT_KEYS = ("lang", "platform", "author", "author_name", "kind", "channel", "at")
 
 
 def register(commands: Commands) -> None:
@@ -117,6 +117,7 @@ def _incoming(item: Any, now: datetime, catalog: Catalog) -> Incoming:
         channel=_text(item.get("channel")),
         kind=kind,
         author=_text(item.get("author")),
+        author_name=_text(item.get("author_name")),
     )
 
 
