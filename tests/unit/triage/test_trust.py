@@ -212,6 +212,20 @@ def test_bad_new_fields_are_refused_with_their_place(text: str, message: str) ->
 # --- explanations -----------------------------------------------------------------------------
 
 
+def test_the_published_policy_says_what_does_not_count_and_when_the_model_decides() -> None:
+    from desk.triage.policy import policy_markdown
+
+    text = policy_markdown(default_rules(), DeskConfig(), ("fr", "en"))
+    assert "« feux de circulation »" in text
+    assert "ignore a word right after a negation" in text
+    assert "safety\\-urgent" in text.split("ignore a word right after a negation")[1][:300]
+    assert "s'il en est sûr à au moins 60 %" in text
+    assert "if it is at least 60% sure" in text
+    plain = policy_markdown(parse_rules(RULE, "t.toml"), DeskConfig(), ("en",))
+    assert "negation" not in plain
+    assert "small model" not in plain
+
+
 def test_a_word_that_did_not_count_is_explained_in_both_languages() -> None:
     detail = decide("Aucune contamination détectée, le feu de circulation est réparé").detail()
     notes = {n["key"]: n for n in detail["notes"]}
