@@ -69,28 +69,37 @@ class Quality:
         return {"categories": self.categories.to_json(), "urgent": self.urgent.to_json()}
 
 
+def labels_urgent(items: list[dict[str, Any]]) -> bool:
+    """Whether every item says whether it is urgent (``"urgent": true|false``)."""
+    return bool(items) and all(isinstance(item.get("urgent"), bool) for item in items)
+
+
+def urgent_scores(items: list[dict[str, Any]], decisions: list[Decision]) -> UrgentScores:
+    """Precision and recall of the urgent priority against the items' ``urgent`` labels."""
+    flagged = {i for i, decision in enumerate(decisions) if decision.priority >= URGENT}
+    labelled = {i for i, item in enumerate(items) if item.get("urgent") is True}
+    hits = len(flagged & labelled)
+    return UrgentScores(
+        precision=hits / len(flagged) if flagged else 1.0,
+        recall=hits / len(labelled) if labelled else 1.0,
+        flagged=len(flagged),
+        labelled=len(labelled),
+        false_alarms=[items[i]["text"] for i in sorted(flagged - labelled)],
+        missed=[items[i]["text"] for i in sorted(labelled - flagged)],
+    )
+
+
 def measure(items: Iterable[dict[str, Any]], triage: Triage) -> Quality:
     """Triage every item (no routing) and score its category and its urgent priority.
 
     Each item is triaged a week after the one before, so a set about one topic raises no surge
     (a surge raises priority by the count of mentions, not by what one of them says)."""
-    decisions: dict[int, Decision] = {}
     listed = list(items)
-    for index, item in enumerate(listed):
-        # a week apart: the same hour and weekday, and no surge among the items themselves
-        at = AT + timedelta(weeks=index)
-        decisions[index] = triage.decide(labelled_incoming(item, at), route=False)
-    positions = {id(item): index for index, item in enumerate(listed)}
-    categories = score(listed, lambda item: decisions[positions[id(item)]].category)
-    flagged = [i for i in decisions if decisions[i].priority >= URGENT]
-    labelled = [i for i, item in enumerate(listed) if item.get("urgent") is True]
-    hits = len(set(flagged) & set(labelled))
-    urgent = UrgentScores(
-        precision=hits / len(flagged) if flagged else 1.0,
-        recall=hits / len(labelled) if labelled else 1.0,
-        flagged=len(flagged),
-        labelled=len(labelled),
-        false_alarms=[listed[i]["text"] for i in flagged if i not in set(labelled)],
-        missed=[listed[i]["text"] for i in labelled if i not in set(flagged)],
-    )
-    return Quality(categories, urgent)
+    # a week apart: the same hour and weekday, and no surge among the items themselves
+    decisions = [
+        triage.decide(labelled_incoming(item, AT + timedelta(weeks=index)), route=False)
+        for index, item in enumerate(listed)
+    ]
+    guesses = iter(decisions)
+    categories = score(listed, lambda _item: next(guesses).category)
+    return Quality(categories, urgent_scores(listed, decisions))

@@ -167,6 +167,18 @@ def test_triage_evaluate_prints_scores(
     assert report["per_category"]["praise"]["f1"] == 1.0
     assert report["per_category"]["question"]["recall"] == 0.5
     assert report["confusion"]["question"]["other"] == 1
+    assert "urgent" not in report  # the lines do not say
+    flagged: list[dict[str, object]] = [
+        {"text": "Il y a le feu au garage!", "category": "other", "urgent": True},
+        {"text": "Le feu de circulation est réparé", "category": "other", "urgent": False},
+        # over since yesterday: a false alarm
+        {"text": "L'accident d'hier, on en parle encore", "category": "other", "urgent": False},
+    ]
+    labelled.write_text("\n".join(json.dumps(i) for i in flagged), encoding="utf-8")
+    assert cli("--lang", "fr", "triage", "evaluate", str(labelled), as_name=None) == 0
+    out = capsys.readouterr().out
+    assert "urgence\u00a0: précision 0.500 · rappel 1.000" in out
+    assert "mises en urgence\u00a0: 2 · étiquetées urgentes\u00a0: 1" in out
     labelled.write_text('{"text": "x", "category": "gossip"}\n', encoding="utf-8")
     assert cli("triage", "evaluate", str(labelled), as_name=None) == 2
     assert f"{labelled}:1:" in capsys.readouterr().err
