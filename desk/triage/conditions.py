@@ -280,6 +280,7 @@ class AuthorIn(Condition):
         return False
 
 
+AUTHORS_REMEMBERED = 10_000  # (name, handle) pairs whose claims AuthorClaims keeps
 _CAMEL = regex.compile(r"(?<=\p{Ll})(?=\p{Lu})")  # CityOfPineford -> City Of Pineford
 _HANDLE_PARTS = regex.compile(r"[\W_]+")
 
@@ -302,13 +303,23 @@ class AuthorClaims(Condition):
 
     entries: tuple[str, ...]
     index: WordIndex = field(compare=False, repr=False)
+    # authors write many mentions: what each (name, handle) claims is worked out once
+    seen: dict[tuple[str, str], tuple[str, ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     cost = 1  # nothing to do when the platform gives no author
 
     def holds(self, facts: Facts, matched: list[str]) -> bool:
         if not facts.author_name and not facts.author:
             return False
-        found = self.index.find(author_words(facts.author_name, facts.author)).get(0)
+        key = (facts.author_name, facts.author)
+        found = self.seen.get(key)
+        if found is None:
+            if len(self.seen) >= AUTHORS_REMEMBERED:
+                self.seen.clear()
+            words = author_words(facts.author_name, facts.author)
+            found = self.seen[key] = tuple(self.index.find(words).get(0, ()))
         if not found:
             return False
         matched.extend(f"{word} (author)" for word in found)
