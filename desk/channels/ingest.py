@@ -452,6 +452,7 @@ def _incoming(item: ParsedMention, channel: str) -> Incoming:
         channel=channel,
         kind=item.kind,
         author=item.author_handle,
+        author_name=item.author_name,
     )
 
 

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 MAX_LINE_BYTES = 1_000_000
 _EARLIEST_AT = datetime(2, 1, 1, tzinfo=UTC)
 _LATEST_AT = datetime(9998, 12, 31, tzinfo=UTC)
-_INPUT_KEYS = ("lang", "platform", "author", "kind", "channel", "at")
+_INPUT_KEYS = ("lang", "platform", "author", "author_name", "kind", "channel", "at")
 
 
 def register(commands: Commands) -> None:
@@ -117,6 +117,7 @@ def _incoming(item: Any, now: datetime, catalog: Catalog) -> Incoming:
         channel=_text(item.get("channel")),
         kind=kind,
         author=_text(item.get("author")),
+        author_name=_text(item.get("author_name")),
     )
 
 
@@ -179,16 +180,21 @@ def classify(run: Invocation, args: argparse.Namespace) -> int:
 def evaluate(run: Invocation, args: argparse.Namespace) -> int:
     """Score the configured rules against a labelled JSON-lines file."""
     from desk.triage.evaluation import read_labelled, score
+    from desk.triage.pipeline import SurgeWatch
+    from desk.triage.quality import labels_urgent, urgent_scores
+    from desk.triage.rules import Surge
 
     triage = _triage(run)
+    triage.surge = SurgeWatch(Surge())  # the rules are measured, not the volume of the file
     now = run.clock()
     catalog = run.catalog
-    report = score(
-        read_labelled(args.file, check=lambda item: _incoming(item, now, catalog)),
-        lambda item: triage.decide(_incoming(item, now, catalog), route=False).category,
-    )
+    items = read_labelled(args.file, check=lambda item: _incoming(item, now, catalog))
+    decisions = [triage.decide(_incoming(item, now, catalog), route=False) for item in items]
+    guesses = iter(decisions)
+    report = score(items, lambda _item: next(guesses).category)
+    urgent = urgent_scores(items, decisions) if labels_urgent(items) else None
     if args.json:
-        print_json(report.to_json())
+        print_json(report.to_json() | ({"urgent": urgent.to_json()} if urgent else {}))
         return 0
     t = catalog.t
     head = {k: t(f"cli.evaluate.col.{k}") for k in ("category", "precision", "recall", "f1", "n")}
@@ -198,15 +204,24 @@ def evaluate(run: Invocation, args: argparse.Namespace) -> int:
     )
     for category, s in report.per_category.items():
         print(f"{category:<10} {s.precision:>9.3f} {s.recall:>7.3f} {s.f1:>6.3f} {s.support:>4}")
-    items = plural(catalog, "cli.evaluate.items", report.total)
     print(
         t(
             "cli.evaluate.summary",
             macro_f1=f"{report.macro_f1:.3f}",
             accuracy=f"{report.accuracy:.3f}",
-            items=items,
+            items=plural(catalog, "cli.evaluate.items", report.total),
         )
     )
+    if urgent is not None:
+        print(
+            t(
+                "cli.evaluate.urgent",
+                precision=f"{urgent.precision:.3f}",
+                recall=f"{urgent.recall:.3f}",
+                flagged=urgent.flagged,
+                labelled=urgent.labelled,
+            )
+        )
     return 0
 
 

@@ -18,6 +18,7 @@ from typing import Any
 import regex
 
 from desk.calendar import TimeFacts
+from desk.triage.words import Skipped, WordIndex, fold
 
 REGEX_TIMEOUT = 0.05  # seconds; a pathological pattern on hostile text must not stall triage
 SAFE_TEXT = 2000  # characters a safe pattern searches without a timeout
@@ -46,6 +47,8 @@ class Facts:
     _time: TimeFacts | None = None
     _link: bool | None = None
     notes: list[str] = field(default_factory=list)
+    author_name: str = ""  # the display name, as the platform gives it
+    skipped: list[Skipped] = field(default_factory=list)  # occurrences that did not count
 
     @property
     def time(self) -> TimeFacts:
@@ -277,11 +280,59 @@ class AuthorIn(Condition):
         return False
 
 
+AUTHORS_REMEMBERED = 10_000  # (name, handle) pairs whose claims AuthorClaims keeps
+_CAMEL = regex.compile(r"(?<=\p{Ll})(?=\p{Lu})")  # CityOfPineford -> City Of Pineford
+_HANDLE_PARTS = regex.compile(r"[\W_]+")
+
+
+def author_words(name: str, handle: str) -> str:
+    """The display name and the handle as folded words (``@Mairie_Officielle`` -> ``mairie
+    officielle``; camel case split), for ``AuthorClaims``. Only the handle's account part: the
+    server or domain after a second ``@`` or a dot is the platform's, not a claim."""
+    account = handle.strip().lstrip("@").split("@")[0]
+    account = account.split(".")[0] if "." in account else account
+    spaced = _HANDLE_PARTS.sub(" ", _CAMEL.sub(" ", f"{name} {account}"))
+    return fold(spaced)
+
+
+@dataclass(frozen=True)
+class AuthorClaims(Condition):
+    """The author's display name or handle holds one of these words (``mairie``, ``official``):
+    the account presents itself as the city or an official service. Combined with
+    ``not = { author_in = ["official"] }`` it finds accounts that impersonate them."""
+
+    entries: tuple[str, ...]
+    index: WordIndex = field(compare=False, repr=False)
+    # authors write many mentions: what each (name, handle) claims is worked out once
+    seen: dict[tuple[str, str], tuple[str, ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    cost = 1  # nothing to do when the platform gives no author
+
+    def holds(self, facts: Facts, matched: list[str]) -> bool:
+        if not facts.author_name and not facts.author:
+            return False
+        key = (facts.author_name, facts.author)
+        found = self.seen.get(key)
+        if found is None:
+            if len(self.seen) >= AUTHORS_REMEMBERED:
+                self.seen.clear()
+            words = author_words(facts.author_name, facts.author)
+            found = self.seen[key] = tuple(self.index.find(words).get(0, ()))
+        if not found:
+            return False
+        matched.extend(f"{word} (author)" for word in found)
+        return True
+
+
 @dataclass(frozen=True)
 class HasLink(Condition):
     """The text has (or, with ``False``, has no) web link."""
 
     wanted: bool
+
+    cost = 2  # a regular expression over the text, on first use
 
     def holds(self, facts: Facts, matched: list[str]) -> bool:
         return facts.has_link is self.wanted

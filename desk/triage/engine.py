@@ -50,6 +50,7 @@ class Decision:
     language: str = "other"
     language_source: str = "unknown"
     route: dict[str, Any] = field(default_factory=dict)
+    fallback: dict[str, Any] | None = None  # the learned model's guess (desk.triage.fallback)
 
     @property
     def rules(self) -> tuple[str, ...]:
@@ -75,12 +76,12 @@ class Decision:
             "fired": [f.to_json() for f in self.fired],
             "notes": self.notes,
             "route": self.route,
-        }
+        } | ({"fallback": self.fallback} if self.fallback is not None else {})
 
 
 def evaluate(facts: Facts, ruleset: RuleSet) -> Decision:
     """Apply the rules in file order with the precedence documented in desk.triage.rules."""
-    hits = ruleset.index.find(facts.folded)
+    hits = ruleset.index.find(facts.folded, facts.skipped)
     facts.hits = hits
     candidates = set(ruleset.always)
     by_list = ruleset.by_list
@@ -89,6 +90,8 @@ def evaluate(facts: Facts, ruleset: RuleSet) -> Decision:
         if positions:
             candidates.update(positions)
     decision = Decision()
+    if facts.skipped:
+        decision.notes.extend(_skipped_notes(facts, ruleset))
     if not candidates:
         return decision
     rules = ruleset.rules
@@ -137,3 +140,23 @@ def evaluate(facts: Facts, ruleset: RuleSet) -> Decision:
     if facts.notes:
         decision.notes.extend({"key": "regex_timeout", "text": n} for n in facts.notes)
     return decision
+
+
+def _skipped_notes(facts: Facts, ruleset: RuleSet) -> list[dict[str, Any]]:
+    """One note per word that did not count (negated, or inside a harmless phrase), naming the
+    rules it would have fired; a word that counted elsewhere in the text for a rule is not
+    reported for that rule."""
+    owners = ruleset.words.owners
+    notes: dict[tuple[str, str, str], list[str]] = {}
+    for skip in facts.skipped:
+        rules = notes.setdefault((skip.reason, skip.word, skip.by), [])
+        for list_id in skip.lists:
+            owner = owners.get(list_id)
+            if owner and owner not in rules and skip.word not in facts.hits.get(list_id, ()):
+                rules.append(owner)
+    key = {"negated": "word_negated", "phrase": "word_in_phrase"}
+    return [
+        {"key": key[reason], "word": word, "by": by, "rules": rules}
+        for (reason, word, by), rules in notes.items()
+        if rules
+    ]

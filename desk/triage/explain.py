@@ -49,9 +49,31 @@ def note_text(note: dict[str, Any], t: Catalog) -> str:
     values = {k: v for k, v in note.items() if k != "key"}
     if "tags" in values:
         values["tags"] = ", ".join(values["tags"])
+    if "rules" in values:
+        values["rules"] = ", ".join(values["rules"])
     if "priority" in values:
         values["priority"] = t.t(f"tui.priority.{values['priority']}")
     return t.t(f"triage.note.{key}", **values)
+
+
+def fallback_lines(fallback: dict[str, Any], t: Catalog) -> list[str]:
+    """The learned model's guess in words: used or not, its confidence, the nearest examples."""
+    values = {
+        "category": t.t(f"tui.category.{fallback.get('category', 'other')}"),
+        "confidence": round(float(fallback.get("confidence", 0)) * 100),
+        "minimum": round(float(fallback.get("min_confidence", 0)) * 100),
+    }
+    key = "triage.fallback.used" if fallback.get("used") else "triage.fallback.unsure"
+    lines = [t.t(key, **values)]
+    for example in fallback.get("nearest") or []:
+        lines.append(
+            t.t(
+                "triage.fallback.example",
+                text=str(example.get("text", ""))[:100],
+                category=t.t(f"tui.category.{example.get('category', 'other')}"),
+            )
+        )
+    return lines
 
 
 def explain_lines(detail: dict[str, Any], t: Catalog) -> list[str]:
@@ -74,6 +96,9 @@ def explain_lines(detail: dict[str, Any], t: Catalog) -> list[str]:
                 rule=detail["category_rule"],
             )
         )
+    fallback = detail.get("fallback")
+    if fallback:
+        lines.extend(fallback_lines(fallback, t))
     language = detail.get("language") or {}
     code = language.get("code", "other")
     lines.append(

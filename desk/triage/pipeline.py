@@ -10,11 +10,12 @@ from __future__ import annotations
 from bisect import bisect_left, insort
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from desk.config import DeskConfig
 from desk.triage.conditions import Facts, normalise_handle
 from desk.triage.engine import Decision, evaluate
+from desk.triage.fallback import EXAMPLES, Fallback, examples_of, for_rules
 from desk.triage.language import KNOWN, Detected, detect, detect_many
 from desk.triage.routing import Router
 from desk.triage.rules import RuleSet, Surge
@@ -37,6 +38,7 @@ class Incoming:
     kind: str = "mention"
     author: str = ""
     title: str | None = None
+    author_name: str = ""  # the display name: rules may check it claims an official account
 
     def rule_text(self) -> str:
         """The text rules read: the title (news) and the body."""
@@ -106,6 +108,41 @@ class Triage:
         self.calendar = self.router.calendar
         self.surge = SurgeWatch(ruleset.surge, surge_history)
         self.detect_language = detect_language
+        self._model: Fallback | None = None  # trained on first use ([fallback] in the rules)
+
+    def _fill_in(self, decision: Decision, folded: str) -> None:
+        """No rule gave a category: the learned model's guess, kept if it is sure enough."""
+        options = self.ruleset.fallback
+        assert options is not None
+        guess = self.model().guess(folded, options.min_confidence)
+        if guess is None:
+            return
+        used = guess.confidence >= options.min_confidence
+        decision.fallback = guess.to_json() | {
+            "used": used,
+            "min_confidence": options.min_confidence,
+        }
+        if used:
+            decision.category = guess.category
+
+    def model(self) -> Fallback:
+        """The fallback model for these rules, trained on first use (a few milliseconds): its
+        priors are the categories of the examples no rule gives one, as in real use."""
+        if self._model is None:
+            options = self.ruleset.fallback
+            examples = examples_of(options.examples if options and options.examples else EXAMPLES)
+            at = datetime(2026, 1, 7, 15, 0, tzinfo=UTC)  # the rules' time windows matter little
+            when = self.calendar.facts
+            uncategorised = [
+                evaluate(
+                    Facts(text, fold(text), {}, "other", "x", "", "mention", "", at, when),
+                    self.ruleset,
+                ).category_rule
+                is None
+                for text, _ in examples
+            ]
+            self._model = for_rules(examples, uncategorised)
+        return self._model
 
     def language_of(self, item: Incoming, text: str) -> Detected:
         """The mention's language: detected, or as declared when detection is off or needless."""
@@ -184,8 +221,11 @@ class Triage:
             author=normalise_handle(item.author),
             at=item.created_at,
             when=self.calendar.facts,
+            author_name=item.author_name,
         )
         decision = evaluate(facts, self.ruleset)
+        if self.ruleset.fallback is not None and decision.category_rule is None:
+            self._fill_in(decision, facts.folded)
         decision.language = language.code
         decision.language_source = language.source
         self.surge.observe(decision, item.created_at)

@@ -37,6 +37,13 @@ _TEXT: dict[str, dict[str, Any]] = {
             "other": "Autres — tout le reste",
         },
         "words": "Mots et expressions reconnus",
+        "harmless": "Ces expressions ne déclenchent aucune règle, même si elles contiennent un mot "
+        "reconnu : {phrases}.",
+        "negation": "Ces règles ignorent un mot qui suit une négation ({words}) : {rules} ; "
+        "ainsi « aucune contamination » ne les déclenche pas.",
+        "fallback": "Quand aucune règle ne donne de catégorie, un petit modèle entraîné sur des "
+        "exemples étiquetés en propose une s'il en est sûr à au moins {p} % ; sinon le message "
+        "reste « autre ».",
         "priority": "Priorités",
         "priority_intro": "Ces messages sont lus en premier :",
         "surge": "Afflux : quand {n} messages ou plus portent sur un même sujet ({tags}) en {m} minutes, leur priorité monte d'un niveau.",
@@ -74,6 +81,11 @@ _TEXT: dict[str, dict[str, Any]] = {
             "other": "Other — everything else",
         },
         "words": "Words and phrases recognised",
+        "harmless": "These phrases fire no rule, even when they hold a recognised word: {phrases}.",
+        "negation": "These rules ignore a word right after a negation ({words}): {rules}; so "
+        '"no contamination" does not fire them.',
+        "fallback": "When no rule gives a category, a small model trained on labelled examples "
+        'proposes one if it is at least {p}% sure; otherwise the message stays "other".',
         "priority": "Priorities",
         "priority_intro": "These messages are read first:",
         "surge": "Surges: when {n} or more messages on one topic ({tags}) arrive within {m} minutes, their priority goes up one level.",
@@ -130,6 +142,27 @@ def _rule_line(rule: Rule, lang: str) -> str:
     return line
 
 
+def _refinements(ruleset: RuleSet, t: dict[str, Any]) -> list[str]:
+    """Harmless phrases, negation and the learned fallback, when the file uses them."""
+    words = ruleset.words
+    out = []
+    if words.harmless:
+        shown = ", ".join(f"« {_md(p)} »" for p in words.harmless[:MAX_WORDS_SHOWN])
+        more = (
+            f" (+{len(words.harmless) - MAX_WORDS_SHOWN})"
+            if len(words.harmless) > MAX_WORDS_SHOWN
+            else ""
+        )
+        out += [t["harmless"].format(phrases=shown + more), ""]
+    if words.negatable:
+        rules = sorted({words.owners[i] for i in words.negatable if i in words.owners})
+        negators = _md(", ".join(words.negators[:MAX_WORDS_SHOWN]))
+        out += [t["negation"].format(words=negators, rules=_md(", ".join(rules))), ""]
+    if ruleset.fallback is not None:
+        out += [t["fallback"].format(p=round(ruleset.fallback.min_confidence * 100)), ""]
+    return out
+
+
 def _hours(config: DeskConfig, lang: str) -> str:
     names = _TEXT[lang]["days"]
     # the keys as the calendar reads them ("Monday", "MON" -> "mon")
@@ -151,6 +184,7 @@ def _section(ruleset: RuleSet, config: DeskConfig, lang: str) -> list[str]:
         rules = [r for r in ruleset.rules if r.category == category]
         out += [_rule_line(r, lang) for r in rules] or [t["none"]]
         out.append("")
+    out += _refinements(ruleset, t)
     out += [f"## {t['priority']}", "", t["priority_intro"], ""]
     for rule in ruleset.rules:
         if rule.priority is not None and rule.priority >= 2:

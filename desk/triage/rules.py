@@ -9,6 +9,17 @@ window_minutes = 60
 threshold = 8
 tags = ["water"]                     # the tags that are watched (empty: all tags)
 
+[compounds]                          # a word found only inside one of these phrases does not count
+harmless = ["feux de circulation", "fire station"]   # "feu", "fire" there fire no rule
+
+[fallback]                           # when no rule gives a category, a small learned model may
+min_confidence = 0.6                 # (naive Bayes, desk.triage.fallback) if this sure of itself
+examples = "corrections.jsonl"       # optional: train it on your own {"text", "category"} lines
+
+[negation]                           # for rules with ignore_negated = true
+words = ["aucun", "aucune", "pas", "sans", "no", "not", "without"]  # negators (these are defaults)
+window = 3                           # a negator among the 3 words before a word cancels it
+
 [[rule]]
 name = "rumour-fr"                   # unique, shown in explanations and the audit trail
 description = { fr = "Rumeurs", en = "Rumours" }   # for `desk rules export`
@@ -18,6 +29,7 @@ regex = "e\\.? ?coli"                # on lower-case text without accents
 contains = ["?"]                     # literal text anywhere (no word boundaries)
 languages = ["fr"]                   # also: platforms, channels, kinds
 author_in = ["journalists"]          # named lists
+author_claims = ["mairie", "official"]   # words in the author's display name or handle
 has_link = true
 time = ["outside_business_hours"]    # business_hours, weekend, weekday, holiday
 any = [{ words = ["vrai"] }, { regex = "\\?$" }]   # combinators: all, any, not
@@ -31,6 +43,7 @@ spam = true                          # category spam, and the mention is closed 
 require_approval = true
 suggest = "boil-water-advisory"      # name of an answer template
 stop = true                          # later rules are not looked at
+ignore_negated = true                # this rule's words do not count right after a negator
 ```
 
 Precedence, the same for every file: every rule is tried in file order (until one with
@@ -60,6 +73,7 @@ from desk.triage.conditions import (
     LINT_TIMEOUT,
     All,
     AnyOf,
+    AuthorClaims,
     AuthorIn,
     Condition,
     Contains,
@@ -80,6 +94,7 @@ from desk.triage.ruleset import (
     PLATFORMS,
     STRATEGIES,
     Assign,
+    FallbackOptions,
     Known,
     Locator,
     Problem,
@@ -87,8 +102,9 @@ from desk.triage.ruleset import (
     RulesError,
     RuleSet,
     Surge,
+    WordOptions,
 )
-from desk.triage.words import entry_problem, fold
+from desk.triage.words import NEGATION_WINDOW, WordIndex, entry_problem, fold, tokens
 from desk.vocabulary import CATEGORIES, PRIORITIES
 
 __all__ = [
@@ -130,12 +146,22 @@ _ALIASES = {
     "kind": "kinds",
 }
 CONDITION_KEYS = (
-    {"words", "contains", "regex", "author_in", "has_link", "time", "all", "any", "not"}
+    {"words", "contains", "regex", "author_in", "author_claims", "has_link", "time"}
+    | {"all", "any", "not"}
     | set(_SET_CONDITIONS)
     | set(_ALIASES)
 )
 ACTION_KEYS = {"category", "priority", "tags", "assign", "spam", "require_approval", "suggest"}
 RULE_KEYS = CONDITION_KEYS | ACTION_KEYS | {"name", "description", "stop", "enabled"}
+RULE_KEYS |= {"ignore_negated"}
+NEGATORS = (
+    # French: "aucune contamination", "pas de feu", "sans danger", "ni fumée", "jamais"
+    "aucun", "aucune", "pas", "sans", "ni", "jamais", "nul", "nulle",
+    # English: "no fire", "not an emergency", "without injury", "never", "isn't", "don't"
+    "no", "not", "without", "never", "nor", "none", "zero",
+    "isn", "aren", "wasn", "weren", "don", "doesn", "didn", "hasn", "haven", "cannot",
+)  # fmt: skip
+MAX_WINDOW = 10
 
 
 _TOML_WHERE = re.compile(r"\(at line (\d+), column (\d+)\)")
@@ -153,6 +179,11 @@ class _Builder:
         self.word_lists: dict[int, tuple[str, ...]] = {}
         self.lists: dict[str, frozenset[str]] = {}
         self.position: int | None = None
+        self.base = Path(".")  # relative paths in the file are read from its folder
+        self.fallback: FallbackOptions | None = None
+        self.negatable: set[int] = set()
+        self.owners: dict[int, str] = {}
+        self.options = WordOptions(negators=NEGATORS)
 
     def problem(self, message: str, key: str | None = None, hint: str = "") -> None:
         line, column = self.locate.at(self.position, key)
@@ -168,9 +199,24 @@ class _Builder:
 
     def document(self, raw: dict[str, Any]) -> tuple[list[Rule], Surge]:
         for key in raw:
-            if key not in {"rule", "lists", "surge", "version"}:
-                self.problem(f"unknown table or key {key!r}", key, "allowed: rule, lists, surge")
+            if key not in {
+                "rule",
+                "lists",
+                "surge",
+                "version",
+                "compounds",
+                "negation",
+                "fallback",
+            }:
+                self.problem(
+                    f"unknown table or key {key!r}",
+                    key,
+                    "allowed: rule, lists, surge, compounds, negation, fallback",
+                )
         self.read_lists(raw.get("lists", {}))
+        harmless = self.read_compounds(raw.get("compounds", {}))
+        negators, window = self.read_negation(raw.get("negation", {}))
+        self.fallback = self.read_fallback(raw["fallback"]) if "fallback" in raw else None
         surge = self.read_surge(raw.get("surge", {}))
         entries = raw.get("rule", [])
         if not isinstance(entries, list):
@@ -193,7 +239,87 @@ class _Builder:
             seen.add(rule.name)
             rules.append(rule)
         self.position = None
+        self.options = WordOptions(
+            harmless=harmless,
+            negators=negators,
+            window=window,
+            negatable=frozenset(self.negatable),
+            owners=self.owners,
+        )
         return rules, surge
+
+    def read_compounds(self, raw: Any) -> tuple[str, ...]:
+        if not isinstance(raw, dict):
+            self.problem("[compounds] must be a table", "compounds")
+            return ()
+        for key in sorted(set(raw) - {"harmless"}):
+            self.problem(f"[compounds]: unknown key {key!r}", key, "allowed: harmless")
+        phrases = raw.get("harmless", [])
+        if not isinstance(phrases, list) or not all(isinstance(p, str) for p in phrases):
+            self.problem("[compounds]: harmless must be a list of phrases", "harmless")
+            return ()
+        for phrase in phrases:
+            if "*" in phrase or not tokens(fold(phrase)):
+                self.problem(
+                    f"[compounds]: {phrase!r} must be plain words",
+                    "harmless",
+                    'a phrase such as "feux de circulation" (no *)',
+                )
+        return tuple(phrases)
+
+    def read_fallback(self, raw: Any) -> FallbackOptions | None:
+        if not isinstance(raw, dict):
+            self.problem("[fallback] must be a table", "fallback")
+            return None
+        for key in sorted(set(raw) - {"enabled", "min_confidence", "examples"}):
+            self.problem(
+                f"[fallback]: unknown key {key!r}",
+                key,
+                "allowed: enabled, min_confidence, examples",
+            )
+        enabled = raw.get("enabled", True)
+        minimum = raw.get("min_confidence", 0.6)
+        examples = raw.get("examples")
+        if not isinstance(enabled, bool):
+            self.problem("[fallback]: enabled must be true or false", "enabled")
+        if (
+            isinstance(minimum, bool)
+            or not isinstance(minimum, int | float)
+            or not 0 <= minimum <= 1
+        ):
+            self.problem(
+                "[fallback]: min_confidence must be a number from 0 to 1", "min_confidence"
+            )
+            minimum = 0.6
+        if examples is not None and (not isinstance(examples, str) or not examples.strip()):
+            self.problem(
+                "[fallback]: examples must be the path of a JSON-lines file",
+                "examples",
+                'e.g. examples = "corrections.jsonl" (beside this file)',
+            )
+            examples = None
+        if enabled is not True:
+            return None
+        path = None if examples is None else self.base / Path(examples).expanduser()
+        return FallbackOptions(float(minimum), path)
+
+    def read_negation(self, raw: Any) -> tuple[tuple[str, ...], int]:
+        if not isinstance(raw, dict):
+            self.problem("[negation] must be a table", "negation")
+            return NEGATORS, NEGATION_WINDOW
+        for key in sorted(set(raw) - {"words", "window"}):
+            self.problem(f"[negation]: unknown key {key!r}", key, "allowed: words, window")
+        words = raw.get("words", list(NEGATORS))
+        window = raw.get("window", NEGATION_WINDOW)
+        if not isinstance(words, list) or not all(isinstance(w, str) and w for w in words):
+            self.problem("[negation]: words must be a list of words", "words")
+            words = list(NEGATORS)
+        if not isinstance(window, int) or isinstance(window, bool) or not 1 <= window <= MAX_WINDOW:
+            self.problem(
+                f"[negation]: window must be a whole number from 1 to {MAX_WINDOW}", "window"
+            )
+            window = NEGATION_WINDOW
+        return tuple(words), window
 
     def read_lists(self, raw: Any) -> None:
         if not isinstance(raw, dict):
@@ -248,7 +374,17 @@ class _Builder:
             self.problem("'enabled' must be true or false", "enabled")
         elif not enabled:
             return None
+        first_list = len(self.word_lists)
         condition = self.conditions(entry, top=True)
+        own_lists = range(first_list, len(self.word_lists))
+        for list_id in own_lists:
+            self.owners[list_id] = name
+        if self.flag(entry, "ignore_negated"):
+            if not own_lists:
+                self.problem(
+                    "ignore_negated needs words", "ignore_negated", "it applies to the rule's words"
+                )
+            self.negatable.update(own_lists)
         if not condition.parts:
             self.problem(
                 "has no condition", hint="add words, regex, author_in... (see the file's header)"
@@ -344,6 +480,8 @@ class _Builder:
                 else:
                     handles |= self.lists[n]
             return AuthorIn(tuple(names), frozenset(handles))
+        if key == "author_claims":
+            return self.author_claims(value)
         if key == "has_link":
             if not isinstance(value, bool):
                 self.problem("'has_link' must be true or false", key)
@@ -405,6 +543,24 @@ class _Builder:
         list_id = len(self.word_lists)
         self.word_lists[list_id] = tuple(value)
         return Words(list_id, tuple(value))
+
+    def author_claims(self, value: Any) -> AuthorClaims | None:
+        if (
+            not isinstance(value, list)
+            or not value
+            or not all(isinstance(w, str) and w.strip() for w in value)
+        ):
+            self.problem(
+                "'author_claims' must be a non-empty list of words",
+                "author_claims",
+                'e.g. author_claims = ["mairie", "official"]',
+            )
+            return None
+        for entry in value:
+            reason = entry_problem(entry)
+            if reason:
+                self.problem(f"author_claims: {entry!r} {reason}", "author_claims")
+        return AuthorClaims(tuple(value), WordIndex({0: tuple(value)}))
 
     def pattern(self, value: Any) -> Pattern | None:
         if not isinstance(value, str) or not value:
@@ -594,10 +750,19 @@ def parse_rules(text: str, source: str, known: Known | None = None) -> RuleSet:
             source, [Problem(line, column, f"not valid TOML: {message}", hint)]
         ) from exc
     builder = _Builder(text, known)
+    builder.base = Path(source).parent
     rules, surge = builder.document(raw)
     if builder.problems:
         raise RulesError(source, builder.problems)
-    return RuleSet(tuple(rules), source, builder.lists, surge, builder.word_lists)
+    return RuleSet(
+        tuple(rules),
+        source,
+        builder.lists,
+        surge,
+        builder.word_lists,
+        builder.options,
+        builder.fallback,
+    )
 
 
 SLOW_SEARCH = 0.025

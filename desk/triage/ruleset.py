@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from desk.errors import ConfigError
 from desk.triage.conditions import All
-from desk.triage.words import WordIndex
+from desk.triage.words import NEGATION_WINDOW, WordIndex
 from desk.vocabulary import Category
 
 CATEGORY_ORDER: tuple[str, ...] = tuple(Category)  # precedence: the first set wins
@@ -71,6 +72,26 @@ class Surge:
 
 
 @dataclass(frozen=True)
+class WordOptions:
+    """How words match beyond the lists: harmless phrases, negation and the lists it applies
+    to (those of rules with ``ignore_negated``), and which rule each list belongs to."""
+
+    harmless: tuple[str, ...] = ()
+    negators: tuple[str, ...] = ()
+    window: int = NEGATION_WINDOW
+    negatable: frozenset[int] = frozenset()
+    owners: dict[int, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FallbackOptions:
+    """``[fallback]``: the learned model that fills in when no rule gives a category."""
+
+    min_confidence: float = 0.6
+    examples: Path | None = None  # None: the examples bundled with desk
+
+
+@dataclass(frozen=True)
 class RuleSet:
     """An ordered list of rules with their word lists compiled into one index."""
 
@@ -79,12 +100,22 @@ class RuleSet:
     lists: dict[str, frozenset[str]] = field(default_factory=dict)
     surge: Surge = field(default_factory=Surge)
     word_lists: dict[int, tuple[str, ...]] = field(default_factory=dict, repr=False)
+    words: WordOptions = field(default_factory=lambda: WordOptions())
+    fallback: FallbackOptions | None = None  # None: no model, "other" when no rule fires
     index: WordIndex = field(init=False, compare=False, repr=False)
     by_list: dict[int, tuple[int, ...]] = field(init=False, compare=False, repr=False)
     always: tuple[int, ...] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "index", WordIndex(self.word_lists))
+        options = self.words
+        index = WordIndex(
+            self.word_lists,
+            harmless=options.harmless,
+            negatable=options.negatable,
+            negators=options.negators,
+            window=options.window,
+        )
+        object.__setattr__(self, "index", index)
         by_list: dict[int, list[int]] = {}
         always: list[int] = []
         for position, rule in enumerate(self.rules):

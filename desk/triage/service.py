@@ -62,6 +62,7 @@ def incoming_of(mention: Mention, channel: str = "") -> Incoming:
         channel=channel,
         kind=mention.kind,
         author=mention.author_handle,
+        author_name=mention.author_name,
     )
 
 

@@ -6,12 +6,25 @@ sequence of tokens (``"il paraît"`` -> ``il``, ``parait``; ``"e. coli"`` -> ``e
 matches where the text has the same tokens in a row, whatever punctuation separates them. Word
 boundaries and French elision (``l'eau`` -> ``l``, ``eau``) come out of tokenising. A token may end
 with ``*`` to match any word starting with it (``déneig*`` matches ``déneigement``, ``déneigée``).
+
+Two refinements keep words from firing where they mean no harm, in the same single pass:
+
+- *harmless phrases* (``feux de circulation``, ``fire station``): a word found only inside one of
+  them does not count (``feu`` in ``feu de circulation``), while the phrase itself may still be an
+  entry of a list;
+- *negation*, for the lists that ask for it: an entry right after a negating word (``aucune
+  contamination``, ``no fire``, ``pas de danger``: a negator among the ``window`` words before it)
+  does not count for those lists.
+
+Every occurrence set aside this way is reported (``Skipped``), so a decision can say why a word
+did not fire.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 
 import ahocorasick
 import regex
@@ -69,6 +82,19 @@ def _token_matches(pattern: str, token: str) -> bool:
 
 Entry = tuple[tuple[str, ...], str, tuple[int, ...]]  # tokens, display form, list ids
 Found = list[tuple[str, tuple[int, ...]]]  # (display form, list ids) for one automaton key
+NEGATION_WINDOW = 3  # words before an entry where a negator cancels it
+_BEFORE = 80  # characters before an entry read to find the words of the negation window
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """An occurrence that did not count: ``reason`` is ``negated`` (``by`` is the negator) or
+    ``phrase`` (``by`` is the harmless phrase it sits in); ``lists`` are the ids it missed."""
+
+    word: str
+    reason: str
+    by: str
+    lists: tuple[int, ...]
 
 
 class WordIndex:
@@ -81,7 +107,15 @@ class WordIndex:
     are checked word by word.
     """
 
-    def __init__(self, lists: dict[int, tuple[str, ...]]) -> None:
+    def __init__(
+        self,
+        lists: dict[int, tuple[str, ...]],
+        *,
+        harmless: tuple[str, ...] = (),
+        negatable: frozenset[int] = frozenset(),
+        negators: tuple[str, ...] = (),
+        window: int = NEGATION_WINDOW,
+    ) -> None:
         merged: dict[tuple[str, ...], tuple[str, list[int]]] = {}
         for list_id, entries in lists.items():
             for entry in entries:
@@ -100,38 +134,117 @@ class WordIndex:
             body = " ".join(p.rstrip("*") for p in parts)
             key = f" {body}" if parts[-1].endswith("*") else f" {body} "
             keys.setdefault(key, []).append((shown, ids))
+        phrases: dict[str, str] = {}
+        for phrase in harmless:
+            words = tokens(fold(phrase))
+            if words:
+                phrases.setdefault(f" {' '.join(words)} ", phrase.strip())
+        self.negatable = negatable
+        self.negators = frozenset(tokens(fold(" ".join(negators))))
+        self.window = window
+        self._careful = bool(phrases) or bool(negatable and self.negators)
         self.automaton = ahocorasick.Automaton()
-        for key, found in keys.items():
-            self.automaton.add_word(key, found)
-        if keys:
+        for key in keys.keys() | phrases.keys():
+            found = keys.get(key, [])
+            negated = any(not negatable.isdisjoint(ids) for _shown, ids in found)
+            self.automaton.add_word(key, (len(key), found, phrases.get(key), negated))
+        if keys or phrases:
             self.automaton.make_automaton()
         self._empty = not keys
 
-    def find(self, folded_text: str) -> dict[int, list[str]]:
-        """List id -> the entries of that list found in already-folded text (sorted)."""
+    def find(self, folded_text: str, skipped: list[Skipped] | None = None) -> dict[int, list[str]]:
+        """List id -> the entries of that list found in already-folded text (sorted).
+
+        Occurrences inside a harmless phrase, or negated for a list that asks for it, are left
+        out and, when ``skipped`` is given, appended to it."""
         hits: dict[int, set[str]] = {}
         if not self._empty:
             spaced = " " + _NON_WORD.sub(" ", folded_text) + " "
-            for _end, found in self.automaton.iter(spaced):
-                for shown, ids in found:
-                    for list_id in ids:
-                        seen = hits.get(list_id)
-                        if seen is None:
-                            hits[list_id] = {shown}
-                        else:
-                            seen.add(shown)
+            if self._careful:
+                self._find_careful(spaced, hits, skipped)
+            else:
+                for _end, (_length, found, _phrase, _negated) in self.automaton.iter(spaced):
+                    for shown, ids in found:
+                        for list_id in ids:
+                            seen = hits.get(list_id)
+                            if seen is None:
+                                hits[list_id] = {shown}
+                            else:
+                                seen.add(shown)
         if self.slow:
-            self._find_slow(folded_text, hits)
+            self._find_slow(folded_text, hits, skipped)
         return {i: sorted(found) if len(found) > 1 else list(found) for i, found in hits.items()}
 
-    def _find_slow(self, folded_text: str, hits: dict[int, set[str]]) -> None:
+    def _find_careful(
+        self, spaced: str, hits: dict[int, set[str]], skipped: list[Skipped] | None
+    ) -> None:
+        """``find`` with harmless phrases and negation: occurrences are collected with their
+        place first, since a phrase ends after the words inside it."""
+        found_at = []
+        spans: list[tuple[int, int, str]] = []
+        negatable = False
+        for end, (length, found, phrase, negated) in self.automaton.iter(spaced):
+            if phrase is not None:
+                spans.append((end - length + 1, end, phrase))
+            if found:
+                found_at.append((end - length + 1, end, found, negated))
+                negatable = negatable or negated
+        if not spans and not negatable:  # the usual case: nothing to set aside
+            for _start, _end, found, _negated in found_at:
+                for shown, ids in found:
+                    for list_id in ids:
+                        hits.setdefault(list_id, set()).add(shown)
+            return
+        for start, end, found, negated in found_at:
+            inside = None
+            for a, b, phrase in spans:
+                if a <= start and end <= b and (a != start or b != end):
+                    inside = phrase
+                    break
+            by = None
+            if negated and inside is None:
+                by = self._negator(spaced[max(0, start - _BEFORE) : start].split())
+            for shown, ids in found:
+                if inside is not None:
+                    if skipped is not None:
+                        skipped.append(Skipped(shown, "phrase", inside, ids))
+                    continue
+                kept = ids
+                if by is not None and not self.negatable.isdisjoint(ids):
+                    kept = tuple(i for i in ids if i not in self.negatable)
+                    if skipped is not None:
+                        lost = tuple(i for i in ids if i in self.negatable)
+                        skipped.append(Skipped(shown, "negated", by, lost))
+                for list_id in kept:
+                    hits.setdefault(list_id, set()).add(shown)
+
+    def _negator(self, before: list[str]) -> str | None:
+        """The negating word among the last ``window`` words of ``before``, nearest first."""
+        for word in reversed(before[-self.window :]):
+            if word in self.negators:
+                return word
+        return None
+
+    def _find_slow(
+        self, folded_text: str, hits: dict[int, set[str]], skipped: list[Skipped] | None
+    ) -> None:
         words = tokens(folded_text)
         for key, entries in self.slow.items():
             starts = [i for i, w in enumerate(words) if w.startswith(key)]
             for parts, shown, ids in entries:
-                if any(_phrase_at(parts, words, i) for i in starts):
-                    for list_id in ids:
-                        hits.setdefault(list_id, set()).add(shown)
+                at = [i for i in starts if _phrase_at(parts, words, i)]
+                if not at:
+                    continue
+                kept = ids
+                if self.negatable and not self.negatable.isdisjoint(ids):
+                    negators = [self._negator(words[max(0, i - self.window) : i]) for i in at]
+                    if all(negators):  # every occurrence is negated
+                        kept = tuple(i for i in ids if i not in self.negatable)
+                        if skipped is not None:
+                            lost = tuple(i for i in ids if i in self.negatable)
+                            skipped.append(Skipped(shown, "negated", str(negators[0]), lost))
+                for list_id in kept:
+                    hits.setdefault(list_id, set()).add(shown)
 
 
 def _phrase_at(parts: tuple[str, ...], words: list[str], position: int) -> bool:

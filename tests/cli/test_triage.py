@@ -106,14 +106,19 @@ def test_triage_classify_reads_json_lines(
         {"text": "Est-ce vrai que l'eau du robinet est contaminée?", "lang": "fr"},
         {"text": "Thanks so much for clearing our street this morning!", "platform": "mastodon"},
         {"text": "Gagnez des tours gratuits au casino", "author": "@promo"},
+        {
+            "text": "Coupure d'eau demain, détails : bit.ly/eau",
+            "author": "@mairie_officielle",
+            "author_name": "Mairie officielle",
+        },
     ]
     data = "\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\nnot json\n{}\n"
     feed_stdin(monkeypatch, data.encode())
     assert cli("triage", "classify", as_name=None) == 1
     captured = capsys.readouterr()
     out = [json.loads(x) for x in captured.out.splitlines()]
-    assert len(out) == 5
-    rumour, praise, spam, bad_json, no_text = out
+    assert len(out) == 6
+    rumour, praise, spam, impostor, bad_json, no_text = out
     assert (rumour["category"], rumour["priority"], rumour["language"]) == (
         "rumour",
         "urgent",
@@ -124,9 +129,10 @@ def test_triage_classify_reads_json_lines(
     assert (praise["category"], praise["language"]) == ("praise", "en")
     assert praise["assignee"] == "chloe"  # routing.en, the test desk is always open
     assert (spam["category"], spam["spam"], spam["assignee"]) == ("spam", True, None)
-    assert bad_json == {"line": 4, "error": bad_json["error"]}
+    assert (impostor["category"], impostor["rules"]) == ("rumour", ["impersonation"])
+    assert bad_json == {"line": 5, "error": bad_json["error"]}
     assert bad_json["error"].startswith("not valid JSON")
-    assert no_text == {"line": 5, "error": '"text" (a string) is required'}
+    assert no_text == {"line": 6, "error": '"text" (a string) is required'}
     assert "2 line(s) could not be classified" in captured.err
 
 
@@ -161,6 +167,18 @@ def test_triage_evaluate_prints_scores(
     assert report["per_category"]["praise"]["f1"] == 1.0
     assert report["per_category"]["question"]["recall"] == 0.5
     assert report["confusion"]["question"]["other"] == 1
+    assert "urgent" not in report  # the lines do not say
+    flagged: list[dict[str, object]] = [
+        {"text": "Il y a le feu au garage!", "category": "other", "urgent": True},
+        {"text": "Le feu de circulation est réparé", "category": "other", "urgent": False},
+        # over since yesterday: a false alarm
+        {"text": "L'accident d'hier, on en parle encore", "category": "other", "urgent": False},
+    ]
+    labelled.write_text("\n".join(json.dumps(i) for i in flagged), encoding="utf-8")
+    assert cli("--lang", "fr", "triage", "evaluate", str(labelled), as_name=None) == 0
+    out = capsys.readouterr().out
+    assert "urgence\u00a0: précision 0.500 · rappel 1.000" in out
+    assert "mises en urgence\u00a0: 2 · étiquetées urgentes\u00a0: 1" in out
     labelled.write_text('{"text": "x", "category": "gossip"}\n', encoding="utf-8")
     assert cli("triage", "evaluate", str(labelled), as_name=None) == 2
     assert f"{labelled}:1:" in capsys.readouterr().err

@@ -1,0 +1,193 @@
+"""A small learned fallback: when no rule gives a category, a naive Bayes over words suggests one.
+
+The rules stay the policy (readable, publishable); the model only fills in the mentions no
+category rule speaks about — praise or complaints in words no list has, chatter that is
+``other`` — and only when it is confident enough (``[fallback] min_confidence`` in the rule file).
+It is trained at start-up, in a few milliseconds, on labelled examples that ship with desk
+(desk/triage/examples.jsonl: the training part of tests/data/triage and the development part of
+tests/data/triage_eval, never their held-out parts); a team can train it on its own corrections
+by pointing ``[fallback] examples`` at a JSON-lines file of the same shape.
+
+Why hand-written: multinomial naive Bayes over word counts is about forty lines; scikit-learn
+would bring tens of megabytes (and joblib, threadpoolctl) for the same arithmetic, and the small
+naive Bayes packages on PyPI are unmaintained. Each guess carries its confidence (the posterior
+probability of the category) and the nearest training examples, for the explanation.
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+import math
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from desk.errors import ConfigError
+from desk.triage.words import fold, tokens
+from desk.vocabulary import CATEGORIES
+
+EXAMPLES = Path(__file__).resolve().parent / "examples.jsonl"
+SMOOTHING = 0.5  # add-half (Lidstone) counts: a word never seen with a category is not fatal
+NEAREST = 2  # training examples shown in the explanation
+COMMON_FLOOR = 5  # a word in at most this many examples always counts for "nearest"
+MAX_EXAMPLES_BYTES = 20 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Guess:
+    """The model's category, its posterior probability, and the closest training examples."""
+
+    category: str
+    confidence: float
+    nearest: tuple[tuple[str, str], ...]  # (text, category)
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain form stored in the decision's detail."""
+        return {
+            "category": self.category,
+            "confidence": round(self.confidence, 3),
+            "nearest": [{"text": t, "category": c} for t, c in self.nearest],
+        }
+
+
+def features(folded: str) -> list[str]:
+    """Words and pairs of neighbouring words of already-folded text."""
+    words = tokens(folded)
+    return words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
+
+
+class Fallback:
+    """Multinomial naive Bayes trained on (text, category) pairs.
+
+    ``priors`` counts the categories of the mentions the model will see: those no rule gives a
+    category (mostly ``other``), found by running the rules over the examples (``for_rules``).
+    Without them every category is equally likely beforehand.
+    """
+
+    def __init__(self, examples: list[tuple[str, str]], priors: Counter[str] | None = None) -> None:
+        counts = {c: Counter[str]() for c in CATEGORIES}
+        folded_texts = [fold(text) for text, _ in examples]
+        for folded, (_, category) in zip(folded_texts, examples, strict=True):
+            counts[category].update(features(folded))
+        vocabulary = set().union(*counts.values())
+        size = len(vocabulary) or 1
+        self.categories = tuple(c for c in CATEGORIES if counts[c])
+        self.log_p: dict[str, dict[str, float]] = {}
+        self.unseen: dict[str, float] = {}
+        for category in self.categories:
+            total = sum(counts[category].values()) + SMOOTHING * size
+            self.log_p[category] = {
+                word: math.log((n + SMOOTHING) / total) for word, n in counts[category].items()
+            }
+            self.unseen[category] = math.log(SMOOTHING / total)
+        weights = priors or Counter()
+        whole = sum(weights.values()) + len(self.categories)
+        self.log_prior = {c: math.log((weights[c] + 1) / whole) for c in self.categories}
+        # per feature, only the categories it was seen with and how much more likely it is
+        # there than an unseen word: a guess then touches one or two numbers per word, not six
+        self.lift: dict[str, tuple[tuple[int, float], ...]] = {}
+        for word in vocabulary:
+            self.lift[word] = tuple(
+                (i, self.log_p[c][word] - self.unseen[c])
+                for i, c in enumerate(self.categories)
+                if word in self.log_p[c]
+            )
+        self.vocabulary = vocabulary
+        self.texts = list(examples)  # as written, for the explanation
+        self.sets = [frozenset(tokens(folded)) for folded in folded_texts]
+        postings: dict[str, list[int]] = {}
+        for index, words in enumerate(self.sets):
+            for word in words:
+                postings.setdefault(word, []).append(index)
+        # words in more than one example in twenty ("the", "de", "la") tell little about which
+        # example is nearest, and reading their long lists would cost most of the time; the
+        # nearest examples are looked for among those of the guessed category
+        common = max(COMMON_FLOOR, len(examples) // 20)
+        self.postings: dict[tuple[str, str], list[int]] = {}
+        for word, ids in postings.items():
+            if len(ids) <= common:
+                for index in ids:
+                    self.postings.setdefault((examples[index][1], word), []).append(index)
+
+    def guess(self, folded: str, minimum: float = 0.0) -> Guess | None:
+        """The most probable category of already-folded text (None: no known word in it).
+
+        The nearest examples are looked for only when the confidence reaches ``minimum``."""
+        lift = self.lift
+        seen = [lift[f] for f in features(folded) if f in lift]
+        if not seen or not self.categories:
+            return None
+        n = len(seen)
+        scores = [self.log_prior[c] + n * self.unseen[c] for c in self.categories]
+        for pairs in seen:
+            for index, value in pairs:
+                scores[index] += value
+        top = max(scores)
+        best = self.categories[scores.index(top)]
+        confidence = 1 / sum(math.exp(s - top) for s in scores)
+        nearest = self.nearest(folded, best) if confidence >= minimum else ()
+        return Guess(best, confidence, nearest)
+
+    def nearest(self, folded: str, category: str) -> tuple[tuple[str, str], ...]:
+        """The examples of ``category`` sharing the most words with the text (cosine of word
+        sets, the commonest words left out)."""
+        words = frozenset(tokens(folded))
+        shared: Counter[int] = Counter()
+        for word in words:
+            ids = self.postings.get((category, word))
+            if ids:
+                shared.update(ids)
+        sizes = self.sets
+        ranked = heapq.nsmallest(
+            NEAREST, shared, key=lambda i: (-shared[i] / math.sqrt(len(sizes[i]) * len(words)), i)
+        )
+        return tuple(self.texts[i] for i in ranked)
+
+
+def read_examples(path: Path) -> list[tuple[str, str]]:
+    """(text, category) pairs of a JSON-lines file of ``{"text", "category"}`` objects;
+    ConfigError names the bad line."""
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_EXAMPLES_BYTES + 1)
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot read the fallback examples {path}: {exc.strerror or exc}",
+            hint="fix [fallback] examples in the rule file",
+        ) from exc
+    if len(data) > MAX_EXAMPLES_BYTES:
+        raise ConfigError(f"{path}: over {MAX_EXAMPLES_BYTES:,} bytes of examples")
+    examples = []
+    for number, line in enumerate(data.decode("utf-8", "replace").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except ValueError as exc:
+            raise ConfigError(f"{path}:{number}: not valid JSON") from exc
+        if (
+            not isinstance(item, dict)
+            or not isinstance(item.get("text"), str)
+            or item.get("category") not in CATEGORIES
+        ):
+            raise ConfigError(
+                f'{path}:{number}: needs "text" and a "category" ({", ".join(CATEGORIES)})'
+            )
+        examples.append((item["text"], str(item["category"])))
+    return examples
+
+
+@lru_cache(maxsize=4)
+def examples_of(path: Path = EXAMPLES) -> tuple[tuple[str, str], ...]:
+    """The examples of a file, read once per process."""
+    return tuple(read_examples(path))
+
+
+def for_rules(examples: tuple[tuple[str, str], ...], uncategorised: list[bool]) -> Fallback:
+    """The model for a rule set: ``uncategorised[i]`` says no rule gave example i a category,
+    so the priors are those of the mentions the model fills in."""
+    priors = Counter(c for (_, c), none in zip(examples, uncategorised, strict=True) if none)
+    return Fallback(list(examples), priors)

@@ -1,0 +1,188 @@
+"""The learned fallback (desk.triage.fallback): it fills in only where no rule gives a category,
+says how sure it is and which examples it resembles, and trains only on the training parts."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from desk.config import DeskConfig
+from desk.errors import ConfigError
+from desk.i18n import Catalog
+from desk.triage.explain import explain_lines
+from desk.triage.fallback import EXAMPLES, Fallback, read_examples
+from desk.triage.pipeline import Incoming, Triage
+from desk.triage.rules import RulesError, default_rules, parse_rules
+from desk.triage.words import fold
+from tests.helpers.paths import DATA
+
+AT = datetime(2026, 11, 12, 15, 0, tzinfo=UTC)
+EXAMPLES_TEXT = [
+    ("the crew did a lovely job on the park", "praise"),
+    ("lovely flowers downtown, nice job", "praise"),
+    ("the park is a mess and smells", "complaint"),
+    ("the sidewalk is a mess again", "complaint"),
+    ("sunset over the river tonight", "other"),
+]
+MODEL = Fallback(EXAMPLES_TEXT)
+
+
+def decide(triage: Triage, text: str) -> dict[str, object]:
+    item = Incoming(text=text, created_at=AT, language="en", platform="x")
+    return triage.decide(item, route=False).detail()
+
+
+def test_naive_bayes_picks_the_category_whose_words_the_text_shares() -> None:
+    praise = MODEL.guess(fold("what a lovely job"))
+    complaint = MODEL.guess(fold("such a mess"))
+    assert praise is not None
+    assert complaint is not None
+    assert (praise.category, complaint.category) == ("praise", "complaint")
+    assert 0.5 < praise.confidence <= 1.0
+    # cosine of word sets: 3 shared of 9 words beats 2 shared of 5
+    assert praise.nearest == (
+        ("the crew did a lovely job on the park", "praise"),
+        ("lovely flowers downtown, nice job", "praise"),
+    )
+    assert MODEL.guess(fold("zzz qqq")) is None  # no known word: no guess
+
+
+def test_priors_lean_towards_what_the_rules_leave_uncategorised() -> None:
+    examples = EXAMPLES_TEXT
+    even = Fallback(examples).guess(fold("the river"))
+    leaning = Fallback(examples, Counter({"complaint": 50})).guess(fold("the river"))
+    assert even is not None
+    assert leaning is not None
+    assert even.category == "other"
+    assert leaning.category == "complaint"
+
+
+RULES = """
+[fallback]
+min_confidence = {minimum}
+examples = "{examples}"
+
+[[rule]]
+name = "thanks"
+words = ["thanks"]
+category = "praise"
+"""
+
+
+def pack(tmp_path: Path, minimum: float) -> Triage:
+    examples = tmp_path / "corrections.jsonl"
+    examples.write_text(
+        "".join(json.dumps({"text": t, "category": c}) + "\n" for t, c in EXAMPLES_TEXT),
+        encoding="utf-8",
+    )
+    text = RULES.format(minimum=minimum, examples="corrections.jsonl")  # beside the rule file
+    rules = parse_rules(text, str(tmp_path / "rules.toml"))
+    return Triage(rules, DeskConfig(), detect_language=False)
+
+
+def test_the_model_fills_in_only_where_no_rule_gives_a_category(tmp_path: Path) -> None:
+    triage = pack(tmp_path, 0.5)
+    ruled = decide(triage, "thanks, but the park is a mess")
+    assert (ruled["category"], "fallback" in ruled) == ("praise", False)
+    guessed = decide(triage, "the park is such a mess")
+    assert guessed["category"] == "complaint"
+    assert guessed["category_rule"] is None
+    fallback = guessed["fallback"]
+    assert isinstance(fallback, dict)
+    assert fallback["used"] is True
+    assert fallback["nearest"][0]["category"] == "complaint"
+    english = "\n".join(explain_lines(guessed, Catalog("en")))
+    french = "\n".join(explain_lines(guessed, Catalog("fr")))
+    assert "the model trained on labelled examples says complaint" in english
+    assert "nearest example: “the park is a mess and smells” (complaint)" in english
+    assert "le modèle entraîné sur des exemples étiquetés propose" in french
+    assert "\u00a0%)" in french
+
+
+def test_an_unsure_guess_leaves_other_and_says_so(tmp_path: Path) -> None:
+    triage = pack(tmp_path, 0.99)
+    detail = decide(triage, "the park tonight")
+    assert detail["category"] == "other"
+    fallback = detail["fallback"]
+    assert isinstance(fallback, dict)
+    assert fallback["used"] is False
+    assert "is under the 99 % required: left as other" in "\n".join(
+        explain_lines(detail, Catalog("en"))
+    )
+
+
+def test_a_spam_guess_does_not_close_the_mention(tmp_path: Path) -> None:
+    examples = tmp_path / "corrections.jsonl"
+    examples.write_text('{"text": "cheap watches", "category": "spam"}\n', encoding="utf-8")
+    rules = parse_rules(
+        '[fallback]\nexamples = "corrections.jsonl"\n', str(tmp_path / "rules.toml")
+    )
+    decision = Triage(rules, DeskConfig(), detect_language=False).decide(
+        Incoming(text="cheap watches", created_at=AT, language="en"), route=False
+    )
+    assert (decision.category, decision.spam) == ("spam", False)
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ("[fallback]\nmin_confidence = 2\n", "min_confidence must be a number from 0 to 1"),
+        ("[fallback]\nexamples = 3\n", "examples must be the path of a JSON-lines file"),
+        ("[fallback]\nmodel = 'x'\n", "[fallback]: unknown key 'model'"),
+        ("[fallback]\nenabled = 'yes'\n", "enabled must be true or false"),
+    ],
+)
+def test_bad_fallback_tables_are_refused(table: str, message: str) -> None:
+    with pytest.raises(RulesError) as caught:
+        parse_rules(table, "t.toml")
+    assert any(message in p.message for p in caught.value.problems)
+
+
+def test_a_bad_examples_file_is_a_clear_error(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "x", "category": "weird"}\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="bad.jsonl:1: needs"):
+        read_examples(bad)
+    with pytest.raises(ConfigError, match="cannot read the fallback examples"):
+        read_examples(tmp_path / "missing.jsonl")
+
+
+def test_without_a_fallback_table_no_model_runs() -> None:
+    rules = parse_rules('[[rule]]\nname = "r"\nwords = ["x"]\ncategory = "praise"\n', "t.toml")
+    assert rules.fallback is None
+    detail = decide(Triage(rules, DeskConfig(), detect_language=False), "lovely job")
+    assert (detail["category"], "fallback" in detail) == ("other", False)
+
+
+def _texts(path: Path) -> list[dict[str, str]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_bundled_examples_are_the_training_parts_and_no_held_out_text() -> None:
+    bundled = _texts(EXAMPLES)
+    training = _texts(DATA / "triage" / "train.jsonl") + _texts(DATA / "triage_eval" / "dev.jsonl")
+    assert [(e["text"], e["category"]) for e in bundled] == [
+        (e["text"], e["category"]) for e in training
+    ]
+    held_out = {
+        e["text"]
+        for name in (
+            "triage/holdout.jsonl",
+            "triage/holdout_b.jsonl",
+            "triage_eval/holdout.jsonl",
+            "triage_eval/holdout2.jsonl",
+        )
+        for e in _texts(DATA / name)
+    }
+    assert held_out.isdisjoint(e["text"] for e in bundled)
+
+
+def test_the_default_pack_uses_the_bundled_model() -> None:
+    rules = default_rules()
+    assert rules.fallback is not None
+    assert rules.fallback.examples is None
+    assert 0 < rules.fallback.min_confidence < 1
