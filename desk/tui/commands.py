@@ -42,6 +42,7 @@ ENTRIES: tuple[tuple[str, str], ...] = (
     ("app.open_approvals", "tui.cmd.approvals"),
     ("app.open_report", "tui.cmd.report"),
     ("app.open_crisis_report", "tui.cmd.crisis_report"),
+    ("app.open_clusters", "tui.cmd.clusters"),
     ("app.purge", "tui.cmd.purge"),
     ("app.open_staff", "tui.cmd.staff"),
     ("app.open_answers", "tui.cmd.answers"),

@@ -158,3 +158,10 @@ class OpenAudit(Message):
 
     mention_id: int | None = None
     actor: str | None = None
+
+
+@dataclass
+class FilterQueue(Message):
+    """Show the queue filtered by ``line`` (desk.search patterns), e.g. a cluster's mentions."""
+
+    line: str

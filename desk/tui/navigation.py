@@ -3,7 +3,7 @@
 Screens never import one another. A screen that wants another one posts an intent
 (``OpenDetail``, ``OpenTimeline``, ``OpenAudit`` from desk.tui.messages); the message bubbles
 from the screen to the app, and ``Navigator`` — the part of DeskApp that moves between screens —
-pushes it. The keys bound to ``app.open_*`` (A, R, V, S, B, W, K and the palette's purge) land here
+pushes it. The keys bound to ``app.open_*`` (A, R, V, S, B, W, K, D and the palette's purge) land here
 too. This is the only module that imports the screens (besides the app's home screen).
 """
 
@@ -15,10 +15,11 @@ from textual.app import App
 from textual.screen import Screen
 
 from desk.tui.dialogs.purge import PurgeScreen
-from desk.tui.messages import OpenAudit, OpenDetail, OpenTimeline
+from desk.tui.messages import FilterQueue, OpenAudit, OpenDetail, OpenTimeline
 from desk.tui.screens.answers import AnswersScreen
 from desk.tui.screens.approvals import ApprovalsScreen
 from desk.tui.screens.audit import AuditScreen
+from desk.tui.screens.clusters import ClustersScreen
 from desk.tui.screens.crisis_report import CrisisReportScreen
 from desk.tui.screens.detail import DetailScreen
 from desk.tui.screens.queue import QueueScreen
@@ -48,6 +49,14 @@ class Navigator(App[None]):
         """The audit trail, filtered (``l`` in a timeline: that mention's raw events)."""
         self.push_screen(AuditScreen(mention_id=message.mention_id, actor=message.actor))
 
+    def on_filter_queue(self, message: FilterQueue) -> None:
+        """Back to the queue, filtered (Enter on a cluster: its mentions)."""
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, QueueScreen):
+            self.pop_screen()
+        if isinstance(self.screen, QueueScreen):
+            self.screen.view = "open"
+            self.screen.set_filter(message.line)
+
     # -- app-wide keys and palette entries -------------------------------------------------
     def _open(self, screen_type: type[Screen[Any]]) -> None:
         """Push a new ``screen_type``, unless it is the screen already shown."""
@@ -73,6 +82,10 @@ class Navigator(App[None]):
     def action_open_crisis_report(self) -> None:
         """The report of the crisis going on, or of the last one."""
         self._open(CrisisReportScreen)
+
+    def action_open_clusters(self) -> None:
+        """The groups of open mentions saying the same thing (crisis mode)."""
+        self._open(ClustersScreen)
 
     def action_purge(self) -> None:
         """The retention purge: a dry run, then ``y`` to purge (admins; desk.audit.retention)."""

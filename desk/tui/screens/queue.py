@@ -92,6 +92,7 @@ def _queue_bindings() -> list[BindingType]:
         Binding("W", "app.open_staff", "tui.keys.staff", show=False),
         Binding("exclamation_mark", "open_surge", "tui.crisis.key_open", show=False),
         Binding("K", "app.open_crisis_report", "tui.crisis.key_report", show=False),
+        Binding("D", "app.open_clusters", "tui.clusters.key_open", show=False),
         Binding("f5", "refresh_queue", "tui.keys.refresh", show=False),
         Binding("q", "app.quit", "tui.keys.quit"),
     ]
