@@ -27,6 +27,7 @@ from desk.i18n import Catalog, choose_language
 from desk.inbox import InboxService
 from desk.queries import Queries
 from desk.replies.approval import ApprovalService
+from desk.replies.batches import BatchService
 from desk.replies.claims import ClaimService
 from desk.replies.outbox import OutboxService
 from desk.replies.service import ReplyService, live_senders
@@ -84,6 +85,18 @@ class Desk:
             clock=self.clock,
             write_factory=self.inbox.write_factory,
             actor=self.me.name,
+        )
+
+    @cached_property
+    def batches(self) -> BatchService:
+        """Batches of replies approved once (desk.replies.batches), built on first use."""
+        return BatchService(
+            write_factory=self.inbox.write_factory,
+            read_factory=self.queries.read_factory,
+            config=self.config,
+            actor=self.me,
+            replies=self.replies,
+            clock=self.clock,
         )
 
     @property

@@ -58,3 +58,8 @@ class Action(StrEnum):
     # crisis mode (desk.crisis.alerts)
     CRISIS_ALERT_SENT = "crisis.alert_sent"  # a surge out of hours, told to the on-call person
     CRISIS_ALERT_ACKNOWLEDGED = "crisis.alert_acknowledged"
+    # one approved correction to many (desk.replies.batches); each reply has its own events too
+    BATCH_PREPARED = "batch.prepared"
+    BATCH_APPROVED = "batch.approved"
+    BATCH_PAUSED = "batch.paused"
+    BATCH_RESUMED = "batch.resumed"

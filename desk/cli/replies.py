@@ -58,7 +58,11 @@ def register(commands: Commands) -> None:
     a.add_json()
     a.set_defaults(run=approvals)
     ok = commands.add("approve")
-    ok.add_argument("reply_id", type=ok.types.number, metavar=ok.metavar("reply_id"))
+    ok.add_argument("reply_id", nargs="?", type=ok.types.number, metavar=ok.metavar("reply_id"))
+    ok.add_argument(
+        "--batch", type=ok.types.number, metavar=ok.metavar("batch"), help=ok.text("batch")
+    )
+    ok.add_argument("--no-follow", action="store_true", help=ok.text("no_follow"))
     ok.add_argument("--text", metavar=ok.metavar("text"), help=ok.text("text"))
     ok.add_argument("--note", default="", metavar=ok.metavar("note"), help=ok.text("note"))
     ok.set_defaults(run=approve)
@@ -179,7 +183,15 @@ def approvals(desk: Desk, args: argparse.Namespace) -> int:
 
 
 def approve(desk: Desk, args: argparse.Namespace) -> int:
-    """Approve a waiting reply (perhaps corrected) and send it."""
+    """Approve a waiting reply (perhaps corrected) and send it, or a whole batch."""
+    if (args.batch is None) == (args.reply_id is None):
+        raise refused(desk.catalog, "approve_one_or_batch")
+    if args.batch is not None:
+        if args.text is not None:
+            raise refused(desk.catalog, "approve_batch_text")
+        from desk.cli import batch
+
+        return batch.approve(desk, args)
     done = desk.approvals.approve(args.reply_id, text=args.text, note=args.note)
     if done.status == ReplyStatus.QUEUED:  # a live channel: the undo window, then the platform
         done = send_after_undo(desk, done)

@@ -76,6 +76,8 @@ class ApprovalService:
         with self.read_factory() as session:
             out = []
             for reply in store.pending_replies(session=session):
+                if reply.batch_id is not None:  # approved with its batch (desk.replies.batches)
+                    continue
                 mention = store.get_mention(reply.mention_id, session=session)
                 out.append(
                     PendingReply(
@@ -112,6 +114,10 @@ class ApprovalService:
         reply to the mention went out (or is on its way) meanwhile: the citizen is answered."""
         with transaction(self.write_factory) as session:
             reply, mention = self._reviewable(session, reply_id)
+            if reply.batch_id is not None:  # paced with its batch, never alone
+                raise ActionRefused.from_catalog(
+                    "approve_in_batch", id=reply_id, batch=reply.batch_id
+                )
             answered = next(
                 (
                     other

@@ -48,6 +48,7 @@ from desk.errors import ActionRefused, NotFound, PermissionDenied
 from desk.platforms.client import Connector, ReplyRequest
 from desk.platforms.errors import ChannelError, NotPosted, RateLimited, Unprovable
 from desk.platforms.http import retrying
+from desk.replies import batches
 from desk.replies.service import record_sent
 from desk.stop import StopEvent, wait_or_stop
 from desk.views import ReplyView, StaffView
@@ -61,9 +62,18 @@ ACTOR = "outbox"
 Connect = Callable[[str], AbstractAsyncContextManager[Connector]]
 
 
+_REACHED: dict[str, int] = {}
+
+
 def fault_point(step: str) -> None:
-    """Die here, like a power cut, when a crash test asked for this step (``DESK_FAULT_AT``)."""
-    if os.environ.get(FAULT_ENV) == step:
+    """Die here, like a power cut, when a crash test asked for this step (``DESK_FAULT_AT``):
+    ``STEP`` the first time it is reached, ``STEP#N`` the N-th time (mid-batch crashes)."""
+    wanted = os.environ.get(FAULT_ENV)
+    if not wanted or wanted.partition("#")[0] != step:
+        return
+    _REACHED[step] = _REACHED.get(step, 0) + 1
+    nth = wanted.partition("#")[2]
+    if not nth or (nth.isdigit() and _REACHED[step] == int(nth)):
         os.kill(os.getpid(), signal.SIGKILL)
 
 
@@ -213,20 +223,25 @@ class OutboxService:
         now = self.clock()
         with self._reader() as session:
             rows = session.exec(
-                select(Reply).where(
-                    col(Reply.status).in_((ReplyStatus.QUEUED, ReplyStatus.SENDING))
-                )
+                select(Reply, Mention.platform)
+                .join(Mention, col(Reply.mention_id) == col(Mention.id))
+                .where(col(Reply.status).in_((ReplyStatus.QUEUED, ReplyStatus.SENDING)))
+                .order_by(col(Reply.id))
             ).all()
             orphans, ready, waiting = [], [], 0
-            for reply in rows:
+            batched: list[tuple[Reply, str]] = []
+            for reply, platform in rows:
                 if reply.status == ReplyStatus.SENDING:
                     if self._orphaned(reply, now):
                         orphans.append(reply.id or 0)
-                elif reply.send_after is None or as_utc(reply.send_after) <= now:
-                    ready.append(reply.id or 0)
-                else:
+                elif reply.send_after is not None and as_utc(reply.send_after) > now:
                     waiting += 1
-        return orphans, ready, waiting
+                elif reply.batch_id is not None:  # one approved correction to many: paced
+                    batched.append((reply, platform))
+                else:
+                    ready.append(reply.id or 0)
+            paced, held_back = batches.pace(session, batched, now)
+        return orphans, ready + paced, waiting + held_back
 
     def _orphaned(self, reply: Reply, now: datetime) -> bool:
         """A ``sending`` reply nobody is posting: its process is gone, or its lease ran out."""
@@ -386,6 +401,8 @@ class OutboxService:
             now = self.clock()
             if reply.send_after is not None and as_utc(reply.send_after) > now:
                 return None
+            if reply.batch_id is not None and batches.held(session, reply, now):
+                return None  # its batch is paused, or its platform's pace says not yet
             reply.status = ReplyStatus.SENDING
             reply.delivery_owner = owner_tag()
             reply.delivery_started_at = now
