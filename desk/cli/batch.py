@@ -29,18 +29,11 @@ SHOWN = 200
 PASS_SECONDS = 1.0
 
 
-def reply(desk: Desk, args: argparse.Namespace) -> int:
-    """Prepare a batch of replies waiting for one approval; print each mention's decision."""
+def reply(desk: Desk, args: argparse.Namespace, ids: list[int]) -> int:
+    """Prepare a batch of replies waiting for one approval for the mentions ``ids`` (chosen by
+    desk.cli.bulk); print each mention's decision."""
     from desk.crisis.batch import prepare
 
-    if args.answer is None:
-        raise refused(desk.catalog, "batch_needs_answer")
-    if args.cluster is not None:
-        ids = list(desk.crisis.cluster(args.cluster).mention_ids)
-    else:
-        from desk.cli.bulk import selected
-
-        ids = selected(desk, args)
     if not ids:
         print(desk.catalog.t("cli.bulk.none"))
         return 0
@@ -164,6 +157,14 @@ def approve(desk: Desk, args: argparse.Namespace) -> int:
     return 0
 
 
+def _wait(desk: Desk, p: BatchProgress) -> float:
+    """Seconds to the next turn, between a tenth of a second and PASS_SECONDS."""
+    if p.next_at is None:
+        return PASS_SECONDS
+    left = (p.next_at - desk.clock()).total_seconds()
+    return min(PASS_SECONDS, max(0.1, left))
+
+
 def follow(desk: Desk, batch_id: int, *, json_out: bool) -> int:
     """Run the outbox for this batch's replies, one pass a second, printing progress, until
     none is queued or sending (or the batch is paused). The pace is the outbox's own
@@ -193,7 +194,7 @@ def follow(desk: Desk, batch_id: int, *, json_out: bool) -> int:
                 if not left or p.status == BatchStatus.PAUSED:
                     return p
                 await desk.outbox.run_once(only=left)
-                await asyncio.sleep(PASS_SECONDS)
+                await asyncio.sleep(_wait(desk, p))
 
     try:
         p = asyncio.run(go())

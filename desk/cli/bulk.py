@@ -131,8 +131,13 @@ def _batch_action(desk: Desk, args: argparse.Namespace) -> int:
         raise refused(desk.catalog, "batch_reply_no_id")
     elif args.cluster is None and args.ids is None and args.search is None and args.filter is None:
         raise refused(desk.catalog, "bulk_selection", action=args.action)
+    if args.action == "reply":
+        if args.answer is None:
+            raise refused(desk.catalog, "batch_needs_answer")
+        if args.cluster is not None:
+            return batch.reply(desk, args, list(desk.crisis.cluster(args.cluster).mention_ids))
+        return batch.reply(desk, args, selected(desk, args))
     run = {
-        "reply": batch.reply,
         "status": batch.status,
         "pause": batch.pause,
         "resume": batch.resume,

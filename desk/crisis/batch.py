@@ -23,7 +23,7 @@ from desk.crisis.service import CrisisService
 from desk.db import store, transaction
 from desk.errors import ActionRefused, DeskError
 from desk.replies.batches import BatchService
-from desk.replies.outbox import fault_point
+from desk.replies.faults import fault_point
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,6 +36,7 @@ from desk.config import DeskConfig
 from desk.db import SessionFactory, store, transaction
 from desk.db.tables import Mention, Reply, ReplyBatch
 from desk.errors import ActionRefused, NotFound, PermissionDenied
+from desk.replies.faults import fault_point
 from desk.replies.service import ReplyService
 from desk.views import StaffView
 from desk.vocabulary import MAYBE_PUBLISHED, BatchStatus, ReplyStatus
@@ -310,6 +311,7 @@ class BatchService:
                     batch=batch_id,
                 )
                 view = self.replies.start_delivery(session, reply, mention, batch=batch_id)
+                fault_point("batch_approve")  # crash tests: killed inside the one transaction
                 if view.status == ReplyStatus.QUEUED:
                     queued.append((reply, mention.platform))
             self._space(session, batch, queued, now)

@@ -28,7 +28,6 @@ import contextlib
 import json
 import logging
 import os
-import signal
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
@@ -49,32 +48,18 @@ from desk.platforms.client import Connector, ReplyRequest
 from desk.platforms.errors import ChannelError, NotPosted, RateLimited, Unprovable
 from desk.platforms.http import retrying
 from desk.replies import batches
+from desk.replies.faults import FAULT_ENV as FAULT_ENV  # re-exported: the crash tests' name
+from desk.replies.faults import fault_point
 from desk.replies.service import record_sent
 from desk.stop import StopEvent, wait_or_stop
 from desk.views import ReplyView, StaffView
 from desk.vocabulary import ReplyStatus
 
 log = logging.getLogger(__name__)
-FAULT_ENV = "DESK_FAULT_AT"
 OUTBOX_STATUSES = (ReplyStatus.QUEUED, ReplyStatus.SENDING, ReplyStatus.UNKNOWN)
 MAX_ATTEMPTS = 5
 ACTOR = "outbox"
 Connect = Callable[[str], AbstractAsyncContextManager[Connector]]
-
-
-_REACHED: dict[str, int] = {}
-
-
-def fault_point(step: str) -> None:
-    """Die here, like a power cut, when a crash test asked for this step (``DESK_FAULT_AT``):
-    ``STEP`` the first time it is reached, ``STEP#N`` the N-th time (mid-batch crashes)."""
-    wanted = os.environ.get(FAULT_ENV)
-    if not wanted or wanted.partition("#")[0] != step:
-        return
-    _REACHED[step] = _REACHED.get(step, 0) + 1
-    nth = wanted.partition("#")[2]
-    if not nth or (nth.isdigit() and _REACHED[step] == int(nth)):
-        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def owner_tag() -> str:
