@@ -149,6 +149,8 @@ class BatchProgress:
     """When the next queued reply may go (None: nothing queued)."""
     last_at: datetime | None = None
     """When the last queued reply may go, at the batch's pace."""
+    sample: str = ""
+    """The text of its first reply (what a supervisor reads before approving)."""
 
     @property
     def total(self) -> int:
@@ -470,6 +472,10 @@ class BatchService:
             skipped=skipped if isinstance(skipped, list) else [],
             next_at=_utc(queued[0][0]) if queued else None,
             last_at=_utc(queued[0][1]) if queued else None,
+            sample=session.exec(
+                select(Reply.text).where(Reply.batch_id == batch.id).order_by(col(Reply.id))
+            ).first()
+            or "",
         )
 
     def _batch(self, session: Session, batch_id: int) -> ReplyBatch:
