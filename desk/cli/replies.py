@@ -178,6 +178,18 @@ def approvals(desk: Desk, args: argparse.Namespace) -> int:
         )
         print(t("cli.approvals.mention", text=clean(p.mention_text, one_line=True, max_len=100)))
         print(t("cli.approvals.reply", text=clean(r.text, one_line=True, max_len=200)))
+    for b in desk.batches.waiting():  # each approved at once, with its own command
+        print(
+            t(
+                "cli.approvals.batch",
+                id=b.id,
+                n=b.total,
+                by=b.created_by,
+                answer=clean(b.answer, one_line=True, max_len=60),
+                since=local_time(desk, b.created_at),
+            )
+        )
+        print(t("cli.approvals.reply", text=clean(b.sample, one_line=True, max_len=200)))
     print(plural(desk.catalog, "cli.approvals.waiting", len(pending)))
     return 0
 

@@ -52,6 +52,8 @@ def test_prepare_approve_and_follow_a_batch(
     assert "only a supervisor" in capsys.readouterr().err
     assert cli("approvals", "--json") == 0
     assert _json(capsys) == []  # the batch's replies are approved with it, not one by one
+    assert cli("approvals") == 0
+    assert "batch 1 by bruno since" in capsys.readouterr().out  # one item, its own command
 
     assert cli("approve", "--batch", "1", lang="fr") == 0
     out = capsys.readouterr().out
