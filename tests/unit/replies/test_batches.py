@@ -64,6 +64,7 @@ async def test_a_batch_is_approved_once_and_posted_once_each_at_its_pace(
     with pytest.raises(ActionRefused, match="belongs to batch"):
         amelie.approvals.approve(detail.replies[0].id)  # never alone: paced with its batch
     assert amelie.approvals.pending() == []  # the batch is one item, not four
+    assert amelie.approvals.pending_count() == 1
 
     platform = FakePlatform()
     outbox = live(amelie, platform, undo=5)
