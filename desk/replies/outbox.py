@@ -47,7 +47,7 @@ from desk.errors import ActionRefused, NotFound, PermissionDenied
 from desk.platforms.client import Connector, ReplyRequest
 from desk.platforms.errors import ChannelError, NotPosted, RateLimited, Unprovable
 from desk.platforms.http import retrying
-from desk.replies import batches
+from desk.replies import pacing
 from desk.replies.faults import FAULT_ENV as FAULT_ENV  # re-exported: the crash tests' name
 from desk.replies.faults import fault_point
 from desk.replies.service import record_sent
@@ -225,7 +225,7 @@ class OutboxService:
                     batched.append((reply, platform))
                 else:
                     ready.append(reply.id or 0)
-            paced, held_back = batches.pace(session, batched, now)
+            paced, held_back = pacing.pace(session, batched, now)
         return orphans, ready + paced, waiting + held_back
 
     def _orphaned(self, reply: Reply, now: datetime) -> bool:
@@ -386,7 +386,7 @@ class OutboxService:
             now = self.clock()
             if reply.send_after is not None and as_utc(reply.send_after) > now:
                 return None
-            if reply.batch_id is not None and batches.held(session, reply, now):
+            if reply.batch_id is not None and pacing.held(session, reply, now):
                 return None  # its batch is paused, or its platform's pace says not yet
             reply.status = ReplyStatus.SENDING
             reply.delivery_owner = owner_tag()

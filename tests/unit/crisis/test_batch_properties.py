@@ -13,7 +13,7 @@ import random
 from datetime import UTC, datetime, timedelta
 
 from desk.crisis.plan import ADDRESSING, Budget, Target, author_key, plan
-from desk.replies.batches import schedule
+from desk.replies.pacing import schedule
 
 PLATFORMS = ["mastodon", "bluesky", "x", "email"]
 KINDS = ["mention", "reply", "quote", "keyword", "news", "automatic", "dm"]
