@@ -285,14 +285,13 @@ class BatchService:
             batch = self._batch(session, batch_id)
             if not (self.may_approve() or batch.created_by == self.actor.name):
                 raise PermissionDenied.from_catalog("batch_pause_forbidden", id=batch_id)
-            if batch.status != BatchStatus.APPROVED:
-                raise ActionRefused.from_catalog(
-                    "batch_not_running", id=batch_id, status=batch.status
-                )
+            left = self._queued(session, batch_id)
+            if batch.status != BatchStatus.APPROVED or not left:
+                status = batch.status if batch.status != BatchStatus.APPROVED else "done"
+                raise ActionRefused.from_catalog("batch_not_running", id=batch_id, status=status)
             batch.status = BatchStatus.PAUSED
             batch.paused_at = self.clock()
             session.add(batch)
-            left = self._queued(session, batch_id)
             self.record(session, Action.BATCH_PAUSED, batch=batch_id, left=len(left))
         return self.progress(batch_id)
 

@@ -71,6 +71,10 @@ def test_prepare_approve_and_follow_a_batch(
         "crisis_skip_same_author",
         "crisis_skip_not_addressed",
     ]
+    assert cli("bulk", "pause", "1") == 2  # all sent already: nothing to pause, said so
+    assert "batch 1 is not being posted (it is done)" in capsys.readouterr().err
+    assert cli("bulk", "resume", "1", as_name="bruno") == 2
+    assert "only a supervisor can resume batch 1" in capsys.readouterr().err
     prepared = desk.queries.audit_log(flt=AuditFilter(actions=("batch.prepared",)), limit=5)
     assert [e.actor for e in prepared] == ["bruno"]
 
