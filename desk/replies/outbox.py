@@ -203,8 +203,9 @@ class OutboxService:
         return self.actor
 
     # -- the worker -----------------------------------------------------------------------
-    def due(self) -> tuple[list[int], list[int], int]:
-        """(orphans to reconcile, queued replies due now, replies still waiting)."""
+    def due(self, only: set[int] | None = None) -> tuple[list[int], list[int], int]:
+        """(orphans to reconcile, queued replies due now, replies still waiting), among
+        ``only`` when given (so a batch's pace is decided among the replies asked for)."""
         now = self.clock()
         with self._reader() as session:
             rows = session.exec(
@@ -216,6 +217,8 @@ class OutboxService:
             orphans, ready, waiting = [], [], 0
             batched: list[tuple[Reply, str]] = []
             for reply, platform in rows:
+                if only is not None and reply.id not in only:
+                    continue
                 if reply.status == ReplyStatus.SENDING:
                     if self._orphaned(reply, now):
                         orphans.append(reply.id or 0)
@@ -237,11 +240,10 @@ class OutboxService:
         """Reconcile orphans, then post every queued reply whose undo window is over (or just
         the replies in ``only``)."""
         report = OutboxReport()
-        orphans, _, _ = self.due()
+        orphans, _, _ = self.due(only)
         for reply_id in orphans:
-            if only is None or reply_id in only:
-                await self._reconcile_orphan(reply_id, report)
-        _, ready, report.waiting = self.due()  # orphans proven absent are due again now
+            await self._reconcile_orphan(reply_id, report)
+        _, ready, report.waiting = self.due(only)  # orphans proven absent are due again now
         for reply_id in ready:
             if only is None or reply_id in only:
                 await self._send(reply_id, report)

@@ -130,3 +130,24 @@ def test_a_mention_answered_meanwhile_is_refused_not_answered_twice(make_desk: A
     again = prepare(bruno.crisis, bruno.batches, ids, "water")
     assert again.batch_id is None  # nothing left to answer: no empty batch
     assert [d.reason for d in again.decisions] == ["crisis_skip_closed", "crisis_skip_closed"]
+
+
+async def test_following_one_batch_is_not_stalled_by_another_on_the_same_platform(
+    make_desk: Any,
+) -> None:
+    bruno, amelie = make_desk("bruno"), make_desk("amelie")
+    amelie.answers.import_text(LIBRARY, "library.toml")
+    first = _prepared(bruno, add(bruno, mention("1", RUMOUR_FR)))
+    second = _prepared(bruno, add(bruno, mention("2", RUMOUR_FR)))
+    platform = FakePlatform()
+    outbox = live(amelie, platform, undo=0)
+    amelie.batches.approve(first)
+    amelie.batches.approve(second)  # its turn comes one spacing after the first batch's
+    clock_of(amelie).advance(3600)
+    only = amelie.batches.in_flight(second)
+    assert len((await outbox.run_once(only=only)).sent) == 1  # desk bulk send 2: its own
+    assert amelie.batches.progress(second).done
+    assert (await outbox.run_once()).sent == []  # the first now waits one spacing
+    clock_of(amelie).advance(PACE.total_seconds())
+    assert len((await outbox.run_once()).sent) == 1
+    assert platform.post_calls == 2
