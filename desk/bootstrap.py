@@ -43,6 +43,7 @@ if TYPE_CHECKING:  # built on first use: a command that never pulls or meets a c
     from desk.crisis.service import CrisisService
     from desk.crisis.state import CrisisState
     from desk.crisis.statement import StatementService
+    from desk.replies.batches import BatchService
 
 
 @dataclass
@@ -106,6 +107,20 @@ class Desk:
             read_factory=self.queries.read_factory,
             config=self.config,
             actor=self.me,
+            clock=self.clock,
+        )
+
+    @cached_property
+    def batches(self) -> BatchService:
+        """Batches of replies approved once (desk.replies.batches), built on first use."""
+        from desk.replies.batches import BatchService
+
+        return BatchService(
+            write_factory=self.inbox.write_factory,
+            read_factory=self.queries.read_factory,
+            config=self.config,
+            actor=self.me,
+            replies=self.replies,
             clock=self.clock,
         )
 

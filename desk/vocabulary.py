@@ -77,6 +77,14 @@ MAYBE_PUBLISHED = frozenset(
 """A reply in one of these states is, or may become, public: the same text is not sent again."""
 
 
+class BatchStatus(StrEnum):
+    """Where a batch of replies (one approved correction to many) stands."""
+
+    PREPARED = "prepared"  # its replies wait for one supervisor's approval
+    APPROVED = "approved"  # the outbox posts its replies, paced
+    PAUSED = "paused"  # approved, but the outbox leaves its replies queued until resumed
+
+
 BULK_ACTIONS: dict[str, str | None] = {
     "assign": "staff",
     "claim": None,

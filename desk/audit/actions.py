@@ -68,3 +68,8 @@ class Action(StrEnum):
     STATEMENT_PUBLISHED = "statement.published"  # on one channel, with its remote id
     STATEMENT_PINNED = "statement.pinned"
     STATEMENT_NOTED = "statement.noted"  # a channel refused, or the pin is a person's to do
+    # one approved correction to many (desk.replies.batches); each reply has its own events too
+    BATCH_PREPARED = "batch.prepared"
+    BATCH_APPROVED = "batch.approved"
+    BATCH_PAUSED = "batch.paused"
+    BATCH_RESUMED = "batch.resumed"

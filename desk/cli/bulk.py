@@ -2,6 +2,8 @@
 
 desk bulk ACTION (--ids N,M,... | --search WORDS | --filter PATTERNS) [--view V]
           [--to NAME | --category CAT | --tag WORD] [--yes] [--json]
+desk bulk reply (--cluster ID | --ids ... | --search ... | --filter ...) --answer NAME [--json]
+desk bulk status [BATCH] | pause BATCH | resume BATCH | send BATCH    (desk.cli.batch)
 
 ACTION is one of desk.vocabulary.BULK_ACTIONS (assign, claim, release, categorise, tag, close,
 reopen, spam). ``--search`` and ``--filter`` select as ``desk queue`` does (open mentions unless
@@ -32,17 +34,30 @@ BULK_CONFIRM = 20
 
 MAX_SELECTED = 100_000
 
+BATCH_ACTIONS = ("reply", "status", "pause", "resume", "send")
+"""One approved correction to many (desk.cli.batch): a batch prepared, followed, paused."""
+
 
 def register(commands: Commands) -> None:
     """``bulk``."""
     b = commands.add("bulk")
     b.add_argument(
-        "action", choices=list(BULK_ACTIONS), metavar=b.metavar("action"), help=b.text("action")
+        "action",
+        choices=[*BULK_ACTIONS, *BATCH_ACTIONS],
+        metavar=b.metavar("action"),
+        help=b.text("action"),
     )
-    chosen = b.add_mutually_exclusive_group(required=True)
+    b.add_argument(
+        "batch", nargs="?", type=b.types.number, metavar=b.metavar("batch"), help=b.text("batch")
+    )
+    chosen = b.add_mutually_exclusive_group()
     chosen.add_argument("--ids", metavar="N,M", help=b.text("ids"))
     chosen.add_argument("--search", metavar=b.metavar("words"), help=b.text("search"))
     chosen.add_argument("--filter", metavar=b.metavar("patterns"), help=b.text("filter"))
+    chosen.add_argument(
+        "--cluster", type=b.types.number, metavar=b.metavar("cluster"), help=b.text("cluster")
+    )
+    b.add_argument("--answer", metavar=b.metavar("name"), help=b.text("answer"))
     b.add_argument("--view", choices=VIEWS, default="open", help=b.text("view"))
     b.add_argument("--to", metavar=b.metavar("staff"), help=b.text("to"))
     b.add_argument("--category", metavar=b.metavar("category"), help=b.text("category"))
@@ -106,8 +121,39 @@ def _confirmed(desk: Desk, args: argparse.Namespace, count: int) -> bool:
     return answer.strip().lower() in (t("cli.bulk.yes"), "y", "yes", "o", "oui")
 
 
+def _batch_action(desk: Desk, args: argparse.Namespace) -> int:
+    from desk.cli import batch
+
+    if args.action != "reply":
+        if args.cluster is not None or args.ids or args.search or args.filter or args.answer:
+            raise refused(desk.catalog, "batch_no_selection", action=args.action)
+    elif args.batch is not None:
+        raise refused(desk.catalog, "batch_reply_no_id")
+    elif args.cluster is None and args.ids is None and args.search is None and args.filter is None:
+        raise refused(desk.catalog, "bulk_selection", action=args.action)
+    if args.action == "reply":
+        if args.answer is None:
+            raise refused(desk.catalog, "batch_needs_answer")
+        if args.cluster is not None:
+            return batch.reply(desk, args, list(desk.crisis.cluster(args.cluster).mention_ids))
+        return batch.reply(desk, args, selected(desk, args))
+    run = {
+        "status": batch.status,
+        "pause": batch.pause,
+        "resume": batch.resume,
+        "send": batch.send,
+    }[args.action]
+    return run(desk, args)
+
+
 def bulk(desk: Desk, args: argparse.Namespace) -> int:
     """Run one action on the chosen mentions; say what was done and what was skipped."""
+    if args.action in BATCH_ACTIONS:
+        return _batch_action(desk, args)
+    if args.batch is not None or args.cluster is not None or args.answer is not None:
+        raise refused(desk.catalog, "bulk_batch_only", action=args.action)
+    if args.ids is None and args.search is None and args.filter is None:
+        raise refused(desk.catalog, "bulk_selection", action=args.action)
     value = _value(desk, args)
     ids = selected(desk, args)
     catalog = desk.catalog

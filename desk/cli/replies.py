@@ -58,7 +58,11 @@ def register(commands: Commands) -> None:
     a.add_json()
     a.set_defaults(run=approvals)
     ok = commands.add("approve")
-    ok.add_argument("reply_id", type=ok.types.number, metavar=ok.metavar("reply_id"))
+    ok.add_argument("reply_id", nargs="?", type=ok.types.number, metavar=ok.metavar("reply_id"))
+    ok.add_argument(
+        "--batch", type=ok.types.number, metavar=ok.metavar("batch"), help=ok.text("batch")
+    )
+    ok.add_argument("--no-follow", action="store_true", help=ok.text("no_follow"))
     ok.add_argument("--text", metavar=ok.metavar("text"), help=ok.text("text"))
     ok.add_argument("--note", default="", metavar=ok.metavar("note"), help=ok.text("note"))
     ok.set_defaults(run=approve)
@@ -174,12 +178,32 @@ def approvals(desk: Desk, args: argparse.Namespace) -> int:
         )
         print(t("cli.approvals.mention", text=clean(p.mention_text, one_line=True, max_len=100)))
         print(t("cli.approvals.reply", text=clean(r.text, one_line=True, max_len=200)))
+    for b in desk.batches.waiting():  # each approved at once, with its own command
+        print(
+            t(
+                "cli.approvals.batch",
+                id=b.id,
+                n=b.total,
+                by=b.created_by,
+                answer=clean(b.answer, one_line=True, max_len=60),
+                since=local_time(desk, b.created_at),
+            )
+        )
+        print(t("cli.approvals.reply", text=clean(b.sample, one_line=True, max_len=200)))
     print(plural(desk.catalog, "cli.approvals.waiting", len(pending)))
     return 0
 
 
 def approve(desk: Desk, args: argparse.Namespace) -> int:
-    """Approve a waiting reply (perhaps corrected) and send it."""
+    """Approve a waiting reply (perhaps corrected) and send it, or a whole batch."""
+    if (args.batch is None) == (args.reply_id is None):
+        raise refused(desk.catalog, "approve_one_or_batch")
+    if args.batch is not None:
+        if args.text is not None:
+            raise refused(desk.catalog, "approve_batch_text")
+        from desk.cli import batch
+
+        return batch.approve(desk, args)
     done = desk.approvals.approve(args.reply_id, text=args.text, note=args.note)
     if done.status == ReplyStatus.QUEUED:  # a live channel: the undo window, then the platform
         done = send_after_undo(desk, done)

@@ -9,4 +9,6 @@
   mentions and posts that did not address the account skipped, each platform's budget), pure.
 - ``service``: CrisisService reads the queue and sends the planned replies through
   ReplyService, one signed reply (and its audit events) per mention, exactly once each.
+- ``batch``: the same plan written as a batch of replies waiting for one approval, in one
+  transaction (approved, paced and paused by desk.replies.batches).
 """

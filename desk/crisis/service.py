@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from desk.answers.service import AnswerService
 from desk.audit.actions import Action
@@ -28,7 +28,16 @@ from desk.config import DeskConfig
 from desk.config.secrets import resolve
 from desk.crisis.alerts import Delivery, Sent, chain, deliver, next_person, surge_key
 from desk.crisis.clusters import Cluster, Post, clusters
-from desk.crisis.plan import Plan, Skip, Target, budget_for, plan
+from desk.crisis.plan import (
+    BUDGETS,
+    DEFAULT_BUDGET,
+    Budget,
+    Plan,
+    Skip,
+    Target,
+    budget_for,
+    plan,
+)
 from desk.crisis.surge import SENSITIVITIES, WEEK_BUCKETS, SurgeView, surges_by_topic
 from desk.db import SessionFactory, store, transaction
 from desk.db.tables import Answer, AuditEvent, Mention, Reply
@@ -38,6 +47,10 @@ from desk.replies.outbox import fault_point
 from desk.replies.service import ReplyService
 from desk.triage.routing import Router
 from desk.vocabulary import MAYBE_PUBLISHED, MentionStatus, ReplyStatus
+
+CRISIS_WINDOW = timedelta(days=3)
+"""One reply per author per crisis: an author reached by any batch this recently is not
+answered again (until the crisis itself is recorded, this window stands for it)."""
 
 MAX_OPEN = 50_000
 """Open mentions clustered at most (the newest): a crisis queue, not the archive."""
@@ -89,6 +102,7 @@ class CrisisService:
     sleep: Callable[[float], None] = time.sleep
     write_factory: SessionFactory | None = None  # alerts and acknowledgements are recorded
     actor: str = "system"
+    budgets: Mapping[str, Budget] | None = None  # per platform; None: desk.crisis.plan.BUDGETS
 
     def __post_init__(self) -> None:
         self.record = Recorder(self.actor, self.clock)
@@ -164,45 +178,67 @@ class CrisisService:
         raise NotFound.from_catalog("crisis_cluster_unknown", id=cluster_id)
 
     # -- one correction to many --------------------------------------------------------------
-    def plan(self, mention_ids: Sequence[int], answer_name: str) -> Plan:
-        """Who would get ``answer_name`` among ``mention_ids`` (desk.crisis.plan's rules)."""
+    def plan(
+        self, mention_ids: Sequence[int], answer_name: str, *, session: Session | None = None
+    ) -> Plan:
+        """Who would get ``answer_name`` among ``mention_ids`` (desk.crisis.plan's rules), read
+        in ``session`` when given (a batch plans inside its own write transaction)."""
         self.answers.named(answer_name, None)  # NotFound: said before anything is planned
+        if session is not None:
+            return self._plan(session, mention_ids, answer_name)
+        with self.read_factory() as reader:
+            return self._plan(reader, mention_ids, answer_name)
+
+    def _plan(self, session: Session, mention_ids: Sequence[int], answer_name: str) -> Plan:
         now = self.clock()
         ids = list(dict.fromkeys(mention_ids))
-        with self.read_factory() as session:
-            found = store.mentions_by_id(ids, session=session)
-            answered = set(
-                session.exec(
-                    select(Reply.mention_id).where(
-                        col(Reply.mention_id).in_(ids),
-                        col(Reply.status).in_([*MAYBE_PUBLISHED, ReplyStatus.PENDING_APPROVAL]),
-                    )
-                ).all()
-            )
-            answer_ids = session.exec(select(Answer.id).where(Answer.name == answer_name)).all()
-            reached = session.exec(
-                select(Mention.author_handle)
-                .join(Reply, col(Reply.mention_id) == col(Mention.id))
-                .where(
-                    col(Reply.answer_id).in_(list(answer_ids)),
+        found = store.mentions_by_id(ids, session=session)
+        answered = set(
+            session.exec(
+                select(Reply.mention_id).where(
+                    col(Reply.mention_id).in_(ids),
                     col(Reply.status).in_([*MAYBE_PUBLISHED, ReplyStatus.PENDING_APPROVAL]),
                 )
             ).all()
-            used: dict[str, int] = {}
-            for platform in {m.platform for m in found.values()}:
-                window = budget_for(platform).window
-                used[platform] = session.exec(
-                    select(sa.func.count())
-                    .select_from(Reply)
-                    .join(Mention, col(Reply.mention_id) == col(Mention.id))
-                    .where(
-                        Mention.platform == platform,
-                        col(Reply.created_at) >= now - window,
+        )
+        answer_ids = session.exec(select(Answer.id).where(Answer.name == answer_name)).all()
+        reached = session.exec(
+            select(Mention.author_handle)
+            .join(Reply, col(Reply.mention_id) == col(Mention.id))
+            .where(
+                sa.or_(
+                    col(Reply.answer_id).in_(list(answer_ids)),
+                    # one reply per author per crisis: any batch of the crisis window
+                    sa.and_(
+                        col(Reply.batch_id).is_not(None),
+                        col(Reply.created_at) >= now - CRISIS_WINDOW,
+                    ),
+                ),
+                col(Reply.status).in_([*MAYBE_PUBLISHED, ReplyStatus.PENDING_APPROVAL]),
+            )
+        ).all()
+        used: dict[str, int] = {}
+        for platform in {m.platform for m in found.values()}:
+            window = self.budget(platform).window
+            used[platform] = session.exec(
+                select(sa.func.count())
+                .select_from(Reply)
+                .join(Mention, col(Reply.mention_id) == col(Mention.id))
+                .where(
+                    Mention.platform == platform,
+                    col(Reply.created_at) >= now - window,
+                    sa.or_(
                         col(Reply.status).in_(
                             [ReplyStatus.SENT, ReplyStatus.QUEUED, ReplyStatus.SENDING]
                         ),
-                    )
-                ).one()
+                        # another batch waiting for approval will use the window too
+                        sa.and_(
+                            col(Reply.batch_id).is_not(None),
+                            col(Reply.status) == ReplyStatus.PENDING_APPROVAL,
+                        ),
+                    ),
+                )
+            ).one()
         targets: list[Target] = []
         missing: list[Skip] = []
         for mid in ids:
@@ -220,9 +256,16 @@ class CrisisService:
                     answered=mid in answered,
                 )
             )
-        chosen = plan(targets, reached=reached, used=used)
+        chosen = plan(targets, reached=reached, used=used, budgets=self._budgets())
         chosen.skipped[:0] = missing
         return chosen
+
+    def _budgets(self) -> Mapping[str, Budget]:
+        return self.budgets if self.budgets is not None else BUDGETS
+
+    def budget(self, platform: str) -> Budget:
+        """The budget of batch replies on ``platform`` (``budgets``, else desk.crisis.plan's)."""
+        return self._budgets().get(platform, DEFAULT_BUDGET)
 
     def answer(
         self,

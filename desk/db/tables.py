@@ -15,7 +15,7 @@ from sqlalchemy.types import TypeDecorator
 from sqlmodel import Column, Field, SQLModel
 
 from desk.clock import as_utc
-from desk.vocabulary import MAYBE_PUBLISHED, MentionStatus, ReplyStatus
+from desk.vocabulary import MAYBE_PUBLISHED, BatchStatus, MentionStatus, ReplyStatus
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -208,6 +208,30 @@ class Reply(SQLModel, table=True):
     delivery_owner: str | None = None  # "host:pid" of the process posting it right now
     delivery_started_at: datetime | None = _utc_column(nullable=True)
     attempts: int | None = None
+    # one approved correction to many (desk.replies.batches): the batch it belongs to
+    batch_id: int | None = Field(default=None, index=True)
+
+
+class ReplyBatch(SQLModel, table=True):
+    """Replies prepared together from one library answer, approved once (desk.replies.batches).
+
+    ``pacing``: JSON, platform -> seconds between two of its replies (the budget's spacing when
+    it was prepared); ``skipped``: JSON list of the mentions left out, ``{"id", "reason", ...}``.
+    Done is not a status: it is read from the replies (none left queued or sending).
+    """
+
+    __tablename__ = "reply_batches"
+
+    id: int | None = Field(default=None, primary_key=True)
+    answer: str
+    status: str = Field(default=BatchStatus.PREPARED, index=True)
+    created_by: str
+    created_at: datetime = _utc_column()
+    approved_by: str | None = None
+    approved_at: datetime | None = _utc_column(nullable=True)
+    paused_at: datetime | None = _utc_column(nullable=True)
+    pacing: str = "{}"
+    skipped: str = "[]"
 
 
 class OutboxEntry(SQLModel, table=True):

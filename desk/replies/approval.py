@@ -12,18 +12,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlmodel import Session
+import sqlalchemy as sa
+from sqlmodel import Session, col
 
 from desk.audit.actions import Action
 from desk.audit.chain import Recorder
 from desk.clock import Clock, as_utc, utcnow
 from desk.config import DeskConfig
 from desk.db import SessionFactory, store, transaction
-from desk.db.tables import Mention, Reply
+from desk.db.tables import Mention, Reply, ReplyBatch
 from desk.errors import ActionRefused, NotFound, PermissionDenied
 from desk.replies.service import ReplyService
 from desk.views import ReplyView, StaffView
-from desk.vocabulary import MAYBE_PUBLISHED, ReplyStatus
+from desk.vocabulary import MAYBE_PUBLISHED, BatchStatus, ReplyStatus
 
 # A reply in one of these states answered the mention, or may have: a second one is not approved.
 ANSWERED = MAYBE_PUBLISHED - {ReplyStatus.PENDING_APPROVAL}
@@ -67,15 +68,31 @@ class ApprovalService:
         return self.actor.is_supervisor or self.actor.name == self.config.approval.fallback
 
     def pending_count(self) -> int:
-        """How many replies wait for approval (for the queue's header)."""
+        """How many items wait for approval (for the queue's header): each reply written one
+        at a time, and each batch as one (it is approved at once)."""
         with self.read_factory() as session:
-            return store.count_pending_replies(session=session)
+            batched = session.execute(
+                sa.select(sa.func.count())
+                .select_from(Reply)
+                .where(
+                    col(Reply.status) == ReplyStatus.PENDING_APPROVAL,
+                    col(Reply.batch_id).is_not(None),
+                )
+            ).scalar_one()
+            batches = session.execute(
+                sa.select(sa.func.count())
+                .select_from(ReplyBatch)
+                .where(col(ReplyBatch.status) == BatchStatus.PREPARED)
+            ).scalar_one()
+            return store.count_pending_replies(session=session) - int(batched) + int(batches)
 
     def pending(self) -> list[PendingReply]:
         """Replies waiting for approval, oldest first."""
         with self.read_factory() as session:
             out = []
             for reply in store.pending_replies(session=session):
+                if reply.batch_id is not None:  # approved with its batch (desk.replies.batches)
+                    continue
                 mention = store.get_mention(reply.mention_id, session=session)
                 out.append(
                     PendingReply(
@@ -112,6 +129,10 @@ class ApprovalService:
         reply to the mention went out (or is on its way) meanwhile: the citizen is answered."""
         with transaction(self.write_factory) as session:
             reply, mention = self._reviewable(session, reply_id)
+            if reply.batch_id is not None:  # paced with its batch, never alone
+                raise ActionRefused.from_catalog(
+                    "approve_in_batch", id=reply_id, batch=reply.batch_id
+                )
             answered = next(
                 (
                     other

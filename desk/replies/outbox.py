@@ -28,7 +28,6 @@ import contextlib
 import json
 import logging
 import os
-import signal
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
@@ -48,23 +47,19 @@ from desk.errors import ActionRefused, NotFound, PermissionDenied
 from desk.platforms.client import Connector, ReplyRequest
 from desk.platforms.errors import ChannelError, NotPosted, RateLimited, Unprovable
 from desk.platforms.http import retrying
+from desk.replies import pacing
+from desk.replies.faults import FAULT_ENV as FAULT_ENV  # re-exported: the crash tests' name
+from desk.replies.faults import fault_point
 from desk.replies.service import record_sent
 from desk.stop import StopEvent, wait_or_stop
 from desk.views import ReplyView, StaffView
 from desk.vocabulary import ReplyStatus
 
 log = logging.getLogger(__name__)
-FAULT_ENV = "DESK_FAULT_AT"
 OUTBOX_STATUSES = (ReplyStatus.QUEUED, ReplyStatus.SENDING, ReplyStatus.UNKNOWN)
 MAX_ATTEMPTS = 5
 ACTOR = "outbox"
 Connect = Callable[[str], AbstractAsyncContextManager[Connector]]
-
-
-def fault_point(step: str) -> None:
-    """Die here, like a power cut, when a crash test asked for this step (``DESK_FAULT_AT``)."""
-    if os.environ.get(FAULT_ENV) == step:
-        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def owner_tag() -> str:
@@ -208,25 +203,33 @@ class OutboxService:
         return self.actor
 
     # -- the worker -----------------------------------------------------------------------
-    def due(self) -> tuple[list[int], list[int], int]:
-        """(orphans to reconcile, queued replies due now, replies still waiting)."""
+    def due(self, only: set[int] | None = None) -> tuple[list[int], list[int], int]:
+        """(orphans to reconcile, queued replies due now, replies still waiting), among
+        ``only`` when given (so a batch's pace is decided among the replies asked for)."""
         now = self.clock()
         with self._reader() as session:
             rows = session.exec(
-                select(Reply).where(
-                    col(Reply.status).in_((ReplyStatus.QUEUED, ReplyStatus.SENDING))
-                )
+                select(Reply, Mention.platform)
+                .join(Mention, col(Reply.mention_id) == col(Mention.id))
+                .where(col(Reply.status).in_((ReplyStatus.QUEUED, ReplyStatus.SENDING)))
+                .order_by(col(Reply.id))
             ).all()
             orphans, ready, waiting = [], [], 0
-            for reply in rows:
+            batched: list[tuple[Reply, str]] = []
+            for reply, platform in rows:
+                if only is not None and reply.id not in only:
+                    continue
                 if reply.status == ReplyStatus.SENDING:
                     if self._orphaned(reply, now):
                         orphans.append(reply.id or 0)
-                elif reply.send_after is None or as_utc(reply.send_after) <= now:
-                    ready.append(reply.id or 0)
-                else:
+                elif reply.send_after is not None and as_utc(reply.send_after) > now:
                     waiting += 1
-        return orphans, ready, waiting
+                elif reply.batch_id is not None:  # one approved correction to many: paced
+                    batched.append((reply, platform))
+                else:
+                    ready.append(reply.id or 0)
+            paced, held_back = pacing.pace(session, batched, now)
+        return orphans, ready + paced, waiting + held_back
 
     def _orphaned(self, reply: Reply, now: datetime) -> bool:
         """A ``sending`` reply nobody is posting: its process is gone, or its lease ran out."""
@@ -237,11 +240,10 @@ class OutboxService:
         """Reconcile orphans, then post every queued reply whose undo window is over (or just
         the replies in ``only``)."""
         report = OutboxReport()
-        orphans, _, _ = self.due()
+        orphans, _, _ = self.due(only)
         for reply_id in orphans:
-            if only is None or reply_id in only:
-                await self._reconcile_orphan(reply_id, report)
-        _, ready, report.waiting = self.due()  # orphans proven absent are due again now
+            await self._reconcile_orphan(reply_id, report)
+        _, ready, report.waiting = self.due(only)  # orphans proven absent are due again now
         for reply_id in ready:
             if only is None or reply_id in only:
                 await self._send(reply_id, report)
@@ -386,6 +388,8 @@ class OutboxService:
             now = self.clock()
             if reply.send_after is not None and as_utc(reply.send_after) > now:
                 return None
+            if reply.batch_id is not None and pacing.held(session, reply, now):
+                return None  # its batch is paused, or its platform's pace says not yet
             reply.status = ReplyStatus.SENDING
             reply.delivery_owner = owner_tag()
             reply.delivery_started_at = now

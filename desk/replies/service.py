@@ -193,7 +193,16 @@ class ReplyService:
         """
         key = idempotency_key or str(uuid.uuid4())
         try:
-            return self._send(mention_id, body, key, version, answer_id, again)
+            with transaction(self.write_factory) as session:
+                return self.write(
+                    session,
+                    mention_id,
+                    body,
+                    key=key,
+                    version=version,
+                    answer_id=answer_id,
+                    again=again,
+                )
         except IntegrityError as exc:
             if "uq_reply_one_voice" not in str(exc.orig) and "replies.mention_id" not in str(
                 exc.orig
@@ -201,95 +210,102 @@ class ReplyService:
                 raise
             raise ActionRefused.from_catalog("answer_raced", id=mention_id) from None
 
-    def _send(
+    def write(
         self,
+        session: Session,
         mention_id: int,
         body: str,
+        *,
         key: str,
-        version: str | None,
-        answer_id: int | None,
-        again: bool,
+        version: str | None = None,
+        answer_id: int | None = None,
+        again: bool = False,
+        batch_id: int | None = None,
     ) -> ReplyView:
-        with transaction(self.write_factory) as session:
-            previous = store.reply_by_key(key, session=session)
-            if previous is not None:
-                return store.reply_view(previous)
-            mention = store.get_mention(mention_id, session=session)
-            check_before_send(
+        """``send`` in the caller's transaction (the checks raise before anything is written).
+
+        With ``batch_id`` (desk.replies.batches) the reply always waits for approval (reason
+        ``batch``, beside the policy's own): a supervisor approves the whole batch at once."""
+        previous = store.reply_by_key(key, session=session)
+        if previous is not None:
+            return store.reply_view(previous)
+        mention = store.get_mention(mention_id, session=session)
+        check_before_send(
+            session,
+            mention,
+            self.actor.name,
+            self.clock(),
+            version,
+            self.config.hours.calendar().local,
+        )
+        composed = self.checked_text(mention, body, self.signature())
+        answering = [
+            r for r in store.replies_for(mention_id, session=session) if r.status in MAYBE_PUBLISHED
+        ]
+        for earlier in answering:
+            if earlier.text == composed.text:
+                raise ActionRefused.from_catalog("already_sent", id=mention_id, reply=earlier.id)
+        if answering and not again:
+            first = answering[0]
+            raise ActionRefused.from_catalog(
+                "already_answered",
+                id=mention_id,
+                reply=first.id,
+                author=first.author,
+                status=first.status,
+            )
+        voice = max((r.voice for r in answering), default=-1) + 1
+        channel = store.channel_name(mention.channel_id, session=session)
+        reasons = reasons_for(
+            self.config,
+            mention,
+            channel.partition(":")[2],
+            crisis=store.crisis_declared(session=session),  # read under the write lock
+        )
+        now = self.clock()
+        answer = self._answer(session, answer_id) if answer_id is not None else None
+        if answer is not None:
+            reasons = self._answer_reasons(answer, mention, composed, now, reasons)
+        if batch_id is not None:
+            reasons = ["batch", *reasons]
+        if reasons and not self.approvers(session):
+            raise ActionRefused.from_catalog("no_approver", id=mention_id)
+        reply = Reply(
+            mention_id=mention_id,
+            author=self.actor.name,
+            body=composed.body,
+            signature=composed.signature,
+            text=composed.text,
+            status=ReplyStatus.PENDING_APPROVAL if reasons else ReplyStatus.SENDING,
+            idempotency_key=key,
+            created_at=now,
+            submitted_at=now if reasons else None,
+            approval_reasons=reasons_json(reasons) if reasons else None,
+            answer_id=answer.id if answer else None,
+            answer_version=answer.version if answer else None,
+            voice=voice,
+            batch_id=batch_id,
+        )
+        session.add(reply)
+        if mention.replying_by == self.actor.name:  # the reply is written: claim done
+            mention.replying_by = mention.replying_until = None
+            session.add(mention)
+        session.flush()
+        extra: dict[str, Any] = {"again": voice} if voice else {}  # a deliberate second one
+        if batch_id is not None:
+            extra["batch"] = batch_id
+        if reasons:  # four eyes: a supervisor sends it (desk.replies.approval)
+            self.record(
                 session,
-                mention,
-                self.actor.name,
-                self.clock(),
-                version,
-                self.config.hours.calendar().local,
+                Action.REPLY_SUBMITTED,
+                mention_id=mention.id,
+                reply_id=reply.id,
+                text=reply.text,
+                reasons=reasons,
+                **extra,
             )
-            composed = self.checked_text(mention, body, self.signature())
-            answering = [
-                r
-                for r in store.replies_for(mention_id, session=session)
-                if r.status in MAYBE_PUBLISHED
-            ]
-            for earlier in answering:
-                if earlier.text == composed.text:
-                    raise ActionRefused.from_catalog(
-                        "already_sent", id=mention_id, reply=earlier.id
-                    )
-            if answering and not again:
-                first = answering[0]
-                raise ActionRefused.from_catalog(
-                    "already_answered",
-                    id=mention_id,
-                    reply=first.id,
-                    author=first.author,
-                    status=first.status,
-                )
-            voice = max((r.voice for r in answering), default=-1) + 1
-            channel = store.channel_name(mention.channel_id, session=session)
-            reasons = reasons_for(
-                self.config,
-                mention,
-                channel.partition(":")[2],
-                crisis=store.crisis_declared(session=session),  # read under the write lock
-            )
-            now = self.clock()
-            answer = self._answer(session, answer_id) if answer_id is not None else None
-            if answer is not None:
-                reasons = self._answer_reasons(answer, mention, composed, now, reasons)
-            if reasons and not self.approvers(session):
-                raise ActionRefused.from_catalog("no_approver", id=mention_id)
-            reply = Reply(
-                mention_id=mention_id,
-                author=self.actor.name,
-                body=composed.body,
-                signature=composed.signature,
-                text=composed.text,
-                status=ReplyStatus.PENDING_APPROVAL if reasons else ReplyStatus.SENDING,
-                idempotency_key=key,
-                created_at=now,
-                submitted_at=now if reasons else None,
-                approval_reasons=reasons_json(reasons) if reasons else None,
-                answer_id=answer.id if answer else None,
-                answer_version=answer.version if answer else None,
-                voice=voice,
-            )
-            session.add(reply)
-            if mention.replying_by == self.actor.name:  # the reply is written: claim done
-                mention.replying_by = mention.replying_until = None
-                session.add(mention)
-            session.flush()
-            extra: dict[str, Any] = {"again": voice} if voice else {}  # a deliberate second one
-            if reasons:  # four eyes: a supervisor sends it (desk.replies.approval)
-                self.record(
-                    session,
-                    Action.REPLY_SUBMITTED,
-                    mention_id=mention.id,
-                    reply_id=reply.id,
-                    text=reply.text,
-                    reasons=reasons,
-                    **extra,
-                )
-                return store.reply_view(reply)
-            return self.start_delivery(session, reply, mention, **extra)
+            return store.reply_view(reply)
+        return self.start_delivery(session, reply, mention, **extra)
 
     def approvers(self, session: Session) -> list[str]:
         """Who could approve a reply by the current person: the other active supervisors, and

@@ -9,7 +9,7 @@ Screens never open one another: they post an intent (``OpenDetail``, ``OpenTimel
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from textual.message import Message
@@ -17,6 +17,7 @@ from textual.message import Message
 from desk.answers.service import Suggestion
 from desk.audit.chain import VerifyResult
 from desk.replies.approval import PendingReply
+from desk.replies.batches import BatchProgress
 from desk.replies.claims import ReplyStart
 from desk.views import MentionDetail, QueueRow, ReplyView
 
@@ -107,9 +108,10 @@ class ReportLoaded(Message):
 
 @dataclass
 class ApprovalsLoaded(Message):
-    """The replies waiting for approval."""
+    """The replies waiting for approval, and the batches (each approved as one item)."""
 
     pending: list[PendingReply]
+    batches: list[BatchProgress] = field(default_factory=list)
 
 
 @dataclass

@@ -3,11 +3,15 @@
 The highlighted reply is shown in full with the mention it answers and why it needs approval.
 ``y`` approves and sends it, ``e`` edits then approves, ``n`` rejects with a note; every decision
 runs off the UI thread through ``desk.approvals`` (which refuses agents and one's own replies).
+A batch (one approved correction to many, desk.replies.batches) is one row, listed first: ``y``
+approves all its replies at once (``desk.batches``), which then go out at the batch's pace.
 ``e`` and ``n`` decide from their dialog, which stays open until the decision is taken; after a
 decision the cursor is on the next reply.
 """
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from rich.text import Text
 from textual import work
@@ -17,6 +21,7 @@ from textual.content import Content
 from textual.widgets import DataTable, Footer, Static
 
 from desk.replies.approval import PendingReply
+from desk.replies.batches import BatchProgress
 from desk.tui.dialogs.text_prompt import TextPrompt
 from desk.tui.labels import age, reason_label
 from desk.tui.messages import ApprovalsLoaded
@@ -38,7 +43,7 @@ class ApprovalsScreen(DeskScreen):
 
     def __init__(self) -> None:
         super().__init__(id="approvals-screen")
-        self.pending: list[PendingReply] = []
+        self.pending: list[PendingReply | BatchProgress] = []
 
     def compose(self) -> ComposeResult:
         """Header, the queue, the highlighted reply in full."""
@@ -57,8 +62,9 @@ class ApprovalsScreen(DeskScreen):
     def load(self) -> None:
         """Read the waiting replies."""
         done, pending = self.run_service(self.desk.approvals.pending)
+        ready, batches = self.run_service(self.desk.batches.waiting)
         if done and pending is not None:
-            self.post_message(ApprovalsLoaded(pending))
+            self.post_message(ApprovalsLoaded(pending, batches if ready and batches else []))
 
     def on_approvals_loaded(self, message: ApprovalsLoaded) -> None:
         """Fill the table; the cursor stays on the reply it was on, or, when that one was
@@ -66,11 +72,11 @@ class ApprovalsScreen(DeskScreen):
         table = self.query_one(DataTable)
         current = self._current()
         row = table.cursor_row
-        self.pending = message.pending
+        self.pending = [*message.batches, *message.pending]
         self._fill()
-        ids = [item.reply.id for item in self.pending]
-        if current is not None and current.reply.id in ids:
-            row = ids.index(current.reply.id)
+        ids = [_key(item) for item in self.pending]
+        if current is not None and _key(current) in ids:
+            row = ids.index(_key(current))
         row = min(max(row, 0), len(ids) - 1)
         if row > 0:
             table.move_cursor(row=row, animate=False)
@@ -84,6 +90,9 @@ class ApprovalsScreen(DeskScreen):
         now = self.desk.clock()
         rows = []
         for item in self.pending:
+            if isinstance(item, BatchProgress):
+                rows.append((self._batch_cells(item, now), None))
+                continue
             reply = item.reply
             cells = [
                 safe_text(age(reply.submitted_at or reply.created_at, now)),
@@ -103,21 +112,48 @@ class ApprovalsScreen(DeskScreen):
         header = self.t("tui.approvals.header", count=len(self.pending))
         self.query_one("#approvals-header", Static).update(Content(header))
 
+    def _batch_cells(self, batch: BatchProgress, now: datetime) -> list[Text]:
+        return [
+            safe_text(age(batch.created_at, now)),
+            safe_text(batch.created_by, one_line=True, max_len=24),
+            safe_text(self.t("tui.approvals.batch_cell", id=batch.id, n=batch.total)),
+            safe_text(reason_label(self.desk_app.catalog, "batch"), one_line=True, max_len=40),
+            safe_text(batch.sample, one_line=True, max_len=80),
+        ]
+
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         """Show the highlighted reply in full."""
         if 0 <= event.cursor_row < len(self.pending):
             self._show(self.pending[event.cursor_row])
 
-    def _current(self) -> PendingReply | None:
+    def _current(self) -> PendingReply | BatchProgress | None:
         row = self.query_one(DataTable).cursor_row
         return self.pending[row] if 0 <= row < len(self.pending) else None
 
-    def _show(self, item: PendingReply | None) -> None:
+    def _show(self, item: PendingReply | BatchProgress | None) -> None:
         box = self.query_one("#approvals-text", Static)
         if item is None:
             box.update(Content(self.t("tui.approvals.empty")))
             return
         label = "bold $text-secondary"
+        if isinstance(item, BatchProgress):
+            pace = ", ".join(f"{p} {s:.0f}\u00a0s" for p, s in item.pacing.items())
+            title = self.t(
+                "tui.approvals.batch_title",
+                id=item.id,
+                n=item.total,
+                answer=item.answer,
+                skipped=len(item.skipped),
+                pace=pace or "-",
+            )
+            box.update(
+                Content.assemble(
+                    (safe_str(title, max_len=400) + "\n", label),
+                    (self.t("tui.approvals.reply", author=item.created_by) + "\n", label),
+                    safe(item.sample, max_len=4000),
+                )
+            )
+            return
         box.update(
             Content.assemble(
                 (self.t("tui.approvals.mention") + " ", label),
@@ -144,17 +180,42 @@ class ApprovalsScreen(DeskScreen):
         self.notify(self.t(f"tui.approvals.done_{verdict}", id=reply_id), markup=False)
         self.desk_app.inbox_changed.publish(None)
 
+    @work(thread=True, group="approvals-decide")
+    def approve_batch(self, batch_id: int) -> None:
+        """Approve a whole batch, off the UI thread."""
+        done, approved = self.run_service(lambda: self.desk.batches.approve(batch_id))
+        if done and approved is not None:
+            n = approved.progress.total - len(approved.refused)
+            text = self.t("tui.approvals.done_batch", id=batch_id, n=n)
+            self.app.call_from_thread(self._batch_decided, text)
+
+    def _batch_decided(self, text: str) -> None:
+        self.notify(text, markup=False)
+        self.desk_app.inbox_changed.publish(None)
+
+    def _whole_batch(self, item: PendingReply | BatchProgress | None) -> bool:
+        """A batch is approved as prepared: ``e`` and ``n`` say so instead of acting."""
+        if isinstance(item, BatchProgress):
+            self.notify(
+                self.t("tui.approvals.batch_whole", id=item.id), severity="warning", markup=False
+            )
+            return True
+        return False
+
     def action_approve(self) -> None:
-        """Approve the highlighted reply as written and send it."""
+        """Approve the highlighted reply as written and send it (or the whole batch)."""
         item = self._current()
-        if item is not None:
+        if isinstance(item, BatchProgress):
+            self.approve_batch(item.id)
+        elif item is not None:
             self.approve(item.reply.id)
 
     def action_edit_approve(self) -> None:
         """Correct the text, then approve and send (the author's signature is kept)."""
         item = self._current()
-        if item is None:
+        if item is None or self._whole_batch(item):
             return
+        assert isinstance(item, PendingReply)
         reply_id = item.reply.id
         approvals = self.desk.approvals
 
@@ -175,8 +236,9 @@ class ApprovalsScreen(DeskScreen):
     def action_reject(self) -> None:
         """Refuse the reply with a note for its author (the dialog insists on the note)."""
         item = self._current()
-        if item is None:
+        if item is None or self._whole_batch(item):
             return
+        assert isinstance(item, PendingReply)
         reply_id = item.reply.id
         approvals = self.desk.approvals
 
@@ -200,3 +262,10 @@ class ApprovalsScreen(DeskScreen):
     def action_back(self) -> None:
         """Back."""
         self.dismiss()
+
+
+def _key(item: PendingReply | BatchProgress) -> tuple[str, int]:
+    """What a row stands for, to keep the cursor on it when the queue is read again."""
+    if isinstance(item, BatchProgress):
+        return ("batch", item.id)
+    return ("reply", item.reply.id)

@@ -20,7 +20,8 @@ mention's number: the cursor goes there when it is in the view, else the mention
 Acting on many: space marks the row, ``*`` marks the whole view, ``U`` clears the marks. With
 marks, the action keys (a, m, u, x, o, s, C, t) apply to every marked mention through
 ``InboxService.bulk`` in a worker, asked first above ``BULK_CONFIRM`` (the answer preset to no),
-and the outcome is said with its counts; the skipped mentions stay marked.
+and the outcome is said with its counts; the skipped mentions stay marked. ``b`` sends one
+library answer to the marked mentions as a batch waiting for one approval (batch_reply).
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ from desk.tui.failures import explain
 from desk.tui.labels import category_label, priority_label, status_label
 from desk.tui.messages import ActionFailed, CountLoaded, OpenDetail, PageLoaded, PendingCounted
 from desk.tui.safe import safe, safe_str
+from desk.tui.screens import batch_reply
 from desk.tui.screens.base import MENTION_BINDINGS, MentionScreen
 from desk.tui.widgets.crisis_banner import CrisisBanner, filter_line
 from desk.tui.widgets.queue_list import QueueList
@@ -79,6 +81,7 @@ def _queue_bindings() -> list[BindingType]:
         Binding("space", "toggle_mark", "tui.marks.key_toggle"),
         *MENTION_BINDINGS,
         Binding("t", "tag", "tui.bulk.key_tag", show=False),
+        Binding("b", "batch_reply", "tui.bulk.key_batch", show=False),
         Binding("asterisk", "mark_all", "tui.marks.key_all", show=False),
         Binding("U", "clear_marks", "tui.marks.key_clear", show=False),
         Binding("escape", "clear", "tui.find.key_clear", show=False),
@@ -552,6 +555,13 @@ class QueueScreen(MentionScreen, inherit_bindings=False):
         self.app.push_screen(
             PickerScreen(self.t("tui.bulk.pick_category", n=self.marks), options), chosen
         )
+
+    def action_batch_reply(self) -> None:
+        """``b``: one library answer to the marked mentions (or the highlighted one), as a batch
+        waiting for one approval (desk.tui.screens.batch_reply)."""
+        ids = self.marked() or [i for i in [self._target()] if i is not None]
+        if ids:
+            batch_reply.start(self, ids)
 
     def action_tag(self) -> None:
         """``t``: tag the marked mentions (or the highlighted one) with a word."""

@@ -2,7 +2,7 @@
 (desk.crisis.statement).
 
 Revision ID: 0019
-Revises: 0016
+Revises: 0017
 Create Date: 2026-12-07 06:30:00
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0019"
-down_revision = "0016"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 

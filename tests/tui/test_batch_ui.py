@@ -1,0 +1,51 @@
+"""One approved correction to many in the terminal interface: ``b`` on marked mentions picks a
+library answer and prepares a batch; the approval screen (V) shows the batch as one item, and
+``y`` approves every reply of it at once."""
+
+from __future__ import annotations
+
+from desk.tui.app import DeskApp
+from desk.tui.dialogs.picker import PickerScreen
+from tests.cli.test_crisis import LIBRARY
+from tests.helpers.tui import DeskEnv, colleague, goto, notes, screen_lines, settle
+
+
+async def test_mark_prepare_then_approve_a_batch_as_one_item(env: DeskEnv) -> None:
+    env.desk.answers.import_text(LIBRARY, "library.toml")
+    targets = [env.ids["en1"], env.ids["fr1"]]
+    bruno = colleague(env, "bruno")
+    try:
+        app = DeskApp(bruno)
+        async with app.run_test(size=(150, 40)) as pilot:
+            await settle(pilot)
+            for mid in targets:
+                await goto(pilot, bruno, mid)
+                await pilot.press("space")
+            await pilot.press("b")
+            await settle(pilot)
+            assert isinstance(app.screen, PickerScreen)
+            await pilot.press("enter")  # the only answer: "water"
+            await settle(pilot, 8)
+            assert "Lot 1 préparé\u00a0: en attente d'approbation\u00a0: 2" in notes(app)
+    finally:
+        bruno.close()
+    for mid in targets:
+        (reply,) = env.desk.queries.detail(mid).replies
+        assert (reply.status, reply.approval_reasons[0]) == ("pending_approval", "batch")
+
+    app = DeskApp(env.desk)  # amelie, a supervisor
+    async with app.run_test(size=(150, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("V")
+        await settle(pilot)
+        text = "\n".join(screen_lines(app))
+        assert "lot 1 · ×2" in text  # one row for the batch, not one per reply
+        assert "réponse groupée" in text
+        await pilot.press("e")  # a batch is approved as prepared
+        await settle(pilot)
+        assert "s'approuve tel qu'il a été préparé" in notes(app)
+        await pilot.press("y")
+        await settle(pilot, 8)
+        assert "Lot 1 approuvé\u00a0: réponses qui partent au rythme du lot\u00a0: 2." in notes(app)
+    statuses = [env.desk.queries.detail(mid).replies[0].status for mid in targets]
+    assert statuses == ["sent_offline", "sent_offline"]

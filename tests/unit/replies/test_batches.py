@@ -1,0 +1,153 @@
+"""A batch of replies (desk.replies.batches): prepared in one transaction, approved at once by
+another person, posted by the outbox once each at the batch's pace — even after the outbox
+was stopped for a while — paused and resumed; every step audited and the chain intact."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from desk.bootstrap import Desk
+from desk.crisis.batch import prepare
+from desk.crisis.plan import Budget
+from desk.db.store import AuditFilter
+from desk.errors import ActionRefused, PermissionDenied
+from tests.cli.test_crisis import LIBRARY, RUMOUR_EN, RUMOUR_FR
+from tests.helpers.clock import clock_of
+from tests.helpers.desks import add, mention
+from tests.unit.replies.test_outbox import FakePlatform, live
+
+PACE = timedelta(minutes=10) / 10  # 60 s between two replies on one platform
+
+
+def _events(desk: Desk, action: str) -> list[Any]:
+    return desk.queries.audit_log(flt=AuditFilter(actions=(action,)), limit=500)
+
+
+def _prepared(bruno: Desk, ids: list[int]) -> int:
+    bruno.crisis.budgets = {"mastodon": Budget(10, timedelta(minutes=10))}
+    prepared = prepare(bruno.crisis, bruno.batches, ids, "water")
+    assert prepared.batch_id is not None
+    return prepared.batch_id
+
+
+def _sending_times(desk: Desk) -> list[Any]:
+    return sorted(e.at for e in _events(desk, "reply.sending"))
+
+
+async def test_a_batch_is_approved_once_and_posted_once_each_at_its_pace(
+    make_desk: Any,
+) -> None:
+    bruno, amelie = make_desk("bruno"), make_desk("amelie")
+    amelie.answers.import_text(LIBRARY, "library.toml")
+    ids = add(
+        bruno,
+        mention("1", RUMOUR_FR),
+        mention("2", RUMOUR_FR + " !"),
+        mention("3", RUMOUR_EN, language="en"),
+        mention("4", "RT " + RUMOUR_FR),
+        mention("5", RUMOUR_FR, author_handle="@user1"),  # the same author as no. 1
+    )
+    batch = _prepared(bruno, ids)
+    detail = bruno.queries.detail(ids[2])
+    assert detail.replies[0].status == "pending_approval"
+    assert detail.replies[0].approval_reasons[0] == "batch"
+    assert detail.replies[0].text.startswith("Hello, the water is safe")  # its language
+    assert detail.replies[0].text.endswith("—BG")  # signed by who prepared it
+    assert bruno.batches.progress(batch).skipped == [
+        {"id": ids[4], "reason": "crisis_skip_same_author"}
+    ]
+    with pytest.raises(PermissionDenied):
+        bruno.batches.approve(batch)  # an agent, and the one who prepared it
+    with pytest.raises(ActionRefused, match="belongs to batch"):
+        amelie.approvals.approve(detail.replies[0].id)  # never alone: paced with its batch
+    assert amelie.approvals.pending() == []  # the batch is one item, not four
+    assert amelie.approvals.pending_count() == 1
+
+    platform = FakePlatform()
+    outbox = live(amelie, platform, undo=5)
+    approved = amelie.batches.approve(batch)
+    assert approved.refused == {}
+    assert approved.progress.counts == {"queued": 4}
+    assert approved.progress.last_at is not None
+    assert approved.progress.next_at is not None
+    assert approved.progress.last_at - approved.progress.next_at == 3 * PACE  # its turns
+    assert len(_events(amelie, "reply.approved")) == 4  # one per reply, as one at a time
+    (event,) = _events(amelie, "batch.approved")
+    assert event.data["approved"] == 4
+    assert event.data["pacing_seconds"] == {"mastodon": 60.0}
+    with pytest.raises(ActionRefused):
+        amelie.batches.approve(batch)  # once
+
+    clock_of(amelie).advance(3600)  # the outbox was stopped an hour: every turn is past...
+    assert len((await outbox.run_once()).sent) == 1  # ...still one at a time
+    assert (await outbox.run_once()).sent == []
+    clock_of(amelie).advance(PACE.total_seconds())
+    assert len((await outbox.run_once()).sent) == 1
+
+    assert bruno.batches.pause(batch).status == "paused"  # who prepared it may stop it
+    clock_of(amelie).advance(3600)
+    assert (await outbox.run_once()).sent == []
+    with pytest.raises(PermissionDenied):
+        bruno.batches.resume(batch)  # resuming speaks publicly: a supervisor
+    resumed = amelie.batches.resume(batch)
+    assert resumed.next_at is not None
+    assert resumed.next_at >= clock_of(amelie).now - PACE
+    for _ in range(4):
+        await outbox.run_once()
+        clock_of(amelie).advance(PACE.total_seconds())
+    assert (await outbox.run_once()).sent == []
+
+    assert sorted(platform.posts) == [f"batch:{batch}:{mid}" for mid in ids[:4]]  # once each
+    assert platform.post_calls == 4
+    times = _sending_times(amelie)
+    assert all(b - a >= PACE for a, b in zip(times, times[1:], strict=False))
+    done = amelie.batches.progress(batch)
+    assert done.done
+    assert done.sent == 4
+    assert [len(_events(amelie, a)) for a in ("batch.paused", "batch.resumed")] == [1, 1]
+    assert amelie.queries.verify_audit().ok
+
+
+def test_a_mention_answered_meanwhile_is_refused_not_answered_twice(make_desk: Any) -> None:
+    bruno, amelie = make_desk("bruno"), make_desk("amelie")
+    amelie.answers.import_text(LIBRARY, "library.toml")
+    ids = add(bruno, mention("1", RUMOUR_FR), mention("2", RUMOUR_FR + " ?"))
+    batch = _prepared(bruno, ids)
+    assert bruno.batches.waiting()[0].id == batch
+    (mine,) = bruno.queries.detail(ids[1]).replies
+    bruno.replies.withdraw(mine.id)  # taken back, then answered by hand
+    amelie.replies.send(ids[1], "Réponse écrite à la main.")
+    done = amelie.batches.approve(batch)
+    assert list(done.refused) == []  # the withdrawn one is not in the batch any more
+    assert done.progress.counts == {"sent_offline": 1, "withdrawn": 1}
+    assert [r.status for r in amelie.queries.detail(ids[1]).replies] == [
+        "withdrawn",
+        "sent_offline",
+    ]
+    again = prepare(bruno.crisis, bruno.batches, ids, "water")
+    assert again.batch_id is None  # nothing left to answer: no empty batch
+    assert [d.reason for d in again.decisions] == ["crisis_skip_closed", "crisis_skip_closed"]
+
+
+async def test_following_one_batch_is_not_stalled_by_another_on_the_same_platform(
+    make_desk: Any,
+) -> None:
+    bruno, amelie = make_desk("bruno"), make_desk("amelie")
+    amelie.answers.import_text(LIBRARY, "library.toml")
+    first = _prepared(bruno, add(bruno, mention("1", RUMOUR_FR)))
+    second = _prepared(bruno, add(bruno, mention("2", RUMOUR_FR)))
+    platform = FakePlatform()
+    outbox = live(amelie, platform, undo=0)
+    amelie.batches.approve(first)
+    amelie.batches.approve(second)  # its turn comes one spacing after the first batch's
+    clock_of(amelie).advance(3600)
+    only = amelie.batches.in_flight(second)
+    assert len((await outbox.run_once(only=only)).sent) == 1  # desk bulk send 2: its own
+    assert amelie.batches.progress(second).done
+    assert (await outbox.run_once()).sent == []  # the first now waits one spacing
+    clock_of(amelie).advance(PACE.total_seconds())
+    assert len((await outbox.run_once()).sent) == 1
+    assert platform.post_calls == 2
