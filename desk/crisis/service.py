@@ -49,8 +49,21 @@ from desk.triage.routing import Router
 from desk.vocabulary import MAYBE_PUBLISHED, MentionStatus, ReplyStatus
 
 CRISIS_WINDOW = timedelta(days=3)
-"""One reply per author per crisis: an author reached by any batch this recently is not
-answered again (until the crisis itself is recorded, this window stands for it)."""
+"""One reply per author per crisis: an author reached by any batch since the declared crisis
+began (``desk crisis start``) is not answered again; with no crisis declared, any batch this
+recently counts."""
+
+
+def crisis_since(session: Any, now: datetime) -> datetime:
+    """Since when a batch counts as "this crisis": the declaration going on, else a window."""
+    record = store.crisis_record(session=session)
+    if record and record.get("declared") and record.get("since"):
+        try:
+            return as_utc(datetime.fromisoformat(str(record["since"])))
+        except ValueError:
+            pass
+    return now - CRISIS_WINDOW
+
 
 MAX_OPEN = 50_000
 """Open mentions clustered at most (the newest): a crisis queue, not the archive."""
@@ -208,10 +221,10 @@ class CrisisService:
             .where(
                 sa.or_(
                     col(Reply.answer_id).in_(list(answer_ids)),
-                    # one reply per author per crisis: any batch of the crisis window
+                    # one reply per author per crisis: any batch since it began
                     sa.and_(
                         col(Reply.batch_id).is_not(None),
-                        col(Reply.created_at) >= now - CRISIS_WINDOW,
+                        col(Reply.created_at) >= crisis_since(session, now),
                     ),
                 ),
                 col(Reply.status).in_([*MAYBE_PUBLISHED, ReplyStatus.PENDING_APPROVAL]),

@@ -151,3 +151,26 @@ async def test_following_one_batch_is_not_stalled_by_another_on_the_same_platfor
     clock_of(amelie).advance(PACE.total_seconds())
     assert len((await outbox.run_once()).sent) == 1
     assert platform.post_calls == 2
+
+
+def test_one_reply_per_author_for_the_whole_declared_crisis(make_desk: Any) -> None:
+    """A second answer five days into a declared crisis still skips an author a batch reached
+    (the declaration bounds "this crisis", not a 3-day window); without one, it does not."""
+    bruno, amelie = make_desk("bruno"), make_desk("amelie")
+    amelie.answers.import_text(LIBRARY + LIBRARY.replace('"water"', '"update"'), "library.toml")
+    amelie.crisis_state.start("Avis d'ébullition, secteur Nord")
+    (first,) = add(bruno, mention("1", RUMOUR_FR, author_handle="@renee"))
+    _prepared(bruno, [first])
+    clock_of(bruno).advance(5 * 24 * 3600)  # five days on, the crisis still declared
+    (again,) = add(bruno, mention("2", RUMOUR_FR + " ?", author_handle="@renee"))
+    (other,) = add(bruno, mention("3", RUMOUR_FR, author_handle="@luc"))
+    later = prepare(bruno.crisis, bruno.batches, [again, other], "update")
+    assert later.batch_id is not None
+    assert bruno.batches.progress(later.batch_id).skipped == [
+        {"id": again, "reason": "crisis_skip_same_author"}
+    ]
+    amelie.crisis_state.stop()  # no crisis declared: a batch five days old no longer counts
+    (third,) = add(bruno, mention("4", RUMOUR_FR + " !", author_handle="@renee"))
+    outside = prepare(bruno.crisis, bruno.batches, [third], "update")
+    assert outside.batch_id is not None
+    assert bruno.batches.progress(outside.batch_id).skipped == []
