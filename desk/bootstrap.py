@@ -8,42 +8,43 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 
 from desk import db
-from desk.answers.service import AnswerService
 from desk.audit.chain import Recorder
-from desk.audit.export import ExportService
-from desk.audit.retention import RetentionService
-from desk.channels.ingest import IngestService
 from desk.clock import Clock, utcnow
 from desk.config import DeskConfig, Settings, load_config, os_user
 from desk.db.changes import ChangeFeed, watch
 from desk.i18n import Catalog, choose_language
-from desk.inbox import InboxService
 from desk.queries import Queries
-from desk.replies.approval import ApprovalService
-from desk.replies.claims import ClaimService
-from desk.replies.outbox import OutboxService
-from desk.replies.service import ReplyService, live_senders
-from desk.reports import ReportService
 from desk.staff import records
-from desk.staff.identity import IdentityService
-from desk.staff.service import StaffService
 from desk.triage import RuleSet
-from desk.triage.service import TriageService, load_configured_rules
+from desk.triage.service import load_configured_rules
 from desk.views import StaffView
 
-if TYPE_CHECKING:  # built on first use: a command that never pulls or meets a crisis does not
-    # import httpx, the platforms, numpy or datasketch (issue 16: start-up)
+if TYPE_CHECKING:  # each service is built, and its modules imported, on first use: a command
+    # imports what it needs (``desk queue`` never loads httpx, the platforms, numpy...; issue 16)
+    from desk.answers.service import AnswerService
+    from desk.audit.export import ExportService
+    from desk.audit.retention import RetentionService
+    from desk.channels.ingest import IngestService
     from desk.channels.pull import PullService
     from desk.crisis.report import CrisisReporter
     from desk.crisis.service import CrisisService
     from desk.crisis.state import CrisisState
     from desk.crisis.statement import StatementService
+    from desk.inbox import InboxService
+    from desk.replies.approval import ApprovalService
     from desk.replies.batches import BatchService
+    from desk.replies.claims import ClaimService
+    from desk.replies.outbox import OutboxService
+    from desk.replies.service import ReplyService
+    from desk.reports import ReportService
+    from desk.staff.identity import IdentityService
+    from desk.staff.service import StaffService
+    from desk.triage.service import TriageService
 
 
 @dataclass
@@ -53,25 +54,133 @@ class Desk:
     config: DeskConfig
     engine: Engine
     me: StaffView
-    inbox: InboxService
-    replies: ReplyService
-    claims: ClaimService
-    approvals: ApprovalService
-    answers: AnswerService
-    reports: ReportService
-    exports: ExportService
-    retention: RetentionService
-    queries: Queries
-    ingest: IngestService
-    triage: TriageService
-    staff: StaffService
-    outbox: OutboxService
-    identity: IdentityService
+    write_factory: db.SessionFactory
+    """Write sessions (``BEGIN IMMEDIATE`` on SQLite; desk.db.transaction commits)."""
+    read_factory: db.SessionFactory
+    loaded_rules: RuleSet
+    """The triage rules read when the desk opened (``rules``: those in use now)."""
     catalog: Catalog
     clock: Clock
-    """What time it is for this desk: every service was built with the same clock."""
+    """What time it is for this desk: every service is built with the same clock."""
     staff_drift: list[records.Drift] = field(default_factory=list)
     """How desk.toml differs from the staff records (reported; an admin applies it)."""
+
+    # -- the services, each built on first use (see the imports above) ---------------------
+    def _acting(self) -> dict[str, Any]:
+        """What most services share: the desk.toml, who acts, the clock."""
+        return {"config": self.config, "actor": self.me, "clock": self.clock}
+
+    def _sessions(self) -> dict[str, Any]:
+        return {"write_factory": self.write_factory, "read_factory": self.read_factory}
+
+    @cached_property
+    def queries(self) -> Queries:
+        """Reads for the queue, a mention, the audit log (desk.queries)."""
+        return Queries(read_factory=self.read_factory)
+
+    @cached_property
+    def inbox(self) -> InboxService:
+        """Assign, claim, close, tag... (desk.inbox)."""
+        from desk.inbox import InboxService
+
+        return InboxService(write_factory=self.write_factory, **self._acting())
+
+    @cached_property
+    def replies(self) -> ReplyService:
+        """Writing and sending replies (desk.replies.service)."""
+        from desk.replies.service import ReplyService, live_senders
+
+        return ReplyService(**self._sessions(), **self._acting(), senders=live_senders(self.config))
+
+    @cached_property
+    def claims(self) -> ClaimService:
+        """Who is replying to what (desk.replies.claims)."""
+        from desk.replies.claims import ClaimService
+
+        return ClaimService(write_factory=self.write_factory, **self._acting())
+
+    @cached_property
+    def approvals(self) -> ApprovalService:
+        """The supervisor's side of replies (desk.replies.approval)."""
+        from desk.replies.approval import ApprovalService
+
+        return ApprovalService(**self._sessions(), **self._acting(), replies=self.replies)
+
+    @cached_property
+    def answers(self) -> AnswerService:
+        """The answer library and its suggestions (desk.answers.service)."""
+        from desk.answers.service import AnswerService
+
+        return AnswerService(**self._sessions(), **self._acting())
+
+    @cached_property
+    def reports(self) -> ReportService:
+        """The supervisor's figures (desk.reports)."""
+        from desk.reports import ReportService
+
+        return ReportService(read_factory=self.read_factory, config=self.config, clock=self.clock)
+
+    @cached_property
+    def exports(self) -> ExportService:
+        """Provable extracts of the record (desk.audit.export)."""
+        from desk.audit.export import ExportService
+
+        return ExportService(**self._sessions(), **self._acting())
+
+    @cached_property
+    def retention(self) -> RetentionService:
+        """The retention purge (desk.audit.retention)."""
+        from desk.audit.retention import RetentionService
+
+        return RetentionService(**self._sessions(), **self._acting())
+
+    @cached_property
+    def ingest(self) -> IngestService:
+        """Storing what the channels bring (desk.channels.ingest)."""
+        from desk.channels.ingest import IngestService
+
+        return IngestService(
+            **self._sessions(),
+            config=self.config,
+            rules=self.triage.rules,
+            actor=self.me.name,
+            clock=self.clock,
+        )
+
+    @cached_property
+    def triage(self) -> TriageService:
+        """The rules in use, re-triage, review (desk.triage.service)."""
+        from desk.triage.service import TriageService
+
+        return TriageService(
+            **self._sessions(),
+            config=self.config,
+            rules=self.loaded_rules,
+            actor=self.me.name,
+            supervisor=self.me.is_supervisor,
+            clock=self.clock,
+        )
+
+    @cached_property
+    def staff(self) -> StaffService:
+        """The staff records and desk.toml's [[staff]] (desk.staff.service)."""
+        from desk.staff.service import StaffService
+
+        return StaffService(**self._sessions(), **self._acting())
+
+    @cached_property
+    def outbox(self) -> OutboxService:
+        """Posting replies exactly once (desk.replies.outbox)."""
+        from desk.replies.outbox import OutboxService
+
+        return OutboxService(**self._sessions(), **self._acting())
+
+    @cached_property
+    def identity(self) -> IdentityService:
+        """Passphrases and logins (desk.staff.identity)."""
+        from desk.staff.identity import IdentityService
+
+        return IdentityService(**self._sessions(), config=self.config, me=self.me, clock=self.clock)
 
     @cached_property
     def pull(self) -> PullService:
@@ -172,21 +281,6 @@ class Desk:
         self.engine.dispose()
 
 
-class Sessions(TypedDict):
-    """The write (``BEGIN IMMEDIATE``) and read session factories of one engine."""
-
-    write_factory: db.SessionFactory
-    read_factory: db.SessionFactory
-
-
-class Acting(TypedDict):
-    """Who acts, under which desk.toml, on which clock."""
-
-    config: DeskConfig
-    actor: StaffView
-    clock: Clock
-
-
 def open_desk(
     settings: Settings,
     *,
@@ -209,35 +303,13 @@ def open_desk(
     with read() as session:  # who is who: the staff records, never desk.toml alone
         me = records.who(session, as_name, os_user())
         staff_drift = records.drift(config, session)
-    # What every service of this session shares: its sessions, the desk.toml, who acts, when.
-    sessions = Sessions(write_factory=write, read_factory=read)
-    acting = Acting(config=config, actor=me, clock=clock)
-    replies = ReplyService(**sessions, **acting, senders=live_senders(config))
     return Desk(
         config=config,
         engine=engine,
         me=me,
-        inbox=InboxService(write_factory=write, **acting),
-        replies=replies,
-        claims=ClaimService(write_factory=write, **acting),
-        approvals=ApprovalService(**sessions, **acting, replies=replies),
-        answers=AnswerService(**sessions, **acting),
-        reports=ReportService(read_factory=read, config=config, clock=clock),
-        exports=ExportService(**sessions, **acting),
-        retention=RetentionService(**sessions, **acting),
-        queries=Queries(read_factory=read),
-        ingest=IngestService(**sessions, config=config, rules=rules, actor=me.name, clock=clock),
-        triage=TriageService(
-            **sessions,
-            config=config,
-            rules=rules,
-            actor=me.name,
-            supervisor=me.is_supervisor,
-            clock=clock,
-        ),
-        staff=StaffService(**sessions, **acting),
-        outbox=OutboxService(**sessions, **acting),
-        identity=IdentityService(**sessions, config=config, me=me, clock=clock),
+        write_factory=write,
+        read_factory=read,
+        loaded_rules=rules,
         catalog=Catalog(choose_language(settings.lang, config.desk.language)),
         clock=clock,
         staff_drift=staff_drift,
