@@ -29,6 +29,8 @@ Example::
     sent_folder = "Sent"                    # searched for a reply's Message-ID after a failure
     sent_copy = true                        # desk appends a copy there (false: Gmail, Microsoft
                                             # 365 and others file one themselves)
+    bcc_self = false                        # true: the mailbox also receives each reply
+                                            # (envelope only), searched after a failure
 
 This module imports nothing from desk.config (desk.config imports it).
 """
@@ -83,6 +85,8 @@ class ChannelConfig(BaseModel):
     sent_folder: str = Field(default="Sent", max_length=200, pattern=_HEADER_SAFE)
     sent_copy: bool = True  # append a copy of each reply to sent_folder (off where the provider
     # files one itself: Gmail, Microsoft 365, Zoho)
+    bcc_self: bool = False  # the mailbox also receives each reply (envelope only): proof of
+    # delivery, found in the watched folders, where the Sent folder is late or missing
     max_message_bytes: int = Field(default=25 * 1024 * 1024, ge=1024, le=100 * 1024 * 1024)
     idle: bool = True  # wait with IMAP IDLE between polls when the server offers it
 

@@ -32,6 +32,10 @@ Sending
   Nothing is ever resent blindly.
 - After a ``250``, a copy is appended to ``sent_folder`` (``\\Seen``) unless ``sent_copy`` is off
   (Gmail, Microsoft 365 and Zoho file one themselves).
+- ``bcc_self``: the mailbox is also a recipient of each reply (in the envelope only, never in a
+  header), so a copy arrives in a watched folder even where the provider's Sent folder is late
+  or missing; ``find_posted`` searches there too. That copy, like any reply desk sent from the
+  mailbox (its desk-made Message-ID, from our address), is never taken in as a mention.
 """
 
 from __future__ import annotations
@@ -74,6 +78,7 @@ IDLE_REISSUE = 25 * 60  # seconds: RFC 2177 asks for less than 29 minutes
 IDLE_SLICE = 1.0  # seconds per idle_check: how soon a stop or a cancel is noticed
 IDLE_FOLDERS = 5  # folders watched with IDLE (a connection each); any further ones are polled
 SMTP_RETRY_SECONDS = 60.0
+DESK_ID_PREFIX = "<desk."  # how every Message-ID desk makes begins (reply_message_id)
 _REPLY_PREFIX = re.compile(r"^\s*(?:re|aw|sv|réf)\s*(?:\[\d+\])?\s*:", re.IGNORECASE)
 _ID_SAFE = re.compile(r"[^A-Za-z0-9.-]")
 _NET_ERRORS = (OSError, imap_errors.IMAPClientAbortError, socket.timeout, EOFError)
@@ -110,7 +115,7 @@ def reply_message_id(reply: ReplyRequest, address: str) -> str:
     """The reply's Message-ID: the same reply (idempotency key) always gives the same one."""
     domain = address.rpartition("@")[2] or "desk.invalid"
     key = _ID_SAFE.sub("", reply.idempotency_key)[:64] or str(reply.reply_id)
-    return f"<desk.{key}@{_ID_SAFE.sub('', domain)[:200] or 'desk.invalid'}>"
+    return f"{DESK_ID_PREFIX}{key}@{_ID_SAFE.sub('', domain)[:200] or 'desk.invalid'}>"
 
 
 def reply_subject(subject: str) -> str:
@@ -343,6 +348,9 @@ class EmailConnector(Connector):
                     ItemError(f"{folder} UID {uid}: unreadable ({type(exc).__name__})", index=index)
                 )
                 continue
+            if self._own_reply(mention.remote_id, mention.author_handle):
+                result.skipped += 1  # our own reply's copy (bcc_self, or filed in a folder)
+                continue
             result.items.append(mention)
 
     # -- IDLE ------------------------------------------------------------------------------
@@ -455,6 +463,10 @@ class EmailConnector(Connector):
             code, said = smtp.rcpt(to)
             if code not in (250, 251):
                 raise _refused(where, "RCPT TO", code, said)
+            if channel.bcc_self:  # the envelope only: no header says so, the citizen sees none
+                code, said = smtp.rcpt(self.address)
+                if code not in (250, 251):
+                    log.warning("%s: the copy to %s was refused (%s)", where, self.address, code)
         except (NotPosted, RateLimited):
             raise
         except smtplib.SMTPAuthenticationError as exc:
@@ -495,18 +507,28 @@ class EmailConnector(Connector):
             conn.append(self.channel.sent_folder, data, flags=[b"\\Seen"])
 
     async def find_posted(self, reply: ReplyRequest) -> str | None:
-        """The reply's Message-ID when a copy is in the Sent folder; Unprovable otherwise."""
+        """The reply's Message-ID when a copy is in the Sent folder (or, with ``bcc_self``, the
+        copy the mailbox received in a watched folder); Unprovable otherwise."""
         message_id = reply_message_id(reply, self.address)
-        folder = self.channel.sent_folder
-        try:
-            found = await asyncio.to_thread(self._search_id, folder, message_id)
-        except ChannelError as exc:
-            raise Unprovable(f"{self.channel.key}: cannot search {folder}: {exc}") from exc
-        if found:
-            return message_id
+        folders = [self.channel.sent_folder]
+        if self.channel.bcc_self:
+            folders += [f for f in self.channel.folders if f not in folders]
+        for folder in folders:
+            try:
+                found = await asyncio.to_thread(self._search_id, folder, message_id)
+            except ChannelError as exc:
+                raise Unprovable(f"{self.channel.key}: cannot search {folder}: {exc}") from exc
+            if found:
+                return message_id
         raise Unprovable(
-            f"{self.channel.key}: {message_id} is not in {folder}; it may still have been "
-            "delivered: a supervisor decides (desk never resends an e-mail blindly)"
+            f"{self.channel.key}: {message_id} is not in {', '.join(folders)}; it may still have "
+            "been delivered: a supervisor decides (desk never resends an e-mail blindly)"
+        )
+
+    def _own_reply(self, message_id: str, sender: str) -> bool:
+        """A reply desk sent from this mailbox: its desk-made Message-ID, from our address."""
+        return (
+            message_id.startswith(DESK_ID_PREFIX) and sender.casefold() == self.address.casefold()
         )
 
     def _search_id(self, folder: str, message_id: str) -> bool:

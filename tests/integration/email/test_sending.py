@@ -18,7 +18,7 @@ from desk.vocabulary import ReplyStatus
 from tests.helpers.clock import FakeClock
 from tests.helpers.desks import open_test_desk
 from tests.integration.email.mail import SECRET_ENV, email_desk, message
-from tests.integration.email.servers import Dovecot, Sink
+from tests.integration.email.servers import USER, Dovecot, Sink
 
 
 async def _no_wait(_seconds: float) -> None:
@@ -175,3 +175,33 @@ async def test_two_desks_answering_one_mail_send_one_reply(
         assert "Amélie" in smtp.messages[0][2].decode()
     finally:
         chloe.close()
+
+
+async def test_bcc_self_settles_a_drop_and_its_copy_is_never_a_mention(
+    dovecot: Dovecot, sink: tuple[Sink, int], tmp_path: Path
+) -> None:
+    smtp, port = sink
+    folder = _folder(dovecot, "Copies")
+    # No Sent folder to trust: the mailbox receives its own copy of each reply instead.
+    desk, _ = email_desk(
+        tmp_path, dovecot.port, folder, smtp_port=port, sent_copy=False, bcc_self=True
+    )
+    [mid] = await _ingest(desk, dovecot, folder, message(1, message_id="<b1@example.org>"))
+
+    async def delivers_then_drops(server: Any, session: Any, envelope: Any) -> str:
+        if USER in envelope.rcpt_tos:  # the mailbox's copy lands in the watched folder
+            await asyncio.to_thread(dovecot.append, folder, bytes(envelope.original_content))
+        smtp.messages.append((envelope.mail_from, envelope.rcpt_tos, envelope.original_content))
+        server.transport.close()
+        return "250 never heard"
+
+    smtp.handle_DATA = delivers_then_drops  # type: ignore[method-assign]
+    reply = desk.replies.send(mid, "Merci, c'est noté.")
+    report = await _run_outbox(desk)
+    assert report.sent == [reply.id]  # found in the watched folder: settled, not resent
+    [(_, recipients, data)] = smtp.messages
+    assert USER in recipients
+    assert b"Bcc" not in data.split(b"\r\n\r\n", 1)[0]  # the envelope only
+    [again] = await pull_service(desk, environ=SECRET_ENV, sleep=_no_wait).apull()
+    assert again.new_ids == []  # our own copy is not a citizen's mail
+    assert again.status == "ok"
