@@ -31,6 +31,7 @@ from desk.replies.claims import ClaimService
 from desk.replies.outbox import OutboxService
 from desk.replies.service import ReplyService, live_senders
 from desk.reports import ReportService
+from desk.saved_views import ViewService
 from desk.staff import records
 from desk.staff.identity import IdentityService
 from desk.staff.service import StaffService
@@ -84,6 +85,17 @@ class Desk:
             clock=self.clock,
             write_factory=self.inbox.write_factory,
             actor=self.me.name,
+        )
+
+    @cached_property
+    def saved_views(self) -> ViewService:
+        """The queue's saved views and their counts (desk.saved_views), built on first use."""
+        return ViewService(
+            queries=self.queries,
+            config=self.config,
+            me=self.me,
+            clock=self.clock,
+            catalog=self.catalog,
         )
 
     @property

@@ -11,7 +11,7 @@ language; ``text_lines`` is the plain-text form the CLI prints. Every string in 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
 from typing import Any
@@ -372,9 +372,22 @@ def _changes(catalog: Catalog, changes: dict[str, Any]) -> str:
     return ", ".join(parts) or catalog.t("timeline.no_change")
 
 
-def sentence(step: Step, catalog: Catalog) -> str:
-    """The step as one sentence in the catalog's language (raw: sanitise before showing)."""
+NAMED = ("author", "to", "previous", "who")
+"""The values of a step that name a person of the desk (a login): said by their display name."""
+
+
+def sentence(step: Step, catalog: Catalog, names: Mapping[str, str] | None = None) -> str:
+    """The step as one sentence in the catalog's language (raw: sanitise before showing):
+    people by their display name when ``names`` (login -> display name) has one, French
+    elision after the name is in ("Réponse d'Amélie Bouchard")."""
+    return catalog.elide(_sentence(step, catalog, names or {}))
+
+
+def _sentence(step: Step, catalog: Catalog, names: Mapping[str, str]) -> str:
     v = dict(step.values)
+    for key in NAMED:
+        if isinstance(v.get(key), str) and v[key] in names:
+            v[key] = names[v[key]]
     t = catalog.t
     if step.kind == "triaged":
         v["category"] = _label(catalog, "tui.category", v.get("category"))
@@ -435,8 +448,11 @@ def gap_text(step: Step, previous: Step | None) -> str:
     return f"+{span(step.since_previous)}"
 
 
-def text_lines(timeline: Timeline, catalog: Catalog, tz: tzinfo) -> list[str]:
-    """The timeline as plain lines for a terminal (raw: the caller sanitises each line)."""
+def text_lines(
+    timeline: Timeline, catalog: Catalog, tz: tzinfo, names: Mapping[str, str] | None = None
+) -> list[str]:
+    """The timeline as plain lines for a terminal (raw: the caller sanitises each line);
+    ``names`` as for ``sentence``."""
     s = timeline.subject
     t = catalog.t
     lines = [
@@ -456,7 +472,7 @@ def text_lines(timeline: Timeline, catalog: Catalog, tz: tzinfo) -> list[str]:
         gap = gap_text(step, previous)
         previous = step
         lines.append(
-            f"{local_time(step.at, tz)}  {gap:>10}  {step.actor[:20]:<20}  {sentence(step, catalog)}"
+            f"{local_time(step.at, tz)}  {gap:>10}  {step.actor[:20]:<20}  {sentence(step, catalog, names)}"
         )
         if step.note:
             lines += _indented(t("timeline.note"), step.note)

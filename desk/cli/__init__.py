@@ -43,6 +43,7 @@ from desk.cli import (
     setup,
     staff,
     triage,
+    views,
 )
 from desk.cli._parser import Commands, DeskParser
 from desk.cli._shared import (
@@ -79,6 +80,7 @@ GROUPS: tuple[Group, ...] = (
     outbox,
     staff,
     crisis,
+    views,
 )
 """Every command group, in the order ``desk --help`` lists them."""
 

@@ -323,6 +323,7 @@ def timeline(desk: Desk, args: argparse.Namespace) -> int:
     if args.json:
         print_json(story.to_json(desk.catalog))
         return 0
-    for line in text_lines(story, desk.catalog, desk.config.hours.calendar().tz):
+    tz = desk.config.hours.calendar().tz
+    for line in text_lines(story, desk.catalog, tz, desk.config.display_names()):
         print(clean(line, one_line=True))
     return 0

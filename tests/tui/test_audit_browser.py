@@ -232,7 +232,7 @@ async def test_timeline_from_the_audit_screen(env: DeskEnv) -> None:
             "Publiée sur mastodon par @userfr1@mastodon.example",
             "Arrivée dans desk (source : test)",
             "Attribuée à chloe (avant : bruno)",
-            "Réponse d'amelie publiée (envoyée hors ligne) ; la mention est fermée",  # elided
+            "Réponse d'Amélie Bouchard publiée (envoyée hors ligne) ; la mention est fermée",
             "Texte : La collecte reprend lundi.",
             "—AB",
             "première réponse",

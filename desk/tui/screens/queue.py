@@ -33,7 +33,7 @@ from textual.widgets import Footer, Static
 
 from desk.bootstrap import Desk
 from desk.db.store import QueueFilter
-from desk.errors import DeskError
+from desk.errors import DeskError, rendered
 from desk.i18n import Catalog
 from desk.inbox import BulkReport
 from desk.search import parse
@@ -45,6 +45,7 @@ from desk.tui.labels import category_label, priority_label, status_label
 from desk.tui.messages import ActionFailed, CountLoaded, OpenDetail, PageLoaded, PendingCounted
 from desk.tui.safe import safe, safe_str
 from desk.tui.screens.base import MENTION_BINDINGS, MentionScreen
+from desk.tui.screens.queue_views import SavedViews
 from desk.tui.widgets.queue_list import QueueList
 from desk.views import QueueRow
 from desk.vocabulary import CATEGORIES
@@ -83,6 +84,8 @@ def _queue_bindings() -> list[BindingType]:
         Binding("4", "view('done')", "tui.view.done", group=_VIEWS),
         Binding("5", "view('all')", "tui.view.all", group=_VIEWS),
         Binding("c", "filter_category", "tui.keys.filter_category"),
+        Binding("v", "choose_view", "tui.views.key"),
+        Binding("plus", "save_view", "tui.views.key_save", show=False),
         Binding("B", "app.open_answers", "tui.keys.library", show=False),
         Binding("W", "app.open_staff", "tui.keys.staff", show=False),
         Binding("f5", "refresh_queue", "tui.keys.refresh", show=False),
@@ -122,7 +125,7 @@ class DeskEmpty(Message):
     empty: bool
 
 
-class QueueScreen(MentionScreen, inherit_bindings=False):
+class QueueScreen(MentionScreen, SavedViews, inherit_bindings=False):
     """The shared inbox, most urgent first."""
 
     BINDINGS = _queue_bindings()
@@ -185,6 +188,7 @@ class QueueScreen(MentionScreen, inherit_bindings=False):
         self._show_header()
         self.count_rows(self.generation, flt)
         self.count_pending()
+        self.count_views()
 
     @work(thread=True, exclusive=True, group="queue-count")
     def count_rows(self, generation: int, flt: QueueFilter) -> None:
@@ -281,8 +285,10 @@ class QueueScreen(MentionScreen, inherit_bindings=False):
             self.open_detail(mention_id, compose=True)
 
     def action_view(self, view: str) -> None:
-        """Switch to one of the views: open, mine, unassigned, done, all."""
+        """Switch to one of the views: open, mine, unassigned, done, all (the filter line
+        stays, no longer named after a saved view)."""
         self.view = view
+        self.saved_view = None
         self.reload(reset=True)
 
     def action_filter_category(self) -> None:
@@ -341,6 +347,12 @@ class QueueScreen(MentionScreen, inherit_bindings=False):
             self.desk_app.show_error(*explain(exc, self.desk_app.catalog))
             return
         self.filter_line, self.filter_fields = line, fields
+        if self.saved_view is not None and self.saved_view.line != line:
+            self.saved_view = None
+        else:  # a saved view is read on open mentions, whatever view was shown
+            self.view, self.category = (
+                ("open", None) if self.saved_view else (self.view, self.category)
+            )
         self.reload(reset=True)
 
     def action_clear(self) -> None:
@@ -484,7 +496,7 @@ class QueueScreen(MentionScreen, inherit_bindings=False):
         )
         if report.skipped:
             first = report.skipped[0]
-            reason = catalog.t(f"errors.{first.key}", **first.params)
+            reason = catalog.t(f"errors.{first.key}", **rendered(first.params, catalog.t))
             text += " " + self.t(
                 "tui.bulk.skipped_one"
                 if self._singular(len(report.skipped))
@@ -579,7 +591,8 @@ class QueueScreen(MentionScreen, inherit_bindings=False):
 
     def _show_header(self) -> None:
         me = self.desk.me
-        view = self.t(f"tui.view.{self.view}")
+        named = self.view_label()  # a saved view: its name stands for its line
+        view = named or self.t(f"tui.view.{self.view}")
         if self.category:
             view = f"{view} · {category_label(self.desk_app.catalog, self.category)}"
         count = (
@@ -606,7 +619,7 @@ class QueueScreen(MentionScreen, inherit_bindings=False):
                     "bold $accent",
                 )
             )
-        if self.filter_line:  # the person's own line, shown literally
+        if self.filter_line and named is None:  # the person's own line, shown literally
             tail.append(
                 safe(self.t("tui.find.header", line=self.filter_line), max_len=70, one_line=True)
             )
@@ -624,8 +637,18 @@ class QueueScreen(MentionScreen, inherit_bindings=False):
         )
         width = self.app.size.width - 2  # the header's padding
         header = Content()
-        for head in ([organisation, person], [person], [safe(me.initials, one_line=True)]):
-            header = Content("  ·  ").join([Content.assemble(part) for part in head + tail])
+        strip = self.views_strip()
+        for head, views in (
+            ([organisation, person], [strip]),
+            ([person], [strip]),
+            ([organisation, person], []),
+            ([person], []),
+            ([safe(me.initials, one_line=True)], []),
+        ):
+            if views and not strip:
+                continue
+            parts = head + tail + [part.stylize_before("$text-muted") for part in views]
+            header = Content("  ·  ").join([Content.assemble(part) for part in parts])
             if header.cell_length <= width:
                 break
         self.query_one("#queue-header", Static).update(header)
