@@ -311,13 +311,14 @@ def _retriaged_to(step: Step) -> dict[str, Any]:
 # -- words ---------------------------------------------------------------------------------
 
 
-def span(seconds: float | None) -> str:
-    """A duration for a person: ``12 s`` under a minute, else desk.reports.duration."""
+def span(seconds: float | None, catalog: Catalog | None = None) -> str:
+    """A duration for a person: ``12 s`` under a minute, else desk.reports.duration (in the
+    catalog's words when given: ``4,4 j``)."""
     if seconds is None:
         return "—"
     if abs(seconds) < 60:
         return f"{seconds:.0f} s"
-    return duration(seconds)
+    return duration(seconds, catalog)
 
 
 def _label(catalog: Catalog, prefix: str, value: object) -> str:
@@ -411,7 +412,8 @@ def _sentence(step: Step, catalog: Catalog, names: Mapping[str, str]) -> str:
         v["reasons"] = ", ".join(_reason(catalog, str(r)) for r in v.get("reasons") or [])
     elif step.kind in ("approved", "approved_edited", "rejected"):
         v["delay"] = span(
-            v.get("delay_seconds") if isinstance(v.get("delay_seconds"), (int, float)) else None
+            v.get("delay_seconds") if isinstance(v.get("delay_seconds"), (int, float)) else None,
+            catalog,
         )
     elif step.kind == "sent":
         v["status"] = _label(catalog, "tui.status", v.get("status") or "sent")
@@ -422,7 +424,9 @@ def _sentence(step: Step, catalog: Catalog, names: Mapping[str, str]) -> str:
 
 def milestone_sentence(milestone: Milestone, catalog: Catalog) -> str:
     """``first reply 42 min after arrival``, in the catalog's language."""
-    return catalog.t(f"timeline.milestone.{milestone.key}", duration=span(milestone.seconds))
+    return catalog.t(
+        f"timeline.milestone.{milestone.key}", duration=span(milestone.seconds, catalog)
+    )
 
 
 def summary(timeline: Timeline, catalog: Catalog) -> str:
@@ -439,13 +443,13 @@ def local_time(at: datetime, tz: tzinfo) -> str:
         return at.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-def gap_text(step: Step, previous: Step | None) -> str:
+def gap_text(step: Step, previous: Step | None, catalog: Catalog | None = None) -> str:
     """``+42 min`` since the step before; empty for the first step and for the second and third
     steps of one event (arrival, triage and routing are one moment)."""
     same_event = previous is not None and step.seq is not None and step.seq == previous.seq
     if step.since_previous is None or same_event:
         return ""
-    return f"+{span(step.since_previous)}"
+    return f"+{span(step.since_previous, catalog)}"
 
 
 def text_lines(
@@ -469,7 +473,7 @@ def text_lines(
     ]
     previous: Step | None = None
     for step in timeline.steps:
-        gap = gap_text(step, previous)
+        gap = gap_text(step, previous, catalog)
         previous = step
         lines.append(
             f"{local_time(step.at, tz)}  {gap:>10}  {step.actor[:20]:<20}  {sentence(step, catalog, names)}"

@@ -334,3 +334,13 @@ def test_version_loads_no_service_no_database_and_no_textual() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.startswith("desk ")
     assert done.stdout.splitlines()[-1] == "[]"
+
+
+def test_durations_in_each_languages_words_and_numbers() -> None:
+    from desk.reports import duration
+
+    four_days = 4.4 * 86400
+    assert duration(four_days, Catalog("fr")) == "4,4 j"  # "22 j", a decimal comma
+    assert duration(four_days, Catalog("en")) == "4.4 d"
+    assert duration(3 * 3600, Catalog("fr")) == "3,0 h"
+    assert duration(600) == "10 min"  # no catalog: as stored in JSON-minded places

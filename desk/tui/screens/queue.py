@@ -637,18 +637,17 @@ class QueueScreen(MentionScreen, SavedViews, inherit_bindings=False):
         )
         width = self.app.size.width - 2  # the header's padding
         header = Content()
-        strip = self.views_strip()
-        for head, views in (
-            ([organisation, person], [strip]),
-            ([person], [strip]),
-            ([organisation, person], []),
-            ([person], []),
-            ([safe(me.initials, one_line=True)], []),
-        ):
-            if views and not strip:
-                continue
-            parts = head + tail + [part.stylize_before("$text-muted") for part in views]
-            header = Content("  ·  ").join([Content.assemble(part) for part in parts])
+        strips = self.views_strips()  # the other views' counts, as many as fit
+        Head = list[Content | tuple[str, str]]
+        candidates: list[tuple[Head, Content | None]] = [
+            ([organisation, person], s) for s in strips
+        ]
+        candidates += [([person], s) for s in strips]
+        candidates += [([organisation, person], None), ([person], None)]
+        candidates.append(([safe(me.initials, one_line=True)], None))
+        for head, strip in candidates:
+            views = [strip.stylize_before("$text-muted")] if strip else []
+            header = Content("  ·  ").join([Content.assemble(part) for part in head + tail + views])
             if header.cell_length <= width:
                 break
         self.query_one("#queue-header", Static).update(header)

@@ -82,8 +82,9 @@ class SavedViews(DeskScreen):
                 return "?" if found.count is None else f"{found.count:,}".replace(",", "\u202f")
         return "…"
 
-    def views_strip(self) -> Content:
-        """``urgentes 15 · à approuver 2 · …``: the other views with their counts."""
+    def views_strips(self) -> list[Content]:
+        """``urgentes 15 · à approuver 2 · …``: the other views with their counts, longest
+        first (all of them, then one fewer...), for the header to take the first that fits."""
         current = self.view_label()
         parts = [
             Content.assemble(
@@ -92,7 +93,7 @@ class SavedViews(DeskScreen):
             for c in self.view_counts or []
             if c.view.name != current
         ]
-        return Content(" · ").join(parts)
+        return [Content(" · ").join(parts[:n]) for n in range(len(parts), 0, -1)]
 
     def action_choose_view(self) -> None:
         """``v``: pick a saved view (each with its count), or none."""

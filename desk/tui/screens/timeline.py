@@ -140,7 +140,7 @@ class TimelineScreen(DeskScreen):
         for step in timeline.steps:
             table.add_row(
                 safe_text(local_time(step.at, tz)),
-                safe_text(gap_text(step, previous)),
+                safe_text(gap_text(step, previous, catalog)),
                 safe_text(step.actor, one_line=True, max_len=20),
                 self._what(step, catalog),
             )
