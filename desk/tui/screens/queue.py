@@ -44,8 +44,8 @@ from desk.tui.failures import explain
 from desk.tui.labels import category_label, priority_label, status_label
 from desk.tui.messages import ActionFailed, CountLoaded, OpenDetail, PageLoaded, PendingCounted
 from desk.tui.safe import safe, safe_str
+from desk.tui.saved_views import SavedViews
 from desk.tui.screens.base import MENTION_BINDINGS, MentionScreen
-from desk.tui.screens.queue_views import SavedViews
 from desk.tui.widgets.queue_list import QueueList
 from desk.views import QueueRow
 from desk.vocabulary import CATEGORIES

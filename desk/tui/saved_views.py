@@ -10,18 +10,21 @@ the header shows the other views' counts only when they fit (at 80 columns ``v``
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from textual import work
 from textual.content import Content
 from textual.message import Message
+from textual.screen import Screen
 
+from desk.bootstrap import Desk
 from desk.saved_views import SavedView, ViewCount
 from desk.tui.dialogs.line_prompt import LinePrompt
 from desk.tui.dialogs.picker import PickerScreen
 from desk.tui.failures import explain
+from desk.tui.host import DeskHost
 from desk.tui.messages import ActionFailed
 from desk.tui.safe import safe, safe_str
-from desk.tui.screens.base import DeskScreen
 
 NO_VIEW = "\0none"  # the picker's "no saved view" choice (a view name never holds a NUL)
 
@@ -40,8 +43,24 @@ class ViewSaved(Message):
     view: SavedView
 
 
-class SavedViews(DeskScreen):
-    """What the queue screen does with saved views (mixed into QueueScreen)."""
+class SavedViews(Screen[None]):
+    """What the queue screen does with saved views (mixed into QueueScreen, after
+    desk.tui.screens.base's MentionScreen, whose ``desk``, ``desk_app`` and ``t`` it uses: not
+    imported here, screens import this module)."""
+
+    @property
+    def desk_app(self) -> DeskHost:
+        """The running app (DeskScreen's)."""
+        raise NotImplementedError
+
+    @property
+    def desk(self) -> Desk:
+        """The open desk (DeskScreen's)."""
+        raise NotImplementedError
+
+    def t(self, key: str, **values: Any) -> str:
+        """A string of the current catalog (DeskScreen's)."""
+        raise NotImplementedError
 
     saved_view: SavedView | None = None
     view_counts: list[ViewCount] | None = None
