@@ -275,6 +275,7 @@ def test_french_typography() -> None:
         assert not re.search(r" [:;!?»]|« ", text), (key, text)  # non-breaking spaces there
         assert "(s)" not in text, (key, text)  # counted words have .one and .other forms
         assert "(x)" not in text, (key, text)
+        assert not re.search(r"[\d}]%", text), (key, text)  # "2 %"
         assert not re.search(r"\b[dD]e [aeiouéèêAEIOUÉ]", text), (key, text)  # "d'", elided
 
 

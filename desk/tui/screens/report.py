@@ -166,7 +166,11 @@ class ReportScreen(DeskScreen):
         )
         share = data["answered_share"]
         lines.append(
-            Content(t("tui.report.answered", share="—" if share is None else f"{share:.0%}"))
+            Content(
+                t("tui.report.answered_none")
+                if share is None
+                else t("tui.report.answered", percent=f"{share * 100:.0f}")  # "2 %" in French
+            )
         )
         if data["answers_used"]:
             title("answers_used")
