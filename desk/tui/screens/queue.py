@@ -7,7 +7,9 @@ thread worker; the list drops pages of an older generation.
 The header is one line: organisation, person, view, count — and, for whoever may approve
 replies, how many wait for approval (``V`` opens them). When the line is wider than the
 terminal, the organisation goes first, then the person's name (their initials stay), so the
-counts stay in view. The filter line (``/``) and the marks show after the count.
+counts stay in view. The filter line (``/``) and the marks show after the count, then the
+other saved views' counts when they fit (desk.tui.saved_views: ``v`` chooses one, ``+`` saves
+the line as one's own).
 
 Finding: ``/`` asks for a line of words and ``~`` patterns (desk.search, read in the desk's time
 zone; a wrong line is said in the dialog, which stays open); Escape clears it. ``#`` asks for a
@@ -347,12 +349,11 @@ class QueueScreen(MentionScreen, SavedViews, inherit_bindings=False):
             self.desk_app.show_error(*explain(exc, self.desk_app.catalog))
             return
         self.filter_line, self.filter_fields = line, fields
-        if self.saved_view is not None and self.saved_view.line != line:
-            self.saved_view = None
-        else:  # a saved view is read on open mentions, whatever view was shown
-            self.view, self.category = (
-                ("open", None) if self.saved_view else (self.view, self.category)
-            )
+        if self.saved_view is not None:
+            if self.saved_view.line == line:  # a saved view reads the open mentions
+                self.view, self.category = "open", None
+            else:  # the line was changed: no longer that view
+                self.saved_view = None
         self.reload(reset=True)
 
     def action_clear(self) -> None:
