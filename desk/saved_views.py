@@ -104,12 +104,12 @@ class ViewService:
         return self.personal_path or default_config_dir() / "views.toml"
 
     # -- listing -----------------------------------------------------------------------------
-    def views(self) -> list[SavedView]:
-        """Built-in, then the team's, then this person's own."""
+    def views(self, catalog: Catalog | None = None) -> list[SavedView]:
+        """Built-in (named in ``catalog``'s language, default the desk's), then the team's,
+        then this person's own."""
+        words = catalog or self.catalog
         found = [
-            SavedView(
-                key, self.catalog.t(f"views.builtin.{key}"), line.format(me=self.me.name), "builtin"
-            )
+            SavedView(key, words.t(f"views.builtin.{key}"), line.format(me=self.me.name), "builtin")
             for key, line in BUILTIN.items()
         ]
         found += [SavedView(v.name, v.name, v.filter, "team") for v in self.config.view]
@@ -144,9 +144,10 @@ class ViewService:
             ) from exc
         return replace(base, **parsed.filter_fields())
 
-    def counts(self) -> list[ViewCount]:
-        """Every view with its count now: one count per view, in one read transaction."""
-        views = self.views()
+    def counts(self, catalog: Catalog | None = None) -> list[ViewCount]:
+        """Every view with its count now: one count per view, in one read transaction
+        (built-ins named as ``views`` names them)."""
+        views = self.views(catalog)
         filters: list[QueueFilter | None] = []
         errors: list[DeskError | None] = []
         for view in views:

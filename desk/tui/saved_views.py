@@ -78,7 +78,7 @@ class SavedViews(Screen[None]):
         """Count every view (one count each, one read transaction); a failed read keeps the
         last counts: the next change or refresh tries again."""
         try:
-            counts = self.desk.saved_views.counts()
+            counts = self.desk.saved_views.counts(self.desk_app.catalog)  # after L too
         except Exception:  # noqa: BLE001 - a header badge must not cost the desk
             return
         self.post_message(ViewsCounted(counts))
@@ -138,7 +138,7 @@ class SavedViews(Screen[None]):
 
     def _listed(self) -> list[SavedView]:
         try:
-            return self.desk.saved_views.views()
+            return self.desk.saved_views.views(self.desk_app.catalog)
         except Exception as exc:  # noqa: BLE001 - an unreadable views file is said
             self.desk_app.show_error(*explain(exc, self.desk_app.catalog))
             return []

@@ -585,6 +585,7 @@ class QueueScreen(MentionScreen, SavedViews, inherit_bindings=False):
             self.query_one(QueueList).set_catalog(catalog)
             self._show_header()
             self._show_preview(self.query_one(QueueList).current)
+            self.count_views()  # the built-in views' names in the new language
 
     def _singular(self, count: int) -> bool:
         """French counts 0 and 1 in the singular, English only 1."""
