@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from desk.bootstrap import Desk
+from desk.config import load_config
 from desk.errors import ConfigError, InputError, NotFound
 from desk.i18n import Catalog
 from tests.helpers.cli import Cli
@@ -144,3 +145,18 @@ def test_desk_views_and_queue_view_from_the_command_line(
     assert (saved[-1]["key"], saved[-1]["count"], saved[-1]["source"]) == ("anglais", 1, "personal")
     assert cli("queue", "--view", "inconnue", lang="fr") == 2
     assert "aucune vue ne s'appelle" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("tables", "said"),
+    [
+        ('[[view]]\nname = "a\\u001b]0;x\\u0007"\nfilter = "~A"\n', "view.0.name"),
+        ('[[view]]\nname = "a"\nfilter = "~A"\n[[view]]\nname = "A"\nfilter = "~R"\n', "twice"),
+        ('[[view]]\nname = "a"\n', "view.0.filter"),
+    ],
+)
+def test_team_views_in_desk_toml_are_checked(tmp_path: Path, tables: str, said: str) -> None:
+    write_config(tmp_path, DESK_TOML + tables)
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_path / "desk.toml")
+    assert said in str(caught.value)
