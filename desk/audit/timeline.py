@@ -82,8 +82,11 @@ class Step:
     since_previous: float | None = None  # seconds
     since_arrival: float | None = None  # seconds; None before arrival
 
-    def to_json(self, catalog: Catalog | None = None) -> dict[str, Any]:
-        """JSON form (raw values; ``sentence`` in the catalog's language when given)."""
+    def to_json(
+        self, catalog: Catalog | None = None, names: Mapping[str, str] | None = None
+    ) -> dict[str, Any]:
+        """JSON form (raw values; ``sentence`` in the catalog's language when given, people
+        by their display name from ``names``)."""
         out: dict[str, Any] = {
             "at": self.at.isoformat(),
             "actor": self.actor,
@@ -98,7 +101,7 @@ class Step:
             "since_arrival_seconds": _round(self.since_arrival),
         }
         if catalog is not None:
-            out["sentence"] = sentence(self, catalog)
+            out["sentence"] = sentence(self, catalog, names)
         return out
 
 
@@ -119,7 +122,9 @@ class Timeline:
     milestones: list[Milestone]
     truncated: bool = False
 
-    def to_json(self, catalog: Catalog | None = None) -> dict[str, Any]:
+    def to_json(
+        self, catalog: Catalog | None = None, names: Mapping[str, str] | None = None
+    ) -> dict[str, Any]:
         """JSON form printed by ``desk audit timeline --json``."""
         s = self.subject
         return {
@@ -136,7 +141,7 @@ class Timeline:
                 "category": s.category,
                 "assignee": s.assignee,
             },
-            "steps": [step.to_json(catalog) for step in self.steps],
+            "steps": [step.to_json(catalog, names) for step in self.steps],
             "milestones": {
                 m.key: {
                     "seconds": _round(m.seconds),

@@ -427,6 +427,8 @@ def test_audit_timeline_command(
         "reply.sent",
         "Non, l'eau est potable.\n—BG",
     )
+    assert sent["values"]["author"] == "bruno"  # the record keeps the login
+    assert sent["sentence"].startswith("Reply by Bruno Gagnon posted")  # said with the name
     assert round(data["milestones"]["first_reply"]["seconds"] / 60) == 37
     assert cli("audit", "timeline", "999") == 2
     assert "999" in capsys.readouterr().err
