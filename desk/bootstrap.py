@@ -42,6 +42,7 @@ if TYPE_CHECKING:  # each service is built, and its modules imported, on first u
     from desk.replies.outbox import OutboxService
     from desk.replies.service import ReplyService
     from desk.reports import ReportService
+    from desk.saved_views import ViewService
     from desk.staff.identity import IdentityService
     from desk.staff.service import StaffService
     from desk.triage.service import TriageService
@@ -259,6 +260,19 @@ class Desk:
             surges=self.crisis.surges,
             clusters=self.crisis.clusters,
             clock=self.clock,
+        )
+
+    @cached_property
+    def saved_views(self) -> ViewService:
+        """The queue's saved views and their counts (desk.saved_views), built on first use."""
+        from desk.saved_views import ViewService
+
+        return ViewService(
+            queries=self.queries,
+            config=self.config,
+            me=self.me,
+            clock=self.clock,
+            catalog=self.catalog,
         )
 
     @property

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Self
 
-from desk.i18n import Catalog
+from desk.i18n import Catalog, Labels
 
 
 class DeskError(Exception):
@@ -37,9 +37,10 @@ class DeskError(Exception):
     def from_catalog(cls, key: str, **params: Any) -> Self:
         """The error whose English text is ``errors.<key>`` (and ``errors.<key>_hint``, if any)."""
         english = Catalog("en")
-        hint = english.t(f"errors.{key}_hint", **params)
+        shown = rendered(params, english.t)
+        hint = english.t(f"errors.{key}_hint", **shown)
         return cls(
-            english.t(f"errors.{key}", **params),
+            english.t(f"errors.{key}", **shown),
             None if hint == f"errors.{key}_hint" else hint,
             key=key,
             params=params,
@@ -49,8 +50,9 @@ class DeskError(Exception):
         """Message and hint in the language of ``t`` (a Catalog.t); English text as fallback."""
         if not self.key:
             return self.message, self.hint
-        message = t(f"errors.{self.key}", **self.params)
-        hint = t(f"errors.{self.key}_hint", **self.params) if self.hint else None
+        params = rendered(self.params, t)
+        message = t(f"errors.{self.key}", **params)
+        hint = t(f"errors.{self.key}_hint", **params) if self.hint else None
         return (
             self.message if message == f"errors.{self.key}" else message,
             self.hint if hint == f"errors.{self.key}_hint" else hint,
@@ -58,6 +60,29 @@ class DeskError(Exception):
 
     def __str__(self) -> str:
         return self.message if not self.hint else f"{self.message}\n  hint: {self.hint}"
+
+
+def rendered(params: dict[str, Any], t: Callable[..., str]) -> dict[str, Any]:
+    """An error's ``params`` to format a text with: record words (desk.i18n.Labels) and
+    another error's words (Said) in the language of ``t`` (a Catalog.t)."""
+    return {k: v.render(t) if isinstance(v, (Labels, Said)) else v for k, v in params.items()}
+
+
+class Said:
+    """Another error's message (or ``hint``) as a value of this one's text, said in the
+    reader's language: ``view "eau": ~p foo: ...``."""
+
+    def __init__(self, error: DeskError, *, hint: bool = False) -> None:
+        self.error = error
+        self.hint = hint
+
+    def render(self, t: Callable[..., str]) -> str:
+        """The message or hint in the language of ``t``."""
+        message, hint = self.error.localized(t)
+        return (hint or "") if self.hint else message
+
+    def __str__(self) -> str:
+        return (self.error.hint or "") if self.hint else self.error.message
 
 
 class InputError(DeskError):

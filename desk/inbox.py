@@ -25,6 +25,7 @@ from desk.config import DeskConfig
 from desk.db import SessionFactory, store, transaction
 from desk.db.tables import Mention
 from desk.errors import ActionRefused, DeskError, NotFound, PermissionDenied
+from desk.i18n import Labels
 from desk.views import StaffView
 from desk.vocabulary import BULK_ACTIONS, CATEGORIES, Category, MentionStatus
 
@@ -307,7 +308,7 @@ class InboxService:
 def _check_category(category: str) -> None:
     if category not in CATEGORIES:
         raise ActionRefused.from_catalog(
-            "unknown_category", category=category, categories=", ".join(CATEGORIES)
+            "unknown_category", category=category, categories=Labels("tui.category", CATEGORIES)
         )
 
 

@@ -55,6 +55,12 @@ class Queries:
         with self.read_factory() as session:
             return store.count_queue(flt, session=session)
 
+    def counts(self, filters: list[QueueFilter]) -> list[int]:
+        """How many mentions each filter selects: one count each, in one read transaction (the
+        counts of the queue's saved views agree with each other)."""
+        with self.read_factory() as session:
+            return [store.count_queue(flt, session=session) for flt in filters]
+
     def page(self, flt: QueueFilter, offset: int, limit: int) -> list[QueueRow]:
         """One page of the filtered queue."""
         with self.read_factory() as session:

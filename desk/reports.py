@@ -26,6 +26,7 @@ from desk.clock import Clock, as_utc, utcnow
 from desk.config import DeskConfig
 from desk.db import SessionFactory
 from desk.db.tables import Answer, Channel, Mention, Reply
+from desk.i18n import Catalog
 from desk.vocabulary import MentionStatus, ReplyStatus
 
 SENT = (ReplyStatus.SENT, ReplyStatus.SENT_OFFLINE)
@@ -77,15 +78,22 @@ def _hour(dialect: str, column: Any) -> Any:
     return sa.func.substr(column, 1, 13)
 
 
-def duration(seconds: float | None) -> str:
-    """Seconds in the unit a person reads best (min, h, d); "—" for none."""
+def duration(seconds: float | None, catalog: Catalog | None = None) -> str:
+    """Seconds in the unit a person reads best (min, h, d); "—" for none. With a ``catalog``,
+    in its language's words and numbers (``4,4 j`` in French, ``4.4 d`` in English)."""
     if seconds is None:
         return "—"
     minutes = seconds / 60
     if minutes < 90:
-        return f"{minutes:.0f} min"
-    hours = minutes / 60
-    return f"{hours:.1f} h" if hours < 48 else f"{hours / 24:.1f} d"
+        value, unit = f"{minutes:.0f}", "min"
+    else:
+        hours = minutes / 60
+        value, unit = (f"{hours:.1f}", "h") if hours < 48 else (f"{hours / 24:.1f}", "d")
+    if catalog is None:
+        return f"{value} {unit}"
+    if catalog.language == "fr":
+        value = value.replace(".", ",")
+    return catalog.t(f"units.{unit}", n=value)
 
 
 def _stats(values: list[float]) -> dict[str, Any]:

@@ -38,7 +38,7 @@ from typing import Any
 
 from desk.clock import as_utc
 from desk.errors import InputError
-from desk.i18n import Catalog
+from desk.i18n import Catalog, Labels
 from desk.vocabulary import CATEGORIES, PRIORITIES
 
 __all__ = ["PATTERN_KEYS", "category", "parse"]
@@ -87,10 +87,10 @@ def _refuse(key: str, **values: Any) -> InputError:
     return InputError.from_catalog(f"pattern_{key}", **values)
 
 
-def _choice(value: str, names: dict[str, str], pattern: str) -> str:
+def _choice(value: str, names: dict[str, str], pattern: str, prefix: str) -> str:
     found = names.get(_fold(value))
-    if found is None:
-        choices = ", ".join(sorted(dict.fromkeys(names.values())))
+    if found is None:  # the choices in the reader's language (desk.i18n.Labels)
+        choices = Labels(prefix, dict.fromkeys(names.values()))
         raise _refuse("choice", pattern=pattern, value=value, choices=choices)
     return found
 
@@ -150,7 +150,7 @@ def _tokens(line: str) -> list[str]:
 def category(value: str, catalogs: list[Catalog]) -> str:
     """The category named ``value`` in either language (``rumeur`` -> ``rumour``), or
     InputError listing the categories."""
-    return _choice(value, _names(catalogs, "tui.category", list(CATEGORIES)), value)
+    return _choice(value, _names(catalogs, "tui.category", list(CATEGORIES)), value, "tui.category")
 
 
 def parse(line: str, *, now: datetime, tz: tzinfo, catalogs: list[Catalog]) -> Parsed:
@@ -192,9 +192,11 @@ def parse(line: str, *, now: datetime, tz: tzinfo, catalogs: list[Catalog]) -> P
         elif key == "b":
             parsed.words.append(value)
         elif key == "p":
-            parsed.fields["min_priority"] = PRIORITIES[_choice(value, priorities, shown)]
+            parsed.fields["min_priority"] = PRIORITIES[
+                _choice(value, priorities, shown, "tui.priority")
+            ]
         elif key == "c":
-            parsed.fields["category"] = _choice(value, categories, shown)
+            parsed.fields["category"] = _choice(value, categories, shown, "tui.category")
         elif key == "l":
             parsed.fields["language"] = _fold(value)
         elif key == "a":
@@ -203,7 +205,7 @@ def parse(line: str, *, now: datetime, tz: tzinfo, catalogs: list[Catalog]) -> P
             else:
                 parsed.fields["assignee"] = value
         elif key == "s":
-            state = _choice(value, states, shown)
+            state = _choice(value, states, shown, "tui.status")
             parsed.fields["view"] = "all"
             if state != "all":
                 parsed.fields["status"] = state

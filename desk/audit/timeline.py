@@ -11,7 +11,7 @@ language; ``text_lines`` is the plain-text form the CLI prints. Every string in 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
 from typing import Any
@@ -82,8 +82,11 @@ class Step:
     since_previous: float | None = None  # seconds
     since_arrival: float | None = None  # seconds; None before arrival
 
-    def to_json(self, catalog: Catalog | None = None) -> dict[str, Any]:
-        """JSON form (raw values; ``sentence`` in the catalog's language when given)."""
+    def to_json(
+        self, catalog: Catalog | None = None, names: Mapping[str, str] | None = None
+    ) -> dict[str, Any]:
+        """JSON form (raw values; ``sentence`` in the catalog's language when given, people
+        by their display name from ``names``)."""
         out: dict[str, Any] = {
             "at": self.at.isoformat(),
             "actor": self.actor,
@@ -98,7 +101,7 @@ class Step:
             "since_arrival_seconds": _round(self.since_arrival),
         }
         if catalog is not None:
-            out["sentence"] = sentence(self, catalog)
+            out["sentence"] = sentence(self, catalog, names)
         return out
 
 
@@ -119,7 +122,9 @@ class Timeline:
     milestones: list[Milestone]
     truncated: bool = False
 
-    def to_json(self, catalog: Catalog | None = None) -> dict[str, Any]:
+    def to_json(
+        self, catalog: Catalog | None = None, names: Mapping[str, str] | None = None
+    ) -> dict[str, Any]:
         """JSON form printed by ``desk audit timeline --json``."""
         s = self.subject
         return {
@@ -136,7 +141,7 @@ class Timeline:
                 "category": s.category,
                 "assignee": s.assignee,
             },
-            "steps": [step.to_json(catalog) for step in self.steps],
+            "steps": [step.to_json(catalog, names) for step in self.steps],
             "milestones": {
                 m.key: {
                     "seconds": _round(m.seconds),
@@ -311,13 +316,14 @@ def _retriaged_to(step: Step) -> dict[str, Any]:
 # -- words ---------------------------------------------------------------------------------
 
 
-def span(seconds: float | None) -> str:
-    """A duration for a person: ``12 s`` under a minute, else desk.reports.duration."""
+def span(seconds: float | None, catalog: Catalog | None = None) -> str:
+    """A duration for a person: ``12 s`` under a minute, else desk.reports.duration (in the
+    catalog's words when given: ``4,4 j``)."""
     if seconds is None:
         return "—"
     if abs(seconds) < 60:
         return f"{seconds:.0f} s"
-    return duration(seconds)
+    return duration(seconds, catalog)
 
 
 def _label(catalog: Catalog, prefix: str, value: object) -> str:
@@ -372,9 +378,22 @@ def _changes(catalog: Catalog, changes: dict[str, Any]) -> str:
     return ", ".join(parts) or catalog.t("timeline.no_change")
 
 
-def sentence(step: Step, catalog: Catalog) -> str:
-    """The step as one sentence in the catalog's language (raw: sanitise before showing)."""
+NAMED = ("author", "to", "previous", "who")
+"""The values of a step that name a person of the desk (a login): said by their display name."""
+
+
+def sentence(step: Step, catalog: Catalog, names: Mapping[str, str] | None = None) -> str:
+    """The step as one sentence in the catalog's language (raw: sanitise before showing):
+    people by their display name when ``names`` (login -> display name) has one, French
+    elision after the name is in ("Réponse d'Amélie Bouchard")."""
+    return catalog.elide(_sentence(step, catalog, names or {}))
+
+
+def _sentence(step: Step, catalog: Catalog, names: Mapping[str, str]) -> str:
     v = dict(step.values)
+    for key in NAMED:
+        if isinstance(v.get(key), str) and v[key] in names:
+            v[key] = names[v[key]]
     t = catalog.t
     if step.kind == "triaged":
         v["category"] = _label(catalog, "tui.category", v.get("category"))
@@ -398,7 +417,8 @@ def sentence(step: Step, catalog: Catalog) -> str:
         v["reasons"] = ", ".join(_reason(catalog, str(r)) for r in v.get("reasons") or [])
     elif step.kind in ("approved", "approved_edited", "rejected"):
         v["delay"] = span(
-            v.get("delay_seconds") if isinstance(v.get("delay_seconds"), (int, float)) else None
+            v.get("delay_seconds") if isinstance(v.get("delay_seconds"), (int, float)) else None,
+            catalog,
         )
     elif step.kind == "sent":
         v["status"] = _label(catalog, "tui.status", v.get("status") or "sent")
@@ -409,7 +429,9 @@ def sentence(step: Step, catalog: Catalog) -> str:
 
 def milestone_sentence(milestone: Milestone, catalog: Catalog) -> str:
     """``first reply 42 min after arrival``, in the catalog's language."""
-    return catalog.t(f"timeline.milestone.{milestone.key}", duration=span(milestone.seconds))
+    return catalog.t(
+        f"timeline.milestone.{milestone.key}", duration=span(milestone.seconds, catalog)
+    )
 
 
 def summary(timeline: Timeline, catalog: Catalog) -> str:
@@ -426,17 +448,20 @@ def local_time(at: datetime, tz: tzinfo) -> str:
         return at.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-def gap_text(step: Step, previous: Step | None) -> str:
+def gap_text(step: Step, previous: Step | None, catalog: Catalog | None = None) -> str:
     """``+42 min`` since the step before; empty for the first step and for the second and third
     steps of one event (arrival, triage and routing are one moment)."""
     same_event = previous is not None and step.seq is not None and step.seq == previous.seq
     if step.since_previous is None or same_event:
         return ""
-    return f"+{span(step.since_previous)}"
+    return f"+{span(step.since_previous, catalog)}"
 
 
-def text_lines(timeline: Timeline, catalog: Catalog, tz: tzinfo) -> list[str]:
-    """The timeline as plain lines for a terminal (raw: the caller sanitises each line)."""
+def text_lines(
+    timeline: Timeline, catalog: Catalog, tz: tzinfo, names: Mapping[str, str] | None = None
+) -> list[str]:
+    """The timeline as plain lines for a terminal (raw: the caller sanitises each line);
+    ``names`` as for ``sentence``."""
     s = timeline.subject
     t = catalog.t
     lines = [
@@ -453,10 +478,10 @@ def text_lines(timeline: Timeline, catalog: Catalog, tz: tzinfo) -> list[str]:
     ]
     previous: Step | None = None
     for step in timeline.steps:
-        gap = gap_text(step, previous)
+        gap = gap_text(step, previous, catalog)
         previous = step
         lines.append(
-            f"{local_time(step.at, tz)}  {gap:>10}  {step.actor[:20]:<20}  {sentence(step, catalog)}"
+            f"{local_time(step.at, tz)}  {gap:>10}  {step.actor[:20]:<20}  {sentence(step, catalog, names)}"
         )
         if step.note:
             lines += _indented(t("timeline.note"), step.note)

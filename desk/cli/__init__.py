@@ -45,6 +45,7 @@ from desk.cli import (
     staff,
     statement,
     triage,
+    views,
 )
 from desk.cli._parser import Commands, DeskParser
 from desk.cli._shared import (
@@ -83,6 +84,7 @@ GROUPS: tuple[Group, ...] = (
     serve,
     crisis,
     statement,
+    views,
 )
 """Every command group, in the order ``desk --help`` lists them."""
 

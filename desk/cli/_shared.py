@@ -237,8 +237,7 @@ def plural(catalog: Catalog, key: str, n: int, **values: Any) -> str:
     """``<key>.one`` or ``<key>.other`` chosen by the count ``n`` (formatted as ``{n}``).
 
     French counts 0 and 1 as singular ("0 mention ouverte"), English only 1."""
-    one = n in (0, 1) if catalog.language == "fr" else n == 1
-    return catalog.t(f"{key}.{'one' if one else 'other'}", n=n, **values)
+    return catalog.plural(key, n, **values)
 
 
 def file_progress(name: str, index: int, total: int) -> None:

@@ -321,8 +321,9 @@ def timeline(desk: Desk, args: argparse.Namespace) -> int:
 
     story = desk.queries.timeline(args.id)
     if args.json:
-        print_json(story.to_json(desk.catalog))
+        print_json(story.to_json(desk.catalog, desk.config.display_names()))
         return 0
-    for line in text_lines(story, desk.catalog, desk.config.hours.calendar().tz):
+    tz = desk.config.hours.calendar().tz
+    for line in text_lines(story, desk.catalog, tz, desk.config.display_names()):
         print(clean(line, one_line=True))
     return 0

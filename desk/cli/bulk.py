@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from desk.cli._parser import Commands
 from desk.cli._shared import plural, print_json, refused
-from desk.errors import ActionRefused
+from desk.errors import ActionRefused, rendered
 from desk.i18n import Catalog
 from desk.text.safe import clean
 from desk.vocabulary import BULK_ACTIONS, VIEWS
@@ -177,14 +177,19 @@ def bulk(desk: Desk, args: argparse.Namespace) -> int:
                 "value": report.value,
                 "done": report.done,
                 "skipped": [
-                    {"id": s.mention_id, "reason": s.key, **s.params} for s in report.skipped
+                    {"id": s.mention_id, "reason": s.key, **rendered(s.params, str)}
+                    for s in report.skipped
                 ],
             }
         )
         return 1 if report.skipped else 0
     print(plural(catalog, "cli.bulk.done", len(report.done), action=args.action))
     for skipped in report.skipped[:50]:
-        why = catalog.t(f"errors.{skipped.key}", **skipped.params) if skipped.key else "?"
+        why = (
+            catalog.t(f"errors.{skipped.key}", **rendered(skipped.params, catalog.t))
+            if skipped.key
+            else "?"
+        )
         print("  " + catalog.t("cli.bulk.skipped", id=skipped.mention_id, why=clean(why)))
     if len(report.skipped) > 50:
         print("  " + catalog.t("cli.bulk.more_skipped", n=len(report.skipped) - 50))

@@ -52,7 +52,7 @@ def register(commands: Commands) -> None:
 
     q = commands.add("queue")
     q.add_json()
-    q.add_argument("--view", choices=VIEWS, default="open", help=q.text("view"))
+    q.add_argument("--view", default="open", metavar=q.metavar("view"), help=q.text("view"))
     q.add_argument("--status", choices=["open", "closed"], help=q.text("status"))
     q.add_argument("--category", metavar=q.metavar("category"), help=q.text("category"))
     q.add_argument("--assignee", metavar=q.metavar("staff"), help=q.text("assignee"))
@@ -140,7 +140,7 @@ def _age(when: datetime, now: datetime, t: Callable[..., str]) -> str:
 def _queue_line(row: QueueRow, now: datetime, t: Callable[..., str]) -> str:
     return (
         f"{row.id:>7}  {PRIORITY_NAMES.get(row.priority, '?'):<6} {row.category:<9} {row.platform:<8} "
-        f"{clean(row.author, max_len=22, one_line=True):<22} {_age(row.created_at, now, t):>4}  "
+        f"{clean(row.author, max_len=22, one_line=True):<22} {_age(row.created_at, now, t):>6}  "
         f"{(row.assignee or '-'):<8} {row.status:<6} {clean(row.text, max_len=60, one_line=True)}"
     )
 
@@ -151,13 +151,16 @@ def queue(desk: Desk, args: argparse.Namespace) -> int:
     from desk.search import category, parse
 
     catalogs = [Catalog("fr"), Catalog("en")]  # a category or state is typed in either language
-    flt = QueueFilter(
-        view=args.view,
-        category=category(args.category, catalogs) if args.category else None,
-        assignee=args.assignee,
-        me=desk.me.name,
-        status=args.status,
-    )
+    flt = QueueFilter(view=args.view, me=desk.me.name)
+    if args.view not in VIEWS:  # a saved view (desk views): its line, then the options below
+        views = desk.saved_views
+        flt = views.queue_filter(views.find(args.view))
+    narrowed = {
+        "category": category(args.category, catalogs) if args.category else None,
+        "assignee": args.assignee,
+        "status": args.status,
+    }
+    flt = replace(flt, **{k: v for k, v in narrowed.items() if v is not None})
     if args.filter:  # the same line as the desk's `/`
         tz = desk.config.hours.calendar().tz
         parsed = parse(args.filter, now=desk.clock(), tz=tz, catalogs=catalogs)
@@ -176,7 +179,7 @@ def queue(desk: Desk, args: argparse.Namespace) -> int:
     head = {k: t(f"cli.queue.col.{k}") for k in QUEUE_COLUMNS}
     print(
         f"{head['id']:>7}  {head['prio']:<6} {head['category']:<9} {head['platform']:<8} "
-        f"{head['author']:<22} {head['age']:>4}  {head['assignee']:<8} {head['status']:<6} "
+        f"{head['author']:<22} {head['age']:>6}  {head['assignee']:<8} {head['status']:<6} "
         f"{head['text']}"
     )
     now = desk.clock()
@@ -302,7 +305,11 @@ ACTIONS = {"claim": claim, "release": release, "close": close, "reopen": reopen,
 
 
 def categorise(desk: Desk, args: argparse.Namespace) -> int:
-    """Set a mention's category."""
-    desk.inbox.categorise(args.id, args.category)
-    print(desk.catalog.t("cli.mention.categorised", id=args.id, category=args.category))
+    """Set a mention's category (named in either language: ``rumeur`` is ``rumour``)."""
+    from desk.search import category
+
+    chosen = category(args.category, [Catalog("fr"), Catalog("en")])
+    desk.inbox.categorise(args.id, chosen)
+    label = desk.catalog.t(f"tui.category.{chosen}")  # taken back in either language
+    print(desk.catalog.t("cli.mention.categorised", id=args.id, category=label))
     return 0

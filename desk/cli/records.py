@@ -128,14 +128,14 @@ def _print_times(data: dict[str, Any], catalog: Catalog) -> None:
         "\n"
         + t(
             "cli.report.first_response",
-            median=duration(whole["median"]),
-            p90=duration(whole["p90"]),
+            median=duration(whole["median"], catalog),
+            p90=duration(whole["p90"], catalog),
             answered=whole["count"],
         )
     )
     for group in ("by_person", "by_category"):
         for name, stats in first[group].items():
-            median, p90 = duration(stats["median"]), duration(stats["p90"])
+            median, p90 = duration(stats["median"], catalog), duration(stats["p90"], catalog)
             print(
                 t(
                     "cli.report.row",
@@ -150,8 +150,8 @@ def _print_times(data: dict[str, Any], catalog: Catalog) -> None:
         "\n"
         + t(
             "cli.report.approval",
-            median=duration(approval["median"]),
-            p90=duration(approval["p90"]),
+            median=duration(approval["median"], catalog),
+            p90=duration(approval["p90"], catalog),
             decided=approval["count"],
             waiting=approval["waiting_now"],
         )
@@ -161,8 +161,8 @@ def _print_times(data: dict[str, Any], catalog: Catalog) -> None:
         t(
             "cli.report.backlog",
             open=backlog["open"],
-            median=duration(backlog["age_seconds"]["median"]),
-            oldest=duration(backlog["age_seconds"]["max"]),
+            median=duration(backlog["age_seconds"]["median"], catalog),
+            oldest=duration(backlog["age_seconds"]["max"], catalog),
         )
     )
 

@@ -117,7 +117,8 @@ def deactivate(desk: Desk, args: argparse.Namespace) -> int:
     done = desk.staff.deactivate(args.name)
     name = done.member.name
     if done.open_mentions:
-        print(clean(t("staff.deactivated_open", name=name, n=len(done.open_mentions))))
+        n = len(done.open_mentions)
+        print(clean(desk.catalog.plural("staff.deactivated_open", n, name=name)))
         print(clean(t("staff.handover_cli", name=name)))
     else:
         print(clean(t("staff.deactivated", name=name)))

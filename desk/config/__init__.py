@@ -331,6 +331,20 @@ class WebConfig(BaseModel):
     account: str | None = Field(default=None, min_length=1, max_length=64)
 
 
+VIEW_NAME = r"^[^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]+$"  # no control, no bidi override
+
+
+class ViewConfig(BaseModel):
+    """A ``[[view]]``: a team's saved slice of the queue, a name and a filter line of
+    desk.search patterns (``~p urgent ~l fr``). The line is read when the view is used
+    (desk.saved_views), where a wrong one is said with the view's name."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=40, pattern=VIEW_NAME)
+    filter: str = Field(min_length=1, max_length=1000)
+
+
 class DeskConfig(BaseModel):
     """The content of desk.toml."""
 
@@ -351,6 +365,7 @@ class DeskConfig(BaseModel):
     channel: list[ChannelConfig] = Field(
         default_factory=list
     )  # live accounts/feeds (desk.channels.pull)
+    view: list[ViewConfig] = Field(default_factory=list)  # the team's saved views
     path: Path | None = Field(default=None, exclude=True)
 
     @field_validator("channel")
@@ -373,6 +388,11 @@ class DeskConfig(BaseModel):
         """The staff member with this name (case-insensitive), if any."""
         wanted = name.casefold()
         return next((s for s in self.staff if s.name.casefold() == wanted), None)
+
+    def display_names(self) -> dict[str, str]:
+        """Each staff login and the name sentences use for it (``amelie`` -> ``Amélie
+        Bouchard``)."""
+        return {s.name: s.display_name for s in self.staff}
 
     def signature_for(self, staff: StaffConfig | StaffView) -> str:
         """The signature appended to this person's replies, e.g. ``—AB``."""
@@ -485,6 +505,9 @@ def _check_names(config: DeskConfig, path: Path) -> None:
         )
     if config.oncall.rotation and config.oncall.start is None:
         raise ConfigError(f"{path}: oncall.rotation needs a start date", hint="start = 2026-11-02")
+    views = [v.name.casefold() for v in config.view]
+    if len(set(views)) != len(views):
+        raise ConfigError(f"{path}: a [[view]] name is used twice")
     if len(teams) != len(config.team):
         raise ConfigError(f"{path}: a team name is used twice")
     if teams & staff:

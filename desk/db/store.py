@@ -114,8 +114,12 @@ def _where(flt: QueueFilter, dialect: str) -> list[Any]:
         conds.append(col(Mention.created_at) >= flt.since)
     if flt.until is not None:
         conds.append(col(Mention.created_at) < flt.until)
-    if flt.waiting:
-        conds.append(_has_reply((str(ReplyStatus.PENDING_APPROVAL),)))
+    if flt.waiting:  # few replies wait: the mentions named by them (replies.status is indexed),
+        # not a lookup for every open mention (150 ms -> ~1 ms at 200k, bench_views)
+        waiting = sa.select(col(Reply.mention_id)).where(
+            col(Reply.status) == str(ReplyStatus.PENDING_APPROVAL)
+        )
+        conds.append(col(Mention.id).in_(waiting))
     if flt.replied is not None:
         conds.append(_has_reply(_ANSWERING) if flt.replied else ~_has_reply(_ANSWERING))
     if flt.ids is not None:

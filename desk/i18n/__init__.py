@@ -11,7 +11,9 @@ catalog is visible instead of crashing (tests check the two catalogs have the sa
 from __future__ import annotations
 
 import os
+import re
 import tomllib
+from collections.abc import Callable, Iterable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -75,3 +77,44 @@ class Catalog:
             return template.format(**values)
         except (KeyError, IndexError, ValueError):
             return template
+
+    def plural(self, key: str, n: int, **values: Any) -> str:
+        """``<key>.one`` or ``<key>.other`` chosen by the count ``n`` (given as ``{n}``): French
+        counts 0 and 1 as one ("0 mention ouverte"), English only 1."""
+        one = n in (0, 1) if self.language == "fr" else n == 1
+        return self.t(f"{key}.{'one' if one else 'other'}", n=n, **values)
+
+    def elide(self, text: str) -> str:
+        """French elision where a name was put after ``de`` or ``que``: ``Réponse de Amélie``
+        becomes ``Réponse d'Amélie`` (the catalog's own words are written elided already)."""
+        if self.language != "fr":
+            return text
+        return _ELIDABLE.sub(lambda m: m.group(1)[:-1] + "'", text)
+
+
+class Labels:
+    """Record words (``rumour``, ``urgent``) to be listed in the reader's language, e.g. in an
+    error's ``{categories}``: ``str()`` gives the keys, ``render(t)`` the labels under ``prefix``
+    (desk.errors renders them with the catalog the error is shown in)."""
+
+    def __init__(self, prefix: str, keys: Iterable[str]) -> None:
+        self.prefix = prefix
+        self.keys = tuple(keys)
+
+    def render(self, t: Callable[..., str]) -> str:
+        """The labels in lower case (``URGENTE`` shouts in the queue, not in a list),
+        comma-separated; a key without a label stays as it is."""
+        shown = []
+        for key in self.keys:
+            label = t(f"{self.prefix}.{key}")
+            shown.append(key if label == f"{self.prefix}.{key}" else label.lower())
+        return ", ".join(shown)
+
+    def __str__(self) -> str:
+        return ", ".join(self.keys)
+
+    def __repr__(self) -> str:
+        return f"Labels({self.prefix!r}, {self.keys!r})"
+
+
+_ELIDABLE = re.compile(r"\b([Dd]e|[Qq]ue) (?=[AEIOUYÀÂÉÈÊËÎÏÔÙÛÜaeiouyàâéèêëîïôùûü])")

@@ -21,6 +21,8 @@ ENTRIES: tuple[tuple[str, str], ...] = (
     ("view('done')", "tui.cmd.view_done"),
     ("view('all')", "tui.cmd.view_all"),
     ("filter_category", "tui.cmd.filter_category"),
+    ("choose_view", "tui.cmd.choose_view"),
+    ("save_view", "tui.cmd.save_view"),
     ("assign", "tui.cmd.assign"),
     ("claim", "tui.cmd.claim"),
     ("release", "tui.cmd.release"),

@@ -23,7 +23,7 @@ from typing import Any
 
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 
-from desk.errors import DeskError
+from desk.errors import DeskError, rendered
 from desk.i18n import Catalog
 from desk.tui.labels import status_label
 
@@ -71,7 +71,7 @@ def _said(catalog: Catalog, key: str, params: dict[str, Any]) -> str | None:
 def _refusal(exc: DeskError, catalog: Catalog) -> tuple[str, str | None]:
     if not exc.key:
         return exc.message, exc.hint
-    params = dict(exc.params)
+    params = rendered(exc.params, catalog.t)
     if isinstance(params.get("status"), str):  # "pending_approval" -> "en attente d'approbation"
         params["status"] = status_label(catalog, params["status"])
     key = exc.key

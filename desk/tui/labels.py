@@ -7,7 +7,6 @@ Footer, the key panel and the command palette follow the ``L`` language switch a
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from datetime import datetime, tzinfo
 
@@ -78,9 +77,12 @@ def kind_label(catalog: Catalog, kind: str) -> str:
     return kind if label == key else label
 
 
-def age(created_at: datetime, now: datetime, catalog: Catalog | None = None) -> str:
+def age(
+    created_at: datetime, now: datetime, catalog: Catalog | None = None, *, short: bool = False
+) -> str:
     """Compact age: ``now``, ``5m``, ``3h``, ``2d``, ``7w``, ``2y``; with a ``catalog``, in its
-    language and typography (``5 min``, ``22 j`` in French)."""
+    language and typography (``5 min``, ``22 j`` in French); ``short``: at most 6 cells, for
+    the queue's column (``tui.age_short``)."""
     seconds = int((now - created_at).total_seconds())
     if seconds < 60:
         count, unit = (0, "m") if seconds >= 0 else (None, "")
@@ -102,7 +104,7 @@ def age(created_at: datetime, now: datetime, catalog: Catalog | None = None) -> 
         return "—"
     if catalog is None:
         return f"{count}{unit}"
-    return catalog.t(f"tui.age.{unit}", n=count)
+    return catalog.t(f"tui.{'age_short' if short else 'age'}.{unit}", n=count)
 
 
 def when(moment: datetime | None, tz: tzinfo) -> str:
@@ -137,12 +139,7 @@ def reason_label(catalog: Catalog, reason: str) -> str:
     return reason if text == f"tui.reason.{kind}" else text
 
 
-_ELIDABLE = re.compile(r"\b([Dd])e (?=[AEIOUYÀÂÉÈÊËÎÏÔÙÛÜaeiouyàâéèêëîïôùûü])")
-
-
 def elide(catalog: Catalog, text: str) -> str:
     """French elision where a name was put after ``de``: ``Réponse de Amélie`` becomes
     ``Réponse d'Amélie`` (the catalog's own words are already written elided)."""
-    if catalog.language != "fr":
-        return text
-    return _ELIDABLE.sub(r"\1'", text)
+    return catalog.elide(text)

@@ -18,6 +18,7 @@ from textual.signal import Signal
 from desk.bootstrap import Desk
 from desk.channels.background import BackgroundLoop
 from desk.replies.outbox import OutboxReport
+from desk.tui.labels import plural
 from desk.tui.safe import safe_str
 
 _GOOD = ("ok", "new")
@@ -61,26 +62,33 @@ class LiveSide:
         self.health[report.key] = report
         if report.new:
             self.app.notify(
-                self.desk.catalog.t("tui.live.new", n=report.new, channel=report.key),
+                plural(self.desk.catalog, "tui.live.new", report.new, channel=report.key),
                 markup=False,
             )
             self.inbox_changed.publish(None)
         self.changed.publish(None)
 
     def _outbox(self, report: OutboxReport) -> None:
-        t = self.desk.catalog.t
+        catalog = self.desk.catalog
         settled = {*report.sent, *report.failed, *report.unknown}
         if self.last_queued is not None and self.last_queued[0] in settled:
             self.last_queued = None  # gone out (or settled): ctrl+z has nothing left to cancel
         if report.sent:
-            self.app.notify(t("tui.live.sent", ids=_ids(report.sent)), markup=False)
+            self.app.notify(
+                plural(catalog, "tui.live.sent", len(report.sent), ids=_ids(report.sent)),
+                markup=False,
+            )
         if report.failed:
             self.app.notify(
-                t("tui.live.failed", ids=_ids(report.failed)), severity="error", markup=False
+                plural(catalog, "tui.live.failed", len(report.failed), ids=_ids(report.failed)),
+                severity="error",
+                markup=False,
             )
         if report.unknown:
             self.app.notify(
-                t("tui.live.unknown", ids=_ids(report.unknown)), severity="warning", markup=False
+                plural(catalog, "tui.live.unknown", len(report.unknown), ids=_ids(report.unknown)),
+                severity="warning",
+                markup=False,
             )
         self.inbox_changed.publish(None)
 

@@ -10,21 +10,26 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from desk.audit.timeline import Step, sentence
 from desk.bootstrap import Desk
 from desk.cli import GROUPS, build_parser, main
 from desk.cli._parser import DeskParser
 from desk.cli._shared import plural
 from desk.config import Settings
 from desk.i18n import Catalog, load_strings
+from desk.tui.labels import plural as tui_plural
 from tests.helpers.cli import Cli
 from tests.helpers.desks import add, mention
 
 KEY = re.compile(r"\bcli\.[a-z_]+\.")  # a catalog key printed instead of its text
 PLACEHOLDER = re.compile(r"\{[a-z_]+(?:![rs])?\}")  # a template printed without its values
+
+NOW = datetime(2026, 11, 12, 14, 0, tzinfo=UTC)
 
 
 def commands(parser: DeskParser) -> Iterator[DeskParser]:
@@ -262,10 +267,46 @@ def test_the_two_cli_catalogs_have_the_same_keys_and_plural_pairs() -> None:
 
 
 def test_french_typography() -> None:
-    fr = {k: v for k, v in load_strings("fr").items() if k.startswith("cli.")}
+    # every French string: the command line's, the records' and services' (core.toml: the
+    # timeline's sentences, errors) and the terminal interface's
+    fr = load_strings("fr")
+    assert {k.split(".")[0] for k in fr} >= {"cli", "tui", "errors", "timeline", "staff"}
     for key, text in fr.items():
         assert not re.search(r" [:;!?»]|« ", text), (key, text)  # non-breaking spaces there
         assert "(s)" not in text, (key, text)  # counted words have .one and .other forms
+        assert "(x)" not in text, (key, text)
+        assert not re.search(r"[\d}]%", text), (key, text)  # "2 %"
+        assert not re.search(r"\b[dD]e [aeiouéèêAEIOUÉ]", text), (key, text)  # "d'", elided
+
+
+def test_sentences_elide_and_name_people_by_their_display_name() -> None:
+    fr, en = Catalog("fr"), Catalog("en")
+    step = Step(at=NOW, actor="amelie", kind="sent", values={"author": "amelie", "status": "sent"})
+    names = {"amelie": "Amélie Bouchard"}
+    assert sentence(step, fr, names).startswith("Réponse d'Amélie Bouchard publiée")
+    assert sentence(step, fr).startswith("Réponse d'amelie publiée")  # no display name known
+    assert sentence(step, en, names).startswith("Reply by Amélie Bouchard posted")
+    handed = Step(
+        at=NOW, actor="amelie", kind="handed_over", values={"previous": "eve", "to": "amelie"}
+    )
+    assert sentence(handed, fr, names) == "Transférée d'eve à Amélie Bouchard"
+    assert fr.elide("Réponse de Bruno") == "Réponse de Bruno"
+    assert en.elide("Reply de Amélie") == "Reply de Amélie"  # French only
+
+
+def test_counts_have_plural_forms_in_core_and_tui() -> None:
+    fr, en = Catalog("fr"), Catalog("en")
+    assert fr.plural("staff.deactivated_open", 1, name="bruno").startswith(
+        "bruno désactivé·e\u00a0; 1 mention ouverte lui reste"
+    )
+    assert fr.plural("staff.deactivated_open", 3, name="bruno").startswith(
+        "bruno désactivé·e\u00a0; 3 mentions ouvertes lui restent"
+    )
+    assert en.plural("staff.deactivated_open", 1, name="bruno").startswith(
+        "bruno deactivated; 1 open mention is"
+    )
+    assert tui_plural(fr, "tui.live.new", 0, channel="x") == "0 nouvelle mention de x."
+    assert tui_plural(en, "tui.live.new", 2, channel="x") == "2 new mentions from x."
 
 
 def test_plural_forms_follow_each_language() -> None:
@@ -294,3 +335,13 @@ def test_version_loads_no_service_no_database_and_no_textual() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.startswith("desk ")
     assert done.stdout.splitlines()[-1] == "[]"
+
+
+def test_durations_in_each_languages_words_and_numbers() -> None:
+    from desk.reports import duration
+
+    four_days = 4.4 * 86400
+    assert duration(four_days, Catalog("fr")) == "4,4 j"  # "22 j", a decimal comma
+    assert duration(four_days, Catalog("en")) == "4.4 d"
+    assert duration(3 * 3600, Catalog("fr")) == "3,0 h"
+    assert duration(600) == "10 min"  # no catalog: as stored in JSON-minded places

@@ -248,10 +248,14 @@ def screenshot(app: App[Any]) -> str:
 
 
 def svg_lines(svg: str, width: int) -> list[str]:
-    """The text of every line of an exported screenshot, each padded to ``width`` cells."""
+    """The text of every line of an exported screenshot, each padded to ``width`` cells.
+
+    A no-break space reads as a space: French typography (U+00A0 before ``:`` and inside « »)
+    is the catalogs' and is tested there (tests/cli/test_language.py::test_french_typography);
+    screen tests look for the words."""
     runs: dict[int, list[tuple[int, str]]] = {}
     for match in _SVG_TEXT.finditer(svg):
-        text = html.unescape(match["text"].replace("&#160;", " "))
+        text = html.unescape(match["text"].replace("&#160;", " ")).replace("\u00a0", " ")
         cell = round(float(match["x"]) / _CHAR_WIDTH)
         runs.setdefault(int(match["y"]), []).append((cell, text))
     lines = []
@@ -333,8 +337,9 @@ def notifications(app: App[Any]) -> list[Note]:
 
 
 def notes(app: App[Any]) -> str:
-    """The text of every notification shown so far, one a line."""
-    return "\n".join(note.message for note in notifications(app))
+    """The text of every notification shown so far, one a line (a no-break space read as a
+    space, as in ``svg_lines``)."""
+    return "\n".join(note.message for note in notifications(app)).replace("\u00a0", " ")
 
 
 def colleague(env: DeskEnv, name: str = "bruno") -> Desk:

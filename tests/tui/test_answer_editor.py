@@ -134,7 +134,7 @@ async def test_an_invalid_expiry_is_shown_and_nothing_typed_is_lost(env: DeskEnv
         await settle(pilot)
         assert app.screen is form  # still open
         error = str(form.query_one("#answer-form-error", Static).render())
-        assert "expires_on : date attendue au format AAAA-MM-JJ" in error
+        assert "expires_on\u00a0: date attendue au format AAAA-MM-JJ" in error
         expires = form.query_one("#answer-expires", Input)
         assert expires.has_class("-invalid")
         assert expires.has_focus

@@ -50,7 +50,7 @@ async def test_approve_from_the_queue(env: DeskEnv) -> None:
             await open_queue(pilot)
             text = "\n".join(screen_lines(app))
             assert "Réponses en attente d'un superviseur · 1" in text
-            assert "crise\u00a0: texte libre" in text
+            assert "crise : texte libre" in text
             assert "The pool opens June 20." in text
             await pilot.press("y")
             await settle(pilot, 8)

@@ -231,8 +231,8 @@ async def test_timeline_from_the_audit_screen(env: DeskEnv) -> None:
         for words in (
             "Publiée sur mastodon par @userfr1@mastodon.example",
             "Arrivée dans desk (source : test)",
-            "Attribuée à chloe (avant : bruno)",
-            "Réponse d'amelie publiée (envoyée hors ligne) ; la mention est fermée",  # elided
+            "Attribuée à Chloé Martin (avant : Bruno Gagnon)",  # display names
+            "Réponse d'Amélie Bouchard publiée (envoyée hors ligne) ; la mention est fermée",
             "Texte : La collecte reprend lundi.",
             "—AB",
             "première réponse",
@@ -242,14 +242,14 @@ async def test_timeline_from_the_audit_screen(env: DeskEnv) -> None:
         lines = screen_lines(app)
         order = [
             next(i for i, line in enumerate(lines) if w in line)
-            for w in ("Publiée", "Arrivée", "Attribuée à chloe", "publiée (envoyée")
+            for w in ("Publiée", "Arrivée", "Attribuée à Chloé Martin", "publiée (envoyée")
         ]
         assert order == sorted(order)  # oldest first
 
         await pilot.press("L")  # the timeline follows the language switch
         await settle(pilot)
         text = "\n".join(screen_lines(app))
-        assert "Reply by amelie posted (sent offline); the mention is closed" in text
+        assert "Reply by Amélie Bouchard posted (sent offline); the mention is closed" in text
         assert "first reply" in text
         await pilot.press("L")
         await settle(pilot)

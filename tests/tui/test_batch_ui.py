@@ -26,7 +26,7 @@ async def test_mark_prepare_then_approve_a_batch_as_one_item(env: DeskEnv) -> No
             assert isinstance(app.screen, PickerScreen)
             await pilot.press("enter")  # the only answer: "water"
             await settle(pilot, 8)
-            assert "Lot 1 préparé\u00a0: en attente d'approbation\u00a0: 2" in notes(app)
+            assert "Lot 1 préparé : en attente d'approbation : 2" in notes(app)
     finally:
         bruno.close()
     for mid in targets:
@@ -46,6 +46,6 @@ async def test_mark_prepare_then_approve_a_batch_as_one_item(env: DeskEnv) -> No
         assert "s'approuve tel qu'il a été préparé" in notes(app)
         await pilot.press("y")
         await settle(pilot, 8)
-        assert "Lot 1 approuvé\u00a0: réponses qui partent au rythme du lot\u00a0: 2." in notes(app)
+        assert "Lot 1 approuvé : réponses qui partent au rythme du lot : 2." in notes(app)
     statuses = [env.desk.queries.detail(mid).replies[0].status for mid in targets]
     assert statuses == ["sent_offline", "sent_offline"]

@@ -43,8 +43,8 @@ async def test_clusters_listed_and_enter_shows_a_groups_mentions(env: DeskEnv) -
         assert group.size == 6
         text = "\n".join(screen_lines(app))
         assert "Groupes de mentions ouvertes · 1" in text
-        assert "Le plus répété\u00a0: Il paraît que l'usine de filtration" in text
-        assert "Mots\u00a0:" in text
+        assert "Le plus répété : Il paraît que l'usine de filtration" in text
+        assert "Mots :" in text
         assert controls_on_screen(app) == []
         assert all(len(line) <= SMALL[0] for line in screen_lines(app))
 

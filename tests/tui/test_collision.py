@@ -70,7 +70,7 @@ async def test_a_changed_conversation_stops_the_send_once(env: DeskEnv) -> None:
             composer.text_area.text = "La piscine ouvre le 20 juin."
             await pilot.press("ctrl+s")
             await settle(pilot, 8)
-            assert "La conversation a changé\u00a0: bruno a envoyé une réponse" in notes(app)
+            assert "La conversation a changé : bruno a envoyé une réponse" in notes(app)
             assert "l'état est passé de ouverte à fermée" in notes(app)
             authors = [r.author for r in env.desk.queries.detail(target).replies]
             assert authors == ["bruno"]

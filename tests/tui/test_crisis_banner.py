@@ -52,7 +52,7 @@ async def test_a_crisis_declared_elsewhere_shows_at_once_with_the_surge(env: Des
             assert banner.display
             text = _text(app)
             assert "Pic en cours" in text
-            assert "tag:inondation\u00a0: 20 (d'habitude 0.4) depuis 13:40" in text
+            assert "tag:inondation : 20 (d'habitude 0.4) depuis 13:40" in text
             assert "(! ses mentions)" in text
             assert "CRISE" not in text
 
@@ -63,7 +63,7 @@ async def test_a_crisis_declared_elsewhere_shows_at_once_with_the_surge(env: Des
                     break
             lines = screen_lines(app)
             (line,) = [li for li in lines if "CRISE depuis" in li]
-            assert line.strip().startswith(f"⚠ CRISE depuis {T0:%H:%M}\u00a0: Inondation")
+            assert line.strip().startswith(f"⚠ CRISE depuis {T0:%H:%M} : Inondation")
             assert len(line) == SMALL[0]  # one line of the 80 columns, never wrapped
             assert controls_on_screen(app) == []
             assert "tag:inondation" in _text(app)  # the surge stays under the crisis line
@@ -73,16 +73,16 @@ async def test_a_crisis_declared_elsewhere_shows_at_once_with_the_surge(env: Des
             await settle(pilot)
             assert isinstance(app.screen, QueueScreen)
             assert app.screen.query_one(QueueList).total == 20
-            assert "Filtre\u00a0: ~t inondation" in screen_lines(app)[0]
+            assert "Filtre : ~t inondation" in screen_lines(app)[0]
 
             await pilot.press("K")  # the crisis report
             await settle(pilot, 6)
             assert isinstance(app.screen, CrisisReportScreen)
             report = _text(app)
             assert "Rapport de crise" in report
-            assert "Crise\u00a0: Inondation" in report
-            assert "Premier signal\u00a0: " in report
-            assert "Première correction\u00a0: aucune envoyée" in report
+            assert "Crise : Inondation" in report
+            assert "Premier signal : " in report
+            assert "Première correction : aucune envoyée" in report
             assert controls_on_screen(app) == []
             await pilot.press("escape")
             await settle(pilot)

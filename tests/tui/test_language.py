@@ -78,7 +78,7 @@ async def test_command_palette_lists_actions_in_the_current_language(env: DeskEn
         labels = [label for label, _ in provider.available()]
         assert "Attribuer la mention" in labels
         assert "Journal d'audit" in labels
-        assert "Vue : les miennes" in labels
+        assert "Vue\u00a0: les miennes" in labels  # French typography
         await pilot.press("ctrl+p")
         await settle(pilot)
         palette = app.screen  # mypy keeps isinstance(app.screen, ...) after the screen changes

@@ -72,7 +72,7 @@ async def test_pull_undo_and_send_from_the_terminal(live_desk: tuple[Desk, FakeM
         report = app.live.health["mastodon:ville"]
         assert (report.status, report.health) == ("ok", "ok"), report
         await wait_for(pilot, lambda: any("✓ mastodon:ville" in line for line in screen_lines(app)))
-        assert "1 nouvelle(s) mention(s) de mastodon:ville" in notes(app)
+        assert "1 nouvelle mention de mastodon:ville" in notes(app)
         await settle(pilot)
         await pilot.press("g", "r")
         await settle(pilot)

@@ -129,7 +129,7 @@ async def test_an_author_withdraws_their_waiting_reply(env: DeskEnv) -> None:
         async with app.run_test(size=(200, 60)) as pilot:
             screen = await open_mention(pilot, bruno, env.ids["en1"])
             assert "w Retirer ma réponse" in footer(app)
-            assert "w\u00a0: la retirer (elle ne partira pas)" in "\n".join(screen_lines(app))
+            assert "w : la retirer (elle ne partira pas)" in "\n".join(screen_lines(app))
             await pilot.press("w")
             await settle(pilot)
             assert isinstance(app.screen, PickerScreen)

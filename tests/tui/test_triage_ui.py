@@ -69,8 +69,9 @@ def no_watch(monkeypatch: pytest.MonkeyPatch) -> None:
 
 # -- helpers ----------------------------------------------------------------------------------
 def messages(app: DeskApp) -> list[str]:
-    """The text of every notification shown so far."""
-    return [n.message for n in notifications(app)]
+    """The text of every notification shown so far (a no-break space read as a space, as
+    tests.helpers.tui.notes does)."""
+    return [n.message.replace("\u00a0", " ") for n in notifications(app)]
 
 
 def section(app: DeskApp, title: str) -> list[str]:
@@ -133,7 +134,7 @@ async def test_detail_explains_the_triage_in_the_interface_language(env: DeskEnv
         await open_detail(pilot, env.desk, env.ids["flood"])
         why = section(app, "Pourquoi elle est ici")
         assert why == [
-            "• Règle flood : « inondation » trouvé(s) — catégorie plainte ; priorité URGENTE",
+            "• Règle flood : « inondation » dans le texte — catégorie plainte ; priorité URGENTE",
             "• Catégorie plainte, donnée par la règle flood "
             "(ordre : indésirable, rumeur, plainte, question, bon mot, autre)",
             "• Langue : français (déclarée et détectée)",
@@ -174,12 +175,12 @@ async def test_rule_text_is_shown_literally(tmp_path: Path) -> None:
             await settle(pilot)
             await open_detail(pilot, desk, target)
             why = section(app, "Pourquoi elle est ici")
-            assert why[0].startswith("• Règle [red]boom[/red] : « inondation » trouvé(s)")
+            assert why[0].startswith("• Règle [red]boom[/red] : « inondation » dans le texte")
             assert "étiquettes [@click=app.quit()]clic[/]" in why[0]
             assert "proposer la réponse [link=http://evil]x[/link]" in why[0]
             assert "• Catégorie plainte, donnée par la règle [red]boom[/red]" in why[2]
-            assert "Étiquettes\u00a0: [@click=app.quit()]clic[/]" in why
-            assert "Réponse suggérée\u00a0: [link=http://evil]x[/link]" in why
+            assert "Étiquettes : [@click=app.quit()]clic[/]" in why
+            assert "Réponse suggérée : [link=http://evil]x[/link]" in why
             assert "La réponse doit être approuvée par un superviseur" in why
             # A newline in a rule name cannot forge a line of the explanation.
             assert why[1].startswith("• Règle multi • Assignée à amelie par la règle chef : ")
@@ -207,9 +208,7 @@ async def test_ctrl_r_reloads_and_retriages(env: DeskEnv, no_watch: None) -> Non
         write_rules(env.path, RUMOUR_RULES)
         await pilot.press("ctrl+r")  # from the queue, the home screen
         await settle(pilot)
-        expected = (
-            "Règles rechargées (3 règle(s))\u00a0; 1 mention(s) ouverte(s) triée(s) de nouveau"
-        )
+        expected = "Règles rechargées : 3 ; mentions ouvertes triées de nouveau : 1"
         assert expected in messages(app)
         assert desk.queries.detail(flood).category == "rumour"
         queue = app.screen.query_one(QueueList)
@@ -232,7 +231,7 @@ async def test_ctrl_r_reloads_and_retriages(env: DeskEnv, no_watch: None) -> Non
         why = section(app, "Pourquoi elle est ici")
         assert (
             why[0]
-            == "• Règle flood : « inondation » trouvé(s) — catégorie rumeur ; priorité URGENTE"
+            == "• Règle flood : « inondation » dans le texte — catégorie rumeur ; priorité URGENTE"
         )
 
 
@@ -342,14 +341,14 @@ async def test_handover_moves_open_mentions(env: DeskEnv) -> None:
         # asked first, with the count, the answer preset to no (issue 13)
         assert isinstance(app.screen, PickerScreen)
         text = "\n".join(screen_lines(app))
-        assert f"Transférer {len(bruno)}\u00a0mentions ouvertes\u00a0: bruno → chloe\u00a0?" in text
+        assert f"Transférer {len(bruno)} mentions ouvertes : bruno → chloe ?" in text
         await pilot.press("up", "enter")  # yes
         await settle(pilot)
         assert not isinstance(app.screen, PickerScreen)
 
         assert open_of(desk, "bruno") == []
         assert open_of(desk, "chloe") == sorted(bruno + chloe)
-        expected = f"{len(bruno)} mention(s) ouverte(s) transférée(s) : bruno → chloe"
+        expected = f"{len(bruno)} mentions ouvertes transférées : bruno → chloe"
         assert expected in messages(app)
         for mention_id in bruno:
             assert actions_of(desk, mention_id)[-1] == "mention.handed_over"
@@ -424,7 +423,7 @@ async def test_palette_reloads_rules_and_hands_over(env: DeskEnv, no_watch: None
         await settle(pilot)
         await pick_command(pilot, "Recharger les règles de tri")
         assert [m for m in messages(app) if RELOADED in m] == [
-            "Règles rechargées (3 règle(s))\u00a0; 1 mention(s) ouverte(s) triée(s) de nouveau"
+            "Règles rechargées : 3 ; mentions ouvertes triées de nouveau : 1"
         ]
         assert env.desk.queries.detail(env.ids["flood"]).category == "rumour"
 

@@ -65,7 +65,7 @@ def test_dates_are_spans_from_now_or_days_in_the_desks_zone() -> None:
 @pytest.mark.parametrize(
     ("line", "said"),
     [
-        ("~p pressé", "“pressé” is not one of high, low, normal, urgent"),
+        ("~p pressé", "“pressé” is not one of low, normal, high, urgent"),
         ("~x eau", "~x is not a pattern"),
         ("~f", "~f needs a value after it"),
         ("~d hier", "is not a day (YYYY-MM-DD)"),
@@ -77,9 +77,19 @@ def test_dates_are_spans_from_now_or_days_in_the_desks_zone() -> None:
     ],
 )
 def test_a_wrong_line_says_what_is_wrong(line: str, said: str) -> None:
+    # (the choices are listed in the reader's language: see test_choices_in_the_readers_language)
     with pytest.raises(InputError) as caught:
         fields(line)
     assert said in str(caught.value)
+
+
+def test_choices_in_the_readers_language() -> None:
+    with pytest.raises(InputError) as caught:
+        fields("~c bidule")
+    french, _hint = caught.value.localized(Catalog("fr").t)
+    assert "question, rumeur, plainte, bon mot, indésirable, autre" in french
+    assert "rumour" not in french
+    assert "question, rumour, complaint" in str(caught.value)
 
 
 def words_of(desk: Desk, **kw: object) -> list[str]:
@@ -145,7 +155,7 @@ def test_desk_queue_search_and_filter(
     assert json.loads(capsys.readouterr().out)
     assert cli("queue", "--filter", "~p pressé", lang="fr") == 2  # bad input
     err = capsys.readouterr().err
-    assert "« pressé » n'est pas parmi high, low, normal, urgent" in err
+    assert "«\u00a0pressé\u00a0» n'est pas parmi basse, normale, haute, urgente" in err
     assert "Traceback" not in err
 
 

@@ -346,7 +346,11 @@ class AuditScreen(DeskScreen):
             safe_text(event.actor, one_line=True, max_len=24),
             safe_text(event.action, one_line=True, max_len=32),
             safe_text("" if event.mention_id is None else f"#{event.mention_id}"),
-            safe_text(event_words(event, self.desk_app.catalog), one_line=True, max_len=200),
+            safe_text(
+                event_words(event, self.desk_app.catalog, self.desk.config.display_names()),
+                one_line=True,
+                max_len=200,
+            ),
         ]
 
     def filters_text(self) -> str:
@@ -411,7 +415,10 @@ class AuditScreen(DeskScreen):
             ]
         )
         lines = [Content(head)]
-        lines += [safe(line, max_len=600) for line in event_sentences(event, catalog)]
+        lines += [
+            safe(line, max_len=600)
+            for line in event_sentences(event, catalog, self.desk.config.display_names())
+        ]
         # the fields in words, one a line (hashes stay in the record: `desk audit verify`)
         lines += [safe(line, max_len=600) for line in data_words(event.data, catalog)]
         panel.update(Content("\n").join(lines))

@@ -19,7 +19,7 @@ from desk.i18n import Catalog
 from desk.tui.dialogs.picker import PickerScreen
 from desk.tui.failures import explain
 from desk.tui.host import DeskHost
-from desk.tui.labels import category_label, translate_bindings
+from desk.tui.labels import category_label, plural, translate_bindings
 from desk.tui.messages import ActionFailed, MentionChanged, OpenTimeline
 from desk.tui.widgets.crisis_banner import CrisisBanner
 from desk.vocabulary import CATEGORIES
@@ -154,7 +154,9 @@ class DeskScreen(Screen[None]):
             return
         self.app.call_from_thread(
             self.notify,
-            self.t("tui.done.handover", n=len(moved), source=source, target=target),
+            plural(
+                self.desk_app.catalog, "tui.done.handover", len(moved), source=source, target=target
+            ),
             markup=False,
         )
         self.app.call_from_thread(self.desk_app.inbox_changed.publish, None)

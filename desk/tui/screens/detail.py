@@ -191,7 +191,7 @@ class DetailScreen(MentionScreen):
             "why": mention_view.why(detail, catalog),
             "thread": mention_view.thread(detail, catalog, tz),
             "replies": mention_view.replies(detail, catalog, tz, self.desk.me.name),
-            "history": mention_view.history(detail, catalog, tz),
+            "history": mention_view.history(detail, catalog, tz, self.desk.config.display_names()),
         }
         for name, content in blocks.items():
             section = self.query_one(f"#section-{name}", Static)

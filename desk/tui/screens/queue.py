@@ -7,7 +7,9 @@ thread worker; the list drops pages of an older generation.
 The header is one line: organisation, person, view, count — and, for whoever may approve
 replies, how many wait for approval (``V`` opens them). When the line is wider than the
 terminal, the organisation goes first, then the person's name (their initials stay), so the
-counts stay in view. The filter line (``/``) and the marks show after the count.
+counts stay in view. The filter line (``/``) and the marks show after the count, then the
+other saved views' counts when they fit (desk.tui.saved_views: ``v`` chooses one, ``+`` saves
+the line as one's own).
 
 Under the header, the crisis banner (desk.tui.widgets.crisis_banner): a crisis declared on any
 desk and the surges going on, as the app's CrisisWatch last read them; ``!`` filters the queue
@@ -38,7 +40,7 @@ from textual.widgets import Footer, Static
 
 from desk.bootstrap import Desk
 from desk.db.store import QueueFilter
-from desk.errors import DeskError
+from desk.errors import DeskError, rendered
 from desk.i18n import Catalog
 from desk.inbox import BulkReport
 from desk.search import parse
@@ -49,6 +51,7 @@ from desk.tui.failures import explain
 from desk.tui.labels import category_label, priority_label, status_label
 from desk.tui.messages import ActionFailed, CountLoaded, OpenDetail, PageLoaded, PendingCounted
 from desk.tui.safe import safe, safe_str
+from desk.tui.saved_views import SavedViews
 from desk.tui.screens import batch_reply
 from desk.tui.screens.base import MENTION_BINDINGS, MentionScreen
 from desk.tui.widgets.crisis_banner import CrisisBanner, filter_line
@@ -91,6 +94,8 @@ def _queue_bindings() -> list[BindingType]:
         Binding("4", "view('done')", "tui.view.done", group=_VIEWS),
         Binding("5", "view('all')", "tui.view.all", group=_VIEWS),
         Binding("c", "filter_category", "tui.keys.filter_category"),
+        Binding("v", "choose_view", "tui.views.key"),
+        Binding("plus", "save_view", "tui.views.key_save", show=False),
         Binding("B", "app.open_answers", "tui.keys.library", show=False),
         Binding("W", "app.open_staff", "tui.keys.staff", show=False),
         Binding("exclamation_mark", "open_surge", "tui.crisis.key_open", show=False),
@@ -133,7 +138,7 @@ class DeskEmpty(Message):
     empty: bool
 
 
-class QueueScreen(MentionScreen, inherit_bindings=False):
+class QueueScreen(MentionScreen, SavedViews, inherit_bindings=False):
     """The shared inbox, most urgent first."""
 
     BINDINGS = _queue_bindings()
@@ -197,6 +202,7 @@ class QueueScreen(MentionScreen, inherit_bindings=False):
         self._show_header()
         self.count_rows(self.generation, flt)
         self.count_pending()
+        self.count_views()
 
     @work(thread=True, exclusive=True, group="queue-count")
     def count_rows(self, generation: int, flt: QueueFilter) -> None:
@@ -293,8 +299,10 @@ class QueueScreen(MentionScreen, inherit_bindings=False):
             self.open_detail(mention_id, compose=True)
 
     def action_view(self, view: str) -> None:
-        """Switch to one of the views: open, mine, unassigned, done, all."""
+        """Switch to one of the views: open, mine, unassigned, done, all (the filter line
+        stays, no longer named after a saved view)."""
         self.view = view
+        self.saved_view = None
         self.reload(reset=True)
 
     def action_filter_category(self) -> None:
@@ -353,6 +361,11 @@ class QueueScreen(MentionScreen, inherit_bindings=False):
             self.desk_app.show_error(*explain(exc, self.desk_app.catalog))
             return
         self.filter_line, self.filter_fields = line, fields
+        if self.saved_view is not None:
+            if self.saved_view.line == line:  # a saved view reads the open mentions
+                self.view, self.category = "open", None
+            else:  # the line was changed: no longer that view
+                self.saved_view = None
         self.reload(reset=True)
 
     def action_clear(self) -> None:
@@ -496,7 +509,7 @@ class QueueScreen(MentionScreen, inherit_bindings=False):
         )
         if report.skipped:
             first = report.skipped[0]
-            reason = catalog.t(f"errors.{first.key}", **first.params)
+            reason = catalog.t(f"errors.{first.key}", **rendered(first.params, catalog.t))
             text += " " + self.t(
                 "tui.bulk.skipped_one"
                 if self._singular(len(report.skipped))
@@ -591,6 +604,7 @@ class QueueScreen(MentionScreen, inherit_bindings=False):
             self.query_one(QueueList).set_catalog(catalog)
             self._show_header()
             self._show_preview(self.query_one(QueueList).current)
+            self.count_views()  # the built-in views' names in the new language
 
     def _singular(self, count: int) -> bool:
         """French counts 0 and 1 in the singular, English only 1."""
@@ -598,7 +612,8 @@ class QueueScreen(MentionScreen, inherit_bindings=False):
 
     def _show_header(self) -> None:
         me = self.desk.me
-        view = self.t(f"tui.view.{self.view}")
+        named = self.view_label()  # a saved view: its name stands for its line
+        view = named or self.t(f"tui.view.{self.view}")
         if self.category:
             view = f"{view} · {category_label(self.desk_app.catalog, self.category)}"
         count = (
@@ -625,7 +640,7 @@ class QueueScreen(MentionScreen, inherit_bindings=False):
                     "bold $accent",
                 )
             )
-        if self.filter_line:  # the person's own line, shown literally
+        if self.filter_line and named is None:  # the person's own line, shown literally
             tail.append(
                 safe(self.t("tui.find.header", line=self.filter_line), max_len=70, one_line=True)
             )
@@ -643,8 +658,17 @@ class QueueScreen(MentionScreen, inherit_bindings=False):
         )
         width = self.app.size.width - 2  # the header's padding
         header = Content()
-        for head in ([organisation, person], [person], [safe(me.initials, one_line=True)]):
-            header = Content("  ·  ").join([Content.assemble(part) for part in head + tail])
+        strips = self.views_strips()  # the other views' counts, as many as fit
+        Head = list[Content | tuple[str, str]]
+        candidates: list[tuple[Head, Content | None]] = [
+            ([organisation, person], s) for s in strips
+        ]
+        candidates += [([person], s) for s in strips]
+        candidates += [([organisation, person], None), ([person], None)]
+        candidates.append(([safe(me.initials, one_line=True)], None))
+        for head, strip in candidates:
+            views = [strip.stylize_before("$text-muted")] if strip else []
+            header = Content("  ·  ").join([Content.assemble(part) for part in head + tail + views])
             if header.cell_length <= width:
                 break
         self.query_one("#queue-header", Static).update(header)

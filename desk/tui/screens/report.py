@@ -119,8 +119,8 @@ class ReportScreen(DeskScreen):
             Content(
                 t(
                     "tui.report.stats",
-                    median=duration(first["all"]["median"]),
-                    p90=duration(first["all"]["p90"]),
+                    median=duration(first["all"]["median"], catalog),
+                    p90=duration(first["all"]["p90"], catalog),
                     n=first["all"]["count"],
                 )
             )
@@ -133,8 +133,8 @@ class ReportScreen(DeskScreen):
                         f"  {safe_str(who, one_line=True, max_len=20):<20} "
                         + t(
                             "tui.report.stats",
-                            median=duration(stats["median"]),
-                            p90=duration(stats["p90"]),
+                            median=duration(stats["median"], catalog),
+                            p90=duration(stats["p90"], catalog),
                             n=stats["count"],
                         )
                     )
@@ -145,8 +145,8 @@ class ReportScreen(DeskScreen):
             Content(
                 t(
                     "tui.report.approval_line",
-                    median=duration(approval["median"]),
-                    p90=duration(approval["p90"]),
+                    median=duration(approval["median"], catalog),
+                    p90=duration(approval["p90"], catalog),
                     n=approval["count"],
                     waiting=approval["waiting_now"],
                 )
@@ -159,14 +159,18 @@ class ReportScreen(DeskScreen):
                 t(
                     "tui.report.backlog_line",
                     open=backlog["open"],
-                    median=duration(backlog["age_seconds"]["median"]),
-                    oldest=duration(backlog["age_seconds"]["max"]),
+                    median=duration(backlog["age_seconds"]["median"], catalog),
+                    oldest=duration(backlog["age_seconds"]["max"], catalog),
                 )
             )
         )
         share = data["answered_share"]
         lines.append(
-            Content(t("tui.report.answered", share="—" if share is None else f"{share:.0%}"))
+            Content(
+                t("tui.report.answered_none")
+                if share is None
+                else t("tui.report.answered", percent=f"{share * 100:.0f}")  # "2 %" in French
+            )
         )
         if data["answers_used"]:
             title("answers_used")

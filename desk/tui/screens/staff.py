@@ -26,6 +26,7 @@ from desk.i18n import Catalog
 from desk.staff.service import ROLES, Deactivation, NewStaff, StaffMember, split_list
 from desk.tui.dialogs.picker import PickerScreen
 from desk.tui.dialogs.staff_form import FormField, StaffForm
+from desk.tui.labels import plural
 from desk.tui.safe import safe, safe_str, safe_text
 from desk.tui.screens.base import DeskScreen
 from desk.tui.widgets import tables
@@ -104,7 +105,7 @@ class StaffScreen(DeskScreen):
         names = [p.name for p in self.people]
         if keep in names:
             table.move_cursor(row=names.index(keep))
-        header = self.t("tui.staff.header", count=len(self.people))
+        header = plural(self.desk_app.catalog, "tui.staff.header", len(self.people))
         self.query_one("#staff-header", Static).update(Content(header))
         if self.desk.me.is_admin:
             note = self.t("tui.staff.admin_note")
@@ -308,7 +309,13 @@ class StaffScreen(DeskScreen):
             self._say("staff.deactivated", name=_name(person))
             return
         n = len(done.open_mentions)
-        self._say("staff.deactivated_open", name=_name(person), n=n)
+        self.notify(
+            safe_str(
+                self.desk_app.catalog.plural("staff.deactivated_open", n, name=_name(person)),
+                max_len=400,
+            ),
+            markup=False,
+        )
         targets = [
             (p.name, f"{p.display_name} ({p.initials}) — {p.name}")
             for p in self.people
@@ -319,7 +326,7 @@ class StaffScreen(DeskScreen):
             if target:
                 self.hand_over(person.name, target)
 
-        title = self.t("tui.staff.handover_to", n=n, name=_name(person))
+        title = plural(self.desk_app.catalog, "tui.staff.handover_to", n, name=_name(person))
         self.app.push_screen(PickerScreen(title, targets), chosen)
 
     def _say(self, key: str, **values: Any) -> None:

@@ -23,7 +23,7 @@ from textual.widgets import Footer, Static
 from desk.audit.timeline import Step, Timeline, gap_text, local_time, sentence, summary
 from desk.errors import DeskError
 from desk.i18n import Catalog
-from desk.tui.labels import elide, status_label
+from desk.tui.labels import status_label
 from desk.tui.messages import ActionFailed, OpenAudit
 from desk.tui.safe import safe, safe_str, safe_text
 from desk.tui.screens.base import DeskScreen
@@ -140,7 +140,7 @@ class TimelineScreen(DeskScreen):
         for step in timeline.steps:
             table.add_row(
                 safe_text(local_time(step.at, tz)),
-                safe_text(gap_text(step, previous)),
+                safe_text(gap_text(step, previous, catalog)),
                 safe_text(step.actor, one_line=True, max_len=20),
                 self._what(step, catalog),
             )
@@ -151,7 +151,7 @@ class TimelineScreen(DeskScreen):
 
     def _what(self, step: Step, catalog: Catalog) -> Text:
         """The sentence, then the note and the reply's text (each line under the first)."""
-        words = elide(catalog, sentence(step, catalog))  # "Réponse d'Amélie"
+        words = sentence(step, catalog, self.desk.config.display_names())  # "Réponse d'Amélie"
         what = Text(safe_str(words, max_len=600, one_line=True), end="")
         for label, text in (
             (catalog.t("timeline.note"), step.note),

@@ -7,6 +7,7 @@ a platform or from the audit log is passed through ``safe``; only catalog labels
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import datetime, tzinfo
 from typing import Any
 
@@ -18,7 +19,6 @@ from desk.triage.explain import explain_lines
 from desk.tui.labels import (
     age,
     category_label,
-    elide,
     kind_label,
     priority_label,
     reason_label,
@@ -253,16 +253,18 @@ def data_words(data: dict[str, Any], catalog: Catalog) -> list[str]:
     ]
 
 
-def event_sentences(event: AuditView, catalog: Catalog) -> list[str]:
+def event_sentences(
+    event: AuditView, catalog: Catalog, names: Mapping[str, str] | None = None
+) -> list[str]:
     """The sentences of the timeline for one audit event (none for an action the timeline
-    does not tell). Raw: the caller sanitises."""
-    return [elide(catalog, sentence(s, catalog)) for s in event_steps(event) if s.kind != "other"]
+    does not tell), people by their display name (``names``). Raw: the caller sanitises."""
+    return [sentence(s, catalog, names) for s in event_steps(event) if s.kind != "other"]
 
 
-def event_words(event: AuditView, catalog: Catalog) -> str:
+def event_words(event: AuditView, catalog: Catalog, names: Mapping[str, str] | None = None) -> str:
     """What one audit event says: the timeline's sentences when it knows the action, else its
     fields in words. Raw: the caller sanitises."""
-    return " · ".join(event_sentences(event, catalog) or data_words(event.data, catalog))
+    return " · ".join(event_sentences(event, catalog, names) or data_words(event.data, catalog))
 
 
 def _subject(detail: MentionDetail) -> Subject:
@@ -281,9 +283,11 @@ def _subject(detail: MentionDetail) -> Subject:
     )
 
 
-def history(detail: MentionDetail, catalog: Catalog, tz: tzinfo) -> Content:
+def history(
+    detail: MentionDetail, catalog: Catalog, tz: tzinfo, names: Mapping[str, str] | None = None
+) -> Content:
     """The mention's story in words, oldest first, in the desk's zone ``tz`` (its publication
-    is on the card above)."""
+    is on the card above), people by their display name (``names``)."""
     if not detail.history:
         return Content(catalog.t("tui.detail.no_history"))
     story = build(_subject(detail), detail.history, detail.replies)
@@ -291,7 +295,7 @@ def history(detail: MentionDetail, catalog: Catalog, tz: tzinfo) -> Content:
     for step in story.steps:
         if step.kind == "published":
             continue
-        words = elide(catalog, sentence(step, catalog))
+        words = sentence(step, catalog, names)
         if step.kind == "other":
             event = next((e for e in detail.history if e.seq == step.seq), None)
             extra = " · ".join(data_words(event.data, catalog)) if event else ""

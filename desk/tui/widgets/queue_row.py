@@ -36,7 +36,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("platform", 10, min_total=110),
     Column("author", 18, narrow=12),
     Column("snippet", 0),
-    Column("age", 4, right=True),
+    Column("age", 6, right=True),  # "45 min", "22 j" (tui.age_short)
     Column("assignee", 8, narrow=6),
     Column("status", 7, min_total=96),
 )
@@ -88,7 +88,7 @@ def row_values(row: QueueRow, catalog: Catalog, now: datetime) -> dict[str, Cont
         "platform": safe(row.platform, one_line=True, max_len=40),
         "author": safe(row.author, one_line=True, max_len=80),
         "snippet": safe(snippet(row.text), one_line=True, max_len=400),
-        "age": Content(age(row.created_at, now)),
+        "age": Content(age(row.created_at, now, catalog, short=True)),
         "assignee": _assignee(row, now),
         "status": Content(status_label(catalog, row.status)),
     }

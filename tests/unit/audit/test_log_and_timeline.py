@@ -413,7 +413,8 @@ def test_audit_timeline_command(
     assert cli("--lang", "en", "audit", "timeline", str(mid)) == 0
     out = capsys.readouterr().out
     assert "In short: assigned 0 s after arrival · first reply 37 min after arrival" in out
-    assert "Reply by bruno approved, 7 min after it was submitted" in out
+    # people by their display name in the sentences (the login stays in the "who" column)
+    assert "Reply by Bruno Gagnon approved, 7 min after it was submitted" in out
     assert "Note: Bien, merci." in out
     assert "Text: Non, l'eau est potable." in out
     assert "—BG" in out
@@ -426,6 +427,8 @@ def test_audit_timeline_command(
         "reply.sent",
         "Non, l'eau est potable.\n—BG",
     )
+    assert sent["values"]["author"] == "bruno"  # the record keeps the login
+    assert sent["sentence"].startswith("Reply by Bruno Gagnon posted")  # said with the name
     assert round(data["milestones"]["first_reply"]["seconds"] / 60) == 37
     assert cli("audit", "timeline", "999") == 2
     assert "999" in capsys.readouterr().err

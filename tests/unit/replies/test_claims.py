@@ -105,7 +105,7 @@ def test_send_stops_when_the_thread_changed(make_desk: Callable[..., Desk], chan
     words = describe(stopped.value.changes, Catalog("fr").t)
     expected = {
         "new_reply": "bruno a envoyé une réponse",
-        "new_message": "1 nouveau(x) message(s) dans la conversation",
+        "new_message": "nouveaux messages dans la conversation\u00a0: 1",
         "status": "l'état est passé de ouverte à fermée",
     }[change]
     assert expected in words[0]

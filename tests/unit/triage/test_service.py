@@ -80,7 +80,7 @@ def test_ingest_stores_tags_approval_suggestion_and_explanation(
     assert detail.triage["fired"][1]["matched"] == ["il paraît"]
     french = "\n".join(explain_lines(detail.triage, Catalog("fr")))
     english = "\n".join(explain_lines(detail.triage, Catalog("en")))
-    assert "Règle rumour : « il paraît » trouvé(s)" in french
+    assert "Règle rumour\u00a0: « il paraît » dans le texte" in french
     assert "Rule rumour matched « il paraît »" in english
     assert "Assigned to bruno" in english  # routing.fr in the test desk.toml
     event = next(e for e in detail.history if e.action == "mention.ingested")
