@@ -1,0 +1,142 @@
+"""Several desks, each a process of its own, on one PostgreSQL database (issue 15): claims taken
+side by side (``FOR UPDATE SKIP LOCKED``) give each mention exactly one owner with one claim event
+and one unforked audit chain; three desks see each other's claims and replies within a second
+(LISTEN/NOTIFY). The processes run tests/postgres/worker.py."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+from desk.bootstrap import Desk
+from tests.helpers.desks import DESK_TOML, add, mention
+from tests.helpers.paths import REPO
+
+CLAIMERS = ("bruno", "chloe", "dora")  # agents: none may take a colleague's mention
+# desk.toml without routing (no mention is anyone's before the race), with a third agent.
+TOML = (
+    DESK_TOML.split("[routing]")[0]
+    + """
+[[staff]]
+name = "dora"
+display_name = "Dora Lemieux"
+initials = "DL"
+role = "agent"
+languages = ["fr", "en"]
+"""
+)
+
+
+def _run_all(commands: list[list[str]], go: Path, timeout: float = 120) -> list[dict[str, object]]:
+    """Start every worker, let them go at once when all are ready, their JSON results."""
+    procs = [
+        subprocess.Popen(  # noqa: S603 - our own interpreter on our own module
+            [sys.executable, "-m", "tests.postgres.worker", *command],
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for command in commands
+    ]
+    try:
+        for proc in procs:
+            assert proc.stdout is not None
+            line = proc.stdout.readline()
+            assert line.strip() == "ready", (line, proc.stderr.read() if proc.stderr else "")
+        go.touch()
+        results = []
+        for proc in procs:
+            out, err = proc.communicate(timeout=timeout)
+            assert proc.returncode == 0, err
+            results.append(json.loads(out.strip().splitlines()[-1]))
+        return results
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+
+
+def test_three_processes_claiming_give_each_mention_exactly_one_owner(
+    postgres_url: str, tmp_path: Path, open_pg: Callable[..., Desk]
+) -> None:
+    config = tmp_path / "desk.toml"
+    config.write_text(TOML, encoding="utf-8")
+    first = open_pg("amelie")
+    ids = add(first, *(mention(str(i), f"Question {i}") for i in range(1, 301)))
+    go = tmp_path / "go"
+    results = _run_all(
+        [
+            ["claim", postgres_url, str(config), name, str(seed), "1000", str(go)]
+            for seed, name in enumerate(CLAIMERS)
+        ],
+        go,
+    )
+
+    claimed_by: dict[int, list[str]] = {}
+    for name, result in zip(CLAIMERS, results, strict=True):
+        claimed = result["claimed"]
+        refused = result["refused"]
+        assert isinstance(claimed, list)
+        assert isinstance(refused, dict)
+        assert len(claimed) + sum(refused.values()) == 1000, (name, refused)
+        # Refused only for the reasons a claim may be refused: taken, already mine, held now.
+        assert set(refused) <= {"assigned_to_other", "already_yours", "mention_busy"}, refused
+        for mid in claimed:
+            claimed_by.setdefault(mid, []).append(name)
+    # Every mention was tried by every process: each has exactly one owner, who claimed it once.
+    assert sorted(claimed_by) == sorted(ids)
+    assert all(len(owners) == 1 for owners in claimed_by.values()), [
+        (m, o) for m, o in claimed_by.items() if len(o) > 1
+    ]
+    with first.engine.connect() as conn:
+        owners: dict[int, str | None] = {
+            r[0]: r[1] for r in conn.exec_driver_sql("SELECT id, assignee FROM mentions")
+        }
+        events = Counter(
+            r[0]
+            for r in conn.exec_driver_sql(
+                "SELECT mention_id FROM audit_events WHERE action = 'mention.claimed'"
+            )
+        )
+        seqs = [r[0] for r in conn.exec_driver_sql("SELECT seq FROM audit_events ORDER BY seq")]
+    assert owners == {mid: names[0] for mid, names in claimed_by.items()}
+    assert events == Counter({mid: 1 for mid in ids})  # one claim event per successful claim
+    assert seqs == list(range(1, len(seqs) + 1))
+    verified = first.queries.verify_audit()
+    assert verified.ok, verified
+
+
+def test_three_desks_see_each_others_claims_and_replies_within_a_second(
+    postgres_url: str, tmp_path: Path, open_pg: Callable[..., Desk]
+) -> None:
+    config = tmp_path / "desk.toml"
+    config.write_text(TOML, encoding="utf-8")
+    ids = add(open_pg("amelie"), *(mention(str(i), f"Bonjour {i}") for i in range(1, 4)))
+    go = tmp_path / "go"
+    joined = ",".join(map(str, ids))
+    results = _run_all(
+        [
+            ["live", postgres_url, str(config), name, str(turn), joined, str(go)]
+            for turn, name in enumerate(CLAIMERS)
+        ],
+        go,
+    )
+    for me, result in enumerate(results):
+        saw = result["saw"]
+        assert isinstance(saw, dict)
+        for other, theirs in enumerate(results):
+            if other == me:
+                continue
+            did = theirs["did"]
+            assert isinstance(did, dict)
+            for what in ("claim", "reply"):
+                key = f"{what} {other}"
+                assert key in saw, (CLAIMERS[me], "never saw", key, results)
+                delay = saw[key] - did[what]
+                assert 0 <= delay < 1.0, (CLAIMERS[me], key, delay)
