@@ -138,5 +138,6 @@ def test_three_desks_see_each_others_claims_and_replies_within_a_second(
             for what in ("claim", "reply"):
                 key = f"{what} {other}"
                 assert key in saw, (CLAIMERS[me], "never saw", key, results)
+                # seen less than a second after the commit returned (or even before it did)
                 delay = saw[key] - did[what]
-                assert 0 <= delay < 1.0, (CLAIMERS[me], key, delay)
+                assert delay < 1.0, (CLAIMERS[me], key, delay)

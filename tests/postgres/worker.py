@@ -8,7 +8,7 @@ moment, after its imports), does its work and prints one JSON line:
 
 - ``claim``: ATTEMPTS claims on the mentions of the database, in an order of its own (SEED),
   going round them; ``{"claimed": [ids], "refused": {"<catalog key>": n}}``;
-- ``live``: a desk that watches (desk.db.changes) while, at its TURN, it claims mention
+- ``live``: a desk that watches (desk.db.changes, in a thread) while, at its TURN, it claims mention
   IDS[TURN] and replies to it; it reports when it committed each, and when it first *saw* the
   others' (its feed woke it and a read found them): ``{"did": {...}, "saw": {...}}``, times on
   ``time.monotonic`` (one clock for every process on the machine).
@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import random
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -63,35 +64,38 @@ def claim(db: str, config: str, name: str, seed: int, attempts: int, go: Path) -
 
 
 def live(db: str, config: str, name: str, turn: int, ids: list[int], go: Path) -> dict[str, object]:
-    """Watch the others' claims and replies while making one's own at TURN."""
+    """Watch the others' claims and replies (in a thread, as the TUI's worker does) while making
+    one's own at TURN."""
     desk = open_desk(Settings(db=db, config=Path(config)), as_name=name, clock=FakeClock())
     feed = watch(desk.engine)
     did: dict[str, float] = {}
     saw: dict[str, float] = {}
     others = {i: mid for i, mid in enumerate(ids) if i != turn}
-    try:
-        feed.wait(0.05)  # the starting point
-        _wait_for(go)
-        start = time.monotonic()
-        act_at = start + TURN_SECONDS * (turn + 1)
-        while time.monotonic() - start < SEE_LIMIT and (
-            len(saw) < 2 * len(others) or "reply" not in did
-        ):
-            if "reply" not in did and time.monotonic() >= act_at:
-                did["claim"] = time.monotonic()  # from the moment the action starts
-                desk.inbox.claim(ids[turn])
-                did["reply"] = time.monotonic()
-                desk.replies.send(ids[turn], f"Réponse de {name}")
-            wait = max(0.0, act_at - time.monotonic()) if "reply" not in did else 0.5
-            if not feed.wait(min(wait, 0.5)):
+
+    def look() -> None:
+        deadline = time.monotonic() + SEE_LIMIT
+        while time.monotonic() < deadline and len(saw) < 2 * len(others):
+            if not feed.wait(0.5):
                 continue
-            now = time.monotonic()
             for i, mid in others.items():
                 detail = desk.queries.detail(mid)
+                now = time.monotonic()  # read and known: seen
                 if detail.assignee and f"claim {i}" not in saw:
                     saw[f"claim {i}"] = now
                 if detail.replies and f"reply {i}" not in saw:
                     saw[f"reply {i}"] = now
+
+    try:
+        feed.wait(0.05)  # the starting point
+        _wait_for(go)
+        looking = threading.Thread(target=look, name="look")
+        looking.start()
+        time.sleep(TURN_SECONDS * (turn + 1))
+        desk.inbox.claim(ids[turn])
+        did["claim"] = time.monotonic()  # committed (another desk may see it sooner)
+        desk.replies.send(ids[turn], f"Réponse de {name}")
+        did["reply"] = time.monotonic()
+        looking.join()
         return {"did": did, "saw": saw}
     finally:
         feed.close()
