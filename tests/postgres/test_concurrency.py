@@ -9,11 +9,14 @@ import json
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import pytest
+
 from desk.bootstrap import Desk
-from tests.helpers.desks import DESK_TOML, add, mention
+from desk.config import Settings
+from tests.helpers.desks import DESK_TOML, add, mention, open_test_desk
 from tests.helpers.paths import REPO
 
 CLAIMERS = ("bruno", "chloe", "dora")  # agents: none may take a colleague's mention
@@ -62,17 +65,37 @@ def _run_all(commands: list[list[str]], go: Path, timeout: float = 120) -> list[
                 proc.wait()
 
 
-def test_three_processes_claiming_give_each_mention_exactly_one_owner(
-    postgres_url: str, tmp_path: Path, open_pg: Callable[..., Desk]
-) -> None:
+@pytest.fixture(params=["postgresql", "sqlite"])
+def race(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, int, int, Desk]]:
+    """(database, mentions, attempts per process, a desk on it): PostgreSQL gets the full race
+    (300 mentions, 3 x 1,000 attempts); SQLite, whose claims take its one write lock each in
+    turn, a smaller one that still makes the processes collide (kept short for CI)."""
     config = tmp_path / "desk.toml"
     config.write_text(TOML, encoding="utf-8")
-    first = open_pg("amelie")
-    ids = add(first, *(mention(str(i), f"Question {i}") for i in range(1, 301)))
+    if request.param == "postgresql":
+        url, mentions, attempts = str(request.getfixturevalue("postgres_url")), 300, 1000
+    else:
+        url, mentions, attempts = str(tmp_path / "desk.db"), 60, 200
+    desk = open_test_desk(Settings(db=url, config=config), "amelie")
+    yield url, mentions, attempts, desk
+    desk.close()
+
+
+def test_three_processes_claiming_give_each_mention_exactly_one_owner(
+    race: tuple[str, int, int, Desk], tmp_path: Path
+) -> None:
+    url, mentions, attempts, first = race
+    config = tmp_path / "desk.toml"
+    ids = add(first, *(mention(str(i), f"Question {i}") for i in range(1, mentions + 1)))
+    with first.engine.connect() as conn:  # nobody's yet
+        assert (
+            conn.exec_driver_sql("SELECT count(*) FROM mentions WHERE assignee IS NULL").scalar()
+            == mentions
+        )
     go = tmp_path / "go"
     results = _run_all(
         [
-            ["claim", postgres_url, str(config), name, str(seed), "1000", str(go)]
+            ["claim", url, str(config), name, str(seed), str(attempts), str(go)]
             for seed, name in enumerate(CLAIMERS)
         ],
         go,
@@ -84,7 +107,7 @@ def test_three_processes_claiming_give_each_mention_exactly_one_owner(
         refused = result["refused"]
         assert isinstance(claimed, list)
         assert isinstance(refused, dict)
-        assert len(claimed) + sum(refused.values()) == 1000, (name, refused)
+        assert len(claimed) + sum(refused.values()) == attempts, (name, refused)
         # Refused only for the reasons a claim may be refused: taken, already mine, held now.
         assert set(refused) <= {"assigned_to_other", "already_yours", "mention_busy"}, refused
         for mid in claimed:
