@@ -1,21 +1,29 @@
-"""Several desks, each a process of its own, on one PostgreSQL database (issue 15): claims taken
-side by side (``FOR UPDATE SKIP LOCKED``) give each mention exactly one owner with one claim event
-and one unforked audit chain; three desks see each other's claims and replies within a second
-(LISTEN/NOTIFY). The processes run tests/postgres/worker.py."""
+"""Several desks on one PostgreSQL database (issue 15): claims taken side by side by three
+processes (``FOR UPDATE SKIP LOCKED``) give each mention exactly one owner with one claim event
+and one unforked audit chain (the same race, smaller, on SQLite); three outbox workers racing on
+each reply post it once; three desk processes see each other's claims and replies within a
+second (LISTEN/NOTIFY). The processes run tests/postgres/worker.py."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import subprocess
 import sys
+import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from desk.bootstrap import Desk
 from desk.config import Settings
+from desk.platforms.client import ReplyRequest
+from desk.replies.outbox import OutboxService
+from desk.replies.senders import LiveChannel
 from tests.helpers.desks import DESK_TOML, add, mention, open_test_desk
 from tests.helpers.paths import REPO
 
@@ -164,3 +172,73 @@ def test_three_desks_see_each_others_claims_and_replies_within_a_second(
                 # seen less than a second after the commit returned (or even before it did)
                 delay = saw[key] - did[what]
                 assert delay < 1.0, (CLAIMERS[me], key, delay)
+
+
+class _CountingPlatform:
+    """Records every post (by the reply's idempotency key); safe to share between threads."""
+
+    def __init__(self) -> None:
+        self.posted: list[str] = []
+
+    def connect(self, _channel: str) -> Any:
+        platform = self
+
+        class _Connector:
+            async def post(self, reply: ReplyRequest) -> str:
+                platform.posted.append(reply.idempotency_key)  # list.append: atomic
+                await asyncio.sleep(0.01)  # the network: the other workers run meanwhile
+                return f"r-{reply.reply_id}"
+
+            async def find_posted(self, reply: ReplyRequest) -> str | None:
+                return f"r-{reply.reply_id}" if reply.idempotency_key in platform.posted else None
+
+        @contextlib.asynccontextmanager
+        async def opened() -> AsyncIterator[Any]:
+            yield _Connector()
+
+        return opened()
+
+
+def test_three_outbox_workers_post_each_reply_once(open_pg: Callable[..., Desk]) -> None:
+    desks = [open_pg("amelie"), open_pg("bruno"), open_pg("chloe")]
+    first = desks[0]
+    first.replies.senders = lambda _p, _c: LiveChannel(0)  # live channel, no undo window
+    ids = add(first, *(mention(str(i), f"Horaires {i} ?") for i in range(1, 21)))
+    replies = [first.replies.send(mid, f"Réponse {mid}").id for mid in ids]
+    platform = _CountingPlatform()
+    start = threading.Barrier(len(desks))
+    sent: list[int] = []
+    errors: list[BaseException] = []
+
+    def work(desk: Desk) -> None:
+        outbox = OutboxService(
+            write_factory=desk.replies.write_factory,
+            config=desk.config,
+            clock=first.clock,  # one time for all: every reply is due for every worker
+            connect=platform.connect,
+        )
+        try:
+            for reply_id in replies:  # all three at once on each reply: the worst race
+                start.wait()
+                sent.extend(asyncio.run(outbox.run_once(only={reply_id})).sent)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            start.abort()
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(d,)) for d in desks]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert errors == []
+    assert sorted(sent) == sorted(replies)  # each sent by exactly one worker
+    assert len(platform.posted) == len(set(platform.posted)) == len(replies)  # posted once
+    with first.engine.connect() as conn:
+        sending = Counter(
+            r[0]
+            for r in conn.exec_driver_sql(
+                "SELECT reply_id FROM audit_events WHERE action = 'reply.sending'"
+            )
+        )
+    assert sending == Counter({rid: 1 for rid in replies})  # taken once each
+    assert first.queries.verify_audit().ok
