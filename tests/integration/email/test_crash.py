@@ -43,10 +43,11 @@ def test_kill_at_every_outbox_step_never_sends_twice(
     dovecot: Dovecot, sink: tuple[Sink, int], tmp_path: Path, crash_db: str
 ) -> None:
     smtp, port = sink
+    folder = "CrashPg" if crash_db.startswith("postgresql") else "Crash"  # one Dovecot a module
     with dovecot.client() as conn:
-        conn.create_folder("Crash")
+        conn.create_folder(folder)
     config = tmp_path / "desk.toml"
-    config.write_text(channel_toml(dovecot.port, "Crash", smtp_port=port), encoding="utf-8")
+    config.write_text(channel_toml(dovecot.port, folder, smtp_port=port), encoding="utf-8")
     db = crash_db
     desk = open_desk(Settings(db=db, config=config), as_name="amelie", clock=utcnow)
     give_passphrases(desk)
