@@ -21,6 +21,7 @@ import pytest
 
 from desk.bootstrap import Desk
 from desk.config import Settings
+from desk.errors import ActionRefused
 from desk.platforms.client import ReplyRequest
 from desk.replies.outbox import OutboxService
 from desk.replies.senders import LiveChannel
@@ -242,3 +243,30 @@ def test_three_outbox_workers_post_each_reply_once(open_pg: Callable[..., Desk])
         )
     assert sending == Counter({rid: 1 for rid in replies})  # taken once each
     assert first.queries.verify_audit().ok
+
+
+def test_a_mention_another_desk_holds_is_busy_at_once_then_free(
+    open_pg: Callable[..., Desk],
+) -> None:
+    desk = open_pg("amelie")  # a supervisor: may claim whoever routing gave it to
+    (mid,) = add(desk, mention("1", "Bonjour"))
+    with desk.engine.connect() as other:  # a colleague's transaction holding the row
+        other.exec_driver_sql(f"SELECT id FROM mentions WHERE id = {mid} FOR UPDATE")
+        refused: list[ActionRefused] = []
+
+        def claim() -> None:
+            try:
+                desk.inbox.claim(mid)
+            except ActionRefused as exc:
+                refused.append(exc)
+
+        attempt = threading.Thread(target=claim)
+        attempt.start()
+        attempt.join(5)  # SKIP LOCKED: refused at once, never waits for the other's commit
+        waited = attempt.is_alive()
+        other.rollback()
+        attempt.join()
+        assert not waited
+        assert [exc.key for exc in refused] == ["mention_busy"]
+    desk.inbox.claim(mid)
+    assert desk.queries.detail(mid).assignee == "amelie"
