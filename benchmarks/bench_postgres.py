@@ -1,25 +1,41 @@
-"""desk on PostgreSQL (issue 15): how soon a desk hears another desk's commit (LISTEN/NOTIFY), and
-how long a queue search takes at N mentions on both engines; prints JSON figures.
+"""desk on PostgreSQL (issue 15), each figure beside its SQLite baseline from the same run; prints
+JSON.
 
 - notify: a child process commits a change every 0.2 s through its own engine and writes the
   instant of each commit to a pipe; this process waits with ``desk.db.changes.watch`` (the feed
-  every open desk runs). Figure: commit to ``wait`` returning True (it includes the feed's
-  DRAIN_SECONDS, which folds one command's commits into one wake-up).
+  every open desk runs): LISTEN/NOTIFY on PostgreSQL, ``PRAGMA data_version`` polled every
+  POLL_SECONDS on SQLite. Figure: commit to ``wait`` returning True (it includes the feed's
+  DRAIN_SECONDS on PostgreSQL, which folds one command's commits into one wake-up).
+- claims: P processes (desks as three agents) each make A claim attempts
+  (``InboxService.claim``) on M mentions, each in its own random order, started together.
+  Figure: attempts and successful claims per second over the whole run, on SQLite, on PostgreSQL
+  with row transactions (the writers' lock shared, ``FOR UPDATE SKIP LOCKED``: what desk does)
+  and on PostgreSQL with every write transaction holding the writers' lock alone (what desk did
+  before: ``desk.db.SHARED_WRITERS = False``); the same with one process, for the scale.
 - search: N mentions written with plain SQL (the words drawn from a small vocabulary, one rare
   word in one mention of 1,000), then ``desk.db.store.page_queue`` with a search for a common
   word and a rare one, first page of 50 and the count, on SQLite (FTS5) and PostgreSQL
   (``search_tsv``, GIN).
 
-    python benchmarks/bench_postgres.py URL [--n 100000] [--rounds 30]
+    python benchmarks/bench_postgres.py URL [--n 100000] [--rounds 30] [--only notify,claims,search]
 
 URL: a PostgreSQL server where a database may be created (e.g. the CI cluster,
 ``postgresql+psycopg://postgres@127.0.0.1:55432/postgres``); the benchmark makes its own
-database there and drops it.
+databases there and drops them.
 
-Measured (2026-12-07, PostgreSQL 15 from Debian, fsync off, 2 cores shared with other work):
-notify 30/30 heard, median 50 ms, max 57 ms (of which DRAIN_SECONDS = 50 ms). At 100,000
-mentions, page of 50 + count: a word in 30% of them 118 ms on PostgreSQL / 214 ms on SQLite,
-a rare word 19 / 2.5 ms, two words 24 / 6.5 ms. Not yet measured: 1M mentions.
+Measured 2026-12-07 (PostgreSQL 15 from Debian, fsync off; SQLite synchronous=FULL; 2 cores
+shared with six other sessions, load 4 to 12):
+
+- notify, 30 commits: PostgreSQL LISTEN median 50 ms, p95 58, max 72 (of which DRAIN_SECONDS =
+  50 ms); SQLite data_version (POLL_SECONDS = 0.2) median 279 ms, p95 461, max 562.
+- claims, 3,000 mentions, 1,000 attempts per process (--only claims): one process, SQLite 29/s,
+  PostgreSQL 157/s with row transactions, 149/s with the writers' lock alone; three processes
+  (2,135 claims out of 3,000 attempts), SQLite 77 attempts/s (55 claims/s), PostgreSQL 196/s
+  (139) with row transactions, 131/s (93) with the writers' lock alone: 1.5 times as many.
+- search, page of 50 + count, PostgreSQL / SQLite (--only search): at 200,000 mentions, a word
+  in 30% of them 138 / 676 ms, a rare word 34 / 2.8 ms, two words 137 / 11 ms; at 1,000,000
+  (--n 1000000; filled in 83 / 133 s), a common word 237 / 574 ms, a rare word 30 / 14 ms, two
+  words 389 / 20 ms.
 """
 
 from __future__ import annotations
@@ -42,22 +58,69 @@ from desk import db  # noqa: E402
 from desk.db.changes import watch  # noqa: E402
 from desk.db.store import QueueFilter, count_queue, page_queue  # noqa: E402
 from tests.helpers import postgres  # noqa: E402
+from tests.helpers.desks import DESK_TOML  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
 
 WRITER = """
 import sys, time
+import sqlalchemy as sa
 from desk import db
 engine = db.make_engine(sys.argv[1])
 for i in range(int(sys.argv[2])):
     time.sleep(0.2)
     with engine.begin() as conn:
-        conn.exec_driver_sql("UPDATE mentions SET assignee = %(v)s", {"v": str(i)})
+        conn.execute(sa.text("UPDATE mentions SET assignee = :v WHERE id = 1"), {"v": str(i)})
     print(time.time(), flush=True)
 """
+
+CLAIMER = """
+import json, random, sys, time
+from pathlib import Path
+from desk import db
+db.SHARED_WRITERS = sys.argv[5] == "shared"
+from desk.bootstrap import open_desk
+from desk.config import Settings
+from desk.errors import DeskError
+from tests.helpers.clock import FakeClock
+url, config, name, seed, mode, attempts, go = sys.argv[1:8]
+desk = open_desk(Settings(db=url, config=Path(config)), as_name=name, clock=FakeClock())
+with desk.engine.connect() as conn:
+    ids = [r[0] for r in conn.exec_driver_sql("SELECT id FROM mentions")]
+random.Random(int(seed)).shuffle(ids)
+print("ready", flush=True)
+while not Path(go).exists():
+    time.sleep(0.005)
+began, ok, busy = time.monotonic(), 0, 0
+for i in range(int(attempts)):
+    try:
+        desk.inbox.claim(ids[i % len(ids)])
+        ok += 1
+    except DeskError as exc:
+        busy += exc.key == "mention_busy"
+print(json.dumps({"ok": ok, "busy": busy, "began": began, "ended": time.monotonic()}), flush=True)
+desk.close()
+"""
+
+# desk.toml for the claim runs: no routing (nothing is anyone's at the start), three agents.
+CLAIM_TOML = (
+    DESK_TOML.split("[routing]")[0]
+    + """
+[[staff]]
+name = "dora"
+display_name = "Dora Lemieux"
+initials = "DL"
+role = "agent"
+languages = ["fr", "en"]
+"""
+)
+AGENTS = ("bruno", "chloe", "dora")
 
 WORDS = "eau coupure piscine école route déneigement collecte parc bibliothèque taxe".split()
 
 
 def notify_delays(url: str, rounds: int) -> list[float]:
+    """Milliseconds from each of a child's commits to this process's feed hearing it."""
     engine = db.make_engine(url)
     feed = watch(engine)
     feed.wait(0.1)
@@ -65,7 +128,7 @@ def notify_delays(url: str, rounds: int) -> list[float]:
         [sys.executable, "-c", WRITER, url, str(rounds)],
         stdout=subprocess.PIPE,
         text=True,
-        cwd=Path(__file__).resolve().parent.parent,
+        cwd=ROOT,
     )
     delays = []
     assert child.stdout is not None
@@ -74,39 +137,104 @@ def notify_delays(url: str, rounds: int) -> list[float]:
         at = time.time()
         line = child.stdout.readline()
         if heard and line:
-            delays.append((at - float(line)) * 1000)
+            delays.append(max(0.0, (at - float(line)) * 1000))
     child.wait()
     feed.close()
     engine.dispose()
     return delays
 
 
-def fill(engine: sa.Engine, n: int) -> None:
+def summary(values: list[float]) -> dict[str, Any]:
+    """Median, p95 and max, in milliseconds."""
+    ordered = sorted(values) or [float("nan")]
+    p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
+    return {
+        "heard": len(values),
+        "median_ms": round(statistics.median(ordered), 1),
+        "p95_ms": round(p95, 1),
+        "max_ms": round(ordered[-1], 1),
+    }
+
+
+def claim_run(url: str, config: Path, processes: int, attempts: int, mode: str) -> dict[str, Any]:
+    """``processes`` claimers started together; attempts and claims per second, and how many
+    attempts met a row another desk held this instant (``busy``)."""
+    go = config.parent / f"go-{time.monotonic_ns()}"
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                CLAIMER,
+                url,
+                str(config),
+                AGENTS[i],
+                str(i),
+                mode,
+                str(attempts),
+                str(go),
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+        )
+        for i in range(processes)
+    ]
+    for proc in procs:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == "ready"
+    go.touch()
+    results = []
+    for proc in procs:
+        out, _ = proc.communicate(timeout=600)
+        results.append(json.loads(out.strip().splitlines()[-1]))
+    wall = max(r["ended"] for r in results) - min(r["began"] for r in results)
+    ok = sum(r["ok"] for r in results)
+    return {
+        "processes": processes,
+        "attempts": processes * attempts,
+        "claimed": ok,
+        "busy": sum(r["busy"] for r in results),
+        "seconds": round(wall, 2),
+        "attempts_per_s": round(processes * attempts / wall),
+        "claims_per_s": round(ok / wall),
+    }
+
+
+def fill(engine: sa.Engine, n: int, chunk: int = 50_000) -> None:
+    """``n`` mentions on one channel, written with plain SQL in chunks."""
     now = "2026-11-10 09:00:00"
     with engine.begin() as conn:
         conn.exec_driver_sql(
             "INSERT INTO channels (id, platform, name, live, created_at) "
             f"VALUES (1, 'mastodon', 'bench', false, '{now}')"
         )
+    insert = sa.text(
+        "INSERT INTO mentions (id, channel_id, platform, remote_id, author_handle, "
+        "author_name, text, kind, created_at, received_at, raw, status, category, "
+        "priority, triage_reason, triage_rules, tags, triage_detail) VALUES (:id, 1, "
+        "'mastodon', :rid, '@a', 'A', :text, 'mention', :at, :at, '{}', 'open', "
+        "'question', 1, '', '[]', '[]', '{}')"
+    )
+    for first in range(1, n + 1, chunk):
         rows: list[dict[str, Any]] = []
-        for i in range(1, n + 1):
+        for i in range(first, min(n, first + chunk - 1) + 1):
             text = " ".join(WORDS[(i * k) % len(WORDS)] for k in (1, 3, 7))
             if i % 1000 == 0:
                 text += " rarissime"
             rows.append({"id": i, "rid": str(i), "text": text, "at": now})
-        conn.execute(
-            sa.text(
-                "INSERT INTO mentions (id, channel_id, platform, remote_id, author_handle, "
-                "author_name, text, kind, created_at, received_at, raw, status, category, "
-                "priority, triage_reason, triage_rules, tags, triage_detail) VALUES (:id, 1, "
-                "'mastodon', :rid, '@a', 'A', :text, 'mention', :at, :at, '{}', 'open', "
-                "'question', 1, '', '[]', '[]', '{}')"
-            ),
-            rows,
-        )
+        with engine.begin() as conn:
+            conn.execute(insert, rows)
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(
+                sa.text("SELECT setval(pg_get_serial_sequence('mentions', 'id'), :n)"), {"n": n}
+            )
+            conn.exec_driver_sql("ANALYZE mentions")
 
 
 def search_ms(engine: sa.Engine, words: str, runs: int = 7) -> dict[str, float]:
+    """A search's first page of 50 and its count, as the queue asks them."""
     flt = QueueFilter(view="all", search=words)
     times = []
     with db.session_factory(engine)() as session:
@@ -118,44 +246,111 @@ def search_ms(engine: sa.Engine, words: str, runs: int = 7) -> dict[str, float]:
     return {"median_ms": round(statistics.median(times), 1), "max_ms": round(max(times), 1)}
 
 
+class Databases:
+    """Fresh databases at the schema's head: PostgreSQL ones copied from a template, SQLite
+    files in a temporary folder; all dropped at the end."""
+
+    def __init__(self, server: str, folder: Path) -> None:
+        self.server, self.folder = server, folder
+        self.template = postgres.make_template(server)
+        self.made: list[str] = []
+
+    def postgresql(self) -> str:
+        name = postgres.create_database(self.server, self.template)
+        self.made.append(name)
+        return postgres.database_url(self.server, name)
+
+    def sqlite(self) -> str:
+        path = self.folder / f"bench-{len(list(self.folder.iterdir()))}.db"
+        engine = db.make_engine(str(path))
+        db.upgrade(engine)
+        engine.dispose()
+        return str(path)
+
+    def close(self) -> None:
+        for name in self.made:
+            postgres.drop_database(self.server, name)
+        postgres.drop_database(self.server, self.template)
+
+
+def notify_figures(dbs: Databases, rounds: int) -> dict[str, Any]:
+    """The change feed's delay on each engine."""
+    figures: dict[str, Any] = {}
+    for label, url in (
+        ("postgresql_listen", dbs.postgresql()),
+        ("sqlite_data_version", dbs.sqlite()),
+    ):
+        engine = db.make_engine(url)
+        fill(engine, 1)
+        engine.dispose()
+        figures[label] = summary(notify_delays(url, rounds))
+    figures["rounds"] = rounds
+    return figures
+
+
+def claim_figures(dbs: Databases, folder: Path, mentions: int, attempts: int) -> dict[str, Any]:
+    """Claim throughput with 1 and 3 processes: SQLite, PostgreSQL now, PostgreSQL before."""
+    config = folder / "desk.toml"
+    config.write_text(CLAIM_TOML, encoding="utf-8")
+    figures: dict[str, Any] = {"mentions": mentions}
+    runs = (
+        ("sqlite", "sqlite", "shared"),
+        ("postgresql_rows_skip_locked", "postgresql", "shared"),
+        ("postgresql_global_writer_lock", "postgresql", "exclusive"),
+    )
+    for label, engine_name, mode in runs:
+        for processes in (1, 3):
+            url = dbs.sqlite() if engine_name == "sqlite" else dbs.postgresql()
+            engine = db.make_engine(url)
+            fill(engine, mentions)
+            engine.dispose()
+            figures.setdefault(label, {})[f"{processes}_process"] = claim_run(
+                url, config, processes, attempts, mode
+            )
+    return figures
+
+
+def search_figures(dbs: Databases, n: int) -> dict[str, Any]:
+    """Queue search latency at ``n`` mentions on each engine."""
+    figures: dict[str, Any] = {"n": n}
+    for label, url in (("postgresql", dbs.postgresql()), ("sqlite", dbs.sqlite())):
+        engine = db.make_engine(url)
+        began = time.perf_counter()
+        fill(engine, n)
+        figures[label] = {
+            "fill_s": round(time.perf_counter() - began, 1),
+            "search_common": search_ms(engine, "piscine"),
+            "search_rare": search_ms(engine, "rarissime"),
+            "search_two_words": search_ms(engine, "eau ecole"),
+        }
+        engine.dispose()
+    return figures
+
+
 def main() -> None:
+    """Measure what ``--only`` names and print JSON."""
     parser = argparse.ArgumentParser()
     parser.add_argument("url")
-    parser.add_argument("--n", type=int, default=100_000)
-    parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument("--n", type=int, default=100_000, help="mentions for the search")
+    parser.add_argument("--rounds", type=int, default=30, help="commits heard per engine")
+    parser.add_argument("--mentions", type=int, default=3000, help="mentions to claim")
+    parser.add_argument("--attempts", type=int, default=1000, help="claim attempts per process")
+    parser.add_argument("--only", default="notify,claims,search")
     args = parser.parse_args()
+    parts = set(args.only.split(","))
     server = postgres._as_psycopg(args.url)  # noqa: SLF001 - the tests' helper, reused
-    template = postgres.make_template(server)
-    figures: dict[str, Any] = {"n": args.n}
-    try:
-        name = postgres.create_database(server, template)
-        url = postgres.database_url(server, name)
-        delays = notify_delays(url, args.rounds)
-        figures["notify_ms"] = {
-            "heard": f"{len(delays)}/{args.rounds}",
-            "median": round(statistics.median(delays), 1),
-            "max": round(max(delays), 1),
-        }
-        postgres.drop_database(server, name)
-        name = postgres.create_database(server, template)
-        engines = {"postgresql": db.make_engine(postgres.database_url(server, name))}
-        with tempfile.TemporaryDirectory() as folder:
-            sqlite = db.make_engine(str(Path(folder) / "bench.db"))
-            db.upgrade(sqlite)
-            engines["sqlite"] = sqlite
-            for label, engine in engines.items():
-                began = time.perf_counter()
-                fill(engine, args.n)
-                figures[label] = {
-                    "fill_s": round(time.perf_counter() - began, 1),
-                    "search_common": search_ms(engine, "piscine"),
-                    "search_rare": search_ms(engine, "rarissime"),
-                    "search_two_words": search_ms(engine, "eau ecole"),
-                }
-                engine.dispose()
-        postgres.drop_database(server, name)
-    finally:
-        postgres.drop_database(server, template)
+    figures: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as folder:
+        dbs = Databases(server, Path(folder))
+        try:
+            if "notify" in parts:
+                figures["notify"] = notify_figures(dbs, args.rounds)
+            if "claims" in parts:
+                figures["claims"] = claim_figures(dbs, Path(folder), args.mentions, args.attempts)
+            if "search" in parts:
+                figures["search"] = search_figures(dbs, args.n)
+        finally:
+            dbs.close()
     print(json.dumps(figures, indent=2))
 
 

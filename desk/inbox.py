@@ -22,7 +22,7 @@ from desk.audit.actions import Action
 from desk.audit.chain import Recorder
 from desk.clock import Clock, utcnow
 from desk.config import DeskConfig
-from desk.db import SessionFactory, store, transaction
+from desk.db import SessionFactory, row_transaction, store, transaction
 from desk.db.tables import Mention
 from desk.errors import ActionRefused, DeskError, NotFound, PermissionDenied
 from desk.i18n import Labels
@@ -149,8 +149,11 @@ class InboxService:
         self._one(mention_id, lambda session, mention: self._tag(session, mention, word))
 
     def _one(self, mention_id: int, step: Step) -> None:
-        with transaction(self.write_factory) as session:
-            step(session, store.get_mention(mention_id, session=session))
+        # The step changes this mention only, then appends its event: a row transaction, which
+        # on PostgreSQL runs beside the other desks' (SKIP LOCKED on the mention; "busy" when a
+        # colleague's transaction holds it this instant).
+        with row_transaction(self.write_factory) as session:
+            step(session, store.lock_mention(mention_id, session=session))
 
     # -- many mentions -----------------------------------------------------------------------
     def bulk(

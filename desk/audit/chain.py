@@ -36,7 +36,7 @@ from sqlmodel import Session, col, select
 from desk.audit import content
 from desk.audit.actions import Action
 from desk.clock import Clock, as_utc
-from desk.db import lock_writers
+from desk.db import lock_audit
 from desk.db.bulk import fast_insert
 from desk.db.tables import AuditAnchor, AuditEvent, Reply
 from desk.errors import InputError
@@ -122,10 +122,11 @@ def head(session: Session, *, for_append: bool = False) -> tuple[int, str]:
     (0, GENESIS) — a purge may remove every event before it appends its own.
 
     ``for_append``: the caller appends after it. On PostgreSQL the transaction then holds the
-    writers' advisory lock (desk.db.WRITE_LOCK; write sessions took it already, this covers any
-    other), so two desks never chain to the same head; SQLite's write lock does that itself."""
+    audit chain's advisory lock (desk.db.AUDIT_LOCK) until it ends, so two desks never chain to
+    the same head, even row transactions running side by side; SQLite's write lock does that
+    itself."""
     if for_append:
-        lock_writers(session)
+        lock_audit(session)
     row = session.exec(
         select(AuditEvent.seq, AuditEvent.hash).order_by(col(AuditEvent.seq).desc()).limit(1)
     ).first()

@@ -8,6 +8,12 @@ start with ``BEGIN IMMEDIATE`` so a read-then-write never fails with "database i
 PostgreSQL (``postgresql+psycopg://...``, psycopg 3) gets the same single-writer rule from an
 advisory lock taken when a write transaction begins (``WRITE_LOCK``), and what SQLite does with
 FTS5 tables and triggers from migration 0016 (search, append-only audit, change notifications).
+
+Transactions that change one row they lock themselves (a claim, the outbox taking a reply:
+``row_transaction``) take that lock *shared* instead: they run side by side, each holding its row
+with ``SELECT ... FOR UPDATE SKIP LOCKED`` (``lock_row``), and meet only at the audit trail's
+append (``AUDIT_LOCK``, taken last, so no cycle of waits can form). Every other write transaction
+still holds the lock alone, so what it reads stays true until it commits.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from desk.errors import ConfigError
 
 SessionFactory = Callable[[], Session]
 _WRITE = "desk_write"
+_ROWS = "rows"  # the value of _WRITE for a row transaction (the writers' lock taken shared)
 
 
 def normalise_url(db: str) -> str:
@@ -55,6 +62,7 @@ def make_engine(db: str, *, echo: bool = False) -> Engine:
 
 
 WRITE_LOCK = 0x6465736B  # "desk": the advisory lock a write transaction holds on PostgreSQL
+AUDIT_LOCK = 0x61756474  # "audt": held from the audit head's read to the commit (one chain)
 
 
 def _install_postgres_hooks(engine: Engine) -> None:
@@ -66,7 +74,10 @@ def _install_postgres_hooks(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        if conn.get_execution_options().get(_WRITE, False):
+        mode = conn.get_execution_options().get(_WRITE, False)
+        if mode == _ROWS:
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock_shared({WRITE_LOCK})")
+        elif mode:
             conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
 
 
@@ -92,6 +103,26 @@ def lock_writers(session: Session) -> None:
     write transactions hold its lock from ``BEGIN IMMEDIATE``: nothing to do there."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})"))
+
+
+def lock_audit(session: Session) -> None:
+    """Before reading the audit trail's head to append after it: hold the chain until this
+    transaction ends, so two desks never chain to the same head (PostgreSQL). A transaction that
+    is not a write one takes the writers' lock as well, as it always did. SQLite's write lock
+    already makes appends one at a time."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    if not session.connection().get_execution_options().get(_WRITE, False):
+        lock_writers(session)
+    session.execute(text(f"SELECT pg_advisory_xact_lock({AUDIT_LOCK})"))
+
+
+def lock_row(session: Session, statement: Any) -> Any:
+    """The first row of ``statement`` (an ORM select), locked until the transaction ends; None
+    when it does not exist or another transaction holds it right now (``SKIP LOCKED``: the
+    caller says "busy" instead of waiting). On SQLite the clause is dropped by the compiler and
+    the write transaction's ``BEGIN IMMEDIATE`` already excludes every other writer."""
+    return session.exec(statement.with_for_update(skip_locked=True)).first()
 
 
 def session_factory(engine: Engine) -> SessionFactory:
@@ -123,6 +154,23 @@ def transaction(factory: SessionFactory) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+SHARED_WRITERS = True
+"""Whether ``row_transaction`` takes the writers' lock shared (PostgreSQL). False makes it an
+ordinary write transaction: benchmarks/bench_postgres.py compares the two."""
+
+
+@contextmanager
+def row_transaction(factory: SessionFactory) -> Iterator[Session]:
+    """A write transaction (``factory``: a write session factory) that changes only rows it
+    locks with ``lock_row`` before anything else, then appends its audit events. On PostgreSQL
+    it runs beside other row transactions (the writers' lock shared); on SQLite it is an
+    ordinary ``BEGIN IMMEDIATE`` transaction."""
+    with transaction(factory) as session:
+        if SHARED_WRITERS:
+            session.connection(execution_options={_WRITE: _ROWS})
+        yield session
 
 
 def alembic_config(engine: Engine) -> Any:

@@ -17,8 +17,9 @@ from sqlalchemy.sql.operators import custom_op
 from sqlmodel import Session, col, select
 
 from desk.clock import as_utc
+from desk.db import lock_row
 from desk.db.tables import AuditEvent, Channel, Mention, Reply, RoutingState, Staff
-from desk.errors import NotFound
+from desk.errors import ActionRefused, NotFound
 from desk.views import QueueRow, ReplyView
 from desk.vocabulary import MAYBE_PUBLISHED, MentionStatus, ReplyStatus
 
@@ -204,6 +205,18 @@ def get_mention(mention_id: int, *, session: Session) -> Mention:
     if mention is None:
         raise NotFound.from_catalog("mention_unknown", id=mention_id)
     return mention
+
+
+def lock_mention(mention_id: int, *, session: Session) -> Mention:
+    """The mention with this id, locked for this transaction (``desk.db.row_transaction``):
+    NotFound when it does not exist, ActionRefused ``mention_busy`` while another desk's
+    transaction holds it (PostgreSQL ``SKIP LOCKED``: a claim races no one and waits for no one).
+    """
+    mention = lock_row(session, select(Mention).where(col(Mention.id) == mention_id))
+    if mention is not None:
+        return mention
+    get_mention(mention_id, session=session)  # NotFound when it does not exist
+    raise ActionRefused.from_catalog("mention_busy", id=mention_id)
 
 
 def channel_name(channel_id: int, *, session: OrmSession) -> str:

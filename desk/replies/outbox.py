@@ -41,7 +41,7 @@ from desk.audit.actions import Action
 from desk.audit.chain import Recorder
 from desk.clock import Clock, as_utc, utcnow
 from desk.config import DeskConfig
-from desk.db import SessionFactory, store, transaction
+from desk.db import SessionFactory, lock_row, row_transaction, store, transaction
 from desk.db.tables import Mention, Reply
 from desk.errors import ActionRefused, NotFound, PermissionDenied
 from desk.platforms.client import Connector, ReplyRequest
@@ -381,9 +381,17 @@ class OutboxService:
 
     # -- state changes, each one transaction with its audit event -------------------------
     def _claim(self, reply_id: int) -> tuple[str, ReplyRequest] | None:
-        with transaction(self.write_factory) as session:
-            reply = session.get(Reply, reply_id)
-            if reply is None or reply.status != ReplyStatus.QUEUED:
+        # A row transaction: on PostgreSQL several outbox workers take replies side by side,
+        # each skipping the rows another one holds (FOR UPDATE SKIP LOCKED), so a reply is
+        # taken by one of them; SQLite's write lock gives the same one-at-a-time.
+        with row_transaction(self.write_factory) as session:
+            reply = lock_row(
+                session,
+                select(Reply).where(
+                    col(Reply.id) == reply_id, col(Reply.status) == ReplyStatus.QUEUED
+                ),
+            )
+            if reply is None:
                 return None
             now = self.clock()
             if reply.send_after is not None and as_utc(reply.send_after) > now:

@@ -60,12 +60,21 @@ undo_seconds = 0
         yield fake, config
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def crash_db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The database the crashing desks share: an SQLite file, or a fresh PostgreSQL database
+    (skipped without a server, except in CI)."""
+    if request.param == "postgresql":
+        return str(request.getfixturevalue("postgres_url"))
+    return str(tmp_path / "desk.db")
+
+
 def test_kill_at_every_outbox_step_never_loses_or_duplicates(
-    live_setup: tuple[FakeMastodon, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    live_setup: tuple[FakeMastodon, Path], tmp_path: Path, crash_db: str
 ) -> None:
     fake, config = live_setup
-    db = tmp_path / "desk.db"
-    desk = open_desk(Settings(db=str(db), config=config), as_name="amelie", clock=utcnow)
+    db = crash_db
+    desk = open_desk(Settings(db=db, config=config), as_name="amelie", clock=utcnow)
     give_passphrases(desk)
     parsed = mastodon_parser.parse_obj([_notification(i) for i in range(len(STEPS))], "test")
     parsed.channel_hint = "ville"
@@ -73,7 +82,7 @@ def test_kill_at_every_outbox_step_never_loses_or_duplicates(
     desk.close()
     assert len(ids) == len(STEPS)
 
-    env = {**os.environ, "DESK_TEST_TOKEN": TOKEN, "DESK_DB": str(db), "DESK_CONFIG": str(config)}
+    env = {**os.environ, "DESK_TEST_TOKEN": TOKEN, "DESK_DB": db, "DESK_CONFIG": str(config)}
     for mention_id, step in zip(ids, STEPS, strict=True):
         crashed = run_desk(
             "--as",
@@ -90,7 +99,7 @@ def test_kill_at_every_outbox_step_never_loses_or_duplicates(
         assert restarted.returncode == 0, (step, restarted.stdout, restarted.stderr)
         assert TOKEN not in restarted.stdout + restarted.stderr
 
-    desk = open_desk(Settings(db=str(db), config=config), as_name="amelie", clock=utcnow)
+    desk = open_desk(Settings(db=db, config=config), as_name="amelie", clock=utcnow)
     try:
         published: dict[str, int] = {}
         for status in fake.statuses:

@@ -8,6 +8,8 @@ import os
 import signal
 from pathlib import Path
 
+import pytest
+
 from desk.bootstrap import open_desk
 from desk.clock import utcnow
 from desk.config import Settings
@@ -28,16 +30,26 @@ EXPECTED = {
 }
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def crash_db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The database the crashing desks share: an SQLite file, or a fresh PostgreSQL database
+    (skipped without a server, except in CI)."""
+    if request.param == "postgresql":
+        return str(request.getfixturevalue("postgres_url"))
+    return str(tmp_path / "desk.db")
+
+
 def test_kill_at_every_outbox_step_never_sends_twice(
-    dovecot: Dovecot, sink: tuple[Sink, int], tmp_path: Path
+    dovecot: Dovecot, sink: tuple[Sink, int], tmp_path: Path, crash_db: str
 ) -> None:
     smtp, port = sink
+    folder = "CrashPg" if crash_db.startswith("postgresql") else "Crash"  # one Dovecot a module
     with dovecot.client() as conn:
-        conn.create_folder("Crash")
+        conn.create_folder(folder)
     config = tmp_path / "desk.toml"
-    config.write_text(channel_toml(dovecot.port, "Crash", smtp_port=port), encoding="utf-8")
-    db = tmp_path / "desk.db"
-    desk = open_desk(Settings(db=str(db), config=config), as_name="amelie", clock=utcnow)
+    config.write_text(channel_toml(dovecot.port, folder, smtp_port=port), encoding="utf-8")
+    db = crash_db
+    desk = open_desk(Settings(db=db, config=config), as_name="amelie", clock=utcnow)
     give_passphrases(desk)
     parsed = ParseResult(
         platform="email",
@@ -51,7 +63,7 @@ def test_kill_at_every_outbox_step_never_sends_twice(
     desk.close()
     assert len(ids) == len(EXPECTED)
 
-    env = {**os.environ, **SECRET_ENV, "DESK_DB": str(db), "DESK_CONFIG": str(config)}
+    env = {**os.environ, **SECRET_ENV, "DESK_DB": db, "DESK_CONFIG": str(config)}
     for mention_id, step in zip(ids, EXPECTED, strict=True):
         crashed = run_desk(
             "--as", "amelie", "reply", str(mention_id), "--text", f"Réponse {step}",
@@ -63,7 +75,7 @@ def test_kill_at_every_outbox_step_never_sends_twice(
         assert restarted.returncode == settled, (step, restarted.stdout, restarted.stderr)
         assert "secret" not in restarted.stdout + restarted.stderr
 
-    desk = open_desk(Settings(db=str(db), config=config), as_name="amelie", clock=utcnow)
+    desk = open_desk(Settings(db=db, config=config), as_name="amelie", clock=utcnow)
     try:
         handed_over = [data.decode("utf-8", "replace") for _, _, data in smtp.messages]
         for mention_id, step in zip(ids, EXPECTED, strict=True):
