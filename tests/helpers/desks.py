@@ -57,7 +57,10 @@ en = "chloe"
 
 TEST_PASSPHRASE = "test passphrase"
 """Every test staff member's passphrase; the suite's environment answers `--as` with it."""
-_TEST_HASH: list[str] = []
+_TEST_HASH: dict[tuple[tuple[str, int], ...], str] = {}
+"""TEST_PASSPHRASE hashed once per run for each scrypt cost in force (a module-scoped fixture
+runs outside the suite's cheaper cost: a hash at another cost would be rehashed, and audited,
+at the next login)."""
 
 
 def write_config(folder: Path, text: str = DESK_TOML, *, rules: str | None = None) -> Settings:
@@ -83,14 +86,16 @@ def give_passphrases(desk: Desk) -> None:
     """Every staff member of ``desk``'s database gets TEST_PASSPHRASE (hashed once per run)."""
     from desk.db import transaction
     from desk.db.store import staff_rows
-    from desk.staff.identity import hash_passphrase
+    from desk.staff import identity
 
-    if not _TEST_HASH:
-        _TEST_HASH.append(hash_passphrase(TEST_PASSPHRASE))
+    cost = tuple(sorted(identity.SCRYPT.items()))
+    if cost not in _TEST_HASH:
+        _TEST_HASH[cost] = identity.hash_passphrase(TEST_PASSPHRASE)
+    hashed = _TEST_HASH[cost]
     with transaction(desk.inbox.write_factory) as session:
         for row in staff_rows(session=session).values():
-            if row.passphrase_hash != _TEST_HASH[0]:
-                row.passphrase_hash = _TEST_HASH[0]
+            if row.passphrase_hash != hashed:
+                row.passphrase_hash = hashed
                 session.add(row)
 
 
