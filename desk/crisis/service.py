@@ -49,20 +49,22 @@ from desk.triage.routing import Router
 from desk.vocabulary import MAYBE_PUBLISHED, MentionStatus, ReplyStatus
 
 CRISIS_WINDOW = timedelta(days=3)
-"""One reply per author per crisis: an author reached by any batch since the declared crisis
-began (``desk crisis start``) is not answered again; with no crisis declared, any batch this
-recently counts."""
+"""One reply per author per crisis: an author reached by any batch this recently, or since the
+declared crisis began (``desk crisis start``) when that is earlier, is not answered again."""
 
 
 def crisis_since(session: Any, now: datetime) -> datetime:
-    """Since when a batch counts as "this crisis": the declaration going on, else a window."""
+    """Since when a batch counts as "this crisis": the declaration going on — or the window,
+    when that reaches further back (batches sent in the hours before ``desk crisis start``
+    belong to the same bad day)."""
+    window = now - CRISIS_WINDOW
     record = store.crisis_record(session=session)
     if record and record.get("declared") and record.get("since"):
         try:
-            return as_utc(datetime.fromisoformat(str(record["since"])))
+            return min(window, as_utc(datetime.fromisoformat(str(record["since"]))))
         except ValueError:
             pass
-    return now - CRISIS_WINDOW
+    return window
 
 
 MAX_OPEN = 50_000

@@ -169,6 +169,15 @@ def test_one_reply_per_author_for_the_whole_declared_crisis(make_desk: Any) -> N
     assert bruno.batches.progress(later.batch_id).skipped == [
         {"id": again, "reason": "crisis_skip_same_author"}
     ]
+    # a batch the hour before the crisis was declared counts too (the same bad day)
+    (early,) = add(bruno, mention("5", RUMOUR_EN, language="en", author_handle="@zoe"))
+    _prepared(bruno, [early])
+    amelie.crisis_state.stop()
+    amelie.crisis_state.start("Avis d'ébullition, secteur Nord, encore")
+    (zoe,) = add(bruno, mention("6", RUMOUR_EN + " ?", language="en", author_handle="@zoe"))
+    declared_after = prepare(bruno.crisis, bruno.batches, [zoe], "update")
+    assert declared_after.batch_id is None
+    assert [d.reason for d in declared_after.decisions] == ["crisis_skip_same_author"]
     amelie.crisis_state.stop()  # no crisis declared: a batch five days old no longer counts
     (third,) = add(bruno, mention("4", RUMOUR_FR + " !", author_handle="@renee"))
     outside = prepare(bruno.crisis, bruno.batches, [third], "update")
