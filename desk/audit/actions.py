@@ -68,6 +68,7 @@ class Action(StrEnum):
     STATEMENT_PUBLISHED = "statement.published"  # on one channel, with its remote id
     STATEMENT_PINNED = "statement.pinned"
     STATEMENT_NOTED = "statement.noted"  # a channel refused, or the pin is a person's to do
+    STATEMENT_SETTLED = "statement.settled"  # a supervisor's finding for a post left unknown
     # one approved correction to many (desk.replies.batches); each reply has its own events too
     BATCH_PREPARED = "batch.prepared"
     BATCH_APPROVED = "batch.approved"

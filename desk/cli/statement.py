@@ -5,6 +5,8 @@ desk statement draft --fr TEXT --en TEXT [--json]
 desk statement approve ID [--json]          a supervisor other than the drafter
 desk statement publish ID [--json]          posts it and pins it; run again to finish after a failure
 desk statement list [--json] | show ID [--json]
+desk statement settle ID CHANNEL (--remote-id ID | --not-posted)
+                                            a post left unknown (no answer): what the account shows
 """
 
 from __future__ import annotations
@@ -38,6 +40,15 @@ def register(commands: Commands) -> None:
         p.add_json()
         p.set_defaults(run=run)
 
+    se = sub.add("settle")
+    se.add_argument("id", type=se.types.positive, metavar="ID", help=se.text("id"))
+    se.add_argument("channel", metavar=se.metavar("channel"), help=se.text("channel"))
+    found = se.add_mutually_exclusive_group(required=True)
+    found.add_argument("--remote-id", metavar="ID", help=se.text("remote_id"))
+    found.add_argument("--not-posted", action="store_true", help=se.text("not_posted"))
+    se.add_json()
+    se.set_defaults(run=settle)
+
     ls = sub.add("list")
     ls.add_json()
     ls.set_defaults(run=list_)
@@ -66,7 +77,9 @@ def _print(desk: Desk, view: StatementView, *, full: bool = True) -> None:
         for label, text in (("fr", view.text_fr), ("en", view.text_en)):
             print(f"  [{label}] {clean(text, max_len=5000) or t('cli.statement.missing')}")
     for post in view.posts:
-        if post.remote_id and post.pinned:
+        if post.state == "unknown":
+            key = "cli.statement.unknown"
+        elif post.remote_id and post.pinned:
             key = "cli.statement.pinned"
         elif post.remote_id:
             key = "cli.statement.published"
@@ -123,6 +136,18 @@ def publish(desk: Desk, args: argparse.Namespace) -> int:
         if not view.posts:
             print(desk.catalog.t("cli.statement.no_channel"))
     return 0 if view.posts and all(p.remote_id for p in view.posts) else 1
+
+
+def settle(desk: Desk, args: argparse.Namespace) -> int:
+    """A supervisor's finding for a channel whose post was left unknown."""
+    view = desk.statements.settle(
+        args.id, args.channel, None if args.not_posted else args.remote_id
+    )
+    if args.json:
+        print_json(view.to_json())
+    else:
+        _print(desk, view, full=False)
+    return 0
 
 
 def show(desk: Desk, args: argparse.Namespace) -> int:

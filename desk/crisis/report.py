@@ -187,6 +187,7 @@ class CrisisReporter:
             during = _answering(session, since, until)
             usual = _answering(session, since - length, since)
             events = self._events(session, since, until)
+            published = self._first_published(session, since, until)
             rumours = self._rumours(session, since - LOOKBACK)
         timeline = [m for m in (signal, correction) if m is not None] + events
         timeline.sort(key=lambda m: m.at)
@@ -195,7 +196,7 @@ class CrisisReporter:
             until=until,
             first_signal=signal,
             first_correction=correction,
-            statement=next((m for m in events if m.kind == "statement.published"), None),
+            statement=published,
             replies_sent=int(sent),
             during=during,
             usual=usual,
@@ -223,6 +224,32 @@ class CrisisReporter:
             "first_correction",
             {"reply": reply_id, "mention": mention_id, "by": author},
         )
+
+    @staticmethod
+    def _first_published(session: Any, since: datetime, until: datetime) -> Moment | None:
+        """The statement's first publication in the period, read on its own: the timeline
+        keeps at most MAX_TIMELINE events, and failed retries could push it out."""
+        row = session.execute(
+            sa.select(col(AuditEvent.at), col(AuditEvent.actor), col(AuditEvent.data))
+            .where(
+                col(AuditEvent.action) == "statement.published",
+                col(AuditEvent.at) >= since,
+                col(AuditEvent.at) <= until,
+            )
+            .order_by(col(AuditEvent.seq))
+            .limit(1)
+        ).first()
+        if row is None:
+            return None
+        at, actor, data = row
+        try:
+            details = json.loads(data or "{}")
+        except (ValueError, RecursionError):
+            details = {}
+        if not isinstance(details, dict):
+            details = {}
+        details = {k: v for k, v in details.items() if isinstance(v, str | int | float)}
+        return Moment(as_utc(at), "statement.published", {"by": actor, **details})
 
     @staticmethod
     def _events(session: Any, since: datetime, until: datetime) -> list[Moment]:

@@ -25,8 +25,8 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import col, select
@@ -39,7 +39,7 @@ from desk.db import SessionFactory, transaction
 from desk.db.tables import Statement
 from desk.errors import ActionRefused, InputError, NotFound, PermissionDenied
 from desk.platforms.client import Connector
-from desk.platforms.errors import ChannelError
+from desk.platforms.errors import ChannelError, NotPosted
 from desk.platforms.registry import platform as platform_named
 from desk.text.safe import clean
 from desk.views import StaffView
@@ -49,6 +49,9 @@ MAX_CHARS = 5000
 checked at approval)."""
 
 BY_HAND = "pin by hand: the platform has no pin endpoint"
+PUBLISHING, UNKNOWN = "publishing", "unknown"
+CLAIM = timedelta(minutes=10)
+"""How long a desk's claim on publishing one channel holds (a crashed run frees it then)."""
 
 Connect = Callable[[str], AbstractAsyncContextManager[Connector]]
 
@@ -64,6 +67,10 @@ class Post:
     """The platform has no pin: a person pins it (a checklist item, never retried)."""
     note: str = ""
     """Why it is not (yet) published or pinned there: the platform's refusal, "pin by hand"."""
+    state: str = ""
+    """``publishing`` (claimed by a desk until ``until``) or ``unknown`` (no answer: it may be
+    out); empty otherwise."""
+    until: datetime | None = None
 
     @property
     def done(self) -> bool:
@@ -78,6 +85,8 @@ class Post:
             "pinned": self.pinned,
             "by_hand": self.by_hand,
             "note": self.note,
+            "state": self.state,
+            "until": self.until.isoformat() if self.until else None,
         }
 
 
@@ -128,15 +137,32 @@ def _posts(row: Statement) -> dict[str, dict[str, Any]]:
     return loaded if isinstance(loaded, dict) else {}
 
 
+def _post(channel: str, value: dict[str, Any]) -> Post:
+    """A channel's outcome as stored (a JSON object; anything odd in it is ignored)."""
+    until = None
+    try:
+        until = as_utc(datetime.fromisoformat(str(value["until"]))) if value.get("until") else None
+    except ValueError:
+        until = None
+    remote = value.get("remote_id")
+    return Post(
+        channel=channel,
+        remote_id=str(remote) if remote else None,
+        pinned=bool(value.get("pinned")),
+        by_hand=bool(value.get("by_hand")),
+        note=str(value.get("note") or ""),
+        state=str(value.get("state") or ""),
+        until=until,
+    )
+
+
+def _record(post: Post) -> dict[str, Any]:
+    return {k: v for k, v in post.to_json().items() if k != "channel"}
+
+
 def _view(row: Statement) -> StatementView:
     posts = [
-        Post(
-            channel=str(key),
-            remote_id=value.get("remote_id"),
-            pinned=bool(value.get("pinned")),
-            by_hand=bool(value.get("by_hand")),
-            note=str(value.get("note") or ""),
-        )
+        _post(str(key), value)
         for key, value in sorted(_posts(row).items())
         if isinstance(value, dict)
     ]
@@ -182,9 +208,11 @@ class StatementService:
             return _view(row)
 
     def channels(self) -> list[str]:
-        """The channels a statement is published on: every live channel whose platform
+        """The channels a statement is published on: every enabled channel whose platform
         publishes (Mastodon, Bluesky, X)."""
-        return [c.key for c in self.config.channel if platform_named(c.platform).publishes]
+        return [
+            c.key for c in self.config.channel if c.enabled and platform_named(c.platform).publishes
+        ]
 
     # -- acting ----------------------------------------------------------------------------
     def draft(self, text_fr: str, text_en: str) -> StatementView:
@@ -227,44 +255,106 @@ class StatementService:
 
     async def publish(self, statement_id: int, connect: Connect) -> StatementView:
         """Post the approved statement on every publishing channel not yet recorded, then pin
-        it; returns the statement with each channel's outcome (failures are notes, retried by
-        the next run)."""
+        it; returns the statement with each channel's outcome.
+
+        Each channel is claimed first (``publishing``, in a transaction: two supervisors never
+        post it at once). A refusal (``NotPosted``: nothing was published) is a note, retried
+        by the next run. An answer that never came (a timeout, a 5xx) leaves the post
+        *unknown*: it may be out. It is never posted again blindly — only where the platform's
+        own key makes a second call find the first post (``Connector.idempotent_publish``:
+        Bluesky); elsewhere a supervisor looks at the account and settles it (``settle``)."""
         if not self.actor.is_supervisor:
             raise PermissionDenied.from_catalog("statement_forbidden")
         current = self.get(statement_id)
         if current.status == "draft":
             raise ActionRefused.from_catalog("statement_not_approved", id=statement_id)
-        done = {p.channel: p for p in current.posts}
         text = current.published_text
         for channel in self.channels():
-            post = done.get(channel)
-            if post is not None and post.done:
-                continue
-            async with connect(channel) as connector:
-                if post is None or not post.remote_id:
-                    try:
-                        remote_id = await connector.publish(
-                            text,
-                            idempotency_key=f"statement:{statement_id}:{channel}",
-                            created_at=current.approved_at or self.clock(),
-                        )
-                    except ChannelError as exc:
-                        self._store(statement_id, Post(channel, note=str(exc)), published=False)
-                        continue
-                    post = Post(channel, remote_id=remote_id)
-                    self._store(statement_id, post, published=True)
-                try:
-                    pinned = await connector.pin(post.remote_id or "")
-                except ChannelError as exc:
-                    self._store(statement_id, Post(channel, post.remote_id, note=str(exc)))
-                    continue
-                note = "" if pinned else BY_HAND
+            post = self._claim(statement_id, channel)
+            if post is None:
+                continue  # done, unknown, or being published by another desk
+            try:
+                async with connect(channel) as connector:
+                    await self._publish_one(statement_id, current, text, post, connector)
+            except ChannelError as exc:  # the connector could not even be built: a note
+                self._store(statement_id, replace(post, state="", note=str(exc)))
+        return self.get(statement_id)
+
+    async def _publish_one(
+        self, statement_id: int, current: StatementView, text: str, post: Post, connector: Any
+    ) -> None:
+        channel = post.channel
+        if not post.remote_id:
+            if post.state == UNKNOWN and not connector.idempotent_publish:
+                return  # may be out already: a person settles it
+            try:
+                remote_id = await connector.publish(
+                    text,
+                    idempotency_key=f"statement:{statement_id}:{channel}",
+                    created_at=current.approved_at or self.clock(),
+                )
+            except NotPosted as exc:  # certain: nothing was published
+                self._store(statement_id, Post(channel, note=str(exc)))
+                return
+            except ChannelError as exc:  # no answer: it may have been published
+                self._store(statement_id, Post(channel, state=UNKNOWN, note=str(exc)))
+                return
+            if not remote_id:
                 self._store(
                     statement_id,
-                    Post(channel, post.remote_id, pinned=pinned, by_hand=not pinned, note=note),
-                    pin=pinned,
+                    Post(channel, state=UNKNOWN, note="the platform gave no id for the post"),
                 )
+                return
+            post = Post(channel, remote_id=remote_id)
+            self._store(statement_id, post, published=True)
+        try:
+            pinned = await connector.pin(post.remote_id or "")
+        except ChannelError as exc:
+            self._store(statement_id, Post(channel, post.remote_id, note=str(exc)))
+            return
+        note = "" if pinned else BY_HAND
+        self._store(
+            statement_id,
+            Post(channel, post.remote_id, pinned=pinned, by_hand=not pinned, note=note),
+            pin=pinned,
+        )
+
+    def settle(self, statement_id: int, channel: str, remote_id: str | None) -> StatementView:
+        """A supervisor's finding for a channel left unknown: the post's id as seen on the
+        account (``remote_id``), or None when it is provably not there (the next ``publish``
+        posts it)."""
+        if not self.actor.is_supervisor:
+            raise PermissionDenied.from_catalog("statement_forbidden")
+        current = self.get(statement_id)
+        post = next((p for p in current.posts if p.channel == channel), None)
+        if post is None or post.state != UNKNOWN:
+            raise ActionRefused.from_catalog(
+                "statement_not_unknown", id=statement_id, channel=channel
+            )
+        found = (remote_id or "").strip()
+        settled = Post(channel, remote_id=found or None, note="" if found else "not posted")
+        self._store(statement_id, settled, published=bool(found), settled=True)
         return self.get(statement_id)
+
+    def _claim(self, statement_id: int, channel: str) -> Post | None:
+        """The channel's post, claimed for this desk (``publishing``); None when there is
+        nothing to do or another desk is publishing it now (its claim not yet expired)."""
+        with transaction(self.write_factory) as session:
+            row = self._row(session, statement_id)
+            posts = _posts(row)
+            post = _post(channel, posts.get(channel) or {})
+            now = self.clock()
+            if post.done:
+                return None
+            if post.state == PUBLISHING and post.until and post.until > now:
+                return None
+            if post.state == UNKNOWN:
+                return post  # only a platform that finds its own first post tries again
+            claimed = replace(post, state=PUBLISHING, until=now + CLAIM)
+            posts[channel] = _record(claimed)
+            row.posts = json.dumps(posts, sort_keys=True)
+            session.add(row)
+            return claimed
 
     # -- helpers ---------------------------------------------------------------------------
     def _text(self, text: str, language: str) -> str:
@@ -293,18 +383,33 @@ class StatementService:
         return row
 
     def _store(
-        self, statement_id: int, post: Post, *, published: bool = False, pin: bool = False
+        self,
+        statement_id: int,
+        post: Post,
+        *,
+        published: bool = False,
+        pin: bool = False,
+        settled: bool = False,
     ) -> None:
         """One channel's outcome, and its audit event, in one transaction."""
         with transaction(self.write_factory) as session:
             row = self._row(session, statement_id)
             posts = _posts(row)
-            posts[post.channel] = {k: v for k, v in post.to_json().items() if k != "channel"}
+            posts[post.channel] = _record(post)
             row.posts = json.dumps(posts, sort_keys=True)
             if published and row.status == "approved":
                 row.status = "published"
             session.add(row)
             data = {"statement": statement_id, "channel": post.channel}
+            if settled:
+                self.record.event(
+                    session,
+                    Action.STATEMENT_SETTLED,
+                    {**data, "remote_id": post.remote_id, "posted": bool(post.remote_id)},
+                )
+                if published and row.status == "approved":
+                    row.status = "published"
+                return
             if published:
                 self.record.event(
                     session, Action.STATEMENT_PUBLISHED, {**data, "remote_id": post.remote_id}
@@ -312,4 +417,7 @@ class StatementService:
             elif pin:
                 self.record.event(session, Action.STATEMENT_PINNED, data)
             else:
-                self.record.event(session, Action.STATEMENT_NOTED, {**data, "note": post.note})
+                noted = {**data, "note": post.note}
+                if post.state:
+                    noted["state"] = post.state
+                self.record.event(session, Action.STATEMENT_NOTED, noted)

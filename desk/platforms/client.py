@@ -75,6 +75,9 @@ class Connector(ABC):
     platform: str = ""
     rate_headers: ClassVar[RateHeaders | None] = None
     """Where this platform's answers say how many calls are left (None: they do not)."""
+    idempotent_publish: ClassVar[bool] = False
+    """``publish`` called again with the same key and time finds the first post instead of
+    making a second one, even long after (Bluesky: a record key derived from them)."""
     pushes: ClassVar[bool] = False
     """The server can say when new items arrive (IMAP IDLE): ``wait_for_news`` between polls."""
 

@@ -115,6 +115,8 @@ class _PrivateBody(dict[str, Any]):
 class BlueskyConnector(Connector):
     """One Bluesky account: its mentions and keyword watches in, its replies out."""
 
+    idempotent_publish = True  # the statement's record key is derived from its key and time
+
     platform = "bluesky"
     rate_headers = RateHeaders("ratelimit-limit", "ratelimit-remaining", "ratelimit-reset", "epoch")
 

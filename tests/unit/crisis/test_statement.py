@@ -14,6 +14,7 @@ import pytest
 from desk.bootstrap import Desk
 from desk.config.secrets import Secret
 from desk.crisis.report import render
+from desk.crisis.statement import published_text
 from desk.db.store import AuditFilter
 from desk.errors import ActionRefused, PermissionDenied
 from desk.i18n import Catalog
@@ -169,7 +170,8 @@ async def test_a_refusal_is_noted_and_the_next_run_finishes_the_channel(
 ) -> None:
     platforms = Platforms()
     platforms.mastodon.pinned = ["1", "2", "3", "4", "5"]  # Mastodon's limit already reached
-    platforms.x.fail_next(*["500"] * 20)  # X down, whatever the retries
+    platforms.x.posted.append({"id": "0", "text": "old"})
+    platforms.x._texts.add(published_text(FR, EN))  # X refuses it as a duplicate: certain
     dora = make_desk("dora")
     statement = make_desk("amelie").statements.draft(FR, EN)
     dora.statements.approve(statement.id)
@@ -178,16 +180,61 @@ async def test_a_refusal_is_noted_and_the_next_run_finishes_the_channel(
     assert posts["mastodon:ville"].remote_id
     assert "maximum number of posts" in posts["mastodon:ville"].note
     assert posts["x:ville"].remote_id is None
-    assert posts["x:ville"].note
+    assert posts["x:ville"].state == ""  # refused: nothing went out
+    assert "duplicate" in posts["x:ville"].note
 
     platforms.mastodon.pinned = []  # a person unpinned an old post
-    platforms.x.faults.clear()  # X is back
+    platforms.x._texts.clear()  # and X takes it now
     second = await dora.statements.publish(statement.id, platforms.connect(dora))
     posts = {p.channel: p for p in second.posts}
     assert len(platforms.mastodon.posted) == 1  # the post was kept; only the pin was retried
-    assert posts["x:ville"].remote_id == platforms.x.posted[0]["id"]
+    assert posts["x:ville"].remote_id == platforms.x.posted[-1]["id"]
     assert (posts["mastodon:ville"].pinned, posts["mastodon:ville"].note) == (True, "")
     assert platforms.mastodon.pinned == [platforms.mastodon.posted[0]["id"]]
+
+
+async def test_no_answer_leaves_it_unknown_never_posted_twice_until_settled(
+    make_desk: Callable[..., Desk],
+) -> None:
+    platforms = Platforms()
+    platforms.x.fail_next("lost")  # X publishes it, and the answer is lost on the way back
+    dora = make_desk("dora")
+    statement = make_desk("amelie").statements.draft(FR, EN)
+    dora.statements.approve(statement.id)
+    first = await dora.statements.publish(statement.id, platforms.connect(dora))
+    x = {p.channel: p for p in first.posts}["x:ville"]
+    assert (x.state, x.remote_id) == ("unknown", None)
+    assert len(platforms.x.posted) == 1  # it is out, desk cannot know
+    for _ in range(2):  # later runs leave it alone: X has no key that would find it
+        await dora.statements.publish(statement.id, platforms.connect(dora))
+    assert len(platforms.x.posted) == 1
+    with pytest.raises(PermissionDenied):
+        make_desk("bruno").statements.settle(statement.id, "x:ville", "1")
+    settled = dora.statements.settle(statement.id, "x:ville", platforms.x.posted[0]["id"])
+    x = {p.channel: p for p in settled.posts}["x:ville"]
+    assert (x.state, x.remote_id) == ("", platforms.x.posted[0]["id"])
+    done = await dora.statements.publish(statement.id, platforms.connect(dora))
+    x = {p.channel: p for p in done.posts}["x:ville"]
+    assert (x.by_hand, len(platforms.x.posted)) == (True, 1)  # pinned by hand, still one post
+    with pytest.raises(ActionRefused, match="not waiting for a finding"):
+        dora.statements.settle(statement.id, "x:ville", None)
+    assert "statement.settled" in _actions(dora)
+
+
+async def test_a_channel_another_desk_is_publishing_is_left_to_it(
+    make_desk: Callable[..., Desk], clock: Any
+) -> None:
+    platforms = Platforms()
+    dora, amelie = make_desk("dora"), make_desk("amelie")
+    statement = amelie.statements.draft(FR, EN)
+    dora.statements.approve(statement.id)
+    assert amelie.statements._claim(statement.id, "x:ville") is not None  # amelie's desk, now
+    await dora.statements.publish(statement.id, platforms.connect(dora))
+    assert platforms.x.posted == []  # dora's run left X to the other desk
+    assert len(platforms.mastodon.posted) == 1
+    clock.advance(11 * 60)  # the other desk crashed: its claim runs out
+    await dora.statements.publish(statement.id, platforms.connect(dora))
+    assert len(platforms.x.posted) == 1
 
 
 def test_the_statement_reaches_no_terminal_raw(make_desk: Callable[..., Desk]) -> None:
