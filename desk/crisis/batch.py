@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from desk.answers.ranking import AnswerView, render
+from desk.answers.ranking import AnswerView, fills, render
 from desk.crisis.service import CrisisService
 from desk.db import store, transaction
 from desk.errors import ActionRefused, DeskError
@@ -95,6 +95,14 @@ def prepare(
                 if mention.language not in variants:
                     variants[mention.language] = crisis.answers.named(answer, mention.language)
                 version = variants[mention.language]
+                unchecked = [f for f in fills(version, mention) if not f.checked]
+                if unchecked:  # one approval for all must not carry a value nobody checked
+                    decided[target.id] = Decision(
+                        target.id,
+                        reason="crisis_skip_unchecked",
+                        params={"variable": unchecked[0].variable},
+                    )
+                    continue
                 try:
                     reply = replies.write(
                         session,

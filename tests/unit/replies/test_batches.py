@@ -183,3 +183,25 @@ def test_one_reply_per_author_for_the_whole_declared_crisis(make_desk: Any) -> N
     outside = prepare(bruno.crisis, bruno.batches, [third], "update")
     assert outside.batch_id is not None
     assert bruno.batches.progress(outside.batch_id).skipped == []
+
+
+def test_a_value_nobody_checked_is_never_in_a_batch(make_desk: Any) -> None:
+    """One approval covers every reply of a batch: a reply filling ``{author}`` with a value
+    that is not a handle (an e-mail's display name, a spoofed field) is left out, to be
+    answered on its own where a supervisor reads it."""
+    bruno = make_desk("bruno")
+    make_desk("amelie").answers.import_text(
+        LIBRARY.replace("Bonjour, l'eau", "Bonjour {author}, l'eau"), "library.toml"
+    )
+    good, spoofed = add(
+        bruno,
+        mention("1", RUMOUR_FR, author_handle="@renee"),
+        mention("2", RUMOUR_FR + " !", author_handle="Visit scam.example now"),
+    )
+    prepared = prepare(bruno.crisis, bruno.batches, [good, spoofed], "water")
+    assert prepared.batch_id is not None
+    assert bruno.batches.progress(prepared.batch_id).skipped == [
+        {"id": spoofed, "reason": "crisis_skip_unchecked", "variable": "author"}
+    ]
+    [reply] = bruno.queries.detail(good).replies
+    assert reply.text.startswith("Bonjour @renee, l'eau")
