@@ -29,6 +29,8 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import contextlib
+import grp
 import hashlib
 import hmac
 import ipaddress
@@ -37,6 +39,8 @@ import os
 import secrets
 import shlex
 import shutil
+import socket
+import stat
 import sys
 import time
 from collections import Counter
@@ -68,6 +72,8 @@ TEMPLATES = Path(__file__).parent / "templates"
 STATICS = Path(textual_serve.__file__).parent / "static"
 REMEMBER_SECONDS = 600.0  # a checked passphrase is not checked again (scrypt) for ten minutes
 QUIT_GRACE_SECONDS = 5.0  # after the socket closes, how long a tab's process has to quit
+PROXY_SECRET_HEADER = "X-Desk-Proxy-Secret"
+MIN_SECRET_LENGTH = 16
 SECRET_VARIABLES = ("DESK_PASSPHRASE", "DESK_NEW_PASSPHRASE", remote.TICKET_VARIABLE)
 CSP = (
     "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
@@ -103,6 +109,10 @@ class Options:
     public_url: str | None = None
     allowed_origins: list[str] = field(default_factory=list)
     proxy_header: str | None = None
+    proxy_secret: str | None = None
+    """What the proxy puts in ``X-Desk-Proxy-Secret`` (``--proxy-secret-file``): required on TCP."""
+    unix_group: str | None = None
+    """The group the unix socket is opened to (0660), the proxy's (``--unix-group``)."""
     tabs_per_person: int = 2
     tabs: int = 10
 
@@ -152,6 +162,8 @@ class DeskServer(Server):
     def __init__(self, options: Options, gate: Gate, catalog: Catalog) -> None:
         if options.proxy_header and not (options.unix or is_loopback(options.host)):
             raise DeskError.from_catalog("serve_proxy_exposed", host=options.host)
+        if options.proxy_header and not options.unix and not options.proxy_secret:
+            raise DeskError.from_catalog("serve_proxy_secret_needed")
         command = shlex.join([sys.executable, "-m", "desk", "ui"])
         super().__init__(
             command,
@@ -218,7 +230,7 @@ class DeskServer(Server):
         """Run until interrupted, on the TCP address or the unix socket asked for."""
         logging.basicConfig(level="INFO", format="%(message)s")
         where: dict[str, Any] = (
-            {"path": str(self.options.unix)}
+            {"sock": bind_unix(self.options.unix, self.options.unix_group)}
             if self.options.unix
             else {"host": self.options.host, "port": self.options.port}
         )
@@ -254,7 +266,7 @@ class DeskServer(Server):
         """The authenticated person of a request, or the answer that refuses it."""
         if self.options.proxy_header:
             peer = request.remote or ""
-            if not (self.options.unix or is_loopback(peer)):
+            if not (self.options.unix or is_loopback(peer)) or not self._from_proxy(request):
                 return web.Response(status=403, text="403: not from the proxy\n")
             name = request.headers.get(self.options.proxy_header, "").strip()
             if not name:
@@ -270,6 +282,14 @@ class DeskServer(Server):
         if person is None or not self.gate.may_serve(person):
             return web.Response(status=403, text="403: not someone this desk serves\n")
         return person
+
+    def _from_proxy(self, request: web.Request) -> bool:
+        """Whether the request carries the proxy's secret (always true without one: a unix
+        socket only the proxy's group may open)."""
+        if self.options.proxy_secret is None:
+            return True
+        given = request.headers.get(PROXY_SECRET_HEADER, "").encode()
+        return hmac.compare_digest(given, self.options.proxy_secret.encode())
 
     def _ask_login(self) -> web.Response:
         realm = self.catalog.t("cli.serve.realm")
@@ -381,6 +401,51 @@ def _basic(header: str) -> tuple[str, str] | None:
         return None
     name, colon, passphrase = decoded.partition(":")
     return (name, passphrase) if colon and name else None
+
+
+def read_proxy_secret(path: Path) -> str:
+    """The proxy's secret from ``path`` (``--proxy-secret-file``): a file others cannot read,
+    of at least MIN_SECRET_LENGTH characters once stripped."""
+    try:
+        mode = path.stat().st_mode
+        secret = path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DeskError.from_catalog("serve_secret_file", path=str(path), why=str(exc)) from exc
+    if mode & 0o007:
+        raise DeskError.from_catalog("serve_secret_file", path=str(path), why=oct(mode & 0o777))
+    if len(secret) < MIN_SECRET_LENGTH:
+        why = f"< {MIN_SECRET_LENGTH}"
+        raise DeskError.from_catalog("serve_secret_file", path=str(path), why=why)
+    return secret
+
+
+def bind_unix(path: Path, group: str | None) -> socket.socket:
+    """A listening unix socket at ``path`` (a stale socket there replaced). Bound under run()'s
+    umask (0700: only this account); with ``group``, then given to that group, mode 0660, so
+    that a proxy in the group (nginx's www-data) can connect."""
+    gid = None
+    if group is not None:
+        try:
+            gid = grp.getgrnam(group).gr_gid
+        except KeyError:
+            raise DeskError.from_catalog("serve_unix_group", group=group, why="?") from None
+    with contextlib.suppress(FileNotFoundError):
+        if stat.S_ISSOCK(path.lstat().st_mode):
+            path.unlink()
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        sock.bind(str(path))
+        if gid is not None:
+            try:
+                os.chown(path, -1, gid)
+            except OSError as exc:
+                raise DeskError.from_catalog("serve_unix_group", group=group, why=str(exc)) from exc
+            os.chmod(path, 0o660)
+        sock.listen(128)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
 
 
 def run(options: Options, gate: Gate, catalog: Catalog) -> None:

@@ -5,7 +5,11 @@ The browser itself is tests/browser."""
 from __future__ import annotations
 
 import base64
+import grp
+import os
+import stat
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
@@ -14,10 +18,12 @@ from desk.config import Settings
 from desk.errors import DeskError
 from desk.i18n import Catalog
 from desk.staff.gate import open_gate
-from desk.web.server import DeskServer, Options, is_loopback
+from desk.web.server import DeskServer, Options, bind_unix, is_loopback, read_proxy_secret
 from tests.helpers.desks import TEST_PASSPHRASE, open_test_desk
 
 ORIGIN = "http://127.0.0.1:8766"  # the default public URL's
+SECRET = "a secret only the proxy knows"
+FROM_PROXY = {"X-Desk-Proxy-Secret": SECRET}
 
 
 def _basic(name: str, passphrase: str) -> dict[str, str]:
@@ -25,11 +31,15 @@ def _basic(name: str, passphrase: str) -> dict[str, str]:
     return {"Authorization": f"Basic {token}"}
 
 
-async def _client(settings: Settings, **options: object) -> AsyncIterator[TestClient]:
+def _server(settings: Settings, **options: object) -> DeskServer:
     open_test_desk(settings).close()  # the staff, each with TEST_PASSPHRASE
     gate = open_gate(settings)
     gate.everyone = True  # as desk.toml's [web] account would be (tests/unit/staff/test_remote.py)
-    server = DeskServer(Options(settings=settings, **options), gate, Catalog("fr"))  # type: ignore[arg-type]
+    return DeskServer(Options(settings=settings, **options), gate, Catalog("fr"))  # type: ignore[arg-type]
+
+
+async def _client(settings: Settings, **options: object) -> AsyncIterator[TestClient]:
+    server = _server(settings, **options)
     async with TestClient(TestServer(await server._make_app())) as client:
         yield client
 
@@ -42,7 +52,7 @@ async def by_passphrase(settings: Settings) -> AsyncIterator[TestClient]:
 
 @pytest.fixture
 async def by_proxy(settings: Settings) -> AsyncIterator[TestClient]:
-    async for client in _client(settings, proxy_header="X-Remote-User"):
+    async for client in _client(settings, proxy_header="X-Remote-User", proxy_secret=SECRET):
         yield client
 
 
@@ -86,21 +96,79 @@ async def test_a_foreign_origin_is_refused_first(by_passphrase: TestClient) -> N
 
 
 async def test_a_proxy_names_the_person(by_proxy: TestClient) -> None:
-    assert (await by_proxy.get("/")).status == 401
-    assert (await by_proxy.get("/", headers={"X-Remote-User": "zoe"})).status == 403
-    assert (await by_proxy.get("/", headers={"X-Remote-User": "bruno"})).status == 200
+    assert (await by_proxy.get("/", headers=FROM_PROXY)).status == 401
+    zoe = {"X-Remote-User": "zoe"} | FROM_PROXY
+    assert (await by_proxy.get("/", headers=zoe)).status == 403
+    bruno = {"X-Remote-User": "bruno"}
+    assert (await by_proxy.get("/", headers=bruno | FROM_PROXY)).status == 200
     # The proxy's header is the login: a Basic header of someone else's changes nothing.
-    mixed = {"X-Remote-User": "zoe"} | _basic("amelie", TEST_PASSPHRASE)
+    mixed = zoe | _basic("amelie", TEST_PASSPHRASE)
     assert (await by_proxy.get("/", headers=mixed)).status == 403
+    # Loopback is not the proxy: any local user can reach 127.0.0.1 and name anyone.
+    admin = {"X-Remote-User": "amelie", "Origin": ORIGIN}
+    assert (await by_proxy.get("/ws", headers=admin)).status == 403
+    wrong = admin | {"X-Desk-Proxy-Secret": SECRET + "!"}
+    assert (await by_proxy.get("/ws", headers=wrong)).status == 403
 
 
 def test_a_proxy_header_is_believed_only_on_loopback(settings: Settings) -> None:
     open_test_desk(settings).close()
     gate = open_gate(settings)
-    options = Options(settings=settings, host="0.0.0.0", proxy_header="X-Remote-User")
+    options = Options(
+        settings=settings, host="0.0.0.0", proxy_header="X-Remote-User", proxy_secret=SECRET
+    )
     with pytest.raises(DeskError) as exposed:
         DeskServer(options, gate, Catalog("en"))
     assert exposed.value.key == "serve_proxy_exposed"
+
+
+def test_a_proxy_header_on_tcp_needs_the_proxy_secret(settings: Settings, tmp_path: Path) -> None:
+    open_test_desk(settings).close()
+    gate = open_gate(settings)
+    options = Options(settings=settings, proxy_header="X-Remote-User")
+    with pytest.raises(DeskError) as bare:
+        DeskServer(options, gate, Catalog("en"))
+    assert bare.value.key == "serve_proxy_secret_needed"
+    on_socket = Options(settings=settings, unix=tmp_path / "d.sock", proxy_header="X-Remote-User")
+    assert DeskServer(on_socket, gate, Catalog("en")).options.proxy_secret is None
+
+
+def test_the_proxy_secret_file_is_private_and_long_enough(tmp_path: Path) -> None:
+    path = tmp_path / "secret"
+    path.write_text(SECRET + "\n")
+    path.chmod(0o600)
+    assert read_proxy_secret(path) == SECRET
+    path.chmod(0o644)
+    with pytest.raises(DeskError) as readable:
+        read_proxy_secret(path)
+    assert readable.value.key == "serve_secret_file"
+    path.write_text("short")
+    path.chmod(0o600)
+    with pytest.raises(DeskError) as short:
+        read_proxy_secret(path)
+    assert short.value.key == "serve_secret_file"
+    with pytest.raises(DeskError):
+        read_proxy_secret(tmp_path / "absent")
+
+
+def test_the_unix_socket_is_for_the_proxy_group(tmp_path: Path) -> None:
+    """run() keeps everything it writes private (umask 077): the socket is opened to the
+    proxy's group, 0660, after the bind."""
+    group = grp.getgrgid(os.getgid()).gr_name
+    path = tmp_path / "desk.sock"
+    before = os.umask(0o077)
+    try:
+        sock = bind_unix(path, group)
+    finally:
+        os.umask(before)
+    with sock:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o660
+        assert path.stat().st_gid == os.getgid()
+    with bind_unix(path, None):  # a stale socket is replaced; without a group: 0700 (umask)
+        assert stat.S_ISSOCK(path.stat().st_mode)
+    with pytest.raises(DeskError) as unknown:
+        bind_unix(tmp_path / "other.sock", "no-such-group-here")
+    assert unknown.value.key == "serve_unix_group"
 
 
 @pytest.mark.parametrize(
