@@ -2,7 +2,7 @@
 
     desk serve [--host 127.0.0.1] [--port 8766] [--unix PATH] [--public-url URL]
                [--allowed-origin URL ...] [--trust-proxy-header X-Remote-User]
-               [--proxy-secret-file FILE] [--unix-group GROUP]
+               [--proxy-secret-file FILE] [--unix-group GROUP] [--allow-plain-http]
                [--tabs-per-person 2] [--tabs 10]
 
 Without ``--trust-proxy-header`` people log in with their desk passphrase; with it, a reverse
@@ -35,6 +35,7 @@ def register(commands: Commands) -> None:
         "--proxy-secret-file", type=Path, metavar=sv.metavar("file"), help=sv.text("secret")
     )
     sv.add_argument("--unix-group", metavar="GROUP", help=sv.text("group"))
+    sv.add_argument("--allow-plain-http", action="store_true", help=sv.text("plain"))
     sv.add_argument("--tabs-per-person", type=positive, default=2, help=sv.text("per_person"))
     sv.add_argument("--tabs", type=positive, default=10, help=sv.text("tabs"))
     sv.set_defaults(run=serve, needs_desk=False)
@@ -57,6 +58,7 @@ def serve(run: Invocation, args: argparse.Namespace) -> int:
         proxy_header=args.trust_proxy_header,
         proxy_secret=read_proxy_secret(args.proxy_secret_file) if args.proxy_secret_file else None,
         unix_group=args.unix_group,
+        allow_plain_http=args.allow_plain_http,
         tabs_per_person=args.tabs_per_person,
         tabs=args.tabs,
     )

@@ -35,6 +35,7 @@ import hashlib
 import hmac
 import ipaddress
 import logging
+import math
 import os
 import secrets
 import shlex
@@ -63,6 +64,7 @@ from desk.i18n import Catalog
 from desk.staff import remote
 from desk.staff.gate import Gate
 from desk.views import StaffView
+from desk.web.throttle import Throttle
 
 log = logging.getLogger("desk.serve")
 PERSON = web.RequestKey("desk_person", StaffView)
@@ -70,6 +72,9 @@ PERSON = web.RequestKey("desk_person", StaffView)
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATICS = Path(textual_serve.__file__).parent / "static"
+NAME_BURST, NAME_PERIOD = 5, 60.0  # login tries for one name: 5 at once, then one a minute
+ADDRESS_BURST, ADDRESS_PERIOD = 10, 6.0  # from one address: 10 at once, then one every 6 s
+SCRYPT_AT_ONCE = 2  # passphrase checks (128 MB each) running at the same time
 REMEMBER_SECONDS = 600.0  # a checked passphrase is not checked again (scrypt) for ten minutes
 QUIT_GRACE_SECONDS = 5.0  # after the socket closes, how long a tab's process has to quit
 PROXY_SECRET_HEADER = "X-Desk-Proxy-Secret"
@@ -113,6 +118,8 @@ class Options:
     """What the proxy puts in ``X-Desk-Proxy-Secret`` (``--proxy-secret-file``): required on TCP."""
     unix_group: str | None = None
     """The group the unix socket is opened to (0660), the proxy's (``--unix-group``)."""
+    allow_plain_http: bool = False
+    """Whether passphrases may be asked (HTTP Basic) on a TCP address other than loopback."""
     tabs_per_person: int = 2
     tabs: int = 10
 
@@ -164,6 +171,9 @@ class DeskServer(Server):
             raise DeskError.from_catalog("serve_proxy_exposed", host=options.host)
         if options.proxy_header and not options.unix and not options.proxy_secret:
             raise DeskError.from_catalog("serve_proxy_secret_needed")
+        exposed = not (options.unix or is_loopback(options.host))
+        if exposed and not options.proxy_header and not options.allow_plain_http:
+            raise DeskError.from_catalog("serve_plain_http", host=options.host)
         command = shlex.join([sys.executable, "-m", "desk", "ui"])
         super().__init__(
             command,
@@ -182,7 +192,10 @@ class DeskServer(Server):
         self.tabs: Counter[str] = Counter()
         self.pids: set[int] = set()
         self._key = secrets.token_bytes(32)
-        self._remembered: dict[bytes, tuple[str, float]] = {}
+        self._remembered: dict[bytes, tuple[str, str | None, float]] = {}
+        self.names = Throttle(burst=NAME_BURST, period=NAME_PERIOD)
+        self.addresses = Throttle(burst=ADDRESS_BURST, period=ADDRESS_PERIOD)
+        self.scrypt = asyncio.Semaphore(SCRYPT_AT_ONCE)
 
     # -- the application ----------------------------------------------------------------------
 
@@ -276,9 +289,12 @@ class DeskServer(Server):
             given = _basic(request.headers.get("Authorization", ""))
             if given is None:
                 return self._ask_login()
-            person = await self._checked(*given)
-            if person is None:
+            checked = await self._checked(request.remote or "", *given)
+            if isinstance(checked, web.Response):
+                return checked
+            if checked is None:
                 return self._ask_login()
+            person = checked
         if person is None or not self.gate.may_serve(person):
             return web.Response(status=403, text="403: not someone this desk serves\n")
         return person
@@ -299,19 +315,34 @@ class DeskServer(Server):
             headers={"WWW-Authenticate": f'Basic realm="{realm}", charset="UTF-8"'},
         )
 
-    async def _checked(self, name: str, passphrase: str) -> StaffView | None:
-        """The person these credentials prove, remembered a while; None when refused."""
+    async def _checked(
+        self, address: str, name: str, passphrase: str
+    ) -> StaffView | web.Response | None:
+        """The person these credentials prove, remembered a while (until their passphrase
+        changes); None when refused; 429 when this name or this address has tried too often
+        (counted before any scrypt, which runs SCRYPT_AT_ONCE at a time)."""
         key = hmac.digest(self._key, f"{name}\0{passphrase}".encode(), hashlib.sha256)
         now = time.monotonic()
         remembered = self._remembered.get(key)
-        if remembered is not None and remembered[1] > now:
-            return await asyncio.to_thread(self.gate.person, remembered[0])
-        try:
-            person = await asyncio.to_thread(self.gate.check, name, passphrase)
-        except DeskError:
-            return None
-        self._remembered = {k: v for k, v in self._remembered.items() if v[1] > now}
-        self._remembered[key] = (person.name, now + REMEMBER_SECONDS)
+        if remembered is not None and remembered[2] > now:
+            person, stored = await asyncio.to_thread(self.gate.person_and_hash, remembered[0])
+            if person is not None and stored == remembered[1]:
+                return person
+            del self._remembered[key]
+        wait = self.names.take(name.casefold()[:200]) or self.addresses.take(address)
+        if wait:
+            log.warning("refused: too many login tries (%s from %s)", name[:50], address)
+            seconds = str(max(1, math.ceil(wait)))
+            return web.Response(status=429, text="429\n", headers={"Retry-After": seconds})
+        async with self.scrypt:
+            try:
+                person = await asyncio.to_thread(self.gate.check, name, passphrase)
+            except DeskError:
+                return None
+            _, stored = await asyncio.to_thread(self.gate.person_and_hash, person.name)
+        now = time.monotonic()
+        self._remembered = {k: v for k, v in self._remembered.items() if v[2] > now}
+        self._remembered[key] = (person.name, stored, now + REMEMBER_SECONDS)
         return person
 
     # -- pages and tabs -----------------------------------------------------------------------

@@ -4,21 +4,37 @@ The browser itself is tests/browser."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import grp
 import os
 import stat
+import threading
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
+from desk.bootstrap import open_desk
 from desk.config import Settings
-from desk.errors import DeskError
+from desk.errors import DeskError, PermissionDenied
 from desk.i18n import Catalog
+from desk.staff import identity
 from desk.staff.gate import open_gate
-from desk.web.server import DeskServer, Options, bind_unix, is_loopback, read_proxy_secret
+from desk.views import StaffView
+from desk.web.server import (
+    ADDRESS_BURST,
+    NAME_BURST,
+    SCRYPT_AT_ONCE,
+    DeskServer,
+    Options,
+    bind_unix,
+    is_loopback,
+    read_proxy_secret,
+)
+from tests.helpers.clock import FakeClock
 from tests.helpers.desks import TEST_PASSPHRASE, open_test_desk
 
 ORIGIN = "http://127.0.0.1:8766"  # the default public URL's
@@ -217,3 +233,121 @@ async def test_tabs_in_all_are_capped_before_any_process(settings: Settings) -> 
         assert server.tabs["amelie"] == 0
         assert list(server.tickets.iterdir()) == []  # no ticket written: nothing was to start
     assert not server.tickets.exists()  # the server removes its ticket folder on shutdown
+
+
+def _audited(settings: Settings, action: str) -> int:
+    desk = open_desk(settings, as_name="amelie", clock=FakeClock())
+    try:
+        return sum(e.action == action for e in desk.queries.audit_log(limit=500))
+    finally:
+        desk.close()
+
+
+async def test_logins_are_throttled_before_any_scrypt(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An anonymous client cannot make the server run scrypt (128 MB) at will, nor write an
+    audit event per try: per name, then per address, a try over the limit gets 429 first."""
+    server = _server(settings)
+    checks: list[str] = []
+    check = server.gate.check
+
+    def counted(name: str, passphrase: str) -> StaffView:
+        checks.append(name)
+        return check(name, passphrase)
+
+    monkeypatch.setattr(server.gate, "check", counted)
+    async with TestClient(TestServer(await server._make_app())) as client:
+        answers = [await client.get("/", headers=_basic("bruno", f"guess {n}")) for n in range(8)]
+        statuses = [a.status for a in answers]
+        assert statuses == [401] * NAME_BURST + [429] * (8 - NAME_BURST)
+        assert int(answers[-1].headers["Retry-After"]) >= 1
+        assert checks == ["bruno"] * NAME_BURST
+        others = [await client.get("/", headers=_basic(f"x{n}", "guess")) for n in range(12)]
+        refused = [a.status for a in others].count(429)
+        assert refused == 12 - (ADDRESS_BURST - NAME_BURST)  # the address's burst is spent
+        assert len(checks) == ADDRESS_BURST
+
+
+async def test_scrypt_checks_run_a_few_at_a_time(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = _server(settings)
+    running: list[int] = [0]
+    most: list[int] = [0]
+    lock = threading.Lock()
+
+    def slow(name: str, passphrase: str) -> StaffView:
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        time.sleep(0.05)
+        with lock:
+            running[0] -= 1
+        raise PermissionDenied("no")
+
+    monkeypatch.setattr(server.gate, "check", slow)
+    async with TestClient(TestServer(await server._make_app())) as client:
+        tries = [client.get("/", headers=_basic(f"p{n}", "guess")) for n in range(6)]
+        answers = await asyncio.gather(*tries)
+    assert [a.status for a in answers] == [401] * 6
+    assert most[0] == SCRYPT_AT_ONCE
+
+
+def test_a_locked_account_is_refused_without_an_audit_event_per_try(settings: Settings) -> None:
+    open_test_desk(settings).close()
+    gate = open_gate(settings, FakeClock())
+    for _ in range(identity.FREE_ATTEMPTS):
+        with pytest.raises(PermissionDenied):
+            gate.check("bruno", "wrong guess")
+    before = _audited(settings, "auth.failed")
+    for _ in range(3):
+        with pytest.raises(PermissionDenied) as locked:
+            gate.check("bruno", TEST_PASSPHRASE)
+        assert locked.value.key == "as_locked"
+    assert _audited(settings, "auth.failed") == before
+
+
+def test_an_unknown_name_costs_a_scrypt_like_a_known_one(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    open_test_desk(settings).close()
+    gate = open_gate(settings)
+    checked: list[str] = []
+    real = identity.check_passphrase
+
+    def counted(passphrase: str, stored: str) -> bool:
+        checked.append(passphrase)
+        return real(passphrase, stored)
+
+    monkeypatch.setattr(identity, "check_passphrase", counted)
+    with pytest.raises(PermissionDenied):
+        gate.check("zoe", "a guess")
+    with pytest.raises(PermissionDenied):
+        gate.check("bruno", "a guess")
+    assert checked == ["a guess", "a guess"]
+
+
+def test_plain_http_basic_off_loopback_needs_to_be_asked_for(settings: Settings) -> None:
+    open_test_desk(settings).close()
+    gate = open_gate(settings)
+    with pytest.raises(DeskError) as plain:
+        DeskServer(Options(settings=settings, host="192.0.2.7"), gate, Catalog("en"))
+    assert plain.value.key == "serve_plain_http"
+    allowed = Options(settings=settings, host="192.0.2.7", allow_plain_http=True)
+    assert DeskServer(allowed, gate, Catalog("en")).options.allow_plain_http
+
+
+async def test_a_remembered_login_ends_when_the_passphrase_changes(settings: Settings) -> None:
+    server = _server(settings)
+    async with TestClient(TestServer(await server._make_app())) as client:
+        login = _basic("bruno", TEST_PASSPHRASE)
+        assert (await client.get("/", headers=login)).status == 200
+        desk = open_desk(settings, as_name="bruno", clock=FakeClock())
+        try:
+            desk.identity.set_passphrase("bruno", "a brand new passphrase")
+        finally:
+            desk.close()
+        assert (await client.get("/", headers=login)).status == 401
+        fresh = _basic("bruno", "a brand new passphrase")
+        assert (await client.get("/", headers=fresh)).status == 200
