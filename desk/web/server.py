@@ -75,6 +75,7 @@ STATICS = Path(textual_serve.__file__).parent / "static"
 NAME_BURST, NAME_PERIOD = 5, 60.0  # login tries for one name: 5 at once, then one a minute
 ADDRESS_BURST, ADDRESS_PERIOD = 10, 6.0  # from one address: 10 at once, then one every 6 s
 SCRYPT_AT_ONCE = 2  # passphrase checks (128 MB each) running at the same time
+COLUMNS, ROWS = (20, 500), (10, 200)  # a tab's terminal size, whatever the page asks
 REMEMBER_SECONDS = 600.0  # a checked passphrase is not checked again (scrypt) for ten minutes
 QUIT_GRACE_SECONDS = 5.0  # after the socket closes, how long a tab's process has to quit
 PROXY_SECRET_HEADER = "X-Desk-Proxy-Secret"
@@ -95,6 +96,24 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+def _cells(value: object, default: int) -> int:
+    if isinstance(value, bool):
+        return default
+    if isinstance(value, float) and math.isfinite(value):
+        return int(value)
+    if isinstance(value, int | str):
+        return to_int(str(value).strip(), default)
+    return default
+
+
+def tab_size(width: object, height: object) -> tuple[int, int]:
+    """The terminal size a tab gets for what the page asked (anything: it comes from the
+    browser), held within COLUMNS and ROWS; 80×24 for what is not a number."""
+    columns = min(max(_cells(width, 80), COLUMNS[0]), COLUMNS[1])
+    rows = min(max(_cells(height, 24), ROWS[0]), ROWS[1])
+    return columns, rows
 
 
 def origin_of(url: str) -> str:
@@ -137,6 +156,10 @@ class TabService(AppService):
             environment.pop(name, None)
         environment.update(self._extra_env)
         return environment
+
+    async def set_terminal_size(self, width: int, height: int) -> None:
+        """Tell the process of a resize, held within COLUMNS and ROWS (tab_size)."""
+        await super().set_terminal_size(*tab_size(width, height))
 
     @property
     def pid(self) -> int | None:
@@ -379,8 +402,7 @@ class DeskServer(Server):
             return web.Response(status=429, text="429: too many tabs\n")
         ticket = remote.write_ticket(self.tickets, person.name, self.gate.clock())
         websocket = web.WebSocketResponse(heartbeat=15)
-        width = to_int(request.query.get("width", "80"), 80)
-        height = to_int(request.query.get("height", "24"), 24)
+        width, height = tab_size(request.query.get("width"), request.query.get("height"))
         self.tabs[person.name] += 1
         service: TabService | None = None
         try:

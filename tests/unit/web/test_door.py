@@ -351,3 +351,41 @@ async def test_a_remembered_login_ends_when_the_passphrase_changes(settings: Set
         assert (await client.get("/", headers=login)).status == 401
         fresh = _basic("bruno", "a brand new passphrase")
         assert (await client.get("/", headers=fresh)).status == 200
+
+
+@pytest.mark.parametrize(
+    ("asked", "given"),
+    [((80, 24), (80, 24)), ((10**9, 10**9), (500, 200)), ((-5, 0), (20, 10))]
+    + [(("wide", None), (80, 24)), ((120.7, "40"), (120, 40))],
+)
+async def test_a_tab_size_from_the_browser_is_bounded(
+    asked: tuple[object, object], given: tuple[int, int]
+) -> None:
+    """Width and height come from the page (the websocket's query, then resize messages): a
+    huge terminal would make the tab's desk allocate without end."""
+    from textual_serve.download_manager import DownloadManager
+
+    from desk.web.server import TabService, tab_size
+
+    assert tab_size(*asked) == given
+    sent: list[dict[str, object]] = []
+
+    async def ignore(*_args: object) -> None:
+        return None
+
+    service = TabService(
+        "true",
+        write_bytes=ignore,
+        write_str=ignore,
+        close=ignore,
+        download_manager=DownloadManager(),
+        extra_env={},
+    )
+
+    async def meta(data: dict[str, object]) -> bool:
+        sent.append(data)
+        return True
+
+    service.send_meta = meta  # type: ignore[method-assign]
+    await service.set_terminal_size(*asked)  # type: ignore[arg-type]
+    assert sent == [{"type": "resize", "width": given[0], "height": given[1]}]
