@@ -386,6 +386,6 @@ async def test_a_tab_size_from_the_browser_is_bounded(
         sent.append(data)
         return True
 
-    service.send_meta = meta  # type: ignore[method-assign]
+    service.send_meta = meta  # type: ignore[method-assign, assignment]
     await service.set_terminal_size(*asked)  # type: ignore[arg-type]
     assert sent == [{"type": "resize", "width": given[0], "height": given[1]}]
