@@ -116,10 +116,33 @@ def tab_size(width: object, height: object) -> tuple[int, int]:
     return columns, rows
 
 
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
 def origin_of(url: str) -> str:
-    """``scheme://host[:port]`` of a URL, as browsers send it in ``Origin``."""
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}".lower()
+    """``scheme://host[:port]`` of a URL as browsers send it in ``Origin``: scheme and host in
+    lower case, the scheme's default port left out; "" for what has no origin (``null``, a
+    port out of range), which matches nothing."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    try:
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        return ""
+    if not scheme or not host:
+        return ""
+    host = f"[{host}]" if ":" in host else host
+    if port is None or port == DEFAULT_PORTS.get(scheme):
+        return f"{scheme}://{host}"
+    return f"{scheme}://{host}:{port}"
+
+
+def is_bind_all(host: str) -> bool:
+    """Whether ``host`` is every address of this machine (0.0.0.0, ::)."""
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_unspecified
+    except ValueError:
+        return host == ""
 
 
 @dataclass(kw_only=True)
@@ -211,6 +234,7 @@ class DeskServer(Server):
         self.gate = gate
         self.catalog = catalog
         self.origins = {origin_of(self.public_url), *map(origin_of, options.allowed_origins)}
+        self.origins.discard("")  # what has no origin is never the desk's own
         self.tickets = remote.ticket_folder()
         self.tabs: Counter[str] = Counter()
         self.pids: set[int] = set()
@@ -247,6 +271,9 @@ class DeskServer(Server):
             else t("cli.serve.by_passphrase")
         )
         print(t("cli.serve.listening", where=where, how=how), flush=True)
+        if self.options.public_url is None and not self.options.unix:
+            if is_bind_all(self.options.host):
+                print(t("cli.serve.bind_all", host=self.options.host), flush=True)
         exposed = not (self.options.unix or is_loopback(self.options.host))
         if exposed and not self.options.proxy_header and self.public_url.startswith("http:"):
             print(t("cli.serve.plain_http", host=self.options.host), flush=True)
@@ -281,7 +308,7 @@ class DeskServer(Server):
         """Origin, then login, for every request; security headers on every answer."""
         origin = request.headers.get("Origin")
         websocket = request.path == "/ws"
-        if (origin is not None or websocket) and (origin or "").lower() not in self.origins:
+        if (origin is not None or websocket) and origin_of(origin or "") not in self.origins:
             log.warning("refused: foreign Origin %r on %s", origin, request.path)
             return self._headers(web.Response(status=403, text="403: foreign Origin\n"))
         person = await self._person(request)

@@ -32,6 +32,7 @@ from desk.web.server import (
     Options,
     bind_unix,
     is_loopback,
+    origin_of,
     read_proxy_secret,
 )
 from tests.helpers.clock import FakeClock
@@ -389,3 +390,41 @@ async def test_a_tab_size_from_the_browser_is_bounded(
     service.send_meta = meta  # type: ignore[method-assign, assignment]
     await service.set_terminal_size(*asked)  # type: ignore[arg-type]
     assert sent == [{"type": "resize", "width": given[0], "height": given[1]}]
+
+
+@pytest.mark.parametrize(
+    ("url", "origin"),
+    [
+        ("https://Desk.Example", "https://desk.example"),
+        ("https://desk.example:443", "https://desk.example"),
+        ("HTTP://desk.example:80/path", "http://desk.example"),
+        ("http://desk.example:8443", "http://desk.example:8443"),
+        ("https://[::1]:443", "https://[::1]"),
+        ("http://127.0.0.1:8766", "http://127.0.0.1:8766"),
+        ("null", ""),
+        ("https://desk.example:99999", ""),
+    ],
+)
+def test_origins_are_compared_as_browsers_mean_them(url: str, origin: str) -> None:
+    assert origin_of(url) == origin
+
+
+async def test_an_origin_with_its_default_port_is_the_desk_s_own(settings: Settings) -> None:
+    async for client in _client(settings, public_url="https://desk.example"):
+        login = _basic("amelie", TEST_PASSPHRASE)
+        for same in ("https://desk.example", "https://DESK.example:443"):
+            assert (await client.get("/", headers=login | {"Origin": same})).status == 200
+        for other in ("http://desk.example", "https://desk.example:8443", "null"):
+            assert (await client.get("/", headers=login | {"Origin": other})).status == 403
+
+
+async def test_a_public_url_made_from_a_bind_all_address_is_warned_of(
+    settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server = _server(settings, host="0.0.0.0", allow_plain_http=True)
+    warning = Catalog("fr").t("cli.serve.bind_all", host="0.0.0.0")
+    await server.on_startup(await server._make_app())
+    assert warning in capsys.readouterr().out
+    named = _server(settings, host="0.0.0.0", allow_plain_http=True, public_url="https://d.example")
+    await named.on_startup(await named._make_app())
+    assert warning not in capsys.readouterr().out
