@@ -8,11 +8,14 @@ pin). What textual-serve lacks, added here, in the order a request meets it:
    plus any ``--allowed-origin``) gets 403, and the websocket needs one: a page elsewhere
    cannot drive a logged-in person's desk (cross-site websocket hijacking).
 2. **Login**: either a reverse proxy's header (``--trust-proxy-header X-Remote-User``), only
-   believed when desk serve listens on loopback or a unix socket and the request comes from
-   there; or desk's own passphrases, asked with HTTP Basic (401 until given) and checked by
+   believed when desk serve listens on loopback (with the proxy's secret in
+   ``X-Desk-Proxy-Secret``: any local user reaches loopback) or on a unix socket (opened to
+   the proxy's group, ``bind_unix``); or desk's own passphrases, asked with HTTP Basic (401
+   until given; refused off loopback without ``--allow-plain-http``), counted per name and per
+   address before any scrypt (desk.web.throttle; 429), checked SCRYPT_AT_ONCE at a time by
    desk.staff.gate (scrypt, audited, locked after repeated failures; a success is remembered
-   ten minutes in this process, keyed by an HMAC, never the passphrase). Unknown or
-   deactivated people get 403.
+   ten minutes in this process, keyed by an HMAC, never the passphrase, until the stored hash
+   changes). Unknown or deactivated people get 403.
 3. **Caps**: at most ``tabs_per_person`` tabs for one person and ``tabs`` in all (429).
 4. **The tab**: only then a process starts (``desk ui``), told who it is by a one-time ticket
    (desk.staff.remote) whose *path* it finds in its environment; the server's own
