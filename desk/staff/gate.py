@@ -61,11 +61,12 @@ class Gate:
         """The person whose name and passphrase these are; PermissionDenied otherwise (audited
         with the lock, as desk.staff.identity does for ``--as``, except that a try refused
         because the lock runs is not audited again). Slow on purpose (scrypt), for unknown
-        names too (a decoy hash: the time does not tell who exists): call it off the event
-        loop."""
-        person = self.person(name)
-        if person is None:
+        names and people without a passphrase too (a decoy hash: the time does not tell who
+        exists): call it off the event loop."""
+        person, stored = self.person_and_hash(name)
+        if person is None or stored is None:  # nothing to check: as slow as if there were
             identity.check_decoy(passphrase)
+        if person is None:
             raise PermissionDenied.from_catalog("as_refused", name=name)
         identity.authenticate(
             self.write_factory,

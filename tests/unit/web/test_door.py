@@ -17,8 +17,10 @@ from pathlib import Path
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
+from desk import db
 from desk.bootstrap import open_desk
 from desk.config import Settings
+from desk.db import store
 from desk.errors import DeskError, PermissionDenied
 from desk.i18n import Catalog
 from desk.staff import identity
@@ -322,11 +324,14 @@ def test_an_unknown_name_costs_a_scrypt_like_a_known_one(
         return real(passphrase, stored)
 
     monkeypatch.setattr(identity, "check_passphrase", counted)
-    with pytest.raises(PermissionDenied):
-        gate.check("zoe", "a guess")
-    with pytest.raises(PermissionDenied):
-        gate.check("bruno", "a guess")
-    assert checked == ["a guess", "a guess"]
+    with db.transaction(gate.write_factory) as session:  # chloe has no passphrase yet
+        row = store.staff_rows(session=session)["chloe"]
+        row.passphrase_hash = None
+        session.add(row)
+    for name in ("zoe", "chloe", "bruno"):
+        with pytest.raises(PermissionDenied):
+            gate.check(name, f"a guess for {name}")
+    assert checked == [f"a guess for {name}" for name in ("zoe", "chloe", "bruno")]
 
 
 def test_plain_http_basic_off_loopback_needs_to_be_asked_for(settings: Settings) -> None:
