@@ -40,11 +40,18 @@ class Gate:
 
     def person(self, name: str) -> StaffView | None:
         """The active staff member called ``name`` (case-insensitive), else None."""
+        return self.person_and_hash(name)[0]
+
+    def person_and_hash(self, name: str) -> tuple[StaffView | None, str | None]:
+        """The active staff member called ``name`` and their stored passphrase hash (what a
+        remembered login is checked against: a new passphrase ends it); (None, None) if none."""
         wanted = name.casefold()
         with self.read_factory() as session:
             rows = store.staff_rows(session=session)
         row = next((r for r in rows.values() if r.name.casefold() == wanted), None)
-        return records.view_of(row) if row is not None and row.active else None
+        if row is None or not row.active:
+            return None, None
+        return records.view_of(row), row.passphrase_hash
 
     def may_serve(self, person: StaffView) -> bool:
         """Whether a tab may be opened for ``person`` from this account."""
@@ -52,9 +59,13 @@ class Gate:
 
     def check(self, name: str, passphrase: str) -> StaffView:
         """The person whose name and passphrase these are; PermissionDenied otherwise (audited
-        with the lock, as desk.staff.identity does for ``--as``). Slow on purpose (scrypt):
-        call it off the event loop."""
-        person = self.person(name)
+        with the lock, as desk.staff.identity does for ``--as``, except that a try refused
+        because the lock runs is not audited again). Slow on purpose (scrypt), for unknown
+        names and people without a passphrase too (a decoy hash: the time does not tell who
+        exists): call it off the event loop."""
+        person, stored = self.person_and_hash(name)
+        if person is None or stored is None:  # nothing to check: as slow as if there were
+            identity.check_decoy(passphrase)
         if person is None:
             raise PermissionDenied.from_catalog("as_refused", name=name)
         identity.authenticate(
@@ -64,6 +75,7 @@ class Gate:
             person,
             lambda _name: passphrase,
             self.clock,
+            audit_locked=False,
         )
         return person
 

@@ -63,6 +63,19 @@ def check_passphrase(passphrase: str, stored: str) -> bool:
         return False
 
 
+_DECOYS: dict[tuple[int, int, int], str] = {}
+
+
+def check_decoy(passphrase: str) -> bool:
+    """Check ``passphrase`` against a hash nobody's passphrase matches (made once per scrypt
+    cost): a name nobody has takes as long to refuse as a known one. Always False."""
+    cost = (SCRYPT["n"], SCRYPT["r"], SCRYPT["p"])
+    if cost not in _DECOYS:
+        _DECOYS[cost] = hash_passphrase(base64.b64encode(os.urandom(24)).decode())
+    check_passphrase(passphrase, _DECOYS[cost])
+    return False
+
+
 def outdated(stored: str) -> bool:
     """Whether a stored hash was made with other parameters than today's (then replaced)."""
     parts = stored.split("$")
@@ -96,9 +109,13 @@ def authenticate(
     me: StaffView,
     ask: Callable[[str], str | None],
     clock: Clock = utcnow,
+    *,
+    audit_locked: bool = True,
 ) -> None:
     """Refuse (and audit) acting as ``me`` without their passphrase; ``ask`` supplies it. While
-    a lock from earlier failures runs, the try is refused without asking. The passphrase is
+    a lock from earlier failures runs, the try is refused without asking (audited unless
+    ``audit_locked`` is False: the lock's own start was, and a browser login that anyone may
+    repeat must not fill the audit trail). The passphrase is
     checked (scrypt: a fraction of a second, 128 MB) outside any write transaction, so other
     desks never wait for it."""
     with read_factory() as session:
@@ -107,7 +124,8 @@ def authenticate(
         locked = as_utc(row.locked_until) if row and row.locked_until else None
     now = clock()
     if locked is not None and locked > now:
-        _failed(write_factory, me, "locked", clock, count=False)
+        if audit_locked:
+            _failed(write_factory, me, "locked", clock, count=False)
         raise PermissionDenied.from_catalog(
             "as_locked", name=me.name, until=config.hours.calendar().local(locked).strftime("%H:%M")
         )

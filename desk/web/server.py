@@ -8,11 +8,14 @@ pin). What textual-serve lacks, added here, in the order a request meets it:
    plus any ``--allowed-origin``) gets 403, and the websocket needs one: a page elsewhere
    cannot drive a logged-in person's desk (cross-site websocket hijacking).
 2. **Login**: either a reverse proxy's header (``--trust-proxy-header X-Remote-User``), only
-   believed when desk serve listens on loopback or a unix socket and the request comes from
-   there; or desk's own passphrases, asked with HTTP Basic (401 until given) and checked by
+   believed when desk serve listens on loopback (with the proxy's secret in
+   ``X-Desk-Proxy-Secret``: any local user reaches loopback) or on a unix socket (opened to
+   the proxy's group, ``bind_unix``); or desk's own passphrases, asked with HTTP Basic (401
+   until given; refused off loopback without ``--allow-plain-http``), counted per name and per
+   address before any scrypt (desk.web.throttle; 429), checked SCRYPT_AT_ONCE at a time by
    desk.staff.gate (scrypt, audited, locked after repeated failures; a success is remembered
-   ten minutes in this process, keyed by an HMAC, never the passphrase). Unknown or
-   deactivated people get 403.
+   ten minutes in this process, keyed by an HMAC, never the passphrase, until the stored hash
+   changes). Unknown or deactivated people get 403.
 3. **Caps**: at most ``tabs_per_person`` tabs for one person and ``tabs`` in all (429).
 4. **The tab**: only then a process starts (``desk ui``), told who it is by a one-time ticket
    (desk.staff.remote) whose *path* it finds in its environment; the server's own
@@ -29,14 +32,19 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import contextlib
+import grp
 import hashlib
 import hmac
 import ipaddress
 import logging
+import math
 import os
 import secrets
 import shlex
 import shutil
+import socket
+import stat
 import sys
 import time
 from collections import Counter
@@ -59,6 +67,7 @@ from desk.i18n import Catalog
 from desk.staff import remote
 from desk.staff.gate import Gate
 from desk.views import StaffView
+from desk.web.throttle import Throttle
 
 log = logging.getLogger("desk.serve")
 PERSON = web.RequestKey("desk_person", StaffView)
@@ -66,8 +75,14 @@ PERSON = web.RequestKey("desk_person", StaffView)
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATICS = Path(textual_serve.__file__).parent / "static"
+NAME_BURST, NAME_PERIOD = 5, 60.0  # login tries for one name: 5 at once, then one a minute
+ADDRESS_BURST, ADDRESS_PERIOD = 10, 6.0  # from one address: 10 at once, then one every 6 s
+SCRYPT_AT_ONCE = 2  # passphrase checks (128 MB each) running at the same time
+COLUMNS, ROWS = (20, 500), (10, 200)  # a tab's terminal size, whatever the page asks
 REMEMBER_SECONDS = 600.0  # a checked passphrase is not checked again (scrypt) for ten minutes
 QUIT_GRACE_SECONDS = 5.0  # after the socket closes, how long a tab's process has to quit
+PROXY_SECRET_HEADER = "X-Desk-Proxy-Secret"
+MIN_SECRET_LENGTH = 16
 SECRET_VARIABLES = ("DESK_PASSPHRASE", "DESK_NEW_PASSPHRASE", remote.TICKET_VARIABLE)
 CSP = (
     "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
@@ -86,10 +101,51 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def _cells(value: object, default: int) -> int:
+    if isinstance(value, bool):
+        return default
+    if isinstance(value, float) and math.isfinite(value):
+        return int(value)
+    if isinstance(value, int | str):
+        return to_int(str(value).strip(), default)
+    return default
+
+
+def tab_size(width: object, height: object) -> tuple[int, int]:
+    """The terminal size a tab gets for what the page asked (anything: it comes from the
+    browser), held within COLUMNS and ROWS; 80×24 for what is not a number."""
+    columns = min(max(_cells(width, 80), COLUMNS[0]), COLUMNS[1])
+    rows = min(max(_cells(height, 24), ROWS[0]), ROWS[1])
+    return columns, rows
+
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
 def origin_of(url: str) -> str:
-    """``scheme://host[:port]`` of a URL, as browsers send it in ``Origin``."""
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}".lower()
+    """``scheme://host[:port]`` of a URL as browsers send it in ``Origin``: scheme and host in
+    lower case, the scheme's default port left out; "" for what has no origin (``null``, a
+    port out of range), which matches nothing."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    try:
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        return ""
+    if not scheme or not host:
+        return ""
+    host = f"[{host}]" if ":" in host else host
+    if port is None or port == DEFAULT_PORTS.get(scheme):
+        return f"{scheme}://{host}"
+    return f"{scheme}://{host}:{port}"
+
+
+def is_bind_all(host: str) -> bool:
+    """Whether ``host`` is every address of this machine (0.0.0.0, ::)."""
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_unspecified
+    except ValueError:
+        return host == ""
 
 
 @dataclass(kw_only=True)
@@ -103,6 +159,12 @@ class Options:
     public_url: str | None = None
     allowed_origins: list[str] = field(default_factory=list)
     proxy_header: str | None = None
+    proxy_secret: str | None = None
+    """What the proxy puts in ``X-Desk-Proxy-Secret`` (``--proxy-secret-file``): required on TCP."""
+    unix_group: str | None = None
+    """The group the unix socket is opened to (0660), the proxy's (``--unix-group``)."""
+    allow_plain_http: bool = False
+    """Whether passphrases may be asked (HTTP Basic) on a TCP address other than loopback."""
     tabs_per_person: int = 2
     tabs: int = 10
 
@@ -120,6 +182,10 @@ class TabService(AppService):
             environment.pop(name, None)
         environment.update(self._extra_env)
         return environment
+
+    async def set_terminal_size(self, width: int, height: int) -> None:
+        """Tell the process of a resize, held within COLUMNS and ROWS (tab_size)."""
+        await super().set_terminal_size(*tab_size(width, height))
 
     @property
     def pid(self) -> int | None:
@@ -152,6 +218,11 @@ class DeskServer(Server):
     def __init__(self, options: Options, gate: Gate, catalog: Catalog) -> None:
         if options.proxy_header and not (options.unix or is_loopback(options.host)):
             raise DeskError.from_catalog("serve_proxy_exposed", host=options.host)
+        if options.proxy_header and not options.unix and not options.proxy_secret:
+            raise DeskError.from_catalog("serve_proxy_secret_needed")
+        exposed = not (options.unix or is_loopback(options.host))
+        if exposed and not options.proxy_header and not options.allow_plain_http:
+            raise DeskError.from_catalog("serve_plain_http", host=options.host)
         command = shlex.join([sys.executable, "-m", "desk", "ui"])
         super().__init__(
             command,
@@ -166,11 +237,15 @@ class DeskServer(Server):
         self.gate = gate
         self.catalog = catalog
         self.origins = {origin_of(self.public_url), *map(origin_of, options.allowed_origins)}
+        self.origins.discard("")  # what has no origin is never the desk's own
         self.tickets = remote.ticket_folder()
         self.tabs: Counter[str] = Counter()
         self.pids: set[int] = set()
         self._key = secrets.token_bytes(32)
-        self._remembered: dict[bytes, tuple[str, float]] = {}
+        self._remembered: dict[bytes, tuple[str, str | None, float]] = {}
+        self.names = Throttle(burst=NAME_BURST, period=NAME_PERIOD)
+        self.addresses = Throttle(burst=ADDRESS_BURST, period=ADDRESS_PERIOD)
+        self.scrypt = asyncio.Semaphore(SCRYPT_AT_ONCE)
 
     # -- the application ----------------------------------------------------------------------
 
@@ -199,6 +274,9 @@ class DeskServer(Server):
             else t("cli.serve.by_passphrase")
         )
         print(t("cli.serve.listening", where=where, how=how), flush=True)
+        if self.options.public_url is None and not self.options.unix:
+            if is_bind_all(self.options.host):
+                print(t("cli.serve.bind_all", host=self.options.host), flush=True)
         exposed = not (self.options.unix or is_loopback(self.options.host))
         if exposed and not self.options.proxy_header and self.public_url.startswith("http:"):
             print(t("cli.serve.plain_http", host=self.options.host), flush=True)
@@ -218,7 +296,7 @@ class DeskServer(Server):
         """Run until interrupted, on the TCP address or the unix socket asked for."""
         logging.basicConfig(level="INFO", format="%(message)s")
         where: dict[str, Any] = (
-            {"path": str(self.options.unix)}
+            {"sock": bind_unix(self.options.unix, self.options.unix_group)}
             if self.options.unix
             else {"host": self.options.host, "port": self.options.port}
         )
@@ -233,7 +311,7 @@ class DeskServer(Server):
         """Origin, then login, for every request; security headers on every answer."""
         origin = request.headers.get("Origin")
         websocket = request.path == "/ws"
-        if (origin is not None or websocket) and (origin or "").lower() not in self.origins:
+        if (origin is not None or websocket) and origin_of(origin or "") not in self.origins:
             log.warning("refused: foreign Origin %r on %s", origin, request.path)
             return self._headers(web.Response(status=403, text="403: foreign Origin\n"))
         person = await self._person(request)
@@ -254,7 +332,7 @@ class DeskServer(Server):
         """The authenticated person of a request, or the answer that refuses it."""
         if self.options.proxy_header:
             peer = request.remote or ""
-            if not (self.options.unix or is_loopback(peer)):
+            if not (self.options.unix or is_loopback(peer)) or not self._from_proxy(request):
                 return web.Response(status=403, text="403: not from the proxy\n")
             name = request.headers.get(self.options.proxy_header, "").strip()
             if not name:
@@ -264,12 +342,23 @@ class DeskServer(Server):
             given = _basic(request.headers.get("Authorization", ""))
             if given is None:
                 return self._ask_login()
-            person = await self._checked(*given)
-            if person is None:
+            checked = await self._checked(request.remote or "", *given)
+            if isinstance(checked, web.Response):
+                return checked
+            if checked is None:
                 return self._ask_login()
+            person = checked
         if person is None or not self.gate.may_serve(person):
             return web.Response(status=403, text="403: not someone this desk serves\n")
         return person
+
+    def _from_proxy(self, request: web.Request) -> bool:
+        """Whether the request carries the proxy's secret (always true without one: a unix
+        socket only the proxy's group may open)."""
+        if self.options.proxy_secret is None:
+            return True
+        given = request.headers.get(PROXY_SECRET_HEADER, "").encode()
+        return hmac.compare_digest(given, self.options.proxy_secret.encode())
 
     def _ask_login(self) -> web.Response:
         realm = self.catalog.t("cli.serve.realm")
@@ -279,19 +368,34 @@ class DeskServer(Server):
             headers={"WWW-Authenticate": f'Basic realm="{realm}", charset="UTF-8"'},
         )
 
-    async def _checked(self, name: str, passphrase: str) -> StaffView | None:
-        """The person these credentials prove, remembered a while; None when refused."""
+    async def _checked(
+        self, address: str, name: str, passphrase: str
+    ) -> StaffView | web.Response | None:
+        """The person these credentials prove, remembered a while (until their passphrase
+        changes); None when refused; 429 when this name or this address has tried too often
+        (counted before any scrypt, which runs SCRYPT_AT_ONCE at a time)."""
         key = hmac.digest(self._key, f"{name}\0{passphrase}".encode(), hashlib.sha256)
         now = time.monotonic()
         remembered = self._remembered.get(key)
-        if remembered is not None and remembered[1] > now:
-            return await asyncio.to_thread(self.gate.person, remembered[0])
-        try:
-            person = await asyncio.to_thread(self.gate.check, name, passphrase)
-        except DeskError:
-            return None
-        self._remembered = {k: v for k, v in self._remembered.items() if v[1] > now}
-        self._remembered[key] = (person.name, now + REMEMBER_SECONDS)
+        if remembered is not None and remembered[2] > now:
+            person, stored = await asyncio.to_thread(self.gate.person_and_hash, remembered[0])
+            if person is not None and stored == remembered[1]:
+                return person
+            del self._remembered[key]
+        wait = self.names.take(name.casefold()[:200]) or self.addresses.take(address)
+        if wait:
+            log.warning("refused: too many login tries (%s from %s)", name[:50], address)
+            seconds = str(max(1, math.ceil(wait)))
+            return web.Response(status=429, text="429\n", headers={"Retry-After": seconds})
+        async with self.scrypt:
+            try:
+                person = await asyncio.to_thread(self.gate.check, name, passphrase)
+            except DeskError:
+                return None
+            _, stored = await asyncio.to_thread(self.gate.person_and_hash, person.name)
+        now = time.monotonic()
+        self._remembered = {k: v for k, v in self._remembered.items() if v[2] > now}
+        self._remembered[key] = (person.name, stored, now + REMEMBER_SECONDS)
         return person
 
     # -- pages and tabs -----------------------------------------------------------------------
@@ -328,8 +432,7 @@ class DeskServer(Server):
             return web.Response(status=429, text="429: too many tabs\n")
         ticket = remote.write_ticket(self.tickets, person.name, self.gate.clock())
         websocket = web.WebSocketResponse(heartbeat=15)
-        width = to_int(request.query.get("width", "80"), 80)
-        height = to_int(request.query.get("height", "24"), 24)
+        width, height = tab_size(request.query.get("width"), request.query.get("height"))
         self.tabs[person.name] += 1
         service: TabService | None = None
         try:
@@ -381,6 +484,51 @@ def _basic(header: str) -> tuple[str, str] | None:
         return None
     name, colon, passphrase = decoded.partition(":")
     return (name, passphrase) if colon and name else None
+
+
+def read_proxy_secret(path: Path) -> str:
+    """The proxy's secret from ``path`` (``--proxy-secret-file``): a file others cannot read,
+    of at least MIN_SECRET_LENGTH characters once stripped."""
+    try:
+        mode = path.stat().st_mode
+        secret = path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DeskError.from_catalog("serve_secret_file", path=str(path), why=str(exc)) from exc
+    if mode & 0o007:
+        raise DeskError.from_catalog("serve_secret_file", path=str(path), why=oct(mode & 0o777))
+    if len(secret) < MIN_SECRET_LENGTH:
+        why = f"< {MIN_SECRET_LENGTH}"
+        raise DeskError.from_catalog("serve_secret_file", path=str(path), why=why)
+    return secret
+
+
+def bind_unix(path: Path, group: str | None) -> socket.socket:
+    """A listening unix socket at ``path`` (a stale socket there replaced). Bound under run()'s
+    umask (0700: only this account); with ``group``, then given to that group, mode 0660, so
+    that a proxy in the group (nginx's www-data) can connect."""
+    gid = None
+    if group is not None:
+        try:
+            gid = grp.getgrnam(group).gr_gid
+        except KeyError:
+            raise DeskError.from_catalog("serve_unix_group", group=group, why="?") from None
+    with contextlib.suppress(FileNotFoundError):
+        if stat.S_ISSOCK(path.lstat().st_mode):
+            path.unlink()
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        sock.bind(str(path))
+        if gid is not None:
+            try:
+                os.chown(path, -1, gid)
+            except OSError as exc:
+                raise DeskError.from_catalog("serve_unix_group", group=group, why=str(exc)) from exc
+            os.chmod(path, 0o660)
+        sock.listen(128)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
 
 
 def run(options: Options, gate: Gate, catalog: Catalog) -> None:
