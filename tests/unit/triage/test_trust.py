@@ -65,6 +65,11 @@ def test_harmless_mentions_are_not_urgent(text: str, lang: str) -> None:
         ("There's smoke everywhere and no one is answering 911", "en"),
         ("The fire station is on fire!", "en"),  # the phrase is harmless, "on fire" is not
         ("Someone was stabbed outside the bar on Main St", "en"),
+        # a negator in the sentence before does not reach across . ! ? ; : or a new line
+        ("Is anyone coming? No! Fire spreading to our house on Elm St", "en"),
+        ("Appelé le 311, pas de réponse. Incendie rue King", "fr"),
+        ("No. Gas leak on Main street", "en"),
+        ("Personne ne répond ; pas\nFeu au 12 rue des Pins", "fr"),
     ],
 )
 def test_real_emergencies_stay_urgent(text: str, lang: str) -> None:
@@ -141,6 +146,12 @@ INDEX = WordIndex(
         ("the floodplain map", {}, [Skipped("flood*", "phrase", "floodplain", (0,))]),
         ("flooded, no fire", {0: ["flood*"]}, [Skipped("fire", "negated", "no", (0,))]),
         ("feu de circulation en feu", {0: ["feu"], 1: ["feu"]}, [Skipped("feu", "phrase", "feu de circulation", (0, 1))]),
+        ("no. fire", {0: ["fire"]}, []),  # the negation window ends at a sentence's end
+        ("pas ! feu", {0: ["feu"], 1: ["feu"]}, []),
+        ("pas;feu", {0: ["feu"], 1: ["feu"]}, []),
+        ("aucun:\nfeu", {0: ["feu"], 1: ["feu"]}, []),
+        ("pas, de feu", {1: ["feu"]}, [Skipped("feu", "negated", "pas", (0,))]),  # a comma does
+        ("pas. no fire", {}, [Skipped("fire", "negated", "no", (0,))]),
     ],
 )  # fmt: skip
 def test_word_index_leaves_out_harmless_phrases_and_negated_words(
@@ -160,6 +171,8 @@ def test_negation_of_a_phrase_with_an_inner_prefix() -> None:
     index = WordIndex({0: ("eau* contamin*",)}, negatable=frozenset({0}), negators=("aucune",))
     assert index.find(fold("aucune eaux contaminées")) == {}
     assert index.find(fold("les eaux contaminées")) == {0: ["eau* contamin*"]}
+    assert index.find(fold("aucune ! eaux contaminées")) == {0: ["eau* contamin*"]}
+    assert index.find(fold("aucune, eaux contaminées")) == {}
 
 
 # --- the rule file ----------------------------------------------------------------------------
