@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left
 from dataclasses import dataclass
 
 import ahocorasick
@@ -147,6 +148,7 @@ class WordIndex:
         self.negators = frozenset(tokens(fold(" ".join(negators))))
         self.window = window
         self._careful = bool(phrases) or bool(negatable and self.negators)
+        self._longest = max(map(len, phrases), default=0)  # of a phrase key, spaces included
         self.automaton = ahocorasick.Automaton()
         for key in keys.keys() | phrases.keys():
             found = keys.get(key, [])
@@ -191,11 +193,13 @@ class WordIndex:
         looked for only when a negator is near an occurrence (``_marked``)."""
         found_at = []
         marked: str | None = None
-        spans: list[tuple[int, int, str]] = []
+        spans: list[tuple[int, int, str]] = []  # harmless phrases found, in the order they end
+        span_ends: list[int] = []
         negatable = False
         for end, (length, found, phrase, negated) in self.automaton.iter(spaced):
             if phrase is not None:
                 spans.append((end - length + 1, end, phrase))
+                span_ends.append(end)
             if found:
                 found_at.append((end - length + 1, end, found, negated))
                 negatable = negatable or negated
@@ -205,12 +209,18 @@ class WordIndex:
                     for list_id in ids:
                         hits.setdefault(list_id, set()).add(shown)
             return
+        longest = self._longest
         for start, end, found, negated in found_at:
             inside = None
-            for a, b, phrase in spans:
-                if a <= start and end <= b and (a != start or b != end):
+            # a phrase holding the occurrence ends at or after it, and at most a phrase's
+            # length after it starts: only those few are looked at, however many there are
+            at = bisect_left(span_ends, end) if spans else 0
+            while at < len(spans) and span_ends[at] < start + longest:
+                a, b, phrase = spans[at]
+                if a <= start and (a != start or b != end):
                     inside = phrase
                     break
+                at += 1
             by = None
             if negated and inside is None:
                 by = self._negator(spaced[max(0, start - _BEFORE) : start].split())
