@@ -214,7 +214,7 @@ class WordIndex:
             inside = None
             # a phrase holding the occurrence ends at or after it, and at most a phrase's
             # length after it starts: only those few are looked at, however many there are
-            at = bisect_left(span_ends, end) if spans else 0
+            at = bisect_left(span_ends, end)
             while at < len(spans) and span_ends[at] < start + longest:
                 a, b, phrase = spans[at]
                 if a <= start and (a != start or b != end):

@@ -186,7 +186,7 @@ def test_deeply_nested_json_is_a_config_error_not_a_crash(tmp_path: Path) -> Non
         read_examples(deep)
 
 
-def test_the_model_is_trained_once_per_rule_set(tmp_path: Path) -> None:
+def test_the_model_is_trained_once_per_rule_set() -> None:
     """Every Triage of the same rules (an import, a re-triage, an explanation) shares it."""
     rules = default_rules()
     first = Triage(rules, DeskConfig(), detect_language=False).model()
