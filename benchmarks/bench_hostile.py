@@ -9,6 +9,9 @@ inputs (a timeout note, a refusal, a problem per bad entry); this script measure
 - ``length``: reply length on texts that make twitter-text's URL regex backtrack, per platform,
   vs ordinary text of the same length;
 - ``entities``: an RSS feed with an entity blow-up (refused) vs a plain feed of the same size;
+- ``phrases``: a 100,000-character mention repeating a word ("feu ") and a harmless phrase
+  holding it ("feu rouge ") with the default pack — each occurrence is checked against the
+  phrases around it, not against every phrase in the text — vs ordinary text of that length;
 - ``rule_file_problems``: a rule file with 20,000 bad ``[lists]`` entries vs one with 2,000 —
   linear work gives a ratio near 10, quadratic near 100.
 
@@ -33,7 +36,7 @@ from desk.errors import InputError  # noqa: E402
 from desk.platforms.detect import parse_payload  # noqa: E402
 from desk.platforms.registry import PLATFORMS  # noqa: E402
 from desk.triage.pipeline import Incoming, Triage  # noqa: E402
-from desk.triage.rules import RulesError, parse_rules  # noqa: E402
+from desk.triage.rules import RulesError, default_rules, parse_rules  # noqa: E402
 
 WHEN = datetime(2026, 11, 11, 15, 0, tzinfo=UTC)
 ORDINARY = "Bonjour, quand passe la collecte des ordures dans le secteur Nord? Merci. "
@@ -110,6 +113,17 @@ def entity_figures() -> dict[str, float]:
     }
 
 
+def phrase_figures() -> dict[str, float]:
+    triage = Triage(default_rules(), DeskConfig(), detect_language=False)
+    hostile = "feu " * 12_500 + "feu rouge " * 5_000
+    benign = ordinary(len(hostile))
+    return {
+        "hostile_s": seconds(lambda: triage.decide(Incoming(hostile, WHEN), route=False)),
+        "baseline_s": seconds(lambda: triage.decide(Incoming(benign, WHEN), route=False)),
+        "chars": len(hostile),
+    }
+
+
 def rule_file_figures() -> dict[str, float]:
     def bad_lists(n: int) -> str:
         return "[lists]\n" + "".join(f"l{i} = [{i}]\n" for i in range(n))
@@ -131,6 +145,7 @@ def main() -> None:
                 "regex": regex_figures(),
                 "length": length_figures(),
                 "entities": entity_figures(),
+                "phrases": phrase_figures(),
                 "rule_file_problems": rule_file_figures(),
             },
             indent=2,

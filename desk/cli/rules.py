@@ -82,6 +82,10 @@ def check(run: Invocation, args: argparse.Namespace) -> int:
                 print(t("cli.error.hint", hint=clean(problem.hint, one_line=True)))
         print(plural(catalog, "cli.rules.problems", len(exc.problems)), file=sys.stderr)
         return 1
+    if ruleset.fallback is not None:  # its examples were read with the file: train it too,
+        from desk.triage.pipeline import fallback_model  # as the first import would
+
+        fallback_model(ruleset)
     warnings = slow_patterns(ruleset, text)  # usable, but slow: said, not refused
     words = sum(len(w) for w in ruleset.word_lists.values())
     if args.json:

@@ -3,10 +3,11 @@
 The rules stay the policy (readable, publishable); the model only fills in the mentions no
 category rule speaks about — praise or complaints in words no list has, chatter that is
 ``other`` — and only when it is confident enough (``[fallback] min_confidence`` in the rule file).
-It is trained at start-up, in a few milliseconds, on labelled examples that ship with desk
-(desk/triage/examples.jsonl: the training part of tests/data/triage and the development part of
-tests/data/triage_eval, never their held-out parts); a team can train it on its own corrections
-by pointing ``[fallback] examples`` at a JSON-lines file of the same shape.
+It is trained once per rule set (desk.triage.pipeline.fallback_model, ~45 ms) on labelled
+examples that ship with desk (desk/triage/examples.jsonl: the training part of tests/data/triage
+and the development part of tests/data/triage_eval, never their held-out parts); a team can
+train it on its own corrections by pointing ``[fallback] examples`` at a JSON-lines file of the
+same shape. The examples are read when the rule file loads: a bad file is refused there.
 
 Why hand-written: multinomial naive Bayes over word counts is about forty lines; scikit-learn
 would bring tens of megabytes (and joblib, threadpoolctl) for the same arithmetic, and the small
@@ -34,6 +35,7 @@ SMOOTHING = 0.5  # add-half (Lidstone) counts: a word never seen with a category
 NEAREST = 2  # training examples shown in the explanation
 COMMON_FLOOR = 5  # a word in at most this many examples always counts for "nearest"
 MAX_EXAMPLES_BYTES = 20 * 1024 * 1024
+FIX_EXAMPLES = "fix [fallback] examples in the rule file, or the file it names"
 
 
 @dataclass(frozen=True)
@@ -149,32 +151,42 @@ class Fallback:
 
 def read_examples(path: Path) -> list[tuple[str, str]]:
     """(text, category) pairs of a JSON-lines file of ``{"text", "category"}`` objects;
-    ConfigError names the bad line."""
+    ConfigError names the file and the bad line (desk.triage.rules reads them when the rule
+    file loads, so a bad file is refused there and not in the middle of an import)."""
     try:
         with path.open("rb") as handle:
             data = handle.read(MAX_EXAMPLES_BYTES + 1)
     except OSError as exc:
         raise ConfigError(
-            f"cannot read the fallback examples {path}: {exc.strerror or exc}",
-            hint="fix [fallback] examples in the rule file",
+            f"cannot read the fallback examples {path}: {exc.strerror or exc}", hint=FIX_EXAMPLES
         ) from exc
     if len(data) > MAX_EXAMPLES_BYTES:
-        raise ConfigError(f"{path}: over {MAX_EXAMPLES_BYTES:,} bytes of examples")
+        raise ConfigError(
+            f"{path}: over {MAX_EXAMPLES_BYTES:,} bytes of examples", hint=FIX_EXAMPLES
+        )
     examples = []
     for number, line in enumerate(data.decode("utf-8", "replace").splitlines(), start=1):
         if not line.strip():
             continue
         try:
             item = json.loads(line)
+        except RecursionError as exc:  # "[[[[..." deeper than Python's stack
+            raise ConfigError(
+                f"{path}:{number}: not valid JSON (nested too deeply)", hint=FIX_EXAMPLES
+            ) from exc
         except ValueError as exc:
-            raise ConfigError(f"{path}:{number}: not valid JSON") from exc
+            where = (
+                f" ({exc.msg}, column {exc.colno})" if isinstance(exc, json.JSONDecodeError) else ""
+            )
+            raise ConfigError(f"{path}:{number}: not valid JSON{where}", hint=FIX_EXAMPLES) from exc
         if (
             not isinstance(item, dict)
             or not isinstance(item.get("text"), str)
             or item.get("category") not in CATEGORIES
         ):
             raise ConfigError(
-                f'{path}:{number}: needs "text" and a "category" ({", ".join(CATEGORIES)})'
+                f'{path}:{number}: needs "text" and a "category" ({", ".join(CATEGORIES)})',
+                hint=FIX_EXAMPLES,
             )
         examples.append((item["text"], str(item["category"])))
     return examples

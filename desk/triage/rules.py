@@ -88,6 +88,7 @@ from desk.triage.conditions import (
     normalise_handle,
     search_time,
 )
+from desk.triage.fallback import examples_of, read_examples
 from desk.triage.ruleset import (
     CATEGORY_ORDER,
     KINDS,
@@ -301,7 +302,12 @@ class _Builder:
         if enabled is not True:
             return None
         path = None if examples is None else self.base / Path(examples).expanduser()
-        return FallbackOptions(float(minimum), path)
+        try:  # read now: a bad file is this file's problem, not every import's
+            texts = examples_of() if path is None else tuple(read_examples(path))
+        except ConfigError as exc:
+            self.problem(f"[fallback] examples: {exc.message}", "examples", exc.hint or "")
+            return None
+        return FallbackOptions(float(minimum), path, texts)
 
     def read_negation(self, raw: Any) -> tuple[tuple[str, ...], int]:
         if not isinstance(raw, dict):

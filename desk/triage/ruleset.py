@@ -13,6 +13,7 @@ from typing import Any
 
 from desk.errors import ConfigError
 from desk.triage.conditions import All
+from desk.triage.fallback import Fallback
 from desk.triage.words import NEGATION_WINDOW, WordIndex
 from desk.vocabulary import Category
 
@@ -89,6 +90,9 @@ class FallbackOptions:
 
     min_confidence: float = 0.6
     examples: Path | None = None  # None: the examples bundled with desk
+    texts: tuple[tuple[str, str], ...] = field(default=(), compare=False, repr=False)
+    """The (text, category) examples, read when the rule file loads (a bad file is refused
+    then, with its place, not on the first mention the model fills in)."""
 
 
 @dataclass(frozen=True)
@@ -102,6 +106,9 @@ class RuleSet:
     word_lists: dict[int, tuple[str, ...]] = field(default_factory=dict, repr=False)
     words: WordOptions = field(default_factory=lambda: WordOptions())
     fallback: FallbackOptions | None = None  # None: no model, "other" when no rule fires
+    model: Fallback | None = field(default=None, init=False, compare=False, repr=False)
+    """The fallback model trained for these rules (desk.triage.pipeline.fallback_model): once
+    per rule set, shared by every Triage that uses it."""
     index: WordIndex = field(init=False, compare=False, repr=False)
     by_list: dict[int, tuple[int, ...]] = field(init=False, compare=False, repr=False)
     always: tuple[int, ...] = field(init=False, compare=False, repr=False)

@@ -13,8 +13,10 @@ Two refinements keep words from firing where they mean no harm, in the same sing
   them does not count (``feu`` in ``feu de circulation``), while the phrase itself may still be an
   entry of a list;
 - *negation*, for the lists that ask for it: an entry right after a negating word (``aucune
-  contamination``, ``no fire``, ``pas de danger``: a negator among the ``window`` words before it)
-  does not count for those lists.
+  contamination``, ``no fire``, ``pas de danger``: a negator among the ``window`` words before it,
+  in the same sentence) does not count for those lists. The window ends at ``. ! ? ; :`` and new
+  lines: in "Is anyone coming? No! Fire on Elm St" the "no" answers the question, it does not
+  deny the fire.
 
 Every occurrence set aside this way is reported (``Skipped``), so a decision can say why a word
 did not fire.
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left
 from dataclasses import dataclass
 
 import ahocorasick
@@ -32,6 +35,8 @@ import regex
 _MARKS = regex.compile(r"\p{Mn}+")
 _TOKEN = re.compile(r"\w+")
 _NON_WORD = re.compile(r"\W+")
+_SENTENCE_END = re.compile(r"[.!?;:\n\r]")  # a negator does not reach past one of these
+_END_MARK = "|"  # a run of punctuation holding a sentence end, in ``_marked``
 _PATTERN_TOKEN = re.compile(r"\w+\*?")
 _STAR_INSIDE = re.compile(r"\w\*\w")  # "déneig*ment": a * followed by more of the word
 PREFIX_KEY = 3  # phrases starting with a prefix word are tried where a word starts like it
@@ -143,6 +148,7 @@ class WordIndex:
         self.negators = frozenset(tokens(fold(" ".join(negators))))
         self.window = window
         self._careful = bool(phrases) or bool(negatable and self.negators)
+        self._longest = max(map(len, phrases), default=0)  # of a phrase key, spaces included
         self.automaton = ahocorasick.Automaton()
         for key in keys.keys() | phrases.keys():
             found = keys.get(key, [])
@@ -161,7 +167,7 @@ class WordIndex:
         if not self._empty:
             spaced = " " + _NON_WORD.sub(" ", folded_text) + " "
             if self._careful:
-                self._find_careful(spaced, hits, skipped)
+                self._find_careful(spaced, folded_text, hits, skipped)
             else:
                 for _end, (_length, found, _phrase, _negated) in self.automaton.iter(spaced):
                     for shown, ids in found:
@@ -176,16 +182,24 @@ class WordIndex:
         return {i: sorted(found) if len(found) > 1 else list(found) for i, found in hits.items()}
 
     def _find_careful(
-        self, spaced: str, hits: dict[int, set[str]], skipped: list[Skipped] | None
+        self,
+        spaced: str,
+        folded_text: str,
+        hits: dict[int, set[str]],
+        skipped: list[Skipped] | None,
     ) -> None:
         """``find`` with harmless phrases and negation: occurrences are collected with their
-        place first, since a phrase ends after the words inside it."""
+        place first, since a phrase ends after the words inside it. The sentence ends are
+        looked for only when a negator is near an occurrence (``_marked``)."""
         found_at = []
-        spans: list[tuple[int, int, str]] = []
+        marked: str | None = None
+        spans: list[tuple[int, int, str]] = []  # harmless phrases found, in the order they end
+        span_ends: list[int] = []
         negatable = False
         for end, (length, found, phrase, negated) in self.automaton.iter(spaced):
             if phrase is not None:
                 spans.append((end - length + 1, end, phrase))
+                span_ends.append(end)
             if found:
                 found_at.append((end - length + 1, end, found, negated))
                 negatable = negatable or negated
@@ -195,15 +209,27 @@ class WordIndex:
                     for list_id in ids:
                         hits.setdefault(list_id, set()).add(shown)
             return
+        longest = self._longest
         for start, end, found, negated in found_at:
             inside = None
-            for a, b, phrase in spans:
-                if a <= start and end <= b and (a != start or b != end):
+            # a phrase holding the occurrence ends at or after it, and at most a phrase's
+            # length after it starts: only those few are looked at, however many there are
+            at = bisect_left(span_ends, end)
+            while at < len(spans) and span_ends[at] < start + longest:
+                a, b, phrase = spans[at]
+                if a <= start and (a != start or b != end):
                     inside = phrase
                     break
+                at += 1
             by = None
             if negated and inside is None:
                 by = self._negator(spaced[max(0, start - _BEFORE) : start].split())
+                if by is not None:  # in the same sentence?
+                    if marked is None:
+                        marked = _marked(folded_text)
+                    # start is the space before the occurrence's first word: it may be a mark
+                    window = marked[max(0, start - _BEFORE) : start + 1]
+                    by = self._negator(window.rpartition(_END_MARK)[2].split())
             for shown, ids in found:
                 if inside is not None:
                     if skipped is not None:
@@ -229,6 +255,7 @@ class WordIndex:
         self, folded_text: str, hits: dict[int, set[str]], skipped: list[Skipped] | None
     ) -> None:
         words = tokens(folded_text)
+        first: list[int] | None = None  # where each word's sentence starts, when needed
         for key, entries in self.slow.items():
             starts = [i for i, w in enumerate(words) if w.startswith(key)]
             for parts, shown, ids in entries:
@@ -237,7 +264,11 @@ class WordIndex:
                     continue
                 kept = ids
                 if self.negatable and not self.negatable.isdisjoint(ids):
-                    negators = [self._negator(words[max(0, i - self.window) : i]) for i in at]
+                    if first is None:
+                        first = _sentence_starts(folded_text)
+                    negators = [
+                        self._negator(words[max(0, i - self.window, first[i]) : i]) for i in at
+                    ]
                     if all(negators):  # every occurrence is negated
                         kept = tuple(i for i in ids if i not in self.negatable)
                         if skipped is not None:
@@ -251,3 +282,22 @@ def _phrase_at(parts: tuple[str, ...], words: list[str], position: int) -> bool:
     if position + len(parts) > len(words):
         return False
     return all(_token_matches(p, words[position + i]) for i, p in enumerate(parts))
+
+
+def _mark_run(run: re.Match[str]) -> str:
+    return _END_MARK if _SENTENCE_END.search(run.group()) else " "
+
+
+def _marked(folded_text: str) -> str:
+    """The spaced form of ``WordIndex.find`` (every run of non-word characters one space), but
+    with ``|`` for the runs that end a sentence: the same length, so its places are the same."""
+    return " " + _NON_WORD.sub(_mark_run, folded_text) + " "
+
+
+def _sentence_starts(folded_text: str) -> list[int]:
+    """For each word of ``tokens(folded_text)``, the position of the first word of its sentence."""
+    first: list[int] = []
+    for piece in _SENTENCE_END.split(folded_text):
+        count = len(tokens(piece))  # sentence ends are not word characters: same words
+        first.extend([len(first)] * count)
+    return first

@@ -66,6 +66,17 @@ def test_rules_check_broken_toml_points_at_the_spot(
     assert f"{bad}:3:15: not valid TOML: Unclosed array" in capsys.readouterr().out
 
 
+def test_rules_check_reads_the_fallback_examples(
+    cli: Cli, settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rules = tmp_path / "r.toml"
+    rules.write_text('[fallback]\nexamples = "fixes.jsonl"\n', encoding="utf-8")
+    (tmp_path / "fixes.jsonl").write_text('{"text": "x"\n', encoding="utf-8")
+    assert cli("rules", "check", str(rules)) == 1
+    out = capsys.readouterr().out
+    assert f"{rules}:2:1: [fallback] examples: {tmp_path / 'fixes.jsonl'}:1: not valid JSON" in out
+
+
 def test_rules_check_names_are_checked_against_desk_toml(
     cli: Cli, settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -151,6 +151,48 @@ def test_a_bad_examples_file_is_a_clear_error(tmp_path: Path) -> None:
         read_examples(tmp_path / "missing.jsonl")
 
 
+CATEGORY_RULE = '[[rule]]\nname = "r"\nwords = ["merci"]\ncategory = "praise"\n'
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        pytest.param(None, "cannot read the fallback examples", id="missing"),
+        pytest.param('{"text": "ok", "category": "praise"}\n{"text": "x", "category"\n', ".jsonl:2: not valid JSON", id="cut"),
+        pytest.param("[" * 100_000 + "\n", ".jsonl:1: not valid JSON (nested too deeply)", id="deep"),
+        pytest.param('{"text": "x", "category": "weird"}\n', '.jsonl:1: needs "text" and a "category"', id="category"),
+    ],
+)  # fmt: skip
+def test_a_bad_examples_file_is_refused_when_the_rules_load_with_its_place(
+    tmp_path: Path, content: str | None, message: str
+) -> None:
+    """Not on the first mention no rule categorises, in the middle of an import."""
+    if content is not None:
+        (tmp_path / "corrections.jsonl").write_text(content, encoding="utf-8")
+    text = '[fallback]\nmin_confidence = 0.5\nexamples = "corrections.jsonl"\n' + CATEGORY_RULE
+    with pytest.raises(RulesError) as caught:
+        parse_rules(text, str(tmp_path / "rules.toml"))
+    [problem] = caught.value.problems
+    assert (problem.line, problem.column) == (3, 1)  # the examples = line of the rule file
+    assert "corrections.jsonl" in problem.message
+    assert message in problem.message
+    assert "[fallback] examples" in problem.hint
+
+
+def test_deeply_nested_json_is_a_config_error_not_a_crash(tmp_path: Path) -> None:
+    deep = tmp_path / "deep.jsonl"
+    deep.write_text('{"text": "a", "category": "other"}\n' + "[" * 100_000, encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"deep\.jsonl:2: not valid JSON \(nested too deeply\)"):
+        read_examples(deep)
+
+
+def test_the_model_is_trained_once_per_rule_set() -> None:
+    """Every Triage of the same rules (an import, a re-triage, an explanation) shares it."""
+    rules = default_rules()
+    first = Triage(rules, DeskConfig(), detect_language=False).model()
+    assert Triage(rules, DeskConfig(), detect_language=False).model() is first
+
+
 def test_without_a_fallback_table_no_model_runs() -> None:
     rules = parse_rules('[[rule]]\nname = "r"\nwords = ["x"]\ncategory = "praise"\n', "t.toml")
     assert rules.fallback is None

@@ -7,12 +7,17 @@ urgent. Then the matcher itself (``WordIndex``), the new rule fields, and the ex
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
+from types import FrameType
+from typing import Any
 
 import pytest
 
 from desk.config import DeskConfig
 from desk.i18n import Catalog
+from desk.triage import words
 from desk.triage.engine import Decision
 from desk.triage.explain import explain_lines
 from desk.triage.pipeline import URGENT, Incoming, Triage
@@ -65,6 +70,11 @@ def test_harmless_mentions_are_not_urgent(text: str, lang: str) -> None:
         ("There's smoke everywhere and no one is answering 911", "en"),
         ("The fire station is on fire!", "en"),  # the phrase is harmless, "on fire" is not
         ("Someone was stabbed outside the bar on Main St", "en"),
+        # a negator in the sentence before does not reach across . ! ? ; : or a new line
+        ("Is anyone coming? No! Fire spreading to our house on Elm St", "en"),
+        ("Appelé le 311, pas de réponse. Incendie rue King", "fr"),
+        ("No. Gas leak on Main street", "en"),
+        ("Personne ne répond ; pas\nFeu au 12 rue des Pins", "fr"),
     ],
 )
 def test_real_emergencies_stay_urgent(text: str, lang: str) -> None:
@@ -141,6 +151,12 @@ INDEX = WordIndex(
         ("the floodplain map", {}, [Skipped("flood*", "phrase", "floodplain", (0,))]),
         ("flooded, no fire", {0: ["flood*"]}, [Skipped("fire", "negated", "no", (0,))]),
         ("feu de circulation en feu", {0: ["feu"], 1: ["feu"]}, [Skipped("feu", "phrase", "feu de circulation", (0, 1))]),
+        ("no. fire", {0: ["fire"]}, []),  # the negation window ends at a sentence's end
+        ("pas ! feu", {0: ["feu"], 1: ["feu"]}, []),
+        ("pas;feu", {0: ["feu"], 1: ["feu"]}, []),
+        ("aucun:\nfeu", {0: ["feu"], 1: ["feu"]}, []),
+        ("pas, de feu", {1: ["feu"]}, [Skipped("feu", "negated", "pas", (0,))]),  # a comma does
+        ("pas. no fire", {}, [Skipped("fire", "negated", "no", (0,))]),
     ],
 )  # fmt: skip
 def test_word_index_leaves_out_harmless_phrases_and_negated_words(
@@ -149,6 +165,40 @@ def test_word_index_leaves_out_harmless_phrases_and_negated_words(
     seen: list[Skipped] = []
     assert INDEX.find(fold(text), seen) == hits
     assert seen == skipped
+
+
+def lines_run(call: Callable[[], object], where: str) -> int:
+    """Python lines executed in the module file ``where`` during ``call``: a count of work
+    that does not depend on the machine's speed."""
+    count = 0
+
+    def local(frame: FrameType, event: str, arg: object) -> Any:
+        nonlocal count
+        count += event == "line"
+        return local
+
+    def calls(frame: FrameType, event: str, arg: object) -> Any:
+        return local if frame.f_code.co_filename == where else None
+
+    previous = sys.gettrace()
+    sys.settrace(calls)
+    try:
+        call()
+    finally:
+        sys.settrace(previous)
+    return count
+
+
+def test_a_word_repeated_inside_many_harmless_phrases_costs_linear_work() -> None:
+    """Each occurrence is checked against the phrases that could hold it, not all of them: a
+    text twice as long takes twice the work (it took four times, and a second per 100 kB)."""
+
+    def work(n: int) -> int:
+        text = fold("feu " * (5 * n) + "feu rouge " * (2 * n))
+        return lines_run(lambda: PACK.ruleset.index.find(text, []), words.__file__)
+
+    small, large = work(100), work(200)
+    assert large < 2.2 * small, (small, large)
 
 
 def test_without_phrases_or_negation_the_index_matches_as_before() -> None:
@@ -160,6 +210,8 @@ def test_negation_of_a_phrase_with_an_inner_prefix() -> None:
     index = WordIndex({0: ("eau* contamin*",)}, negatable=frozenset({0}), negators=("aucune",))
     assert index.find(fold("aucune eaux contaminées")) == {}
     assert index.find(fold("les eaux contaminées")) == {0: ["eau* contamin*"]}
+    assert index.find(fold("aucune ! eaux contaminées")) == {0: ["eau* contamin*"]}
+    assert index.find(fold("aucune, eaux contaminées")) == {}
 
 
 # --- the rule file ----------------------------------------------------------------------------
