@@ -44,6 +44,7 @@ from desk.errors import DeskError, rendered
 from desk.i18n import Catalog
 from desk.inbox import BulkReport
 from desk.search import parse
+from desk.tui import batch_reply
 from desk.tui.dialogs.line_prompt import LinePrompt
 from desk.tui.dialogs.picker import PickerScreen
 from desk.tui.dialogs.prompt import NumberPrompt
@@ -52,7 +53,6 @@ from desk.tui.labels import category_label, priority_label, status_label
 from desk.tui.messages import ActionFailed, CountLoaded, OpenDetail, PageLoaded, PendingCounted
 from desk.tui.safe import safe, safe_str
 from desk.tui.saved_views import SavedViews
-from desk.tui.screens import batch_reply
 from desk.tui.screens.base import MENTION_BINDINGS, MentionScreen
 from desk.tui.widgets.crisis_banner import CrisisBanner, filter_line
 from desk.tui.widgets.queue_list import QueueList
@@ -571,7 +571,7 @@ class QueueScreen(MentionScreen, SavedViews, inherit_bindings=False):
 
     def action_batch_reply(self) -> None:
         """``b``: one library answer to the marked mentions (or the highlighted one), as a batch
-        waiting for one approval (desk.tui.screens.batch_reply)."""
+        waiting for one approval (desk.tui.batch_reply)."""
         ids = self.marked() or [i for i in [self._target()] if i is not None]
         if ids:
             batch_reply.start(self, ids)
