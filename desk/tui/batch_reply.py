@@ -4,25 +4,29 @@ batch of replies waiting for one supervisor's approval (desk.crisis.batch).
 The flow runs off the UI thread: read the library, pick an answer (PickerScreen), prepare the
 batch under the app's write lock, then say what was prepared and what was left out, and unmark
 the mentions that got a reply. The approval screen (V) shows the batch as one item.
+
+``screen`` is the queue (a desk.tui.screens.base.MentionScreen: ``desk``, ``desk_app``, ``t``,
+``run_service``); not imported, as nothing outside screens/ imports a screen.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from desk.crisis.batch import Prepared, prepare
 from desk.tui.dialogs.picker import PickerScreen
 from desk.tui.failures import explain
 from desk.tui.messages import ActionFailed
 from desk.tui.safe import safe_str
-from desk.tui.screens.base import MentionScreen
 from desk.tui.widgets.queue_list import QueueList
 
 
-def start(screen: MentionScreen, ids: list[int]) -> None:
+def start(screen: Any, ids: list[int]) -> None:
     """Read the library in a worker, then ask which answer to send to ``ids``."""
     screen.run_worker(lambda: _library(screen, ids), thread=True, group="batch-reply")
 
 
-def _library(screen: MentionScreen, ids: list[int]) -> None:
+def _library(screen: Any, ids: list[int]) -> None:
     try:
         answers = screen.desk.answers.list(include_expired=False)
     except Exception as exc:  # noqa: BLE001 - a failed read is said, the desk goes on
@@ -34,7 +38,7 @@ def _library(screen: MentionScreen, ids: list[int]) -> None:
     screen.app.call_from_thread(_pick, screen, ids, sorted(titles.items()))
 
 
-def _pick(screen: MentionScreen, ids: list[int], titles: list[tuple[str, str]]) -> None:
+def _pick(screen: Any, ids: list[int], titles: list[tuple[str, str]]) -> None:
     if not titles:
         screen.notify(screen.t("tui.bulk.no_answers"), severity="warning", markup=False)
         return
@@ -49,7 +53,7 @@ def _pick(screen: MentionScreen, ids: list[int], titles: list[tuple[str, str]]) 
     )
 
 
-def _prepare(screen: MentionScreen, ids: list[int], name: str) -> None:
+def _prepare(screen: Any, ids: list[int], name: str) -> None:
     done, prepared = screen.run_service(
         lambda: prepare(screen.desk.crisis, screen.desk.batches, ids, name)
     )
@@ -57,7 +61,7 @@ def _prepare(screen: MentionScreen, ids: list[int], name: str) -> None:
         screen.app.call_from_thread(_prepared, screen, prepared)
 
 
-def _prepared(screen: MentionScreen, prepared: Prepared) -> None:
+def _prepared(screen: Any, prepared: Prepared) -> None:
     catalog = screen.desk_app.catalog
     if prepared.batch_id is None:
         first = prepared.skipped[0] if prepared.skipped else None
