@@ -106,11 +106,13 @@ class DeskEnv:
     ids: dict[str, int]
     path: Path
     clock: Clock
+    db: str | None = None
+    """The database when it is not the file beside desk.toml (PostgreSQL: DESK_TEST_DB)."""
 
     @property
     def settings(self) -> Settings:
         """The settings the desk was opened with (its database and desk.toml)."""
-        return Settings(db=str(self.path / "desk.db"), config=self.path / "desk.toml")
+        return Settings(db=self.db or str(self.path / "desk.db"), config=self.path / "desk.toml")
 
     def open_as(self, name: str) -> Desk:
         """A second desk on the same database and clock, as another person (a second
@@ -145,15 +147,22 @@ def tui_settings(folder: Path, text: str = DESK_TOML) -> Settings:
 
 
 def open_tui_desk(
-    folder: Path, as_name: str = "amelie", *, clock: Clock | None = None, text: str = DESK_TOML
+    folder: Path,
+    as_name: str = "amelie",
+    *,
+    clock: Clock | None = None,
+    text: str = DESK_TOML,
+    db: str | None = None,
 ) -> Desk:
     """The TUI tests' desk in ``folder`` (written if missing), opened as ``as_name`` on ``clock``
-    (a RunningClock from T0 if None)."""
+    (a RunningClock from T0 if None); its database ``db`` (a PostgreSQL URL) or a file beside."""
     settings = (
         tui_settings(folder, text)
         if not (folder / "desk.toml").exists()
         else Settings(db=str(folder / "desk.db"), config=folder / "desk.toml")
     )
+    if db is not None:
+        settings = Settings(db=db, config=folder / "desk.toml")
     return open_test_desk(settings, as_name, clock=clock or RunningClock())
 
 

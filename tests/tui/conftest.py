@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from textual.app import App
 
+from tests.conftest import TEST_DB
 from tests.helpers.clock import RunningClock
 from tests.helpers.tui import DeskEnv, feed, open_tui_desk, record_notes
 
@@ -22,10 +23,12 @@ def _notes(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def env(tmp_path: Path) -> Iterator[DeskEnv]:
-    """A fed desk (French interface) on a running clock from T0, closed after the test."""
+def env(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[DeskEnv]:
+    """A fed desk (French interface) on a running clock from T0, closed after the test; on
+    PostgreSQL when DESK_TEST_DB says so (as the shared fixtures of tests/conftest.py)."""
     clock = RunningClock()
-    desk = open_tui_desk(tmp_path, clock=clock)
+    db = request.getfixturevalue("postgres_url") if TEST_DB == "postgresql" else None
+    desk = open_tui_desk(tmp_path, clock=clock, db=db)
     ids = feed(desk)
-    yield DeskEnv(desk, ids, tmp_path, clock)
+    yield DeskEnv(desk, ids, tmp_path, clock, db)
     desk.close()

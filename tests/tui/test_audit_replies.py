@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
+import pytest
 from textual.widgets import DataTable, Static
 
 from desk.tui.app import DeskApp
@@ -25,6 +26,10 @@ def tamper(env: DeskEnv, seq: int) -> None:
     con.close()
 
 
+@pytest.mark.sqlite_only(
+    "tampers with the SQLite file directly; PostgreSQL refuses the edit (append-only triggers, "
+    "tests/postgres/test_engine.py)"
+)
 async def test_audit_screen_shows_intact_then_broken(env: DeskEnv) -> None:
     app = DeskApp(env.desk)
     async with app.run_test(size=(160, 45)) as pilot:

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import pytest
 from sqlalchemy import event
 from textual.pilot import Pilot
 from textual.screen import Screen
@@ -270,6 +271,7 @@ def held_write_lock(env: DeskEnv, desk: Desk) -> Iterator[None]:
         event.remove(desk.engine, "begin", short_wait)
 
 
+@pytest.mark.sqlite_only("holds SQLite's file lock; PostgreSQL waits on its own locks instead")
 async def test_a_locked_database_during_a_send_is_said_plainly(env: DeskEnv) -> None:
     app = DeskApp(env.desk)
     async with app.run_test(size=SIZE) as pilot:
