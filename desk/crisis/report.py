@@ -242,14 +242,7 @@ class CrisisReporter:
         if row is None:
             return None
         at, actor, data = row
-        try:
-            details = json.loads(data or "{}")
-        except (ValueError, RecursionError):
-            details = {}
-        if not isinstance(details, dict):
-            details = {}
-        details = {k: v for k, v in details.items() if isinstance(v, str | int | float)}
-        return Moment(as_utc(at), "statement.published", {"by": actor, **details})
+        return Moment(as_utc(at), "statement.published", {"by": actor, **_details(data)})
 
     @staticmethod
     def _events(session: Any, since: datetime, until: datetime) -> list[Moment]:
@@ -266,15 +259,10 @@ class CrisisReporter:
             .order_by(col(AuditEvent.seq))
             .limit(MAX_TIMELINE)
         ).all()
-        moments = []
-        for at, action, actor, data in rows:
-            try:
-                details = json.loads(data or "{}")
-            except ValueError:
-                details = {}
-            details = {k: v for k, v in details.items() if isinstance(v, str | int | float)}
-            moments.append(Moment(as_utc(at), kinds.get(action, action), {"by": actor, **details}))
-        return moments
+        return [
+            Moment(as_utc(at), kinds.get(action, action), {"by": actor, **_details(data)})
+            for at, action, actor, data in rows
+        ]
 
     def _rumours(self, session: Any, since: datetime) -> tuple[Rumour, ...]:
         groups = self.clusters(since=since, open_only=False, min_size=2)
@@ -305,6 +293,18 @@ class CrisisReporter:
                 )
         found.sort(key=lambda r: (-r.size, r.cluster))
         return tuple(found)
+
+
+def _details(data: str | None) -> dict[str, Any]:
+    """An audit event's data as a timeline line shows it: its plain values only (a damaged or
+    odd record gives none)."""
+    try:
+        details = json.loads(data or "{}")
+    except (ValueError, RecursionError):
+        return {}
+    if not isinstance(details, dict):
+        return {}
+    return {k: v for k, v in details.items() if isinstance(v, str | int | float)}
 
 
 def _answering(session: Any, since: datetime, until: datetime) -> Answering:

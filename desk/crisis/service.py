@@ -38,6 +38,7 @@ from desk.crisis.plan import (
     budget_for,
     plan,
 )
+from desk.crisis.state import Declaration
 from desk.crisis.surge import SENSITIVITIES, WEEK_BUCKETS, SurgeView, surges_by_topic
 from desk.db import SessionFactory, store, transaction
 from desk.db.tables import Answer, AuditEvent, Mention, Reply
@@ -59,11 +60,9 @@ def crisis_since(session: Any, now: datetime) -> datetime:
     belong to the same bad day)."""
     window = now - CRISIS_WINDOW
     record = store.crisis_record(session=session)
-    if record and record.get("declared") and record.get("since"):
-        try:
-            return min(window, as_utc(datetime.fromisoformat(str(record["since"]))))
-        except ValueError:
-            pass
+    declared = Declaration.from_record(record) if record else None
+    if declared is not None and declared.declared:
+        return min(window, declared.since)
     return window
 
 

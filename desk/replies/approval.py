@@ -49,6 +49,12 @@ class PendingReply:
         }
 
 
+def may_approve(actor: StaffView, config: DeskConfig) -> bool:
+    """Supervisors approve, and the policy's fallback approver (``[approval] fallback``): one
+    reply or a whole batch (desk.replies.batches)."""
+    return actor.is_supervisor or actor.name == config.approval.fallback
+
+
 @dataclass(kw_only=True)
 class ApprovalService:
     """The supervisor's side: the queue, approve (optionally edited), reject."""
@@ -64,8 +70,8 @@ class ApprovalService:
         self.record = Recorder(self.actor.name, self.clock)
 
     def may_approve(self) -> bool:
-        """Supervisors approve, and the policy's fallback approver (``[approval] fallback``)."""
-        return self.actor.is_supervisor or self.actor.name == self.config.approval.fallback
+        """Whether the person at the keyboard approves replies (``may_approve``)."""
+        return may_approve(self.actor, self.config)
 
     def pending_count(self) -> int:
         """How many items wait for approval (for the queue's header): each reply written one

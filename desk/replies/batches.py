@@ -38,6 +38,7 @@ from desk.config import DeskConfig
 from desk.db import SessionFactory, store, transaction
 from desk.db.tables import Mention, Reply, ReplyBatch
 from desk.errors import ActionRefused, NotFound, PermissionDenied
+from desk.replies.approval import may_approve
 from desk.replies.faults import fault_point
 from desk.replies.pacing import last_claims, pacing_of, schedule
 from desk.replies.service import ReplyService
@@ -134,8 +135,8 @@ class BatchService:
         self.record = Recorder(self.actor.name, self.clock)
 
     def may_approve(self) -> bool:
-        """Supervisors approve, and the policy's fallback approver (as for one reply)."""
-        return self.actor.is_supervisor or self.actor.name == self.config.approval.fallback
+        """Whether the person approves batches: as for one reply (desk.replies.approval)."""
+        return may_approve(self.actor, self.config)
 
     # -- preparing (desk.crisis.batch calls these inside its transaction) -----------------------
     def open_batch(
