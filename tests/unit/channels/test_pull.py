@@ -270,8 +270,14 @@ async def test_watch_stops_from_another_thread(desk: Desk, paged: None) -> None:
     pull = service(desk, [feed_channel("a", interval_seconds=5)], FeedHost(pages=1))
     stop = threading.Event()
     events: list[ChannelReport] = []
-    threading.Timer(0.5, stop.set).start()
-    await asyncio.wait_for(pull.watch(stop, events.append), timeout=10)
+
+    def seen(report: ChannelReport) -> None:
+        events.append(report)
+        # Stopped from another thread once the first poll is in (a fixed delay from the start
+        # raced the first poll on a loaded machine: it may take longer than the delay).
+        threading.Timer(0.5, stop.set).start()
+
+    await asyncio.wait_for(pull.watch(stop, seen), timeout=10)
     assert [e.status for e in events] == ["ok"]  # one poll, then it waited and stopped
 
 
