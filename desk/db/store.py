@@ -17,7 +17,7 @@ from sqlalchemy.sql.operators import custom_op
 from sqlmodel import Session, col, select
 
 from desk.clock import as_utc
-from desk.db import lock_row
+from desk.db import fts_plan, lock_row
 from desk.db.tables import AuditEvent, Channel, Mention, Reply, RoutingState, Staff
 from desk.errors import ActionRefused, NotFound
 from desk.views import QueueRow, ReplyView
@@ -77,7 +77,9 @@ def _has_reply(statuses: Sequence[str]) -> Any:
     )
 
 
-def _where(flt: QueueFilter, dialect: str) -> list[Any]:
+def _where(flt: QueueFilter, dialect: str, session: Session | None = None) -> list[Any]:
+    """The filter's conditions. Given a ``session``, a search on SQLite is planned for one page
+    (desk.db.fts_plan); without one, it is the plain condition (a count needs every match)."""
     conds: list[Any] = []
     status = flt.status
     if status is None:
@@ -132,13 +134,10 @@ def _where(flt: QueueFilter, dialect: str) -> list[Any]:
             query = fts_query(flt.search)
             if query is None:
                 conds.append(sa.false())
+            elif session is not None:
+                conds.append(fts_plan.page_condition(session, query))
             else:
-                matching: sa.Select[Any] = (
-                    sa.select(sa.column("rowid"))
-                    .select_from(sa.table("mentions_fts"))
-                    .where(sa.text("mentions_fts MATCH :mq").bindparams(mq=query))
-                )
-                conds.append(col(Mention.id).in_(matching))
+                conds.append(fts_plan.matches(query))
     return conds
 
 
@@ -189,7 +188,7 @@ def page_queue(flt: QueueFilter, offset: int, limit: int, *, session: Session) -
     """One page of the queue: most urgent first, then newest. Only the page is read."""
     stmt = (
         sa.select(*_QUEUE_COLUMNS)
-        .where(*_where(flt, _dialect(session)))
+        .where(*_where(flt, _dialect(session), session))
         .order_by(
             col(Mention.priority).desc(), col(Mention.created_at).desc(), col(Mention.id).desc()
         )

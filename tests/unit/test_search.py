@@ -4,13 +4,18 @@ mutt-like filter line, in the core and from ``desk queue --search`` / ``--filter
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import sqlalchemy as sa
+from sqlmodel import col
 
 from desk.bootstrap import Desk
+from desk.db import fts_plan
 from desk.db.store import QueueFilter
+from desk.db.tables import Mention
 from desk.errors import InputError
 from desk.i18n import Catalog
 from desk.search import parse
@@ -173,3 +178,35 @@ def test_the_search_index_is_filled_on_upgrade_and_dropped_on_downgrade(desk: De
     assert not any(t.startswith("mentions_fts") for t in tables)
     command.upgrade(config, "head")  # its existing mentions become searchable
     assert words_of(desk, search="electricite") == ["Coupure d'électricité secteur nord"]
+
+
+@pytest.mark.parametrize(("few", "many"), [(1_000, 50_000), (2, 50_000), (2, 6)])
+def test_every_search_plan_gives_the_same_page(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch, few: int, many: int
+) -> None:
+    # desk.db.fts_plan picks how a page meets the index by how many mentions match; with the
+    # thresholds lowered, the 9 matches below take each plan in turn: the rows and their order
+    # must be those of the queue's own order, whatever the plan
+    monkeypatch.setattr(fts_plan, "FEW", few)
+    monkeypatch.setattr(fts_plan, "MANY", many)
+    expected_plan = {(1_000, 50_000): "few", (2, 50_000): "some", (2, 6): "many"}[(few, many)]
+    assert fts_plan.choose(9) == expected_plan
+    texts = [f"Coupure d'eau rue {n}" if n % 2 else f"Merci rue {n}" for n in range(1, 19)]
+    ids = add(desk, *(mention(str(n), text) for n, text in enumerate(texts, start=1)))
+    with desk.write_factory() as session:  # priorities that cut across the posting order
+        for n, mention_id in enumerate(ids):
+            session.get(Mention, mention_id).priority = n % 3  # type: ignore[union-attr]
+        session.commit()
+    with desk.read_factory() as session:
+        rows = session.scalars(sa.select(Mention).where(col(Mention.id).in_(ids))).all()
+        order = sorted(
+            (m for m in rows if "eau" in m.text),
+            key=lambda m: (m.priority, m.created_at, m.id),
+            reverse=True,
+        )
+        want = [m.id for m in order]
+    flt = QueueFilter(view="all", search="EAU")
+    pages = [[r.id for r in desk.queries.page(flt, offset, 4)] for offset in (0, 4, 8)]
+    assert [i for page in pages for i in page] == want
+    assert len(want) == 9
+    assert [r.id for r in desk.queries.page(replace(flt, search="merci eau"), 0, 50)] == []
