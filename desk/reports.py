@@ -7,8 +7,7 @@ draw it. Durations are in seconds; medians and 90th percentiles use the nearest-
 At scale (a million mentions) what costs is reading columns no index holds (``received_at``,
 ``status``) row by row through the ``created_at`` index: when the period holds a good share of
 the table (``SCAN_SHARE``), those queries scan the table instead (5 times faster per row), and
-the backlog's ages come back grouped by arrival moment (mentions ingested together share one),
-never one row per open mention.
+the backlog's ages are read at their ranks from an index, never one row per open mention.
 """
 
 from __future__ import annotations
@@ -41,20 +40,6 @@ def percentile(values: list[float], share: float) -> float | None:
     ordered = sorted(values)
     rank = max(1, math.ceil(share * len(ordered)))
     return round(ordered[rank - 1], 1)
-
-
-def counted_percentile(counted: list[tuple[float, int]], share: float) -> float | None:
-    """``percentile`` of values given as (value, how many times) pairs, without expanding them."""
-    total = sum(n for _value, n in counted)
-    if not total:
-        return None
-    rank = max(1, math.ceil(share * total))
-    seen = 0
-    for value, n in sorted(counted):
-        seen += n
-        if seen >= rank:
-            return round(value, 1)
-    raise AssertionError("unreachable: the ranks add up to the total")
 
 
 def _unindexed(column: Any) -> Any:
@@ -100,11 +85,35 @@ def _stats(values: list[float]) -> dict[str, Any]:
     return {"count": len(values), "median": percentile(values, 0.5), "p90": percentile(values, 0.9)}
 
 
-def _counted_stats(counted: list[tuple[float, int]]) -> dict[str, Any]:
+def _backlog(session: Any, dialect: str, now: datetime) -> dict[str, Any]:
+    """The open mentions: how many, and their ages' median, 90th percentile and maximum
+    (nearest rank, as ``percentile``). The k-th smallest age is the k-th latest posting time,
+    read by walking the ``(status, created_at)`` index to that rank: no open mention is sorted
+    or sent back (at 1M mentions, 860k of them open, grouping them took 6 s)."""
+    is_open = col(Mention.status) == MentionStatus.OPEN
+    count = session.execute(sa.select(sa.func.count()).where(is_open)).scalar_one()
+
+    def age_at(rank: int, latest_first: bool = True) -> float | None:
+        if not count:
+            return None
+        posted = col(Mention.created_at)
+        age = session.execute(
+            sa.select(_seconds(dialect, sa.literal(now), posted))
+            .where(is_open)
+            .order_by(posted.desc() if latest_first else posted)
+            .offset(rank - 1)
+            .limit(1)
+        ).scalar_one()
+        return round(float(age), 1)
+
     return {
-        "count": sum(n for _value, n in counted),
-        "median": counted_percentile(counted, 0.5),
-        "p90": counted_percentile(counted, 0.9),
+        "open": count,
+        "age_seconds": {
+            "count": count,
+            "median": age_at(max(1, math.ceil(0.5 * count))),
+            "p90": age_at(max(1, math.ceil(0.9 * count))),
+            "max": age_at(1, latest_first=False),
+        },
     }
 
 
@@ -195,18 +204,8 @@ class ReportService:
             ).all()
             # The backlog is what the queue shows: every mention open now, whatever the period,
             # aged from when the citizen posted (desk.views.backlog_age) — one definition for
-            # the report and the queue. (age, how many): one row per posting moment.
-            ages: list[tuple[float, int]] = [
-                (float(age), int(n))
-                for age, n in session.execute(
-                    sa.select(
-                        _seconds(dialect, sa.literal(as_utc(now)), col(Mention.created_at)),
-                        sa.func.count(),
-                    )
-                    .where(col(Mention.status) == MentionStatus.OPEN)
-                    .group_by(col(Mention.created_at))
-                ).all()
-            ]
+            # the report and the queue.
+            backlog = _backlog(session, dialect, as_utc(now))
             spam = by_category.get("spam", 0)
             answers_used = session.execute(
                 sa.select(col(Answer.name), col(Answer.language), sa.func.count(col(Reply.id)))
@@ -260,13 +259,7 @@ class ReportService:
                 "waiting_now": len(still_waiting),
                 "oldest_waiting": max(still_waiting, default=None),
             },
-            "backlog": {
-                "open": sum(n for _age, n in ages),
-                "age_seconds": {
-                    **_counted_stats(ages),
-                    "max": max((age for age, _n in ages), default=None),
-                },
-            },
+            "backlog": backlog,
             "answered_share": round(len(first_replies) / answerable, 4) if answerable else None,
             "answers_used": [
                 {"name": n, "language": lang, "replies": c} for n, lang, c in answers_used

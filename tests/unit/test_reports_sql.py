@@ -16,7 +16,6 @@ from sqlmodel import select
 from desk import reports
 from desk.bootstrap import Desk
 from desk.db.tables import Mention, Reply
-from desk.reports import counted_percentile, percentile
 from desk.vocabulary import MentionStatus, ReplyStatus
 from tests.helpers.clock import FakeClock
 from tests.helpers.desks import add, mention
@@ -116,17 +115,6 @@ def _close(expected: Any, got: Any) -> None:
         assert got == pytest.approx(expected, abs=0.5)
     else:
         assert got == expected
-
-
-@pytest.mark.parametrize(
-    ("values", "share"),
-    [([], 0.5), ([3.0], 0.9), ([1.0, 2.0, 2.0, 2.0, 5.0, 7.5], 0.5), ([4.0] * 9 + [1.0], 0.9)],
-)
-def test_counted_percentile_is_percentile_of_the_expanded_values(
-    values: list[float], share: float
-) -> None:
-    counted = [(v, values.count(v)) for v in dict.fromkeys(values)]
-    assert counted_percentile(counted, share) == percentile(values, share)
 
 
 def test_the_sql_figures_are_those_of_a_plain_computation(
