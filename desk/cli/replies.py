@@ -158,10 +158,15 @@ def replies(desk: Desk, args: argparse.Namespace) -> int:
 
 
 def approvals(desk: Desk, args: argparse.Namespace) -> int:
-    """Replies waiting for a supervisor's approval, oldest first."""
+    """Replies waiting for a supervisor's approval, oldest first, then the batches waiting
+    (each approved at once with ``desk approve --batch ID``; ``kind`` tells them apart)."""
     pending = desk.approvals.pending()
+    batches = desk.batches.waiting()
     if args.json:
-        print_json([p.to_json() for p in pending])
+        print_json(
+            [{"kind": "reply", **p.to_json()} for p in pending]
+            + [{"kind": "batch", **b.to_json(), "sample": b.sample} for b in batches]
+        )
         return 0
     t = desk.catalog.t
     for p in pending:
@@ -178,7 +183,7 @@ def approvals(desk: Desk, args: argparse.Namespace) -> int:
         )
         print(t("cli.approvals.mention", text=clean(p.mention_text, one_line=True, max_len=100)))
         print(t("cli.approvals.reply", text=clean(r.text, one_line=True, max_len=200)))
-    for b in desk.batches.waiting():  # each approved at once, with its own command
+    for b in batches:  # each approved at once, with its own command
         print(
             t(
                 "cli.approvals.batch",

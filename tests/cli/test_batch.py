@@ -51,7 +51,9 @@ def test_prepare_approve_and_follow_a_batch(
     assert cli("approve", "--batch", "1", as_name="bruno") == 2  # an agent
     assert "only a supervisor" in capsys.readouterr().err
     assert cli("approvals", "--json") == 0
-    assert _json(capsys) == []  # the batch's replies are approved with it, not one by one
+    (waiting,) = _json(capsys)  # one item: the batch's replies are approved with it, at once
+    assert (waiting["kind"], waiting["id"], waiting["total"]) == ("batch", 1, 2)
+    assert waiting["sample"].startswith("Bonjour, l'eau")
     assert cli("approvals") == 0
     assert "batch 1 by bruno since" in capsys.readouterr().out  # one item, its own command
 
