@@ -274,6 +274,8 @@ class DeskServer(Server):
             else t("cli.serve.by_passphrase")
         )
         print(t("cli.serve.listening", where=where, how=how), flush=True)
+        if self.options.unix and self.options.unix_group is None:
+            print(t("cli.serve.unix_private", path=str(self.options.unix)), flush=True)
         if self.options.public_url is None and not self.options.unix:
             if is_bind_all(self.options.host):
                 print(t("cli.serve.bind_all", host=self.options.host), flush=True)

@@ -433,3 +433,18 @@ async def test_a_public_url_made_from_a_bind_all_address_is_warned_of(
     named = _server(settings, host="0.0.0.0", allow_plain_http=True, public_url="https://d.example")
     await named.on_startup(await named._make_app())
     assert warning not in capsys.readouterr().out
+
+
+async def test_a_unix_socket_without_a_group_is_said_to_be_private(
+    settings: Settings, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # a proxy under another account (nginx's www-data) would meet "permission denied" with no
+    # clue: the start-up lines say the socket is this account's only and how to open it
+    note = Catalog("fr").t("cli.serve.unix_private", path=str(tmp_path / "desk.sock"))
+    assert "--unix-group" in note
+    private = _server(settings, unix=tmp_path / "desk.sock")
+    await private.on_startup(await private._make_app())
+    assert note in capsys.readouterr().out
+    shared = _server(settings, unix=tmp_path / "desk.sock", unix_group="nogroup")
+    await shared.on_startup(await shared._make_app())
+    assert "0700" not in capsys.readouterr().out
