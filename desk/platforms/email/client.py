@@ -3,12 +3,20 @@
 Receiving
 - Each watched folder is opened read-only (``EXAMINE``) and messages are fetched with
   ``BODY.PEEK[]``: desk never sets ``\\Seen``, never moves or deletes anything.
-- The cursor is JSON, one entry per folder: ``{"INBOX": {"validity": 1796612882, "uid": 42}}``
-  (UIDVALIDITY and the last UID committed). New mail is ``UID SEARCH UID <uid+1>:*`` (the server
-  may answer the last message for ``*``: UIDs not above the cursor are dropped). When a folder's
-  UIDVALIDITY changes, its UIDs mean nothing any more: the folder is read again from the start
-  and the Message-IDs desk already holds are dropped by the ingest's dedupe (``remote_id`` is the
-  Message-ID), so nothing is lost and nothing is doubled.
+- The cursor is JSON, one entry per folder: ``{"INBOX": {"validity": 1796612882, "uid": 42,
+  "modseq": 97}}`` (UIDVALIDITY, the last UID committed and, where the server offers CONDSTORE
+  (RFC 7162), the folder's HIGHESTMODSEQ once everything up to it was read; cursors written
+  before CONDSTORE, without ``modseq``, are read as they are). New mail is ``UID SEARCH UID
+  <uid+1>:*`` (the server may answer the last message for ``*``: UIDs not above the cursor are
+  dropped). With CONDSTORE the poll connection sends ``ENABLE CONDSTORE``; ``EXAMINE`` then
+  reports HIGHESTMODSEQ: unchanged since the cursor's means nothing was added, flagged or removed,
+  and the poll sends no SEARCH and no FETCH; otherwise the search adds ``MODSEQ <modseq+1>``
+  (only messages changed since). A page cut short (more mail waiting) stores no ``modseq``: the
+  next poll searches by UID alone. A server without CONDSTORE (or a folder answering
+  ``NOMODSEQ``) keeps the UID path. When a folder's UIDVALIDITY changes, its UIDs and modseqs mean
+  nothing any more: the folder is read again from the start and the Message-IDs desk already
+  holds are dropped by the ingest's dedupe (``remote_id`` is the Message-ID), so nothing is lost
+  and nothing is doubled.
 - ``RFC822.SIZE`` is read first: a message over ``max_message_bytes`` is imported from its header
   only, with a note. A page holds at most ``PAGE`` messages; ``more`` asks for the next one.
 - ``wait_for_news`` (the ``pushes`` capability: ``desk.channels.pull`` waits on it between polls)
@@ -54,7 +62,7 @@ from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeGuard
 
 from imapclient import IMAPClient
 from imapclient import exceptions as imap_errors
@@ -85,7 +93,9 @@ _NET_ERRORS = (OSError, imap_errors.IMAPClientAbortError, socket.timeout, EOFErr
 
 
 def load_cursor(cursor: str | None) -> dict[str, dict[str, int]]:
-    """The per-folder cursors stored for a channel; anything unreadable starts afresh."""
+    """The per-folder cursors stored for a channel (``validity``, ``uid`` and, when CONDSTORE
+    was used, ``modseq``); an entry without a readable ``modseq`` (a cursor written before
+    CONDSTORE) keeps its UIDs; anything else unreadable starts afresh."""
     if not cursor:
         return {}
     try:
@@ -98,9 +108,17 @@ def load_cursor(cursor: str | None) -> dict[str, dict[str, int]]:
     for folder, entry in value.items():
         if isinstance(entry, dict):
             validity, uid = entry.get("validity"), entry.get("uid")
-            if isinstance(validity, int) and isinstance(uid, int):
+            if _count(validity) and _count(uid):
                 out[str(folder)] = {"validity": validity, "uid": uid}
+                modseq = entry.get("modseq")
+                if _count(modseq) and modseq > 0:
+                    out[str(folder)]["modseq"] = modseq
     return out
+
+
+def _count(value: object) -> TypeGuard[int]:
+    """A non-negative integer (JSON ``true`` is not one)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def dump_cursor(state: dict[str, dict[str, int]]) -> str:
@@ -184,6 +202,7 @@ class EmailConnector(Connector):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)  # channel, client (unused: not HTTP), secret, now=
         self._imap: IMAPClient | None = None
+        self._condstore = False  # the poll connection has CONDSTORE enabled (RFC 7162)
         self._lock = threading.Lock()  # the poll connection serves one command at a time
         self._idle: dict[str, IMAPClient] = {}  # folder -> its IDLE connection
         self._closing: list[IMAPClient] = []
@@ -239,7 +258,16 @@ class EmailConnector(Connector):
         """The poll connection (made on first use, dropped after a network error)."""
         with self._lock:
             if self._imap is None:
-                self._imap = self._connect()
+                conn = self._connect()
+                try:
+                    self._condstore = _enable_condstore(conn)
+                except (*_NET_ERRORS, imap_errors.IMAPClientError) as exc:
+                    _quietly_close(conn)
+                    raise TransientError(
+                        f"{self.channel.key}: IMAP connection lost ({type(exc).__name__}) "
+                        "before the first command; reconnecting at the next try"
+                    ) from exc
+                self._imap = conn
             try:
                 yield self._imap
             except (*_NET_ERRORS, imap_errors.IMAPClientError) as exc:
@@ -294,22 +322,35 @@ class EmailConnector(Connector):
             result.errors.append(ItemError(f"folder {folder!r} cannot be opened: {exc}"))
             return False
         validity = int(selected.get(b"UIDVALIDITY", 0))
+        highest = selected.get(b"HIGHESTMODSEQ") if self._condstore else None
+        if not _count(highest) or highest == 0:
+            highest = None  # no CONDSTORE, or NOMODSEQ: the UID path
         known = state.get(folder)
-        last = 0
+        last, since = 0, None
         if known is not None:
             if known["validity"] == validity:
-                last = known["uid"]
+                last, since = known["uid"], known.get("modseq")
             else:
                 notes.append(
                     f"{folder}: UIDVALIDITY changed ({known['validity']} -> {validity}): the "
                     "folder is read again; messages already in desk are recognised by Message-ID"
                 )
-        uids = sorted(u for u in conn.search(["UID", f"{last + 1}:*"]) if u > last)
+        if highest is not None and since == highest:
+            return False  # nothing added, flagged or removed since the cursor: no SEARCH
+        criteria: list[str] = ["UID", f"{last + 1}:*"]
+        if highest is not None and since is not None and since < highest:
+            criteria += ["MODSEQ", str(since + 1)]  # (a modseq gone back: by UID alone)
+        uids = sorted(u for u in conn.search(criteria) if u > last)
         batch = uids[:room]
         if batch:
             self._read(conn, folder, batch, result)
             last = batch[-1]
-        state[folder] = {"validity": validity, "uid": last}
+        entry = {"validity": validity, "uid": last}
+        if highest is not None and len(batch) == len(uids):
+            # Everything the server had at EXAMINE time is read (HIGHESTMODSEQ came first: mail
+            # arriving since has a higher modseq and is found next time).
+            entry["modseq"] = highest
+        state[folder] = entry
         return len(uids) > len(batch)
 
     def _read(self, conn: IMAPClient, folder: str, uids: list[int], result: ParseResult) -> None:
@@ -554,6 +595,20 @@ def _refused(where: str, step: str, code: int, said: Any) -> ChannelError:
             f"{where}: {step} deferred ({code} {text})", wait_seconds=SMTP_RETRY_SECONDS
         )
     return NotPosted(f"{where}: {step} refused ({code} {text})", status=code)
+
+
+def _enable_condstore(conn: IMAPClient) -> bool:
+    """``ENABLE CONDSTORE`` where the server offers it (then EXAMINE reports HIGHESTMODSEQ);
+    False when it does not, or says no: the UID path."""
+    try:
+        if not (conn.has_capability("CONDSTORE") and conn.has_capability("ENABLE")):
+            return False
+        return b"CONDSTORE" in {bytes(c).upper() for c in conn.enable("CONDSTORE")}
+    except imap_errors.IMAPClientAbortError:
+        raise
+    except imap_errors.IMAPClientError:
+        log.info("CONDSTORE offered but not enabled; polling by UID", exc_info=True)
+        return False
 
 
 def _is_news(response: Any) -> bool:
