@@ -1,5 +1,15 @@
 """A shared mailbox: IMAP in (IMAPClient, in worker threads), SMTP out (smtplib).
 
+Logging in
+- ``auth = "login"``: IMAP LOGIN (and SMTP AUTH where offered) with the secret as password.
+- ``auth = "xoauth2"`` (Microsoft 365 has removed basic auth for IMAP; Gmail): the secret is an
+  OAuth2 access token, sent as SASL XOAUTH2 (``user=<login>^Aauth=Bearer <token>^A^A``, base64)
+  by ``AUTHENTICATE XOAUTH2`` (IMAP) and ``AUTH XOAUTH2`` (SMTP); a refusal's challenge (a JSON
+  error) is answered with the empty line the mechanism asks for. A refused token is a
+  ``PermanentError`` (IMAP: the channel is ``failing``, no retry storm) or ``NotPosted`` (SMTP),
+  from the catalog: which channel and server, the status the server gave, where the token comes
+  from (its reference, never its value) and what to do. desk does not refresh tokens.
+
 Receiving
 - Each watched folder is opened read-only (``EXAMINE``) and messages are fetched with
   ``BODY.PEEK[]``: desk never sets ``\\Seen``, never moves or deletes anything.
@@ -78,6 +88,7 @@ from desk.platforms.errors import (
     Unprovable,
 )
 from desk.platforms.parsed import ItemError, ParseResult
+from desk.text.safe import clean
 
 log = logging.getLogger(__name__)
 PAGE = 200  # messages per page (one transaction in the ingest)
@@ -213,11 +224,15 @@ class EmailConnector(Connector):
         return (self.channel.address or self.channel.account or "").strip()
 
     # -- connections -----------------------------------------------------------------------
+    def _imap_server(self) -> tuple[str, int]:
+        """The IMAP host and port (993 with implicit TLS, else 143, unless configured)."""
+        channel = self.channel
+        return channel.host or "", channel.port or (993 if channel.tls == "implicit" else 143)
+
     def _connect(self) -> IMAPClient:
         channel = self.channel
-        host = channel.host or ""
+        host, port = self._imap_server()
         implicit = channel.tls == "implicit"
-        port = channel.port or (993 if implicit else 143)
         where = f"{channel.key}: IMAP {host}:{port}"
         try:
             conn = IMAPClient(
@@ -249,9 +264,41 @@ class EmailConnector(Connector):
         if self.secret is None or not account:
             raise PermanentError(f"{where}: an email channel needs account and secret")
         if self.channel.auth == "xoauth2":
-            conn.oauth2_login(account, self.secret.reveal())
+            self._imap_xoauth2(conn, account)
         else:
             conn.login(account, self.secret.reveal())
+
+    def _imap_xoauth2(self, conn: IMAPClient, account: str) -> None:
+        """``AUTHENTICATE XOAUTH2`` with the channel's secret as the OAuth2 token; a refused
+        token is a PermanentError saying what to do, without the token."""
+        server = "{}:{}".format(*self._imap_server())
+        offered = [c for c in conn.capabilities() if bytes(c).upper().startswith(b"AUTH=")]
+        if b"AUTH=XOAUTH2" not in {bytes(c).upper() for c in offered}:
+            names = ", ".join(bytes(c)[5:].decode("ascii", "replace") for c in offered)
+            raise PermanentError.from_catalog(
+                "email_no_xoauth2",
+                channel=self.channel.key,
+                protocol="IMAP",
+                server=server,
+                offered=clean(names, one_line=True, max_len=120) or "-",
+            )
+        answer = _Xoauth2(account, self.secret)
+        try:
+            # imaplib's AUTHENTICATE, as IMAPClient.oauth2_login runs it, but answering a
+            # refusal's challenge with the empty line XOAUTH2 asks for (oauth2_login would
+            # send the token a second time).
+            conn._command_and_check("authenticate", "XOAUTH2", answer)
+        except imap_errors.IMAPClientAbortError:
+            raise  # the connection, not the token: TransientError in _connect
+        except imap_errors.IMAPClientError:
+            raise PermanentError.from_catalog(
+                "email_token_refused",
+                channel=self.channel.key,
+                server=server,
+                account=account,
+                code=answer.code(),
+                secret=_source(self.secret),
+            ) from None  # imaplib's frames hold the encoded token: not kept with the error
 
     @contextlib.contextmanager
     def _session(self) -> Iterator[IMAPClient]:
@@ -497,7 +544,7 @@ class EmailConnector(Connector):
             if mode == "starttls":
                 smtp.starttls(context=ssl.create_default_context())
                 smtp.ehlo()
-            self._smtp_login(smtp)
+            self._smtp_login(smtp, f"{host}:{port}")
             code, said = smtp.mail(self.address)
             if code != 250:
                 raise _refused(where, "MAIL FROM", code, said)
@@ -529,19 +576,36 @@ class EmailConnector(Connector):
         if code != 250:
             raise _refused(where, "DATA", code, said)
 
-    def _smtp_login(self, smtp: smtplib.SMTP) -> None:
+    def _smtp_login(self, smtp: smtplib.SMTP, server: str) -> None:
         if self.secret is None:
             return  # a relay that takes mail from this host without a login (tests)
         account = self.channel.account or self.address
-        token = self.secret.reveal()
-        if self.channel.auth == "xoauth2":
-
-            def xoauth2(challenge: bytes | None = None) -> str:
-                return f"user={account}\x01auth=Bearer {token}\x01\x01"
-
-            smtp.auth("XOAUTH2", xoauth2, initial_response_ok=True)
-        elif smtp.has_extn("auth"):
-            smtp.login(account, token)
+        if self.channel.auth != "xoauth2":
+            if smtp.has_extn("auth"):
+                smtp.login(account, self.secret.reveal())
+            return
+        offered = str(smtp.esmtp_features.get("auth", "")).upper().split()
+        if "XOAUTH2" not in offered:
+            raise NotPosted.from_catalog(
+                "email_no_xoauth2",
+                channel=self.channel.key,
+                protocol="SMTP",
+                server=server,
+                offered=clean(", ".join(offered), one_line=True, max_len=120) or "-",
+            )
+        answer = _Xoauth2(account, self.secret)
+        try:  # AUTH XOAUTH2 <initial response>; a refusal's challenge gets an empty line
+            smtp.auth("XOAUTH2", answer, initial_response_ok=True)
+        except smtplib.SMTPAuthenticationError as exc:
+            raise NotPosted.from_catalog(
+                "email_smtp_token_refused",
+                status=exc.smtp_code,
+                channel=self.channel.key,
+                server=server,
+                account=account,
+                code=answer.code() or f", {exc.smtp_code}",
+                secret=_source(self.secret),
+            ) from None
 
     def _file_copy(self, data: bytes) -> None:
         with self._session() as conn:
@@ -585,6 +649,43 @@ class EmailConnector(Connector):
         self._closing = []
         for conn in conns:
             await asyncio.to_thread(_quietly_close, conn)
+
+
+class _Xoauth2:
+    """The SASL XOAUTH2 client (Google's and Microsoft's mechanism): the first answer is
+    ``user=<login>^Aauth=Bearer <token>^A^A``; a refusal comes as a challenge holding a JSON
+    error (``{"status":"401",...}``), answered with an empty line, then the server says no.
+    The token is read from the Secret when it is sent and never kept in a string here."""
+
+    def __init__(self, account: str, secret: Any) -> None:
+        self.account = account
+        self.secret = secret
+        self.challenges: list[bytes] = []  # what the server said after the token (an error)
+        self.sent = False
+
+    def __call__(self, challenge: bytes | None = None) -> str:
+        if self.sent:
+            self.challenges.append(challenge or b"")
+            return ""
+        self.sent = True
+        return f"user={self.account}\x01auth=Bearer {self.secret.reveal()}\x01\x01"
+
+    def code(self) -> str:
+        """``, 401``: the status of the server's JSON error, when it gave one (else empty)."""
+        for challenge in self.challenges:
+            try:
+                said = json.loads(challenge)
+            except ValueError:
+                continue
+            code = str(said.get("status", "")) if isinstance(said, dict) else ""
+            if code.isdigit() and len(code) <= 3:
+                return f", {code}"
+        return ""
+
+
+def _source(secret: Any) -> str:
+    """Where the secret comes from (``env:NAME``, ``file:PATH``...), never its value."""
+    return str(getattr(secret, "source", "") or "the channel's secret")
 
 
 def _refused(where: str, step: str, code: int, said: Any) -> ChannelError:
