@@ -11,12 +11,14 @@ import pytest
 from pydantic import ValidationError
 
 from desk.config.channels import ChannelConfig
+from desk.config.secrets import Secret, resolve
 from desk.errors import InputError
 from desk.platforms.client import ReplyRequest
 from desk.platforms.detect import detect, parse_payload
 from desk.platforms.email import PLATFORM
 from desk.platforms.email.client import (
     EmailConnector,
+    _Xoauth2,
     build_reply,
     dump_cursor,
     load_cursor,
@@ -26,7 +28,7 @@ from desk.platforms.email.client import (
 )
 from desk.platforms.email.payload import MAX_HEADER_CHARS, parse_message
 from desk.platforms.email.quotes import strip_quoted
-from desk.platforms.errors import NotPosted
+from desk.platforms.errors import NotPosted, PermanentError
 from desk.platforms.html import MAX_TEXT_CHARS
 from desk.platforms.parsed import ParseResult
 from desk.text.safe import clean
@@ -344,6 +346,37 @@ def test_without_condstore_every_poll_searches_by_uid() -> None:
 
 
 # -- the channel ------------------------------------------------------------------------------
+
+
+def test_xoauth2_sends_the_sasl_string_then_an_empty_line() -> None:
+    answer = _Xoauth2("contact@ville.example", Secret("EwBwA8l6BAAUbDba3x2O"))
+    assert answer() == "user=contact@ville.example\x01auth=Bearer EwBwA8l6BAAUbDba3x2O\x01\x01"
+    # A refusal comes as a challenge holding a JSON error: answered with an empty line, never
+    # with the token again; its status goes into the error desk shows.
+    assert answer(b'{"status":"401","schemes":"bearer","scope":"mail"}') == ""
+    assert answer.code() == ", 401"
+    for junk in (b"not json", b'{"status": "401 <script>"}', b"[401]", b'{"status": 4010}'):
+        odd = _Xoauth2("a@b", Secret("EwBwA8l6BAAUbDba3x2O"))
+        odd()
+        assert (odd(junk), odd.code()) == ("", ""), junk
+
+
+def test_a_token_file_is_read_again_at_each_login(tmp_path: Path) -> None:
+    token = tmp_path / "token"
+    token.write_text("first-access-token\n", encoding="utf-8")
+    token.chmod(0o600)
+    channel = ChannelConfig(
+        name="c", platform="email", host="imap.example.org", auth="xoauth2", secret=f"file:{token}"
+    )
+    connector = EmailConnector(channel, None, resolve(f"file:{token}"))
+    token.write_text("refreshed-access-token\n", encoding="utf-8")  # by a tool outside desk
+    assert connector._token(PermanentError).reveal() == "refreshed-access-token"
+    token.unlink()
+    with pytest.raises(PermanentError, match=r"^email:c: secret file:.*no such file") as refused:
+        connector._token(PermanentError)
+    assert "access-token" not in str(refused.value)
+    by_env = EmailConnector(channel, None, Secret("env-token", source="env:X"))
+    assert by_env._token(PermanentError) is by_env.secret  # an environment does not change
 
 
 def test_plaintext_is_refused_off_loopback() -> None:

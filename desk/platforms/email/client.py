@@ -8,7 +8,9 @@ Logging in
   error) is answered with the empty line the mechanism asks for. A refused token is a
   ``PermanentError`` (IMAP: the channel is ``failing``, no retry storm) or ``NotPosted`` (SMTP),
   from the catalog: which channel and server, the status the server gave, where the token comes
-  from (its reference, never its value) and what to do. desk does not refresh tokens.
+  from (its reference, never its value) and what to do. desk does not refresh tokens itself:
+  from a ``file:`` reference the token is read again at each login, so a tool outside desk can
+  keep the file fresh (access tokens last about an hour).
 
 Receiving
 - Each watched folder is opened read-only (``EXAMINE``) and messages are fetched with
@@ -77,6 +79,8 @@ from typing import Any, ClassVar, TypeGuard
 from imapclient import IMAPClient
 from imapclient import exceptions as imap_errors
 
+from desk.config.secrets import resolve
+from desk.errors import DeskError
 from desk.platforms.client import Connector, Page, ReplyRequest
 from desk.platforms.email import payload as parser
 from desk.platforms.errors import (
@@ -282,7 +286,7 @@ class EmailConnector(Connector):
                 server=server,
                 offered=clean(names, one_line=True, max_len=120) or "-",
             )
-        answer = _Xoauth2(account, self.secret)
+        answer = _Xoauth2(account, self._token(PermanentError))
         try:
             # imaplib's AUTHENTICATE, as IMAPClient.oauth2_login runs it, but answering a
             # refusal's challenge with the empty line XOAUTH2 asks for (oauth2_login would
@@ -299,6 +303,19 @@ class EmailConnector(Connector):
                 code=answer.code(),
                 secret=_source(self.secret),
             ) from None  # imaplib's frames hold the encoded token: not kept with the error
+
+    def _token(self, error: type[ChannelError]) -> Any:  # a desk.config.secrets.Secret
+        """The OAuth2 access token for a login. From a ``file:`` reference it is read again at
+        each login: access tokens last about an hour (Microsoft 365) and a tool outside desk
+        rewrites the file, so ``desk watch`` need not be restarted. ``error`` when it cannot be
+        read."""
+        source = getattr(self.secret, "source", "")
+        if not (isinstance(source, str) and source.startswith("file:")):
+            return self.secret
+        try:
+            return resolve(source)
+        except DeskError as exc:  # says what and where, never the value
+            raise error(f"{self.channel.key}: {exc.message}") from None
 
     @contextlib.contextmanager
     def _session(self) -> Iterator[IMAPClient]:
@@ -593,7 +610,7 @@ class EmailConnector(Connector):
                 server=server,
                 offered=clean(", ".join(offered), one_line=True, max_len=120) or "-",
             )
-        answer = _Xoauth2(account, self.secret)
+        answer = _Xoauth2(account, self._token(NotPosted))
         try:  # AUTH XOAUTH2 <initial response>; a refusal's challenge gets an empty line
             smtp.auth("XOAUTH2", answer, initial_response_ok=True)
         except smtplib.SMTPAuthenticationError as exc:
