@@ -261,23 +261,34 @@ def test_a_cursor_from_before_condstore_is_still_read() -> None:
 
 
 class _Folder:
-    """A fake IMAP connection on one folder: what desk asks of it (EXAMINE, UID SEARCH)."""
+    """A fake IMAP connection on one folder: the commands desk sends it (STATUS, EXAMINE,
+    UID SEARCH, CLOSE) and the answers of a server with (``highest``) or without CONDSTORE."""
 
     def __init__(self, uids: list[int], highest: int | None, validity: int = 17) -> None:
         self.uids, self.highest, self.validity = uids, highest, validity
         self.searches: list[list[str]] = []
+        self.sent: list[str] = []
+
+    def folder_status(self, folder: str, items: list[str]) -> dict[bytes, int]:
+        self.sent.append("STATUS")
+        return {b"UIDVALIDITY": self.validity, b"HIGHESTMODSEQ": self.highest or 0}
 
     def select_folder(self, folder: str, readonly: bool = False) -> dict[bytes, Any]:
         assert readonly  # EXAMINE: \Seen is never touched
+        self.sent.append("EXAMINE")
         answer: dict[bytes, Any] = {b"UIDVALIDITY": self.validity, b"EXISTS": len(self.uids)}
         if self.highest is not None:
             answer[b"HIGHESTMODSEQ"] = self.highest
         return answer
 
     def search(self, criteria: list[str]) -> list[int]:
+        self.sent.append("SEARCH")
         self.searches.append(criteria)
         low = int(criteria[1].split(":")[0])
         return [u for u in self.uids if u >= low] or self.uids[-1:]  # `*` is the last message
+
+    def close_folder(self) -> None:
+        self.sent.append("CLOSE")
 
 
 def _poll(
@@ -301,15 +312,19 @@ class _Reading(EmailConnector):
         self.read += uids
 
 
-def test_with_condstore_an_unchanged_modseq_costs_no_search() -> None:
+def test_with_condstore_an_unchanged_modseq_costs_one_status() -> None:
     conn = _Folder([1, 2, 3], highest=9)
     entry, read = _poll(conn, None, condstore=True)
     assert (entry, read) == ({"validity": 17, "uid": 3, "modseq": 9}, [1, 2, 3])
+    assert conn.sent == ["EXAMINE", "SEARCH", "CLOSE"]  # closed: STATUS comes next
+    conn.sent.clear()
     entry, read = _poll(conn, entry, condstore=True)  # nothing changed on the server
     assert (entry, read) == ({"validity": 17, "uid": 3, "modseq": 9}, [])
-    assert len(conn.searches) == 1  # the first poll's only
+    assert conn.sent == ["STATUS"]  # no EXAMINE, no SEARCH
+    conn.sent.clear()
     conn.uids, conn.highest = [1, 2, 3, 4], 11  # one new mail (and a flag changed)
     entry, read = _poll(conn, entry, condstore=True)
+    assert conn.sent == ["STATUS", "EXAMINE", "SEARCH", "CLOSE"]
     assert conn.searches[-1] == ["UID", "4:*", "MODSEQ", "10"]
     assert (entry, read) == ({"validity": 17, "uid": 4, "modseq": 11}, [4])
 
@@ -335,6 +350,7 @@ def test_without_condstore_every_poll_searches_by_uid() -> None:
     conn = _Folder([1, 2, 3], highest=9)  # announced, but CONDSTORE was not enabled
     stored = {"validity": 17, "uid": 3, "modseq": 9}  # written when the server had it
     entry, read = _poll(conn, stored, condstore=False)
+    assert conn.sent == ["EXAMINE", "SEARCH"]  # no STATUS, nothing to close
     assert conn.searches == [["UID", "4:*"]]
     assert (entry, read) == ({"validity": 17, "uid": 3}, [])  # the `*` answer is dropped
     conn.uids = [1, 2, 3, 4]
