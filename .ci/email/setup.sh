@@ -4,10 +4,13 @@
 # 127.0.0.1 only, no system service, no MTA (tests put mail in with IMAP APPEND).
 #
 #   .ci/email/setup.sh                    install dovecot-imapd if missing (~20-30 s), check it
-#   .ci/email/setup.sh start DIR PORT     start an instance in DIR (created) on 127.0.0.1:PORT
+#   .ci/email/setup.sh start DIR PORT [OAUTH_URL]
+#                                         start an instance in DIR (created) on 127.0.0.1:PORT;
+#                                         with OAUTH_URL, XOAUTH2 logins too, each token checked
+#                                         by an OAuth2 introspection endpoint (POST token=...)
 #   .ci/email/setup.sh stop DIR           stop the instance of DIR
 #
-# The pytest fixture (tests/integration/dovecot.py) calls start/stop with a fresh directory and
+# The pytest fixture (tests/integration/email/servers.py) calls start/stop with a fresh directory and
 # a free port; the account is desk@example.test / secret. As root, Dovecot drops to its own
 # unprivileged users (dovenull for the login process, and the mail is owned by dovenull too);
 # as another user, everything runs as that user.
@@ -31,7 +34,7 @@ install() {
 }
 
 start() {
-    local dir=$1 port=$2 user group
+    local dir=$1 port=$2 oauth_url=${3:-} user group mechanisms="plain login" oauth_passdb=""
     mkdir -p "$dir/run" "$dir/mail"
     if [ "$(id -u)" = 0 ]; then
         user=dovenull
@@ -42,6 +45,25 @@ start() {
     fi
     printf 'desk@example.test:{PLAIN}secret::::::\nother@example.test:{PLAIN}secret::::::\n' \
         >"$dir/users"
+    if [ -n "$oauth_url" ]; then
+        # Dovecot 2.3's oauth2 passdb, beside the passwords: a XOAUTH2 token is valid when the
+        # introspection endpoint (a test's local HTTP server) says {"active": true, "username":
+        # <the login>}. Built into dovecot-core: no other package.
+        mechanisms="plain login xoauth2"
+        cat >"$dir/oauth2.conf.ext" <<OAUTH
+introspection_mode = post
+introspection_url = $oauth_url
+username_attribute = username
+active_attribute = active
+active_value = true
+force_introspection = yes
+OAUTH
+        oauth_passdb="passdb {
+  driver = oauth2
+  mechanisms = xoauth2
+  args = $dir/oauth2.conf.ext
+}"
+    fi
     cat >"$dir/dovecot.conf" <<CONF
 # desk tests: a throwaway private Dovecot on loopback only
 protocols = imap
@@ -51,7 +73,9 @@ instance_name = desk-test-$port
 state_dir = $dir/state
 ssl = no
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = $mechanisms
+# a refused login answers at once (Dovecot waits 2 s by default): tests of refused tokens
+auth_failure_delay = 0 secs
 log_path = $dir/dovecot.log
 info_log_path = $dir/dovecot.log
 first_valid_uid = 1
@@ -65,6 +89,7 @@ passdb {
   driver = passwd-file
   args = scheme=PLAIN username_format=%u $dir/users
 }
+$oauth_passdb
 userdb {
   driver = static
   args = uid=$user gid=$group home=$dir/mail/%u
@@ -117,7 +142,7 @@ stop() {
 
 case "${1:-install}" in
     install) install ;;
-    start) start "$2" "$3" ;;
+    start) start "$2" "$3" "${4:-}" ;;
     stop) stop "$2" ;;
-    *) echo "usage: $0 [install | start DIR PORT | stop DIR]" >&2; exit 2 ;;
+    *) echo "usage: $0 [install | start DIR PORT [OAUTH_URL] | stop DIR]" >&2; exit 2 ;;
 esac

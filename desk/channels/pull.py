@@ -200,8 +200,10 @@ class PullService:
             outcome = _Outcome("rate_limited", str(exc), wait=exc.wait_seconds)
         except (PermanentError, DeskError) as exc:
             outcome = _Outcome("failing", _message(exc))
+            report.said = _said(exc)
         except ChannelError as exc:
             outcome = _Outcome("error", str(exc))
+            report.said = _said(exc)
         except Exception as exc:  # noqa: BLE001 - a connector's bug fails its channel only
             log.warning("pull of %s crashed", channel.key, exc_info=True)
             outcome = _Outcome("error", f"{channel.key}: unexpected {_message(exc)}")
@@ -436,6 +438,13 @@ def _message(exc: BaseException) -> str:
         orig = getattr(exc, "orig", None) or exc
         return f"{type(orig).__name__}: {(str(orig).splitlines() or [''])[0][:200]}"
     return str(exc)
+
+
+def _said(exc: BaseException) -> tuple[str, dict[str, Any]] | None:
+    """A platform error's catalog key and values, for a report said in the reader's language."""
+    if isinstance(exc, ChannelError) and exc.key:
+        return exc.key, dict(exc.params)
+    return None
 
 
 def _crashed(channel: ChannelConfig, exc: Exception) -> ChannelReport:

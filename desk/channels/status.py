@@ -6,12 +6,14 @@ service (desk.channels.pull) fills them, the CLI and the UI show them.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from desk.config.channels import ChannelConfig
 from desk.db.tables import ChannelState
+from desk.platforms.errors import catalog_text
 
 BACKOFF_BASE = 60.0  # seconds of the first failure's circuit
 BACKOFF_CAP = 3600.0
@@ -40,12 +42,21 @@ class ChannelReport:
     duplicate: int = 0
     rejected: int = 0
     message: str | None = None
+    said: tuple[str, dict[str, Any]] | None = None  # the message's catalog key and values
     circuit_until: datetime | None = None
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # items of a page that could not be used
     new_ids: list[int] = field(default_factory=list)
     done: bool = False  # False while pages are still coming (progress callbacks)
+
+    def shown_message(self, t: Callable[..., str]) -> str | None:
+        """The message in the language of ``t`` (a Catalog.t) when the platform's error came
+        from the catalog (desk.platforms.errors); else the stored English text."""
+        if self.said is None or self.message is None:
+            return self.message
+        key, params = self.said
+        return catalog_text(t, key, params)
 
     @property
     def failed(self) -> bool:

@@ -95,7 +95,7 @@ def _report_lines(report: ChannelReport, catalog: Catalog) -> list[str]:
         lines = [t("cli.pull.ok", channel=report.key, **words)]
     else:
         status = t(f"cli.health.{report.status}")
-        message = _line(report.message or "")
+        message = _line(report.shown_message(t) or "")
         lines = [t("cli.pull.problem", channel=report.key, status=status, message=message, **words)]
     lines += [t("cli.pull.note", note=_line(n)) for n in report.notes]
     lines += [t("cli.pull.warning", note=_line(w)) for w in report.warnings + report.errors]
@@ -177,7 +177,7 @@ def _watch_line(report: ChannelReport, catalog: Catalog, now: datetime) -> str:
         "cli.watch.line", time=f"{now:%H:%M:%S}", channel=report.key, status=status, **words
     )
     if report.message and report.status != "ok":
-        line += f" — {_line(report.message)}"
+        line += f" — {_line(report.shown_message(catalog.t) or '')}"
     return line
 
 

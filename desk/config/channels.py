@@ -22,6 +22,7 @@ Example::
     auth = "login"                          # login (password) | xoauth2 (an OAuth2 token)
     account = "contact@ville.example"       # login name; also the From address by default
     secret = "env:DESK_CONTACT_PASSWORD"    # the password or token, as for other channels
+                                            # (xoauth2: a file: token is read at each login)
     folders = ["INBOX"]                     # watched folders (never marked \Seen, never moved)
     smtp_host = "smtp.example.org"          # replies go out here (default: host)
     smtp_port = 587

@@ -8,15 +8,52 @@ whether it did (a supervisor settles it; the outbox never resends blindly).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, Self
+
+from desk.i18n import Catalog
+
 
 class ChannelError(Exception):
-    """A call to a platform failed. ``retryable`` says whether trying again later may work."""
+    """A call to a platform failed. ``retryable`` says whether trying again later may work.
+
+    An error made with ``from_catalog`` carries its catalog key (``errors.<key>``, and
+    ``errors.<key>_hint`` for what to do) and its values, so a front end can say it in the
+    reader's language (``localized``); its text is the English one. Values never hold a secret.
+    """
 
     retryable = True
 
-    def __init__(self, message: str, *, status: int | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        key: str | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
+        self.key = key
+        self.params = params or {}
+
+    @classmethod
+    def from_catalog(cls, key: str, *, status: int | None = None, **params: Any) -> Self:
+        """The error whose English text is ``errors.<key>`` (then ``errors.<key>_hint``)."""
+        return cls(
+            catalog_text(Catalog("en").t, key, params), status=status, key=key, params=params
+        )
+
+    def localized(self, t: Callable[..., str]) -> str:
+        """The text in the language of ``t`` (a Catalog.t); the English text without a key."""
+        return catalog_text(t, self.key, self.params) if self.key else str(self)
+
+
+def catalog_text(t: Callable[..., str], key: str, params: dict[str, Any]) -> str:
+    """``errors.<key>`` and, when the catalog has one, ``errors.<key>_hint`` after it."""
+    what = t(f"errors.{key}", **params)
+    hint = t(f"errors.{key}_hint", **params)
+    return what if hint == f"errors.{key}_hint" else f"{what} — {hint}"
 
 
 class TransientError(ChannelError):

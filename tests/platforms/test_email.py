@@ -11,11 +11,14 @@ import pytest
 from pydantic import ValidationError
 
 from desk.config.channels import ChannelConfig
+from desk.config.secrets import Secret, resolve
 from desk.errors import InputError
 from desk.platforms.client import ReplyRequest
 from desk.platforms.detect import detect, parse_payload
 from desk.platforms.email import PLATFORM
 from desk.platforms.email.client import (
+    EmailConnector,
+    _Xoauth2,
     build_reply,
     dump_cursor,
     load_cursor,
@@ -25,8 +28,9 @@ from desk.platforms.email.client import (
 )
 from desk.platforms.email.payload import MAX_HEADER_CHARS, parse_message
 from desk.platforms.email.quotes import strip_quoted
-from desk.platforms.errors import NotPosted
+from desk.platforms.errors import NotPosted, PermanentError
 from desk.platforms.html import MAX_TEXT_CHARS
+from desk.platforms.parsed import ParseResult
 from desk.text.safe import clean
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "email"
@@ -240,13 +244,155 @@ def test_subjects_and_references() -> None:
 
 
 def test_cursor_round_trip_and_junk() -> None:
-    state = {"INBOX": {"validity": 17, "uid": 42}}
+    state = {"INBOX": {"validity": 17, "uid": 42, "modseq": 97}, "Sent": {"validity": 3, "uid": 0}}
     assert load_cursor(dump_cursor(state)) == state
     assert load_cursor("not json") == {}
     assert load_cursor('{"INBOX": 3}') == {}
+    assert load_cursor('{"INBOX": {"validity": true, "uid": 1}}') == {}
+
+
+def test_a_cursor_from_before_condstore_is_still_read() -> None:
+    old = '{"INBOX":{"uid":42,"validity":17}}'  # as desk wrote it before CONDSTORE
+    assert load_cursor(old) == {"INBOX": {"validity": 17, "uid": 42}}
+    # A modseq desk cannot use is dropped, never the UIDs: the folder is not read again.
+    for junk in ('"97"', "-1", "0", "true", "null"):
+        entry = f'{{"INBOX":{{"uid":42,"validity":17,"modseq":{junk}}}}}'
+        assert load_cursor(entry) == {"INBOX": {"validity": 17, "uid": 42}}, junk
+
+
+class _Folder:
+    """A fake IMAP connection on one folder: the commands desk sends it (STATUS, EXAMINE,
+    UID SEARCH, CLOSE) and the answers of a server with (``highest``) or without CONDSTORE."""
+
+    def __init__(self, uids: list[int], highest: int | None, validity: int = 17) -> None:
+        self.uids, self.highest, self.validity = uids, highest, validity
+        self.searches: list[list[str]] = []
+        self.sent: list[str] = []
+
+    def folder_status(self, folder: str, items: list[str]) -> dict[bytes, int]:
+        self.sent.append("STATUS")
+        return {b"UIDVALIDITY": self.validity, b"HIGHESTMODSEQ": self.highest or 0}
+
+    def select_folder(self, folder: str, readonly: bool = False) -> dict[bytes, Any]:
+        assert readonly  # EXAMINE: \Seen is never touched
+        self.sent.append("EXAMINE")
+        answer: dict[bytes, Any] = {b"UIDVALIDITY": self.validity, b"EXISTS": len(self.uids)}
+        if self.highest is not None:
+            answer[b"HIGHESTMODSEQ"] = self.highest
+        return answer
+
+    def search(self, criteria: list[str]) -> list[int]:
+        self.sent.append("SEARCH")
+        self.searches.append(criteria)
+        low = int(criteria[1].split(":")[0])
+        return [u for u in self.uids if u >= low] or self.uids[-1:]  # `*` is the last message
+
+    def close_folder(self) -> None:
+        self.sent.append("CLOSE")
+
+
+def _poll(
+    conn: _Folder, cursor: dict[str, int] | None, *, condstore: bool, room: int = 10
+) -> tuple[dict[str, int], list[int]]:
+    """One poll of the folder by the connector: the folder's new cursor and the UIDs read."""
+    channel = ChannelConfig(name="c", platform="email", host="imap.example.org")
+    connector = _Reading(channel, None, None)
+    connector._condstore, connector.read = condstore, []
+    state = {"INBOX": dict(cursor)} if cursor else {}
+    connector._fetch_folder(conn, "INBOX", state, ParseResult("email"), [], room)
+    return state["INBOX"], connector.read
+
+
+class _Reading(EmailConnector):
+    """The connector, noting the UIDs it would read instead of fetching them."""
+
+    read: list[int]
+
+    def _read(self, conn: Any, folder: str, uids: list[int], result: ParseResult) -> None:
+        self.read += uids
+
+
+def test_with_condstore_an_unchanged_modseq_costs_one_status() -> None:
+    conn = _Folder([1, 2, 3], highest=9)
+    entry, read = _poll(conn, None, condstore=True)
+    assert (entry, read) == ({"validity": 17, "uid": 3, "modseq": 9}, [1, 2, 3])
+    assert conn.sent == ["EXAMINE", "SEARCH", "CLOSE"]  # closed: STATUS comes next
+    conn.sent.clear()
+    entry, read = _poll(conn, entry, condstore=True)  # nothing changed on the server
+    assert (entry, read) == ({"validity": 17, "uid": 3, "modseq": 9}, [])
+    assert conn.sent == ["STATUS"]  # no EXAMINE, no SEARCH
+    conn.sent.clear()
+    conn.uids, conn.highest = [1, 2, 3, 4], 11  # one new mail (and a flag changed)
+    entry, read = _poll(conn, entry, condstore=True)
+    assert conn.sent == ["STATUS", "EXAMINE", "SEARCH", "CLOSE"]
+    assert conn.searches[-1] == ["UID", "4:*", "MODSEQ", "10"]
+    assert (entry, read) == ({"validity": 17, "uid": 4, "modseq": 11}, [4])
+
+
+def test_with_condstore_a_short_page_or_a_modseq_gone_back_keeps_the_uid_path() -> None:
+    conn = _Folder([1, 2, 3, 4, 5], highest=20)
+    entry, read = _poll(conn, None, condstore=True, room=2)
+    assert (entry, read) == ({"validity": 17, "uid": 2}, [1, 2])  # more waiting: no modseq
+    entry, read = _poll(conn, entry, condstore=True)
+    assert conn.searches[-1] == ["UID", "3:*"]
+    assert (entry, read) == ({"validity": 17, "uid": 5, "modseq": 20}, [3, 4, 5])
+    conn.highest = 4  # a restored server: its modseqs no longer match the cursor's
+    entry, read = _poll(conn, entry, condstore=True)
+    assert conn.searches[-1] == ["UID", "6:*"]
+    assert (entry, read) == ({"validity": 17, "uid": 5, "modseq": 4}, [])
+    conn.validity, conn.highest = 18, 4  # a new UIDVALIDITY: read again, modseq and all
+    entry, read = _poll(conn, entry, condstore=True)
+    assert conn.searches[-1] == ["UID", "1:*"]
+    assert (entry, read) == ({"validity": 18, "uid": 5, "modseq": 4}, [1, 2, 3, 4, 5])
+
+
+def test_without_condstore_every_poll_searches_by_uid() -> None:
+    conn = _Folder([1, 2, 3], highest=9)  # announced, but CONDSTORE was not enabled
+    stored = {"validity": 17, "uid": 3, "modseq": 9}  # written when the server had it
+    entry, read = _poll(conn, stored, condstore=False)
+    assert conn.sent == ["EXAMINE", "SEARCH"]  # no STATUS, nothing to close
+    assert conn.searches == [["UID", "4:*"]]
+    assert (entry, read) == ({"validity": 17, "uid": 3}, [])  # the `*` answer is dropped
+    conn.uids = [1, 2, 3, 4]
+    entry, read = _poll(conn, entry, condstore=False)
+    assert (entry, read) == ({"validity": 17, "uid": 4}, [4])
+    conn.highest = None  # a server without CONDSTORE at all
+    entry, read = _poll(conn, entry, condstore=True)
+    assert (entry, read, conn.searches[-1]) == ({"validity": 17, "uid": 4}, [], ["UID", "5:*"])
 
 
 # -- the channel ------------------------------------------------------------------------------
+
+
+def test_xoauth2_sends_the_sasl_string_then_an_empty_line() -> None:
+    answer = _Xoauth2("contact@ville.example", Secret("EwBwA8l6BAAUbDba3x2O"))
+    assert answer() == "user=contact@ville.example\x01auth=Bearer EwBwA8l6BAAUbDba3x2O\x01\x01"
+    # A refusal comes as a challenge holding a JSON error: answered with an empty line, never
+    # with the token again; its status goes into the error desk shows.
+    assert answer(b'{"status":"401","schemes":"bearer","scope":"mail"}') == ""
+    assert answer.code() == ", 401"
+    for junk in (b"not json", b'{"status": "401 <script>"}', b"[401]", b'{"status": 4010}'):
+        odd = _Xoauth2("a@b", Secret("EwBwA8l6BAAUbDba3x2O"))
+        odd()
+        assert (odd(junk), odd.code()) == ("", ""), junk
+
+
+def test_a_token_file_is_read_again_at_each_login(tmp_path: Path) -> None:
+    token = tmp_path / "token"
+    token.write_text("first-access-token\n", encoding="utf-8")
+    token.chmod(0o600)
+    channel = ChannelConfig(
+        name="c", platform="email", host="imap.example.org", auth="xoauth2", secret=f"file:{token}"
+    )
+    connector = EmailConnector(channel, None, resolve(f"file:{token}"))
+    token.write_text("refreshed-access-token\n", encoding="utf-8")  # by a tool outside desk
+    assert connector._token(PermanentError).reveal() == "refreshed-access-token"
+    token.unlink()
+    with pytest.raises(PermanentError, match=r"^email:c: secret file:.*no such file") as refused:
+        connector._token(PermanentError)
+    assert "access-token" not in str(refused.value)
+    by_env = EmailConnector(channel, None, Secret("env-token", source="env:X"))
+    assert by_env._token(PermanentError) is by_env.secret  # an environment does not change
 
 
 def test_plaintext_is_refused_off_loopback() -> None:

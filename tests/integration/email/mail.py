@@ -57,7 +57,7 @@ def channel_toml(
         f"port = {port}",
         'tls = "plain"',
         f'account = "{USER}"',
-        'secret = "env:DESK_MAIL_PASSWORD"',
+        f'secret = "{extra.pop("secret", "env:DESK_MAIL_PASSWORD")}"',
         f"folders = [{folders}]",
         "interval_seconds = 30",
         "undo_seconds = 0",

@@ -1,5 +1,6 @@
 """Receiving from a real Dovecot on 127.0.0.1: IDLE latency, reconnects, UIDVALIDITY changes,
-\\Seen never set, threading by Message-ID / In-Reply-To / References (issue 17)."""
+CONDSTORE (the cursor's modseq), \\Seen never set, threading by Message-ID / In-Reply-To /
+References (issue 17)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import pytest
 from desk.channels.connect import ConnectorPool
 from desk.channels.pull import PullService, pull_service
 from desk.channels.status import ChannelReport
-from desk.platforms.email.client import EmailConnector
+from desk.platforms.email.client import EmailConnector, dump_cursor, load_cursor
 from tests.integration.email.mail import SECRET_ENV, email_desk, message
 from tests.integration.email.servers import Dovecot
 
@@ -209,3 +210,77 @@ def test_every_watched_folder_is_idled_not_only_the_first(dovecot: Dovecot, tmp_
     assert folders == [first, second]
     assert news  # the second folder's new mail ended the wait
     assert took < 15  # long before the 20 s timeout: IDLE saw it, not the end of the wait
+
+
+def _highest(dovecot: Dovecot, folder: str) -> tuple[int, int]:
+    """The folder's UIDVALIDITY and HIGHESTMODSEQ, as another client sees them."""
+    with dovecot.client() as conn:
+        status = conn.folder_status(folder, ["UIDVALIDITY", "HIGHESTMODSEQ"])
+    return int(status[b"UIDVALIDITY"]), int(status[b"HIGHESTMODSEQ"])
+
+
+def _spied(sent: list[tuple[str, Any]], name: str, real: Any) -> Any:
+    """``real`` (an IMAPClient method), noting each call and its first argument in ``sent``."""
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        sent.append((name, args[0]))
+        return real(*args, **kwargs)
+
+    return spy
+
+
+async def test_condstore_the_cursor_keeps_the_modseq_and_a_quiet_poll_fetches_nothing(
+    dovecot: Dovecot, tmp_path: Path
+) -> None:
+    folder = _folder(dovecot, "Modseq")
+    dovecot.append(folder, message(1), message(2))
+    desk, _ = email_desk(tmp_path, dovecot.port, folder)
+    pool = ConnectorPool(desk.config.channel, environ=SECRET_ENV)
+    try:
+        connector: Any = pool.get("email:contact")
+        validity, _ = _highest(dovecot, folder)
+        # A cursor written before CONDSTORE: its UIDs still count, and the modseq joins it.
+        page = await connector.fetch(dump_cursor({folder: {"validity": validity, "uid": 1}}))
+        assert [m.remote_id for m in page.result.items] == ["<msg-2@example.org>"]
+        modseq = _highest(dovecot, folder)[1]
+        assert load_cursor(page.cursor)[folder] == {
+            "validity": validity,
+            "uid": 2,
+            "modseq": modseq,
+        }
+
+        sent: list[tuple[str, Any]] = []  # the poll connection's STATUS, EXAMINE, SEARCH, FETCH
+        imap = connector._imap
+        for name in ("folder_status", "select_folder", "search", "fetch"):
+            setattr(imap, name, _spied(sent, name, getattr(imap, name)))
+
+        quiet = await connector.fetch(page.cursor)
+        assert (quiet.result.items, quiet.cursor) == ([], None)
+        assert [name for name, _ in sent] == ["folder_status"]  # one STATUS, nothing opened
+        sent.clear()
+
+        # Someone flags a mail: the modseq moves, one SEARCH finds nothing new, nothing fetched.
+        with dovecot.client() as conn:
+            conn.select_folder(folder)
+            conn.add_flags(conn.search(["ALL"]), [b"\\Flagged"])
+        flagged = await connector.fetch(page.cursor)
+        assert flagged.result.items == []
+        assert [name for name, _ in sent] == ["folder_status", "select_folder", "search"]
+        assert (
+            load_cursor(flagged.cursor)[folder]["modseq"] == _highest(dovecot, folder)[1] > modseq
+        )
+
+        sent.clear()
+        dovecot.append(folder, message(3))
+        fresh = await connector.fetch(flagged.cursor)
+        assert [m.remote_id for m in fresh.result.items] == ["<msg-3@example.org>"]
+        [criteria] = [args for name, args in sent if name == "search"]
+        assert "MODSEQ" in criteria  # only what changed since the cursor's modseq
+        assert load_cursor(fresh.cursor)[folder] == {
+            "validity": validity,
+            "uid": 3,
+            "modseq": _highest(dovecot, folder)[1],
+        }
+    finally:
+        await pool.aclose()
+    assert all(b"\\Seen" not in flags for flags in dovecot.flags(folder).values())

@@ -26,7 +26,9 @@ from desk.channels.status import ChannelReport, backoff
 from desk.config.channels import ChannelConfig
 from desk.db import transaction
 from desk.db.tables import Channel, ChannelState, Mention
+from desk.i18n import Catalog
 from desk.platforms import registry
+from desk.platforms.errors import PermanentError
 from tests.helpers.paged_feed import PER_PAGE, FeedHost, PagedFeed
 
 
@@ -207,6 +209,39 @@ def test_a_permanent_error_marks_the_channel_failing(desk: Desk, paged: None) ->
     assert report.failed
     assert len(host.requests) == 1  # retrying cannot fix a refused token
     assert state_of(desk, "a").health == "failing"
+
+
+class _RefusedToken(PagedFeed):
+    """A connector whose login is refused, saying so with a catalog text (as e-mail does)."""
+
+    async def fetch(self, cursor: str | None) -> Any:
+        raise PermanentError.from_catalog(
+            "email_token_refused",
+            channel=self.channel.key,
+            server="imap.example.org:993",
+            account="contact@ville.example",
+            code=", 401",
+            secret="env:DESK_CONTACT_TOKEN",
+        )
+
+
+def test_a_platform_error_from_the_catalog_is_said_in_the_reader_s_language(desk: Desk) -> None:
+    from desk.cli.channels import _report_lines
+
+    registry.register("rss", _RefusedToken)
+    try:
+        (report,) = service(desk, [feed_channel("a")], FeedHost()).pull()
+    finally:
+        registry.unregister("rss")
+    assert report.status == "failing"
+    english = "rss:a: imap.example.org:993 refused the OAuth2 token of contact@ville.example"
+    assert (report.message or "").startswith(english + " (IMAP XOAUTH2, 401) — expired")
+    assert state_of(desk, "a").last_error == report.message  # stored in English
+    french = "\n".join(_report_lines(report, Catalog("fr")))
+    assert "rss:a\u00a0: imap.example.org:993 a refusé le jeton OAuth2" in french
+    assert "Placez un nouveau jeton là où pointe env:DESK_CONTACT_TOKEN" in french
+    assert "desk pull --channel rss:a --force" in french
+    assert "desk pull --channel rss:a --force" in (report.shown_message(Catalog("en").t) or "")
 
 
 def test_a_missing_connector_fails_its_channels_only(
