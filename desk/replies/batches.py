@@ -351,6 +351,27 @@ class BatchService:
             ).all()
             return [self._progress(session, b) for b in rows]
 
+    def running(self) -> list[BatchProgress]:
+        """Batches approved and still posting, and paused ones, oldest first: what a
+        supervisor follows, pauses or resumes."""
+        posting = sa.exists(
+            sa.select(sa.literal(1)).where(
+                col(Reply.batch_id) == col(ReplyBatch.id), col(Reply.status).in_(IN_FLIGHT)
+            )
+        )
+        with self.read_factory() as session:
+            rows = session.exec(
+                select(ReplyBatch)
+                .where(
+                    sa.or_(
+                        col(ReplyBatch.status) == BatchStatus.PAUSED,
+                        sa.and_(col(ReplyBatch.status) == BatchStatus.APPROVED, posting),
+                    )
+                )
+                .order_by(col(ReplyBatch.id))
+            ).all()
+            return [self._progress(session, b) for b in rows]
+
     def in_flight(self, batch_id: int) -> set[int]:
         """The batch's replies the outbox still has to post (queued or sending)."""
         with self.read_factory() as session:

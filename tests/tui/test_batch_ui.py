@@ -1,13 +1,16 @@
 """One approved correction to many in the terminal interface: ``b`` on marked mentions picks a
-library answer and prepares a batch; the approval screen (V) shows the batch as one item, and
-``y`` approves every reply of it at once."""
+library answer and prepares a batch; the approval screen (V) shows the batch as one item,
+``y`` approves every reply of it at once, and follows it while it posts (``p`` pauses, ``r``
+resumes)."""
 
 from __future__ import annotations
 
+from desk.crisis.batch import prepare
 from desk.tui.app import DeskApp
 from desk.tui.dialogs.picker import PickerScreen
 from tests.cli.test_crisis import LIBRARY
 from tests.helpers.tui import DeskEnv, colleague, goto, notes, screen_lines, settle
+from tests.unit.replies.test_outbox import FakePlatform, live
 
 
 async def test_mark_prepare_then_approve_a_batch_as_one_item(env: DeskEnv) -> None:
@@ -49,3 +52,41 @@ async def test_mark_prepare_then_approve_a_batch_as_one_item(env: DeskEnv) -> No
         assert "Lot 1 approuvé : réponses qui partent au rythme du lot : 2." in notes(app)
     statuses = [env.desk.queries.detail(mid).replies[0].status for mid in targets]
     assert statuses == ["sent_offline", "sent_offline"]
+
+
+async def test_a_posting_batch_is_followed_paused_and_resumed_from_the_approval_screen(
+    env: DeskEnv,
+) -> None:
+    env.desk.answers.import_text(LIBRARY, "library.toml")
+    bruno = colleague(env, "bruno")
+    try:
+        batch = prepare(bruno.crisis, bruno.batches, [env.ids["en1"], env.ids["fr1"]], "water")
+    finally:
+        bruno.close()
+    assert batch.batch_id is not None
+    live(env.desk, FakePlatform())  # a live channel: approved replies wait for their turn
+    assert env.desk.batches.approve(batch.batch_id).progress.counts == {"queued": 2}
+
+    app = DeskApp(env.desk)  # amelie, a supervisor
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("V")
+        await settle(pilot)
+        text = "\n".join(screen_lines(app))
+        assert "lot 1 · 0/2" in text  # after the waiting items, with its progress
+        assert "en cours d'envoi" in text
+        assert "? Aide" in text  # the footer still fits at 80 columns
+        assert "0 sur 2 envoyées, 2 à venir" in text
+        await pilot.press("y")  # approved already: said, nothing done
+        await settle(pilot)
+        assert "Le lot 1 est déjà approuvé" in notes(app)
+        await pilot.press("p")
+        await settle(pilot, 8)
+        assert "Lot 1 en pause : ses réponses attendent" in notes(app)
+        assert env.desk.batches.progress(batch.batch_id).status == "paused"
+        assert "en pause avec 0 sur 2 envoyées" in "\n".join(screen_lines(app))
+        await pilot.press("r")
+        await settle(pilot, 8)
+        assert "Lot 1 repris" in notes(app)
+    progress = env.desk.batches.progress(batch.batch_id)
+    assert (progress.status, progress.counts) == ("approved", {"queued": 2})

@@ -5,6 +5,8 @@ The highlighted reply is shown in full with the mention it answers and why it ne
 runs off the UI thread through ``desk.approvals`` (which refuses agents and one's own replies).
 A batch (one approved correction to many, desk.replies.batches) is one row, listed first: ``y``
 approves all its replies at once (``desk.batches``), which then go out at the batch's pace.
+Batches still posting, or paused, follow the waiting ones with their progress: ``p`` pauses one,
+``r`` resumes it (the service says who may).
 ``e`` and ``n`` decide from their dialog, which stays open until the decision is taken; after a
 decision the cursor is on the next reply.
 """
@@ -23,11 +25,12 @@ from textual.widgets import DataTable, Footer, Static
 from desk.replies.approval import PendingReply
 from desk.replies.batches import BatchProgress
 from desk.tui.dialogs.text_prompt import TextPrompt
-from desk.tui.labels import age, reason_label
+from desk.tui.labels import age, reason_label, when
 from desk.tui.messages import ApprovalsLoaded
 from desk.tui.safe import safe, safe_str, safe_text
 from desk.tui.screens.base import DeskScreen
 from desk.tui.widgets import tables
+from desk.vocabulary import BatchStatus
 
 
 class ApprovalsScreen(DeskScreen):
@@ -38,6 +41,9 @@ class ApprovalsScreen(DeskScreen):
         Binding("y", "approve", "tui.keys.approve"),
         Binding("e", "edit_approve", "tui.keys.edit_approve"),
         Binding("n", "reject", "tui.keys.reject"),
+        # shown in the batch's own lines, where they apply (the footer keeps "? Aide" at 80×24)
+        Binding("p", "pause", "tui.keys.batch_pause", show=False),
+        Binding("r", "resume", "tui.keys.batch_resume", show=False),
         Binding("f5", "reload", "tui.keys.refresh", show=False),
     ]
 
@@ -63,8 +69,11 @@ class ApprovalsScreen(DeskScreen):
         """Read the waiting replies."""
         done, pending = self.run_service(self.desk.approvals.pending)
         ready, batches = self.run_service(self.desk.batches.waiting)
+        followed, running = self.run_service(self.desk.batches.running)
         if done and pending is not None:
-            self.post_message(ApprovalsLoaded(pending, batches if ready and batches else []))
+            shown = [*(batches if ready and batches else [])]
+            shown += running if followed and running else []
+            self.post_message(ApprovalsLoaded(pending, shown))
 
     def on_approvals_loaded(self, message: ApprovalsLoaded) -> None:
         """Fill the table; the cursor stays on the reply it was on, or, when that one was
@@ -109,10 +118,24 @@ class ApprovalsScreen(DeskScreen):
             ]
             rows.append((cells, None))
         tables.fill(self.query_one(DataTable), titles, rows)
-        header = self.t("tui.approvals.header", count=len(self.pending))
+        waiting = [i for i in self.pending if not _running(i)]
+        header = self.t("tui.approvals.header", count=len(waiting))
         self.query_one("#approvals-header", Static).update(Content(header))
 
     def _batch_cells(self, batch: BatchProgress, now: datetime) -> list[Text]:
+        if _running(batch):
+            state = "paused" if batch.status == BatchStatus.PAUSED else "posting"
+            return [
+                safe_text(age(batch.approved_at or batch.created_at, now)),
+                safe_text(batch.created_by, one_line=True, max_len=24),
+                safe_text(
+                    self.t(
+                        "tui.approvals.running_cell", id=batch.id, sent=batch.sent, n=batch.total
+                    )
+                ),
+                safe_text(self.t(f"tui.approvals.{state}"), one_line=True, max_len=40),
+                safe_text(batch.sample, one_line=True, max_len=80),
+            ]
         return [
             safe_text(age(batch.created_at, now)),
             safe_text(batch.created_by, one_line=True, max_len=24),
@@ -136,6 +159,26 @@ class ApprovalsScreen(DeskScreen):
             box.update(Content(self.t("tui.approvals.empty")))
             return
         label = "bold $text-secondary"
+        if isinstance(item, BatchProgress) and _running(item):
+            tz = self.desk.config.hours.calendar().tz
+            key = "paused_title" if item.status == BatchStatus.PAUSED else "posting_title"
+            title = self.t(
+                f"tui.approvals.{key}",
+                id=item.id,
+                answer=item.answer,
+                sent=item.sent,
+                n=item.total,
+                left=item.in_flight,
+                next=when(item.next_at, tz),
+            )
+            box.update(
+                Content.assemble(
+                    (safe_str(title, max_len=400) + "\n", label),
+                    (self.t("tui.approvals.reply", author=item.created_by) + "\n", label),
+                    safe(item.sample, max_len=4000),
+                )
+            )
+            return
         if isinstance(item, BatchProgress):
             pace = ", ".join(f"{p} {s:.0f}\u00a0s" for p, s in item.pacing.items())
             title = self.t(
@@ -193,8 +236,37 @@ class ApprovalsScreen(DeskScreen):
         self.notify(text, markup=False)
         self.desk_app.inbox_changed.publish(None)
 
+    @work(thread=True, group="approvals-decide")
+    def steer_batch(self, batch_id: int, verb: str) -> None:
+        """Pause or resume a batch, off the UI thread."""
+        batches = self.desk.batches
+        act = batches.pause if verb == "pause" else batches.resume
+        done, progress = self.run_service(lambda: act(batch_id))
+        if done and progress is not None:
+            text = self.t(f"tui.approvals.done_{verb}", id=batch_id, left=progress.in_flight)
+            self.app.call_from_thread(self._batch_decided, text)
+
+    def action_pause(self) -> None:
+        """Stop posting the highlighted batch; its queued replies wait until resumed."""
+        item = self._current()
+        if isinstance(item, BatchProgress) and item.status == BatchStatus.APPROVED:
+            self.steer_batch(item.id, "pause")
+        else:
+            self.notify(self.t("tui.approvals.no_batch_running"), markup=False)
+
+    def action_resume(self) -> None:
+        """Post the rest of the highlighted paused batch, spaced from now."""
+        item = self._current()
+        if isinstance(item, BatchProgress) and item.status == BatchStatus.PAUSED:
+            self.steer_batch(item.id, "resume")
+        else:
+            self.notify(self.t("tui.approvals.no_batch_paused"), markup=False)
+
     def _whole_batch(self, item: PendingReply | BatchProgress | None) -> bool:
         """A batch is approved as prepared: ``e`` and ``n`` say so instead of acting."""
+        if isinstance(item, BatchProgress) and _running(item):
+            self.notify(self.t("tui.approvals.batch_approved", id=item.id), markup=False)
+            return True
         if isinstance(item, BatchProgress):
             self.notify(
                 self.t("tui.approvals.batch_whole", id=item.id), severity="warning", markup=False
@@ -205,7 +277,9 @@ class ApprovalsScreen(DeskScreen):
     def action_approve(self) -> None:
         """Approve the highlighted reply as written and send it (or the whole batch)."""
         item = self._current()
-        if isinstance(item, BatchProgress):
+        if isinstance(item, BatchProgress) and _running(item):
+            self._whole_batch(item)
+        elif isinstance(item, BatchProgress):
             self.approve_batch(item.id)
         elif item is not None:
             self.approve(item.reply.id)
@@ -262,6 +336,11 @@ class ApprovalsScreen(DeskScreen):
     def action_back(self) -> None:
         """Back."""
         self.dismiss()
+
+
+def _running(item: PendingReply | BatchProgress) -> bool:
+    """A batch already approved (posting, or paused), not one waiting for approval."""
+    return isinstance(item, BatchProgress) and item.status != BatchStatus.PREPARED
 
 
 def _key(item: PendingReply | BatchProgress) -> tuple[str, int]:

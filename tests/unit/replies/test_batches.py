@@ -87,7 +87,9 @@ async def test_a_batch_is_approved_once_and_posted_once_each_at_its_pace(
     clock_of(amelie).advance(PACE.total_seconds())
     assert len((await outbox.run_once()).sent) == 1
 
+    assert [b.id for b in amelie.batches.running()] == [batch]  # followed while it posts
     assert bruno.batches.pause(batch).status == "paused"  # who prepared it may stop it
+    assert [b.status for b in amelie.batches.running()] == ["paused"]
     clock_of(amelie).advance(3600)
     assert (await outbox.run_once()).sent == []
     with pytest.raises(PermissionDenied):
@@ -107,6 +109,7 @@ async def test_a_batch_is_approved_once_and_posted_once_each_at_its_pace(
     done = amelie.batches.progress(batch)
     assert done.done
     assert done.sent == 4
+    assert amelie.batches.running() == []  # nothing left to follow
     assert [len(_events(amelie, a)) for a in ("batch.paused", "batch.resumed")] == [1, 1]
     assert amelie.queries.verify_audit().ok
 
