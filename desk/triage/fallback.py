@@ -3,17 +3,23 @@
 The rules stay the policy (readable, publishable); the model only fills in the mentions no
 category rule speaks about — praise or complaints in words no list has, chatter that is
 ``other`` — and only when it is confident enough (``[fallback] min_confidence`` in the rule file).
-It is trained once per rule set (desk.triage.pipeline.fallback_model, ~0.1 s) on labelled
+It is trained once per rule set (desk.triage.pipeline.fallback_model, ~0.2 s) on labelled
 examples that ship with desk (desk/triage/examples.jsonl: the training part of tests/data/triage,
-the development part of tests/data/triage_eval, then some six hundred posts written for the
-fallback — marked ``"from": "written for the fallback, 2026-12-07"`` —, never a held-out text); a team can
-train it on its own corrections by pointing ``[fallback] examples`` at a JSON-lines file of the
-same shape. The examples are read when the rule file loads: a bad file is refused there.
+the development part of tests/data/triage_eval, then 1,188 posts written for the fallback in
+French of France and Québec and in English, marked ``"from": "written for the fallback,
+2026-12-07"``; never a held-out text); a team can train it on its own corrections by pointing
+``[fallback] examples`` at a JSON-lines file of the same shape. The examples are read when the
+rule file loads: a bad file is refused there.
 
-Why hand-written: naive Bayes over the words present is about forty lines; scikit-learn
-would bring tens of megabytes (and joblib, threadpoolctl) for the same arithmetic, and the small
-naive Bayes packages on PyPI are unmaintained. Each guess carries its confidence (the posterior
-probability of the category) and the nearest training examples, for the explanation.
+Why hand-written, and naive Bayes: it is about forty lines, and measured on the training part
+(scored by a model trained without it) and on the written posts (five parts, each scored by a
+model trained on the rest), it did as well as or better than complement naive Bayes and a
+logistic regression over the same features (0.73 against 0.69 on the written posts).
+
+Not scikit-learn: it would bring tens of megabytes (and joblib, threadpoolctl) for the same
+arithmetic, and the small naive Bayes packages on PyPI are unmaintained. Each guess carries its
+confidence (the posterior probability of the category) and the nearest training examples, for
+the explanation.
 """
 
 from __future__ import annotations
