@@ -3,16 +3,23 @@
 The rules stay the policy (readable, publishable); the model only fills in the mentions no
 category rule speaks about — praise or complaints in words no list has, chatter that is
 ``other`` — and only when it is confident enough (``[fallback] min_confidence`` in the rule file).
-It is trained once per rule set (desk.triage.pipeline.fallback_model, ~45 ms) on labelled
-examples that ship with desk (desk/triage/examples.jsonl: the training part of tests/data/triage
-and the development part of tests/data/triage_eval, never their held-out parts); a team can
-train it on its own corrections by pointing ``[fallback] examples`` at a JSON-lines file of the
-same shape. The examples are read when the rule file loads: a bad file is refused there.
+It is trained once per rule set (desk.triage.pipeline.fallback_model, ~0.2 s) on labelled
+examples that ship with desk (desk/triage/examples.jsonl: the training part of tests/data/triage,
+the development part of tests/data/triage_eval, then 1,400 posts written for the fallback in
+French of France and Québec and in English, marked ``"from": "written for the fallback,
+2026-12-07"``; never a held-out text); a team can train it on its own corrections by pointing
+``[fallback] examples`` at a JSON-lines file of the same shape. The examples are read when the
+rule file loads: a bad file is refused there.
 
-Why hand-written: multinomial naive Bayes over word counts is about forty lines; scikit-learn
-would bring tens of megabytes (and joblib, threadpoolctl) for the same arithmetic, and the small
-naive Bayes packages on PyPI are unmaintained. Each guess carries its confidence (the posterior
-probability of the category) and the nearest training examples, for the explanation.
+Why hand-written, and naive Bayes: it is about forty lines, and measured on the training part
+(scored by a model trained without it) and on the written posts (five parts, each scored by a
+model trained on the rest), it did as well as or better than complement naive Bayes and a
+logistic regression over the same features (0.73 against 0.69 on the written posts).
+
+Not scikit-learn: it would bring tens of megabytes (and joblib, threadpoolctl) for the same
+arithmetic, and the small naive Bayes packages on PyPI are unmaintained. Each guess carries its
+confidence (the posterior probability of the category) and the nearest training examples, for
+the explanation.
 """
 
 from __future__ import annotations
@@ -33,6 +40,7 @@ from desk.vocabulary import CATEGORIES
 EXAMPLES = Path(__file__).resolve().parent / "examples.jsonl"
 SMOOTHING = 0.5  # add-half (Lidstone) counts: a word never seen with a category is not fatal
 NEAREST = 2  # training examples shown in the explanation
+STEM = 5  # letters of a longer word's stem feature
 COMMON_FLOOR = 5  # a word in at most this many examples always counts for "nearest"
 MAX_EXAMPLES_BYTES = 20 * 1024 * 1024
 FIX_EXAMPLES = "fix [fallback] examples in the rule file, or the file it names"
@@ -56,13 +64,20 @@ class Guess:
 
 
 def features(folded: str) -> list[str]:
-    """Words and pairs of neighbouring words of already-folded text."""
+    """The distinct words of already-folded text and the first ``STEM`` letters of its longer
+    words ("denei~" for "déneigé", "déneigement", "deneigee"): one French or English word
+    has many endings, and posts misspell them. Each counts once per text (binary naive Bayes:
+    a word said three times in one post is not three times the evidence). Measured on the
+    training parts, each scored by a model trained without it: single words beat word pairs
+    (macro-F1 0.886 against 0.853 on the training part), and the stems add a little."""
     words = tokens(folded)
-    return words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
+    stems = [f"{w[:STEM]}~" for w in words if len(w) > STEM]
+    return list(dict.fromkeys(words + stems))
 
 
 class Fallback:
-    """Multinomial naive Bayes trained on (text, category) pairs.
+    """Naive Bayes over the features present in a text (``features``), trained on (text,
+    category) pairs.
 
     ``priors`` counts the categories of the mentions the model will see: those no rule gives a
     category (mostly ``other``), found by running the rules over the examples (``for_rules``).

@@ -35,7 +35,7 @@ def _training_moment(at: datetime) -> TimeFacts:
 def fallback_model(ruleset: RuleSet) -> Fallback:
     """The fallback model of ``ruleset``, trained on its examples (read when the rule file
     loaded) the first time it is asked for, then kept with the rules: one training per rule
-    set (~45 ms for the bundled examples), not one per Triage, import or explanation. Its
+    set (~0.2 s for the bundled examples), not one per Triage, import or explanation. Its
     priors are the categories of the examples no rule gives one, as in real use; the rules are
     read as on a weekday afternoon in business hours (their time windows matter little)."""
     if ruleset.model is None:

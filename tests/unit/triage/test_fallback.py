@@ -14,7 +14,7 @@ from desk.config import DeskConfig
 from desk.errors import ConfigError
 from desk.i18n import Catalog
 from desk.triage.explain import explain_lines
-from desk.triage.fallback import EXAMPLES, Fallback, read_examples
+from desk.triage.fallback import EXAMPLES, Fallback, features, read_examples
 from desk.triage.pipeline import Incoming, Triage
 from desk.triage.rules import RulesError, default_rules, parse_rules
 from desk.triage.words import fold
@@ -49,6 +49,36 @@ def test_naive_bayes_picks_the_category_whose_words_the_text_shares() -> None:
         ("lovely flowers downtown, nice job", "praise"),
     )
     assert MODEL.guess(fold("zzz qqq")) is None  # no known word: no guess
+
+
+def test_a_misspelt_or_inflected_word_is_known_by_its_stem() -> None:
+    """A longer word also counts by its first five letters, once per text."""
+    assert features(fold("Déneigée, DÉNEIGÉE! la rue")) == ["deneigee", "la", "rue", "denei~"]
+    assert MODEL.guess(fold("zzz qqq")) is None
+    guess = MODEL.guess(fold("lovelyyy"))  # no word of it was seen, its stem "lovel" was
+    assert guess is not None
+    assert guess.category == "praise"
+
+
+def test_the_default_pack_fills_in_misspelt_praise_no_list_has() -> None:
+    """No rule word in it ("déneigemant", no thanks): the bundled model says praise, sure
+    enough, with its confidence and the nearest bundled example in the explanation."""
+    triage = Triage(default_rules(), DeskConfig(), detect_language=False)
+    text = "Le deneigemant de notre rue a ete fait avec soin, les cols bleus sont des perles"
+    detail = triage.decide(
+        Incoming(text=text, created_at=AT, language="fr", platform="mastodon"), route=False
+    ).detail()
+    assert (detail["category"], detail["category_rule"]) == ("praise", None)
+    fallback = detail["fallback"]
+    assert isinstance(fallback, dict)
+    assert fallback["used"] is True
+    assert fallback["confidence"] >= fallback["min_confidence"] == 0.65
+    nearest = fallback["nearest"][0]
+    assert nearest["category"] == "praise"
+    assert "déneigement" in nearest["text"]
+    english = "\n".join(explain_lines(detail, Catalog("en")))
+    assert "the model trained on labelled examples says praise" in english
+    assert f"nearest example: “{nearest['text']}” (praise)" in english
 
 
 def test_priors_lean_towards_what_the_rules_leave_uncategorised() -> None:
@@ -204,12 +234,22 @@ def _texts(path: Path) -> list[dict[str, str]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
+WRITTEN = "written for the fallback, 2026-12-07"
+
+
 def test_bundled_examples_are_the_training_parts_and_no_held_out_text() -> None:
+    """The training parts, then posts written for the model (marked so), never held-out text."""
     bundled = _texts(EXAMPLES)
     training = _texts(DATA / "triage" / "train.jsonl") + _texts(DATA / "triage_eval" / "dev.jsonl")
-    assert [(e["text"], e["category"]) for e in bundled] == [
+    assert [(e["text"], e["category"]) for e in bundled[: len(training)]] == [
         (e["text"], e["category"]) for e in training
     ]
+    written = bundled[len(training) :]
+    assert all(e["from"] == WRITTEN and e["lang"] in {"fr", "en"} for e in written)
+    counts = Counter(e["category"] for e in written)
+    assert set(counts) == {"spam", "rumour", "complaint", "question", "praise", "other"}
+    assert min(counts.values()) >= 70
+    assert len({e["text"] for e in bundled}) == len(bundled)  # no text twice
     held_out = {
         e["text"]
         for name in (

@@ -6,8 +6,11 @@ rule or example was written from it; scored after the first round of changes: ma
 was written after that score and before the second round (more training examples, more rules
 from them), and scored once, at the end: macro-F1 0.717 (0.590 before), urgent precision 0.86
 (0.45) and recall 1.0 (0.75). With the final pack ``holdout`` gives macro-F1 0.863, its "other"
-down to 0.75. The floors sit just under the final figures, so a change that loses quality
-fails here. ``benchmarks/bench_triage_quality.py`` prints every figure with the previous pack's.
+down to 0.75. A third round (2026-12-07: 1,400 examples written for the fallback, which now reads
+single words and their stems, and a few rule words changed, all from the training part, the
+development part of triage_eval and the written examples) gives 0.867 on ``holdout`` (lowest
+"other" 0.78) and 0.787 on ``holdout_b`` (lowest "complaint" 0.755); the urgent flag unchanged.
+The floors sit just under the latest figures, so a change that loses quality fails here. ``benchmarks/bench_triage_quality.py`` prints every figure with the previous pack's.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ def quality(name: str) -> Quality:
 
 
 @pytest.mark.parametrize(
-    ("name", "macro", "each"), [("holdout", 0.85, 0.74), ("holdout_b", 0.70, 0.65)]
+    ("name", "macro", "each"), [("holdout", 0.86, 0.76), ("holdout_b", 0.77, 0.74)]
 )
 def test_held_out_categories_meet_the_floor(name: str, macro: float, each: float) -> None:
     report = quality(name).categories
