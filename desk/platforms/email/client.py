@@ -530,7 +530,7 @@ class EmailConnector(Connector):
     def _idle_start(self) -> list[Any]:  # idling IMAPClients, or [] without IDLE
         """One connection per IDLE folder, each idling; [] when the server has no IDLE."""
         for old in self._closing:
-            _quietly_close(old)
+            _cut(old)
         self._closing.clear()
         for folder in self.idle_folders():
             if folder in self._idle:
@@ -685,13 +685,17 @@ class EmailConnector(Connector):
             return found
 
     async def aclose(self) -> None:
-        """Log out of every IMAP connection (polling and IDLE)."""
-        conns = [c for c in (self._imap, *self._idle.values(), *self._closing) if c is not None]
+        """Log out of every IMAP connection (polling and IDLE); those left mid-IDLE by a
+        cancelled wait are cut (``_cut``), not logged out."""
+        conns = [c for c in (self._imap, *self._idle.values()) if c is not None]
+        left_idling = self._closing
         self._imap = None
         self._idle = {}
         self._closing = []
         for conn in conns:
             await asyncio.to_thread(_quietly_close, conn)
+        for conn in left_idling:
+            await asyncio.to_thread(_cut, conn)
 
 
 class _Xoauth2:
@@ -763,6 +767,14 @@ def _is_news(response: Any) -> bool:
 
 def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _cut(conn: IMAPClient) -> None:
+    """Close a connection that may still be in IDLE (a wait cancelled or failed): no LOGOUT,
+    which the server would take for a bad DONE and never answer — the close would then wait
+    out the channel's timeout (20 s) per connection. The socket is shut; the server forgets."""
+    with contextlib.suppress(Exception):
+        conn.shutdown()
 
 
 def _quietly_close(conn: IMAPClient | None) -> None:

@@ -212,6 +212,28 @@ def test_every_watched_folder_is_idled_not_only_the_first(dovecot: Dovecot, tmp_
     assert took < 15  # long before the 20 s timeout: IDLE saw it, not the end of the wait
 
 
+def test_a_watch_cancelled_mid_idle_closes_at_once(dovecot: Dovecot, tmp_path: Path) -> None:
+    # Ctrl+C on `desk watch` cancels the wait while both connections are in IDLE: closing them
+    # must not send LOGOUT into an IDLE (the server wants DONE there and never answers the
+    # LOGOUT, so each close waited out the channel's 20 s timeout)
+    desk, _ = email_desk(tmp_path, dovecot.port, [_folder(dovecot, "Stop1"), "INBOX"])
+
+    async def cancel_then_close() -> float:
+        pool = ConnectorPool(desk.config.channel, environ=SECRET_ENV)
+        connector = pool.get("email:contact")
+        watching = asyncio.create_task(connector.wait_for_news(60))
+        await asyncio.sleep(1.5)  # both folders idling, an idle_check under way
+        watching.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watching
+        started = time.monotonic()
+        await pool.aclose()
+        return time.monotonic() - started
+
+    took = asyncio.run(cancel_then_close())
+    assert took < 10, f"closing after a cancelled IDLE took {took:.1f} s (the timeout is 20 s)"
+
+
 def _highest(dovecot: Dovecot, folder: str) -> tuple[int, int]:
     """The folder's UIDVALIDITY and HIGHESTMODSEQ, as another client sees them."""
     with dovecot.client() as conn:
