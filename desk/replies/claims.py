@@ -4,8 +4,8 @@ Opening the composer claims the mention for ``reply_claim_minutes`` (renewed whi
 types); others see "AB is replying" and cannot send over the claim without taking it over, which
 is audited. The composer also keeps a *version* of the thread (its messages, the replies sent,
 the mention's status); if it differs at send time, sending stops and says what changed. Both
-checks run inside the send transaction (``InboxService.send_reply``), under SQLite's write lock,
-so two desks racing on one database cannot both get a reply out.
+checks run inside the send transaction (``ReplyService.send``), after it locked the mention
+(desk.replies.service), so two desks racing on one database cannot both get a reply out.
 """
 
 from __future__ import annotations
