@@ -70,8 +70,8 @@ def _install_postgres_hooks(engine: Engine) -> None:
     """A write transaction takes one transaction-level advisory lock first, PostgreSQL's
     ``BEGIN IMMEDIATE``: writes from every desk happen one at a time (reads never wait), so what
     SQLite's single writer guaranteed holds here too — the audit chain never forks, the next
-    mention id is free, the one-voice check sees the other desk's reply. Released at commit or
-    rollback, or when the connection dies."""
+    mention id is free. A row transaction takes it shared (see the module). Released at commit
+    or rollback, or when the connection dies."""
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
