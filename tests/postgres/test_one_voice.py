@@ -3,10 +3,12 @@
 A send or an approval is a row transaction that first locks the mention it answers
 (desk.replies.service): three processes answering the same citizens give each exactly one reply,
 the others refused with the catalog's ``already_answered``, and one unforked audit chain (on
-SQLite too, where every write takes its turn); a reply to one citizen completes while a reply to
-another is held open mid-transaction, where with the writers' lock alone (what desk did before:
-``desk.db.SHARED_WRITERS = False``) it waited; two supervisors approving the same replies at once
-send each once; one idempotency key sent for two citizens at the same instant gives one reply.
+SQLite too, where every write takes its turn); a reply to one citizen (the composer's claim,
+then the send) completes while a reply to another is held open mid-transaction, where with the
+writers' lock alone (what desk did before: ``desk.db.SHARED_WRITERS = False``) it waited; two
+supervisors approving the same replies at once send each once; two desks opening the composer
+on one mention at once give it one holder; one idempotency key sent for two citizens at the same
+instant gives one reply.
 The processes run tests/postgres/worker.py.
 """
 
@@ -84,6 +86,14 @@ def _pause_first_send_to(
 
     monkeypatch.setattr(service, "check_before_send", paused)
     return inside, release
+
+
+def _open_and_send(desk: Desk, mention_id: int, body: str) -> Any:
+    """What the composer does: claim the mention (``ClaimService.start``), then send on the
+    thread version it saw."""
+    start = desk.claims.start(mention_id)
+    assert start.mine, start
+    return desk.replies.send(mention_id, body, version=start.version)
 
 
 def _lock_waits(engine: sa.Engine, at_least: int, timeout: float = 10.0) -> list[str]:
@@ -183,8 +193,8 @@ def test_a_reply_to_one_citizen_does_not_wait_for_a_reply_to_another(
     held = _Call(lambda: amelie.replies.send(a, "Réponse d'Amélie"))
     try:
         assert inside.wait(10)  # Amélie's reply to citizen A is mid-transaction
-        other = _Call(lambda: bruno.replies.send(b, "Réponse de Bruno"))
-        if shared:  # citizen B's reply goes out meanwhile
+        other = _Call(lambda: _open_and_send(bruno, b, "Réponse de Bruno"))
+        if shared:  # citizen B's composer opens and its reply goes out meanwhile
             other.join(10)
             assert not other.is_alive(), "the reply to another citizen waited"
             assert other.error is None
@@ -263,6 +273,33 @@ def test_two_supervisors_approving_at_once_send_each_reply_once(
     finally:
         for desk in opened:
             desk.close()
+
+
+def test_two_desks_opening_the_composer_at_once_give_each_mention_one_holder(
+    open_pg: Callable[..., Desk],
+) -> None:
+    desks = [open_pg("bruno"), open_pg("chloe")]
+    ids = add(desks[0], *(mention(str(i), f"Question {i} ?") for i in range(1, 13)))
+    start = threading.Barrier(len(desks))
+    opened: dict[str, list[Any]] = {}
+
+    def open_all(desk: Desk) -> None:
+        for mid in ids:  # both at once on each mention
+            start.wait(10)
+            opened.setdefault(desk.me.name, []).append(desk.claims.start(mid))
+
+    calls = [_Call(functools.partial(open_all, d)) for d in desks]
+    for call in calls:
+        call.join(60)
+        assert call.error is None
+    with desks[0].engine.connect() as conn:
+        rows = conn.exec_driver_sql("SELECT id, replying_by FROM mentions").all()
+    held: dict[int, str | None] = {row[0]: row[1] for row in rows}
+    for mid, got in zip(ids, zip(opened["bruno"], opened["chloe"], strict=True), strict=True):
+        mine = [name for name, s in zip(("bruno", "chloe"), got, strict=True) if s.mine]
+        assert len(mine) == 1, (mid, got)  # one holds the claim...
+        assert [s.holder for s in got if not s.mine] == mine  # ...the other is told who
+        assert held[mid] == mine[0]
 
 
 def test_one_key_sent_for_two_citizens_at_once_gives_one_reply(
