@@ -230,6 +230,16 @@ def hold_mention(mention_id: int, *, session: Session) -> Mention:
     return mention
 
 
+def hold_mention_of_reply(reply_id: int, *, session: Session) -> None:
+    """``hold_mention`` for the mention reply ``reply_id`` answers, before anything about the
+    reply is read (nothing when there is no such reply: the caller says so)."""
+    mention_id = session.execute(
+        sa.select(col(Reply.mention_id)).where(col(Reply.id) == reply_id)
+    ).scalar()
+    if mention_id is not None:
+        hold_mention(mention_id, session=session)
+
+
 def channel_name(channel_id: int, *, session: OrmSession) -> str:
     """The display name of a channel."""
     channel = session.get(Channel, channel_id)

@@ -6,9 +6,9 @@ supervisor approve (optionally after editing the text; it then goes out through
 ``ReplyService.start_delivery``) or reject with a note; nobody approves their own reply. The
 wait is recorded (``submitted_at`` -> ``reviewed_at``) for the reports.
 
-Approving is a row transaction that first locks the reply's mention, like a send
-(desk.replies.service): two supervisors approving at once, or an approval meeting a colleague's
-send to the same citizen, take turns there and the second is refused; approvals of replies to
+Approving (or rejecting) is a row transaction that first locks the reply's mention, like a send
+(desk.replies.service): two supervisors deciding at once, or a decision meeting a colleague's
+send to the same citizen, take turns there and the second is refused; decisions on replies to
 other citizens run side by side on PostgreSQL.
 """
 
@@ -24,7 +24,7 @@ from desk.audit.actions import Action
 from desk.audit.chain import Recorder
 from desk.clock import Clock, as_utc, utcnow
 from desk.config import DeskConfig
-from desk.db import SessionFactory, row_transaction, store, transaction
+from desk.db import SessionFactory, row_transaction, store
 from desk.db.tables import Mention, Reply, ReplyBatch
 from desk.errors import ActionRefused, NotFound, PermissionDenied
 from desk.replies.service import ReplyService
@@ -115,15 +115,6 @@ class ApprovalService:
                 )
             return out
 
-    def _hold_mention_of(self, session: Session, reply_id: int) -> None:
-        """Lock the mention of reply ``reply_id`` before anything about it is read (nothing
-        when the reply does not exist: ``_reviewable`` says so)."""
-        mention_id = session.execute(
-            sa.select(col(Reply.mention_id)).where(col(Reply.id) == reply_id)
-        ).scalar()
-        if mention_id is not None:
-            store.hold_mention(mention_id, session=session)
-
     def _reviewable(self, session: Session, reply_id: int) -> tuple[Reply, Mention]:
         if not self.may_approve():
             raise PermissionDenied.from_catalog("approve_forbidden")
@@ -148,7 +139,7 @@ class ApprovalService:
         """Approve (after editing the body, if ``text`` is given) and send. Refused when another
         reply to the mention went out (or is on its way) meanwhile: the citizen is answered."""
         with row_transaction(self.write_factory) as session:
-            self._hold_mention_of(session, reply_id)
+            store.hold_mention_of_reply(reply_id, session=session)
             reply, mention = self._reviewable(session, reply_id)
             if reply.batch_id is not None:  # paced with its batch, never alone
                 raise ActionRefused.from_catalog(
@@ -196,7 +187,8 @@ class ApprovalService:
         """Refuse the reply with a note the author will see; nothing is sent."""
         if not note.strip():
             raise ActionRefused.from_catalog("reject_needs_note")
-        with transaction(self.write_factory) as session:
+        with row_transaction(self.write_factory) as session:
+            store.hold_mention_of_reply(reply_id, session=session)
             reply, mention = self._reviewable(session, reply_id)
             delay = self._review(session, reply, mention, note)
             reply.status = ReplyStatus.REJECTED

@@ -34,7 +34,7 @@ from desk.audit.actions import Action
 from desk.audit.chain import Recorder
 from desk.clock import Clock, utcnow
 from desk.config import DeskConfig
-from desk.db import SessionFactory, row_transaction, store, transaction
+from desk.db import SessionFactory, row_transaction, store
 from desk.db.tables import Answer, Channel, Mention, Reply
 from desk.errors import ActionRefused, NotFound
 from desk.platforms.registry import platform as platform_named
@@ -344,8 +344,10 @@ class ReplyService:
         return names
 
     def withdraw(self, reply_id: int) -> ReplyView:
-        """Take back one's own reply while it waits for approval (audited); nothing is sent."""
-        with transaction(self.write_factory) as session:
+        """Take back one's own reply while it waits for approval (audited); nothing is sent.
+        A row transaction locking the reply's mention first, like ``send``."""
+        with row_transaction(self.write_factory) as session:
+            store.hold_mention_of_reply(reply_id, session=session)
             reply = session.get(Reply, reply_id)
             if reply is None:
                 raise NotFound.from_catalog("reply_unknown", id=reply_id)

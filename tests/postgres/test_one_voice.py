@@ -1,15 +1,15 @@
 """One voice per citizen on a shared database (issue 15), without a global lock.
 
-A send or an approval is a row transaction that first locks the mention it answers
-(desk.replies.service): three processes answering the same citizens give each exactly one reply,
-the others refused with the catalog's ``already_answered``, and one unforked audit chain (on
-SQLite too, where every write takes its turn); a reply to one citizen (the composer's claim,
-then the send) completes while a reply to another is held open mid-transaction, where with the
-writers' lock alone (what desk did before: ``desk.db.SHARED_WRITERS = False``) it waited; two
-supervisors approving the same replies at once send each once; two desks opening the composer
-on one mention at once give it one holder; one idempotency key sent for two citizens at the same
-instant gives one reply.
-The processes run tests/postgres/worker.py.
+Sending, approving, rejecting or withdrawing a reply and the composer's claim are row
+transactions that first lock the mention they concern (desk.replies.service): three processes
+answering the same citizens give each exactly one reply, the others refused with the catalog's
+``already_answered``, and one unforked audit chain (on SQLite too, where every write takes its
+turn); a reply to one citizen (the composer's claim, then the send) completes while a reply to
+another is held open mid-transaction, where with the writers' lock alone (what desk did before:
+``desk.db.SHARED_WRITERS = False``) it waited; two desks deciding on the same pending replies at
+once make one decision each; two desks opening the composer on one mention at once give it one
+holder; one idempotency key sent for two citizens at the same instant gives one reply. The
+processes run tests/postgres/worker.py.
 """
 
 from __future__ import annotations
@@ -227,51 +227,77 @@ def test_a_reply_to_one_citizen_does_not_wait_for_a_reply_to_another(
     assert verified.ok, verified
 
 
-def test_two_supervisors_approving_at_once_send_each_reply_once(
-    postgres_url: str, tmp_path: Path
+# The rival decision on each pending reply, beside Amélie approving it: who, what, its event, and
+# the refusal it gets when Amélie's came first.
+RIVALS = {
+    "approve": ("dora", lambda d, rid: d.approvals.approve(rid), "reply.approved", "not_pending"),
+    "reject": (
+        "dora",
+        lambda d, rid: d.approvals.reject(rid, "Non."),
+        "reply.rejected",
+        "not_pending",
+    ),
+    "withdraw": (
+        "bruno",
+        lambda d, rid: d.replies.withdraw(rid),
+        "reply.withdrawn",
+        "not_withdrawable",
+    ),
+}
+
+
+@pytest.mark.parametrize("rival", sorted(RIVALS))
+def test_two_decisions_on_one_pending_reply_at_once_only_one_counts(
+    postgres_url: str, tmp_path: Path, rival: str
 ) -> None:
     config = tmp_path / "desk.toml"
     config.write_text(APPROVAL_TOML, encoding="utf-8")
-    opened = [
-        open_test_desk(Settings(db=postgres_url, config=config), name)
-        for name in ("bruno", "amelie", "dora")
-    ]
+    name, decide, event, refusal = RIVALS[rival]
+    opened = {
+        who: open_test_desk(Settings(db=postgres_url, config=config), who)
+        for who in ("bruno", "amelie", "dora")
+    }
     try:
-        bruno, *supervisors = opened
+        bruno, amelie = opened["bruno"], opened["amelie"]
         ids = add(bruno, *(mention(str(i), f"Question {i} ?") for i in range(1, 13)))
-        pending = [bruno.replies.send(mid, f"Réponse {mid}") for mid in ids]
-        assert {r.status for r in pending} == {ReplyStatus.PENDING_APPROVAL}
-        start = threading.Barrier(len(supervisors))
-        approved: dict[str, list[int]] = {}
-        refused: list[str] = []
+        pending = [bruno.replies.send(mid, f"Réponse {mid}").id for mid in ids]
+        start = threading.Barrier(2)
+        won: dict[str, list[int]] = {"approve": [], "rival": []}
+        refused: dict[str, list[str]] = {"approve": [], "rival": []}
 
-        def approve_all(desk: Desk) -> None:
-            for reply in pending:  # both at once on each reply: the worst race
+        def all_of(side: str, act: Callable[[int], Any]) -> None:
+            for reply_id in pending:  # both at once on each reply: the worst race
                 start.wait(10)
                 try:
-                    desk.approvals.approve(reply.id)
+                    act(reply_id)
                 except ActionRefused as exc:
-                    refused.append(exc.key or "")
+                    refused[side].append(exc.key or "")
                 else:
-                    approved.setdefault(desk.me.name, []).append(reply.id)
+                    won[side].append(reply_id)
 
-        calls = [_Call(functools.partial(approve_all, d)) for d in supervisors]
+        calls = [
+            _Call(lambda: all_of("approve", amelie.approvals.approve)),
+            _Call(lambda: all_of("rival", functools.partial(decide, opened[name]))),
+        ]
         for call in calls:
             call.join(60)
             assert call.error is None
-        done = sorted(rid for rids in approved.values() for rid in rids)
-        assert done == sorted(r.id for r in pending)  # each approved by one supervisor
-        assert refused == ["not_pending"] * len(pending)  # the other saw it was no longer waiting
-        first = supervisors[0]
-        assert _events(first.engine, "reply.approved", "reply_id") == Counter(done)
-        assert _events(first.engine, "reply.sent", "reply_id") == Counter(done)
-        with first.engine.connect() as conn:
+        # Each reply got exactly one decision; the other desk was told it came too late.
+        assert sorted(won["approve"] + won["rival"]) == sorted(pending)
+        assert refused["approve"] == ["not_pending"] * len(won["rival"])
+        assert refused["rival"] == [refusal] * len(won["approve"])
+        approved = won["approve"] + (won["rival"] if rival == "approve" else [])
+        assert _events(amelie.engine, "reply.approved", "reply_id") == Counter(approved)
+        assert _events(amelie.engine, "reply.sent", "reply_id") == Counter(approved)
+        if rival != "approve":
+            assert _events(amelie.engine, event, "reply_id") == Counter(won["rival"])
+        with amelie.engine.connect() as conn:
             outbox = Counter(r[0] for r in conn.exec_driver_sql("SELECT reply_id FROM outbox"))
-        assert outbox == Counter(done)  # recorded in the local outbox once each
-        verified = first.queries.verify_audit()
+        assert outbox == Counter(approved)  # what was approved is recorded once, nothing else
+        verified = amelie.queries.verify_audit()
         assert verified.ok, verified
     finally:
-        for desk in opened:
+        for desk in opened.values():
             desk.close()
 
 
