@@ -9,12 +9,13 @@ PostgreSQL (``postgresql+psycopg://...``, psycopg 3) gets the same single-writer
 advisory lock taken when a write transaction begins (``WRITE_LOCK``), and what SQLite does with
 FTS5 tables and triggers from migration 0016 (search, append-only audit, change notifications).
 
-Transactions that change one row they lock themselves (a claim, the outbox taking a reply, a
-reply written or approved: ``row_transaction``) take that lock *shared* instead: they run side by
-side, each holding its row with ``SELECT ... FOR UPDATE`` (``lock_row``: ``SKIP LOCKED`` when the
-caller says "busy" rather than wait), and meet only at the audit trail's append (``AUDIT_LOCK``,
-taken last, so no cycle of waits can form). Every other write transaction still holds the lock
-alone, so what it reads stays true until it commits.
+Transactions that change one row they lock themselves (a claim, the outbox taking a reply; a
+reply written, approved, rejected or withdrawn and the composer's claim, which lock the mention
+they answer: ``row_transaction``) take that lock *shared* instead: they run side by side, each
+holding its row with ``SELECT ... FOR UPDATE`` (``lock_row``: ``SKIP LOCKED`` when the caller says
+"busy" rather than wait), and meet only at the audit trail's append (``AUDIT_LOCK``, taken last,
+so no cycle of waits can form). Every other write transaction still holds the lock alone, so what
+it reads stays true until it commits.
 """
 
 from __future__ import annotations
@@ -127,7 +128,8 @@ def lock_row(session: Session, statement: Any, *, wait: bool = False) -> Any:
     ``wait``: wait for the transaction that holds the row instead (plain ``FOR UPDATE``), for a
     check that must see what that transaction wrote (the one-voice guard); the row is read
     again, and every later statement of this transaction (READ COMMITTED) sees that commit.
-    Only a transaction that holds no other row lock yet may wait (no cycle of waits)."""
+    A row transaction waits only for its first row lock (no cycle of waits can form); an
+    ordinary write transaction never waits here (no row transaction runs beside it)."""
     if wait:
         return session.exec(
             statement.with_for_update().execution_options(populate_existing=True)
@@ -176,8 +178,9 @@ def row_transaction(factory: SessionFactory) -> Iterator[Session]:
     """A write transaction (``factory``: a write session factory) that changes only rows it
     locks with ``lock_row`` before anything else (and rows it inserts), then appends its audit
     events. What it reads without a lock may change meanwhile only through other row
-    transactions (ordinary write transactions wait for it to end). On PostgreSQL it runs beside other row transactions (the
-    writers' lock shared); on SQLite it is an ordinary ``BEGIN IMMEDIATE`` transaction."""
+    transactions (ordinary write transactions wait for it to end). On PostgreSQL it runs beside
+    other row transactions (the writers' lock shared); on SQLite it is an ordinary
+    ``BEGIN IMMEDIATE`` transaction."""
     with transaction(factory) as session:
         if SHARED_WRITERS:
             session.connection(execution_options={_WRITE: _ROWS})
