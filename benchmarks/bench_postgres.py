@@ -12,12 +12,20 @@ JSON.
   with row transactions (the writers' lock shared, ``FOR UPDATE SKIP LOCKED``: what desk does)
   and on PostgreSQL with every write transaction holding the writers' lock alone (what desk did
   before: ``desk.db.SHARED_WRITERS = False``); the same with one process, for the scale.
+- replies: P processes (desks as three agents) each send R replies (``ReplyService.send``, the
+  local outbox) to mentions of their own — P x R distinct citizens — started together. Figure:
+  replies per second over the whole run on SQLite, on PostgreSQL with row transactions (each
+  send locks only its mention: what desk does) and with the writers' lock alone (what desk did
+  before); the same with one process, for the scale. PostgreSQL is measured on loopback and
+  through ``DelayProxy`` (LATENCY_MS added each way: desks on other machines than the database,
+  where a transaction's round trips are what the writers' lock made the others wait for).
 - search: N mentions written with plain SQL (the words drawn from a small vocabulary, one rare
   word in one mention of 1,000), then ``desk.db.store.page_queue`` with a search for a common
   word and a rare one, first page of 50 and the count, on SQLite (FTS5) and PostgreSQL
   (``search_tsv``, GIN).
 
-    python benchmarks/bench_postgres.py URL [--n 100000] [--rounds 30] [--only notify,claims,search]
+    python benchmarks/bench_postgres.py URL [--n 100000] [--rounds 30]
+        [--only notify,claims,replies,search]
 
 URL: a PostgreSQL server where a database may be created (e.g. the CI cluster,
 ``postgresql+psycopg://postgres@127.0.0.1:55432/postgres``); the benchmark makes its own
@@ -32,6 +40,13 @@ shared with six other sessions, load 4 to 12):
   PostgreSQL 157/s with row transactions, 149/s with the writers' lock alone; three processes
   (2,135 claims out of 3,000 attempts), SQLite 77 attempts/s (55 claims/s), PostgreSQL 196/s
   (139) with row transactions, 131/s (93) with the writers' lock alone: 1.5 times as many.
+- replies to distinct citizens, 200 per process, local outbox (--only replies; two runs, load 4
+  then 7 on the 2 cores): three processes, PostgreSQL 75.8 / 48.3 replies/s with row
+  transactions (each send locks its mention) against 49.5 / 25.0 with the writers' lock alone,
+  SQLite 164 / 76; through the relay (1 ms each way), 26.9 / 20.8 against 15.5 / 12.5: 1.7 times
+  as many. One process alone: loopback 122 / 117 (row) and 101 / 40 (lock alone), relay 8.3 /
+  9.4 and 13.1 / 7.9 — the same work either way, so these differences are the machine's load;
+  on loopback three busy processes outrun one only when a core is free.
 - search, page of 50 + count, PostgreSQL / SQLite (--only search): at 200,000 mentions, a word
   in 30% of them 138 / 676 ms, a rare word 34 / 2.8 ms, two words 137 / 11 ms; at 1,000,000
   (--n 1000000; filled in 83 / 133 s), a common word 237 / 574 ms, a rare word 30 / 14 ms, two
@@ -41,11 +56,13 @@ shared with six other sessions, load 4 to 12):
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -99,6 +116,27 @@ for i in range(int(attempts)):
     except DeskError as exc:
         busy += exc.key == "mention_busy"
 print(json.dumps({"ok": ok, "busy": busy, "began": began, "ended": time.monotonic()}), flush=True)
+desk.close()
+"""
+
+REPLIER = """
+import json, sys, time
+from pathlib import Path
+from desk import db
+db.SHARED_WRITERS = sys.argv[4] == "shared"
+from desk.bootstrap import open_desk
+from desk.config import Settings
+from tests.helpers.clock import FakeClock
+url, config, name, mode, first, count, go = sys.argv[1:8]
+desk = open_desk(Settings(db=url, config=Path(config)), as_name=name, clock=FakeClock())
+ids = range(int(first), int(first) + int(count))  # this desk's own citizens
+print("ready", flush=True)
+while not Path(go).exists():
+    time.sleep(0.005)
+began = time.monotonic()
+for mention_id in ids:
+    desk.replies.send(mention_id, f"Bonjour, voici la réponse nº {mention_id}.")
+print(json.dumps({"ok": len(ids), "began": began, "ended": time.monotonic()}), flush=True)
 desk.close()
 """
 
@@ -199,6 +237,105 @@ def claim_run(url: str, config: Path, processes: int, attempts: int, mode: str) 
         "attempts_per_s": round(processes * attempts / wall),
         "claims_per_s": round(ok / wall),
     }
+
+
+def reply_run(url: str, config: Path, processes: int, replies: int, mode: str) -> dict[str, Any]:
+    """``processes`` desks started together, each sending ``replies`` replies to mentions no
+    other desk answers; replies per second over the whole run."""
+    go = config.parent / f"go-{time.monotonic_ns()}"
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                REPLIER,
+                url,
+                str(config),
+                AGENTS[i],
+                mode,
+                str(1 + i * replies),
+                str(replies),
+                str(go),
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+        )
+        for i in range(processes)
+    ]
+    for proc in procs:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == "ready"
+    go.touch()
+    results = []
+    for proc in procs:
+        out, _ = proc.communicate(timeout=600)
+        assert proc.returncode == 0, out
+        results.append(json.loads(out.strip().splitlines()[-1]))
+    wall = max(r["ended"] for r in results) - min(r["began"] for r in results)
+    ok = sum(r["ok"] for r in results)
+    return {
+        "processes": processes,
+        "replies": ok,
+        "seconds": round(wall, 2),
+        "replies_per_s": round(ok / wall, 1),
+    }
+
+
+class DelayProxy:
+    """A TCP relay on 127.0.0.1 to ``port`` that delivers every chunk ``delay`` seconds after
+    it arrived, each way, in order: a database on another machine (asyncio, in a thread)."""
+
+    def __init__(self, port: int, delay: float) -> None:
+        self.target, self.delay, self.port = port, delay, 0
+        self.loop = asyncio.new_event_loop()
+        self.ready = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+
+    def start(self) -> int:
+        """Listen; the port to connect to."""
+        self.thread.start()
+        self.ready.wait(10)
+        return self.port
+
+    def stop(self) -> None:
+        """Stop relaying (connections still open are dropped)."""
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+
+    def _serve(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        server = self.loop.run_until_complete(asyncio.start_server(self._relay, "127.0.0.1", 0))
+        self.port = server.sockets[0].getsockname()[1]
+        self.ready.set()
+        self.loop.run_forever()
+
+    async def _relay(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target)
+        await asyncio.gather(
+            self._pipe(reader, up_writer), self._pipe(up_reader, writer), return_exceptions=True
+        )
+
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        chunks: asyncio.Queue[tuple[float, bytes]] = asyncio.Queue()
+
+        async def deliver() -> None:
+            while True:
+                due, data = await chunks.get()
+                if not data:
+                    break
+                await asyncio.sleep(max(0.0, due - self.loop.time()))
+                writer.write(data)
+                await writer.drain()
+            writer.close()
+
+        delivering = asyncio.create_task(deliver())
+        try:
+            while data := await reader.read(65536):
+                chunks.put_nowait((self.loop.time() + self.delay, data))
+        finally:
+            chunks.put_nowait((0.0, b""))
+            await delivering
 
 
 def fill(engine: sa.Engine, n: int, chunk: int = 50_000) -> None:
@@ -317,6 +454,44 @@ def claim_figures(dbs: Databases, folder: Path, mentions: int, attempts: int) ->
     return figures
 
 
+def reply_figures(dbs: Databases, folder: Path, replies: int, latency_ms: float) -> dict[str, Any]:
+    """Reply throughput to distinct citizens with 1 and 3 processes: SQLite, PostgreSQL now
+    (row transactions), PostgreSQL before (the writers' lock alone), on loopback and with
+    ``latency_ms`` added each way."""
+    config = folder / "desk.toml"
+    config.write_text(CLAIM_TOML, encoding="utf-8")
+    figures: dict[str, Any] = {"replies_per_process": replies, "latency_ms_each_way": latency_ms}
+    runs = (
+        ("sqlite", "sqlite", "shared", False),
+        ("postgresql_rows_mention_lock", "postgresql", "shared", False),
+        ("postgresql_global_writer_lock", "postgresql", "exclusive", False),
+        ("postgresql_rows_mention_lock_latency", "postgresql", "shared", True),
+        ("postgresql_global_writer_lock_latency", "postgresql", "exclusive", True),
+    )
+    for label, engine_name, mode, far in runs:
+        for processes in (1, 3):
+            url = dbs.sqlite() if engine_name == "sqlite" else dbs.postgresql()
+            engine = db.make_engine(url)
+            fill(engine, processes * replies)
+            engine.dispose()
+            proxy = None
+            if far:
+                proxy = DelayProxy(sa.engine.make_url(url).port or 5432, latency_ms / 1000)
+                url = (
+                    sa.engine.make_url(url)
+                    .set(host="127.0.0.1", port=proxy.start())
+                    .render_as_string(hide_password=False)
+                )
+            try:
+                figures.setdefault(label, {})[f"{processes}_process"] = reply_run(
+                    url, config, processes, replies, mode
+                )
+            finally:
+                if proxy is not None:
+                    proxy.stop()
+    return figures
+
+
 def search_figures(dbs: Databases, n: int) -> dict[str, Any]:
     """Queue search latency at ``n`` mentions on each engine."""
     figures: dict[str, Any] = {"n": n}
@@ -342,7 +517,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=30, help="commits heard per engine")
     parser.add_argument("--mentions", type=int, default=3000, help="mentions to claim")
     parser.add_argument("--attempts", type=int, default=1000, help="claim attempts per process")
-    parser.add_argument("--only", default="notify,claims,search")
+    parser.add_argument("--replies", type=int, default=200, help="replies per process")
+    parser.add_argument("--latency-ms", type=float, default=1.0, help="added each way")
+    parser.add_argument("--only", default="notify,claims,replies,search")
     args = parser.parse_args()
     parts = set(args.only.split(","))
     server = postgres._as_psycopg(args.url)  # noqa: SLF001 - the tests' helper, reused
@@ -354,6 +531,8 @@ def main() -> None:
                 figures["notify"] = notify_figures(dbs, args.rounds)
             if "claims" in parts:
                 figures["claims"] = claim_figures(dbs, Path(folder), args.mentions, args.attempts)
+            if "replies" in parts:
+                figures["replies"] = reply_figures(dbs, Path(folder), args.replies, args.latency_ms)
             if "search" in parts:
                 figures["search"] = search_figures(dbs, args.n)
         finally:

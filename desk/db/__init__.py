@@ -9,11 +9,13 @@ PostgreSQL (``postgresql+psycopg://...``, psycopg 3) gets the same single-writer
 advisory lock taken when a write transaction begins (``WRITE_LOCK``), and what SQLite does with
 FTS5 tables and triggers from migration 0016 (search, append-only audit, change notifications).
 
-Transactions that change one row they lock themselves (a claim, the outbox taking a reply:
-``row_transaction``) take that lock *shared* instead: they run side by side, each holding its row
-with ``SELECT ... FOR UPDATE SKIP LOCKED`` (``lock_row``), and meet only at the audit trail's
-append (``AUDIT_LOCK``, taken last, so no cycle of waits can form). Every other write transaction
-still holds the lock alone, so what it reads stays true until it commits.
+Transactions that change one row they lock themselves (a claim, the outbox taking a reply; a
+reply written, approved, rejected or withdrawn and the composer's claim, which lock the mention
+they answer: ``row_transaction``) take that lock *shared* instead: they run side by side, each
+holding its row with ``SELECT ... FOR UPDATE`` (``lock_row``: ``SKIP LOCKED`` when the caller says
+"busy" rather than wait), and meet only at the audit trail's append (``AUDIT_LOCK``, taken last,
+so no cycle of waits can form). Every other write transaction still holds the lock alone, so what
+it reads stays true until it commits.
 """
 
 from __future__ import annotations
@@ -69,8 +71,8 @@ def _install_postgres_hooks(engine: Engine) -> None:
     """A write transaction takes one transaction-level advisory lock first, PostgreSQL's
     ``BEGIN IMMEDIATE``: writes from every desk happen one at a time (reads never wait), so what
     SQLite's single writer guaranteed holds here too — the audit chain never forks, the next
-    mention id is free, the one-voice check sees the other desk's reply. Released at commit or
-    rollback, or when the connection dies."""
+    mention id is free. A row transaction takes it shared (see the module). Released at commit
+    or rollback, or when the connection dies."""
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
@@ -117,11 +119,21 @@ def lock_audit(session: Session) -> None:
     session.execute(text(f"SELECT pg_advisory_xact_lock({AUDIT_LOCK})"))
 
 
-def lock_row(session: Session, statement: Any) -> Any:
+def lock_row(session: Session, statement: Any, *, wait: bool = False) -> Any:
     """The first row of ``statement`` (an ORM select), locked until the transaction ends; None
     when it does not exist or another transaction holds it right now (``SKIP LOCKED``: the
     caller says "busy" instead of waiting). On SQLite the clause is dropped by the compiler and
-    the write transaction's ``BEGIN IMMEDIATE`` already excludes every other writer."""
+    the write transaction's ``BEGIN IMMEDIATE`` already excludes every other writer.
+
+    ``wait``: wait for the transaction that holds the row instead (plain ``FOR UPDATE``), for a
+    check that must see what that transaction wrote (the one-voice guard); the row is read
+    again, and every later statement of this transaction (READ COMMITTED) sees that commit.
+    A row transaction waits only for its first row lock (no cycle of waits can form); an
+    ordinary write transaction never waits here (no row transaction runs beside it)."""
+    if wait:
+        return session.exec(
+            statement.with_for_update().execution_options(populate_existing=True)
+        ).first()
     return session.exec(statement.with_for_update(skip_locked=True)).first()
 
 
@@ -164,9 +176,11 @@ ordinary write transaction: benchmarks/bench_postgres.py compares the two."""
 @contextmanager
 def row_transaction(factory: SessionFactory) -> Iterator[Session]:
     """A write transaction (``factory``: a write session factory) that changes only rows it
-    locks with ``lock_row`` before anything else, then appends its audit events. On PostgreSQL
-    it runs beside other row transactions (the writers' lock shared); on SQLite it is an
-    ordinary ``BEGIN IMMEDIATE`` transaction."""
+    locks with ``lock_row`` before anything else (and rows it inserts), then appends its audit
+    events. What it reads without a lock may change meanwhile only through other row
+    transactions (ordinary write transactions wait for it to end). On PostgreSQL it runs beside
+    other row transactions (the writers' lock shared); on SQLite it is an ordinary
+    ``BEGIN IMMEDIATE`` transaction."""
     with transaction(factory) as session:
         if SHARED_WRITERS:
             session.connection(execution_options={_WRITE: _ROWS})

@@ -218,6 +218,27 @@ def lock_mention(mention_id: int, *, session: Session) -> Mention:
     raise ActionRefused.from_catalog("mention_busy", id=mention_id)
 
 
+def hold_mention(mention_id: int, *, session: Session) -> Mention:
+    """The mention with this id, locked for this transaction, waiting while another desk's
+    transaction holds it (``lock_row(wait=True)``): what this transaction reads next about the
+    mention, its replies included, is what that one committed. NotFound when it does not exist.
+    Serialises the one-voice guard per mention (desk.replies.service), nothing more."""
+    mention = lock_row(session, select(Mention).where(col(Mention.id) == mention_id), wait=True)
+    if mention is None:
+        raise NotFound.from_catalog("mention_unknown", id=mention_id)
+    return mention
+
+
+def hold_mention_of_reply(reply_id: int, *, session: Session) -> None:
+    """``hold_mention`` for the mention reply ``reply_id`` answers, before anything about the
+    reply is read (nothing when there is no such reply: the caller says so)."""
+    mention_id = session.execute(
+        sa.select(col(Reply.mention_id)).where(col(Reply.id) == reply_id)
+    ).scalar()
+    if mention_id is not None:
+        hold_mention(mention_id, session=session)
+
+
 def channel_name(channel_id: int, *, session: OrmSession) -> str:
     """The display name of a channel."""
     channel = session.get(Channel, channel_id)

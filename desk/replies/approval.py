@@ -5,6 +5,11 @@ A reply that needs approval (``desk.replies.policy``) is stored as ``pending_app
 supervisor approve (optionally after editing the text; it then goes out through
 ``ReplyService.start_delivery``) or reject with a note; nobody approves their own reply. The
 wait is recorded (``submitted_at`` -> ``reviewed_at``) for the reports.
+
+Approving (or rejecting) is a row transaction that first locks the reply's mention, like a send
+(desk.replies.service): two supervisors deciding at once, or a decision meeting a colleague's
+send to the same citizen, take turns there and the second is refused; decisions on replies to
+other citizens run side by side on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from desk.audit.actions import Action
 from desk.audit.chain import Recorder
 from desk.clock import Clock, as_utc, utcnow
 from desk.config import DeskConfig
-from desk.db import SessionFactory, store, transaction
+from desk.db import SessionFactory, row_transaction, store
 from desk.db.tables import Mention, Reply, ReplyBatch
 from desk.errors import ActionRefused, NotFound, PermissionDenied
 from desk.replies.service import ReplyService
@@ -133,7 +138,8 @@ class ApprovalService:
     def approve(self, reply_id: int, *, text: str | None = None, note: str = "") -> ReplyView:
         """Approve (after editing the body, if ``text`` is given) and send. Refused when another
         reply to the mention went out (or is on its way) meanwhile: the citizen is answered."""
-        with transaction(self.write_factory) as session:
+        with row_transaction(self.write_factory) as session:
+            store.hold_mention_of_reply(reply_id, session=session)
             reply, mention = self._reviewable(session, reply_id)
             if reply.batch_id is not None:  # paced with its batch, never alone
                 raise ActionRefused.from_catalog(
@@ -181,7 +187,8 @@ class ApprovalService:
         """Refuse the reply with a note the author will see; nothing is sent."""
         if not note.strip():
             raise ActionRefused.from_catalog("reject_needs_note")
-        with transaction(self.write_factory) as session:
+        with row_transaction(self.write_factory) as session:
+            store.hold_mention_of_reply(reply_id, session=session)
             reply, mention = self._reviewable(session, reply_id)
             delay = self._review(session, reply, mention, note)
             reply.status = ReplyStatus.REJECTED

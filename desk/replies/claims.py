@@ -4,8 +4,13 @@ Opening the composer claims the mention for ``reply_claim_minutes`` (renewed whi
 types); others see "AB is replying" and cannot send over the claim without taking it over, which
 is audited. The composer also keeps a *version* of the thread (its messages, the replies sent,
 the mention's status); if it differs at send time, sending stops and says what changed. Both
-checks run inside the send transaction (``InboxService.send_reply``), under SQLite's write lock,
-so two desks racing on one database cannot both get a reply out.
+checks run inside the send transaction (``ReplyService.send``), after it locked the mention
+(desk.replies.service), so two desks racing on one database cannot both get a reply out.
+
+Taking, renewing, taking over and giving back a claim are row transactions that lock the
+mention the same way (``store.hold_mention``): two desks opening the composer on one mention take
+turns and the second sees the first's claim, while claims on other mentions, and replies to other
+citizens, never wait for them on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from desk.audit.actions import Action
 from desk.audit.chain import Recorder
 from desk.clock import Clock, as_utc, utcnow
 from desk.config import DeskConfig
-from desk.db import SessionFactory, store, transaction
+from desk.db import SessionFactory, row_transaction, store
 from desk.db.tables import Mention
 from desk.errors import ActionRefused
 from desk.views import StaffView
@@ -135,8 +140,8 @@ class ClaimService:
 
     def start(self, mention_id: int) -> ReplyStart:
         """Open the composer: claim the mention unless a colleague's claim is running."""
-        with transaction(self.write_factory) as session:
-            mention = store.get_mention(mention_id, session=session)
+        with row_transaction(self.write_factory) as session:
+            mention = store.hold_mention(mention_id, session=session)
             now = self.clock()
             version = version_of(thread_state(mention, session=session))
             holder = active_holder(mention, now)
@@ -147,8 +152,8 @@ class ClaimService:
 
     def renew(self, mention_id: int) -> datetime:
         """Keep the claim while typing; refused when a colleague took it over meanwhile."""
-        with transaction(self.write_factory) as session:
-            mention = store.get_mention(mention_id, session=session)
+        with row_transaction(self.write_factory) as session:
+            mention = store.hold_mention(mention_id, session=session)
             now = self.clock()
             holder = active_holder(mention, now)
             if holder is not None and holder != self.actor.name:
@@ -159,8 +164,8 @@ class ClaimService:
 
     def take_over(self, mention_id: int) -> ReplyStart:
         """Take the claim from a colleague, explicitly (audited with whom it was taken from)."""
-        with transaction(self.write_factory) as session:
-            mention = store.get_mention(mention_id, session=session)
+        with row_transaction(self.write_factory) as session:
+            mention = store.hold_mention(mention_id, session=session)
             now = self.clock()
             previous = active_holder(mention, now)
             self._hold(session, mention, now)
@@ -178,8 +183,8 @@ class ClaimService:
 
     def release(self, mention_id: int) -> None:
         """Close the composer without sending: give the claim back if it is still yours."""
-        with transaction(self.write_factory) as session:
-            mention = store.get_mention(mention_id, session=session)
+        with row_transaction(self.write_factory) as session:
+            mention = store.hold_mention(mention_id, session=session)
             if mention.replying_by == self.actor.name:
                 mention.replying_by = None
                 mention.replying_until = None

@@ -7,6 +7,13 @@ checks the collision guard (``desk.replies.claims``) and the four-eyes policy
 its delivery. ``start_delivery`` queues a live channel's reply for the outbox (with its undo
 window) or records a file-replayed channel's reply in the local outbox; ``record_sent`` is the one
 "sent" transition, used here and by ``desk.replies.outbox`` alike.
+
+One voice per citizen, race-free without a global lock: ``send`` is a row transaction
+(desk.db.row_transaction) that first locks the mention, waiting for a colleague's transaction
+holding it (``store.hold_mention``). Two desks answering one citizen take turns there, and the
+second sees the first's reply and is refused (``already_answered``); desks answering other
+citizens never wait for each other on PostgreSQL (on SQLite every write takes its turn). The
+partial unique index of migration 0012 (``uq_reply_one_voice``) remains the last word.
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ from desk.audit.actions import Action
 from desk.audit.chain import Recorder
 from desk.clock import Clock, utcnow
 from desk.config import DeskConfig
-from desk.db import SessionFactory, store, transaction
+from desk.db import SessionFactory, row_transaction, store
 from desk.db.tables import Answer, Channel, Mention, Reply
 from desk.errors import ActionRefused, NotFound
 from desk.platforms.registry import platform as platform_named
@@ -187,13 +194,15 @@ class ReplyService:
         One voice per citizen: refused while a colleague's reply claim runs, when another reply
         to the mention is out, on its way or waiting for approval (unless ``again``: a
         deliberate second answer, audited as such), and, with ``version`` (from
-        ``ClaimService.start``), when the thread changed since (desk.replies.claims). The
-        database's one-voice index settles two desks sending at the same instant. A reply that
-        needs approval nobody else can give is refused. The claim is released by the send.
+        ``ClaimService.start``), when the thread changed since (desk.replies.claims). Two desks
+        sending to one mention at the same instant take turns at its row lock (see the module);
+        should they ever meet at the one-voice index instead, the second is refused all the
+        same (``answer_raced``). A reply that needs approval nobody else can give is refused.
+        The claim is released by the send.
         """
         key = idempotency_key or str(uuid.uuid4())
         try:
-            with transaction(self.write_factory) as session:
+            with row_transaction(self.write_factory) as session:
                 return self.write(
                     session,
                     mention_id,
@@ -204,11 +213,20 @@ class ReplyService:
                     again=again,
                 )
         except IntegrityError as exc:
-            if "uq_reply_one_voice" not in str(exc.orig) and "replies.mention_id" not in str(
-                exc.orig
-            ):
+            violated = str(exc.orig)
+            if "idempotency_key" in violated:  # the same key sent for another mention meanwhile
+                previous = self._by_key(key)
+                if previous is not None:
+                    return previous
+            if "uq_reply_one_voice" not in violated and "replies.mention_id" not in violated:
                 raise
             raise ActionRefused.from_catalog("answer_raced", id=mention_id) from None
+
+    def _by_key(self, key: str) -> ReplyView | None:
+        """The reply stored under idempotency ``key``, read afresh (None if there is none)."""
+        with (self.read_factory or self.write_factory)() as session:
+            previous = store.reply_by_key(key, session=session)
+            return store.reply_view(previous) if previous is not None else None
 
     def write(
         self,
@@ -225,11 +243,14 @@ class ReplyService:
         """``send`` in the caller's transaction (the checks raise before anything is written).
 
         With ``batch_id`` (desk.replies.batches) the reply always waits for approval (reason
-        ``batch``, beside the policy's own): a supervisor approves the whole batch at once."""
+        ``batch``, beside the policy's own): a supervisor approves the whole batch at once.
+
+        The mention is locked first (``store.hold_mention``), so the key and the one-voice
+        checks below read what a colleague's send to it committed."""
+        mention = store.hold_mention(mention_id, session=session)
         previous = store.reply_by_key(key, session=session)
         if previous is not None:
             return store.reply_view(previous)
-        mention = store.get_mention(mention_id, session=session)
         check_before_send(
             session,
             mention,
@@ -260,7 +281,7 @@ class ReplyService:
             self.config,
             mention,
             channel.partition(":")[2],
-            crisis=store.crisis_declared(session=session),  # read under the write lock
+            crisis=store.crisis_declared(session=session),  # declared by an ordinary writer
         )
         now = self.clock()
         answer = self._answer(session, answer_id) if answer_id is not None else None
@@ -323,8 +344,10 @@ class ReplyService:
         return names
 
     def withdraw(self, reply_id: int) -> ReplyView:
-        """Take back one's own reply while it waits for approval (audited); nothing is sent."""
-        with transaction(self.write_factory) as session:
+        """Take back one's own reply while it waits for approval (audited); nothing is sent.
+        A row transaction locking the reply's mention first, like ``send``."""
+        with row_transaction(self.write_factory) as session:
+            store.hold_mention_of_reply(reply_id, session=session)
             reply = session.get(Reply, reply_id)
             if reply is None:
                 raise NotFound.from_catalog("reply_unknown", id=reply_id)

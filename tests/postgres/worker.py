@@ -2,6 +2,7 @@
 
     python -m tests.postgres.worker claim DB CONFIG NAME SEED ATTEMPTS GO
     python -m tests.postgres.worker live DB CONFIG NAME TURN IDS GO
+    python -m tests.postgres.worker reply DB CONFIG NAME IDS GO
 
 Each prints ``ready``, waits for the file ``GO`` (so that every process starts at the same
 moment, after its imports), does its work and prints one JSON line:
@@ -11,7 +12,9 @@ moment, after its imports), does its work and prints one JSON line:
 - ``live``: a desk that watches (desk.db.changes, in a thread) while, at its TURN, it claims mention
   IDS[TURN] and replies to it; it reports when it committed each, and when it first *saw* the
   others' (its feed woke it and a read found them): ``{"did": {...}, "saw": {...}}``, times on
-  ``time.monotonic`` (one clock for every process on the machine).
+  ``time.monotonic`` (one clock for every process on the machine);
+- ``reply``: a reply of its own (its text names NAME) to each of the mentions IDS, in that order;
+  ``{"sent": [ids], "refused": {"<catalog key>": n}}``.
 """
 
 from __future__ import annotations
@@ -102,12 +105,34 @@ def live(db: str, config: str, name: str, turn: int, ids: list[int], go: Path) -
         desk.close()
 
 
+def reply(db: str, config: str, name: str, ids: list[int], go: Path) -> dict[str, object]:
+    """A reply as NAME to each of IDS; which went out and why the others were refused."""
+    desk = open_desk(Settings(db=db, config=Path(config)), as_name=name, clock=FakeClock())
+    try:
+        sent: list[int] = []
+        refused: dict[str, int] = {}
+        _wait_for(go)
+        for mention_id in ids:
+            try:
+                desk.replies.send(mention_id, f"Réponse de {name} au nº {mention_id}")
+            except DeskError as exc:
+                key = exc.key or type(exc).__name__
+                refused[key] = refused.get(key, 0) + 1
+            else:
+                sent.append(mention_id)
+        return {"sent": sent, "refused": refused}
+    finally:
+        desk.close()
+
+
 def main(argv: list[str]) -> None:
     """Run one command (see the module's docstring) and print its JSON line."""
     command, db, config, name = argv[:4]
     if command == "claim":
         seed, attempts, go = int(argv[4]), int(argv[5]), Path(argv[6])
         result = claim(db, config, name, seed, attempts, go)
+    elif command == "reply":
+        result = reply(db, config, name, [int(i) for i in argv[4].split(",")], Path(argv[5]))
     else:
         turn, ids, go = int(argv[4]), [int(i) for i in argv[5].split(",")], Path(argv[6])
         result = live(db, config, name, turn, ids, go)
