@@ -6,11 +6,22 @@ the database.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from desk.vocabulary import PRIORITY_NAMES
+
+
+def json_list(value: str) -> list[str]:
+    """A JSON list column (tags, rule names, approval reasons) as strings; [] when damaged.
+    (desk.db.store re-exports it; here so desk.db.fastread reads replies without SQLAlchemy.)"""
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        return []
+    return [str(v) for v in parsed] if isinstance(parsed, list) else []
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,10 @@ Transactions that change one row they lock themselves (a claim, the outbox takin
 with ``SELECT ... FOR UPDATE SKIP LOCKED`` (``lock_row``), and meet only at the audit trail's
 append (``AUDIT_LOCK``, taken last, so no cycle of waits can form). Every other write transaction
 still holds the lock alone, so what it reads stays true until it commits.
+
+SQLAlchemy and SQLModel are imported by the functions that use them, not by this module: the
+package's light parts (``SCHEMA_HEAD``, desk.db.filters, desk.db.fastread) serve the read-only
+commands that never load them (issue 16).
 """
 
 from __future__ import annotations
@@ -21,14 +25,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
-
-from sqlalchemy import Engine, create_engine, event, text
-from sqlmodel import Session
+from typing import TYPE_CHECKING, Any
 
 from desk.errors import ConfigError
 
-SessionFactory = Callable[[], Session]
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlmodel import Session
+
+SessionFactory = Callable[[], "Session"]
 _WRITE = "desk_write"
 _ROWS = "rows"  # the value of _WRITE for a row transaction (the writers' lock taken shared)
 
@@ -42,6 +47,8 @@ def normalise_url(db: str) -> str:
 
 def make_engine(db: str, *, echo: bool = False) -> Engine:
     """Create the engine for a path or URL. SQLite files get the desk pragmas and begin hooks."""
+    from sqlalchemy import create_engine
+
     url = normalise_url(db)
     if url.startswith("sqlite"):
         path = url.split(":///", 1)[-1]
@@ -71,6 +78,7 @@ def _install_postgres_hooks(engine: Engine) -> None:
     SQLite's single writer guaranteed holds here too — the audit chain never forks, the next
     mention id is free, the one-voice check sees the other desk's reply. Released at commit or
     rollback, or when the connection dies."""
+    from sqlalchemy import event
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
@@ -82,6 +90,8 @@ def _install_postgres_hooks(engine: Engine) -> None:
 
 
 def _install_sqlite_hooks(engine: Engine) -> None:
+    from sqlalchemy import event
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
@@ -102,6 +112,8 @@ def lock_writers(session: Session) -> None:
     """Hold the writers' lock until this transaction ends (PostgreSQL; re-entrant). SQLite's
     write transactions hold its lock from ``BEGIN IMMEDIATE``: nothing to do there."""
     if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy import text
+
         session.execute(text(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})"))
 
 
@@ -114,6 +126,8 @@ def lock_audit(session: Session) -> None:
         return
     if not session.connection().get_execution_options().get(_WRITE, False):
         lock_writers(session)
+    from sqlalchemy import text
+
     session.execute(text(f"SELECT pg_advisory_xact_lock({AUDIT_LOCK})"))
 
 
@@ -127,6 +141,7 @@ def lock_row(session: Session, statement: Any) -> Any:
 
 def session_factory(engine: Engine) -> SessionFactory:
     """Sessions for reads (plain BEGIN)."""
+    from sqlmodel import Session
 
     def factory() -> Session:
         return Session(engine, expire_on_commit=False)
@@ -136,6 +151,8 @@ def session_factory(engine: Engine) -> SessionFactory:
 
 def write_session_factory(engine: Engine) -> SessionFactory:
     """Sessions whose transactions take the write lock at BEGIN (SQLite ``BEGIN IMMEDIATE``)."""
+    from sqlmodel import Session
+
     write_engine = engine.execution_options(**{_WRITE: True})
 
     def factory() -> Session:
@@ -200,7 +217,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 def stored_revision(engine: Engine) -> str | None:
     """The revision recorded in ``alembic_version``, read with plain SQL (None when absent)."""
-    from sqlalchemy import inspect
+    from sqlalchemy import inspect, text
 
     with engine.connect() as conn:
         if not inspect(conn).has_table("alembic_version"):
