@@ -4,7 +4,10 @@ Every figure is the median (and worst) wall time of a fresh ``python -m desk ...
 its baselines measured in the same run: the bare interpreter (``python -c pass``) and, for the
 commands that read a database, ``desk --version`` (their figures "over start-up" are the
 command's median minus ``--version``'s). The database is built as bench_review builds it
-(benchmarks/_scale.py, a fifth of the mentions with a sent reply). Prints JSON.
+(benchmarks/_scale.py, a fifth of the mentions with a sent reply). Prints JSON, with the heavy
+packages each kind of command loads (``version_imports``, ``queue_imports``, ``replies_imports``:
+the read-only commands are answered by desk.cli._fast without any of them once an ordinary
+command has recorded desk.toml as checked, which each command's untimed first run does).
 
 Targets (issue 16): ``--version`` < 100 ms; ``queue --json --limit 50`` < 50 ms over start-up;
 ``replies --search WORD`` < 30 ms over start-up; ``report --json`` well under a second.
@@ -76,16 +79,16 @@ def timed(
     return out
 
 
-def heavy_modules(env: dict[str, str]) -> list[str]:
-    """The third-party packages ``desk --version`` imports (pydantic, SQLAlchemy, ... )."""
+def heavy_modules(env: dict[str, str], argv: Sequence[str] = ("--version",)) -> list[str]:
+    """The third-party packages ``desk ARGV`` imports (pydantic, SQLAlchemy, ... )."""
     code = (
         "import sys\nfrom desk.cli import main\n"
-        "try:\n    main(['--version'])\nexcept SystemExit:\n    pass\n"
-        "print('\\n'.join(sorted({m.split('.')[0] for m in sys.modules})))"
+        f"try:\n    main({list(argv)!r})\nexcept SystemExit:\n    pass\n"
+        "print('\\n'.join(sorted({m.split('.')[0] for m in sys.modules})), file=sys.stderr)"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, check=True
-    ).stdout.split()
+    ).stderr.split()
     watched = {
         "pydantic",
         "pydantic_settings",
@@ -165,6 +168,11 @@ def main() -> None:
                     other, start = figure["against"], version["against"]["median_ms"]
                     other["over_startup_ms"] = round(other["median_ms"] - start, 1)
                 out[label] = figure
+            # what the read-only commands load (issue 16: none of SQLAlchemy, pydantic, ...)
+            out["queue_imports"] = heavy_modules(env, [*base[3:], *commands["queue_json_limit_50"]])
+            out["replies_imports"] = heavy_modules(
+                env, [*base[3:], *commands["replies_search_common"]]
+            )
             out["targets_over_startup_ms"] = {
                 "queue_json_limit_50": 50,
                 "replies_search": 30,

@@ -21,7 +21,8 @@ What the ordinary opening checks, and how it is known here:
   passphrase, an unknown or deactivated person go the ordinary way.
 - the staff records agree with desk.toml (nothing to report on stderr).
 - where things are: ``--db``/``--config``, else DESK_DB/DESK_CONFIG exactly as Settings reads
-  them; a URL (PostgreSQL) goes the ordinary way.
+  them (and DESK_LANG read alike, so a refusal speaks the desk's language); a URL (PostgreSQL)
+  goes the ordinary way.
 """
 
 from __future__ import annotations
@@ -139,6 +140,7 @@ def run(fast: FastCommand, args: argparse.Namespace, catalog: Catalog) -> int | 
         db = _setting(args.db, "db") or str(default_data_dir() / "desk.db")
         if "://" in db:
             return None  # a URL: PostgreSQL (or SQLite spelt as a URL) the ordinary way
+        _setting(args.lang, "lang")  # the desk's language is the catalog's (errors say the same)
         record = _checked(config)
         if record is None:
             return None
