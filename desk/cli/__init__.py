@@ -29,7 +29,6 @@ from typing import Protocol
 
 from desk import __version__
 from desk.cli import (
-    _fast,
     answers,
     audit,
     bulk,
@@ -141,6 +140,8 @@ def main(argv: Sequence[str] | None = None, *, clock: Clock = utcnow) -> int:
 def _run(args: argparse.Namespace, catalog: Catalog, clock: Clock) -> int:
     """Run the command parsed into ``args``, opening the desk first when it needs it (or,
     for a read-only command with ``fast=``, answering without opening it: desk.cli._fast)."""
+    from desk.cli import _fast  # here: `desk --version` never loads sqlite3 or hashlib
+
     fast = getattr(args, "fast", None)
     if fast is not None:
         status = _fast.run(fast, args, catalog)
