@@ -20,7 +20,6 @@ import json
 import sqlite3
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -35,7 +34,7 @@ from desk.db.filters import (
     fts_query,
     like_pattern,
 )
-from desk.views import QueueRow, ReplyView, StaffView, json_list
+from desk.rows import QueueRow, ReplyView, json_list
 from desk.vocabulary import MentionStatus, ReplyStatus
 
 BUSY_TIMEOUT = 10.0
@@ -86,26 +85,24 @@ def reading(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 # -- who is at the keyboard ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
 class StaffRecord:
-    """One row of ``staff``, the columns desk.staff.records reads."""
+    """One row of ``staff``, the columns desk.staff.records reads. (A plain class: making a
+    dataclass costs about a millisecond at import, a noticeable part of this module's budget.)"""
 
-    name: str
-    display_name: str
-    initials: str
-    role: str
-    languages: str | None
-    active: bool
-    os_users: str | None
+    __slots__ = ("name", "display_name", "initials", "role", "languages", "active", "os_users")
+
+    def __init__(self, row: tuple[Any, ...]) -> None:
+        self.name: str = row[0]
+        self.display_name: str = row[1]
+        self.initials: str = row[2]
+        self.role: str = row[3]
+        self.languages: str | None = row[4]
+        self.active: bool = bool(row[5])
+        self.os_users: str | None = row[6]
 
     def logins(self) -> list[str]:
         """The OS logins mapped to this person (desk.staff.records.logins_of)."""
         return [login for login in (self.os_users or "").split(",") if login]
-
-    def view(self) -> StaffView:
-        """The read model (desk.staff.records.view_of)."""
-        languages = tuple(code for code in (self.languages or "").split(",") if code)
-        return StaffView(self.name, self.display_name, self.initials, self.role, languages)
 
 
 def staff_rows(conn: sqlite3.Connection) -> dict[str, StaffRecord]:
@@ -114,13 +111,14 @@ def staff_rows(conn: sqlite3.Connection) -> dict[str, StaffRecord]:
         "SELECT name, display_name, initials, role, languages, active, os_users "
         "FROM staff ORDER BY id"
     ).fetchall()
-    return {r[0]: StaffRecord(r[0], r[1], r[2], r[3], r[4], bool(r[5]), r[6]) for r in rows}
+    return {r[0]: StaffRecord(r) for r in rows}
 
 
-def who(rows: Mapping[str, StaffRecord], as_name: str | None, login: str) -> StaffView | None:
-    """Who is at the keyboard, decided as desk.staff.records.who decides it, when no question
-    arises: ``as_name`` only when that person's recorded logins include the OS ``login`` (else a
-    passphrase is asked: the ordinary path), else the active person whose logins include it.
+def who(rows: Mapping[str, StaffRecord], as_name: str | None, login: str) -> str | None:
+    """The name of who is at the keyboard, decided as desk.staff.records.who decides it, when
+    no question arises: ``as_name`` only when that person's recorded logins include the OS
+    ``login`` (else a passphrase is asked: the ordinary path), else the active person whose
+    logins include it.
     None whenever the ordinary path would ask, refuse or record something: an unknown or
     deactivated person, an unmapped login, a database whose logins are not recorded yet."""
     if not rows or any(r.os_users is None for r in rows.values()):
@@ -135,7 +133,7 @@ def who(rows: Mapping[str, StaffRecord], as_name: str | None, login: str) -> Sta
         if not mapped:
             return None
         row = next((r for r in mapped if r.active), mapped[0])
-    return row.view() if row.active else None
+    return row.name if row.active else None
 
 
 def staff_agrees(rows: Mapping[str, StaffRecord], wanted: Mapping[str, Mapping[str, Any]]) -> bool:
