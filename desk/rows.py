@@ -1,7 +1,7 @@
 """The read models of a list: a queue row and a reply, with their ``--json`` forms.
 
 Apart from desk.views (which re-exports them) because desk.db.fastread, behind the quick
-``desk queue --json`` and ``desk replies --json``, needs these two and nothing else: every
+``desk queue`` and ``desk replies``, needs these two and nothing else: every
 dataclass costs about a millisecond to make at import (issue 16).
 """
 

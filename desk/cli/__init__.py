@@ -144,7 +144,7 @@ def _run(args: argparse.Namespace, catalog: Catalog, clock: Clock) -> int:
 
     fast = getattr(args, "fast", None)
     if fast is not None:
-        status = _fast.run(fast, args, catalog)
+        status = _fast.run(fast, args, catalog, clock)
         if status is not None:
             return status
     settings = settings_from(args)

@@ -1,4 +1,4 @@
-"""The quick way through for read-only commands (``desk queue --json``, ``desk replies --json``).
+"""The quick way through for read-only commands (``desk queue``, ``desk replies``).
 
 Opening the desk loads pydantic (desk.toml), SQLAlchemy, SQLModel and the triage rules: 0.3-0.5 s
 on a 2-core machine before a query of a few milliseconds (issue 16). A command whose parser sets
@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from desk import __version__
-from desk.cli._shared import print_json
+from desk.clock import Clock
 from desk.errors import DeskError
 from desk.files import (
     MAX_CONFIG_BYTES,
@@ -58,21 +58,25 @@ MAX_RULES_BYTES = 5 * 1024 * 1024  # desk.triage.rules.MAX_RULES_BYTES (checked 
 
 class Reading:
     """What a fast command function gets: the read transaction, who is at the keyboard (their
-    name, ``me``), the desk's time zone (desk.toml's ``[hours] timezone``) and the catalog of the run. (A plain
-    class: a dataclass costs about a millisecond to make, on every run.)"""
+    name, ``me``), the desk's time zone (desk.toml's ``[hours] timezone``), the catalog and the
+    clock of the run. (A plain class: a dataclass costs about a millisecond to make.)"""
 
-    __slots__ = ("catalog", "conn", "me", "timezone")
+    __slots__ = ("catalog", "clock", "conn", "me", "timezone")
 
-    def __init__(self, conn: sqlite3.Connection, me: str, timezone: str, catalog: Catalog) -> None:
+    def __init__(
+        self, conn: sqlite3.Connection, me: str, timezone: str, catalog: Catalog, clock: Clock
+    ) -> None:
         self.conn = conn
         self.me = me
         self.timezone = timezone
         self.catalog = catalog
+        self.clock = clock
 
 
-FastCommand = Callable[[Reading, argparse.Namespace], Any]
-"""Returns the JSON value to print; raises desk.db.fastread.Unsupported to go the ordinary
-way, or a DeskError the ordinary path would raise at the same point."""
+FastCommand = Callable[[Reading, argparse.Namespace], Callable[[], object]]
+"""Reads what the command shows and returns what shows it (called once the read is over);
+raises desk.db.fastread.Unsupported to go the ordinary way, or a DeskError the ordinary path
+would raise at the same point."""
 
 
 # -- where things are ------------------------------------------------------------------------
@@ -132,7 +136,7 @@ def _checked(config: Path) -> dict[str, Any] | None:
 # -- the two halves: run (fast) and remember (after an ordinary opening) ------------------------
 
 
-def run(fast: FastCommand, args: argparse.Namespace, catalog: Catalog) -> int | None:
+def run(fast: FastCommand, args: argparse.Namespace, catalog: Catalog, clock: Clock) -> int | None:
     """Answer the command through ``fast``; None when it must take the ordinary path."""
     from desk.db import fastread
 
@@ -153,10 +157,10 @@ def run(fast: FastCommand, args: argparse.Namespace, catalog: Catalog) -> int | 
             me = fastread.who(rows, args.as_name, os_user())
             if me is None or not fastread.staff_agrees(rows, record["staff"]):
                 return None
-            value = fast(Reading(conn, me, record["tz"], catalog), args)
+            show = fast(Reading(conn, me, record["tz"], catalog, clock), args)
     except (fastread.Unsupported, sqlite3.Error, OSError, ValueError):
         return None
-    print_json(value)
+    show()
     return 0
 
 

@@ -168,18 +168,22 @@ def _searched(flt: QueueFilter, args: argparse.Namespace, catalog: Catalog) -> Q
     return replace(flt, search=" ".join(w for w in (flt.search, args.search) if w))
 
 
-def queue_fast(reading: Reading, args: argparse.Namespace) -> object:
-    """``queue --json`` on one of the built-in views, without opening the desk
-    (desk.cli._fast): the same filter as ``queue`` builds, read by desk.db.fastread."""
+def queue_fast(reading: Reading, args: argparse.Namespace) -> Callable[[], object]:
+    """``queue`` on one of the built-in views without opening the desk (desk.cli._fast): the
+    same filter as ``queue`` builds, read by desk.db.fastread, shown by the same printer."""
     from desk.db import fastread
     from desk.db.filters import QueueFilter
 
-    if not args.json or args.filter or args.view not in VIEWS:
-        raise fastread.Unsupported("only --json on a built-in view, without --filter")
+    if args.filter or args.view not in VIEWS:
+        raise fastread.Unsupported("a saved view or --filter: the ordinary way")
     catalogs = [Catalog("fr"), Catalog("en")] if args.category else []  # ~20 ms a language
     flt = _narrowed(QueueFilter(view=args.view, me=reading.me), args, catalogs)
     flt = _searched(flt, args, reading.catalog)
-    return [r.to_json() for r in fastread.page_queue(reading.conn, flt, args.offset, args.limit)]
+    rows = fastread.page_queue(reading.conn, flt, args.offset, args.limit)
+    if args.json:
+        return partial(print_json, [r.to_json() for r in rows])
+    total = fastread.count_queue(reading.conn, flt)
+    return partial(_print_queue, rows, total, reading.catalog, reading.clock())
 
 
 def queue(desk: Desk, args: argparse.Namespace) -> int:
@@ -202,19 +206,23 @@ def queue(desk: Desk, args: argparse.Namespace) -> int:
     if args.json:
         print_json([r.to_json() for r in rows])
         return 0
-    t = desk.catalog.t
     total = desk.queries.count(flt)
+    _print_queue(rows, total, desk.catalog, desk.clock())
+    return 0
+
+
+def _print_queue(rows: list[QueueRow], total: int, catalog: Catalog, now: datetime) -> None:
+    """The page of the queue as a table, ages as of ``now``, and how many there are."""
+    t = catalog.t
     head = {k: t(f"cli.queue.col.{k}") for k in QUEUE_COLUMNS}
     print(
         f"{head['id']:>7}  {head['prio']:<6} {head['category']:<9} {head['platform']:<8} "
         f"{head['author']:<22} {head['age']:>6}  {head['assignee']:<8} {head['status']:<6} "
         f"{head['text']}"
     )
-    now = desk.clock()
     for row in rows:
         print(_queue_line(row, now, t))
     print(t("cli.queue.shown", shown=len(rows), total=total))
-    return 0
 
 
 def _print_detail(d: MentionDetail, catalog: Catalog, when: Callable[..., str]) -> None:

@@ -11,10 +11,11 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from functools import partial
 from typing import TYPE_CHECKING
 
 from desk.cli._parser import Commands
-from desk.cli._shared import local_time, plural, print_json, refused
+from desk.cli._shared import in_zone, local_time, plural, print_json, refused
 from desk.cli.answers import fill_line
 from desk.cli.outbox import send_after_undo
 from desk.clock import as_utc
@@ -153,13 +154,10 @@ def _reply_filter(
     )
 
 
-def replies_fast(reading: Reading, args: argparse.Namespace) -> object:
-    """``replies --json`` without opening the desk (desk.cli._fast): the same filter as
-    ``replies`` builds, read by desk.db.fastread."""
+def replies_fast(reading: Reading, args: argparse.Namespace) -> Callable[[], object]:
+    """``replies`` without opening the desk (desk.cli._fast): the same filter as ``replies``
+    builds, read by desk.db.fastread, shown by the same printer."""
     from desk.db import fastread
-
-    if not args.json:
-        raise fastread.Unsupported("only --json")
 
     def zone() -> tzinfo:  # desk.toml's [hours] timezone, as DeskConfig.hours.calendar() reads it
         from desk.calendar import zone
@@ -167,7 +165,10 @@ def replies_fast(reading: Reading, args: argparse.Namespace) -> object:
         return zone(reading.timezone)
 
     flt = _reply_filter(args, zone, reading.catalog)
-    return [r.to_json() for r in fastread.list_replies(reading.conn, flt, limit=args.limit)]
+    found = fastread.list_replies(reading.conn, flt, limit=args.limit)
+    if args.json:
+        return partial(print_json, [r.to_json() for r in found])
+    return partial(_print_replies, found, zone())
 
 
 def replies(desk: Desk, args: argparse.Namespace) -> int:
@@ -177,11 +178,17 @@ def replies(desk: Desk, args: argparse.Namespace) -> int:
     if args.json:
         print_json([r.to_json() for r in found])
         return 0
+    from desk.calendar import zone  # ZoneInfo caches: no week of hours parsed per printed row
+
+    _print_replies(found, zone(desk.config.hours.timezone))
+    return 0
+
+
+def _print_replies(found: list[ReplyView], tz: tzinfo) -> None:
+    """One line a reply, its time in the desk's zone ``tz`` (as ``local_time`` shows it)."""
     for r in found:
         text = clean(r.text, one_line=True, max_len=100)
-        when = local_time(desk, r.created_at)
-        print(f"{when} {r.author:<8} #{r.mention_id:<6} [{r.status}] {text}")
-    return 0
+        print(f"{in_zone(r.created_at, tz)} {r.author:<8} #{r.mention_id:<6} [{r.status}] {text}")
 
 
 def approvals(desk: Desk, args: argparse.Namespace) -> int:
