@@ -180,13 +180,16 @@ def remember(config: DeskConfig) -> None:
         if record is None:
             return
         target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_suffix(f".{os.getpid()}.tmp")
+    except (OSError, DeskError, ValueError):
+        return
+    temporary = target.with_suffix(f".{os.getpid()}.tmp")
+    try:
         fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             json.dump(record, out, ensure_ascii=False)
-        os.replace(temporary, target)
-    except (OSError, DeskError, ValueError):
-        return
+        os.replace(temporary, target)  # whole or not at all, for a command reading it now
+    except OSError:
+        temporary.unlink(missing_ok=True)
 
 
 def _validated(data: bytes, path: Path) -> dict[str, Any] | None:

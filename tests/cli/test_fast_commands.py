@@ -264,3 +264,22 @@ def test_no_sqlalchemy_loaded(
     )
     assert done.stderr.strip() == "[] 0"
     assert done.stdout == expected
+
+
+def test_a_broken_desk_toml_or_rule_file_is_reported_as_before(
+    filled: Desk, cli: Cli, config_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli("queue", "--json", as_name=None) == 0  # recorded as checked
+    good = config_file.read_text(encoding="utf-8")
+    config_file.write_text(good.replace('role = "agent"', 'role = "boss"', 1), encoding="utf-8")
+    assert cli("queue", "--json", as_name=None) == 2
+    assert "staff.1.role" in capsys.readouterr().err
+    assert _fast._checked(config_file) is None  # and not recorded
+    rules = config_file.parent / "rules.toml"
+    rules.write_text("[[rule]]\nname = 'x'\nwhen = 'not a condition'\n", encoding="utf-8")
+    with_rules = good.replace("[desk]\n", '[desk]\nrules = "rules.toml"\n', 1)
+    config_file.write_text(with_rules, encoding="utf-8")
+    assert cli("queue", "--json", as_name=None) == 2
+    assert "rules.toml" in capsys.readouterr().err
+    assert _fast._checked(config_file) is None
+    assert _fast._validated(with_rules.encode(), config_file) is None
