@@ -1,7 +1,7 @@
 """The queue and the reply history read with the standard library's sqlite3 alone.
 
-Why this exists: ``desk queue --json`` and ``desk replies --search WORD`` are scripted from cron
-and run dozens of times a day, and on a 2-core machine importing SQLAlchemy costs 140-190 ms and
+Why this exists: ``desk queue`` and ``desk replies --search WORD`` are typed or scripted from
+cron dozens of times a day, and on a 2-core machine importing SQLAlchemy costs 140-190 ms and
 SQLModel with the ORM 330-420 ms, several times what the query itself takes at a million
 mentions (issue 16). desk.cli._fast serves those commands through this module when it can; it
 never loads SQLAlchemy, SQLModel, pydantic or Alembic.
