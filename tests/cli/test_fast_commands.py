@@ -211,7 +211,7 @@ def test_the_ordinary_way_when_not_certain(
     assert spy.count > 0
 
 
-def test_a_database_url_takes_the_ordinary_way(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_database_url_takes_the_ordinary_way() -> None:
     args = desk.cli.build_parser("en").parse_args(
         ["--db", "postgresql+psycopg://u@h/desk", "queue", "--json"]
     )
