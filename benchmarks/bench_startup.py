@@ -2,9 +2,13 @@
 
 Every figure is the median (and worst) wall time of a fresh ``python -m desk ...`` process, beside
 its baselines measured in the same run: the bare interpreter (``python -c pass``) and, for the
-commands that read a database, ``desk --version`` (their figures "over start-up" are the
-command's median minus ``--version``'s). The database is built as bench_review builds it
-(benchmarks/_scale.py, a fifth of the mentions with a sent reply). Prints JSON.
+commands that read a database, ``desk --version`` run before each of their runs (their figures
+"over start-up" are the command's median minus that of those ``--version`` runs, in wall and
+CPU time). The database is built as bench_review builds it (benchmarks/_scale.py, a fifth of
+the mentions with a sent reply). Prints JSON, with the heavy
+packages each kind of command loads (``version_imports``, ``queue_imports``, ``replies_imports``:
+the read-only commands are answered by desk.cli._fast without any of them once an ordinary
+command has recorded desk.toml as checked, which each command's untimed first run does).
 
 Targets (issue 16): ``--version`` < 100 ms; ``queue --json --limit 50`` < 50 ms over start-up;
 ``replies --search WORD`` < 30 ms over start-up; ``report --json`` well under a second.
@@ -38,54 +42,80 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
+def _run_once(argv: list[str], env: dict[str, str], tree: Path) -> tuple[float, float]:
+    """Wall and CPU (user + system) seconds of one run of ``argv`` in ``tree``."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    began = time.perf_counter()
+    done = subprocess.run(argv, env=env, cwd=tree, capture_output=True, check=False)
+    elapsed = time.perf_counter() - began
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode != 0:
+        raise SystemExit(f"{argv} failed: {done.stderr.decode(errors='replace')[-800:]}")
+    return elapsed, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+
+
 def timed(
-    argv: list[str], runs: int, env: dict[str, str], trees: Sequence[Path] = (ROOT,)
+    argv: list[str],
+    runs: int,
+    env: dict[str, str],
+    trees: Sequence[Path] = (ROOT,),
+    *,
+    baseline: list[str] | None = None,
 ) -> dict[str, Any]:
     """Median and worst wall time, and median CPU time (user + system: steadier on a shared
     machine), of ``argv`` run ``runs`` times after one warm-up run. ``python -m desk`` runs the
     code of its working folder: with several ``trees`` (this checkout, then ``--against``),
     their runs alternate, so each sees the same load, and the others' figures come under
-    ``against``."""
+    ``against``. With a ``baseline`` command (``desk --version``), each run of ``argv`` follows
+    one of it, and ``over_startup_ms`` (``over_startup_cpu_ms``) is the difference of the two
+    medians measured side by side: on a shared machine the load changes within minutes."""
     wall: dict[Path, list[float]] = {tree: [] for tree in trees}
     cpu: dict[Path, list[float]] = {tree: [] for tree in trees}
+    base_wall: dict[Path, list[float]] = {tree: [] for tree in trees}
+    base_cpu: dict[Path, list[float]] = {tree: [] for tree in trees}
     for index in range(runs + 1):
         for tree in trees:
-            before = resource.getrusage(resource.RUSAGE_CHILDREN)
-            began = time.perf_counter()
-            done = subprocess.run(argv, env=env, cwd=tree, capture_output=True, check=False)
-            elapsed = time.perf_counter() - began
-            after = resource.getrusage(resource.RUSAGE_CHILDREN)
-            if done.returncode != 0:
-                raise SystemExit(f"{argv} failed: {done.stderr.decode(errors='replace')[-800:]}")
+            if baseline is not None:
+                b_wall, b_cpu = _run_once(baseline, env, tree)
+            elapsed, used = _run_once(argv, env, tree)
             if index:  # the first run warms the page cache and the .pyc files
                 wall[tree].append(elapsed)
-                cpu[tree].append(
-                    after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
-                )
-    figures = [
-        {
-            "median_ms": round(statistics.median(wall[tree]) * 1000, 1),
+                cpu[tree].append(used)
+                if baseline is not None:
+                    base_wall[tree].append(b_wall)
+                    base_cpu[tree].append(b_cpu)
+
+    def ms(values: list[float]) -> float:
+        return round(statistics.median(values) * 1000, 1)
+
+    figures = []
+    for tree in trees:
+        figure: dict[str, Any] = {
+            "median_ms": ms(wall[tree]),
             "max_ms": round(max(wall[tree]) * 1000, 1),
-            "cpu_median_ms": round(statistics.median(cpu[tree]) * 1000, 1),
+            "cpu_median_ms": ms(cpu[tree]),
         }
-        for tree in trees
-    ]
+        if baseline is not None:
+            figure["startup_median_ms"] = ms(base_wall[tree])
+            figure["over_startup_ms"] = round(ms(wall[tree]) - ms(base_wall[tree]), 1)
+            figure["over_startup_cpu_ms"] = round(ms(cpu[tree]) - ms(base_cpu[tree]), 1)
+        figures.append(figure)
     out: dict[str, Any] = figures[0]
     if len(figures) > 1:
         out["against"] = figures[1]
     return out
 
 
-def heavy_modules(env: dict[str, str]) -> list[str]:
-    """The third-party packages ``desk --version`` imports (pydantic, SQLAlchemy, ... )."""
+def heavy_modules(env: dict[str, str], argv: Sequence[str] = ("--version",)) -> list[str]:
+    """The third-party packages ``desk ARGV`` imports (pydantic, SQLAlchemy, ... )."""
     code = (
         "import sys\nfrom desk.cli import main\n"
-        "try:\n    main(['--version'])\nexcept SystemExit:\n    pass\n"
-        "print('\\n'.join(sorted({m.split('.')[0] for m in sys.modules})))"
+        f"try:\n    main({list(argv)!r})\nexcept SystemExit:\n    pass\n"
+        "print('\\n'.join(sorted({m.split('.')[0] for m in sys.modules})), file=sys.stderr)"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, check=True
-    ).stdout.split()
+    ).stderr.split()
     watched = {
         "pydantic",
         "pydantic_settings",
@@ -156,15 +186,15 @@ def main() -> None:
                 "replies_search_rare": ["replies", "--search", "refoulement", "--json"],
                 "report_json_whole_period": ["report", "--json", "--since", "2000-01-01"],
             }
-            version: dict[str, Any] = out["version"]  # type: ignore[assignment]
             for label, command in commands.items():
                 runs = 3 if label.startswith("report") else args.runs
-                figure = timed([*base, *command], runs, env, trees)
-                figure["over_startup_ms"] = round(figure["median_ms"] - version["median_ms"], 1)
-                if args.against:
-                    other, start = figure["against"], version["against"]["median_ms"]
-                    other["over_startup_ms"] = round(other["median_ms"] - start, 1)
-                out[label] = figure
+                version = [*desk, "--version"]
+                out[label] = timed([*base, *command], runs, env, trees, baseline=version)
+            # what the read-only commands load (issue 16: none of SQLAlchemy, pydantic, ...)
+            out["queue_imports"] = heavy_modules(env, [*base[3:], *commands["queue_json_limit_50"]])
+            out["replies_imports"] = heavy_modules(
+                env, [*base[3:], *commands["replies_search_common"]]
+            )
             out["targets_over_startup_ms"] = {
                 "queue_json_limit_50": 50,
                 "replies_search": 30,

@@ -18,6 +18,7 @@ desk.config re-exports what it defines.
 from __future__ import annotations
 
 import os
+import pwd
 import re
 import stat
 import tomllib
@@ -30,6 +31,17 @@ APP_NAME = "desk"
 
 MAX_CONFIG_BYTES = 2 * 1024 * 1024
 """desk.toml is read up to this size (the largest real ones are a few kilobytes)."""
+
+
+def os_user() -> str:
+    """The OS login running desk, from the *real* uid (empty when the system has no name for
+    it). Never from LOGNAME or USER, which whoever runs desk can set to anyone. (Here, not in
+    desk.config, so that the read-only commands of desk.db.fastread know who is at the keyboard
+    without loading pydantic.)"""
+    try:
+        return pwd.getpwuid(os.getuid()).pw_name
+    except KeyError:
+        return ""
 
 
 def default_data_dir() -> Path:

@@ -10,88 +10,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from desk.rows import QueueRow as QueueRow  # re-exported: the rows of a list live there
+from desk.rows import ReplyView as ReplyView
+from desk.rows import json_list as json_list
 from desk.vocabulary import PRIORITY_NAMES
-
-
-@dataclass(frozen=True, slots=True)
-class QueueRow:
-    """One line of the queue."""
-
-    id: int
-    platform: str
-    remote_id: str
-    author: str
-    text: str
-    created_at: datetime
-    category: str
-    priority: int
-    assignee: str | None
-    status: str
-    language: str | None
-    kind: str
-    replying_by: str | None = None  # set only while that person's claim is running
-    replying_until: datetime | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        """The scriptable form printed by ``desk queue --json``."""
-        return {
-            "id": self.id,
-            "platform": self.platform,
-            "remote_id": self.remote_id,
-            "author": self.author,
-            "text": self.text,
-            "created_at": self.created_at.isoformat(),
-            "category": self.category,
-            "priority": PRIORITY_NAMES.get(self.priority, str(self.priority)),
-            "assignee": self.assignee,
-            "status": self.status,
-            "language": self.language,
-            "kind": self.kind,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class ReplyView:
-    """A reply as shown in history screens."""
-
-    id: int
-    mention_id: int
-    author: str
-    body: str
-    signature: str
-    text: str
-    status: str
-    remote_id: str | None
-    created_at: datetime
-    sent_at: datetime | None
-    error: str | None = None
-    submitted_at: datetime | None = None
-    reviewer: str | None = None
-    reviewed_at: datetime | None = None
-    review_note: str | None = None
-    approval_reasons: tuple[str, ...] = ()
-    send_after: datetime | None = None  # queued for a live channel: end of the undo window
-
-    def to_json(self) -> dict[str, Any]:
-        """JSON form."""
-        return {
-            "id": self.id,
-            "mention_id": self.mention_id,
-            "send_after": self.send_after.isoformat() if self.send_after else None,
-            "submitted_at": self.submitted_at.isoformat() if self.submitted_at else None,
-            "approval_reasons": list(self.approval_reasons),
-            "reviewer": self.reviewer,
-            "reviewed_at": self.reviewed_at.isoformat() if self.reviewed_at else None,
-            "review_note": self.review_note,
-            "author": self.author,
-            "body": self.body,
-            "signature": self.signature,
-            "text": self.text,
-            "status": self.status,
-            "remote_id": self.remote_id,
-            "created_at": self.created_at.isoformat(),
-            "sent_at": self.sent_at.isoformat() if self.sent_at else None,
-        }
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,7 +28,8 @@ from tests.helpers.desks import TEST_PASSPHRASE, open_test_desk, write_config
 def _isolated_env(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """No test reads or writes the real user's config or data folders, or their language."""
+    """No test reads or writes the real user's config, data or cache folders, or their
+    language."""
     home = tmp_path_factory.mktemp("home")
     for var in ("DESK_DB", "DESK_CONFIG", "DESK_LANG", "LC_ALL", "LC_MESSAGES"):
         monkeypatch.delenv(var, raising=False)
@@ -37,6 +38,7 @@ def _isolated_env(
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))  # desk.cli._fast's records
 
 
 @pytest.fixture(autouse=True)

@@ -138,7 +138,15 @@ def main(argv: Sequence[str] | None = None, *, clock: Clock = utcnow) -> int:
 
 
 def _run(args: argparse.Namespace, catalog: Catalog, clock: Clock) -> int:
-    """Run the command parsed into ``args``, opening the desk first when it needs it."""
+    """Run the command parsed into ``args``, opening the desk first when it needs it (or,
+    for a read-only command with ``fast=``, answering without opening it: desk.cli._fast)."""
+    from desk.cli import _fast  # here: `desk --version` never loads sqlite3 or hashlib
+
+    fast = getattr(args, "fast", None)
+    if fast is not None:
+        status = _fast.run(fast, args, catalog, clock)
+        if status is not None:
+            return status
     settings = settings_from(args)
     if not args.needs_desk:
         return int(args.run(Invocation(settings=settings, catalog=catalog, clock=clock), args))
@@ -152,4 +160,5 @@ def _run(args: argparse.Namespace, catalog: Catalog, clock: Clock) -> int:
         as_name = remote.take_ticket(Path(ticket), remote.real_uid(), clock())
         via = remote.VIA_WEB
     with opened(settings, as_name, clock=clock, via=via) as desk:
+        _fast.remember(desk.config)  # what the next read-only command may take as checked
         return int(args.run(desk, args))

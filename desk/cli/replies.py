@@ -9,11 +9,13 @@ desk.text.safe.clean.
 from __future__ import annotations
 
 import argparse
-from datetime import date, datetime, time, timedelta
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from functools import partial
 from typing import TYPE_CHECKING
 
 from desk.cli._parser import Commands
-from desk.cli._shared import local_time, plural, print_json, refused
+from desk.cli._shared import in_zone, local_time, plural, print_json, refused
 from desk.cli.answers import fill_line
 from desk.cli.outbox import send_after_undo
 from desk.clock import as_utc
@@ -24,6 +26,8 @@ from desk.vocabulary import ReplyStatus
 if TYPE_CHECKING:
     from desk.answers.ranking import Fill
     from desk.bootstrap import Desk
+    from desk.cli._fast import Reading
+    from desk.db.filters import ReplyFilter
     from desk.views import ReplyView
 
 
@@ -52,7 +56,7 @@ def register(commands: Commands) -> None:
     h.add_argument("--search", metavar=h.metavar("words"), help=h.text("search"))
     h.add_argument("--limit", type=h.types.positive, default=50, metavar="N", help=h.text("limit"))
     h.add_json()
-    h.set_defaults(run=replies)
+    h.set_defaults(run=replies, fast=replies_fast)
 
     a = commands.add("approvals")
     a.add_json()
@@ -123,38 +127,68 @@ def withdraw(desk: Desk, args: argparse.Namespace) -> int:
     return 0
 
 
-def _day_start(day: date | None, desk: Desk, *, after: bool) -> datetime | None:
-    """The first moment of ``day`` (``after``: of the day after) in the desk's time zone."""
+def _day_start(day: date | None, zone: tzinfo, *, after: bool) -> datetime | None:
+    """The first moment of ``day`` (``after``: of the day after) in the desk's time ``zone``."""
     if day is None:
         return None
-    zone = desk.config.hours.calendar().tz
     start = datetime.combine(day + timedelta(days=1 if after else 0), time.min, tzinfo=zone)
     return as_utc(start)
 
 
-def replies(desk: Desk, args: argparse.Namespace) -> int:
-    """Replies, newest first, filtered (``--search``: every word, accents and case ignored)."""
-    from desk.db.store import ReplyFilter  # SQLModel: only once a command runs
+def _reply_filter(
+    args: argparse.Namespace, zone: Callable[[], tzinfo], catalog: Catalog
+) -> ReplyFilter:
+    """What ``replies`` lists; ``zone()`` gives the desk's time zone (asked only for a day)."""
+    from desk.db.filters import ReplyFilter
 
     if args.search is not None and not args.search.strip():
-        raise refused(desk.catalog, "search_empty")
-    flt = ReplyFilter(
+        raise refused(catalog, "search_empty")
+    tz = zone() if args.since is not None or args.until is not None else UTC
+    return ReplyFilter(
         author=args.staff,
         category=args.category,
         channel=args.channel,
-        since=_day_start(args.since, desk, after=False),
-        until=_day_start(args.until, desk, after=True),
+        since=_day_start(args.since, tz, after=False),
+        until=_day_start(args.until, tz, after=True),
         search=args.search,
     )
+
+
+def replies_fast(reading: Reading, args: argparse.Namespace) -> Callable[[], object]:
+    """``replies`` without opening the desk (desk.cli._fast): the same filter as ``replies``
+    builds, read by desk.db.fastread, shown by the same printer."""
+    from desk.db import fastread
+
+    def zone() -> tzinfo:  # desk.toml's [hours] timezone, as DeskConfig.hours.calendar() reads it
+        from desk.calendar import zone
+
+        return zone(reading.timezone)
+
+    flt = _reply_filter(args, zone, reading.catalog)
+    found = fastread.list_replies(reading.conn, flt, limit=args.limit)
+    if args.json:
+        return partial(print_json, [r.to_json() for r in found])
+    return partial(_print_replies, found, zone())
+
+
+def replies(desk: Desk, args: argparse.Namespace) -> int:
+    """Replies, newest first, filtered (``--search``: every word, accents and case ignored)."""
+    flt = _reply_filter(args, lambda: desk.config.hours.calendar().tz, desk.catalog)
     found = desk.queries.replies(flt=flt, limit=args.limit)
     if args.json:
         print_json([r.to_json() for r in found])
         return 0
+    from desk.calendar import zone  # ZoneInfo caches: no week of hours parsed per printed row
+
+    _print_replies(found, zone(desk.config.hours.timezone))
+    return 0
+
+
+def _print_replies(found: list[ReplyView], tz: tzinfo) -> None:
+    """One line a reply, its time in the desk's zone ``tz`` (as ``local_time`` shows it)."""
     for r in found:
         text = clean(r.text, one_line=True, max_len=100)
-        when = local_time(desk, r.created_at)
-        print(f"{when} {r.author:<8} #{r.mention_id:<6} [{r.status}] {text}")
-    return 0
+        print(f"{in_zone(r.created_at, tz)} {r.author:<8} #{r.mention_id:<6} [{r.status}] {text}")
 
 
 def approvals(desk: Desk, args: argparse.Namespace) -> int:

@@ -7,8 +7,6 @@ and the rules file. Default locations come from platformdirs (through desk.files
 
 from __future__ import annotations
 
-import os
-import pwd
 import string
 import tomllib
 from datetime import date
@@ -35,6 +33,7 @@ from desk.files import (
     loads_toml,
     read_limited,
 )
+from desk.files import os_user as os_user  # re-exported: defined where no pydantic is loaded
 from desk.views import StaffView
 from desk.vocabulary import ROLES as ROLES  # re-exported: desk.staff reads it here
 
@@ -410,19 +409,6 @@ class DeskConfig(BaseModel):
         return rules
 
 
-def os_user() -> str:
-    """The OS login running desk, from the *real* uid (empty when the system has no name for
-    it). Never from LOGNAME or USER, which whoever runs desk can set to anyone."""
-    return _os_user()
-
-
-def _os_user() -> str:
-    try:
-        return pwd.getpwuid(os.getuid()).pw_name
-    except KeyError:
-        return ""
-
-
 def load_config(path: Path) -> DeskConfig:
     """Read and validate desk.toml; errors name the file, the key and what to do.
 
@@ -550,5 +536,5 @@ def write_starter_config(path: Path) -> bool:
     rules = path.parent / "rules.toml"
     if not rules.exists():
         rules.write_text(DEFAULT_PACK.read_text(encoding="utf-8"), encoding="utf-8")
-    path.write_text(STARTER_CONFIG.replace("{login}", _os_user() or "me"), encoding="utf-8")
+    path.write_text(STARTER_CONFIG.replace("{login}", os_user() or "me"), encoding="utf-8")
     return True

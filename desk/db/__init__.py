@@ -16,6 +16,10 @@ holding its row with ``SELECT ... FOR UPDATE`` (``lock_row``: ``SKIP LOCKED`` wh
 "busy" rather than wait), and meet only at the audit trail's append (``AUDIT_LOCK``, taken last,
 so no cycle of waits can form). Every other write transaction still holds the lock alone, so what
 it reads stays true until it commits.
+
+SQLAlchemy and SQLModel are imported by the functions that use them, not by this module: the
+package's light parts (``SCHEMA_HEAD``, desk.db.filters, desk.db.fastread) serve the read-only
+commands that never load them (issue 16).
 """
 
 from __future__ import annotations
@@ -23,14 +27,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
-
-from sqlalchemy import Engine, create_engine, event, text
-from sqlmodel import Session
+from typing import TYPE_CHECKING, Any
 
 from desk.errors import ConfigError
 
-SessionFactory = Callable[[], Session]
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlmodel import Session
+
+SessionFactory = Callable[[], "Session"]
 _WRITE = "desk_write"
 _ROWS = "rows"  # the value of _WRITE for a row transaction (the writers' lock taken shared)
 
@@ -44,6 +49,8 @@ def normalise_url(db: str) -> str:
 
 def make_engine(db: str, *, echo: bool = False) -> Engine:
     """Create the engine for a path or URL. SQLite files get the desk pragmas and begin hooks."""
+    from sqlalchemy import create_engine
+
     url = normalise_url(db)
     if url.startswith("sqlite"):
         path = url.split(":///", 1)[-1]
@@ -73,6 +80,7 @@ def _install_postgres_hooks(engine: Engine) -> None:
     SQLite's single writer guaranteed holds here too — the audit chain never forks, the next
     mention id is free. A row transaction takes it shared (see the module). Released at commit
     or rollback, or when the connection dies."""
+    from sqlalchemy import event
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
@@ -84,6 +92,8 @@ def _install_postgres_hooks(engine: Engine) -> None:
 
 
 def _install_sqlite_hooks(engine: Engine) -> None:
+    from sqlalchemy import event
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
@@ -104,6 +114,8 @@ def lock_writers(session: Session) -> None:
     """Hold the writers' lock until this transaction ends (PostgreSQL; re-entrant). SQLite's
     write transactions hold its lock from ``BEGIN IMMEDIATE``: nothing to do there."""
     if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy import text
+
         session.execute(text(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})"))
 
 
@@ -116,6 +128,8 @@ def lock_audit(session: Session) -> None:
         return
     if not session.connection().get_execution_options().get(_WRITE, False):
         lock_writers(session)
+    from sqlalchemy import text
+
     session.execute(text(f"SELECT pg_advisory_xact_lock({AUDIT_LOCK})"))
 
 
@@ -139,6 +153,7 @@ def lock_row(session: Session, statement: Any, *, wait: bool = False) -> Any:
 
 def session_factory(engine: Engine) -> SessionFactory:
     """Sessions for reads (plain BEGIN)."""
+    from sqlmodel import Session
 
     def factory() -> Session:
         return Session(engine, expire_on_commit=False)
@@ -148,6 +163,8 @@ def session_factory(engine: Engine) -> SessionFactory:
 
 def write_session_factory(engine: Engine) -> SessionFactory:
     """Sessions whose transactions take the write lock at BEGIN (SQLite ``BEGIN IMMEDIATE``)."""
+    from sqlmodel import Session
+
     write_engine = engine.execution_options(**{_WRITE: True})
 
     def factory() -> Session:
@@ -214,7 +231,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 def stored_revision(engine: Engine) -> str | None:
     """The revision recorded in ``alembic_version``, read with plain SQL (None when absent)."""
-    from sqlalchemy import inspect
+    from sqlalchemy import inspect, text
 
     with engine.connect() as conn:
         if not inspect(conn).has_table("alembic_version"):

@@ -1,10 +1,12 @@
 """Queries. Every function takes a keyword-only ``session`` and never commits: the caller owns
-the transaction, so a change and its audit event land together or not at all."""
+the transaction, so a change and its audit event land together or not at all.
+
+``QueueFilter``, ``ReplyFilter`` and ``fts_query`` live in desk.db.filters (shared with the
+SQLAlchemy-free read path of desk.db.fastread) and are imported from here as before."""
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,55 +20,19 @@ from sqlmodel import Session, col, select
 
 from desk.clock import as_utc
 from desk.db import fts_plan, lock_row
+from desk.db.filters import (
+    ANSWERING,
+    SEARCH_WORD,
+    SNIPPET,
+    QueueFilter,
+    ReplyFilter,
+    fts_query,
+    like_pattern,
+)
 from desk.db.tables import AuditEvent, Channel, Mention, Reply, RoutingState, Staff
 from desk.errors import ActionRefused, NotFound
-from desk.views import QueueRow, ReplyView
-from desk.vocabulary import MAYBE_PUBLISHED, MentionStatus, ReplyStatus
-
-SNIPPET = 200
-
-
-@dataclass(frozen=True, slots=True)
-class QueueFilter:
-    """Which slice of the queue to show. ``view`` is one of VIEWS; ``me`` is needed for 'mine'.
-
-    Every other field given narrows the slice (they combine with AND): ``search`` words of the
-    text, author handle or name (accents and case ignored: FTS5 on SQLite, see ``fts_query``;
-    the generated ``search_tsv`` on PostgreSQL, see ``_tsv_match``);
-    ``platform``, ``channel`` (its name), ``language``, ``min_priority`` (0 low .. 3 urgent),
-    ``tag``, ``author`` (part of the handle or name, case ignored), ``since``/``until`` (instants,
-    on the time the mention was posted; ``until`` excluded), ``waiting`` (a reply waits for
-    approval), ``replied`` (True: a reply is out or on its way; False: none), ``ids``.
-    desk.search turns a typed line of patterns into one.
-    """
-
-    view: str = "open"
-    category: str | None = None
-    assignee: str | None = None
-    me: str | None = None
-    status: str | None = None
-    search: str | None = None
-    platform: str | None = None
-    channel: str | None = None
-    language: str | None = None
-    min_priority: int | None = None
-    tag: str | None = None
-    author: str | None = None
-    since: datetime | None = None
-    until: datetime | None = None
-    waiting: bool = False
-    replied: bool | None = None
-    ids: tuple[int, ...] | None = None
-
-
-# "replied": a reply is out or on its way (one waiting for approval is ``waiting``)
-_ANSWERING = sorted(str(s) for s in MAYBE_PUBLISHED - {ReplyStatus.PENDING_APPROVAL})
-
-
-def _like(text: str) -> str:
-    """``text`` as a LIKE pattern matching it anywhere, its own % _ and \\ taken literally."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+from desk.views import QueueRow, ReplyView, json_list
+from desk.vocabulary import MentionStatus, ReplyStatus
 
 
 def _has_reply(statuses: Sequence[str]) -> Any:
@@ -104,9 +70,9 @@ def _where(flt: QueueFilter, dialect: str, session: Session | None = None) -> li
     if flt.min_priority is not None:
         conds.append(col(Mention.priority) >= flt.min_priority)
     if flt.tag:
-        conds.append(col(Mention.tags).like(_like(json.dumps(flt.tag)), escape="\\"))
+        conds.append(col(Mention.tags).like(like_pattern(json.dumps(flt.tag)), escape="\\"))
     if flt.author:
-        pattern = _like(flt.author.lower())
+        pattern = like_pattern(flt.author.lower())
         conds.append(
             sa.or_(
                 sa.func.lower(Mention.author_handle).like(pattern, escape="\\"),
@@ -124,7 +90,7 @@ def _where(flt: QueueFilter, dialect: str, session: Session | None = None) -> li
         )
         conds.append(col(Mention.id).in_(waiting))
     if flt.replied is not None:
-        conds.append(_has_reply(_ANSWERING) if flt.replied else ~_has_reply(_ANSWERING))
+        conds.append(_has_reply(ANSWERING) if flt.replied else ~_has_reply(ANSWERING))
     if flt.ids is not None:
         conds.append(col(Mention.id).in_(flt.ids))
     if flt.search is not None:
@@ -385,31 +351,6 @@ def reply_by_key(key: str, *, session: Session) -> Reply | None:
     return session.exec(select(Reply).where(Reply.idempotency_key == key)).first()
 
 
-@dataclass(frozen=True, slots=True)
-class ReplyFilter:
-    """Which replies to list: by person, category, channel (``platform:name``), local day
-    range (UTC bounds), and words to search (see ``fts_query``)."""
-
-    author: str | None = None
-    category: str | None = None
-    channel: str | None = None
-    since: datetime | None = None
-    until: datetime | None = None
-    search: str | None = None
-
-
-_SEARCH_WORD = re.compile(r"\w+")
-
-
-def fts_query(text: str) -> str | None:
-    """A user's words as an FTS5 query: every word must appear, each one quoted, so no
-    operator, column filter or syntax error can come from what was typed. None: no words."""
-    words = _SEARCH_WORD.findall(text)[:20]
-    if not words:
-        return None
-    return " ".join('"' + w.replace('"', '""') + '"' for w in words)
-
-
 _SEARCH_CONFIG: sa.ColumnElement[Any] = sa.literal_column(
     "'desk_search'::regconfig"
 )  # migration 0016
@@ -420,7 +361,7 @@ def _tsv_match(table: str, text: str) -> sa.ColumnElement[bool]:
     phrase of its tokens (``ville_caen`` is "ville caen", as FTS5 splits it), in the table's
     generated ``search_tsv`` (migration 0016: unaccent, lower case, no stemming, like
     ``unicode61 remove_diacritics 2``). Typed words only ever reach PostgreSQL as bound values."""
-    words = [w.replace("_", " ").strip() for w in _SEARCH_WORD.findall(text)[:20]]
+    words = [w.replace("_", " ").strip() for w in SEARCH_WORD.findall(text)[:20]]
     words = [w for w in words if w]
     if not words:
         return sa.false()
@@ -596,15 +537,6 @@ def staff_rows(*, session: Session) -> dict[str, Staff]:
 def triage_rules_of(mention: Mention) -> list[str]:
     """The rule names stored with a mention's triage decision."""
     return json_list(mention.triage_rules)
-
-
-def json_list(value: str) -> list[str]:
-    """A JSON list column (tags, rule names) as strings; [] when damaged."""
-    try:
-        parsed = json.loads(value)
-    except ValueError:
-        return []
-    return [str(v) for v in parsed] if isinstance(parsed, list) else []
 
 
 def json_object(value: str) -> dict[str, Any]:
