@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from desk.clock import as_utc
-from desk.db import SCHEMA_HEAD
+from desk.db import SCHEMA_HEAD, fts_plan
 from desk.db.filters import (
     ANSWERING,
     SNIPPET,
@@ -175,7 +175,7 @@ def _maybe_instant(value: Any) -> datetime | None:
 # -- the queue -----------------------------------------------------------------------------------
 
 
-def _where(flt: QueueFilter) -> tuple[list[str], list[Any]]:
+def _where(flt: QueueFilter, conn: sqlite3.Connection | None = None) -> tuple[list[str], list[Any]]:
     """desk.db.store._where on SQLite: the conditions (ANDed) and their parameters."""
     conds: list[str] = []
     params: list[Any] = []
@@ -240,8 +240,10 @@ def _where(flt: QueueFilter) -> tuple[list[str], list[Any]]:
         if query is None:
             add("0")
         else:
-            matching = "SELECT rowid FROM mentions_fts WHERE mentions_fts MATCH ?"
-            add(f"mentions.id IN ({matching})", query)
+            if conn is not None:  # a page: planned as the store plans it (desk.db.fts_plan)
+                add(fts_plan.page_sql(conn, query), query)
+            else:
+                add(f"mentions.id IN ({fts_plan.MATCHING})", query)
     return conds, params
 
 
@@ -281,7 +283,7 @@ def page_queue(
     conn: sqlite3.Connection, flt: QueueFilter, offset: int, limit: int
 ) -> list[QueueRow]:
     """desk.db.store.page_queue: one page, most urgent first, then newest."""
-    conds, params = _where(flt)
+    conds, params = _where(flt, conn)
     sql = (
         f"SELECT {_QUEUE_COLUMNS} FROM mentions{_where_sql(conds)} "
         "ORDER BY mentions.priority DESC, mentions.created_at DESC, mentions.id DESC "

@@ -22,18 +22,21 @@ on an index merged into one segment (FTS5's ``optimize``: 1.3 s at 1M mentions).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import sqlalchemy as sa
-from sqlmodel import Session, col
-
-from desk.db.tables import Mention
+if TYPE_CHECKING:  # the read-only commands' sqlite3 path (desk.db.fastread) plans without them
+    import sqlalchemy as sa
+    from sqlmodel import Session
 
 FEW = 1_000
 MANY = 200_000
+MATCHING = "SELECT rowid FROM mentions_fts WHERE mentions_fts MATCH ?"
+"""The matching ids, as desk.db.fastread writes it (one parameter: the FTS5 query)."""
 
 
 def _matching(query: str) -> sa.Select[Any]:
+    import sqlalchemy as sa
+
     return (
         sa.select(sa.column("rowid"))
         .select_from(sa.table("mentions_fts"))
@@ -43,6 +46,10 @@ def _matching(query: str) -> sa.Select[Any]:
 
 def matches(query: str) -> sa.ColumnElement[bool]:
     """The plain condition: the mention is among the FTS5 query's matches."""
+    from sqlmodel import col
+
+    from desk.db.tables import Mention
+
     return col(Mention.id).in_(_matching(query))
 
 
@@ -56,6 +63,11 @@ def choose(found: int) -> str:
 def page_condition(session: Session, query: str) -> sa.ColumnElement[bool]:
     """The condition a page of the queue uses for ``query`` (an FTS5 query from
     ``desk.db.store.fts_query``)."""
+    import sqlalchemy as sa
+    from sqlmodel import col
+
+    from desk.db.tables import Mention
+
     capped = sa.select(sa.func.count()).select_from(_matching(query).limit(MANY).subquery())
     plan = choose(session.execute(capped).scalar_one())
     if plan == "few":
@@ -71,3 +83,18 @@ def page_condition(session: Session, query: str) -> sa.ColumnElement[bool]:
         )
     )
     return sa.exists(probe)
+
+
+def page_sql(conn: Any, query: str) -> str:
+    """``page_condition`` for desk.db.fastread: the condition as SQL with one parameter (the
+    FTS5 query), chosen after the same capped count on the stdlib ``sqlite3`` connection."""
+    (found,) = conn.execute(f"SELECT count(*) FROM ({MATCHING} LIMIT ?)", (query, MANY)).fetchone()
+    plan = choose(found)
+    if plan == "few":
+        return f"mentions.id IN ({MATCHING})"
+    if plan == "some":
+        return f"mentions.id + 0 IN ({MATCHING})"
+    return (
+        "EXISTS (SELECT 1 FROM mentions_fts WHERE mentions_fts MATCH ? "
+        "AND mentions_fts.rowid = mentions.id)"
+    )

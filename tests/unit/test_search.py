@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,7 +14,7 @@ import sqlalchemy as sa
 from sqlmodel import col
 
 from desk.bootstrap import Desk
-from desk.db import fts_plan
+from desk.db import fastread, fts_plan
 from desk.db.store import QueueFilter
 from desk.db.tables import Mention
 from desk.errors import InputError
@@ -209,4 +210,10 @@ def test_every_search_plan_gives_the_same_page(
     pages = [[r.id for r in desk.queries.page(flt, offset, 4)] for offset in (0, 4, 8)]
     assert [i for page in pages for i in page] == want
     assert len(want) == 9
+    if desk.engine.dialect.name == "sqlite":  # the read-only commands' path plans the same
+        connection = fastread.connect(Path(str(desk.engine.url.database)))
+        assert connection is not None
+        with fastread.reading(connection) as conn:
+            quick = [[r.id for r in fastread.page_queue(conn, flt, o, 4)] for o in (0, 4, 8)]
+        assert quick == pages
     assert [r.id for r in desk.queries.page(replace(flt, search="merci eau"), 0, 50)] == []
