@@ -12,7 +12,7 @@ from desk.i18n import Catalog
 
 
 def _words(items: list[str]) -> str:
-    return ", ".join(f"« {w} »" for w in items) if items else ""
+    return ", ".join(f"«\u00a0{w}\u00a0»" for w in items) if items else ""  # French spacing
 
 
 def _effects(effects: dict[str, Any], t: Catalog) -> str:

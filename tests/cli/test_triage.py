@@ -202,7 +202,7 @@ def test_rules_explain_rerun_and_handover(
     assert cli("--lang", "en", "rules", "explain", str(mid)) == 0
     out = capsys.readouterr().out
     assert "Decision when it arrived:" in out
-    assert "Rule rumour-fr matched « il paraît »" in out
+    assert "Rule rumour-fr matched «\u00a0il paraît\u00a0»" in out
     assert "The current rules decide the same." in out
     assert cli("rules", "explain", str(mid), "--json") == 0
     data = json.loads(capsys.readouterr().out)

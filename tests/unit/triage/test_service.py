@@ -80,8 +80,8 @@ def test_ingest_stores_tags_approval_suggestion_and_explanation(
     assert detail.triage["fired"][1]["matched"] == ["il paraît"]
     french = "\n".join(explain_lines(detail.triage, Catalog("fr")))
     english = "\n".join(explain_lines(detail.triage, Catalog("en")))
-    assert "Règle rumour\u00a0: « il paraît » dans le texte" in french
-    assert "Rule rumour matched « il paraît »" in english
+    assert "Règle rumour\u00a0: «\u00a0il paraît\u00a0» dans le texte" in french
+    assert "Rule rumour matched «\u00a0il paraît\u00a0»" in english
     assert "Assigned to bruno" in english  # routing.fr in the test desk.toml
     event = next(e for e in detail.history if e.action == "mention.ingested")
     assert event.data["category"] == "rumour"
