@@ -39,6 +39,13 @@ class FiredLater(Protocol):
         """The full records, built on demand."""
 
 
+class GuessLater(Protocol):
+    """The fallback model's guess, whose nearest examples are found on demand."""
+
+    def to_json(self) -> dict[str, Any]:
+        """The plain form stored in the decision's detail."""
+
+
 @dataclass(slots=True)
 class Decision:
     """What triage decided and why, in terms a supervisor can check."""
@@ -58,10 +65,24 @@ class Decision:
     language: str = "other"
     language_source: str = "unknown"
     route: dict[str, Any] = field(default_factory=dict)
-    fallback: dict[str, Any] | None = None  # the learned model's guess (desk.triage.fallback)
     found: FiredLater | None = field(default=None, repr=False, compare=False)
     """The fired rules in compact form, from the engine (None: none, or ``_fired`` holds them)."""
+    guessed: GuessLater | None = field(default=None, repr=False, compare=False)
+    """The learned model's guess before its plain form is built (desk.triage.fallback)."""
     _fired: list[Fired] | None = field(default=None, repr=False)
+    _fallback: dict[str, Any] | None = field(default=None, repr=False)
+
+    @property
+    def fallback(self) -> dict[str, Any] | None:
+        """The learned model's guess as stored (desk.triage.fallback), None when it made none."""
+        if self._fallback is None and self.guessed is not None:
+            self._fallback = self.guessed.to_json()
+            self.guessed = None
+        return self._fallback
+
+    @fallback.setter
+    def fallback(self, value: dict[str, Any] | None) -> None:
+        self._fallback, self.guessed = value, None
 
     @property
     def fired(self) -> list[Fired]:

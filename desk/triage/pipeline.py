@@ -8,7 +8,7 @@ saves what changed in the same transaction as the mentions.
 from __future__ import annotations
 
 from bisect import bisect_left, insort
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -137,26 +137,25 @@ class Triage:
         router: Router | None = None,
         surge_history: Iterable[tuple[datetime, Iterable[str]]] = (),
         detect_language: bool = True,
+        evaluator: Callable[[Facts, RuleSet], Decision] = evaluate,
     ) -> None:
         self.ruleset = ruleset
+        self.evaluate = evaluator  # desk.triage.reference's, to hold the engine to it
         self.router = router or Router(config)
         self.calendar = self.router.calendar
         self.surge = SurgeWatch(ruleset.surge, surge_history)
         self.detect_language = detect_language
 
     def _fill_in(self, decision: Decision, folded: str) -> None:
-        """No rule gave a category: the learned model's guess, kept if it is sure enough."""
+        """No rule gave a category: the learned model's guess, kept if it is sure enough (its
+        nearest examples are looked for when the decision's detail is asked for)."""
         options = self.ruleset.fallback
         assert options is not None
-        guess = self.model().guess(folded, options.min_confidence)
+        guess = self.model().later(folded, options.min_confidence)
         if guess is None:
             return
-        used = guess.confidence >= options.min_confidence
-        decision.fallback = guess.to_json() | {
-            "used": used,
-            "min_confidence": options.min_confidence,
-        }
-        if used:
+        decision.guessed = guess
+        if guess.used:
             decision.category = guess.category
 
     def model(self) -> Fallback:
@@ -242,7 +241,7 @@ class Triage:
             when=self.calendar.facts,
             author_name=item.author_name,
         )
-        decision = evaluate(facts, self.ruleset)
+        decision = self.evaluate(facts, self.ruleset)
         if self.ruleset.fallback is not None and decision.category_rule is None:
             self._fill_in(decision, facts.folded)
         decision.language = language.code

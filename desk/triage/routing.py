@@ -11,6 +11,7 @@ ingest service reads them from the database before and saves the turns after.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -21,6 +22,8 @@ from desk.triage.engine import Decision
 from desk.triage.rules import Assign
 
 Note = dict[str, Any]
+Moment = tuple[datetime, date, str | None, tuple[date, int]]  # local, day, on call, stretch
+MOMENTS_REMEMBERED = 4096  # stretches of days whose absences and duty hours are kept
 
 
 @dataclass(frozen=True)
@@ -50,17 +53,28 @@ class Router:
         self.teams = {t.name: t for t in config.team}
         self.loads = dict(loads or {})
         self.turns = dict(turns or {})
-        self._last: tuple[datetime, tuple[datetime, date, str | None]] | None = None
+        self._last: tuple[datetime, Moment] | None = None
+        # Who is absent or off duty changes only with the local day and at the minutes where a
+        # schedule (or business hours) starts or ends: it is worked out once per such stretch.
+        weeks = [self.calendar.business] + [p.week for p in self.people.values() if p.week]
+        self._bounds = sorted(
+            {m for week in weeks for ranges in week.values() for r in ranges for m in r}
+        )
+        self._away: dict[tuple[date, int], dict[str, Note | None]] = {}
+        self._requests: dict[str, Assign | None] = {}
 
     # --- who is there -------------------------------------------------------------------------
 
-    def _moment(self, at: datetime) -> tuple[datetime, date, str | None]:
-        """Local time, local day and on-call person at ``at`` (the last one is remembered:
-        routing one mention asks about the same moment for every candidate)."""
+    def _moment(self, at: datetime) -> Moment:
+        """Local time, local day, on-call person and stretch of the day at ``at`` (the last
+        one is remembered: routing one mention asks about the same moment for every
+        candidate)."""
         if self._last is not None and self._last[0] == at:
             return self._last[1]
         local = self.calendar.local(at)
-        moment = (local, local.date(), self._on_call_on(local.date()))
+        day = local.date()
+        stretch = (day, bisect_right(self._bounds, local.hour * 60 + local.minute))
+        moment = (local, day, self._on_call_on(day), stretch)
         self._last = (at, moment)
         return moment
 
@@ -83,15 +97,31 @@ class Router:
         person = self.people.get(name)
         if person is None:
             return {"key": "inactive" if name in self.inactive else "unknown_person", "who": name}
-        local, day, on_call = self._moment(at)
+        local, day, on_call, stretch = self._moment(at)
+        away = self._away.get(stretch)
+        if away is None:
+            if len(self._away) >= MOMENTS_REMEMBERED:
+                self._away.clear()
+            away = self._away[stretch] = {}
+        if name in away:
+            why = away[name]
+        else:
+            why = away[name] = self._absent_or_off(name, person, local, day, on_call)
+        if why is not None:
+            return dict(why)
+        limit = person.config.max_open
+        if limit is not None and self.loads.get(name, 0) >= limit:
+            return {"key": "full", "who": name, "max_open": limit}
+        return None
+
+    def _absent_or_off(
+        self, name: str, person: _Person, local: datetime, day: date, on_call: str | None
+    ) -> Note | None:
         for absence in person.config.absences:
             if absence.start <= day <= absence.end:
                 return {"key": "absent", "who": name, "until": absence.end.isoformat()}
         if on_call != name and not self._on_duty(person, local, day):
             return {"key": "off_duty", "who": name}
-        limit = person.config.max_open
-        if limit is not None and self.loads.get(name, 0) >= limit:
-            return {"key": "full", "who": name, "max_open": limit}
         return None
 
     def _on_duty(self, person: _Person, local: datetime, day: date) -> bool:
@@ -130,6 +160,14 @@ class Router:
         decision.route, decision.assignee = route, chosen
 
     def _default_request(self, language: str) -> Assign | None:
+        if language in self._requests:
+            return self._requests[language]
+        request = self._routing_request(language)
+        if len(self._requests) < MOMENTS_REMEMBERED:  # a handful of languages in practice
+            self._requests[language] = request
+        return request
+
+    def _routing_request(self, language: str) -> Assign | None:
         target = self.config.routing.get(language) or self.config.routing.get("other")
         if target is None:
             return None
