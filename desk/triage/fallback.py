@@ -22,7 +22,8 @@ import json
 import math
 from collections import Counter
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, reduce
+from operator import add
 from pathlib import Path
 from typing import Any
 
@@ -123,14 +124,14 @@ class Fallback:
         whole = sum(weights.values()) + len(self.categories)
         self.log_prior = {c: math.log((weights[c] + 1) / whole) for c in self.categories}
         self._base = [(self.log_prior[c], self.unseen[c]) for c in self.categories]
-        # per feature, only the categories it was seen with and how much more likely it is
-        # there than an unseen word: a guess then touches one or two numbers per word, not six
-        self.lift: dict[str, tuple[tuple[int, float], ...]] = {}
+        # per feature, how much more likely it is in each category than an unseen word (0.0
+        # where it was never seen with the category): a guess adds these up column by column
+        # in C, in the order the features come, so the sums are those of adding one at a time
+        self.lift: dict[str, tuple[float, ...]] = {}
         for word in vocabulary:
             self.lift[word] = tuple(
-                (i, self.log_p[c][word] - self.unseen[c])
-                for i, c in enumerate(self.categories)
-                if word in self.log_p[c]
+                self.log_p[c][word] - self.unseen[c] if word in self.log_p[c] else 0.0
+                for c in self.categories
             )
         self.vocabulary = vocabulary
         self.texts = list(examples)  # as written, for the explanation
@@ -172,10 +173,10 @@ class Fallback:
         if not seen:
             return None
         n = len(seen)
-        scores = [prior + n * unseen for prior, unseen in self._base]
-        for pairs in seen:
-            for index, value in pairs:
-                scores[index] += value
+        scores = [
+            reduce(add, column, prior + n * unseen)
+            for (prior, unseen), column in zip(self._base, zip(*seen, strict=True), strict=True)
+        ]
         top = max(scores)
         best = self.categories[scores.index(top)]
         return best, 1 / sum(math.exp(s - top) for s in scores)

@@ -62,6 +62,7 @@ class Router:
         )
         self._away: dict[tuple[date, int], dict[str, Note | None]] = {}
         self._requests: dict[str, Assign | None] = {}
+        self._on_call: dict[date, str | None] = {}
 
     # --- who is there -------------------------------------------------------------------------
 
@@ -74,7 +75,13 @@ class Router:
         local = self.calendar.local(at)
         day = local.date()
         stretch = (day, bisect_right(self._bounds, local.hour * 60 + local.minute))
-        moment = (local, day, self._on_call_on(day), stretch)
+        if day in self._on_call:
+            on_call = self._on_call[day]
+        else:
+            if len(self._on_call) >= MOMENTS_REMEMBERED:
+                self._on_call.clear()
+            on_call = self._on_call[day] = self._on_call_on(day)
+        moment = (local, day, on_call, stretch)
         self._last = (at, moment)
         return moment
 
