@@ -17,7 +17,7 @@ from datetime import date, datetime
 from typing import Any
 
 from desk.calendar import Calendar, in_week, parse_week
-from desk.config import DeskConfig, StaffConfig
+from desk.config import DeskConfig, StaffConfig, TeamConfig
 from desk.triage.engine import Decision
 from desk.triage.rules import Assign
 
@@ -63,6 +63,10 @@ class Router:
         self._away: dict[tuple[date, int], dict[str, Note | None]] = {}
         self._requests: dict[str, Assign | None] = {}
         self._on_call: dict[date, str | None] = {}
+        # without max_open nobody is ever full: a team's eligible members and the notes on the
+        # others are then the same all through a stretch, for a language (and tags)
+        self._loads_matter = any(s.max_open is not None for s in config.staff)
+        self._teams: dict[tuple[Any, ...], tuple[tuple[str, ...], tuple[Note, ...]]] = {}
 
     # --- who is there -------------------------------------------------------------------------
 
@@ -205,6 +209,36 @@ class Router:
         if team is None:
             notes.append({"key": "unknown_team", "team": request.team})
             return None
+        if self._loads_matter:
+            eligible = self._eligible(request, team, decision, at, notes)
+        else:  # who may take it depends only on the stretch of the day: worked out once
+            local, day, on_call, stretch = self._moment(at)
+            tags = decision.tags if request.match_topic else ()
+            wants = (request.match_language, request.match_topic)
+            key = (stretch, team.name, wants, decision.language, tags)
+            known = self._teams.get(key)
+            if known is None:
+                if len(self._teams) >= MOMENTS_REMEMBERED:
+                    self._teams.clear()
+                found: list[Note] = []
+                known = self._teams[key] = (
+                    tuple(self._eligible(request, team, decision, at, found)),
+                    tuple(found),
+                )
+            eligible = list(known[0])
+            if known[1]:
+                notes.extend(_copy(note) for note in known[1])
+        if not eligible:
+            return None
+        strategy = request.strategy or team.strategy
+        if strategy == "least-loaded":
+            return min(eligible, key=lambda m: (self.loads.get(m, 0), team.members.index(m)))
+        return self._next_turn(team.name, team.members, eligible)
+
+    def _eligible(
+        self, request: Assign, team: TeamConfig, decision: Decision, at: datetime, notes: list[Note]
+    ) -> list[str]:
+        """The members of ``team`` who may take the mention, with a note for each left out."""
         eligible = []
         for member in team.members:
             why = self.unavailable(member, at)
@@ -226,12 +260,7 @@ class Router:
                 eligible = experts
             elif eligible:
                 notes.append({"key": "no_topic", "team": team.name, "tags": list(decision.tags)})
-        if not eligible:
-            return None
-        strategy = request.strategy or team.strategy
-        if strategy == "least-loaded":
-            return min(eligible, key=lambda m: (self.loads.get(m, 0), team.members.index(m)))
-        return self._next_turn(team.name, team.members, eligible)
+        return eligible
 
     def _next_turn(self, team: str, members: list[str], eligible: list[str]) -> str:
         last = self.turns.get(team)
@@ -259,3 +288,10 @@ class Router:
             return chosen
         notes.append({"key": "nobody"})
         return None
+
+
+def _copy(note: Note) -> Note:
+    """A remembered note for one decision (its lists its own)."""
+    if "tags" in note:  # the only list a routing note holds
+        return {k: list(v) if isinstance(v, list) else v for k, v in note.items()}
+    return note.copy()

@@ -29,7 +29,7 @@ from desk.triage.fallback import Fallback
 from desk.triage.pipeline import Incoming, Triage
 from desk.triage.reference import evaluate_reference
 from desk.triage.routing import Router
-from desk.triage.rules import DEFAULT_PACK, default_rules, parse_rules
+from desk.triage.rules import DEFAULT_PACK, Assign, default_rules, parse_rules
 from desk.triage.words import fold
 from tests.helpers.paths import DATA, SAMPLE_FEEDS
 
@@ -37,7 +37,13 @@ CONFIG = DeskConfig.model_validate(
     {
         "hours": {"timezone": "America/Toronto", "holidays": ["2026-12-25"]},
         "staff": [
-            {"name": "a", "display_name": "A", "initials": "A", "languages": ["fr", "en"]},
+            {
+                "name": "a",
+                "display_name": "A",
+                "initials": "A",
+                "languages": ["fr", "en"],
+                "topics": ["water"],
+            },
             {
                 "name": "b",
                 "display_name": "B",
@@ -343,3 +349,33 @@ def test_the_router_remembers_stretches_without_changing_who_is_there() -> None:
             checked += 1
         at += timedelta(minutes=7)
     assert checked > 3000
+
+
+def test_a_team_s_eligible_members_remembered_per_stretch_route_as_worked_out_each_time() -> None:
+    """Without max_open the router remembers, per stretch of a day, who in a team may take a
+    mention and the notes on the others; routing a stream both ways gives the same routes."""
+    remembered, worked_out = Router(CONFIG), Router(CONFIG)
+    worked_out._loads_matter = True  # as when someone has a max_open: no remembering
+    requests = [
+        None,
+        Assign(team="comms"),
+        Assign(team="comms", strategy="least-loaded", match_language=True),
+        Assign(team="comms", match_topic=True),
+        Assign(on_call=True),
+        Assign(person="b"),
+    ]
+    assert not remembered._loads_matter
+    for index in range(3000):
+        at = START + timedelta(minutes=3 * index)  # many in each stretch: remembered
+        one, other = (
+            Decision(
+                assign=requests[index % 6],
+                language=("fr", "en", "other")[index // 6 % 3],
+                tags=(("water",), (), ("fire", "roads"))[index // 18 % 3],
+            )
+            for _ in range(2)
+        )
+        remembered.route(one, at)
+        worked_out.route(other, at)
+        assert (one.assignee, one.route) == (other.assignee, other.route), (index, at)
+    assert remembered._teams  # it did remember
