@@ -39,9 +39,14 @@ from desk.triage.words import Found as Group
 from desk.triage.words import hits_of
 from desk.vocabulary import PRIORITY_NAMES
 
-Node = Callable[[int, Facts, list[Any]], bool]
-"""A compiled condition: (atom mask, facts, matched) -> holds; appends a list id for the words
-that made it true (read back later) or the text of a regex, contains or author match."""
+Node = Callable[[Facts, list[Any]], bool]
+"""A compiled condition: (facts, matched) -> holds, reading the atoms from ``Facts.atoms``;
+appends a list id for the words that made it true (read back later) or the text of a regex,
+contains or author match."""
+
+Shape = tuple[int, int, tuple[int, ...], tuple[Node, ...] | None]
+"""A rule for the engine: atoms needed, atoms refused, one-of groups, and the compiled parts
+to run when masks cannot decide it alone (None: they can)."""
 
 _RANK = {category: rank for rank, category in enumerate(CATEGORY_ORDER)}
 ATTRIBUTES = ("language", "platform", "channel", "kind")
@@ -77,7 +82,7 @@ class Compiled:
         self.nodes: list[tuple[Node, ...]] = []  # every rule, for its matches when explained
         for rule in rules:
             parts = rule.condition.parts
-            nodes = tuple(self._node(p) for p in parts)
+            nodes = tuple(self._node(p) for p in _conjuncts(rule.condition))
             self.nodes.append(nodes)
             if all(_masked(p) for p in parts):  # decided by masks alone, in any order
                 required, refused, options = 0, 0, list[int]()
@@ -97,6 +102,9 @@ class Compiled:
                 self.refused.append(0)
                 self.options.append(())
                 self.checks.append(nodes)
+        self.rules: tuple[Shape, ...] = tuple(
+            zip(self.required, self.refused, self.options, self.checks, strict=True)
+        )
         self.tables: tuple[tuple[str, dict[str, int]], ...] = tuple(
             (attribute, table) for attribute, table in self._tables().items() if table
         )
@@ -169,12 +177,13 @@ class Compiled:
         return required, refused, options
 
     def _node(self, condition: Condition) -> Node:
-        """``condition.holds`` as a function of the atom mask, same order, same matches."""
+        """``condition.holds`` as a function of the mention's atoms (``Facts.atoms``), same
+        order, same matches."""
         if isinstance(condition, Words):
             bit, list_id = 1 << condition.list_id, condition.list_id
 
-            def words(mask: int, facts: Facts, matched: list[Any]) -> bool:
-                if mask & bit:
+            def words(facts: Facts, matched: list[Any]) -> bool:
+                if facts.atoms & bit:
                     matched.append(list_id)
                     return True
                 return False
@@ -182,14 +191,18 @@ class Compiled:
             return words
         if isinstance(condition, OneOf):
             one = self._bit(condition)
-            return lambda mask, facts, matched: bool(mask & one)
+            return lambda facts, matched: bool(facts.atoms & one)
         if isinstance(condition, All):
-            parts = tuple(self._node(p) for p in condition.parts)
+            # an all inside an all is the same sequence, and a part that fails adds nothing:
+            # one flat sequence, and a single part is that part
+            parts = tuple(self._node(p) for p in _conjuncts(condition))
+            if len(parts) == 1:
+                return parts[0]
 
-            def every(mask: int, facts: Facts, matched: list[Any]) -> bool:
+            def every(facts: Facts, matched: list[Any]) -> bool:
                 mark = len(matched)
                 for part in parts:
-                    if not part(mask, facts, matched):
+                    if not part(facts, matched):
                         del matched[mark:]
                         return False
                 return True
@@ -198,10 +211,10 @@ class Compiled:
         if isinstance(condition, AnyOf):
             options = tuple(self._node(p) for p in condition.parts)
 
-            def some(mask: int, facts: Facts, matched: list[Any]) -> bool:
+            def some(facts: Facts, matched: list[Any]) -> bool:
                 result = False
                 for part in options:
-                    if part(mask, facts, matched):
+                    if part(facts, matched):
                         result = True
                 return result
 
@@ -209,9 +222,9 @@ class Compiled:
         if isinstance(condition, Not):
             denied = tuple(self._node(p) for p in condition.parts)
 
-            def none(mask: int, facts: Facts, matched: list[Any]) -> bool:
+            def none(facts: Facts, matched: list[Any]) -> bool:
                 scratch: list[Any] = []
-                return not any(part(mask, facts, scratch) for part in denied)
+                return not any(part(facts, scratch) for part in denied)
 
             return none
         holds = condition.holds  # a regex, contains, author, link or time: asked as is
@@ -219,13 +232,30 @@ class Compiled:
             needed = required_text(condition.source)
             if needed:  # no timeout could stop this search: skip it when it cannot match
 
-                def pattern(mask: int, facts: Facts, matched: list[Any]) -> bool:
+                def pattern(facts: Facts, matched: list[Any]) -> bool:
                     if len(facts.folded) <= SAFE_TEXT and needed not in facts.lowered:
                         return False
                     return holds(facts, matched)
 
                 return pattern
-        return lambda mask, facts, matched: holds(facts, matched)
+        return holds
+
+
+def _conjuncts(condition: All) -> list[Condition]:
+    """The parts of an ``all``, those of the ``all`` inside it in their place."""
+    parts: list[Condition] = []
+    for part in condition.parts:
+        parts += _conjuncts(part) if isinstance(part, All) else [part]
+    return parts
+
+
+class _Atoms:
+    """What a compiled rule decided by masks alone reads when it is explained again."""
+
+    __slots__ = ("atoms",)
+
+    def __init__(self, atoms: int) -> None:
+        self.atoms = atoms
 
 
 def _masked(condition: Condition) -> bool:
@@ -292,8 +322,9 @@ class Found:
             raw = self.matched.get(position) if self.matched else None
             if raw is None:  # masks decided it: the same parts, run again on the same mask
                 raw = []
+                atoms = cast(Facts, _Atoms(self.mask))
                 for node in code.nodes[position]:
-                    node(self.mask, cast(Facts, None), raw)
+                    node(atoms, raw)
             matched: list[str] = []
             for item in raw:
                 if isinstance(item, int):

@@ -50,6 +50,9 @@ class Facts:
     author_name: str = ""  # the display name, as the platform gives it
     skipped: list[Skipped] = field(default_factory=list)  # occurrences that did not count
     _lowered: str | None = None
+    atoms: int = 0
+    """What holds, as the compiled engine's bit mask (desk.triage.compiled): the word lists
+    with hits, then the set conditions (languages, platforms...) the mention meets."""
 
     @property
     def time(self) -> TimeFacts:

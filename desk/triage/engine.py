@@ -42,10 +42,8 @@ def evaluate(facts: Facts, ruleset: RuleSet) -> Decision:
     mask = lists
     for attribute, table in code.tables:
         mask |= table.get(getattr(facts, attribute), 0)
-    required = code.required
-    refused = code.refused
-    options = code.options
-    checks = code.checks
+    facts.atoms = mask
+    rules = code.rules
     stops = code.stops
     positions: list[int] = []
     matches: dict[int, list[Any]] | None = None
@@ -53,24 +51,29 @@ def evaluate(facts: Facts, ruleset: RuleSet) -> Decision:
         low = candidates & -candidates
         candidates ^= low
         position = low.bit_length() - 1
-        need = required[position]
-        if mask & need != need or mask & refused[position]:
+        need, refused, options, parts = rules[position]
+        if mask & need != need or mask & refused:
             continue
-        parts = checks[position]
-        if parts is None:
-            if not all(mask & one for one in options[position]):
-                continue
-        else:
+        if parts is not None:  # a regex, contains, author...: run in order
             matched: list[Any] = []
             for part in parts:
-                if not part(mask, facts, matched):
+                if not part(facts, matched):
                     break
             else:
                 if matches is None:
                     matches = {}
                 matches[position] = matched
-                parts = None
-            if parts is not None:
+                positions.append(position)
+                if low & stops:
+                    break
+            continue
+        if options:
+            for one in options:
+                if not mask & one:
+                    break
+            else:
+                options = ()
+            if options:
                 continue
         positions.append(position)
         if low & stops:
