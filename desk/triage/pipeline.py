@@ -25,6 +25,10 @@ from desk.vocabulary import PRIORITY_NAMES
 
 URGENT = 3
 DETECTING_PLATFORMS = frozenset({"x"})  # their language field is their own detection
+# Detected is frozen: the declared languages are shared, not made anew for every mention
+_DECLARED = {code: Detected(code, "declared") for code in (*KNOWN, "other")}
+_UNKNOWN = Detected("other", "unknown")
+_INSTANT = timedelta(microseconds=1)
 _TRAINING_AT = datetime(2026, 1, 7, 15, 0, tzinfo=UTC)  # a Wednesday afternoon: business hours
 
 
@@ -108,9 +112,7 @@ class SurgeWatch:
             times = self.times.get(tag)
             if not times:
                 continue
-            count = bisect_left(times, at + timedelta(microseconds=1)) - bisect_left(
-                times, at - self.window
-            )
+            count = bisect_left(times, at + _INSTANT) - bisect_left(times, at - self.window)
             if count >= self.surge.threshold:
                 raised = min(URGENT, decision.priority + 1)
                 decision.notes.append(
@@ -176,8 +178,8 @@ class Triage:
         if self.detect_language and not (item.platform in DETECTING_PLATFORMS and code in KNOWN):
             return None
         if not code:
-            return Detected("other", "unknown")
-        return Detected(code if code in KNOWN else "other", "declared")
+            return _UNKNOWN
+        return _DECLARED.get(code, _DECLARED["other"])
 
     def languages(self, items: list[Incoming]) -> list[Detected]:
         """The languages of many mentions, detected in one parallel pass where needed.
