@@ -206,7 +206,7 @@ def backtracks_safely(source: str) -> bool:
 
 # Syntax the regex module reads differently from Python's parser (fuzzy matching "{e<=1}",
 # POSIX classes "[[:alpha:]]"): no required text is guessed for such a pattern.
-_REGEX_ONLY = re.compile(r"\{[^}]*[<=>:a-zA-Z]|\[\[?:")
+_REGEX_ONLY = re.compile(r"\{[^{}<=>:a-zA-Z]*[<=>:a-zA-Z]|\[\[?:")  # linear: stops at "{"
 
 
 def required_text(source: str) -> str:
