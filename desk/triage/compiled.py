@@ -34,7 +34,7 @@ from desk.triage.conditions import (
     required_text,
 )
 from desk.triage.decision import Fired
-from desk.triage.rules import CATEGORY_ORDER, Assign, RuleSet
+from desk.triage.rules import CATEGORY_ORDER, Assign, Rule, RuleSet
 from desk.triage.words import Found as Group
 from desk.triage.words import hits_of
 from desk.vocabulary import PRIORITY_NAMES
@@ -102,6 +102,16 @@ class Compiled:
                 self.refused.append(0)
                 self.options.append(())
                 self.checks.append(nodes)
+        # for the explanation: the lists whose words a rule of words and set conditions alone
+        # matched, and what every rule does (suggest and assign depend on the rules before)
+        self.listed: list[tuple[int, ...] | None] = []
+        for rule in rules:
+            conjuncts = _conjuncts(rule.condition)
+            simple = all(isinstance(p, Words | OneOf) for p in conjuncts)
+            self.listed.append(
+                tuple(p.list_id for p in conjuncts if isinstance(p, Words)) if simple else None
+            )
+        self.effects = [_effects(rule) for rule in rules]
         self.rules: tuple[Shape, ...] = tuple(
             zip(self.required, self.refused, self.options, self.checks, strict=True)
         )
@@ -241,6 +251,22 @@ class Compiled:
         return holds
 
 
+def _effects(rule: Rule) -> dict[str, Any]:
+    """The effects a rule always has when it fires, in the order the reference writes them."""
+    effects: dict[str, Any] = {}
+    if rule.category is not None:
+        effects["category"] = rule.category
+    if rule.priority is not None:
+        effects["priority"] = PRIORITY_NAMES[rule.priority]
+    if rule.tags:
+        effects["tags"] = list(rule.tags)
+    if rule.spam:
+        effects["spam"] = True
+    if rule.require_approval:
+        effects["require_approval"] = True
+    return effects
+
+
 def _conjuncts(condition: All) -> list[Condition]:
     """The parts of an ``all``, those of the ``all`` inside it in their place."""
     parts: list[Condition] = []
@@ -320,28 +346,25 @@ class Found:
         for position in self.positions:
             action = code.actions[position]
             raw = self.matched.get(position) if self.matched else None
-            if raw is None:  # masks decided it: the same parts, run again on the same mask
-                raw = []
-                atoms = cast(Facts, _Atoms(self.mask))
-                for node in code.nodes[position]:
-                    node(atoms, raw)
+            listed = code.listed[position]
             matched: list[str] = []
-            for item in raw:
-                if isinstance(item, int):
-                    matched.extend(hits[item])
-                else:
-                    matched.append(item)
-            effects: dict[str, Any] = {}
-            if action.category is not None:
-                effects["category"] = action.category
-            if action.priority is not None:
-                effects["priority"] = PRIORITY_NAMES[action.priority]
+            if raw is None and listed is not None:  # words (and set conditions) only
+                for list_id in listed:
+                    matched += hits[list_id]
+            else:
+                if raw is None:  # masks decided it: the same parts, run again on the same mask
+                    raw = []
+                    atoms = cast(Facts, _Atoms(self.mask))
+                    for node in code.nodes[position]:
+                        node(atoms, raw)
+                for item in raw:
+                    if isinstance(item, int):
+                        matched += hits[item]
+                    else:
+                        matched.append(item)
+            effects = code.effects[position].copy()
             if action.tags:
-                effects["tags"] = list(action.tags)
-            if action.spam:
-                effects["spam"] = True
-            if action.require_approval:
-                effects["require_approval"] = True
+                effects["tags"] = list(action.tags)  # the decision's own list, in its place
             if action.suggest and not suggested:
                 suggested = True
                 effects["suggest"] = action.suggest
