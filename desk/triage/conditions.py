@@ -49,6 +49,10 @@ class Facts:
     notes: list[str] = field(default_factory=list)
     author_name: str = ""  # the display name, as the platform gives it
     skipped: list[Skipped] = field(default_factory=list)  # occurrences that did not count
+    _lowered: str | None = None
+    atoms: int = 0
+    """What holds, as the compiled engine's bit mask (desk.triage.compiled): the word lists
+    with hits, then the set conditions (languages, platforms...) the mention meets."""
 
     @property
     def time(self) -> TimeFacts:
@@ -56,6 +60,14 @@ class Facts:
         if self._time is None:
             self._time = self.when(self.at)
         return self._time
+
+    @property
+    def lowered(self) -> str:
+        """The folded text in lower case (folding may leave capitals: ``Ⅻ`` -> ``XII``), for
+        the engine's quick look for the letters a regex cannot match without."""
+        if self._lowered is None:
+            self._lowered = self.folded.lower()
+        return self._lowered
 
     @property
     def has_link(self) -> bool:
@@ -190,6 +202,43 @@ def backtracks_safely(source: str) -> bool:
         return True
 
     return walk(tree, False)
+
+
+# Syntax the regex module reads differently from Python's parser (fuzzy matching "{e<=1}",
+# POSIX classes "[[:alpha:]]"): no required text is guessed for such a pattern.
+_REGEX_ONLY = re.compile(r"\{[^{}<=>:a-zA-Z]*[<=>:a-zA-Z]|\[\[?:")  # linear: stops at "{"
+
+
+def required_text(source: str) -> str:
+    """Text every match of the pattern contains, in lower case: the longest run of plain ASCII
+    characters the pattern spells out outside any repeat, branch or lookaround (``\\bparcs?\\b``
+    -> ``parc``); "" when there is none or the pattern is not plain enough to say.
+
+    ASCII only: case-insensitively an ASCII letter also matches ``İ``, ``ſ`` and the Kelvin
+    sign, which folding (desk.triage.words.fold) never leaves in a text, and capitals, which
+    ``Facts.lowered`` lowers. So a text whose ``lowered`` form lacks this run cannot match."""
+    if _REGEX_ONLY.search(source):
+        return ""
+    try:
+        tree = _sre_parser.parse(source)
+    except Exception:  # noqa: BLE001 - regex-only syntax: nothing guessed
+        return ""
+    runs: list[str] = []
+    run: list[str] = []
+
+    def walk(items: Any) -> None:
+        for op, value in items:
+            if op is _sre_constants.LITERAL and value < 128:
+                run.append(chr(value))
+            elif op is _sre_constants.SUBPATTERN and value[-1] is not None:
+                walk(value[-1])  # a plain group is part of the sequence
+            else:
+                runs.append("".join(run))
+                run.clear()
+
+    walk(tree)
+    runs.append("".join(run))
+    return max(runs, key=len).lower()
 
 
 LINT_TEXT = 5000  # characters of each synthetic text ``search_time`` tries a regex on

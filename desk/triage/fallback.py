@@ -29,7 +29,8 @@ import json
 import math
 from collections import Counter
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, reduce
+from operator import add
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +61,40 @@ class Guess:
             "category": self.category,
             "confidence": round(self.confidence, 3),
             "nearest": [{"text": t, "category": c} for t, c in self.nearest],
+        }
+
+
+_PAIR = "{} {}".format  # two neighbouring words, as ``features`` writes them
+
+
+class LaterGuess:
+    """A guess whose nearest examples are looked for when its plain form is first asked for
+    (``Decision.fallback``): the explanation, not the decision, needs them."""
+
+    __slots__ = ("category", "confidence", "folded", "minimum", "model")
+
+    def __init__(
+        self, model: Fallback, folded: str, category: str, confidence: float, minimum: float
+    ) -> None:
+        self.model = model
+        self.folded = folded
+        self.category = category
+        self.confidence = confidence
+        self.minimum = minimum
+
+    @property
+    def used(self) -> bool:
+        """Whether the model is sure enough for its category to be kept."""
+        return self.confidence >= self.minimum
+
+    def to_json(self) -> dict[str, Any]:
+        """The plain form stored in the decision's detail (as ``Guess.to_json`` plus whether it
+        was used and the threshold)."""
+        used = self.used
+        nearest = self.model.nearest(self.folded, self.category) if used else ()
+        return Guess(self.category, self.confidence, nearest).to_json() | {
+            "used": used,
+            "min_confidence": self.minimum,
         }
 
 
@@ -103,14 +138,15 @@ class Fallback:
         weights = priors or Counter()
         whole = sum(weights.values()) + len(self.categories)
         self.log_prior = {c: math.log((weights[c] + 1) / whole) for c in self.categories}
-        # per feature, only the categories it was seen with and how much more likely it is
-        # there than an unseen word: a guess then touches one or two numbers per word, not six
-        self.lift: dict[str, tuple[tuple[int, float], ...]] = {}
+        self._base = [(self.log_prior[c], self.unseen[c]) for c in self.categories]
+        # per feature, how much more likely it is in each category than an unseen word (0.0
+        # where it was never seen with the category): a guess adds these up column by column
+        # in C, in the order the features come, so the sums are those of adding one at a time
+        self.lift: dict[str, tuple[float, ...]] = {}
         for word in vocabulary:
             self.lift[word] = tuple(
-                (i, self.log_p[c][word] - self.unseen[c])
-                for i, c in enumerate(self.categories)
-                if word in self.log_p[c]
+                self.log_p[c][word] - self.unseen[c] if word in self.log_p[c] else 0.0
+                for c in self.categories
             )
         self.vocabulary = vocabulary
         self.texts = list(examples)  # as written, for the explanation
@@ -133,20 +169,40 @@ class Fallback:
         """The most probable category of already-folded text (None: no known word in it).
 
         The nearest examples are looked for only when the confidence reaches ``minimum``."""
-        lift = self.lift
-        seen = [lift[f] for f in features(folded) if f in lift]
-        if not seen or not self.categories:
+        scored = self.score(folded)
+        if scored is None:
             return None
-        n = len(seen)
-        scores = [self.log_prior[c] + n * self.unseen[c] for c in self.categories]
-        for pairs in seen:
-            for index, value in pairs:
-                scores[index] += value
-        top = max(scores)
-        best = self.categories[scores.index(top)]
-        confidence = 1 / sum(math.exp(s - top) for s in scores)
+        best, confidence = scored
         nearest = self.nearest(folded, best) if confidence >= minimum else ()
         return Guess(best, confidence, nearest)
+
+    def score(self, folded: str) -> tuple[str, float] | None:
+        """The most probable category of already-folded text and its posterior probability,
+        without the nearest examples (None: no known word in it)."""
+        if not self.categories:
+            return None
+        get = self.lift.get
+        words = tokens(folded)
+        seen = [pairs for pairs in map(get, words) if pairs is not None]
+        seen += [pairs for pairs in map(get, map(_PAIR, words, words[1:])) if pairs is not None]
+        if not seen:
+            return None
+        n = len(seen)
+        scores = [
+            reduce(add, column, prior + n * unseen)
+            for (prior, unseen), column in zip(self._base, zip(*seen, strict=True), strict=True)
+        ]
+        top = max(scores)
+        best = self.categories[scores.index(top)]
+        return best, 1 / sum(math.exp(s - top) for s in scores)
+
+    def later(self, folded: str, minimum: float) -> LaterGuess | None:
+        """The guess for a decision: category and confidence now, the nearest examples (for
+        the explanation) when the decision's detail is asked for."""
+        scored = self.score(folded)
+        if scored is None:
+            return None
+        return LaterGuess(self, folded, scored[0], scored[1], minimum)
 
     def nearest(self, folded: str, category: str) -> tuple[tuple[str, str], ...]:
         """The examples of ``category`` sharing the most words with the text (cosine of word

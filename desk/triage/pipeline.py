@@ -8,7 +8,7 @@ saves what changed in the same transaction as the mentions.
 from __future__ import annotations
 
 from bisect import bisect_left, insort
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -25,6 +25,10 @@ from desk.vocabulary import PRIORITY_NAMES
 
 URGENT = 3
 DETECTING_PLATFORMS = frozenset({"x"})  # their language field is their own detection
+# Detected is frozen: the declared languages are shared, not made anew for every mention
+_DECLARED = {code: Detected(code, "declared") for code in (*KNOWN, "other")}
+_UNKNOWN = Detected("other", "unknown")
+_INSTANT = timedelta(microseconds=1)
 _TRAINING_AT = datetime(2026, 1, 7, 15, 0, tzinfo=UTC)  # a Wednesday afternoon: business hours
 
 
@@ -108,9 +112,7 @@ class SurgeWatch:
             times = self.times.get(tag)
             if not times:
                 continue
-            count = bisect_left(times, at + timedelta(microseconds=1)) - bisect_left(
-                times, at - self.window
-            )
+            count = bisect_left(times, at + _INSTANT) - bisect_left(times, at - self.window)
             if count >= self.surge.threshold:
                 raised = min(URGENT, decision.priority + 1)
                 decision.notes.append(
@@ -137,26 +139,25 @@ class Triage:
         router: Router | None = None,
         surge_history: Iterable[tuple[datetime, Iterable[str]]] = (),
         detect_language: bool = True,
+        evaluator: Callable[[Facts, RuleSet], Decision] = evaluate,
     ) -> None:
         self.ruleset = ruleset
+        self.evaluate = evaluator  # desk.triage.reference's, to hold the engine to it
         self.router = router or Router(config)
         self.calendar = self.router.calendar
         self.surge = SurgeWatch(ruleset.surge, surge_history)
         self.detect_language = detect_language
 
     def _fill_in(self, decision: Decision, folded: str) -> None:
-        """No rule gave a category: the learned model's guess, kept if it is sure enough."""
+        """No rule gave a category: the learned model's guess, kept if it is sure enough (its
+        nearest examples are looked for when the decision's detail is asked for)."""
         options = self.ruleset.fallback
         assert options is not None
-        guess = self.model().guess(folded, options.min_confidence)
+        guess = self.model().later(folded, options.min_confidence)
         if guess is None:
             return
-        used = guess.confidence >= options.min_confidence
-        decision.fallback = guess.to_json() | {
-            "used": used,
-            "min_confidence": options.min_confidence,
-        }
-        if used:
+        decision.guessed = guess
+        if guess.used:
             decision.category = guess.category
 
     def model(self) -> Fallback:
@@ -177,8 +178,8 @@ class Triage:
         if self.detect_language and not (item.platform in DETECTING_PLATFORMS and code in KNOWN):
             return None
         if not code:
-            return Detected("other", "unknown")
-        return Detected(code if code in KNOWN else "other", "declared")
+            return _UNKNOWN
+        return _DECLARED.get(code, _DECLARED["other"])
 
     def languages(self, items: list[Incoming]) -> list[Detected]:
         """The languages of many mentions, detected in one parallel pass where needed.
@@ -242,7 +243,7 @@ class Triage:
             when=self.calendar.facts,
             author_name=item.author_name,
         )
-        decision = evaluate(facts, self.ruleset)
+        decision = self.evaluate(facts, self.ruleset)
         if self.ruleset.fallback is not None and decision.category_rule is None:
             self._fill_in(decision, facts.folded)
         decision.language = language.code

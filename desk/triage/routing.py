@@ -11,16 +11,19 @@ ingest service reads them from the database before and saves the turns after.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from desk.calendar import Calendar, in_week, parse_week
-from desk.config import DeskConfig, StaffConfig
+from desk.config import DeskConfig, StaffConfig, TeamConfig
 from desk.triage.engine import Decision
 from desk.triage.rules import Assign
 
 Note = dict[str, Any]
+Moment = tuple[datetime, date, str | None, tuple[date, int]]  # local, day, on call, stretch
+MOMENTS_REMEMBERED = 4096  # stretches of days whose absences and duty hours are kept
 
 
 @dataclass(frozen=True)
@@ -50,17 +53,39 @@ class Router:
         self.teams = {t.name: t for t in config.team}
         self.loads = dict(loads or {})
         self.turns = dict(turns or {})
-        self._last: tuple[datetime, tuple[datetime, date, str | None]] | None = None
+        self._last: tuple[datetime, Moment] | None = None
+        # Who is absent or off duty changes only with the local day and at the minutes where a
+        # schedule (or business hours) starts or ends: it is worked out once per such stretch.
+        weeks = [self.calendar.business] + [p.week for p in self.people.values() if p.week]
+        self._bounds = sorted(
+            {m for week in weeks for ranges in week.values() for r in ranges for m in r}
+        )
+        self._away: dict[tuple[date, int], dict[str, Note | None]] = {}
+        self._requests: dict[str, Assign | None] = {}
+        self._on_call: dict[date, str | None] = {}
+        # without max_open nobody is ever full: a team's eligible members and the notes on the
+        # others are then the same all through a stretch, for a language (and tags)
+        self._loads_matter = any(s.max_open is not None for s in config.staff)
+        self._teams: dict[tuple[Any, ...], tuple[tuple[str, ...], tuple[Note, ...]]] = {}
 
     # --- who is there -------------------------------------------------------------------------
 
-    def _moment(self, at: datetime) -> tuple[datetime, date, str | None]:
-        """Local time, local day and on-call person at ``at`` (the last one is remembered:
-        routing one mention asks about the same moment for every candidate)."""
+    def _moment(self, at: datetime) -> Moment:
+        """Local time, local day, on-call person and stretch of the day at ``at`` (the last
+        one is remembered: routing one mention asks about the same moment for every
+        candidate)."""
         if self._last is not None and self._last[0] == at:
             return self._last[1]
         local = self.calendar.local(at)
-        moment = (local, local.date(), self._on_call_on(local.date()))
+        day = local.date()
+        stretch = (day, bisect_right(self._bounds, local.hour * 60 + local.minute))
+        if day in self._on_call:
+            on_call = self._on_call[day]
+        else:
+            if len(self._on_call) >= MOMENTS_REMEMBERED:
+                self._on_call.clear()
+            on_call = self._on_call[day] = self._on_call_on(day)
+        moment = (local, day, on_call, stretch)
         self._last = (at, moment)
         return moment
 
@@ -83,15 +108,31 @@ class Router:
         person = self.people.get(name)
         if person is None:
             return {"key": "inactive" if name in self.inactive else "unknown_person", "who": name}
-        local, day, on_call = self._moment(at)
+        local, day, on_call, stretch = self._moment(at)
+        away = self._away.get(stretch)
+        if away is None:
+            if len(self._away) >= MOMENTS_REMEMBERED:
+                self._away.clear()
+            away = self._away[stretch] = {}
+        if name in away:
+            why = away[name]
+        else:
+            why = away[name] = self._absent_or_off(name, person, local, day, on_call)
+        if why is not None:
+            return dict(why)
+        limit = person.config.max_open
+        if limit is not None and self.loads.get(name, 0) >= limit:
+            return {"key": "full", "who": name, "max_open": limit}
+        return None
+
+    def _absent_or_off(
+        self, name: str, person: _Person, local: datetime, day: date, on_call: str | None
+    ) -> Note | None:
         for absence in person.config.absences:
             if absence.start <= day <= absence.end:
                 return {"key": "absent", "who": name, "until": absence.end.isoformat()}
         if on_call != name and not self._on_duty(person, local, day):
             return {"key": "off_duty", "who": name}
-        limit = person.config.max_open
-        if limit is not None and self.loads.get(name, 0) >= limit:
-            return {"key": "full", "who": name, "max_open": limit}
         return None
 
     def _on_duty(self, person: _Person, local: datetime, day: date) -> bool:
@@ -130,6 +171,14 @@ class Router:
         decision.route, decision.assignee = route, chosen
 
     def _default_request(self, language: str) -> Assign | None:
+        if language in self._requests:
+            return self._requests[language]
+        request = self._routing_request(language)
+        if len(self._requests) < MOMENTS_REMEMBERED:  # a handful of languages in practice
+            self._requests[language] = request
+        return request
+
+    def _routing_request(self, language: str) -> Assign | None:
         target = self.config.routing.get(language) or self.config.routing.get("other")
         if target is None:
             return None
@@ -160,6 +209,36 @@ class Router:
         if team is None:
             notes.append({"key": "unknown_team", "team": request.team})
             return None
+        if self._loads_matter:
+            eligible = self._eligible(request, team, decision, at, notes)
+        else:  # who may take it depends only on the stretch of the day: worked out once
+            local, day, on_call, stretch = self._moment(at)
+            tags = decision.tags if request.match_topic else ()
+            wants = (request.match_language, request.match_topic)
+            key = (stretch, team.name, wants, decision.language, tags)
+            known = self._teams.get(key)
+            if known is None:
+                if len(self._teams) >= MOMENTS_REMEMBERED:
+                    self._teams.clear()
+                found: list[Note] = []
+                known = self._teams[key] = (
+                    tuple(self._eligible(request, team, decision, at, found)),
+                    tuple(found),
+                )
+            eligible = list(known[0])
+            if known[1]:
+                notes.extend(_copy(note) for note in known[1])
+        if not eligible:
+            return None
+        strategy = request.strategy or team.strategy
+        if strategy == "least-loaded":
+            return min(eligible, key=lambda m: (self.loads.get(m, 0), team.members.index(m)))
+        return self._next_turn(team.name, team.members, eligible)
+
+    def _eligible(
+        self, request: Assign, team: TeamConfig, decision: Decision, at: datetime, notes: list[Note]
+    ) -> list[str]:
+        """The members of ``team`` who may take the mention, with a note for each left out."""
         eligible = []
         for member in team.members:
             why = self.unavailable(member, at)
@@ -181,12 +260,7 @@ class Router:
                 eligible = experts
             elif eligible:
                 notes.append({"key": "no_topic", "team": team.name, "tags": list(decision.tags)})
-        if not eligible:
-            return None
-        strategy = request.strategy or team.strategy
-        if strategy == "least-loaded":
-            return min(eligible, key=lambda m: (self.loads.get(m, 0), team.members.index(m)))
-        return self._next_turn(team.name, team.members, eligible)
+        return eligible
 
     def _next_turn(self, team: str, members: list[str], eligible: list[str]) -> str:
         last = self.turns.get(team)
@@ -214,3 +288,10 @@ class Router:
             return chosen
         notes.append({"key": "nobody"})
         return None
+
+
+def _copy(note: Note) -> Note:
+    """A remembered note for one decision (its lists its own)."""
+    if "tags" in note:  # the only list a routing note holds
+        return {k: list(v) if isinstance(v, list) else v for k, v in note.items()}
+    return note.copy()

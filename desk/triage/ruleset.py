@@ -109,6 +109,8 @@ class RuleSet:
     model: Fallback | None = field(default=None, init=False, compare=False, repr=False)
     """The fallback model trained for these rules (desk.triage.pipeline.fallback_model): once
     per rule set, shared by every Triage that uses it."""
+    code: object | None = field(default=None, init=False, compare=False, repr=False)
+    """The rules compiled for the engine (desk.triage.compiled.compiled), built on first use."""
     index: WordIndex = field(init=False, compare=False, repr=False)
     by_list: dict[int, tuple[int, ...]] = field(init=False, compare=False, repr=False)
     always: tuple[int, ...] = field(init=False, compare=False, repr=False)

@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_left
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import ahocorasick
@@ -35,8 +36,23 @@ import regex
 _MARKS = regex.compile(r"\p{Mn}+")
 _TOKEN = re.compile(r"\w+")
 _NON_WORD = re.compile(r"\W+")
+# ASCII bytes with every non-word byte (not [A-Za-z0-9_], as \W reads ASCII) made a space
+_WIDE_WORD = re.compile(r"[^\W\x00-\x7f]")  # a word character outside ASCII
+_WORD_BYTES = bytes(
+    c if chr(c).isascii() and (chr(c).isalnum() or c == 95) else 32 for c in range(256)
+)
 _SENTENCE_END = re.compile(r"[.!?;:\n\r]")  # a negator does not reach past one of these
 _END_MARK = "|"  # a run of punctuation holding a sentence end, in ``_marked``
+_MARK_BYTES = bytes(
+    c
+    if chr(c).isascii() and (chr(c).isalnum() or c == 95)
+    else 124
+    if chr(c) in ".!?;:\n\r"
+    else 32
+    for c in range(256)
+)  # ASCII: a word byte kept, a sentence end "|", any other byte a space
+_END_AND_AFTER = re.compile(rb"\|[ |]*")
+_SPACES = re.compile(rb" +")
 _PATTERN_TOKEN = re.compile(r"\w+\*?")
 _STAR_INSIDE = re.compile(r"\w\*\w")  # "déneig*ment": a * followed by more of the word
 PREFIX_KEY = 3  # phrases starting with a prefix word are tried where a word starts like it
@@ -147,13 +163,16 @@ class WordIndex:
         self.negatable = negatable
         self.negators = frozenset(tokens(fold(" ".join(negators))))
         self.window = window
-        self._careful = bool(phrases) or bool(negatable and self.negators)
         self._longest = max(map(len, phrases), default=0)  # of a phrase key, spaces included
         self.automaton = ahocorasick.Automaton()
         for key in keys.keys() | phrases.keys():
             found = keys.get(key, [])
             negated = any(not negatable.isdisjoint(ids) for _shown, ids in found)
-            self.automaton.add_word(key, (len(key), found, phrases.get(key), negated))
+            mask = list_mask(i for _shown, ids in found for i in ids)
+            harmless_here = phrases.get(key)
+            careful = harmless_here is not None or (negated and bool(self.negators))
+            value = (len(key), found, harmless_here, negated, mask, careful)
+            self.automaton.add_word(key, value)
         if keys or phrases:
             self.automaton.make_automaton()
         self._empty = not keys
@@ -163,52 +182,58 @@ class WordIndex:
 
         Occurrences inside a harmless phrase, or negated for a list that asks for it, are left
         out and, when ``skipped`` is given, appended to it."""
-        hits: dict[int, set[str]] = {}
-        if not self._empty:
-            spaced = " " + _NON_WORD.sub(" ", folded_text) + " "
-            if self._careful:
-                self._find_careful(spaced, folded_text, hits, skipped)
-            else:
-                for _end, (_length, found, _phrase, _negated) in self.automaton.iter(spaced):
-                    for shown, ids in found:
-                        for list_id in ids:
-                            seen = hits.get(list_id)
-                            if seen is None:
-                                hits[list_id] = {shown}
-                            else:
-                                seen.add(shown)
-        if self.slow:
-            self._find_slow(folded_text, hits, skipped)
-        return {i: sorted(found) if len(found) > 1 else list(found) for i, found in hits.items()}
+        return hits_of(self.scan(folded_text, skipped)[1])
 
-    def _find_careful(
+    def scan(
+        self, folded_text: str, skipped: list[Skipped] | None = None
+    ) -> tuple[int, list[Found]]:
+        """``find`` in compact form, for the engine: the list ids with hits as a bit mask (bit
+        ``i`` for list ``i``) and the groups of (entry, list ids) that counted, which
+        ``hits_of`` turns into ``find``'s answer only when an explanation needs it."""
+        groups: list[Found] = []
+        mask = 0
+        if not self._empty:
+            spaced = spaced_words(folded_text)
+            for _end, value in self.automaton.iter(spaced):
+                if value[5]:  # a harmless phrase, or a word that may be negated: look closer
+                    groups.clear()
+                    mask = self._scan_careful(spaced, folded_text, groups, skipped)
+                    break
+                mask |= value[4]
+                groups.append(value[1])
+        if self.slow:
+            mask |= self._find_slow(folded_text, groups, skipped)
+        return mask, groups
+
+    def _scan_careful(
         self,
         spaced: str,
         folded_text: str,
-        hits: dict[int, set[str]],
+        groups: list[Found],
         skipped: list[Skipped] | None,
-    ) -> None:
-        """``find`` with harmless phrases and negation: occurrences are collected with their
+    ) -> int:
+        """``scan`` with harmless phrases and negation: occurrences are collected with their
         place first, since a phrase ends after the words inside it. The sentence ends are
         looked for only when a negator is near an occurrence (``_marked``)."""
         found_at = []
-        marked: str | None = None
         spans: list[tuple[int, int, str]] = []  # harmless phrases found, in the order they end
         span_ends: list[int] = []
         negatable = False
-        for end, (length, found, phrase, negated) in self.automaton.iter(spaced):
+        mask = 0
+        for end, value in self.automaton.iter(spaced):
+            length, found, phrase, negated, bits, _careful = value
             if phrase is not None:
                 spans.append((end - length + 1, end, phrase))
                 span_ends.append(end)
             if found:
                 found_at.append((end - length + 1, end, found, negated))
                 negatable = negatable or negated
+                mask |= bits
         if not spans and not negatable:  # the usual case: nothing to set aside
-            for _start, _end, found, _negated in found_at:
-                for shown, ids in found:
-                    for list_id in ids:
-                        hits.setdefault(list_id, set()).add(shown)
-            return
+            groups.extend(item[2] for item in found_at)
+            return mask
+        mask = 0
+        marked: str | None = None
         longest = self._longest
         for start, end, found, negated in found_at:
             inside = None
@@ -230,6 +255,7 @@ class WordIndex:
                     # start is the space before the occurrence's first word: it may be a mark
                     window = marked[max(0, start - _BEFORE) : start + 1]
                     by = self._negator(window.rpartition(_END_MARK)[2].split())
+            kept_here: Found = []
             for shown, ids in found:
                 if inside is not None:
                     if skipped is not None:
@@ -241,8 +267,12 @@ class WordIndex:
                     if skipped is not None:
                         lost = tuple(i for i in ids if i in self.negatable)
                         skipped.append(Skipped(shown, "negated", by, lost))
-                for list_id in kept:
-                    hits.setdefault(list_id, set()).add(shown)
+                if kept:
+                    kept_here.append((shown, kept))
+                    mask |= list_mask(kept)
+            if kept_here:
+                groups.append(kept_here)
+        return mask
 
     def _negator(self, before: list[str]) -> str | None:
         """The negating word among the last ``window`` words of ``before``, nearest first."""
@@ -252,8 +282,11 @@ class WordIndex:
         return None
 
     def _find_slow(
-        self, folded_text: str, hits: dict[int, set[str]], skipped: list[Skipped] | None
-    ) -> None:
+        self, folded_text: str, groups: list[Found], skipped: list[Skipped] | None
+    ) -> int:
+        """Phrases with a prefix before their last word, tried word by word; adds their groups
+        and returns the mask of the lists they hit."""
+        mask = 0
         words = tokens(folded_text)
         first: list[int] | None = None  # where each word's sentence starts, when needed
         for key, entries in self.slow.items():
@@ -274,8 +307,32 @@ class WordIndex:
                         if skipped is not None:
                             lost = tuple(i for i in ids if i in self.negatable)
                             skipped.append(Skipped(shown, "negated", str(negators[0]), lost))
-                for list_id in kept:
-                    hits.setdefault(list_id, set()).add(shown)
+                if kept:
+                    groups.append([(shown, kept)])
+                    mask |= list_mask(kept)
+        return mask
+
+
+def list_mask(ids: Iterable[int]) -> int:
+    """The bit mask of some list ids (bit ``i`` for list ``i``)."""
+    mask = 0
+    for list_id in ids:
+        mask |= 1 << list_id
+    return mask
+
+
+def hits_of(groups: list[Found]) -> dict[int, list[str]]:
+    """List id -> its entries found (sorted), from the groups of ``WordIndex.scan``."""
+    hits: dict[int, set[str]] = {}
+    for found in groups:
+        for shown, ids in found:
+            for list_id in ids:
+                seen = hits.get(list_id)
+                if seen is None:
+                    hits[list_id] = {shown}
+                else:
+                    seen.add(shown)
+    return {i: sorted(found) if len(found) > 1 else list(found) for i, found in hits.items()}
 
 
 def _phrase_at(parts: tuple[str, ...], words: list[str], position: int) -> bool:
@@ -284,13 +341,45 @@ def _phrase_at(parts: tuple[str, ...], words: list[str], position: int) -> bool:
     return all(_token_matches(p, words[position + i]) for i, p in enumerate(parts))
 
 
+def spaced_words(folded_text: str) -> str:
+    r"""The text the automaton reads: every run of non-word characters one space, and a space
+    at each end (``" " + re.sub(r"\W+", " ", text) + " "``); ASCII text, the usual case once
+    folded, is done with a byte table, several times faster than the regular expression, and
+    so is text whose other characters are all non-word ones (dashes, emoji)."""
+    if folded_text.isascii():
+        data = folded_text.encode("ascii")
+    elif _WIDE_WORD.search(folded_text) is None:  # only dashes, emoji...: each one non-word
+        data = folded_text.encode("ascii", "replace")  # "?" for each, not a word character
+    else:
+        data = b""
+    if data:
+        table = data.translate(_WORD_BYTES)
+        words = table.split()
+        if words:
+            inner = b" ".join(words).decode("ascii")
+            head = "  " if table[0] == 32 else " "
+            tail = "  " if table[-1] == 32 else " "
+            return head + inner + tail
+    return " " + _NON_WORD.sub(" ", folded_text) + " "
+
+
 def _mark_run(run: re.Match[str]) -> str:
     return _END_MARK if _SENTENCE_END.search(run.group()) else " "
 
 
 def _marked(folded_text: str) -> str:
     """The spaced form of ``WordIndex.find`` (every run of non-word characters one space), but
-    with ``|`` for the runs that end a sentence: the same length, so its places are the same."""
+    with ``|`` for the runs that end a sentence: the same length, so its places are the same.
+
+    ASCII text goes through a byte table (word bytes kept, sentence ends ``|``, the rest a
+    space) and three substitutions that each start at a fixed byte and never step back, so
+    the work stays linear however long a run of punctuation is; other text takes a callback
+    per run."""
+    if folded_text.isascii():
+        data = folded_text.encode("ascii").translate(_MARK_BYTES)
+        data = _END_AND_AFTER.sub(b"|", data)  # a run from its first end on: "|"
+        data = _END_AND_AFTER.sub(b"|", data[::-1])[::-1]  # and the spaces before it
+        return " " + _SPACES.sub(b" ", data).decode("ascii") + " "
     return " " + _NON_WORD.sub(_mark_run, folded_text) + " "
 
 
