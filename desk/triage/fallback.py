@@ -64,9 +64,6 @@ class Guess:
         }
 
 
-_PAIR = "{} {}".format  # two neighbouring words, as ``features`` writes them
-
-
 class LaterGuess:
     """A guess whose nearest examples are looked for when its plain form is first asked for
     (``Decision.fallback``): the explanation, not the decision, needs them."""
@@ -181,10 +178,7 @@ class Fallback:
         without the nearest examples (None: no known word in it)."""
         if not self.categories:
             return None
-        get = self.lift.get
-        words = tokens(folded)
-        seen = [pairs for pairs in map(get, words) if pairs is not None]
-        seen += [pairs for pairs in map(get, map(_PAIR, words, words[1:])) if pairs is not None]
+        seen = [lifts for lifts in map(self.lift.get, features(folded)) if lifts is not None]
         if not seen:
             return None
         n = len(seen)
