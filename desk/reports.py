@@ -88,10 +88,13 @@ def _stats(values: list[float]) -> dict[str, Any]:
 def _backlog(session: Any, dialect: str, now: datetime) -> dict[str, Any]:
     """The open mentions: how many, and their ages' median, 90th percentile and maximum
     (nearest rank, as ``percentile``). The k-th smallest age is the k-th latest posting time,
-    read by walking the ``(status, created_at)`` index to that rank: no open mention is sorted
+    read by walking the ``(created_at, status)`` index to that rank: no open mention is sorted
     or sent back (at 1M mentions, 860k of them open, grouping them took 6 s)."""
     is_open = col(Mention.status) == MentionStatus.OPEN
     count = session.execute(sa.select(sa.func.count()).where(is_open)).scalar_one()
+    # status || '': the same test, which no index on status serves, so the walk goes by the
+    # (created_at, status) index in time order, never by the queue's index and a sort
+    still_open = col(Mention.status).concat("") == MentionStatus.OPEN
 
     def age_at(rank: int, latest_first: bool = True) -> float | None:
         if not count:
@@ -99,7 +102,7 @@ def _backlog(session: Any, dialect: str, now: datetime) -> dict[str, Any]:
         posted = col(Mention.created_at)
         age = session.execute(
             sa.select(_seconds(dialect, sa.literal(now), posted))
-            .where(is_open)
+            .where(still_open)
             .order_by(posted.desc() if latest_first else posted)
             .offset(rank - 1)
             .limit(1)

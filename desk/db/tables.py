@@ -87,7 +87,7 @@ class Mention(SQLModel, table=True):
         sa.Index("ix_mention_assignee_queue", "assignee", "status", "priority", "created_at"),
         sa.Index("ix_mention_category_queue", "category", "status", "priority", "created_at"),
         sa.Index("ix_mention_created", "created_at"),
-        sa.Index("ix_mention_status_created", "status", "created_at"),  # the backlog's ages
+        sa.Index("ix_mention_created_status", "created_at", "status"),  # the backlog's ages
         sa.Index("ix_mention_channel_created", "channel_id", "created_at"),  # report by channel
     )
 
