@@ -106,8 +106,9 @@ def _backlog(session: Any, dialect: str, now: datetime) -> dict[str, Any]:
             .order_by(posted.desc() if latest_first else posted)
             .offset(rank - 1)
             .limit(1)
-        ).scalar_one()
-        return round(float(age), 1)
+        ).scalar()
+        # None: mentions were closed since the count (PostgreSQL reads each statement afresh)
+        return None if age is None else round(float(age), 1)
 
     return {
         "open": count,
