@@ -217,7 +217,7 @@ class ReplyService:
             if "idempotency_key" in violated:  # the same key sent for another mention meanwhile
                 previous = self._by_key(key)
                 if previous is not None:
-                    return previous
+                    return _same_mention(previous, mention_id)
             if "uq_reply_one_voice" not in violated and "replies.mention_id" not in violated:
                 raise
             raise ActionRefused.from_catalog("answer_raced", id=mention_id) from None
@@ -250,7 +250,7 @@ class ReplyService:
         mention = store.hold_mention(mention_id, session=session)
         previous = store.reply_by_key(key, session=session)
         if previous is not None:
-            return store.reply_view(previous)
+            return _same_mention(store.reply_view(previous), mention_id)
         check_before_send(
             session,
             mention,
@@ -443,3 +443,13 @@ class ReplyService:
             record=self.record,
             **extra,
         )
+
+
+def _same_mention(previous: ReplyView, mention_id: int) -> ReplyView:
+    """The reply a repeated send's key already stored, when it answers this mention; a key
+    reused for another mention is refused: that mention was not answered."""
+    if previous.mention_id != mention_id:
+        raise ActionRefused.from_catalog(
+            "reply_key_reused", id=mention_id, other=previous.mention_id
+        )
+    return previous

@@ -116,6 +116,14 @@ def test_same_key_sends_once(desk: Desk) -> None:
     assert [e.action for e in desk.queries.audit_log(mention_id=mid)].count("reply.sent") == 1
 
 
+def test_a_key_reused_for_another_mention_is_refused_not_taken_for_its_answer(desk: Desk) -> None:
+    first, other = add(desk, mention("1", "hello"), mention("2", "bonjour"))
+    desk.replies.send(first, "Merci!", idempotency_key="k1")
+    with pytest.raises(ActionRefused, match="nothing was sent to mention"):
+        desk.replies.send(other, "Merci!", idempotency_key="k1")
+    assert desk.queries.detail(other).replies == []  # not answered, and not said to be
+
+
 def test_identical_reply_twice_is_refused(desk: Desk) -> None:
     (mid,) = add(desk, mention("1", "hello"))
     desk.replies.send(mid, "Merci!")
