@@ -35,6 +35,7 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from desk import __version__
 from desk.clock import Clock
@@ -51,9 +52,10 @@ from desk.i18n import Catalog
 if TYPE_CHECKING:
     from desk.config import DeskConfig
 
-RECORD_FORMAT = 1
+RECORD_FORMAT = 2  # 2: the [fallback] examples file is recorded too
 MAX_RECORD_BYTES = 1024 * 1024
 MAX_RULES_BYTES = 5 * 1024 * 1024  # desk.triage.rules.MAX_RULES_BYTES (checked by a test)
+MAX_EXAMPLES_BYTES = 20 * 1024 * 1024  # desk.triage.fallback.MAX_EXAMPLES_BYTES
 
 
 class Reading:
@@ -121,14 +123,17 @@ def _checked(config: Path) -> dict[str, Any] | None:
             return None
         if record.get("config") != _digest(read_limited(config, MAX_CONFIG_BYTES)):
             return None
-        rules = record.get("rules")
-        if rules is not None:
-            path, digest = rules
-            if digest != _digest(read_limited(Path(path), MAX_RULES_BYTES)):
-                return None
-        if not isinstance(record.get("staff"), dict) or not isinstance(record.get("tz"), str):
+        for name, limit in (("rules", MAX_RULES_BYTES), ("examples", MAX_EXAMPLES_BYTES)):
+            named = record.get(name)  # every other file the validation read
+            if named is not None:
+                path, digest = named
+                if digest != _digest(read_limited(Path(path), limit)):
+                    return None
+        staff = record.get("staff")
+        if not isinstance(staff, dict) or not all(isinstance(v, dict) for v in staff.values()):
             return None
-    except (OSError, ValueError, TypeError, DeskError):
+        ZoneInfo(record["tz"])  # a record edited by hand: the ordinary way says what is wrong
+    except (OSError, ValueError, TypeError, LookupError, DeskError):
         return None
     return record
 
@@ -158,7 +163,7 @@ def run(fast: FastCommand, args: argparse.Namespace, catalog: Catalog, clock: Cl
             if me is None or not fastread.staff_agrees(rows, record["staff"]):
                 return None
             show = fast(Reading(conn, me, record["tz"], catalog, clock), args)
-    except (fastread.Unsupported, sqlite3.Error, OSError, ValueError):
+    except (fastread.Unsupported, sqlite3.Error, OSError, ValueError, LookupError, TypeError):
         return None
     show()
     return 0
@@ -203,13 +208,19 @@ def _validated(data: bytes, path: Path) -> dict[str, Any] | None:
     try:
         config = parse_config(data.decode("utf-8"), path)
         rules_path = config.rules_path()
-        rules = None
+        rules = examples = None
         if rules_path is None:  # the bundled pack (it comes with desk's version)
             default_rules(known_names(config))
         else:
             rules_data = read_limited(rules_path, MAX_RULES_BYTES)
-            parse_rules(rules_data.decode("utf-8"), str(rules_path), known_names(config))
+            ruleset = parse_rules(rules_data.decode("utf-8"), str(rules_path), known_names(config))
             rules = [os.path.abspath(rules_path), _digest(rules_data)]
+            named = ruleset.fallback.examples if ruleset.fallback is not None else None
+            if named is not None:  # [fallback] examples: read and checked with the rules
+                examples = [
+                    os.path.abspath(named),
+                    _digest(read_limited(named, MAX_EXAMPLES_BYTES)),
+                ]
     except (DeskError, OSError, ValueError):
         return None
     return {
@@ -217,6 +228,7 @@ def _validated(data: bytes, path: Path) -> dict[str, Any] | None:
         "version": __version__,
         "config": _digest(data),
         "rules": rules,
+        "examples": examples,
         "tz": config.hours.timezone,
         "staff": {person.name: values_of(person) for person in config.staff},
     }

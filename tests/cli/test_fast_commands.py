@@ -283,3 +283,36 @@ def test_a_broken_desk_toml_or_rule_file_is_reported_as_before(
     assert "rules.toml" in capsys.readouterr().err
     assert _fast._checked(config_file) is None
     assert _fast._validated(with_rules.encode(), config_file) is None
+
+
+def test_a_fallback_examples_file_is_checked_like_the_rules(
+    filled: Desk, cli: Cli, config_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the rule file's [fallback] examples are read and checked when the rules load: the record
+    # names them too, so a broken examples file is reported as before, never skipped
+    examples = config_file.parent / "corrections.jsonl"
+    examples.write_text('{"text": "Merci pour tout", "category": "praise"}\n', encoding="utf-8")
+    rules = config_file.parent / "rules.toml"
+    rules.write_text('[fallback]\nexamples = "corrections.jsonl"\n', encoding="utf-8")
+    good = config_file.read_text(encoding="utf-8")
+    config_file.write_text(good.replace("[desk]\n", '[desk]\nrules = "rules.toml"\n', 1))
+    assert cli("queue", "--json", as_name=None) == 0
+    checked = _fast._checked(config_file)
+    assert checked is not None
+    assert checked["examples"][0] == str(examples)
+    examples.write_text("not json\n", encoding="utf-8")
+    assert _fast._checked(config_file) is None  # changed since it was checked
+    assert cli("queue", "--json", as_name=None) == 2
+    assert "corrections.jsonl" in capsys.readouterr().err
+
+
+def test_a_record_edited_by_hand_sends_the_command_the_ordinary_way(
+    filled: Desk, cli: Cli, config_file: Path
+) -> None:
+    assert cli("queue", "--json", as_name=None) == 0
+    path = _fast._record_path(config_file)
+    record = json.loads(path.read_text(encoding="utf-8"))
+    for broken in ({"tz": "Nowhere/Else"}, {"staff": {"amelie": "x"}}):
+        path.write_text(json.dumps(record | broken), encoding="utf-8")
+        assert _fast._checked(config_file) is None
+        assert cli("queue", "--json", as_name=None) == 0  # answered all the same
