@@ -341,7 +341,9 @@ def test_one_key_sent_for_two_citizens_at_once_gives_one_reply(
     finally:
         release.set()
     held.join(10)
-    assert held.error is None  # the key's reply, as a repeated key always gives
-    assert held.result.id == first.id
+    # the key now holds a reply to another citizen: refused, not taken for this one's answer
+    assert isinstance(held.error, ActionRefused)
+    assert f"already stored a reply to mention {b}" in str(held.error)
+    assert first.mention_id == b
     assert _answering(amelie.engine) == {b: ["bruno"]}
     assert amelie.queries.verify_audit().ok
