@@ -139,11 +139,23 @@ def _age(when: datetime, now: datetime, t: Callable[..., str]) -> str:
     return t("cli.age.s", n=seconds)
 
 
+def _word(t: Callable[..., str], group: str, value: str | None) -> str:
+    """A stored value (category, priority name, status) in the reader's language, as the
+    interface names it (``tui.category.rumour`` is « rumeur »); unknown values as stored."""
+    if not value:
+        return "-"
+    key = f"tui.{group}.{value}"
+    said = t(key)
+    return value if said == key else said
+
+
 def _queue_line(row: QueueRow, now: datetime, t: Callable[..., str]) -> str:
+    priority = _word(t, "priority", PRIORITY_NAMES.get(row.priority))
     return (
-        f"{row.id:>7}  {PRIORITY_NAMES.get(row.priority, '?'):<6} {row.category:<9} {row.platform:<8} "
+        f"{row.id:>7}  {priority:<7} {_word(t, 'category', row.category):<11} {row.platform:<8} "
         f"{clean(row.author, max_len=22, one_line=True):<22} {_age(row.created_at, now, t):>6}  "
-        f"{(row.assignee or '-'):<8} {row.status:<6} {clean(row.text, max_len=60, one_line=True)}"
+        f"{(row.assignee or '-'):<8} {_word(t, 'status', row.status):<7} "
+        f"{clean(row.text, max_len=60, one_line=True)}"
     )
 
 
@@ -216,8 +228,8 @@ def _print_queue(rows: list[QueueRow], total: int, catalog: Catalog, now: dateti
     t = catalog.t
     head = {k: t(f"cli.queue.col.{k}") for k in QUEUE_COLUMNS}
     print(
-        f"{head['id']:>7}  {head['prio']:<6} {head['category']:<9} {head['platform']:<8} "
-        f"{head['author']:<22} {head['age']:>6}  {head['assignee']:<8} {head['status']:<6} "
+        f"{head['id']:>7}  {head['prio']:<7} {head['category']:<11} {head['platform']:<8} "
+        f"{head['author']:<22} {head['age']:>6}  {head['assignee']:<8} {head['status']:<7} "
         f"{head['text']}"
     )
     for row in rows:
@@ -237,9 +249,9 @@ def _print_detail(d: MentionDetail, catalog: Catalog, when: Callable[..., str]) 
             "cli.show.about",
             when=when(d.created_at),
             language=clean(d.language or "?", one_line=True, max_len=20),
-            status=d.status,
-            category=d.category,
-            priority=PRIORITY_NAMES.get(d.priority),
+            status=_word(t, "status", d.status),
+            category=_word(t, "category", d.category),
+            priority=_word(t, "priority", PRIORITY_NAMES.get(d.priority)),
             assignee=d.assignee or "-",
         )
     )
