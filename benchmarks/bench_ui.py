@@ -3,7 +3,8 @@
 For each size: time to first paint of the queue (from opening the desk — config, database —
 until the app writes a screen that shows the first page of rows) beside a bare Textual app (Header, a Static, Footer) started the same way in the same
 run; then keypress-to-render latency for moving the cursor (``down``, with page loads on the
-way) and for opening an item (``enter`` until the detail is loaded and drawn). Prints JSON.
+way) and for opening an item (``enter`` until the detail is loaded and drawn), and the
+process's resident memory with the app open (``rss_mb``). Prints JSON.
 
 Latency is measured from the moment the key event is handed to the app's driver (as a terminal
 would) to the moment the app writes an updated screen showing the result (``App._display``), not
@@ -66,6 +67,17 @@ async def bare_first_paint() -> float:
     async with app.run_test(size=SIZE):
         await asyncio.wait_for(probe.event.wait(), 10)
         return probe.first_content - began
+
+
+def rss_mb() -> float:
+    """This process's resident memory now (VmRSS), in MB: the UI's memory should not grow
+    with the queue (issue 16); sizes run smallest first, so a larger one also holds what the
+    smaller left behind — an upper bound for it. The databases are built in this process too,
+    whose ingest loads the language models (most of the figure; it is the same at every size)."""
+    for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
+        if line.startswith("VmRSS:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return float("nan")
 
 
 def p95(values: list[float]) -> float:
@@ -142,6 +154,7 @@ async def measure_desk(settings, presses: int) -> dict[str, float]:
             await _until(lambda: not isinstance(app.screen, DetailScreen), pilot)
             await pilot.press("up")
             await _until(lambda: queue.current is not None, pilot)
+        rss = rss_mb()  # with the app still open, after every move and open
     desk.close()
     return {
         "first_paint_s": round(first_paint, 3),
@@ -151,6 +164,7 @@ async def measure_desk(settings, presses: int) -> dict[str, float]:
         "open_p95_ms": round(p95(opens) * 1000, 1),
         "open_max_ms": round(max(opens) * 1000, 1),
         "opens": len(opens),
+        "rss_mb": rss,
     }
 
 
