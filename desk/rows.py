@@ -8,6 +8,7 @@ dataclass costs about a millisecond to make at import (issue 16).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -59,6 +60,29 @@ class QueueRow:
             "language": self.language,
             "kind": self.kind,
         }
+
+
+def queue_row(values: Sequence[Any], instant: Callable[[Any], datetime]) -> QueueRow:
+    """A QueueRow from the queue's selected columns (id, platform, remote id, author handle,
+    text snippet, posted, category, priority, assignee, status, language, kind, replying by,
+    replying until: desk.db.store's and desk.db.fastread's ``_QUEUE_COLUMNS``), its instants
+    read by ``instant`` (each path reads the stored time its own way)."""
+    return QueueRow(
+        id=values[0],
+        platform=values[1],
+        remote_id=values[2],
+        author=values[3],
+        text=values[4] or "",
+        created_at=instant(values[5]),
+        category=values[6],
+        priority=values[7],
+        assignee=values[8],
+        status=values[9],
+        language=values[10],
+        kind=values[11],
+        replying_by=values[12],
+        replying_until=None if values[13] is None else instant(values[13]),
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,7 +34,7 @@ from desk.db.filters import (
     fts_query,
     like_pattern,
 )
-from desk.rows import QueueRow, ReplyView, json_list
+from desk.rows import QueueRow, ReplyView, json_list, queue_row
 from desk.vocabulary import MentionStatus, ReplyStatus
 
 BUSY_TIMEOUT = 10.0
@@ -168,10 +168,6 @@ def _instant(value: Any) -> datetime:
     return as_utc(datetime.fromisoformat(value))
 
 
-def _maybe_instant(value: Any) -> datetime | None:
-    return None if value is None else _instant(value)
-
-
 # -- the queue -----------------------------------------------------------------------------------
 
 
@@ -259,26 +255,6 @@ _QUEUE_COLUMNS = (
 )
 
 
-def _queue_row(values: tuple[Any, ...]) -> QueueRow:
-    """desk.db.store._row for a row of ``_QUEUE_COLUMNS`` as sqlite3 returns it."""
-    return QueueRow(
-        id=values[0],
-        platform=values[1],
-        remote_id=values[2],
-        author=values[3],
-        text=values[4] or "",
-        created_at=_instant(values[5]),
-        category=values[6],
-        priority=values[7],
-        assignee=values[8],
-        status=values[9],
-        language=values[10],
-        kind=values[11],
-        replying_by=values[12],
-        replying_until=_maybe_instant(values[13]),
-    )
-
-
 def page_queue(
     conn: sqlite3.Connection, flt: QueueFilter, offset: int, limit: int
 ) -> list[QueueRow]:
@@ -290,7 +266,7 @@ def page_queue(
         "LIMIT ? OFFSET ?"
     )
     rows = conn.execute(sql, [*params, max(0, limit), max(0, offset)]).fetchall()
-    return [_queue_row(r) for r in rows]
+    return [queue_row(r, _instant) for r in rows]
 
 
 def count_queue(conn: sqlite3.Connection, flt: QueueFilter) -> int:

@@ -31,6 +31,7 @@ from desk.db.filters import (
 )
 from desk.db.tables import AuditEvent, Channel, Mention, Reply, RoutingState, Staff
 from desk.errors import ActionRefused, NotFound
+from desk.rows import queue_row
 from desk.views import QueueRow, ReplyView, json_list
 from desk.vocabulary import MentionStatus, ReplyStatus
 
@@ -125,25 +126,6 @@ _QUEUE_COLUMNS = (
 )
 
 
-def _row(values: Sequence[Any]) -> QueueRow:
-    return QueueRow(
-        id=values[0],
-        platform=values[1],
-        remote_id=values[2],
-        author=values[3],
-        text=values[4] or "",
-        created_at=as_utc(values[5]),
-        category=values[6],
-        priority=values[7],
-        assignee=values[8],
-        status=values[9],
-        language=values[10],
-        kind=values[11],
-        replying_by=values[12],
-        replying_until=as_utc(values[13]) if values[13] is not None else None,
-    )
-
-
 def count_queue(flt: QueueFilter, *, session: Session) -> int:
     """How many mentions the filter selects."""
     stmt = sa.select(sa.func.count()).select_from(Mention).where(*_where(flt, _dialect(session)))
@@ -161,7 +143,7 @@ def page_queue(flt: QueueFilter, offset: int, limit: int, *, session: Session) -
         .offset(max(0, offset))
         .limit(max(0, limit))
     )
-    return [_row(r) for r in session.execute(stmt).all()]
+    return [queue_row(r, as_utc) for r in session.execute(stmt).all()]
 
 
 def get_mention(mention_id: int, *, session: Session) -> Mention:
@@ -311,7 +293,7 @@ def thread_of(mention: Mention, *, session: Session, limit: int = 50) -> list[Qu
         .order_by(col(Mention.created_at), col(Mention.id))
         .limit(limit)
     ).all()
-    return [_row(r) for r in rows]
+    return [queue_row(r, as_utc) for r in rows]
 
 
 def reply_view(reply: Reply) -> ReplyView:

@@ -171,13 +171,7 @@ class ApprovalsScreen(DeskScreen):
                 left=item.in_flight,
                 next=when(item.next_at, tz),
             )
-            box.update(
-                Content.assemble(
-                    (safe_str(title, max_len=400) + "\n", label),
-                    (self.t("tui.approvals.reply", author=item.created_by) + "\n", label),
-                    safe(item.sample, max_len=4000),
-                )
-            )
+            self._show_batch(box, title, item)
             return
         if isinstance(item, BatchProgress):
             pace = ", ".join(f"{p} {s:.0f}\u00a0s" for p, s in item.pacing.items())
@@ -189,13 +183,7 @@ class ApprovalsScreen(DeskScreen):
                 skipped=len(item.skipped),
                 pace=pace or "-",
             )
-            box.update(
-                Content.assemble(
-                    (safe_str(title, max_len=400) + "\n", label),
-                    (self.t("tui.approvals.reply", author=item.created_by) + "\n", label),
-                    safe(item.sample, max_len=4000),
-                )
-            )
+            self._show_batch(box, title, item)
             return
         box.update(
             Content.assemble(
@@ -205,6 +193,17 @@ class ApprovalsScreen(DeskScreen):
                 "\n\n",
                 (self.t("tui.approvals.reply", author=item.reply.author) + "\n", label),
                 safe(item.reply.text, max_len=4000),
+            )
+        )
+
+    def _show_batch(self, box: Static, title: str, batch: BatchProgress) -> None:
+        """A batch in full: its title line, who prepared it, the reply it sends."""
+        label = "bold $text-secondary"
+        box.update(
+            Content.assemble(
+                (safe_str(title, max_len=400) + "\n", label),
+                (self.t("tui.approvals.reply", author=batch.created_by) + "\n", label),
+                safe(batch.sample, max_len=4000),
             )
         )
 
