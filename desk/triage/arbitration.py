@@ -9,9 +9,9 @@ category then is the model's; the rule's priority, tags, approval and assignment
 explanation names the rule, its word, the model's confidence and its nearest examples.
 
 Measured by cross-validation on the bundled examples (each part scored by a model trained
-without it, ``benchmarks/bench_fallback_cv.py``): at 0.99 it corrects more than it breaks on
-the written examples and the training part and breaks nothing on the development part; below
-0.98 it breaks more than it fixes.
+without it, ``benchmarks/bench_fallback_cv.py``): the mean macro-F1 of the training part, the
+development part and the written posts is 0.888 without it, 0.896 at 0.99 (0.888 at 0.95,
+0.895 at 0.98 and 0.995, 0.891 at 0.999), and 0.99 raises each of the three.
 """
 
 from __future__ import annotations

@@ -5,10 +5,10 @@ category rule speaks about — praise or complaints in words no list has, chatte
 ``other`` — and only when it is confident enough (``[fallback] min_confidence`` in the rule file),
 and, if the rule file asks for it, overrules a category a single word of a single rule gave when
 it is very sure of another (``overrule_confidence``, desk.triage.arbitration).
-It is trained once per rule set (desk.triage.pipeline.fallback_model, ~0.2 s) on labelled
+It is trained once per rule set (desk.triage.pipeline.fallback_model, 0.1-0.2 s) on labelled
 examples that ship with desk (desk/triage/examples.jsonl: the training part of tests/data/triage,
-the development part of tests/data/triage_eval, then 1,400 posts written for the fallback in
-French of France and Québec and in English, marked ``"from": "written for the fallback,
+the development part of tests/data/triage_eval, then 1,500 posts written for the fallback in
+French of France and Québec and in English, marked ``"from": "written for the fallback, ...
 2026-12-07"``; never a held-out text); a team can train it on its own corrections by pointing
 ``[fallback] examples`` at a JSON-lines file of the same shape. The examples are read when the
 rule file loads: a bad file is refused there.
