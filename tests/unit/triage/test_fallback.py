@@ -72,7 +72,7 @@ def test_the_default_pack_fills_in_misspelt_praise_no_list_has() -> None:
     fallback = detail["fallback"]
     assert isinstance(fallback, dict)
     assert fallback["used"] is True
-    assert fallback["confidence"] >= fallback["min_confidence"] == 0.65
+    assert fallback["confidence"] >= fallback["min_confidence"] == 0.6
     nearest = fallback["nearest"][0]
     assert nearest["category"] == "praise"
     assert "déneigement" in nearest["text"]
