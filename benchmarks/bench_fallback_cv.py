@@ -11,7 +11,12 @@ a model trained on the other examples:
   bound on text in the same style);
 
 each with the baseline of the same run, ``rules_only``: the pack without its fallback (what no
-rule categorises stays "other"). No held-out text is read: they are measured by
+rule categorises stays "other"), then ``with_fallback``: the model fills in where no rule gives
+a category (``overrule_confidence`` left out), then ``with_overrule``: the pack as it ships,
+the model also overruling a category one word of one rule gave when it is that sure
+(desk.triage.arbitration), with ``overrule_grid``: the mean macro-F1 of the three sets at other
+thresholds. Every figure goes through ``Triage.decide`` itself, its model swapped for the one
+trained without the scored text. No held-out text is read: they are measured by
 ``bench_triage_quality.py``. Run: ``.venv/bin/python benchmarks/bench_fallback_cv.py``.
 """
 
@@ -20,6 +25,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -32,22 +38,29 @@ from desk.triage.fallback import EXAMPLES, Fallback, for_rules  # noqa: E402
 from desk.triage.pipeline import Triage  # noqa: E402
 from desk.triage.quality import labelled_incoming  # noqa: E402
 from desk.triage.rules import default_rules  # noqa: E402
-from desk.triage.words import fold  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
 SETS = {"train": DATA / "triage" / "train.jsonl", "dev": DATA / "triage_eval" / "dev.jsonl"}
 PARTS = 5
+GRID = (0.95, 0.98, 0.99, 0.995, 0.999)  # overrule thresholds tried
 
 
 def main() -> None:
     rules = default_rules()
     assert rules.fallback is not None
-    minimum = rules.fallback.min_confidence
-    triage = Triage(rules, DeskConfig(), detect_language=False)
+    options = rules.fallback
+    minimum = options.min_confidence
+
+    def triage_with(overrule: float | None) -> Triage:
+        """The default pack with this overrule threshold (None: the model only fills in)."""
+        pack = replace(rules, fallback=replace(options, overrule=overrule))
+        return Triage(pack, DeskConfig(), detect_language=False)
+
+    plain = Triage(replace(rules, fallback=None), DeskConfig(), detect_language=False)
 
     def ruled(item: dict[str, Any]) -> str | None:
         """The category a rule gives, or None."""
-        decision = triage.decide(labelled_incoming(item), route=False)
+        decision = plain.decide(labelled_incoming(item), route=False)
         return str(decision.category) if decision.category_rule is not None else None
 
     lines = [json.loads(line) for line in EXAMPLES.read_text(encoding="utf-8").splitlines()]
@@ -66,27 +79,23 @@ def main() -> None:
             "f1": {c: s["f1"] for c, s in report["per_category"].items()},
         }
 
-    def both(items: list[dict[str, Any]], model_of: Callable[[str], Fallback]) -> dict[str, Any]:
-        """The set's scores with the rules alone, then with the model ``model_of(text)``."""
+    def decided(triage: Triage, model_of: Callable[[str], Fallback]) -> Callable[..., str]:
+        """The category ``triage`` decides, its model the one trained without the text."""
 
-        def with_model(item: dict[str, Any]) -> str:
-            category = ruled(item)
-            if category is not None:
-                return category
-            guess = model_of(item["text"]).guess(fold(item["text"]), minimum)
-            return guess.category if guess and guess.confidence >= minimum else "other"
+        def classify(item: dict[str, Any]) -> str:
+            triage.model = lambda: model_of(item["text"])  # type: ignore[method-assign]
+            return str(triage.decide(labelled_incoming(item), route=False).category)
 
-        return {
-            "rules_only": figures(items, lambda item: ruled(item) or "other"),
-            "with_fallback": figures(items, with_model),
-        }
+        return classify
 
-    result: dict[str, Any] = {"min_confidence": minimum, "examples": len(examples)}
+    packs = {"with_fallback": triage_with(None), "with_overrule": triage_with(options.overrule)}
+    grid = {t: triage_with(t) for t in GRID}
+    sets: dict[str, tuple[list[dict[str, Any]], Callable[[str], Fallback]]] = {}
     for name, path in SETS.items():
         items = read_labelled(path)
         texts = {item["text"] for item in items}
         trained = model({i for i, (t, _) in enumerate(examples) if t in texts})
-        result[name] = both(items, dict.fromkeys(texts, trained).__getitem__)
+        sets[name] = (items, dict.fromkeys(texts, trained).__getitem__)
     written = [i for i, e in enumerate(lines) if str(e.get("from", "")).startswith("written")]
     models: dict[str, Fallback] = {}
     for part in range(PARTS):
@@ -94,7 +103,25 @@ def main() -> None:
         trained = model(set(held))
         models.update((examples[i][0], trained) for i in held)
     items = [{"text": examples[i][0], "category": examples[i][1]} for i in written]
-    result["written"] = both(items, models.__getitem__)
+    sets["written"] = (items, models.__getitem__)
+
+    result: dict[str, Any] = {
+        "min_confidence": minimum,
+        "overrule_confidence": options.overrule,
+        "examples": len(examples),
+    }
+    for name, (items, model_of) in sets.items():
+        result[name] = {"rules_only": figures(items, lambda item: ruled(item) or "other")} | {
+            pack: figures(items, decided(triage, model_of)) for pack, triage in packs.items()
+        }
+    result["overrule_grid"] = {
+        str(t): round(
+            sum(score(items, decided(triage, of)).macro_f1 for items, of in sets.values())
+            / len(sets),
+            4,
+        )
+        for t, triage in grid.items()
+    }
     print(json.dumps(result, ensure_ascii=False, indent=1))
 
 

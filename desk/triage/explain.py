@@ -63,7 +63,16 @@ def fallback_lines(fallback: dict[str, Any], t: Catalog) -> list[str]:
         "confidence": round(float(fallback.get("confidence", 0)) * 100),
         "minimum": round(float(fallback.get("min_confidence", 0)) * 100),
     }
-    key = "triage.fallback.used" if fallback.get("used") else "triage.fallback.unsure"
+    overruled = fallback.get("overruled")
+    if isinstance(overruled, dict):  # desk.triage.arbitration: the model overruled one word
+        values |= {
+            "rule": overruled.get("rule", "?"),
+            "word": _words([str(overruled.get("word", ""))]),
+            "rule_category": t.t(f"tui.category.{overruled.get('category', 'other')}"),
+        }
+        key = "triage.fallback.overruled"
+    else:
+        key = "triage.fallback.used" if fallback.get("used") else "triage.fallback.unsure"
     lines = [t.t(key, **values)]
     for example in fallback.get("nearest") or []:
         lines.append(
@@ -88,7 +97,8 @@ def explain_lines(detail: dict[str, Any], t: Catalog) -> list[str]:
     if not fired:
         lines.append(t.t("triage.no_rule"))
     category = detail.get("category", "other")
-    if detail.get("category_rule"):
+    fallback = detail.get("fallback")
+    if detail.get("category_rule") and not (fallback and fallback.get("overruled")):
         lines.append(
             t.t(
                 "triage.category_by",
@@ -96,7 +106,6 @@ def explain_lines(detail: dict[str, Any], t: Catalog) -> list[str]:
                 rule=detail["category_rule"],
             )
         )
-    fallback = detail.get("fallback")
     if fallback:
         lines.extend(fallback_lines(fallback, t))
     language = detail.get("language") or {}
@@ -137,4 +146,7 @@ def summary(detail: dict[str, Any]) -> str:
     rules = ", ".join(f.get("rule", "?") for f in detail.get("fired") or []) or "none"
     route = detail.get("route") or {}
     who = route.get("assignee") or "nobody"
-    return f"{detail.get('category', 'other')} via {detail.get('category_rule') or '-'}; rules: {rules}; assigned: {who}"
+    via = detail.get("category_rule") or "-"
+    if (detail.get("fallback") or {}).get("overruled"):
+        via = f"model over {via}"
+    return f"{detail.get('category', 'other')} via {via}; rules: {rules}; assigned: {who}"

@@ -2,11 +2,13 @@
 
 The rules stay the policy (readable, publishable); the model only fills in the mentions no
 category rule speaks about — praise or complaints in words no list has, chatter that is
-``other`` — and only when it is confident enough (``[fallback] min_confidence`` in the rule file).
-It is trained once per rule set (desk.triage.pipeline.fallback_model, ~0.2 s) on labelled
+``other`` — and only when it is confident enough (``[fallback] min_confidence`` in the rule file),
+and, if the rule file asks for it, overrules a category a single word of a single rule gave when
+it is very sure of another (``overrule_confidence``, desk.triage.arbitration).
+It is trained once per rule set (desk.triage.pipeline.fallback_model, 0.1-0.2 s) on labelled
 examples that ship with desk (desk/triage/examples.jsonl: the training part of tests/data/triage,
-the development part of tests/data/triage_eval, then 1,400 posts written for the fallback in
-French of France and Québec and in English, marked ``"from": "written for the fallback,
+the development part of tests/data/triage_eval, then 1,500 posts written for the fallback in
+French of France and Québec and in English, marked ``"from": "written for the fallback, ...
 2026-12-07"``; never a held-out text); a team can train it on its own corrections by pointing
 ``[fallback] examples`` at a JSON-lines file of the same shape. The examples are read when the
 rule file loads: a bad file is refused there.
@@ -68,16 +70,23 @@ class LaterGuess:
     """A guess whose nearest examples are looked for when its plain form is first asked for
     (``Decision.fallback``): the explanation, not the decision, needs them."""
 
-    __slots__ = ("category", "confidence", "folded", "minimum", "model")
+    __slots__ = ("category", "confidence", "folded", "minimum", "model", "overruled")
 
     def __init__(
-        self, model: Fallback, folded: str, category: str, confidence: float, minimum: float
+        self,
+        model: Fallback,
+        folded: str,
+        category: str,
+        confidence: float,
+        minimum: float,
+        overruled: dict[str, Any] | None = None,
     ) -> None:
         self.model = model
         self.folded = folded
         self.category = category
         self.confidence = confidence
         self.minimum = minimum
+        self.overruled = overruled  # the rule it overruled (desk.triage.arbitration)
 
     @property
     def used(self) -> bool:
@@ -89,10 +98,11 @@ class LaterGuess:
         was used and the threshold)."""
         used = self.used
         nearest = self.model.nearest(self.folded, self.category) if used else ()
-        return Guess(self.category, self.confidence, nearest).to_json() | {
-            "used": used,
-            "min_confidence": self.minimum,
-        }
+        return (
+            Guess(self.category, self.confidence, nearest).to_json()
+            | {"used": used, "min_confidence": self.minimum}
+            | ({"overruled": self.overruled} if self.overruled is not None else {})
+        )
 
 
 def features(folded: str) -> list[str]:
@@ -136,6 +146,9 @@ class Fallback:
         whole = sum(weights.values()) + len(self.categories)
         self.log_prior = {c: math.log((weights[c] + 1) / whole) for c in self.categories}
         self._base = [(self.log_prior[c], self.unseen[c]) for c in self.categories]
+        # without the priors: where a rule has spoken, the mention is not one of those the
+        # rules leave uncategorised, so only its words weigh (desk.triage.arbitration)
+        self._flat = [(0.0, self.unseen[c]) for c in self.categories]
         # per feature, how much more likely it is in each category than an unseen word (0.0
         # where it was never seen with the category): a guess adds these up column by column
         # in C, in the order the features come, so the sums are those of adding one at a time
@@ -173,18 +186,20 @@ class Fallback:
         nearest = self.nearest(folded, best) if confidence >= minimum else ()
         return Guess(best, confidence, nearest)
 
-    def score(self, folded: str) -> tuple[str, float] | None:
+    def score(self, folded: str, *, flat: bool = False) -> tuple[str, float] | None:
         """The most probable category of already-folded text and its posterior probability,
-        without the nearest examples (None: no known word in it)."""
+        without the nearest examples (None: no known word in it). ``flat``: every category
+        equally likely beforehand (the priors left out)."""
         if not self.categories:
             return None
         seen = [lifts for lifts in map(self.lift.get, features(folded)) if lifts is not None]
         if not seen:
             return None
         n = len(seen)
+        base = self._flat if flat else self._base
         scores = [
             reduce(add, column, prior + n * unseen)
-            for (prior, unseen), column in zip(self._base, zip(*seen, strict=True), strict=True)
+            for (prior, unseen), column in zip(base, zip(*seen, strict=True), strict=True)
         ]
         top = max(scores)
         best = self.categories[scores.index(top)]

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from desk.calendar import TimeFacts
 from desk.config import DeskConfig
+from desk.triage.arbitration import arbitrate
 from desk.triage.conditions import Facts, normalise_handle
 from desk.triage.engine import Decision, evaluate
 from desk.triage.fallback import Fallback, for_rules
@@ -246,6 +247,8 @@ class Triage:
         decision = self.evaluate(facts, self.ruleset)
         if self.ruleset.fallback is not None and decision.category_rule is None:
             self._fill_in(decision, facts.folded)
+        elif self.ruleset.fallback is not None and self.ruleset.fallback.overrule is not None:
+            arbitrate(decision, self.model(), facts.folded, self.ruleset.fallback.overrule)
         decision.language = language.code
         decision.language_source = language.source
         self.surge.observe(decision, item.created_at)

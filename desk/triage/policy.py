@@ -44,6 +44,9 @@ _TEXT: dict[str, dict[str, Any]] = {
         "fallback": "Quand aucune règle ne donne de catégorie, un petit modèle entraîné sur des "
         "exemples étiquetés en propose une s'il en est sûr à au moins {p} % ; sinon le message "
         "reste « autre ».",
+        "overrule": "Quand une seule règle donne la catégorie sur un seul mot, ce modèle peut "
+        "passer outre s'il est sûr à au moins {p}\u00a0% d'une autre catégorie\u00a0; la priorité, "
+        "les étiquettes et l'approbation de la règle restent, et l'explication du message le dit.",
         "priority": "Priorités",
         "priority_intro": "Ces messages sont lus en premier :",
         "surge": "Afflux : quand {n} messages ou plus portent sur un même sujet ({tags}) en {m} minutes, leur priorité monte d'un niveau.",
@@ -86,6 +89,9 @@ _TEXT: dict[str, dict[str, Any]] = {
         '"no contamination" does not fire them.',
         "fallback": "When no rule gives a category, a small model trained on labelled examples "
         'proposes one if it is at least {p}% sure; otherwise the message stays "other".',
+        "overrule": "When a single rule gives the category on a single word, that model may "
+        "overrule it if it is at least {p}% sure of another category; the rule's priority, tags "
+        "and approval stay, and the message's explanation says so.",
         "priority": "Priorities",
         "priority_intro": "These messages are read first:",
         "surge": "Surges: when {n} or more messages on one topic ({tags}) arrive within {m} minutes, their priority goes up one level.",
@@ -160,6 +166,8 @@ def _refinements(ruleset: RuleSet, t: dict[str, Any]) -> list[str]:
         out += [t["negation"].format(words=negators, rules=_md(", ".join(rules))), ""]
     if ruleset.fallback is not None:
         out += [t["fallback"].format(p=round(ruleset.fallback.min_confidence * 100)), ""]
+        if ruleset.fallback.overrule is not None:
+            out += [t["overrule"].format(p=round(ruleset.fallback.overrule * 100)), ""]
     return out
 
 

@@ -14,6 +14,7 @@ harmless = ["feux de circulation", "fire station"]   # "feu", "fire" there fire 
 
 [fallback]                           # when no rule gives a category, a small learned model may
 min_confidence = 0.6                 # (naive Bayes, desk.triage.fallback) if this sure of itself
+overrule_confidence = 0.99           # optional: it overrules a category one word of one rule gave
 examples = "corrections.jsonl"       # optional: train it on your own {"text", "category"} lines
 
 [negation]                           # for rules with ignore_negated = true
@@ -272,14 +273,16 @@ class _Builder:
         if not isinstance(raw, dict):
             self.problem("[fallback] must be a table", "fallback")
             return None
-        for key in sorted(set(raw) - {"enabled", "min_confidence", "examples"}):
+        allowed = {"enabled", "min_confidence", "overrule_confidence", "examples"}
+        for key in sorted(set(raw) - allowed):
             self.problem(
                 f"[fallback]: unknown key {key!r}",
                 key,
-                "allowed: enabled, min_confidence, examples",
+                "allowed: enabled, min_confidence, overrule_confidence, examples",
             )
         enabled = raw.get("enabled", True)
         minimum = raw.get("min_confidence", 0.6)
+        overrule = raw.get("overrule_confidence")
         examples = raw.get("examples")
         if not isinstance(enabled, bool):
             self.problem("[fallback]: enabled must be true or false", "enabled")
@@ -292,6 +295,17 @@ class _Builder:
                 "[fallback]: min_confidence must be a number from 0 to 1", "min_confidence"
             )
             minimum = 0.6
+        if overrule is not None and (
+            isinstance(overrule, bool)
+            or not isinstance(overrule, int | float)
+            or not 0.5 < overrule <= 1
+        ):
+            self.problem(
+                "[fallback]: overrule_confidence must be a number above 0.5, at most 1",
+                "overrule_confidence",
+                "e.g. overrule_confidence = 0.99, or leave it out: the model never overrules a rule",
+            )
+            overrule = None
         if examples is not None and (not isinstance(examples, str) or not examples.strip()):
             self.problem(
                 "[fallback]: examples must be the path of a JSON-lines file",
@@ -307,7 +321,9 @@ class _Builder:
         except ConfigError as exc:
             self.problem(f"[fallback] examples: {exc.message}", "examples", exc.hint or "")
             return None
-        return FallbackOptions(float(minimum), path, texts)
+        return FallbackOptions(
+            float(minimum), path, None if overrule is None else float(overrule), texts
+        )
 
     def read_negation(self, raw: Any) -> tuple[tuple[str, ...], int]:
         if not isinstance(raw, dict):

@@ -90,6 +90,9 @@ class FallbackOptions:
 
     min_confidence: float = 0.6
     examples: Path | None = None  # None: the examples bundled with desk
+    overrule: float | None = None
+    """``overrule_confidence``: how sure the model must be to overrule a category given by a
+    single word of a single rule (desk.triage.arbitration); None: it never does."""
     texts: tuple[tuple[str, str], ...] = field(default=(), compare=False, repr=False)
     """The (text, category) examples, read when the rule file loads (a bad file is refused
     then, with its place, not on the first mention the model fills in)."""

@@ -72,7 +72,7 @@ def test_the_default_pack_fills_in_misspelt_praise_no_list_has() -> None:
     fallback = detail["fallback"]
     assert isinstance(fallback, dict)
     assert fallback["used"] is True
-    assert fallback["confidence"] >= fallback["min_confidence"] == 0.65
+    assert fallback["confidence"] >= fallback["min_confidence"] == 0.6
     nearest = fallback["nearest"][0]
     assert nearest["category"] == "praise"
     assert "déneigement" in nearest["text"]
@@ -235,6 +235,7 @@ def _texts(path: Path) -> list[dict[str, str]]:
 
 
 WRITTEN = "written for the fallback, 2026-12-07"
+WRITTEN_4 = "written for the fallback, round 4, 2026-12-07"  # 100 more, chosen by CV
 
 
 def test_bundled_examples_are_the_training_parts_and_no_held_out_text() -> None:
@@ -245,7 +246,8 @@ def test_bundled_examples_are_the_training_parts_and_no_held_out_text() -> None:
         (e["text"], e["category"]) for e in training
     ]
     written = bundled[len(training) :]
-    assert all(e["from"] == WRITTEN and e["lang"] in {"fr", "en"} for e in written)
+    assert all(e["from"] in {WRITTEN, WRITTEN_4} and e["lang"] in {"fr", "en"} for e in written)
+    assert Counter(e["from"] for e in written) == {WRITTEN: 1400, WRITTEN_4: 100}
     counts = Counter(e["category"] for e in written)
     assert set(counts) == {"spam", "rumour", "complaint", "question", "praise", "other"}
     assert min(counts.values()) >= 70

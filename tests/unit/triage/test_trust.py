@@ -271,11 +271,12 @@ def test_the_published_policy_says_what_does_not_count_and_when_the_model_decide
     assert "« feux de circulation »" in text
     assert "ignore a word right after a negation" in text
     assert "safety-urgent" in text.split("ignore a word right after a negation")[1][:300]
-    assert "s'il en est sûr à au moins 65 %" in text
-    assert "if it is at least 65% sure" in text
+    assert "s'il en est sûr à au moins 60 %" in text
+    assert "if it is at least 60% sure" in text
     plain = policy_markdown(parse_rules(RULE, "t.toml"), DeskConfig(), ("en",))
     assert "negation" not in plain
     assert "small model" not in plain
+    assert "overrule" not in plain
 
 
 def test_a_word_that_did_not_count_is_explained_in_both_languages() -> None:

@@ -1,0 +1,139 @@
+"""Where one word of one rule gives the category, a very sure model may overrule it
+(desk.triage.arbitration, ``[fallback] overrule_confidence``); everywhere else the rules stand."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from desk.config import DeskConfig
+from desk.i18n import Catalog
+from desk.triage.explain import explain_lines, summary
+from desk.triage.pipeline import Incoming, Triage
+from desk.triage.policy import policy_markdown
+from desk.triage.rules import RulesError, default_rules, parse_rules
+
+AT = datetime(2026, 11, 12, 15, 0, tzinfo=UTC)
+EXAMPLES = [
+    ("again a gorgeous sunset over the river tonight", "other"),
+    ("gorgeous sunset over the river, what a sky", "other"),
+    ("sunset over the river with the kids tonight", "other"),
+    ("the sidewalk is broken again and nobody fixes it", "complaint"),
+    ("broken streetlight again, third week", "complaint"),
+]
+RULES = """
+[fallback]
+min_confidence = 0.6
+{overrule}
+examples = "examples.jsonl"
+
+[[rule]]
+name = "again"
+words = ["again", "still"]
+category = "complaint"
+priority = "high"
+tags = ["grumble"]
+
+[[rule]]
+name = "sale"
+words = ["cheap watches"]
+category = "spam"
+spam = true
+
+[[rule]]
+name = "praise"
+words = ["gorgeous"]
+category = "praise"
+"""
+
+
+def pack(tmp_path: Path, overrule: str = "overrule_confidence = 0.9") -> Triage:
+    (tmp_path / "examples.jsonl").write_text(
+        "".join(json.dumps({"text": t, "category": c}) + "\n" for t, c in EXAMPLES),
+        encoding="utf-8",
+    )
+    rules = parse_rules(RULES.format(overrule=overrule), str(tmp_path / "rules.toml"))
+    return Triage(rules, DeskConfig(), detect_language=False)
+
+
+def decide(triage: Triage, text: str) -> dict[str, object]:
+    item = Incoming(text=text, created_at=AT, language="en", platform="x")
+    return triage.decide(item, route=False).detail()
+
+
+def test_a_sure_model_overrules_a_category_one_word_gave_and_says_so(tmp_path: Path) -> None:
+    detail = decide(pack(tmp_path), "sunset over the river again tonight")
+    assert detail["category"] == "other"
+    assert detail["category_rule"] == "again"  # the rule fired; its other effects stay
+    assert (detail["priority"], detail["tags"]) == ("high", ["grumble"])
+    fallback = detail["fallback"]
+    assert isinstance(fallback, dict)
+    assert fallback["overruled"] == {"rule": "again", "category": "complaint", "word": "again"}
+    assert fallback["confidence"] >= fallback["min_confidence"] == 0.9
+    assert fallback["nearest"][0]["category"] == "other"
+    english = "\n".join(explain_lines(detail, Catalog("en")))
+    french = "\n".join(explain_lines(detail, Catalog("fr")))
+    assert "Rule again gave complaint on a single word («\u00a0again\u00a0»)" in english
+    assert "% needed to overrule a rule) prevails: other" in english
+    assert "Category other, from rule" not in english  # the rule no longer gives it
+    assert "La règle again donnait plainte sur un seul mot («\u00a0again\u00a0»)\u00a0;" in french
+    assert "pour passer outre) l'emporte\u00a0: autre" in french
+    assert "nearest example:" in english
+    assert summary(detail).startswith("other via model over again;")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("sunset over the river, still broken again", id="two words of the rule"),
+        pytest.param("gorgeous sunset over the river again", id="another rule says praise"),
+        pytest.param("cheap watches sunset over the river tonight", id="spam stays spam"),
+        pytest.param("the sidewalk is broken again", id="the model agrees"),
+    ],
+)
+def test_the_rules_stand_everywhere_else(tmp_path: Path, text: str) -> None:
+    detail = decide(pack(tmp_path), text)
+    assert "fallback" not in detail
+    assert detail["category"] != "other"
+
+
+def test_without_overrule_confidence_the_rule_always_stands(tmp_path: Path) -> None:
+    detail = decide(pack(tmp_path, overrule=""), "sunset over the river again tonight")
+    assert (detail["category"], "fallback" in detail) == ("complaint", False)
+
+
+def test_an_unsure_model_does_not_overrule(tmp_path: Path) -> None:
+    triage = pack(tmp_path, overrule="overrule_confidence = 1.0")
+    detail = decide(triage, "sunset over the river again tonight")
+    assert (detail["category"], "fallback" in detail) == ("complaint", False)
+
+
+@pytest.mark.parametrize("value", ["0.3", "true", "'high'", "1.5"])
+def test_a_bad_overrule_confidence_is_refused(value: str) -> None:
+    with pytest.raises(RulesError) as caught:
+        parse_rules(f"[fallback]\noverrule_confidence = {value}\n", "t.toml")
+    [problem] = caught.value.problems
+    assert "overrule_confidence must be a number above 0.5, at most 1" in problem.message
+    assert problem.line == 2
+
+
+def test_the_default_pack_overrules_at_99_and_publishes_it() -> None:
+    rules = default_rules()
+    assert rules.fallback is not None
+    assert rules.fallback.overrule == 0.99
+    triage = Triage(rules, DeskConfig(), detect_language=False)
+    item = Incoming(
+        text="Encore un magnifique coucher de soleil sur la rivière ce soir",
+        created_at=AT,
+        language="fr",
+        platform="mastodon",
+    )
+    detail = triage.decide(item, route=False).detail()
+    assert detail["category"] == "other"  # "magnifique" alone no longer makes it praise
+    assert detail["fallback"]["overruled"]["rule"] == "praise-fr"
+    both = policy_markdown(rules, DeskConfig(), ("fr", "en"))
+    assert "passer outre s'il est sûr à au moins 99\u00a0% d'une autre catégorie" in both
+    assert "overrule it if it is at least 99% sure of another category" in both
