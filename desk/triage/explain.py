@@ -6,6 +6,7 @@ shown in the reader's language long after the rules changed.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from desk.i18n import Catalog
@@ -60,7 +61,8 @@ def fallback_lines(fallback: dict[str, Any], t: Catalog) -> list[str]:
     """The learned model's guess in words: used or not, its confidence, the nearest examples."""
     values = {
         "category": t.t(f"tui.category.{fallback.get('category', 'other')}"),
-        "confidence": round(float(fallback.get("confidence", 0)) * 100),
+        # naive Bayes is overconfident: never "100 % sure", and never rounded up past a threshold
+        "confidence": min(99, math.floor(float(fallback.get("confidence", 0)) * 100)),
         "minimum": round(float(fallback.get("min_confidence", 0)) * 100),
     }
     overruled = fallback.get("overruled")

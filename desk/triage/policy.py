@@ -17,16 +17,17 @@ from desk.triage.rules import CATEGORY_ORDER, Rule, RuleSet
 from desk.vocabulary import PRIORITY_NAMES
 
 MAX_WORDS_SHOWN = 12
+_SPACES = re.compile(r"[ \t\r\n\f\v]+")
 _MD = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
 
 _TEXT: dict[str, dict[str, Any]] = {
     "fr": {
         "title": "Politique de tri des messages — {org}",
-        "intro": "Ce document décrit comment {org} trie les messages reçus sur ses comptes publics : "
+        "intro": "Ce document décrit comment {org} trie les messages reçus sur ses comptes publics\u00a0: "
         "ce que nous traitons comme une question, une plainte, une rumeur, un bon mot ou un indésirable, "
         "ce qui passe en priorité et qui répond. Il est produit à partir des règles que l'équipe utilise.",
         "categories": "Catégories",
-        "order": "Quand plusieurs catégories s'appliquent, la première de cette liste l'emporte : "
+        "order": "Quand plusieurs catégories s'appliquent, la première de cette liste l'emporte\u00a0: "
         "indésirable, rumeur, plainte, question, bon mot, autre.",
         "cat": {
             "spam": "Indésirables (publicité, arnaques, vente d'abonnés) — non traités, fermés",
@@ -38,24 +39,24 @@ _TEXT: dict[str, dict[str, Any]] = {
         },
         "words": "Mots et expressions reconnus",
         "harmless": "Ces expressions ne déclenchent aucune règle, même si elles contiennent un mot "
-        "reconnu : {phrases}.",
-        "negation": "Ces règles ignorent un mot qui suit une négation ({words}) : {rules} ; "
-        "ainsi « aucune contamination » ne les déclenche pas.",
+        "reconnu\u00a0: {phrases}.",
+        "negation": "Ces règles ignorent un mot qui suit une négation ({words})\u00a0: {rules}\u00a0; "
+        "ainsi «\u00a0aucune contamination\u00a0» ne les déclenche pas.",
         "fallback": "Quand aucune règle ne donne de catégorie, un petit modèle entraîné sur des "
-        "exemples étiquetés en propose une s'il en est sûr à au moins {p} % ; sinon le message "
-        "reste « autre ».",
+        "exemples étiquetés en propose une s'il en est sûr à au moins {p}\u00a0%\u00a0; sinon le message "
+        "reste «\u00a0autre\u00a0».",
         "overrule": "Quand une seule règle donne la catégorie sur un seul mot, ce modèle peut "
         "passer outre s'il est sûr à au moins {p}\u00a0% d'une autre catégorie\u00a0; la priorité, "
         "les étiquettes et l'approbation de la règle restent, et l'explication du message le dit.",
         "priority": "Priorités",
-        "priority_intro": "Ces messages sont lus en premier :",
-        "surge": "Afflux : quand {n} messages ou plus portent sur un même sujet ({tags}) en {m} minutes, leur priorité monte d'un niveau.",
+        "priority_intro": "Ces messages sont lus en premier\u00a0:",
+        "surge": "Afflux\u00a0: quand {n} messages ou plus portent sur un même sujet ({tags}) en {m} minutes, leur priorité monte d'un niveau.",
         "approval": "Réponses approuvées par un superviseur",
-        "approval_intro": "Avant d'être publiée, la réponse à ces messages est approuvée par un superviseur :",
+        "approval_intro": "Avant d'être publiée, la réponse à ces messages est approuvée par un superviseur\u00a0:",
         "who": "Qui répond",
-        "hours": "Heures de service ({tz}) : {hours}.",
+        "hours": "Heures de service ({tz})\u00a0: {hours}.",
         "oncall": "En dehors de ces heures, une personne de garde reçoit les urgences.",
-        "team": "{n} personne(s) ; langues de réponse : {langs}.",
+        "team": "Taille de l'équipe\u00a0: {n}\u00a0; langues de réponse\u00a0: {langs}.",
         "signed": "Chaque réponse est signée des initiales de la personne qui l'a écrite.",
         "none": "(aucune)",
         "priority_names": {
@@ -66,6 +67,7 @@ _TEXT: dict[str, dict[str, Any]] = {
         },
         "days": ("lun", "mar", "mer", "jeu", "ven", "sam", "dim"),
         "closed": "fermé",
+        "colon": "\u00a0:",
     },
     "en": {
         "title": "How we sort messages — {org}",
@@ -100,19 +102,21 @@ _TEXT: dict[str, dict[str, Any]] = {
         "who": "Who answers",
         "hours": "Service hours ({tz}): {hours}.",
         "oncall": "Outside these hours, an on-call person receives emergencies.",
-        "team": "{n} person(s); replies in: {langs}.",
+        "team": "Team size: {n}; replies in: {langs}.",
         "signed": "Every reply is signed with the initials of the person who wrote it.",
         "none": "(none)",
         "priority_names": {"low": "low", "normal": "normal", "high": "high", "urgent": "urgent"},
         "days": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
         "closed": "closed",
+        "colon": ":",
     },
 }
 
 
 def _md(text: str) -> str:
     # clean: rule names, descriptions and words come from a file and go to a terminal
-    return _MD.sub(r"\\\1", clean(" ".join(text.split())))
+    # runs of ASCII white space to one space; no-break spaces stay (str.split would take them)
+    return _MD.sub(r"\\\1", clean(_SPACES.sub(" ", text).strip(" ")))
 
 
 def _words(rule: Rule) -> list[str]:
@@ -133,18 +137,19 @@ def _words(rule: Rule) -> list[str]:
     return found
 
 
+def _quoted(word: str) -> str:
+    """A word between guillemets, held to it by no-break spaces (French typography)."""
+    return f"«\u00a0{_md(word)}\u00a0»"
+
+
 def _rule_line(rule: Rule, lang: str) -> str:
     description = rule.description.get(lang) or rule.description.get("fr" if lang == "en" else "en")
     line = f"- **{_md(description or rule.name)}**"
     words = _words(rule)
     if words:
-        shown = ", ".join(f"« {_md(w)} »" for w in words[:MAX_WORDS_SHOWN])
+        shown = ", ".join(_quoted(w) for w in words[:MAX_WORDS_SHOWN])
         more = f" (+{len(words) - MAX_WORDS_SHOWN})" if len(words) > MAX_WORDS_SHOWN else ""
-        line += (
-            f"  \n  {_TEXT[lang]['words']} : {shown}{more}"
-            if lang == "fr"
-            else (f"  \n  {_TEXT[lang]['words']}: {shown}{more}")
-        )
+        line += f"  \n  {_TEXT[lang]['words']}{_TEXT[lang]['colon']} {shown}{more}"
     return line
 
 
@@ -153,7 +158,7 @@ def _refinements(ruleset: RuleSet, t: dict[str, Any]) -> list[str]:
     words = ruleset.words
     out = []
     if words.harmless:
-        shown = ", ".join(f"« {_md(p)} »" for p in words.harmless[:MAX_WORDS_SHOWN])
+        shown = ", ".join(_quoted(p) for p in words.harmless[:MAX_WORDS_SHOWN])
         more = (
             f" (+{len(words.harmless) - MAX_WORDS_SHOWN})"
             if len(words.harmless) > MAX_WORDS_SHOWN

@@ -99,7 +99,7 @@ def test_rules_export_markdown_in_both_languages_and_toml(
     assert doc.startswith("# Politique de tri des messages — Ville de Test")
     assert "# How we sort messages — Ville de Test" in doc
     assert doc.index("### Indésirables") < doc.index("### Rumeurs") < doc.index("### Plaintes")
-    assert "« il paraît »" in doc
+    assert "«\u00a0il paraît\u00a0»" in doc
     assert "Service hours (UTC)" in doc
     assert cli("rules", "export", "--doc-lang", "en", as_name=None) == 0
     assert "Politique" not in capsys.readouterr().out

@@ -11,7 +11,7 @@ import pytest
 
 from desk.config import DeskConfig
 from desk.i18n import Catalog
-from desk.triage.explain import explain_lines, summary
+from desk.triage.explain import explain_lines, fallback_lines, summary
 from desk.triage.pipeline import Incoming, Triage
 from desk.triage.policy import policy_markdown
 from desk.triage.rules import RulesError, default_rules, parse_rules
@@ -137,3 +137,15 @@ def test_the_default_pack_overrules_at_99_and_publishes_it() -> None:
     both = policy_markdown(rules, DeskConfig(), ("fr", "en"))
     assert "passer outre s'il est sûr à au moins 99\u00a0% d'une autre catégorie" in both
     assert "overrule it if it is at least 99% sure of another category" in both
+
+
+@pytest.mark.parametrize(
+    ("confidence", "shown"), [(0.9999, "99"), (0.996, "99"), (0.899, "89"), (0.5, "50")]
+)
+def test_the_confidence_shown_is_never_rounded_up(confidence: float, shown: str) -> None:
+    """Naive Bayes is overconfident: "100 % sure" would overstate it, and a guess under the
+    threshold must never read as reaching it."""
+    fallback = {"category": "other", "confidence": confidence, "min_confidence": 0.9, "used": True}
+    [line, *_] = fallback_lines(fallback, Catalog("en"))
+    assert f"{shown}%" in line.replace("\u00a0", "").replace(" %", "%")
+    assert "100" not in line

@@ -257,6 +257,7 @@ def test_bundled_examples_are_the_training_parts_and_no_held_out_text() -> None:
         for name in (
             "triage/holdout.jsonl",
             "triage/holdout_b.jsonl",
+            "triage/holdout_c.jsonl",
             "triage_eval/holdout.jsonl",
             "triage_eval/holdout2.jsonl",
         )
