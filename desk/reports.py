@@ -23,7 +23,7 @@ from sqlmodel import col
 
 from desk.clock import Clock, as_utc, utcnow
 from desk.config import DeskConfig
-from desk.db import SessionFactory
+from desk.db import SessionFactory, summaries, transaction
 from desk.db.summaries import EPOCH, hour_of, hour_start
 from desk.db.tables import (
     Answer,
@@ -34,7 +34,9 @@ from desk.db.tables import (
     ReportFirstReply,
     ReportVolume,
 )
+from desk.errors import PermissionDenied
 from desk.i18n import Catalog
+from desk.views import StaffView
 from desk.vocabulary import MentionStatus, ReplyStatus
 
 SENT = (ReplyStatus.SENT, ReplyStatus.SENT_OFFLINE)
@@ -341,6 +343,21 @@ class ReportService:
     read_factory: SessionFactory
     config: DeskConfig
     clock: Clock = utcnow
+    write_factory: SessionFactory | None = None  # for ``rebuild``
+    actor: StaffView | None = None
+
+    def rebuild(self) -> dict[str, dict[str, int]]:
+        """Recompute the summary tables (desk.db.summaries) from the mentions and replies, in
+        one write transaction; per table, the rows it holds and how many differed from what
+        the triggers had kept (0 unless something wrote behind them). Supervisors and admins.
+
+        Not audited: it changes no record. The summaries are derived data, a function of the
+        mentions and replies whose every change the audit trail already holds; a rebuild
+        rewrites that function's cached result, and ``desk audit verify`` never reads it."""
+        if self.actor is None or not self.actor.is_supervisor or self.write_factory is None:
+            raise PermissionDenied.from_catalog("report_rebuild_forbidden")
+        with transaction(self.write_factory) as session:
+            return summaries.rebuild(session.connection())
 
     def _bounds(self, since: date | None, until: date | None) -> tuple[datetime, datetime]:
         calendar = self.config.hours.calendar()

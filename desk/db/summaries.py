@@ -24,6 +24,7 @@ TABLES = ("report_volume", "report_first_replies", "report_answers")
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 HOUR = timedelta(hours=1)
 _SENT = "('sent', 'sent_offline')"
+_KEY_WIDTH = {"report_volume": 3, "report_first_replies": 1, "report_answers": 2}
 _ORDER = {
     "report_volume": "hour, channel_id, category",
     "report_first_replies": "mention_id",
@@ -102,7 +103,25 @@ def rebuild(conn: Any) -> dict[str, dict[str, int]]:
     return {
         table: {
             "rows": len(after[table]),
-            "differed": len(set(before[table]) ^ set(after[table])),
+            "differed": differing(before[table], after[table], _KEY_WIDTH[table]),
         }
         for table in TABLES
     }
+
+
+def differing(before: list[tuple[Any, ...]], after: list[tuple[Any, ...]], key_width: int) -> int:
+    """How many keys (a row's first ``key_width`` values) have a row in one list and not the
+    same row in the other. Seconds within a millisecond are the same: SQLite computes them
+    through julianday, PostgreSQL exactly, and ``desk migrate-db`` copies one into the other."""
+
+    def same(a: tuple[Any, ...] | None, b: tuple[Any, ...] | None) -> bool:
+        if a is None or b is None:
+            return a is b
+        return all(
+            x == y or (isinstance(x, float) and isinstance(y, float) and abs(x - y) < 0.001)
+            for x, y in zip(a, b, strict=True)
+        )
+
+    old = {row[:key_width]: row for row in before}
+    new = {row[:key_width]: row for row in after}
+    return sum(1 for key in old.keys() | new.keys() if not same(old.get(key), new.get(key)))
