@@ -48,15 +48,17 @@ def _hour_sqlite(value: str) -> str:
 def _volume_sqlite(row: str, sign: str) -> str:
     """Add (``+``) or take away (``-``) mention ``row`` (NEW or OLD) in ``report_volume``."""
     key = f"hour = {_hour_sqlite(f'{row}.created_at')} AND channel_id = {row}.channel_id AND category = {row}.category"
-    return (
+    upsert = (
         "INSERT INTO report_volume (hour, channel_id, category, mentions, open_mentions) "
         f"VALUES ({_hour_sqlite(f'{row}.created_at')}, {row}.channel_id, {row}.category, "
         f"{sign}1, {sign}({row}.status = 'open')) "
         "ON CONFLICT (hour, channel_id, category) DO UPDATE SET "
         "mentions = mentions + excluded.mentions, "
-        "open_mentions = open_mentions + excluded.open_mentions; "
-        f"DELETE FROM report_volume WHERE {key} AND mentions = 0;"
+        "open_mentions = open_mentions + excluded.open_mentions;"
     )
+    if sign != "-":
+        return upsert
+    return f"{upsert} DELETE FROM report_volume WHERE {key} AND mentions = 0;"
 
 
 def _first_reply_sqlite(mention: str) -> str:
@@ -106,7 +108,8 @@ def _changed(columns: tuple[str, ...]) -> str:
     return " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in columns)
 
 
-_VOLUME_COLUMNS = ("created_at", "channel_id", "category", "status")
+_PLACE_COLUMNS = ("created_at", "channel_id", "category")  # which report_volume row
+_VOLUME_COLUMNS = (*_PLACE_COLUMNS, "status")
 _FIRST_COLUMNS = ("created_at", "received_at", "category")
 _REPLY_COLUMNS = ("status", "sent_at", "author", "mention_id", "answer_id")
 
@@ -114,9 +117,18 @@ SQLITE_TRIGGERS = {
     "report_mentions_insert": (
         "AFTER INSERT ON mentions BEGIN " + _volume_sqlite("NEW", "") + " END"
     ),
+    # closed or reopened where it stays (the common change): one row's open count
+    "report_mentions_status": (
+        "AFTER UPDATE OF status ON mentions "
+        f"WHEN OLD.status IS NOT NEW.status AND NOT ({_changed(_PLACE_COLUMNS)}) BEGIN "
+        "UPDATE report_volume SET open_mentions = open_mentions "
+        "+ (NEW.status = 'open') - (OLD.status = 'open') "
+        f"WHERE hour = {_hour_sqlite('NEW.created_at')} AND channel_id = NEW.channel_id "
+        "AND category = NEW.category; END"
+    ),
     "report_mentions_volume": (
         f"AFTER UPDATE OF {', '.join(_VOLUME_COLUMNS)} ON mentions "
-        f"WHEN {_changed(_VOLUME_COLUMNS)} BEGIN "
+        f"WHEN {_changed(_PLACE_COLUMNS)} BEGIN "
         + _volume_sqlite("OLD", "-")
         + " "
         + _volume_sqlite("NEW", "")
@@ -197,8 +209,10 @@ BEGIN
     ON CONFLICT (hour, channel_id, category) DO UPDATE
         SET mentions = v.mentions + EXCLUDED.mentions,
             open_mentions = v.open_mentions + EXCLUDED.open_mentions;
-    DELETE FROM report_volume
-     WHERE hour = h AND channel_id = ch AND category = cat AND mentions = 0;
+    IF n < 0 THEN
+        DELETE FROM report_volume
+         WHERE hour = h AND channel_id = ch AND category = cat AND mentions = 0;
+    END IF;
 END $$
 """,
     f"""
@@ -219,7 +233,9 @@ RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO report_answers AS a (hour, answer_id, replies) VALUES (h, aid, n)
     ON CONFLICT (hour, answer_id) DO UPDATE SET replies = a.replies + EXCLUDED.replies;
-    DELETE FROM report_answers WHERE hour = h AND answer_id = aid AND replies = 0;
+    IF n < 0 THEN
+        DELETE FROM report_answers WHERE hour = h AND answer_id = aid AND replies = 0;
+    END IF;
 END $$
 """,
     """
@@ -227,7 +243,16 @@ CREATE FUNCTION desk_report_mentions() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     moved record;
 BEGIN
-    IF TG_OP = 'INSERT' OR (TG_OP = 'UPDATE' AND
+    IF TG_OP = 'UPDATE' AND OLD.status IS DISTINCT FROM NEW.status
+       AND (OLD.created_at, OLD.channel_id, OLD.category)
+       IS NOT DISTINCT FROM (NEW.created_at, NEW.channel_id, NEW.category) THEN
+        -- closed or reopened where it stays (the common change): one row's open count
+        UPDATE report_volume
+           SET open_mentions = open_mentions
+               + (NEW.status = 'open')::integer - (OLD.status = 'open')::integer
+         WHERE hour = desk_report_hour(NEW.created_at) AND channel_id = NEW.channel_id
+           AND category = NEW.category;
+    ELSIF TG_OP = 'INSERT' OR (TG_OP = 'UPDATE' AND
        (OLD.created_at, OLD.channel_id, OLD.category, OLD.status)
        IS DISTINCT FROM (NEW.created_at, NEW.channel_id, NEW.category, NEW.status)) THEN
         IF TG_OP = 'UPDATE' THEN
