@@ -119,7 +119,7 @@ class Desk:
         """The supervisor's figures (desk.reports)."""
         from desk.reports import ReportService
 
-        return ReportService(read_factory=self.read_factory, config=self.config, clock=self.clock)
+        return ReportService(**self._sessions(), **self._acting())
 
     @cached_property
     def exports(self) -> ExportService:

@@ -9,6 +9,11 @@ its content (desk.audit.chain.verify); otherwise it is rolled back and the targe
 Then PostgreSQL's id sequences are moved past the copied ids, so the next mention gets the next
 number.
 
+The report's summaries (desk.db.summaries) come last: the target's triggers fill them as the
+mentions and replies arrive, and they are then replaced by the source's rows, so the target's
+report is the source's to the last decimal (SQLite and PostgreSQL compute seconds with different
+rounding; ``desk report --rebuild`` recomputes them there when wanted).
+
 Refused, with what to do: the same database on both sides, a source that is not a desk database
 or not at this desk's schema, a target that already holds rows.
 """
@@ -24,7 +29,7 @@ from sqlmodel import SQLModel
 
 from desk import db
 from desk.audit.chain import VerifyResult, verify
-from desk.db import tables  # noqa: F401 - registers every table on SQLModel.metadata
+from desk.db import summaries, tables  # noqa: F401 - registers every table on SQLModel.metadata
 from desk.errors import ActionRefused, InputError
 
 BATCH = 2000
@@ -43,7 +48,11 @@ class TransferReport:
 
 
 def _tables() -> list[sa.Table]:
-    return list(SQLModel.metadata.sorted_tables)  # parents before the tables that point at them
+    """Parents before the tables that point at them; the derived summaries last."""
+    ordered = list(SQLModel.metadata.sorted_tables)
+    return [t for t in ordered if t.name not in summaries.TABLES] + [
+        t for t in ordered if t.name in summaries.TABLES
+    ]
 
 
 def _shown(url: sa.URL) -> str:
@@ -128,6 +137,8 @@ def transfer(
             copied = 0
             if progress is not None:
                 progress(table.name, copied, total)
+            if table.name in summaries.TABLES:  # what the triggers made here: the source's
+                write.execute(table.delete())
             order = [*table.primary_key.columns]
             result = read.execution_options(stream_results=True).execute(
                 sa.select(table).order_by(*order)

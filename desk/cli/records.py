@@ -33,6 +33,7 @@ def register(commands: Commands) -> None:
     rep.add_argument(
         "--until", type=rep.types.day, metavar=rep.metavar("day"), help=rep.text("until")
     )
+    rep.add_argument("--rebuild", action="store_true", help=rep.text("rebuild"))
     rep.add_json()
     rep.set_defaults(run=report)
 
@@ -70,7 +71,10 @@ def _bars(counts: dict[str, int]) -> list[str]:
 
 
 def report(desk: Desk, args: argparse.Namespace) -> int:
-    """The supervisor's report for a period (default: the last 30 days)."""
+    """The supervisor's report for a period (default: the last 30 days); ``--rebuild``:
+    recompute its summaries instead."""
+    if args.rebuild:
+        return rebuild(desk, args)
     data = desk.reports.report(args.since, args.until)
     service = checkpoint_service(desk)
     head_seq, head_hash = service.head()
@@ -114,6 +118,21 @@ def report(desk: Desk, args: argparse.Namespace) -> int:
         print("  " + clean(last.raw, one_line=True, max_len=2000))
     else:
         print(t("cli.audit.report_no_checkpoint"))
+    return 0
+
+
+def rebuild(desk: Desk, args: argparse.Namespace) -> int:
+    """``desk report --rebuild``: the summary tables recomputed, and what differed."""
+    tables = desk.reports.rebuild()
+    if args.json:
+        print_json({"rebuilt": tables})
+        return 0
+    catalog = desk.catalog
+    print(catalog.t("cli.report.rebuilt"))
+    for table, counts in tables.items():
+        rows = plural(catalog, "cli.count.summary_rows", counts["rows"])
+        differed = plural(catalog, "cli.count.differed", counts["differed"])
+        print(catalog.t("cli.report.rebuilt_table", table=table, rows=rows, differed=differed))
     return 0
 
 

@@ -181,6 +181,7 @@ class Reply(SQLModel, table=True):
             sqlite_where=ONE_VOICE_WHERE,
             postgresql_where=ONE_VOICE_WHERE,
         ),
+        sa.Index("ix_reply_submitted", "submitted_at"),  # the report's approval delays
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -321,3 +322,48 @@ class ChannelState(SQLModel, table=True):
     last_new: int = 0
     total_new: int = 0
     updated_at: datetime = _utc_column()
+
+
+# -- the report's summaries (derived data, kept by triggers: desk.db.summaries) ------------------
+
+
+class ReportVolume(SQLModel, table=True):
+    """Mentions per UTC hour of posting (hours since 1970), channel and category, and how many
+    of them are open now. No foreign key: a derived count, rebuilt from ``mentions``."""
+
+    __tablename__ = "report_volume"
+
+    hour: int = Field(sa_column=Column(sa.BigInteger(), primary_key=True))
+    channel_id: int = Field(primary_key=True)
+    category: str = Field(primary_key=True)
+    mentions: int
+    open_mentions: int
+
+
+class ReportFirstReply(SQLModel, table=True):
+    """A mention that has a sent reply: its posting time and category, the reply author the
+    report names, and the seconds from receipt to the first sent reply."""
+
+    __tablename__ = "report_first_replies"
+    __table_args__ = (
+        sa.Index("ix_first_reply_created", "created_at"),
+        sa.Index("ix_first_reply_seconds", "seconds", "created_at"),
+        sa.Index("ix_first_reply_author", "author", "seconds", "created_at"),
+        sa.Index("ix_first_reply_category", "category", "seconds", "created_at"),
+    )
+
+    mention_id: int = Field(primary_key=True)
+    created_at: datetime = _utc_column()
+    category: str
+    author: str
+    seconds: float | None = None
+
+
+class ReportAnswers(SQLModel, table=True):
+    """Sent replies built from a library answer, per UTC hour of their mention's posting."""
+
+    __tablename__ = "report_answers"
+
+    hour: int = Field(sa_column=Column(sa.BigInteger(), primary_key=True))
+    answer_id: int = Field(primary_key=True)
+    replies: int
