@@ -124,6 +124,7 @@ class Compiled:
                 self.by_list[list_id] |= 1 << position
         self.always = sum(1 << position for position in ruleset.always)
         self.stops = sum(1 << p for p, rule in enumerate(rules) if rule.stop)
+        self.pages: object | None = None  # desk.triage.batch's plan, built on first use
         self.actions = tuple(
             Action(
                 rule.name,

@@ -1,0 +1,214 @@
+"""``evaluate_many``: the compiled rules over a page of mentions at once, the same decisions as
+``evaluate`` one mention at a time (desk.triage.engine).
+
+The page's texts are scanned by one automaton pass (desk.triage.words.WordIndex.scan_many).
+Then the masks are turned around: instead of one atom mask per mention, one *mention mask* per
+atom (bit ``j``: mention ``j`` of the page has a hit in that word list, or meets that set
+condition), and each rule, in file order, is one handful of ``&``/``|`` over those for the whole
+page: its candidates (the mentions with hits in its lists), those with the atoms it needs, none
+it refuses, one of each ``any``. Only a rule with a regex, ``contains``, author, link or time
+runs per mention, and only for the mentions the masks left it, in the same order as
+``evaluate`` (rules in file order for each mention; a ``stop`` rule ends the mention's turn). No
+Python object is made per rule and mention; the fired rules stay in compact form (``Found``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from operator import attrgetter
+from typing import Any
+
+from desk.triage.compiled import Compiled, Found, Node, compiled
+from desk.triage.conditions import Facts
+from desk.triage.decision import Decision
+from desk.triage.engine import apply_actions, skipped_notes
+from desk.triage.rules import RuleSet
+from desk.triage.words import hits_of
+
+PAGE = 512  # mentions whose masks are one Python int each (a few machine words per operation)
+
+Plan = tuple[
+    tuple[int, ...], bool, tuple[int, ...], tuple[int, ...], tuple[tuple[int, ...], ...], Any, bool
+]
+"""One rule for a page: the lists that make it a candidate, whether it always is, the atoms it
+needs, the atoms it refuses, its one-of groups, its compiled parts (None: masks decide), stop."""
+
+
+def _atoms(mask: int) -> tuple[int, ...]:
+    """The atom numbers set in a mask."""
+    found = []
+    while mask:
+        low = mask & -mask
+        found.append(low.bit_length() - 1)
+        mask ^= low
+    return tuple(found)
+
+
+class Pages:
+    """What ``evaluate_many`` reads of a Compiled, per rule (built once, kept with it)."""
+
+    def __init__(self, code: Compiled, ruleset: RuleSet) -> None:
+        sources: dict[int, list[int]] = {}
+        for list_id, positions in ruleset.by_list.items():
+            for position in positions:
+                sources.setdefault(position, []).append(list_id)
+        always = set(ruleset.always)
+        self.plan: tuple[Plan, ...] = tuple(
+            (
+                tuple(sources.get(position, ())),
+                position in always,
+                _atoms(required),
+                _atoms(refused),
+                tuple(_atoms(option) for option in options),
+                parts,
+                bool(code.stops >> position & 1),
+            )
+            for position, (required, refused, options, parts) in enumerate(code.rules)
+        )
+        self.width = max(
+            [code.lists]
+            + [
+                atom + 1
+                for _, table in code.tables
+                for bits in table.values()
+                for atom in _atoms(bits)
+            ]
+        )
+        names = tuple(attribute for attribute, _ in code.tables)
+        self.key: Callable[[Facts], Any] | None = attrgetter(*names) if names else None
+        self.tables = tuple(table for _, table in code.tables)
+        self.single = len(names) == 1
+
+
+def pages(ruleset: RuleSet) -> tuple[Compiled, Pages]:
+    """The compiled rules and their page plan, built on first use and kept with them."""
+    code = compiled(ruleset)
+    plan = code.pages
+    if plan is None:
+        plan = code.pages = Pages(code, ruleset)
+    assert isinstance(plan, Pages)
+    return code, plan
+
+
+def evaluate_many(facts: Sequence[Facts], ruleset: RuleSet) -> list[Decision]:
+    """``[evaluate(f, ruleset) for f in facts]``, a page at a time."""
+    code, plan = pages(ruleset)
+    decisions: list[Decision] = []
+    for start in range(0, len(facts), PAGE):
+        decisions += _page(facts[start : start + PAGE], ruleset, code, plan)
+    return decisions
+
+
+def _page(facts: Sequence[Facts], ruleset: RuleSet, code: Compiled, plan: Pages) -> list[Decision]:
+    count = len(facts)
+    scans = ruleset.index.scan_many([f.folded for f in facts], [f.skipped for f in facts])
+    atoms = [0] * plan.width  # atom -> the mentions of the page that have it, as bits
+    who: dict[Any, int] = {}  # the set conditions' values -> the mentions that have them
+    extra: dict[Any, int] = {}  # and their atoms
+    masks: list[int] = []
+    key_of, tables, single = plan.key, plan.tables, plan.single
+    bit = 1
+    for one, (lists, _) in zip(facts, scans, strict=True):
+        rest = lists
+        while rest:
+            low = rest & -rest
+            atoms[low.bit_length() - 1] |= bit
+            rest ^= low
+        if key_of is None:
+            masks.append(lists)
+        else:
+            key = key_of(one)
+            more = extra.get(key)
+            if more is None:
+                values = (key,) if single else key
+                more = 0
+                for table, value in zip(tables, values, strict=True):
+                    more |= table.get(value, 0)
+                extra[key] = more
+                who[key] = bit
+            else:
+                who[key] |= bit
+            masks.append(lists | more)
+        bit <<= 1
+    for key, mentions in who.items():
+        for atom in _atoms(extra[key]):
+            atoms[atom] |= mentions
+    for one, mask in zip(facts, masks, strict=True):
+        one.atoms = mask
+    positions: list[list[int]] = [[] for _ in range(count)]
+    matches: dict[int, dict[int, list[Any]]] = {}
+    alive = (1 << count) - 1
+    for position, (sources, always, required, refused, options, parts, stop) in enumerate(
+        plan.plan
+    ):
+        if always:
+            chosen = alive
+        else:
+            chosen = 0
+            for list_id in sources:
+                chosen |= atoms[list_id]
+            chosen &= alive
+        for atom in required:
+            if not chosen:
+                break
+            chosen &= atoms[atom]
+        if not chosen:
+            continue
+        for atom in refused:
+            chosen &= ~atoms[atom]
+        for option in options:
+            some = 0
+            for atom in option:
+                some |= atoms[atom]
+            chosen &= some
+        if chosen and parts is not None:
+            chosen = _run(parts, chosen, facts, position, matches)
+        if not chosen:
+            continue
+        if stop:
+            alive &= ~chosen
+        while chosen:
+            low = chosen & -chosen
+            positions[low.bit_length() - 1].append(position)
+            chosen ^= low
+        if not alive:
+            break
+    decisions = []
+    actions = code.actions
+    for index, one in enumerate(facts):
+        decision = Decision()
+        groups = scans[index][1]
+        if one.skipped:
+            decision.notes.extend(skipped_notes(one.skipped, hits_of(groups), ruleset))
+        fired = positions[index]
+        if fired:
+            apply_actions(decision, actions, fired)
+            decision.found = Found(code, fired, masks[index], matches.get(index), groups)
+        if one.notes:
+            decision.notes.extend({"key": "regex_timeout", "text": n} for n in one.notes)
+        decisions.append(decision)
+    return decisions
+
+
+def _run(
+    parts: tuple[Node, ...],
+    chosen: int,
+    facts: Sequence[Facts],
+    position: int,
+    matches: dict[int, dict[int, list[Any]]],
+) -> int:
+    """The mentions of ``chosen`` for which a rule's parts hold, run in order for each."""
+    fired = 0
+    while chosen:
+        low = chosen & -chosen
+        chosen ^= low
+        index = low.bit_length() - 1
+        one = facts[index]
+        matched: list[Any] = []
+        for part in parts:
+            if not part(one, matched):
+                break
+        else:
+            fired |= low
+            matches.setdefault(index, {})[position] = matched
+    return fired
