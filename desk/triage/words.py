@@ -52,6 +52,9 @@ _MARK_BYTES = bytes(
     else 32
     for c in range(256)
 )  # ASCII: a word byte kept, a sentence end "|", any other byte a space
+# the same for text whose "?" were made "!" (another sentence end) and whose characters outside
+# ASCII, none of them a word character, were then each made a "?": here a space
+_MARK_NARROW_BYTES = _MARK_BYTES[: ord("?")] + b" " + _MARK_BYTES[ord("?") + 1 :]
 _END_AND_AFTER = re.compile(rb"\|[ |]*")
 _SPACES = re.compile(rb" +")
 _PATTERN_TOKEN = re.compile(r"\w+\*?")
@@ -450,13 +453,18 @@ def _marked(folded_text: str) -> str:
     ASCII text goes through a byte table (word bytes kept, sentence ends ``|``, the rest a
     space) and three substitutions that each start at a fixed byte and never step back, so
     the work stays linear however long a run of punctuation is; other text takes a callback
-    per run."""
+    per run. Text whose only characters outside ASCII are not word characters (dashes,
+    quotes, emoji) takes the byte table too, each such character one byte."""
     if folded_text.isascii():
         data = folded_text.encode("ascii").translate(_MARK_BYTES)
-        data = _END_AND_AFTER.sub(b"|", data)  # a run from its first end on: "|"
-        data = _END_AND_AFTER.sub(b"|", data[::-1])[::-1]  # and the spaces before it
-        return " " + _SPACES.sub(b" ", data).decode("ascii") + " "
-    return " " + _NON_WORD.sub(_mark_run, folded_text) + " "
+    elif _WIDE_WORD.search(folded_text) is None:
+        data = folded_text.replace("?", "!").encode("ascii", "replace")
+        data = data.translate(_MARK_NARROW_BYTES)
+    else:
+        return " " + _NON_WORD.sub(_mark_run, folded_text) + " "
+    data = _END_AND_AFTER.sub(b"|", data)  # a run from its first end on: "|"
+    data = _END_AND_AFTER.sub(b"|", data[::-1])[::-1]  # and the spaces before it
+    return " " + _SPACES.sub(b" ", data).decode("ascii") + " "
 
 
 def _sentence_starts(folded_text: str) -> list[int]:

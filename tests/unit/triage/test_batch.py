@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from desk.triage import batch, conditions
+from desk.triage import batch, conditions, words
 from desk.triage.batch import evaluate_many
 from desk.triage.conditions import Facts
 from desk.triage.engine import evaluate
@@ -175,3 +175,14 @@ def test_the_whole_triage_of_a_batch_stores_what_one_at_a_time_stores(pack: str)
         assert (decision.assignee, decision.detail()) == (alone[i].assignee, alone[i].detail())
         assigned += decision.assignee is not None
     assert assigned > len(items) // 2
+
+
+def test_the_marked_text_of_hostile_texts_is_that_of_the_regular_expression() -> None:
+    """Emoji, dashes, RTL and NUL beside "?" take the byte table: the same marks as the
+    callback over each run (a "?" stays a sentence end, an emoji does not become one)."""
+    texts = [f.folded for f in facts_for(HOSTILE)] + ["a ? b 😂 c", "😂?", "a😂b", "pas — feu"]
+    narrow = 0
+    for text in texts:
+        assert words._marked(text) == " " + words._NON_WORD.sub(words._mark_run, text) + " "
+        narrow += not text.isascii() and words._WIDE_WORD.search(text) is None
+    assert narrow > 50
