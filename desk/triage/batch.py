@@ -18,20 +18,30 @@ from collections.abc import Callable, Sequence
 from operator import attrgetter
 from typing import Any
 
-from desk.triage.compiled import Compiled, Found, Node, compiled
-from desk.triage.conditions import Facts
+from desk.triage.compiled import Compiled, Found, Node, _conjuncts, compiled
+from desk.triage.conditions import Facts, OneOf, Time, Words
 from desk.triage.decision import Decision
 from desk.triage.engine import apply_actions, skipped_notes
-from desk.triage.rules import RuleSet
+from desk.triage.rules import Rule, RuleSet
 from desk.triage.words import hits_of
 
 PAGE = 512  # mentions whose masks are one Python int each (a few machine words per operation)
 
 Plan = tuple[
-    tuple[int, ...], bool, tuple[int, ...], tuple[int, ...], tuple[tuple[int, ...], ...], Any, bool
+    tuple[int, ...],
+    bool,
+    tuple[int, ...],
+    tuple[int, ...],
+    tuple[tuple[int, ...], ...],
+    tuple[Node, ...] | None,
+    bool,
+    tuple[Time, ...],
+    tuple[int, ...],
 ]
 """One rule for a page: the lists that make it a candidate, whether it always is, the atoms it
-needs, the atoms it refuses, its one-of groups, its compiled parts (None: masks decide), stop."""
+needs, the atoms it refuses, its one-of groups, its compiled parts still to run per mention
+(None: masks decide), whether it stops, the time windows it checks first (answered once per
+mention and window for the page) and the word lists those first parts matched."""
 
 
 def _atoms(mask: int) -> tuple[int, ...]:
@@ -53,18 +63,28 @@ class Pages:
             for position in positions:
                 sources.setdefault(position, []).append(list_id)
         always = set(ruleset.always)
-        self.plan: tuple[Plan, ...] = tuple(
-            (
-                tuple(sources.get(position, ())),
-                position in always,
-                _atoms(required),
-                _atoms(refused),
-                tuple(_atoms(option) for option in options),
-                parts,
-                bool(code.stops >> position & 1),
+        plan: list[Plan] = []
+        for position, (required, refused, options, parts) in enumerate(code.rules):
+            times: tuple[Time, ...] = ()
+            constant: tuple[int, ...] = ()
+            if parts is not None:
+                times, constant, parts = _first_parts(
+                    code, ruleset.rules[position], required, parts
+                )
+            plan.append(
+                (
+                    tuple(sources.get(position, ())),
+                    position in always,
+                    _atoms(required),
+                    _atoms(refused),
+                    tuple(_atoms(option) for option in options),
+                    parts,
+                    bool(code.stops >> position & 1),
+                    times,
+                    constant,
+                )
             )
-            for position, (required, refused, options, parts) in enumerate(code.rules)
-        )
+        self.plan = tuple(plan)
         self.width = max(
             [code.lists]
             + [
@@ -78,6 +98,33 @@ class Pages:
         self.key: Callable[[Facts], Any] | None = attrgetter(*names) if names else None
         self.tables = tuple(table for _, table in code.tables)
         self.single = len(names) == 1
+
+
+def _held(bit: int, required: int) -> bool:
+    return bool(bit) and required & bit == bit
+
+
+def _first_parts(
+    code: Compiled, rule: Rule, required: int, parts: tuple[Node, ...]
+) -> tuple[tuple[Time, ...], tuple[int, ...], tuple[Node, ...] | None]:
+    """A rule's leading parts that read no text: word lists and set conditions the masks
+    already hold for its candidates, and time windows, which only answer (no match, no note).
+    Their time windows, the word lists they match (in order) and the parts left to run per
+    mention, from the first other one on; no time window: nothing taken out."""
+    times: list[Time] = []
+    lists: list[int] = []
+    done = 0
+    for part in _conjuncts(rule.condition):
+        if isinstance(part, Time):
+            times.append(part)
+        elif isinstance(part, Words) and _held(code.bit_of(part), required):
+            lists.append(part.list_id)
+        elif not isinstance(part, OneOf) or not _held(code.bit_of(part), required):
+            break
+        done += 1
+    if not times:
+        return (), (), parts
+    return tuple(times), tuple(lists), parts[done:]
 
 
 def pages(ruleset: RuleSet) -> tuple[Compiled, Pages]:
@@ -138,9 +185,18 @@ def _page(facts: Sequence[Facts], ruleset: RuleSet, code: Compiled, plan: Pages)
     positions: list[list[int]] = [[] for _ in range(count)]
     matches: dict[int, dict[int, list[Any]]] = {}
     alive = (1 << count) - 1
-    for position, (sources, always, required, refused, options, parts, stop) in enumerate(
-        plan.plan
-    ):
+    answered: dict[Time, tuple[int, int]] = {}  # a window -> mentions asked, those in it
+    for position, (
+        sources,
+        always,
+        required,
+        refused,
+        options,
+        parts,
+        stop,
+        times,
+        constant,
+    ) in enumerate(plan.plan):
         if always:
             chosen = alive
         else:
@@ -161,8 +217,12 @@ def _page(facts: Sequence[Facts], ruleset: RuleSet, code: Compiled, plan: Pages)
             for atom in option:
                 some |= atoms[atom]
             chosen &= some
+        for window in times:
+            if not chosen:
+                break
+            chosen &= _in_time(window, chosen, facts, answered)
         if chosen and parts is not None:
-            chosen = _run(parts, chosen, facts, position, matches)
+            chosen = _run(parts, constant, chosen, facts, position, matches)
         if not chosen:
             continue
         if stop:
@@ -190,21 +250,38 @@ def _page(facts: Sequence[Facts], ruleset: RuleSet, code: Compiled, plan: Pages)
     return decisions
 
 
+def _in_time(
+    window: Time, chosen: int, facts: Sequence[Facts], answered: dict[Time, tuple[int, int]]
+) -> int:
+    """The mentions of ``chosen`` that arrived in the window, each mention asked once a page."""
+    asked, inside = answered.get(window, (0, 0))
+    todo = chosen & ~asked
+    while todo:
+        low = todo & -todo
+        todo ^= low
+        if window.holds(facts[low.bit_length() - 1], []):
+            inside |= low
+    answered[window] = (asked | chosen, inside)
+    return chosen & inside
+
+
 def _run(
     parts: tuple[Node, ...],
+    first: tuple[int, ...],
     chosen: int,
     facts: Sequence[Facts],
     position: int,
     matches: dict[int, dict[int, list[Any]]],
 ) -> int:
-    """The mentions of ``chosen`` for which a rule's parts hold, run in order for each."""
+    """The mentions of ``chosen`` for which a rule's parts hold, run in order for each, after
+    the parts the masks answered (``first``: the word lists they matched)."""
     fired = 0
     while chosen:
         low = chosen & -chosen
         chosen ^= low
         index = low.bit_length() - 1
         one = facts[index]
-        matched: list[Any] = []
+        matched: list[Any] = list(first)
         for part in parts:
             if not part(one, matched):
                 break

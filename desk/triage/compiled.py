@@ -141,6 +141,12 @@ class Compiled:
             for rule in rules
         )
 
+    def bit_of(self, part: Words | OneOf) -> int:
+        """The atom bit of a word list or a set condition of the rules (0: none)."""
+        if isinstance(part, Words):
+            return 1 << part.list_id
+        return self._one_of.get((part.attribute, part.values), 0)
+
     def _bit(self, part: Words | OneOf) -> int:
         """The atom bit of a word list or a set condition."""
         if isinstance(part, Words):
