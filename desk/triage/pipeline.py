@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from desk.calendar import TimeFacts
 from desk.config import DeskConfig
+from desk.gcpause import paused
 from desk.triage.batch import evaluate_many
 from desk.triage.conditions import Facts, normalise_handle
 from desk.triage.engine import Decision, evaluate
@@ -194,6 +195,7 @@ class Triage:
             known[index] = found
         return [k if k is not None else Detected("other", "unknown") for k in known]
 
+    @paused()  # the page's facts and decisions live on: no collector walks over them
     def decide_many(
         self,
         items: list[Incoming],
