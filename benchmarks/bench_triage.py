@@ -14,7 +14,9 @@ machine slows both alike:
   condition object at a time as before issue 16 (it shares the faster word scan);
 - ``rules_batch_per_s``: the compiled rules a page of mentions at a time
   (desk.triage.batch.evaluate_many: one automaton pass per page, each rule one set of mask
-  operations over the whole page), the same decisions as ``evaluate``;
+  operations over the whole page), the same decisions as ``evaluate`` (checked below); it
+  keeps a chunk's decisions alive and so runs with the cyclic collector paused
+  (desk.gcpause), as ingest does;
 - ``triage_per_s``: the whole decision without language detection (rules, fallback model,
   surge, routing to a team with schedules), one mention at a time (``Triage.decide``) — the
   language is given, as platforms declare it; ``triage_reference_per_s``: the same pipeline

@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from operator import attrgetter
 from typing import Any
 
+from desk.gcpause import paused
 from desk.triage.compiled import Compiled, Found, Node, _conjuncts, compiled
 from desk.triage.conditions import Facts, OneOf, Time, Words
 from desk.triage.decision import Decision
@@ -137,6 +138,7 @@ def pages(ruleset: RuleSet) -> tuple[Compiled, Pages]:
     return code, plan
 
 
+@paused()  # the decisions live on: no collector walks over them (desk.gcpause)
 def evaluate_many(facts: Sequence[Facts], ruleset: RuleSet) -> list[Decision]:
     """``[evaluate(f, ruleset) for f in facts]``, a page at a time."""
     code, plan = pages(ruleset)

@@ -1,7 +1,7 @@
 """desk.gcpause: the cyclic collector is off while a batch runs, and back as it was after.
 
-Imports (desk.channels.ingest) and triage of many mentions (Triage.decide_many) run with it
-paused: their objects live on and form no cycles, so its full collections only cost time.
+Imports (desk.channels.ingest) and triage of many mentions (Triage.decide_many, and the batch
+rules desk.triage.batch.evaluate_many) run with it paused: their objects live on and form no cycles, so its full collections only cost time.
 """
 
 from __future__ import annotations
@@ -14,12 +14,13 @@ import pytest
 
 from desk.bootstrap import Desk
 from desk.gcpause import paused
+from desk.triage import batch
 from desk.triage.conditions import Facts
 from desk.triage.engine import Decision, evaluate
 from desk.triage.pipeline import Triage
 from desk.triage.rules import RuleSet, default_rules
 from tests.helpers.paths import PAYLOADS
-from tests.unit.triage.test_compiled import CONFIG, incoming
+from tests.unit.triage.test_compiled import CONFIG, facts_of, incoming
 
 
 @pytest.fixture(autouse=True)
@@ -88,6 +89,16 @@ def test_triage_of_many_mentions_and_an_import_run_with_the_collector_paused(
     triage = Triage(default_rules(), CONFIG, detect_language=False, evaluator=spying)
     triage.decide_many([incoming(i, "eau potable?") for i in range(3)])
     assert states == [False, False, False]
+    assert gc.isenabled()
+
+    def check(facts: list[Facts], ruleset: RuleSet) -> list[Decision]:
+        states.append(gc.isenabled())
+        return []
+
+    with pytest.MonkeyPatch.context() as patch:  # the batch API pauses it on its own
+        patch.setattr(batch, "_page", lambda facts, *rest: check(facts, rest[0]))
+        batch.evaluate_many([facts_of(incoming(0, "eau"))], default_rules())
+    assert states[-1] is False
     assert gc.isenabled()
 
     real = Triage.decide_many
