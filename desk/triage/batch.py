@@ -6,10 +6,15 @@ Then the masks are turned around: instead of one atom mask per mention, one *men
 atom (bit ``j``: mention ``j`` of the page has a hit in that word list, or meets that set
 condition), and each rule, in file order, is one handful of ``&``/``|`` over those for the whole
 page: its candidates (the mentions with hits in its lists), those with the atoms it needs, none
-it refuses, one of each ``any``. Only a rule with a regex, ``contains``, author, link or time
-runs per mention, and only for the mentions the masks left it, in the same order as
-``evaluate`` (rules in file order for each mention; a ``stop`` rule ends the mention's turn). No
-Python object is made per rule and mention; the fired rules stay in compact form (``Found``).
+it refuses, one of each ``any``. A time window a rule checks first is asked once per mention
+and window for the page, and kept as a mention mask too. Only a rule with a regex,
+``contains``, author or link runs per mention, and only for the mentions the masks left it, in
+the same order as ``evaluate`` (rules in file order for each mention; a ``stop`` rule ends the
+mention's turn), so a regex runs, and may time out, exactly as one mention at a time. The fired
+rules stay in compact form (``Found``): the explanation is built when asked for.
+
+The decisions of a whole batch live on, so the cyclic collector is paused meanwhile
+(desk.gcpause). tests/unit/triage/test_batch.py holds the pages to ``evaluate``.
 """
 
 from __future__ import annotations
