@@ -428,7 +428,8 @@ def _spaced_many(folded_texts: Sequence[str]) -> list[str]:
     same: texts whose word characters are all ASCII, most once folded, are done in one
     byte-table pass over them all joined by NUL (each gets its words between single spaces; an
     end may get two spaces, which no key holds), the others one at a time."""
-    plain = [text for text in folded_texts if _narrow(text)]
+    narrow = [_narrow(text) for text in folded_texts]
+    plain = [text for text, byte_wise in zip(folded_texts, narrow, strict=True) if byte_wise]
     if len(plain) > 1:
         joined = SEPARATOR.join(plain).encode("ascii", "replace")  # "?": not a word byte
         data = b" ".join(joined.translate(_SEPARATED_BYTES).split())
@@ -437,7 +438,8 @@ def _spaced_many(folded_texts: Sequence[str]) -> list[str]:
             return forms
         narrow_forms = iter(forms)
         return [
-            next(narrow_forms) if _narrow(text) else spaced_words(text) for text in folded_texts
+            next(narrow_forms) if byte_wise else spaced_words(text)
+            for text, byte_wise in zip(folded_texts, narrow, strict=True)
         ]
     return [spaced_words(text) for text in folded_texts]
 
