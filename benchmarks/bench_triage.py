@@ -48,6 +48,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from desk.config import DeskConfig  # noqa: E402
+from desk.gcpause import paused  # noqa: E402
 from desk.triage.batch import evaluate_many  # noqa: E402
 from desk.triage.conditions import Facts  # noqa: E402
 from desk.triage.engine import evaluate  # noqa: E402
@@ -233,7 +234,9 @@ def main() -> None:
         return run
 
     def batch_run(chunk: list[Incoming]) -> int:
-        return sum(len(d.rules) for d in evaluate_many([facts_of(i) for i in chunk], ruleset))
+        with paused():  # the facts of the chunk live on, as the decisions do
+            facts = [facts_of(i) for i in chunk]
+            return sum(len(d.rules) for d in evaluate_many(facts, ruleset))
 
     def many_run(triage: Triage) -> Callable[[list[Incoming]], int]:
         def run(chunk: list[Incoming]) -> int:
