@@ -30,6 +30,7 @@ from desk.db.bulk import fast_insert
 from desk.db.busy import DatabaseBusy, is_busy
 from desk.db.tables import AuditEvent, Channel, Mention
 from desk.errors import InputError
+from desk.gcpause import paused
 from desk.platforms.detect import parse_payload
 from desk.platforms.parsed import ParsedMention, ParseResult
 from desk.triage import Decision, RuleSet
@@ -204,6 +205,7 @@ class IngestService:
             )
         return self.ingest_bytes(data, source)
 
+    @paused()  # many parsed items, decisions and rows live on: no collector walks over them
     def ingest_bytes(self, data: bytes, source: str) -> FileReport:
         """Import one payload given as bytes; ``source`` names it in messages."""
         try:
@@ -212,6 +214,7 @@ class IngestService:
             return FileReport(source, rejected=1, errors=[str(exc)])
         return self.ingest_parsed(parsed, source)
 
+    @paused()
     def ingest_parsed(
         self,
         parsed: ParseResult,

@@ -124,6 +124,7 @@ class Compiled:
                 self.by_list[list_id] |= 1 << position
         self.always = sum(1 << position for position in ruleset.always)
         self.stops = sum(1 << p for p, rule in enumerate(rules) if rule.stop)
+        self.pages: object | None = None  # desk.triage.batch's plan, built on first use
         self.actions = tuple(
             Action(
                 rule.name,
@@ -139,6 +140,12 @@ class Compiled:
             )
             for rule in rules
         )
+
+    def bit_of(self, part: Words | OneOf) -> int:
+        """The atom bit of a word list or a set condition of the rules (0: none)."""
+        if isinstance(part, Words):
+            return 1 << part.list_id
+        return self._one_of.get((part.attribute, part.values), 0)
 
     def _bit(self, part: Words | OneOf) -> int:
         """The atom bit of a word list or a set condition."""

@@ -19,7 +19,7 @@ from desk.triage.decision import DEFAULT_PRIORITY, Decision, Fired
 from desk.triage.rules import CATEGORY_ORDER, RuleSet
 from desk.triage.words import Skipped, hits_of
 
-__all__ = ["DEFAULT_PRIORITY", "Decision", "Fired", "evaluate", "skipped_notes"]
+__all__ = ["DEFAULT_PRIORITY", "Decision", "Fired", "apply_actions", "evaluate", "skipped_notes"]
 
 
 def evaluate(facts: Facts, ruleset: RuleSet) -> Decision:
@@ -79,14 +79,14 @@ def evaluate(facts: Facts, ruleset: RuleSet) -> Decision:
         if low & stops:
             break
     if positions:
-        _apply(decision, code.actions, positions)
+        apply_actions(decision, code.actions, positions)
         decision.found = Found(code, positions, mask, matches, groups)
     if facts.notes:
         decision.notes.extend({"key": "regex_timeout", "text": n} for n in facts.notes)
     return decision
 
 
-def _apply(decision: Decision, actions: tuple[Action, ...], positions: list[int]) -> None:
+def apply_actions(decision: Decision, actions: tuple[Action, ...], positions: list[int]) -> None:
     """The fired rules' actions, with the documented precedence."""
     best = len(CATEGORY_ORDER)  # a rule without a category ranks here: it never wins
     priority: int | None = None

@@ -14,7 +14,9 @@ from datetime import UTC, datetime, timedelta
 
 from desk.calendar import TimeFacts
 from desk.config import DeskConfig
+from desk.gcpause import paused
 from desk.triage.arbitration import arbitrate
+from desk.triage.batch import evaluate_many
 from desk.triage.conditions import Facts, normalise_handle
 from desk.triage.engine import Decision, evaluate
 from desk.triage.fallback import Fallback, for_rules
@@ -194,6 +196,7 @@ class Triage:
             known[index] = found
         return [k if k is not None else Detected("other", "unknown") for k in known]
 
+    @paused()  # the page's facts and decisions live on: no collector walks over them
     def decide_many(
         self,
         items: list[Incoming],
@@ -204,20 +207,22 @@ class Triage:
     ) -> list[Decision]:
         """Triage mentions oldest first (a feed lists the newest first, and a surge counts the
         mentions before each one); the decisions come back in the order of ``items``. Languages
-        not given are detected first, in one pass. ``route=False`` leaves the assignee to the
-        caller, as ``decide`` does."""
+        not given are detected first, in one pass; the rules then run over them a page at a
+        time (desk.triage.batch: the same decisions as one at a time). ``route=False`` leaves
+        the assignee to the caller, as ``decide`` does."""
         given = languages or [None] * len(items)
-        missing = [i for i, lang in enumerate(given) if lang is None]
-        found = self.languages([items[i] for i in missing])
-        filled = list(given)
-        for index, lang in zip(missing, found, strict=True):
-            filled[index] = lang
-        decisions: list[Decision | None] = [None] * len(items)
+        unknown = [item for item, lang in zip(items, given, strict=True) if lang is None]
+        detected = iter(self.languages(unknown))
+        filled = [lang if lang is not None else next(detected) for lang in given]
+        facts = [self._facts(item, lang) for item, lang in zip(items, filled, strict=True)]
+        if self.evaluate is evaluate:  # the compiled rules: a page of mentions at a time
+            decided = evaluate_many(facts, self.ruleset)
+        else:
+            decided = [self.evaluate(one, self.ruleset) for one in facts]
         for index in sorted(range(len(items)), key=lambda i: items[i].created_at):
-            decisions[index] = self.decide(
-                items[index], route=route, language=filled[index], route_at=route_at
-            )
-        return [d for d in decisions if d is not None]
+            one = decided[index]
+            self._finish(one, facts[index].folded, items[index], filled[index], route, route_at)
+        return decided
 
     def decide(
         self,
@@ -229,9 +234,15 @@ class Triage:
     ) -> Decision:
         """Triage one mention (``route=False``: leave the assignee to the caller; ``route_at``:
         who is there at that moment takes it, default when it was posted)."""
+        language = language or self.language_of(item, item.rule_text())
+        facts = self._facts(item, language)
+        decision = self.evaluate(facts, self.ruleset)
+        return self._finish(decision, facts.folded, item, language, route, route_at)
+
+    def _facts(self, item: Incoming, language: Detected) -> Facts:
+        """What the rules look at in a mention."""
         text = item.rule_text()
-        language = language or self.language_of(item, text)
-        facts = Facts(
+        return Facts(
             text=text,
             folded=fold(text),
             hits={},
@@ -244,11 +255,22 @@ class Triage:
             when=self.calendar.facts,
             author_name=item.author_name,
         )
-        decision = self.evaluate(facts, self.ruleset)
+
+    def _finish(
+        self,
+        decision: Decision,
+        folded: str,
+        item: Incoming,
+        language: Detected,
+        route: bool,
+        route_at: datetime | None,
+    ) -> Decision:
+        """The rules' decision completed: the fallback's category, the language, a surge, the
+        assignee (mentions are finished oldest first: a surge counts those before)."""
         if self.ruleset.fallback is not None and decision.category_rule is None:
-            self._fill_in(decision, facts.folded)
+            self._fill_in(decision, folded)
         elif self.ruleset.fallback is not None and self.ruleset.fallback.overrule is not None:
-            arbitrate(decision, self.model(), facts.folded, self.ruleset.fallback.overrule)
+            arbitrate(decision, self.model(), folded, self.ruleset.fallback.overrule)
         decision.language = language.code
         decision.language_source = language.source
         self.surge.observe(decision, item.created_at)

@@ -27,8 +27,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 
 import ahocorasick
 import regex
@@ -51,12 +52,18 @@ _MARK_BYTES = bytes(
     else 32
     for c in range(256)
 )  # ASCII: a word byte kept, a sentence end "|", any other byte a space
+# the same for text whose "?" were made "!" (another sentence end) and whose characters outside
+# ASCII, none of them a word character, were then each made a "?": here a space
+_MARK_NARROW_BYTES = _MARK_BYTES[: ord("?")] + b" " + _MARK_BYTES[ord("?") + 1 :]
 _END_AND_AFTER = re.compile(rb"\|[ |]*")
 _SPACES = re.compile(rb" +")
 _PATTERN_TOKEN = re.compile(r"\w+\*?")
 _STAR_INSIDE = re.compile(r"\w\*\w")  # "déneig*ment": a * followed by more of the word
 PREFIX_KEY = 3  # phrases starting with a prefix word are tried where a word starts like it
 _OTHER_THAN_MARKS = re.compile("[^\x00-\x7f\u0300-\u036f]")  # non-ASCII, not an accent
+# ``WordIndex.scan_many``: texts joined by NUL, which no key holds, so no match spans two texts
+SEPARATOR = "\x00"
+_SEPARATED_BYTES = bytes(0 if c == 0 else _WORD_BYTES[c] for c in range(256))  # NUL kept
 MIN_PREFIX = 3
 
 
@@ -204,6 +211,53 @@ class WordIndex:
         if self.slow:
             mask |= self._find_slow(folded_text, groups, skipped)
         return mask, groups
+
+    def scan_many(
+        self, folded_texts: Sequence[str], skipped: Sequence[list[Skipped]]
+    ) -> list[tuple[int, list[Found]]]:
+        """``scan`` of many texts (``skipped[i]`` for text ``i``), the same answers: the texts'
+        spaced forms are made in one pass over them all joined by NUL, and read by one pass of
+        the automaton; a text where an occurrence needs a closer look (harmless phrase,
+        negation), holding NUL itself, or with phrases tried word by word, is scanned alone."""
+        count = len(folded_texts)
+        if self._empty or self.slow or count < 2:
+            return [self.scan(text, skipped[i]) for i, text in enumerate(folded_texts)]
+        joined = SEPARATOR.join(folded_texts)
+        if joined.count(SEPARATOR) != count - 1:  # a text holds NUL: those are scanned alone
+            alone = {i for i, text in enumerate(folded_texts) if SEPARATOR in text}
+            rest = [i for i in range(count) if i not in alone]
+            together = iter(
+                self.scan_many([folded_texts[i] for i in rest], [skipped[i] for i in rest])
+            )
+            return [
+                self.scan(text, skipped[i]) if i in alone else next(together)
+                for i, text in enumerate(folded_texts)
+            ]
+        spaced_forms = _spaced_many(folded_texts)
+        spaced = SEPARATOR.join(spaced_forms)
+        # the NUL after text i is at bounds[i]: its occurrences end before it
+        bounds = [length + i for i, length in enumerate(accumulate(map(len, spaced_forms)))]
+        masks = [0] * count
+        groups: list[list[Found]] = [[] for _ in range(count)]
+        careful: list[int] = []
+        at, bound = 0, bounds[0]
+        mask, group = 0, groups[0]
+        for end, value in self.automaton.iter(spaced):
+            if end > bound:
+                masks[at] = mask
+                at = bisect_left(bounds, end, at + 1)
+                bound, mask, group = bounds[at], 0, groups[at]
+            if value[5]:  # a harmless phrase, or a word that may be negated: looked at alone
+                if not careful or careful[-1] != at:
+                    careful.append(at)
+                continue
+            mask |= value[4]
+            group.append(value[1])
+        masks[at] = mask
+        results = list(zip(masks, groups, strict=True))
+        for i in careful:
+            results[i] = self.scan(folded_texts[i], skipped[i])
+        return results
 
     def _scan_careful(
         self,
@@ -363,6 +417,33 @@ def spaced_words(folded_text: str) -> str:
     return " " + _NON_WORD.sub(" ", folded_text) + " "
 
 
+def _narrow(text: str) -> bool:
+    """Whether every word character of a text is ASCII (its other characters, dashes or
+    emoji, each count as one non-word byte): most texts, once folded."""
+    return text.isascii() or _WIDE_WORD.search(text) is None
+
+
+def _spaced_many(folded_texts: Sequence[str]) -> list[str]:
+    """``spaced_words`` of each text (none holding NUL), or a form the automaton reads the
+    same: texts whose word characters are all ASCII, most once folded, are done in one
+    byte-table pass over them all joined by NUL (each gets its words between single spaces; an
+    end may get two spaces, which no key holds), the others one at a time."""
+    narrow = [_narrow(text) for text in folded_texts]
+    plain = [text for text, byte_wise in zip(folded_texts, narrow, strict=True) if byte_wise]
+    if len(plain) > 1:
+        joined = SEPARATOR.join(plain).encode("ascii", "replace")  # "?": not a word byte
+        data = b" ".join(joined.translate(_SEPARATED_BYTES).split())
+        forms = (" " + data.replace(b"\x00", b" \x00 ").decode("ascii") + " ").split(SEPARATOR)
+        if len(plain) == len(folded_texts):
+            return forms
+        narrow_forms = iter(forms)
+        return [
+            next(narrow_forms) if byte_wise else spaced_words(text)
+            for text, byte_wise in zip(folded_texts, narrow, strict=True)
+        ]
+    return [spaced_words(text) for text in folded_texts]
+
+
 def _mark_run(run: re.Match[str]) -> str:
     return _END_MARK if _SENTENCE_END.search(run.group()) else " "
 
@@ -374,13 +455,18 @@ def _marked(folded_text: str) -> str:
     ASCII text goes through a byte table (word bytes kept, sentence ends ``|``, the rest a
     space) and three substitutions that each start at a fixed byte and never step back, so
     the work stays linear however long a run of punctuation is; other text takes a callback
-    per run."""
+    per run. Text whose only characters outside ASCII are not word characters (dashes,
+    quotes, emoji) takes the byte table too, each such character one byte."""
     if folded_text.isascii():
         data = folded_text.encode("ascii").translate(_MARK_BYTES)
-        data = _END_AND_AFTER.sub(b"|", data)  # a run from its first end on: "|"
-        data = _END_AND_AFTER.sub(b"|", data[::-1])[::-1]  # and the spaces before it
-        return " " + _SPACES.sub(b" ", data).decode("ascii") + " "
-    return " " + _NON_WORD.sub(_mark_run, folded_text) + " "
+    elif _WIDE_WORD.search(folded_text) is None:
+        data = folded_text.replace("?", "!").encode("ascii", "replace")
+        data = data.translate(_MARK_NARROW_BYTES)
+    else:
+        return " " + _NON_WORD.sub(_mark_run, folded_text) + " "
+    data = _END_AND_AFTER.sub(b"|", data)  # a run from its first end on: "|"
+    data = _END_AND_AFTER.sub(b"|", data[::-1])[::-1]  # and the spaces before it
+    return " " + _SPACES.sub(b" ", data).decode("ascii") + " "
 
 
 def _sentence_starts(folded_text: str) -> list[int]:

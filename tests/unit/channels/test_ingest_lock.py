@@ -18,7 +18,7 @@ from desk.config import Settings
 from desk.db import session_factory
 from desk.db.busy import is_busy
 from desk.platforms.parsed import ParseResult
-from desk.triage.pipeline import Triage
+from desk.triage import pipeline
 from tests.helpers.cli import Cli
 from tests.helpers.desks import mention
 from tests.helpers.paths import PAYLOADS
@@ -60,14 +60,15 @@ def test_the_rules_run_while_other_desks_can_still_write(
 ) -> None:
     # A slow rule regex runs on every mention: if that happened under the write lock, another
     # desk's write would wait, and after 10 s fail with "database is locked".
+    # The rules run over the mentions a page at a time (desk.triage.batch.evaluate_many).
     free: list[bool] = []
-    real = Triage.decide
+    real = pipeline.evaluate_many
 
-    def decide(self: Triage, *args: Any, **kw: Any) -> Any:
-        free.append(another_desk_can_write(str(settings.db)))
-        return real(self, *args, **kw)
+    def evaluate_many(facts: list[Any], ruleset: Any) -> Any:
+        free.extend([another_desk_can_write(str(settings.db))] * len(facts))
+        return real(facts, ruleset)
 
-    monkeypatch.setattr(Triage, "decide", decide)
+    monkeypatch.setattr(pipeline, "evaluate_many", evaluate_many)
     report = desk.ingest.ingest_parsed(items(4), "slow.json")
     assert report.new == 4
     assert free == [True] * 4
