@@ -700,11 +700,11 @@ class QueueScreen(MentionScreen, SavedViews, inherit_bindings=False):
         preview = self.query_one("#queue-preview", Static)
         if row is None:
             if self.total != 0 or self.fresh:  # a fresh desk's list says how to begin
-                preview.update(Content(""))
+                preview.update(Content(""), layout=False)
             elif self.filter_line:
-                preview.update(Content(self.t("tui.find.empty")))
+                preview.update(Content(self.t("tui.find.empty")), layout=False)
             else:
-                preview.update(Content(self.t("tui.queue.empty")))
+                preview.update(Content(self.t("tui.queue.empty")), layout=False)
             return
         catalog = self.desk_app.catalog
         head = Content.assemble(
@@ -718,4 +718,4 @@ class QueueScreen(MentionScreen, SavedViews, inherit_bindings=False):
                 f"{priority_label(catalog, row.priority)} · {category_label(catalog, row.category)} · {status_label(catalog, row.status)}"
             ),
         )
-        preview.update(Content("\n").join([head, safe(row.text, max_len=400)]))
+        preview.update(Content("\n").join([head, safe(row.text, max_len=400)]), layout=False)
