@@ -21,7 +21,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from desk.errors import DeskError
 from desk.i18n import Catalog
@@ -46,6 +46,7 @@ from desk.tui.screens.base import MentionScreen
 from desk.tui.widgets import mention_view
 from desk.tui.widgets.composer import Composer
 from desk.tui.widgets.crisis_banner import CrisisBanner
+from desk.tui.widgets.footer import DeskFooter
 from desk.views import MentionDetail, ReplyView
 from desk.vocabulary import ReplyStatus
 
@@ -85,7 +86,7 @@ class DetailScreen(MentionScreen):
             for name in _SECTIONS:
                 yield Static(id=f"section-{name}", classes="section")
         yield Composer(self.desk_app.catalog, id="composer")
-        yield Footer(compact=True, show_command_palette=False)  # ctrl+p still works
+        yield DeskFooter()  # ctrl+p still works
 
     def on_mount(self) -> None:
         """Load the mention; restore a draft left on this mention earlier."""

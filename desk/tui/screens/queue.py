@@ -36,7 +36,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from desk.bootstrap import Desk
 from desk.db.store import QueueFilter
@@ -55,6 +55,7 @@ from desk.tui.safe import safe, safe_str
 from desk.tui.saved_views import SavedViews
 from desk.tui.screens.base import MENTION_BINDINGS, MentionScreen
 from desk.tui.widgets.crisis_banner import CrisisBanner, filter_line
+from desk.tui.widgets.footer import DeskFooter
 from desk.tui.widgets.queue_list import QueueList
 from desk.views import QueueRow
 from desk.vocabulary import CATEGORIES
@@ -161,7 +162,7 @@ class QueueScreen(MentionScreen, SavedViews, inherit_bindings=False):
         yield CrisisBanner(id="crisis-banner")
         yield QueueList(self.desk_app.catalog, clock=self.desk.clock, id="queue")
         yield Static(id="queue-preview")
-        yield Footer(compact=True, show_command_palette=False)
+        yield DeskFooter()
 
     REFRESH_SECONDS = 15.0  # colleagues' work (claims, replies, new mentions) shows up this fast
 
@@ -671,7 +672,7 @@ class QueueScreen(MentionScreen, SavedViews, inherit_bindings=False):
             header = Content("  ·  ").join([Content.assemble(part) for part in head + tail + views])
             if header.cell_length <= width:
                 break
-        self.query_one("#queue-header", Static).update(header)
+        self.query_one("#queue-header", Static).update(header, layout=False)  # one line, always
 
     def action_open_surge(self) -> None:
         """``!``: the mentions of the first surge the banner shows — its tag (``~t WORD``), or
