@@ -21,6 +21,7 @@ from textual.widgets import HelpPanel, TextArea
 from desk.bootstrap import Desk
 from desk.errors import DeskError
 from desk.i18n import Catalog
+from desk.platforms.registry import PLATFORMS
 from desk.tui.commands import DeskCommands
 from desk.tui.crisis import CrisisWatch
 from desk.tui.failures import explain
@@ -84,6 +85,22 @@ class DeskApp(Navigator):
         self._listener.start()
         self.live.start()
         self.crisis.start()  # the banner: a crisis declared on any desk, the surges going on
+
+    def on_ready(self) -> None:
+        """The first screen is drawn: get what the first opened mention needs ready now,
+        rather than on that first open (desk.tui.navigation; the reply length rules)."""
+        self.call_after_refresh(self.prepare_detail)
+        self._warm_up()
+
+    @work(thread=True, group="warm-up")
+    def _warm_up(self) -> None:
+        """Load each platform's reply-length rules (X's twitter-text compiles its patterns on
+        first use, ~0.2 s) off the UI thread, before the first mention is opened."""
+        for name in PLATFORMS:
+            try:
+                self.desk.replies.preview(name, "")
+            except Exception:  # noqa: BLE001, S112 - a warm-up only: the open pays it instead
+                continue
 
     def on_unmount(self) -> None:
         """Stop the background polling."""

@@ -9,6 +9,11 @@ can approve this reply" (the core's ``no_approver``), said at send time.
 ``desk.replies``): nothing goes out, and when the composer is empty the reply's text comes back
 into it, to be corrected and sent again. The key shows in the footer only when there is such a
 reply on the mention.
+
+One DetailScreen serves every mention opened (desk.tui.navigation keeps it installed):
+mounting its widgets and styling them cost more than a frame on each open. ``reopen`` points it
+at another mention — state, composer and sections emptied — and it loads that mention when
+shown; leaving it (popped, not covered by a dialog) gives the claim back.
 """
 
 from __future__ import annotations
@@ -51,6 +56,7 @@ from desk.views import MentionDetail, ReplyView
 from desk.vocabulary import ReplyStatus
 
 _SECTIONS = ("meta", "body", "why", "thread", "replies", "history")
+NOT_YET = 0  # no mention yet (mention numbers start at 1)
 
 
 class DetailScreen(MentionScreen):
@@ -65,8 +71,14 @@ class DetailScreen(MentionScreen):
     ]
     RENEW_SECONDS = 60.0  # a claim lasts minutes; typing renews it at most once a minute
 
-    def __init__(self, mention_id: int, *, compose: bool = False) -> None:
+    def __init__(self, mention_id: int = NOT_YET, *, compose: bool = False) -> None:
+        """``NOT_YET``: mounted ahead of the first mention (see ``reopen``)."""
         super().__init__(id="detail-screen")
+        self._reset(mention_id, compose)
+        self._reopened = False  # reopen() was called: show the new mention when resumed
+
+    def _reset(self, mention_id: int, compose: bool) -> None:
+        """This screen's state for one mention, nothing read yet."""
         self._mention_id = mention_id
         self._focus_composer = compose
         self.detail: MentionDetail | None = None
@@ -77,6 +89,34 @@ class DetailScreen(MentionScreen):
         self._again = False
         self._renewed_at = 0.0
         self._frame = NO_FRAME  # the reply's length frame, read with the detail
+
+    def reopen(self, mention_id: int, *, compose: bool = False) -> None:
+        """Point this (mounted, not shown) screen at another mention before it is pushed
+        again: nothing of the previous mention stays — text, claim, sections, composer."""
+        self._reset(mention_id, compose)
+        self._reopened = True
+        if not self.is_mounted:
+            return  # still being mounted: it starts empty
+        self.query_one(Composer).reset()
+        for name in _SECTIONS:
+            section = self.query_one(f"#section-{name}", Static)
+            section.border_title = None
+            section.update(Content(""))
+        self.query_one("#detail-body", VerticalScroll).scroll_home(animate=False)
+        self._fill(self.desk_app.catalog)  # "loading #N" in the header
+        self.refresh_bindings()
+
+    def on_screen_resume(self) -> None:
+        """Shown again after ``reopen``: the new mention's draft, focus and detail."""
+        if self._reopened:
+            self._reopened = False
+            self._show()
+
+    def on_screen_suspend(self) -> None:
+        """Left for good (popped, not covered by a dialog): give the claim back now — the
+        screen itself stays mounted for the next mention."""
+        if self not in self.app.screen_stack:
+            self._release_claim()
 
     def compose(self) -> ComposeResult:
         """Header, scrolling sections, composer, footer."""
@@ -91,6 +131,11 @@ class DetailScreen(MentionScreen):
     def on_mount(self) -> None:
         """Load the mention; restore a draft left on this mention earlier."""
         self.desk_app.inbox_changed.subscribe(self, self._inbox_changed)
+        if self._mention_id != NOT_YET and not self._reopened:
+            self._show()
+
+    def _show(self) -> None:
+        """The mention's draft back in the composer, the focus, and the detail read."""
         composer = self.query_one(Composer)
         draft = self.desk_app.drafts.get(self._mention_id)
         if draft:
@@ -116,7 +161,8 @@ class DetailScreen(MentionScreen):
             body.move_child(message, after=card)
 
     def _inbox_changed(self, _mention_id: int | None) -> None:
-        self.load()
+        if self in self.app.screen_stack and self._mention_id != NOT_YET:  # not kept aside
+            self.load()
 
     @work(thread=True, exclusive=True, group="detail-load")
     def load(self) -> None:
@@ -132,6 +178,8 @@ class DetailScreen(MentionScreen):
 
     def on_detail_loaded(self, message: DetailLoaded) -> None:
         """Fill the sections."""
+        if message.detail.id != self._mention_id:
+            return  # read for the mention this screen showed before
         self.detail = message.detail
         composer = self.query_one(Composer)
         if not platform(message.detail.platform).takes_replies and composer.enabled:
@@ -402,9 +450,13 @@ class DetailScreen(MentionScreen):
 
     def on_unmount(self) -> None:
         """Leaving the mention gives the claim back (in the app's worker: this screen goes)."""
+        self._release_claim()
+
+    def _release_claim(self) -> None:
         if self._start is not None and self._start.mine:
             release = partial(self.desk.claims.release, self._mention_id)
             self.app.run_worker(release, thread=True, group="claims", exit_on_error=False)
+        self._start = None
 
     def _measure(self, body: str) -> None:
         if self.detail is not None:
@@ -494,7 +546,7 @@ class DetailScreen(MentionScreen):
     # -- actions -------------------------------------------------------------------------
     def mention_id(self) -> int | None:
         """This screen's mention."""
-        return self._mention_id
+        return None if self._mention_id == NOT_YET else self._mention_id
 
     def action_reply(self) -> None:
         """Focus the composer."""
