@@ -53,7 +53,7 @@ class Navigator(App[None]):
         """One mention in full (from the queue, the reply history).
 
         The same DetailScreen each time (installed: popping it keeps it mounted), pointed at
-        the mention; a new one only when it is already in the stack (a mention opened from a
+        the mention (it pushes itself once the mention is read); a new one only when it is already in the stack (a mention opened from a
         screen above another's detail)."""
         screen = self._detail
         if screen is None:
@@ -61,8 +61,8 @@ class Navigator(App[None]):
             self.install_screen(screen, "detail")
         elif screen in self.screen_stack:
             screen = DetailScreen(message.mention_id, compose=message.compose)
-        else:
-            screen.reopen(message.mention_id, compose=message.compose)
+        elif screen.reopen(message.mention_id, compose=message.compose):
+            return  # it shows itself when the mention has been read
         self.push_screen(screen)
 
     def on_open_timeline(self, message: OpenTimeline) -> None:

@@ -76,6 +76,8 @@ class DetailScreen(MentionScreen):
         super().__init__(id="detail-screen")
         self._reset(mention_id, compose)
         self._reopened = False  # reopen() was called: show the new mention when resumed
+        self._push_pending = False  # reopen() waits for the mention before showing the screen
+        self._read_early = False  # reopen() has asked for the mention already
 
     def _reset(self, mention_id: int, compose: bool) -> None:
         """This screen's state for one mention, nothing read yet."""
@@ -90,14 +92,20 @@ class DetailScreen(MentionScreen):
         self._renewed_at = 0.0
         self._frame = NO_FRAME  # the reply's length frame, read with the detail
 
-    def reopen(self, mention_id: int, *, compose: bool = False) -> None:
-        """Point this (mounted, not shown) screen at another mention before it is pushed
-        again: nothing of the previous mention stays — text, claim, sections, composer."""
+    PUSH_WAIT = 0.05  # seconds: shown with the mention read, or "loading" if the read is slower
+
+    def reopen(self, mention_id: int, *, compose: bool = False) -> bool:
+        """Point this (mounted, not shown) screen at another mention: nothing of the previous
+        mention stays — text, claim, sections, composer. The mention is read at once and the
+        screen shows itself when it arrives (one layout and one drawing instead of a "loading"
+        screen drawn first), or after PUSH_WAIT. False: not mounted yet, the caller pushes it."""
         self._reset(mention_id, compose)
         self._reopened = True
         if not self.is_mounted:
-            return  # still being mounted: it starts empty
-        self.query_one(Composer).reset()
+            return False  # still being mounted: it starts empty
+        # the draft goes in now: the composer's change messages, handled before the screen is
+        # shown, would otherwise record an empty draft for this mention
+        self.query_one(Composer).reset(self.desk_app.drafts.get(mention_id, ""))
         for name in _SECTIONS:
             section = self.query_one(f"#section-{name}", Static)
             section.border_title = None
@@ -105,12 +113,24 @@ class DetailScreen(MentionScreen):
         self.query_one("#detail-body", VerticalScroll).scroll_home(animate=False)
         self._fill(self.desk_app.catalog)  # "loading #N" in the header
         self.refresh_bindings()
+        self._push_pending = self._read_early = True
+        self.load()
+        self.set_timer(self.PUSH_WAIT, self._push)
+        return True
+
+    def _push(self) -> None:
+        """Show this screen (once per reopen), unless it is already shown."""
+        if self._push_pending:
+            self._push_pending = False
+            if self not in self.app.screen_stack:
+                self.app.push_screen(self)
 
     def on_screen_resume(self) -> None:
         """Shown again after ``reopen``: the new mention's draft, focus and detail."""
         if self._reopened:
             self._reopened = False
-            self._show()
+            self._show(read=not self._read_early)
+            self._read_early = False
 
     def on_screen_suspend(self) -> None:
         """Left for good (popped, not covered by a dialog): give the claim back now — the
@@ -134,17 +154,19 @@ class DetailScreen(MentionScreen):
         if self._mention_id != NOT_YET and not self._reopened:
             self._show()
 
-    def _show(self) -> None:
-        """The mention's draft back in the composer, the focus, and the detail read."""
+    def _show(self, *, read: bool = True) -> None:
+        """The mention's draft back in the composer, the focus, and the detail read (unless
+        ``reopen`` already asked for it)."""
         composer = self.query_one(Composer)
         draft = self.desk_app.drafts.get(self._mention_id)
-        if draft:
+        if draft and composer.body != draft:
             composer.text_area.text = draft
         if self._focus_composer:
             composer.text_area.focus()
         else:
             self.query_one("#detail-body").focus()
-        self.load()
+        if read:
+            self.load()
 
     SHORT = 32  # lines: below, the message comes first and the composer is smaller until used
 
@@ -189,6 +211,7 @@ class DetailScreen(MentionScreen):
         self._measure(composer.body)
         self._displaced(message.detail)
         self.refresh_bindings()  # w shows only with a reply of mine waiting for approval
+        self._push()  # reopened: shown now that the mention is here
 
     def _displaced(self, detail: MentionDetail) -> None:
         """A colleague took the reply over while this composer held it: say so at once (the
