@@ -12,8 +12,8 @@ reply on the mention.
 
 One DetailScreen serves every mention opened (desk.tui.navigation keeps it installed):
 mounting its widgets and styling them cost more than a frame on each open. ``reopen`` points it
-at another mention — state, composer and sections emptied — and it loads that mention when
-shown; leaving it (popped, not covered by a dialog) gives the claim back.
+at another mention — state, composer and sections emptied — reads that mention and shows itself
+when it has arrived; leaving it (popped, not covered by a dialog) gives the claim back.
 """
 
 from __future__ import annotations
