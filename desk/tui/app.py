@@ -76,6 +76,11 @@ class DeskApp(Navigator):
         and the outbox in the background (desk.tui.live)."""
         self._rules_stamp = self._rules_mtime()
         self.set_interval(self.RULES_POLL_SECONDS, self._poll_rules)
+        self.call_after_refresh(self._start_background)
+
+    def _start_background(self) -> None:
+        """The threads that follow the other desks, the live channels and the crises, started
+        once the first screen is drawn (they would share the interpreter with its drawing)."""
         self._changes = self.desk.watch_changes()
         # A plain daemon thread, not a Textual worker: it runs for the app's whole life, and
         # a worker that never completes would hold up everything that waits for workers.
@@ -104,8 +109,9 @@ class DeskApp(Navigator):
 
     def on_unmount(self) -> None:
         """Stop the background polling."""
-        self._changes.close()  # the listener's wait returns within a poll
-        self._listener.join(timeout=2)
+        if hasattr(self, "_listener"):  # started (the app may stop before its first frame)
+            self._changes.close()  # the listener's wait returns within a poll
+            self._listener.join(timeout=2)
         self.live.stop()
 
     def _hear_changes(self) -> None:

@@ -196,12 +196,20 @@ class QueueScreen(MentionScreen, SavedViews, inherit_bindings=False):
             queue.reset(self.generation, first_page_requested=True)
             if first_page is not None and flt == self.home_filter(self.desk):
                 queue.set_page(self.generation, 0, first_page)
-            else:
-                self.fetch_page(self.generation, flt, 0, queue.PAGE_SIZE)
+                # The first screen needs no read: the counts start once it is drawn (their
+                # threads would otherwise share the interpreter with the first drawing).
+                self._show_header()
+                self.call_after_refresh(self._count, self.generation, flt)
+                return
+            self.fetch_page(self.generation, flt, 0, queue.PAGE_SIZE)
         else:
             queue.invalidate(self.generation)
         self._show_header()
-        self.count_rows(self.generation, flt)
+        self._count(self.generation, flt)
+
+    def _count(self, generation: int, flt: QueueFilter) -> None:
+        """Count the view, the replies waiting for approval, the saved views (in workers)."""
+        self.count_rows(generation, flt)
         self.count_pending()
         self.count_views()
 
