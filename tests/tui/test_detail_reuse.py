@@ -5,6 +5,7 @@ own draft comes back with it."""
 from __future__ import annotations
 
 from desk.tui.app import DeskApp
+from desk.tui.messages import OpenDetail
 from desk.tui.screens.detail import DetailScreen
 from desk.tui.widgets.composer import Composer
 from tests.helpers.tui import DeskEnv, goto, open_composer, screen_lines, settle
@@ -55,3 +56,15 @@ async def test_the_detail_screen_is_reused_and_shows_only_the_new_mention(env: D
         await open_composer(pilot, env, "en1")  # its draft is back
         assert app.screen is kept
         assert kept.query_one(Composer).body == "Brouillon"
+
+        # another mention asked for over this one (as from the reply history): a screen of its own
+        app.post_message(OpenDetail(env.ids["fr1"]))
+        await settle(pilot)
+        second = app.screen
+        assert isinstance(second, DetailScreen)
+        assert second is not kept
+        assert second.detail is not None
+        assert second.detail.id == env.ids["fr1"]
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is kept

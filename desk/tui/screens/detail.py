@@ -73,7 +73,7 @@ class DetailScreen(MentionScreen):
 
     def __init__(self, mention_id: int = NOT_YET, *, compose: bool = False) -> None:
         """``NOT_YET``: mounted ahead of the first mention (see ``reopen``)."""
-        super().__init__(id="detail-screen")
+        super().__init__()  # no id: a second one may be on the stack (a mention from the replies)
         self._reset(mention_id, compose)
         self._reopened = False  # reopen() was called: show the new mention when resumed
         self._push_pending = False  # reopen() waits for the mention before showing the screen
