@@ -104,6 +104,8 @@ class DetailScreen(MentionScreen):
         self._reopened = True
         if not self.is_mounted:
             return False  # still being mounted: it starts empty
+        self._push_pending = self._read_early = True
+        self.load()  # first: the read runs in its thread while the screen is emptied here
         # the draft goes in now: the composer's change messages, handled before the screen is
         # shown, would otherwise record an empty draft for this mention
         self.query_one(Composer).reset(self.desk_app.drafts.get(mention_id, ""))
@@ -114,8 +116,6 @@ class DetailScreen(MentionScreen):
         self.query_one("#detail-body", VerticalScroll).scroll_home(animate=False)
         self._fill(self.desk_app.catalog)  # "loading #N" in the header
         self.refresh_bindings()
-        self._push_pending = self._read_early = True
-        self.load()
         self.set_timer(self.PUSH_WAIT, self._push)
         return True
 
