@@ -21,6 +21,7 @@ from textual.widgets import HelpPanel, TextArea
 from desk.bootstrap import Desk
 from desk.errors import DeskError
 from desk.i18n import Catalog
+from desk.platforms.registry import PLATFORMS
 from desk.tui.commands import DeskCommands
 from desk.tui.crisis import CrisisWatch
 from desk.tui.failures import explain
@@ -75,6 +76,11 @@ class DeskApp(Navigator):
         and the outbox in the background (desk.tui.live)."""
         self._rules_stamp = self._rules_mtime()
         self.set_interval(self.RULES_POLL_SECONDS, self._poll_rules)
+        self.call_after_refresh(self._start_background)
+
+    def _start_background(self) -> None:
+        """The threads that follow the other desks, the live channels and the crises, started
+        once the first screen is drawn (they would share the interpreter with its drawing)."""
         self._changes = self.desk.watch_changes()
         # A plain daemon thread, not a Textual worker: it runs for the app's whole life, and
         # a worker that never completes would hold up everything that waits for workers.
@@ -85,10 +91,27 @@ class DeskApp(Navigator):
         self.live.start()
         self.crisis.start()  # the banner: a crisis declared on any desk, the surges going on
 
+    def on_ready(self) -> None:
+        """The first screen is drawn: get what the first opened mention needs ready now,
+        rather than on that first open (desk.tui.navigation; the reply length rules)."""
+        self.call_after_refresh(self.prepare_detail)
+        self._warm_up()
+
+    @work(thread=True, group="warm-up")
+    def _warm_up(self) -> None:
+        """Load each platform's reply-length rules (X's twitter-text compiles its patterns on
+        first use, ~0.2 s) off the UI thread, before the first mention is opened."""
+        for name in PLATFORMS:
+            try:
+                self.desk.replies.preview(name, "")
+            except Exception:  # noqa: BLE001, S112 - a warm-up only: the open pays it instead
+                continue
+
     def on_unmount(self) -> None:
         """Stop the background polling."""
-        self._changes.close()  # the listener's wait returns within a poll
-        self._listener.join(timeout=2)
+        if hasattr(self, "_listener"):  # started (the app may stop before its first frame)
+            self._changes.close()  # the listener's wait returns within a poll
+            self._listener.join(timeout=2)
         self.live.stop()
 
     def _hear_changes(self) -> None:

@@ -32,14 +32,38 @@ from desk.tui.screens.timeline import TimelineScreen
 class Navigator(App[None]):
     """Pushes the screen each intent asks for; DeskApp inherits it."""
 
+    _detail: DetailScreen | None = None  # the detail screen, kept mounted between mentions
+
     def get_default_screen(self) -> Screen[Any]:
         """The queue is the home screen."""
         return QueueScreen()
 
+    def prepare_detail(self) -> None:
+        """Mount the detail screen now, kept aside (installed, not shown): the first mention
+        opened then costs no more than the next ones. Called once the queue is drawn."""
+        if self._detail is None:
+            screen = self._detail = DetailScreen()
+            self.install_screen(screen, "detail")
+            # What push_screen does first for a screen not running yet (compose and mount it),
+            # without putting it on the stack: keys keep going to the queue.
+            self._register(self, screen)
+
     # -- intents posted by screens ---------------------------------------------------------
     def on_open_detail(self, message: OpenDetail) -> None:
-        """One mention in full (from the queue, the reply history)."""
-        self.push_screen(DetailScreen(message.mention_id, compose=message.compose))
+        """One mention in full (from the queue, the reply history).
+
+        The same DetailScreen each time (installed: popping it keeps it mounted), pointed at
+        the mention (it pushes itself once the mention is read); a new one only when it is already in the stack (a mention opened from a
+        screen above another's detail)."""
+        screen = self._detail
+        if screen is None:
+            screen = self._detail = DetailScreen(message.mention_id, compose=message.compose)
+            self.install_screen(screen, "detail")
+        elif screen in self.screen_stack:
+            screen = DetailScreen(message.mention_id, compose=message.compose)
+        elif screen.reopen(message.mention_id, compose=message.compose):
+            return  # it shows itself when the mention has been read
+        self.push_screen(screen)
 
     def on_open_timeline(self, message: OpenTimeline) -> None:
         """A mention's timeline (``h`` on a mention, ``t`` or Enter in the audit trail)."""

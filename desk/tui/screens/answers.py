@@ -18,7 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from desk.answers.service import AnswerView, expired
 from desk.i18n import Catalog
@@ -27,6 +27,7 @@ from desk.tui.dialogs.picker import PickerScreen
 from desk.tui.labels import category_label
 from desk.tui.safe import safe, safe_str, safe_text
 from desk.tui.screens.base import DeskScreen
+from desk.tui.widgets.footer import DeskFooter
 
 
 @dataclass
@@ -59,7 +60,7 @@ class AnswersScreen(DeskScreen):
         yield Static(id="answers-header", classes="header-line")
         yield DataTable(id="answers-table", cursor_type="row", zebra_stripes=True)
         yield Static(id="answers-preview", classes="section")
-        yield Footer(compact=True, show_command_palette=False)  # ctrl+p still works
+        yield DeskFooter()  # ctrl+p still works
 
     def on_mount(self) -> None:
         """Load the library."""

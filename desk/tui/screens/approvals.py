@@ -20,7 +20,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from desk.replies.approval import PendingReply
 from desk.replies.batches import BatchProgress
@@ -30,6 +30,7 @@ from desk.tui.messages import ApprovalsLoaded
 from desk.tui.safe import safe, safe_str, safe_text
 from desk.tui.screens.base import DeskScreen
 from desk.tui.widgets import tables
+from desk.tui.widgets.footer import DeskFooter
 from desk.vocabulary import BatchStatus
 
 
@@ -56,7 +57,7 @@ class ApprovalsScreen(DeskScreen):
         yield Static(id="approvals-header", classes="header-line")
         yield DataTable(id="approvals-table", cursor_type="row", zebra_stripes=True)
         yield Static(id="approvals-text", classes="section")
-        yield Footer(compact=True, show_command_palette=False)  # ctrl+p still works
+        yield DeskFooter()  # ctrl+p still works
 
     def on_mount(self) -> None:
         """Load the queue; follow changes made elsewhere in the app."""

@@ -19,7 +19,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from desk.audit.chain import VerifyResult
 from desk.audit.timeline import local_time
@@ -35,6 +35,7 @@ from desk.tui.messages import ActionFailed, AuditVerified, OpenTimeline
 from desk.tui.safe import safe, safe_str, safe_text
 from desk.tui.screens.base import DeskScreen
 from desk.tui.widgets import tables
+from desk.tui.widgets.footer import DeskFooter
 from desk.tui.widgets.mention_view import data_words, event_sentences, event_words
 from desk.views import AuditView
 
@@ -113,7 +114,7 @@ class AuditScreen(DeskScreen):
         yield Static(id="audit-status")
         yield DataTable(id="audit-table", cursor_type="row", zebra_stripes=True)
         yield Static(id="audit-event", classes="section")
-        yield Footer(compact=True, show_command_palette=False)  # ctrl+p still works
+        yield DeskFooter()  # ctrl+p still works
 
     def on_mount(self) -> None:
         """Load the first page and verify the chain."""

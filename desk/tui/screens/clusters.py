@@ -19,13 +19,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from desk.crisis.clusters import Cluster
 from desk.tui.messages import FilterQueue
 from desk.tui.safe import safe, safe_str, safe_text
 from desk.tui.screens.base import DeskScreen
 from desk.tui.widgets import tables
+from desk.tui.widgets.footer import DeskFooter
 
 MAX_IDS = 120
 """Mentions of one group the queue filter names at most (the filter line stays readable)."""
@@ -63,7 +64,7 @@ class ClustersScreen(DeskScreen):
         yield Static(id="clusters-header", classes="header-line")
         yield DataTable(id="clusters-table", cursor_type="row", zebra_stripes=True)
         yield Static(id="clusters-text", classes="section")
-        yield Footer(compact=True, show_command_palette=False)
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         """Compute the groups; again when another desk changes the queue."""

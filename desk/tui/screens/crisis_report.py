@@ -16,13 +16,14 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from desk.crisis.report import CrisisReport, render
 from desk.errors import NotFound
 from desk.i18n import Catalog
 from desk.tui.failures import explain
 from desk.tui.screens.base import DeskScreen
+from desk.tui.widgets.footer import DeskFooter
 
 
 @dataclass
@@ -51,7 +52,7 @@ class CrisisReportScreen(DeskScreen):
         yield Static(id="crisis-report-header", classes="header-line")
         with VerticalScroll(id="crisis-report-body"):
             yield Static(id="crisis-report-text")
-        yield Footer(compact=True, show_command_palette=False)
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         """Compute the report."""

@@ -9,6 +9,11 @@ can approve this reply" (the core's ``no_approver``), said at send time.
 ``desk.replies``): nothing goes out, and when the composer is empty the reply's text comes back
 into it, to be corrected and sent again. The key shows in the footer only when there is such a
 reply on the mention.
+
+One DetailScreen serves every mention opened (desk.tui.navigation keeps it installed):
+mounting its widgets and styling them cost more than a frame on each open. ``reopen`` points it
+at another mention — state, composer and sections emptied — reads that mention and shows itself
+when it has arrived; leaving it (popped, not covered by a dialog) gives the claim back.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from desk.errors import DeskError
 from desk.i18n import Catalog
@@ -46,10 +51,12 @@ from desk.tui.screens.base import MentionScreen
 from desk.tui.widgets import mention_view
 from desk.tui.widgets.composer import Composer
 from desk.tui.widgets.crisis_banner import CrisisBanner
+from desk.tui.widgets.footer import DeskFooter
 from desk.views import MentionDetail, ReplyView
 from desk.vocabulary import ReplyStatus
 
 _SECTIONS = ("meta", "body", "why", "thread", "replies", "history")
+NOT_YET = 0  # no mention yet (mention numbers start at 1)
 
 
 class DetailScreen(MentionScreen):
@@ -64,8 +71,17 @@ class DetailScreen(MentionScreen):
     ]
     RENEW_SECONDS = 60.0  # a claim lasts minutes; typing renews it at most once a minute
 
-    def __init__(self, mention_id: int, *, compose: bool = False) -> None:
-        super().__init__(id="detail-screen")
+    def __init__(self, mention_id: int = NOT_YET, *, compose: bool = False) -> None:
+        """``NOT_YET``: mounted ahead of the first mention (see ``reopen``)."""
+        super().__init__()  # no id: a second one may be on the stack (a mention from the replies)
+        self._reset(mention_id, compose)
+        self._reopened = False  # reopen() was called: show the new mention when resumed
+        self._push_pending = False  # reopen() waits for the mention before showing the screen
+        self._read_early = False  # reopen() has asked for the mention already
+        self._css_seen = -1  # the app's stylesheet version when this screen was last shown
+
+    def _reset(self, mention_id: int, compose: bool) -> None:
+        """This screen's state for one mention, nothing read yet."""
         self._mention_id = mention_id
         self._focus_composer = compose
         self.detail: MentionDetail | None = None
@@ -77,6 +93,62 @@ class DetailScreen(MentionScreen):
         self._renewed_at = 0.0
         self._frame = NO_FRAME  # the reply's length frame, read with the detail
 
+    PUSH_WAIT = 0.05  # seconds: shown with the mention read, or "loading" if the read is slower
+
+    def reopen(self, mention_id: int, *, compose: bool = False) -> bool:
+        """Point this (mounted, not shown) screen at another mention: nothing of the previous
+        mention stays — text, claim, sections, composer. The mention is read at once and the
+        screen shows itself when it arrives (one layout and one drawing instead of a "loading"
+        screen drawn first), or after PUSH_WAIT. False: not mounted yet, the caller pushes it."""
+        self._reset(mention_id, compose)
+        self._reopened = True
+        if not self.is_mounted:
+            return False  # still being mounted: it starts empty
+        self._push_pending = self._read_early = True
+        self.load()  # first: the read runs in its thread while the screen is emptied here
+        # the draft goes in now: the composer's change messages, handled before the screen is
+        # shown, would otherwise record an empty draft for this mention
+        self.query_one(Composer).reset(self.desk_app.drafts.get(mention_id, ""))
+        for name in _SECTIONS:
+            section = self.query_one(f"#section-{name}", Static)
+            section.border_title = None
+            section.update(Content(""))
+        self.query_one("#detail-body", VerticalScroll).scroll_home(animate=False)
+        self._fill(self.desk_app.catalog)  # "loading #N" in the header
+        self.refresh_bindings()
+        self.set_timer(self.PUSH_WAIT, self._push)
+        return True
+
+    def _push(self) -> None:
+        """Show this screen (once per reopen), unless it is already shown."""
+        if self._push_pending:
+            self._push_pending = False
+            if self not in self.app.screen_stack:
+                self.app.push_screen(self)
+
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        """Shown again after ``reopen``: the new mention's draft, focus and detail.
+
+        Textual restyles every widget of a screen it pushes (a fifth of an open). This kept
+        screen is restyled with the whole app when the stylesheet or the theme changes
+        (App.refresh_css walks every screen mounted), so only a change since it was last
+        shown calls for it (Textual's own count of stylesheet changes, as its screen modes
+        use it)."""
+        css_version = self.app._css_update_count
+        if css_version == self._css_seen:
+            event.refresh_styles = False
+        self._css_seen = css_version
+        if self._reopened:
+            self._reopened = False
+            self._show(read=not self._read_early)
+            self._read_early = False
+
+    def on_screen_suspend(self) -> None:
+        """Left for good (popped, not covered by a dialog): give the claim back now — the
+        screen itself stays mounted for the next mention."""
+        if self not in self.app.screen_stack:
+            self._release_claim()
+
     def compose(self) -> ComposeResult:
         """Header, scrolling sections, composer, footer."""
         yield Static(id="detail-header", classes="header-line")
@@ -85,20 +157,27 @@ class DetailScreen(MentionScreen):
             for name in _SECTIONS:
                 yield Static(id=f"section-{name}", classes="section")
         yield Composer(self.desk_app.catalog, id="composer")
-        yield Footer(compact=True, show_command_palette=False)  # ctrl+p still works
+        yield DeskFooter()  # ctrl+p still works
 
     def on_mount(self) -> None:
         """Load the mention; restore a draft left on this mention earlier."""
         self.desk_app.inbox_changed.subscribe(self, self._inbox_changed)
+        if self._mention_id != NOT_YET and not self._reopened:
+            self._show()
+
+    def _show(self, *, read: bool = True) -> None:
+        """The mention's draft back in the composer, the focus, and the detail read (unless
+        ``reopen`` already asked for it)."""
         composer = self.query_one(Composer)
         draft = self.desk_app.drafts.get(self._mention_id)
-        if draft:
+        if draft and composer.body != draft:
             composer.text_area.text = draft
         if self._focus_composer:
             composer.text_area.focus()
         else:
             self.query_one("#detail-body").focus()
-        self.load()
+        if read:
+            self.load()
 
     SHORT = 32  # lines: below, the message comes first and the composer is smaller until used
 
@@ -115,7 +194,8 @@ class DetailScreen(MentionScreen):
             body.move_child(message, after=card)
 
     def _inbox_changed(self, _mention_id: int | None) -> None:
-        self.load()
+        if self in self.app.screen_stack and self._mention_id != NOT_YET:  # not kept aside
+            self.load()
 
     @work(thread=True, exclusive=True, group="detail-load")
     def load(self) -> None:
@@ -131,6 +211,8 @@ class DetailScreen(MentionScreen):
 
     def on_detail_loaded(self, message: DetailLoaded) -> None:
         """Fill the sections."""
+        if message.detail.id != self._mention_id:
+            return  # read for the mention this screen showed before
         self.detail = message.detail
         composer = self.query_one(Composer)
         if not platform(message.detail.platform).takes_replies and composer.enabled:
@@ -140,6 +222,7 @@ class DetailScreen(MentionScreen):
         self._measure(composer.body)
         self._displaced(message.detail)
         self.refresh_bindings()  # w shows only with a reply of mine waiting for approval
+        self._push()  # reopened: shown now that the mention is here
 
     def _displaced(self, detail: MentionDetail) -> None:
         """A colleague took the reply over while this composer held it: say so at once (the
@@ -401,9 +484,13 @@ class DetailScreen(MentionScreen):
 
     def on_unmount(self) -> None:
         """Leaving the mention gives the claim back (in the app's worker: this screen goes)."""
+        self._release_claim()
+
+    def _release_claim(self) -> None:
         if self._start is not None and self._start.mine:
             release = partial(self.desk.claims.release, self._mention_id)
             self.app.run_worker(release, thread=True, group="claims", exit_on_error=False)
+        self._start = None
 
     def _measure(self, body: str) -> None:
         if self.detail is not None:
@@ -493,7 +580,7 @@ class DetailScreen(MentionScreen):
     # -- actions -------------------------------------------------------------------------
     def mention_id(self) -> int | None:
         """This screen's mention."""
-        return self._mention_id
+        return None if self._mention_id == NOT_YET else self._mention_id
 
     def action_reply(self) -> None:
         """Focus the composer."""

@@ -36,7 +36,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from desk.bootstrap import Desk
 from desk.db.store import QueueFilter
@@ -55,6 +55,7 @@ from desk.tui.safe import safe, safe_str
 from desk.tui.saved_views import SavedViews
 from desk.tui.screens.base import MENTION_BINDINGS, MentionScreen
 from desk.tui.widgets.crisis_banner import CrisisBanner, filter_line
+from desk.tui.widgets.footer import DeskFooter
 from desk.tui.widgets.queue_list import QueueList
 from desk.views import QueueRow
 from desk.vocabulary import CATEGORIES
@@ -161,7 +162,7 @@ class QueueScreen(MentionScreen, SavedViews, inherit_bindings=False):
         yield CrisisBanner(id="crisis-banner")
         yield QueueList(self.desk_app.catalog, clock=self.desk.clock, id="queue")
         yield Static(id="queue-preview")
-        yield Footer(compact=True, show_command_palette=False)
+        yield DeskFooter()
 
     REFRESH_SECONDS = 15.0  # colleagues' work (claims, replies, new mentions) shows up this fast
 
@@ -195,12 +196,20 @@ class QueueScreen(MentionScreen, SavedViews, inherit_bindings=False):
             queue.reset(self.generation, first_page_requested=True)
             if first_page is not None and flt == self.home_filter(self.desk):
                 queue.set_page(self.generation, 0, first_page)
-            else:
-                self.fetch_page(self.generation, flt, 0, queue.PAGE_SIZE)
+                # The first screen needs no read: the counts start once it is drawn (their
+                # threads would otherwise share the interpreter with the first drawing).
+                self._show_header()
+                self.call_after_refresh(self._count, self.generation, flt)
+                return
+            self.fetch_page(self.generation, flt, 0, queue.PAGE_SIZE)
         else:
             queue.invalidate(self.generation)
         self._show_header()
-        self.count_rows(self.generation, flt)
+        self._count(self.generation, flt)
+
+    def _count(self, generation: int, flt: QueueFilter) -> None:
+        """Count the view, the replies waiting for approval, the saved views (in workers)."""
+        self.count_rows(generation, flt)
         self.count_pending()
         self.count_views()
 
@@ -671,7 +680,7 @@ class QueueScreen(MentionScreen, SavedViews, inherit_bindings=False):
             header = Content("  ·  ").join([Content.assemble(part) for part in head + tail + views])
             if header.cell_length <= width:
                 break
-        self.query_one("#queue-header", Static).update(header)
+        self.query_one("#queue-header", Static).update(header, layout=False)  # one line, always
 
     def action_open_surge(self) -> None:
         """``!``: the mentions of the first surge the banner shows — its tag (``~t WORD``), or
@@ -700,11 +709,11 @@ class QueueScreen(MentionScreen, SavedViews, inherit_bindings=False):
         preview = self.query_one("#queue-preview", Static)
         if row is None:
             if self.total != 0 or self.fresh:  # a fresh desk's list says how to begin
-                preview.update(Content(""))
+                preview.update(Content(""), layout=False)
             elif self.filter_line:
-                preview.update(Content(self.t("tui.find.empty")))
+                preview.update(Content(self.t("tui.find.empty")), layout=False)
             else:
-                preview.update(Content(self.t("tui.queue.empty")))
+                preview.update(Content(self.t("tui.queue.empty")), layout=False)
             return
         catalog = self.desk_app.catalog
         head = Content.assemble(
@@ -718,4 +727,4 @@ class QueueScreen(MentionScreen, SavedViews, inherit_bindings=False):
                 f"{priority_label(catalog, row.priority)} · {category_label(catalog, row.category)} · {status_label(catalog, row.status)}"
             ),
         )
-        preview.update(Content("\n").join([head, safe(row.text, max_len=400)]))
+        preview.update(Content("\n").join([head, safe(row.text, max_len=400)]), layout=False)

@@ -11,7 +11,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from desk.db.store import ReplyFilter
 from desk.errors import DeskError
@@ -23,6 +23,7 @@ from desk.tui.messages import ActionFailed, OpenDetail, RepliesLoaded
 from desk.tui.safe import safe_str, safe_text
 from desk.tui.screens.base import DeskScreen
 from desk.tui.widgets import tables
+from desk.tui.widgets.footer import DeskFooter
 from desk.tui.widgets.mention_view import reply_block
 from desk.views import ReplyView
 
@@ -52,7 +53,7 @@ class RepliesScreen(DeskScreen):
         yield Static(id="replies-header", classes="header-line")
         yield DataTable(id="replies-table", cursor_type="row", zebra_stripes=True)
         yield Static(id="replies-text", classes="section")
-        yield Footer(compact=True, show_command_palette=False)  # ctrl+p still works
+        yield DeskFooter()  # ctrl+p still works
 
     def on_mount(self) -> None:
         """Load the newest replies."""

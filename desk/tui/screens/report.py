@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from desk.i18n import Catalog
 from desk.reports import duration
@@ -22,6 +22,7 @@ from desk.tui.labels import category_label
 from desk.tui.messages import ReportLoaded
 from desk.tui.safe import safe_str
 from desk.tui.screens.base import DeskScreen
+from desk.tui.widgets.footer import DeskFooter
 
 BAR = 30
 
@@ -58,7 +59,7 @@ class ReportScreen(DeskScreen):
         yield Static(id="report-header", classes="header-line")
         with VerticalScroll(id="report-body"):
             yield Static(id="report-text")
-        yield Footer(compact=True, show_command_palette=False)  # ctrl+p still works
+        yield DeskFooter()  # ctrl+p still works
 
     def on_mount(self) -> None:
         """Compute the report."""

@@ -19,7 +19,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from desk.errors import DeskError
 from desk.i18n import Catalog
@@ -30,6 +30,7 @@ from desk.tui.labels import plural
 from desk.tui.safe import safe, safe_str, safe_text
 from desk.tui.screens.base import DeskScreen
 from desk.tui.widgets import tables
+from desk.tui.widgets.footer import DeskFooter
 
 COLUMNS = ("name", "display_name", "initials", "role", "languages", "active", "load")
 
@@ -68,7 +69,7 @@ class StaffScreen(DeskScreen):
         yield Static(id="staff-note")
         yield DataTable(id="staff-table", cursor_type="row", zebra_stripes=True)
         yield Static(id="staff-detail", classes="section")
-        yield Footer(compact=True, show_command_palette=False)  # ctrl+p still works
+        yield DeskFooter()  # ctrl+p still works
 
     def on_mount(self) -> None:
         """Load the list; follow hand-overs and other changes made elsewhere in the app."""

@@ -18,7 +18,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from desk.audit.timeline import Step, Timeline, gap_text, local_time, sentence, summary
 from desk.errors import DeskError
@@ -27,6 +27,7 @@ from desk.tui.labels import status_label
 from desk.tui.messages import ActionFailed, OpenAudit
 from desk.tui.safe import safe, safe_str, safe_text
 from desk.tui.screens.base import DeskScreen
+from desk.tui.widgets.footer import DeskFooter
 
 
 @dataclass
@@ -57,7 +58,7 @@ class TimelineScreen(DeskScreen):
         with VerticalScroll(id="timeline-body"):
             yield Static(id="timeline-mention", classes="section")
             yield Static(id="timeline-steps", classes="section")
-        yield Footer(compact=True, show_command_palette=False)  # ctrl+p still works
+        yield DeskFooter()  # ctrl+p still works
 
     def on_mount(self) -> None:
         """Load the timeline; follow later changes to the inbox."""

@@ -105,6 +105,20 @@ class Composer(Vertical):
         self.text_area.display = False  # nothing to type: give the room to the mention
         self._render_counter()
 
+    def reset(self, text: str = "") -> None:
+        """Ready for another mention (the detail screen is reused): holding ``text`` (its
+        draft), enabled, a new key, no counter."""
+        self.sending = False
+        self.remove_class("-sending")
+        self.idempotency_key = str(uuid.uuid4())
+        self.enabled = True
+        area = self.text_area
+        area.disabled = False
+        area.display = True
+        area.text = text
+        self._last_preview = None
+        self._render_counter()
+
     def sent(self) -> None:
         """The reply went out: empty the text and take a new key for the next reply."""
         self.sending = False

@@ -11,6 +11,11 @@ and moves down; a marked row carries a
 ``●`` in the first cells. The list keeps only the marked ids and posts ``MarksChanged``; the
 screen marks many at once (``set_marks``) and runs actions on them. An empty queue shows the
 lines the screen gave (``set_empty_text``) instead of blank rows.
+
+Drawing: a cursor move that does not scroll redraws only the two rows concerned; a scroll
+draws every visible line again (Textual does not shift lines), so each row's drawn line is kept
+(``_strips``, at most ``STRIP_CACHE`` lines, forgotten on any new data, language, marks or style)
+and a scroll by one row draws one new row instead of all of them.
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ class QueueList(ScrollView, can_focus=True):
 
     PAGE_SIZE = 200
     MAX_PAGES = 5
+    STRIP_CACHE = 400  # drawn rows kept (a few screens' worth), whatever the queue's size
 
     BINDINGS = [
         Binding("up,k", "cursor_up", "tui.keys.up", show=False),
@@ -119,6 +125,7 @@ class QueueList(ScrollView, can_focus=True):
         self._highlighted: int | None = None
         self.marked: set[int] = set()
         self._empty: list[Content] = []
+        self._strips: dict[tuple[object, ...], Strip] = {}
 
     # -- data in -------------------------------------------------------------------------
     def reset(self, generation: int, *, first_page_requested: bool = False) -> None:
@@ -129,6 +136,7 @@ class QueueList(ScrollView, can_focus=True):
         """
         self.generation = generation
         self._pages.clear()
+        self._strips.clear()
         self._stale.clear()
         self._requested = {0} if first_page_requested else set()
         self.counted = False
@@ -143,6 +151,7 @@ class QueueList(ScrollView, can_focus=True):
         self.generation = generation
         self._stale = set(self._pages)
         self._requested.clear()
+        self._strips.clear()
         self.refresh()
 
     def set_total(self, generation: int, total: int) -> None:
@@ -163,6 +172,7 @@ class QueueList(ScrollView, can_focus=True):
         self._requested.discard(page)
         self._stale.discard(page)
         self._pages[page] = list(rows)
+        self._strips.clear()
         self._pages.move_to_end(page)
         self._evict()
         if not self.counted and offset + len(rows) > self.total:
@@ -217,12 +227,14 @@ class QueueList(ScrollView, can_focus=True):
     def set_marks(self, ids: set[int]) -> None:
         """Mark exactly these mentions (an empty set clears every mark)."""
         self.marked = set(ids)
+        self._strips.clear()
         self.post_message(self.MarksChanged(self, len(self.marked)))
         self.refresh()
 
     def set_catalog(self, catalog: Catalog) -> None:
         """Relabel the column titles and values in another language."""
         self.catalog = catalog
+        self._strips.clear()
         self.refresh()
 
     # -- paging --------------------------------------------------------------------------
@@ -265,6 +277,7 @@ class QueueList(ScrollView, can_focus=True):
         index = max(0, min(index, self.total - 1))
         if index == self.cursor and not force:
             return
+        before = self.cursor
         self.cursor = index
         rows_shown = max(1, self.scrollable_content_region.height - 1)
         top = int(self.scroll_offset.y)
@@ -274,7 +287,18 @@ class QueueList(ScrollView, can_focus=True):
             self.scroll_to(y=index - rows_shown + 1, animate=False)
         self._request_missing()
         self._announce()
-        self.refresh()
+        if int(self.scroll_offset.y) == top:
+            # Not scrolled: only the two rows the cursor left and reached change (drawing every
+            # visible row again costs a frame at 45 lines; bench_ui's move figures).
+            self._refresh_rows(before, index)
+        else:
+            self.refresh()
+
+    def _refresh_rows(self, *indexes: int) -> None:
+        """Redraw only the lines of these rows (those in view), below the header line."""
+        top = int(self.scroll_offset.y)
+        width = self.size.width
+        self.refresh(*(Region(0, i - top + 1, width, 1) for i in set(indexes)))
 
     def _announce(self) -> None:
         row = self.current
@@ -328,7 +352,13 @@ class QueueList(ScrollView, can_focus=True):
 
     def on_resize(self, _event: events.Resize) -> None:
         """Keep the scrollable size in step with the width."""
+        self._strips.clear()
         self._update_virtual_size()
+
+    def notify_style_update(self) -> None:
+        """Styles changed (focus, theme, CSS): rows are drawn again in the new ones."""
+        self._strips.clear()
+        super().notify_style_update()
 
     def render_lines(self, crop: Region) -> list[Strip]:
         """Ask for missing pages of the area about to be drawn, then draw it."""
@@ -339,18 +369,47 @@ class QueueList(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         """Line ``y`` of the viewport: the header, a row, a placeholder or blank."""
         width = self.scrollable_content_region.width
-        cells = max(1, width - MARK_WIDTH)
         if y == 0:
             style = self.get_visual_style("queue-list--header")
-            content = Content(" " * MARK_WIDTH) + header_line(self.catalog, cells)
+            content = Content(" " * MARK_WIDTH) + header_line(
+                self.catalog, max(1, width - MARK_WIDTH)
+            )
             return Strip(content.render_segments(style)).crop_extend(0, width, style.rich_style)
         index = int(self.scroll_offset.y) + y - 1
-        base = self.get_visual_style()
         if index >= self.total:
             if not self.total and self.counted and self._empty:
                 return self._empty_line(y - 1, width)
-            return Strip.blank(width, base.rich_style)
+            return Strip.blank(width, self.get_visual_style().rich_style)
         row = self.row_at(index)
+        if row is None:
+            return self._row_strip(index, None, width)
+        page = index // self.PAGE_SIZE
+        if page in self._pages:
+            self._pages.move_to_end(page)
+        now = self._now
+        # what the drawn line depends on besides the row: ages to the minute, a claim's end
+        claimed = row.replying_until is not None and row.replying_until > now
+        key = (
+            index,
+            row.id,
+            index == self.cursor,
+            row.id in self.marked,
+            width,
+            claimed,
+            now.replace(second=0, microsecond=0),
+            self.has_focus,
+        )
+        strip = self._strips.get(key)
+        if strip is None:
+            if len(self._strips) >= self.STRIP_CACHE:
+                self._strips.clear()
+            strip = self._strips[key] = self._row_strip(index, row, width)
+        return strip
+
+    def _row_strip(self, index: int, row: QueueRow | None, width: int) -> Strip:
+        """Row ``index`` drawn: its mark, its cells (or a placeholder), the cursor's style."""
+        cells = max(1, width - MARK_WIDTH)
+        base = self.get_visual_style()
         if index == self.cursor:
             style = self.get_visual_style("queue-list--cursor")
         elif row is None:
@@ -369,9 +428,6 @@ class QueueList(ScrollView, can_focus=True):
             else:
                 prio_style = None
             content = mark + row_line(row, self.catalog, cells, self._now, prio_style)
-            page = index // self.PAGE_SIZE
-            if page in self._pages:
-                self._pages.move_to_end(page)
         return Strip(content.render_segments(style)).crop_extend(0, width, style.rich_style)
 
     def _empty_line(self, line: int, width: int) -> Strip:

@@ -1,0 +1,87 @@
+"""QueueList draws little per key: a cursor move redraws two rows, a scroll reuses the rows
+already drawn, and new data is always drawn anew (benchmarks/bench_ui.py measures the time)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from textual.app import App, ComposeResult
+from textual.strip import Strip
+
+from desk.i18n import Catalog
+from desk.rows import QueueRow
+from desk.tui.widgets.queue_list import QueueList
+
+NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+
+
+def row(i: int, text: str = "") -> QueueRow:
+    return QueueRow(
+        id=i + 1,
+        platform="mastodon",
+        remote_id=f"r{i}",
+        author=f"@auteur{i}",
+        text=text or f"message {i}",
+        created_at=NOW,
+        category="question",
+        priority=1,
+        assignee=None,
+        status="open",
+        language="fr",
+        kind="mention",
+    )
+
+
+class CountingList(QueueList):
+    """Counts the lines Textual asks for and the rows it draws."""
+
+    asked = 0
+    drawn = 0
+
+    def render_line(self, y: int) -> Strip:
+        self.asked += 1
+        return super().render_line(y)
+
+    def _row_strip(self, index: int, row: QueueRow | None, width: int) -> Strip:
+        self.drawn += 1
+        return super()._row_strip(index, row, width)
+
+
+class ListApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield CountingList(Catalog("fr"), clock=lambda: NOW)
+
+
+async def test_moves_redraw_two_rows_and_scrolls_reuse_drawn_rows() -> None:
+    app = ListApp()
+    async with app.run_test(size=(100, 12)) as pilot:  # 10 rows in view under the header
+        queue = app.query_one(CountingList)
+        queue.focus()
+        queue.set_total(0, 2000)
+        for page in range(2):
+            queue.set_page(0, page * 200, [row(i) for i in range(page * 200, page * 200 + 200)])
+        await pilot.pause()
+        queue.asked = queue.drawn = 0
+        await pilot.press("down")  # no scroll: only the row left and the row reached
+        await pilot.pause()
+        assert (queue.asked, queue.drawn) == (2, 2)
+        for _ in range(9):  # to the last row in view
+            await pilot.press("down")
+        await pilot.pause()
+        queue.asked = queue.drawn = 0
+        await pilot.press("down")  # a scroll: every line asked for, only 3 rows drawn anew
+        await pilot.pause()
+        assert queue.scroll_offset.y == 1
+        assert queue.asked >= 10
+        assert queue.drawn <= 3
+
+        queue.invalidate(1)  # the same filter, changed data: the new text is drawn
+        queue.set_page(1, 0, [row(i, "texte changé" if i == 5 else "") for i in range(200)])
+        await pilot.pause()
+        assert "texte changé" in queue.render_line(5).text
+
+        for _ in range(60):  # far down: the drawn rows kept stay few
+            queue.action_page_down()
+            await pilot.pause()
+        assert queue.cursor > queue.STRIP_CACHE
+        assert len(queue._strips) <= queue.STRIP_CACHE
