@@ -313,3 +313,13 @@ def print_error(exc: Exception, catalog: Catalog) -> int | None:
     if hint:
         print(catalog.t("cli.error.hint", hint=hint), file=sys.stderr)
     return 2
+
+
+def stored_word(t: Callable[..., str], group: str, value: str | None) -> str:
+    """A stored value (category, priority name, status) in the reader's language, as the
+    interface names it (``tui.category.rumour`` is « rumeur »); unknown values as stored."""
+    if not value:
+        return "-"
+    key = f"tui.{group}.{value}"
+    said = t(key)
+    return value if said == key else said

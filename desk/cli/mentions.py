@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from desk.cli._parser import Commands
-from desk.cli._shared import file_progress, local_time, plural, print_json, refused
+from desk.cli._shared import file_progress, local_time, plural, print_json, refused, stored_word
 from desk.i18n import Catalog
 from desk.text.safe import clean
 from desk.vocabulary import PRIORITY_NAMES, VIEWS
@@ -139,22 +139,12 @@ def _age(when: datetime, now: datetime, t: Callable[..., str]) -> str:
     return t("cli.age.s", n=seconds)
 
 
-def _word(t: Callable[..., str], group: str, value: str | None) -> str:
-    """A stored value (category, priority name, status) in the reader's language, as the
-    interface names it (``tui.category.rumour`` is « rumeur »); unknown values as stored."""
-    if not value:
-        return "-"
-    key = f"tui.{group}.{value}"
-    said = t(key)
-    return value if said == key else said
-
-
 def _queue_line(row: QueueRow, now: datetime, t: Callable[..., str]) -> str:
-    priority = _word(t, "priority", PRIORITY_NAMES.get(row.priority))
+    priority = stored_word(t, "priority", PRIORITY_NAMES.get(row.priority))
     return (
-        f"{row.id:>7}  {priority:<7} {_word(t, 'category', row.category):<11} {row.platform:<8} "
+        f"{row.id:>7}  {priority:<7} {stored_word(t, 'category', row.category):<11} {row.platform:<8} "
         f"{clean(row.author, max_len=22, one_line=True):<22} {_age(row.created_at, now, t):>6}  "
-        f"{(row.assignee or '-'):<8} {_word(t, 'status', row.status):<7} "
+        f"{(row.assignee or '-'):<8} {stored_word(t, 'status', row.status):<7} "
         f"{clean(row.text, max_len=60, one_line=True)}"
     )
 
@@ -249,9 +239,9 @@ def _print_detail(d: MentionDetail, catalog: Catalog, when: Callable[..., str]) 
             "cli.show.about",
             when=when(d.created_at),
             language=clean(d.language or "?", one_line=True, max_len=20),
-            status=_word(t, "status", d.status),
-            category=_word(t, "category", d.category),
-            priority=_word(t, "priority", PRIORITY_NAMES.get(d.priority)),
+            status=stored_word(t, "status", d.status),
+            category=stored_word(t, "category", d.category),
+            priority=stored_word(t, "priority", PRIORITY_NAMES.get(d.priority)),
             assignee=d.assignee or "-",
         )
     )

@@ -9,11 +9,13 @@ desk.cli.audit.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from desk.cli._parser import Commands
-from desk.cli._shared import plural, print_json
+from desk.cli._shared import plural, print_json, stored_word
 from desk.cli.audit import checkpoint_service, line_text
 from desk.i18n import Catalog
 from desk.text.safe import clean
@@ -61,10 +63,10 @@ def register(commands: Commands) -> None:
 # -- report ------------------------------------------------------------------------------------
 
 
-def _bars(counts: dict[str, int]) -> list[str]:
+def _bars(counts: dict[str, int], label: Callable[[str], str] = str) -> list[str]:
     top = max(counts.values(), default=0) or 1
     return [
-        f"  {clean(k, one_line=True, max_len=30):<30} {v:>6}  "
+        f"  {clean(label(k), one_line=True, max_len=30):<30} {v:>6}  "
         + ("█" * max(1, round(v / top * BAR_WIDTH)) if v else "")
         for k, v in counts.items()
     ]
@@ -98,8 +100,10 @@ def report(desk: Desk, args: argparse.Namespace) -> int:
         )
     )
     for key in ("by_category", "by_channel", "by_day"):
+        # categories in the reader's language, as the queue says them (the JSON keeps the keys)
+        label = partial(stored_word, t, "category") if key == "by_category" else str
         print("\n" + t(f"cli.report.{key}"))
-        print("\n".join(_bars(data["volume"][key])) or "  —")
+        print("\n".join(_bars(data["volume"][key], label)) or "  —")
     _print_times(data, desk.catalog)
     share = data["answered_share"]
     if share is None:
@@ -154,6 +158,8 @@ def _print_times(data: dict[str, Any], catalog: Catalog) -> None:
     )
     for group in ("by_person", "by_category"):
         for name, stats in first[group].items():
+            if group == "by_category":
+                name = stored_word(t, "category", name)
             median, p90 = duration(stats["median"], catalog), duration(stats["p90"], catalog)
             print(
                 t(

@@ -347,3 +347,16 @@ def test_durations_in_each_languages_words_and_numbers() -> None:
     assert duration(four_days, Catalog("en")) == "4.4 d"
     assert duration(3 * 3600, Catalog("fr")) == "3,0 h"
     assert duration(600) == "10 min"  # no catalog: as stored in JSON-minded places
+
+
+def test_the_report_names_categories_in_the_readers_language(
+    cli: Cli, desk: Desk, capsys: pytest.CaptureFixture[str]
+) -> None:
+    add(desk, mention("1", "Il paraît que la piscine ferme"))
+    cli("report", "--since", "2000-01-01", lang="fr")
+    french = capsys.readouterr().out.split("par catégorie\u00a0:")[1].split("par canal")[0]
+    assert "rumeur" in french
+    assert "rumour" not in french
+    cli("report", "--since", "2000-01-01", lang="en")
+    english = capsys.readouterr().out.split("by category:")[1].split("by channel")[0]
+    assert "rumour" in english
