@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from itertools import chain
 from weakref import WeakKeyDictionary
 
 import numpy as np
@@ -39,14 +40,12 @@ class Lifts:
 
     def __init__(self, model: Fallback) -> None:
         self.categories = model.categories
-        known = list(model.lift)
-        self.row = {feature: number for number, feature in enumerate(known, start=1)}
         width = len(self.categories)
-        self.table = np.zeros((len(known) + 1, width))
-        if known:
-            self.table[1:] = np.array([model.lift[feature] for feature in known]).reshape(
-                len(known), width
-            )
+        self.row = {feature: number for number, feature in enumerate(model.lift, start=1)}
+        self.table = np.zeros((len(self.row) + 1, width))
+        self.table[1:] = np.fromiter(
+            chain.from_iterable(model.lift.values()), dtype=np.float64, count=len(self.row) * width
+        ).reshape(len(self.row), width)
         self.prior = np.array([model.log_prior[c] for c in self.categories])
         self.unseen = np.array([model.unseen[c] for c in self.categories])
 
