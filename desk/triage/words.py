@@ -262,8 +262,11 @@ class WordIndex:
             group.append(value[1])
         masks[at] = mask
         results = list(zip(masks, groups, strict=True))
-        for i in careful:
-            results[i] = self.scan(folded_texts[i], skipped[i])
+        for i in careful:  # as ``scan`` ends up for them, without its first partial pass
+            group_list: list[Found] = []
+            text = folded_texts[i]
+            mask = self._scan_careful(spaced_words(text), text, group_list, skipped[i])
+            results[i] = (mask, group_list)
         return results
 
     def _scan_careful(
