@@ -243,8 +243,9 @@ class Triage:
         """Triage mentions oldest first (a feed lists the newest first, and a surge counts the
         mentions before each one); the decisions come back in the order of ``items``. Languages
         not given are detected first, in one pass; the rules then run over them a page at a
-        time (desk.triage.batch: the same decisions as one at a time). ``route=False`` leaves
-        the assignee to the caller, as ``decide`` does."""
+        time (desk.triage.batch), and the learned model over all those that need it at once
+        (desk.triage.lifts): the same decisions as one at a time. ``route=False`` leaves the
+        assignee to the caller, as ``decide`` does."""
         given = languages or [None] * len(items)
         unknown = [item for item, lang in zip(items, given, strict=True) if lang is None]
         detected = iter(self.languages(unknown))
