@@ -26,6 +26,11 @@ machine slows both alike:
   routing oldest first;
 - ``triage_explained_per_s``: ``triage_per_s`` plus ``Decision.detail()``, the explanation
   ingest stores with every mention (built lazily: this is its cost when it is asked for);
+- ``fallback_batch_per_s``: the learned fallback model alone over every mention's folded text,
+  a chunk at once as ``decide_many`` asks it (desk.triage.lifts: the lift table as a numpy
+  matrix, features through the model's own ``features``); its baseline ``fallback_per_s`` is
+  ``Fallback.score`` one text at a time, in the same run, on the same texts, half with the
+  priors and half without (the overrule's flat guess); the answers are checked to agree;
 - ``detect_per_s``: language detection alone (lingua), for the cost of undeclared languages.
 
 Target: 100,000 mentions/s on one core for the whole triage (triage_batch_per_s is the path
@@ -53,6 +58,7 @@ from desk.triage.batch import evaluate_many  # noqa: E402
 from desk.triage.conditions import Facts  # noqa: E402
 from desk.triage.engine import evaluate  # noqa: E402
 from desk.triage.language import detect  # noqa: E402
+from desk.triage.lifts import lifts  # noqa: E402
 from desk.triage.pipeline import Incoming, Triage  # noqa: E402
 from desk.triage.reference import evaluate_reference  # noqa: E402
 from desk.triage.rules import DEFAULT_PACK, RuleSet, parse_rules  # noqa: E402
@@ -277,7 +283,24 @@ def main() -> None:
             "batch": many_run(Triage(ruleset, CONFIG, detect_language=False)),
         },
     )
+    model = fast.model()
+    matrix = lifts(model)  # built once per model, with it: not part of the rate
+
+    def fallback_one(chunk: list[Incoming]) -> int:
+        other = 0
+        for i, item in enumerate(chunk):
+            one = model.score(fold(item.text), flat=bool(i % 2))
+            other += one is not None and one[0] == "other"
+        return other
+
+    def fallback_many(chunk: list[Incoming]) -> int:
+        flat = [bool(i % 2) for i in range(len(chunk))]
+        scored = matrix.score_many([fold(item.text) for item in chunk], flat)
+        return sum(one is not None and one[0] == "other" for one in scored)
+
+    fallback = timed(items, {"one": fallback_one, "many": fallback_many})
     # the batch paths decide as the one-at-a-time ones: same rules fired, same assignees
+    assert fallback["one"][1] == fallback["many"][1], (fallback["one"][1], fallback["many"][1])
     assert rules["batch"][1] == rules["new"][1], (rules["batch"][1], rules["new"][1])
     assert triage["batch"][1] == triage["new"][1], (triage["batch"][1], triage["new"][1])
     fired = rules["new"][1]
@@ -309,6 +332,9 @@ def main() -> None:
                 "triage_batch_per_s": round(n / triage["batch"][0]),
                 "triage_batch_speedup": round(triage["new"][0] / triage["batch"][0], 2),
                 "triage_explained_per_s": round(n / triage["explained"][0]),
+                "fallback_per_s": round(n / fallback["one"][0]),
+                "fallback_batch_per_s": round(n / fallback["many"][0]),
+                "fallback_batch_speedup": round(fallback["one"][0] / fallback["many"][0], 2),
                 "detect_per_s": round(len(sample) / detect_s),
                 "target_triage_per_s": 100_000,
             },

@@ -19,23 +19,51 @@ from __future__ import annotations
 from desk.triage.decision import Decision
 from desk.triage.fallback import Fallback, LaterGuess
 
+Scored = tuple[str, float] | None
+
 
 def arbitrate(decision: Decision, model: Fallback, folded: str, threshold: float) -> None:
     """Let ``model`` overrule the category of ``decision`` if a single word of a single rule
     gave it and the model is at least ``threshold`` sure of another (see the module)."""
+    if contested(decision):
+        overrule(decision, model, folded, threshold, model.score(folded, flat=True))
+
+
+def contested(decision: Decision) -> bool:
+    """Whether the model may overrule the decision's category, its own answer aside: a rule
+    gave it, the mention is not spam and no other rule proposes another category (read from
+    the compact fired rules when the engine left them)."""
     if decision.spam or decision.category_rule is None:
-        return
-    scored = model.score(folded, flat=True)
+        return False
+    found = decision.found
+    if found is not None:
+        proposed = found.categories()
+    else:
+        proposed = {f.effects["category"] for f in decision.fired if "category" in f.effects}
+    return proposed == {decision.category}
+
+
+def overrule(
+    decision: Decision, model: Fallback, folded: str, threshold: float, scored: Scored
+) -> None:
+    """The model's category for a ``contested`` decision, given its flat ``scored`` guess
+    (``model.score(folded, flat=True)``, or desk.triage.lifts for a chunk), if it is at least
+    ``threshold`` sure of another category and the rule's category came from a single word."""
     if scored is None:
         return
     category, confidence = scored
     if category == decision.category or confidence < threshold:
         return
-    fired = decision.fired  # built only here: a sure, disagreeing model is rare
-    proposed = {f.effects["category"] for f in fired if "category" in f.effects}
-    winner = next((f for f in fired if f.rule == decision.category_rule), None)
-    if winner is None or proposed != {decision.category} or len(winner.matched) != 1:
+    rule = decision.category_rule
+    assert rule is not None
+    found = decision.found
+    if found is not None:
+        matched = found.matched_of(rule)
+    else:
+        winner = next((f for f in decision.fired if f.rule == rule), None)
+        matched = winner.matched if winner is not None else None
+    if matched is None or len(matched) != 1:
         return
-    overruled = {"rule": winner.rule, "category": decision.category, "word": winner.matched[0]}
+    overruled = {"rule": rule, "category": decision.category, "word": matched[0]}
     decision.guessed = LaterGuess(model, folded, category, confidence, threshold, overruled)
     decision.category = category

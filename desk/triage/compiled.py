@@ -344,6 +344,41 @@ class Found:
         actions = self.code.actions
         return tuple(actions[p].name for p in self.positions)
 
+    def categories(self) -> set[str]:
+        """The categories the fired rules propose (desk.triage.arbitration asks, without the
+        full records)."""
+        actions = self.code.actions
+        return {c for c in (actions[p].category for p in self.positions) if c is not None}
+
+    def matched_of(self, name: str) -> tuple[str, ...] | None:
+        """What made the rule ``name`` fire, as ``fired`` gives it (None: it did not fire)."""
+        actions = self.code.actions
+        for position in self.positions:
+            if actions[position].name == name:
+                return tuple(dict.fromkeys(self._matched(position, hits_of(self.groups))))
+        return None
+
+    def _matched(self, position: int, hits: dict[int, list[str]]) -> list[str]:
+        code = self.code
+        raw = self.matched.get(position) if self.matched else None
+        listed = code.listed[position]
+        matched: list[str] = []
+        if raw is None and listed is not None:  # words (and set conditions) only
+            for list_id in listed:
+                matched += hits[list_id]
+            return matched
+        if raw is None:  # masks decided it: the same parts, run again on the same mask
+            raw = []
+            atoms = cast(Facts, _Atoms(self.mask))
+            for node in code.nodes[position]:
+                node(atoms, raw)
+        for item in raw:
+            if isinstance(item, int):
+                matched += hits[item]
+            else:
+                matched.append(item)
+        return matched
+
     def fired(self) -> list[Fired]:
         """One Fired per rule, with its matches and effects as the reference engine gives."""
         hits = hits_of(self.groups)
@@ -352,23 +387,7 @@ class Found:
         suggested = assigned = False
         for position in self.positions:
             action = code.actions[position]
-            raw = self.matched.get(position) if self.matched else None
-            listed = code.listed[position]
-            matched: list[str] = []
-            if raw is None and listed is not None:  # words (and set conditions) only
-                for list_id in listed:
-                    matched += hits[list_id]
-            else:
-                if raw is None:  # masks decided it: the same parts, run again on the same mask
-                    raw = []
-                    atoms = cast(Facts, _Atoms(self.mask))
-                    for node in code.nodes[position]:
-                        node(atoms, raw)
-                for item in raw:
-                    if isinstance(item, int):
-                        matched += hits[item]
-                    else:
-                        matched.append(item)
+            matched = self._matched(position, hits)
             effects = code.effects[position].copy()
             if action.tags:
                 effects["tags"] = list(action.tags)  # the decision's own list, in its place

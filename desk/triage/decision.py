@@ -38,6 +38,12 @@ class FiredLater(Protocol):
     def fired(self) -> list[Fired]:
         """The full records, built on demand."""
 
+    def categories(self) -> set[str]:
+        """The categories the fired rules propose."""
+
+    def matched_of(self, name: str) -> tuple[str, ...] | None:
+        """What made the rule ``name`` fire (None: it did not fire)."""
+
 
 class GuessLater(Protocol):
     """The fallback model's guess, whose nearest examples are found on demand."""

@@ -15,12 +15,13 @@ from datetime import UTC, datetime, timedelta
 from desk.calendar import TimeFacts
 from desk.config import DeskConfig
 from desk.gcpause import paused
-from desk.triage.arbitration import arbitrate
+from desk.triage.arbitration import Scored, arbitrate, contested, overrule
 from desk.triage.batch import evaluate_many
 from desk.triage.conditions import Facts, normalise_handle
 from desk.triage.engine import Decision, evaluate
-from desk.triage.fallback import Fallback, for_rules
+from desk.triage.fallback import Fallback, LaterGuess, for_rules
 from desk.triage.language import KNOWN, Detected, detect, detect_many
+from desk.triage.lifts import lifts
 from desk.triage.routing import Router
 from desk.triage.rules import RuleSet, Surge
 from desk.triage.words import fold
@@ -154,14 +155,48 @@ class Triage:
     def _fill_in(self, decision: Decision, folded: str) -> None:
         """No rule gave a category: the learned model's guess, kept if it is sure enough (its
         nearest examples are looked for when the decision's detail is asked for)."""
+        self._guessed(decision, folded, self.model().score(folded))
+
+    def _guessed(self, decision: Decision, folded: str, scored: Scored) -> None:
+        """The model's ``scored`` guess for a mention no rule gave a category."""
         options = self.ruleset.fallback
         assert options is not None
-        guess = self.model().later(folded, options.min_confidence)
-        if guess is None:
+        if scored is None:
             return
+        guess = LaterGuess(self.model(), folded, scored[0], scored[1], options.min_confidence)
         decision.guessed = guess
         if guess.used:
             decision.category = guess.category
+
+    def _judge_many(self, decisions: list[Decision], folded: list[str]) -> None:
+        """The fallback's guesses and overrules of a chunk (as ``_finish`` makes them one at
+        a time), the model asked about all the mentions that need it at once
+        (desk.triage.lifts)."""
+        options = self.ruleset.fallback
+        if options is None:
+            return
+        guessing = options.min_confidence
+        threshold = options.overrule
+        todo: list[int] = []
+        flat: list[bool] = []
+        limits: list[float] = []
+        for index, decision in enumerate(decisions):
+            if decision.category_rule is None:
+                todo.append(index)
+                flat.append(False)
+                limits.append(guessing)
+            elif threshold is not None and contested(decision):
+                todo.append(index)
+                flat.append(True)
+                limits.append(threshold)
+        model = self.model()
+        scores = lifts(model).score_many([folded[i] for i in todo], flat, limits)
+        for index, overruling, scored in zip(todo, flat, scores, strict=True):
+            if overruling:
+                assert threshold is not None
+                overrule(decisions[index], model, folded[index], threshold, scored)
+            else:
+                self._guessed(decisions[index], folded[index], scored)
 
     def model(self) -> Fallback:
         """The fallback model for these rules (``fallback_model``)."""
@@ -208,8 +243,9 @@ class Triage:
         """Triage mentions oldest first (a feed lists the newest first, and a surge counts the
         mentions before each one); the decisions come back in the order of ``items``. Languages
         not given are detected first, in one pass; the rules then run over them a page at a
-        time (desk.triage.batch: the same decisions as one at a time). ``route=False`` leaves
-        the assignee to the caller, as ``decide`` does."""
+        time (desk.triage.batch), and the learned model over all those that need it at once
+        (desk.triage.lifts): the same decisions as one at a time. ``route=False`` leaves the
+        assignee to the caller, as ``decide`` does."""
         given = languages or [None] * len(items)
         unknown = [item for item, lang in zip(items, given, strict=True) if lang is None]
         detected = iter(self.languages(unknown))
@@ -219,9 +255,11 @@ class Triage:
             decided = evaluate_many(facts, self.ruleset)
         else:
             decided = [self.evaluate(one, self.ruleset) for one in facts]
+        folded = [one.folded for one in facts]
+        self._judge_many(decided, folded)
         for index in sorted(range(len(items)), key=lambda i: items[i].created_at):
             one = decided[index]
-            self._finish(one, facts[index].folded, items[index], filled[index], route, route_at)
+            self._finish(one, folded[index], items[index], filled[index], route, route_at, True)
         return decided
 
     def decide(
@@ -264,13 +302,16 @@ class Triage:
         language: Detected,
         route: bool,
         route_at: datetime | None,
+        judged: bool = False,
     ) -> Decision:
-        """The rules' decision completed: the fallback's category, the language, a surge, the
-        assignee (mentions are finished oldest first: a surge counts those before)."""
-        if self.ruleset.fallback is not None and decision.category_rule is None:
+        """The rules' decision completed: the fallback's category (``judged``: already done,
+        by ``_judge_many``), the language, a surge, the assignee (mentions are finished oldest
+        first: a surge counts those before)."""
+        options = None if judged else self.ruleset.fallback
+        if options is not None and decision.category_rule is None:
             self._fill_in(decision, folded)
-        elif self.ruleset.fallback is not None and self.ruleset.fallback.overrule is not None:
-            arbitrate(decision, self.model(), folded, self.ruleset.fallback.overrule)
+        elif options is not None and options.overrule is not None:
+            arbitrate(decision, self.model(), folded, options.overrule)
         decision.language = language.code
         decision.language_source = language.source
         self.surge.observe(decision, item.created_at)

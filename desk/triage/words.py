@@ -79,7 +79,14 @@ def fold(text: str) -> str:
 
 
 def tokens(folded_text: str) -> list[str]:
-    """The words of already-folded text (``l'eau`` -> ``l``, ``eau``)."""
+    r"""The words of already-folded text (``l'eau`` -> ``l``, ``eau``): ``\w+`` runs. Text
+    whose word characters are all ASCII (most, once folded) is split after a byte table made
+    every other character a space, twice as fast as the regular expression."""
+    if folded_text.isascii():
+        return folded_text.encode("ascii").translate(_WORD_BYTES).decode("ascii").split()
+    if _WIDE_WORD.search(folded_text) is None:  # only dashes, emoji...: each one non-word
+        data = folded_text.encode("ascii", "replace").translate(_WORD_BYTES)
+        return data.decode("ascii").split()
     return _TOKEN.findall(folded_text)
 
 
@@ -255,8 +262,11 @@ class WordIndex:
             group.append(value[1])
         masks[at] = mask
         results = list(zip(masks, groups, strict=True))
-        for i in careful:
-            results[i] = self.scan(folded_texts[i], skipped[i])
+        for i in careful:  # as ``scan`` ends up for them, without its first partial pass
+            group_list: list[Found] = []
+            text = folded_texts[i]
+            mask = self._scan_careful(spaced_words(text), text, group_list, skipped[i])
+            results[i] = (mask, group_list)
         return results
 
     def _scan_careful(

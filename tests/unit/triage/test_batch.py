@@ -177,6 +177,17 @@ def test_the_whole_triage_of_a_batch_stores_what_one_at_a_time_stores(pack: str)
     assert assigned > len(items) // 2
 
 
+def test_the_words_of_hostile_texts_are_those_of_the_regular_expression() -> None:
+    """``tokens`` splits ASCII text, and text whose other characters are not word ones, after a
+    byte table: the same words as ``\\w+`` (NUL, controls, emoji, dashes, RTL marks)."""
+    texts = [f.folded for f in facts_for(HOSTILE)] + TEXTS + ["a\x00b\tc\x0bd😂e—f", "l'eau_x"]
+    for text in texts:
+        assert words.tokens(text) == words._TOKEN.findall(text)
+        assert words.tokens(text.upper()) == words._TOKEN.findall(text.upper())
+    assert sum(t.isascii() for t in texts) > 100
+    assert sum(not t.isascii() and words._WIDE_WORD.search(t) is None for t in texts) > 50
+
+
 def test_the_marked_text_of_hostile_texts_is_that_of_the_regular_expression() -> None:
     """Emoji, dashes, RTL and NUL beside "?" take the byte table: the same marks as the
     callback over each run (a "?" stays a sentence end, an emoji does not become one)."""
