@@ -236,33 +236,33 @@ def _texts(path: Path) -> list[dict[str, str]]:
 
 WRITTEN = "written for the fallback, 2026-12-07"
 WRITTEN_4 = "written for the fallback, round 4, 2026-12-07"  # 100 more, chosen by CV
+# held out for four rounds, development material (and examples) since the fifth
+SPENT = ("triage/holdout.jsonl", "triage/holdout_b.jsonl", "triage/holdout_c.jsonl")
+# held out still: never an example (the lead adds the fifth round's blind set here)
+HELD_OUT = ("triage_eval/holdout.jsonl", "triage_eval/holdout2.jsonl")
 
 
 def test_bundled_examples_are_the_training_parts_and_no_held_out_text() -> None:
-    """The training parts, then posts written for the model (marked so), never held-out text."""
+    """The training parts, posts written for the model (marked so), then the spent holdouts
+    (marked with their file and id); never a text of a set still held out."""
     bundled = _texts(EXAMPLES)
     training = _texts(DATA / "triage" / "train.jsonl") + _texts(DATA / "triage_eval" / "dev.jsonl")
     assert [(e["text"], e["category"]) for e in bundled[: len(training)]] == [
         (e["text"], e["category"]) for e in training
     ]
-    written = bundled[len(training) :]
+    written = [e for e in bundled[len(training) :] if not e["from"].startswith("tests/")]
     assert all(e["from"] in {WRITTEN, WRITTEN_4} and e["lang"] in {"fr", "en"} for e in written)
     assert Counter(e["from"] for e in written) == {WRITTEN: 1400, WRITTEN_4: 100}
     counts = Counter(e["category"] for e in written)
     assert set(counts) == {"spam", "rumour", "complaint", "question", "praise", "other"}
     assert min(counts.values()) >= 70
+    spent = [(e, f"tests/data/{name}#{e['id']}") for name in SPENT for e in _texts(DATA / name)]
+    assert [(e["text"], e["category"], e["from"]) for e in bundled[-len(spent) :]] == [
+        (e["text"], e["category"], origin) for e, origin in spent
+    ]
+    assert len(training) + len(written) + len(spent) == len(bundled)
     assert len({e["text"] for e in bundled}) == len(bundled)  # no text twice
-    held_out = {
-        e["text"]
-        for name in (
-            "triage/holdout.jsonl",
-            "triage/holdout_b.jsonl",
-            "triage/holdout_c.jsonl",
-            "triage_eval/holdout.jsonl",
-            "triage_eval/holdout2.jsonl",
-        )
-        for e in _texts(DATA / name)
-    }
+    held_out = {e["text"] for name in HELD_OUT for e in _texts(DATA / name)}
     assert held_out.isdisjoint(e["text"] for e in bundled)
 
 
