@@ -18,7 +18,8 @@ desk.triage.arbitration): per-category F1 and macro-F1. ``summary`` gives, per p
 macro-F1, their mean and the worst set, the mean without ``train``, and the mean F1 of each
 category; ``grid`` the mean and worst macro-F1 at other ``min_confidence`` and
 ``overrule_confidence`` values. The held-out parts of tests/data/triage_eval are not read here
-(``bench_triage_quality.py`` measures them). Run: ``.venv/bin/python benchmarks/bench_fallback_cv.py``.
+(``bench_triage_quality.py`` measures them).
+Run: ``.venv/bin/python benchmarks/bench_fallback_cv.py``.
 """
 
 from __future__ import annotations
