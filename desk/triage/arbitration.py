@@ -50,7 +50,7 @@ def arbitrate(decision: Decision, model: Fallback, folded: str, threshold: float
     winner = next((f for f in fired if f.rule == decision.category_rule), None)
     if winner is None or proposed != {decision.category} or len(winner.matched) != 1:
         return
-    if len({word for word in tokens(folded) if word in model.lift}) < MIN_KNOWN_WORDS:
+    if len({word for word in tokens(folded) if word in model.vocabulary}) < MIN_KNOWN_WORDS:
         return
     overruled = {"rule": winner.rule, "category": decision.category, "word": winner.matched[0]}
     decision.guessed = LaterGuess(model, folded, category, confidence, threshold, overruled)
