@@ -10,7 +10,9 @@ examples that ship with desk (desk/triage/examples.jsonl: the training part of
 tests/data/triage, the development part of tests/data/triage_eval, 1,500 posts written for the
 fallback in French of France and Québec and in English, marked ``"from": "written for the
 fallback, ... 2026-12-07"``, then the three parts of tests/data/triage held out for four rounds
-and spent since, marked with their file and id; never a text of a set still held out); a team
+and spent since, marked with their file and id, then 600 posts two writers wrote blind in the
+fifth round, who never read the rules, the examples or the other sets (``"from": "written for
+the fallback, round 5, writer E|F, 2026-12-07"``); never a text of a set still held out); a team
 can train it on its own corrections by pointing ``[fallback] examples`` at a JSON-lines file
 of the same shape. The examples are read when the rule file loads: a bad file is refused there.
 

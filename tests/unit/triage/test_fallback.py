@@ -18,6 +18,7 @@ from desk.triage.fallback import EXAMPLES, Fallback, features, read_examples
 from desk.triage.pipeline import Incoming, Triage
 from desk.triage.rules import RulesError, default_rules, parse_rules
 from desk.triage.words import fold
+from desk.vocabulary import CATEGORIES
 from tests.helpers.paths import DATA
 
 AT = datetime(2026, 11, 12, 15, 0, tzinfo=UTC)
@@ -244,14 +245,28 @@ WRITTEN = "written for the fallback, 2026-12-07"
 WRITTEN_4 = "written for the fallback, round 4, 2026-12-07"  # 100 more, chosen by CV
 # held out for four rounds, development material (and examples) since the fifth
 SPENT = ("triage/holdout.jsonl", "triage/holdout_b.jsonl", "triage/holdout_c.jsonl")
+# written blind during the fifth round by two writers who never read the rules, the examples or
+# the other sets (2026-12-07): 300 posts each, 50 per category, after the spent holdouts
+BLIND = (
+    "written for the fallback, round 5, writer E, 2026-12-07",
+    "written for the fallback, round 5, writer F, 2026-12-07",
+)
 # held out still: never an example (the lead adds the fifth round's blind set here)
 HELD_OUT = ("triage_eval/holdout.jsonl", "triage_eval/holdout2.jsonl")
 
 
 def test_bundled_examples_are_the_training_parts_and_no_held_out_text() -> None:
     """The training parts, posts written for the model (marked so), then the spent holdouts
-    (marked with their file and id); never a text of a set still held out."""
+    (marked with their file and id), then the two blind writers' posts; never a text of a set
+    still held out."""
     bundled = _texts(EXAMPLES)
+    blind = [e for e in bundled if e["from"] in BLIND]
+    assert bundled[-len(blind) :] == blind
+    for origin in BLIND:
+        theirs = [e for e in blind if e["from"] == origin]
+        assert Counter(e["category"] for e in theirs) == dict.fromkeys(CATEGORIES, 50)
+        assert Counter(e["lang"] for e in theirs) == {"fr": 150, "en": 150}
+    bundled = bundled[: -len(blind)]
     training = _texts(DATA / "triage" / "train.jsonl") + _texts(DATA / "triage_eval" / "dev.jsonl")
     assert [(e["text"], e["category"]) for e in bundled[: len(training)]] == [
         (e["text"], e["category"]) for e in training
@@ -267,6 +282,7 @@ def test_bundled_examples_are_the_training_parts_and_no_held_out_text() -> None:
         (e["text"], e["category"], origin) for e, origin in spent
     ]
     assert len(training) + len(written) + len(spent) == len(bundled)
+    bundled += blind
     assert len({e["text"] for e in bundled}) == len(bundled)  # no text twice
     held_out = {e["text"] for name in HELD_OUT for e in _texts(DATA / name)}
     assert held_out.isdisjoint(e["text"] for e in bundled)
