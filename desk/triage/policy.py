@@ -46,8 +46,8 @@ _TEXT: dict[str, dict[str, Any]] = {
         "fallback": "Quand aucune règle ne donne de catégorie, un petit modèle entraîné sur des "
         "exemples étiquetés en propose une s'il en est sûr à au moins {p}\u00a0%\u00a0; sinon le message "
         "reste «\u00a0autre\u00a0».",
-        "overrule": "Quand une seule règle donne la catégorie sur un seul mot, ce modèle peut "
-        "passer outre s'il est sûr à au moins {p}\u00a0% d'une autre catégorie, dans un message "
+        "overrule": "Quand la règle dont la catégorie l'emporte la donne sur un seul mot, même "
+        "si d'autres règles en proposent une autre, ce modèle peut passer outre s'il est sûr à au moins {p}\u00a0% d'une autre catégorie, dans un message "
         "d'au moins {n}\u00a0mots qu'il connaît\u00a0; la priorité, "
         "les étiquettes et l'approbation de la règle restent, et l'explication du message le dit.",
         "priority": "Priorités",
@@ -93,8 +93,8 @@ _TEXT: dict[str, dict[str, Any]] = {
         '"no contamination" does not fire them.',
         "fallback": "When no rule gives a category, a small model trained on labelled examples "
         'proposes one if it is at least {p}% sure; otherwise the message stays "other".',
-        "overrule": "When a single rule gives the category on a single word, that model may "
-        "overrule it if it is at least {p}% sure of another category, in a message of at least "
+        "overrule": "When the rule whose category wins gives it on a single word, even if other "
+        "rules propose another, that model may overrule it if it is at least {p}% sure of another category, in a message of at least "
         "{n} words it knows; the rule's priority, tags "
         "and approval stay, and the message's explanation says so.",
         "priority": "Priorities",

@@ -89,7 +89,6 @@ def test_a_sure_model_overrules_a_category_one_word_gave_and_says_so(tmp_path: P
     "text",
     [
         pytest.param("sunset over the river, still broken again", id="two words of the rule"),
-        pytest.param("gorgeous sunset over the river again", id="another rule says praise"),
         pytest.param("cheap watches sunset over the river tonight", id="spam stays spam"),
         pytest.param("the sidewalk is broken again", id="the model agrees"),
         pytest.param("sunset river again", id="too few words it knows"),
@@ -99,6 +98,24 @@ def test_the_rules_stand_everywhere_else(tmp_path: Path, text: str) -> None:
     detail = decide(pack(tmp_path), text)
     assert "fallback" not in detail
     assert detail["category"] != "other"
+
+
+def test_where_rules_disagree_a_sure_model_settles_what_the_category_order_would(
+    tmp_path: Path,
+) -> None:
+    """The word "again" (complaint) outranks "gorgeous" (praise) in the order of the categories; the
+    model, sure from the words that this is a post about a sunset, overrules the one word."""
+    detail = decide(pack(tmp_path), "gorgeous sunset over the river again")
+    fired = detail["fired"]
+    assert isinstance(fired, list)
+    assert {f["rule"]: f["effects"].get("category") for f in fired} == {
+        "again": "complaint",
+        "praise": "praise",
+    }
+    assert detail["category"] == "other"
+    fallback = detail["fallback"]
+    assert isinstance(fallback, dict)
+    assert fallback["overruled"] == {"rule": "again", "category": "complaint", "word": "again"}
 
 
 def test_without_overrule_confidence_the_rule_always_stands(tmp_path: Path) -> None:
