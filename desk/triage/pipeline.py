@@ -152,13 +152,16 @@ class Triage:
         self.detect_language = detect_language
 
     def _fill_in(self, decision: Decision, folded: str) -> None:
-        """No rule gave a category: the learned model's guess, kept if it is sure enough (its
-        nearest examples are looked for when the decision's detail is asked for)."""
+        """No rule gave a category: the learned model's guess, kept if it is sure enough for
+        its category (its nearest examples are looked for when the decision's detail is asked
+        for)."""
         options = self.ruleset.fallback
         assert options is not None
         guess = self.model().later(folded, options.min_confidence)
         if guess is None:
             return
+        if options.by_category:
+            guess.minimum = options.minimum(guess.category)
         decision.guessed = guess
         if guess.used:
             decision.category = guess.category

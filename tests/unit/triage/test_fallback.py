@@ -16,6 +16,7 @@ from desk.i18n import Catalog
 from desk.triage.explain import explain_lines
 from desk.triage.fallback import EXAMPLES, Fallback, features, read_examples
 from desk.triage.pipeline import Incoming, Triage
+from desk.triage.policy import policy_markdown
 from desk.triage.rules import RulesError, default_rules, parse_rules
 from desk.triage.words import fold
 from desk.vocabulary import CATEGORIES
@@ -152,6 +153,32 @@ def test_an_unsure_guess_leaves_other_and_says_so(tmp_path: Path) -> None:
     )
 
 
+def test_a_category_may_need_a_surer_model(tmp_path: Path) -> None:
+    """``min_confidence_by_category``: the same complaint guess is used at 0.5, and left as
+    other when complaints need 1.0; the explanation gives the complaint's threshold."""
+    sure = decide(pack(tmp_path, 0.5), "the park is such a mess")
+    assert isinstance(sure["fallback"], dict)
+    confidence = sure["fallback"]["confidence"]
+    assert sure["category"] == "complaint"
+    assert 0.5 <= confidence < 1
+    rules = parse_rules(
+        RULES.format(minimum=0.5, examples="corrections.jsonl")
+        + "\n[fallback.min_confidence_by_category]\ncomplaint = 1.0\n",
+        str(tmp_path / "rules.toml"),
+    )
+    assert rules.fallback is not None
+    assert (rules.fallback.minimum("complaint"), rules.fallback.minimum("praise")) == (1.0, 0.5)
+    detail = decide(Triage(rules, DeskConfig(), detect_language=False), "the park is such a mess")
+    assert detail["category"] == "other"
+    fallback = detail["fallback"]
+    assert isinstance(fallback, dict)
+    assert (fallback["category"], fallback["confidence"]) == ("complaint", confidence)
+    assert (fallback["used"], fallback["min_confidence"]) == (False, 1.0)
+    assert "is under the 100 % required: left as other" in "\n".join(
+        explain_lines(detail, Catalog("en"))
+    )
+
+
 def test_a_spam_guess_does_not_close_the_mention(tmp_path: Path) -> None:
     examples = tmp_path / "corrections.jsonl"
     examples.write_text('{"text": "cheap watches", "category": "spam"}\n', encoding="utf-8")
@@ -171,6 +198,18 @@ def test_a_spam_guess_does_not_close_the_mention(tmp_path: Path) -> None:
         ("[fallback]\nexamples = 3\n", "examples must be the path of a JSON-lines file"),
         ("[fallback]\nmodel = 'x'\n", "[fallback]: unknown key 'model'"),
         ("[fallback]\nenabled = 'yes'\n", "enabled must be true or false"),
+        (
+            "[fallback]\nmin_confidence_by_category = 0.9\n",
+            "min_confidence_by_category must be a table of category = confidence",
+        ),
+        (
+            "[fallback]\nmin_confidence_by_category = { rumor = 0.9 }\n",
+            "min_confidence_by_category: unknown category 'rumor'",
+        ),
+        (
+            "[fallback]\nmin_confidence_by_category = { rumour = 1.5 }\n",
+            "min_confidence_by_category: rumour must be a number from 0 to 1",
+        ),
     ],
 )
 def test_bad_fallback_tables_are_refused(table: str, message: str) -> None:
@@ -293,3 +332,8 @@ def test_the_default_pack_uses_the_bundled_model() -> None:
     assert rules.fallback is not None
     assert rules.fallback.examples is None
     assert 0 < rules.fallback.min_confidence < 1
+    # the rules know rumours best: the model proposes one only when it is much surer
+    assert rules.fallback.by_category == (("rumour", 0.95),)
+    both = policy_markdown(rules, DeskConfig(), ("fr", "en"))
+    assert "parmi les «\u00a0rumeurs\u00a0» que s'il en est sûr à au moins 95\u00a0%" in both
+    assert 'It files a message under "rumours" only if it is at least 95% sure.' in both
