@@ -1,13 +1,21 @@
 """Triage quality of the default pack on the labelled sets of tests/data/triage; prints JSON.
 
-For each set (``train``: the rules were written from it; ``holdout``, ``holdout_b`` and
-``holdout_c``: written before a round of changes, never used to write or tune the rules; ``eval_holdout`` and ``eval_holdout2``: the held-out parts of
-tests/data/triage_eval, by other authors, category only) and for two packs — ``before``, the default pack as it was when this
-measure began (benchmarks/data/default_rules_before_issue14.toml, the baseline), and ``now``,
-the bundled pack — it prints per-category precision, recall and F1, macro-F1, and the urgent
-flag's precision and recall (with the texts it missed or raised wrongly).
+For each set and for two packs — ``before``, the default pack as it was when this measure began
+(benchmarks/data/default_rules_before_issue14.toml, the baseline), and ``now``, the bundled
+pack — it prints per-category precision, recall and F1, macro-F1, and the urgent flag's
+precision and recall (with the texts it missed or raised wrongly). The sets:
 
-Targets on the held-out sets: macro-F1 >= 0.92 and every category's F1 >= 0.80 (not reached).
+- ``train``: the rules were written from it, and the fallback model trains on it;
+- ``holdout``, ``holdout_b`` and ``holdout_c``: held out for four rounds (each scored for the
+  record, tests/data/triage/README.md), development material since the fifth: the fallback
+  model trains on them, so their ``now`` figures are those of text it has seen, not of a new
+  author (``bench_fallback_cv.py`` decides each by a model trained without it);
+- ``eval_holdout`` and ``eval_holdout2``: the held-out parts of tests/data/triage_eval, by
+  other authors, category only, never trained on; the blind set of the fifth round is scored
+  by the lead.
+
+Targets on text the pack was not written from: macro-F1 >= 0.92 and every category's F1 >=
+0.80 (``targets``: the sets still held out).
 Run: ``.venv/bin/python benchmarks/bench_triage_quality.py``.
 """
 
@@ -29,17 +37,17 @@ from desk.triage.rules import default_rules, parse_rules  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
 SETS = {
+    # development material since the fifth round: the fallback model trains on them
     "holdout": DATA / "triage" / "holdout.jsonl",
-    "holdout_b": DATA / "triage" / "holdout_b.jsonl",  # written before the second round
-    # written during the fourth round by a helper who never read the rules, the examples or
-    # the other sets; scored once, at that round's end
+    "holdout_b": DATA / "triage" / "holdout_b.jsonl",
     "holdout_c": DATA / "triage" / "holdout_c.jsonl",
     "train": DATA / "triage" / "train.jsonl",
-    # written by other authors who never saw the rules (tests/data/triage_eval/README.md);
-    # neither was used to write the rules of issue 14
+    # held out: written by other authors who never saw the rules (tests/data/triage_eval/README.md);
+    # neither was used to write the rules of issue 14 nor trained on
     "eval_holdout": DATA / "triage_eval" / "holdout.jsonl",
     "eval_holdout2": DATA / "triage_eval" / "holdout2.jsonl",
 }
+HELD_OUT = ("eval_holdout", "eval_holdout2")  # the sets the targets are read on
 BEFORE = ROOT / "benchmarks" / "data" / "default_rules_before_issue14.toml"
 
 
@@ -73,7 +81,7 @@ def main() -> None:
             "macro_f1>=0.92": result[name]["now"]["macro_f1"] >= 0.92,
             "every_category>=0.80": all(f >= 0.80 for f in result[name]["now"]["f1"].values()),
         }
-        for name in ("holdout", "holdout_b", "holdout_c")
+        for name in HELD_OUT
     }
     print(json.dumps(result, ensure_ascii=False, indent=1))
 

@@ -58,11 +58,11 @@ class Lifts:
         self,
         texts: Sequence[str],
         flat: Sequence[bool],
-        thresholds: Sequence[float] = (),
+        thresholds: Sequence[Sequence[float]] = (),
     ) -> list[Scored]:
         """``[model.score(text, flat=f) for text, f in zip(texts, flat)]``; ``thresholds[i]``
-        (optional): the confidence text ``i``'s decision compares with, near which it is
-        recomputed exactly."""
+        (optional): the confidences text ``i``'s decision may compare with (one per category
+        where they differ), near any of which it is recomputed exactly."""
         count = len(texts)
         if not self.categories or not count:
             return [None] * count
@@ -104,7 +104,7 @@ class Lifts:
             if not size:
                 answers.append(None)
                 continue
-            if index < len(thresholds) and abs(sure - thresholds[index]) <= CLOSE:
+            if index < len(thresholds) and any(abs(sure - t) <= CLOSE for t in thresholds[index]):
                 row = scores[index].tolist()
                 sure = 1 / sum(math.exp(s - row[category]) for s in row)
             answers.append((categories[category], sure))

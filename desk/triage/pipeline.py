@@ -153,8 +153,9 @@ class Triage:
         self.detect_language = detect_language
 
     def _fill_in(self, decision: Decision, folded: str) -> None:
-        """No rule gave a category: the learned model's guess, kept if it is sure enough (its
-        nearest examples are looked for when the decision's detail is asked for)."""
+        """No rule gave a category: the learned model's guess, kept if it is sure enough for
+        its category (its nearest examples are looked for when the decision's detail is asked
+        for)."""
         self._guessed(decision, folded, self.model().score(folded))
 
     def _guessed(self, decision: Decision, folded: str, scored: Scored) -> None:
@@ -163,7 +164,8 @@ class Triage:
         assert options is not None
         if scored is None:
             return
-        guess = LaterGuess(self.model(), folded, scored[0], scored[1], options.min_confidence)
+        category, confidence = scored
+        guess = LaterGuess(self.model(), folded, category, confidence, options.minimum(category))
         decision.guessed = guess
         if guess.used:
             decision.category = guess.category
@@ -175,11 +177,12 @@ class Triage:
         options = self.ruleset.fallback
         if options is None:
             return
-        guessing = options.min_confidence
+        # a guess compares with its category's threshold: near any of them, worked out exactly
+        guessing = (options.min_confidence, *(m for _, m in options.by_category))
         threshold = options.overrule
         todo: list[int] = []
         flat: list[bool] = []
-        limits: list[float] = []
+        limits: list[tuple[float, ...]] = []
         for index, decision in enumerate(decisions):
             if decision.category_rule is None:
                 todo.append(index)
@@ -188,7 +191,7 @@ class Triage:
             elif threshold is not None and contested(decision):
                 todo.append(index)
                 flat.append(True)
-                limits.append(threshold)
+                limits.append((threshold,))
         model = self.model()
         scores = lifts(model).score_many([folded[i] for i in todo], flat, limits)
         for index, overruling, scored in zip(todo, flat, scores, strict=True):

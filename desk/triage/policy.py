@@ -13,6 +13,7 @@ from typing import Any
 from desk.calendar import DAYS
 from desk.config import DeskConfig
 from desk.text.safe import clean
+from desk.triage.arbitration import MIN_KNOWN_WORDS
 from desk.triage.rules import CATEGORY_ORDER, Rule, RuleSet
 from desk.vocabulary import PRIORITY_NAMES
 
@@ -45,8 +46,11 @@ _TEXT: dict[str, dict[str, Any]] = {
         "fallback": "Quand aucune règle ne donne de catégorie, un petit modèle entraîné sur des "
         "exemples étiquetés en propose une s'il en est sûr à au moins {p}\u00a0%\u00a0; sinon le message "
         "reste «\u00a0autre\u00a0».",
-        "overrule": "Quand une seule règle donne la catégorie sur un seul mot, ce modèle peut "
-        "passer outre s'il est sûr à au moins {p}\u00a0% d'une autre catégorie\u00a0; la priorité, "
+        "fallback_category": "Il ne range un message parmi les «\u00a0{category}\u00a0» que s'il "
+        "en est sûr à au moins {p}\u00a0%.",
+        "overrule": "Quand la règle dont la catégorie l'emporte la donne sur un seul mot, même "
+        "si d'autres règles en proposent une autre, ce modèle peut passer outre s'il est sûr à au moins {p}\u00a0% d'une autre catégorie, dans un message "
+        "d'au moins {n}\u00a0mots qu'il connaît\u00a0; la priorité, "
         "les étiquettes et l'approbation de la règle restent, et l'explication du message le dit.",
         "priority": "Priorités",
         "priority_intro": "Ces messages sont lus en premier\u00a0:",
@@ -91,8 +95,11 @@ _TEXT: dict[str, dict[str, Any]] = {
         '"no contamination" does not fire them.',
         "fallback": "When no rule gives a category, a small model trained on labelled examples "
         'proposes one if it is at least {p}% sure; otherwise the message stays "other".',
-        "overrule": "When a single rule gives the category on a single word, that model may "
-        "overrule it if it is at least {p}% sure of another category; the rule's priority, tags "
+        "fallback_category": 'It files a message under "{category}" only if it is at least '
+        "{p}% sure.",
+        "overrule": "When the rule whose category wins gives it on a single word, even if other "
+        "rules propose another, that model may overrule it if it is at least {p}% sure of another category, in a message of at least "
+        "{n} words it knows; the rule's priority, tags "
         "and approval stay, and the message's explanation says so.",
         "priority": "Priorities",
         "priority_intro": "These messages are read first:",
@@ -171,8 +178,12 @@ def _refinements(ruleset: RuleSet, t: dict[str, Any]) -> list[str]:
         out += [t["negation"].format(words=negators, rules=_md(", ".join(rules))), ""]
     if ruleset.fallback is not None:
         out += [t["fallback"].format(p=round(ruleset.fallback.min_confidence * 100)), ""]
+        for category, minimum in ruleset.fallback.by_category:
+            name = t["cat"][category].split(" — ", 1)[0].lower()
+            out += [t["fallback_category"].format(category=name, p=round(minimum * 100)), ""]
         if ruleset.fallback.overrule is not None:
-            out += [t["overrule"].format(p=round(ruleset.fallback.overrule * 100)), ""]
+            overrule = round(ruleset.fallback.overrule * 100)
+            out += [t["overrule"].format(p=overrule, n=MIN_KNOWN_WORDS), ""]
     return out
 
 

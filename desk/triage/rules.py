@@ -14,6 +14,7 @@ harmless = ["feux de circulation", "fire station"]   # "feu", "fire" there fire 
 
 [fallback]                           # when no rule gives a category, a small learned model may
 min_confidence = 0.6                 # (naive Bayes, desk.triage.fallback) if this sure of itself
+min_confidence_by_category = { rumour = 0.95 }   # optional: surer for these categories
 overrule_confidence = 0.99           # optional: it overrules a category one word of one rule gave
 examples = "corrections.jsonl"       # optional: train it on your own {"text", "category"} lines
 
@@ -273,12 +274,19 @@ class _Builder:
         if not isinstance(raw, dict):
             self.problem("[fallback] must be a table", "fallback")
             return None
-        allowed = {"enabled", "min_confidence", "overrule_confidence", "examples"}
+        allowed = {
+            "enabled",
+            "min_confidence",
+            "min_confidence_by_category",
+            "overrule_confidence",
+            "examples",
+        }
         for key in sorted(set(raw) - allowed):
             self.problem(
                 f"[fallback]: unknown key {key!r}",
                 key,
-                "allowed: enabled, min_confidence, overrule_confidence, examples",
+                "allowed: enabled, min_confidence, min_confidence_by_category, "
+                "overrule_confidence, examples",
             )
         enabled = raw.get("enabled", True)
         minimum = raw.get("min_confidence", 0.6)
@@ -313,6 +321,7 @@ class _Builder:
                 'e.g. examples = "corrections.jsonl" (beside this file)',
             )
             examples = None
+        by_category = self.read_category_minimums(raw.get("min_confidence_by_category", {}))
         if enabled is not True:
             return None
         path = None if examples is None else self.base / Path(examples).expanduser()
@@ -322,8 +331,37 @@ class _Builder:
             self.problem(f"[fallback] examples: {exc.message}", "examples", exc.hint or "")
             return None
         return FallbackOptions(
-            float(minimum), path, None if overrule is None else float(overrule), texts
+            float(minimum),
+            path,
+            None if overrule is None else float(overrule),
+            texts,
+            by_category,
         )
+
+    def read_category_minimums(self, raw: Any) -> tuple[tuple[str, float], ...]:
+        """``[fallback] min_confidence_by_category``: a table of category -> confidence."""
+        key = "min_confidence_by_category"
+        hint = "e.g. min_confidence_by_category = { rumour = 0.95 }"
+        if not isinstance(raw, dict):
+            self.problem(f"[fallback]: {key} must be a table of category = confidence", key, hint)
+            return ()
+        pairs = []
+        for category, value in raw.items():
+            if category not in CATEGORIES:
+                self.problem(
+                    f"[fallback]: {key}: unknown category {category!r}",
+                    key,
+                    f"one of {', '.join(CATEGORIES)}",
+                )
+            elif (
+                isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1
+            ):
+                self.problem(
+                    f"[fallback]: {key}: {category} must be a number from 0 to 1", key, hint
+                )
+            else:
+                pairs.append((str(category), float(value)))
+        return tuple(pairs)
 
     def read_negation(self, raw: Any) -> tuple[tuple[str, ...], int]:
         if not isinstance(raw, dict):

@@ -96,6 +96,13 @@ class FallbackOptions:
     texts: tuple[tuple[str, str], ...] = field(default=(), compare=False, repr=False)
     """The (text, category) examples, read when the rule file loads (a bad file is refused
     then, with its place, not on the first mention the model fills in)."""
+    by_category: tuple[tuple[str, float], ...] = ()
+    """``min_confidence_by_category``: (category, confidence) pairs where the model must be
+    surer than ``min_confidence`` to propose that category."""
+
+    def minimum(self, category: str) -> float:
+        """How sure the model must be to propose ``category`` where no rule gives one."""
+        return next((m for c, m in self.by_category if c == category), self.min_confidence)
 
 
 @dataclass(frozen=True)

@@ -89,15 +89,33 @@ def test_a_sure_model_overrules_a_category_one_word_gave_and_says_so(tmp_path: P
     "text",
     [
         pytest.param("sunset over the river, still broken again", id="two words of the rule"),
-        pytest.param("gorgeous sunset over the river again", id="another rule says praise"),
         pytest.param("cheap watches sunset over the river tonight", id="spam stays spam"),
         pytest.param("the sidewalk is broken again", id="the model agrees"),
+        pytest.param("sunset river again", id="too few words it knows"),
     ],
 )
 def test_the_rules_stand_everywhere_else(tmp_path: Path, text: str) -> None:
     detail = decide(pack(tmp_path), text)
     assert "fallback" not in detail
     assert detail["category"] != "other"
+
+
+def test_where_rules_disagree_a_sure_model_settles_what_the_category_order_would(
+    tmp_path: Path,
+) -> None:
+    """The word "again" (complaint) outranks "gorgeous" (praise) in the order of the categories; the
+    model, sure from the words that this is a post about a sunset, overrules the one word."""
+    detail = decide(pack(tmp_path), "gorgeous sunset over the river again")
+    fired = detail["fired"]
+    assert isinstance(fired, list)
+    assert {f["rule"]: f["effects"].get("category") for f in fired} == {
+        "again": "complaint",
+        "praise": "praise",
+    }
+    assert detail["category"] == "other"
+    fallback = detail["fallback"]
+    assert isinstance(fallback, dict)
+    assert fallback["overruled"] == {"rule": "again", "category": "complaint", "word": "again"}
 
 
 def test_without_overrule_confidence_the_rule_always_stands(tmp_path: Path) -> None:
@@ -137,6 +155,19 @@ def test_the_default_pack_overrules_at_99_and_publishes_it() -> None:
     both = policy_markdown(rules, DeskConfig(), ("fr", "en"))
     assert "passer outre s'il est sûr à au moins 99\u00a0% d'une autre catégorie" in both
     assert "overrule it if it is at least 99% sure of another category" in both
+    assert "dans un message d'au moins 6\u00a0mots qu'il connaît" in both
+    assert "in a message of at least 6 words it knows" in both
+
+
+@pytest.mark.parametrize("text", ["Quelqu'un sait?", "Le parc Lafontaine est fermé?"])
+def test_the_default_pack_leaves_a_short_question_a_question(text: str) -> None:
+    """The bundled model is over 99 % sure these are a rumour and a complaint, from three and
+    five words: too few to overrule the question mark."""
+    triage = Triage(default_rules(), DeskConfig(), detect_language=False)
+    item = Incoming(text=text, created_at=AT, language="fr", platform="mastodon")
+    detail = triage.decide(item, route=False).detail()
+    assert (detail["category"], detail["category_rule"]) == ("question", "question-mark")
+    assert "fallback" not in detail
 
 
 @pytest.mark.parametrize(

@@ -59,7 +59,7 @@ def test_near_a_threshold_the_confidence_is_exactly_fallback_score() -> None:
     those, it is the very float ``Fallback.score`` gives, whatever numpy's ``exp`` rounds."""
     model = fallback_model(default_rules())
     wanted = [model.score(text, flat=True) for text in LABELLED]
-    limits = [one[1] if one is not None else 0.5 for one in wanted]
+    limits = [(0.25, one[1] if one is not None else 0.5) for one in wanted]
     got = lifts(model).score_many(LABELLED, [True] * len(LABELLED), limits)
     assert got == wanted
 

@@ -1,4 +1,4 @@
-"""The quality floor of the default pack on the held-out parts of tests/data/triage.
+"""The quality floor of the default pack on the labelled parts of tests/data/triage.
 
 ``holdout.jsonl`` was written (and committed) before any rule of issue 14 was changed, and no
 rule or example was written from it; scored after the first round of changes: macro-F1 0.861
@@ -14,6 +14,14 @@ A fourth round (2026-12-07: the model may overrule a category one word of one ru
 is 99 % sure, four rule words that misfired were dropped, 100 more written examples and
 ``min_confidence`` 0.6, all chosen by cross-validation on the same material) gives 0.874 on
 ``holdout`` ("other" 0.75, midway 0.742) and 0.886 on ``holdout_b`` (lowest "complaint" 0.80). The floors sit just under the latest figures, so a change that loses quality fails here. ``benchmarks/bench_triage_quality.py`` prints every figure with the previous pack's.
+
+In the fifth round ``holdout``, ``holdout_b`` and ``holdout_c`` (scored 0.874, 0.886 and 0.861
+for the record) became development material: the fallback model trains on them, so their
+figures here (0.989, 1.0, 0.957) are those of text it has seen, and their floors are regression
+checks, not measures of a new author's text; that measure is ``benchmarks/bench_fallback_cv.py``
+(each author set decided by a model trained without it) and the blind set the lead scores. The
+urgent flag comes from the rules alone (no urgent rule word changed in that round): its floors
+on the three parts still say how the rules read posts they were not written from.
 """
 
 from __future__ import annotations
@@ -39,9 +47,11 @@ def quality(name: str) -> Quality:
 
 
 @pytest.mark.parametrize(
-    ("name", "macro", "each"), [("holdout", 0.86, 0.72), ("holdout_b", 0.85, 0.78)]
+    ("name", "macro", "each"),
+    [("holdout", 0.97, 0.95), ("holdout_b", 0.97, 0.95), ("holdout_c", 0.94, 0.88)],
 )
-def test_held_out_categories_meet_the_floor(name: str, macro: float, each: float) -> None:
+def test_spent_holdouts_meet_their_floor(name: str, macro: float, each: float) -> None:
+    # trained on since the fifth round: a regression check, not a measure (see the module)
     report = quality(name).categories
     assert report.total >= 130
     assert report.macro_f1 >= macro, report.to_json()
@@ -50,9 +60,12 @@ def test_held_out_categories_meet_the_floor(name: str, macro: float, each: float
 
 
 @pytest.mark.parametrize(
-    ("name", "precision", "recall"), [("holdout", 0.70, 0.80), ("holdout_b", 0.80, 0.95)]
+    ("name", "precision", "recall"),
+    [("holdout", 0.70, 0.80), ("holdout_b", 0.80, 0.95), ("holdout_c", 0.80, 0.80)],
 )
-def test_held_out_urgent_flag_meets_the_floor(name: str, precision: float, recall: float) -> None:
+def test_urgent_flag_meets_the_floor_on_posts_the_rules_were_not_written_from(
+    name: str, precision: float, recall: float
+) -> None:
     urgent = quality(name).urgent
     assert urgent.labelled >= 12
     assert urgent.precision >= precision, urgent.to_json()
@@ -69,7 +82,11 @@ def test_training_part_meets_its_floor() -> None:
 
 def test_the_sets_are_bilingual_labelled_and_separate() -> None:
     train = read_labelled(SETS / "train.jsonl")
-    holdout = read_labelled(SETS / "holdout.jsonl") + read_labelled(SETS / "holdout_b.jsonl")
+    holdout = [
+        item
+        for name in ("holdout", "holdout_b", "holdout_c")
+        for item in read_labelled(SETS / f"{name}.jsonl")
+    ]
     for items in (train, holdout):
         assert {i["lang"] for i in items} == {"fr", "en"}
         assert all(isinstance(i["urgent"], bool) for i in items)

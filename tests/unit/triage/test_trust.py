@@ -271,14 +271,14 @@ def test_the_published_policy_says_what_does_not_count_and_when_the_model_decide
     assert "«\u00a0feux de circulation\u00a0»" in text
     assert "ignore a word right after a negation" in text
     assert "safety-urgent" in text.split("ignore a word right after a negation")[1][:300]
-    assert "s'il en est sûr à au moins 60\u00a0%\u00a0; sinon" in text
+    assert "s'il en est sûr à au moins 65\u00a0%\u00a0; sinon" in text
     # French typography: a no-break space before every colon and semicolon, none plain
     french = text.split("# How we sort")[0]
     assert " :" not in french
     assert " ;" not in french
     assert "Taille de l'équipe\u00a0: " in french
     assert "(s)" not in french
-    assert "if it is at least 60% sure" in text
+    assert "if it is at least 65% sure" in text
     plain = policy_markdown(parse_rules(RULE, "t.toml"), DeskConfig(), ("en",))
     assert "negation" not in plain
     assert "small model" not in plain
