@@ -46,8 +46,11 @@ SETS = {
     # neither was used to write the rules of issue 14 nor trained on
     "eval_holdout": DATA / "triage_eval" / "holdout.jsonl",
     "eval_holdout2": DATA / "triage_eval" / "holdout2.jsonl",
+    # held out: written blind during the fifth round (2026-12-07) by a helper who never read
+    # the rules, the examples or the other sets; merged and scored once, after the round
+    "holdout_d": DATA / "triage" / "holdout_d.jsonl",
 }
-HELD_OUT = ("eval_holdout", "eval_holdout2")  # the sets the targets are read on
+HELD_OUT = ("holdout_d", "eval_holdout", "eval_holdout2")  # the sets the targets are read on
 BEFORE = ROOT / "benchmarks" / "data" / "default_rules_before_issue14.toml"
 
 

@@ -291,7 +291,7 @@ BLIND = (
     "written for the fallback, round 5, writer F, 2026-12-07",
 )
 # held out still: never an example (the lead adds the fifth round's blind set here)
-HELD_OUT = ("triage_eval/holdout.jsonl", "triage_eval/holdout2.jsonl")
+HELD_OUT = ("triage/holdout_d.jsonl", "triage_eval/holdout.jsonl", "triage_eval/holdout2.jsonl")
 
 
 def test_bundled_examples_are_the_training_parts_and_no_held_out_text() -> None:
