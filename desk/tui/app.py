@@ -7,11 +7,10 @@ screen opens when is desk.tui.navigation's (``Navigator``, which DeskApp inherit
 
 from __future__ import annotations
 
-import gc
 import threading
 from typing import Any
 
-from textual import work
+from textual import events, work
 from textual.app import App
 from textual.binding import Binding
 from textual.message import Message
@@ -22,6 +21,7 @@ from desk.bootstrap import Desk
 from desk.errors import DeskError
 from desk.i18n import Catalog
 from desk.platforms.registry import PLATFORMS
+from desk.tui import collector
 from desk.tui.commands import DeskCommands
 from desk.tui.crisis import CrisisWatch
 from desk.tui.failures import explain
@@ -68,6 +68,7 @@ class DeskApp(Navigator):
         self.title = self.catalog.t("tui.title")
         translate_bindings(self, self.catalog)
         self.live = LiveSide(self, desk, self.inbox_changed)
+        self._idle_collector = collector.IdleCollector()
         self.crisis = CrisisWatch(self, desk, self.inbox_changed)
 
     def on_mount(self) -> None:
@@ -76,6 +77,7 @@ class DeskApp(Navigator):
         and the outbox in the background (desk.tui.live)."""
         self._rules_stamp = self._rules_mtime()
         self.set_interval(self.RULES_POLL_SECONDS, self._poll_rules)
+        self.set_interval(collector.IDLE_SECONDS / 2, self._idle_collector.tick)
         self.call_after_refresh(self._start_background)
 
     def _start_background(self) -> None:
@@ -106,6 +108,21 @@ class DeskApp(Navigator):
                 self.desk.replies.preview(name, "")
             except Exception:  # noqa: BLE001, S112 - a warm-up only: the open pays it instead
                 continue
+        self.call_from_thread(self._settle)
+
+    def _settle(self) -> None:
+        """The start-up work is done (the first screen drawn, the detail screen mounted, the
+        reply rules loaded): what it built lives as long as the app (desk.tui.collector)."""
+        if self._detail is not None and not self._detail.is_mounted:
+            self.call_after_refresh(self._settle)
+            return
+        collector.settle()
+
+    async def on_event(self, event: events.Event) -> None:
+        """Note when a key or a click comes in (the collector waits for a pause)."""
+        if isinstance(event, events.InputEvent):
+            self._idle_collector.input()
+        await super().on_event(event)
 
     def on_unmount(self) -> None:
         """Stop the background polling."""
@@ -230,12 +247,9 @@ class DeskApp(Navigator):
 def make_app(desk: Desk) -> DeskApp:
     """The app with the home view's first page already read (one indexed query, a few ms)."""
     rows = desk.queries.page(QueueScreen.home_filter(desk), 0, QueueList.PAGE_SIZE)
-    # Everything loaded so far (modules, config, rules) lives as long as the app: move it out of
-    # the collector's sight, and collect the young generations less often, so a full collection
-    # (tens of ms with a screen of widgets) does not land on a keypress. Measured by
-    # benchmarks/bench_ui.py: it removes the 60-110 ms outliers when opening items.
-    gc.freeze()  # O(1); no gc.collect() first: it would cost ~100 ms of start-up
-    gc.set_threshold(20_000, 50, 100)
+    # Everything loaded so far (modules, config, rules) lives as long as the app; the collector
+    # runs little and cheaply on keys (desk.tui.collector; bench_ui's move and open figures).
+    collector.start()
     return DeskApp(desk, first_page=rows)
 
 

@@ -171,7 +171,12 @@ class QueueScreen(MentionScreen, SavedViews, inherit_bindings=False):
         self.desk_app.inbox_changed.subscribe(self, lambda _id: self.reload(reset=False))
         self.desk_app.live.changed.subscribe(self, lambda _none: self._show_header())
         self.set_interval(self.REFRESH_SECONDS, lambda: self.reload(reset=False))
-        self.query_one(QueueList).focus()
+        queue = self.query_one(QueueList)
+        # at once, in the move's call: the preview is drawn in the same frame as the cursor
+        queue.highlighted.subscribe(
+            self, lambda _id: self._show_preview(queue.current), immediate=True
+        )
+        queue.focus()
         self.reload(reset=True)
 
     # -- filter and loading --------------------------------------------------------------
@@ -282,10 +287,6 @@ class QueueScreen(MentionScreen, SavedViews, inherit_bindings=False):
     def on_page_loaded(self, message: PageLoaded) -> None:
         """Hand a fetched page to the list."""
         self.query_one(QueueList).set_page(message.generation, message.offset, message.rows)
-
-    @on(QueueList.MentionHighlighted)
-    def _highlighted(self, message: QueueList.MentionHighlighted) -> None:
-        self._show_preview(self.query_one(QueueList).current)
 
     @on(QueueList.MentionSelected)
     def _selected(self, message: QueueList.MentionSelected) -> None:
