@@ -15,7 +15,12 @@ def test_collects_only_after_a_pause_and_with_something_to_collect(
     now = [100.0]
     collected: list[int] = []
     counts = [(0, collector.IDLE_AFTER, 0)]
-    monkeypatch.setattr(gc, "collect", lambda generation=2: collected.append(generation) or 0)
+
+    def collect(generation: int = 2) -> int:
+        collected.append(generation)
+        return 0
+
+    monkeypatch.setattr(gc, "collect", collect)
     monkeypatch.setattr(gc, "get_count", lambda: counts[0])
     idle = collector.IdleCollector(clock=lambda: now[0])
 

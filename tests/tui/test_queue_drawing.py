@@ -119,9 +119,14 @@ async def test_announces_at_once_reads_ahead_and_redraws_the_scrollbar_only_when
         assert all(queue.row_at(i) is not None for i in range(183, 193))
 
         bar = queue.vertical_scrollbar
-        drawn = []
+        drawn: list[int] = []
         original = bar.render
-        bar.render = lambda: drawn.append(1) or original()  # type: ignore[method-assign]
+
+        def render() -> object:
+            drawn.append(1)
+            return original()
+
+        bar.render = render  # type: ignore[method-assign,assignment]
         await pilot.press("down")  # one row of 100,000: the thumb stays where it is drawn
         await pilot.pause()
         assert bar.position == queue.scroll_offset.y  # exact, for a drag that starts now
