@@ -101,8 +101,20 @@ class DeskApp(Navigator):
 
     @work(thread=True, group="warm-up")
     def _warm_up(self) -> None:
-        """Load each platform's reply-length rules (X's twitter-text compiles its patterns on
-        first use, ~0.2 s) off the UI thread, before the first mention is opened."""
+        """Read the triage rules (the first paint does without them; an unusable file is
+        said here), then load each platform's reply-length rules (X's twitter-text compiles
+        its patterns on first use, ~0.2 s), off the UI thread, before the first mention is
+        opened."""
+        try:
+            self.desk.loaded_rules  # noqa: B018 - read now, off the UI thread
+        except DeskError as exc:
+            message, _hint = explain(exc, self.catalog)  # its hint names a command line
+            self.call_from_thread(
+                self.show_error,
+                self.catalog.t("tui.msg.rules_unusable") + " " + message,
+                self.catalog.t("tui.msg.rules_unusable_hint"),
+                timeout=30,
+            )
         for name in PLATFORMS:
             try:
                 self.desk.replies.preview(name, "")
@@ -234,13 +246,17 @@ class DeskApp(Navigator):
         else:
             self.action_show_help_panel()
 
-    def show_error(self, message: str, hint: str | None = None) -> None:
+    def show_error(self, message: str, hint: str | None = None, *, timeout: float = 8) -> None:
         """A service's refusal in a notification: sanitised, never parsed as markup."""
         text = safe_str(message, max_len=600)
         if hint:
             text += "\n" + safe_str(hint, max_len=300)
         self.notify(
-            text, title=self.catalog.t("tui.msg.error"), severity="error", timeout=8, markup=False
+            text,
+            title=self.catalog.t("tui.msg.error"),
+            severity="error",
+            timeout=timeout,
+            markup=False,
         )
 
 
