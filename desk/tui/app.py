@@ -261,8 +261,9 @@ class DeskApp(Navigator):
 
 
 def make_app(desk: Desk) -> DeskApp:
-    """The app with the home view's first page already read (one indexed query, a few ms)."""
-    rows = desk.queries.page(QueueScreen.home_filter(desk), 0, QueueList.PAGE_SIZE)
+    """The app with the home view's first rows already read (one indexed query, ~1 ms: a
+    screenful; the rest of the page is read in a worker once the app draws)."""
+    rows = desk.queries.page(QueueScreen.home_filter(desk), 0, QueueList.FIRST_ROWS)
     # Everything loaded so far (modules, config, rules) lives as long as the app; the collector
     # runs little and cheaply on keys (desk.tui.collector; bench_ui's move and open figures).
     collector.start()

@@ -143,6 +143,7 @@ class QueueScreen(MentionScreen, SavedViews, inherit_bindings=False):
     """The shared inbox, most urgent first."""
 
     BINDINGS = _queue_bindings()
+    CSS_PATH = None  # the app's stylesheet is the queue's (desk.tui.stylesheets)
 
     def __init__(self) -> None:
         super().__init__(id="queue-screen")
@@ -200,7 +201,9 @@ class QueueScreen(MentionScreen, SavedViews, inherit_bindings=False):
             first_page, self.desk_app.first_page = self.desk_app.first_page, None
             queue.reset(self.generation, first_page_requested=True)
             if first_page is not None and flt == self.home_filter(self.desk):
-                queue.set_page(self.generation, 0, first_page)
+                # fewer rows than asked for: the whole queue; else the page's first rows
+                whole = len(first_page) < queue.FIRST_ROWS
+                queue.set_page(self.generation, 0, first_page, whole=whole)
                 # The first screen needs no read: the counts start once it is drawn (their
                 # threads would otherwise share the interpreter with the first drawing).
                 self._show_header()

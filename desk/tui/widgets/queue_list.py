@@ -66,6 +66,7 @@ class QueueList(ScrollView, can_focus=True):
     """The paged, virtual queue of mentions with a row cursor."""
 
     PAGE_SIZE = 200
+    FIRST_ROWS = 100  # read before the app starts (a tall terminal's screen); then the page
     MAX_PAGES = 5
     STRIP_CACHE = 400  # drawn rows kept (a few screens' worth), whatever the queue's size
 
@@ -164,12 +165,12 @@ class QueueList(ScrollView, can_focus=True):
         self.refresh()
 
     def invalidate(self, generation: int) -> None:
-        """Same filter, changed data: keep showing the old rows until fresh pages arrive."""
+        """Same filter, changed data: keep showing the old rows until fresh pages arrive
+        (only the rows that changed are drawn again then: ``set_page``)."""
         self.generation = generation
         self._stale = set(self._pages)
         self._requested.clear()
-        self._strips.clear()
-        self.refresh()
+        self._request_missing()
 
     def set_total(self, generation: int, total: int) -> None:
         """The row count for ``generation``; the cursor is clamped to it."""
@@ -181,26 +182,45 @@ class QueueList(ScrollView, can_focus=True):
         self._move(min(self.cursor, max(0, self.total - 1)), force=True)
         self.refresh()
 
-    def set_page(self, generation: int, offset: int, rows: list[QueueRow]) -> None:
-        """Rows fetched from ``offset`` (a page boundary) for ``generation``."""
+    def set_page(
+        self, generation: int, offset: int, rows: list[QueueRow], *, whole: bool = True
+    ) -> None:
+        """Rows fetched from ``offset`` (a page boundary) for ``generation``. ``whole=False``:
+        only the page's first rows (those a screen shows, read before the app started); the
+        whole page is fetched when the list next draws."""
         if generation != self.generation:
             return
         page = offset // self.PAGE_SIZE
         self._requested.discard(page)
         self._stale.discard(page)
+        before = self._pages.get(page)
         self._pages[page] = list(rows)
-        self._forget_strips(offset, offset + self.PAGE_SIZE)  # only these rows may have changed
+        if not whole:
+            self._stale.add(page)
         self._pages.move_to_end(page)
         self._evict()
         if not self.counted and offset + len(rows) > self.total:
             self.total = offset + len(rows)  # provisional, until the count arrives
             self._update_virtual_size()
         self._announce()
-        self.refresh()
+        if before is None:
+            self._forget_strips({offset + i for i in range(self.PAGE_SIZE)})
+            self.refresh()
+            return
+        # The same rows read again (a refresh, the rest of a first page): only the rows that
+        # changed are drawn again, not the whole screen.
+        changed = {
+            offset + i
+            for i in range(max(len(before), len(rows)))
+            if i >= len(before) or i >= len(rows) or before[i] != rows[i]
+        }
+        if changed:
+            self._forget_strips(changed)
+            self._refresh_rows(*changed)
 
-    def _forget_strips(self, start: int, stop: int) -> None:
-        """Forget the drawn lines of rows ``start .. stop-1``."""
-        for key in [k for k in self._strips if start <= k[0] < stop]:  # type: ignore[operator]
+    def _forget_strips(self, indexes: set[int]) -> None:
+        """Forget the drawn lines of these rows."""
+        for key in [k for k in self._strips if k[0] in indexes]:
             del self._strips[key]
 
     @property
@@ -324,8 +344,11 @@ class QueueList(ScrollView, can_focus=True):
     def _refresh_rows(self, *indexes: int) -> None:
         """Redraw only the lines of these rows (those in view), below the header line."""
         top = int(self.scroll_offset.y)
+        shown = range(top, top + max(1, self.scrollable_content_region.height - 1))
         width = self.size.width
-        self.refresh(*(Region(0, i - top + 1, width, 1) for i in set(indexes)))
+        regions = [Region(0, i - top + 1, width, 1) for i in set(indexes) if i in shown]
+        if regions:
+            self.refresh(*regions)
 
     def _announce(self) -> None:
         row = self.current
