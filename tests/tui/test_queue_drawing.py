@@ -80,6 +80,12 @@ async def test_moves_redraw_two_rows_and_scrolls_reuse_drawn_rows() -> None:
         await pilot.pause()
         assert "texte changé" in queue.render_line(5).text
 
+        queue.drawn = 0  # the same rows read again (the 15 s refresh): nothing drawn anew
+        queue.invalidate(2)
+        queue.set_page(2, 0, [row(i, "texte changé" if i == 5 else "") for i in range(200)])
+        await pilot.pause()
+        assert queue.drawn == 0
+
         for _ in range(60):  # far down: the drawn rows kept stay few
             queue.action_page_down()
             await pilot.pause()
