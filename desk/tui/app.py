@@ -96,6 +96,7 @@ class DeskApp(Navigator):
     def on_ready(self) -> None:
         """The first screen is drawn: get what the first opened mention needs ready now,
         rather than on that first open (desk.tui.navigation; the reply length rules)."""
+        collector.drawn()
         self.call_after_refresh(self.prepare_detail)
         self._warm_up()
 

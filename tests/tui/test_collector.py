@@ -33,3 +33,21 @@ def test_collects_only_after_a_pause_and_with_something_to_collect(
     counts[0] = (0, collector.IDLE_AFTER - 1, 0)
     assert not idle.tick()  # too little gathered since: left for later
     assert collected == [1]
+
+
+def test_start_pauses_the_collector_until_the_first_frame(monkeypatch: pytest.MonkeyPatch) -> None:
+    frozen: list[int] = []
+    monkeypatch.setattr(gc, "freeze", lambda: frozen.append(1))  # not this test process's objects
+    monkeypatch.setattr(gc, "set_threshold", lambda *_thresholds: None)
+    monkeypatch.setattr(collector, "_started", False)
+    monkeypatch.setattr(collector, "_paused", False)
+    assert gc.isenabled()
+    try:
+        collector.start()
+        assert not gc.isenabled()  # the start-up's objects live on: nothing to collect
+        collector.drawn()
+        assert gc.isenabled()
+        collector.settle()
+        assert frozen == [1, 1]  # what was loaded before the app, then what the start-up built
+    finally:
+        gc.enable()
