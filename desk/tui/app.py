@@ -97,7 +97,19 @@ class DeskApp(Navigator):
         """The first screen is drawn: get what the first opened mention needs ready now,
         rather than on that first open (desk.tui.navigation; the reply length rules)."""
         collector.drawn()
-        self.call_after_refresh(self.prepare_detail)
+        self.call_after_refresh(self._prepare)
+
+    def _prepare(self) -> None:
+        """Mount the detail screen aside, then (once it is mounted) warm up in a worker: one
+        after the other, so that neither holds up the other, nor a key pressed meanwhile, more
+        than it must (the worker's parsing takes the interpreter from the UI thread)."""
+        self.prepare_detail()
+        self._after_detail()
+
+    def _after_detail(self) -> None:
+        if self._detail is not None and not self._detail.is_mounted:
+            self.call_after_refresh(self._after_detail)
+            return
         self._warm_up()
 
     @work(thread=True, group="warm-up")
@@ -121,15 +133,7 @@ class DeskApp(Navigator):
                 self.desk.replies.preview(name, "")
             except Exception:  # noqa: BLE001, S112 - a warm-up only: the open pays it instead
                 continue
-        self.call_from_thread(self._settle)
-
-    def _settle(self) -> None:
-        """The start-up work is done (the first screen drawn, the detail screen mounted, the
-        reply rules loaded): what it built lives as long as the app (desk.tui.collector)."""
-        if self._detail is not None and not self._detail.is_mounted:
-            self.call_after_refresh(self._settle)
-            return
-        collector.settle()
+        self.call_from_thread(collector.settle)  # the start-up work is done: it lives on
 
     async def on_event(self, event: events.Event) -> None:
         """Note when a key or a click comes in (the collector waits for a pause)."""

@@ -21,11 +21,12 @@ SCREENS = HERE / "screens.tcss"
 
 
 def read_screens(app: App[Any]) -> None:
-    """Add the other screens' rules to the app's stylesheet (once) and restyle what is
-    mounted, as Textual does when a screen with a new ``CSS_PATH`` is shown."""
+    """Add the other screens' rules to the app's stylesheet (once), before their widgets
+    mount. Unlike Textual when a screen with a new ``CSS_PATH`` is shown, nothing mounted is
+    styled again (none of those rules names the queue's widgets; restyling the app took ~30 ms
+    of the first key pressed after the first paint), and only the new file is parsed (the
+    others' rules are kept by the stylesheet)."""
     stylesheet = app.stylesheet
-    if stylesheet.has_source(str(SCREENS), ""):
-        return
-    stylesheet.read(SCREENS)
-    stylesheet.reparse()
-    stylesheet.update(app)
+    if not stylesheet.has_source(str(SCREENS), ""):
+        stylesheet.read(SCREENS)
+        stylesheet.parse()

@@ -48,6 +48,6 @@ def test_start_pauses_the_collector_until_the_first_frame(monkeypatch: pytest.Mo
         collector.drawn()
         assert gc.isenabled()
         collector.settle()
-        assert frozen == [1, 1]  # what was loaded before the app, then what the start-up built
+        assert frozen == [1, 1, 1]  # loaded before the app, built for the first frame, then after
     finally:
         gc.enable()
