@@ -6,6 +6,7 @@ created at import time; tests build their own with a temporary database.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -58,13 +59,25 @@ class Desk:
     write_factory: db.SessionFactory
     """Write sessions (``BEGIN IMMEDIATE`` on SQLite; desk.db.transaction commits)."""
     read_factory: db.SessionFactory
-    loaded_rules: RuleSet
-    """The triage rules read when the desk opened (``rules``: those in use now)."""
     catalog: Catalog
     clock: Clock
     """What time it is for this desk: every service is built with the same clock."""
     staff_drift: list[records.Drift] = field(default_factory=list)
     """How desk.toml differs from the staff records (reported; an admin applies it)."""
+    _rules: RuleSet | None = field(default=None, repr=False)
+    _rules_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def loaded_rules(self) -> RuleSet:
+        """The triage rules read from the rule file, on first use (``rules``: those in use
+        now). Parsing them costs ~20 ms that the queue's first paint does not need: the CLI
+        reads them as it opens the desk for a command (desk.cli._shared.opened), the TUI just
+        after its first paint. A RulesError raised here says what is wrong with the file; the
+        next use reads it again."""
+        with self._rules_lock:  # a worker thread may ask at the same time as the UI's
+            if self._rules is None:
+                self._rules = load_configured_rules(self.config)
+            return self._rules
 
     # -- the services, each built on first use (see the imports above) ---------------------
     def _acting(self) -> dict[str, Any]:
@@ -302,9 +315,9 @@ def open_desk(
     clock: Clock = utcnow,
     config: DeskConfig | None = None,
 ) -> Desk:
-    """Load config and rules, open (and upgrade) the database, and build the services."""
+    """Load the config, open (and upgrade) the database, and build the services (the triage
+    rules are read on first use: ``Desk.loaded_rules``)."""
     config = config or load_config(settings.config_path())
-    rules = load_configured_rules(config)
     engine = db.make_engine(settings.db_url())
     db.upgrade(engine)
     write = db.write_session_factory(engine)
@@ -323,7 +336,6 @@ def open_desk(
         me=me,
         write_factory=write,
         read_factory=read,
-        loaded_rules=rules,
         catalog=Catalog(choose_language(settings.lang, config.desk.language)),
         clock=clock,
         staff_drift=staff_drift,

@@ -159,6 +159,9 @@ def _run(args: argparse.Namespace, catalog: Catalog, clock: Clock) -> int:
 
         as_name = remote.take_ticket(Path(ticket), remote.real_uid(), clock())
         via = remote.VIA_WEB
-    with opened(settings, as_name, clock=clock, via=via) as desk:
+    # the interface reads the rule file after its first paint (and shows what is wrong there)
+    with opened(
+        settings, as_name, clock=clock, via=via, read_rules=args.run is not setup.ui
+    ) as desk:
         _fast.remember(desk.config)  # what the next read-only command may take as checked
         return int(args.run(desk, args))

@@ -146,15 +146,20 @@ def opened(
     *,
     clock: Clock = utcnow,
     via: str | None = None,
+    read_rules: bool = True,
 ) -> Iterator[Desk]:
     """The desk open for one command, as ``as_name`` (proven: see ``prove``), closed
-    afterwards. ``via="web"``: a browser tab, ``as_name`` from its ticket."""
+    afterwards. ``via="web"``: a browser tab, ``as_name`` from its ticket. The rule file is
+    read first (an unusable one stops the command with what is wrong), unless ``read_rules``
+    is False: the TUI reads it just after its first paint and says what is wrong there."""
     # The services, SQLAlchemy and the migrations: loaded only once a command opens the desk.
     from desk.bootstrap import open_desk
 
     ensure_data_dir(settings)
     desk = open_desk(settings, as_name=as_name, config=config, clock=clock)
     try:
+        if read_rules:
+            desk.loaded_rules  # noqa: B018 - read now: the error before the command runs
         prove(desk, as_name, via)
         report_staff_drift(desk)
         yield desk

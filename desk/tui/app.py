@@ -7,11 +7,10 @@ screen opens when is desk.tui.navigation's (``Navigator``, which DeskApp inherit
 
 from __future__ import annotations
 
-import gc
 import threading
 from typing import Any
 
-from textual import work
+from textual import events, work
 from textual.app import App
 from textual.binding import Binding
 from textual.message import Message
@@ -22,6 +21,7 @@ from desk.bootstrap import Desk
 from desk.errors import DeskError
 from desk.i18n import Catalog
 from desk.platforms.registry import PLATFORMS
+from desk.tui import collector
 from desk.tui.commands import DeskCommands
 from desk.tui.crisis import CrisisWatch
 from desk.tui.failures import explain
@@ -68,6 +68,7 @@ class DeskApp(Navigator):
         self.title = self.catalog.t("tui.title")
         translate_bindings(self, self.catalog)
         self.live = LiveSide(self, desk, self.inbox_changed)
+        self._idle_collector = collector.IdleCollector()
         self.crisis = CrisisWatch(self, desk, self.inbox_changed)
 
     def on_mount(self) -> None:
@@ -76,6 +77,7 @@ class DeskApp(Navigator):
         and the outbox in the background (desk.tui.live)."""
         self._rules_stamp = self._rules_mtime()
         self.set_interval(self.RULES_POLL_SECONDS, self._poll_rules)
+        self.set_interval(collector.IDLE_SECONDS / 2, self._idle_collector.tick)
         self.call_after_refresh(self._start_background)
 
     def _start_background(self) -> None:
@@ -94,18 +96,50 @@ class DeskApp(Navigator):
     def on_ready(self) -> None:
         """The first screen is drawn: get what the first opened mention needs ready now,
         rather than on that first open (desk.tui.navigation; the reply length rules)."""
-        self.call_after_refresh(self.prepare_detail)
+        collector.drawn()
+        self.call_after_refresh(self._prepare)
+
+    def _prepare(self) -> None:
+        """Mount the detail screen aside, then (once it is mounted) warm up in a worker: one
+        after the other, so that neither holds up the other, nor a key pressed meanwhile, more
+        than it must (the worker's parsing takes the interpreter from the UI thread)."""
+        self.prepare_detail()
+        self._after_detail()
+
+    def _after_detail(self) -> None:
+        if self._detail is not None and not self._detail.is_mounted:
+            self.call_after_refresh(self._after_detail)
+            return
         self._warm_up()
 
     @work(thread=True, group="warm-up")
     def _warm_up(self) -> None:
-        """Load each platform's reply-length rules (X's twitter-text compiles its patterns on
-        first use, ~0.2 s) off the UI thread, before the first mention is opened."""
+        """Read the triage rules (the first paint does without them; an unusable file is
+        said here), then load each platform's reply-length rules (X's twitter-text compiles
+        its patterns on first use, ~0.2 s), off the UI thread, before the first mention is
+        opened."""
+        try:
+            self.desk.loaded_rules  # noqa: B018 - read now, off the UI thread
+        except DeskError as exc:
+            message, _hint = explain(exc, self.catalog)  # its hint names a command line
+            self.call_from_thread(
+                self.show_error,
+                self.catalog.t("tui.msg.rules_unusable") + " " + message,
+                self.catalog.t("tui.msg.rules_unusable_hint"),
+                timeout=30,
+            )
         for name in PLATFORMS:
             try:
                 self.desk.replies.preview(name, "")
             except Exception:  # noqa: BLE001, S112 - a warm-up only: the open pays it instead
                 continue
+        self.call_from_thread(collector.settle)  # the start-up work is done: it lives on
+
+    async def on_event(self, event: events.Event) -> None:
+        """Note when a key or a click comes in (the collector waits for a pause)."""
+        if isinstance(event, events.InputEvent):
+            self._idle_collector.input()
+        await super().on_event(event)
 
     def on_unmount(self) -> None:
         """Stop the background polling."""
@@ -217,25 +251,27 @@ class DeskApp(Navigator):
         else:
             self.action_show_help_panel()
 
-    def show_error(self, message: str, hint: str | None = None) -> None:
+    def show_error(self, message: str, hint: str | None = None, *, timeout: float = 8) -> None:
         """A service's refusal in a notification: sanitised, never parsed as markup."""
         text = safe_str(message, max_len=600)
         if hint:
             text += "\n" + safe_str(hint, max_len=300)
         self.notify(
-            text, title=self.catalog.t("tui.msg.error"), severity="error", timeout=8, markup=False
+            text,
+            title=self.catalog.t("tui.msg.error"),
+            severity="error",
+            timeout=timeout,
+            markup=False,
         )
 
 
 def make_app(desk: Desk) -> DeskApp:
-    """The app with the home view's first page already read (one indexed query, a few ms)."""
-    rows = desk.queries.page(QueueScreen.home_filter(desk), 0, QueueList.PAGE_SIZE)
-    # Everything loaded so far (modules, config, rules) lives as long as the app: move it out of
-    # the collector's sight, and collect the young generations less often, so a full collection
-    # (tens of ms with a screen of widgets) does not land on a keypress. Measured by
-    # benchmarks/bench_ui.py: it removes the 60-110 ms outliers when opening items.
-    gc.freeze()  # O(1); no gc.collect() first: it would cost ~100 ms of start-up
-    gc.set_threshold(20_000, 50, 100)
+    """The app with the home view's first rows already read (one indexed query, ~1 ms: a
+    screenful; the rest of the page is read in a worker once the app draws)."""
+    rows = desk.queries.page(QueueScreen.home_filter(desk), 0, QueueList.FIRST_ROWS)
+    # Everything loaded so far (modules, config, rules) lives as long as the app; the collector
+    # runs little and cheaply on keys (desk.tui.collector; bench_ui's move and open figures).
+    collector.start()
     return DeskApp(desk, first_page=rows)
 
 

@@ -31,6 +31,6 @@ class DeskHost(Protocol):
     crisis: CrisisWatch  # the crisis declared and the surges going on (the banner)
     first_page: list[QueueRow] | None  # the home view's rows read before start, taken once
 
-    def show_error(self, message: str, hint: str | None = None) -> None:
+    def show_error(self, message: str, hint: str | None = None, *, timeout: float = 8) -> None:
         """A service's refusal in a notification: sanitised, never parsed as markup."""
         ...

@@ -14,6 +14,7 @@ from typing import Any
 from textual.app import App
 from textual.screen import Screen
 
+from desk.tui import stylesheets
 from desk.tui.dialogs.purge import PurgeScreen
 from desk.tui.messages import FilterQueue, OpenAudit, OpenDetail, OpenTimeline
 from desk.tui.screens.answers import AnswersScreen
@@ -40,8 +41,11 @@ class Navigator(App[None]):
 
     def prepare_detail(self) -> None:
         """Mount the detail screen now, kept aside (installed, not shown): the first mention
-        opened then costs no more than the next ones. Called once the queue is drawn."""
+        opened then costs no more than the next ones. Called once the queue is drawn; the
+        other screens' stylesheet is read first (desk.tui.stylesheets), so the detail's widgets
+        are styled once, as they mount."""
         if self._detail is None:
+            stylesheets.read_screens(self)
             screen = self._detail = DetailScreen()
             self.install_screen(screen, "detail")
             # What push_screen does first for a screen not running yet (compose and mount it),

@@ -34,6 +34,23 @@ category = "gossip"
 """
 
 
+def test_a_command_stops_on_an_unusable_rule_file_before_running(
+    desk: Desk, cli: Cli, config_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The desk reads its rules on first use (issue 16), but a command still reads them as it
+    opens the desk: a broken file stops it with where and what, before anything is done."""
+    assert cli("queue", "--json") == 0
+    capsys.readouterr()
+    (tmp_path / "bad.toml").write_text(BAD_RULES, encoding="utf-8")
+    text = config_file.read_text(encoding="utf-8")
+    config_file.write_text(text.replace("[desk]\n", '[desk]\nrules = "bad.toml"\n', 1))
+    assert cli("queue", "--json") != 0
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "bad.toml:8:1" in captured.err
+    assert "wrods" in captured.err
+
+
 def test_rules_check_ok_and_every_problem_with_line_and_column(
     cli: Cli, settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

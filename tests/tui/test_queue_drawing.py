@@ -80,8 +80,63 @@ async def test_moves_redraw_two_rows_and_scrolls_reuse_drawn_rows() -> None:
         await pilot.pause()
         assert "texte changé" in queue.render_line(5).text
 
+        queue.drawn = 0  # the same rows read again (the 15 s refresh): nothing drawn anew
+        queue.invalidate(2)
+        queue.set_page(2, 0, [row(i, "texte changé" if i == 5 else "") for i in range(200)])
+        await pilot.pause()
+        assert queue.drawn == 0
+
         for _ in range(60):  # far down: the drawn rows kept stay few
             queue.action_page_down()
             await pilot.pause()
         assert queue.cursor > queue.STRIP_CACHE
         assert len(queue._strips) <= queue.STRIP_CACHE
+
+
+class Requests(App[None]):
+    """Records the pages the list asks for and the mentions it announces."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked: list[int] = []
+        self.announced: list[int | None] = []
+
+    def compose(self) -> ComposeResult:
+        yield QueueList(Catalog("fr"), clock=lambda: NOW)
+
+    def on_queue_list_rows_needed(self, message: QueueList.RowsNeeded) -> None:
+        self.asked.append(message.offset)
+
+
+async def test_announces_at_once_reads_ahead_and_redraws_the_scrollbar_only_when_it_moves() -> None:
+    app = Requests()
+    async with app.run_test(size=(100, 12)) as pilot:  # 10 rows in view
+        queue = app.query_one(QueueList)
+        queue.highlighted.subscribe(app, app.announced.append, immediate=True)
+        queue.focus()
+        queue.set_total(0, 100_000)
+        queue.set_page(0, 0, [row(i) for i in range(200)])
+        await pilot.pause()
+        queue.action_cursor_down()  # the subscriber ran in the move itself, before any frame
+        assert app.announced[-1] == 2
+        queue.move_to(192)  # within a screen of row 200: its page is asked for already
+        await pilot.pause()
+        assert 200 in app.asked
+        assert all(queue.row_at(i) is not None for i in range(183, 193))
+
+        bar = queue.vertical_scrollbar
+        drawn: list[int] = []
+        original = bar.render
+
+        def render() -> object:
+            drawn.append(1)
+            return original()
+
+        bar.render = render  # type: ignore[method-assign,assignment]
+        await pilot.press("down")  # one row of 100,000: the thumb stays where it is drawn
+        await pilot.pause()
+        assert bar.position == queue.scroll_offset.y  # exact, for a drag that starts now
+        assert drawn == []
+        queue.move_to(60_000)  # far: the thumb moves and is drawn again
+        await pilot.pause()
+        assert drawn

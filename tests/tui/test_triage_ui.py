@@ -40,6 +40,7 @@ from tests.helpers.tui import (
 SIZE = (160, 45)
 RELOADED = "Règles rechargées"
 RULES_BAD = "Les règles n'ont pas été rechargées\u00a0:"
+RULES_UNUSABLE = "Le fichier de règles est inutilisable\u00a0;"
 
 # The fixture's rules with the flood rule now filing as a rumour (a different category).
 RUMOUR_RULES = RULES_TOML.replace('category = "complaint"', 'category = "rumour"', 1)
@@ -270,6 +271,32 @@ async def test_a_broken_rule_file_keeps_the_old_rules(env: DeskEnv, no_watch: No
         assert len(errors) == 2
         assert errors[1].message.startswith(RULES_BAD)
         assert desk.rules is rules_before
+
+
+async def test_an_unusable_rule_file_at_start_is_said_and_a_fix_is_picked_up(
+    tmp_path: Path, no_watch: None
+) -> None:
+    """The rules are read just after the first paint (issue 16): a broken file no longer
+    stops the desk from opening; the TUI says what is wrong, and the fixed file is used."""
+    settings = write_config(tmp_path, DESK_TOML, rules='[[rule]]\nname = "x"\nwrods = ["eau"]\n')
+    desk = open_test_desk(settings)
+    app = DeskApp(desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        errors = [n for n in notifications(app) if n.severity == "error"]
+        assert len(errors) == 1
+        assert errors[0].message.startswith(RULES_UNUSABLE)
+        assert "rules.toml:3" in errors[0].message  # where, and what
+        assert "Corrigez le fichier" in errors[0].message
+        assert app.screen.query_one(QueueList) is not None  # the queue is there meanwhile
+
+        write_rules(tmp_path, RULES_TOML)
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert any(RELOADED in m for m in messages(app))
+        new = ingest(desk, "mastodon", [mention("flood3", "Inondation au parc")])[0]
+        assert desk.queries.detail(new).category == "complaint"  # triaged by the fixed file
+    desk.close()
 
 
 async def test_the_rule_file_is_watched(env: DeskEnv) -> None:

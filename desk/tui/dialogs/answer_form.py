@@ -23,6 +23,7 @@ from textual.widgets import Checkbox, Input, Label, Select, Static, TextArea
 from desk.answers.service import AnswerView, form_fields
 from desk.errors import DeskError
 from desk.i18n import Catalog
+from desk.tui import stylesheets
 from desk.tui.failures import explain
 from desk.tui.host import DeskHost
 from desk.tui.labels import category_label, translate_bindings
@@ -36,6 +37,8 @@ SaveCall = Callable[[dict[str, Any], int | None], AnswerView]
 class AnswerForm(ModalScreen[AnswerView | None]):
     """The editing dialog: every field of an answer; ctrl+s saves through ``save`` (in a worker),
     Escape cancels (twice when something was changed). Dismissed with the saved answer."""
+
+    CSS_PATH = stylesheets.SCREENS  # read when first shown (desk.tui.stylesheets)
 
     BINDINGS = [
         Binding("escape", "cancel", "tui.keys.cancel"),

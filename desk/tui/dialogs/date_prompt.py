@@ -17,12 +17,15 @@ from textual.widgets import Input, Label
 
 from desk.errors import DeskError
 from desk.queries import parse_day
+from desk.tui import stylesheets
 from desk.tui.labels import translate_bindings
 from desk.tui.safe import safe
 
 
 class DatePrompt(ModalScreen[str | None]):
     """Ask for a day under a title; ``value`` fills the field."""
+
+    CSS_PATH = stylesheets.SCREENS  # read when first shown (desk.tui.stylesheets)
 
     BINDINGS = [Binding("escape", "cancel", "tui.keys.cancel")]
 

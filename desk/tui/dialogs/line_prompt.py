@@ -20,6 +20,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
+from desk.tui import stylesheets
 from desk.tui.failures import explain
 from desk.tui.host import DeskHost
 from desk.tui.labels import translate_bindings
@@ -32,6 +33,8 @@ Check = Callable[[str], object]
 class LinePrompt(ModalScreen[str | None]):
     """Ask for one line under a title; dismissed with the line (once ``check`` accepted it)
     or ``None``."""
+
+    CSS_PATH = stylesheets.SCREENS  # read when first shown (desk.tui.stylesheets)
 
     BINDINGS = [Binding("escape", "cancel", "tui.keys.cancel")]
     DEFAULT_CSS = """

@@ -14,12 +14,15 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
+from desk.tui import stylesheets
 from desk.tui.labels import translate_bindings
 from desk.tui.safe import safe
 
 
 class PickerScreen(ModalScreen[str | None]):
     """Choose one of ``options`` (value, label) under a title."""
+
+    CSS_PATH = stylesheets.SCREENS  # read when first shown (desk.tui.stylesheets)
 
     BINDINGS = [Binding("escape", "cancel", "tui.keys.cancel")]
 

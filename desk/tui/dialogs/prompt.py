@@ -9,11 +9,14 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
+from desk.tui import stylesheets
 from desk.tui.labels import translate_bindings
 
 
 class NumberPrompt(ModalScreen[int | None]):
     """Ask for a number; Enter with an empty field dismisses with ``None`` (no filter)."""
+
+    CSS_PATH = stylesheets.SCREENS  # read when first shown (desk.tui.stylesheets)
 
     BINDINGS = [Binding("escape", "cancel", "tui.keys.cancel")]
 

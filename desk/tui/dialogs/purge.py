@@ -21,6 +21,7 @@ from textual.widgets import Label, Static
 
 from desk.audit.retention import PurgeReport
 from desk.errors import DeskError
+from desk.tui import stylesheets
 from desk.tui.labels import translate_bindings
 
 T = TypeVar("T")
@@ -28,6 +29,8 @@ T = TypeVar("T")
 
 class PurgeScreen(ModalScreen[bool]):
     """Shows what the retention purge would remove; ``y`` purges, Escape or ``n`` closes."""
+
+    CSS_PATH = stylesheets.SCREENS  # read when first shown (desk.tui.stylesheets)
 
     BINDINGS = [
         Binding("escape,n", "cancel", "tui.keys.cancel"),

@@ -16,6 +16,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select
 
+from desk.tui import stylesheets
 from desk.tui.labels import translate_bindings
 
 
@@ -32,6 +33,8 @@ class FormField:
 
 class StaffForm(ModalScreen[dict[str, str] | None]):
     """Ask for ``fields`` under a title; ctrl+s gives ``{key: value}``."""
+
+    CSS_PATH = stylesheets.SCREENS  # read when first shown (desk.tui.stylesheets)
 
     BINDINGS = [
         Binding("escape", "cancel", "tui.keys.cancel"),

@@ -25,6 +25,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Label, TextArea
 
+from desk.tui import stylesheets
 from desk.tui.failures import explain
 from desk.tui.host import DeskHost
 from desk.tui.labels import translate_bindings
@@ -37,6 +38,8 @@ Submit = Callable[[str], object]
 class TextPrompt(ModalScreen[str | None]):
     """Ask for text under a title; ``initial`` fills the field. Dismissed with the text (after
     ``submit`` succeeded, if given) or ``None``."""
+
+    CSS_PATH = stylesheets.SCREENS  # read when first shown (desk.tui.stylesheets)
 
     BINDINGS = [
         Binding("escape", "cancel", "tui.keys.cancel"),

@@ -8,14 +8,16 @@ worker through ``desk.inbox``; the outcome comes back as ``MentionChanged`` or `
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from textual import work
+from textual.app import CSSPathType
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from desk.db.store import QueueFilter
 from desk.i18n import Catalog
+from desk.tui import stylesheets
 from desk.tui.dialogs.picker import PickerScreen
 from desk.tui.failures import explain
 from desk.tui.host import DeskHost
@@ -32,6 +34,8 @@ if TYPE_CHECKING:
 
 class DeskScreen(Screen[None]):
     """A screen that follows the interface language and shows service errors safely."""
+
+    CSS_PATH: ClassVar[CSSPathType | None] = stylesheets.SCREENS  # not the queue's: stylesheets
 
     @property
     def desk_app(self) -> DeskHost:

@@ -143,6 +143,7 @@ class QueueScreen(MentionScreen, SavedViews, inherit_bindings=False):
     """The shared inbox, most urgent first."""
 
     BINDINGS = _queue_bindings()
+    CSS_PATH = None  # the app's stylesheet is the queue's (desk.tui.stylesheets)
 
     def __init__(self) -> None:
         super().__init__(id="queue-screen")
@@ -171,7 +172,12 @@ class QueueScreen(MentionScreen, SavedViews, inherit_bindings=False):
         self.desk_app.inbox_changed.subscribe(self, lambda _id: self.reload(reset=False))
         self.desk_app.live.changed.subscribe(self, lambda _none: self._show_header())
         self.set_interval(self.REFRESH_SECONDS, lambda: self.reload(reset=False))
-        self.query_one(QueueList).focus()
+        queue = self.query_one(QueueList)
+        # at once, in the move's call: the preview is drawn in the same frame as the cursor
+        queue.highlighted.subscribe(
+            self, lambda _id: self._show_preview(queue.current), immediate=True
+        )
+        queue.focus()
         self.reload(reset=True)
 
     # -- filter and loading --------------------------------------------------------------
@@ -195,7 +201,9 @@ class QueueScreen(MentionScreen, SavedViews, inherit_bindings=False):
             first_page, self.desk_app.first_page = self.desk_app.first_page, None
             queue.reset(self.generation, first_page_requested=True)
             if first_page is not None and flt == self.home_filter(self.desk):
-                queue.set_page(self.generation, 0, first_page)
+                # fewer rows than asked for: the whole queue; else the page's first rows
+                whole = len(first_page) < queue.FIRST_ROWS
+                queue.set_page(self.generation, 0, first_page, whole=whole)
                 # The first screen needs no read: the counts start once it is drawn (their
                 # threads would otherwise share the interpreter with the first drawing).
                 self._show_header()
@@ -282,10 +290,6 @@ class QueueScreen(MentionScreen, SavedViews, inherit_bindings=False):
     def on_page_loaded(self, message: PageLoaded) -> None:
         """Hand a fetched page to the list."""
         self.query_one(QueueList).set_page(message.generation, message.offset, message.rows)
-
-    @on(QueueList.MentionHighlighted)
-    def _highlighted(self, message: QueueList.MentionHighlighted) -> None:
-        self._show_preview(self.query_one(QueueList).current)
 
     @on(QueueList.MentionSelected)
     def _selected(self, message: QueueList.MentionSelected) -> None:

@@ -2,9 +2,15 @@
 
 The widget never holds the whole queue. It knows ``total`` (one count per filter) and keeps a small
 cache of pages (``PAGE_SIZE`` rows, at most ``MAX_PAGES`` of them). When the viewport or the cursor
-reaches rows it does not have, it posts ``RowsNeeded``; the screen fetches that page in a worker
-and hands it back with ``set_page``. Rows not loaded yet are drawn as placeholders. Each filter
-change or data refresh bumps a ``generation`` so late pages of an old query are dropped.
+comes within a screen of rows it does not have, it posts ``RowsNeeded``; the screen fetches that
+page in a worker and hands it back with ``set_page`` — usually before those rows come into view.
+Rows not loaded yet are drawn as placeholders. Each filter change or data refresh bumps a
+``generation`` so late pages of an old query are dropped.
+
+The row under the cursor is announced on the ``highlighted`` signal (its mention id, or None),
+whose subscribers run at once, in the same call as the move: what they change (the screen's
+preview) is drawn in the same frame as the cursor. A message would reach the screen after the
+frame is drawn, and its own frame would hold up the next key by up to a frame (bench_ui).
 
 Marks: ``action_toggle_mark`` (the screen's space) marks or unmarks the row under the cursor
 and moves down; a marked row carries a
@@ -14,14 +20,15 @@ lines the screen gave (``set_empty_text``) instead of blank rows.
 
 Drawing: a cursor move that does not scroll redraws only the two rows concerned; a scroll
 draws every visible line again (Textual does not shift lines), so each row's drawn line is kept
-(``_strips``, at most ``STRIP_CACHE`` lines, forgotten on any new data, language, marks or style)
-and a scroll by one row draws one new row instead of all of them.
+(``_strips``, at most ``STRIP_CACHE`` lines, forgotten on new data for those rows, language,
+marks or style) and a scroll by one row draws one new row instead of all of them.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass
+from math import ceil
 
 from textual import events
 from textual.binding import Binding
@@ -29,6 +36,8 @@ from textual.content import Content
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
+from textual.scrollbar import ScrollBar
+from textual.signal import Signal
 from textual.strip import Strip
 
 from desk.clock import Clock
@@ -41,10 +50,23 @@ MARK = "● "
 MARK_WIDTH = 2  # the cells before each row where its mark shows
 
 
+def _thumb(bar: ScrollBar, position: float) -> tuple[int, int, int] | None:
+    """Where ``bar`` draws its thumb at ``position``, in eighths of a cell (as Textual's
+    ScrollBarRender reckons it), with the sizes it depends on; None without a thumb."""
+    size = bar.size.height
+    virtual = ceil(bar.window_virtual_size)
+    window = ceil(bar.window_size) if bar.window_size < bar.window_virtual_size else 0
+    if not (window and size and virtual and size != virtual):
+        return None
+    thumb = max(1, window / (virtual / size))
+    return int((size - thumb) * position / (virtual - window) * 8), size, virtual
+
+
 class QueueList(ScrollView, can_focus=True):
     """The paged, virtual queue of mentions with a row cursor."""
 
     PAGE_SIZE = 200
+    FIRST_ROWS = 100  # read before the app starts (a tall terminal's screen); then the page
     MAX_PAGES = 5
     STRIP_CACHE = 400  # drawn rows kept (a few screens' worth), whatever the queue's size
 
@@ -90,13 +112,6 @@ class QueueList(ScrollView, can_focus=True):
         limit: int
 
     @dataclass
-    class MentionHighlighted(Message):
-        """The cursor is on this mention (``None`` when the queue is empty)."""
-
-        queue: QueueList
-        mention_id: int | None
-
-    @dataclass
     class MentionSelected(Message):
         """Enter (or a double click) on this mention."""
 
@@ -126,6 +141,9 @@ class QueueList(ScrollView, can_focus=True):
         self.marked: set[int] = set()
         self._empty: list[Content] = []
         self._strips: dict[tuple[object, ...], Strip] = {}
+        self._area: tuple[int, int] | None = None  # (width, first row) while an area is drawn
+        self.highlighted: Signal[int | None] = Signal(self, "mention-highlighted")
+        """The cursor is on this mention (None when the queue is empty); see the module doc."""
 
     # -- data in -------------------------------------------------------------------------
     def reset(self, generation: int, *, first_page_requested: bool = False) -> None:
@@ -147,12 +165,12 @@ class QueueList(ScrollView, can_focus=True):
         self.refresh()
 
     def invalidate(self, generation: int) -> None:
-        """Same filter, changed data: keep showing the old rows until fresh pages arrive."""
+        """Same filter, changed data: keep showing the old rows until fresh pages arrive
+        (only the rows that changed are drawn again then: ``set_page``)."""
         self.generation = generation
         self._stale = set(self._pages)
         self._requested.clear()
-        self._strips.clear()
-        self.refresh()
+        self._request_missing()
 
     def set_total(self, generation: int, total: int) -> None:
         """The row count for ``generation``; the cursor is clamped to it."""
@@ -164,22 +182,46 @@ class QueueList(ScrollView, can_focus=True):
         self._move(min(self.cursor, max(0, self.total - 1)), force=True)
         self.refresh()
 
-    def set_page(self, generation: int, offset: int, rows: list[QueueRow]) -> None:
-        """Rows fetched from ``offset`` (a page boundary) for ``generation``."""
+    def set_page(
+        self, generation: int, offset: int, rows: list[QueueRow], *, whole: bool = True
+    ) -> None:
+        """Rows fetched from ``offset`` (a page boundary) for ``generation``. ``whole=False``:
+        only the page's first rows (those a screen shows, read before the app started); the
+        whole page is fetched when the list next draws."""
         if generation != self.generation:
             return
         page = offset // self.PAGE_SIZE
         self._requested.discard(page)
         self._stale.discard(page)
+        before = self._pages.get(page)
         self._pages[page] = list(rows)
-        self._strips.clear()
+        if not whole:
+            self._stale.add(page)
         self._pages.move_to_end(page)
         self._evict()
         if not self.counted and offset + len(rows) > self.total:
             self.total = offset + len(rows)  # provisional, until the count arrives
             self._update_virtual_size()
         self._announce()
-        self.refresh()
+        if before is None:
+            self._forget_strips({offset + i for i in range(self.PAGE_SIZE)})
+            self.refresh()
+            return
+        # The same rows read again (a refresh, the rest of a first page): only the rows that
+        # changed are drawn again, not the whole screen.
+        changed = {
+            offset + i
+            for i in range(max(len(before), len(rows)))
+            if i >= len(before) or i >= len(rows) or before[i] != rows[i]
+        }
+        if changed:
+            self._forget_strips(changed)
+            self._refresh_rows(*changed)
+
+    def _forget_strips(self, indexes: set[int]) -> None:
+        """Forget the drawn lines of these rows."""
+        for key in [k for k in self._strips if k[0] in indexes]:
+            del self._strips[key]
 
     @property
     def loaded_rows(self) -> int:
@@ -245,10 +287,15 @@ class QueueList(ScrollView, can_focus=True):
         )
 
     def _wanted_pages(self) -> set[int]:
+        """The cursor's page and those of the rows in view or within a screen of it (read
+        ahead: a page usually arrives before its rows are scrolled into view)."""
         rows = self._visible_rows()
         pages = {self.cursor // self.PAGE_SIZE} if self.total else set()
         if rows:
-            pages.update(range(rows.start // self.PAGE_SIZE, (rows.stop - 1) // self.PAGE_SIZE + 1))
+            ahead = len(rows)
+            first = max(0, rows.start - ahead)
+            last = min(self.total, rows.stop + ahead) - 1
+            pages.update(range(first // self.PAGE_SIZE, last // self.PAGE_SIZE + 1))
         return pages
 
     def _request_missing(self) -> None:
@@ -297,15 +344,18 @@ class QueueList(ScrollView, can_focus=True):
     def _refresh_rows(self, *indexes: int) -> None:
         """Redraw only the lines of these rows (those in view), below the header line."""
         top = int(self.scroll_offset.y)
+        shown = range(top, top + max(1, self.scrollable_content_region.height - 1))
         width = self.size.width
-        self.refresh(*(Region(0, i - top + 1, width, 1) for i in set(indexes)))
+        regions = [Region(0, i - top + 1, width, 1) for i in set(indexes) if i in shown]
+        if regions:
+            self.refresh(*regions)
 
     def _announce(self) -> None:
         row = self.current
         mention_id = row.id if row else None
         if mention_id != self._highlighted and (row is not None or not self.total):
             self._highlighted = mention_id
-            self.post_message(self.MentionHighlighted(self, mention_id))
+            self.highlighted.publish(mention_id)
 
     def action_cursor_up(self) -> None:
         """Previous row."""
@@ -360,22 +410,46 @@ class QueueList(ScrollView, can_focus=True):
         self._strips.clear()
         super().notify_style_update()
 
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        """As ScrollView's, but the scrollbar is drawn again only when its thumb moves: a
+        scroll by one row of a long queue moves the thumb by less than an eighth of a cell
+        (its smallest step), and drawing the whole bar again cost a millisecond per key."""
+        if self.show_vertical_scrollbar:
+            bar = self.vertical_scrollbar
+            before = _thumb(bar, bar.position)
+            bar.set_reactive(ScrollBar.position, bar.validate_position(new_value))
+            if _thumb(bar, bar.position) != before:
+                bar.refresh()
+        if round(old_value) != round(new_value):
+            self.refresh(self.size.region)
+
     def render_lines(self, crop: Region) -> list[Strip]:
         """Ask for missing pages of the area about to be drawn, then draw it."""
         self._request_missing()
         self._now = self.clock()
-        return super().render_lines(crop)
+        # read once for every line of the area (each reading costs as much as a cached line)
+        self._area = (self.scrollable_content_region.width, int(self.scroll_offset.y))
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._area = None
 
     def render_line(self, y: int) -> Strip:
         """Line ``y`` of the viewport: the header, a row, a placeholder or blank."""
-        width = self.scrollable_content_region.width
+        width, top = self._area or (self.scrollable_content_region.width, int(self.scroll_offset.y))
         if y == 0:
-            style = self.get_visual_style("queue-list--header")
-            content = Content(" " * MARK_WIDTH) + header_line(
-                self.catalog, max(1, width - MARK_WIDTH)
-            )
-            return Strip(content.render_segments(style)).crop_extend(0, width, style.rich_style)
-        index = int(self.scroll_offset.y) + y - 1
+            header = self._strips.get((-1, width))
+            if header is None:
+                style = self.get_visual_style("queue-list--header")
+                content = Content(" " * MARK_WIDTH) + header_line(
+                    self.catalog, max(1, width - MARK_WIDTH)
+                )
+                header = Strip(content.render_segments(style)).crop_extend(
+                    0, width, style.rich_style
+                )
+                self._strips[(-1, width)] = header  # forgotten with the rows' lines
+            return header
+        index = top + y - 1
         if index >= self.total:
             if not self.total and self.counted and self._empty:
                 return self._empty_line(y - 1, width)
