@@ -6,6 +6,10 @@ thread with its own asyncio loop and one ``ConnectorPool`` shared by the puller 
 queued replies once their undo window is over, reporting through two callbacks that run on the
 loop's thread (the UI hands them to its own thread with ``call_from_thread``).
 
+The interface reads the rule file after its first paint; while that file cannot be used (the
+person is told), pulling waits and asks again every ``retry_seconds`` — nothing is imported
+untriaged — and the outbox goes on: replies already approved do not depend on the rules.
+
 Nothing here imports Textual.
 """
 
@@ -20,10 +24,12 @@ from typing import Any
 
 from desk.channels.connect import ConnectorPool
 from desk.channels.pull import pull_service
+from desk.errors import ConfigError
 from desk.replies.outbox import OutboxReport
 
 log = logging.getLogger(__name__)
 OUTBOX_SECONDS = 1.0
+RETRY_SECONDS = 5.0  # an unusable rule file: how often pulling asks for it again
 
 
 class BackgroundLoop:
@@ -37,12 +43,14 @@ class BackgroundLoop:
         on_outbox: Callable[[OutboxReport], None],
         pull: bool = True,
         transport: Any = None,
+        retry_seconds: float = RETRY_SECONDS,
     ) -> None:
         self.desk = desk
         self.on_channel = on_channel
         self.on_outbox = on_outbox
         self.pull = pull and any(c.enabled for c in desk.config.channel)
         self.transport = transport
+        self.retry_seconds = retry_seconds
         self.stop_event = threading.Event()
         self.thread: threading.Thread | None = None
 
@@ -75,10 +83,7 @@ class BackgroundLoop:
         outbox = self.desk.outbox.run_forever(self.stop_event, self.on_outbox, every=OUTBOX_SECONDS)
         tasks = [asyncio.create_task(outbox, name="outbox")]
         if self.pull:
-            service = pull_service(self.desk, pool=pool)
-            tasks.append(
-                asyncio.create_task(service.watch(self.stop_event, self.on_channel), name="watch")
-            )
+            tasks.append(asyncio.create_task(self._watch(pool), name="watch"))
         try:
             await asyncio.to_thread(self.stop_event.wait)
         finally:
@@ -87,3 +92,16 @@ class BackgroundLoop:
             await asyncio.gather(*tasks, return_exceptions=True)
             with contextlib.suppress(Exception):
                 await pool.aclose()
+
+    async def _watch(self, pool: ConnectorPool) -> None:
+        """Poll the live channels; while the rule file cannot be used (a RulesError, which the
+        interface shows), ask for it again every ``retry_seconds`` instead of giving up."""
+        while not self.stop_event.is_set():
+            try:
+                service = pull_service(self.desk, pool=pool)
+            except ConfigError as exc:
+                log.warning("live pulling waits for a usable rule file: %s", exc)
+                await asyncio.to_thread(self.stop_event.wait, self.retry_seconds)
+                continue
+            await service.watch(self.stop_event, self.on_channel)
+            return
