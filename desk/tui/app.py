@@ -269,12 +269,19 @@ def make_app(desk: Desk) -> DeskApp:
     """The app with the home view's first rows already read (one indexed query, ~1 ms: a
     screenful; the rest of the page is read in a worker once the app draws)."""
     rows = desk.queries.page(QueueScreen.home_filter(desk), 0, QueueList.FIRST_ROWS)
-    # Everything loaded so far (modules, config, rules) lives as long as the app; the collector
-    # runs little and cheaply on keys (desk.tui.collector; bench_ui's move and open figures).
+    # Everything loaded so far (modules, config) lives as long as the app; the collector runs
+    # little and cheaply on keys (desk.tui.collector; bench_ui's move and open figures).
     collector.start()
-    return DeskApp(desk, first_page=rows)
+    try:
+        return DeskApp(desk, first_page=rows)
+    except BaseException:
+        collector.drawn()  # no frame will be drawn: the collector runs again
+        raise
 
 
 def run_ui(desk: Desk) -> None:
     """Run the TUI on an open desk until the user quits."""
-    make_app(desk).run()
+    try:
+        make_app(desk).run()
+    finally:
+        collector.drawn()  # stopped before its first frame: the collector runs again

@@ -73,7 +73,10 @@ class IdleCollector:
         self.last_input = self.clock()
 
     def tick(self) -> bool:
-        """Called every so often: collect if idle and there is enough to collect."""
+        """Called every so often: collect if idle and there is enough to collect (not while
+        the collector is off: an import pauses it, desk.gcpause)."""
+        if not gc.isenabled():
+            return False
         if self.clock() - self.last_input < IDLE_SECONDS or gc.get_count()[1] < IDLE_AFTER:
             return False
         gc.collect(1)

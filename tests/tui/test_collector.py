@@ -51,3 +51,48 @@ def test_start_pauses_the_collector_until_the_first_frame(monkeypatch: pytest.Mo
         assert frozen == [1, 1, 1]  # loaded before the app, built for the first frame, then after
     finally:
         gc.enable()
+
+
+def test_no_idle_collection_while_an_import_pauses_the_collector(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    collected: list[int] = []
+
+    def collect(generation: int = 2) -> int:
+        collected.append(generation)
+        return 0
+
+    monkeypatch.setattr(gc, "collect", collect)
+    monkeypatch.setattr(gc, "get_count", lambda: (0, collector.IDLE_AFTER, 0))
+    idle = collector.IdleCollector(clock=lambda: 1_000.0)
+    idle.last_input = 0.0
+    gc.disable()  # as desk.gcpause.paused does for an import
+    try:
+        assert not idle.tick()
+    finally:
+        gc.enable()
+    assert idle.tick()
+    assert collected == [1]
+
+
+def test_an_app_stopped_before_its_first_frame_leaves_the_collector_running(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from desk.tui import app as tui_app
+
+    monkeypatch.setattr(gc, "freeze", lambda: None)  # not this test process's objects
+    monkeypatch.setattr(gc, "set_threshold", lambda *_thresholds: None)
+    monkeypatch.setattr(collector, "_started", False)
+    monkeypatch.setattr(collector, "_paused", False)
+
+    def failing(desk: object) -> object:
+        collector.start()
+        raise RuntimeError("the terminal went away")
+
+    monkeypatch.setattr(tui_app, "make_app", failing)
+    try:
+        with pytest.raises(RuntimeError):
+            tui_app.run_ui(object())  # type: ignore[arg-type]
+        assert gc.isenabled()
+    finally:
+        gc.enable()
