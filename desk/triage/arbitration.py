@@ -40,12 +40,19 @@ MIN_KNOWN_WORDS = 6
 Scored = tuple[str, float] | None
 
 
-def arbitrate(decision: Decision, model: Fallback, folded: str, threshold: float) -> None:
+Surer = tuple[tuple[str, float], ...]
+"""``[fallback] min_confidence_by_category``: a category the model must be surer of."""
+
+
+def arbitrate(
+    decision: Decision, model: Fallback, folded: str, threshold: float, surer: Surer = ()
+) -> None:
     """Let ``model`` overrule the category of ``decision`` if a single word of the rule that
-    gave it fired and the model is at least ``threshold`` sure of another, on a post of at
-    least ``MIN_KNOWN_WORDS`` words it knows (see the module)."""
+    gave it fired and the model is at least ``threshold`` sure of another (and as sure as
+    ``surer`` asks of that category), on a post of at least ``MIN_KNOWN_WORDS`` words it
+    knows (see the module)."""
     if contested(decision):
-        overrule(decision, model, folded, threshold, model.score(folded, flat=True))
+        overrule(decision, model, folded, threshold, model.score(folded, flat=True), surer)
 
 
 def contested(decision: Decision) -> bool:
@@ -69,15 +76,21 @@ def _matched(decision: Decision) -> tuple[str, ...] | None:
 
 
 def overrule(
-    decision: Decision, model: Fallback, folded: str, threshold: float, scored: Scored
+    decision: Decision,
+    model: Fallback,
+    folded: str,
+    threshold: float,
+    scored: Scored,
+    surer: Surer = (),
 ) -> None:
     """The model's category for a ``contested`` decision, given its flat ``scored`` guess
     (``model.score(folded, flat=True)``, or desk.triage.lifts for a chunk), if it is at least
-    ``threshold`` sure of another category on a post of at least ``MIN_KNOWN_WORDS`` words it
-    knows."""
+    ``threshold`` sure of another category — and at least as sure as ``surer`` asks of that
+    category where no rule speaks — on a post of at least ``MIN_KNOWN_WORDS`` words it knows."""
     if scored is None:
         return
     category, confidence = scored
+    threshold = max([threshold] + [m for c, m in surer if c == category])
     if category == decision.category or confidence < threshold:
         return
     if len({word for word in tokens(folded) if word in model.vocabulary}) < MIN_KNOWN_WORDS:

@@ -191,13 +191,15 @@ class Triage:
             elif threshold is not None and contested(decision):
                 todo.append(index)
                 flat.append(True)
-                limits.append((threshold,))
+                limits.append((threshold, *guessing[1:]))
         model = self.model()
         scores = lifts(model).score_many([folded[i] for i in todo], flat, limits)
         for index, overruling, scored in zip(todo, flat, scores, strict=True):
             if overruling:
                 assert threshold is not None
-                overrule(decisions[index], model, folded[index], threshold, scored)
+                overrule(
+                    decisions[index], model, folded[index], threshold, scored, options.by_category
+                )
             else:
                 self._guessed(decisions[index], folded[index], scored)
 
@@ -314,7 +316,7 @@ class Triage:
         if options is not None and decision.category_rule is None:
             self._fill_in(decision, folded)
         elif options is not None and options.overrule is not None:
-            arbitrate(decision, self.model(), folded, options.overrule)
+            arbitrate(decision, self.model(), folded, options.overrule, options.by_category)
         decision.language = language.code
         decision.language_source = language.source
         self.surge.observe(decision, item.created_at)

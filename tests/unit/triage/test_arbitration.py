@@ -123,6 +123,16 @@ def test_without_overrule_confidence_the_rule_always_stands(tmp_path: Path) -> N
     assert (detail["category"], "fallback" in detail) == ("complaint", False)
 
 
+def test_a_category_the_model_must_be_surer_of_asks_as_much_to_overrule(tmp_path: Path) -> None:
+    """``min_confidence_by_category`` asks more of the model for "other" than the overrule does:
+    it cannot then overrule a rule to "other" at a confidence it could not fill it in at."""
+    text = "sunset over the river again tonight"
+    assert decide(pack(tmp_path), text)["category"] == "other"  # 0.9 is enough to overrule
+    stricter = "overrule_confidence = 0.9\nmin_confidence_by_category = { other = 1.0 }"
+    detail = decide(pack(tmp_path, overrule=stricter), text)
+    assert (detail["category"], "fallback" in detail) == ("complaint", False)
+
+
 def test_an_unsure_model_does_not_overrule(tmp_path: Path) -> None:
     triage = pack(tmp_path, overrule="overrule_confidence = 1.0")
     detail = decide(triage, "sunset over the river again tonight")
