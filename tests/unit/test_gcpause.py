@@ -28,7 +28,9 @@ def _collector_on() -> Iterator[None]:
     was = gc.isenabled()
     gc.enable()
     yield
-    if not was:
+    if was:  # as it was before, either way: a test here turns it off
+        gc.enable()
+    else:
         gc.disable()
 
 
