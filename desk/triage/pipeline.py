@@ -40,15 +40,27 @@ def _training_moment(at: datetime) -> TimeFacts:
     return TimeFacts(at, business_hours=True, weekend=False, holiday=False)
 
 
+_TRAINED: dict[tuple[str, tuple[tuple[str, str], ...]], Fallback] = {}
+_TRAINED_KEPT = 4  # models kept for rule texts read again (a reload, a test, a retriage)
+
+
 def fallback_model(ruleset: RuleSet) -> Fallback:
     """The fallback model of ``ruleset``, trained on its examples (read when the rule file
     loaded) the first time it is asked for, then kept with the rules: one training per rule
-    set (~0.2 s for the bundled examples), not one per Triage, import or explanation. Its
-    priors are the categories of the examples no rule gives one, as in real use; the rules are
-    read as on a weekday afternoon in business hours (their time windows matter little)."""
+    set (~0.3 s for the bundled examples), not one per Triage, import or explanation. A rule
+    set read again from the same text with the same examples (``RuleSet.fingerprint``: the
+    rule file reloaded unchanged, another desk opened in the process) takes the model already
+    trained: the same rules and examples train the same model. Its priors are the categories of
+    the examples no rule gives one, as in real use; the rules are read as on a weekday
+    afternoon in business hours (their time windows matter little)."""
     if ruleset.model is None:
         options = ruleset.fallback
         examples = options.texts if options is not None else ()
+        key = (ruleset.fingerprint, examples)
+        kept = _TRAINED.get(key) if ruleset.fingerprint else None
+        if kept is not None:
+            object.__setattr__(ruleset, "model", kept)
+            return kept
         uncategorised = []
         for text, _ in examples:
             facts = Facts(
@@ -64,7 +76,12 @@ def fallback_model(ruleset: RuleSet) -> Fallback:
                 _training_moment,
             )
             uncategorised.append(evaluate(facts, ruleset).category_rule is None)
-        object.__setattr__(ruleset, "model", for_rules(examples, uncategorised))
+        model = for_rules(examples, uncategorised)
+        object.__setattr__(ruleset, "model", model)
+        if ruleset.fingerprint:
+            while len(_TRAINED) >= _TRAINED_KEPT:
+                _TRAINED.pop(next(iter(_TRAINED)))  # the oldest first
+            _TRAINED[key] = model
     assert ruleset.model is not None
     return ruleset.model
 

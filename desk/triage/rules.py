@@ -58,6 +58,7 @@ A bad file is refused whole: every problem is reported with its line and column 
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 import tomllib
@@ -822,6 +823,7 @@ def parse_rules(text: str, source: str, known: Known | None = None) -> RuleSet:
         builder.word_lists,
         builder.options,
         builder.fallback,
+        fingerprint=hashlib.blake2b(text.encode("utf-8", "surrogatepass")).hexdigest(),
     )
 
 

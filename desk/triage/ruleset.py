@@ -116,6 +116,9 @@ class RuleSet:
     word_lists: dict[int, tuple[str, ...]] = field(default_factory=dict, repr=False)
     words: WordOptions = field(default_factory=lambda: WordOptions())
     fallback: FallbackOptions | None = None  # None: no model, "other" when no rule fires
+    fingerprint: str = field(default="", compare=False, repr=False)
+    """A digest of the rule file's text ("": built otherwise): two rule sets read from the same
+    text with the same examples share one trained model (desk.triage.pipeline.fallback_model)."""
     model: Fallback | None = field(default=None, init=False, compare=False, repr=False)
     """The fallback model trained for these rules (desk.triage.pipeline.fallback_model): once
     per rule set, shared by every Triage that uses it."""

@@ -15,7 +15,7 @@ from desk.errors import ConfigError
 from desk.i18n import Catalog
 from desk.triage.explain import explain_lines
 from desk.triage.fallback import EXAMPLES, Fallback, features, read_examples
-from desk.triage.pipeline import Incoming, Triage
+from desk.triage.pipeline import Incoming, Triage, fallback_model
 from desk.triage.policy import policy_markdown
 from desk.triage.rules import RulesError, default_rules, parse_rules
 from desk.triage.words import fold
@@ -267,6 +267,23 @@ def test_the_model_is_trained_once_per_rule_set() -> None:
     rules = default_rules()
     first = Triage(rules, DeskConfig(), detect_language=False).model()
     assert Triage(rules, DeskConfig(), detect_language=False).model() is first
+
+
+def test_the_same_rule_text_and_examples_read_again_share_the_model(tmp_path: Path) -> None:
+    """A rule file reloaded unchanged (or another desk opened in the process) does not train
+    the model again; a change of the examples does."""
+    first, again = default_rules(), default_rules()
+    assert first is not again
+    assert fallback_model(first) is fallback_model(again)
+    text = '[fallback]\nmin_confidence = 0.5\nexamples = "mine.jsonl"\n' + CATEGORY_RULE
+    examples = tmp_path / "mine.jsonl"
+    examples.write_text('{"text": "lovely job", "category": "praise"}\n', encoding="utf-8")
+    before = fallback_model(parse_rules(text, str(tmp_path / "rules.toml")))
+    assert fallback_model(parse_rules(text, str(tmp_path / "rules.toml"))) is before
+    examples.write_text('{"text": "lovely job", "category": "other"}\n', encoding="utf-8")
+    after = fallback_model(parse_rules(text, str(tmp_path / "rules.toml")))
+    assert after is not before
+    assert after.categories == ("other",)
 
 
 def test_without_a_fallback_table_no_model_runs() -> None:
