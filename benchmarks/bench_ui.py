@@ -146,14 +146,13 @@ class DisplayProbe:
                 return self.last - began
 
 
-async def measure_desk(settings, presses: int) -> dict[str, float]:
-    """First paint, cursor-move and open-item latencies for one database."""
+def _opened(settings):
+    """The desk opened and its app made, timed from now: (wall start, CPU start, desk, app, a
+    probe that notes the first screen showing rows of the queue)."""
     from desk.bootstrap import open_desk
     from desk.tui.app import make_app
-    from desk.tui.screens.detail import DetailScreen
     from desk.tui.widgets.queue_list import QueueList
 
-    before_open = rss_mb()
     began, began_cpu = time.perf_counter(), time.process_time()
     desk = open_desk(settings, as_name="amelie")
     app = make_app(desk)
@@ -162,7 +161,16 @@ async def measure_desk(settings, presses: int) -> dict[str, float]:
         lists = app.screen.query(QueueList)
         return bool(lists) and lists.first().row_at(0) is not None
 
-    probe = DisplayProbe(app, rows_shown)
+    return began, began_cpu, desk, app, DisplayProbe(app, rows_shown)
+
+
+async def measure_desk(settings, presses: int) -> dict[str, float]:
+    """First paint, cursor-move and open-item latencies for one database."""
+    from desk.tui.screens.detail import DetailScreen
+    from desk.tui.widgets.queue_list import QueueList
+
+    before_open = rss_mb()
+    began, began_cpu, desk, app, probe = _opened(settings)
     async with app.run_test(size=SIZE) as pilot:
         queue = app.screen.query_one(QueueList)
         await _until(lambda: probe.first_content > 0, pilot)
@@ -225,19 +233,7 @@ async def warm_first_paint(settings) -> tuple[float, float]:
     """First paint (wall, CPU) of the desk opened again in this process: the one-off costs of
     a first opening (parsing the rules, catalogs and stylesheet the first time) already paid,
     as in the bare app's figure (the best of three)."""
-    from desk.bootstrap import open_desk
-    from desk.tui.app import make_app
-    from desk.tui.widgets.queue_list import QueueList
-
-    began, began_cpu = time.perf_counter(), time.process_time()
-    desk = open_desk(settings, as_name="amelie")
-    app = make_app(desk)
-
-    def rows_shown() -> bool:
-        lists = app.screen.query(QueueList)
-        return bool(lists) and lists.first().row_at(0) is not None
-
-    probe = DisplayProbe(app, rows_shown)
+    began, began_cpu, desk, app, probe = _opened(settings)
     async with app.run_test(size=SIZE) as pilot:
         await _until(lambda: probe.first_content > 0, pilot)
         await app.workers.wait_for_complete()
