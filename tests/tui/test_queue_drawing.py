@@ -3,14 +3,17 @@ already drawn, and new data is always drawn anew (benchmarks/bench_ui.py measure
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from textual.app import App, ComposeResult
+from textual.content import Content
 from textual.strip import Strip
 
 from desk.i18n import Catalog
 from desk.rows import QueueRow
-from desk.tui.widgets.queue_list import QueueList
+from desk.tui.widgets.queue_list import _PRIORITY_CLASSES, MARK, MARK_WIDTH, QueueList, _strip
+from desk.tui.widgets.queue_row import row_line
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
@@ -140,3 +143,61 @@ async def test_announces_at_once_reads_ahead_and_redraws_the_scrollbar_only_when
         queue.move_to(60_000)  # far: the thumb moves and is drawn again
         await pilot.pause()
         assert drawn
+
+
+def cells(strip: Strip) -> list[tuple[str, object]]:
+    """Each character drawn with its style: two strips that draw the same compare equal,
+    however their segments are cut."""
+    return [(char, segment.style) for segment in strip for char in segment.text]
+
+
+async def test_rows_drawn_from_plain_text_look_as_the_content_path_draws_them() -> None:
+    """The queue draws most rows straight from their plain cells (``row_text``); every row must
+    look exactly as the ``Content`` path (``row_line``, kept for claimed rows) draws it: the
+    same characters, cut and padded the same, in the same styles (cursor, priority, mark)."""
+    texts = [
+        "Bonjour, l'eau est-elle potable ce matin?",
+        "水道水は安全ですか 水道水は安全ですか 水道水は安全ですか 水道水は安全ですか 😀😀",
+        "x" * 500,
+        "@ville @maire un texte après les adresses",
+        "tab\there\nand a new line\x1b[31m with an escape",
+        "",
+    ]
+    rows = []
+    for i, text in enumerate(texts * 4):
+        one = replace(
+            row(i, text),
+            priority=i % 4,
+            author="@" + "é" * (i * 7),
+            assignee=("amelie", None, "Ã" * 30)[i % 3],
+        )
+        rows.append(one)
+    for width in (100, 61, 30, 160):
+        app = ListApp()
+        async with app.run_test(size=(width, 12)) as pilot:
+            queue = app.query_one(CountingList)
+            queue.focus()
+            queue.set_total(0, len(rows))
+            queue.set_page(0, 0, rows)
+            queue.marked = {3, 4, 9}
+            await pilot.pause()
+            queue._now = NOW
+            cursor = queue.get_visual_style("queue-list--cursor")
+            base = queue.get_visual_style()
+            for index, one in enumerate(rows):
+                queue.cursor = index % 5 and 1
+                style = cursor if index == queue.cursor else base
+                prio = _PRIORITY_CLASSES.get(one.priority)
+                prio_style = (
+                    queue.get_visual_style(prio, partial=True)
+                    if prio and index != queue.cursor
+                    else None
+                )
+                mark = Content(MARK if one.id in queue.marked else " " * MARK_WIDTH)
+                if one.id in queue.marked:
+                    mark = mark.stylize(queue.get_visual_style("queue-list--mark", partial=True))
+                line = row_line(one, queue.catalog, max(1, width - MARK_WIDTH), NOW, prio_style)
+                expected = _strip(mark + line, style, width)
+                drawn = queue._row_strip(index, one, width)
+                assert cells(drawn) == cells(expected), (width, index)
+                assert drawn.cell_length == width

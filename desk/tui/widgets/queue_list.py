@@ -30,6 +30,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from math import ceil
 
+from rich.segment import Segment
 from textual import events
 from textual.binding import Binding
 from textual.content import Content
@@ -39,10 +40,11 @@ from textual.scroll_view import ScrollView
 from textual.scrollbar import ScrollBar
 from textual.signal import Signal
 from textual.strip import Strip
+from textual.style import Style as VisualStyle
 
 from desk.clock import Clock
 from desk.i18n import Catalog
-from desk.tui.widgets.queue_row import header_line, placeholder_line, row_line
+from desk.tui.widgets.queue_row import header_line, placeholder_line, row_line, row_text
 from desk.views import QueueRow
 
 _PRIORITY_CLASSES = {3: "queue-list--urgent", 2: "queue-list--high", 0: "queue-list--low"}
@@ -483,26 +485,40 @@ class QueueList(ScrollView, can_focus=True):
     def _row_strip(self, index: int, row: QueueRow | None, width: int) -> Strip:
         """Row ``index`` drawn: its mark, its cells (or a placeholder), the cursor's style."""
         cells = max(1, width - MARK_WIDTH)
-        base = self.get_visual_style()
         if index == self.cursor:
             style = self.get_visual_style("queue-list--cursor")
         elif row is None:
             style = self.get_visual_style("queue-list--placeholder")
         else:
-            style = base
-        marked = row is not None and row.id in self.marked
-        mark = Content(MARK if marked else " " * MARK_WIDTH)
-        if marked:
-            mark = mark.stylize(self.get_visual_style("queue-list--mark", partial=True))
+            style = self.get_visual_style()
         if row is None:
-            content = mark + placeholder_line(cells)
+            return _strip(Content(" " * MARK_WIDTH) + placeholder_line(cells), style, width)
+        marked = row.id in self.marked
+        mark_style = self.get_visual_style("queue-list--mark", partial=True) if marked else None
+        if (cls := _PRIORITY_CLASSES.get(row.priority)) and index != self.cursor:
+            prio_style: VisualStyle | None = self.get_visual_style(cls, partial=True)
         else:
-            if (cls := _PRIORITY_CLASSES.get(row.priority)) and index != self.cursor:
-                prio_style = self.get_visual_style(cls, partial=True)
-            else:
-                prio_style = None
+            prio_style = None
+        line = row_text(row, self.catalog, cells, self._now)
+        if line is None:  # a claimed row: its assignee cell's ``✎`` has a style of its own
+            mark = Content(MARK if marked else " " * MARK_WIDTH)
+            if mark_style is not None:
+                mark = mark.stylize(mark_style)
             content = mark + row_line(row, self.catalog, cells, self._now, prio_style)
-        return Strip(content.render_segments(style)).crop_extend(0, width, style.rich_style)
+            return _strip(content, style, width)
+        # most rows: plain cells straight into segments, the styles combined as Content would
+        text, split = line
+        rich = style.rich_style
+        if mark_style is None:
+            segments = [Segment(" " * MARK_WIDTH, rich)]
+        else:
+            segments = [Segment(MARK, (style + mark_style).rich_style)]
+        if prio_style is None:
+            segments.append(Segment(text, rich))
+        else:
+            segments.append(Segment(text[:split], (style + prio_style).rich_style))
+            segments.append(Segment(text[split:], rich))
+        return Strip(segments).crop_extend(0, width, rich)
 
     def _empty_line(self, line: int, width: int) -> Strip:
         """Line ``line`` of the empty queue's text, wrapped to the width."""
@@ -512,3 +528,8 @@ class QueueList(ScrollView, can_focus=True):
             lines.extend(paragraph.wrap(max(10, width - 2)))
         content = Content(" ") + lines[line] if line < len(lines) else Content("")
         return Strip(content.render_segments(style)).crop_extend(0, width, style.rich_style)
+
+
+def _strip(content: Content, style: VisualStyle, width: int) -> Strip:
+    """``content`` drawn over ``style``, cut or filled to ``width`` cells."""
+    return Strip(content.render_segments(style)).crop_extend(0, width, style.rich_style)

@@ -9,13 +9,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
+from rich.cells import cell_len, set_cell_size
 from textual.content import Content
 from textual.style import Style
 
 from desk.i18n import Catalog
 from desk.tui.labels import age, category_label, priority_label, status_label
-from desk.tui.safe import safe
+from desk.tui.safe import safe, safe_str
 from desk.views import QueueRow
 
 
@@ -47,13 +49,15 @@ NARROW = 100
 _LEADING_HANDLES = re.compile(r"^(?:\s*@[\w.@-]+[,:]?)+\s+")
 
 
-def layout(width: int) -> list[tuple[Column, int]]:
-    """The columns shown at this width, each with its cell width (one space between columns)."""
+@lru_cache(maxsize=16)
+def layout(width: int) -> tuple[tuple[Column, int], ...]:
+    """The columns shown at this width, each with its cell width (one space between columns);
+    worked out once per width, not once per row drawn."""
     shown = [c for c in COLUMNS if width >= c.min_total]
     widths = [c.narrow if c.narrow and width < NARROW else c.width for c in shown]
     fixed = sum(widths) + len(shown) - 1
     rest = max(MIN_SNIPPET, width - fixed)
-    return [(c, w or rest) for c, w in zip(shown, widths, strict=True)]
+    return tuple((c, w or rest) for c, w in zip(shown, widths, strict=True))
 
 
 def snippet(text: str) -> str:
@@ -80,27 +84,56 @@ def header_line(catalog: Catalog, width: int) -> Content:
     )
 
 
-def row_values(row: QueueRow, catalog: Catalog, now: datetime) -> dict[str, Content]:
-    """The text of each column for one mention (untrusted values made literal and safe)."""
+def _plain_values(row: QueueRow, catalog: Catalog, now: datetime) -> dict[str, str]:
+    """The text of each column for one mention, untrusted values cleaned (desk.tui.safe)."""
     return {
-        "priority": Content(priority_label(catalog, row.priority)),
-        "category": Content(category_label(catalog, row.category)),
-        "platform": safe(row.platform, one_line=True, max_len=40),
-        "author": safe(row.author, one_line=True, max_len=80),
-        "snippet": safe(snippet(row.text), one_line=True, max_len=400),
-        "age": Content(age(row.created_at, now, catalog, short=True)),
-        "assignee": _assignee(row, now),
-        "status": Content(status_label(catalog, row.status)),
+        "priority": priority_label(catalog, row.priority),
+        "category": category_label(catalog, row.category),
+        "platform": safe_str(row.platform, one_line=True, max_len=40),
+        "author": safe_str(row.author, one_line=True, max_len=80),
+        "snippet": safe_str(snippet(row.text), one_line=True, max_len=400),
+        "age": age(row.created_at, now, catalog, short=True),
+        "assignee": safe_str(row.assignee or "—", one_line=True, max_len=40),
+        "status": status_label(catalog, row.status),
     }
 
 
-def _assignee(row: QueueRow, now: datetime) -> Content:
-    """The assignee, or ``✎ name`` while someone has the composer open (collision guard)."""
-    if row.replying_by and row.replying_until is not None and row.replying_until > now:
-        return Content.assemble(
+def _claimed(row: QueueRow, now: datetime) -> bool:
+    """Someone has the composer open on this mention (the collision guard's ``✎``)."""
+    return bool(row.replying_by) and row.replying_until is not None and row.replying_until > now
+
+
+def row_values(row: QueueRow, catalog: Catalog, now: datetime) -> dict[str, Content]:
+    """The text of each column for one mention (untrusted values made literal and safe)."""
+    values = {key: Content(text) for key, text in _plain_values(row, catalog, now).items()}
+    if _claimed(row, now):
+        values["assignee"] = Content.assemble(
             ("✎ ", "bold $warning"), safe(row.replying_by, one_line=True, max_len=40)
         )
-    return safe(row.assignee or "—", one_line=True, max_len=40)
+    return values
+
+
+def _fit(text: str, width: int, right: bool = False) -> str:
+    """``text`` in exactly ``width`` cells, as ``_cell`` lays out a cell: cut with an ellipsis
+    when too wide, padded with spaces otherwise."""
+    length = cell_len(text)
+    if length > width:
+        text = set_cell_size(text, width - 1) + "…" if width else ""
+        length = cell_len(text)
+    pad = " " * (width - length)
+    return pad + text if right else text + pad
+
+
+def row_text(row: QueueRow, catalog: Catalog, width: int, now: datetime) -> tuple[str, int] | None:
+    """One mention as ``row_line`` lays it out, as plain text, and the length of its first
+    (priority) cell: the queue draws most rows from this, with no ``Content`` built per cell
+    (a screenful of rows is most of the first paint's own work; bench_ui). None for a row whose
+    assignee cell carries a style of its own (a claim's ``✎``): ``row_line`` draws those."""
+    if _claimed(row, now):
+        return None
+    values = _plain_values(row, catalog, now)
+    cells = [_fit(values[column.key], w, column.right) for column, w in layout(width)]
+    return " ".join(cells), len(cells[0])
 
 
 def row_line(
