@@ -7,13 +7,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
+from typing import Any
+
+from sqlmodel import Session
 
 from desk.audit import chain
 from desk.audit.chain import VerifyResult
 from desk.audit.timeline import Subject, Timeline
 from desk.audit.timeline import build as build_timeline
 from desk.clock import as_utc
-from desk.db import SessionFactory, store
+from desk.db import SessionFactory, fastread, store
 from desk.db.store import QueueFilter
 from desk.errors import InputError
 from desk.views import AuditView, MentionDetail, QueueRow, ReplyView, extras_of
@@ -44,6 +47,15 @@ def day_bounds(
     return start_of(since), start_of(until + timedelta(days=1) if until else None)
 
 
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+def _driver(session: Session) -> Any:
+    """The DB-API connection under ``session``, its transaction begun."""
+    return session.connection().connection.driver_connection
+
+
 @dataclass(kw_only=True)
 class Queries:
     """Reads through a session factory; never writes."""
@@ -62,8 +74,16 @@ class Queries:
             return [store.count_queue(flt, session=session) for flt in filters]
 
     def page(self, flt: QueueFilter, offset: int, limit: int) -> list[QueueRow]:
-        """One page of the filtered queue."""
+        """One page of the filtered queue. On SQLite, read with the driver's own connection in
+        the session's transaction (desk.db.fastread's SQL, the same rows as desk.db.store's:
+        tests/unit/test_fastread.py): a page is read at start-up and on every scroll, and
+        building the statement and the ORM's result cost several times the query."""
         with self.read_factory() as session:
+            if _dialect(session) == "sqlite":
+                try:
+                    return fastread.page_queue(_driver(session), flt, offset, limit)
+                except fastread.Unsupported:
+                    pass  # what only the ordinary path reads (or refuses)
             return store.page_queue(flt, offset, limit, session=session)
 
     def detail(self, mention_id: int) -> MentionDetail:

@@ -200,6 +200,8 @@ def _same_queue(
         count = store.count_queue(flt, session=session)
     assert fastread.page_queue(conn, flt, offset, limit) == expected, flt
     assert fastread.count_queue(conn, flt) == count, flt
+    # the TUI's pages: the driver's connection inside the ordinary read session
+    assert desk.queries.page(flt, offset, limit) == expected, flt
     return count
 
 
