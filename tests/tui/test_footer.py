@@ -51,3 +51,11 @@ async def test_footer_keeps_its_keys_until_they_change() -> None:
         await pilot.pause()
         assert [k.description for k in keys(app)] == ["Quitter"]
         assert not any(k.is_attached for k in before)
+
+
+def test_keys_as_shown_follow_from_the_bindings_alone() -> None:
+    """The footer compares ``key`` and ``key_display`` rather than asking the app how each key
+    shows: true as long as desk's app shows keys as Textual does."""
+    from desk.tui.app import DeskApp
+
+    assert DeskApp.get_key_display is App.get_key_display
