@@ -189,8 +189,14 @@ class _Builder:
         self.owners: dict[int, str] = {}
         self.options = WordOptions(negators=NEGATORS)
 
-    def problem(self, message: str, key: str | None = None, hint: str = "") -> None:
-        line, column = self.locate.at(self.position, key)
+    def problem(
+        self,
+        message: str,
+        key: str | None = None,
+        hint: str = "",
+        at: tuple[int, int] | None = None,
+    ) -> None:
+        line, column = at or self.locate.at(self.position, key)
         where = f"rule #{self.position}" if self.position else ""
         name = getattr(self, "rule_name", None)
         if where and name:
@@ -348,17 +354,20 @@ class _Builder:
             return ()
         pairs = []
         for category, value in raw.items():
+            # written as a sub-table, each category has its own line; inline, the key's line
+            at = self.locate.in_table(f"fallback.{key}", category)
             if category not in CATEGORIES:
                 self.problem(
                     f"[fallback]: {key}: unknown category {category!r}",
                     key,
                     f"one of {', '.join(CATEGORIES)}",
+                    at,
                 )
             elif (
                 isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1
             ):
                 self.problem(
-                    f"[fallback]: {key}: {category} must be a number from 0 to 1", key, hint
+                    f"[fallback]: {key}: {category} must be a number from 0 to 1", key, hint, at
                 )
             else:
                 pairs.append((str(category), float(value)))

@@ -189,7 +189,8 @@ class RulesError(ConfigError):
 
 
 _HEADER = re.compile(r"^\s*\[\[\s*rule\s*\]\]")
-_LEADING_KEY = re.compile(r"^\s*\[?([\w-]+)")
+_LEADING_KEY = re.compile(r"^\s*\[?\s*([\w.-]+)")
+_TABLE = re.compile(r"^\s*\[\s*([\w.-]+)\s*\]")
 
 
 class Locator:
@@ -226,12 +227,27 @@ class Locator:
                     return index + 1, column + 1
         return self.at(position, key)
 
+    def in_table(self, table: str, key: str) -> tuple[int, int] | None:
+        """1-based (line, column) of ``key = ...`` written under the ``[table]`` header (a
+        sub-table such as ``[fallback.min_confidence_by_category]``); None when it is not."""
+        pattern = re.compile(rf"^\s*\"?{re.escape(key)}\"?\s*=")
+        inside = False
+        for index, line in enumerate(self.lines):
+            header = _TABLE.match(line)
+            if header:
+                inside = header[1] == table
+            elif inside and pattern.match(line):
+                return index + 1, len(line) - len(line.lstrip()) + 1
+        return None
+
     def _key_anywhere(self, key: str) -> tuple[int, int]:
         if self._first is None:  # built once: a file with thousands of problems stays linear
             self._first = {}
             for index, line in enumerate(self.lines):
                 found = _LEADING_KEY.match(line)
-                if found:
-                    self._first.setdefault(found[1], index)
+                if found:  # a dotted key or table ([fallback.x]) answers for each end of it
+                    dotted = found[1]
+                    for name in (dotted, dotted.split(".", 1)[0], dotted.rsplit(".", 1)[-1]):
+                        self._first.setdefault(name, index)
         first = self._first.get(key)
         return (first + 1, 1) if first is not None else (1, 1)

@@ -354,3 +354,44 @@ def test_the_default_pack_uses_the_bundled_model() -> None:
     both = policy_markdown(rules, DeskConfig(), ("fr", "en"))
     assert "parmi les «\u00a0rumeurs\u00a0» que s'il en est sûr à au moins 95\u00a0%" in both
     assert 'It files a message under "rumours" only if it is at least 95% sure.' in both
+
+
+@pytest.mark.parametrize(
+    ("table", "line", "message"),
+    [
+        (
+            "# the team's pack\n\n[fallback]\nmin_confidence = 0.6\n\n"
+            "[fallback.min_confidence_by_category]\nrumour = 0.9\ncomplaint = 7\n",
+            8,
+            "complaint must be a number from 0 to 1",
+        ),
+        (
+            "# the team's pack\n\n[fallback]\nmin_confidence = 0.6\n\n"
+            "[fallback.min_confidence_by_category]\nrumor = 0.9\n",
+            7,
+            "unknown category 'rumor'",
+        ),
+        (
+            "# the team's pack\n\n[fallback]\nmin_confidence = 0.6\n"
+            "min_confidence_by_category = { rumour = 1.5 }\n",
+            5,
+            "rumour must be a number from 0 to 1",
+        ),
+        (
+            "# the team's pack\n\n[fallback]\n\n[fallback.min_confidence_by_category]\n"
+            "other = 'high'\n",
+            6,
+            "other must be a number from 0 to 1",
+        ),
+    ],
+)
+def test_a_bad_category_threshold_is_reported_on_its_own_line(
+    table: str, line: int, message: str
+) -> None:
+    """A team edits the thresholds as a sub-table or inline: the problem points at the line to
+    change, not at the top of the file."""
+    with pytest.raises(RulesError) as caught:
+        parse_rules(table, "t.toml")
+    found = [p for p in caught.value.problems if message in p.message]
+    assert found, [p.message for p in caught.value.problems]
+    assert found[0].line == line
