@@ -12,7 +12,9 @@ fallback in French of France and Québec and in English, marked ``"from": "writt
 fallback, ... 2026-12-07"``, then the three parts of tests/data/triage held out for four rounds
 and spent since, marked with their file and id, then 600 posts two writers wrote blind in the
 fifth round, who never read the rules, the examples or the other sets (``"from": "written for
-the fallback, round 5, writer E|F, 2026-12-07"``); never a text of a set still held out); a team
+the fallback, round 5, writer E|F, 2026-12-07"``), then the fifth round's blind set, spent in
+the sixth (``tests/data/triage/holdout_d.jsonl#hd-001``...); never a text of a set still held
+out); a team
 can train it on its own corrections by pointing ``[fallback] examples`` at a JSON-lines file
 of the same shape. The examples are read when the rule file loads: a bad file is refused there.
 
