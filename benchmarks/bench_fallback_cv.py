@@ -7,7 +7,9 @@ them), ``dev`` (tests/data/triage_eval/dev.jsonl), ``holdout``, ``holdout_b`` an
 posts written for the model in the third and fourth rounds (``written_r3``, ``written_r4``: the
 ``from`` field of desk/triage/examples.jsonl), and the posts of two writers who never read the
 rules, the examples or the other sets, written blind during the fifth round (``written_r5_e``,
-``written_r5_f``: 300 posts each, 50 per category). A new author's phrasing is what the pack meets in
+``written_r5_f``: 300 posts each, 50 per category), and ``holdout_d`` (written blind during the
+fifth round by a third such helper, scored once after it, development material since the sixth).
+A new author's phrasing is what the pack meets in
 use, and what the blind sets measure; so each set is decided by the pack whose fallback model is
 trained on every bundled example except that set's (its ``from`` and its texts), through
 ``Triage.decide`` itself, as desk decides a mention on arrival.
@@ -18,7 +20,8 @@ gives a category; ``overrule_confidence`` left out) and ``with_overrule`` (the p
 the model also overruling a category one word of one rule gave when it is that sure,
 desk.triage.arbitration): per-category F1 and macro-F1. ``summary`` gives, per pack, each set's
 macro-F1, their mean and the worst set, the mean without ``train``, the mean over the seven
-sets measured before the two blind writers' (``mean_first_sets``: like for like), and the mean
+sets measured before the two blind writers' (``mean_first_sets``: like for like), the mean over
+the nine sets of the fifth round's end (``mean_nine_sets``), and the mean
 F1 of each category; ``grid`` the mean and worst macro-F1 at other ``min_confidence`` and
 ``overrule_confidence`` values. The held-out parts of tests/data/triage_eval are not read here
 (``bench_triage_quality.py`` measures them).
@@ -58,9 +61,12 @@ AUTHORS: dict[str, tuple[str, Path | None]] = {
     "written_r4": ("written for the fallback, round 4, 2026-12-07", None),
     "written_r5_e": ("written for the fallback, round 5, writer E, 2026-12-07", None),
     "written_r5_f": ("written for the fallback, round 5, writer F, 2026-12-07", None),
+    "holdout_d": ("tests/data/triage/holdout_d.jsonl", DATA / "triage" / "holdout_d.jsonl"),
 }
 # the sets of the fifth round's first measure: their mean is compared like for like
 FIRST_SETS = ("train", "dev", "holdout", "holdout_b", "holdout_c", "written_r3", "written_r4")
+# the sets at the end of the fifth round: their mean is compared like for like in the sixth
+NINE_SETS = (*FIRST_SETS, "written_r5_e", "written_r5_f")
 PACKS = ("rules_only", "with_fallback", "with_overrule")
 MIN_GRID = (0.5, 0.55, 0.6, 0.65, 0.7)  # min_confidence values tried
 OVERRULE_GRID = (0.95, 0.98, 0.99, 0.995, 0.999)  # overrule_confidence values tried
@@ -97,7 +103,8 @@ def figures(items: Items, classify: Callable[[dict[str, Any]], str]) -> dict[str
 
 def summary(per_set: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """Each set's macro-F1, their mean, the worst set, the mean without ``train`` (the rules
-    were written from it), the mean over ``FIRST_SETS`` and each category's mean F1."""
+    were written from it), the means over ``FIRST_SETS`` and ``NINE_SETS`` and each category's
+    mean F1."""
     macro = {name: f["macro_f1"] for name, f in per_set.items()}
     others = [m for name, m in macro.items() if name != "train"]
     worst = min(macro, key=macro.__getitem__)
@@ -107,6 +114,7 @@ def summary(per_set: dict[str, dict[str, Any]]) -> dict[str, Any]:
         "worst": {"set": worst, "macro_f1": macro[worst]},
         "mean_without_train": round(sum(others) / len(others), 4),
         "mean_first_sets": round(sum(macro[name] for name in FIRST_SETS) / len(FIRST_SETS), 4),
+        "mean_nine_sets": round(sum(macro[name] for name in NINE_SETS) / len(NINE_SETS), 4),
         "category_mean": {
             c: round(sum(f["f1"][c] for f in per_set.values()) / len(per_set), 4)
             for c in CATEGORIES

@@ -307,15 +307,23 @@ BLIND = (
     "written for the fallback, round 5, writer E, 2026-12-07",
     "written for the fallback, round 5, writer F, 2026-12-07",
 )
-# held out still: never an example (the lead adds the fifth round's blind set here)
-HELD_OUT = ("triage/holdout_d.jsonl", "triage_eval/holdout.jsonl", "triage_eval/holdout2.jsonl")
+# the fifth round's blind set, scored once after it, development material since the sixth:
+# the last examples, marked with its file and id
+SPENT_6 = "triage/holdout_d.jsonl"
+# held out still: never an example (the lead adds the sixth round's blind set here)
+HELD_OUT = ("triage_eval/holdout.jsonl", "triage_eval/holdout2.jsonl")
 
 
 def test_bundled_examples_are_the_training_parts_and_no_held_out_text() -> None:
     """The training parts, posts written for the model (marked so), then the spent holdouts
-    (marked with their file and id), then the two blind writers' posts; never a text of a set
-    still held out."""
+    (marked with their file and id), then the two blind writers' posts, then the fifth round's
+    blind set (marked with its file and id); never a text of a set still held out."""
     bundled = _texts(EXAMPLES)
+    last = [(e, f"tests/data/{SPENT_6}#{e['id']}") for e in _texts(DATA / SPENT_6)]
+    assert [(e["text"], e["category"], e["from"]) for e in bundled[-len(last) :]] == [
+        (e["text"], e["category"], origin) for e, origin in last
+    ]
+    bundled = bundled[: -len(last)]
     blind = [e for e in bundled if e["from"] in BLIND]
     assert bundled[-len(blind) :] == blind
     for origin in BLIND:
@@ -338,7 +346,7 @@ def test_bundled_examples_are_the_training_parts_and_no_held_out_text() -> None:
         (e["text"], e["category"], origin) for e, origin in spent
     ]
     assert len(training) + len(written) + len(spent) == len(bundled)
-    bundled += blind
+    bundled += blind + [e for e, _ in last]
     assert len({e["text"] for e in bundled}) == len(bundled)  # no text twice
     held_out = {e["text"] for name in HELD_OUT for e in _texts(DATA / name)}
     assert held_out.isdisjoint(e["text"] for e in bundled)

@@ -27,7 +27,8 @@ on the three parts still say how the rules read posts they were not written from
 rules, the examples or the other sets), merged after the round and scored once with its final
 pack: macro-F1 0.888 (0.665 with the pack before issue 14); question 0.940, rumour 0.959,
 complaint 0.816, praise 0.869, spam 0.915, other 0.830; urgent precision 0.78, recall 0.62
-(0.56 / 0.53 before). Its floors sit just under those figures.
+(0.56 / 0.53 before). In the sixth round it became development material and examples too
+(0.993 here since); its urgent floors, from the rules alone, still sit under those figures.
 """
 
 from __future__ import annotations
@@ -54,10 +55,15 @@ def quality(name: str) -> Quality:
 
 @pytest.mark.parametrize(
     ("name", "macro", "each"),
-    [("holdout", 0.97, 0.95), ("holdout_b", 0.97, 0.95), ("holdout_c", 0.94, 0.88)],
+    [
+        ("holdout", 0.97, 0.95),
+        ("holdout_b", 0.97, 0.95),
+        ("holdout_c", 0.94, 0.88),
+        ("holdout_d", 0.96, 0.94),
+    ],
 )
 def test_spent_holdouts_meet_their_floor(name: str, macro: float, each: float) -> None:
-    # trained on since the fifth round: a regression check, not a measure (see the module)
+    # trained on since the fifth (d: sixth) round: a regression check, not a measure (see the module)
     report = quality(name).categories
     assert report.total >= 130
     assert report.macro_f1 >= macro, report.to_json()
@@ -67,7 +73,12 @@ def test_spent_holdouts_meet_their_floor(name: str, macro: float, each: float) -
 
 @pytest.mark.parametrize(
     ("name", "precision", "recall"),
-    [("holdout", 0.70, 0.80), ("holdout_b", 0.80, 0.95), ("holdout_c", 0.80, 0.80)],
+    [
+        ("holdout", 0.70, 0.80),
+        ("holdout_b", 0.80, 0.95),
+        ("holdout_c", 0.80, 0.80),
+        ("holdout_d", 0.75, 0.60),
+    ],
 )
 def test_urgent_flag_meets_the_floor_on_posts_the_rules_were_not_written_from(
     name: str, precision: float, recall: float
@@ -76,17 +87,6 @@ def test_urgent_flag_meets_the_floor_on_posts_the_rules_were_not_written_from(
     assert urgent.labelled >= 12
     assert urgent.precision >= precision, urgent.to_json()
     assert urgent.recall >= recall, urgent.to_json()
-
-
-def test_the_blind_set_of_the_fifth_round_meets_its_floor() -> None:
-    # held out: never trained on, never used to choose anything (see the module)
-    report = quality("holdout_d")
-    assert report.categories.total == 300
-    assert report.categories.macro_f1 >= 0.88, report.categories.to_json()
-    low = {c: round(s.f1, 3) for c, s in report.categories.per_category.items() if s.f1 < 0.80}
-    assert not low, report.categories.to_json()
-    assert report.urgent.precision >= 0.75, report.urgent.to_json()
-    assert report.urgent.recall >= 0.60, report.urgent.to_json()
 
 
 def test_training_part_meets_its_floor() -> None:
@@ -101,7 +101,7 @@ def test_the_sets_are_bilingual_labelled_and_separate() -> None:
     train = read_labelled(SETS / "train.jsonl")
     holdout = [
         item
-        for name in ("holdout", "holdout_b", "holdout_c")
+        for name in ("holdout", "holdout_b", "holdout_c", "holdout_d")
         for item in read_labelled(SETS / f"{name}.jsonl")
     ]
     for items in (train, holdout):
