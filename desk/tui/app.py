@@ -21,7 +21,7 @@ from desk.bootstrap import Desk
 from desk.errors import DeskError
 from desk.i18n import Catalog
 from desk.platforms.registry import PLATFORMS
-from desk.tui import collector
+from desk.tui import collector, stylesheets
 from desk.tui.commands import DeskCommands
 from desk.tui.crisis import CrisisWatch
 from desk.tui.failures import explain
@@ -41,7 +41,7 @@ class DatabaseChanged(Message):
 class DeskApp(Navigator):
     """The shared-inbox desk in the terminal."""
 
-    CSS_PATH = "desk.tcss"
+    CSS_PATH = stylesheets.QUEUE  # the queue's rules alone before the first paint
     COMMANDS = App.COMMANDS | {DeskCommands}
     BINDINGS = [
         Binding("L", "switch_language", "tui.keys.language"),
