@@ -311,7 +311,13 @@ BLIND = (
 # the last examples, marked with its file and id
 SPENT_6 = "triage/holdout_d.jsonl"
 # held out still: never an example (the lead adds the sixth round's blind set here)
-HELD_OUT = ("triage_eval/holdout.jsonl", "triage_eval/holdout2.jsonl")
+HELD_OUT = (
+    "triage_eval/holdout.jsonl",
+    "triage_eval/holdout2.jsonl",
+    "triage/holdout_e.jsonl",  # the sixth round's blind sets
+    "triage/holdout_f.jsonl",
+    "triage/holdout_g.jsonl",
+)
 
 
 def test_bundled_examples_are_the_training_parts_and_no_held_out_text() -> None:
