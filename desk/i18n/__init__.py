@@ -46,31 +46,61 @@ def _flatten(prefix: str, table: dict[str, Any], out: dict[str, str]) -> None:
             out[full] = str(value)
 
 
+FILES = tuple(sorted(path.stem for path in (_DIR / "en").glob("*.toml")))
+"""The catalog files of each language. ``cli.toml`` holds only ``cli.*`` keys and ``tui.toml``
+only ``tui.*`` (a file named after a key's first part holds that key); ``core.toml`` holds the
+rest. So a command reads the command line's strings and the core's, the terminal interface its
+own and the core's, each file when its first string is asked for: parsing a catalog file takes
+4-12 ms, the command line's own alone is a tenth of a command's start."""
+_OWN = frozenset(FILES) - {"core"}
+
+
+def _file_of(key: str) -> str:
+    first = key.partition(".")[0]
+    return first if first in _OWN else "core"
+
+
+@cache
+def load_file(language: str, name: str) -> dict[str, str]:
+    """The strings of one catalog file (``name``: one of ``FILES``), flattened to dotted keys;
+    ValueError for a key the file does not own (see ``FILES``)."""
+    path = _DIR / language / f"{name}.toml"
+    strings: dict[str, str] = {}
+    with path.open("rb") as fh:
+        _flatten("", tomllib.load(fh), strings)
+    stray = sorted(key for key in strings if _file_of(key) != name)
+    if stray:
+        raise ValueError(f"{path}: keys that belong in another file: {stray[:5]}")
+    return strings
+
+
 @cache
 def load_strings(language: str) -> dict[str, str]:
     """All strings of one language, from every file of its folder, flattened to dotted keys."""
     out: dict[str, str] = {}
-    for path in sorted((_DIR / language).glob("*.toml")):
-        with path.open("rb") as fh:
-            strings: dict[str, str] = {}
-            _flatten("", tomllib.load(fh), strings)
-        twice = sorted(strings.keys() & out.keys())
-        if twice:
-            raise ValueError(f"{path}: keys already in another {language} file: {twice[:5]}")
-        out.update(strings)
+    for name in FILES:
+        out.update(load_file(language, name))
     return out
 
 
 class Catalog:
-    """The strings of one language."""
+    """The strings of one language, each catalog file read when a string of it is first asked
+    for (``FILES``)."""
 
     def __init__(self, language: str) -> None:
         self.language = language if language in LANGUAGES else "en"
-        self._strings = load_strings(self.language)
+        self._files: dict[str, dict[str, str]] = {}
+
+    def _strings(self, key: str) -> dict[str, str]:
+        name = _file_of(key)
+        strings = self._files.get(name)
+        if strings is None:
+            strings = self._files[name] = load_file(self.language, name)
+        return strings
 
     def t(self, key: str, **values: Any) -> str:
         """The string for ``key``, formatted with ``values``; the key itself when missing."""
-        template = self._strings.get(key, key)
+        template = self._strings(key).get(key, key)
         if not values:
             return template
         try:

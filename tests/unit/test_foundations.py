@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from desk import db
-from desk.i18n import Catalog, choose_language, load_strings
+from desk import db, i18n
+from desk.i18n import LANGUAGES, Catalog, choose_language, load_strings
 from desk.platforms.registry import PLATFORMS
 from desk.text.length import graphemes
 from desk.text.safe import clean
@@ -206,6 +206,45 @@ def test_clean_neutralises_controls_and_bidi() -> None:
 def test_catalogs_have_the_same_keys() -> None:
     assert set(load_strings("fr")) == set(load_strings("en"))
     assert len(load_strings("en")) > 1
+    assert set(i18n.FILES) == {"cli", "core", "tui"}
+    for name in i18n.FILES:  # each file holds its own keys only (load_file refuses others)
+        for language in LANGUAGES:
+            keys = set(i18n.load_file(language, name))
+            assert keys
+            assert all(k.startswith(f"{name}.") for k in keys) or name == "core"
+            assert not any(k.startswith(("cli.", "tui.")) for k in keys) or name != "core"
+
+
+def test_a_catalog_reads_a_file_when_one_of_its_strings_is_first_asked_for(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    read: list[tuple[str, str]] = []
+    real = i18n.load_file.__wrapped__
+
+    def spy(language: str, name: str) -> dict[str, str]:
+        read.append((language, name))
+        return real(language, name)
+
+    monkeypatch.setattr(i18n, "load_file", spy)
+    catalog = Catalog("fr")
+    assert read == []
+    assert catalog.t("tui.title").startswith("desk")
+    assert read == [("fr", "tui")]  # the terminal interface reads neither cli nor core yet
+    assert catalog.t("cli.missing.key") == "cli.missing.key"
+    assert catalog.t("tui.title").startswith("desk")
+    assert read == [("fr", "tui"), ("fr", "cli")]
+    assert catalog.t("no.such.key") == "no.such.key"
+    assert read[-1] == ("fr", "core")
+
+
+def test_a_key_in_the_wrong_file_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "fr").mkdir()
+    (tmp_path / "fr" / "tui.toml").write_text('[cli]\nx = "y"\n', encoding="utf-8")
+    monkeypatch.setattr(i18n, "_DIR", tmp_path)
+    with pytest.raises(ValueError, match="belong in another file"):
+        i18n.load_file.__wrapped__("fr", "tui")
 
 
 def test_choose_language(monkeypatch: pytest.MonkeyPatch) -> None:
