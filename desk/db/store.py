@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session as OrmSession
@@ -514,6 +514,14 @@ def audit_actions(*, session: Session) -> list[str]:
 def staff_rows(*, session: Session) -> dict[str, Staff]:
     """Staff mirrored in the database, by name."""
     return {s.name: s for s in session.exec(select(Staff)).all()}
+
+
+def staff_records(*, session: Session) -> dict[str, Staff]:
+    """``staff_rows`` as plain rows, to read only (each has the columns of ``Staff`` as
+    attributes): opening a desk reads who is who before anything else, and the ORM's first
+    query sets up every mapper (~12 ms), which the first paint need not wait for."""
+    rows = session.execute(sa.select(*Staff.__table__.columns)).all()  # type: ignore[attr-defined]
+    return {row.name: cast(Staff, row) for row in rows}
 
 
 def triage_rules_of(mention: Mention) -> list[str]:

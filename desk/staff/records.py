@@ -69,7 +69,7 @@ class Drift:
 
 def drift(config: DeskConfig, session: Session) -> list[Drift]:
     """Everything desk.toml says differently from the staff records (empty: they agree)."""
-    rows = store.staff_rows(session=session)
+    rows = store.staff_records(session=session)
     found: list[Drift] = []
     for person in config.staff:
         row = rows.pop(person.name, None)
@@ -134,14 +134,14 @@ def first_opening(config: DeskConfig, session: Session, record: Recorder) -> Non
 
 def needs_first_opening(session: Session) -> bool:
     """Whether ``first_opening`` has work to do (a read, so opening takes no write lock)."""
-    rows = store.staff_rows(session=session)
+    rows = store.staff_records(session=session)
     return not rows or any(row.os_users is None for row in rows.values())
 
 
 def who(session: Session, as_name: str | None, login: str) -> StaffView:
     """Who is at the keyboard: ``as_name`` (``--as``), else the person whose recorded logins
     include the OS ``login``. Refused for someone unknown or deactivated."""
-    rows = store.staff_rows(session=session)
+    rows = store.staff_records(session=session)
     if as_name:
         wanted = as_name.casefold()
         row = next((r for r in rows.values() if r.name.casefold() == wanted), None)
