@@ -5,7 +5,7 @@ category rule speaks about — praise or complaints in words no list has, chatte
 ``other`` — and only when it is confident enough (``[fallback] min_confidence`` in the rule file),
 and, if the rule file asks for it, overrules a category a single word of a single rule gave when
 it is very sure of another (``overrule_confidence``, desk.triage.arbitration).
-It is trained once per rule set (desk.triage.pipeline.fallback_model, about 0.1 s) on labelled
+It is trained once per rule set (desk.triage.pipeline.fallback_model, about 0.15 s) on labelled
 examples that ship with desk (desk/triage/examples.jsonl: the training part of
 tests/data/triage, the development part of tests/data/triage_eval, 1,500 posts written for the
 fallback in French of France and Québec and in English, marked ``"from": "written for the

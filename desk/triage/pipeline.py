@@ -47,7 +47,7 @@ _TRAINED_KEPT = 4  # models kept for rule texts read again (a reload, a test, a 
 def fallback_model(ruleset: RuleSet) -> Fallback:
     """The fallback model of ``ruleset``, trained on its examples (read when the rule file
     loaded) the first time it is asked for, then kept with the rules: one training per rule
-    set (~0.1 s for the bundled examples), not one per Triage, import or explanation. A rule
+    set (~0.15 s for the bundled examples), not one per Triage, import or explanation. A rule
     set read again from the same text with the same examples (``RuleSet.fingerprint``: the
     rule file reloaded unchanged, another desk opened in the process) takes the model already
     trained: the same rules and examples train the same model. Its priors are the categories of
