@@ -47,7 +47,7 @@ _TRAINED_KEPT = 4  # models kept for rule texts read again (a reload, a test, a 
 def fallback_model(ruleset: RuleSet) -> Fallback:
     """The fallback model of ``ruleset``, trained on its examples (read when the rule file
     loaded) the first time it is asked for, then kept with the rules: one training per rule
-    set (~0.3 s for the bundled examples), not one per Triage, import or explanation. A rule
+    set (~0.15 s for the bundled examples), not one per Triage, import or explanation. A rule
     set read again from the same text with the same examples (``RuleSet.fingerprint``: the
     rule file reloaded unchanged, another desk opened in the process) takes the model already
     trained: the same rules and examples train the same model. Its priors are the categories of
@@ -61,22 +61,7 @@ def fallback_model(ruleset: RuleSet) -> Fallback:
         if kept is not None:
             object.__setattr__(ruleset, "model", kept)
             return kept
-        uncategorised = []
-        for text, _ in examples:
-            facts = Facts(
-                text,
-                fold(text),
-                {},
-                "other",
-                "x",
-                "",
-                "mention",
-                "",
-                _TRAINING_AT,
-                _training_moment,
-            )
-            uncategorised.append(evaluate(facts, ruleset).category_rule is None)
-        model = for_rules(examples, uncategorised)
+        model = for_rules(examples, uncategorised(examples, ruleset))
         object.__setattr__(ruleset, "model", model)
         if ruleset.fingerprint:
             while len(_TRAINED) >= _TRAINED_KEPT:
@@ -84,6 +69,29 @@ def fallback_model(ruleset: RuleSet) -> Fallback:
             _TRAINED[key] = model
     assert ruleset.model is not None
     return ruleset.model
+
+
+@paused()  # the examples' facts and decisions live until all are read (desk.gcpause)
+def uncategorised(examples: tuple[tuple[str, str], ...], ruleset: RuleSet) -> list[bool]:
+    """For each example, whether no rule of ``ruleset`` gives it a category: the rules run over
+    the examples a page at a time (desk.triage.batch.evaluate_many, the same decisions as
+    ``evaluate`` one at a time), as on a weekday afternoon in business hours."""
+    facts = [
+        Facts(
+            text,
+            fold(text),
+            {},
+            "other",
+            "x",
+            "",
+            "mention",
+            "",
+            _TRAINING_AT,
+            _training_moment,
+        )
+        for text, _ in examples
+    ]
+    return [decision.category_rule is None for decision in evaluate_many(facts, ruleset)]
 
 
 @dataclass(slots=True)

@@ -258,6 +258,15 @@ def test_latin_accents_match_twitter_text() -> None:
 
 
 def test_importing_textlen_does_not_load_twitter_text() -> None:
-    code = "import sys, desk.text.length; print('twitter_text' in sys.modules)"
+    """Nor does counting a Mastodon reply without a colon (no URL with a protocol): loading
+    twitter-text costs a command ~0.3 s."""
+    code = (
+        "import sys, desk.text.length; print('twitter_text' in sys.modules)\n"
+        "from desk.platforms.mastodon import PLATFORM\n"
+        'print(PLATFORM.reply_length("Oui, l\'eau est potable (voir ville.example).").length)\n'
+        "print('twitter_text' in sys.modules)\n"
+        "print(PLATFORM.reply_length('Oui : https://www.ville.fr/eau-potable').length)\n"
+        "print('twitter_text' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
+    assert out.stdout.split() == ["False", "44", "False", "29", "True"]
