@@ -9,11 +9,22 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from textual import _wait as textual_wait
 from textual.app import App
 
 from tests.conftest import TEST_DB
 from tests.helpers.clock import RunningClock
 from tests.helpers.tui import DeskEnv, feed, open_tui_desk, record_notes
+
+
+@pytest.fixture(autouse=True)
+def _idle_checked_every_5_ms(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pilot waits for the process to be idle twice after each key it presses and once per
+    pause: it sleeps in 20 ms steps until one step passes with under 1 ms of CPU (5 %). Those
+    sleeps were most of these tests' time (344 s of wall time for 127 s of CPU). The same
+    question, asked every 5 ms with the same 5 % threshold, answers four times sooner."""
+    monkeypatch.setattr(textual_wait, "SLEEP_GRANULARITY", 0.005)
+    monkeypatch.setattr(textual_wait, "SLEEP_IDLE", 0.005 / 20)
 
 
 @pytest.fixture(autouse=True)

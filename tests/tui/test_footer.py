@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual.app import App, ComposeResult
 from textual.binding import Binding
+from textual.pilot import Pilot
 from textual.widgets import Static
 from textual.widgets._footer import FooterKey
 
@@ -34,22 +37,29 @@ def keys(app: App[None]) -> list[FooterKey]:
     return list(app.screen.query(FooterKey))
 
 
+async def until(pilot: Pilot[None], condition: Callable[[], bool]) -> None:
+    """Pause until ``condition`` holds (the footer rebuilds its keys when the bindings signal
+    reaches it, a few message rounds later), at most a second."""
+    for _ in range(100):
+        if condition():
+            return
+        await pilot.pause(0.01)
+    raise AssertionError("the footer never showed the keys expected")
+
+
 async def test_footer_keeps_its_keys_until_they_change() -> None:
     app = FooterApp()
     async with app.run_test(size=(80, 10)) as pilot:
-        await pilot.pause()
+        await until(pilot, lambda: bool(keys(app)))
         before = keys(app)
         assert [k.description for k in before] == ["Retirer", "Quitter"]
         app.refresh_bindings()  # the same keys: nothing rebuilt
-        await pilot.pause()
-        await pilot.pause()
+        await pilot.pause(0.2)  # time enough to rebuild, as the change below shows
         assert keys(app) == before
         assert all(k.is_attached for k in before)
         app.offered = False  # w is no longer offered: the footer is drawn again without it
         app.refresh_bindings()
-        await pilot.pause()
-        await pilot.pause()
-        assert [k.description for k in keys(app)] == ["Quitter"]
+        await until(pilot, lambda: [k.description for k in keys(app)] == ["Quitter"])
         assert not any(k.is_attached for k in before)
 
 
