@@ -7,9 +7,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
-from typing import Any
-
-from sqlmodel import Session
 
 from desk.audit import chain
 from desk.audit.chain import VerifyResult
@@ -47,15 +44,6 @@ def day_bounds(
     return start_of(since), start_of(until + timedelta(days=1) if until else None)
 
 
-def _dialect(session: Session) -> str:
-    return session.get_bind().dialect.name
-
-
-def _driver(session: Session) -> Any:
-    """The DB-API connection under ``session``, its transaction begun."""
-    return session.connection().connection.driver_connection
-
-
 @dataclass(kw_only=True)
 class Queries:
     """Reads through a session factory; never writes."""
@@ -79,9 +67,10 @@ class Queries:
         tests/unit/test_fastread.py): a page is read at start-up and on every scroll, and
         building the statement and the ORM's result cost several times the query."""
         with self.read_factory() as session:
-            if _dialect(session) == "sqlite":
+            conn = store.sqlite_connection(session)
+            if conn is not None:
                 try:
-                    return fastread.page_queue(_driver(session), flt, offset, limit)
+                    return fastread.page_queue(conn, flt, offset, limit)
                 except fastread.Unsupported:
                     pass  # what only the ordinary path reads (or refuses)
             return store.page_queue(flt, offset, limit, session=session)

@@ -358,6 +358,14 @@ def _dialect(session: Session) -> str:
     return session.get_bind().dialect.name
 
 
+def sqlite_connection(session: Session) -> Any | None:
+    """The sqlite3 connection under ``session``, its transaction begun (desk.db.fastread reads
+    through it); None on another engine."""
+    if _dialect(session) != "sqlite":
+        return None
+    return session.connection().connection.driver_connection
+
+
 def list_replies(
     *, session: Session, flt: ReplyFilter | None = None, offset: int = 0, limit: int = 100
 ) -> list[Reply]:
