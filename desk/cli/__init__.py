@@ -15,38 +15,24 @@ locale. Untrusted text printed for humans goes through desk.text.safe.clean; ``-
 is plain JSON.
 
 Building the parser imports no service, no SQLAlchemy model and no Textual (``desk --version``
-stays quick): group modules import those inside the functions that need them.
+stays quick): group modules import those inside the functions that need them. ``main`` builds
+only what the command line needs (``groups_for``): ``desk queue ...`` imports and registers the
+group that adds ``queue`` (COMMANDS says which), ``desk --version`` none; ``desk -h`` or a word
+that is no command gets them all, so that argparse can list them.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, cast
 
 from desk import __version__
-from desk.cli import (
-    answers,
-    audit,
-    bulk,
-    channels,
-    crisis,
-    demo,
-    mentions,
-    outbox,
-    records,
-    replies,
-    rules,
-    serve,
-    setup,
-    staff,
-    statement,
-    triage,
-    views,
-)
+from desk.cli import setup
 from desk.cli._parser import Commands, DeskParser
 from desk.cli._shared import (
     Invocation,
@@ -67,30 +53,83 @@ class Group(Protocol):
         """Add the group's commands, each with ``set_defaults(run=...)``."""
 
 
-GROUPS: tuple[Group, ...] = (
-    setup,
-    demo,
-    mentions,
-    bulk,
-    replies,
-    answers,
-    records,
-    audit,
-    rules,
-    triage,
-    channels,
-    outbox,
-    staff,
-    serve,
-    crisis,
-    statement,
-    views,
+GROUPS: tuple[str, ...] = (
+    "setup",
+    "demo",
+    "mentions",
+    "bulk",
+    "replies",
+    "answers",
+    "records",
+    "audit",
+    "rules",
+    "triage",
+    "channels",
+    "outbox",
+    "staff",
+    "serve",
+    "crisis",
+    "statement",
+    "views",
 )
-"""Every command group, in the order ``desk --help`` lists them."""
+"""Every command group (a module of desk.cli), in the order ``desk --help`` lists them."""
+
+COMMANDS: dict[str, str] = {
+    **dict.fromkeys(("init", "ui", "passphrase", "migrate-db"), "setup"),
+    "demo": "demo",
+    **dict.fromkeys(
+        ("ingest", "queue", "show", "assign", "claim", "release", "close", "reopen", "spam"),
+        "mentions",
+    ),
+    "categorise": "mentions",
+    "bulk": "bulk",
+    **dict.fromkeys(("reply", "replies", "approvals", "approve", "reject", "withdraw"), "replies"),
+    "answers": "answers",
+    **dict.fromkeys(("report", "export", "purge"), "records"),
+    "audit": "audit",
+    "rules": "rules",
+    **dict.fromkeys(("triage", "handover"), "triage"),
+    **dict.fromkeys(("pull", "watch", "channels"), "channels"),
+    "outbox": "outbox",
+    "staff": "staff",
+    "serve": "serve",
+    "crisis": "crisis",
+    "statement": "statement",
+    "views": "views",
+}
+"""The group that adds each command (tests/cli/test_lazy_parser.py checks it against them)."""
+
+_VALUED = ("--db", "--config", "--as", "--lang")
+"""desk's own options that take a value (the next word is that value, not a command)."""
 
 
-def build_parser(language: str | None = None) -> DeskParser:
-    """The parser of every command, its help in ``language`` (default: from the environment)."""
+def group(name: str) -> Group:
+    """The command group ``name`` (the module ``desk.cli.<name>``), imported on first use."""
+    return cast(Group, importlib.import_module(f"desk.cli.{name}"))
+
+
+def groups_for(argv: Sequence[str]) -> tuple[str, ...]:
+    """The groups whose commands the parser needs to parse ``argv``: the command's own group,
+    none when no command is named (``desk --version``, ``desk`` alone), every group for a
+    top-level ``-h`` or a word that is no command (argparse lists them in its answer)."""
+    words = iter(argv)
+    for word in words:
+        if word in ("-h", "--help", "--") or word.startswith("-h"):
+            return GROUPS
+        if word.startswith("--") and "=" not in word:
+            # argparse takes an unambiguous prefix of an option (``--conf``) as the option
+            if len(word) > 2 and any(option.startswith(word) for option in _VALUED):
+                next(words, None)
+            continue
+        if word.startswith("-") and word != "-":
+            continue
+        return (COMMANDS[word],) if word in COMMANDS else GROUPS
+    return ()
+
+
+def build_parser(language: str | None = None, groups: Sequence[str] = GROUPS) -> DeskParser:
+    """The parser of the commands of ``groups`` (default: every command), its help in
+    ``language`` (default: from the environment)."""
     catalog = Catalog(language or cli_language(()))
     t = catalog.t
     parser = DeskParser(prog="desk", catalog=catalog, description=t("cli.parser.description"))
@@ -107,8 +146,8 @@ def build_parser(language: str | None = None) -> DeskParser:
     parser.add_argument("--lang", choices=["fr", "en"], help=t("cli.help.lang"))
     parser.set_defaults(run=setup.ui, needs_desk=True)  # `desk` alone opens the interface
     commands = parser.commands("command")
-    for group in GROUPS:
-        group.register(commands)
+    for name in groups:
+        group(name).register(commands)
     return parser
 
 
@@ -119,7 +158,7 @@ def main(argv: Sequence[str] | None = None, *, clock: Clock = utcnow) -> int:
     """
     argv = list(sys.argv[1:] if argv is None else argv)
     language = cli_language(argv)
-    args = build_parser(language).parse_args(argv)
+    args = build_parser(language, groups_for(argv)).parse_args(argv)
     catalog = Catalog(language)
     try:
         return _run(args, catalog, clock)
