@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -245,6 +246,34 @@ def test_a_key_in_the_wrong_file_is_refused(
     monkeypatch.setattr(i18n, "_DIR", tmp_path)
     with pytest.raises(ValueError, match="belong in another file"):
         i18n.load_file.__wrapped__("fr", "tui")
+
+
+def test_the_compiled_catalogs_are_current() -> None:
+    from desk.i18n import compile as compile_catalogs
+
+    assert compile_catalogs.stale() == [], "run: python -m desk.i18n.compile"
+
+
+def test_a_catalog_is_read_from_its_json_only_while_that_matches_its_toml(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "fr").mkdir()
+    toml = tmp_path / "fr" / "tui.toml"
+    toml.write_text('[tui]\ntitle = "desk"\n', encoding="utf-8")
+    monkeypatch.setattr(i18n, "_DIR", tmp_path)
+    load = i18n.load_file.__wrapped__
+    assert load("fr", "tui") == {"tui.title": "desk"}  # no JSON: the TOML
+
+    stamp = i18n.stamp(toml.read_bytes())
+    compiled = {"stamp": stamp, "strings": {"tui.title": "from the JSON"}}
+    toml.with_suffix(".json").write_text(json.dumps(compiled), encoding="utf-8")
+    assert load("fr", "tui") == {"tui.title": "from the JSON"}  # made from this TOML: used
+
+    toml.write_text('[tui]\ntitle = "edited"\n', encoding="utf-8")
+    assert load("fr", "tui") == {"tui.title": "edited"}  # the TOML changed since: ignored
+    for broken in ("{", "[]", '{"stamp": 1}', json.dumps({**compiled, "strings": [1]})):
+        toml.with_suffix(".json").write_text(broken, encoding="utf-8")
+        assert load("fr", "tui") == {"tui.title": "edited"}
 
 
 def test_choose_language(monkeypatch: pytest.MonkeyPatch) -> None:
