@@ -11,7 +11,8 @@ the read-only commands are answered by desk.cli._fast without any of them once a
 command has recorded desk.toml as checked, which each command's untimed first run does).
 
 Targets (issue 16): ``--version`` < 100 ms; ``queue --json --limit 50`` < 50 ms over start-up;
-``replies --search WORD`` < 30 ms over start-up; ``report --json`` well under a second.
+``replies --search WORD`` < 30 ms over start-up; the report's own target (< 300 ms) is
+in-process (bench_review): ``report --json`` here is the whole command, for reference.
 
     python benchmarks/bench_startup.py [--n 1000000] [--runs 7] [--no-db] [--db FILE]
 
@@ -195,11 +196,10 @@ def main() -> None:
             out["replies_imports"] = heavy_modules(
                 env, [*base[3:], *commands["replies_search_common"]]
             )
-            out["targets_over_startup_ms"] = {
-                "queue_json_limit_50": 50,
-                "replies_search": 30,
-                "report_json_whole_period": 300,
-            }
+            out["targets_over_startup_ms"] = {"queue_json_limit_50": 50, "replies_search": 30}
+            # the report's target (< 300 ms) is the report itself, in-process: bench_review;
+            # here, the whole command (imports, opening the desk, the report) for reference
+            out["report_target"] = "< 300 ms in-process (benchmarks/bench_review.py)"
     print(json.dumps(out, indent=2))
 
 

@@ -21,8 +21,6 @@ from desk.db.changes import ChangeFeed, watch
 from desk.i18n import Catalog, choose_language
 from desk.queries import Queries
 from desk.staff import records
-from desk.triage import RuleSet
-from desk.triage.service import load_configured_rules
 from desk.views import StaffView
 
 if TYPE_CHECKING:  # each service is built, and its modules imported, on first use: a command
@@ -46,6 +44,7 @@ if TYPE_CHECKING:  # each service is built, and its modules imported, on first u
     from desk.saved_views import ViewService
     from desk.staff.identity import IdentityService
     from desk.staff.service import StaffService
+    from desk.triage import RuleSet
     from desk.triage.service import TriageService
 
 
@@ -76,6 +75,8 @@ class Desk:
         next use reads it again."""
         with self._rules_lock:  # a worker thread may ask at the same time as the UI's
             if self._rules is None:
+                from desk.triage.service import load_configured_rules  # numpy: on first use
+
                 self._rules = load_configured_rules(self.config)
             return self._rules
 

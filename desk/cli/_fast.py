@@ -112,7 +112,7 @@ def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _checked(config: Path) -> dict[str, Any] | None:
+def checked(config: Path) -> dict[str, Any] | None:
     """The record of desk.toml at ``config`` as validated, if its bytes and its rule file's are
     still the ones validated, by this version of desk."""
     try:
@@ -151,7 +151,7 @@ def run(fast: FastCommand, args: argparse.Namespace, catalog: Catalog, clock: Cl
         if "://" in db:
             return None  # a URL: PostgreSQL (or SQLite spelt as a URL) the ordinary way
         _setting(args.lang, "lang")  # the desk's language is the catalog's (errors say the same)
-        record = _checked(config)
+        record = checked(config)
         if record is None:
             return None
         conn = fastread.connect(Path(db).expanduser())
@@ -176,7 +176,7 @@ def remember(config: DeskConfig) -> None:
     for valid. Failing to write is no error: the next command simply goes the ordinary way."""
     if config.path is None:
         return
-    if _checked(config.path) is not None:
+    if checked(config.path) is not None:
         return  # recorded already, for the bytes there now
     try:
         data = read_limited(config.path, MAX_CONFIG_BYTES)

@@ -151,14 +151,18 @@ def opened(
     """The desk open for one command, as ``as_name`` (proven: see ``prove``), closed
     afterwards. ``via="web"``: a browser tab, ``as_name`` from its ticket. The rule file is
     read first (an unusable one stops the command with what is wrong), unless ``read_rules``
-    is False: the TUI reads it just after its first paint and says what is wrong there."""
+    is False (the TUI reads it just after its first paint and says what is wrong there) or
+    these very bytes of desk.toml and the rule file were validated before (desk.cli._fast's
+    record): then it is read only by a command that triages (not by ``desk report``)."""
     # The services, SQLAlchemy and the migrations: loaded only once a command opens the desk.
     from desk.bootstrap import open_desk
+    from desk.cli import _fast
 
     ensure_data_dir(settings)
     desk = open_desk(settings, as_name=as_name, config=config, clock=clock)
     try:
-        if read_rules:
+        path = desk.config.path
+        if read_rules and (path is None or _fast.checked(path) is None):
             desk.loaded_rules  # noqa: B018 - read now: the error before the command runs
         prove(desk, as_name, via)
         report_staff_drift(desk)

@@ -222,7 +222,7 @@ def test_the_record_names_what_was_checked(
     filled: Desk, cli: Cli, settings: Settings, config_file: Path
 ) -> None:
     assert cli("queue", "--json", as_name=None) == 0
-    checked = _fast._checked(config_file)
+    checked = _fast.checked(config_file)
     assert checked is not None
     assert checked["tz"] == "America/Toronto"
     assert checked["staff"]["amelie"]["os_users"] == LOGIN
@@ -274,14 +274,14 @@ def test_a_broken_desk_toml_or_rule_file_is_reported_as_before(
     config_file.write_text(good.replace('role = "agent"', 'role = "boss"', 1), encoding="utf-8")
     assert cli("queue", "--json", as_name=None) == 2
     assert "staff.1.role" in capsys.readouterr().err
-    assert _fast._checked(config_file) is None  # and not recorded
+    assert _fast.checked(config_file) is None  # and not recorded
     rules = config_file.parent / "rules.toml"
     rules.write_text("[[rule]]\nname = 'x'\nwhen = 'not a condition'\n", encoding="utf-8")
     with_rules = good.replace("[desk]\n", '[desk]\nrules = "rules.toml"\n', 1)
     config_file.write_text(with_rules, encoding="utf-8")
     assert cli("queue", "--json", as_name=None) == 2
     assert "rules.toml" in capsys.readouterr().err
-    assert _fast._checked(config_file) is None
+    assert _fast.checked(config_file) is None
     assert _fast._validated(with_rules.encode(), config_file) is None
 
 
@@ -297,11 +297,11 @@ def test_a_fallback_examples_file_is_checked_like_the_rules(
     good = config_file.read_text(encoding="utf-8")
     config_file.write_text(good.replace("[desk]\n", '[desk]\nrules = "rules.toml"\n', 1))
     assert cli("queue", "--json", as_name=None) == 0
-    checked = _fast._checked(config_file)
+    checked = _fast.checked(config_file)
     assert checked is not None
     assert checked["examples"][0] == str(examples)
     examples.write_text("not json\n", encoding="utf-8")
-    assert _fast._checked(config_file) is None  # changed since it was checked
+    assert _fast.checked(config_file) is None  # changed since it was checked
     assert cli("queue", "--json", as_name=None) == 2
     assert "corrections.jsonl" in capsys.readouterr().err
 
@@ -314,5 +314,39 @@ def test_a_record_edited_by_hand_sends_the_command_the_ordinary_way(
     record = json.loads(path.read_text(encoding="utf-8"))
     for broken in ({"tz": "Nowhere/Else"}, {"staff": {"amelie": "x"}}):
         path.write_text(json.dumps(record | broken), encoding="utf-8")
-        assert _fast._checked(config_file) is None
+        assert _fast.checked(config_file) is None
         assert cli("queue", "--json", as_name=None) == 0  # answered all the same
+
+
+def test_a_command_that_does_not_triage_reads_no_rules_checked_before(
+    filled: Desk,
+    cli: Cli,
+    config_file: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``desk report`` reads the rule file as it opens the desk only while its bytes (and
+    desk.toml's) were never validated: then it has nothing to triage and no reason to parse
+    them. A rule file edited since is read again, and a broken one still stops it."""
+    from desk.triage import service
+
+    read: list[object] = []
+    real = service.load_configured_rules
+
+    def spy(config: Any) -> Any:
+        read.append(config.path)
+        return real(config)
+
+    monkeypatch.setattr(service, "load_configured_rules", spy)
+    assert cli("report", "--json", as_name=None) == 0
+    assert read == [config_file]  # not validated yet: read, then recorded as checked
+    assert cli("report", "--json", as_name=None) == 0
+    assert read == [config_file]  # the same bytes: not read again
+    rules = config_file.parent / "rules.toml"
+    rules.write_text("[[rule]]\nname = 'x'\nwhen = 'not a condition'\n", encoding="utf-8")
+    good = config_file.read_text(encoding="utf-8")
+    config_file.write_text(good.replace("[desk]\n", '[desk]\nrules = "rules.toml"\n', 1))
+    capsys.readouterr()
+    assert cli("report", "--json", as_name=None) == 2
+    assert "rules.toml" in capsys.readouterr().err
+    assert len(read) == 2
