@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from desk.text.length import without_surrogates
+
 if TYPE_CHECKING:  # lingua loads its models lazily; importing it is cheap but keep it local
     from lingua import LanguageDetector
 
@@ -130,7 +132,8 @@ def detect_many(items: list[tuple[str, str | None]], *, cascade: bool = True) ->
     pending: dict[bool, list[int]] = {False: [], True: []}
     samples: list[str] = []
     for index, (text, declared) in enumerate(items):
-        sample = text[:MAX_CHARS]
+        # a lone surrogate (a JSON "\ud800" escape) is no character lingua can take
+        sample = without_surrogates(text[:MAX_CHARS])
         samples.append(sample)
         letters = sum(ch.isalpha() for ch in sample)
         claimed = _bucket(declared)

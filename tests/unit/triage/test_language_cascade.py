@@ -56,3 +56,16 @@ def test_a_mixed_or_disagreeing_text_goes_to_lingua() -> None:
     assert found.confidence < 1.0
     [found] = detect_many([("Est-ce que vous avez des nouvelles pour la piscine?", "fr")])
     assert (found.code, found.source, found.confidence) == ("fr", "declared+detected", 1.0)
+
+
+def test_a_lone_surrogate_never_stops_detection() -> None:
+    # JSON may carry "\ud800" escapes: Python keeps the lone surrogate, which lingua (Rust)
+    # cannot take. The text is judged with the surrogate replaced; it is never an error.
+    texts = [
+        "x\ud800y ceci est un texte où les marqueurs manquent",
+        "\ud800\udfff\ud800 Straße Ölpreis Fußgänger Übung Gemeinde",
+        "Bonjour \udc80, la collecte des ordures est-elle reportée à demain dans le secteur?",
+    ]
+    found = detect_many([(text, None) for text in texts])
+    assert [d.code for d in found] == ["fr", "other", "fr"]
+    assert detect_many([(texts[0], "en")])[0].code in ("fr", "en")
