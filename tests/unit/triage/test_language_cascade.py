@@ -131,6 +131,11 @@ def test_a_text_the_model_reads_against_the_declared_language_goes_to_lingua(
     [found] = detect_many([(text, "en")])
     assert read_by_lingua == [text]
     assert found.code == "fr"  # lingua is sure enough to overrule the platform
+    # a short text the model misjudges keeps the language the platform declared
+    code, probability = by_model("Autre question")
+    assert (code, probability >= MODEL_SURE) == ("en", True)
+    [found] = detect_many([("Autre question", "fr")])
+    assert (found.code, read_by_lingua[-1]) == ("fr", "Autre question")
 
 
 @pytest.mark.parametrize(
