@@ -157,13 +157,13 @@ class QueueScreen(MentionScreen, SavedViews, inherit_bindings=False):
         self.fresh = False  # no mention at all in the desk yet
 
     def compose(self) -> ComposeResult:
-        """Header line, the list, a preview of the highlighted mention, the footer (without
-        the command palette's key: ctrl+p still opens it, and the footer keeps room)."""
+        """Header line, the list, a preview of the highlighted mention, the footer's line
+        (the footer itself is mounted in it once the first screen is drawn: ``_mount_footer``)."""
         yield Static(id="queue-header", classes="header-line")
         yield CrisisBanner(id="crisis-banner")
         yield QueueList(self.desk_app.catalog, clock=self.desk.clock, id="queue")
         yield Static(id="queue-preview")
-        yield DeskFooter()
+        yield Static(id="queue-footer")
 
     REFRESH_SECONDS = 15.0  # colleagues' work (claims, replies, new mentions) shows up this fast
 
@@ -179,6 +179,20 @@ class QueueScreen(MentionScreen, SavedViews, inherit_bindings=False):
         )
         queue.focus()
         self.reload(reset=True)
+        self.call_after_refresh(self._mount_footer)
+
+    async def _mount_footer(self) -> None:
+        """The footer (without the command palette's key: ctrl+p still opens it, and the
+        footer keeps room), once the first screen is drawn. Its keys come in a frame of their
+        own anyway (Textual's Footer draws them once the bindings are known), so the first
+        frame showed an empty footer line: its line (``#queue-footer``, in the footer's colour)
+        is drawn instead, and the footer's stylesheet, its widget and the reading of the
+        bindings (~2 ms, bench_ui) come after the first paint."""
+        footer = DeskFooter()
+        await self.query_one("#queue-footer").mount(footer)
+        # the bindings were announced before it was there (called in its own context: its keys
+        # are composed bound to it)
+        footer.call_next(footer.bindings_changed, self)
 
     # -- filter and loading --------------------------------------------------------------
     @staticmethod

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass
-from math import ceil
 
 from rich.segment import Segment
 from textual import events
@@ -45,23 +44,12 @@ from textual.style import Style as VisualStyle
 from desk.clock import Clock
 from desk.i18n import Catalog
 from desk.tui.widgets.queue_row import header_line, placeholder_line, row_line, row_text
+from desk.tui.widgets.scrollbar import LineScrollBar, thumb
 from desk.views import QueueRow
 
 _PRIORITY_CLASSES = {3: "queue-list--urgent", 2: "queue-list--high", 0: "queue-list--low"}
 MARK = "● "
 MARK_WIDTH = 2  # the cells before each row where its mark shows
-
-
-def _thumb(bar: ScrollBar, position: float) -> tuple[int, int, int] | None:
-    """Where ``bar`` draws its thumb at ``position``, in eighths of a cell (as Textual's
-    ScrollBarRender reckons it), with the sizes it depends on; None without a thumb."""
-    size = bar.size.height
-    virtual = ceil(bar.window_virtual_size)
-    window = ceil(bar.window_size) if bar.window_size < bar.window_virtual_size else 0
-    if not (window and size and virtual and size != virtual):
-        return None
-    thumb = max(1, window / (virtual / size))
-    return int((size - thumb) * position / (virtual - window) * 8), size, virtual
 
 
 class QueueList(ScrollView, can_focus=True):
@@ -407,6 +395,27 @@ class QueueList(ScrollView, can_focus=True):
         self._strips.clear()
         self._update_virtual_size()
 
+    @property
+    def vertical_scrollbar(self) -> ScrollBar:
+        """As Textual's (made on first use, started as its child), but a ``LineScrollBar``:
+        the same bar, drawn without Rich's console (desk.tui.widgets.scrollbar)."""
+        if self._vertical_scrollbar is None:
+            bar = LineScrollBar(
+                vertical=True, name="vertical", thickness=self.scrollbar_size_vertical
+            )
+            bar.display = False
+            self._vertical_scrollbar = bar
+            self.app._start_widget(self, bar)
+        return self._vertical_scrollbar
+
+    def watch_has_focus(self, has_focus: bool) -> None:
+        """Styled again for ``:focus`` (the cursor's colours), as any widget, except before
+        its screen is first shown: Textual focuses the list while composing the screen, and
+        the screen's first resume styles every widget anyway (focus included), so that first
+        restyle (~1 ms of the first paint, bench_ui) would be thrown away."""
+        if self.screen.stack_updates:  # 0 until the screen is first resumed (shown)
+            super().watch_has_focus(has_focus)
+
     def notify_style_update(self) -> None:
         """Styles changed (focus, theme, CSS): rows are drawn again in the new ones."""
         self._strips.clear()
@@ -418,9 +427,9 @@ class QueueList(ScrollView, can_focus=True):
         (its smallest step), and drawing the whole bar again cost a millisecond per key."""
         if self.show_vertical_scrollbar:
             bar = self.vertical_scrollbar
-            before = _thumb(bar, bar.position)
+            before = thumb(bar, bar.position)
             bar.set_reactive(ScrollBar.position, bar.validate_position(new_value))
-            if _thumb(bar, bar.position) != before:
+            if thumb(bar, bar.position) != before:
                 bar.refresh()
         if round(old_value) != round(new_value):
             self.refresh(self.size.region)
