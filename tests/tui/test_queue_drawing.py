@@ -12,6 +12,7 @@ from textual.content import Content
 from textual.geometry import Offset, Region
 from textual.scrollbar import ScrollBar
 from textual.strip import Strip
+from textual.widget import Widget
 
 from desk.i18n import Catalog
 from desk.rows import QueueRow
@@ -176,6 +177,33 @@ async def test_the_scrollbar_drawn_in_lines_looks_as_textual_draws_it() -> None:
             assert [cells(s) for s in ours] == [cells(s) for s in textual], (index, state)
             half = Region(0, 2, bar.size.width, 3)  # a part, as a partial update asks for it
             assert [cells(s) for s in bar.render_lines(half)] == [cells(s) for s in textual[2:5]]
+
+
+async def test_the_lists_lines_are_finished_as_textual_finishes_them() -> None:
+    """The list's style cache finishes its lines itself (``_RowsStylesCache``, for a list
+    without border, padding, tint...): exactly as Textual's general path does, for the
+    header, rows of each priority, the cursor (focused or not), a mark, the blank lines
+    past the last row, and the scrollbar's column; a whole area and a part of it."""
+    app = ListApp()
+    async with app.run_test(size=(100, 12)) as pilot:
+        queue = app.query_one(CountingList)
+        queue.set_total(0, 6)  # fewer rows than lines: blank lines under them
+        queue.set_page(0, 0, [replace(row(i), priority=i % 4) for i in range(6)])
+        queue.set_marks({3})
+        for focused in (True, False):
+            app.set_focus(queue if focused else None)
+            await pilot.pause()
+            for crop in (Region(0, 0, *queue.size), Region(3, 2, 40, 3)):
+                queue._styles_cache.clear()
+                queue._strips.clear()
+                ours = queue.render_lines(crop)
+                assert queue._styles_cache.plain  # the list's own finishing was used
+                queue._styles_cache.clear()
+                queue._strips.clear()  # rows drawn anew to their own width: Textual fills them
+                queue._styles_cache.plain = False  # Textual's general path
+                textual = Widget.render_lines(queue, crop)
+                assert len(ours) == crop.height
+                assert [cells(s) for s in ours] == [cells(s) for s in textual], (focused, crop)
 
 
 def cells(strip: Strip) -> list[tuple[str, object]]:
