@@ -43,13 +43,14 @@ async def test_a_crisis_declared_elsewhere_shows_at_once_with_the_surge(env: Des
         app = DeskApp(env.desk)
         async with app.run_test(size=SMALL) as pilot:
             await settle(pilot)
-            banner = app.screen.query_one(CrisisBanner)
             for _ in range(30):  # the surges are counted a second after the first paint
                 await pilot.pause(0.1)
-                if banner.display:
+                if app.screen.query(CrisisBanner):
                     break
             await settle(pilot)
+            banner = app.screen.query_one(CrisisBanner)
             assert banner.display
+            assert screen_lines(app)[1].startswith(" ⚠ ")  # under the header
             text = _text(app)
             assert "Pic en cours" in text
             assert "tag:inondation : 20 (d'habitude 0.4) depuis 13:40" in text

@@ -7,13 +7,18 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from textual.app import App, ComposeResult
+from textual.color import Color
 from textual.content import Content
+from textual.geometry import Offset, Region
+from textual.scrollbar import ScrollBar
 from textual.strip import Strip
+from textual.widget import Widget
 
 from desk.i18n import Catalog
 from desk.rows import QueueRow
 from desk.tui.widgets.queue_list import _PRIORITY_CLASSES, MARK, MARK_WIDTH, QueueList, _strip
 from desk.tui.widgets.queue_row import row_line
+from desk.tui.widgets.scrollbar import LineScrollBar
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
@@ -129,13 +134,14 @@ async def test_announces_at_once_reads_ahead_and_redraws_the_scrollbar_only_when
 
         bar = queue.vertical_scrollbar
         drawn: list[int] = []
-        original = bar.render
+        assert isinstance(bar, LineScrollBar)
+        original = bar.draw_bar
 
-        def render() -> object:
+        def draw_bar(background: Color, color: Color) -> list[Strip]:
             drawn.append(1)
-            return original()
+            return original(background, color)
 
-        bar.render = render  # type: ignore[method-assign,assignment]
+        bar.draw_bar = draw_bar  # type: ignore[method-assign]
         await pilot.press("down")  # one row of 100,000: the thumb stays where it is drawn
         await pilot.pause()
         assert bar.position == queue.scroll_offset.y  # exact, for a drag that starts now
@@ -143,6 +149,61 @@ async def test_announces_at_once_reads_ahead_and_redraws_the_scrollbar_only_when
         queue.move_to(60_000)  # far: the thumb moves and is drawn again
         await pilot.pause()
         assert drawn
+
+
+async def test_the_scrollbar_drawn_in_lines_looks_as_textual_draws_it() -> None:
+    """The list's ``LineScrollBar`` draws exactly what Textual's ``ScrollBar`` draws through
+    Rich (the same characters in the same styles, click areas included): at the top, in the
+    middle, at the end, under the mouse and grabbed."""
+    app = Requests()
+    async with app.run_test(size=(100, 12)) as pilot:
+        queue = app.query_one(QueueList)
+        queue.set_total(0, 100_000)
+        queue.set_page(0, 0, [row(i) for i in range(200)])
+        await pilot.pause()
+        bar = queue.vertical_scrollbar
+        assert isinstance(bar, LineScrollBar)
+        for index, state in [(0, ""), (7, ""), (50_000, "mouse_over"), (99_999, "grabbed")]:
+            queue.move_to(index)
+            bar.mouse_over = state == "mouse_over"
+            bar.grabbed = Offset(0, 0) if state == "grabbed" else None
+            await pilot.pause()
+            crop = Region(0, 0, *bar.size)
+            bar._styles_cache.clear()  # Textual's path draws anew, not from its cached lines
+            bar.refresh()
+            textual = ScrollBar.render_lines(bar, crop)
+            ours = bar.render_lines(crop)
+            assert len(ours) == len(textual) == bar.size.height
+            assert [cells(s) for s in ours] == [cells(s) for s in textual], (index, state)
+            half = Region(0, 2, bar.size.width, 3)  # a part, as a partial update asks for it
+            assert [cells(s) for s in bar.render_lines(half)] == [cells(s) for s in textual[2:5]]
+
+
+async def test_the_lists_lines_are_finished_as_textual_finishes_them() -> None:
+    """The list's style cache finishes its lines itself (``_RowsStylesCache``, for a list
+    without border, padding, tint...): exactly as Textual's general path does, for the
+    header, rows of each priority, the cursor (focused or not), a mark, the blank lines
+    past the last row, and the scrollbar's column; a whole area and a part of it."""
+    app = ListApp()
+    async with app.run_test(size=(100, 12)) as pilot:
+        queue = app.query_one(CountingList)
+        queue.set_total(0, 6)  # fewer rows than lines: blank lines under them
+        queue.set_page(0, 0, [replace(row(i), priority=i % 4) for i in range(6)])
+        queue.set_marks({3})
+        for focused in (True, False):
+            app.set_focus(queue if focused else None)
+            await pilot.pause()
+            for crop in (Region(0, 0, *queue.size), Region(3, 2, 40, 3)):
+                queue._styles_cache.clear()
+                queue._strips.clear()
+                ours = queue.render_lines(crop)
+                assert queue._styles_cache.plain  # the list's own finishing was used
+                queue._styles_cache.clear()
+                queue._strips.clear()  # rows drawn anew to their own width: Textual fills them
+                queue._styles_cache.plain = False  # Textual's general path
+                textual = Widget.render_lines(queue, crop)
+                assert len(ours) == crop.height
+                assert [cells(s) for s in ours] == [cells(s) for s in textual], (focused, crop)
 
 
 def cells(strip: Strip) -> list[tuple[str, object]]:

@@ -61,12 +61,16 @@ class DeskScreen(Screen[None]):
         self._language_changed(self.desk_app.catalog)
 
     def _language_changed(self, catalog: Catalog) -> None:
+        self.translate_keys(catalog)
+        self.relabel(catalog)
+        self.show_crisis()
+
+    def translate_keys(self, catalog: Catalog) -> None:
+        """The descriptions of this screen's keys and its widgets' (footer, help, palette)."""
         translate_bindings(self, catalog)
         for widget in self.query("*"):
             if widget._bindings.key_to_bindings:
                 translate_bindings(widget, catalog)
-        self.relabel(catalog)
-        self.show_crisis()
         self.refresh_bindings()
 
     def show_crisis(self) -> None:

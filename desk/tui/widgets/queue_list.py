@@ -27,14 +27,19 @@ marks or style) and a scroll by one row draws one new row instead of all of them
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
-from math import ceil
+from typing import Any
 
 from rich.segment import Segment
+from rich.style import Style as RichStyle
 from textual import events
+from textual._styles_cache import StylesCache
 from textual.binding import Binding
+from textual.color import Color
 from textual.content import Content
-from textual.geometry import Region, Size
+from textual.css.styles import StylesBase
+from textual.geometry import Region, Size, Spacing
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.scrollbar import ScrollBar
@@ -44,24 +49,19 @@ from textual.style import Style as VisualStyle
 
 from desk.clock import Clock
 from desk.i18n import Catalog
-from desk.tui.widgets.queue_row import header_line, placeholder_line, row_line, row_text
+from desk.tui.widgets.queue_row import (
+    header_line,
+    layout_cells,
+    placeholder_line,
+    row_line,
+    row_text,
+)
+from desk.tui.widgets.scrollbar import LineScrollBar, thumb
 from desk.views import QueueRow
 
 _PRIORITY_CLASSES = {3: "queue-list--urgent", 2: "queue-list--high", 0: "queue-list--low"}
 MARK = "● "
 MARK_WIDTH = 2  # the cells before each row where its mark shows
-
-
-def _thumb(bar: ScrollBar, position: float) -> tuple[int, int, int] | None:
-    """Where ``bar`` draws its thumb at ``position``, in eighths of a cell (as Textual's
-    ScrollBarRender reckons it), with the sizes it depends on; None without a thumb."""
-    size = bar.size.height
-    virtual = ceil(bar.window_virtual_size)
-    window = ceil(bar.window_size) if bar.window_size < bar.window_virtual_size else 0
-    if not (window and size and virtual and size != virtual):
-        return None
-    thumb = max(1, window / (virtual / size))
-    return int((size - thumb) * position / (virtual - window) * 8), size, virtual
 
 
 class QueueList(ScrollView, can_focus=True):
@@ -129,6 +129,7 @@ class QueueList(ScrollView, can_focus=True):
 
     def __init__(self, catalog: Catalog, *, clock: Clock, id: str | None = None) -> None:
         super().__init__(id=id)
+        self._styles_cache: _RowsStylesCache = _RowsStylesCache()
         self.catalog = catalog
         self.clock = clock
         self._now = clock()  # ages are reckoned from one reading per area drawn
@@ -143,7 +144,10 @@ class QueueList(ScrollView, can_focus=True):
         self.marked: set[int] = set()
         self._empty: list[Content] = []
         self._strips: dict[tuple[object, ...], Strip] = {}
-        self._area: tuple[int, int] | None = None  # (width, first row) while an area is drawn
+        self._area: tuple[int, int, bool] | None = None  # (width, first row, focus) while an
+        # area is drawn
+        self._area_styles: dict[tuple[object, ...], VisualStyle] | None = None  # meanwhile
+        self._area_end: tuple[int, RichStyle] | None = None  # meanwhile, in a plain list
         self.highlighted: Signal[int | None] = Signal(self, "mention-highlighted")
         """The cursor is on this mention (None when the queue is empty); see the module doc."""
 
@@ -407,6 +411,27 @@ class QueueList(ScrollView, can_focus=True):
         self._strips.clear()
         self._update_virtual_size()
 
+    @property
+    def vertical_scrollbar(self) -> ScrollBar:
+        """As Textual's (made on first use, started as its child), but a ``LineScrollBar``:
+        the same bar, drawn without Rich's console (desk.tui.widgets.scrollbar)."""
+        if self._vertical_scrollbar is None:
+            bar = LineScrollBar(
+                vertical=True, name="vertical", thickness=self.scrollbar_size_vertical
+            )
+            bar.display = False
+            self._vertical_scrollbar = bar
+            self.app._start_widget(self, bar)
+        return self._vertical_scrollbar
+
+    def watch_has_focus(self, has_focus: bool) -> None:
+        """Styled again for ``:focus`` (the cursor's colours), as any widget, except before
+        its screen is first shown: Textual focuses the list while composing the screen, and
+        the screen's first resume styles every widget anyway (focus included), so that first
+        restyle (~1 ms of the first paint, bench_ui) would be thrown away."""
+        if self.screen.stack_updates:  # 0 until the screen is first resumed (shown)
+            super().watch_has_focus(has_focus)
+
     def notify_style_update(self) -> None:
         """Styles changed (focus, theme, CSS): rows are drawn again in the new ones."""
         self._strips.clear()
@@ -418,31 +443,72 @@ class QueueList(ScrollView, can_focus=True):
         (its smallest step), and drawing the whole bar again cost a millisecond per key."""
         if self.show_vertical_scrollbar:
             bar = self.vertical_scrollbar
-            before = _thumb(bar, bar.position)
+            before = thumb(bar, bar.position)
             bar.set_reactive(ScrollBar.position, bar.validate_position(new_value))
-            if _thumb(bar, bar.position) != before:
+            if thumb(bar, bar.position) != before:
                 bar.refresh()
         if round(old_value) != round(new_value):
             self.refresh(self.size.region)
 
     def render_lines(self, crop: Region) -> list[Strip]:
-        """Ask for missing pages of the area about to be drawn, then draw it."""
+        """Ask for missing pages of the area about to be drawn, then draw it (Textual's
+        style cache asks ``render_line`` for the lines not drawn yet or refreshed)."""
         self._request_missing()
         self._now = self.clock()
         # read once for every line of the area (each reading costs as much as a cached line)
-        self._area = (self.scrollable_content_region.width, int(self.scroll_offset.y))
+        self._area = (
+            self.scrollable_content_region.width,
+            int(self.scroll_offset.y),
+            self.has_focus,
+        )
+        self._area_styles = {}
+        plain = self._styles_cache.plain = self._plain_box()
+        if plain:  # the widget's width and background: what the rows are filled to
+            base_background, background = self.background_colors
+            inner = VisualStyle(background=base_background + background).rich_style
+            self._area_end = (self.size.width, inner)
         try:
             return super().render_lines(crop)
         finally:
             self._area = None
+            self._area_styles = None
+            self._area_end = None
+
+    def _plain_box(self) -> bool:
+        """No border, outline, padding, tint, opacity or hatch (``_RowsStylesCache``)."""
+        styles = self.styles
+        return not (
+            any(styles.gutter)
+            or any(edge for edge, _color in styles.outline)
+            or styles.tint.a
+            or self.opacity != 1.0
+            or styles.text_opacity != 1.0
+            or (styles.has_rule("hatch") and styles.hatch != "none")
+        )
+
+    def _style(self, *component_classes: str, partial: bool = False) -> VisualStyle:
+        """``get_visual_style``, asked once per area drawn (each asking reads the widget's
+        state: focus, hover, disabled...)."""
+        styles = self._area_styles
+        if styles is None:
+            return self.get_visual_style(*component_classes, partial=partial)
+        key = (component_classes, partial)
+        style = styles.get(key)
+        if style is None:
+            style = styles[key] = self.get_visual_style(*component_classes, partial=partial)
+        return style
 
     def render_line(self, y: int) -> Strip:
         """Line ``y`` of the viewport: the header, a row, a placeholder or blank."""
-        width, top = self._area or (self.scrollable_content_region.width, int(self.scroll_offset.y))
+        width, top, focused = self._area or (
+            self.scrollable_content_region.width,
+            int(self.scroll_offset.y),
+            self.has_focus,
+        )
         if y == 0:
             header = self._strips.get((-1, width))
             if header is None:
-                style = self.get_visual_style("queue-list--header")
+                style = self._style("queue-list--header")
                 content = Content(" " * MARK_WIDTH) + header_line(
                     self.catalog, max(1, width - MARK_WIDTH)
                 )
@@ -455,7 +521,7 @@ class QueueList(ScrollView, can_focus=True):
         if index >= self.total:
             if not self.total and self.counted and self._empty:
                 return self._empty_line(y - 1, width)
-            return Strip.blank(width, self.get_visual_style().rich_style)
+            return Strip.blank(width, self._style().rich_style)
         row = self.row_at(index)
         if row is None:
             return self._row_strip(index, None, width)
@@ -473,7 +539,7 @@ class QueueList(ScrollView, can_focus=True):
             width,
             claimed,
             now.replace(second=0, microsecond=0),
-            self.has_focus,
+            focused,
         )
         strip = self._strips.get(key)
         if strip is None:
@@ -486,17 +552,17 @@ class QueueList(ScrollView, can_focus=True):
         """Row ``index`` drawn: its mark, its cells (or a placeholder), the cursor's style."""
         cells = max(1, width - MARK_WIDTH)
         if index == self.cursor:
-            style = self.get_visual_style("queue-list--cursor")
+            style = self._style("queue-list--cursor")
         elif row is None:
-            style = self.get_visual_style("queue-list--placeholder")
+            style = self._style("queue-list--placeholder")
         else:
-            style = self.get_visual_style()
+            style = self._style()
         if row is None:
             return _strip(Content(" " * MARK_WIDTH) + placeholder_line(cells), style, width)
         marked = row.id in self.marked
-        mark_style = self.get_visual_style("queue-list--mark", partial=True) if marked else None
+        mark_style = self._style("queue-list--mark", partial=True) if marked else None
         if (cls := _PRIORITY_CLASSES.get(row.priority)) and index != self.cursor:
-            prio_style: VisualStyle | None = self.get_visual_style(cls, partial=True)
+            prio_style: VisualStyle | None = self._style(cls, partial=True)
         else:
             prio_style = None
         line = row_text(row, self.catalog, cells, self._now)
@@ -518,16 +584,65 @@ class QueueList(ScrollView, can_focus=True):
         else:
             segments.append(Segment(text[:split], (style + prio_style).rich_style))
             segments.append(Segment(text[split:], rich))
-        return Strip(segments).crop_extend(0, width, rich)
+        if self._area_end is None or layout_cells(cells) != cells:
+            # filled (or cut) to the row's width: Textual's style cache fills the rest
+            return Strip(segments).crop_extend(0, width, rich)
+        # exactly the row's width, in a plain list: filled to the widget's width (the
+        # scrollbar's column) in its background, as Textual's style cache would, in one line
+        # made instead of three (``_RowsStylesCache``)
+        full, background = self._area_end
+        if full > width:
+            segments.append(Segment(" " * (full - width), background))
+        return Strip(segments, max(full, width))
 
     def _empty_line(self, line: int, width: int) -> Strip:
         """Line ``line`` of the empty queue's text, wrapped to the width."""
-        style = self.get_visual_style()
+        style = self._style()
         lines: list[Content] = [Content("")]
         for paragraph in self._empty:
             lines.extend(paragraph.wrap(max(10, width - 2)))
         content = Content(" ") + lines[line] if line < len(lines) else Content("")
         return Strip(content.render_segments(style)).crop_extend(0, width, style.rich_style)
+
+
+class _RowsStylesCache(StylesCache):
+    """Textual's style cache (it keeps each drawn line until refreshed, and runs the app's
+    line filters), finishing the list's lines itself when the list has no border, outline,
+    padding, tint, opacity or hatch (``QueueList._plain_box``, set before each drawing): then
+    all Textual's cache does to a line is fill it to the widget's width in its background,
+    which the list's rows already are (``QueueList._row_strip``). Its general path took ~30 us
+    per line: a millisecond per screenful drawn, the first paint's and every scroll's
+    (bench_ui). tests/tui/test_queue_drawing.py compares the two."""
+
+    plain = False
+
+    def render_line(
+        self,
+        styles: StylesBase,
+        y: int,
+        size: Size,
+        content_size: Size,
+        padding: Spacing,
+        base_background: Color,
+        background: Color,
+        render_content_line: Callable[[int], Strip],
+        *rest: Any,
+    ) -> Strip:
+        """Line ``y`` as Textual's cache finishes it (when ``plain``: fitted to the width)."""
+        if not self.plain or content_size != size:
+            return super().render_line(
+                styles,
+                y,
+                size,
+                content_size,
+                padding,
+                base_background,
+                background,
+                render_content_line,
+                *rest,
+            )
+        inner, _outer = self.get_inner_outer(base_background, background)
+        return render_content_line(y).adjust_cell_length(size.width, inner.rich_style)
 
 
 def _strip(content: Content, style: VisualStyle, width: int) -> Strip:

@@ -60,6 +60,14 @@ def layout(width: int) -> tuple[tuple[Column, int], ...]:
     return tuple((c, w or rest) for c, w in zip(shown, widths, strict=True))
 
 
+@lru_cache(maxsize=16)
+def layout_cells(width: int) -> int:
+    """The cells a row laid out at this width takes: ``width``, or more when the columns
+    shown do not fit (the message keeps ``MIN_SNIPPET`` cells)."""
+    columns = layout(width)
+    return sum(cells for _column, cells in columns) + len(columns) - 1
+
+
 def snippet(text: str) -> str:
     """The message as the queue shows it: without the handles it starts with (when more
     follows)."""
