@@ -17,6 +17,7 @@ from desk import db
 from desk.audit.chain import Recorder
 from desk.clock import Clock, utcnow
 from desk.config import DeskConfig, Settings, load_config, os_user
+from desk.db import store
 from desk.db.changes import ChangeFeed, watch
 from desk.i18n import Catalog, choose_language
 from desk.queries import Queries
@@ -323,14 +324,16 @@ def open_desk(
     db.upgrade(engine)
     write = db.write_session_factory(engine)
     read = db.session_factory(engine)
-    with read() as session:
-        first = records.needs_first_opening(session)
-    if first:  # a new database, or one upgraded before logins were recorded: the write lock
+    with read() as session:  # who is who: the staff records, never desk.toml alone
+        staff = store.staff_records(session=session)
+    if records.first_opening_needed(staff):
+        # a new database, or one upgraded before logins were recorded: the write lock
         with db.transaction(write) as session:
             records.first_opening(config, session, Recorder("system", clock))
-    with read() as session:  # who is who: the staff records, never desk.toml alone
-        me = records.who(session, as_name, os_user())
-        staff_drift = records.drift(config, session)
+        with read() as session:
+            staff = store.staff_records(session=session)
+    me = records.who_in(staff, as_name, os_user())
+    staff_drift = records.drift_from(config, staff)
     return Desk(
         config=config,
         engine=engine,

@@ -16,6 +16,7 @@ Two moments take desk.toml's word, each audited as ``system``:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,7 +70,12 @@ class Drift:
 
 def drift(config: DeskConfig, session: Session) -> list[Drift]:
     """Everything desk.toml says differently from the staff records (empty: they agree)."""
-    rows = store.staff_records(session=session)
+    return drift_from(config, store.staff_records(session=session))
+
+
+def drift_from(config: DeskConfig, records: Mapping[str, Staff]) -> list[Drift]:
+    """``drift`` against staff records already read (``store.staff_records``)."""
+    rows = dict(records)
     found: list[Drift] = []
     for person in config.staff:
         row = rows.pop(person.name, None)
@@ -134,14 +140,23 @@ def first_opening(config: DeskConfig, session: Session, record: Recorder) -> Non
 
 def needs_first_opening(session: Session) -> bool:
     """Whether ``first_opening`` has work to do (a read, so opening takes no write lock)."""
-    rows = store.staff_records(session=session)
+    return first_opening_needed(store.staff_records(session=session))
+
+
+def first_opening_needed(rows: Mapping[str, Staff]) -> bool:
+    """``needs_first_opening`` from staff records already read."""
     return not rows or any(row.os_users is None for row in rows.values())
 
 
 def who(session: Session, as_name: str | None, login: str) -> StaffView:
     """Who is at the keyboard: ``as_name`` (``--as``), else the person whose recorded logins
     include the OS ``login``. Refused for someone unknown or deactivated."""
-    rows = store.staff_records(session=session)
+    return who_in(store.staff_records(session=session), as_name, login)
+
+
+def who_in(rows: Mapping[str, Staff], as_name: str | None, login: str) -> StaffView:
+    """``who`` among staff records already read (opening a desk reads them once for this,
+    ``first_opening_needed`` and ``drift_from``)."""
     if as_name:
         wanted = as_name.casefold()
         row = next((r for r in rows.values() if r.name.casefold() == wanted), None)
