@@ -93,7 +93,7 @@ def overrule(
     threshold = max([threshold] + [m for c, m in surer if c == category])
     if category == decision.category or confidence < threshold:
         return
-    if len({word for word in tokens(folded) if word in model.vocabulary}) < MIN_KNOWN_WORDS:
+    if len(model.vocabulary.intersection(tokens(folded))) < MIN_KNOWN_WORDS:
         return
     matched = _matched(decision)
     rule = decision.category_rule

@@ -23,9 +23,24 @@ from collections.abc import Callable, Sequence
 from operator import attrgetter
 from typing import Any
 
+import numpy as np
+
 from desk.gcpause import paused
 from desk.triage.compiled import Compiled, Found, Node, _conjuncts, compiled
-from desk.triage.conditions import Facts, OneOf, Time, Words
+from desk.triage.conditions import (
+    SAFE_TEXT,
+    All,
+    AnyOf,
+    Condition,
+    Contains,
+    Facts,
+    Not,
+    OneOf,
+    Pattern,
+    Time,
+    Words,
+    required_text,
+)
 from desk.triage.decision import Decision
 from desk.triage.engine import apply_actions, skipped_notes
 from desk.triage.rules import Rule, RuleSet
@@ -43,11 +58,20 @@ Plan = tuple[
     bool,
     tuple[Time, ...],
     tuple[int, ...],
+    "Bound | None",
 ]
 """One rule for a page: the lists that make it a candidate, whether it always is, the atoms it
 needs, the atoms it refuses, its one-of groups, its compiled parts still to run per mention
 (None: masks decide), whether it stops, the time windows it checks first (answered once per
-mention and window for the page) and the word lists those first parts matched."""
+mention and window for the page), the word lists those first parts matched, and the mentions
+it may hold for at most (``Bound``; None: any)."""
+
+Bound = tuple[str, Any]
+"""What a rule's condition can hold for at most, as page masks can say it (``_bound``):
+``("atom", n)``, ``("contains", pieces)``, ``("needs", text)`` (a safe regex's required text,
+or a text too long to skip it), ``("long", ())`` (a text longer than SAFE_TEXT), ``("not",
+bound)`` of an exact bound, ``("all", bounds)``, ``("any", bounds)``; an exact bound is true
+for exactly the mentions the condition holds for."""
 
 
 def _atoms(mask: int) -> tuple[int, ...]:
@@ -73,10 +97,11 @@ class Pages:
         for position, (required, refused, options, parts) in enumerate(code.rules):
             times: tuple[Time, ...] = ()
             constant: tuple[int, ...] = ()
+            bound: Bound | None = None
             if parts is not None:
-                times, constant, parts = _first_parts(
-                    code, ruleset.rules[position], required, parts
-                )
+                rule = ruleset.rules[position]
+                times, constant, parts = _first_parts(code, rule, required, parts)
+                bound = _rule_bound(code, rule.condition)
             plan.append(
                 (
                     tuple(sources.get(position, ())),
@@ -88,6 +113,7 @@ class Pages:
                     bool(code.stops >> position & 1),
                     times,
                     constant,
+                    bound,
                 )
             )
         self.plan = tuple(plan)
@@ -131,6 +157,110 @@ def _first_parts(
     if not times:
         return (), (), parts
     return tuple(times), tuple(lists), parts[done:]
+
+
+def _rule_bound(code: Compiled, condition: All) -> Bound | None:
+    """The ``Bound`` of a rule that runs per mention, or None when masks cannot narrow it.
+
+    Running a rule may do more than answer: a regex search that times out leaves a note. A
+    safe regex searches with a timeout only a text longer than SAFE_TEXT: a rule with one
+    runs on every such text, whatever its other parts, as it did one mention at a time; a
+    rule with a regex that is not safe runs on every candidate."""
+    patterns = _patterns(condition)
+    if not all(pattern.safe for pattern in patterns):
+        return None
+    found = _bound(code, condition)
+    if found is None:
+        return None
+    return ("any", (found[0], ("long", ()))) if patterns else found[0]
+
+
+def _patterns(condition: Condition) -> list[Pattern]:
+    if isinstance(condition, Pattern):
+        return [condition]
+    return [found for part in getattr(condition, "parts", ()) for found in _patterns(part)]
+
+
+def _bound(code: Compiled, condition: Condition) -> tuple[Bound, bool] | None:
+    """A superset of the mentions ``condition`` holds for, as a ``Bound``, and whether it is
+    exact (None: any mention)."""
+    if isinstance(condition, Words | OneOf):
+        bit = code.bit_of(condition)
+        return (("atom", bit.bit_length() - 1), True) if bit else None
+    if isinstance(condition, Contains):
+        return ("contains", condition.pieces), True
+    if isinstance(condition, Pattern):
+        # a safe regex skips a text without its required text (compiled.Compiled._node),
+        # unless the text is long: then it searches, with a timeout
+        needed = required_text(condition.source)
+        return (("needs", needed), False) if needed else None
+    if isinstance(condition, All):
+        found = [_bound(code, part) for part in condition.parts]
+        known = [one for one in found if one is not None]
+        if not known:
+            return None
+        exact = len(known) == len(found) and all(one[1] for one in known)
+        return ("all", tuple(one[0] for one in known)), exact
+    if isinstance(condition, AnyOf):
+        found = [_bound(code, part) for part in condition.parts]
+        if not found or any(one is None for one in found):
+            return None
+        return ("any", tuple(one[0] for one in found if one is not None)), all(
+            one is not None and one[1] for one in found
+        )
+    if isinstance(condition, Not):
+        inner = _bound(code, AnyOf(condition.parts))  # none of the parts holds
+        if inner is None or not inner[1]:
+            return None
+        return ("not", inner[0]), True
+    return None  # time, author, link: asked per mention
+
+
+def _mask_of(flags: list[bool]) -> int:
+    """The page mask of some per-mention flags (bit ``j``: mention ``j``)."""
+    packed = np.packbits(np.asarray(flags, dtype=bool), bitorder="little")
+    return int.from_bytes(packed.tobytes(), "little")
+
+
+class _Bounds:
+    """The masks of the ``Bound`` parts for one page, each worked out once."""
+
+    def __init__(self, facts: Sequence[Facts], atoms: list[int], everyone: int) -> None:
+        self.facts = facts
+        self.atoms = atoms
+        self.everyone = everyone
+        self.known: dict[Bound, int] = {}
+        self._long: int | None = None
+
+    def long(self) -> int:
+        """The mentions whose text a safe regex searches, with a timeout, whatever it holds."""
+        if self._long is None:
+            self._long = _mask_of([len(one.folded) > SAFE_TEXT for one in self.facts])
+        return self._long
+
+    def mask(self, bound: Bound) -> int:
+        found = self.known.get(bound)
+        if found is None:
+            found = self.known[bound] = self._mask(bound)
+        return found
+
+    def _mask(self, bound: Bound) -> int:
+        kind, value = bound
+        if kind == "atom":
+            return self.atoms[value] if value < len(self.atoms) else 0
+        if kind == "contains":
+            return _mask_of([any(p in one.folded for p in value) for one in self.facts])
+        if kind == "long":
+            return self.long()
+        if kind == "needs":
+            return _mask_of([value in one.lowered for one in self.facts]) | self.long()
+        if kind == "not":
+            return self.everyone & ~self.mask(value)
+        parts = [self.mask(part) for part in value]
+        mask = parts[0]
+        for part in parts[1:]:
+            mask = mask & part if kind == "all" else mask | part
+        return mask
 
 
 def pages(ruleset: RuleSet) -> tuple[Compiled, Pages]:
@@ -192,6 +322,7 @@ def _page(facts: Sequence[Facts], ruleset: RuleSet, code: Compiled, plan: Pages)
     positions: list[list[int]] = [[] for _ in range(count)]
     matches: dict[int, dict[int, list[Any]]] = {}
     alive = (1 << count) - 1
+    bounds = _Bounds(facts, atoms, alive)
     answered: dict[Time, tuple[int, int]] = {}  # a window -> mentions asked, those in it
     for position, (
         sources,
@@ -203,6 +334,7 @@ def _page(facts: Sequence[Facts], ruleset: RuleSet, code: Compiled, plan: Pages)
         stop,
         times,
         constant,
+        bound,
     ) in enumerate(plan.plan):
         if always:
             chosen = alive
@@ -228,6 +360,8 @@ def _page(facts: Sequence[Facts], ruleset: RuleSet, code: Compiled, plan: Pages)
             if not chosen:
                 break
             chosen &= _in_time(window, chosen, facts, answered)
+        if chosen and bound is not None:  # the mentions it cannot hold for: not run
+            chosen &= bounds.mask(bound)
         if chosen and parts is not None:
             chosen = _run(parts, constant, chosen, facts, position, matches)
         if not chosen:

@@ -355,7 +355,11 @@ class Found:
         actions = self.code.actions
         for position in self.positions:
             if actions[position].name == name:
-                return tuple(dict.fromkeys(self._matched(position, hits_of(self.groups))))
+                raw = self.matched.get(position) if self.matched else None
+                lists = self.code.listed[position] if raw is None else raw
+                wanted = None if lists is None else frozenset(i for i in lists if type(i) is int)
+                hits = hits_of(self.groups, wanted)  # only the lists this rule reads
+                return tuple(dict.fromkeys(self._matched(position, hits)))
         return None
 
     def _matched(self, position: int, hits: dict[int, list[str]]) -> list[str]:

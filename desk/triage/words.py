@@ -385,12 +385,15 @@ def list_mask(ids: Iterable[int]) -> int:
     return mask
 
 
-def hits_of(groups: list[Found]) -> dict[int, list[str]]:
-    """List id -> its entries found (sorted), from the groups of ``WordIndex.scan``."""
+def hits_of(groups: list[Found], only: frozenset[int] | None = None) -> dict[int, list[str]]:
+    """List id -> its entries found (sorted), from the groups of ``WordIndex.scan``; ``only``:
+    those lists alone (what one rule matched, desk.triage.compiled.Found.matched_of)."""
     hits: dict[int, set[str]] = {}
     for found in groups:
         for shown, ids in found:
             for list_id in ids:
+                if only is not None and list_id not in only:
+                    continue
                 seen = hits.get(list_id)
                 if seen is None:
                     hits[list_id] = {shown}
