@@ -19,8 +19,9 @@ The decisions of a whole batch live on, so the cyclic collector is paused meanwh
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from operator import attrgetter
+from collections.abc import Callable, Iterable, Sequence
+from itertools import repeat
+from operator import attrgetter, contains
 from typing import Any
 
 import numpy as np
@@ -47,6 +48,7 @@ from desk.triage.rules import Rule, RuleSet
 from desk.triage.words import hits_of
 
 PAGE = 512  # mentions whose masks are one Python int each (a few machine words per operation)
+BOUNDED = 32  # a rule run on more mentions of a page than this is first narrowed (``Bound``)
 
 Plan = tuple[
     tuple[int, ...],
@@ -216,27 +218,22 @@ def _bound(code: Compiled, condition: Condition) -> tuple[Bound, bool] | None:
     return None  # time, author, link: asked per mention
 
 
-def _mask_of(flags: list[bool]) -> int:
-    """The page mask of some per-mention flags (bit ``j``: mention ``j``)."""
-    packed = np.packbits(np.asarray(flags, dtype=bool), bitorder="little")
+def _mask_of(flags: Iterable[bool], count: int) -> int:
+    """The page mask of ``count`` per-mention flags (bit ``j``: mention ``j``)."""
+    packed = np.packbits(np.fromiter(flags, dtype=bool, count=count), bitorder="little")
     return int.from_bytes(packed.tobytes(), "little")
 
 
 class _Bounds:
-    """The masks of the ``Bound`` parts for one page, each worked out once."""
+    """The masks of the ``Bound`` parts for one page, each worked out once (a piece looked
+    for in every text of the page by one ``map``)."""
 
     def __init__(self, facts: Sequence[Facts], atoms: list[int], everyone: int) -> None:
-        self.facts = facts
+        self.texts = [one.folded for one in facts]
         self.atoms = atoms
         self.everyone = everyone
         self.known: dict[Bound, int] = {}
-        self._long: int | None = None
-
-    def long(self) -> int:
-        """The mentions whose text a safe regex searches, with a timeout, whatever it holds."""
-        if self._long is None:
-            self._long = _mask_of([len(one.folded) > SAFE_TEXT for one in self.facts])
-        return self._long
+        self._lowered: list[str] | None = None
 
     def mask(self, bound: Bound) -> int:
         found = self.known.get(bound)
@@ -244,16 +241,24 @@ class _Bounds:
             found = self.known[bound] = self._mask(bound)
         return found
 
+    def _holding(self, texts: list[str], piece: str) -> int:
+        return _mask_of(map(contains, texts, repeat(piece)), len(texts))
+
     def _mask(self, bound: Bound) -> int:
         kind, value = bound
         if kind == "atom":
             return self.atoms[value] if value < len(self.atoms) else 0
         if kind == "contains":
-            return _mask_of([any(p in one.folded for p in value) for one in self.facts])
-        if kind == "long":
-            return self.long()
-        if kind == "needs":
-            return _mask_of([value in one.lowered for one in self.facts]) | self.long()
+            mask = 0
+            for piece in value:
+                mask |= self._holding(self.texts, piece)
+            return mask
+        if kind == "long":  # a safe regex searches these with a timeout, whatever they hold
+            return _mask_of((size > SAFE_TEXT for size in map(len, self.texts)), len(self.texts))
+        if kind == "needs":  # in ``Facts.lowered``, as compiled.Compiled._node looks for it
+            if self._lowered is None:  # folded ASCII text is lower case already
+                self._lowered = [t if t.isascii() else t.lower() for t in self.texts]
+            return self._holding(self._lowered, value) | self.mask(("long", ()))
         if kind == "not":
             return self.everyone & ~self.mask(value)
         parts = [self.mask(part) for part in value]
@@ -360,7 +365,7 @@ def _page(facts: Sequence[Facts], ruleset: RuleSet, code: Compiled, plan: Pages)
             if not chosen:
                 break
             chosen &= _in_time(window, chosen, facts, answered)
-        if chosen and bound is not None:  # the mentions it cannot hold for: not run
+        if bound is not None and chosen.bit_count() > BOUNDED:  # those it cannot hold for
             chosen &= bounds.mask(bound)
         if chosen and parts is not None:
             chosen = _run(parts, constant, chosen, facts, position, matches)

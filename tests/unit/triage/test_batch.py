@@ -199,7 +199,7 @@ def test_the_marked_text_of_hostile_texts_is_that_of_the_regular_expression() ->
     assert narrow > 50
 
 
-BOUNDED = """
+BOUNDED_PACK = """
 [[rule]]
 name = "mark-unless-either"
 contains = ["?"]
@@ -258,11 +258,15 @@ tags = ["h"]
 """
 
 
-def test_rules_run_per_mention_skip_the_mentions_they_cannot_hold_for() -> None:
+@pytest.mark.parametrize("least", [0, batch.BOUNDED])
+def test_rules_run_per_mention_skip_the_mentions_they_cannot_hold_for(
+    least: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Rules with a ``contains`` or a safe regex are run only where their masks, the pieces
-    and the regexes' required text let them hold (``batch._Bound``): the same decisions over
+    and the regexes' required text let them hold (``batch.Bound``): the same decisions over
     hostile texts and the corpus, ``not`` of several parts (none may hold) included."""
-    ruleset = parse_rules(BOUNDED, "bounded.toml")
+    monkeypatch.setattr(batch, "BOUNDED", least)
+    ruleset = parse_rules(BOUNDED_PACK, "bounded.toml")
     code, plan = batch.pages(ruleset)
     assert sum(rule[-1] is not None for rule in plan.plan) >= 5  # bounds are used
     fired = decisions_agree(ruleset, HOSTILE + TEXTS[:300])
@@ -285,7 +289,8 @@ def test_a_regex_that_may_time_out_runs_where_it_ran_one_mention_at_a_time(
         return searched(self, facts, matched)
 
     monkeypatch.setattr(conditions.Pattern, "holds", timing_out)
-    ruleset = parse_rules(BOUNDED + TIMING_OUT, "bounded.toml")
+    monkeypatch.setattr(batch, "BOUNDED", 0)  # every rule with a bound narrowed first
+    ruleset = parse_rules(BOUNDED_PACK + TIMING_OUT, "bounded.toml")
     long_text = "x? $5 !! 50 % rabais 555-123 " * 200
     texts = HOSTILE + [long_text, long_text + "!", "a b c !"]
     decisions_agree(ruleset, texts)
