@@ -391,9 +391,11 @@ def hits_of(groups: list[Found], only: frozenset[int] | None = None) -> dict[int
     hits: dict[int, set[str]] = {}
     for found in groups:
         for shown, ids in found:
-            for list_id in ids:
-                if only is not None and list_id not in only:
+            if only is not None:
+                if only.isdisjoint(ids):
                     continue
+                ids = tuple(i for i in ids if i in only)
+            for list_id in ids:
                 seen = hits.get(list_id)
                 if seen is None:
                     hits[list_id] = {shown}

@@ -296,3 +296,20 @@ def test_a_regex_that_may_time_out_runs_where_it_ran_one_mention_at_a_time(
     decisions_agree(ruleset, texts)
     notes = sum(bool(d.notes) for d in evaluate_many(facts_for(texts), ruleset))
     assert notes > 10
+
+
+@pytest.mark.parametrize("pack", sorted(PACKS))
+def test_what_one_rule_matched_is_what_the_explanation_says_it_matched(pack: str) -> None:
+    """``Found.matched_of`` (arbitration asks it for the winning rule, reading only that
+    rule's lists) against the full records ``fired`` builds from every list."""
+    ruleset = PACKS[pack]
+    compared = 0
+    for decision in evaluate_many(facts_for(HOSTILE + TEXTS), ruleset):
+        found = decision.found
+        if found is None:
+            continue
+        answers = {name: found.matched_of(name) for name in found.names()}
+        assert answers == {f.rule: f.matched for f in found.fired()}
+        assert found.matched_of("no such rule") is None
+        compared += len(answers)
+    assert compared > 1000
