@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from itertools import chain
+from itertools import chain, repeat
 from weakref import WeakKeyDictionary
 
 import numpy as np
@@ -45,6 +45,7 @@ _BITS = 21  # of a row number or a half's number in ``Lifts._packed``
 _FIELD = (1 << _BITS) - 1
 _HALVES = 1 << 31  # a pair's code: its first half's number times this, plus the second's
 _NOT_SIGNS = bytes(c for c in range(1, 256) if c >= 128 or not fallback._SIGN.match(chr(c)))
+_NEW = -2  # a word not yet kept
 KEPT_WORDS = 200_000  # distinct words (and signs) whose rows a Lifts keeps from page to page
 
 
@@ -157,11 +158,10 @@ class Lifts:
             parts_rows.append(np.fromiter(chain.from_iterable(found), dtype=np.int64))
             parts_text.append(np.repeat(np.asarray(alone, dtype=np.int64), list(map(len, found))))
         kinds = (0, 1, 2, 3, 3, 4)  # words, stems, pairs, signs, then the texts done alone
-        rows = np.concatenate(parts_rows)
-        owner = np.concatenate(parts_text)
-        kind = np.repeat(np.asarray(kinds[: len(parts_rows)]), [len(p) for p in parts_rows])
-        useful = rows > 0
-        rows, owner, kind = rows[useful], owner[useful], kind[useful]
+        known = [part > 0 for part in parts_rows]  # the unknown ones left out
+        rows = np.concatenate([p[k] for p, k in zip(parts_rows, known, strict=True)])
+        owner = np.concatenate([p[k] for p, k in zip(parts_text, known, strict=True)])
+        kind = np.repeat(np.asarray(kinds[: len(parts_rows)]), [int(k.sum()) for k in known])
         # text by text, in the order of the kinds (each kind already in the text's order)
         ranked = np.argsort(owner * 5 + kind, kind="stable")
         rows, owner = rows[ranked], owner[ranked]
@@ -203,15 +203,19 @@ class Lifts:
         stem's, its number as a half of a known pair (-1: none) and its text. What a word is
         to the model is kept from page to page (``_packed``), up to ``KEPT_WORDS`` words."""
         known = self._known
-        packed = list(map(known.get, words))
-        if None in packed:
-            if len(known) > KEPT_WORDS:
+        packed = np.fromiter(map(known.get, words, repeat(_NEW)), dtype=np.int64, count=len(words))
+        new = np.flatnonzero(packed == _NEW)
+        if len(new):
+            if len(known) + len(new) > KEPT_WORDS:
                 known.clear()
                 known[SEPARATOR] = -1
-            for at, value in enumerate(packed):
+            for at in new.tolist():
+                word = words[at]
+                value = known.get(word)
                 if value is None:
-                    packed[at] = known[words[at]] = self._packed(words[at])
-        values, text = self._of_texts(np.array(packed, dtype=np.int64), texts)
+                    value = known[word] = self._packed(word)
+                packed[at] = value
+        values, text = self._of_texts(packed, texts)
         return values & _FIELD, values >> _BITS & _FIELD, (values >> 2 * _BITS) - 1, text
 
     def _packed(self, word: str) -> int:
