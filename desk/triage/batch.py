@@ -291,18 +291,14 @@ def evaluate_many(facts: Sequence[Facts], ruleset: RuleSet) -> list[Decision]:
 def _page(facts: Sequence[Facts], ruleset: RuleSet, code: Compiled, plan: Pages) -> list[Decision]:
     count = len(facts)
     scans = ruleset.index.scan_many([f.folded for f in facts], [f.skipped for f in facts])
-    atoms = [0] * plan.width  # atom -> the mentions of the page that have it, as bits
+    # atom -> the mentions of the page that have it, as bits: the lists' first
+    atoms = _turned([lists for lists, _ in scans], plan.width)
     who: dict[Any, int] = {}  # the set conditions' values -> the mentions that have them
     extra: dict[Any, int] = {}  # and their atoms
     masks: list[int] = []
     key_of, tables, single = plan.key, plan.tables, plan.single
     bit = 1
     for one, (lists, _) in zip(facts, scans, strict=True):
-        rest = lists
-        while rest:
-            low = rest & -rest
-            atoms[low.bit_length() - 1] |= bit
-            rest ^= low
         if key_of is None:
             masks.append(lists)
         else:
@@ -394,6 +390,21 @@ def _page(facts: Sequence[Facts], ruleset: RuleSet, code: Compiled, plan: Pages)
             decision.notes.extend({"key": "regex_timeout", "text": n} for n in one.notes)
         decisions.append(decision)
     return decisions
+
+
+def _turned(masks: list[int], width: int) -> list[int]:
+    """The masks turned around: for each bit ``i`` below ``width``, the mask of the masks
+    that have it (bit ``j``: ``masks[j]``). One numpy transposition of their bytes, not one
+    Python step per bit set."""
+    size = (width + 7) // 8
+    if not masks or not size:
+        return [0] * width
+    data = b"".join([mask.to_bytes(size, "little") for mask in masks])
+    bits = np.unpackbits(
+        np.frombuffer(data, dtype=np.uint8).reshape(len(masks), size), axis=1, bitorder="little"
+    )
+    rows = np.packbits(bits[:, :width].T, axis=1, bitorder="little")
+    return [int.from_bytes(row, "little") for row in map(bytes, rows)]
 
 
 def _in_time(

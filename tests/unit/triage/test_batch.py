@@ -313,3 +313,16 @@ def test_what_one_rule_matched_is_what_the_explanation_says_it_matched(pack: str
         assert found.matched_of("no such rule") is None
         compared += len(answers)
     assert compared > 1000
+
+
+def test_masks_turned_around_are_those_of_one_bit_at_a_time() -> None:
+    rng = random.Random(16)
+    for count, width in [(0, 5), (1, 1), (7, 9), (64, 300), (513, 64), (3, 0)]:
+        masks = [rng.getrandbits(width) if width else 0 for _ in range(count)]
+        masks[: count // 3] = [0] * (count // 3)
+        wanted = [0] * width
+        for j, mask in enumerate(masks):
+            for i in range(width):
+                if mask >> i & 1:
+                    wanted[i] |= 1 << j
+        assert batch._turned(masks, width) == wanted
