@@ -320,17 +320,17 @@ class Triage:
     def _facts(self, item: Incoming, language: Detected) -> Facts:
         """What the rules look at in a mention."""
         text = item.rule_text()
-        return Facts(
-            text=text,
-            folded=fold(text),
-            hits={},
-            language=language.code,
-            platform=item.platform,
-            channel=item.channel.casefold(),
-            kind=item.kind,
-            author=normalise_handle(item.author),
-            at=item.created_at,
-            when=self.calendar.facts,
+        return Facts(  # text, folded, hits, language, platform, channel, kind, author, at, when
+            text,
+            fold(text),
+            {},
+            language.code,
+            item.platform,
+            item.channel.casefold(),
+            item.kind,
+            normalise_handle(item.author),
+            item.created_at,
+            self.calendar.facts,
             author_name=item.author_name,
         )
 
