@@ -234,6 +234,7 @@ class _Bounds:
         self.everyone = everyone
         self.known: dict[Bound, int] = {}
         self._lowered: list[str] | None = None
+        self._joined: dict[int, str] = {}  # texts (by id: the page's own lists) -> joined
 
     def mask(self, bound: Bound) -> int:
         found = self.known.get(bound)
@@ -242,6 +243,13 @@ class _Bounds:
         return found
 
     def _holding(self, texts: list[str], piece: str) -> int:
+        """The mentions whose text holds ``piece``: none when the page's texts joined do not
+        (one search, the usual case for a rare piece), else each text looked at."""
+        joined = self._joined.get(id(texts))
+        if joined is None:
+            joined = self._joined[id(texts)] = "\n".join(texts)
+        if piece not in joined:
+            return 0
         return _mask_of(map(contains, texts, repeat(piece)), len(texts))
 
     def _mask(self, bound: Bound) -> int:
