@@ -40,7 +40,15 @@ CLOSE = 1e-9  # a confidence nearer a threshold than this is worked out as Fallb
 Scored = tuple[str, float] | None
 # the words (``tokens``: ``\w+`` runs) of texts joined by NUL, and the NUL between them
 _WORDS_AND_ENDS = re.compile(r"\w+|\x00")
-_SIGN_OR_END = fallback._SIGN  # NUL, the end of a text of a page, is one of its signs
+# the signs of texts outside ASCII, NUL (the end of a text of a page) among them: an ASCII
+# sign, or any other character, which ``_signs`` keeps if it is a sign (not a word character,
+# not a space): a test of two ranges and a few bytes per character, where fallback's ``_SIGN``
+# asks what kind of character each one is
+_ASCII_SIGNS = "".join(chr(c) for c in range(128) if fallback._SIGN.match(chr(c)))
+_SIGN_OR_WIDE = re.compile(
+    "[\\x80-\\U0010ffff" + "".join(f"\\x{ord(c):02x}" for c in _ASCII_SIGNS) + "]"
+)
+_NOT_A_SIGN = -3  # a character ``_SIGN_OR_WIDE`` finds that is a word character or a space
 _BITS = 21  # of a row number or a half's number in ``Lifts._packed``
 _FIELD = (1 << _BITS) - 1
 _HALVES = 1 << 31  # a pair's code: its first half's number times this, plus the second's
@@ -121,20 +129,15 @@ class Lifts:
         out and the repeats dropped, with numpy. A known feature is one row, and one row one
         feature: a feature repeated is a row repeated ("a_b" may be a word and a pair)."""
         lone = set(alone)
-        plain: list[int] = []  # ASCII
+        flags = list(map(str.isascii, texts))
+        plain = [i for i, ascii in enumerate(flags) if ascii and i not in lone]  # ASCII
         narrow: list[int] = []  # other texts whose word characters are all ASCII
         wide: list[int] = []
-        for index, text in enumerate(texts):
-            if text.isascii():
-                plain.append(index)
-            elif index in lone:
-                continue
-            elif _WIDE_WORD.search(text) is None:
+        for index in (i for i, ascii in enumerate(flags) if not ascii and i not in lone):
+            if _WIDE_WORD.search(texts[index]) is None:
                 narrow.append(index)
             else:
                 wide.append(index)
-        if lone:
-            plain = [i for i in plain if i not in lone]
         ascii_text = SEPARATOR.join([texts[i] for i in plain]) + SEPARATOR if plain else ""
         other_text = SEPARATOR.join([texts[i] for i in narrow]) + SEPARATOR if narrow else ""
         wide_text = SEPARATOR.join([texts[i] for i in wide]) + SEPARATOR if wide else ""
@@ -147,7 +150,7 @@ class Lifts:
         signs = np.frombuffer(ascii_text.encode("ascii").translate(None, _NOT_SIGNS), np.uint8)
         ascii_signs, ascii_text_of = self._of_texts(self._sign_table[signs], plain)
         other_signs, other_text_of = self._signs(
-            _SIGN_OR_END.findall(other_text + wide_text), narrow + wide
+            _SIGN_OR_WIDE.findall(other_text + wide_text), narrow + wide
         )
         parts_rows = [word_rows, stem_rows, self._pairs(halves, word_text), ascii_signs]
         parts_text = [word_text, word_text, word_text[:-1], ascii_text_of]
@@ -166,7 +169,10 @@ class Lifts:
         ranked = np.argsort(owner * 5 + kind, kind="stable")
         rows, owner = rows[ranked], owner[ranked]
         # a feature counts once per text, where it first comes
-        _, first = np.unique(owner * (len(self.row) + 1) + rows, return_index=True)
+        keys = owner * (len(self.row) + 1) + rows
+        if len(texts) * (len(self.row) + 1) < 1 << 31:  # half the bytes to sort
+            keys = keys.astype(np.int32)
+        _, first = np.unique(keys, return_index=True)
         first.sort()
         return rows[first], owner[first]
 
@@ -227,18 +233,29 @@ class Lifts:
         return row(word, 0) | stem_row << _BITS | (self.halves.get(word, -1) + 1) << 2 * _BITS
 
     def _signs(self, signs: list[str], texts: list[int]) -> tuple[np.ndarray, np.ndarray]:
-        """For the signs of texts ``texts`` (each text's followed by NUL): each sign's row and
-        its text."""
+        """For the characters ``_SIGN_OR_WIDE`` found in texts ``texts`` (each text's followed
+        by NUL): the row of each that is a sign, and its text."""
         known = self._known_signs
-        values = list(map(known.get, signs))
-        if None in values:
-            if len(known) > KEPT_WORDS:
+        values = np.fromiter(map(known.get, signs, repeat(_NEW)), dtype=np.int64, count=len(signs))
+        new = np.flatnonzero(values == _NEW)
+        if len(new):
+            if len(known) + len(new) > KEPT_WORDS:
                 known.clear()
                 known[SEPARATOR] = -1
-            for at, value in enumerate(values):
+            for at in new.tolist():
+                sign = signs[at]
+                value = known.get(sign)
                 if value is None:
-                    values[at] = known[signs[at]] = self.row.get(signs[at], 0)
-        return self._of_texts(np.array(values, dtype=np.int64), texts)
+                    sign_row = self.row.get(sign, 0)
+                    value = sign_row if fallback._SIGN.match(sign) else _NOT_A_SIGN
+                    known[sign] = value
+                values[at] = value
+        if not len(values):
+            return values, values
+        ends = values == -1
+        owner = np.asarray(texts, dtype=np.int64)[np.cumsum(ends) - ends]
+        kept = values >= 0
+        return values[kept], owner[kept]
 
     def score_many(
         self,

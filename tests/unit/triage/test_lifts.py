@@ -119,7 +119,7 @@ def test_a_page_finds_the_rows_of_one_text_at_a_time_on_hostile_text() -> None:
     trained = Fallback(
         [
             ("foo_bar baz x_y_z a__b __init__ _b", "complaint"),
-            ("foo bar_baz x y_z x_y z cœur 🙄 ! ?", "praise"),
+            ("foo bar_baz x y_z x_y z cœur 🙄 ! ? œ", "praise"),  # "œ" a word: never a sign
             ("straße ﬁn le parc pas fort \u05e9\u05dc\u05d5\u05dd", "question"),
         ]
     )
