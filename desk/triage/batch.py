@@ -48,6 +48,7 @@ from desk.triage.rules import Rule, RuleSet
 from desk.triage.words import hits_of
 
 PAGE = 512  # mentions whose masks are one Python int each (a few machine words per operation)
+KEPT_EFFECTS = 4096  # sets of fired rules whose effects a page plan keeps (``_effects``)
 BOUNDED = 32  # a rule run on more mentions of a page than this is first narrowed (``Bound``)
 
 Plan = tuple[
@@ -132,6 +133,9 @@ class Pages:
         self.key: Callable[[Facts], Any] | None = attrgetter(*names) if names else None
         self.tables = tuple(table for _, table in code.tables)
         self.single = len(names) == 1
+        # the fields a set of fired rules gives a decision, by their positions: a few hundred
+        # sets in practice (all immutable values: tuples, strings, the frozen Assign)
+        self.made: dict[tuple[int, ...], Effects] = {}
 
 
 def _held(bit: int, required: int) -> bool:
@@ -385,19 +389,48 @@ def _page(facts: Sequence[Facts], ruleset: RuleSet, code: Compiled, plan: Pages)
             break
     decisions = []
     actions = code.actions
+    made = plan.made
     for index, one in enumerate(facts):
-        decision = Decision()
         groups = scans[index][1]
-        if one.skipped:
-            decision.notes.extend(skipped_notes(one.skipped, hits_of(groups), ruleset))
         fired = positions[index]
         if fired:
-            apply_actions(decision, actions, fired)
+            key = tuple(fired)
+            effects = made.get(key)
+            if effects is None:
+                effects = _effects(actions, fired)
+                if len(made) < KEPT_EFFECTS:
+                    made[key] = effects
+            decision = Decision(*effects)
             decision.found = Found(code, fired, masks[index], matches.get(index), groups)
+        else:
+            decision = Decision()
+        if one.skipped:
+            decision.notes.extend(skipped_notes(one.skipped, hits_of(groups), ruleset))
         if one.notes:
             decision.notes.extend({"key": "regex_timeout", "text": n} for n in one.notes)
         decisions.append(decision)
     return decisions
+
+
+Effects = tuple[str, int, tuple[str, ...], bool, bool, str | None, Any, str | None, str | None]
+"""What some fired rules make of a decision: its first fields, in order (``Decision``)."""
+
+
+def _effects(actions: tuple[Any, ...], fired: list[int]) -> Effects:
+    """The fields ``apply_actions`` sets on a new decision for these fired rules."""
+    probe = Decision()
+    apply_actions(probe, actions, fired)
+    return (
+        probe.category,
+        probe.priority,
+        probe.tags,
+        probe.spam,
+        probe.needs_approval,
+        probe.suggest,
+        probe.assign,
+        probe.assign_rule,
+        probe.category_rule,
+    )
 
 
 def _turned(masks: list[int], width: int) -> list[int]:
