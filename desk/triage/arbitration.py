@@ -66,6 +66,9 @@ def contested_word(decision: Decision) -> tuple[str, ...] | None:
     """What the winning rule matched, if the decision is ``contested`` (None: it is not)."""
     if decision.spam:
         return None
+    rule, found = decision.category_rule, decision.found
+    if rule is not None and found is not None:  # the compact form: read no further than needed
+        return found.single_match(rule)
     matched = _matched(decision)
     return matched if matched is not None and len(matched) == 1 else None
 

@@ -311,6 +311,11 @@ def test_what_one_rule_matched_is_what_the_explanation_says_it_matched(pack: str
         answers = {name: found.matched_of(name) for name in found.names()}
         assert answers == {f.rule: f.matched for f in found.fired()}
         assert found.matched_of("no such rule") is None
+        singles = {name: found.single_match(name) for name in found.names()}
+        assert singles == {
+            k: v if v is not None and len(v) == 1 else None for k, v in answers.items()
+        }
+        assert found.single_match("no such rule") is None
         compared += len(answers)
     assert compared > 1000
 
