@@ -370,7 +370,11 @@ class Found:
         for position in self.positions:
             if actions[position].name == name:
                 wanted = self.code.wanted[position]
-                if wanted is None or (self.matched and position in self.matched):
+                raw = self.matched.get(position) if self.matched else None
+                if raw is not None and not any(type(item) is int for item in raw):
+                    texts = tuple(dict.fromkeys(raw))  # a regex's or contains' texts alone
+                    return texts if len(texts) == 1 else None
+                if wanted is None or raw is not None:
                     found = self.matched_of(name)
                     return found if found is not None and len(found) == 1 else None
                 first = None
