@@ -54,7 +54,8 @@ _FIELD = (1 << _BITS) - 1
 _HALVES = 1 << 31  # a pair's code: its first half's number times this, plus the second's
 _NOT_SIGNS = bytes(c for c in range(1, 256) if c >= 128 or not fallback._SIGN.match(chr(c)))
 _NEW = -2  # a word not yet kept
-KEPT_WORDS = 200_000  # distinct words (and signs) whose rows a Lifts keeps from page to page
+KEPT_WORDS = 200_000
+TAIL = 16  # texts left with more features than all others: summed one by one (``score_many``)  # distinct words (and signs) whose rows a Lifts keeps from page to page
 
 
 class Lifts:
@@ -284,8 +285,17 @@ class Lifts:
         longest = int(sizes[order[0]])
         active = np.searchsorted(-sizes[order], -np.arange(longest), side="left")
         table = self.table
+        ranked_sizes = sizes[order]
         for step in range(longest):
             live = int(active[step])
+            if live <= TAIL:  # the few longest texts: each finished by one accumulate
+                for rank in range(live):
+                    start, size = int(ranked_starts[rank]), int(ranked_sizes[rank])
+                    block = np.empty((size - step + 1, table.shape[1]))
+                    block[0] = ranked[rank]
+                    block[1:] = table[rows[start + step : start + size]]
+                    ranked[rank] = np.add.accumulate(block, axis=0)[-1]  # one add at a time
+                break
             ranked[:live] += table[rows[ranked_starts[:live] + step]]
         scores[order] = ranked
         best = scores.argmax(axis=1)  # the first of equal scores, as list.index
