@@ -10,6 +10,7 @@ from collections import Counter
 
 import pytest
 
+from desk.triage import lifts as lifts_module
 from desk.triage.fallback import EXAMPLES, Fallback, examples_of
 from desk.triage.lifts import lifts
 from desk.triage.pipeline import fallback_model
@@ -55,9 +56,15 @@ def test_flat_and_prior_texts_mix_in_one_chunk() -> None:
     assert sum(a != b for a, b in zip(got, flats, strict=True)) > 100  # the priors did weigh
 
 
-def test_near_a_threshold_the_confidence_is_exactly_fallback_score() -> None:
+@pytest.mark.parametrize("tail", [-1, lifts_module.TAIL, 10**9])
+def test_near_a_threshold_the_confidence_is_exactly_fallback_score(
+    tail: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A decision compares the confidence with min_confidence or overrule_confidence: given
-    those, it is the very float ``Fallback.score`` gives, whatever numpy's ``exp`` rounds."""
+    those, it is the very float ``Fallback.score`` gives, whatever numpy's ``exp`` rounds;
+    the sums are the same floats whether the texts are summed a feature at a time for all, or
+    one by one (``TAIL``: the few longest, or every one)."""
+    monkeypatch.setattr(lifts_module, "TAIL", tail)
     model = fallback_model(default_rules())
     wanted = [model.score(text, flat=True) for text in LABELLED]
     limits = [(0.25, one[1] if one is not None else 0.5) for one in wanted]
