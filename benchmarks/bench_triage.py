@@ -38,7 +38,11 @@ machine slows both alike:
 - ``detect_per_s``: language detection alone (lingua), for the cost of undeclared languages.
 
 Target: 100,000 mentions/s on one core for the whole triage (triage_batch_per_s is the path
-ingest takes).
+ingest takes). Last figures (2-core machine shared with other sessions, two runs at --n 50000):
+``triage_batch_per_s`` 18.7k and 12.1k, 1.99x and 1.73x ``triage_per_s`` of the same run (the
+code before, run beside them: 8.7k and 10.7k, 1.36x); ``fallback_batch_per_s`` 52k and 37k,
+2.3x and 2.6x ``fallback_per_s`` (before: 1.2x and 1.3x). Not met: README "Benchmarks" says
+where the time goes.
 """
 
 from __future__ import annotations
