@@ -26,8 +26,9 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_right
 from collections.abc import Sequence
-from itertools import chain, repeat
+from itertools import accumulate, chain, repeat
 from weakref import WeakKeyDictionary
 
 import numpy as np
@@ -55,6 +56,7 @@ _HALVES = 1 << 31  # a pair's code: its first half's number times this, plus the
 _NOT_SIGNS = bytes(c for c in range(1, 256) if c >= 128 or not fallback._SIGN.match(chr(c)))
 _NEW = -2  # a word not yet kept
 KEPT_WORDS = 200_000
+PAGE_CHARS = 1_000_000  # characters of texts whose features are found together (``rows_many``)
 TAIL = 16  # texts left with more features than all others: summed one by one (``score_many``)  # distinct words (and signs) whose rows a Lifts keeps from page to page
 
 
@@ -111,11 +113,27 @@ class Lifts:
             found = [self.rows(text) for text in texts]
             sizes = np.fromiter(map(len, found), dtype=np.int64, count=count)
             return np.fromiter(chain.from_iterable(found), dtype=np.int64), sizes
-        alone: list[int] = []
-        if SEPARATOR.join(texts).count(SEPARATOR) != max(count - 1, 0):
-            alone = [i for i, text in enumerate(texts) if SEPARATOR in text]
-        rows, owner = self._page_rows(texts, alone)
-        return rows, np.bincount(owner, minlength=count).astype(np.int64)
+        # pages of at most PAGE_CHARS characters (or one text): the words of one page at a
+        # time are held, never those of a whole chunk of long texts
+        ends = list(accumulate(map(len, texts)))
+        found_rows: list[np.ndarray] = []
+        found_owners: list[np.ndarray] = []
+        start = 0
+        while start < count:
+            before = ends[start - 1] if start else 0
+            stop = max(bisect_right(ends, before + PAGE_CHARS, start), start + 1)
+            page = texts[start:stop]
+            alone: list[int] = []
+            if SEPARATOR.join(page).count(SEPARATOR) != len(page) - 1:
+                alone = [i for i, text in enumerate(page) if SEPARATOR in text]
+            rows, owner = self._page_rows(page, alone)
+            found_rows.append(rows)
+            found_owners.append(owner + start)
+            start = stop
+        if not found_rows:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        owners = np.concatenate(found_owners)
+        return np.concatenate(found_rows), np.bincount(owners, minlength=count).astype(np.int64)
 
     def _page_rows(self, texts: Sequence[str], alone: list[int]) -> tuple[np.ndarray, np.ndarray]:
         """The rows of the features of texts (those of ``alone``, holding NUL, one at a time)
@@ -213,14 +231,17 @@ class Lifts:
         packed = np.fromiter(map(known.get, words, repeat(_NEW)), dtype=np.int64, count=len(words))
         new = np.flatnonzero(packed == _NEW)
         if len(new):
-            if len(known) + len(new) > KEPT_WORDS:
+            keep = len(new) <= KEPT_WORDS  # a page of ever new words is not kept
+            if keep and len(known) + len(new) > KEPT_WORDS:
                 known.clear()
                 known[SEPARATOR] = -1
             for at in new.tolist():
                 word = words[at]
                 value = known.get(word)
                 if value is None:
-                    value = known[word] = self._packed(word)
+                    value = self._packed(word)
+                    if keep:
+                        known[word] = value
                 packed[at] = value
         values, text = self._of_texts(packed, texts)
         return values & _FIELD, values >> _BITS & _FIELD, (values >> 2 * _BITS) - 1, text
@@ -240,7 +261,8 @@ class Lifts:
         values = np.fromiter(map(known.get, signs, repeat(_NEW)), dtype=np.int64, count=len(signs))
         new = np.flatnonzero(values == _NEW)
         if len(new):
-            if len(known) + len(new) > KEPT_WORDS:
+            keep = len(new) <= KEPT_WORDS
+            if keep and len(known) + len(new) > KEPT_WORDS:
                 known.clear()
                 known[SEPARATOR] = -1
             for at in new.tolist():
@@ -249,7 +271,8 @@ class Lifts:
                 if value is None:
                     sign_row = self.row.get(sign, 0)
                     value = sign_row if fallback._SIGN.match(sign) else _NOT_A_SIGN
-                    known[sign] = value
+                    if keep:
+                        known[sign] = value
                 values[at] = value
         if not len(values):
             return values, values

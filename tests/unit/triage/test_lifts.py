@@ -139,7 +139,14 @@ def test_a_page_finds_the_rows_of_one_text_at_a_time_on_hostile_text() -> None:
         assert lifts(trained).pair_codes.size  # pairs of words with "_" were looked up
 
 
-def test_a_page_of_random_texts_finds_the_rows_of_one_text_at_a_time() -> None:
+@pytest.mark.parametrize(("chars", "kept"), [(lifts_module.PAGE_CHARS, 10**6), (40, 3), (1, 0)])
+def test_a_page_of_random_texts_finds_the_rows_of_one_text_at_a_time(
+    chars: int, kept: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Also in pages of a few characters (a long chunk is cut in pages) and with a memo of
+    words that is emptied on every page or never filled."""
+    monkeypatch.setattr(lifts_module, "PAGE_CHARS", chars)
+    monkeypatch.setattr(lifts_module, "KEPT_WORDS", kept)
     rng = random.Random(16)
     alphabet = list("ab_ \x00?!.'-é\u0301œ🙄\u00a0\n") + ["foo", "bar", "le", "parc", "pas", "fort"]
     model = Fallback([("foo_bar a_b ab a b ! ?", "complaint"), ("le parc pas_fort 🙄 œ", "praise")])
