@@ -39,9 +39,9 @@ machine slows both alike:
 
 Target: 100,000 mentions/s on one core for the whole triage (triage_batch_per_s is the path
 ingest takes). Last figures (2-core machine shared with other sessions, two runs at --n 50000):
-``triage_batch_per_s`` 18.7k and 12.1k, 1.99x and 1.73x ``triage_per_s`` of the same run (the
-code before, run beside them: 8.7k and 10.7k, 1.36x); ``fallback_batch_per_s`` 52k and 37k,
-2.3x and 2.6x ``fallback_per_s`` (before: 1.2x and 1.3x). Not met: README "Benchmarks" says
+``triage_batch_per_s`` 16.4k and 16.8k, 1.62x and 1.60x ``triage_per_s`` of the same run (the
+code before, run beside them: 13.8k and 16.4k, 1.52x and 1.38x); ``fallback_batch_per_s`` 56k
+and 55k, 2.2x ``fallback_per_s`` (before: 1.2x and 1.3x). Not met: README "Benchmarks" says
 where the time goes.
 """
 
