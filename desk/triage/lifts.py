@@ -55,9 +55,9 @@ _FIELD = (1 << _BITS) - 1
 _HALVES = 1 << 31  # a pair's code: its first half's number times this, plus the second's
 _NOT_SIGNS = bytes(c for c in range(1, 256) if c >= 128 or not fallback._SIGN.match(chr(c)))
 _NEW = -2  # a word not yet kept
-KEPT_WORDS = 200_000
+KEPT_WORDS = 200_000  # distinct words (and signs) whose rows a Lifts keeps from page to page
 PAGE_CHARS = 1_000_000  # characters of texts whose features are found together (``rows_many``)
-TAIL = 16  # texts left with more features than all others: summed one by one (``score_many``)  # distinct words (and signs) whose rows a Lifts keeps from page to page
+TAIL = 16  # texts left with more features than all others: summed one by one (``score_many``)
 
 
 class Lifts:
@@ -107,7 +107,8 @@ class Lifts:
 
     def rows_many(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """``rows`` of every text, one after the other, and how many each has: the same rows
-        in the same order, found for the whole page at once (see ``_page_rows``)."""
+        in the same order, found for a page of texts at once (``_page_rows``; a page holds at
+        most PAGE_CHARS characters, or one text)."""
         count = len(texts)
         if not self.packs:  # a model too big for packed rows
             found = [self.rows(text) for text in texts]
