@@ -22,19 +22,27 @@ machine slows both alike:
   language is given, as platforms declare it; ``triage_reference_per_s``: the same pipeline
   with the reference evaluator;
 - ``triage_batch_per_s``: the same whole decision for a chunk of mentions at once
-  (``Triage.decide_many``, what ingest calls): the rules in pages, then fallback, surge and
-  routing oldest first;
+  (``Triage.decide_many``, what ingest calls): the rules in pages (a rule that runs per
+  mention only on the mentions its masks, ``contains`` pieces and safe regexes' required text
+  leave it), then the fallback for the whole chunk at once, surge and routing oldest first;
 - ``triage_explained_per_s``: ``triage_per_s`` plus ``Decision.detail()``, the explanation
   ingest stores with every mention (built lazily: this is its cost when it is asked for);
 - ``fallback_batch_per_s``: the learned fallback model alone over every mention's folded text,
   a chunk at once as ``decide_many`` asks it (desk.triage.lifts: the lift table as a numpy
-  matrix, features through the model's own ``features``); its baseline ``fallback_per_s`` is
+  matrix; the features of the whole chunk found at once, ``Lifts.rows_many``: one pass over
+  the texts joined, what each distinct word is to the model kept by word, the ordering and
+  the repeats dropped with numpy; the same rows as ``features`` text by text, tested on
+  hostile text); its baseline ``fallback_per_s`` is
   ``Fallback.score`` one text at a time, in the same run, on the same texts, half with the
   priors and half without (the overrule's flat guess); the answers are checked to agree;
 - ``detect_per_s``: language detection alone (lingua), for the cost of undeclared languages.
 
 Target: 100,000 mentions/s on one core for the whole triage (triage_batch_per_s is the path
-ingest takes).
+ingest takes). Last figures (2-core machine shared with other sessions, two runs at --n 50000):
+``triage_batch_per_s`` 16.4k and 16.8k, 1.62x and 1.60x ``triage_per_s`` of the same run (the
+code before, run beside them: 13.8k and 16.4k, 1.52x and 1.38x); ``fallback_batch_per_s`` 56k
+and 55k, 2.2x ``fallback_per_s`` (before: 1.2x and 1.3x). Not met: README "Benchmarks" says
+where the time goes.
 """
 
 from __future__ import annotations
@@ -263,7 +271,7 @@ def main() -> None:
         return run
 
     fast = Triage(ruleset, CONFIG, detect_language=False)
-    fast.model()  # trained once per rule set, on first use: not part of the rate
+    lifts(fast.model())  # trained once per rule set, its matrix once per model: not in the rate
     rules = timed(
         items,
         {

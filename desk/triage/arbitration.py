@@ -59,8 +59,18 @@ def contested(decision: Decision) -> bool:
     """Whether the model may overrule the decision's category, its own answer aside: the
     mention is not spam and the winning rule gave its category on a single word or phrase
     (read from the compact fired rules when the engine left them)."""
+    return contested_word(decision) is not None
+
+
+def contested_word(decision: Decision) -> tuple[str, ...] | None:
+    """What the winning rule matched, if the decision is ``contested`` (None: it is not)."""
+    if decision.spam:
+        return None
+    rule, found = decision.category_rule, decision.found
+    if rule is not None and found is not None:  # the compact form: read no further than needed
+        return found.single_match(rule)
     matched = _matched(decision)
-    return not decision.spam and matched is not None and len(matched) == 1
+    return matched if matched is not None and len(matched) == 1 else None
 
 
 def _matched(decision: Decision) -> tuple[str, ...] | None:
@@ -82,20 +92,23 @@ def overrule(
     threshold: float,
     scored: Scored,
     surer: Surer = (),
+    matched: tuple[str, ...] | None = None,
 ) -> None:
     """The model's category for a ``contested`` decision, given its flat ``scored`` guess
     (``model.score(folded, flat=True)``, or desk.triage.lifts for a chunk), if it is at least
     ``threshold`` sure of another category — and at least as sure as ``surer`` asks of that
-    category where no rule speaks — on a post of at least ``MIN_KNOWN_WORDS`` words it knows."""
+    category where no rule speaks — on a post of at least ``MIN_KNOWN_WORDS`` words it knows.
+    ``matched``: what the winning rule matched, when ``contested_word`` already said."""
     if scored is None:
         return
     category, confidence = scored
     threshold = max([threshold] + [m for c, m in surer if c == category])
     if category == decision.category or confidence < threshold:
         return
-    if len({word for word in tokens(folded) if word in model.vocabulary}) < MIN_KNOWN_WORDS:
+    if len(model.vocabulary.intersection(tokens(folded))) < MIN_KNOWN_WORDS:
         return
-    matched = _matched(decision)
+    if matched is None:
+        matched = _matched(decision)
     rule = decision.category_rule
     assert matched is not None
     assert rule is not None

@@ -19,19 +19,37 @@ The decisions of a whole batch live on, so the cyclic collector is paused meanwh
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from operator import attrgetter
+from collections.abc import Callable, Iterable, Sequence
+from itertools import repeat
+from operator import attrgetter, contains
 from typing import Any
+
+import numpy as np
 
 from desk.gcpause import paused
 from desk.triage.compiled import Compiled, Found, Node, _conjuncts, compiled
-from desk.triage.conditions import Facts, OneOf, Time, Words
+from desk.triage.conditions import (
+    SAFE_TEXT,
+    All,
+    AnyOf,
+    Condition,
+    Contains,
+    Facts,
+    Not,
+    OneOf,
+    Pattern,
+    Time,
+    Words,
+    required_text,
+)
 from desk.triage.decision import Decision
 from desk.triage.engine import apply_actions, skipped_notes
 from desk.triage.rules import Rule, RuleSet
 from desk.triage.words import hits_of
 
 PAGE = 512  # mentions whose masks are one Python int each (a few machine words per operation)
+KEPT_EFFECTS = 4096  # sets of fired rules whose effects a page plan keeps (``_effects``)
+BOUNDED = 32  # a rule run on more mentions of a page than this is first narrowed (``Bound``)
 
 Plan = tuple[
     tuple[int, ...],
@@ -43,11 +61,20 @@ Plan = tuple[
     bool,
     tuple[Time, ...],
     tuple[int, ...],
+    "Bound | None",
 ]
 """One rule for a page: the lists that make it a candidate, whether it always is, the atoms it
 needs, the atoms it refuses, its one-of groups, its compiled parts still to run per mention
 (None: masks decide), whether it stops, the time windows it checks first (answered once per
-mention and window for the page) and the word lists those first parts matched."""
+mention and window for the page), the word lists those first parts matched, and the mentions
+it may hold for at most (``Bound``; None: any)."""
+
+Bound = tuple[str, Any]
+"""What a rule's condition can hold for at most, as page masks can say it (``_bound``):
+``("atom", n)``, ``("contains", pieces)``, ``("needs", text)`` (a safe regex's required text,
+or a text too long to skip it), ``("long", ())`` (a text longer than SAFE_TEXT), ``("not",
+bound)`` of an exact bound, ``("all", bounds)``, ``("any", bounds)``; an exact bound is true
+for exactly the mentions the condition holds for."""
 
 
 def _atoms(mask: int) -> tuple[int, ...]:
@@ -73,10 +100,11 @@ class Pages:
         for position, (required, refused, options, parts) in enumerate(code.rules):
             times: tuple[Time, ...] = ()
             constant: tuple[int, ...] = ()
+            bound: Bound | None = None
             if parts is not None:
-                times, constant, parts = _first_parts(
-                    code, ruleset.rules[position], required, parts
-                )
+                rule = ruleset.rules[position]
+                times, constant, parts = _first_parts(code, rule, required, parts)
+                bound = _rule_bound(code, rule.condition)
             plan.append(
                 (
                     tuple(sources.get(position, ())),
@@ -88,6 +116,7 @@ class Pages:
                     bool(code.stops >> position & 1),
                     times,
                     constant,
+                    bound,
                 )
             )
         self.plan = tuple(plan)
@@ -104,6 +133,9 @@ class Pages:
         self.key: Callable[[Facts], Any] | None = attrgetter(*names) if names else None
         self.tables = tuple(table for _, table in code.tables)
         self.single = len(names) == 1
+        # the fields a set of fired rules gives a decision, by their positions: a few hundred
+        # sets in practice (all immutable values: tuples, strings, the frozen Assign)
+        self.made: dict[tuple[int, ...], Effects] = {}
 
 
 def _held(bit: int, required: int) -> bool:
@@ -133,6 +165,121 @@ def _first_parts(
     return tuple(times), tuple(lists), parts[done:]
 
 
+def _rule_bound(code: Compiled, condition: All) -> Bound | None:
+    """The ``Bound`` of a rule that runs per mention, or None when masks cannot narrow it.
+
+    Running a rule may do more than answer: a regex search that times out leaves a note. A
+    safe regex searches with a timeout only a text longer than SAFE_TEXT: a rule with one
+    runs on every such text, whatever its other parts, as it did one mention at a time; a
+    rule with a regex that is not safe runs on every candidate."""
+    patterns = _patterns(condition)
+    if not all(pattern.safe for pattern in patterns):
+        return None
+    found = _bound(code, condition)
+    if found is None:
+        return None
+    return ("any", (found[0], ("long", ()))) if patterns else found[0]
+
+
+def _patterns(condition: Condition) -> list[Pattern]:
+    if isinstance(condition, Pattern):
+        return [condition]
+    return [found for part in getattr(condition, "parts", ()) for found in _patterns(part)]
+
+
+def _bound(code: Compiled, condition: Condition) -> tuple[Bound, bool] | None:
+    """A superset of the mentions ``condition`` holds for, as a ``Bound``, and whether it is
+    exact (None: any mention)."""
+    if isinstance(condition, Words | OneOf):
+        bit = code.bit_of(condition)
+        return (("atom", bit.bit_length() - 1), True) if bit else None
+    if isinstance(condition, Contains):
+        return ("contains", condition.pieces), True
+    if isinstance(condition, Pattern):
+        # a safe regex skips a text without its required text (compiled.Compiled._node),
+        # unless the text is long: then it searches, with a timeout
+        needed = required_text(condition.source)
+        return (("needs", needed), False) if needed else None
+    if isinstance(condition, All):
+        found = [_bound(code, part) for part in condition.parts]
+        known = [one for one in found if one is not None]
+        if not known:
+            return None
+        exact = len(known) == len(found) and all(one[1] for one in known)
+        return ("all", tuple(one[0] for one in known)), exact
+    if isinstance(condition, AnyOf):
+        found = [_bound(code, part) for part in condition.parts]
+        if not found or any(one is None for one in found):
+            return None
+        return ("any", tuple(one[0] for one in found if one is not None)), all(
+            one is not None and one[1] for one in found
+        )
+    if isinstance(condition, Not):
+        inner = _bound(code, AnyOf(condition.parts))  # none of the parts holds
+        if inner is None or not inner[1]:
+            return None
+        return ("not", inner[0]), True
+    return None  # time, author, link: asked per mention
+
+
+def _mask_of(flags: Iterable[bool], count: int) -> int:
+    """The page mask of ``count`` per-mention flags (bit ``j``: mention ``j``)."""
+    packed = np.packbits(np.fromiter(flags, dtype=bool, count=count), bitorder="little")
+    return int.from_bytes(packed.tobytes(), "little")
+
+
+class _Bounds:
+    """The masks of the ``Bound`` parts for one page, each worked out once (a piece looked
+    for in every text of the page by one ``map``)."""
+
+    def __init__(self, facts: Sequence[Facts], atoms: list[int], everyone: int) -> None:
+        self.texts = [one.folded for one in facts]
+        self.atoms = atoms
+        self.everyone = everyone
+        self.known: dict[Bound, int] = {}
+        self._lowered: list[str] | None = None
+        self._joined: dict[int, str] = {}  # texts (by id: the page's own lists) -> joined
+
+    def mask(self, bound: Bound) -> int:
+        found = self.known.get(bound)
+        if found is None:
+            found = self.known[bound] = self._mask(bound)
+        return found
+
+    def _holding(self, texts: list[str], piece: str) -> int:
+        """The mentions whose text holds ``piece``: none when the page's texts joined do not
+        (one search, the usual case for a rare piece), else each text looked at."""
+        joined = self._joined.get(id(texts))
+        if joined is None:
+            joined = self._joined[id(texts)] = "\n".join(texts)
+        if piece not in joined:
+            return 0
+        return _mask_of(map(contains, texts, repeat(piece)), len(texts))
+
+    def _mask(self, bound: Bound) -> int:
+        kind, value = bound
+        if kind == "atom":
+            return self.atoms[value] if value < len(self.atoms) else 0
+        if kind == "contains":
+            mask = 0
+            for piece in value:
+                mask |= self._holding(self.texts, piece)
+            return mask
+        if kind == "long":  # a safe regex searches these with a timeout, whatever they hold
+            return _mask_of((size > SAFE_TEXT for size in map(len, self.texts)), len(self.texts))
+        if kind == "needs":  # in ``Facts.lowered``, as compiled.Compiled._node looks for it
+            if self._lowered is None:  # folded ASCII text is lower case already
+                self._lowered = [t if t.isascii() else t.lower() for t in self.texts]
+            return self._holding(self._lowered, value) | self.mask(("long", ()))
+        if kind == "not":
+            return self.everyone & ~self.mask(value)
+        parts = [self.mask(part) for part in value]
+        mask = parts[0]
+        for part in parts[1:]:
+            mask = mask & part if kind == "all" else mask | part
+        return mask
+
+
 def pages(ruleset: RuleSet) -> tuple[Compiled, Pages]:
     """The compiled rules and their page plan, built on first use and kept with them."""
     code = compiled(ruleset)
@@ -156,18 +303,14 @@ def evaluate_many(facts: Sequence[Facts], ruleset: RuleSet) -> list[Decision]:
 def _page(facts: Sequence[Facts], ruleset: RuleSet, code: Compiled, plan: Pages) -> list[Decision]:
     count = len(facts)
     scans = ruleset.index.scan_many([f.folded for f in facts], [f.skipped for f in facts])
-    atoms = [0] * plan.width  # atom -> the mentions of the page that have it, as bits
+    # atom -> the mentions of the page that have it, as bits: the lists' first
+    atoms = _turned([lists for lists, _ in scans], plan.width)
     who: dict[Any, int] = {}  # the set conditions' values -> the mentions that have them
     extra: dict[Any, int] = {}  # and their atoms
     masks: list[int] = []
     key_of, tables, single = plan.key, plan.tables, plan.single
     bit = 1
     for one, (lists, _) in zip(facts, scans, strict=True):
-        rest = lists
-        while rest:
-            low = rest & -rest
-            atoms[low.bit_length() - 1] |= bit
-            rest ^= low
         if key_of is None:
             masks.append(lists)
         else:
@@ -192,6 +335,7 @@ def _page(facts: Sequence[Facts], ruleset: RuleSet, code: Compiled, plan: Pages)
     positions: list[list[int]] = [[] for _ in range(count)]
     matches: dict[int, dict[int, list[Any]]] = {}
     alive = (1 << count) - 1
+    bounds = _Bounds(facts, atoms, alive)
     answered: dict[Time, tuple[int, int]] = {}  # a window -> mentions asked, those in it
     for position, (
         sources,
@@ -203,6 +347,7 @@ def _page(facts: Sequence[Facts], ruleset: RuleSet, code: Compiled, plan: Pages)
         stop,
         times,
         constant,
+        bound,
     ) in enumerate(plan.plan):
         if always:
             chosen = alive
@@ -228,6 +373,8 @@ def _page(facts: Sequence[Facts], ruleset: RuleSet, code: Compiled, plan: Pages)
             if not chosen:
                 break
             chosen &= _in_time(window, chosen, facts, answered)
+        if bound is not None and chosen.bit_count() > BOUNDED:  # those it cannot hold for
+            chosen &= bounds.mask(bound)
         if chosen and parts is not None:
             chosen = _run(parts, constant, chosen, facts, position, matches)
         if not chosen:
@@ -242,19 +389,63 @@ def _page(facts: Sequence[Facts], ruleset: RuleSet, code: Compiled, plan: Pages)
             break
     decisions = []
     actions = code.actions
+    made = plan.made
     for index, one in enumerate(facts):
-        decision = Decision()
         groups = scans[index][1]
-        if one.skipped:
-            decision.notes.extend(skipped_notes(one.skipped, hits_of(groups), ruleset))
         fired = positions[index]
         if fired:
-            apply_actions(decision, actions, fired)
+            key = tuple(fired)
+            effects = made.get(key)
+            if effects is None:
+                effects = _effects(actions, fired)
+                if len(made) < KEPT_EFFECTS:
+                    made[key] = effects
+            decision = Decision(*effects)
             decision.found = Found(code, fired, masks[index], matches.get(index), groups)
+        else:
+            decision = Decision()
+        if one.skipped:
+            decision.notes.extend(skipped_notes(one.skipped, hits_of(groups), ruleset))
         if one.notes:
             decision.notes.extend({"key": "regex_timeout", "text": n} for n in one.notes)
         decisions.append(decision)
     return decisions
+
+
+Effects = tuple[str, int, tuple[str, ...], bool, bool, str | None, Any, str | None, str | None]
+"""What some fired rules make of a decision: its first fields, in order (``Decision``)."""
+
+
+def _effects(actions: tuple[Any, ...], fired: list[int]) -> Effects:
+    """The fields ``apply_actions`` sets on a new decision for these fired rules."""
+    probe = Decision()
+    apply_actions(probe, actions, fired)
+    return (
+        probe.category,
+        probe.priority,
+        probe.tags,
+        probe.spam,
+        probe.needs_approval,
+        probe.suggest,
+        probe.assign,
+        probe.assign_rule,
+        probe.category_rule,
+    )
+
+
+def _turned(masks: list[int], width: int) -> list[int]:
+    """The masks turned around: for each bit ``i`` below ``width``, the mask of the masks
+    that have it (bit ``j``: ``masks[j]``). One numpy transposition of their bytes, not one
+    Python step per bit set."""
+    size = (width + 7) // 8
+    if not masks or not size:
+        return [0] * width
+    data = b"".join([mask.to_bytes(size, "little") for mask in masks])
+    bits = np.unpackbits(
+        np.frombuffer(data, dtype=np.uint8).reshape(len(masks), size), axis=1, bitorder="little"
+    )
+    rows = np.packbits(bits[:, :width].T, axis=1, bitorder="little")
+    return [int.from_bytes(row, "little") for row in map(bytes, rows)]
 
 
 def _in_time(

@@ -111,6 +111,7 @@ class Compiled:
             self.listed.append(
                 tuple(p.list_id for p in conjuncts if isinstance(p, Words)) if simple else None
             )
+        self.wanted = [None if ids is None else frozenset(ids) for ids in self.listed]
         self.effects = [_effects(rule) for rule in rules]
         self.rules: tuple[Shape, ...] = tuple(
             zip(self.required, self.refused, self.options, self.checks, strict=True)
@@ -355,7 +356,36 @@ class Found:
         actions = self.code.actions
         for position in self.positions:
             if actions[position].name == name:
-                return tuple(dict.fromkeys(self._matched(position, hits_of(self.groups))))
+                raw = self.matched.get(position) if self.matched else None
+                lists = self.code.listed[position] if raw is None else raw
+                wanted = None if lists is None else frozenset(i for i in lists if type(i) is int)
+                hits = hits_of(self.groups, wanted)  # only the lists this rule reads
+                return tuple(dict.fromkeys(self._matched(position, hits)))
+        return None
+
+    def single_match(self, name: str) -> tuple[str, ...] | None:
+        """``matched_of(name)`` when it is one word or phrase, else None: for a rule of word
+        lists alone, the scan's entries are read until a second word shows up."""
+        actions = self.code.actions
+        for position in self.positions:
+            if actions[position].name == name:
+                wanted = self.code.wanted[position]
+                raw = self.matched.get(position) if self.matched else None
+                if raw is not None and not any(type(item) is int for item in raw):
+                    texts = tuple(dict.fromkeys(raw))  # a regex's or contains' texts alone
+                    return texts if len(texts) == 1 else None
+                if wanted is None or raw is not None:
+                    found = self.matched_of(name)
+                    return found if found is not None and len(found) == 1 else None
+                first = None
+                for group in self.groups:
+                    for shown, ids in group:
+                        if not wanted.isdisjoint(ids):
+                            if first is None:
+                                first = shown
+                            elif shown != first:
+                                return None
+                return None if first is None else (first,)
         return None
 
     def _matched(self, position: int, hits: dict[int, list[str]]) -> list[str]:

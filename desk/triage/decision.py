@@ -44,6 +44,9 @@ class FiredLater(Protocol):
     def matched_of(self, name: str) -> tuple[str, ...] | None:
         """What made the rule ``name`` fire (None: it did not fire)."""
 
+    def single_match(self, name: str) -> tuple[str, ...] | None:
+        """``matched_of(name)`` when it is a single word or phrase, else None."""
+
 
 class GuessLater(Protocol):
     """The fallback model's guess, whose nearest examples are found on demand."""

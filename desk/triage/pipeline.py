@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from desk.calendar import TimeFacts
 from desk.config import DeskConfig
 from desk.gcpause import paused
-from desk.triage.arbitration import Scored, arbitrate, contested, overrule
+from desk.triage.arbitration import Scored, arbitrate, contested_word, overrule
 from desk.triage.batch import evaluate_many
 from desk.triage.conditions import Facts, normalise_handle
 from desk.triage.engine import Decision, evaluate
@@ -208,22 +208,32 @@ class Triage:
         todo: list[int] = []
         flat: list[bool] = []
         limits: list[tuple[float, ...]] = []
+        words: dict[int, tuple[str, ...]] = {}  # what the contested rules matched
         for index, decision in enumerate(decisions):
             if decision.category_rule is None:
                 todo.append(index)
                 flat.append(False)
                 limits.append(guessing)
-            elif threshold is not None and contested(decision):
-                todo.append(index)
-                flat.append(True)
-                limits.append((threshold, *guessing[1:]))
+            elif threshold is not None:
+                word = contested_word(decision)
+                if word is not None:
+                    words[index] = word
+                    todo.append(index)
+                    flat.append(True)
+                    limits.append((threshold, *guessing[1:]))
         model = self.model()
         scores = lifts(model).score_many([folded[i] for i in todo], flat, limits)
         for index, overruling, scored in zip(todo, flat, scores, strict=True):
             if overruling:
                 assert threshold is not None
                 overrule(
-                    decisions[index], model, folded[index], threshold, scored, options.by_category
+                    decisions[index],
+                    model,
+                    folded[index],
+                    threshold,
+                    scored,
+                    options.by_category,
+                    words[index],
                 )
             else:
                 self._guessed(decisions[index], folded[index], scored)
@@ -310,17 +320,17 @@ class Triage:
     def _facts(self, item: Incoming, language: Detected) -> Facts:
         """What the rules look at in a mention."""
         text = item.rule_text()
-        return Facts(
-            text=text,
-            folded=fold(text),
-            hits={},
-            language=language.code,
-            platform=item.platform,
-            channel=item.channel.casefold(),
-            kind=item.kind,
-            author=normalise_handle(item.author),
-            at=item.created_at,
-            when=self.calendar.facts,
+        return Facts(  # text, folded, hits, language, platform, channel, kind, author, at, when
+            text,
+            fold(text),
+            {},
+            language.code,
+            item.platform,
+            item.channel.casefold(),
+            item.kind,
+            normalise_handle(item.author),
+            item.created_at,
+            self.calendar.facts,
             author_name=item.author_name,
         )
 

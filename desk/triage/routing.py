@@ -62,6 +62,7 @@ class Router:
         )
         self._away: dict[tuple[date, int], dict[str, Note | None]] = {}
         self._requests: dict[str, Assign | None] = {}
+        self._targets: dict[Assign, str] = {}  # a request -> its ``describe()``
         self._on_call: dict[date, str | None] = {}
         # without max_open nobody is ever full: a team's eligible members and the notes on the
         # others are then the same all through a stretch, for a language (and tags)
@@ -161,7 +162,12 @@ class Router:
             notes.append({"key": "no_target"})
             decision.route, decision.assignee = route, None
             return
-        route["target"] = request.describe()
+        target = self._targets.get(request)
+        if target is None:  # a handful of requests: the rules' and the routing's
+            target = request.describe()
+            if len(self._targets) < MOMENTS_REMEMBERED:
+                self._targets[request] = target
+        route["target"] = target
         chosen = self._choose(request, decision, at, notes)
         if chosen is None:
             chosen = self._fallback(decision.language, at, notes)

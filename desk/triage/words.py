@@ -385,11 +385,16 @@ def list_mask(ids: Iterable[int]) -> int:
     return mask
 
 
-def hits_of(groups: list[Found]) -> dict[int, list[str]]:
-    """List id -> its entries found (sorted), from the groups of ``WordIndex.scan``."""
+def hits_of(groups: list[Found], only: frozenset[int] | None = None) -> dict[int, list[str]]:
+    """List id -> its entries found (sorted), from the groups of ``WordIndex.scan``; ``only``:
+    those lists alone (what one rule matched, desk.triage.compiled.Found.matched_of)."""
     hits: dict[int, set[str]] = {}
     for found in groups:
         for shown, ids in found:
+            if only is not None:
+                if only.isdisjoint(ids):
+                    continue
+                ids = tuple(i for i in ids if i in only)
             for list_id in ids:
                 seen = hits.get(list_id)
                 if seen is None:

@@ -26,7 +26,7 @@ from desk.triage.batch import evaluate_many
 from desk.triage.conditions import Facts
 from desk.triage.engine import evaluate
 from desk.triage.pipeline import Triage
-from desk.triage.rules import RuleSet
+from desk.triage.rules import RuleSet, parse_rules
 from desk.triage.words import hits_of
 from tests.unit.triage.test_compiled import CONFIG, PACKS, TEXTS, WORDS, facts_of, incoming, outcome
 
@@ -197,3 +197,137 @@ def test_the_marked_text_of_hostile_texts_is_that_of_the_regular_expression() ->
         assert words._marked(text) == " " + words._NON_WORD.sub(words._mark_run, text) + " "
         narrow += not text.isascii() and words._WIDE_WORD.search(text) is None
     assert narrow > 50
+
+
+BOUNDED_PACK = """
+[[rule]]
+name = "mark-unless-either"
+contains = ["?"]
+not = [{ words = ["parc"] }, { words = ["eau"] }]
+category = "question"
+
+[[rule]]
+name = "mark-unless-word-or-bang"
+contains = ["?"]
+not = [{ words = ["déneigement"] }, { contains = ["!!"] }]
+tags = ["a"]
+
+[[rule]]
+name = "offer"
+any = [{ words = ["rabais", "eau"] }, { regex = '\\d+ ?% (off|rabais)' }]
+not = { kinds = ["news"] }
+all = [{ any = [{ has_link = true }, { regex = '\\d{3}[- .]\\d{3}' }, { words = ["parc"] }] }]
+tags = ["b"]
+
+[[rule]]
+name = "dollar-regex"
+contains = ["$"]
+regex = '\\$ ?\\d'
+tags = ["c"]
+
+[[rule]]
+name = "not-a-regex"
+contains = ["!!"]
+not = [{ contains = ["#"] }, { regex = 'feu' }]
+tags = ["d"]
+
+[[rule]]
+name = "backtracks"
+contains = ["!"]
+regex = '([a-z]+ )+!'
+tags = ["e"]
+
+[[rule]]
+name = "mark-at-night"
+contains = ["?", "😂"]
+time = ["outside_business_hours"]
+tags = ["f"]
+
+[[rule]]
+name = "either-claim"
+any = [{ contains = ["!!"] }, { author_claims = ["mairie"] }]
+tags = ["g"]
+"""
+# a regex that may time out runs before a part that fails: its note stays
+TIMING_OUT = """
+[[rule]]
+name = "backtracks-then-fails"
+regex = '([a-z]+ )+!'
+not = { contains = ["!"] }
+tags = ["h"]
+"""
+
+
+@pytest.mark.parametrize("least", [0, batch.BOUNDED])
+def test_rules_run_per_mention_skip_the_mentions_they_cannot_hold_for(
+    least: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rules with a ``contains`` or a safe regex are run only where their masks, the pieces
+    and the regexes' required text let them hold (``batch.Bound``): the same decisions over
+    hostile texts and the corpus, ``not`` of several parts (none may hold) included."""
+    monkeypatch.setattr(batch, "BOUNDED", least)
+    ruleset = parse_rules(BOUNDED_PACK, "bounded.toml")
+    code, plan = batch.pages(ruleset)
+    assert sum(rule[-1] is not None for rule in plan.plan) >= 5  # bounds are used
+    fired = decisions_agree(ruleset, HOSTILE + TEXTS[:300])
+    assert fired > 300
+
+
+def test_a_regex_that_may_time_out_runs_where_it_ran_one_mention_at_a_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A search that times out leaves a note: the regexes that may time out (not safe, or a
+    text longer than SAFE_TEXT) run on the same mentions in a page as alone, the others may
+    be skipped. Here they "time out" on every text holding "!"."""
+    searched = conditions.Pattern.holds
+
+    def timing_out(self: conditions.Pattern, facts: Facts, matched: list[str]) -> bool:
+        if not self.safe or len(facts.folded) > conditions.SAFE_TEXT:
+            if "!" in facts.folded:
+                facts.notes.append(f"regex {self.source!r} timed out")
+            return False  # and no backtracking search on the long texts
+        return searched(self, facts, matched)
+
+    monkeypatch.setattr(conditions.Pattern, "holds", timing_out)
+    monkeypatch.setattr(batch, "BOUNDED", 0)  # every rule with a bound narrowed first
+    ruleset = parse_rules(BOUNDED_PACK + TIMING_OUT, "bounded.toml")
+    long_text = "x? $5 !! 50 % rabais 555-123 " * 200
+    texts = HOSTILE + [long_text, long_text + "!", "a b c !"]
+    decisions_agree(ruleset, texts)
+    notes = sum(bool(d.notes) for d in evaluate_many(facts_for(texts), ruleset))
+    assert notes > 10
+
+
+@pytest.mark.parametrize("pack", sorted(PACKS))
+def test_what_one_rule_matched_is_what_the_explanation_says_it_matched(pack: str) -> None:
+    """``Found.matched_of`` (arbitration asks it for the winning rule, reading only that
+    rule's lists) against the full records ``fired`` builds from every list."""
+    ruleset = PACKS[pack]
+    compared = 0
+    for decision in evaluate_many(facts_for(HOSTILE + TEXTS), ruleset):
+        found = decision.found
+        if found is None:
+            continue
+        answers = {name: found.matched_of(name) for name in found.names()}
+        assert answers == {f.rule: f.matched for f in found.fired()}
+        assert found.matched_of("no such rule") is None
+        singles = {name: found.single_match(name) for name in found.names()}
+        assert singles == {
+            k: v if v is not None and len(v) == 1 else None for k, v in answers.items()
+        }
+        assert found.single_match("no such rule") is None
+        compared += len(answers)
+    assert compared > 1000
+
+
+def test_masks_turned_around_are_those_of_one_bit_at_a_time() -> None:
+    rng = random.Random(16)
+    for count, width in [(0, 5), (1, 1), (7, 9), (64, 300), (513, 64), (3, 0)]:
+        masks = [rng.getrandbits(width) if width else 0 for _ in range(count)]
+        masks[: count // 3] = [0] * (count // 3)
+        wanted = [0] * width
+        for j, mask in enumerate(masks):
+            for i in range(width):
+                if mask >> i & 1:
+                    wanted[i] |= 1 << j
+        assert batch._turned(masks, width) == wanted
