@@ -82,7 +82,10 @@ class DeskApp(Navigator):
 
     def _start_background(self) -> None:
         """The threads that follow the other desks, the live channels and the crises, started
-        once the first screen is drawn (they would share the interpreter with its drawing)."""
+        once the first screen is drawn (they would share the interpreter with its drawing);
+        not at all when the app stopped first (a browser tab shut at once)."""
+        if not self.is_running:
+            return
         self._changes = self.desk.watch_changes()
         # A plain daemon thread, not a Textual worker: it runs for the app's whole life, and
         # a worker that never completes would hold up everything that waits for workers.

@@ -87,3 +87,17 @@ async def test_views_and_category_filter(env: DeskEnv) -> None:
         assert expected == 2
         assert queue.total == expected
         assert "question" in screen_lines(app)[0]
+
+
+async def test_a_desk_closed_before_its_background_starts_does_not_start_it(
+    env: DeskEnv,
+) -> None:
+    # The background (other desks' changes, live channels, crises) starts once the first frame
+    # is drawn (call_after_refresh). A desk closed in that moment (a browser tab shut at once)
+    # ran it on a stopped app: a SignalError on the way out, and threads left behind.
+    app = DeskApp(env.desk)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+    listener = app._listener
+    app._start_background()  # the callback, run after the app stopped
+    assert app._listener is listener
