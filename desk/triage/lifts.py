@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 import re
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from itertools import accumulate, chain, repeat
 from weakref import WeakKeyDictionary
 
@@ -58,6 +58,31 @@ _NEW = -2  # a word not yet kept
 KEPT_WORDS = 200_000  # distinct words (and signs) whose rows a Lifts keeps from page to page
 PAGE_CHARS = 1_000_000  # characters of texts whose features are found together (``rows_many``)
 TAIL = 16  # texts left with more features than all others: summed one by one (``score_many``)
+
+
+def _remembered(
+    known: dict[str, int], items: list[str], value_of: Callable[[str], int]
+) -> np.ndarray:
+    """What each of ``items`` is (``value_of``), from the memo ``known`` and, for those it
+    lacks, computed once per distinct item and kept there; a page that brings more than
+    KEPT_WORDS new items is not kept, and a memo that would grow past KEPT_WORDS is emptied
+    first (memory stays bounded on long hostile texts)."""
+    values = np.fromiter(map(known.get, items, repeat(_NEW)), dtype=np.int64, count=len(items))
+    new = np.flatnonzero(values == _NEW)
+    if len(new):
+        keep = len(new) <= KEPT_WORDS  # a page of ever new items is not kept
+        if keep and len(known) + len(new) > KEPT_WORDS:
+            known.clear()
+            known[SEPARATOR] = -1
+        for at in new.tolist():
+            item = items[at]
+            value = known.get(item)
+            if value is None:
+                value = value_of(item)
+                if keep:
+                    known[item] = value
+            values[at] = value
+    return values
 
 
 class Lifts:
@@ -228,22 +253,7 @@ class Lifts:
         """For the words of texts ``texts`` (each text's followed by NUL): each word's row, its
         stem's, its number as a half of a known pair (-1: none) and its text. What a word is
         to the model is kept from page to page (``_packed``), up to ``KEPT_WORDS`` words."""
-        known = self._known
-        packed = np.fromiter(map(known.get, words, repeat(_NEW)), dtype=np.int64, count=len(words))
-        new = np.flatnonzero(packed == _NEW)
-        if len(new):
-            keep = len(new) <= KEPT_WORDS  # a page of ever new words is not kept
-            if keep and len(known) + len(new) > KEPT_WORDS:
-                known.clear()
-                known[SEPARATOR] = -1
-            for at in new.tolist():
-                word = words[at]
-                value = known.get(word)
-                if value is None:
-                    value = self._packed(word)
-                    if keep:
-                        known[word] = value
-                packed[at] = value
+        packed = _remembered(self._known, words, self._packed)
         values, text = self._of_texts(packed, texts)
         return values & _FIELD, values >> _BITS & _FIELD, (values >> 2 * _BITS) - 1, text
 
@@ -255,26 +265,14 @@ class Lifts:
         stem_row = row(f"{word[:stem]}~", 0) if len(word) > stem else 0
         return row(word, 0) | stem_row << _BITS | (self.halves.get(word, -1) + 1) << 2 * _BITS
 
+    def _sign(self, sign: str) -> int:
+        """A character ``_SIGN_OR_WIDE`` found: its row if it is a sign, else _NOT_A_SIGN."""
+        return self.row.get(sign, 0) if fallback._SIGN.match(sign) else _NOT_A_SIGN
+
     def _signs(self, signs: list[str], texts: list[int]) -> tuple[np.ndarray, np.ndarray]:
         """For the characters ``_SIGN_OR_WIDE`` found in texts ``texts`` (each text's followed
         by NUL): the row of each that is a sign, and its text."""
-        known = self._known_signs
-        values = np.fromiter(map(known.get, signs, repeat(_NEW)), dtype=np.int64, count=len(signs))
-        new = np.flatnonzero(values == _NEW)
-        if len(new):
-            keep = len(new) <= KEPT_WORDS
-            if keep and len(known) + len(new) > KEPT_WORDS:
-                known.clear()
-                known[SEPARATOR] = -1
-            for at in new.tolist():
-                sign = signs[at]
-                value = known.get(sign)
-                if value is None:
-                    sign_row = self.row.get(sign, 0)
-                    value = sign_row if fallback._SIGN.match(sign) else _NOT_A_SIGN
-                    if keep:
-                        known[sign] = value
-                values[at] = value
+        values = _remembered(self._known_signs, signs, self._sign)
         if not len(values):
             return values, values
         ends = values == -1
