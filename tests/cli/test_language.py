@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,7 +21,7 @@ from desk.cli._shared import plural
 from desk.config import Settings
 from desk.i18n import Catalog, load_strings
 from desk.tui.labels import plural as tui_plural
-from tests.helpers.cli import Cli
+from tests.helpers.cli import Cli, loaded_by
 from tests.helpers.desks import add, mention
 
 KEY = re.compile(r"\bcli\.[a-z_]+\.")  # a catalog key printed instead of its text
@@ -322,21 +320,12 @@ def test_plural_forms_follow_each_language() -> None:
 def test_version_loads_no_service_no_database_and_no_textual() -> None:
     # pydantic (desk.config), the rule compiler (regex, the word automaton) and asyncio are
     # loaded by the commands that need them: desk --version stays under 100 ms (issue 16).
-    code = (
-        "import sys\n"
-        "from desk.cli import main\n"
-        "try:\n"
-        "    main(['--version'])\n"
-        "except SystemExit:\n"
-        "    pass\n"
-        "heavy = {'sqlalchemy', 'sqlmodel', 'textual', 'httpx', 'alembic', 'pydantic',"
-        " 'pydantic_settings', 'regex', 'ahocorasick', 'tomlkit', 'asyncio'}\n"
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy"
-        " or m in ('desk.bootstrap', 'desk.db.tables', 'desk.config', 'desk.triage')))\n"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stdout.startswith("desk ")
-    assert done.stdout.splitlines()[-1] == "[]"
+    out, modules = loaded_by("--version")
+    heavy = {"sqlalchemy", "sqlmodel", "textual", "httpx", "alembic", "pydantic"}
+    heavy |= {"pydantic_settings", "regex", "ahocorasick", "tomlkit", "asyncio"}
+    ours = ("desk.bootstrap", "desk.db.tables", "desk.config", "desk.triage")
+    assert out.startswith("desk ")
+    assert [m for m in modules if m.split(".")[0] in heavy or m in ours] == []
 
 
 def test_durations_in_each_languages_words_and_numbers() -> None:

@@ -4,15 +4,12 @@ What it parses must be what the whole parser parses."""
 
 from __future__ import annotations
 
-import ast
-import subprocess
-import sys
-
 import pytest
 
 from desk.cli import COMMANDS, GROUPS, build_parser, group, groups_for
 from desk.cli._parser import DeskParser
 from desk.i18n import Catalog
+from tests.helpers.cli import loaded_by
 
 
 def test_commands_says_which_group_adds_each_command() -> None:
@@ -77,18 +74,7 @@ def test_a_word_that_is_no_command_is_answered_with_every_command(capsys) -> Non
 
 
 def test_version_imports_no_command_group() -> None:
-    script = (
-        "import sys\n"
-        "from desk.cli import main\n"
-        "try:\n"
-        "    main(['--version'])\n"
-        "except SystemExit:\n"
-        "    pass\n"
-        "print(sorted(m for m in sys.modules if m.startswith('desk.cli.')))\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
-    )
-    version, loaded = done.stdout.splitlines()
-    assert version.startswith("desk ")
-    assert ast.literal_eval(loaded) == ["desk.cli._parser", "desk.cli._shared", "desk.cli.setup"]
+    out, modules = loaded_by("--version")
+    assert out.startswith("desk ")
+    loaded = sorted(m for m in modules if m.startswith("desk.cli."))
+    assert loaded == ["desk.cli._parser", "desk.cli._shared", "desk.cli.setup"]

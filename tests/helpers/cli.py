@@ -8,6 +8,7 @@ clock, so they assert nothing about dates.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
@@ -92,3 +93,21 @@ def start_desk(
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+def loaded_by(*args: str) -> tuple[str, list[str]]:
+    """What ``desk ARGS`` prints, and the modules it has imported when it ends, run by ``main``
+    in a fresh interpreter (what a command loads is a property of a whole process)."""
+    code = (
+        "import json, sys\n"
+        "from desk.cli import main\n"
+        "try:\n"
+        f"    main({list(args)!r})\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(json.dumps(sorted(sys.modules)), file=sys.stderr)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    return done.stdout, json.loads(done.stderr.splitlines()[-1])
