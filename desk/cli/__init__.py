@@ -199,8 +199,13 @@ def _run(args: argparse.Namespace, catalog: Catalog, clock: Clock) -> int:
         as_name = remote.take_ticket(Path(ticket), remote.real_uid(), clock())
         via = remote.VIA_WEB
     # the interface reads the rule file after its first paint (and shows what is wrong there)
+    # remember: what the next read-only command may take as checked
     with opened(
-        settings, as_name, clock=clock, via=via, read_rules=args.run is not setup.ui
+        settings,
+        as_name,
+        clock=clock,
+        via=via,
+        read_rules=args.run is not setup.ui,
+        remember=True,
     ) as desk:
-        _fast.remember(desk.config)  # what the next read-only command may take as checked
         return int(args.run(desk, args))

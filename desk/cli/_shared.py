@@ -146,13 +146,16 @@ def opened(
     clock: Clock = utcnow,
     via: str | None = None,
     read_rules: bool = True,
+    remember: bool = False,
 ) -> Iterator[Desk]:
     """The desk open for one command, as ``as_name`` (proven: see ``prove``), closed
     afterwards. ``via="web"``: a browser tab, ``as_name`` from its ticket. The rule file is
     read first (an unusable one stops the command with what is wrong), unless ``read_rules``
     is False (the TUI reads it just after its first paint and says what is wrong there) or
     these very bytes of desk.toml and the rule file were validated before (desk.cli._fast's
-    record): then it is read only by a command that triages (not by ``desk report``)."""
+    record): then it is read only by a command that triages (not by ``desk report``).
+    ``remember``: record desk.toml as validated for the next read-only command
+    (``_fast.remember``), unless the record already says so."""
     # The services, SQLAlchemy and the migrations: loaded only once a command opens the desk.
     from desk.bootstrap import open_desk
     from desk.cli import _fast
@@ -161,10 +164,13 @@ def opened(
     desk = open_desk(settings, as_name=as_name, config=config, clock=clock)
     try:
         path = desk.config.path
-        if read_rules and (path is None or _fast.checked(path) is None):
+        recorded = path is not None and (read_rules or remember) and _fast.checked(path)
+        if read_rules and not recorded:
             desk.loaded_rules  # noqa: B018 - read now: the error before the command runs
         prove(desk, as_name, via)
         report_staff_drift(desk)
+        if remember and not recorded:
+            _fast.remember(desk.config)
         yield desk
     finally:
         desk.close()
