@@ -17,6 +17,7 @@ Run: ``.venv/bin/python benchmarks/bench_batch_approve.py [N]``.
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 import tempfile
@@ -136,5 +137,9 @@ def main(n: int) -> dict[str, object]:
 
 
 if __name__ == "__main__":
-    size = int(sys.argv[1]) if len(sys.argv) > 1 else sum(b.posts for b in BUDGETS.values())
-    print(json.dumps(main(size), indent=2))
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    default = sum(b.posts for b in BUDGETS.values())
+    parser.add_argument(
+        "n", nargs="?", type=int, default=default, help=f"replies (default {default})"
+    )
+    print(json.dumps(main(parser.parse_args().n), indent=2))

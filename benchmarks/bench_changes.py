@@ -11,6 +11,7 @@ max over the rounds). Baseline from the same run: the same rounds heard by a tig
 
 from __future__ import annotations
 
+import argparse
 import json
 import sqlite3
 import statistics
@@ -87,7 +88,9 @@ def summary(values: list[float]) -> dict[str, float]:
 
 def main() -> None:
     """Measure and print."""
-    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 20
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("rounds", nargs="?", type=int, default=20, help="rounds (default 20)")
+    rounds = parser.parse_args().rounds
     with tempfile.TemporaryDirectory() as folder:
         path = str(Path(folder) / "changes.db")
         setup = sqlite3.connect(path, isolation_level=None)
