@@ -85,6 +85,14 @@ class BatchStatus(StrEnum):
     PAUSED = "paused"  # approved, but the outbox leaves its replies queued until resumed
 
 
+class StatementStatus(StrEnum):
+    """Where the official statement of a crisis stands (desk.crisis.statement)."""
+
+    DRAFT = "draft"  # written, waiting for a supervisor
+    APPROVED = "approved"  # a supervisor approved it: it may be published
+    PUBLISHED = "published"  # published on at least one channel
+
+
 BULK_ACTIONS: dict[str, str | None] = {
     "assign": "staff",
     "claim": None,

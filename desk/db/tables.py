@@ -15,7 +15,13 @@ from sqlalchemy.types import TypeDecorator
 from sqlmodel import Column, Field, SQLModel
 
 from desk.clock import as_utc
-from desk.vocabulary import MAYBE_PUBLISHED, BatchStatus, MentionStatus, ReplyStatus
+from desk.vocabulary import (
+    MAYBE_PUBLISHED,
+    BatchStatus,
+    MentionStatus,
+    ReplyStatus,
+    StatementStatus,
+)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -258,7 +264,7 @@ class Statement(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     text_fr: str
     text_en: str
-    status: str = "draft"  # draft -> approved -> published
+    status: str = StatementStatus.DRAFT  # draft -> approved -> published
     drafted_by: str
     drafted_at: datetime = _utc_column()
     approved_by: str | None = None
