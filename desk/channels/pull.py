@@ -75,7 +75,7 @@ class _Outcome:
     rate: RateLimit | None = None
 
 
-@dataclass
+@dataclass(kw_only=True)
 class PullService:
     """Pulls the configured live channels into the desk and keeps their health."""
 
