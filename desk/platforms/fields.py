@@ -186,6 +186,18 @@ def collect(platform: str, items: Iterable[Any], build: Builder) -> ParseResult:
     return result
 
 
+def cursor_object(cursor: str | None) -> dict[str, Any] | None:
+    """The JSON object a channel's stored cursor holds; None when there is no cursor or it is
+    not one (each client then starts afresh, or reads an older form)."""
+    if not cursor:
+        return None
+    try:
+        value = json.loads(cursor)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
 def _json_type(value: Any) -> str:
     names = {list: "a list", str: "text", bool: "true/false", type(None): "null"}
     return names.get(type(value), "a number")

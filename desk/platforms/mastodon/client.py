@@ -47,7 +47,7 @@ from desk.platforms.errors import (
     TransientError,
     Unprovable,
 )
-from desk.platforms.fields import dig, opt_str
+from desk.platforms.fields import cursor_object, dig, opt_str
 from desk.platforms.html import html_to_text
 from desk.platforms.http import RateHeaders, auth_header, error_text, read_json
 from desk.platforms.mastodon import payload as parser
@@ -85,14 +85,9 @@ def comparable(text: str) -> str:
 
 def load_cursor(cursor: str | None) -> dict[str, str]:
     """The per-source cursors stored for a channel (see the module docstring)."""
-    if not cursor:
-        return {}
-    try:
-        value = json.loads(cursor)
-    except ValueError:
-        value = None
-    if not isinstance(value, dict):
-        return {NOTIFICATIONS: cursor}  # a bare id
+    value = cursor_object(cursor)
+    if value is None:
+        return {NOTIFICATIONS: cursor} if cursor else {}  # a bare id
     return {
         str(k): str(v)
         for k, v in value.items()
