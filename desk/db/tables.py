@@ -18,6 +18,7 @@ from desk.clock import as_utc
 from desk.vocabulary import (
     MAYBE_PUBLISHED,
     BatchStatus,
+    ChannelHealth,
     MentionStatus,
     ReplyStatus,
     StatementStatus,
@@ -318,7 +319,7 @@ class ChannelState(SQLModel, table=True):
     channel_id: int = Field(foreign_key="channels.id", primary_key=True)
     cursor: str | None = None
     session_state: str | None = None
-    health: str = "new"  # new | ok | error | failing | rate_limited
+    health: str = ChannelHealth.NEW  # new | ok | error | failing | rate_limited
     last_success_at: datetime | None = _utc_column(nullable=True)
     last_error_at: datetime | None = _utc_column(nullable=True)
     last_error: str | None = None
