@@ -1,10 +1,12 @@
-"""desk.platforms.fields: what every client shares, here the stored cursor's JSON object."""
+"""desk.platforms.fields: what the clients share (a stored cursor's JSON object, a moment)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
-from desk.platforms.fields import cursor_object
+from desk.platforms.fields import aware_moment, cursor_object
 from desk.platforms.mastodon.client import NOTIFICATIONS
 from desk.platforms.mastodon.client import load_cursor as mastodon_cursor
 from desk.platforms.rss.client import decode_cursor
@@ -24,3 +26,11 @@ def test_the_clients_read_an_older_or_unreadable_cursor_as_before() -> None:
     assert mastodon_cursor("") == {}
     assert decode_cursor("[]") == (None, None)
     assert decode_cursor('{"etag": "\\"v1\\""}') == ('"v1"', None)
+
+
+def test_a_moment_counts_only_with_its_offset() -> None:
+    assert aware_moment("2026-11-10T09:00:00Z") == datetime(2026, 11, 10, 9, 0, tzinfo=UTC)
+    assert aware_moment("2026-11-10T09:00:00-05:00") == datetime(2026, 11, 10, 14, 0, tzinfo=UTC)
+    assert aware_moment("2026-11-10T09:00:00") is None  # no offset: not placed in time
+    assert aware_moment("hier") is None
+    assert aware_moment(1731229200) is None

@@ -47,7 +47,7 @@ from desk.platforms.errors import (
     TransientError,
     Unprovable,
 )
-from desk.platforms.fields import cursor_object, dig, opt_str
+from desk.platforms.fields import aware_moment, cursor_object, dig, opt_str
 from desk.platforms.html import html_to_text
 from desk.platforms.http import RateHeaders, auth_header, error_text, read_json
 from desk.platforms.mastodon import payload as parser
@@ -132,16 +132,6 @@ def _usable_id(value: str | None) -> str | None:
     if value and len(value) <= MAX_ID_CHARS and value.isprintable() and not value.isspace():
         return value
     return None
-
-
-def _moment(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else None
 
 
 class MastodonConnector(Connector):
@@ -384,7 +374,7 @@ class MastodonConnector(Connector):
                 raise Unprovable(f"{self.channel.key}: the status listing is not a list")
             oldest: datetime | None = None
             for status in statuses:
-                created = _moment(dig(status, "created_at"))
+                created = aware_moment(dig(status, "created_at"))
                 if created is not None:
                     oldest = created if oldest is None else min(oldest, created)
                 if self._is_the_reply(status, parent_id, expected, since, created):
