@@ -104,10 +104,8 @@ class PullService:
         for wanted in names:
             found = [c for c in self.channels if wanted in (c.name, c.key)]
             if not found:
-                known = ", ".join(c.key for c in self.channels) or "none"
-                raise InputError(
-                    f"no channel named {wanted!r} in desk.toml", hint=f"channels: {known}"
-                )
+                known = ", ".join(c.key for c in self.channels) or "—"
+                raise InputError.from_catalog("no_channel_named", name=wanted, known=known)
             chosen += [c for c in found if c not in chosen]
         return chosen
 
