@@ -27,6 +27,7 @@ from desk.views import StaffView
 if TYPE_CHECKING:  # each service is built, and its modules imported, on first use: a command
     # imports what it needs (``desk queue`` never loads httpx, the platforms, numpy...; issue 16)
     from desk.answers.service import AnswerService
+    from desk.audit.checkpoints import CheckpointService
     from desk.audit.export import ExportService
     from desk.audit.retention import RetentionService
     from desk.channels.ingest import IngestService
@@ -142,6 +143,13 @@ class Desk:
         from desk.audit.export import ExportService
 
         return ExportService(**self._sessions(), **self._acting())
+
+    @cached_property
+    def checkpoints(self) -> CheckpointService:
+        """The audit trail's heads written outside, and their proofs (desk.audit.checkpoints)."""
+        from desk.audit.checkpoints import CheckpointService
+
+        return CheckpointService(**self._sessions(), **self._acting())
 
     @cached_property
     def retention(self) -> RetentionService:

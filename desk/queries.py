@@ -64,7 +64,7 @@ class Queries:
     def page(self, flt: QueueFilter, offset: int, limit: int) -> list[QueueRow]:
         """One page of the filtered queue. On SQLite, read with the driver's own connection in
         the session's transaction (desk.db.fastread's SQL, the same rows as desk.db.store's:
-        tests/unit/test_fastread.py): a page is read at start-up and on every scroll, and
+        tests/unit/db/test_fastread.py): a page is read at start-up and on every scroll, and
         building the statement and the ORM's result cost several times the query."""
         with self.read_factory() as session:
             conn = store.sqlite_connection(session)

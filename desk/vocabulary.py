@@ -85,6 +85,26 @@ class BatchStatus(StrEnum):
     PAUSED = "paused"  # approved, but the outbox leaves its replies queued until resumed
 
 
+class StatementStatus(StrEnum):
+    """Where the official statement of a crisis stands (desk.crisis.statement)."""
+
+    DRAFT = "draft"  # written, waiting for a supervisor
+    APPROVED = "approved"  # a supervisor approved it: it may be published
+    PUBLISHED = "published"  # published on at least one channel
+
+
+class ChannelHealth(StrEnum):
+    """How a live channel's pulls go: ``ChannelState.health`` after the last one, and what one
+    pull did (``ChannelReport.status``, which may also be ``skipped``)."""
+
+    NEW = "new"  # never pulled yet
+    OK = "ok"
+    SKIPPED = "skipped"  # a pull only: the channel is disabled, or its circuit is open
+    RATE_LIMITED = "rate_limited"  # the platform said to wait
+    ERROR = "error"  # transient: retried after a backoff
+    FAILING = "failing"  # retrying will not help: fix the configuration or the token
+
+
 BULK_ACTIONS: dict[str, str | None] = {
     "assign": "staff",
     "claim": None,

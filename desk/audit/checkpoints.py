@@ -48,6 +48,7 @@ from desk.audit.actions import Action
 from desk.audit.chain import Recorder
 from desk.clock import Clock, as_utc, utcnow
 from desk.config import DeskConfig
+from desk.config.secrets import resolve
 from desk.db import SessionFactory, transaction
 from desk.db.tables import AuditAnchor, AuditEvent
 from desk.errors import ActionRefused, ConfigError, InputError, PermissionDenied
@@ -234,8 +235,6 @@ def load_signing_key(ref: str) -> Ed25519PrivateKey:
     """The Ed25519 key ``[audit] signing_key`` names (PEM, or the base64 of its 32 bytes)."""
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-    from desk.config.secrets import resolve
 
     text = resolve(ref).reveal().strip()
     try:

@@ -59,6 +59,7 @@ from desk.platforms.client import Connector, Page
 from desk.platforms.errors import ChannelError, PermanentError, RateLimited
 from desk.platforms.http import RateLimit, retrying
 from desk.stop import StopEvent, wait_or_stop
+from desk.vocabulary import ChannelHealth
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +76,7 @@ class _Outcome:
     rate: RateLimit | None = None
 
 
-@dataclass
+@dataclass(kw_only=True)
 class PullService:
     """Pulls the configured live channels into the desk and keeps their health."""
 
@@ -103,10 +104,8 @@ class PullService:
         for wanted in names:
             found = [c for c in self.channels if wanted in (c.name, c.key)]
             if not found:
-                known = ", ".join(c.key for c in self.channels) or "none"
-                raise InputError(
-                    f"no channel named {wanted!r} in desk.toml", hint=f"channels: {known}"
-                )
+                known = ", ".join(c.key for c in self.channels) or "—"
+                raise InputError.from_catalog("no_channel_named", name=wanted, known=known)
             chosen += [c for c in found if c not in chosen]
         return chosen
 
@@ -179,7 +178,7 @@ class PullService:
         """Pull one channel until it has no more pages; never raises for the channel's errors."""
         report = ChannelReport(channel.key, channel.name, channel.platform)
         state = await asyncio.to_thread(self._state, channel)
-        report.health = state.health if state else "new"
+        report.health = state.health if state else ChannelHealth.NEW
         if not channel.enabled:
             return self._skipped(report, "disabled in desk.toml", progress)
         now = self.clock()
@@ -195,18 +194,18 @@ class PullService:
             connector = pool.get(channel.key)  # builds it (class, secret) on first use
             secret = connector.secret
             await self._pages(connector, state.cursor if state else None, report, progress)
-            outcome = _Outcome("ok")
+            outcome = _Outcome(ChannelHealth.OK)
         except RateLimited as exc:
-            outcome = _Outcome("rate_limited", str(exc), wait=exc.wait_seconds)
+            outcome = _Outcome(ChannelHealth.RATE_LIMITED, str(exc), wait=exc.wait_seconds)
         except (PermanentError, DeskError) as exc:
-            outcome = _Outcome("failing", _message(exc))
+            outcome = _Outcome(ChannelHealth.FAILING, _message(exc))
             report.said = _said(exc)
         except ChannelError as exc:
-            outcome = _Outcome("error", str(exc))
+            outcome = _Outcome(ChannelHealth.ERROR, str(exc))
             report.said = _said(exc)
         except Exception as exc:  # noqa: BLE001 - a connector's bug fails its channel only
             log.warning("pull of %s crashed", channel.key, exc_info=True)
-            outcome = _Outcome("error", f"{channel.key}: unexpected {_message(exc)}")
+            outcome = _Outcome(ChannelHealth.ERROR, f"{channel.key}: unexpected {_message(exc)}")
         outcome.message = scrub(outcome.message, secret)
         outcome.rate = connector.rate if connector else None
         for texts in (report.notes, report.warnings, report.errors):
@@ -253,7 +252,7 @@ class PullService:
         report.notes.append(f"stopped after {self.max_pages} pages; the rest comes next pull")
 
     def _skipped(self, report: ChannelReport, why: str, progress: Progress | None) -> ChannelReport:
-        report.status = "skipped"
+        report.status = ChannelHealth.SKIPPED
         report.message = f"{report.key}: skipped, {why}"
         report.done = True
         if progress:
@@ -307,14 +306,14 @@ class PullService:
             state.updated_at = now
             if outcome.rate is not None:
                 state.rate_limit = json.dumps(outcome.rate.to_json())
-            if outcome.kind == "ok":
+            if outcome.kind == ChannelHealth.OK:
                 state.last_success_at = now
                 state.consecutive_failures = 0
                 state.circuit_until = None
             else:
                 state.last_error_at = now
                 state.last_error = shorten(outcome.message, ERROR_CHARS)
-                if outcome.kind == "rate_limited":
+                if outcome.kind == ChannelHealth.RATE_LIMITED:
                     wait = outcome.wait
                 else:
                     state.consecutive_failures += 1
@@ -323,7 +322,7 @@ class PullService:
             session.add(state)
             report.status = outcome.kind
             report.health = outcome.kind
-            report.message = state.last_error if outcome.kind != "ok" else None
+            report.message = state.last_error if outcome.kind != ChannelHealth.OK else None
             report.circuit_until = state.circuit_until
 
     # -- watching ------------------------------------------------------------------------
@@ -381,7 +380,7 @@ class PullService:
         """Wait until the next poll of ``channel`` (True: stopped). A connector that ``pushes``
         (IMAP IDLE) ends the wait as soon as its server announces new items."""
         delay = self.next_delay(channel, report)
-        connector = pool.built(channel.key) if report.status == "ok" else None
+        connector = pool.built(channel.key) if report.status == ChannelHealth.OK else None
         if connector is None or not connector.pushes:
             return await wait_or_stop(stop_event, delay)
         news = asyncio.ensure_future(connector.wait_for_news(delay))
@@ -449,8 +448,8 @@ def _said(exc: BaseException) -> tuple[str, dict[str, Any]] | None:
 
 def _crashed(channel: ChannelConfig, exc: Exception) -> ChannelReport:
     """The report of a channel whose pull raised (a bug in desk: pull_channel catches the rest)."""
-    report = ChannelReport(channel.key, channel.name, channel.platform, status="error")
-    report.health = "error"
+    report = ChannelReport(channel.key, channel.name, channel.platform, status=ChannelHealth.ERROR)
+    report.health = ChannelHealth.ERROR
     report.message = shorten(f"{channel.key}: {_message(exc)}", ERROR_CHARS)
     report.done = True
     return report

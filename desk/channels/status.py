@@ -14,12 +14,13 @@ from typing import Any
 from desk.config.channels import ChannelConfig
 from desk.db.tables import ChannelState
 from desk.platforms.errors import catalog_text
+from desk.vocabulary import ChannelHealth
 
 BACKOFF_BASE = 60.0  # seconds of the first failure's circuit
 BACKOFF_CAP = 3600.0
 ERROR_CHARS = 300  # last_error is clipped to this
 CURSOR_CHARS = 80  # cursors as `desk channels` shows them
-FAILED = ("error", "failing")
+FAILED = (ChannelHealth.ERROR, ChannelHealth.FAILING)
 
 
 @dataclass
@@ -35,8 +36,8 @@ class ChannelReport:
     key: str
     name: str
     platform: str
-    status: str = "ok"
-    health: str = "new"
+    status: str = ChannelHealth.OK
+    health: str = ChannelHealth.NEW
     pages: int = 0
     new: int = 0
     duplicate: int = 0
@@ -155,7 +156,7 @@ def status_of(channel: ChannelConfig, state: ChannelState | None) -> ChannelStat
         name=channel.name,
         platform=channel.platform,
         enabled=channel.enabled,
-        health=state.health if state else "new",
+        health=state.health if state else ChannelHealth.NEW,
         last_success_at=state.last_success_at if state else None,
         last_error_at=state.last_error_at if state else None,
         last_error=state.last_error if state else None,

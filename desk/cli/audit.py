@@ -22,7 +22,7 @@ from desk.i18n import Catalog
 from desk.text.safe import clean
 
 if TYPE_CHECKING:
-    from desk.audit.checkpoints import CheckpointService, Finding, Line, Proof
+    from desk.audit.checkpoints import Finding, Line, Proof
     from desk.audit.content import RowReport
     from desk.bootstrap import Desk
 
@@ -77,20 +77,6 @@ def _proof_arguments(parser: Any) -> None:
     )
     parser.add_argument(
         "--public-key", metavar=parser.metavar("key"), help=parser.text("public_key")
-    )
-
-
-def checkpoint_service(desk: Desk) -> CheckpointService:
-    """The checkpoint service of this desk (built here: only the audit commands use it)."""
-    from desk import db
-    from desk.audit.checkpoints import CheckpointService
-
-    return CheckpointService(
-        read_factory=db.session_factory(desk.engine),
-        write_factory=db.write_session_factory(desk.engine),
-        config=desk.config,
-        actor=desk.me,
-        clock=desk.clock,
     )
 
 
@@ -217,7 +203,7 @@ def verify(desk: Desk, args: argparse.Namespace) -> int:
             _print_findings(desk.catalog, (_row_finding(f) for f in result.rows.findings), err=True)
         else:
             _rows_said(desk.catalog, result.rows)
-    proof = checkpoint_service(desk).prove(args.checkpoints, args.public_key)
+    proof = desk.checkpoints.prove(args.checkpoints, args.public_key)
     if proof is not None:
         _proof_said(desk.catalog, proof)
         ok = ok and proof.ok
@@ -265,7 +251,7 @@ def verify_extract(run: Invocation, args: argparse.Namespace) -> int:
 def checkpoint(desk: Desk, args: argparse.Namespace) -> int:
     """Verify the trail and append its head (with its own ``audit.checkpointed`` event) to the
     checkpoint file (supervisors)."""
-    service = checkpoint_service(desk)
+    service = desk.checkpoints
     line = service.checkpoint(args.file)
     log = service.log(args.file)
     path = log.path if log is not None else None

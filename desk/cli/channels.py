@@ -20,6 +20,7 @@ from desk.cli._shared import in_zone, plural, print_json
 from desk.clock import as_utc
 from desk.i18n import Catalog
 from desk.text.safe import clean
+from desk.vocabulary import ChannelHealth
 
 if TYPE_CHECKING:  # desk.channels.pull loads httpx and tenacity: only when a command here runs
     from desk.bootstrap import Desk
@@ -91,7 +92,7 @@ def _progress(catalog: Catalog) -> Callable[[ChannelReport], None]:
 def _report_lines(report: ChannelReport, catalog: Catalog) -> list[str]:
     t = catalog.t
     words = _numbers(report, catalog)
-    if report.status == "ok":
+    if report.status == ChannelHealth.OK:
         lines = [t("cli.pull.ok", channel=report.key, **words)]
     else:
         status = t(f"cli.health.{report.status}")
@@ -176,7 +177,7 @@ def _watch_line(report: ChannelReport, catalog: Catalog, now: datetime) -> str:
     line = catalog.t(
         "cli.watch.line", time=f"{now:%H:%M:%S}", channel=report.key, status=status, **words
     )
-    if report.message and report.status != "ok":
+    if report.message and report.status != ChannelHealth.OK:
         line += f" — {_line(report.shown_message(catalog.t) or '')}"
     return line
 

@@ -233,7 +233,7 @@ def _print_detail(d: MentionDetail, catalog: Catalog, when: Callable[..., str]) 
 
     t = catalog.t
     author = f"{clean(d.author_name, one_line=True)} {clean(d.author_handle, one_line=True)}"
-    print(f"#{d.id} {d.platform} {d.kind} — {author}")
+    print(f"#{d.id} {d.platform} {stored_word(t, 'kind', d.kind)} — {author}")
     print(
         t(
             "cli.show.about",
@@ -269,11 +269,20 @@ def _print_detail(d: MentionDetail, catalog: Catalog, when: Callable[..., str]) 
         for row in d.thread:
             mark = "→" if row.id == d.id else " "
             who = clean(row.author, one_line=True, max_len=30)
-            print(f" {mark} #{row.id} {who}: {clean(row.text, one_line=True, max_len=80)}")
+            text = clean(row.text, one_line=True, max_len=80)
+            print(t("cli.show.thread_line", mark=mark, id=row.id, who=who, text=text))
     if d.replies:
         print("\n" + t("cli.show.replies"))
         for r in d.replies:
-            print(f"  [{r.status}] {when(r.created_at)} {r.author}: {clean(r.text, one_line=True)}")
+            print(
+                t(
+                    "cli.show.reply_line",
+                    status=t(f"cli.reply.status.{r.status}"),
+                    when=when(r.created_at),
+                    author=r.author,
+                    text=clean(r.text, one_line=True),
+                )
+            )
             if r.reviewer:  # the supervisor's decision, and the note the author reads
                 note = clean(r.review_note or "", one_line=True, max_len=500)
                 key = "cli.show.reviewed_note" if note else "cli.show.reviewed"

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from desk.cli._parser import Commands
 from desk.cli._shared import plural, print_json, stored_word
-from desk.cli.audit import checkpoint_service, line_text
+from desk.cli.audit import line_text
 from desk.i18n import Catalog
 from desk.text.safe import clean
 
@@ -78,7 +78,7 @@ def report(desk: Desk, args: argparse.Namespace) -> int:
     if args.rebuild:
         return rebuild(desk, args)
     data = desk.reports.report(args.since, args.until)
-    service = checkpoint_service(desk)
+    service = desk.checkpoints
     head_seq, head_hash = service.head()
     last = service.last_line()
     if args.json:
@@ -219,7 +219,7 @@ def export(desk: Desk, args: argparse.Namespace) -> int:
     )
     print(catalog.t("cli.export.head", seq=done.head[0], hash=done.head[1]))
     if done.checkpoint is not None:
-        log = checkpoint_service(desk).log()
+        log = desk.checkpoints.log()
         print("  " + line_text(catalog, done.checkpoint, log.path if log else None))
     else:
         print(catalog.t("cli.export.no_checkpoint"))
@@ -260,6 +260,6 @@ def purge(desk: Desk, args: argparse.Namespace) -> int:
     if done.audit_held_by is not None:
         print(t("cli.purge.held", id=done.audit_held_by))
     if done.checkpoint is not None:
-        log = checkpoint_service(desk).log()
+        log = desk.checkpoints.log()
         print("  " + line_text(catalog, done.checkpoint, log.path if log else None))
     return 0

@@ -168,7 +168,7 @@ def replies_fast(reading: Reading, args: argparse.Namespace) -> Callable[[], obj
     found = fastread.list_replies(reading.conn, flt, limit=args.limit)
     if args.json:
         return partial(print_json, [r.to_json() for r in found])
-    return partial(_print_replies, found, zone())
+    return partial(_print_replies, found, zone(), reading.catalog.t)
 
 
 def replies(desk: Desk, args: argparse.Namespace) -> int:
@@ -180,15 +180,17 @@ def replies(desk: Desk, args: argparse.Namespace) -> int:
         return 0
     from desk.calendar import zone  # ZoneInfo caches: no week of hours parsed per printed row
 
-    _print_replies(found, zone(desk.config.hours.timezone))
+    _print_replies(found, zone(desk.config.hours.timezone), desk.catalog.t)
     return 0
 
 
-def _print_replies(found: list[ReplyView], tz: tzinfo) -> None:
-    """One line a reply, its time in the desk's zone ``tz`` (as ``local_time`` shows it)."""
+def _print_replies(found: list[ReplyView], tz: tzinfo, t: Callable[..., str]) -> None:
+    """One line a reply, its time in the desk's zone ``tz`` (as ``local_time`` shows it) and
+    its status in the language of ``t`` (a Catalog.t)."""
     for r in found:
         text = clean(r.text, one_line=True, max_len=100)
-        print(f"{in_zone(r.created_at, tz)} {r.author:<8} #{r.mention_id:<6} [{r.status}] {text}")
+        status = t(f"cli.reply.status.{r.status}")
+        print(f"{in_zone(r.created_at, tz)} {r.author:<8} #{r.mention_id:<6} [{status}] {text}")
 
 
 def approvals(desk: Desk, args: argparse.Namespace) -> int:

@@ -99,7 +99,7 @@ def add(desk: Desk, args: argparse.Namespace) -> int:
         os_users=split_list(args.os_users),
     )
     member = desk.staff.add(new)
-    print(clean(t("staff.added", name=member.name, role=t(f"staff.role.{member.role}"))))
+    print(clean(t("staff.done.added", name=member.name, role=t(f"staff.role.{member.role}"))))
     return 0
 
 
@@ -107,7 +107,9 @@ def role(desk: Desk, args: argparse.Namespace) -> int:
     """Change someone's role (admins; the last active admin cannot step down)."""
     t = desk.catalog.t
     member = desk.staff.set_role(args.name, args.role)
-    print(clean(t("staff.role_changed", name=member.name, role=t(f"staff.role.{member.role}"))))
+    print(
+        clean(t("staff.done.role_changed", name=member.name, role=t(f"staff.role.{member.role}")))
+    )
     return 0
 
 
@@ -121,7 +123,7 @@ def deactivate(desk: Desk, args: argparse.Namespace) -> int:
         print(clean(desk.catalog.plural("staff.deactivated_open", n, name=name)))
         print(clean(t("staff.handover_cli", name=name)))
     else:
-        print(clean(t("staff.deactivated", name=name)))
+        print(clean(t("staff.done.deactivated", name=name)))
     if done.named_in:
         print(clean(t("staff.named_in", name=name, places=", ".join(done.named_in))))
     return 0
@@ -130,7 +132,7 @@ def deactivate(desk: Desk, args: argparse.Namespace) -> int:
 def reactivate(desk: Desk, args: argparse.Namespace) -> int:
     """Bring a deactivated person back (admins)."""
     member = desk.staff.reactivate(args.name)
-    print(clean(desk.catalog.t("staff.reactivated", name=member.name)))
+    print(clean(desk.catalog.t("staff.done.reactivated", name=member.name)))
     return 0
 
 

@@ -11,9 +11,8 @@ The rules (crisis.md §3, the platforms' own limits and rules):
   window: the rest is skipped with its reason, to be sent by a later run;
 - live replies spaced by ``window / budget`` (``spacing``), so a batch never bursts.
 
-The budgets are well under each platform's limit: Mastodon 100 per 3 h (limit 300 statuses /
-3 h per account), X 60 per 15 min (limit 100 posts / 15 min per user), Bluesky 300 per hour
-(limit 5,000 points/h at 3 points a post, i.e. 1,666 posts), e-mail 200 per hour.
+Each platform declares its budget, well under its own limit (``Platform.batch_budget`` in its
+package): Mastodon 100 per 3 h, X 60 per 15 min, Bluesky 300 per hour, e-mail 200 per hour.
 """
 
 from __future__ import annotations
@@ -21,6 +20,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+
+from desk.platforms.registry import PLATFORMS
 
 ADDRESSING = frozenset({"mention", "reply", "quote", "email", "dm"})
 """Kinds of mention written *to* the account (``keyword``, ``news``, ``automatic`` are not)."""
@@ -40,11 +41,9 @@ class Budget:
 
 
 BUDGETS: Mapping[str, Budget] = {
-    "mastodon": Budget(100, timedelta(hours=3)),
-    "x": Budget(60, timedelta(minutes=15)),
-    "bluesky": Budget(300, timedelta(hours=1)),
-    "email": Budget(200, timedelta(hours=1)),
+    name: Budget(*p.batch_budget) for name, p in PLATFORMS.items() if p.batch_budget
 }
+"""Each platform's budget, as it declares it (``Platform.batch_budget``)."""
 DEFAULT_BUDGET = Budget(60, timedelta(hours=1))
 
 

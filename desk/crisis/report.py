@@ -30,6 +30,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import col
 
+from desk.audit.actions import Action
 from desk.calendar import Calendar
 from desk.clock import Clock, as_utc, utcnow
 from desk.crisis.clusters import Cluster
@@ -232,7 +233,7 @@ class CrisisReporter:
         row = session.execute(
             sa.select(col(AuditEvent.at), col(AuditEvent.actor), col(AuditEvent.data))
             .where(
-                col(AuditEvent.action) == "statement.published",
+                col(AuditEvent.action) == Action.STATEMENT_PUBLISHED,
                 col(AuditEvent.at) >= since,
                 col(AuditEvent.at) <= until,
             )
@@ -242,11 +243,11 @@ class CrisisReporter:
         if row is None:
             return None
         at, actor, data = row
-        return Moment(as_utc(at), "statement.published", {"by": actor, **_details(data)})
+        return Moment(as_utc(at), Action.STATEMENT_PUBLISHED, {"by": actor, **_details(data)})
 
     @staticmethod
     def _events(session: Any, since: datetime, until: datetime) -> list[Moment]:
-        kinds = {"crisis.started": "declared", "crisis.stopped": "stopped"}
+        kinds = {Action.CRISIS_STARTED: "declared", Action.CRISIS_STOPPED: "stopped"}
         prefixes = sa.or_(*(col(AuditEvent.action).startswith(p) for p in TIMELINE_PREFIXES))
         rows = session.execute(
             sa.select(

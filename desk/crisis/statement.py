@@ -43,6 +43,7 @@ from desk.platforms.errors import ChannelError, NotPosted
 from desk.platforms.registry import platform as platform_named
 from desk.text.safe import clean
 from desk.views import StaffView
+from desk.vocabulary import StatementStatus
 
 MAX_CHARS = 5000
 """A statement longer than this in one language is surely a mistake (the platforms' limits are
@@ -234,7 +235,7 @@ class StatementService:
             raise PermissionDenied.from_catalog("statement_forbidden")
         with transaction(self.write_factory) as session:
             row = self._row(session, statement_id)
-            if row.status != "draft":
+            if row.status != StatementStatus.DRAFT:
                 raise ActionRefused.from_catalog("statement_not_draft", id=statement_id)
             if row.drafted_by == self.actor.name:
                 raise PermissionDenied.from_catalog("statement_own", id=statement_id)
@@ -246,7 +247,7 @@ class StatementService:
                     "statement_one_language", id=statement_id, missing=", ".join(missing)
                 )
             self._check_lengths(published_text(row.text_fr, row.text_en))
-            row.status = "approved"
+            row.status = StatementStatus.APPROVED
             row.approved_by = self.actor.name
             row.approved_at = self.clock()
             session.add(row)
@@ -266,7 +267,7 @@ class StatementService:
         if not self.actor.is_supervisor:
             raise PermissionDenied.from_catalog("statement_forbidden")
         current = self.get(statement_id)
-        if current.status == "draft":
+        if current.status == StatementStatus.DRAFT:
             raise ActionRefused.from_catalog("statement_not_approved", id=statement_id)
         text = current.published_text
         for channel in self.channels():
@@ -397,8 +398,8 @@ class StatementService:
             posts = _posts(row)
             posts[post.channel] = _record(post)
             row.posts = json.dumps(posts, sort_keys=True)
-            if published and row.status == "approved":
-                row.status = "published"
+            if published and row.status == StatementStatus.APPROVED:
+                row.status = StatementStatus.PUBLISHED
             session.add(row)
             data = {"statement": statement_id, "channel": post.channel}
             if settled:
@@ -407,8 +408,8 @@ class StatementService:
                     Action.STATEMENT_SETTLED,
                     {**data, "remote_id": post.remote_id, "posted": bool(post.remote_id)},
                 )
-                if published and row.status == "approved":
-                    row.status = "published"
+                if published and row.status == StatementStatus.APPROVED:
+                    row.status = StatementStatus.PUBLISHED
                 return
             if published:
                 self.record.event(

@@ -10,7 +10,7 @@ It only reads, through a read-only connection (``mode=ro``), and only a database
 current (``SCHEMA_HEAD``, one read of ``alembic_version``): anything else (PostgreSQL, an older
 schema, an unknown person) is left to the ordinary path, which migrates or complains as it always
 did. The SQL is desk.db.store's (``_where``, ``page_queue``, ``count_queue``, ``list_replies``)
-written out for sqlite3, with the filters of desk.db.filters; tests/unit/test_fastread.py runs
+written out for sqlite3, with the filters of desk.db.filters; tests/unit/db/test_fastread.py runs
 every filter through both and asserts the same rows.
 """
 

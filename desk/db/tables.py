@@ -15,7 +15,14 @@ from sqlalchemy.types import TypeDecorator
 from sqlmodel import Column, Field, SQLModel
 
 from desk.clock import as_utc
-from desk.vocabulary import MAYBE_PUBLISHED, BatchStatus, MentionStatus, ReplyStatus
+from desk.vocabulary import (
+    MAYBE_PUBLISHED,
+    BatchStatus,
+    ChannelHealth,
+    MentionStatus,
+    ReplyStatus,
+    StatementStatus,
+)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -258,7 +265,7 @@ class Statement(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     text_fr: str
     text_en: str
-    status: str = "draft"  # draft -> approved -> published
+    status: str = StatementStatus.DRAFT  # draft -> approved -> published
     drafted_by: str
     drafted_at: datetime = _utc_column()
     approved_by: str | None = None
@@ -312,7 +319,7 @@ class ChannelState(SQLModel, table=True):
     channel_id: int = Field(foreign_key="channels.id", primary_key=True)
     cursor: str | None = None
     session_state: str | None = None
-    health: str = "new"  # new | ok | error | failing | rate_limited
+    health: str = ChannelHealth.NEW  # new | ok | error | failing | rate_limited
     last_success_at: datetime | None = _utc_column(nullable=True)
     last_error_at: datetime | None = _utc_column(nullable=True)
     last_error: str | None = None

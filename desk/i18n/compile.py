@@ -1,6 +1,6 @@
 """Write each catalog's compiled JSON beside its TOML: ``python -m desk.i18n.compile``.
 
-Run it after editing a catalog (tests/unit/test_foundations.py fails until the JSON is current;
+Run it after editing a catalog (tests/unit/i18n/test_catalogs.py fails until the JSON is current;
 until then desk reads the TOML, a few milliseconds slower). ``--check`` writes nothing and
 exits 1 when a JSON is missing or stale.
 """

@@ -10,6 +10,7 @@ posts. Nothing here does I/O or imports the network stack: the live client (``Co
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from datetime import timedelta
 from types import ModuleType
 from typing import Any, ClassVar
 
@@ -30,6 +31,12 @@ class Platform(ABC):
     network does; a news feed and a mailbox do not)."""
     needs_secret: ClassVar[bool] = True
     """A live channel needs a token (a public feed does not)."""
+    batch_budget: ClassVar[tuple[int, timedelta] | None] = None
+    """At most so many replies of one approved correction (desk.crisis.plan) per window, well
+    under the platform's own rate limit; None: the planner's default."""
+    detects_language: ClassVar[bool] = False
+    """The language its payloads declare is the platform's own detection, not a tag the author
+    chose (desk.triage.pipeline trusts it as is when desk knows the language)."""
     json_payloads: ClassVar[bool] = True
     """Its saved payloads are JSON (``looks_like`` recognises them); else XML feeds."""
     connector: ClassVar[str]

@@ -186,6 +186,30 @@ def collect(platform: str, items: Iterable[Any], build: Builder) -> ParseResult:
     return result
 
 
+def aware_moment(value: Any) -> datetime | None:
+    """An ISO-8601 timestamp with its offset (``Z`` or ``+hh:mm``); None when it is not text,
+    not readable, or has no offset (a client then cannot place it in time)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else None
+
+
+def cursor_object(cursor: str | None) -> dict[str, Any] | None:
+    """The JSON object a channel's stored cursor holds; None when there is no cursor or it is
+    not one (each client then starts afresh, or reads an older form)."""
+    if not cursor:
+        return None
+    try:
+        value = json.loads(cursor)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
 def _json_type(value: Any) -> str:
     names = {list: "a list", str: "text", bool: "true/false", type(None): "null"}
     return names.get(type(value), "a number")

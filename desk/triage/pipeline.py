@@ -29,6 +29,8 @@ from desk.vocabulary import PRIORITY_NAMES
 
 URGENT = 3
 DETECTING_PLATFORMS = frozenset({"x"})  # their language field is their own detection
+"""``Platform.detects_language``, named here: triage does not load the platforms' payload
+parsers (tests/platforms/test_registry.py checks that the two agree)."""
 # Detected is frozen: the declared languages are shared, not made anew for every mention
 _DECLARED = {code: Detected(code, "declared") for code in (*KNOWN, "other")}
 _UNKNOWN = Detected("other", "unknown")

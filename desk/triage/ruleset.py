@@ -19,6 +19,8 @@ from desk.vocabulary import Category
 
 CATEGORY_ORDER: tuple[str, ...] = tuple(Category)  # precedence: the first set wins
 PLATFORMS = ("mastodon", "bluesky", "x", "rss", "email")
+"""What a rule's ``platforms`` may name: desk.platforms.registry's, named here (triage does
+not load the payload parsers; tests/platforms/test_registry.py checks that they agree)."""
 KINDS = ("mention", "reply", "quote", "keyword", "news")
 STRATEGIES = ("round-robin", "least-loaded")
 

@@ -21,7 +21,7 @@ from desk.audit.chain import Recorder
 from desk.clock import Clock, as_utc, utcnow
 from desk.config import DeskConfig
 from desk.db import SessionFactory, store, transaction
-from desk.db.tables import AuditEvent, Mention
+from desk.db.tables import AuditEvent, Channel, Mention
 from desk.errors import PermissionDenied
 from desk.triage import Known, RuleSet, load_rules
 from desk.triage.conditions import normalise_handle
@@ -208,7 +208,7 @@ class TriageService:
         return True
 
 
-_SET_CATEGORY = {"mention.categorised", "mention.marked_spam"}
+_SET_CATEGORY = {Action.MENTION_CATEGORISED, Action.MENTION_MARKED_SPAM}
 
 
 def _decided_by_hand(session: Session, mention_ids: list[int]) -> dict[int, set[str]]:
@@ -217,7 +217,7 @@ def _decided_by_hand(session: Session, mention_ids: list[int]) -> dict[int, set[
     rows = session.exec(
         select(AuditEvent.mention_id, AuditEvent.action).where(
             col(AuditEvent.mention_id).in_(mention_ids),
-            col(AuditEvent.action).in_([*_SET_CATEGORY, "mention.reopened"]),
+            col(AuditEvent.action).in_([*_SET_CATEGORY, Action.MENTION_REOPENED]),
         )
     ).all()
     found: dict[int, set[str]] = {}
@@ -264,7 +264,5 @@ def _stored_language(stored: dict[str, Any]) -> Detected | None:
 
 
 def _channel_name(session: Session, channel_id: int) -> str:
-    from desk.db.tables import Channel
-
     channel = session.get(Channel, channel_id)
     return channel.name if channel else ""

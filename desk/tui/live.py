@@ -20,8 +20,9 @@ from desk.channels.background import BackgroundLoop
 from desk.replies.outbox import OutboxReport
 from desk.tui.labels import plural
 from desk.tui.safe import safe_str
+from desk.vocabulary import ChannelHealth
 
-_GOOD = ("ok", "new")
+_GOOD = (ChannelHealth.OK, ChannelHealth.NEW)
 
 
 class LiveSide:
@@ -106,7 +107,10 @@ class LiveSide:
                 parts.append(Content.styled(f"– {name}", "dim"))
             elif report is None:
                 parts.append(Content.styled(f"… {name}", "dim"))
-            elif report.health in _GOOD and report.status in ("ok", "skipped"):
+            elif report.health in _GOOD and report.status in (
+                ChannelHealth.OK,
+                ChannelHealth.SKIPPED,
+            ):
                 parts.append(Content.styled(f"✓ {name}", "green"))
             else:
                 state = report.health if report.health not in _GOOD else report.status

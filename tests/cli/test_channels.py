@@ -164,6 +164,8 @@ def test_no_channels_configured(
     assert "no [[channel]] in desk.toml" in capsys.readouterr().err
     assert cli("pull", "--channel", "nope") == 2
     assert "no channel named 'nope'" in capsys.readouterr().err
+    assert cli("pull", "--channel", "nope", lang="fr") == 2
+    assert "aucun canal nommé 'nope' dans desk.toml" in capsys.readouterr().err
 
 
 def test_json_output_never_holds_the_token(

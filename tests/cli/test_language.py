@@ -146,6 +146,27 @@ def test_progress_and_tables_in_french(
     assert out.splitlines()[-1].endswith("· 1 élément")
 
 
+def test_show_and_replies_name_statuses_and_kinds_in_the_readers_language(
+    cli: Cli, desk: Desk, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (mid,) = add(desk, mention("1", "Bonjour", kind="quote"))
+    sent = desk.replies.send(mid, "Merci !")  # a replayed file's channel: sent offline
+    assert sent.status == "sent_offline"
+    author = sent.author
+    _, shown, _ = run(cli, capsys, "show", str(mid))
+    assert f"#{mid} mastodon citation — " in shown
+    assert "  [envoyée hors ligne] " in shown
+    assert f" {author}\u00a0: Merci !" in shown  # French typography before the colon
+    _, listed, _ = run(cli, capsys, "replies")
+    assert "[envoyée hors ligne]" in listed
+    assert "sent_offline" not in shown + listed
+    _, shown, _ = run(cli, capsys, "show", str(mid), lang="en")
+    assert f"#{mid} mastodon quote — " in shown
+    assert "  [sent_offline] " in shown
+    assert f" {author}: Merci !" in shown
+    assert "[sent_offline]" in run(cli, capsys, "replies", lang="en")[1]
+
+
 def test_json_is_the_same_in_every_language(
     cli: Cli, desk: Desk, capsys: pytest.CaptureFixture[str]
 ) -> None:

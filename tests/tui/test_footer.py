@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.pilot import Pilot
 from textual.widgets import Static
-from textual.widgets._footer import FooterKey
 
 from desk.tui.widgets.footer import DeskFooter
 
@@ -33,8 +33,10 @@ class FooterApp(App[None]):
         """Nothing: only its key matters here."""
 
 
-def keys(app: App[None]) -> list[FooterKey]:
-    return list(app.screen.query(FooterKey))
+def keys(app: App[None]) -> list[Any]:
+    """The footer's key widgets (Textual's FooterKey, found by its CSS type name: the module
+    that defines it is private)."""
+    return list(app.screen.query("FooterKey"))
 
 
 async def until(pilot: Pilot[None], condition: Callable[[], bool]) -> None:

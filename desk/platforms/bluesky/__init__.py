@@ -3,6 +3,7 @@ key chosen by desk), and how a post is counted (300 graphemes *and* 3000 UTF-8 b
 
 from __future__ import annotations
 
+from datetime import timedelta
 from types import ModuleType
 from typing import ClassVar
 
@@ -15,6 +16,7 @@ class Bluesky(Platform):
     """Bluesky (the AT Protocol's ``app.bsky``)."""
 
     name = "bluesky"
+    batch_budget = (300, timedelta(hours=1))  # limit 5,000 points/h, 3 a post: 1,666 posts
     publishes = True
     connector = "desk.platforms.bluesky.client:BlueskyConnector"
     payload: ClassVar[ModuleType] = bluesky_payload

@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from desk.config.secrets import Secret
-from desk.platforms.fields import dig, opt_str
+from desk.platforms.fields import cursor_object, dig, opt_str
 
 OVERLAP = timedelta(minutes=2)  # items this much older than the mark are still looked at
 MAX_SEEN = 200  # uris kept in the cursor for the overlap window
@@ -173,13 +173,7 @@ class Mark:
 
 def load_cursor(cursor: str | None) -> dict[str, Any]:
     """The per-source marks stored for a channel (desk.platforms.bluesky.client's module docstring)."""
-    if not cursor:
-        return {}
-    try:
-        value = json.loads(cursor)
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
+    return cursor_object(cursor) or {}
 
 
 def dump_cursor(state: dict[str, Any]) -> str:

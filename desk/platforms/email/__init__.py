@@ -6,6 +6,7 @@ by SMTP exactly once (a desk-made Message-ID, reconciled in the Sent folder)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from types import ModuleType
 from typing import ClassVar
 
@@ -18,6 +19,7 @@ class Email(Platform):
     """A shared mailbox (IMAP + SMTP)."""
 
     name = "email"
+    batch_budget = (200, timedelta(hours=1))  # replies of one correction per hour
     connector = "desk.platforms.email.client:EmailConnector"
     payload: ClassVar[ModuleType] = email_payload
     payload_name = "e-mail message"

@@ -94,6 +94,7 @@ from desk.platforms.errors import (
     TransientError,
     Unprovable,
 )
+from desk.platforms.fields import cursor_object
 from desk.platforms.parsed import ItemError, ParseResult
 from desk.text.safe import clean
 
@@ -114,13 +115,8 @@ def load_cursor(cursor: str | None) -> dict[str, dict[str, int]]:
     """The per-folder cursors stored for a channel (``validity``, ``uid`` and, when CONDSTORE
     was used, ``modseq``); an entry without a readable ``modseq`` (a cursor written before
     CONDSTORE) keeps its UIDs; anything else unreadable starts afresh."""
-    if not cursor:
-        return {}
-    try:
-        value = json.loads(cursor)
-    except ValueError:
-        return {}
-    if not isinstance(value, dict):
+    value = cursor_object(cursor)
+    if value is None:
         return {}
     out: dict[str, dict[str, int]] = {}
     for folder, entry in value.items():

@@ -4,6 +4,7 @@ against the instance's own limit)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from types import ModuleType
 from typing import Any, ClassVar
 
@@ -17,6 +18,7 @@ class Mastodon(Platform):
     """Mastodon and compatible servers (Pleroma, GoToSocial...)."""
 
     name = "mastodon"
+    batch_budget = (100, timedelta(hours=3))  # limit 300 statuses / 3 h per account
     publishes = True
     connector = "desk.platforms.mastodon.client:MastodonConnector"
     payload: ClassVar[ModuleType] = mastodon_payload

@@ -47,7 +47,7 @@ from desk.platforms.errors import (
     TransientError,
     Unprovable,
 )
-from desk.platforms.fields import dig, opt_str
+from desk.platforms.fields import aware_moment, cursor_object, dig, opt_str
 from desk.platforms.html import html_to_text
 from desk.platforms.http import RateHeaders, auth_header, error_text, read_json
 from desk.platforms.mastodon import payload as parser
@@ -85,14 +85,9 @@ def comparable(text: str) -> str:
 
 def load_cursor(cursor: str | None) -> dict[str, str]:
     """The per-source cursors stored for a channel (see the module docstring)."""
-    if not cursor:
-        return {}
-    try:
-        value = json.loads(cursor)
-    except ValueError:
-        value = None
-    if not isinstance(value, dict):
-        return {NOTIFICATIONS: cursor}  # a bare id
+    value = cursor_object(cursor)
+    if value is None:
+        return {NOTIFICATIONS: cursor} if cursor else {}  # a bare id
     return {
         str(k): str(v)
         for k, v in value.items()
@@ -137,16 +132,6 @@ def _usable_id(value: str | None) -> str | None:
     if value and len(value) <= MAX_ID_CHARS and value.isprintable() and not value.isspace():
         return value
     return None
-
-
-def _moment(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else None
 
 
 class MastodonConnector(Connector):
@@ -389,7 +374,7 @@ class MastodonConnector(Connector):
                 raise Unprovable(f"{self.channel.key}: the status listing is not a list")
             oldest: datetime | None = None
             for status in statuses:
-                created = _moment(dig(status, "created_at"))
+                created = aware_moment(dig(status, "created_at"))
                 if created is not None:
                     oldest = created if oldest is None else min(oldest, created)
                 if self._is_the_reply(status, parent_id, expected, since, created):

@@ -27,6 +27,7 @@ from desk import __version__
 from desk.errors import InputError
 from desk.platforms.client import Connector, Page
 from desk.platforms.errors import ChannelError, PermanentError, RateLimited, TransientError
+from desk.platforms.fields import cursor_object
 from desk.platforms.http import rate_wait, read_capped, retry_after, where
 from desk.platforms.parsed import ParseResult
 from desk.platforms.rss import payload as rss_parser
@@ -46,13 +47,8 @@ def encode_cursor(etag: str | None, last_modified: str | None) -> str:
 
 def decode_cursor(cursor: str | None) -> tuple[str | None, str | None]:
     """``(etag, last_modified)`` from a stored cursor; nothing usable gives ``(None, None)``."""
-    if not cursor:
-        return None, None
-    try:
-        data = json.loads(cursor)
-    except ValueError:
-        return None, None
-    if not isinstance(data, dict):
+    data = cursor_object(cursor)
+    if data is None:
         return None, None
     return _validator(data.get("etag")), _validator(data.get("last_modified"))
 

@@ -3,6 +3,7 @@ is counted (twitter-text v3's weighted length, 280)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from types import ModuleType
 from typing import ClassVar
 
@@ -15,6 +16,8 @@ class X(Platform):
     """X, formerly Twitter."""
 
     name = "x"
+    batch_budget = (60, timedelta(minutes=15))  # limit 100 posts / 15 min per user
+    detects_language = True  # X's ``lang`` is X's own detection
     publishes = True
     connector = "desk.platforms.x.client:XConnector"
     payload: ClassVar[ModuleType] = x_payload

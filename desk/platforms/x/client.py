@@ -47,7 +47,7 @@ from desk.platforms.errors import (
     TransientError,
     Unprovable,
 )
-from desk.platforms.fields import dig, opt_str
+from desk.platforms.fields import aware_moment, dig, opt_str
 from desk.platforms.http import RateHeaders, auth_header, error_text, read_json
 from desk.platforms.x import payload as parser
 
@@ -94,16 +94,6 @@ class _Cycle:
     since: str | None
     newest: str | None
     token: str
-
-
-def _moment(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else None
 
 
 class XConnector(Connector):
@@ -289,7 +279,7 @@ class XConnector(Connector):
                 raise Unprovable(f"{self.channel.key}: the post listing is not a list")
             oldest: datetime | None = None
             for post in posts:
-                created = _moment(dig(post, "created_at"))
+                created = aware_moment(dig(post, "created_at"))
                 if created is not None:
                     oldest = created if oldest is None else min(oldest, created)
                 if _replies_to(post, parent) and _same_text(post, expected):

@@ -31,6 +31,7 @@ from desk.tui.safe import safe, safe_str, safe_text
 from desk.tui.screens.base import DeskScreen
 from desk.tui.widgets import tables
 from desk.tui.widgets.footer import DeskFooter
+from desk.views import ReplyView
 from desk.vocabulary import BatchStatus
 
 
@@ -286,48 +287,48 @@ class ApprovalsScreen(DeskScreen):
 
     def action_edit_approve(self) -> None:
         """Correct the text, then approve and send (the author's signature is kept)."""
-        item = self._current()
-        if item is None or self._whole_batch(item):
+        reply = self._pending_reply()
+        if reply is None:
             return
-        assert isinstance(item, PendingReply)
-        reply_id = item.reply.id
-        approvals = self.desk.approvals
-
-        def edited(text: str | None) -> None:
-            if text is not None:
-                self._decided(reply_id, "approve")
-
-        self.app.push_screen(
-            TextPrompt(
-                self.t("tui.approvals.edit_title", id=reply_id),
-                item.reply.body,
-                missing=self.t("tui.approvals.text_missing"),
-                submit=lambda text: approvals.approve(reply_id, text=text),
-            ),
-            edited,
+        reply_id, approvals = reply.id, self.desk.approvals
+        prompt = TextPrompt(
+            self.t("tui.approvals.edit_title", id=reply_id),
+            reply.body,
+            missing=self.t("tui.approvals.text_missing"),
+            submit=lambda text: approvals.approve(reply_id, text=text),
         )
+        self._decide_in(prompt, reply_id, "approve")
 
     def action_reject(self) -> None:
         """Refuse the reply with a note for its author (the dialog insists on the note)."""
+        reply = self._pending_reply()
+        if reply is None:
+            return
+        reply_id, approvals = reply.id, self.desk.approvals
+        prompt = TextPrompt(
+            self.t("tui.approvals.note_title", id=reply_id),
+            missing=self.t("tui.approvals.note_missing"),
+            submit=lambda note: approvals.reject(reply_id, note),
+        )
+        self._decide_in(prompt, reply_id, "reject")
+
+    def _pending_reply(self) -> ReplyView | None:
+        """The reply under the cursor; None when there is none, or a batch is (the key then
+        acts on the whole batch, ``_whole_batch``)."""
         item = self._current()
         if item is None or self._whole_batch(item):
-            return
+            return None
         assert isinstance(item, PendingReply)
-        reply_id = item.reply.id
-        approvals = self.desk.approvals
+        return item.reply
 
-        def noted(note: str | None) -> None:
-            if note is not None:
-                self._decided(reply_id, "reject")
+    def _decide_in(self, prompt: TextPrompt, reply_id: int, decision: str) -> None:
+        """Show ``prompt`` (it submits the decision itself); once it is done, say so."""
 
-        self.app.push_screen(
-            TextPrompt(
-                self.t("tui.approvals.note_title", id=reply_id),
-                missing=self.t("tui.approvals.note_missing"),
-                submit=lambda note: approvals.reject(reply_id, note),
-            ),
-            noted,
-        )
+        def done(text: str | None) -> None:
+            if text is not None:
+                self._decided(reply_id, decision)
+
+        self.app.push_screen(prompt, done)
 
     def action_reload(self) -> None:
         """Read the queue again."""

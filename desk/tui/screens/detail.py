@@ -1,9 +1,9 @@
 """DetailScreen: one mention in full — text, why, thread, replies, history — and the composer.
 
 The detail is read in a worker (``desk.queries.detail``) and re-read whenever the inbox changes.
-ctrl+s in the composer sends through ``desk.inbox.send_reply`` in a worker, with the composer's
-idempotency key; a refusal is shown and the text stays where it was — including "no one else
-can approve this reply" (the core's ``no_approver``), said at send time.
+ctrl+s in the composer sends through ``desk.replies.send`` (desk.replies.service) in a worker,
+with the composer's idempotency key; a refusal is shown and the text stays where it was —
+including "no one else can approve this reply" (the core's ``no_approver``), said at send time.
 
 ``w`` withdraws the person's own reply while it waits for approval (after a yes; audited by
 ``desk.replies``): nothing goes out, and when the composer is empty the reply's text comes back

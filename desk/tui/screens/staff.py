@@ -287,27 +287,31 @@ class StaffScreen(DeskScreen):
     def _changed(self, action: str, name: str, result: Any) -> None:
         self.load()
         if action == "set_passphrase":
-            self._say("staff.passphrase_set", name=name)
+            self._say("staff.done.passphrase_set", name=name)
             return
         if isinstance(result, Deactivation):
             self._deactivated(result)
             return
         person: StaffMember = result
         if action == "add":
-            self._say("staff.added", name=_name(person), role=self.t(f"staff.role.{person.role}"))
+            self._say(
+                "staff.done.added", name=_name(person), role=self.t(f"staff.role.{person.role}")
+            )
         elif action == "set_role":
             self._say(
-                "staff.role_changed", name=_name(person), role=self.t(f"staff.role.{person.role}")
+                "staff.done.role_changed",
+                name=_name(person),
+                role=self.t(f"staff.role.{person.role}"),
             )
         else:
-            self._say("staff.reactivated", name=_name(person))
+            self._say("staff.done.reactivated", name=_name(person))
 
     def _deactivated(self, done: Deactivation) -> None:
         person = done.member
         if done.named_in:
             self._say("staff.named_in", name=_name(person), places=", ".join(done.named_in))
         if not done.open_mentions:
-            self._say("staff.deactivated", name=_name(person))
+            self._say("staff.done.deactivated", name=_name(person))
             return
         n = len(done.open_mentions)
         self.notify(

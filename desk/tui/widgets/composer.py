@@ -1,7 +1,7 @@
 """Composer: the reply text area, its live length counter, and the send key.
 
 The composer only posts intent: ``DraftChanged`` on every edit (the screen answers with
-``show_preview`` using ``desk.inbox.preview``) and ``ReplySubmitted`` on ctrl+s. It makes one
+``show_preview`` using ``desk.replies.preview``) and ``ReplySubmitted`` on ctrl+s. It makes one
 idempotency key when it opens and keeps it until a send succeeds, so pressing send twice (or
 retrying after a refusal) can never post the same reply twice.
 """

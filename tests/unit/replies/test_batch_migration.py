@@ -1,6 +1,6 @@
 """Migration 0017 on SQLite: a database with replies upgrades (its replies keep their search
 index and get no batch), downgrades (the batch table and column go, the replies stay), and
-upgrades again; the models and the schema agree (test_foundations checks that for the head)."""
+upgrades again; the models and the schema agree (tests/unit/db/test_migrations.py checks that for the head)."""
 
 from __future__ import annotations
 

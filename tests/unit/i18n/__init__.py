@@ -1,0 +1,1 @@
+"""Tests of desk.i18n."""
