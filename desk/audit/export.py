@@ -359,6 +359,8 @@ def _refuse_target(target: Path, fmt: str, force: bool, protected: list[Path]) -
         raise ActionRefused.from_catalog("export_exists", path=str(target))
     if fmt == "jsonl" and not target.is_file():
         raise ActionRefused.from_catalog("export_not_a_file", path=str(target))
+    if fmt == "jsonl" and not _begins_like_an_extract(target):
+        raise ActionRefused.from_catalog("export_not_an_extract_file", path=str(target))
     if fmt == "csv":
         if not target.is_dir() or target.is_symlink():
             raise ActionRefused.from_catalog("export_not_a_folder", path=str(target))
@@ -367,6 +369,16 @@ def _refuse_target(target: Path, fmt: str, force: bool, protected: list[Path]) -
             MANIFEST_FILE not in names or not names <= {*CSV_FILES.values(), MANIFEST_FILE}
         ):
             raise ActionRefused.from_catalog("export_not_an_extract", path=str(target))
+
+
+def _begins_like_an_extract(path: Path) -> bool:
+    """Whether the file begins as desk's JSONL extracts do: their manifest's first key."""
+    start = b'{"type": "manifest"'
+    try:
+        with path.open("rb") as handle:
+            return handle.read(len(start)) == start
+    except OSError:
+        return False
 
 
 def _move_into_place(temporary: Path, target: Path, fmt: str, force: bool) -> None:

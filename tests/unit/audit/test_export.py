@@ -256,6 +256,16 @@ def test_force_replaces_only_an_earlier_extract(
     assert (other / "thesis.docx").read_text(encoding="utf-8") == "mine"
     with pytest.raises(ActionRefused, match="not a file"):
         amelie.exports.export(SINCE, UNTIL, fmt="jsonl", out=other, force=True)
+    # a JSONL --force replaces an earlier extract file, never another file (desk.toml, notes)
+    config = tmp_path / "desk.toml"
+    config.write_text('[desk]\nlanguage = "fr"\n', encoding="utf-8")
+    with pytest.raises(ActionRefused, match="not a desk extract: not replaced, even with --force"):
+        amelie.exports.export(SINCE, UNTIL, fmt="jsonl", out=config, force=True)
+    assert config.read_text(encoding="utf-8") == '[desk]\nlanguage = "fr"\n'
+    earlier = tmp_path / "x.jsonl"
+    amelie.exports.export(SINCE, UNTIL, fmt="jsonl", out=earlier)
+    again = amelie.exports.export(SINCE, UNTIL, fmt="jsonl", out=earlier, force=True)
+    assert verify_extract(earlier).head == again.head
 
 
 def test_staff_filter_and_permissions(make_desk: Callable[..., Desk], tmp_path: Path) -> None:
