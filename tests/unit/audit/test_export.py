@@ -114,6 +114,44 @@ def test_a_changed_record_is_found(make_desk: Callable[..., Desk], tmp_path: Pat
     assert verify_extract(out).ok
 
 
+def test_a_changed_state_or_an_added_field_is_found(
+    make_desk: Callable[..., Desk], tmp_path: Path
+) -> None:
+    """Fields no event binds (a mention's status, category, assignee, language; a reply's
+    status) and fields added to a record are bound by the head through the manifest's list."""
+    amelie, _ids = seeded(make_desk)
+    out = tmp_path / "x.jsonl"
+    done = _jsonl(amelie, out)
+    original = out.read_text(encoding="utf-8")
+    for kind, field, value in (
+        ("mention", "status", "spam"),
+        ("mention", "assignee", "chloe"),
+        ("mention", "language", "de"),
+        ("reply", "status", "rejected"),
+        ("mention", "note", "added by hand"),
+    ):
+        records = _records(out)
+        record = next(r for r in records if r["type"] == kind)
+        record[field] = value
+        _rewrite(out, records)
+        found = [(f.code, f.params["kind"], f.params["id"]) for f in verify_extract(out).findings]
+        assert found == [("record_altered", kind, record["id"])], (kind, field)
+        out.write_text(original, encoding="utf-8")
+    assert verify_extract(out).ok
+    # the same in CSV: an edited cell, an added column
+    folder = tmp_path / "x"
+    amelie.exports.export(SINCE, UNTIL, fmt="csv", out=folder)
+    sheet = folder / "mentions.csv"
+    text = sheet.read_text(encoding="utf-8-sig")
+    sheet.write_text(text.replace(",open,", ",closed,", 1), encoding="utf-8-sig")
+    assert _codes(folder) == ["record_altered"]
+    header, rest = text.split("\n", 1)
+    added = "\n".join(f"{line},x" if line else line for line in rest.split("\n"))
+    sheet.write_text(f"{header},note\n{added}", encoding="utf-8-sig")
+    assert set(_codes(folder)) == {"record_altered"}
+    assert done.head == verify_extract(out).head
+
+
 def test_cuts_additions_and_counts_are_found(
     make_desk: Callable[..., Desk], tmp_path: Path
 ) -> None:
