@@ -242,6 +242,42 @@ def test_wrong_passphrases_lock_the_person_then_a_correct_one_clears_it(
             )
 
 
+def test_tries_in_flight_at_once_get_no_more_guesses_than_one_after_another(
+    clock: FakeClock, make_desk: Callable[..., Desk]
+) -> None:
+    """Ten `desk --as bruno` processes started at once all passed the lock check before any
+    failure was counted: ten guesses instead of five. Each try now counts before the check
+    (a correct one clears it), so tries in flight are counted as they start."""
+    desk = make_desk("amelie")
+    bruno = records_view(desk, "bruno")
+    asked: list[str] = []
+    refusals: list[str] = []
+
+    def one_try() -> None:
+        try:
+            identity.authenticate(
+                desk.replies.write_factory,
+                desk.queries.read_factory,
+                desk.config,
+                bruno,
+                guess,
+                clock,
+            )
+        except PermissionDenied as exc:
+            refusals.append(str(exc))
+
+    def guess(_name: str) -> str:  # while this try checks its guess, the next one starts
+        asked.append("nope")
+        if len(asked) < 10:
+            one_try()
+        return "nope"
+
+    one_try()
+    assert len(asked) == identity.FREE_ATTEMPTS
+    assert len(refusals) == identity.FREE_ATTEMPTS + 1
+    assert sum("the next try waits" in r for r in refusals) == 1
+
+
 def test_an_older_hash_is_replaced_at_the_next_correct_passphrase(
     clock: FakeClock, make_desk: Callable[..., Desk], monkeypatch: pytest.MonkeyPatch
 ) -> None:
