@@ -175,6 +175,13 @@ def test_a_private_copy_of_desk_toml_grants_no_role(
     assert len(desk.queries.audit_log(limit=500)) == before  # nothing was recorded
     assert cli("queue", as_name=None, config=copy) == 0  # the copy still opens as bruno...
     assert "agent" in row_role(desk, "bruno")  # ...with bruno's role
+    # a copy that also makes bruno an admin: refused, and the hint names the recorded admins
+    promoted = tmp_path / "promoted.toml"
+    text = copy.read_text(encoding="utf-8")
+    promoted.write_text(text.replace('role = "agent"', 'role = "admin"'), encoding="utf-8")
+    assert cli("staff", "role", "bruno", "admin", as_name=None, config=promoted) == 2
+    err = capsys.readouterr().err
+    assert "ask an admin (amelie); an admin's role is in the staff records (desk staff)" in err
 
 
 def row_role(desk: Desk, name: str) -> str:
