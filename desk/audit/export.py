@@ -6,7 +6,9 @@ them with the fields their hashes were computed over. Only supervisors export.
 
 How an extract proves itself (desk.audit.extract verifies it, with no database):
 
-- the *manifest* lists every exported event's seq and hash and the counts of records;
+- the *manifest* lists every exported event's seq and hash, the counts of records, and each
+  mention's and reply's digest over all its exported fields (its state too: status, category,
+  assignee, which no event binds), so an edited cell or an added field is found;
 - in the export's own write transaction, ``export.created`` is appended with the sha256 of that
   manifest, and written as the extract's last event: its *head*. The head's hash covers the
   manifest, which covers every event, whose hashes cover the records' content digests
@@ -52,7 +54,8 @@ from desk.db.tables import AuditEvent, Mention, Reply
 from desk.errors import ActionRefused, InputError, PermissionDenied
 from desk.views import StaffView
 
-FORMAT_VERSION = 2  # 1: before manifests listed their events and export.created was the head
+FORMAT_VERSION = 3  # 1: before manifests listed their events and export.created was the head;
+# 2: before they listed each record's digest over all its exported fields ("records")
 RECIPE = (
     "hash = sha256(prev_hash + '\\n' + body), body = the JSON object "
     '{"action","actor","at","data","mention_id","reply_id","seq"} with sorted keys, no spaces, '
@@ -61,7 +64,9 @@ RECIPE = (
 HEAD_RULE = (
     "the extract's last event is its head: export.created, whose data.manifest_sha256 is the "
     "sha256 of this manifest as a JSON object with sorted keys, no spaces, non-ASCII kept; "
-    "'events' lists every other event of the extract as [seq, hash]"
+    "'events' lists every other event of the extract as [seq, hash]; 'records' lists each "
+    "mention and reply as [id, digest], the digest made as content's but over all the "
+    "record's exported fields (its state too: status, category, assignee...)"
 )
 MENTION_STATE = ("language", "status", "category", "priority", "assignee")  # desk's, not bound
 MENTION_FIELDS = (*content.MENTION_CONTENT, *MENTION_STATE)
@@ -280,6 +285,12 @@ class ExportService:
             "replies": [_reply_record(r) for r in replies],
             "audit_events": [event_record(e) for e in events],
         }
+        # the state of each record as exported (status, category, assignee...: fields no event
+        # binds) is bound by the head through the manifest: an edited cell is found too
+        manifest["records"] = {
+            kind: [[r["id"], content.digest(r, CSV_FIELDS[kind])] for r in rows[kind]]
+            for kind in ("mentions", "replies")
+        }
         return manifest, rows
 
     def _mentions(
@@ -359,6 +370,8 @@ def _refuse_target(target: Path, fmt: str, force: bool, protected: list[Path]) -
         raise ActionRefused.from_catalog("export_exists", path=str(target))
     if fmt == "jsonl" and not target.is_file():
         raise ActionRefused.from_catalog("export_not_a_file", path=str(target))
+    if fmt == "jsonl" and not _begins_like_an_extract(target):
+        raise ActionRefused.from_catalog("export_not_an_extract_file", path=str(target))
     if fmt == "csv":
         if not target.is_dir() or target.is_symlink():
             raise ActionRefused.from_catalog("export_not_a_folder", path=str(target))
@@ -367,6 +380,16 @@ def _refuse_target(target: Path, fmt: str, force: bool, protected: list[Path]) -
             MANIFEST_FILE not in names or not names <= {*CSV_FILES.values(), MANIFEST_FILE}
         ):
             raise ActionRefused.from_catalog("export_not_an_extract", path=str(target))
+
+
+def _begins_like_an_extract(path: Path) -> bool:
+    """Whether the file begins as desk's JSONL extracts do: their manifest's first key."""
+    start = b'{"type": "manifest"'
+    try:
+        with path.open("rb") as handle:
+            return handle.read(len(start)) == start
+    except OSError:
+        return False
 
 
 def _move_into_place(temporary: Path, target: Path, fmt: str, force: bool) -> None:

@@ -187,6 +187,9 @@ def _csv_rows(
                 if None in row or any(v is None for v in row.values()):
                     raise _bad(path, where, "not as many cells as columns")
                 values: dict[str, Any] = {}
+                for name in header:  # a column added to the extract is found by _check_states
+                    if name not in fields:
+                        values[name] = row[name]
                 for name in fields:
                     cell = csv_value(row[name])
                     if name in _INTEGERS:
@@ -296,12 +299,14 @@ def verify_extract(
     events = sorted((r for _, r in extract.records["audit_events"]), key=lambda r: r["seq"])
     report.checked = len(events)
     by_seq = _check_events(events, report)
-    if version < FORMAT_VERSION:
+    if version < 2:
         _check_legacy_head(events, manifest, report)
         report.findings.append(Finding("legacy", {}))
     else:
         _check_manifest(extract, events, by_seq, report)
         _check_records(extract, events, report)
+        if version >= FORMAT_VERSION:  # 3: each record's whole exported state is listed
+            _check_states(extract, report)
     if head is not None:
         report.head_given = wanted
         if report.head is None or not report.head[1].startswith(wanted):
@@ -456,3 +461,36 @@ def _check_records(extract: Extract, events: list[dict[str, Any]], report: Extra
                 )
     if any(report.unbound.values()):
         report.notes.append(Finding("records_unbound", dict(report.unbound)))
+
+
+def _check_states(extract: Extract, report: ExtractReport) -> None:
+    """Each mention and reply exactly as the manifest lists it: its digest over all its exported
+    fields (the state no event binds, such as status or assignee), and no field added."""
+    head_seq = report.head[0] if report.head else None
+    listed = extract.manifest.get("records")
+    for kind in ("mentions", "replies"):
+        try:
+            digests = {int(i): str(d) for i, d in listed[kind]}  # type: ignore[index]
+        except (TypeError, ValueError, KeyError):
+            raise InputError.from_catalog(
+                "extract_bad_manifest", path=str(extract.path), name="records"
+            ) from None
+        singular = "mention" if kind == "mentions" else "reply"
+        already = {
+            f.params.get("id")
+            for f in report.findings
+            if f.params.get("kind") == singular and f.code != "record_duplicate"
+        }
+        fields = CSV_FIELDS[kind]
+        for _where, record in extract.records[kind]:
+            row_id = record["id"]
+            if row_id in already:
+                continue
+            same = set(record) == set(fields) and digests.get(row_id) == content.digest(
+                record, fields
+            )
+            if not same:
+                already.add(row_id)
+                report.findings.append(
+                    Finding("record_altered", {"kind": singular, "id": row_id, "seq": head_seq})
+                )

@@ -70,6 +70,8 @@ def demo_config(feeds: Path, db_path: Path, fresh: bool) -> Path:
     from desk.config.editing import write_atomically
 
     copy = db_path.with_name(f"{db_path.stem}-desk.toml")
+    if copy.is_symlink():  # it may point at a real desk.toml: the demo writes only its own file
+        copy.unlink()
     if fresh or not copy.exists():
         source = feeds / "desk.toml"
         rules = load_config(source).rules_path()

@@ -18,7 +18,7 @@ import hmac
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from desk.audit.actions import Action
 from desk.audit.chain import Recorder
@@ -122,38 +122,60 @@ def authenticate(
         row = store.staff_rows(session=session).get(me.name)
         stored = row.passphrase_hash if row else None
         locked = as_utc(row.locked_until) if row and row.locked_until else None
-    now = clock()
-    if locked is not None and locked > now:
+    if locked is None or locked <= clock():
+        if stored is None:
+            _failed(write_factory, me, "no passphrase set", clock)
+            raise PermissionDenied.from_catalog("as_no_passphrase", name=me.name)
+        # this try counts before it is checked (a correct one clears the count): tries started
+        # at once by several processes get no more guesses than tries one after another
+        locked, lock = _counted(write_factory, me, clock)
+    if locked is not None:
         if audit_locked:
-            _failed(write_factory, me, "locked", clock, count=False)
+            _failed(write_factory, me, "locked", clock)
         raise PermissionDenied.from_catalog(
             "as_locked", name=me.name, until=config.hours.calendar().local(locked).strftime("%H:%M")
         )
-    if stored is None:
-        _failed(write_factory, me, "no passphrase set", clock, count=False)
-        raise PermissionDenied.from_catalog("as_no_passphrase", name=me.name)
     given = ask(me.name)
-    if given is None or not check_passphrase(given, stored):
-        _failed(write_factory, me, "wrong passphrase" if given else "no passphrase given", clock)
+    if given is None or not check_passphrase(given, stored or ""):
+        reason = "wrong passphrase" if given else "no passphrase given"
+        _failed(write_factory, me, reason, clock, lock=lock)
         raise PermissionDenied.from_catalog("as_refused", name=me.name)
-    _succeeded(write_factory, read_factory, me, given, stored, clock)
+    _succeeded(write_factory, read_factory, me, given, stored or "", clock)
+
+
+def _counted(
+    write_factory: SessionFactory, me: StaffView, clock: Clock
+) -> tuple[datetime | None, dict[str, object]]:
+    """Count a try before its passphrase is checked, under the write lock: the lock that runs
+    (None when the try may go on), and what the try's failure will record of the count."""
+    with transaction(write_factory) as session:
+        row = store.staff_rows(session=session).get(me.name)
+        if row is None:
+            return None, {}
+        now = clock()
+        if row.locked_until is not None and as_utc(row.locked_until) > now:
+            return as_utc(row.locked_until), {}  # another try locked it meanwhile
+        row.failed_logins += 1
+        data: dict[str, object] = {"failures": row.failed_logins}
+        wait = lock_after(row.failed_logins)
+        if wait is not None:
+            row.locked_until = now + wait
+            data["locked_seconds"] = int(wait.total_seconds())
+        session.add(row)
+        return None, data
 
 
 def _failed(
-    write_factory: SessionFactory, me: StaffView, reason: str, clock: Clock, *, count: bool = True
+    write_factory: SessionFactory,
+    me: StaffView,
+    reason: str,
+    clock: Clock,
+    *,
+    lock: dict[str, object] | None = None,
 ) -> None:
-    """Audit a refused try; a wrong passphrase also counts towards the lock."""
+    """Audit a refused try, with ``lock``: what ``_counted`` counted of it before the check."""
     with transaction(write_factory) as session:
-        data: dict[str, object] = {"as": me.name, "reason": reason}
-        row = store.staff_rows(session=session).get(me.name)
-        if count and row is not None:
-            row.failed_logins += 1
-            wait = lock_after(row.failed_logins)
-            data["failures"] = row.failed_logins
-            if wait is not None:
-                row.locked_until = clock() + wait
-                data["locked_seconds"] = int(wait.total_seconds())
-            session.add(row)
+        data: dict[str, object] = {"as": me.name, "reason": reason, **(lock or {})}
         record = Recorder(os_user() or "?", clock)
         record.event(session, Action.AUTH_FAILED, data)
 

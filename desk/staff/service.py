@@ -136,11 +136,6 @@ def split_list(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in text.split(",") if part.strip())
 
 
-def admins(config: DeskConfig) -> list[str]:
-    """The names of the active admins of ``config``."""
-    return [p.name for p in config.staff if p.active and p.role == "admin"]
-
-
 @dataclass(kw_only=True)
 class StaffService:
     """Staff administration as one person (``actor``); see the module docstring."""
@@ -334,12 +329,13 @@ class StaffService:
         """Refuse unless the actor is an admin: as this desk was opened (no I/O), or as the staff
         records say now (``session``)."""
         if session is None:
-            allowed, names = self.actor.is_admin, admins(self.config)
+            allowed = self.actor.is_admin
         else:
             row = store.staff_rows(session=session).get(self.actor.name)
             allowed = row is not None and row.active and row.role == "admin"
-            names = _recorded_admins(session)
-        if not allowed:
+        if not allowed:  # the admins named are the recorded ones, never a desk.toml's
+            with self.read_factory() as reading:
+                names = _recorded_admins(reading)
             raise PermissionDenied.from_catalog("staff_forbidden", admins=", ".join(names) or "-")
 
     def _existing(self, config: DeskConfig, name: str) -> StaffConfig:

@@ -157,3 +157,23 @@ def test_after_the_demo_a_command_points_at_it_not_at_init(
     err = capsys.readouterr().err
     assert f"export DESK_DB={default_data_dir() / 'demo.db'}" in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("fresh", [False, True], ids=["again", "fresh"])
+def test_a_symlinked_demo_desk_toml_never_writes_through_to_its_target(
+    tmp_path: Path, fresh: bool
+) -> None:
+    """A demo-desk.toml that is a symlink to a real desk.toml: the demo replaces the link with
+    its own copy (fresh or not, so its staff edits land there too); the real file is untouched."""
+    from desk.cli.demo import bundled_feeds, demo_config
+
+    real = tmp_path / "real" / "desk.toml"
+    real.parent.mkdir()
+    real.write_text('[desk]\norganisation = "Production"\n', encoding="utf-8")
+    before = digest(real)
+    copy = tmp_path / "demo-desk.toml"
+    copy.symlink_to(real)
+    assert demo_config(bundled_feeds(), tmp_path / "demo.db", fresh) == copy
+    assert digest(real) == before
+    assert not copy.is_symlink()
+    assert "Belleville" in copy.read_text(encoding="utf-8")

@@ -160,6 +160,11 @@ def test_export_refuses_an_existing_path(
     err = capsys.readouterr().err
     assert "--force" in err
     assert out.read_text(encoding="utf-8") == "precious"
+    assert _export(cli, out, "--force") == 2  # --force replaces only an earlier extract
+    assert "not a desk extract" in capsys.readouterr().err
+    assert out.read_text(encoding="utf-8") == "precious"
+    out.unlink()
+    assert _export(cli, out) == 0
     assert _export(cli, out, "--force") == 0
     assert cli("audit", "verify-extract", str(out), as_name=None) == 0
 

@@ -114,6 +114,44 @@ def test_a_changed_record_is_found(make_desk: Callable[..., Desk], tmp_path: Pat
     assert verify_extract(out).ok
 
 
+def test_a_changed_state_or_an_added_field_is_found(
+    make_desk: Callable[..., Desk], tmp_path: Path
+) -> None:
+    """Fields no event binds (a mention's status, category, assignee, language; a reply's
+    status) and fields added to a record are bound by the head through the manifest's list."""
+    amelie, _ids = seeded(make_desk)
+    out = tmp_path / "x.jsonl"
+    done = _jsonl(amelie, out)
+    original = out.read_text(encoding="utf-8")
+    for kind, field, value in (
+        ("mention", "status", "spam"),
+        ("mention", "assignee", "chloe"),
+        ("mention", "language", "de"),
+        ("reply", "status", "rejected"),
+        ("mention", "note", "added by hand"),
+    ):
+        records = _records(out)
+        record = next(r for r in records if r["type"] == kind)
+        record[field] = value
+        _rewrite(out, records)
+        found = [(f.code, f.params["kind"], f.params["id"]) for f in verify_extract(out).findings]
+        assert found == [("record_altered", kind, record["id"])], (kind, field)
+        out.write_text(original, encoding="utf-8")
+    assert verify_extract(out).ok
+    # the same in CSV: an edited cell, an added column
+    folder = tmp_path / "x"
+    amelie.exports.export(SINCE, UNTIL, fmt="csv", out=folder)
+    sheet = folder / "mentions.csv"
+    text = sheet.read_text(encoding="utf-8-sig")
+    sheet.write_text(text.replace(",open,", ",closed,", 1), encoding="utf-8-sig")
+    assert _codes(folder) == ["record_altered"]
+    header, rest = text.split("\n", 1)
+    added = "\n".join(f"{line},x" if line else line for line in rest.split("\n"))
+    sheet.write_text(f"{header},note\n{added}", encoding="utf-8-sig")
+    assert set(_codes(folder)) == {"record_altered"}
+    assert done.head == verify_extract(out).head
+
+
 def test_cuts_additions_and_counts_are_found(
     make_desk: Callable[..., Desk], tmp_path: Path
 ) -> None:
@@ -256,6 +294,16 @@ def test_force_replaces_only_an_earlier_extract(
     assert (other / "thesis.docx").read_text(encoding="utf-8") == "mine"
     with pytest.raises(ActionRefused, match="not a file"):
         amelie.exports.export(SINCE, UNTIL, fmt="jsonl", out=other, force=True)
+    # a JSONL --force replaces an earlier extract file, never another file (desk.toml, notes)
+    config = tmp_path / "desk.toml"
+    config.write_text('[desk]\nlanguage = "fr"\n', encoding="utf-8")
+    with pytest.raises(ActionRefused, match="not a desk extract: not replaced, even with --force"):
+        amelie.exports.export(SINCE, UNTIL, fmt="jsonl", out=config, force=True)
+    assert config.read_text(encoding="utf-8") == '[desk]\nlanguage = "fr"\n'
+    earlier = tmp_path / "x.jsonl"
+    amelie.exports.export(SINCE, UNTIL, fmt="jsonl", out=earlier)
+    again = amelie.exports.export(SINCE, UNTIL, fmt="jsonl", out=earlier, force=True)
+    assert verify_extract(earlier).head == again.head
 
 
 def test_staff_filter_and_permissions(make_desk: Callable[..., Desk], tmp_path: Path) -> None:

@@ -230,7 +230,10 @@ def test_only_admins_change_staff(
         assert "only" in str(refused.value)
     with pytest.raises(PermissionDenied, match="only an admin can manage staff") as refused:
         desk.staff.add(DORA)
-    assert refused.value.hint == 'ask an admin (amelie); an admin has role = "admin" in desk.toml'
+    assert (
+        refused.value.hint
+        == "ask an admin (amelie); an admin's role is in the staff records (desk staff)"
+    )
     assert admin_file.read_text(encoding="utf-8") == text
     assert staff_events(desk) == []
 

@@ -175,6 +175,13 @@ def test_a_private_copy_of_desk_toml_grants_no_role(
     assert len(desk.queries.audit_log(limit=500)) == before  # nothing was recorded
     assert cli("queue", as_name=None, config=copy) == 0  # the copy still opens as bruno...
     assert "agent" in row_role(desk, "bruno")  # ...with bruno's role
+    # a copy that also makes bruno an admin: refused, and the hint names the recorded admins
+    promoted = tmp_path / "promoted.toml"
+    text = copy.read_text(encoding="utf-8")
+    promoted.write_text(text.replace('role = "agent"', 'role = "admin"'), encoding="utf-8")
+    assert cli("staff", "role", "bruno", "admin", as_name=None, config=promoted) == 2
+    err = capsys.readouterr().err
+    assert "ask an admin (amelie); an admin's role is in the staff records (desk staff)" in err
 
 
 def row_role(desk: Desk, name: str) -> str:
@@ -240,6 +247,42 @@ def test_wrong_passphrases_lock_the_person_then_a_correct_one_clears_it(
                 ask("nope"),
                 clock,
             )
+
+
+def test_tries_in_flight_at_once_get_no_more_guesses_than_one_after_another(
+    clock: FakeClock, make_desk: Callable[..., Desk]
+) -> None:
+    """Ten `desk --as bruno` processes started at once all passed the lock check before any
+    failure was counted: ten guesses instead of five. Each try now counts before the check
+    (a correct one clears it), so tries in flight are counted as they start."""
+    desk = make_desk("amelie")
+    bruno = records_view(desk, "bruno")
+    asked: list[str] = []
+    refusals: list[str] = []
+
+    def one_try() -> None:
+        try:
+            identity.authenticate(
+                desk.replies.write_factory,
+                desk.queries.read_factory,
+                desk.config,
+                bruno,
+                guess,
+                clock,
+            )
+        except PermissionDenied as exc:
+            refusals.append(str(exc))
+
+    def guess(_name: str) -> str:  # while this try checks its guess, the next one starts
+        asked.append("nope")
+        if len(asked) < 10:
+            one_try()
+        return "nope"
+
+    one_try()
+    assert len(asked) == identity.FREE_ATTEMPTS
+    assert len(refusals) == identity.FREE_ATTEMPTS + 1
+    assert sum("the next try waits" in r for r in refusals) == 1
 
 
 def test_an_older_hash_is_replaced_at_the_next_correct_passphrase(
