@@ -94,10 +94,46 @@ def test_argument_refusals_in_each_language(cli: Cli, capsys: pytest.CaptureFixt
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
     assert err.startswith("utilisation\u00a0: desk queue ")
-    assert "desk queue\u00a0: erreur\u00a0: argument --limit: doit valoir 1 ou plus" in err
+    assert "desk queue\u00a0: erreur\u00a0: argument --limit\u00a0: doit valoir 1 ou plus" in err
     with pytest.raises(SystemExit):
         cli("report", "--since", "hier", lang="fr")
     assert "'hier' n'est pas une date comme 2026-11-21" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("args", "fr", "en"),
+    [
+        (
+            ["queue", "--bogus"],
+            "inconnu de cette commande\u00a0: --bogus",
+            "unrecognized arguments",
+        ),
+        (["show"], "il manque\u00a0: ID", "the following arguments are required: ID"),
+        (
+            ["bulk", "frob"],
+            "argument ACTION\u00a0: choix inconnu\u00a0: 'frob' (au choix",
+            "invalid choice",
+        ),
+        (
+            ["queue", "--category"],
+            "argument --category\u00a0: une valeur doit suivre",
+            "expected one",
+        ),
+        (["bulk", "close", "--ids", "1", "--search", "eau"], "impossible avec", "not allowed with"),
+    ],
+    ids=["unknown", "missing", "choice", "no-value", "exclusive"],
+)
+def test_argparse_own_refusals_speak_the_language(
+    cli: Cli, capsys: pytest.CaptureFixture[str], args: list[str], fr: str, en: str
+) -> None:
+    for lang, expected in (("fr", fr), ("en", en)):
+        with pytest.raises(SystemExit) as exit_info:
+            cli(*args, lang=lang)
+        assert exit_info.value.code == 2
+        err = capsys.readouterr().err
+        assert expected in err, err
+        if lang == "fr":
+            assert not re.search(r"unrecognized|required|invalid|expected|allowed", err), err
 
 
 def test_a_group_help_in_each_language(capsys: pytest.CaptureFixture[str]) -> None:
