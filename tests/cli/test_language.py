@@ -62,6 +62,13 @@ def test_a_result_line_in_each_language(
     status, out, _ = run(cli, capsys, "handover", "bruno", "chloe", lang="fr")
     assert status == 0
     assert out == "1 mention ouverte transférée de bruno à chloe\n"  # counted, not "(s)"
+    # desk bulk names its action in the language too ("close : 2 mentions changées" before)
+    ids = add(desk, mention("2", "Bonjour"), mention("3", "Allo"))
+    chosen = ",".join(map(str, ids))
+    status, out, _ = run(cli, capsys, "bulk", "close", "--ids", chosen, lang="fr")
+    assert out.startswith("fermer\u00a0: 2 mentions changées"), out
+    status, out, _ = run(cli, capsys, "bulk", "spam", "--ids", chosen, lang="en")
+    assert out.startswith("mark as spam: 2 mentions changed"), out
 
 
 def test_an_error_and_its_hint_in_each_language(
