@@ -7,13 +7,15 @@ from ``cli.help.<command path>.help``; a command's arguments take theirs from
 ``parser.text(name)``, i.e. ``cli.help.<command path>.<name>``. ``ArgTypes`` are the ``type=``
 functions (whole numbers, days) whose refusals speak the same language.
 
-argparse's own refusals ("invalid choice", "the following arguments are required") keep
-Python's English wording: they are built inside argparse from its gettext strings.
+argparse's own refusals ("invalid choice", "the following arguments are required"...) are built
+inside argparse in English from its gettext strings; ``translate_refusal`` recognises them in
+``DeskParser.error`` and says them from the catalog (``cli.parser.refusal.*``).
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from datetime import date
 from functools import partial
@@ -56,6 +58,36 @@ class ArgTypes:
             return date.fromisoformat(text)
         except ValueError:
             raise argparse.ArgumentTypeError(self._t("cli.type.not_a_day", text=text)) from None
+
+
+_ARGUMENT = re.compile(r"argument (?P<name>.+?): (?P<message>.*)", re.S)
+_REFUSALS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern, re.S), key)
+    for pattern, key in (
+        (r"unrecognized arguments: (?P<args>.*)", "unrecognized"),
+        (r"the following arguments are required: (?P<names>.*)", "required"),
+        (r"one of the arguments (?P<names>.*) is required", "one_required"),
+        (r"ambiguous option: (?P<option>.*?) could match (?P<matches>.*)", "ambiguous"),
+        (r"invalid choice: (?P<value>.*?) \(choose from (?P<choices>.*)\)", "invalid_choice"),
+        (r"expected one argument", "expected_one"),
+        (r"expected at least one argument", "expected_some"),
+        (r"expected at most one argument", "expected_at_most_one"),
+        (r"not allowed with argument (?P<other>.*)", "not_allowed_with"),
+        (r"invalid (?P<type>\S+) value: (?P<value>.*)", "invalid_value"),
+    )
+)
+
+
+def translate_refusal(catalog: Catalog, message: str) -> str:
+    """argparse's English ``message`` in the catalog's language; any other message (desk's own
+    refusals, from ArgTypes, already are) as it is, after ``argument NAME:``."""
+    if match := _ARGUMENT.fullmatch(message):
+        inner = translate_refusal(catalog, match["message"])
+        return catalog.t("cli.parser.refusal.argument", name=match["name"], message=inner)
+    for pattern, key in _REFUSALS:
+        if match := pattern.fullmatch(message):
+            return catalog.t(f"cli.parser.refusal.{key}", **match.groupdict())
+    return message
 
 
 class _Formatter(argparse.HelpFormatter):
@@ -119,7 +151,8 @@ class DeskParser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         """Print the usage and ``desk: error: MESSAGE`` on stderr, exit 2 (argparse's contract)."""
         self.print_usage(sys.stderr)
-        self.exit(2, self.catalog.t("cli.parser.error", prog=self.prog, message=message) + "\n")
+        said = translate_refusal(self.catalog, message)
+        self.exit(2, self.catalog.t("cli.parser.error", prog=self.prog, message=said) + "\n")
 
 
 class Commands:

@@ -116,7 +116,8 @@ def _confirmed(desk: Desk, args: argparse.Namespace, count: int) -> bool:
         raise ActionRefused(
             t("cli.bulk.confirm_needed", n=count), t("cli.bulk.confirm_needed_hint")
         )
-    question = plural(desk.catalog, "cli.bulk.confirm", count, action=args.action)
+    action = t(f"cli.bulk.action.{args.action}")
+    question = plural(desk.catalog, "cli.bulk.confirm", count, action=action)
     answer = input(question + " ")
     return answer.strip().lower() in (t("cli.bulk.yes"), "y", "yes", "o", "oui")
 
@@ -183,7 +184,8 @@ def bulk(desk: Desk, args: argparse.Namespace) -> int:
             }
         )
         return 1 if report.skipped else 0
-    print(plural(catalog, "cli.bulk.done", len(report.done), action=args.action))
+    action = catalog.t(f"cli.bulk.action.{args.action}")
+    print(plural(catalog, "cli.bulk.done", len(report.done), action=action))
     for skipped in report.skipped[:50]:
         why = (
             catalog.t(f"errors.{skipped.key}", **rendered(skipped.params, catalog.t))

@@ -26,7 +26,6 @@ from desk.errors import ActionRefused, ConfigError, InputError
 
 if TYPE_CHECKING:
     from desk.bootstrap import Desk
-    from desk.calendar import Calendar
     from desk.channels.ingest import FileReport
     from desk.clock import Clock
 from desk.files import default_data_dir
@@ -119,10 +118,11 @@ def demo(run: Invocation, args: argparse.Namespace) -> int:
         config.staff[0].os_users.append(login)
     _give_passphrases(demo_settings, config, run)
     # The demo is alive on any day: its three weeks end just before the latest business day's
-    # morning (built on a Sunday: Friday 10:30), and arrive as they would have then — routed to
-    # whoever was on duty, so every demo person has work, and the 7- and 30-day reports fill.
+    # morning with the whole team on duty (built on a Sunday or a Monday: Friday 10:30), and arrive
+    # as they would have then — routed to whoever was on duty, so every demo person has work, and
+    # the 7- and 30-day reports fill.
     now = run.clock()
-    moment = demo_moment(config.hours.calendar(), now)
+    moment = demo_moment(config, now)
     arrival_clock = _shifted(run.clock, moment - now)
     with opened(demo_settings, args.as_name, config, clock=arrival_clock) as desk:
         reports = ingest_rebased(desk, payload_files(feeds), moment)
@@ -157,18 +157,28 @@ def demo(run: Invocation, args: argparse.Namespace) -> int:
 
 
 DEMO_MORNING = time(10, 30)
-"""The demo's mentions arrive up to this time of a business day, when the whole sample team is
-on duty (Bruno works mornings on Fridays, Chloé from 10:00)."""
+"""The demo's mentions arrive up to this time of a business day when the whole sample team is
+on duty (Bruno works mornings on Fridays, Chloé from 10:00, Tuesday to Saturday)."""
 
 
-def demo_moment(calendar: Calendar, now: datetime) -> datetime:
-    """The latest business day's DEMO_MORNING (desk's zone) at or before ``now``; ``now`` when
-    none is found in the last two weeks."""
+def demo_moment(config: DeskConfig, now: datetime) -> datetime:
+    """The latest business day's DEMO_MORNING (desk's zone) at or before ``now`` when every
+    active staff member is on duty (built on a Monday, Chloé's day off: the Friday before), so
+    routing gives everyone work; ``now`` when none is found in the last two weeks."""
+    from desk.triage.routing import Router
+
+    calendar = config.hours.calendar()
+    router = Router(config, calendar=calendar)
+    team = [s.name for s in config.staff if s.active]
     today = calendar.local(now).date()
     for back in range(15):
         day = today - timedelta(days=back)
         at = datetime.combine(day, DEMO_MORNING, tzinfo=calendar.tz).astimezone(UTC)
-        if at <= now and calendar.facts(at).business_hours:
+        if (
+            at <= now
+            and calendar.facts(at).business_hours
+            and all(router.unavailable(name, at) is None for name in team)
+        ):
             return at
     return now
 

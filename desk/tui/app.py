@@ -24,6 +24,8 @@ from desk.platforms.registry import PLATFORMS
 from desk.tui import collector, stylesheets
 from desk.tui.commands import DeskCommands
 from desk.tui.crisis import CrisisWatch
+from desk.tui.dialogs.help import SMALL as HELP_SMALL
+from desk.tui.dialogs.help import HelpScreen
 from desk.tui.failures import explain
 from desk.tui.labels import translate_bindings
 from desk.tui.live import LiveSide
@@ -248,9 +250,12 @@ class DeskApp(Navigator):
         self.notify(self.catalog.t("tui.msg.language"), markup=False)
 
     def action_toggle_help(self) -> None:
-        """Show or hide the panel listing the keys of the current screen."""
+        """Show or hide the panel listing the keys of the current screen; on a small terminal,
+        the help in a screen of its own, scrolled (desk.tui.dialogs.help)."""
         if self.screen.query(HelpPanel):
             self.action_hide_help_panel()
+        elif self.size.width < HELP_SMALL[0] or self.size.height < HELP_SMALL[1]:
+            self.push_screen(help_screen(self))
         else:
             self.action_show_help_panel()
 
@@ -288,3 +293,19 @@ def run_ui(desk: Desk) -> None:
         make_app(desk).run()
     finally:
         collector.drawn()  # stopped before its first frame: the collector runs again
+
+
+def help_screen(app: DeskApp) -> HelpScreen:
+    """The current screen's help (the focused widget's, else the screen's ``HELP``) and every
+    key it answers to with a description, each action once."""
+    screen = app.screen
+    node = app.focused or screen
+    text = next((n.HELP for n in node.ancestors_with_self if getattr(n, "HELP", None)), "")
+    keys: list[tuple[str, str]] = []
+    actions: set[str] = set()
+    for active in screen.active_bindings.values():
+        binding = active.binding
+        if binding.description and binding.action not in actions:
+            actions.add(binding.action)
+            keys.append((app.get_key_display(binding), binding.description))
+    return HelpScreen(app.catalog.t("tui.keys.help"), text or "", keys)

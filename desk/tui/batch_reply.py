@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from desk.answers.ranking import AnswerView
 from desk.crisis.batch import Prepared, prepare
 from desk.tui.dialogs.picker import PickerScreen
 from desk.tui.failures import explain
@@ -32,10 +33,18 @@ def _library(screen: Any, ids: list[int]) -> None:
     except Exception as exc:  # noqa: BLE001 - a failed read is said, the desk goes on
         screen.post_message(ActionFailed(*explain(exc, screen.desk_app.catalog)))
         return
+    titles = answer_titles(answers, screen.desk_app.catalog.language)
+    screen.app.call_from_thread(_pick, screen, ids, titles)
+
+
+def answer_titles(answers: list[AnswerView], language: str) -> list[tuple[str, str]]:
+    """Each answer's name and title, by name: the title of its version in the interface
+    ``language`` when it has one (a French desk reads French titles), else its first."""
     titles: dict[str, str] = {}
     for answer in answers:
-        titles.setdefault(answer.name, answer.title)
-    screen.app.call_from_thread(_pick, screen, ids, sorted(titles.items()))
+        if answer.language == language or answer.name not in titles:
+            titles[answer.name] = answer.title
+    return sorted(titles.items())
 
 
 def _pick(screen: Any, ids: list[int], titles: list[tuple[str, str]]) -> None:

@@ -62,6 +62,13 @@ def test_a_result_line_in_each_language(
     status, out, _ = run(cli, capsys, "handover", "bruno", "chloe", lang="fr")
     assert status == 0
     assert out == "1 mention ouverte transférée de bruno à chloe\n"  # counted, not "(s)"
+    # desk bulk names its action in the language too ("close : 2 mentions changées" before)
+    ids = add(desk, mention("2", "Bonjour"), mention("3", "Allo"))
+    chosen = ",".join(map(str, ids))
+    status, out, _ = run(cli, capsys, "bulk", "close", "--ids", chosen, lang="fr")
+    assert out.startswith("fermer\u00a0: 2 mentions changées"), out
+    status, out, _ = run(cli, capsys, "bulk", "spam", "--ids", chosen, lang="en")
+    assert out.startswith("mark as spam: 2 mentions changed"), out
 
 
 def test_an_error_and_its_hint_in_each_language(
@@ -94,10 +101,46 @@ def test_argument_refusals_in_each_language(cli: Cli, capsys: pytest.CaptureFixt
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
     assert err.startswith("utilisation\u00a0: desk queue ")
-    assert "desk queue\u00a0: erreur\u00a0: argument --limit: doit valoir 1 ou plus" in err
+    assert "desk queue\u00a0: erreur\u00a0: argument --limit\u00a0: doit valoir 1 ou plus" in err
     with pytest.raises(SystemExit):
         cli("report", "--since", "hier", lang="fr")
     assert "'hier' n'est pas une date comme 2026-11-21" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("args", "fr", "en"),
+    [
+        (
+            ["queue", "--bogus"],
+            "inconnu de cette commande\u00a0: --bogus",
+            "unrecognized arguments",
+        ),
+        (["show"], "il manque\u00a0: ID", "the following arguments are required: ID"),
+        (
+            ["bulk", "frob"],
+            "argument ACTION\u00a0: choix inconnu\u00a0: 'frob' (au choix",
+            "invalid choice",
+        ),
+        (
+            ["queue", "--category"],
+            "argument --category\u00a0: une valeur doit suivre",
+            "expected one",
+        ),
+        (["bulk", "close", "--ids", "1", "--search", "eau"], "impossible avec", "not allowed with"),
+    ],
+    ids=["unknown", "missing", "choice", "no-value", "exclusive"],
+)
+def test_argparse_own_refusals_speak_the_language(
+    cli: Cli, capsys: pytest.CaptureFixture[str], args: list[str], fr: str, en: str
+) -> None:
+    for lang, expected in (("fr", fr), ("en", en)):
+        with pytest.raises(SystemExit) as exit_info:
+            cli(*args, lang=lang)
+        assert exit_info.value.code == 2
+        err = capsys.readouterr().err
+        assert expected in err, err
+        if lang == "fr":
+            assert not re.search(r"unrecognized|required|invalid|expected|allowed", err), err
 
 
 def test_a_group_help_in_each_language(capsys: pytest.CaptureFixture[str]) -> None:

@@ -5,8 +5,10 @@ resumes)."""
 
 from __future__ import annotations
 
+from desk.answers.ranking import AnswerView
 from desk.crisis.batch import prepare
 from desk.tui.app import DeskApp
+from desk.tui.batch_reply import answer_titles
 from desk.tui.dialogs.picker import PickerScreen
 from tests.cli.test_crisis import LIBRARY
 from tests.helpers.tui import DeskEnv, colleague, goto, notes, screen_lines, settle
@@ -90,3 +92,23 @@ async def test_a_posting_batch_is_followed_paused_and_resumed_from_the_approval_
         assert "Lot 1 repris" in notes(app)
     progress = env.desk.batches.progress(batch.batch_id)
     assert (progress.status, progress.counts) == ("approved", {"queued": 2})
+
+
+def test_the_answer_picker_titles_answers_in_the_interface_language() -> None:
+    def answer(name: str, language: str, title: str) -> AnswerView:
+        return AnswerView(
+            id=0, name=name, language=language, title=title, body="", source_url=None,
+            version=1, expires_on=None, tags=(), categories=(), pre_approved=False,
+            source_changed=False,
+        )  # fmt: skip
+
+    answers = [
+        answer("arenas", "en", "Arenas and rinks"),
+        answer("arenas", "fr", "Arénas et patinoires"),
+        answer("permits", "en", "Building permits"),  # no French version: its own title
+    ]
+    assert answer_titles(answers, "fr") == [
+        ("arenas", "Arénas et patinoires"),
+        ("permits", "Building permits"),
+    ]
+    assert answer_titles(answers, "en")[0] == ("arenas", "Arenas and rinks")

@@ -7,7 +7,15 @@ from __future__ import annotations
 from desk.tui.app import DeskApp
 from desk.tui.screens.queue import QueueScreen
 from desk.tui.widgets.queue_list import QueueList
-from tests.helpers.tui import DeskEnv, colleague, notes, open_composer, screen_lines, settle
+from tests.helpers.tui import (
+    DeskEnv,
+    colleague,
+    notes,
+    open_composer,
+    open_ids,
+    screen_lines,
+    settle,
+)
 
 
 async def test_entering_the_composer_claims_the_mention(env: DeskEnv) -> None:
@@ -151,5 +159,44 @@ async def test_a_displaced_drafter_is_told_at_once(env: DeskEnv) -> None:
                     break
             assert "bruno a pris la main sur cette réponse" in notes(app)
             assert composer.body == "La piscine ouvre le 20 juin."  # nothing lost
+    finally:
+        other.close()
+
+
+async def test_the_cursor_stays_on_its_mention_when_a_colleague_closes_one_above(
+    env: DeskEnv,
+) -> None:
+    # Keeping the cursor where it was means on the mention one was reading: the rows below a
+    # mention a colleague closed move up, and the cursor with its own; when its own mention is
+    # the one closed, the cursor stays on the row, now the next mention.
+    other = colleague(env)
+    try:
+        app = DeskApp(env.desk)
+        async with app.run_test(size=(120, 35)) as pilot:
+            await settle(pilot)
+            queue = app.screen.query_one(QueueList)
+            ids = open_ids(env.desk)
+            await pilot.press("j", "j")
+            await settle(pilot)
+            assert queue.current is not None
+            assert queue.current.id == ids[2]
+            other.inbox.close(ids[0])  # in another terminal
+            for _ in range(30):
+                await pilot.pause(0.1)
+                if queue.row_at(0) is not None and queue.row_at(0).id == ids[1]:  # type: ignore[union-attr]
+                    break
+            await settle(pilot)
+            assert queue.current is not None
+            assert queue.current.id == ids[2]
+            assert queue.cursor == 1
+            assert f"#{ids[2]} " in "\n".join(screen_lines(app))  # the preview: still it
+            other.inbox.close(ids[2])  # now the mention under the cursor itself
+            for _ in range(30):
+                await pilot.pause(0.1)
+                if queue.current is not None and queue.current.id != ids[2]:
+                    break
+            assert queue.current is not None
+            assert queue.current.id == ids[3]
+            assert queue.cursor == 1
     finally:
         other.close()

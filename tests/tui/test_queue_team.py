@@ -7,6 +7,7 @@ from pathlib import Path
 
 from desk.db.store import QueueFilter
 from desk.tui.app import DeskApp
+from desk.tui.dialogs.help import HelpScreen
 from desk.tui.dialogs.line_prompt import LinePrompt
 from desk.tui.dialogs.picker import PickerScreen
 from desk.tui.screens.detail import DetailScreen
@@ -280,3 +281,32 @@ async def test_fresh_desk_says_how_to_begin(tmp_path: Path) -> None:
             assert "desk.toml" in text
     finally:
         desk.close()
+
+
+async def test_help_at_80x24_shows_every_pattern_and_key_scrolled(env: DeskEnv) -> None:
+    # Textual's help panel cuts the patterns after three lines and the keys after fifteen at
+    # 80x24, with no way to scroll from the keyboard: a small terminal gets a scrolled help.
+    app = DeskApp(env.desk)
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        assert "Filtrer la file (/)" in "\n".join(screen_lines(app))
+        seen = set()
+        for _ in range(12):  # page by page, to the end
+            seen.update(screen_lines(app))
+            await pilot.press("pagedown")
+            await settle(pilot, rounds=1)
+        text = "\n".join(seen)
+        assert "~i 12,15" in text  # the last pattern
+        for key in (
+            "Marquer toute la vue",
+            "Transférer",
+            "Quitter",
+            "Aller à nº",
+        ):  # keys, hidden ones too
+            assert key in text, key
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, QueueScreen)

@@ -92,5 +92,5 @@ def test_desk_bulk_by_search_with_a_confirmation_above_twenty(
     assert len(events(desk, "mention.marked_spam")) == 25
     assert cli("bulk", "close", "--filter", "~b iphone ~s all", "--yes", lang="fr") == 1
     said = capsys.readouterr().out
-    assert "close\u00a0: 0 mention changée" in said
+    assert "fermer\u00a0: 0 mention changée" in said
     assert "laissée\u00a0: la mention nº" in said

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from textual import work
 from textual.app import CSSPathType
-from textual.binding import Binding, BindingType
+from textual.binding import ActiveBinding, Binding, BindingType
 from textual.screen import Screen
 
 from desk.db.store import QueueFilter
@@ -32,10 +32,28 @@ if TYPE_CHECKING:
     from desk.bootstrap import Desk
 
 
+FOOTER_FIRST = ("toggle_help", "app.toggle_help", "back")
+"""The actions whose keys the footer shows first, in this order (help, then the way back)."""
+
+
 class DeskScreen(Screen[None]):
     """A screen that follows the interface language and shows service errors safely."""
 
     CSS_PATH: ClassVar[CSSPathType | None] = stylesheets.SCREENS  # not the queue's: stylesheets
+
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        """Textual's, with help and the way back first (FOOTER_FIRST): the footer and the help
+        panel show the keys in this order, and the footer is cut at the right on a narrow
+        terminal (80 columns in French), where "? Aide" and "esc Retour" must stay in view."""
+        bindings = super().active_bindings
+        first = sorted(
+            (key for key, active in bindings.items() if active.binding.action in FOOTER_FIRST),
+            key=lambda key: FOOTER_FIRST.index(bindings[key].binding.action),
+        )
+        return {key: bindings[key] for key in first} | {
+            key: active for key, active in bindings.items() if key not in first
+        }
 
     @property
     def desk_app(self) -> DeskHost:

@@ -5,7 +5,9 @@ cache of pages (``PAGE_SIZE`` rows, at most ``MAX_PAGES`` of them). When the vie
 comes within a screen of rows it does not have, it posts ``RowsNeeded``; the screen fetches that
 page in a worker and hands it back with ``set_page`` — usually before those rows come into view.
 Rows not loaded yet are drawn as placeholders. Each filter change or data refresh bumps a
-``generation`` so late pages of an old query are dropped.
+``generation`` so late pages of an old query are dropped. On a refresh (``invalidate``: this
+desk's action or another desk's change) the cursor stays on its mention when that mention
+moved, and on its row when the mention left the view.
 
 The row under the cursor is announced on the ``highlighted`` signal (its mention id, or None),
 whose subscribers run at once, in the same call as the move: what they change (the screen's
@@ -198,6 +200,7 @@ class QueueList(ScrollView, can_focus=True):
             return
         page = offset // self.PAGE_SIZE
         self._requested.discard(page)
+        refreshed = page in self._stale
         self._stale.discard(page)
         before = self._pages.get(page)
         self._pages[page] = list(rows)
@@ -208,6 +211,8 @@ class QueueList(ScrollView, can_focus=True):
         if not self.counted and offset + len(rows) > self.total:
             self.total = offset + len(rows)  # provisional, until the count arrives
             self._update_virtual_size()
+        if refreshed and self._follow(offset, rows):
+            return
         self._announce()
         if before is None:
             self._forget_strips({offset + i for i in range(self.PAGE_SIZE)})
@@ -223,6 +228,20 @@ class QueueList(ScrollView, can_focus=True):
         if changed:
             self._forget_strips(changed)
             self._refresh_rows(*changed)
+
+    def _follow(self, offset: int, rows: list[QueueRow]) -> bool:
+        """The rows read again after a change (another desk's too): when the mention under the
+        cursor is among them at another place (a mention above it went), the cursor follows
+        it and the whole list is drawn again (True); a mention that went itself leaves the
+        cursor on its row, now the next one (False)."""
+        followed = self._highlighted
+        index = next((offset + i for i, row in enumerate(rows) if row.id == followed), None)
+        if followed is None or index is None or index == self.cursor:
+            return False
+        self._forget_strips({offset + i for i in range(self.PAGE_SIZE)})
+        self._move(index, force=True)
+        self.refresh()
+        return True
 
     def _forget_strips(self, indexes: set[int]) -> None:
         """Forget the drawn lines of these rows."""
