@@ -104,3 +104,17 @@ def test_service_errors_speak_the_interface_language() -> None:
     message, hint = ActionRefused.from_catalog("reply_empty").localized(Catalog("fr").t)
     assert (message, hint) == ("la réponse est vide", "écrivez quelque chose avant d'envoyer")
     assert ActionRefused("plain").localized(Catalog("fr").t) == ("plain", None)
+
+
+def test_a_bulk_result_reads_right_for_zero_one_and_many() -> None:
+    # French counts 0 as one: "0 mention changée (un événement d'audit)" told of an event that
+    # was never written; the result now counts both.
+    fr, en = Catalog("fr"), Catalog("en")
+    assert fr.plural("cli.bulk.done", 0, action="fermer") == (
+        "fermer\u00a0: 0 mention changée, 0 événement d'audit."
+    )
+    assert fr.plural("cli.bulk.done", 3, action="fermer").endswith("3 événements d'audit.")
+    assert en.plural("cli.bulk.done", 0, action="close") == (
+        "close: 0 mentions changed, 0 audit events."
+    )
+    assert en.plural("cli.bulk.done", 1, action="close").endswith("1 audit event.")
