@@ -134,6 +134,26 @@ def test_automatic_mail_is_recognised(name: str, reason: str) -> None:
     assert mention.raw["automatic"] == reason
 
 
+@pytest.mark.parametrize(
+    ("extra", "reason"),
+    [
+        ("X-Loop: contact@ville.example", "X-Loop"),
+        ("X-Auto-Response-Suppress: All", "X-Auto-Response-Suppress"),
+        ("List-Id: <annonces.ville.example>", "mailing list"),
+        ("Auto-Submitted: auto-generated; owner-email=x@y.z", "Auto-Submitted: auto-generated"),
+        ("Precedence: junk", "Precedence: junk"),
+    ],
+)
+def test_every_mark_of_automatic_mail_is_recognised(extra: str, reason: str) -> None:
+    data = f"{HEAD}Message-ID: <a@example.org>\r\nSubject: x\r\n{extra}\r\n\r\nTexte.\r\n"
+    mention = parse_message(data.encode())
+    assert (mention.kind, mention.raw["automatic"]) == ("automatic", reason)
+    human = parse_message(
+        f"{HEAD}Message-ID: <h@example.org>\r\nAuto-Submitted: no\r\n\r\nx".encode()
+    )
+    assert (human.kind, human.raw["automatic"]) == ("email", None)
+
+
 def test_a_human_mail_is_not_automatic() -> None:
     assert _parsed("quoted_fr.eml").kind == "email"
 
