@@ -12,10 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from imapclient import IMAPClient
 
 from desk.channels.connect import ConnectorPool
 from desk.channels.pull import PullService, pull_service
 from desk.channels.status import ChannelReport
+from desk.platforms.email import client as email_client
 from desk.platforms.email.client import EmailConnector, dump_cursor, load_cursor
 from tests.integration.email.mail import SECRET_ENV, email_desk, message
 from tests.integration.email.servers import Dovecot
@@ -306,3 +308,69 @@ async def test_condstore_the_cursor_keeps_the_modseq_and_a_quiet_poll_fetches_no
     finally:
         await pool.aclose()
     assert all(b"\\Seen" not in flags for flags in dovecot.flags(folder).values())
+
+
+def test_idle_is_ended_and_reissued_on_the_same_connection(
+    dovecot: Dovecot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # RFC 2177: re-issue IDLE before 29 minutes. The bound, shortened here to one second, ends
+    # the wait (DONE) long before its time; the next wait IDLEs again on the kept connection and
+    # still hears of new mail.
+    assert email_client.IDLE_REISSUE < 29 * 60
+    monkeypatch.setattr(email_client, "IDLE_REISSUE", 1.0)
+    folder = _folder(dovecot, "Reissue")
+    desk, _ = email_desk(tmp_path, dovecot.port, folder)
+
+    async def twice() -> tuple[bool, float, bool, bool]:
+        pool = ConnectorPool(desk.config.channel, environ=SECRET_ENV)
+        try:
+            connector: Any = pool.get("email:contact")
+            started = time.monotonic()
+            first = await connector.wait_for_news(30)
+            took = time.monotonic() - started
+            [idling] = connector._idle.values()
+            appending = asyncio.create_task(asyncio.to_thread(dovecot.append, folder, message(1)))
+            second, waits = False, 0
+            while not second and waits < 15:  # each wait ends at the 1 s bound: IDLE again
+                second = await connector.wait_for_news(30)
+                waits += 1
+            await appending
+            return first, took, second, connector._idle.get(folder) is idling
+        finally:
+            await pool.aclose()
+
+    first, took, second, same = asyncio.run(twice())
+    assert not first
+    assert took < 15, f"the IDLE lasted {took:.1f} s: it was not ended at IDLE_REISSUE"
+    assert second  # the re-issued IDLE announced the new mail
+    assert same  # re-issued on the connection kept open, not a new login each time
+
+
+def test_a_server_without_idle_is_polled(
+    dovecot: Dovecot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = _folder(dovecot, "NoIdle")
+    desk, _ = email_desk(tmp_path, dovecot.port, folder)
+    offered = IMAPClient.has_capability
+    monkeypatch.setattr(
+        IMAPClient, "has_capability", lambda self, cap: cap != "IDLE" and offered(self, cap)
+    )
+
+    async def wait_then_poll() -> tuple[bool, float, list[str], bool]:
+        pool = ConnectorPool(desk.config.channel, environ=SECRET_ENV)
+        try:
+            connector: Any = pool.get("email:contact")
+            started = time.monotonic()
+            news = await connector.wait_for_news(1.5)
+            took = time.monotonic() - started
+            await asyncio.to_thread(dovecot.append, folder, message(1))
+            page = await connector.fetch(None)
+            return news, took, [m.remote_id for m in page.result.items], bool(connector._idle)
+        finally:
+            await pool.aclose()
+
+    news, took, fetched, idling = asyncio.run(wait_then_poll())
+    assert not news
+    assert not idling  # no IDLE connection left open
+    assert 1.4 < took < 30  # the wait is the poll interval: neither skipped nor hung
+    assert fetched == ["<msg-1@example.org>"]  # the poll finds the mail
