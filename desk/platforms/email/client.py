@@ -224,6 +224,7 @@ class EmailConnector(Connector):
         self._lock = threading.Lock()  # the poll connection serves one command at a time
         self._idle: dict[str, IMAPClient] = {}  # folder -> its IDLE connection
         self._closing: list[IMAPClient] = []
+        self._idle_epoch = 0  # moved on when the IDLE connections are dropped (_idle_start)
 
     @property
     def address(self) -> str:
@@ -494,7 +495,7 @@ class EmailConnector(Connector):
             return False
         conns: list[Any] = []  # idling IMAPClients (the library has no type hints)
         try:
-            conns = await asyncio.to_thread(self._idle_start)
+            conns = await asyncio.to_thread(self._idle_start, self._idle_epoch)
             if not conns:
                 await asyncio.sleep(max(0.0, deadline - loop.time()))
                 return False
@@ -527,26 +528,42 @@ class EmailConnector(Connector):
         """The folders watched with IDLE (the first ``IDLE_FOLDERS``; the rest are polled)."""
         return list(self.channel.folders[:IDLE_FOLDERS])
 
-    def _idle_start(self) -> list[Any]:  # idling IMAPClients, or [] without IDLE
-        """One connection per IDLE folder, each idling; [] when the server has no IDLE."""
+    def _idle_start(self, epoch: int) -> list[Any]:  # idling IMAPClients, or [] without IDLE
+        """One connection per IDLE folder, each idling; [] when the server has no IDLE.
+
+        Runs in a thread that a cancelled wait does not stop: when the connections were dropped
+        meanwhile (``epoch`` is not the current one: a stop, ``aclose``), those it opened are
+        cut here, as nobody else will close them — nor log out of one in IDLE, which the server
+        answers only after the channel's timeout."""
         for old in self._closing:
             _cut(old)
         self._closing.clear()
-        for folder in self.idle_folders():
-            if folder in self._idle:
-                continue
-            conn = self._connect()
-            if not conn.has_capability("IDLE"):
-                _quietly_close(conn)
-                self._drop_idle()
-                return []
-            self._idle[folder] = conn  # before SELECT: a failure closes it with the rest
-            conn.select_folder(folder, readonly=True)
-        for conn in self._idle.values():
-            conn.idle()
-        return list(self._idle.values())
+        opened: list[IMAPClient] = []
+        try:
+            for folder in self.idle_folders():
+                if folder in self._idle:
+                    continue
+                conn = self._connect()
+                opened.append(conn)
+                if not conn.has_capability("IDLE"):
+                    _quietly_close(conn)
+                    self._drop_idle()
+                    return []
+                self._idle[folder] = conn  # before SELECT: a failure closes it with the rest
+                conn.select_folder(folder, readonly=True)
+            for conn in self._idle.values():
+                conn.idle()
+            return list(self._idle.values())
+        finally:
+            if epoch != self._idle_epoch:
+                for conn in opened:
+                    _cut(conn)
+                self._idle = {
+                    f: c for f, c in self._idle.items() if not any(c is o for o in opened)
+                }
 
     def _drop_idle(self) -> None:
+        self._idle_epoch += 1  # a start still running in its thread cuts what it opens
         self._closing.extend(self._idle.values())  # closed at the next start or by aclose
         self._idle = {}
 
@@ -688,6 +705,7 @@ class EmailConnector(Connector):
         """Log out of every IMAP connection (polling and IDLE); those left mid-IDLE by a
         cancelled wait are cut (``_cut``), not logged out."""
         conns = [c for c in (self._imap, *self._idle.values()) if c is not None]
+        self._idle_epoch += 1  # an IDLE start still under way cuts what it opens
         left_idling = self._closing
         self._imap = None
         self._idle = {}

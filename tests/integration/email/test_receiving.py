@@ -374,3 +374,28 @@ def test_a_server_without_idle_is_polled(
     assert not idling  # no IDLE connection left open
     assert 1.4 < took < 30  # the wait is the poll interval: neither skipped nor hung
     assert fetched == ["<msg-1@example.org>"]  # the poll finds the mail
+
+
+def test_a_watch_cancelled_while_its_idle_starts_closes_at_once(
+    dovecot: Dovecot, tmp_path: Path
+) -> None:
+    # Stopped while the IDLE connection is still being made (in its thread): the thread goes on,
+    # and the connection it then puts in IDLE must not be logged out (no answer until the
+    # channel's timeout, 5 s here, 20 s by default; `benchmarks/bench_email.py` died of it).
+    desk, _ = email_desk(tmp_path, dovecot.port, "INBOX")
+
+    async def cancel_early(delay: float) -> float:
+        pool = ConnectorPool(desk.config.channel, environ=SECRET_ENV)
+        connector = pool.get("email:contact")
+        watching = asyncio.create_task(connector.wait_for_news(60))
+        await asyncio.sleep(delay)
+        watching.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watching
+        await asyncio.sleep(0.5)  # the thread has logged in and started its IDLE by now
+        started = time.monotonic()
+        await pool.aclose()
+        return time.monotonic() - started
+
+    took = [asyncio.run(cancel_early(delay)) for delay in (0.0, 0.005, 0.01, 0.02)]
+    assert max(took) < 2.5, f"closing took {took} s"
