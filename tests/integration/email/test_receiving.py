@@ -399,3 +399,34 @@ def test_a_watch_cancelled_while_its_idle_starts_closes_at_once(
 
     took = [asyncio.run(cancel_early(delay)) for delay in (0.0, 0.005, 0.01, 0.02)]
     assert max(took) < 2.5, f"closing took {took} s"
+
+
+def test_mail_come_between_the_poll_and_the_idle_ends_the_wait_at_once(
+    dovecot: Dovecot, tmp_path: Path
+) -> None:
+    # IDLE announces only what arrives after its SELECT: a mail appended after the poll but
+    # before the IDLE connection opened its folder was left for the next poll (a minute later
+    # by default). The folder's UIDNEXT at SELECT, against the poll's, tells.
+    folder = _folder(dovecot, "Between")
+    desk, _ = email_desk(tmp_path, dovecot.port, folder)
+
+    async def poll_append_wait() -> tuple[bool, float, list[str], bool]:
+        pool = ConnectorPool(desk.config.channel, environ=SECRET_ENV)
+        try:
+            connector: Any = pool.get("email:contact")
+            polled = await connector.fetch(None)
+            await asyncio.to_thread(dovecot.append, folder, message(1))
+            started = time.monotonic()
+            news = await connector.wait_for_news(20)
+            took = time.monotonic() - started
+            page = await connector.fetch(polled.cursor)
+            quiet = await connector.wait_for_news(1.2)  # polled since: no news, no busy loop
+            return news, took, [m.remote_id for m in page.result.items], quiet
+        finally:
+            await pool.aclose()
+
+    news, took, fetched, quiet = asyncio.run(poll_append_wait())
+    assert news
+    assert took < 10, f"the wait took {took:.1f} s: the mail waited for the next poll"
+    assert fetched == ["<msg-1@example.org>"]
+    assert not quiet
