@@ -41,6 +41,9 @@ async def test_three_appends_reach_the_queue_within_three_seconds(
     dovecot: Dovecot, tmp_path: Path
 ) -> None:
     folder = _folder(dovecot, "Idle")
+    # A mail already there: the desk's first ingest (its language models loading, several
+    # seconds on a loaded machine) is over before the clock starts, as in a running desk.
+    dovecot.append(folder, message(99))
     desk, _ = email_desk(tmp_path, dovecot.port, folder)
     service = _service(desk)
     stop = asyncio.Event()
@@ -51,7 +54,9 @@ async def test_three_appends_reach_the_queue_within_three_seconds(
 
     def on_event(report: ChannelReport) -> None:
         reports.append(report)
-        first_pull.set()
+        if not first_pull.is_set():
+            first_pull.set()
+            return
         for _ in report.new_ids:
             arrived[len(arrived)] = time.monotonic()
         if len(arrived) >= 3:
@@ -59,7 +64,8 @@ async def test_three_appends_reach_the_queue_within_three_seconds(
 
     watching = asyncio.create_task(service.watch(stop, on_event))
     try:
-        await asyncio.wait_for(first_pull.wait(), 30)  # the first (empty) pull: now it IDLEs
+        await asyncio.wait_for(first_pull.wait(), 60)  # the first pull: now it IDLEs
+        assert reports[0].new == 1, reports
         await asyncio.sleep(0.3)
         appended = time.monotonic()
         await asyncio.to_thread(dovecot.append, folder, *(message(i) for i in range(3)))
