@@ -436,3 +436,24 @@ def test_mail_come_between_the_poll_and_the_idle_ends_the_wait_at_once(
     assert took < 10, f"the wait took {took:.1f} s: the mail waited for the next poll"
     assert fetched == ["<msg-1@example.org>"]
     assert not quiet
+
+
+async def test_a_watch_stopped_while_idling_ends_at_once(dovecot: Dovecot, tmp_path: Path) -> None:
+    # `desk watch` stopped (Ctrl+C, the TUI closing) while the channel IDLEs: the wait must be
+    # cancelled with the poll, not left idling while the pool logs out of its connection
+    # (an answer only at the channel's timeout, 20 s by default: benchmarks/bench_email.py
+    # died of it at its stop).
+    folder = _folder(dovecot, "Stopped")
+    desk, _ = email_desk(tmp_path, dovecot.port, folder)
+    stop = asyncio.Event()
+    first = asyncio.Event()
+    watching = asyncio.create_task(_service(desk).watch(stop, lambda _report: first.set()))
+    await asyncio.wait_for(first.wait(), 60)
+    await asyncio.sleep(1.5)  # idling now
+    stop.set()
+    started = time.monotonic()
+    await asyncio.wait_for(watching, 30)
+    took = time.monotonic() - started
+    assert took < 3, f"the watch took {took:.1f} s to stop"
+    left = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    assert left == []  # no IDLE wait left running behind the stopped watch
