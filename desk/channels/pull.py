@@ -385,10 +385,12 @@ class PullService:
             return await wait_or_stop(stop_event, delay)
         news = asyncio.ensure_future(connector.wait_for_news(delay))
         stopped = asyncio.ensure_future(wait_or_stop(stop_event, delay))
-        await asyncio.wait({news, stopped}, return_when=asyncio.FIRST_COMPLETED)
-        for task in (news, stopped):
-            task.cancel()
-        await asyncio.gather(news, stopped, return_exceptions=True)
+        try:
+            await asyncio.wait({news, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        finally:  # also when the watch itself is cancelled: no IDLE left running behind it
+            for task in (news, stopped):
+                task.cancel()
+            await asyncio.gather(news, stopped, return_exceptions=True)
         return stop_event.is_set()
 
     def next_delay(self, channel: ChannelConfig, report: ChannelReport) -> float:

@@ -105,10 +105,13 @@ class ChannelConfig(BaseModel):
             return self
         if not self.host:
             raise ValueError("an email channel needs host (its IMAP server)")
-        for mode, host in ((self.tls, self.host), (self.smtp_tls, self.smtp_host or self.host)):
+        for field, mode, host in (
+            ("tls", self.tls, self.host),
+            ("smtp_tls", self.smtp_tls, self.smtp_host or self.host),
+        ):
             if mode == "plain" and host not in LOOPBACK_HOSTS:
                 raise ValueError(
-                    f'tls = "plain" is allowed on 127.0.0.1 only (for tests), not {host}: '
+                    f'{field} = "plain" is allowed on 127.0.0.1 only (for tests), not {host}: '
                     "use implicit or starttls"
                 )
         return self

@@ -134,6 +134,26 @@ def test_automatic_mail_is_recognised(name: str, reason: str) -> None:
     assert mention.raw["automatic"] == reason
 
 
+@pytest.mark.parametrize(
+    ("extra", "reason"),
+    [
+        ("X-Loop: contact@ville.example", "X-Loop"),
+        ("X-Auto-Response-Suppress: All", "X-Auto-Response-Suppress"),
+        ("List-Id: <annonces.ville.example>", "mailing list"),
+        ("Auto-Submitted: auto-generated; owner-email=x@y.z", "Auto-Submitted: auto-generated"),
+        ("Precedence: junk", "Precedence: junk"),
+    ],
+)
+def test_every_mark_of_automatic_mail_is_recognised(extra: str, reason: str) -> None:
+    data = f"{HEAD}Message-ID: <a@example.org>\r\nSubject: x\r\n{extra}\r\n\r\nTexte.\r\n"
+    mention = parse_message(data.encode())
+    assert (mention.kind, mention.raw["automatic"]) == ("automatic", reason)
+    human = parse_message(
+        f"{HEAD}Message-ID: <h@example.org>\r\nAuto-Submitted: no\r\n\r\nx".encode()
+    )
+    assert (human.kind, human.raw["automatic"]) == ("email", None)
+
+
 def test_a_human_mail_is_not_automatic() -> None:
     assert _parsed("quoted_fr.eml").kind == "email"
 
@@ -398,7 +418,7 @@ def test_a_token_file_is_read_again_at_each_login(tmp_path: Path) -> None:
 def test_plaintext_is_refused_off_loopback() -> None:
     with pytest.raises(ValidationError, match="127.0.0.1 only"):
         ChannelConfig(name="c", platform="email", host="imap.example.org", tls="plain")
-    with pytest.raises(ValidationError, match="127.0.0.1 only"):
+    with pytest.raises(ValidationError, match='smtp_tls = "plain" is allowed on 127.0.0.1 only'):
         ChannelConfig(
             name="c",
             platform="email",
@@ -406,7 +426,7 @@ def test_plaintext_is_refused_off_loopback() -> None:
             smtp_host="smtp.example.org",
             smtp_tls="plain",
             tls="plain",
-        )
+        )  # the message names the field to change (tls itself is fine here)
     with pytest.raises(ValidationError, match="needs host"):
         ChannelConfig(name="c", platform="email")
     ok = ChannelConfig(name="c", platform="email", host="imap.example.org", auth="xoauth2")

@@ -38,7 +38,8 @@ Receiving
   IDLEs on each watched folder (IDLE watches one mailbox: a connection per folder, at most
   ``IDLE_FOLDERS``; servers cap connections per user, Dovecot at 10), re-issued at least every
   ``IDLE_REISSUE`` seconds (RFC 2177: before 29 minutes), and returns as soon as the server says
-  ``EXISTS``. Polling at ``interval_seconds`` stays the source of truth; a server without IDLE
+  ``EXISTS`` — or at once when a folder's UIDNEXT at the IDLE's SELECT is not the one the last
+  poll read up to (mail that came in between, which IDLE never announces). Polling at ``interval_seconds`` stays the source of truth; a server without IDLE
   is simply polled.
 
 Sending
@@ -220,6 +221,8 @@ class EmailConnector(Connector):
         self._lock = threading.Lock()  # the poll connection serves one command at a time
         self._idle: dict[str, IMAPClient] = {}  # folder -> its IDLE connection
         self._closing: list[IMAPClient] = []
+        self._idle_epoch = 0  # moved on when the IDLE connections are dropped (_idle_start)
+        self._polled: dict[str, tuple[int, int]] = {}  # folder -> (UIDVALIDITY, UIDNEXT) read
 
     @property
     def address(self) -> str:
@@ -388,6 +391,7 @@ class EmailConnector(Connector):
             result.errors.append(ItemError(f"folder {folder!r} cannot be opened: {exc}"))
             return False
         validity = int(selected.get(b"UIDVALIDITY", 0))
+        uidnext = selected.get(b"UIDNEXT")
         highest = selected.get(b"HIGHESTMODSEQ") if self._condstore else None
         if not _count(highest) or highest == 0:
             highest = None  # no CONDSTORE, or NOMODSEQ: the UID path
@@ -417,25 +421,32 @@ class EmailConnector(Connector):
             # arriving since has a higher modseq and is found next time).
             entry["modseq"] = highest
         state[folder] = entry
+        if _count(uidnext) and len(batch) == len(uids):
+            self._polled[folder] = (validity, uidnext)  # all below UIDNEXT read (_idle_start)
+        else:
+            self._polled.pop(folder, None)  # more to read: the pull asks for the next page
         if self._condstore:
             conn.close_folder()  # the next poll asks STATUS, which is not for a selected folder
         return len(uids) > len(batch)
 
     def _unchanged(self, conn: IMAPClient, folder: str, known: dict[str, int]) -> bool:
-        """Whether ``STATUS folder (UIDVALIDITY HIGHESTMODSEQ)`` says nothing changed since the
-        cursor (a cursor without ``modseq``, an error, NOMODSEQ's 0: no, open the folder)."""
+        """Whether ``STATUS folder (UIDVALIDITY HIGHESTMODSEQ UIDNEXT)`` says nothing changed since
+        the cursor (a cursor without ``modseq``, an error, NOMODSEQ's 0: no, open the folder)."""
         if "modseq" not in known:
             return False
         try:
-            status = conn.folder_status(folder, ["UIDVALIDITY", "HIGHESTMODSEQ"])
+            status = conn.folder_status(folder, ["UIDVALIDITY", "HIGHESTMODSEQ", "UIDNEXT"])
         except imap_errors.IMAPClientAbortError:
             raise
         except imap_errors.IMAPClientError:
             return False  # EXAMINE will say what is wrong with the folder
-        return bool(
+        unchanged = bool(
             status.get(b"UIDVALIDITY") == known["validity"]
             and status.get(b"HIGHESTMODSEQ") == known["modseq"]
         )
+        if unchanged and _count(uidnext := status.get(b"UIDNEXT")):
+            self._polled[folder] = (known["validity"], uidnext)
+        return unchanged
 
     def _read(self, conn: IMAPClient, folder: str, uids: list[int], result: ParseResult) -> None:
         cap = self.channel.max_message_bytes
@@ -490,10 +501,12 @@ class EmailConnector(Connector):
             return False
         conns: list[Any] = []  # idling IMAPClients (the library has no type hints)
         try:
-            conns = await asyncio.to_thread(self._idle_start)
+            conns, missed = await asyncio.to_thread(self._idle_start, self._idle_epoch)
             if not conns:
                 await asyncio.sleep(max(0.0, deadline - loop.time()))
                 return False
+            if missed:
+                return True  # mail came after the last poll, before the IDLE's SELECT
             stop_at = min(deadline, loop.time() + IDLE_REISSUE)
             while (left := stop_at - loop.time()) > 0:
                 slice_ = min(IDLE_SLICE, left)
@@ -523,26 +536,49 @@ class EmailConnector(Connector):
         """The folders watched with IDLE (the first ``IDLE_FOLDERS``; the rest are polled)."""
         return list(self.channel.folders[:IDLE_FOLDERS])
 
-    def _idle_start(self) -> list[Any]:  # idling IMAPClients, or [] without IDLE
-        """One connection per IDLE folder, each idling; [] when the server has no IDLE."""
+    def _idle_start(self, epoch: int) -> tuple[list[Any], bool]:
+        """One connection per IDLE folder, each idling (the IMAPClients; [] when the server has
+        no IDLE), and whether a folder opened here has mail the last poll did not read: IDLE
+        announces only what arrives after the SELECT, so a folder's UIDNEXT that moved since
+        the poll is news at once.
+
+        Runs in a thread that a cancelled wait does not stop: when the connections were dropped
+        meanwhile (``epoch`` is not the current one: a stop, ``aclose``), those it opened are
+        cut here, as nobody else will close them — nor log out of one in IDLE, which the server
+        answers only after the channel's timeout."""
         for old in self._closing:
             _cut(old)
         self._closing.clear()
-        for folder in self.idle_folders():
-            if folder in self._idle:
-                continue
-            conn = self._connect()
-            if not conn.has_capability("IDLE"):
-                _quietly_close(conn)
-                self._drop_idle()
-                return []
-            self._idle[folder] = conn  # before SELECT: a failure closes it with the rest
-            conn.select_folder(folder, readonly=True)
-        for conn in self._idle.values():
-            conn.idle()
-        return list(self._idle.values())
+        opened: list[IMAPClient] = []
+        missed = False
+        try:
+            for folder in self.idle_folders():
+                if folder in self._idle:
+                    continue
+                conn = self._connect()
+                opened.append(conn)
+                if not conn.has_capability("IDLE"):
+                    _quietly_close(conn)
+                    self._drop_idle()
+                    return [], False
+                self._idle[folder] = conn  # before SELECT: a failure closes it with the rest
+                selected = conn.select_folder(folder, readonly=True)
+                polled = self._polled.get(folder)
+                now = (selected.get(b"UIDVALIDITY"), selected.get(b"UIDNEXT"))
+                missed |= polled is not None and now != polled
+            for conn in self._idle.values():
+                conn.idle()
+            return list(self._idle.values()), missed
+        finally:
+            if epoch != self._idle_epoch:
+                for conn in opened:
+                    _cut(conn)
+                self._idle = {
+                    f: c for f, c in self._idle.items() if not any(c is o for o in opened)
+                }
 
     def _drop_idle(self) -> None:
+        self._idle_epoch += 1  # a start still running in its thread cuts what it opens
         self._closing.extend(self._idle.values())  # closed at the next start or by aclose
         self._idle = {}
 
@@ -684,6 +720,7 @@ class EmailConnector(Connector):
         """Log out of every IMAP connection (polling and IDLE); those left mid-IDLE by a
         cancelled wait are cut (``_cut``), not logged out."""
         conns = [c for c in (self._imap, *self._idle.values()) if c is not None]
+        self._idle_epoch += 1  # an IDLE start still under way cuts what it opens
         left_idling = self._closing
         self._imap = None
         self._idle = {}

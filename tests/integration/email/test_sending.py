@@ -205,3 +205,20 @@ async def test_bcc_self_settles_a_drop_and_its_copy_is_never_a_mention(
     [again] = await pull_service(desk, environ=SECRET_ENV, sleep=_no_wait).apull()
     assert again.new_ids == []  # our own copy is not a citizen's mail
     assert again.status == "ok"
+
+
+async def test_without_sent_copy_desk_files_no_copy_of_its_own(
+    dovecot: Dovecot, sink: tuple[Sink, int], tmp_path: Path
+) -> None:
+    smtp, port = sink
+    folder = _folder(dovecot, "NoCopy")
+    # The provider files its own copy (Gmail, Microsoft 365): a second one from desk would double it.
+    desk, _ = email_desk(tmp_path, dovecot.port, folder, smtp_port=port, sent_copy=False)
+    [mid] = await _ingest(desk, dovecot, folder, message(1, message_id="<n1@example.org>"))
+    reply = desk.replies.send(mid, "Merci, bien reçu.")
+    report = await _run_outbox(desk)
+    assert report.sent == [reply.id], report.errors
+    assert len(smtp.messages) == 1
+    view = desk.queries.detail(mid).replies[-1]
+    assert (view.remote_id or "").startswith("<desk.")
+    assert _in_sent(dovecot, view.remote_id or "") == 0
