@@ -262,6 +262,10 @@ async def test_typing_beside_an_unsent_reply_goes_into_it_never_to_commands(env:
         app.screen.query_one("#detail-body").focus()
         await settle(pilot)
         assert not composer.text_area.has_focus
+        # The footer and help offer no key that would be typed: "r Répondre" typed an "r".
+        offered = set(app.screen.active_bindings)
+        assert not offered & {"m", "x", "s", "r", "A", "question_mark"}, offered
+        assert {"escape", "f1", "ctrl+o"} <= offered
         await pilot.press("m", "x", "s")  # take, close, spam: none of them
         await settle(pilot)
         after = env.desk.queries.detail(target)
@@ -269,6 +273,10 @@ async def test_typing_beside_an_unsent_reply_goes_into_it_never_to_commands(env:
         assert composer.body == "Bonjourmxs"
         assert composer.text_area.has_focus
         assert isinstance(app.screen, DetailScreen)
+        composer.text_area.clear()  # an empty composer without focus: the keys act again
+        app.screen.query_one("#detail-body").focus()
+        await settle(pilot)
+        assert {"m", "x", "r", "question_mark"} <= set(app.screen.active_bindings)
 
 
 # -- 4. 80×24 in French ---------------------------------------------------------------------

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from textual import work
 from textual.app import CSSPathType
 from textual.binding import ActiveBinding, Binding, BindingType
+from textual.keys import key_to_character
 from textual.screen import Screen
 
 from desk.db.store import QueueFilter
@@ -36,6 +37,12 @@ FOOTER_FIRST = ("toggle_help", "app.toggle_help", "back")
 """The actions whose keys the footer shows first, in this order (help, then the way back)."""
 
 
+def _typed(key: str) -> bool:
+    """A binding's key that is a printable character (``r``, ``A``, ``question_mark``)."""
+    character = key_to_character(key)
+    return character is not None and character.isprintable()
+
+
 class DeskScreen(Screen[None]):
     """A screen that follows the interface language and shows service errors safely."""
 
@@ -47,6 +54,8 @@ class DeskScreen(Screen[None]):
         panel show the keys in this order, and the footer is cut at the right on a narrow
         terminal (80 columns in French), where "? Aide" and "esc Retour" must stay in view."""
         bindings = super().active_bindings
+        if self.types_letters():  # a letter key would be typed, not done: not offered
+            bindings = {key: active for key, active in bindings.items() if not _typed(key)}
         first = sorted(
             (key for key, active in bindings.items() if active.binding.action in FOOTER_FIRST),
             key=lambda key: FOOTER_FIRST.index(bindings[key].binding.action),
@@ -54,6 +63,11 @@ class DeskScreen(Screen[None]):
         return {key: bindings[key] for key in first} | {
             key: active for key, active in bindings.items() if key not in first
         }
+
+    def types_letters(self) -> bool:
+        """Whether a printable key goes into a text now rather than to a binding (the detail
+        screen's kept draft, composer unfocused): the footer and help then leave such keys out."""
+        return False
 
     @property
     def desk_app(self) -> DeskHost:

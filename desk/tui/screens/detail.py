@@ -296,6 +296,7 @@ class DetailScreen(MentionScreen):
         else:
             self.desk_app.drafts.pop(self._mention_id, None)
         self._measure(message.body)
+        self.refresh_bindings()  # an emptied or begun draft changes which keys type (footer)
         start = self._start
         if start is not None and start.mine and monotonic() - self._renewed_at > self.RENEW_SECONDS:
             self._renewed_at = monotonic()
@@ -611,6 +612,11 @@ class DetailScreen(MentionScreen):
 
         ask = self.t("tui.leave.ask" if kept else "tui.leave.ask_no_drafts")
         self.app.push_screen(PickerScreen(ask, options, current="stay"), chosen)
+
+    def types_letters(self) -> bool:
+        """The composer holds unsent text without focus: letters go into it (``on_key``)."""
+        composer = self.query_one(Composer)
+        return composer.enabled and not composer.text_area.has_focus and bool(composer.body.strip())
 
     def on_key(self, event: events.Key) -> None:
         """Typing while the composer holds unsent text but has no focus goes into the text:
