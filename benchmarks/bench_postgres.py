@@ -51,6 +51,14 @@ shared with six other sessions, load 4 to 12):
   in 30% of them 138 / 676 ms, a rare word 34 / 2.8 ms, two words 137 / 11 ms; at 1,000,000
   (--n 1000000; filled in 83 / 133 s), a common word 237 / 574 ms, a rare word 30 / 14 ms, two
   words 389 / 20 ms.
+
+Re-run 2026-12-07 evening (after migration 0021's per-row report triggers; load 5 to 10):
+notify 20 commits, PostgreSQL median 51 ms, p95 70 / SQLite 130, 198; claims 300 mentions x 300
+attempts x 3 processes, exactly 300 claims on each engine, PostgreSQL 94 to 200 attempts/s (row
+transactions), SQLite 128 to 368; search at 100,000: PostgreSQL / SQLite common word 7 / 44 ms,
+rare 16 / 12, two words 74 / 6 (page medians). The PostgreSQL fill is now slower: 50,000 rows in
+8.7 s, 3.8 s with the report trigger dropped; a 1,000,000 run was stopped at 800,000 rows after
+16 minutes, so the 1M figures above predate 0021.
 """
 
 from __future__ import annotations

@@ -114,23 +114,26 @@ def lock_writers(session: Session) -> None:
     """Hold the writers' lock until this transaction ends (PostgreSQL; re-entrant). SQLite's
     write transactions hold its lock from ``BEGIN IMMEDIATE``: nothing to do there."""
     if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy import text
-
-        session.execute(text(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})"))
+        session.connection().exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
 
 
 def lock_audit(session: Session) -> None:
     """Before reading the audit trail's head to append after it: hold the chain until this
     transaction ends, so two desks never chain to the same head (PostgreSQL). A transaction that
     is not a write one takes the writers' lock as well, as it always did. SQLite's write lock
-    already makes appends one at a time."""
+    already makes appends one at a time.
+
+    The lock is taken on the connection, not through ``session.execute`` (whose autoflush would
+    write the caller's pending changes first): those changes then reach the database holding the
+    chain's lock, so rows that triggers keep for many mentions (migration 0021's report
+    summaries) are only ever locked by its holder, and two desks cannot wait for each other
+    there."""
     if session.get_bind().dialect.name != "postgresql":
         return
-    if not session.connection().get_execution_options().get(_WRITE, False):
+    connection = session.connection()
+    if not connection.get_execution_options().get(_WRITE, False):
         lock_writers(session)
-    from sqlalchemy import text
-
-    session.execute(text(f"SELECT pg_advisory_xact_lock({AUDIT_LOCK})"))
+    connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({AUDIT_LOCK})")
 
 
 def lock_row(session: Session, statement: Any, *, wait: bool = False) -> Any:

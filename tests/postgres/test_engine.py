@@ -105,6 +105,42 @@ def test_three_desks_writing_at_once_keep_one_chain(open_pg: Callable[..., Desk]
     assert result.head_seq == len(seqs) >= 30 + 3 * 30
 
 
+def test_desks_moving_mentions_between_categories_at_once_never_deadlock(
+    open_pg: Callable[..., Desk],
+) -> None:
+    """A recategorised mention moves between two rows of the report's summary (migration 0021's
+    triggers): two desks moving theirs in opposite directions at once lock those rows in
+    opposite orders, unless every such change waits for the audit chain's lock first."""
+    first = open_pg("amelie")
+    ids = add(first, *(mention(str(i), f"Question {i}") for i in range(1, 41)))  # one hour
+    for mid in ids[1::2]:
+        first.inbox.categorise(mid, "complaint")
+    desks = [first, open_pg("amelie")]
+    errors: list[BaseException] = []
+    start = threading.Barrier(len(desks))
+
+    def work(desk: Desk, offset: int) -> None:
+        try:
+            start.wait()
+            for turn in range(4):
+                for mid in ids[offset::2]:  # desk 0: question <-> complaint; desk 1 the other way
+                    desk.inbox.categorise(mid, ("complaint", "question")[(turn + offset) % 2])
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(d, i)) for i, d in enumerate(desks)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    with first.engine.connect() as conn:
+        summary = conn.exec_driver_sql(
+            "SELECT category, sum(mentions) FROM report_volume GROUP BY 1 HAVING sum(mentions) > 0"
+        ).all()
+    assert sorted(summary) == [("complaint", 20), ("question", 20)]
+
+
 def test_two_desks_answering_at_once_send_one_reply(open_pg: Callable[..., Desk]) -> None:
     first = open_pg("amelie")
     mids = add(first, *(mention(str(i), f"Où est la piscine {i} ?") for i in range(1, 11)))

@@ -111,12 +111,19 @@ def test_a_file_with_two_answers_to_one_mention_upgrades_to_one_voice(tmp_path: 
 
 
 def test_the_models_and_the_migrations_agree(tmp_path: Path) -> None:
-    """``alembic check``: autogenerate finds nothing to add or drop after the migrations."""
+    """``alembic check``: autogenerate finds nothing to add or drop after the migrations, and
+    again after every migration went down to nothing and up (as tests/postgres checks there)."""
     from alembic import command
 
     engine = db.make_engine(str(tmp_path / "check.db"))
+    config = db.alembic_config(engine)
     db.upgrade(engine)
-    command.check(db.alembic_config(engine))  # raises when the models and the schema differ
+    command.check(config)  # raises when the models and the schema differ
+    command.downgrade(config, "base")
+    assert sa.inspect(engine).get_table_names() == ["alembic_version"]
+    command.upgrade(config, "head")
+    assert db.current_revision(engine) == db.SCHEMA_HEAD
+    command.check(config)
     engine.dispose()
 
 
