@@ -10,9 +10,7 @@ from textual.app import App, ComposeResult
 from textual.color import Color
 from textual.content import Content
 from textual.geometry import Offset, Region
-from textual.scrollbar import ScrollBar
 from textual.strip import Strip
-from textual.widget import Widget
 
 from desk.i18n import Catalog
 from desk.rows import QueueRow
@@ -169,9 +167,7 @@ async def test_the_scrollbar_drawn_in_lines_looks_as_textual_draws_it() -> None:
             bar.grabbed = Offset(0, 0) if state == "grabbed" else None
             await pilot.pause()
             crop = Region(0, 0, *bar.size)
-            bar._styles_cache.clear()  # Textual's path draws anew, not from its cached lines
-            bar.refresh()
-            textual = ScrollBar.render_lines(bar, crop)
+            textual = bar.drawn_by_textual(crop)
             ours = bar.render_lines(crop)
             assert len(ours) == len(textual) == bar.size.height
             assert [cells(s) for s in ours] == [cells(s) for s in textual], (index, state)
@@ -194,14 +190,10 @@ async def test_the_lists_lines_are_finished_as_textual_finishes_them() -> None:
             app.set_focus(queue if focused else None)
             await pilot.pause()
             for crop in (Region(0, 0, *queue.size), Region(3, 2, 40, 3)):
-                queue._styles_cache.clear()
-                queue._strips.clear()
+                queue.forget_drawn()
                 ours = queue.render_lines(crop)
-                assert queue._styles_cache.plain  # the list's own finishing was used
-                queue._styles_cache.clear()
-                queue._strips.clear()  # rows drawn anew to their own width: Textual fills them
-                queue._styles_cache.plain = False  # Textual's general path
-                textual = Widget.render_lines(queue, crop)
+                assert queue.finished_itself  # the list's own finishing was used
+                textual = queue.drawn_by_textual(crop)  # rows anew to their width: Textual fills
                 assert len(ours) == crop.height
                 assert [cells(s) for s in ours] == [cells(s) for s in textual], (focused, crop)
 

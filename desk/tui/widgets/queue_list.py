@@ -48,6 +48,7 @@ from textual.scrollbar import ScrollBar
 from textual.signal import Signal
 from textual.strip import Strip
 from textual.style import Style as VisualStyle
+from textual.widget import Widget
 
 from desk.clock import Clock
 from desk.i18n import Catalog
@@ -492,6 +493,23 @@ class QueueList(ScrollView, can_focus=True):
             self._area = None
             self._area_styles = None
             self._area_end = None
+
+    def forget_drawn(self) -> None:
+        """Forget every line drawn, finished or not: the next drawing starts afresh."""
+        self._styles_cache.clear()
+        self._strips.clear()
+
+    @property
+    def finished_itself(self) -> bool:
+        """The last area drawn was finished by the list (``_RowsStylesCache.plain``)."""
+        return self._styles_cache.plain
+
+    def drawn_by_textual(self, crop: Region) -> list[Strip]:
+        """``crop`` drawn afresh through Textual's general path, as if the list did not
+        finish its own lines: tests/tui/test_queue_drawing.py holds the two equal."""
+        self.forget_drawn()
+        self._styles_cache.plain = False
+        return Widget.render_lines(self, crop)
 
     def _plain_box(self) -> bool:
         """No border, outline, padding, tint, opacity or hatch (``_RowsStylesCache``)."""

@@ -40,6 +40,13 @@ class LineScrollBar(ScrollBar):
         super().__init__(vertical, name, thickness=thickness)
         self._drawn: tuple[tuple[object, ...], list[Strip]] | None = None
 
+    def drawn_by_textual(self, crop: Region) -> list[Strip]:
+        """``crop`` drawn afresh by Textual's own ScrollBar, through Rich: what this bar must
+        draw too (tests/tui/test_queue_drawing.py holds the two equal)."""
+        self._styles_cache.clear()
+        self.refresh()
+        return ScrollBar.render_lines(self, crop)
+
     def render_lines(self, crop: Region) -> list[Strip]:
         """The lines of ``crop``: the whole bar's (``draw_bar``), drawn again only when what
         they show changed (Textual asks for them again on every scroll of the list)."""
