@@ -9,17 +9,14 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from desk.config import Settings
-from tests.helpers.cli import Cli
+from tests.helpers.cli import Cli, run_desk
 from tests.helpers.desks import DESK_TOML
-from tests.helpers.paths import REPO
 
 SLOW_RULES = """\
 [[rule]]
@@ -71,25 +68,12 @@ MEMORY_CAP = 2 * 1024**3  # bytes of address space for the child: a read of /dev
 QUICK = 60  # seconds: each of these answers in about one; a hang is killed here
 
 
-def _capped() -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
-
-
 def run_capped(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
     """``python -m desk ARGS`` with its memory capped, killed after QUICK seconds."""
     env = {**os.environ, "HOME": str(home), "XDG_CONFIG_HOME": str(home / "config")}
     env["XDG_DATA_HOME"] = str(home / "data")
     try:
-        return subprocess.run(
-            [sys.executable, "-m", "desk", *args],
-            cwd=REPO,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=QUICK,
-            preexec_fn=_capped,  # noqa: PLW1509 - only sets a resource limit
-            check=False,
-        )
+        return run_desk(*args, env=env, timeout=QUICK, memory_cap=MEMORY_CAP)
     except subprocess.TimeoutExpired:
         pytest.fail(f"desk {' '.join(args)} hung for {QUICK} s")
 

@@ -9,6 +9,7 @@ clock, so they assert nothing about dates.
 from __future__ import annotations
 
 import json
+import resource
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
@@ -67,8 +68,15 @@ def run_desk(
     cwd: Path = REPO,
     timeout: float = 120,
     stdin: str | None = None,
+    memory_cap: int | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """``python -m desk ARGS`` to completion, its output captured as text."""
+    """``python -m desk ARGS`` to completion, its output captured as text; ``memory_cap``:
+    bytes of address space the child may take (a runaway read fails instead of swapping)."""
+
+    def capped() -> None:
+        if memory_cap is not None:
+            resource.setrlimit(resource.RLIMIT_AS, (memory_cap, memory_cap))
+
     return subprocess.run(
         _command(args),
         env=None if env is None else dict(env),
@@ -77,6 +85,7 @@ def run_desk(
         capture_output=True,
         text=True,
         timeout=timeout,
+        preexec_fn=capped if memory_cap is not None else None,  # noqa: PLW1509 - a limit only
         check=False,
     )
 
