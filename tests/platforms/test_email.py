@@ -156,6 +156,10 @@ def test_a_mail_nested_up_to_the_cap_is_parsed_whole() -> None:
     mention = parse_message(_deep(MAX_NESTED - 1))
     assert _codes(mention) == []
     assert mention.text == "x"
+    words = "A mail nests parts with Content-Type: multipart/mixed or message/rfc822.\r\n" * 200
+    talk = parse_message(f"{HEAD}Subject: MIME\r\n\r\n{words}".encode())  # not header lines
+    assert "too_nested" not in _codes(talk)
+    assert talk.text.startswith("A mail nests parts with Content-Type: multipart/mixed")
 
 
 def test_attachments_are_listed_never_opened() -> None:

@@ -176,8 +176,12 @@ def note(notes: Notes, code: str, **args: str | int) -> None:
 
 def too_nested(data: bytes) -> bool:
     """More than ``MAX_NESTED`` ``Content-Type: multipart/...`` or ``message/...`` header lines
-    (a folded value too): the structure is not worth parsing. One regular-expression scan that
-    stops at the first line over the cap — milliseconds where the parser takes seconds."""
+    (a folded value too): the structure is not worth parsing. Milliseconds where the parser
+    takes seconds: the words are counted anywhere first (a tenth of the parse of a 25 MB mail),
+    and only a mail with more of them than the cap is scanned line by line (three times slower)."""
+    low = data.lower()
+    if low.count(b"multipart/") + low.count(b"message/") <= MAX_NESTED:
+        return False
     for count, _ in enumerate(_NESTING.finditer(data), start=1):
         if count > MAX_NESTED:
             return True
