@@ -13,7 +13,10 @@ inputs (a timeout note, a refusal, a problem per bad entry); this script measure
   holding it ("feu rouge ") with the default pack — each occurrence is checked against the
   phrases around it, not against every phrase in the text — vs ordinary text of that length;
 - ``rule_file_problems``: a rule file with 20,000 bad ``[lists]`` entries vs one with 2,000 —
-  linear work gives a ratio near 10, quadratic near 100.
+  linear work gives a ratio near 10, quadratic near 100;
+- ``email_nesting``: an e-mail of 10,000 nested multiparts through desk's parser (the nesting
+  pre-check reads its header only) vs an ordinary mail of the same size, and vs the standard
+  library's parser alone on the nested mail (what desk paid before the pre-check).
 
     python benchmarks/bench_hostile.py
 """
@@ -25,6 +28,7 @@ import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from email import message_from_bytes, policy
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -34,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from the 
 from desk.config import DeskConfig  # noqa: E402
 from desk.errors import InputError  # noqa: E402
 from desk.platforms.detect import parse_payload  # noqa: E402
+from desk.platforms.email.payload import parse_message, too_nested  # noqa: E402
 from desk.platforms.registry import PLATFORMS  # noqa: E402
 from desk.triage.pipeline import Incoming, Triage  # noqa: E402
 from desk.triage.rules import RulesError, default_rules, parse_rules  # noqa: E402
@@ -138,6 +143,37 @@ def rule_file_figures() -> dict[str, float]:
     }
 
 
+def email_nesting_figures() -> dict[str, float]:
+    head = (
+        "From: Jeanne <jeanne@example.org>\r\nDate: Thu, 12 Nov 2026 09:00:00 +0100\r\n"
+        "Message-ID: <deep@example.org>\r\nSubject: deep\r\nMIME-Version: 1.0\r\n"
+    )
+    body = "--c10000\r\nContent-Type: text/plain\r\n\r\nx\r\n--c10000--\r\n"
+    for i in range(9_999, -1, -1):
+        body = (
+            f"--c{i}\r\nContent-Type: multipart/mixed; boundary=c{i + 1}\r\n\r\n{body}--c{i}--\r\n"
+        )
+    hostile = (head + "Content-Type: multipart/mixed; boundary=c0\r\n\r\n" + body).encode()
+    plain = (head + "Content-Type: text/plain\r\n\r\n" + ordinary(len(body))).encode()
+
+    def stdlib_alone() -> None:
+        try:
+            message_from_bytes(hostile, policy=policy.default).get_body()
+        except RecursionError:
+            pass
+
+    big = (head + "Content-Type: text/plain\r\n\r\n" + ordinary(25 * 1024 * 1024)).encode()
+    return {
+        "hostile_s": seconds(lambda: parse_message(hostile)),
+        "baseline_same_size_s": seconds(lambda: parse_message(plain)),
+        "stdlib_parser_alone_s": seconds(stdlib_alone, runs=1),
+        "bytes": len(hostile),
+        # what the pre-check adds to every mail, at the largest a channel reads by default
+        "precheck_25mb_ordinary_s": seconds(lambda: too_nested(big)),
+        "parse_25mb_ordinary_s": seconds(lambda: parse_message(big), runs=1),
+    }
+
+
 def main() -> None:
     print(
         json.dumps(
@@ -147,6 +183,7 @@ def main() -> None:
                 "entities": entity_figures(),
                 "phrases": phrase_figures(),
                 "rule_file_problems": rule_file_figures(),
+                "email_nesting": email_nesting_figures(),
             },
             indent=2,
         )

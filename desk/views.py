@@ -6,9 +6,10 @@ the database.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from desk.rows import QueueRow as QueueRow  # re-exported: the rows of a list live there
 from desk.rows import ReplyView as ReplyView
@@ -58,11 +59,83 @@ class Attachment:
 
 MAX_LISTED = 50
 """Attachments and import notes a detail lists at most."""
+_NOTE_CODE = re.compile(r"[a-z][a-z0-9_]{0,59}")
+MAX_NOTE_ARGS = 8
 
 
-def extras_of(raw: Any) -> tuple[list[Attachment], list[str]]:
+class Wording(Protocol):
+    """What an import note is worded with: a ``desk.i18n.Catalog`` (not imported here: the
+    read models stay below the catalogs)."""
+
+    language: str
+
+    def t(self, key: str, **values: Any) -> str:
+        """The catalog's string for ``key``, formatted (the key itself when missing)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class ImportNote:
+    """One thing the import could not read well, as a platform's parser left it in
+    ``raw["notes"]``: a code and its values (``{"code": "unknown_charset", "args": {"charset":
+    "x-bad"}}``), worded in the reader's language by the catalog section ``import_note``; or,
+    in a record stored before notes had codes, the English sentence itself (``text``)."""
+
+    code: str = ""
+    args: dict[str, str | int] = field(default_factory=dict)
+    text: str = ""
+
+    @classmethod
+    def of(cls, item: Any) -> ImportNote | None:
+        """The note an entry of ``raw["notes"]`` holds; None for anything of another shape (the
+        record is untrusted input)."""
+        if isinstance(item, str):
+            return cls(text=item[:500])
+        if not isinstance(item, dict):
+            return None
+        code, args = item.get("code"), item.get("args")
+        if not isinstance(code, str) or not _NOTE_CODE.fullmatch(code):
+            return None
+        kept: dict[str, str | int] = {}
+        for key, value in args.items() if isinstance(args, dict) else ():
+            if len(kept) == MAX_NOTE_ARGS:
+                break
+            if isinstance(key, str) and _NOTE_CODE.fullmatch(key):
+                if isinstance(value, int) and not isinstance(value, bool) and abs(value) < 10**18:
+                    kept[key] = value
+                elif isinstance(value, str):
+                    kept[key] = value[:200]
+        return cls(code=code, args=kept)
+
+    def render(self, catalog: Wording) -> str:
+        """The note in the catalog's language (numbers grouped its way); a stored sentence as it
+        is; a code no catalog knows (a newer desk's) with its values."""
+        if not self.code:
+            return self.text
+        values = {
+            k: _grouped(v, catalog.language) if isinstance(v, int) else v
+            for k, v in self.args.items()
+        }
+        key = f"import_note.{self.code}"
+        worded = catalog.t(key, **values)
+        if worded != key:
+            return worded
+        return " ".join([self.code, *(f"{k}={v}" for k, v in values.items())])
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON form: the code and its values, or the stored sentence."""
+        return {"code": self.code, "args": self.args} if self.code else {"text": self.text}
+
+
+def _grouped(n: int, language: str) -> str:
+    """``12,345`` in English, ``12 345`` (narrow no-break space) in French."""
+    return f"{n:,}".replace(",", "\u202f") if language == "fr" else f"{n:,}"
+
+
+def extras_of(raw: Any) -> tuple[list[Attachment], list[ImportNote]]:
     """The attachments and import notes a platform's parser left in a mention's ``raw`` record
-    (``raw["attachments"]``: ``{"name", "type", "size"}`` objects, ``raw["notes"]``: strings).
+    (``raw["attachments"]``: ``{"name", "type", "size"}`` objects, ``raw["notes"]``: ``{"code",
+    "args"}`` objects, or English sentences in records stored before notes had codes).
     Anything of another shape is ignored: the record is untrusted input."""
     if not isinstance(raw, dict):
         return [], []
@@ -77,7 +150,9 @@ def extras_of(raw: Any) -> tuple[list[Attachment], list[str]]:
                     size=size if isinstance(size, int) and size >= 0 else 0,
                 )
             )
-    notes = [str(n)[:500] for n in raw.get("notes") or [] if isinstance(n, str)]
+    stored = raw.get("notes")
+    stored = stored[: MAX_LISTED * 4] if isinstance(stored, list) else []
+    notes = [n for n in map(ImportNote.of, stored) if n is not None]
     return attachments[:MAX_LISTED], notes[:MAX_LISTED]
 
 
@@ -115,7 +190,7 @@ class MentionDetail:
     replies: list[ReplyView] = field(default_factory=list)
     history: list[AuditView] = field(default_factory=list)
     attachments: list[Attachment] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    notes: list[ImportNote] = field(default_factory=list)
     """What the import could not read well (a bad charset, a message cut to its limit...)."""
 
     def to_json(self) -> dict[str, Any]:
@@ -149,7 +224,7 @@ class MentionDetail:
             "replies": [r.to_json() for r in self.replies],
             "history": [e.to_json() for e in self.history],
             "attachments": [a.to_json() for a in self.attachments],
-            "notes": self.notes,
+            "notes": [n.to_json() for n in self.notes],
         }
 
 

@@ -259,8 +259,8 @@ def _print_detail(d: MentionDetail, catalog: Catalog, when: Callable[..., str]) 
             print(f"  {clean(a.name, one_line=True, max_len=120)}  {kind}  {a.size:,} B")
     if d.notes:
         print("\n" + t("cli.show.notes"))
-        for note in d.notes:
-            print(f"  {clean(note, one_line=True, max_len=300)}")
+        for imported in d.notes:
+            print(f"  {clean(imported.render(catalog), one_line=True, max_len=300)}")
     print("\n" + t("cli.show.why"))
     for line in explain_lines(d.triage, catalog) if d.triage else [d.triage_reason]:
         print(f"  {clean(line, one_line=True)}")

@@ -9,6 +9,8 @@ import pytest
 
 from desk.bootstrap import Desk
 from desk.config import Settings
+from desk.db import transaction
+from desk.db.tables import Mention
 from tests.helpers.cli import Cli
 
 MAIL = Path(__file__).parents[1] / "data" / "email"
@@ -43,3 +45,31 @@ def test_show_lists_attachments_and_notes(
     out = capsys.readouterr().out
     assert "on import:" in out
     assert "charset" in out.split("on import:")[1]
+
+
+def test_show_words_import_notes_in_french_and_keeps_old_english_ones(
+    cli: Cli, settings: Settings, desk: Desk, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Notes are stored as codes and worded by the catalog at ``desk show``; a record stored
+    before notes had codes (English sentences) still shows them."""
+    bad = _ingested(cli, "bad_charset.eml", capsys)
+    assert cli("show", str(bad), lang="fr") == 0
+    noted = capsys.readouterr().out.split("à l'import\u00a0:")[1]
+    assert (
+        "jeu de caractères inconnu «\u00a0x-unknown-666\u00a0»\u00a0: lu comme de l'UTF-8" in noted
+    )
+    assert "certains caractères n'ont pas pu être décodés" in noted
+    assert "unknown charset" not in noted
+    assert cli("show", "--json", str(bad)) == 0
+    shown = json.loads(capsys.readouterr().out)["notes"]
+    assert {"code": "unknown_charset", "args": {"charset": "x-unknown-666"}} in shown
+
+    with transaction(desk.write_factory) as session:  # a row stored by an earlier desk
+        row = session.get(Mention, bad)
+        assert row is not None
+        raw = json.loads(row.raw)
+        raw["notes"] = ["unknown charset 'x-unknown-666': read as UTF-8 with replacements"]
+        row.raw = json.dumps(raw)
+    assert cli("show", str(bad), lang="fr") == 0
+    noted = capsys.readouterr().out.split("à l'import\u00a0:")[1]
+    assert "unknown charset 'x-unknown-666': read as UTF-8 with replacements" in noted

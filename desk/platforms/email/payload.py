@@ -2,11 +2,14 @@
 
 Parsing uses the standard library's ``email`` package with ``policy.default`` and never raises for
 a bad message: what can be read is kept and every problem becomes a note in ``raw["notes"]``
-(shown with the mail), so a malformed message still reaches the queue.
+(a code and its values, worded in the reader's language where the mail is shown: ``note``), so a
+malformed message still reaches the queue.
 
 - Size caps: the message (``max_bytes``, the channel's ``max_message_bytes``), each header value
   (``MAX_HEADER_CHARS``), the parts walked (``MAX_PARTS``), the attachments listed
-  (``MAX_ATTACHMENTS``) and the text (``desk.platforms.html.MAX_TEXT_CHARS``).
+  (``MAX_ATTACHMENTS``) and the text (``desk.platforms.html.MAX_TEXT_CHARS``). A mail declaring
+  more than ``MAX_NESTED`` multipart or message parts (``too_nested``: one scan of the bytes) is
+  read as its header only, before the parser spends seconds on thousands of nested parts.
 - The text: ``text/plain`` preferred; HTML goes through desk's one HTML-to-text path
   (``desk.platforms.html.html_to_text``: the stdlib parser, nothing fetched or run). Control
   characters and escape sequences are kept in the record; ``desk.text.safe`` cleans them on the
@@ -50,10 +53,19 @@ MAX_REFERENCES_CHARS = 100_000
 MAX_PARTS = 500
 MAX_ATTACHMENTS = 50
 MAX_NOTES = 20
+MAX_NESTED = 100
+"""Multipart and message/* declarations a mail may hold before only its header is read: a real
+mail has a handful; thousands nested cost the parser seconds (``too_nested``)."""
 MAX_ID_CHARS = 998  # RFC 5322's line length: a longer "Message-ID" is not one
 _MSGID = re.compile(r"<([^<>\s]{1,996})>")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 AUTO_PRECEDENCE = frozenset({"bulk", "list", "junk"})
+_NESTING = re.compile(rb"^content-type:[ \t]*(?:\r?\n[ \t]+)?(?:multipart|message)/", re.I | re.M)
+
+Notes = list[dict[str, Any]]
+"""Import notes as stored in ``raw["notes"]``: ``{"code": ..., "args": {...}}`` objects, worded
+in the reader's language where a mention is shown (``desk.import_notes``, catalog section
+``import_note``); the platform writes no sentence of its own."""
 
 
 def parse(data: bytes, source: str) -> ParseResult:
@@ -80,20 +92,24 @@ def parse_message(
 
     ``size``: the server's RFC822.SIZE when only the header was fetched (too large to read).
     """
-    notes: list[str] = []
+    notes: Notes = []
     whole = size if size is not None else len(data)
     if len(data) > max_bytes:
-        notes.append(f"message of {len(data):,} bytes cut to {max_bytes:,}")
+        note(notes, "message_cut", size=len(data), limit=max_bytes)
         data = data[:max_bytes]
     elif size is not None and size > len(data):
-        notes.append(f"message of {size:,} bytes is over the limit: only its header was read")
-    try:
-        msg = message_from_bytes(data, policy=policy.default)
-    except Exception as exc:  # noqa: BLE001 - e.g. RecursionError: parts nested thousands deep
-        notes.append(f"the message structure could not be read ({type(exc).__name__})")
+        note(notes, "header_only", size=size)
+    if too_nested(data):  # checked first: the parser would spend seconds before giving up
+        note(notes, "too_nested", limit=MAX_NESTED)
         msg = _headers_only(data)
+    else:
+        try:
+            msg = message_from_bytes(data, policy=policy.default)
+        except Exception as exc:  # noqa: BLE001 - e.g. RecursionError: a structure too deep
+            note(notes, "structure_unreadable", error=type(exc).__name__)
+            msg = _headers_only(data)
     for defect in list(getattr(msg, "defects", []))[:5]:
-        notes.append(f"malformed: {type(defect).__name__}")
+        note(notes, "malformed", defect=type(defect).__name__)
 
     subject = header(msg, "subject", notes) or ""
     from_name, from_addr = _address(header(msg, "from", notes), notes)
@@ -108,7 +124,7 @@ def parse_message(
     automatic = automatic_reason(msg, from_addr)
     if message_id is None:
         message_id = synthetic_id(header(msg, "date", []), from_addr, subject, body)
-        notes.append("no Message-ID: desk made one from its date, sender, subject and text")
+        note(notes, "no_message_id")
     parent = in_reply_to or (references[-1] if references else None)
     root = references[0] if references else None
     text = cap_text(strip_quoted(body)) or (
@@ -152,6 +168,26 @@ def parse_message(
     )
 
 
+def note(notes: Notes, code: str, **args: str | int) -> None:
+    """Add one import note: a code (a key of the ``import_note`` catalog section) and its
+    values."""
+    notes.append({"code": code, "args": args} if args else {"code": code})
+
+
+def too_nested(data: bytes) -> bool:
+    """More than ``MAX_NESTED`` ``Content-Type: multipart/...`` or ``message/...`` header lines
+    (a folded value too): the structure is not worth parsing. Milliseconds where the parser
+    takes seconds: the words are counted anywhere first (a tenth of the parse of a 25 MB mail),
+    and only a mail with more of them than the cap is scanned line by line (three times slower)."""
+    low = data.lower()
+    if low.count(b"multipart/") + low.count(b"message/") <= MAX_NESTED:
+        return False
+    for count, _ in enumerate(_NESTING.finditer(data), start=1):
+        if count > MAX_NESTED:
+            return True
+    return False
+
+
 # -- headers ---------------------------------------------------------------------------------
 
 
@@ -171,20 +207,18 @@ def _headers_only(data: bytes) -> EmailMessage:
     return msg
 
 
-def header(
-    msg: Message, name: str, notes: list[str], *, limit: int = MAX_HEADER_CHARS
-) -> str | None:
+def header(msg: Message, name: str, notes: Notes, *, limit: int = MAX_HEADER_CHARS) -> str | None:
     """A header's decoded value, capped; the raw value (and a note) when it cannot be decoded."""
     try:
         value = msg.get(name)
         text = None if value is None else str(value)
     except Exception as exc:  # noqa: BLE001 - policy.default raises on some broken headers
-        notes.append(f"header {name} could not be decoded ({type(exc).__name__})")
+        note(notes, "header_undecodable", header=name, error=type(exc).__name__)
         text = _raw_header(msg, name)
     if text is None:
         return None
     if len(text) > limit:
-        notes.append(f"header {name} of {len(text):,} characters cut to {limit:,}")
+        note(notes, "header_cut", header=name, size=len(text), limit=limit)
         text = text[-limit:] if name == "references" else text[:limit]
     return text.replace("\r", " ").replace("\n", " ").strip()
 
@@ -222,7 +256,7 @@ def synthetic_id(date: str | None, sender: str, subject: str, body: str) -> str:
     return f"<desk-{digest}@no-message-id.invalid>"
 
 
-def _address(value: str | None, notes: list[str]) -> tuple[str, str]:
+def _address(value: str | None, notes: Notes) -> tuple[str, str]:
     if not value:
         return "", ""
     try:
@@ -230,7 +264,7 @@ def _address(value: str | None, notes: list[str]) -> tuple[str, str]:
     except Exception:  # noqa: BLE001
         name, addr = "", ""
     if not addr or "@" not in addr:
-        notes.append("the From address could not be read")
+        note(notes, "from_unreadable")
         return _CONTROL.sub(" ", value)[:200], ""
     return _CONTROL.sub(" ", name)[:200], addr.strip().lower()[:320]
 
@@ -245,17 +279,17 @@ def _addresses(value: str | None) -> list[str]:
     return [a.strip().lower()[:320] for _, a in pairs if "@" in a][:50]
 
 
-def _date(value: str | None, notes: list[str]) -> datetime | None:
+def _date(value: str | None, notes: Notes) -> datetime | None:
     if not value:
         return None
     try:
         moment = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError, OverflowError):
-        notes.append("the Date header could not be read")
+        note(notes, "date_unreadable")
         return None
     moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
     if not EARLIEST <= moment <= datetime.now(UTC) + FUTURE_SLACK:
-        notes.append("the Date header is not plausible: the time of arrival is used")
+        note(notes, "date_implausible")
         return None
     return moment
 
@@ -266,7 +300,7 @@ def _date(value: str | None, notes: list[str]) -> datetime | None:
 def automatic_reason(msg: Message, sender: str | None = None) -> str | None:
     """Why this mail was sent by a machine (auto-reply, bounce, list), or None (RFC 3834 §2,
     §3.1.7; the headers Zammad and Exchange use too)."""
-    notes: list[str] = []
+    notes: Notes = []
     auto = (header(msg, "auto-submitted", notes) or "").split(";")[0].strip().lower()
     if auto and auto != "no":
         return f"Auto-Submitted: {auto[:40]}"
@@ -292,7 +326,7 @@ def automatic_reason(msg: Message, sender: str | None = None) -> str | None:
 # -- body and attachments --------------------------------------------------------------------
 
 
-def _body(msg: Message, notes: list[str]) -> tuple[str, bool, list[dict[str, Any]]]:
+def _body(msg: Message, notes: Notes) -> tuple[str, bool, list[dict[str, Any]]]:
     """(text of the message, whether it came from HTML, the attachments listed)."""
     chosen: Message | None = None
     html = False
@@ -319,34 +353,34 @@ def _body(msg: Message, notes: list[str]) -> tuple[str, bool, list[dict[str, Any
                 if len(attachments) < MAX_ATTACHMENTS:
                     attachments.append(_attachment(part))
                 elif len(attachments) == MAX_ATTACHMENTS:
-                    notes.append(f"more than {MAX_ATTACHMENTS} attachments: the rest not listed")
+                    note(notes, "too_many_attachments", limit=MAX_ATTACHMENTS)
                     attachments.append({"name": "…", "type": "", "size": 0})
     except RecursionError:
-        notes.append("parts nested too deep to read")
+        note(notes, "nested_too_deep")
         parts = []
     if chosen is None:
         return "", False, attachments
     text = _text_of(chosen, notes)
     _part_defects(parts, msg, notes)
     if "\ufffd" in text:
-        notes.append("some characters could not be decoded (shown as \ufffd)")
+        note(notes, "replaced_characters")
     if chosen.get_content_subtype() == "html":
         html = True
         text = html_to_text(text)
     return cap_text(text.replace("\r\n", "\n"), MAX_TEXT_CHARS), html, attachments
 
 
-def _parts(msg: Message, notes: list[str]) -> list[Message]:
+def _parts(msg: Message, notes: Notes) -> list[Message]:
     parts: list[Message] = []
     for part in msg.walk():
         if len(parts) >= MAX_PARTS:
-            notes.append(f"more than {MAX_PARTS} parts: the rest is not read")
+            note(notes, "too_many_parts", limit=MAX_PARTS)
             break
         parts.append(part)
     return parts
 
 
-def _part_defects(parts: list[Message], top: Message, notes: list[str]) -> None:
+def _part_defects(parts: list[Message], top: Message, notes: Notes) -> None:
     """Defects found in the parts (some, like bad base64, only once the part was decoded)."""
     found = {
         type(defect).__name__
@@ -354,7 +388,8 @@ def _part_defects(parts: list[Message], top: Message, notes: list[str]) -> None:
         if part is not top
         for defect in getattr(part, "defects", [])
     }
-    notes.extend(f"malformed part: {name}" for name in sorted(found)[:5])
+    for name in sorted(found)[:5]:
+        note(notes, "part_malformed", defect=name)
 
 
 def _is_attachment(part: Message) -> bool:
@@ -381,7 +416,7 @@ def _attachment(part: Message) -> dict[str, Any]:
     return {"name": name, "type": part.get_content_type()[:100], "size": size}
 
 
-def _text_of(part: Message, notes: list[str]) -> str:
+def _text_of(part: Message, notes: Notes) -> str:
     """A text part decoded; an unknown or lying charset gives replacement characters."""
     if isinstance(part, EmailMessage):
         try:
@@ -389,9 +424,9 @@ def _text_of(part: Message, notes: list[str]) -> str:
             if isinstance(content, str):
                 return content
         except (LookupError, UnicodeError, ValueError, AssertionError, KeyError) as exc:
-            notes.append(f"text part could not be decoded as declared ({type(exc).__name__})")
+            note(notes, "text_undecodable_declared", error=type(exc).__name__)
         except Exception as exc:  # noqa: BLE001
-            notes.append(f"text part could not be decoded ({type(exc).__name__})")
+            note(notes, "text_undecodable", error=type(exc).__name__)
     try:
         payload = part.get_payload(decode=True)
     except Exception:  # noqa: BLE001
@@ -402,5 +437,5 @@ def _text_of(part: Message, notes: list[str]) -> str:
     try:
         return payload.decode(charset, errors="replace")
     except LookupError:
-        notes.append(f"unknown charset {charset[:40]!r}: read as UTF-8 with replacements")
+        note(notes, "unknown_charset", charset=charset[:40])
         return payload.decode("utf-8", errors="replace")

@@ -103,7 +103,7 @@ def body(detail: MentionDetail, catalog: Catalog) -> Content:
     if detail.notes:
         extra += ["\n\n", (catalog.t("tui.detail.notes"), LABEL_STYLE)]
         for note in detail.notes:
-            extra += ["\n  ⚠ ", safe(note, one_line=True, max_len=300)]
+            extra += ["\n  ⚠ ", safe(note.render(catalog), one_line=True, max_len=300)]
     return Content.assemble(text, *extra) if extra else text
 
 
