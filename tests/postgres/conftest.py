@@ -39,3 +39,13 @@ def open_pg(pg_settings: Settings) -> Iterator[Callable[..., Desk]]:
 def libpq(url: str) -> str:
     """An SQLAlchemy URL as libpq takes it (psycopg.connect)."""
     return sa.engine.make_url(url).set(drivername="postgresql").render_as_string(False)
+
+
+def forged_event(actor: str, action: str = "mention.closed") -> str:
+    """An INSERT of an audit event by ``actor`` as someone bypassing desk with psql would type
+    it: the next seq, chained after the head (the server's actor check must refuse it)."""
+    return (
+        "INSERT INTO audit_events (seq, at, actor, action, data, prev_hash, hash) "
+        f"SELECT seq + 1, now(), '{actor}', '{action}', '{{}}', hash, md5(hash) "
+        "FROM audit_events ORDER BY seq DESC LIMIT 1"
+    )
