@@ -17,22 +17,7 @@ import sqlalchemy as sa
 
 from desk.config import Settings
 from tests.helpers.desks import add, mention, open_test_desk
-from tests.postgres.conftest import forged_event, libpq
-
-README = Path(__file__).resolve().parents[2] / "README.md"
-
-
-def _block(first_line: str) -> str:
-    """The README's ```sql block that starts with ``first_line``."""
-    for body in re.findall(r"```sql\n(.*?)```", README.read_text(encoding="utf-8"), re.S):
-        if body.startswith(first_line):
-            return str(body)
-    raise AssertionError(f"README.md has no sql block starting with {first_line!r}")
-
-
-def _statements(block: str) -> list[str]:
-    lines = [re.sub(r"\s*--.*$", "", line) for line in block.splitlines()]
-    return [s.strip() for s in " ".join(lines).split(";") if s.strip()]
+from tests.postgres.conftest import forged_event, libpq, readme_sql, sql_statements
 
 
 @pytest.fixture
@@ -45,10 +30,10 @@ def staff_url(postgres_url: str, config_file: Path) -> Iterator[str]:
 
     roles = [
         named(s)
-        for s in _statements(_block("-- desk: roles"))
+        for s in sql_statements(readme_sql("-- desk: roles"))
         if re.match(r"CREATE ROLE (desk_staff|bruno)\b", s)
     ]
-    grants = [named(s) for s in _statements(_block("-- desk: staff grants"))]
+    grants = [named(s) for s in sql_statements(readme_sql("-- desk: staff grants"))]
     assert len(roles) == 2
     assert grants
     admin = libpq(postgres_url)
