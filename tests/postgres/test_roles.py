@@ -96,12 +96,12 @@ def _refused(desk_engine: sa.Engine, *statements: str) -> str:
 
 
 def test_a_staff_role_records_events_in_its_own_name_only(
-    staff_url: str, config_file: Path
+    postgres_url: str, staff_url: str, config_file: Path
 ) -> None:
     """Migration 0023: bruno's role works the desk (its events are bruno's, and the outbox's),
     and the server refuses an event in amelie's name however it is dressed: typed as psql would,
     under SET ROLE, with a temporary ``staff`` table mapping bruno's login to amelie, or after
-    trying to map it in the real one."""
+    trying to map it in the real one; not when the owner lists it as a shared account's."""
     role = sa.engine.make_url(staff_url).username
     assert role is not None
     desk = open_test_desk(Settings(db=staff_url, config=config_file), "bruno")
@@ -119,6 +119,7 @@ def test_a_staff_role_records_events_in_its_own_name_only(
             (forged_event("outbox", "mention.closed"),),
             (forged_event("system", "mention.closed"),),
             (forged_event(role, "mention.closed"),),
+            (f"SET desk.shared_logins = '{role}'", forged_event("amelie")),
             (
                 "CREATE TEMP TABLE staff (name text, os_users text)",
                 f"INSERT INTO staff VALUES ('amelie', '{role}')",
@@ -138,6 +139,15 @@ def test_a_staff_role_records_events_in_its_own_name_only(
             assert "changed by the database owner" in _refused(desk.engine, statement), statement
         with desk.engine.begin() as conn:  # other columns stay the desk's to write
             conn.exec_driver_sql("UPDATE staff SET failed_logins = 0 WHERE name = 'amelie'")
+        # the owner lists a shared account's login (desk serve): its events are not checked
+        database = sa.engine.make_url(postgres_url).database
+        with psycopg.connect(libpq(postgres_url), autocommit=True) as admin:
+            admin.execute(f"ALTER DATABASE {database} SET desk.shared_logins = 'web,{role}'")
+            with desk.engine.connect() as conn:
+                conn.exec_driver_sql(forged_event("amelie"))
+                conn.rollback()
+            admin.execute(f"ALTER DATABASE {database} RESET desk.shared_logins")
+        assert "audit event refused" in _refused(desk.engine, forged_event("amelie"))
         with desk.engine.connect() as conn:
             by_bruno = conn.exec_driver_sql(
                 "SELECT count(*) FROM audit_events WHERE actor = 'bruno'"

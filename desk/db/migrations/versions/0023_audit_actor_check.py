@@ -12,10 +12,14 @@ socket, README "Who is who"), two triggers make the server check what only the d
 - ``staff_logins`` (BEFORE INSERT, UPDATE, DELETE on ``staff``): a checked login cannot add or
   remove a person, rename one or change the logins already recorded for one (else it could map
   itself to a colleague first); role, display name, passphrase and the like stay writable as
-  before.
+  before. So the first opening of a new database (which records desk.toml's people) and
+  ``desk staff apply`` of people or logins are the owner's.
 
-A login is *checked* unless it is a superuser or a member of the table's owner: ``desk init``,
-upgrades, ``desk purge`` and ``desk migrate-db`` run as the owner and are not. The functions
+A login is *checked* unless it is a superuser, a member of the table's owner (``desk init``,
+upgrades, ``desk purge`` and ``desk migrate-db`` run as the owner), or listed in the database's
+own ``desk.shared_logins`` setting (``ALTER DATABASE ... SET desk.shared_logins = 'desk_web'``,
+which only the owner may do; a session's own ``SET`` is not read): the role of an account that
+serves several people (``desk serve``, a shared SSH account), which the server cannot tell apart. The functions
 read ``staff`` with a fixed ``search_path`` (``pg_temp`` last), so a temporary table of the same
 name cannot stand in for it. ``session_user`` is the login the server authenticated; ``SET
 ROLE`` does not change it.
@@ -41,6 +45,12 @@ CREATE FUNCTION desk_unchecked_login(owner oid) RETURNS boolean
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT coalesce((SELECT rolsuper FROM pg_roles WHERE rolname = session_user), false)
         OR pg_has_role(session_user, owner, 'MEMBER')
+        OR session_user = ANY (string_to_array((
+            SELECT substr(setting, length('desk.shared_logins=') + 1)
+            FROM pg_db_role_setting, unnest(setconfig) AS setting
+            WHERE setrole = 0 AND setting LIKE 'desk.shared_logins=%'
+              AND setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database())
+        ), ','))
 $$
 """
 
@@ -81,7 +91,8 @@ BEGIN
         RETURN NEW;
     END IF;
     RAISE EXCEPTION 'staff names and logins are changed by the database owner, not %', session_user
-        USING ERRCODE = 'insufficient_privilege';
+        USING ERRCODE = 'insufficient_privilege',
+              HINT = 'the first opening and desk staff apply run as the owner (README)';
 END
 $$
 """
