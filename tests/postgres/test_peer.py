@@ -2,8 +2,8 @@
 ``local ... peer`` line in pg_hba.conf, and desk run *as that account* over the Unix socket.
 
 PostgreSQL then vouches for who connects (root cannot connect as that role over the socket), the
-connection is that role, the desk opens as the staff member the login is mapped to and works,
-and an event in a colleague's name — from the desk's own engine or typed into psql — is refused
+connection is that role, the desk opens as the staff member the login is mapped to and works
+(a refused ``--as`` is audited under the login), and an event in a colleague's name — from the desk's own engine or typed into psql — is refused
 by the server (migration 0023).
 
 Needs root (useradd, runuser, editing the test cluster's pg_hba.conf, which is put back after)
@@ -39,7 +39,8 @@ from tests.postgres.conftest import forged_event, libpq, readme_sql, sql_stateme
 REPO = Path(__file__).resolve().parents[2]
 
 # Run as the OS account: open the desk (identity from the real uid, as always), close a mention,
-# then try the forged insert through the same engine. Prints what happened as JSON.
+# try --as a colleague with a wrong passphrase (the refusal is audited under the login: allowed),
+# then the forged insert through the same engine. Prints what happened as JSON.
 _AS_ACCOUNT = """
 import json, sys
 paths, url, config, mid, forged = json.loads(sys.argv[1])
@@ -48,8 +49,16 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from desk.bootstrap import open_desk
 from desk.config import Settings
+from desk.errors import PermissionDenied
 desk = open_desk(Settings(db=url, config=config))
 desk.inbox.close(mid)
+other = open_desk(Settings(db=url, config=config), as_name="amelie")
+try:  # --as a colleague with a wrong passphrase: refused, audited under the OS login
+    other.identity.authenticate(lambda name: "not amelie's")
+    auth = "accepted"
+except PermissionDenied as exc:
+    auth = exc.key
+other.close()
 with desk.engine.connect() as conn:
     who = conn.exec_driver_sql("SELECT session_user, current_user").one()
     try:
@@ -59,7 +68,7 @@ with desk.engine.connect() as conn:
         refusal = [exc.orig.sqlstate, str(exc.orig)]
 desk.close()
 print(json.dumps({"session_user": who[0], "current_user": who[1], "me": desk.me.name,
-                  "refusal": refusal}))
+                  "refusal": refusal, "auth": auth}))
 """
 
 
@@ -220,7 +229,8 @@ def test_peer_authentication_vouches_for_the_actor(
 
     with psycopg.connect(libpq(postgres_url)) as conn:
         actors = conn.execute("SELECT actor, action FROM audit_events ORDER BY seq").fetchall()
-    assert actors[-1] == ("bruno", "mention.closed")
+    assert seen["auth"] == "as_refused"
+    assert actors[-2:] == [("bruno", "mention.closed"), (account.login, "auth.failed")]
     owner = open_test_desk(Settings(db=postgres_url, config=config_file), "amelie")
     try:
         assert owner.queries.verify_audit().ok
