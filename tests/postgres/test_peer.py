@@ -108,14 +108,21 @@ def account() -> Iterator[Account]:
         _run("userdel", login)
 
 
-def _interpreter(account: Account) -> str:
-    """A Python of this version the account may run, seeing this test's packages."""
+def _interpreter(account: Account, paths: list[str]) -> str:
+    """A Python of this version the account may run, importing desk and its packages from
+    ``paths`` (this checkout and the test's site-packages)."""
     version = f"{sys.version_info.major}.{sys.version_info.minor}"
-    for candidate in (sys.executable, "/usr/bin/python3"):
-        probe = account.run(candidate, "-c", "import sys; print(sys.version)")
+    probe_code = f"import sys; sys.path[:0] = {paths!r}; import desk, psycopg; print(sys.version)"
+    tried = []
+    for candidate in dict.fromkeys((sys.executable, "/usr/bin/python3")):
+        probe = account.run(candidate, "-s", "-c", probe_code)
         if probe.returncode == 0 and probe.stdout.startswith(version + "."):
             return candidate
-    unavailable(f"no Python {version} that {account.login} may run (the venv's is unreadable)")
+        tried.append(f"{candidate}: {(probe.stderr or probe.stdout).strip()[-200:]}")
+    unavailable(
+        f"no Python {version} that {account.login} may run with this checkout's packages "
+        f"(a venv made from a Python under /root is unreadable to other accounts): {tried}"
+    )
     raise AssertionError  # unreachable: unavailable() skips or fails
 
 
@@ -211,7 +218,7 @@ def test_peer_authentication_vouches_for_the_actor(
     config.chmod(0o644)
     paths = [str(REPO), *dict.fromkeys(sysconfig.get_paths()[k] for k in ("purelib", "platlib"))]
     argument = json.dumps([paths, socket, str(config), staff_role, forged_event("amelie")])
-    ran = account.run(_interpreter(account), "-s", "-c", _AS_ACCOUNT, argument)
+    ran = account.run(_interpreter(account, paths), "-s", "-c", _AS_ACCOUNT, argument)
     assert ran.returncode == 0, ran.stderr[-2000:]
     seen = json.loads(ran.stdout.strip().splitlines()[-1])
     assert seen["session_user"] == seen["current_user"] == account.login
