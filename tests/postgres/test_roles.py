@@ -156,3 +156,19 @@ def test_a_staff_role_records_events_in_its_own_name_only(
         assert desk.queries.verify_audit().ok
     finally:
         desk.close()
+
+
+def test_the_first_opening_is_the_owners(
+    postgres_url: str, staff_url: str, config_file: Path
+) -> None:
+    """A staff role cannot seed an empty staff table from its own desk.toml (it would choose
+    whose logins are whose): the server refuses, naming the owner (README: the owner opens the
+    desk once after `desk init`)."""
+    with psycopg.connect(libpq(postgres_url), autocommit=True) as admin:
+        admin.execute("DELETE FROM staff")
+    with pytest.raises(sa.exc.DBAPIError) as refused:
+        open_test_desk(Settings(db=staff_url, config=config_file), "bruno")
+    assert isinstance(refused.value.orig, psycopg.errors.InsufficientPrivilege)
+    assert "changed by the database owner" in str(refused.value.orig)
+    with psycopg.connect(libpq(postgres_url)) as admin:
+        assert admin.execute("SELECT count(*) FROM staff").fetchone() == (0,)
