@@ -74,6 +74,7 @@ def test_a_staff_role_works_the_desk_and_cannot_touch_the_trail(
             "DROP TRIGGER audit_events_append_only ON audit_events",
             "ALTER TABLE audit_events DISABLE TRIGGER ALL",
             "UPDATE alembic_version SET version_num = '0001'",
+            "INSERT INTO audit_anchors (seq, hash) VALUES (0, 'made up')",
         ):
             with pytest.raises(sa.exc.DBAPIError) as refused, desk.engine.begin() as conn:
                 conn.exec_driver_sql(statement)
