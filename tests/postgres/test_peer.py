@@ -3,8 +3,8 @@
 
 PostgreSQL then vouches for who connects (root cannot connect as that role over the socket), the
 connection is that role, the desk opens as the staff member the login is mapped to and works
-(a refused ``--as`` is audited under the login), and an event in a colleague's name — from the desk's own engine or typed into psql — is refused
-by the server (migration 0023).
+(a refused ``--as`` is audited under the login), and an event in a colleague's name — from the
+desk's own engine or typed into psql — is refused by the server (migration 0023).
 
 Needs root (useradd, runuser, editing the test cluster's pg_hba.conf, which is put back after)
 and an interpreter the new account may run: the test's own, else /usr/bin/python3 of the same
