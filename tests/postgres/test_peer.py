@@ -133,6 +133,12 @@ def _psql() -> str:
     return str(found[-1])
 
 
+def _shown(conn: psycopg.Connection[tuple[object, ...]], setting: str) -> object:
+    row = conn.execute(f"SHOW {setting}").fetchone()
+    assert row is not None
+    return row[0]
+
+
 def _wait_for_peer(conninfo: str, account: Account) -> None:
     """Until the reload took effect: root connecting as the account's role is refused."""
     for _ in range(50):
@@ -153,8 +159,8 @@ def peer_line(postgres_url: str, account: Account) -> Iterator[str]:
     database = sa.engine.make_url(postgres_url).database
     line = f"local {database} {account.login} peer  # desk test_peer, removed after\n"
     with psycopg.connect(admin, autocommit=True) as conn:
-        hba = Path(str(conn.execute("SHOW hba_file").fetchone()[0]))  # type: ignore[index]
-        sockets = str(conn.execute("SHOW unix_socket_directories").fetchone()[0])  # type: ignore[index]
+        hba = Path(str(_shown(conn, "hba_file")))
+        sockets = str(_shown(conn, "unix_socket_directories"))
         hba.write_text(line + hba.read_text(encoding="utf-8"), encoding="utf-8")
         conn.execute("SELECT pg_reload_conf()")
     socket = sockets.split(",")[0].strip()
@@ -195,7 +201,8 @@ def staff_role(postgres_url: str, account: Account, config_file: Path) -> Iterat
     yield mid
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(
-            f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{account.login}'"
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            f"WHERE usename = '{account.login}'"
         )
         for role in (account.login, group):
             conn.execute(f"DROP OWNED BY {role}")
