@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -13,6 +14,8 @@ from desk.bootstrap import Desk
 from desk.config import Settings
 from tests.helpers.clock import FakeClock
 from tests.helpers.desks import open_test_desk
+
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 @pytest.fixture
@@ -39,3 +42,26 @@ def open_pg(pg_settings: Settings) -> Iterator[Callable[..., Desk]]:
 def libpq(url: str) -> str:
     """An SQLAlchemy URL as libpq takes it (psycopg.connect)."""
     return sa.engine.make_url(url).set(drivername="postgresql").render_as_string(False)
+
+
+def forged_event(actor: str, action: str = "mention.closed") -> str:
+    """An INSERT of an audit event by ``actor`` as someone bypassing desk with psql would type
+    it: the next seq, chained after the head (the server's actor check must refuse it)."""
+    return (
+        "INSERT INTO audit_events (seq, at, actor, action, data, prev_hash, hash) "
+        f"SELECT seq + 1, now(), '{actor}', '{action}', '{{}}', hash, md5(hash) "
+        "FROM audit_events ORDER BY seq DESC LIMIT 1"
+    )
+
+
+def readme_sql(first_line: str) -> str:
+    """The README's ```sql block that starts with ``first_line``."""
+    for body in re.findall(r"```sql\n(.*?)```", README.read_text(encoding="utf-8"), re.S):
+        if body.startswith(first_line):
+            return str(body)
+    raise AssertionError(f"README.md has no sql block starting with {first_line!r}")
+
+
+def sql_statements(block: str) -> list[str]:
+    lines = [re.sub(r"\s*--.*$", "", line) for line in block.splitlines()]
+    return [s.strip() for s in " ".join(lines).split(";") if s.strip()]
