@@ -27,6 +27,7 @@ from desk.config import DeskConfig
 from desk.db import SessionFactory, policies, row_transaction, store
 from desk.db.tables import Mention, Reply, ReplyBatch
 from desk.errors import ActionRefused, NotFound, PermissionDenied
+from desk.i18n import Labels
 from desk.replies.service import ReplyService
 from desk.views import ReplyView, StaffView
 from desk.vocabulary import MAYBE_PUBLISHED, BatchStatus, ReplyStatus
@@ -130,7 +131,9 @@ class ApprovalService:
         if reply is None:
             raise NotFound.from_catalog("reply_unknown", id=reply_id)
         if reply.status != ReplyStatus.PENDING_APPROVAL:
-            raise ActionRefused.from_catalog("not_pending", id=reply_id, status=reply.status)
+            raise ActionRefused.from_catalog(
+                "not_pending", id=reply_id, status=Labels("cli.reply.status", [reply.status])
+            )
         if reply.author == self.actor.name:
             raise PermissionDenied.from_catalog("approve_own", id=reply_id)
         return reply, store.get_mention(reply.mention_id, session=session)

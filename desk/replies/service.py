@@ -38,6 +38,7 @@ from desk.db import SessionFactory, policies, row_transaction, store
 from desk.db.policies import ApprovalPolicy
 from desk.db.tables import Answer, Channel, Mention, Reply
 from desk.errors import ActionRefused, NotFound
+from desk.i18n import Labels
 from desk.platforms.registry import platform as platform_named
 from desk.replies.claims import check_before_send
 from desk.replies.compose import NO_FRAME, ComposedReply, ReplyFrame, compose
@@ -362,7 +363,9 @@ class ReplyService:
                 )
             if reply.status != ReplyStatus.PENDING_APPROVAL:
                 raise ActionRefused.from_catalog(
-                    "not_withdrawable", id=reply_id, status=reply.status
+                    "not_withdrawable",
+                    id=reply_id,
+                    status=Labels("cli.reply.status", [reply.status]),
                 )
             reply.status = ReplyStatus.WITHDRAWN
             session.add(reply)

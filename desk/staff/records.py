@@ -160,13 +160,12 @@ def settle_approval(config: DeskConfig, session: Session, record: Recorder) -> b
 def first_opening(config: DeskConfig, session: Session, record: Recorder) -> None:
     """Seed an empty staff table from desk.toml, or record the logins of an upgraded one; and
     record desk.toml's approval policy when none is recorded yet."""
-    if policies.recorded_values(session) is None:
-        settle_approval(config, session, record)
     rows = store.staff_rows(session=session)
     if not rows:
         settle(config, session, record)
-        return
-    for row in rows.values():
+    if policies.recorded_values(session) is None:  # after the people its fallback names
+        settle_approval(config, session, record)
+    for row in rows.values():  # none when just seeded: their logins are recorded
         if row.os_users is not None:
             continue
         person = config.staff_named(row.name)

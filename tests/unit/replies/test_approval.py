@@ -297,3 +297,20 @@ def test_a_private_copy_of_desk_toml_names_no_approver_and_skips_no_approval(
         assert (reply.status, reply.approval_reasons) == ("pending_approval", ("author:press",))
     recorded = [e for e in bruno.queries.audit_log(limit=100) if e.action == "approval.policy_set"]
     assert [(e.actor, e.data["fallback"]) for e in recorded] == [("system", None)]  # the first
+
+
+def test_a_refusal_names_the_replys_state_in_words(
+    cli: Cli, policy_desk: Callable[[str], Desk], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The audit: French errors said "elle est sent_offline" (the raw status code)."""
+    bruno = policy_desk("bruno")
+    (mid,) = add(bruno, mention("1", "Il paraît que la piscine ferme"))
+    waiting = bruno.replies.send(mid, "C'est faux.")
+    assert cli("approve", str(waiting.id), as_name="amelie") == 0
+    capsys.readouterr()
+    assert cli("approve", str(waiting.id), as_name="amelie", lang="fr") == 2
+    assert "(elle est envoyée hors ligne)" in capsys.readouterr().err
+    assert cli("approve", str(waiting.id), as_name="amelie", lang="en") == 2
+    assert "(it is sent_offline)" in capsys.readouterr().err  # English keeps the code
+    assert cli("withdraw", str(waiting.id), as_name="bruno", lang="fr") == 2
+    assert "elle est envoyée hors ligne" in capsys.readouterr().err
