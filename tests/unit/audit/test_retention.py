@@ -480,7 +480,7 @@ async def test_tui_palette_shows_the_dry_run_then_purges_on_y(
     async with app.run_test(size=(150, 40)) as pilot:
         await _open_purge_from_palette(pilot)
         text = _dialog_text(app)
-        assert "2 mentions, 1 replies, 1 outbox entries and 7 audit events would be removed" in text
+        assert "2 mentions, 1 reply, 1 outbox entry and 7 audit events would be removed" in text
         assert f"held back at mention #{ids['open']}" in text
         assert "y: purge now" in text
         assert _mention_ids(dana) == set(ids.values())  # the dry run removed nothing
