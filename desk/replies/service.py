@@ -275,7 +275,8 @@ class ReplyService:
                 id=mention_id,
                 reply=first.id,
                 author=first.author,
-                status=first.status,
+                status=first.status,  # the code, for a screen or script that reads it
+                state=Labels("cli.reply.status", [first.status]),  # in words (French)
             )
         voice = max((r.voice for r in answering), default=-1) + 1
         channel = store.channel_name(mention.channel_id, session=session)

@@ -314,3 +314,8 @@ def test_a_refusal_names_the_replys_state_in_words(
     assert "(it is sent_offline)" in capsys.readouterr().err  # English keeps the code
     assert cli("withdraw", str(waiting.id), as_name="bruno", lang="fr") == 2
     assert "elle est envoyée hors ligne" in capsys.readouterr().err
+    (other,) = add(bruno, mention("2", "Bonjour"))
+    assert cli("reply", str(other), "--text", "Bonjour.", as_name="bruno") == 0
+    capsys.readouterr()
+    assert cli("reply", str(other), "--text", "Bonjour!", as_name="chloe", lang="fr") == 2
+    assert "la réponse 2 de bruno est envoyée hors ligne" in capsys.readouterr().err
