@@ -17,7 +17,7 @@ from desk import db
 from desk.audit.chain import Recorder
 from desk.clock import Clock, utcnow
 from desk.config import DeskConfig, Settings, load_config, os_user
-from desk.db import store
+from desk.db import policies, store
 from desk.db.changes import ChangeFeed, watch
 from desk.i18n import Catalog, choose_language
 from desk.queries import Queries
@@ -65,6 +65,9 @@ class Desk:
     """What time it is for this desk: every service is built with the same clock."""
     staff_drift: list[records.Drift] = field(default_factory=list)
     """How desk.toml differs from the staff records (reported; an admin applies it)."""
+    approval_drift: list[records.Drift] = field(default_factory=list)
+    """How desk.toml's ``[approval]`` differs from the recorded approval policy
+    (desk.db.policies: reported; an admin applies it)."""
     _rules: RuleSet | None = field(default=None, repr=False)
     _rules_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -309,6 +312,11 @@ class Desk:
         self.ingest.rules = rules
         return rules
 
+    def approval_policy(self) -> policies.ApprovalPolicy:
+        """The approval policy in force: the recorded one (desk.db.policies), read now."""
+        with self.read_factory() as session:
+            return policies.in_force(self.config, session)
+
     def watch_changes(self) -> ChangeFeed:
         """The signal that another desk changed the database (desk.db.changes)."""
         return watch(self.engine)
@@ -332,16 +340,20 @@ def open_desk(
     db.upgrade(engine)
     write = db.write_session_factory(engine)
     read = db.session_factory(engine)
-    with read() as session:  # who is who: the staff records, never desk.toml alone
+    with read() as session:  # who is who, who approves: the records, never desk.toml alone
         staff = store.staff_records(session=session)
-    if records.first_opening_needed(staff):
-        # a new database, or one upgraded before logins were recorded: the write lock
+        approval = policies.recorded_values(session)
+    if records.first_opening_needed(staff, approval):
+        # a new database, or one upgraded before logins or the approval policy were
+        # recorded: the write lock
         with db.transaction(write) as session:
             records.first_opening(config, session, Recorder("system", clock))
         with read() as session:
             staff = store.staff_records(session=session)
+            approval = policies.recorded_values(session)
     me = records.who_in(staff, as_name, os_user())
     staff_drift = records.drift_from(config, staff)
+    approval_drift = records.approval_drift(config, approval)
     return Desk(
         config=config,
         engine=engine,
@@ -351,4 +363,5 @@ def open_desk(
         catalog=Catalog(choose_language(settings.lang, config.desk.language)),
         clock=clock,
         staff_drift=staff_drift,
+        approval_drift=approval_drift,
     )

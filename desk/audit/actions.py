@@ -50,6 +50,7 @@ class Action(StrEnum):
     STAFF_REACTIVATED = "staff.reactivated"
     STAFF_PASSPHRASE_SET = "staff.passphrase_set"
     STAFF_PASSPHRASE_REHASHED = "staff.passphrase_rehashed"
+    APPROVAL_POLICY_SET = "approval.policy_set"  # the recorded [approval] (desk.db.policies)
     AUTH_FAILED = "auth.failed"
     AUTH_REMOTE = "auth.remote"  # a login vouched for by SSH's forced key or desk serve's ticket
     # the record itself

@@ -48,6 +48,7 @@ from desk.config.files import read_limited
 from desk.errors import InputError
 
 _KIND_OF_TYPE = {"mention": "mentions", "reply": "replies", "audit_event": "audit_events"}
+_TYPE_OF_KIND = {kind: type_ for type_, kind in _KIND_OF_TYPE.items()}  # "reply", not "replie"
 _CSV_FIELD_LIMIT = 1 << 26  # a mention's raw text may be long; the csv module's default is 128 KB
 
 
@@ -246,7 +247,11 @@ def _check_record(path: Path, where: str, record: dict[str, Any], kind: str) -> 
         value = record.get(name)
         if not isinstance(value, int) or isinstance(value, bool):
             raise InputError.from_catalog(
-                "extract_bad_record", path=str(path), where=where, kind=kind[:-1], name=name
+                "extract_bad_record",
+                path=str(path),
+                where=where,
+                kind=_TYPE_OF_KIND[kind],
+                name=name,
             )
 
 
@@ -431,7 +436,7 @@ def _check_records(extract: Extract, events: list[dict[str, Any]], report: Extra
     bindings = dict(zip(("mentions", "replies"), _bindings(events), strict=True))
     fields = {"mentions": content.MENTION_CONTENT, "replies": content.REPLY_CONTENT}
     for kind in ("mentions", "replies"):
-        singular = kind[:-1] if kind == "mentions" else "reply"
+        singular = _TYPE_OF_KIND[kind]
         seen: set[int] = set()
         for _where, record in extract.records[kind]:
             row_id = record["id"]

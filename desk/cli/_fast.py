@@ -19,7 +19,8 @@ What the ordinary opening checks, and how it is known here:
 - who is at the keyboard: the staff records and the OS login of the real uid
   (desk.db.fastread.who, as desk.staff.records.who decides); a ``--as`` that would ask a
   passphrase, an unknown or deactivated person go the ordinary way.
-- the staff records agree with desk.toml (nothing to report on stderr).
+- the staff records and the recorded approval policy agree with desk.toml (nothing to report
+  on stderr; desk.db.fastread.staff_agrees, approval_agrees).
 - where things are: ``--db``/``--config``, else DESK_DB/DESK_CONFIG exactly as Settings reads
   them (and DESK_LANG read alike, so a refusal speaks the desk's language); a URL (PostgreSQL)
   goes the ordinary way.
@@ -52,7 +53,7 @@ from desk.i18n import Catalog
 if TYPE_CHECKING:
     from desk.config import DeskConfig
 
-RECORD_FORMAT = 2  # 2: the [fallback] examples file is recorded too
+RECORD_FORMAT = 3  # 2: the [fallback] examples file is recorded too; 3: the approval policy
 MAX_RECORD_BYTES = 1024 * 1024
 MAX_RULES_BYTES = 5 * 1024 * 1024  # desk.triage.rules.MAX_RULES_BYTES (checked by a test)
 MAX_EXAMPLES_BYTES = 20 * 1024 * 1024  # desk.triage.fallback.MAX_EXAMPLES_BYTES
@@ -132,6 +133,8 @@ def checked(config: Path) -> dict[str, Any] | None:
         staff = record.get("staff")
         if not isinstance(staff, dict) or not all(isinstance(v, dict) for v in staff.values()):
             return None
+        if not isinstance(record.get("approval"), dict):
+            return None
         ZoneInfo(record["tz"])  # a record edited by hand: the ordinary way says what is wrong
     except (OSError, ValueError, TypeError, LookupError, DeskError):
         return None
@@ -162,6 +165,8 @@ def run(fast: FastCommand, args: argparse.Namespace, catalog: Catalog, clock: Cl
             me = fastread.who(rows, args.as_name, os_user())
             if me is None or not fastread.staff_agrees(rows, record["staff"]):
                 return None
+            if not fastread.approval_agrees(conn, record["approval"]):
+                return None  # the ordinary path reports it (or records it, first opening)
             show = fast(Reading(conn, me, record["tz"], catalog, clock), args)
     except (fastread.Unsupported, sqlite3.Error, OSError, ValueError, LookupError, TypeError):
         return None
@@ -201,6 +206,7 @@ def _validated(data: bytes, path: Path) -> dict[str, Any] | None:
     """desk.toml's bytes and its rule file's validated as the ordinary opening validates them,
     and what ``run`` needs of them; None when either is not valid."""
     from desk.config import parse_config
+    from desk.db import policies
     from desk.staff.records import values_of
     from desk.triage.rules import default_rules, parse_rules
     from desk.triage.service import known_names
@@ -231,4 +237,5 @@ def _validated(data: bytes, path: Path) -> dict[str, Any] | None:
         "examples": examples,
         "tz": config.hours.timezone,
         "staff": {person.name: values_of(person) for person in config.staff},
+        "approval": policies.values_of(config),
     }

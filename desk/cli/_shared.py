@@ -169,6 +169,7 @@ def opened(
             desk.loaded_rules  # noqa: B018 - read now: the error before the command runs
         prove(desk, as_name, via)
         report_staff_drift(desk)
+        report_approval_drift(desk)
         if remember and not recorded:
             _fast.remember(desk.config)
         yield desk
@@ -221,6 +222,37 @@ def report_staff_drift(desk: Desk) -> None:
     ) + ("; …" if len(desk.staff_drift) > 3 else "")
     print(clean(t("cli.staff.drift", n=len(desk.staff_drift), changes=changes)), file=sys.stderr)
     print(t("cli.staff.drift_hint"), file=sys.stderr)
+
+
+def report_approval_drift(desk: Desk) -> None:
+    """Say on stderr where desk.toml's ``[approval]`` and the recorded approval policy disagree:
+    the recorded one is in force (desk.db.policies), an admin applies the file."""
+    if not desk.approval_drift:
+        return
+    t = desk.catalog.t
+    changes = "; ".join(
+        t(
+            "cli.staff.approval_drift_change",
+            field=d.field,
+            in_file=_setting(d.in_file),
+            in_records=_setting(d.in_records),
+        )
+        for d in desk.approval_drift
+    )
+    n = len(desk.approval_drift)
+    print(clean(t("cli.staff.approval_drift", n=n, changes=changes)), file=sys.stderr)
+    print(t("cli.staff.drift_hint"), file=sys.stderr)
+
+
+def _setting(value: object) -> str:
+    """One setting of the approval policy as a person reads it: ``-`` for none, lists joined."""
+    if value is None or value == [] or value == {}:
+        return "-"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return " | ".join(f"{k}: {_setting(v)}" for k, v in value.items())
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 # -- printing ----------------------------------------------------------------------------------

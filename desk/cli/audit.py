@@ -161,18 +161,21 @@ def _row_finding(row: Any) -> Finding:
 def _proof_said(catalog: Catalog, proof: Proof) -> None:
     t = catalog.t
     path = clean(str(proof.file), one_line=True, max_len=300)
-    if proof.ok:
+    lines = plural(catalog, "cli.audit.file_lines", proof.lines)
+    if proof.lines == 0:  # an empty file proves nothing: never said to hold
+        print(t("cli.audit.proof_empty", path=path), file=sys.stderr)
+    elif proof.ok:
         print(
             t(
                 "cli.audit.proof_ok",
                 path=path,
-                lines=proof.lines,
+                lines=lines,
                 proven=len(proof.proven),
                 purged=len(proof.purged),
             )
         )
     else:
-        print(t("cli.audit.proof_failed", path=path, lines=proof.lines), file=sys.stderr)
+        print(t("cli.audit.proof_failed", path=path, lines=lines), file=sys.stderr)
     _print_findings(catalog, proof.findings, err=True)
     _print_findings(catalog, proof.unprovable, err=True)
     _print_findings(catalog, proof.notes, err=False)
@@ -199,7 +202,8 @@ def verify(desk: Desk, args: argparse.Namespace) -> int:
     if result.rows is not None:
         if result.rows.findings:
             ok = False
-            print(t("cli.audit.rows_altered", n=len(result.rows.findings)), file=sys.stderr)
+            altered = plural(desk.catalog, "cli.audit.altered", len(result.rows.findings))
+            print(altered, file=sys.stderr)
             _print_findings(desk.catalog, (_row_finding(f) for f in result.rows.findings), err=True)
         else:
             _rows_said(desk.catalog, result.rows)

@@ -309,7 +309,7 @@ def start(desk: Desk, args: argparse.Namespace) -> int:
             reason=clean(declared.reason, one_line=True),
         )
     )
-    if desk.config.approval.crisis_free_text:  # the [approval] crisis policy, now in force
+    if desk.approval_policy().approval.crisis_free_text:  # the recorded crisis policy, in force
         print(t("cli.crisis.started_policy"))
     return 0
 

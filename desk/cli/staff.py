@@ -75,11 +75,14 @@ def register(commands: Commands) -> None:
 
 
 def apply(desk: Desk, args: argparse.Namespace) -> int:
-    """Make the staff records say what desk.toml says (admins; audited)."""
-    changed = desk.staff.apply_file()
-    if changed:
-        print(plural(desk.catalog, "cli.staff.applied", changed))
-    else:
+    """Make the staff records and the approval policy say what desk.toml says (admins;
+    audited)."""
+    applied = desk.staff.apply_file()
+    if applied.people:
+        print(plural(desk.catalog, "cli.staff.applied", applied.people))
+    if applied.approval:
+        print(desk.catalog.t("cli.staff.applied_approval"))
+    if not (applied.people or applied.approval):
         print(desk.catalog.t("cli.staff.applied_none"))
     return 0
 

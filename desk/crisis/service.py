@@ -43,7 +43,7 @@ from desk.crisis.surge import SENSITIVITIES, WEEK_BUCKETS, SurgeView, surges_by_
 from desk.db import SessionFactory, store, transaction
 from desk.db.tables import Answer, AuditEvent, Mention, Reply
 from desk.errors import DeskError, NotFound
-from desk.i18n import Catalog
+from desk.i18n import Catalog, Labels
 from desk.replies.outbox import fault_point
 from desk.replies.service import ReplyService
 from desk.triage.routing import Router
@@ -309,7 +309,10 @@ class CrisisService:
                 )
             except DeskError as exc:
                 report.skipped.append(Skip(target.id, exc.key or "refused"))
-                report.params[target.id] = dict(exc.params)
+                # as JSON can hold them: words of the catalog (Labels) as their keys
+                report.params[target.id] = {
+                    k: str(v) if isinstance(v, Labels) else v for k, v in exc.params.items()
+                }
             else:
                 report.sent[target.id] = sent.id
                 report.statuses[target.id] = str(sent.status)

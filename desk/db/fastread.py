@@ -147,6 +147,14 @@ def staff_agrees(rows: Mapping[str, StaffRecord], wanted: Mapping[str, Mapping[s
     return not any(row.active for row in left.values())
 
 
+def approval_agrees(conn: sqlite3.Connection, wanted: Mapping[str, Any]) -> bool:
+    """Whether desk.toml's approval policy (``wanted``: desk.db.policies.values_of) is the
+    recorded one, i.e. desk.staff.records.approval_drift would find nothing to report (and
+    nothing is left for a first opening to record)."""
+    row = conn.execute("SELECT value FROM policies WHERE name = 'approval'").fetchone()
+    return row is not None and json.loads(row[0]) == wanted
+
+
 # -- values as SQLAlchemy stores and reads them --------------------------------------------------
 
 

@@ -82,6 +82,18 @@ class Staff(SQLModel, table=True):
     locked_until: datetime | None = _utc_column(nullable=True)  # no try before this
 
 
+class RecordedPolicy(SQLModel, table=True):
+    """A policy the desk enforces, as recorded (desk.db.policies): ``name`` (``approval``: who
+    approves and which replies wait) and its settings as canonical JSON. Like the staff records,
+    read here, never from desk.toml alone; changed only by an admin's audited ``desk staff
+    apply`` (or the first opening of a desk, as ``system``)."""
+
+    __tablename__ = "policies"
+
+    name: str = Field(primary_key=True)
+    value: str = Field(sa_column=Column(sa.Text(), nullable=False))
+
+
 class Mention(SQLModel, table=True):
     """One incoming item. ``raw`` keeps the platform's own record as received."""
 

@@ -24,9 +24,10 @@ from desk.audit.actions import Action
 from desk.audit.chain import Recorder
 from desk.clock import Clock, as_utc, utcnow
 from desk.config import DeskConfig
-from desk.db import SessionFactory, row_transaction, store
+from desk.db import SessionFactory, policies, row_transaction, store
 from desk.db.tables import Mention, Reply, ReplyBatch
 from desk.errors import ActionRefused, NotFound, PermissionDenied
+from desk.i18n import Labels
 from desk.replies.service import ReplyService
 from desk.views import ReplyView, StaffView
 from desk.vocabulary import MAYBE_PUBLISHED, BatchStatus, ReplyStatus
@@ -54,10 +55,14 @@ class PendingReply:
         }
 
 
-def may_approve(actor: StaffView, config: DeskConfig) -> bool:
-    """Supervisors approve, and the policy's fallback approver (``[approval] fallback``): one
-    reply or a whole batch (desk.replies.batches)."""
-    return actor.is_supervisor or actor.name == config.approval.fallback
+def may_approve(actor: StaffView, config: DeskConfig, session: Session) -> bool:
+    """Supervisors approve, and the fallback approver of the *recorded* policy
+    (``[approval] fallback`` as an admin applied it: desk.db.policies, never a desk.toml alone):
+    one reply or a whole batch (desk.replies.batches)."""
+    if actor.is_supervisor:
+        return True
+    fallback = policies.in_force(config, session).approval.fallback
+    return fallback is not None and actor.name == fallback
 
 
 @dataclass(kw_only=True)
@@ -74,9 +79,13 @@ class ApprovalService:
     def __post_init__(self) -> None:
         self.record = Recorder(self.actor.name, self.clock)
 
-    def may_approve(self) -> bool:
-        """Whether the person at the keyboard approves replies (``may_approve``)."""
-        return may_approve(self.actor, self.config)
+    def may_approve(self, session: Session | None = None) -> bool:
+        """Whether the person at the keyboard approves replies (``may_approve``), read in
+        ``session`` (a decision's own transaction) or a read of its own."""
+        if session is not None:
+            return may_approve(self.actor, self.config, session)
+        with self.read_factory() as reading:
+            return may_approve(self.actor, self.config, reading)
 
     def pending_count(self) -> int:
         """How many items wait for approval (for the queue's header): each reply written one
@@ -116,13 +125,15 @@ class ApprovalService:
             return out
 
     def _reviewable(self, session: Session, reply_id: int) -> tuple[Reply, Mention]:
-        if not self.may_approve():
+        if not self.may_approve(session):
             raise PermissionDenied.from_catalog("approve_forbidden")
         reply = session.get(Reply, reply_id)
         if reply is None:
             raise NotFound.from_catalog("reply_unknown", id=reply_id)
         if reply.status != ReplyStatus.PENDING_APPROVAL:
-            raise ActionRefused.from_catalog("not_pending", id=reply_id, status=reply.status)
+            raise ActionRefused.from_catalog(
+                "not_pending", id=reply_id, status=Labels("cli.reply.status", [reply.status])
+            )
         if reply.author == self.actor.name:
             raise PermissionDenied.from_catalog("approve_own", id=reply_id)
         return reply, store.get_mention(reply.mention_id, session=session)

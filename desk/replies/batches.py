@@ -134,9 +134,13 @@ class BatchService:
     def __post_init__(self) -> None:
         self.record = Recorder(self.actor.name, self.clock)
 
-    def may_approve(self) -> bool:
-        """Whether the person approves batches: as for one reply (desk.replies.approval)."""
-        return may_approve(self.actor, self.config)
+    def may_approve(self, session: Session | None = None) -> bool:
+        """Whether the person approves batches: as for one reply (desk.replies.approval), read
+        in ``session`` or a read of its own."""
+        if session is not None:
+            return may_approve(self.actor, self.config, session)
+        with self.read_factory() as reading:
+            return may_approve(self.actor, self.config, reading)
 
     # -- preparing (desk.crisis.batch calls these inside its transaction) -----------------------
     def open_batch(
@@ -179,10 +183,10 @@ class BatchService:
         """Approve every reply of the batch at once, in one transaction; each goes to delivery
         (queued at the batch's pace on a live channel). A reply whose mention was answered
         meanwhile is refused, with a note, instead of sent."""
-        if not self.may_approve():
-            raise PermissionDenied.from_catalog("approve_forbidden")
         refused: dict[int, int] = {}
         with transaction(self.write_factory) as session:
+            if not self.may_approve(session):
+                raise PermissionDenied.from_catalog("approve_forbidden")
             batch = self._batch(session, batch_id)
             if batch.status != BatchStatus.PREPARED:
                 raise ActionRefused.from_catalog(
@@ -284,7 +288,7 @@ class BatchService:
         """Stop posting the batch: its queued replies stay queued (its preparer or a supervisor)."""
         with transaction(self.write_factory) as session:
             batch = self._batch(session, batch_id)
-            if not (self.may_approve() or batch.created_by == self.actor.name):
+            if not (self.may_approve(session) or batch.created_by == self.actor.name):
                 raise PermissionDenied.from_catalog("batch_pause_forbidden", id=batch_id)
             left = self._queued(session, batch_id)
             if batch.status != BatchStatus.APPROVED or not left:
@@ -298,9 +302,9 @@ class BatchService:
 
     def resume(self, batch_id: int) -> BatchProgress:
         """Post the rest of a paused batch, spaced from now (supervisors: it speaks publicly)."""
-        if not self.may_approve():
-            raise PermissionDenied.from_catalog("batch_resume_forbidden", id=batch_id)
         with transaction(self.write_factory) as session:
+            if not self.may_approve(session):
+                raise PermissionDenied.from_catalog("batch_resume_forbidden", id=batch_id)
             batch = self._batch(session, batch_id)
             if batch.status != BatchStatus.PAUSED:
                 raise ActionRefused.from_catalog(

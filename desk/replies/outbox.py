@@ -44,6 +44,7 @@ from desk.config import DeskConfig
 from desk.db import SessionFactory, lock_row, row_transaction, store, transaction
 from desk.db.tables import Mention, Reply
 from desk.errors import ActionRefused, NotFound, PermissionDenied
+from desk.i18n import Labels
 from desk.platforms.client import Connector, ReplyRequest
 from desk.platforms.errors import ChannelError, NotPosted, RateLimited, Unprovable
 from desk.platforms.http import retrying
@@ -158,7 +159,9 @@ class OutboxService:
             if reply.author != me.name and not me.is_supervisor:
                 raise PermissionDenied.from_catalog("cancel_forbidden", id=reply_id)
             if reply.status != ReplyStatus.QUEUED:
-                raise ActionRefused.from_catalog("not_queued", id=reply_id, status=reply.status)
+                raise ActionRefused.from_catalog(
+                    "not_queued", id=reply_id, status=Labels("cli.reply.status", [reply.status])
+                )
             reply.status = ReplyStatus.CANCELLED
             session.add(reply)
             self.record.reply(session, Action.REPLY_CANCELLED, reply, actor=me.name)
@@ -173,7 +176,9 @@ class OutboxService:
         with transaction(self.write_factory) as session:
             reply = self._reply(session, reply_id)
             if reply.status != ReplyStatus.UNKNOWN:
-                raise ActionRefused.from_catalog("not_unknown", id=reply_id, status=reply.status)
+                raise ActionRefused.from_catalog(
+                    "not_unknown", id=reply_id, status=Labels("cli.reply.status", [reply.status])
+                )
             mention = store.get_mention(reply.mention_id, session=session)
             if posted_as:
                 record_sent(

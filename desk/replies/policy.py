@@ -1,24 +1,26 @@
-"""Which replies wait for a supervisor (four eyes): desk.toml's ``[approval]`` policy and the
-triage rules' ``require_approval``, applied to one mention. Pure: no database, no clock."""
+"""Which replies wait for a supervisor (four eyes): the recorded approval policy (desk.toml's
+``[approval]`` as an admin applied it: desk.db.policies) and the triage rules'
+``require_approval``, applied to one mention. Pure: no database, no clock."""
 
 from __future__ import annotations
 
 import json
 
-from desk.config import DeskConfig
 from desk.db import store
+from desk.db.policies import ApprovalPolicy
 from desk.db.tables import Mention
 from desk.triage.conditions import normalise_handle
 
 
 def reasons_for(
-    config: DeskConfig, mention: Mention, channel: str, *, crisis: bool = False
+    approval: ApprovalPolicy, mention: Mention, channel: str, *, crisis: bool = False
 ) -> list[str]:
-    """Why a free-text reply to ``mention`` needs a supervisor's approval (empty: it does not).
+    """Why a free-text reply to ``mention`` needs a supervisor's approval under the policy in
+    force (``approval``: desk.db.policies.in_force); empty: it does not.
 
     ``crisis``: a crisis is declared (``desk crisis start``): the ``[approval] crisis`` policy is
-    in force as if desk.toml said ``crisis = true``."""
-    policy = config.approval
+    in force as if the policy said ``crisis = true``."""
+    policy = approval.approval
     reasons: list[str] = []
     if mention.needs_approval:
         reasons.append("triage_rule")
@@ -32,7 +34,7 @@ def reasons_for(
         reasons.append(f"channel:{channel}")
     author = normalise_handle(mention.author_handle)
     for name in policy.author_lists:
-        if author in {normalise_handle(h) for h in config.lists.get(name, [])}:
+        if author in {normalise_handle(h) for h in approval.lists.get(name, [])}:
             reasons.append(f"author:{name}")
     if (policy.crisis or crisis) and policy.crisis_free_text:
         reasons.append("crisis")

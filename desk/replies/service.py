@@ -34,9 +34,11 @@ from desk.audit.actions import Action
 from desk.audit.chain import Recorder
 from desk.clock import Clock, utcnow
 from desk.config import DeskConfig
-from desk.db import SessionFactory, row_transaction, store
+from desk.db import SessionFactory, policies, row_transaction, store
+from desk.db.policies import ApprovalPolicy
 from desk.db.tables import Answer, Channel, Mention, Reply
 from desk.errors import ActionRefused, NotFound
+from desk.i18n import Labels
 from desk.platforms.registry import platform as platform_named
 from desk.replies.claims import check_before_send
 from desk.replies.compose import NO_FRAME, ComposedReply, ReplyFrame, compose
@@ -273,12 +275,14 @@ class ReplyService:
                 id=mention_id,
                 reply=first.id,
                 author=first.author,
-                status=first.status,
+                status=first.status,  # the code, for a screen or script that reads it
+                state=Labels("cli.reply.status", [first.status]),  # in words (French)
             )
         voice = max((r.voice for r in answering), default=-1) + 1
         channel = store.channel_name(mention.channel_id, session=session)
+        approval = policies.in_force(self.config, session)  # the recorded one, not a desk.toml's
         reasons = reasons_for(
-            self.config,
+            approval,
             mention,
             channel.partition(":")[2],
             crisis=store.crisis_declared(session=session),  # declared by an ordinary writer
@@ -289,7 +293,7 @@ class ReplyService:
             reasons = self._answer_reasons(answer, mention, composed, now, reasons)
         if batch_id is not None:
             reasons = ["batch", *reasons]
-        if reasons and not self.approvers(session):
+        if reasons and not self.approvers(session, approval):
             raise ActionRefused.from_catalog("no_approver", id=mention_id)
         reply = Reply(
             mention_id=mention_id,
@@ -328,17 +332,20 @@ class ReplyService:
             return store.reply_view(reply)
         return self.start_delivery(session, reply, mention, **extra)
 
-    def approvers(self, session: Session) -> list[str]:
+    def approvers(self, session: Session, approval: ApprovalPolicy | None = None) -> list[str]:
         """Who could approve a reply by the current person: the other active supervisors, and
-        the policy's fallback approver (``[approval] fallback``) if that is someone else."""
+        the recorded policy's fallback approver (``[approval] fallback``: desk.db.policies) if
+        that is someone else, active in the staff records."""
+        rows = store.staff_rows(session=session)
         names = [
             row.name
-            for row in store.staff_rows(session=session).values()
+            for row in rows.values()
             if row.active and row.role in ("supervisor", "admin") and row.name != self.actor.name
         ]
-        fallback = self.config.approval.fallback
+        approval = approval or policies.in_force(self.config, session)
+        fallback = approval.approval.fallback
         if fallback and fallback != self.actor.name and fallback not in names:
-            person = self.config.staff_named(fallback)
+            person = rows.get(fallback)
             if person is not None and person.active:
                 names.append(fallback)
         return names
@@ -357,7 +364,9 @@ class ReplyService:
                 )
             if reply.status != ReplyStatus.PENDING_APPROVAL:
                 raise ActionRefused.from_catalog(
-                    "not_withdrawable", id=reply_id, status=reply.status
+                    "not_withdrawable",
+                    id=reply_id,
+                    status=Labels("cli.reply.status", [reply.status]),
                 )
             reply.status = ReplyStatus.WITHDRAWN
             session.add(reply)

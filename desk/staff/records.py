@@ -12,6 +12,11 @@ Two moments take desk.toml's word, each audited as ``system``:
   first people);
 - a database upgraded from before logins were recorded (``os_users`` NULL, migration 0013) records
   desk.toml's mapping once, at its first opening.
+
+The approval policy (who approves, which replies wait: desk.db.policies) is recorded the same
+way: at the first opening (``first_opening``: a new desk, or one upgraded by migration 0022), then
+only by an admin (``settle_approval``, called by ``desk staff apply``); a desk.toml whose
+``[approval]`` disagrees is reported (``approval_drift``).
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from sqlmodel import Session
 from desk.audit.actions import Action
 from desk.audit.chain import Recorder
 from desk.config import DeskConfig, StaffConfig
-from desk.db import store
+from desk.db import policies, store
 from desk.db.tables import Staff
 from desk.errors import ConfigError, PermissionDenied
 from desk.views import StaffView
@@ -123,13 +128,44 @@ def settle(config: DeskConfig, session: Session, record: Recorder) -> int:
     return changed
 
 
+APPROVAL = "approval"
+"""The ``name`` of a ``Drift`` in the approval policy (its ``field`` is the setting's)."""
+
+
+def approval_drift(config: DeskConfig, recorded: Mapping[str, Any] | None) -> list[Drift]:
+    """Everything desk.toml's ``[approval]`` (with the author lists it names) says differently
+    from the recorded approval policy (``recorded``: desk.db.policies.recorded_values)."""
+    if recorded is None:  # nothing recorded yet: the first opening records desk.toml's
+        return []
+    wanted = policies.values_of(config)
+    return [
+        Drift(APPROVAL, key, wanted.get(key), recorded.get(key))
+        for key in sorted(set(wanted) | set(recorded))
+        if wanted.get(key) != recorded.get(key)
+    ]
+
+
+def settle_approval(config: DeskConfig, session: Session, record: Recorder) -> bool:
+    """Make the recorded approval policy say what desk.toml says, with one audit event
+    (``approval.policy_set``, with the whole policy) if anything changes (the caller decides
+    who may: the first opening, or an admin). Whether it changed."""
+    wanted = policies.values_of(config)
+    if policies.recorded_values(session) == wanted:
+        return False
+    policies.record(session, wanted)
+    record(session, Action.APPROVAL_POLICY_SET, **wanted)
+    return True
+
+
 def first_opening(config: DeskConfig, session: Session, record: Recorder) -> None:
-    """Seed an empty staff table from desk.toml, or record the logins of an upgraded one."""
+    """Seed an empty staff table from desk.toml, or record the logins of an upgraded one; and
+    record desk.toml's approval policy when none is recorded yet."""
     rows = store.staff_rows(session=session)
     if not rows:
         settle(config, session, record)
-        return
-    for row in rows.values():
+    if policies.recorded_values(session) is None:  # after the people its fallback names
+        settle_approval(config, session, record)
+    for row in rows.values():  # none when just seeded: their logins are recorded
         if row.os_users is not None:
             continue
         person = config.staff_named(row.name)
@@ -140,12 +176,14 @@ def first_opening(config: DeskConfig, session: Session, record: Recorder) -> Non
 
 def needs_first_opening(session: Session) -> bool:
     """Whether ``first_opening`` has work to do (a read, so opening takes no write lock)."""
-    return first_opening_needed(store.staff_records(session=session))
+    return first_opening_needed(
+        store.staff_records(session=session), policies.recorded_values(session)
+    )
 
 
-def first_opening_needed(rows: Mapping[str, Staff]) -> bool:
-    """``needs_first_opening`` from staff records already read."""
-    return not rows or any(row.os_users is None for row in rows.values())
+def first_opening_needed(rows: Mapping[str, Staff], approval: Mapping[str, Any] | None) -> bool:
+    """``needs_first_opening`` from staff records and the approval policy already read."""
+    return not rows or any(row.os_users is None for row in rows.values()) or approval is None
 
 
 def who(session: Session, as_name: str | None, login: str) -> StaffView:

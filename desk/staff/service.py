@@ -120,6 +120,14 @@ class Deactivation:
     named_in: tuple[str, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class Applied:
+    """What ``StaffService.apply_file`` changed: how many people, and the approval policy."""
+
+    people: int
+    approval: bool
+
+
 @dataclass
 class _Change:
     name: str
@@ -256,21 +264,24 @@ class StaffService:
 
         return self.member(self._apply(edit).name)
 
-    def apply_file(self) -> int:
-        """Make the staff records say what desk.toml says (admins; one audit event per person,
-        under the admin's name). The number of people changed."""
+    def apply_file(self) -> Applied:
+        """Make the staff records and the recorded approval policy say what desk.toml says
+        (admins; one audit event per person changed, one for the policy, under the admin's
+        name, in one transaction)."""
         self._require_admin()
         path = self._path()
         with transaction(self.write_factory) as session:
             self._require_admin(session=session)
             current = parse_config(read_text(path), path)
             before = _recorded_admins(session)
-            changed = records.settle(current, session, Recorder(self.actor.name, self.clock))
+            record = Recorder(self.actor.name, self.clock)
+            changed = records.settle(current, session, record)
             session.flush()
             if before and not _recorded_admins(session):
                 raise ActionRefused.from_catalog("last_admin", name=before[0])
+            approval = records.settle_approval(current, session, record)
         self.config.staff = current.staff
-        return changed
+        return Applied(changed, approval)
 
     def set_passphrase(self, name: str, passphrase: str) -> None:
         """Set (or reset, when forgotten) someone's passphrase: one's own, or anyone's for an

@@ -138,3 +138,19 @@ def log_in_as(monkeypatch: Any, login: str) -> None:
         return SimpleNamespace(pw_name=login) if asked == uid else real(asked)
 
     monkeypatch.setattr(pwd, "getpwuid", getpwuid)
+
+
+def apply_approval(desk: Desk) -> None:
+    """Record desk.toml's ``[approval]`` as the desk's approval policy, as an admin's
+    ``desk staff apply`` would (the test desk has no admin): for a test that edits the policy
+    after the desk was first opened (desk.db.policies)."""
+    from desk.audit.chain import Recorder
+    from desk.config import load_config
+    from desk.db import transaction
+    from desk.staff import records
+
+    assert desk.config.path is not None
+    with transaction(desk.write_factory) as session:
+        records.settle_approval(
+            load_config(desk.config.path), session, Recorder("system", desk.clock)
+        )

@@ -15,6 +15,7 @@ from desk.bootstrap import Desk
 from desk.tui.app import DeskApp
 from desk.tui.dialogs.text_prompt import TextPrompt
 from desk.tui.screens.approvals import ApprovalsScreen
+from tests.helpers.desks import apply_approval
 from tests.helpers.tui import DeskEnv, colleague, goto, notes, screen_lines, settle
 
 
@@ -22,6 +23,7 @@ def crisis_reply(env: DeskEnv, key: str, text: str) -> tuple[Desk, int]:
     """bruno, with desk.toml in crisis mode, writes a reply that must wait for approval."""
     config = env.path / "desk.toml"
     config.write_text(config.read_text(encoding="utf-8") + "\n[approval]\ncrisis = true\n")
+    apply_approval(env.desk)  # recorded, as an admin's `desk staff apply` does
     bruno = colleague(env, "bruno")
     reply = bruno.replies.send(env.ids[key], text)
     assert reply.status == "pending_approval"
@@ -164,6 +166,7 @@ def crisis_replies(env: DeskEnv, *keys: str) -> tuple[Desk, list[int]]:
     """bruno, in crisis mode, writes one reply to each mention ``keys``; all wait for approval."""
     config = env.path / "desk.toml"
     config.write_text(config.read_text(encoding="utf-8") + "\n[approval]\ncrisis = true\n")
+    apply_approval(env.desk)  # recorded, as an admin's `desk staff apply` does
     bruno = colleague(env, "bruno")
     ids = [bruno.replies.send(env.ids[key], f"Réponse de Bruno à {key}.").id for key in keys]
     return bruno, ids

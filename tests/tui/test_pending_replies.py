@@ -22,6 +22,7 @@ from desk.tui.screens.approvals import ApprovalsScreen
 from desk.tui.screens.detail import DetailScreen
 from desk.tui.screens.queue import QueueScreen
 from desk.tui.widgets.composer import Composer
+from tests.helpers.desks import apply_approval
 from tests.helpers.tui import (
     DeskEnv,
     goto,
@@ -39,6 +40,7 @@ def crisis(env: DeskEnv) -> None:
     """desk.toml in crisis mode: every reply waits for a supervisor (desks opened after this)."""
     config = env.path / "desk.toml"
     config.write_text(config.read_text(encoding="utf-8") + "\n[approval]\ncrisis = true\n")
+    apply_approval(env.desk)  # recorded, as an admin's `desk staff apply` does
 
 
 def header(app: DeskApp) -> str:

@@ -27,6 +27,7 @@ from desk.tui.screens.queue import QueueScreen
 from desk.tui.screens.report import ReportScreen
 from desk.tui.widgets.composer import Composer
 from tests.helpers.clock import FakeClock
+from tests.helpers.desks import apply_approval
 from tests.helpers.tui import DeskEnv, feed, open_composer, open_tui_desk, settle
 
 SnapCompare = Callable[..., bool]
@@ -58,6 +59,7 @@ def still_env(tmp_path: Path, fixed_zone: None) -> Iterator[DeskEnv]:
     env = DeskEnv(desk, ids, tmp_path, clock)
     config = tmp_path / "desk.toml"
     config.write_text(config.read_text(encoding="utf-8") + "\n[approval]\ncrisis = true\n")
+    apply_approval(desk)  # recorded, as an admin's `desk staff apply` does
     bruno = env.open_as("bruno")
     try:
         bruno.replies.send(ids["flood"], "Une équipe est en route, merci du signalement.")

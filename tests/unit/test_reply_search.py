@@ -12,7 +12,7 @@ import pytest
 from desk.bootstrap import Desk
 from desk.db.store import ReplyFilter, fts_query
 from tests.helpers.clock import FakeClock
-from tests.helpers.desks import add, mention
+from tests.helpers.desks import add, apply_approval, mention
 
 
 @pytest.mark.parametrize(
@@ -65,6 +65,7 @@ def test_search_follows_edits(make_desk: Callable[..., Desk], tmp_path: Path) ->
     amelie = make_desk("amelie")
     config = tmp_path / "desk.toml"
     config.write_text(config.read_text(encoding="utf-8") + "\n[approval]\ncrisis = true\n")
+    apply_approval(amelie)  # as an admin's `desk staff apply` records it
     bruno, chief = make_desk("bruno"), make_desk("amelie")
     (mid,) = add(amelie, mention("1", "Bonjour"))
     waiting = bruno.replies.send(mid, "Texte provisoire.")

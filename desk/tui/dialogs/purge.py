@@ -46,6 +46,10 @@ class PurgeScreen(ModalScreen[bool]):
         """A string of the current catalog."""
         return self.app.catalog.t(key, **values)  # type: ignore[attr-defined]
 
+    def count(self, what: str, n: int) -> str:
+        """``1 reply``, ``2 replies``: a count in the catalog's plural forms."""
+        return self.app.catalog.plural(f"tui.purge.n.{what}", n)  # type: ignore[attr-defined]
+
     def compose(self) -> ComposeResult:
         """A title over the plan."""
         with Vertical(id="purge", classes="dialog"):
@@ -85,10 +89,10 @@ class PurgeScreen(ModalScreen[bool]):
             self.t(
                 "tui.purge.plan",
                 cutoff=f"{plan.cutoff.astimezone(zone):%Y-%m-%d %H:%M}",
-                mentions=plan.mentions,
-                replies=plan.replies,
-                outbox=plan.outbox,
-                events=plan.audit_events,
+                mentions=self.count("mentions", plan.mentions),
+                replies=self.count("replies", plan.replies),
+                outbox=self.count("outbox", plan.outbox),
+                events=self.count("events", plan.audit_events),
             ),
             self.t(
                 "tui.purge.kept",
@@ -121,7 +125,11 @@ class PurgeScreen(ModalScreen[bool]):
 
     def _purged(self, done: PurgeReport) -> None:
         self.notify(
-            self.t("tui.purge.done", mentions=done.mentions, events=done.audit_events),
+            self.t(
+                "tui.purge.done",
+                mentions=self.count("mentions", done.mentions),
+                events=self.count("events", done.audit_events),
+            ),
             markup=False,
         )
         self.app.inbox_changed.publish(None)  # type: ignore[attr-defined]

@@ -38,10 +38,11 @@ def test_chain_verifies_after_actions(desk: Desk) -> None:
     _actions(desk)
     result = desk.queries.verify_audit()
     assert result.ok
-    # 3 staff.added + 2 ingested + assign + claim + sent + close + reopen
-    assert result.checked == 10
+    # 3 staff.added + the approval policy + 2 ingested + assign + claim + sent + close + reopen
+    assert result.checked == 11
     actions = [e.action for e in reversed(desk.queries.audit_log())]
     assert actions[3:] == [
+        "approval.policy_set",
         "mention.ingested",
         "mention.ingested",
         "mention.assigned",
@@ -66,28 +67,28 @@ def test_audit_rows_refuse_update_and_delete(desk: Desk) -> None:
 @pytest.mark.sqlite_only("changes the SQLite file behind desk's back, as an attacker would")
 def test_altered_row_is_named(desk: Desk) -> None:
     _actions(desk)
-    _tamper(desk, "UPDATE audit_events SET data = replace(data, 'chloe', 'amelie') WHERE seq = 6")
+    _tamper(desk, "UPDATE audit_events SET data = replace(data, 'chloe', 'amelie') WHERE seq = 7")
     result = desk.queries.verify_audit()
     assert not result.ok
-    assert result.bad_seq == 6
+    assert result.bad_seq == 7
     assert "altered" in (result.reason or "")
 
 
 @pytest.mark.sqlite_only("changes the SQLite file behind desk's back, as an attacker would")
 def test_altered_actor_is_named(desk: Desk) -> None:
     _actions(desk)
-    _tamper(desk, "UPDATE audit_events SET actor = 'chloe' WHERE seq = 7")
+    _tamper(desk, "UPDATE audit_events SET actor = 'chloe' WHERE seq = 8")
     result = desk.queries.verify_audit()
-    assert (result.ok, result.bad_seq) == (False, 7)
+    assert (result.ok, result.bad_seq) == (False, 8)
 
 
 @pytest.mark.sqlite_only("changes the SQLite file behind desk's back, as an attacker would")
 def test_deleted_row_is_named(desk: Desk) -> None:
     _actions(desk)
-    _tamper(desk, "DELETE FROM audit_events WHERE seq = 5")
+    _tamper(desk, "DELETE FROM audit_events WHERE seq = 6")
     result = desk.queries.verify_audit()
     assert not result.ok
-    assert result.bad_seq == 6
+    assert result.bad_seq == 7
     assert "missing" in (result.reason or "")
 
 
@@ -147,7 +148,7 @@ def test_cut_tail_is_caught_with_an_earlier_head(
     assert len(head) == 64
     assert cli("audit", "verify", "--head", head[:16]) == 0
     capsys.readouterr()
-    _tamper(desk, "DELETE FROM audit_events WHERE seq >= 9")  # cut the last two events
+    _tamper(desk, "DELETE FROM audit_events WHERE seq >= 10")  # cut the last two events
     assert desk.queries.verify_audit().ok  # the chain alone cannot tell...
     assert cli("audit", "verify", "--head", head) == 1  # ...the earlier head can
     assert "removed from the end" in capsys.readouterr().err

@@ -299,3 +299,27 @@ def test_a_purge_is_recorded_so_earlier_checkpoints_still_prove(
     checkpoints.write_text(lines[0] + "\n", encoding="utf-8")
     assert cli("audit", "verify", as_name="dana") == 1
     assert "does not record that purge" in capsys.readouterr().err
+
+
+def test_an_empty_checkpoint_file_proves_nothing_and_says_so(
+    cli: Cli, desk: Desk, checkpoints: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The audit: `audit verify --checkpoints EMPTY` said "checkpoints (…, 0 lines): 0 still in
+    the trail" as if something were proven; French said "0 lignes", "1 lignes"."""
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("", encoding="utf-8")
+    said = {
+        "en": "the file holds no checkpoint: nothing to hold the trail to, nothing proven",
+        "fr": "le fichier n'en contient aucun\u00a0; rien à quoi confronter le journal",
+    }
+    for lang in ("en", "fr"):
+        assert cli("audit", "verify", "--checkpoints", str(empty), lang=lang) == 0
+        out, err = capsys.readouterr()
+        assert "still in the trail" not in out
+        assert "encore dans le journal" not in out
+        assert said[lang] in err
+    assert cli("audit", "checkpoint") == 0
+    capsys.readouterr()
+    for lang, lines in (("en", ", 1 line): 1 still in the trail"), ("fr", ", 1 ligne)")):
+        assert cli("audit", "verify", "--checkpoints", str(checkpoints), lang=lang) == 0
+        assert lines in capsys.readouterr().out

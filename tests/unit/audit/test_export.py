@@ -238,6 +238,14 @@ def test_malformed_extracts_say_what_and_where(tmp_path: Path, text: str, key: s
     assert str(out) in raised.value.message
 
 
+def test_a_malformed_reply_record_is_named_a_reply(tmp_path: Path) -> None:
+    """The audit's nit: the error said "a replie record"."""
+    out = tmp_path / "x.jsonl"
+    out.write_text('{"type": "manifest"}\n{"type": "reply", "id": 1}\n', encoding="utf-8")
+    with pytest.raises(InputError, match="a reply record without a valid 'mention_id'"):
+        verify_extract(out)
+
+
 def test_malformed_csv_extracts_say_what_and_where(
     make_desk: Callable[..., Desk], tmp_path: Path
 ) -> None:

@@ -135,7 +135,8 @@ def test_days_are_read_in_the_desks_time_zone(trail: tuple[Desk, list[int]]) -> 
         ("mention.closed", three),
         ("mention.claimed", two),
         ("mention.released", two),
-        *[("staff.added", None)] * 3,  # by their time, although first in the chain
+        ("approval.policy_set", None),  # by their time, although first in the chain
+        *[("staff.added", None)] * 3,
     ]
     since_13, _ = day_bounds(TORONTO, date(2026, 11, 13), None)
     assert actions(desk, AuditFilter(since=since_13)) == [("reply.sent", one)]
@@ -223,6 +224,7 @@ def test_a_period_is_read_the_cheaper_way_with_the_same_result(
 def test_the_actions_present(trail: tuple[Desk, list[int]]) -> None:
     desk, _ids = trail
     assert desk.queries.audit_actions() == [
+        "approval.policy_set",
         "mention.assigned",
         "mention.claimed",
         "mention.closed",

@@ -408,7 +408,7 @@ def test_cli_dry_run_then_purge_then_verify(
     assert later(settings)(*dry, "--json", as_name="amelie") == 0
     planned = json.loads(capsys.readouterr().out)
     assert planned["dry_run"] is True
-    assert planned["removed"] == {"mentions": 2, "replies": 1, "outbox": 1, "audit_events": 6}
+    assert planned["removed"] == {"mentions": 2, "replies": 1, "outbox": 1, "audit_events": 7}
     assert planned["kept"] == {"open": 1, "unfinished": 1, "recent": 1}
     assert planned["audit_held_by_mention"] == ids["open"]
     assert later(settings)(*dry, as_name="amelie") == 0
@@ -423,12 +423,12 @@ def test_cli_dry_run_then_purge_then_verify(
     assert later(settings)("purge", "--before", "2026-12-01", as_name="dana") == 0
     out = capsys.readouterr().out
     assert "removed (cutoff 2026-12-01 00:00 UTC): 2 mentions, 1 replies, 1 outbox" in out
-    assert "the audit trail now starts after seq 6" in out
+    assert "the audit trail now starts after seq 7" in out
     assert _mention_ids(dana) == {ids["open"], ids["pending"], ids["recent"]}
 
     assert later(settings)("audit", "verify", as_name="dana") == 0
     assert "intact" in (verified := capsys.readouterr().out)
-    assert "after the purge anchor at seq 6" in verified
+    assert "after the purge anchor at seq 7" in verified
     assert later(settings)("purge", as_name="dana") == 2  # no --before, no days
     assert "[retention] days" in capsys.readouterr().err
 
@@ -480,7 +480,7 @@ async def test_tui_palette_shows_the_dry_run_then_purges_on_y(
     async with app.run_test(size=(150, 40)) as pilot:
         await _open_purge_from_palette(pilot)
         text = _dialog_text(app)
-        assert "2 mentions, 1 replies, 1 outbox entries and 6 audit events would be removed" in text
+        assert "2 mentions, 1 reply, 1 outbox entry and 7 audit events would be removed" in text
         assert f"held back at mention #{ids['open']}" in text
         assert "y: purge now" in text
         assert _mention_ids(dana) == set(ids.values())  # the dry run removed nothing
@@ -488,7 +488,7 @@ async def test_tui_palette_shows_the_dry_run_then_purges_on_y(
         await _settle(pilot)
         assert not isinstance(app.screen, PurgeScreen)
         assert any(
-            "Purge done: 2 mentions and 6 audit events removed." in str(n.message)
+            "Purge done: 2 mentions and 7 audit events removed." in str(n.message)
             for n in app._notifications
         )
     assert _mention_ids(dana) == {ids["open"], ids["pending"], ids["recent"]}

@@ -16,7 +16,7 @@ from desk.errors import ActionRefused, NotFound, PermissionDenied
 from desk.i18n import Catalog
 from tests.helpers.cli import Cli
 from tests.helpers.clock import FakeClock
-from tests.helpers.desks import add, mention
+from tests.helpers.desks import add, apply_approval, mention
 
 POLICY = """
 [approval]
@@ -61,6 +61,7 @@ def test_listed_authors_and_crisis_mode(
     config_file.write_text(
         config_file.read_text(encoding="utf-8").replace("[approval]", "[approval]\ncrisis = true")
     )
+    apply_approval(bruno)  # recorded, as an admin's `desk staff apply` does
     crisis = policy_desk("chloe")
     (anything,) = add(crisis, mention("2", "Merci!"))
     assert crisis.replies.send(anything, "Avec plaisir.").approval_reasons == ("crisis",)
@@ -250,3 +251,71 @@ def test_cli_approvals_approve_reject(
     # the author reads the refusal and its note in `desk show`, as in --json and the TUI
     assert cli("show", str(b), as_name="bruno", lang="en") == 0
     assert "reviewed by amelie — Le pont est fermé, en fait." in capsys.readouterr().out
+
+
+def test_a_private_copy_of_desk_toml_names_no_approver_and_skips_no_approval(
+    tmp_path: Path,
+    cli: Cli,
+    policy_desk: Callable[[str], Desk],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Issue 12 #2 (audit): a copy of desk.toml with `[approval] fallback = "bruno"` let bruno
+    approve, and a copy without `[approval]` let a rumour reply skip approval. The recorded
+    policy decides (desk.replies.recorded); the copy is reported."""
+    bruno, chloe = policy_desk("bruno"), policy_desk("chloe")
+    rumour, press, listed = add(
+        bruno,
+        mention("1", "Il paraît que la piscine ferme pour de bon?"),
+        mention("2", "Bonjour", author_handle="@reporter@news.example"),
+        mention("3", "Bonjour", author_handle="@reporter@news.example"),
+    )
+    waiting = chloe.replies.send(rumour, "C'est faux : la piscine reste ouverte.")
+    shared = tmp_path / "desk.toml"
+    copy = tmp_path / "mine.toml"
+    copy.write_text(
+        shared.read_text(encoding="utf-8").replace("[approval]", '[approval]\nfallback = "bruno"'),
+        encoding="utf-8",
+    )
+    capsys.readouterr()
+    assert cli("approve", str(waiting.id), as_name="bruno", config=copy) == 2
+    err = capsys.readouterr().err
+    assert "only a supervisor" in err
+    assert "[approval] differs from this desk's recorded approval policy" in err
+    assert "fallback: bruno in desk.toml, - recorded" in err
+    assert bruno.queries.detail(rumour).replies[0].status == "pending_approval"
+    text = shared.read_text(encoding="utf-8")
+    lax = {  # no policy at all; a policy whose author list is empty
+        press: text.replace('categories = ["rumour"]\nauthor_lists = ["press"]\n', ""),
+        listed: text.replace('press = ["@reporter@news.example"]', "press = []"),
+    }
+    for mid, lenient in lax.items():
+        assert lenient != text
+        copy.write_text(lenient, encoding="utf-8")
+        assert cli("reply", str(mid), "--text", "Bonjour!", as_name="bruno", config=copy) == 0
+        assert "waiting for a supervisor's approval" in capsys.readouterr().out
+        (reply,) = bruno.queries.detail(mid).replies
+        assert (reply.status, reply.approval_reasons) == ("pending_approval", ("author:press",))
+    recorded = [e for e in bruno.queries.audit_log(limit=100) if e.action == "approval.policy_set"]
+    assert [(e.actor, e.data["fallback"]) for e in recorded] == [("system", None)]  # the first
+
+
+def test_a_refusal_names_the_replys_state_in_words(
+    cli: Cli, policy_desk: Callable[[str], Desk], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The audit: French errors said "elle est sent_offline" (the raw status code)."""
+    bruno = policy_desk("bruno")
+    (mid,) = add(bruno, mention("1", "Il paraît que la piscine ferme"))
+    waiting = bruno.replies.send(mid, "C'est faux.")
+    assert cli("approve", str(waiting.id), as_name="amelie") == 0
+    capsys.readouterr()
+    assert cli("approve", str(waiting.id), as_name="amelie", lang="fr") == 2
+    assert "(elle est envoyée hors ligne)" in capsys.readouterr().err
+    assert cli("approve", str(waiting.id), as_name="amelie", lang="en") == 2
+    assert "(it is sent_offline)" in capsys.readouterr().err  # English keeps the code
+    assert cli("withdraw", str(waiting.id), as_name="bruno", lang="fr") == 2
+    assert "elle est envoyée hors ligne" in capsys.readouterr().err
+    (other,) = add(bruno, mention("2", "Bonjour"))
+    assert cli("reply", str(other), "--text", "Bonjour.", as_name="bruno") == 0
+    capsys.readouterr()
+    assert cli("reply", str(other), "--text", "Bonjour!", as_name="chloe", lang="fr") == 2
+    assert "la réponse 2 de bruno est envoyée hors ligne" in capsys.readouterr().err

@@ -359,7 +359,7 @@ def test_deactivating_keeps_history_reports_open_work_and_stops_routing(
         ),
         encoding="utf-8",
     )
-    assert admin.staff.apply_file() == 1  # an admin records his login
+    assert admin.staff.apply_file().people == 1  # an admin records his login
     log_in_as(monkeypatch, "bgagnon")
     with pytest.raises(PermissionDenied, match="bruno is deactivated"):
         open_desk(settings, clock=clock)
@@ -407,7 +407,7 @@ def test_a_hand_edited_desk_toml_is_reported_and_applied_only_by_an_admin(
         finally:
             desk.close()
     assert row(admin, "chloe")["active"] is True
-    assert admin.staff.apply_file() == 2
+    assert admin.staff.apply_file().people == 2
     events = [
         (e.action, e.actor, e.data["name"])
         for e in admin.queries.audit_log(limit=50)
@@ -588,3 +588,45 @@ def test_the_demo_edits_its_own_copy_of_desk_toml(tmp_path: Path) -> None:
     assert "changed in the demo" not in _demo_config(feeds, db, fresh=True).read_text(
         encoding="utf-8"
     )
+
+
+def test_a_hand_edited_approval_policy_is_reported_and_applied_only_by_an_admin(
+    clock: FakeClock,
+    admin: Desk,
+    admin_file: Path,
+    settings: Settings,
+    cli: Cli,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Issue 12 #2 (audit): desk.toml's [approval] decided who approves and what waits, whatever
+    copy was given. The first opening records it (as ``system``); a hand edit is reported until
+    an admin applies it with `desk staff apply` (audited under the admin's name)."""
+    first = [e for e in admin.queries.audit_log(limit=50) if e.action == "approval.policy_set"]
+    assert [(e.actor, e.data["fallback"]) for e in first] == [("system", None)]
+    admin_file.write_text(
+        admin_file.read_text(encoding="utf-8")
+        + '\n[approval]\ncategories = ["rumour"]\nfallback = "bruno"\n',
+        encoding="utf-8",
+    )
+    bruno = open_desk(settings, as_name="bruno", clock=clock)
+    try:
+        assert [(d.field, d.in_file, d.in_records) for d in bruno.approval_drift] == [
+            ("categories", ["rumour"], []),
+            ("fallback", "bruno", None),
+        ]
+        assert not bruno.approvals.may_approve()  # the records name no fallback
+        with pytest.raises(PermissionDenied, match="only an admin"):
+            bruno.staff.apply_file()
+    finally:
+        bruno.close()
+    capsys.readouterr()
+    assert cli("staff", "apply", as_name="amelie") == 0
+    assert "approval policy recorded from desk.toml (audited)" in capsys.readouterr().out
+    events = [e for e in admin.queries.audit_log(limit=50) if e.action == "approval.policy_set"]
+    assert [(e.actor, e.data["fallback"]) for e in events][0] == ("amelie", "bruno")
+    reopened = open_desk(settings, as_name="bruno", clock=clock)
+    try:
+        assert reopened.approval_drift == []
+        assert reopened.approvals.may_approve()  # the fallback, as recorded now
+    finally:
+        reopened.close()
