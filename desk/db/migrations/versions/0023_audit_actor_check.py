@@ -30,7 +30,7 @@ re-plans at every call, 0.2 ms per event.
 Nothing on SQLite: whoever can write the file can write anything in it (README, threat model).
 
 Revision ID: 0023
-Revises: 0021 (0022 is another branch's; the chain is settled when both are merged)
+Revises: 0022
 Create Date: 2026-12-07 23:00:00
 """
 
