@@ -67,6 +67,9 @@ class ReplyRequest:
     parent_visibility: str | None
     parent_raw: dict[str, Any]
     language: str | None = None
+    sender: dict[str, str] | None = None
+    """What was frozen when the reply was queued (``Platform.frozen_sender``), as stored; None
+    for replies queued before it was kept: the channel's settings now."""
 
 
 class Connector(ABC):
