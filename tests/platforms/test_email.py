@@ -4,6 +4,7 @@ headers and refused header injection, the channel schema (issue 17)."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -507,3 +508,23 @@ def test_a_saved_mail_is_recognised_by_its_header_never_by_its_name() -> None:
     for not_mail in (b"Bonjour: une ligne qui ressemble \xc3\xa0 un en-t\xc3\xaate\n", b"hello"):
         with pytest.raises(InputError, match="not JSON or XML"):
             detect(not_mail, "notes.txt")
+
+
+def test_a_reply_sent_from_its_frozen_address_is_still_our_own_copy() -> None:
+    """A reply queued before desk.toml changed the address goes out from the old one: its
+    ``bcc_self`` copy, read with the new address, is still ours (never a mention); a citizen's
+    mail is not, whatever its Message-ID looks like."""
+    channel = ChannelConfig(
+        name="c", platform="email", host="imap.example.org", address="accueil@nouveau.example"
+    )
+    connector = EmailConnector(channel, None, None)
+    frozen = replace(_request(), sender={"address": "contact@ville.example", "name": "Mairie"})
+    assert connector.sender_of(frozen) == ("contact@ville.example", "Mairie")
+    assert connector.sender_of(_request()) == ("accueil@nouveau.example", None)  # older rows
+    copy = build_reply(frozen, address="contact@ville.example")
+    assert connector._own_reply(str(copy["Message-ID"]), "contact@ville.example")
+    assert connector._own_reply(
+        reply_message_id(frozen, channel.address or ""), channel.address or ""
+    )
+    assert not connector._own_reply("<p2@example.org>", "contact@ville.example")
+    assert not connector._own_reply(str(copy["Message-ID"]), "jeanne@example.org")

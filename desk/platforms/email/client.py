@@ -722,10 +722,15 @@ class EmailConnector(Connector):
         )
 
     def _own_reply(self, message_id: str, sender: str) -> bool:
-        """A reply desk sent from this mailbox: its desk-made Message-ID, from our address."""
-        return (
-            message_id.startswith(DESK_ID_PREFIX) and sender.casefold() == self.address.casefold()
-        )
+        """A reply desk sent from this mailbox: its desk-made Message-ID, from our address — or
+        from the address frozen when it was queued, which desk.toml may have changed since
+        (desk makes the Message-ID's domain from the From's: ``reply_message_id``)."""
+        if not message_id.startswith(DESK_ID_PREFIX):
+            return False
+        if sender.casefold() == self.address.casefold():
+            return True
+        domain = sender.rpartition("@")[2]
+        return bool(domain) and message_id.endswith(f"@{_ID_SAFE.sub('', domain)[:200]}>")
 
     def _search_id(self, folder: str, message_id: str) -> bool:
         with self._session() as conn:
