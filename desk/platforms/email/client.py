@@ -103,6 +103,7 @@ from desk.platforms.errors import (
 from desk.platforms.fields import cursor_object
 from desk.platforms.parsed import ItemError, ParseResult
 from desk.text.safe import clean
+from desk.views import ImportNote
 
 log = logging.getLogger(__name__)
 PAGE = 200  # messages per page (one transaction in the ingest)
@@ -371,7 +372,7 @@ class EmailConnector(Connector):
     def _fetch(self, cursor: str | None) -> Page:
         state = load_cursor(cursor)
         result = ParseResult(platform=self.platform)
-        notes: list[str] = []
+        notes: list[str | ImportNote] = []
         more = False
         with self._session() as conn:
             for folder in self.channel.folders:
@@ -391,7 +392,7 @@ class EmailConnector(Connector):
         folder: str,
         state: dict[str, dict[str, int]],
         result: ParseResult,
-        notes: list[str],
+        notes: list[str | ImportNote],
         room: int,
     ) -> bool:
         """Append up to ``room`` new messages of ``folder``; True when more are waiting."""
@@ -415,9 +416,12 @@ class EmailConnector(Connector):
             if known["validity"] == validity:
                 last, since = known["uid"], known.get("modseq")
             else:
-                notes.append(
-                    f"{folder}: UIDVALIDITY changed ({known['validity']} -> {validity}): the "
-                    "folder is read again; messages already in desk are recognised by Message-ID"
+                notes.append(  # the folder is read again; Message-IDs drop what desk has
+                    ImportNote(
+                        code="uidvalidity_changed",
+                        args={"folder": folder, "old": known["validity"], "new": validity},
+                        section="pull_note",
+                    )
                 )
         if highest is not None and since == highest:
             conn.close_folder()
