@@ -7,7 +7,7 @@ the database.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -84,6 +84,9 @@ class ImportNote:
     code: str = ""
     args: dict[str, str | int] = field(default_factory=dict)
     text: str = ""
+    section: str = "import_note"
+    """The catalog section that words the code: ``import_note``; ``automatic_mail`` (why a
+    mail was sent by a machine, ``raw["automatic"]``); ``pull_note`` (what a pull noticed)."""
 
     @classmethod
     def of(cls, item: Any) -> ImportNote | None:
@@ -116,15 +119,19 @@ class ImportNote:
             k: _grouped(v, catalog.language) if isinstance(v, int) else v
             for k, v in self.args.items()
         }
-        key = f"import_note.{self.code}"
+        key = f"{self.section}.{self.code}"
         worded = catalog.t(key, **values)
         if worded != key:
             return worded
         return " ".join([self.code, *(f"{k}={v}" for k, v in values.items())])
 
     def to_json(self) -> dict[str, Any]:
-        """JSON form: the code and its values, or the stored sentence."""
-        return {"code": self.code, "args": self.args} if self.code else {"text": self.text}
+        """JSON form: the code and its values (and its section, when not ``import_note``), or
+        the stored sentence."""
+        if not self.code:
+            return {"text": self.text}
+        coded: dict[str, Any] = {"code": self.code, "args": self.args}
+        return coded if self.section == "import_note" else {**coded, "section": self.section}
 
 
 def _grouped(n: int, language: str) -> str:
@@ -135,7 +142,8 @@ def _grouped(n: int, language: str) -> str:
 def extras_of(raw: Any) -> tuple[list[Attachment], list[ImportNote]]:
     """The attachments and import notes a platform's parser left in a mention's ``raw`` record
     (``raw["attachments"]``: ``{"name", "type", "size"}`` objects, ``raw["notes"]``: ``{"code",
-    "args"}`` objects, or English sentences in records stored before notes had codes).
+    "args"}`` objects, or English sentences in records stored before notes had codes), with
+    ``raw["automatic"]`` (why a machine sent it, in the same form) as the first note.
     Anything of another shape is ignored: the record is untrusted input."""
     if not isinstance(raw, dict):
         return [], []
@@ -153,6 +161,9 @@ def extras_of(raw: Any) -> tuple[list[Attachment], list[ImportNote]]:
     stored = raw.get("notes")
     stored = stored[: MAX_LISTED * 4] if isinstance(stored, list) else []
     notes = [n for n in map(ImportNote.of, stored) if n is not None]
+    automatic = ImportNote.of(raw.get("automatic"))
+    if automatic is not None:  # why a machine sent it, first (an English reason if stored before)
+        notes.insert(0, replace(automatic, section="automatic_mail"))
     return attachments[:MAX_LISTED], notes[:MAX_LISTED]
 
 

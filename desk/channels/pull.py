@@ -59,6 +59,7 @@ from desk.platforms.client import Connector, Page
 from desk.platforms.errors import ChannelError, PermanentError, RateLimited
 from desk.platforms.http import RateLimit, retrying
 from desk.stop import StopEvent, wait_or_stop
+from desk.views import ImportNote
 from desk.vocabulary import ChannelHealth
 
 log = logging.getLogger(__name__)
@@ -208,7 +209,10 @@ class PullService:
             outcome = _Outcome(ChannelHealth.ERROR, f"{channel.key}: unexpected {_message(exc)}")
         outcome.message = scrub(outcome.message, secret)
         outcome.rate = connector.rate if connector else None
-        for texts in (report.notes, report.warnings, report.errors):
+        report.notes = [
+            n if isinstance(n, ImportNote) else scrub(n, secret) or "" for n in report.notes
+        ]
+        for texts in (report.warnings, report.errors):
             texts[:] = [scrub(text, secret) or "" for text in texts]
         await asyncio.to_thread(self._finish, channel, report, outcome)
         report.done = True
@@ -249,7 +253,9 @@ class PullService:
                 progress(report)
             if not page.more:
                 return
-        report.notes.append(f"stopped after {self.max_pages} pages; the rest comes next pull")
+        report.notes.append(
+            ImportNote(code="more_pages", args={"pages": self.max_pages}, section="pull_note")
+        )
 
     def _skipped(self, report: ChannelReport, why: str, progress: Progress | None) -> ChannelReport:
         report.status = ChannelHealth.SKIPPED

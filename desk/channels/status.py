@@ -14,6 +14,7 @@ from typing import Any
 from desk.config.channels import ChannelConfig
 from desk.db.tables import ChannelState
 from desk.platforms.errors import catalog_text
+from desk.views import ImportNote
 from desk.vocabulary import ChannelHealth
 
 BACKOFF_BASE = 60.0  # seconds of the first failure's circuit
@@ -45,7 +46,7 @@ class ChannelReport:
     message: str | None = None
     said: tuple[str, dict[str, Any]] | None = None  # the message's catalog key and values
     circuit_until: datetime | None = None
-    notes: list[str] = field(default_factory=list)
+    notes: list[str | ImportNote] = field(default_factory=list)  # text, or a pull_note code
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # items of a page that could not be used
     new_ids: list[int] = field(default_factory=list)
@@ -78,7 +79,7 @@ class ChannelReport:
             "rejected": self.rejected,
             "message": self.message,
             "circuit_until": _iso(self.circuit_until),
-            "notes": self.notes,
+            "notes": [n.to_json() if isinstance(n, ImportNote) else n for n in self.notes],
             "warnings": self.warnings,
             "errors": self.errors,
         }

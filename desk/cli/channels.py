@@ -20,6 +20,7 @@ from desk.cli._shared import in_zone, plural, print_json
 from desk.clock import as_utc
 from desk.i18n import Catalog
 from desk.text.safe import clean
+from desk.views import ImportNote
 from desk.vocabulary import ChannelHealth
 
 if TYPE_CHECKING:  # desk.channels.pull loads httpx and tenacity: only when a command here runs
@@ -98,7 +99,10 @@ def _report_lines(report: ChannelReport, catalog: Catalog) -> list[str]:
         status = t(f"cli.health.{report.status}")
         message = _line(report.shown_message(t) or "")
         lines = [t("cli.pull.problem", channel=report.key, status=status, message=message, **words)]
-    lines += [t("cli.pull.note", note=_line(n)) for n in report.notes]
+    lines += [
+        t("cli.pull.note", note=_line(n.render(catalog) if isinstance(n, ImportNote) else n))
+        for n in report.notes
+    ]
     lines += [t("cli.pull.warning", note=_line(w)) for w in report.warnings + report.errors]
     return lines
 

@@ -229,6 +229,10 @@ class Reply(SQLModel, table=True):
     delivery_owner: str | None = None  # "host:pid" of the process posting it right now
     delivery_started_at: datetime | None = _utc_column(nullable=True)
     attempts: int | None = None
+    # what the platform needs to send it exactly as approved, frozen when it is queued (JSON;
+    # e-mail: {"address": the From address, "name": its display name}; NULL elsewhere and on
+    # rows queued before migration 0024, which follow the channel's settings)
+    sender: str | None = None
     # one approved correction to many (desk.replies.batches): the batch it belongs to
     batch_id: int | None = Field(default=None, index=True)
 

@@ -12,12 +12,15 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from datetime import timedelta
 from types import ModuleType
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from desk.errors import InputError
 from desk.platforms.fields import load_json
 from desk.platforms.parsed import ParseResult
 from desk.text.length import Length
+
+if TYPE_CHECKING:
+    from desk.config.channels import ChannelConfig
 
 
 class Platform(ABC):
@@ -77,3 +80,12 @@ class Platform(ABC):
         """The text this platform will really receive for a reply ``text`` to the mention whose
         stored record is ``parent_raw`` (its length is what counts)."""
         return text
+
+    def frozen_sender(self, channel: ChannelConfig) -> dict[str, str] | None:
+        """What of ``channel``'s settings a reply must keep from the moment it is queued
+        (approved, or sent without approval) until it is sent and reconciled, so that a
+        desk.toml change meanwhile changes nothing that goes out (e-mail: the From address and
+        name, which also give the Message-ID). ``ReplyService.start_delivery`` stores it with
+        the reply and the connector reads it back (``ReplyRequest.sender``); None: nothing to
+        freeze."""
+        return None

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import asyncio
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
@@ -37,6 +37,7 @@ from desk.config.channels import ChannelConfig
 from desk.platforms.errors import NotPosted, RateLimited, Unprovable
 from desk.platforms.http import RateHeaders, RateLimit, parse_rate, request
 from desk.platforms.parsed import ParseResult
+from desk.views import ImportNote
 
 
 @dataclass(slots=True)
@@ -47,7 +48,9 @@ class Page:
     cursor: str | None  # None: keep the stored cursor
     more: bool = False  # another page is waiting right now
     rate: RateLimit | None = None
-    notes: list[str] = field(default_factory=list)  # e.g. "304 not modified"
+    notes: Sequence[str | ImportNote] = field(default_factory=list)
+    """What the pull noticed: English text (e.g. "304 not modified"), or a code of the catalog
+    section ``pull_note`` and its values, worded in the reader's language where shown."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +70,9 @@ class ReplyRequest:
     parent_visibility: str | None
     parent_raw: dict[str, Any]
     language: str | None = None
+    sender: dict[str, str] | None = None
+    """What was frozen when the reply was queued (``Platform.frozen_sender``), as stored; None
+    for replies queued before it was kept: the channel's settings now."""
 
 
 class Connector(ABC):

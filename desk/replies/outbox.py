@@ -128,7 +128,19 @@ def request_for(reply: Reply, mention: Mention) -> ReplyRequest:
         parent_visibility=mention.visibility,
         parent_raw=raw if isinstance(raw, dict) else {},
         language=mention.language,
+        sender=_frozen(reply.sender),
     )
+
+
+def _frozen(stored: str | None) -> dict[str, str] | None:
+    """``Reply.sender`` read back: a JSON object of texts, else None (the channel's settings)."""
+    try:
+        value = json.loads(stored) if stored else None
+    except ValueError:
+        return None
+    if not isinstance(value, dict):
+        return None
+    return {str(k): v for k, v in value.items() if isinstance(v, str)}
 
 
 @dataclass(kw_only=True)

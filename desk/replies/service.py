@@ -401,14 +401,24 @@ class ReplyService:
             return unchecked
         return reasons + [r for r in unchecked if r not in reasons]
 
+    def _frozen_sender(self, platform: str, channel: str) -> dict[str, str] | None:
+        """What the platform keeps of ``channel``'s desk.toml settings for a reply queued now
+        (``Platform.frozen_sender``); None when the channel left desk.toml or needs nothing."""
+        configured = next((c for c in self.config.channel if c.key == channel), None)
+        if configured is None:
+            return None
+        return platform_named(platform).frozen_sender(configured)
+
     def start_delivery(
         self, session: Session, reply: Reply, mention: Mention, **extra: Any
     ) -> ReplyView:
         """Deliver a reply that may go out now, in the caller's transaction.
 
         A file-replayed channel's local outbox records it at once (``sent_offline``). A live
-        channel's reply is ``queued`` with the end of its undo window; desk.replies.outbox posts
-        it afterwards, once, and records the outcome.
+        channel's reply is ``queued`` with the end of its undo window and what its platform
+        freezes of the channel's settings (``Reply.sender``: an e-mail's From, so that a
+        desk.toml change before it goes out or is reconciled changes nothing);
+        desk.replies.outbox posts it afterwards, once, and records the outcome.
         """
         channel = store.channel_name(mention.channel_id, session=session)
         sender = self.senders(mention.platform, channel)
@@ -418,11 +428,15 @@ class ReplyService:
             sender = LiveChannel(UNCONFIGURED_UNDO_SECONDS)
         if sender.live:
             undo = getattr(sender, "undo_seconds", 0)
+            frozen = self._frozen_sender(mention.platform, channel)
             reply.status = ReplyStatus.QUEUED
             reply.send_after = self.clock() + timedelta(seconds=undo)
             reply.attempts = 0
+            reply.sender = _canonical(frozen) if frozen else None
             session.add(reply)
             session.flush()
+            if frozen:
+                extra = {**extra, "sender": frozen}
             self.record(
                 session,
                 Action.REPLY_QUEUED,
@@ -452,6 +466,11 @@ class ReplyService:
             record=self.record,
             **extra,
         )
+
+
+def _canonical(value: dict[str, str]) -> str:
+    """The stored form of a frozen sender (sorted keys, non-ASCII kept)."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 def _same_mention(previous: ReplyView, mention_id: int) -> ReplyView:

@@ -73,3 +73,22 @@ def test_show_words_import_notes_in_french_and_keeps_old_english_ones(
     assert cli("show", str(bad), lang="fr") == 0
     noted = capsys.readouterr().out.split("à l'import\u00a0:")[1]
     assert "unknown charset 'x-unknown-666': read as UTF-8 with replacements" in noted
+
+
+def test_show_says_why_a_mail_is_automatic_in_the_readers_language(
+    cli: Cli, settings: Settings, desk: Desk, capsys: pytest.CaptureFixture[str]
+) -> None:
+    auto = _ingested(cli, "auto_reply.eml", capsys)
+    assert cli("show", str(auto), lang="fr") == 0
+    noted = capsys.readouterr().out.split("à l'import\u00a0:")[1]
+    assert (
+        "courriel automatique (Auto-Submitted\u00a0: auto-replied)\u00a0: "
+        "desk n'y répond jamais de lui-même" in noted
+    )
+    assert cli("show", "--json", str(auto)) == 0
+    [first, *_] = json.loads(capsys.readouterr().out)["notes"]
+    assert first == {
+        "code": "auto_submitted",
+        "args": {"value": "auto-replied"},
+        "section": "automatic_mail",
+    }

@@ -4,6 +4,7 @@ headers and refused header injection, the channel schema (issue 17)."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from pydantic import ValidationError
 from desk.config.channels import ChannelConfig
 from desk.config.secrets import Secret, resolve
 from desk.errors import InputError
-from desk.i18n import load_strings
+from desk.i18n import Catalog, load_strings
 from desk.platforms.client import ReplyRequest
 from desk.platforms.detect import detect, parse_payload
 from desk.platforms.email import PLATFORM, payload
@@ -34,6 +35,7 @@ from desk.platforms.errors import NotPosted, PermanentError
 from desk.platforms.html import MAX_TEXT_CHARS
 from desk.platforms.parsed import ParseResult
 from desk.text.safe import clean
+from desk.views import ImportNote, extras_of
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "email"
 CORPUS = sorted(DATA.glob("*.eml"))
@@ -177,12 +179,12 @@ def test_attachments_are_listed_never_opened() -> None:
 @pytest.mark.parametrize(
     ("name", "reason"),
     [
-        ("auto_reply.eml", "Auto-Submitted: auto-replied"),
-        ("bulk_list.eml", "Precedence: bulk"),
-        ("bounce.eml", "empty envelope sender"),
+        ("auto_reply.eml", {"code": "auto_submitted", "args": {"value": "auto-replied"}}),
+        ("bulk_list.eml", {"code": "precedence", "args": {"value": "bulk"}}),
+        ("bounce.eml", {"code": "empty_return_path"}),
     ],
 )
-def test_automatic_mail_is_recognised(name: str, reason: str) -> None:
+def test_automatic_mail_is_recognised(name: str, reason: dict[str, Any]) -> None:
     mention = _parsed(name)
     assert mention.kind == "automatic"
     assert mention.raw["automatic"] == reason
@@ -191,14 +193,17 @@ def test_automatic_mail_is_recognised(name: str, reason: str) -> None:
 @pytest.mark.parametrize(
     ("extra", "reason"),
     [
-        ("X-Loop: contact@ville.example", "X-Loop"),
-        ("X-Auto-Response-Suppress: All", "X-Auto-Response-Suppress"),
-        ("List-Id: <annonces.ville.example>", "mailing list"),
-        ("Auto-Submitted: auto-generated; owner-email=x@y.z", "Auto-Submitted: auto-generated"),
-        ("Precedence: junk", "Precedence: junk"),
+        ("X-Loop: contact@ville.example", {"code": "x_loop"}),
+        ("X-Auto-Response-Suppress: All", {"code": "auto_response_suppress"}),
+        ("List-Id: <annonces.ville.example>", {"code": "mailing_list"}),
+        (
+            "Auto-Submitted: auto-generated; owner-email=x@y.z",
+            {"code": "auto_submitted", "args": {"value": "auto-generated"}},
+        ),
+        ("Precedence: junk", {"code": "precedence", "args": {"value": "junk"}}),
     ],
 )
-def test_every_mark_of_automatic_mail_is_recognised(extra: str, reason: str) -> None:
+def test_every_mark_of_automatic_mail_is_recognised(extra: str, reason: dict[str, Any]) -> None:
     data = f"{HEAD}Message-ID: <a@example.org>\r\nSubject: x\r\n{extra}\r\n\r\nTexte.\r\n"
     mention = parse_message(data.encode())
     assert (mention.kind, mention.raw["automatic"]) == ("automatic", reason)
@@ -206,6 +211,25 @@ def test_every_mark_of_automatic_mail_is_recognised(extra: str, reason: str) -> 
         f"{HEAD}Message-ID: <h@example.org>\r\nAuto-Submitted: no\r\n\r\nx".encode()
     )
     assert (human.kind, human.raw["automatic"]) == ("email", None)
+
+
+def test_why_a_mail_is_automatic_is_worded_in_the_readers_language() -> None:
+    """The reason is a code (the platform words nothing), shown first among the notes; a
+    record stored before, with an English reason, shows it as it is."""
+    source = Path(payload.__file__).read_text(encoding="utf-8")
+    codes = set(re.findall(r'_why\("(\w+)"', source))
+    assert len(codes) == 7
+    for language in ("fr", "en"):
+        worded = set(load_strings(language))
+        assert {f"automatic_mail.{c}" for c in codes} <= worded, language
+    raw = _parsed("auto_reply.eml").raw
+    [first, *_] = extras_of(raw)[1]
+    french = first.render(Catalog("fr"))
+    assert "auto-replied" in french
+    assert "automatique" in french
+    assert "automatic" in first.render(Catalog("en"))
+    [old] = extras_of({"automatic": "Precedence: bulk"})[1]
+    assert old.render(Catalog("fr")) == "Precedence: bulk"
 
 
 def test_a_human_mail_is_not_automatic() -> None:
@@ -507,3 +531,46 @@ def test_a_saved_mail_is_recognised_by_its_header_never_by_its_name() -> None:
     for not_mail in (b"Bonjour: une ligne qui ressemble \xc3\xa0 un en-t\xc3\xaate\n", b"hello"):
         with pytest.raises(InputError, match="not JSON or XML"):
             detect(not_mail, "notes.txt")
+
+
+def test_a_reply_sent_from_its_frozen_address_is_still_our_own_copy() -> None:
+    """A reply queued before desk.toml changed the address goes out from the old one: its
+    ``bcc_self`` copy, read with the new address, is still ours (never a mention); a citizen's
+    mail is not, whatever its Message-ID looks like."""
+    channel = ChannelConfig(
+        name="c", platform="email", host="imap.example.org", address="accueil@nouveau.example"
+    )
+    connector = EmailConnector(channel, None, None)
+    frozen = replace(_request(), sender={"address": "contact@ville.example", "name": "Mairie"})
+    assert connector.sender_of(frozen) == ("contact@ville.example", "Mairie")
+    assert connector.sender_of(_request()) == ("accueil@nouveau.example", None)  # older rows
+    copy = build_reply(frozen, address="contact@ville.example")
+    assert connector._own_reply(str(copy["Message-ID"]), "contact@ville.example")
+    assert connector._own_reply(
+        reply_message_id(frozen, channel.address or ""), channel.address or ""
+    )
+    assert not connector._own_reply("<p2@example.org>", "contact@ville.example")
+    assert not connector._own_reply(str(copy["Message-ID"]), "jeanne@example.org")
+
+
+def test_a_changed_uidvalidity_is_a_pull_note_worded_in_the_readers_language() -> None:
+    conn = _Folder([1, 2], highest=None, validity=18)
+    channel = ChannelConfig(name="c", platform="email", host="imap.example.org")
+    connector = _Reading(channel, None, None)
+    connector.read = []
+    state = {"INBOX": {"validity": 17, "uid": 40}}
+    notes: list[Any] = []
+    connector._fetch_folder(conn, "INBOX", state, ParseResult("email"), notes, 10)
+    assert connector.read == [1, 2]  # read again from the start
+    assert notes == [
+        ImportNote(
+            code="uidvalidity_changed",
+            args={"folder": "INBOX", "old": 17, "new": 18},
+            section="pull_note",
+        )
+    ]
+    french = notes[0].render(Catalog("fr"))
+    assert "INBOX" in french
+    assert "Message-ID" in french
+    assert "relu" in french
+    assert "read again" in notes[0].render(Catalog("en"))

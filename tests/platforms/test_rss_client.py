@@ -263,7 +263,7 @@ async def test_a_permanent_redirect_is_followed_and_noted() -> None:
     rss = connector(handler)
     page = await rss.fetch(None)
     assert len(page.result.items) == 1
-    assert "moved permanently to http://feeds.test/new.xml" in page.notes[0]
+    assert "moved permanently to http://feeds.test/new.xml" in str(page.notes[0])
     await rss.client.aclose()
 
 

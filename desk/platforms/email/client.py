@@ -47,6 +47,10 @@ Sending
   parent, a desk-made ``Message-ID`` derived from the reply's idempotency key (the same reply is
   always the same message), ``Auto-Submitted: no``, the text with the person's signature as
   composed. A CR or LF in any header value is refused (``NotPosted``) before any connection.
+- The From address and name (so the Message-ID's domain and the envelope sender) are those frozen
+  when the reply was queued (``ReplyRequest.sender``, from ``Email.frozen_sender``): a desk.toml
+  change afterwards changes neither the message nor the Message-ID ``find_posted`` looks for.
+  Replies queued before the freeze (no ``sender``) follow the channel's settings at send time.
 - Until the end of DATA every failure is certain: nothing was accepted (``NotPosted``; a ``4xx``
   is a rate limit to wait out). A connection lost *after* the message was sent, before the
   server's answer, is ambiguous: ``ChannelError``, and the outbox asks ``find_posted``.
@@ -86,6 +90,7 @@ from imapclient import exceptions as imap_errors
 from desk.config.secrets import resolve
 from desk.errors import DeskError
 from desk.platforms.client import Connector, Page, ReplyRequest
+from desk.platforms.email import from_address
 from desk.platforms.email import payload as parser
 from desk.platforms.errors import (
     ChannelError,
@@ -98,6 +103,7 @@ from desk.platforms.errors import (
 from desk.platforms.fields import cursor_object
 from desk.platforms.parsed import ItemError, ParseResult
 from desk.text.safe import clean
+from desk.views import ImportNote
 
 log = logging.getLogger(__name__)
 PAGE = 200  # messages per page (one transaction in the ingest)
@@ -226,8 +232,18 @@ class EmailConnector(Connector):
 
     @property
     def address(self) -> str:
-        """The mailbox's own address (From of replies)."""
-        return (self.channel.address or self.channel.account or "").strip()
+        """The mailbox's own address as desk.toml says now (replies queued before their
+        sender was frozen are sent from it; the ``bcc_self`` copy comes to it)."""
+        return from_address(self.channel)
+
+    def sender_of(self, reply: ReplyRequest) -> tuple[str, str | None]:
+        """The From address and display name of ``reply``: those frozen when it was queued
+        (``Email.frozen_sender``), else (older rows) the channel's settings now."""
+        frozen = reply.sender or {}
+        address = frozen.get("address", "").strip()
+        if "@" in address:
+            return address, frozen.get("name") or None
+        return self.address, self.channel.display_name
 
     # -- connections -----------------------------------------------------------------------
     def _imap_server(self) -> tuple[str, int]:
@@ -356,7 +372,7 @@ class EmailConnector(Connector):
     def _fetch(self, cursor: str | None) -> Page:
         state = load_cursor(cursor)
         result = ParseResult(platform=self.platform)
-        notes: list[str] = []
+        notes: list[str | ImportNote] = []
         more = False
         with self._session() as conn:
             for folder in self.channel.folders:
@@ -376,7 +392,7 @@ class EmailConnector(Connector):
         folder: str,
         state: dict[str, dict[str, int]],
         result: ParseResult,
-        notes: list[str],
+        notes: list[str | ImportNote],
         room: int,
     ) -> bool:
         """Append up to ``room`` new messages of ``folder``; True when more are waiting."""
@@ -400,9 +416,12 @@ class EmailConnector(Connector):
             if known["validity"] == validity:
                 last, since = known["uid"], known.get("modseq")
             else:
-                notes.append(
-                    f"{folder}: UIDVALIDITY changed ({known['validity']} -> {validity}): the "
-                    "folder is read again; messages already in desk are recognised by Message-ID"
+                notes.append(  # the folder is read again; Message-IDs drop what desk has
+                    ImportNote(
+                        code="uidvalidity_changed",
+                        args={"folder": folder, "old": known["validity"], "new": validity},
+                        section="pull_note",
+                    )
                 )
         if highest is not None and since == highest:
             conn.close_folder()
@@ -585,12 +604,13 @@ class EmailConnector(Connector):
     # -- replying --------------------------------------------------------------------------
     async def post(self, reply: ReplyRequest) -> str:
         """Send ``reply`` by SMTP; its Message-ID is the remote id (see the module doc)."""
-        if not self.address or "@" not in self.address:
+        address, name = self.sender_of(reply)
+        if not address or "@" not in address:
             raise NotPosted(f"{self.channel.key}: the channel has no address to send from")
-        msg = build_reply(reply, address=self.address, display_name=self.channel.display_name)
+        msg = build_reply(reply, address=address, display_name=name)
         message_id = str(msg["Message-ID"])
         data = msg.as_bytes(policy=policy.SMTP)
-        await asyncio.to_thread(self._submit, data, str(msg["To"]))
+        await asyncio.to_thread(self._submit, data, str(msg["To"]), address)
         if self.channel.sent_copy:
             try:
                 await asyncio.to_thread(self._file_copy, data)
@@ -598,7 +618,9 @@ class EmailConnector(Connector):
                 log.warning("%s: reply sent, copy to Sent failed", self.channel.key, exc_info=True)
         return message_id
 
-    def _submit(self, data: bytes, to: str) -> None:
+    def _submit(self, data: bytes, to: str, sender: str) -> None:
+        """``data`` by SMTP to ``to`` with ``sender`` as the envelope's (the From's address,
+        so bounces go where the citizen sees the reply come from)."""
         channel = self.channel
         host = channel.smtp_host or channel.host or ""
         mode = channel.smtp_tls
@@ -618,7 +640,7 @@ class EmailConnector(Connector):
                 smtp.starttls(context=ssl.create_default_context())
                 smtp.ehlo()
             self._smtp_login(smtp, f"{host}:{port}")
-            code, said = smtp.mail(self.address)
+            code, said = smtp.mail(sender)
             if code != 250:
                 raise _refused(where, "MAIL FROM", code, said)
             code, said = smtp.rcpt(to)
@@ -687,7 +709,7 @@ class EmailConnector(Connector):
     async def find_posted(self, reply: ReplyRequest) -> str | None:
         """The reply's Message-ID when a copy is in the Sent folder (or, with ``bcc_self``, the
         copy the mailbox received in a watched folder); Unprovable otherwise."""
-        message_id = reply_message_id(reply, self.address)
+        message_id = reply_message_id(reply, self.sender_of(reply)[0])
         folders = [self.channel.sent_folder]
         if self.channel.bcc_self:
             folders += [f for f in self.channel.folders if f not in folders]
@@ -704,10 +726,15 @@ class EmailConnector(Connector):
         )
 
     def _own_reply(self, message_id: str, sender: str) -> bool:
-        """A reply desk sent from this mailbox: its desk-made Message-ID, from our address."""
-        return (
-            message_id.startswith(DESK_ID_PREFIX) and sender.casefold() == self.address.casefold()
-        )
+        """A reply desk sent from this mailbox: its desk-made Message-ID, from our address — or
+        from the address frozen when it was queued, which desk.toml may have changed since
+        (desk makes the Message-ID's domain from the From's: ``reply_message_id``)."""
+        if not message_id.startswith(DESK_ID_PREFIX):
+            return False
+        if sender.casefold() == self.address.casefold():
+            return True
+        domain = sender.rpartition("@")[2]
+        return bool(domain) and message_id.endswith(f"@{_ID_SAFE.sub('', domain)[:200]}>")
 
     def _search_id(self, folder: str, message_id: str) -> bool:
         with self._session() as conn:

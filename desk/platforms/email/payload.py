@@ -20,7 +20,8 @@ malformed message still reaches the queue.
   ``raw["body"]`` as the record.
 - Automatic mail (RFC 3834 ``Auto-Submitted``, ``Precedence: bulk|list|junk``, ``X-Loop``,
   mailing lists, an empty envelope sender ``Return-Path: <>``) gets ``kind = "automatic"`` and
-  ``raw["automatic"]`` says why: desk never answers it by itself.
+  ``raw["automatic"]`` says why (a code of the catalog section ``automatic_mail`` and its
+  values): desk never answers it by itself.
 - Threading: ``remote_id`` is the Message-ID; ``in_reply_to_remote_id`` the parent's
   (In-Reply-To, else the last References entry); ``thread_root_remote_id`` the first References
   entry — the same columns the conversation view already follows for every platform. A mail
@@ -297,30 +298,36 @@ def _date(value: str | None, notes: Notes) -> datetime | None:
 # -- automatic mail --------------------------------------------------------------------------
 
 
-def automatic_reason(msg: Message, sender: str | None = None) -> str | None:
+def automatic_reason(msg: Message, sender: str | None = None) -> dict[str, Any] | None:
     """Why this mail was sent by a machine (auto-reply, bounce, list), or None (RFC 3834 §2,
-    §3.1.7; the headers Zammad and Exchange use too)."""
+    §3.1.7; the headers Zammad and Exchange use too): a code of the catalog section
+    ``automatic_mail`` and its values, as import notes are (desk.views.ImportNote)."""
     notes: Notes = []
     auto = (header(msg, "auto-submitted", notes) or "").split(";")[0].strip().lower()
     if auto and auto != "no":
-        return f"Auto-Submitted: {auto[:40]}"
+        return _why("auto_submitted", value=auto[:40])
     precedence = (header(msg, "precedence", notes) or "").strip().lower()
     if precedence in AUTO_PRECEDENCE:
-        return f"Precedence: {precedence}"
+        return _why("precedence", value=precedence)
     if header(msg, "x-loop", notes) is not None:
-        return "X-Loop"
+        return _why("x_loop")
     if (header(msg, "x-auto-response-suppress", notes) or "").strip().lower() in ("all", "oof"):
-        return "X-Auto-Response-Suppress"
+        return _why("auto_response_suppress")
     if header(msg, "list-id", notes) is not None or header(msg, "list-unsubscribe", notes):
-        return "mailing list"
+        return _why("mailing_list")
     return_path = header(msg, "return-path", notes)
     if return_path is not None and return_path.strip() in ("<>", ""):
-        return "empty envelope sender"
+        return _why("empty_return_path")
     if sender is None:
         sender = (parseaddr(header(msg, "from", notes) or "")[1] or "").lower()
     if sender.startswith(("mailer-daemon@", "postmaster@")):
-        return "delivery report"
+        return _why("delivery_report")
     return None
+
+
+def _why(code: str, **args: str) -> dict[str, Any]:
+    """One reason for ``raw["automatic"]``: ``{"code": ..., "args": {...}}`` (args if any)."""
+    return {"code": code, "args": args} if args else {"code": code}
 
 
 # -- body and attachments --------------------------------------------------------------------

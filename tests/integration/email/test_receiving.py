@@ -113,7 +113,7 @@ async def test_reconnect_and_uidvalidity_change_lose_nothing_and_double_nothing(
         dovecot.append(folder, message(4), message(1), message(2), message(3))
         [third] = await service.apull()
         assert (third.status, third.new, third.duplicate) == ("ok", 1, 3), third.errors
-        assert any("UIDVALIDITY changed" in note for note in third.notes)
+        assert [getattr(n, "code", n) for n in third.notes] == ["uidvalidity_changed"]
 
         [fourth] = await service.apull()
         assert (fourth.new, fourth.duplicate) == (0, 0)

@@ -17,7 +17,7 @@ from desk.errors import ActionRefused
 from desk.vocabulary import ReplyStatus
 from tests.helpers.clock import FakeClock
 from tests.helpers.desks import open_test_desk
-from tests.integration.email.mail import SECRET_ENV, email_desk, message
+from tests.integration.email.mail import SECRET_ENV, channel_toml, email_desk, message
 from tests.integration.email.servers import USER, Dovecot, Sink
 
 
@@ -222,3 +222,42 @@ async def test_without_sent_copy_desk_files_no_copy_of_its_own(
     view = desk.queries.detail(mid).replies[-1]
     assert (view.remote_id or "").startswith("<desk.")
     assert _in_sent(dovecot, view.remote_id or "") == 0
+
+
+async def test_a_from_changed_in_desk_toml_after_queueing_changes_nothing_that_goes_out(
+    dovecot: Dovecot, sink: tuple[Sink, int], tmp_path: Path
+) -> None:
+    smtp, port = sink
+    folder = _folder(dovecot, "Frozen")
+    clock = FakeClock()
+    before, settings = email_desk(
+        tmp_path, dovecot.port, folder, smtp_port=port, clock=clock, display_name="Mairie"
+    )
+    [mid] = await _ingest(before, dovecot, folder, message(1, message_id="<z1@example.org>"))
+    reply = before.replies.send(mid, "Merci, c'est noté.")  # queued: its sender is frozen
+    before.close()
+    settings.config.write_text(  # type: ignore[union-attr]
+        channel_toml(
+            dovecot.port,
+            folder,
+            smtp_port=port,
+            address="accueil@nouvelle-ville.example",
+            display_name="Accueil",
+        ),
+        encoding="utf-8",
+    )
+    desk = open_test_desk(settings, "amelie", clock=clock)
+    try:
+        assert desk.config.channel[0].display_name == "Accueil"
+        report = await _run_outbox(desk)
+        assert report.sent == [reply.id], report.errors
+        [(mail_from, _, data)] = smtp.messages
+        sent = message_from_bytes(data, policy=policy.default)
+        assert sent["From"] == f"Mairie <{USER}>"
+        assert mail_from == USER
+        message_id = sent["Message-ID"]
+        assert message_id.endswith("@example.test>")
+        assert desk.queries.detail(mid).replies[-1].remote_id == message_id
+        assert _in_sent(dovecot, message_id) == 1
+    finally:
+        desk.close()

@@ -461,3 +461,20 @@ async def test_watch_keeps_polling_a_channel_after_the_database_was_busy(
     assert [e.status for e in events] == ["error", "ok"]
     assert "the database is busy: another desk is writing to it" in (events[0].message or "")
     assert "UPDATE" not in (events[0].message or "")  # never SQLAlchemy's SQL text
+
+
+def test_a_pull_cut_at_its_page_limit_says_so_in_the_reader_s_language(
+    desk: Desk, paged: None
+) -> None:
+    from desk.cli.channels import _report_lines
+
+    pull = service(desk, [feed_channel("a")], FeedHost(pages=3))
+    pull.max_pages = 2
+    (report,) = pull.pull()
+    assert (report.status, report.pages) == ("ok", 2)
+    assert report.to_json()["notes"] == [
+        {"code": "more_pages", "args": {"pages": 2}, "section": "pull_note"}
+    ]
+    french = "\n".join(_report_lines(report, Catalog("fr")))
+    assert "limite de pages par relève atteinte (2)\u00a0: la suite viendra" in french
+    assert "page limit of one pull reached (2)" in "\n".join(_report_lines(report, Catalog("en")))
