@@ -17,6 +17,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from desk.audit.actions import said
 from desk.cli._parser import Commands
 from desk.cli._shared import file_progress, local_time, plural, print_json, refused, stored_word
 from desk.i18n import Catalog
@@ -289,7 +290,8 @@ def _print_detail(d: MentionDetail, catalog: Catalog, when: Callable[..., str]) 
                 print(t(key, who=clean(r.reviewer, one_line=True, max_len=40), note=note))
     print("\n" + t("cli.show.history"))
     for e in d.history:
-        print(f"  #{e.seq} {when(e.at, seconds=True)} {e.actor:<10} {e.action}")
+        who = clean(e.actor, one_line=True, max_len=30)
+        print(f"  #{e.seq} {when(e.at, seconds=True)} {who:<10} {said(e.action, t)}")
 
 
 def show(desk: Desk, args: argparse.Namespace) -> int:
