@@ -100,8 +100,14 @@ def ingest(desk: Desk, args: argparse.Namespace) -> int:
         for warning in report.warnings:
             print(t("cli.ingest.warning", message=clean(warning)), file=sys.stderr)
         # a busy stop's own line (the last error) is said in the interface language below
-        for error in report.errors[:-1] if report.busy else report.errors:
-            print(t("cli.error.line", message=clean(error)), file=sys.stderr)
+        if report.refused is not None:  # the file's one error, said in the interface language
+            message, hint = report.refused.localized(t)
+            print(t("cli.error.line", message=clean(message)), file=sys.stderr)
+            if hint:
+                print(t("cli.error.hint", hint=clean(hint)), file=sys.stderr)
+        else:
+            for error in report.errors[:-1] if report.busy else report.errors:
+                print(t("cli.error.line", message=clean(error)), file=sys.stderr)
         source = clean(report.source)
         if report.busy and not report.rejected:  # never tried: the database was busy
             not_tried = t("cli.ingest.not_tried", source=source)
