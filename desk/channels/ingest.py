@@ -179,8 +179,10 @@ class IngestService:
             except Exception as exc:  # noqa: BLE001 - one unreadable file never stops the others
                 # A batch that failed was rolled back whole; earlier batches stay stored (a new
                 # import of the file adds only the rest). Never the database driver's SQL text.
-                message = f"{path}: could not be imported ({_cause(exc)})"
-                reports.append(FileReport(str(path), rejected=1, errors=[message]))
+                failed = InputError.from_catalog(
+                    "payload_failed", path=str(path), cause=_cause(exc)
+                )
+                reports.append(_refused(str(path), failed))
         return reports
 
     def ingest_file(self, path: Path) -> FileReport:
