@@ -34,6 +34,8 @@ def reason(error: ErrorDetails) -> Said | str:
     if Catalog("en").t(f"errors.{key}") == f"errors.{key}":
         return str(error["msg"])
     context = {name: str(value) for name, value in (error.get("ctx") or {}).items()}
+    if "expected" in context:  # pydantic's "'a', 'b' or 'c'": its "or" is English
+        context["expected"] = context["expected"].replace(" or ", ", ")
     return Said(ConfigError.from_catalog(key, **context))
 
 

@@ -163,6 +163,11 @@ def test_an_unknown_name_in_routing_is_said_in_french(tmp_path: Path) -> None:
         # pydantic's own refusal, worded by the catalog
         (("[desk]\n", "[desk]\ncolour = 3\n"), "desk.colour", "ce réglage est inconnu de desk"),
         (('timezone = "UTC"', "timezone = 3"), "hours.timezone", "doit être du texte"),
+        (
+            ('language = "en"', 'language = "de"'),
+            "desk.language",
+            "doit être l'une de ces valeurs\u00a0: 'fr', 'en'",
+        ),
         # desk's own checks
         (
             ('timezone = "UTC"', 'timezone = "Mars/Olympus"'),
