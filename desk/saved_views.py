@@ -199,12 +199,14 @@ class ViewService:
         except FileNotFoundError:
             return []
         except OSError as exc:
-            raise ConfigError(f"cannot read {self.path}: {exc.strerror or exc}") from exc
+            raise ConfigError.from_catalog(
+                "file_unreadable", path=str(self.path), reason=exc.strerror or str(exc)
+            ) from exc
         try:
             raw = loads_toml(data.decode("utf-8"))
         except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise ConfigError(
-                f"{self.path}: not a views file ({exc})", hint="fix or remove it"
+            raise ConfigError.from_catalog(
+                "views_file_invalid", path=str(self.path), detail=str(exc)
             ) from exc
         entries = raw.get("view", [])
         return [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []

@@ -41,7 +41,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_core import PydanticCustomError
 
 from desk.answers.ranking import AnswerView
-from desk.errors import InputError
+from desk.errors import InputError, Said
 from desk.vocabulary import CATEGORIES
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -167,15 +167,17 @@ def read_file(path: Path) -> str:
         with path.open("rb") as handle:
             data = handle.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError as exc:
-        raise InputError(f"{path}: file not found") from exc
+        raise InputError.from_catalog("file_missing", path=str(path)) from exc
     except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+        raise InputError.from_catalog(
+            "file_unreadable", path=str(path), reason=exc.strerror or str(exc)
+        ) from exc
     if len(data) > MAX_FILE_BYTES:
-        raise InputError(f"{path}: over {MAX_FILE_BYTES:,} bytes; is this an answer file?")
+        raise InputError.from_catalog("file_too_big", path=str(path), limit=f"{MAX_FILE_BYTES:,}")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not UTF-8 text (byte {exc.start})") from exc
+        raise InputError.from_catalog("file_not_utf8", path=str(path), byte=exc.start) from exc
 
 
 def parse_answers(text: str, source: str) -> list[AnswerEntry]:
@@ -183,18 +185,14 @@ def parse_answers(text: str, source: str) -> list[AnswerEntry]:
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise InputError(
-            f"{source}: not valid TOML: {exc}", hint="check quotes and brackets"
-        ) from exc
-    unknown = set(raw) - {"answer"}
+        raise InputError.from_catalog("toml_invalid", path=source, detail=str(exc)) from exc
+    unknown = sorted(set(raw) - {"answer"})
     if unknown:
-        raise InputError(
-            f"{source}: unknown table(s) {', '.join(sorted(unknown))}",
-            hint="write each answer as [[answer]]",
-        )
+        which = "answers_unknown_table" if len(unknown) == 1 else "answers_unknown_tables"
+        raise InputError.from_catalog(which, path=source, tables=", ".join(unknown))
     items = raw.get("answer", [])
     if not isinstance(items, list):
-        raise InputError(f"{source}: 'answer' must be [[answer]] tables")
+        raise InputError.from_catalog("answers_not_tables", path=source)
     entries: list[AnswerEntry] = []
     seen: set[tuple[str, str]] = set()
     for index, item in enumerate(items, start=1):
@@ -203,13 +201,18 @@ def parse_answers(text: str, source: str) -> list[AnswerEntry]:
         except InvalidAnswer as exc:
             name = item.get("name") if isinstance(item, dict) else None
             label = f" ({name})" if isinstance(name, str) else ""
-            raise InputError(
-                f"{source}: answer #{index}{label}: {exc.detail}", hint=exc.hint
+            raise InputError.from_catalog(
+                "answers_entry",
+                path=source,
+                index=index,
+                label=label,
+                reason=Said(exc),
+                hint=Said(exc, hint=True),
             ) from exc
         key = (entry.name, entry.language)
         if key in seen:
-            raise InputError(
-                f"{source}: answer #{index}: {entry.name} in {entry.language} is given twice"
+            raise InputError.from_catalog(
+                "answers_twice", path=source, index=index, name=entry.name, language=entry.language
             )
         seen.add(key)
         entries.append(entry)

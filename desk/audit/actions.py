@@ -2,11 +2,12 @@
 
 The values are what the trail stores (and what ``desk audit log --action`` filters on); they are
 not catalog keys: how an action reads in French or English is the catalog's business
-(``tui.action.*``).
+(``action.*`` in core.toml, through ``said``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
 
 
@@ -75,3 +76,12 @@ class Action(StrEnum):
     BATCH_APPROVED = "batch.approved"
     BATCH_PAUSED = "batch.paused"
     BATCH_RESUMED = "batch.resumed"
+
+
+def said(action: str, t: Callable[..., str]) -> str:
+    """How ``action`` reads for a person in the language of ``t`` (a Catalog.t): the catalog's
+    ``action.<action>``, or the code itself for an action this desk does not know (a trail
+    written by a newer desk)."""
+    key = f"action.{action}"
+    words = t(key)
+    return action if words == key else words

@@ -300,9 +300,8 @@ def verify(
     """
     wanted = (expect_head or "").strip().lower()
     if wanted and len(wanted) < 12:
-        raise InputError(
-            "the expected head must have at least 12 hex digits",
-            hint="use the hash printed by `desk audit verify`",
+        raise InputError.from_catalog(
+            "verify_head_short",
         )
     anchors = {a.seq: a.hash for a in session.exec(select(AuditAnchor)).all()}
     start = max(anchors, default=0)

@@ -173,9 +173,9 @@ class ExportService:
         if not self.actor.is_supervisor:
             raise PermissionDenied.from_catalog("export_forbidden")
         if until < since:
-            raise InputError("--until is before --since")
+            raise InputError.from_catalog("export_reversed")
         if fmt not in ("csv", "jsonl"):
-            raise InputError(f"unknown format {fmt!r}", hint="csv or jsonl")
+            raise InputError.from_catalog("export_format", format=repr(fmt))
         target = export_target(out, fmt)
         log = checkpoints.CheckpointLog.configured(self.config)
         if log is not None:

@@ -226,7 +226,7 @@ class RetentionService:
     def _checked(self, cutoff: datetime, now: datetime) -> datetime:
         """The cutoff, refused when it would remove what must still be kept."""
         if cutoff.tzinfo is None:
-            raise InputError("the cutoff needs a time zone")
+            raise InputError.from_catalog("purge_naive_cutoff")
         days = max(MIN_RETENTION_DAYS, self.config.retention.days or 0)
         latest = now - timedelta(days=days)
         if cutoff > latest:

@@ -29,7 +29,7 @@ from desk.db import SessionFactory, store, transaction
 from desk.db.bulk import fast_insert
 from desk.db.busy import DatabaseBusy, is_busy
 from desk.db.tables import AuditEvent, Channel, Mention
-from desk.errors import InputError
+from desk.errors import DeskError, InputError
 from desk.gcpause import paused
 from desk.platforms.detect import parse_payload
 from desk.platforms.parsed import ParsedMention, ParseResult
@@ -56,6 +56,7 @@ class FileReport:
     rejected: int = 0
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    refused: DeskError | None = None  # the file refused whole: ``errors`` holds its English text
     new_ids: list[int] = field(default_factory=list)
     busy: bool = False  # stopped: another desk held the database past the busy timeout
     unstored: int = 0  # new mentions not stored because it stopped (a new import adds them)
@@ -74,6 +75,12 @@ class FileReport:
             "busy": self.busy,
             "unstored": self.unstored,
         }
+
+
+def _refused(source: str, error: DeskError) -> FileReport:
+    """The report of a file refused whole: ``errors`` (and so ``--json``) keep the English text
+    as before, ``refused`` lets the command line say it in the reader's language."""
+    return FileReport(source, rejected=1, errors=[str(error)], refused=error)
 
 
 class IngestBusy(DatabaseBusy):
@@ -172,8 +179,10 @@ class IngestService:
             except Exception as exc:  # noqa: BLE001 - one unreadable file never stops the others
                 # A batch that failed was rolled back whole; earlier batches stay stored (a new
                 # import of the file adds only the rest). Never the database driver's SQL text.
-                message = f"{path}: could not be imported ({_cause(exc)})"
-                reports.append(FileReport(str(path), rejected=1, errors=[message]))
+                failed = InputError.from_catalog(
+                    "payload_failed", path=str(path), cause=_cause(exc)
+                )
+                reports.append(_refused(str(path), failed))
         return reports
 
     def ingest_file(self, path: Path) -> FileReport:
@@ -182,26 +191,23 @@ class IngestService:
         try:
             mode = path.stat().st_mode
             if stat.S_ISDIR(mode):
-                raise InputError(f"{source}: is a folder, not a payload file")
+                raise InputError.from_catalog("payload_folder", path=source)
             if not stat.S_ISREG(mode):
-                raise InputError(
-                    f"{source}: not a regular file (device, pipe...)",
-                    hint="save the payload to a file first",
-                )
+                raise InputError.from_catalog("payload_not_regular", path=source)
             with path.open("rb") as handle:
                 data = handle.read(MAX_FILE_BYTES + 1)  # never more, whatever the file claims
             if len(data) > MAX_FILE_BYTES:
-                raise InputError(
-                    f"{source}: file is over the {MAX_FILE_BYTES:,}-byte limit",
-                    hint="split the payload into pages",
+                raise InputError.from_catalog(
+                    "payload_over_limit", path=source, limit=f"{MAX_FILE_BYTES:,}"
                 )
         except FileNotFoundError:
-            return FileReport(source, rejected=1, errors=[f"{source}: file not found"])
+            return _refused(source, InputError.from_catalog("file_missing", path=source))
         except InputError as exc:
-            return FileReport(source, rejected=1, errors=[str(exc)])
+            return _refused(source, exc)
         except OSError as exc:
-            return FileReport(
-                source, rejected=1, errors=[f"{source}: cannot read: {exc.strerror or exc}"]
+            reason = exc.strerror or str(exc)
+            return _refused(
+                source, InputError.from_catalog("file_unreadable", path=source, reason=reason)
             )
         return self.ingest_bytes(data, source)
 
@@ -211,7 +217,7 @@ class IngestService:
         try:
             parsed = parse_payload(data, source)
         except InputError as exc:
-            return FileReport(source, rejected=1, errors=[str(exc)])
+            return _refused(source, exc)
         return self.ingest_parsed(parsed, source)
 
     @paused()

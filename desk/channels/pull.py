@@ -347,9 +347,7 @@ class PullService:
         """
         chosen = [c for c in self.select(channel_names) if c.enabled]
         if not chosen:
-            raise InputError(
-                "no enabled channel to watch", hint="add a [[channel]] table to desk.toml"
-            )
+            raise InputError.from_catalog("watch_no_channel")
 
         async def poll(channel: ChannelConfig, pool: ConnectorPool) -> None:
             while not stop_event.is_set():

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from desk.audit.actions import said
 from desk.cli._parser import Commands
 from desk.cli._shared import Invocation, local_time, plural, print_json
 from desk.i18n import Catalog
@@ -294,13 +295,14 @@ def log(desk: Desk, args: argparse.Namespace) -> int:
     if args.json:
         print_json([e.to_json() for e in events])
         return 0
+    t = desk.catalog.t
     for e in events:
         target = f"#{e.mention_id}" if e.mention_id else ""
         data = clean(json.dumps(e.data, ensure_ascii=False), one_line=True, max_len=100)
         print(
             f"{e.seq:>6} {local_time(desk, e.at, seconds=True)} "
             f"{clean(e.actor, one_line=True, max_len=30):<10} "
-            f"{clean(e.action, one_line=True, max_len=40):<20} {target:<7} {data}"
+            f"{clean(said(e.action, t), one_line=True, max_len=40):<20} {target:<7} {data}"
         )
     return 0
 

@@ -17,6 +17,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from desk.audit.actions import said
 from desk.cli._parser import Commands
 from desk.cli._shared import file_progress, local_time, plural, print_json, refused, stored_word
 from desk.i18n import Catalog
@@ -99,8 +100,14 @@ def ingest(desk: Desk, args: argparse.Namespace) -> int:
         for warning in report.warnings:
             print(t("cli.ingest.warning", message=clean(warning)), file=sys.stderr)
         # a busy stop's own line (the last error) is said in the interface language below
-        for error in report.errors[:-1] if report.busy else report.errors:
-            print(t("cli.error.line", message=clean(error)), file=sys.stderr)
+        if report.refused is not None:  # the file's one error, said in the interface language
+            message, hint = report.refused.localized(t)
+            print(t("cli.error.line", message=clean(message)), file=sys.stderr)
+            if hint:
+                print(t("cli.error.hint", hint=clean(hint)), file=sys.stderr)
+        else:
+            for error in report.errors[:-1] if report.busy else report.errors:
+                print(t("cli.error.line", message=clean(error)), file=sys.stderr)
         source = clean(report.source)
         if report.busy and not report.rejected:  # never tried: the database was busy
             not_tried = t("cli.ingest.not_tried", source=source)
@@ -289,7 +296,8 @@ def _print_detail(d: MentionDetail, catalog: Catalog, when: Callable[..., str]) 
                 print(t(key, who=clean(r.reviewer, one_line=True, max_len=40), note=note))
     print("\n" + t("cli.show.history"))
     for e in d.history:
-        print(f"  #{e.seq} {when(e.at, seconds=True)} {e.actor:<10} {e.action}")
+        who = clean(e.actor, one_line=True, max_len=30)
+        print(f"  #{e.seq} {when(e.at, seconds=True)} {who:<10} {said(e.action, t)}")
 
 
 def show(desk: Desk, args: argparse.Namespace) -> int:

@@ -23,8 +23,9 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from desk.calendar import DEFAULT_HOURS, Calendar, parse_week, zone
+from desk.calendar import DAYS, DEFAULT_HOURS, Calendar, parse_ranges, parse_week, zone
 from desk.config.channels import PUBLIC_PLATFORMS, ChannelConfig
+from desk.config.problems import reason, refusal, where
 from desk.errors import ConfigError
 from desk.files import (
     MAX_CONFIG_BYTES,
@@ -75,13 +76,18 @@ class Absence(BaseModel):
     @model_validator(mode="after")
     def _ordered(self) -> Absence:
         if self.end < self.start:
-            raise ValueError("'to' is before 'from'")
+            raise refusal("to_before_from")
         return self
 
 
 def _week(value: dict[str, str] | None) -> dict[str, str] | None:
-    if value is not None:
-        parse_week(value)  # raises ValueError with the bad day or range
+    for key, ranges in (value or {}).items():
+        if key.strip().lower()[:3] not in DAYS:
+            raise refusal("hours_day", day=repr(key), days=", ".join(DAYS))
+        try:
+            parse_ranges(ranges)
+        except ValueError:
+            raise refusal("hours_range", day=key, ranges=repr(ranges)) from None
     return value
 
 
@@ -139,23 +145,22 @@ def check_signature_format(value: str) -> str:
     no format spec (``{initials:>999999999}`` allocated a gigabyte at every start), no conversion,
     no attribute or index access, no control character, at most MAX_SIGNATURE_FORMAT characters.
     ValueError otherwise, saying what is allowed."""
-    allowed = "use only {initials}, {name} or {display_name} (as is), and {{ }} for a brace"
     if len(value) > MAX_SIGNATURE_FORMAT:
-        raise ValueError(f"{len(value)} characters, at most {MAX_SIGNATURE_FORMAT}; {allowed}")
+        raise refusal("signature_long", n=len(value), max=MAX_SIGNATURE_FORMAT)
     if any((ord(c) < 0x20 and c != "\n") or 0x7F <= ord(c) <= 0x9F for c in value):
-        raise ValueError(f"a control character would go out in every reply; {allowed}")
+        raise refusal("signature_control")
     try:
         fields = list(string.Formatter().parse(value))
     except ValueError as exc:
-        raise ValueError(f"{exc}; {allowed}") from None
+        raise refusal("signature_braces", detail=str(exc)) from None
     for _literal, field, spec, conversion in fields:
         if field is None:
             continue
         if field not in SIGNATURE_FIELDS:
-            raise ValueError(f"{{{field}}} is not a field desk fills; {allowed}")
+            raise refusal("signature_field", field=f"{{{field}}}")
         if spec or conversion:
             shown = field + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "")
-            raise ValueError(f"{{{shown}}} has a format; {allowed}")
+            raise refusal("signature_format", field=f"{{{shown}}}")
     return value
 
 
@@ -181,7 +186,7 @@ class RotaTurn(BaseModel):
     @model_validator(mode="after")
     def _ordered(self) -> RotaTurn:
         if self.end < self.start:
-            raise ValueError("'to' is before 'from'")
+            raise refusal("to_before_from")
         return self
 
 
@@ -208,9 +213,7 @@ class AlertsConfig(BaseModel):
         for name, addresses in value.items():
             for address in addresses:
                 if not address.startswith(("mailto:", "https://", "http://")):
-                    raise ValueError(
-                        f"{name}: {address!r} is neither mailto:ADDRESS nor an http(s) push URL"
-                    )
+                    raise refusal("contact", name=name, address=repr(address))
         return value
 
 
@@ -243,7 +246,10 @@ class HoursConfig(BaseModel):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        zone(value)
+        try:
+            zone(value)
+        except ValueError:
+            raise refusal("time_zone", name=repr(value)) from None
         return value
 
     def calendar(self) -> Calendar:
@@ -289,10 +295,7 @@ class RetentionConfig(BaseModel):
     @classmethod
     def _long_enough(cls, value: int | None) -> int | None:
         if value is not None and value < MIN_RETENTION_DAYS:
-            raise ValueError(
-                f"must be at least {MIN_RETENTION_DAYS} (days to keep mentions and audit "
-                f"events), not {value}; leave it out to keep everything"
-            )
+            raise refusal("retention_short", min=MIN_RETENTION_DAYS, value=value)
         return value
 
 
@@ -373,14 +376,16 @@ class DeskConfig(BaseModel):
         seen: set[str] = set()
         for channel in value:
             if channel.key in seen:
-                raise ValueError(f"channel {channel.key} is defined twice")
+                raise refusal("channel_twice", channel=channel.key)
             seen.add(channel.key)
-            channel.base_url()  # ValueError when a feed has no url
+            try:
+                channel.base_url()
+            except ValueError:  # a platform without a default address, and no url
+                raise refusal(
+                    "channel_url", channel=channel.key, platform=channel.platform
+                ) from None
             if channel.platform not in PUBLIC_PLATFORMS and not channel.secret:
-                raise ValueError(
-                    f"channel {channel.key} needs a secret (env:NAME, keyring:SERVICE/USER "
-                    "or file:PATH)"
-                )
+                raise refusal("channel_secret", channel=channel.key)
         return value
 
     def staff_named(self, name: str) -> StaffConfig | None:
@@ -417,18 +422,15 @@ def load_config(path: Path) -> DeskConfig:
     try:
         data = read_limited(path, MAX_CONFIG_BYTES)
     except FileNotFoundError as exc:
-        raise ConfigError(
-            f"config file not found: {path}",
-            hint="run `desk init` to write a starter desk.toml, or pass --config",
-        ) from exc
+        raise ConfigError.from_catalog("config_missing", path=str(path)) from exc
     except OSError as exc:
-        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from exc
+        raise ConfigError.from_catalog(
+            "config_unreadable", path=str(path), reason=exc.strerror or str(exc)
+        ) from exc
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ConfigError(
-            f"{path}: not UTF-8 text (byte {exc.start})", hint="save it as UTF-8"
-        ) from exc
+        raise ConfigError.from_catalog("config_not_utf8", path=str(path), byte=exc.start) from exc
     return parse_config(text, path)
 
 
@@ -437,22 +439,18 @@ def parse_config(text: str, path: Path) -> DeskConfig:
     try:
         raw = loads_toml(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(
-            f"{path}: not valid TOML: {exc}", hint="check quotes and brackets at that line"
-        ) from exc
+        raise ConfigError.from_catalog("config_toml", path=str(path), detail=str(exc)) from exc
     try:
         config = DeskConfig.model_validate(raw)
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise ConfigError(
-            f"{path}: {where}: {first['msg']}",
-            hint="see sample_feeds/desk.toml for a complete example",
+        raise ConfigError.from_catalog(
+            "config_invalid", path=str(path), where=where(first), reason=reason(first)
         ) from exc
     names = [s.name for s in config.staff]
-    dupes = {n for n in names if names.count(n) > 1}
+    dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
-        raise ConfigError(f"{path}: staff name(s) used twice: {', '.join(sorted(dupes))}")
+        raise ConfigError.from_catalog("config_staff_twice", path=str(path), names=", ".join(dupes))
     _check_names(config, path)
     config.path = path
     return config
@@ -462,42 +460,51 @@ def _check_names(config: DeskConfig, path: Path) -> None:
     """Every name used in routing, teams and the rota is a staff member (or a team)."""
     staff = {s.name for s in config.staff}
     teams = {t.name for t in config.team}
-    hint = f"staff in desk.toml: {', '.join(sorted(staff)) or 'none'}"
+    at = str(path)
+    known = ", ".join(sorted(staff)) or "—"
     for lang, who in config.routing.items():
         if who not in staff and who not in teams:
-            raise ConfigError(
-                f"{path}: routing.{lang} names {who!r}, who is neither in [[staff]] nor a [[team]]",
-                hint=hint,
+            raise ConfigError.from_catalog(
+                "config_routing_unknown", path=at, lang=lang, who=repr(who), staff=known
             )
     for team in config.team:
         for member in team.members:
             if member not in staff:
-                raise ConfigError(
-                    f"{path}: team {team.name!r}: {member!r} is not in [[staff]]", hint=hint
+                raise ConfigError.from_catalog(
+                    "config_team_unknown",
+                    path=at,
+                    team=repr(team.name),
+                    who=repr(member),
+                    staff=known,
                 )
     for who in [*config.oncall.rotation, *(t.staff for t in config.oncall.turns)]:
         if who not in staff:
-            raise ConfigError(f"{path}: oncall names {who!r}, who is not in [[staff]]", hint=hint)
+            raise ConfigError.from_catalog(
+                "config_oncall_unknown", path=at, who=repr(who), staff=known
+            )
     for name in config.approval.author_lists:
         if name not in config.lists:
-            raise ConfigError(
-                f"{path}: approval.author_lists names {name!r}, which is not in [lists]",
-                hint=f"lists: {', '.join(sorted(config.lists)) or 'none'}",
+            raise ConfigError.from_catalog(
+                "config_list_unknown",
+                path=at,
+                name=repr(name),
+                lists=", ".join(sorted(config.lists)) or "—",
             )
     if config.approval.fallback is not None and config.approval.fallback not in staff:
-        raise ConfigError(
-            f"{path}: approval.fallback names {config.approval.fallback!r}, who is not in [[staff]]",
-            hint=hint,
+        raise ConfigError.from_catalog(
+            "config_fallback_unknown", path=at, who=repr(config.approval.fallback), staff=known
         )
     if config.oncall.rotation and config.oncall.start is None:
-        raise ConfigError(f"{path}: oncall.rotation needs a start date", hint="start = 2026-11-02")
+        raise ConfigError.from_catalog("config_rotation_start", path=at)
     views = [v.name.casefold() for v in config.view]
     if len(set(views)) != len(views):
-        raise ConfigError(f"{path}: a [[view]] name is used twice")
+        raise ConfigError.from_catalog("config_view_twice", path=at)
     if len(teams) != len(config.team):
-        raise ConfigError(f"{path}: a team name is used twice")
+        raise ConfigError.from_catalog("config_team_twice", path=at)
     if teams & staff:
-        raise ConfigError(f"{path}: {', '.join(sorted(teams & staff))} is both a team and a person")
+        raise ConfigError.from_catalog(
+            "config_team_person", path=at, names=", ".join(sorted(teams & staff))
+        )
 
 
 STARTER_CONFIG = """\

@@ -42,6 +42,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from desk.config.problems import refusal
+
 # What a [[channel]] table accepts: the platforms with a live client, the URL used when a table
 # gives none, and those whose channels need no secret (public feeds). desk.platforms.registry
 # is the one place each platform is described; tests/platforms/test_registry.py checks that this
@@ -96,7 +98,7 @@ class ChannelConfig(BaseModel):
     def _folder_names(cls, value: list[str]) -> list[str]:
         for name in value:
             if not name or len(name) > 200 or any(c in name for c in "\r\n\x00"):
-                raise ValueError(f"not a folder name: {name[:40]!r}")
+                raise refusal("folder_name", name=repr(name[:40]))
         return value
 
     @model_validator(mode="after")
@@ -104,23 +106,20 @@ class ChannelConfig(BaseModel):
         if self.platform != "email":
             return self
         if not self.host:
-            raise ValueError("an email channel needs host (its IMAP server)")
+            raise refusal("email_host")
         for field, mode, host in (
             ("tls", self.tls, self.host),
             ("smtp_tls", self.smtp_tls, self.smtp_host or self.host),
         ):
             if mode == "plain" and host not in LOOPBACK_HOSTS:
-                raise ValueError(
-                    f'{field} = "plain" is allowed on 127.0.0.1 only (for tests), not {host}: '
-                    "use implicit or starttls"
-                )
+                raise refusal("email_plain", field=field, host=host)
         return self
 
     @field_validator("url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("https://", "http://")):
-            raise ValueError("must start with https:// (or http:// for a local test server)")
+            raise refusal("url_scheme")
         return value.rstrip("/") if value else value
 
     @property

@@ -52,9 +52,13 @@ def read_text(path: Path) -> str:
     try:
         return path.read_bytes().decode("utf-8")
     except FileNotFoundError as exc:
-        raise ConfigError(f"config file not found: {path}") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read {path}: {exc}") from exc
+        raise ConfigError.from_catalog("config_missing", path=str(path)) from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError.from_catalog("config_not_utf8", path=str(path), byte=exc.start) from exc
+    except OSError as exc:
+        raise ConfigError.from_catalog(
+            "config_unreadable", path=str(path), reason=exc.strerror or str(exc)
+        ) from exc
 
 
 def parse_document(text: str, path: Path) -> tomlkit.TOMLDocument:
@@ -62,7 +66,7 @@ def parse_document(text: str, path: Path) -> tomlkit.TOMLDocument:
     try:
         return tomlkit.parse(text)
     except TOMLKitError as exc:  # pragma: no cover - callers validate with tomllib first
-        raise ConfigError(f"{path}: {exc}") from exc
+        raise ConfigError.from_catalog("config_toml", path=str(path), detail=str(exc)) from exc
 
 
 def write_config(path: Path, text: str) -> None:

@@ -102,79 +102,58 @@ def resolve(ref: str, *, environ: Mapping[str, str] | None = None) -> Secret:
     if ref.startswith("file:"):
         return _from_file(ref, ref[5:])
     # Not echoed: a reference without a scheme is most likely the token itself, pasted.
-    raise ConfigError(
-        "a channel's secret is not a reference (it is not shown, in case it is the token itself)",
-        'write secret = "env:NAME", "keyring:SERVICE/USER" or "file:PATH" in desk.toml, '
-        "and keep the token itself in that variable, keyring entry or file",
-    )
+    raise ConfigError.from_catalog("secret_not_reference")
 
 
 def _from_env(ref: str, name: str, environ: Mapping[str, str]) -> Secret:
     if not _ENV_NAME.match(name):
-        raise ConfigError(
-            f"secret {ref}: not an environment variable name",
-            "use letters, digits and _ (e.g. env:DESK_VILLE_TOKEN)",
-        )
+        raise ConfigError.from_catalog("secret_env_name", ref=ref)
     value = environ.get(name)
     if value is None:
-        raise ConfigError(
-            f"secret {ref}: the environment variable {name} is not set",
-            f"set it before starting desk (export {name}=...), "
-            "or use keyring:SERVICE/USER or file:PATH",
-        )
+        raise ConfigError.from_catalog("secret_env_unset", ref=ref, name=name)
     if not value:
-        raise ConfigError(f"secret {ref}: the environment variable {name} is empty")
+        raise ConfigError.from_catalog("secret_env_empty", ref=ref, name=name)
     return Secret(value, source=ref)
 
 
 def _from_keyring(ref: str, spec: str) -> Secret:
     service, _, user = spec.rpartition("/")
     if not service or not user:
-        raise ConfigError(
-            f"secret {ref}: expected keyring:SERVICE/USER", "e.g. keyring:desk/mastodon-ville"
-        )
-    fallback = "use env:NAME or file:PATH (a file only you can read: chmod 600 PATH) instead"
+        raise ConfigError.from_catalog("secret_keyring_form", ref=ref)
     try:
         import keyring
         import keyring.errors
     except ImportError:
-        raise ConfigError(f"secret {ref}: the keyring package is not installed", fallback) from None
+        raise ConfigError.from_catalog("secret_keyring_missing", ref=ref) from None
     try:
         value = keyring.get_password(service, user)
     except keyring.errors.NoKeyringError:
-        raise ConfigError(
-            f"secret {ref}: no system keyring is available here (usual on a headless server)",
-            fallback,
-        ) from None
+        raise ConfigError.from_catalog("secret_keyring_none", ref=ref) from None
     except Exception as exc:  # noqa: BLE001 - backends raise their own (D-Bus, locked...) errors
-        raise ConfigError(
-            f"secret {ref}: the system keyring could not be read ({type(exc).__name__})",
-            f"unlock the keyring and try again, or {fallback}",
+        raise ConfigError.from_catalog(
+            "secret_keyring_unreadable", ref=ref, reason=type(exc).__name__
         ) from None
     if not value:
-        raise ConfigError(
-            f"secret {ref}: the keyring has no password for service {service!r}, user {user!r}",
-            f"store it with: keyring set {service} {user}",
+        raise ConfigError.from_catalog(
+            "secret_keyring_no_password", ref=ref, service=service, user=user
         )
     return Secret(value, source=ref)
 
 
 def _from_file(ref: str, raw: str) -> Secret:
     path = Path(os.path.expanduser(raw))
-    fix = f"chmod 600 {path}"
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
         fd = os.open(path, flags)  # non-blocking: a FIFO must not hang desk
     except FileNotFoundError:
-        raise ConfigError(
-            f"secret {ref}: no such file {path}",
-            f"put the token on one line in {path}, then {fix}",
-        ) from None
+        raise ConfigError.from_catalog("secret_file_missing", ref=ref, path=str(path)) from None
     except OSError as exc:
-        raise ConfigError(f"secret {ref}: cannot open {path} ({exc.strerror})") from None
+        raise ConfigError.from_catalog(
+            "secret_file_unopenable", ref=ref, path=str(path), reason=exc.strerror or str(exc)
+        ) from None
     try:
         info = os.fstat(fd)
-        _check_file(ref, path, info, fix)
+        _check_file(ref, path, info)
         with os.fdopen(fd, "rb", closefd=False) as handle:
             data = handle.read(MAX_FILE_BYTES + 1)
     finally:
@@ -184,39 +163,35 @@ def _from_file(ref: str, raw: str) -> Secret:
     try:
         value = data.decode("utf-8")
     except UnicodeDecodeError:
-        raise ConfigError(f"secret {ref}: {path} is not UTF-8 text") from None
+        raise ConfigError.from_catalog("secret_file_not_utf8", ref=ref, path=str(path)) from None
     value = value.removesuffix("\n").removesuffix("\r")
     if not value:
-        raise ConfigError(f"secret {ref}: {path} is empty", "put the token on its first line")
+        raise ConfigError.from_catalog("secret_file_empty", ref=ref, path=str(path))
     return Secret(value, source=ref)
 
 
-def _check_file(ref: str, path: Path, info: os.stat_result, fix: str) -> None:
+def _check_file(ref: str, path: Path, info: os.stat_result) -> None:
     if not stat.S_ISREG(info.st_mode):
-        raise ConfigError(
-            f"secret {ref}: {path} is not a regular file", "point file: at a plain text file"
-        )
+        raise ConfigError.from_catalog("secret_file_not_regular", ref=ref, path=str(path))
     if hasattr(os, "getuid"):  # POSIX: owner and permission bits mean something
         if info.st_uid != os.getuid():
-            raise ConfigError(
-                f"secret {ref}: {path} belongs to user id {info.st_uid}, not to you "
-                f"({os.getuid()}); desk refuses to read it",
-                f"copy it to a file of your own, then {fix}",
+            raise ConfigError.from_catalog(
+                "secret_file_not_yours", ref=ref, path=str(path), owner=info.st_uid, uid=os.getuid()
             )
         if info.st_mode & 0o077:
-            raise ConfigError(
-                f"secret {ref}: {path} can be read or written by group or others "
-                f"(mode {stat.S_IMODE(info.st_mode):04o}); desk refuses to read it",
-                f"make it private: {fix}",
+            raise ConfigError.from_catalog(
+                "secret_file_shared",
+                ref=ref,
+                path=str(path),
+                mode=f"{stat.S_IMODE(info.st_mode):04o}",
             )
     if info.st_size > MAX_FILE_BYTES:
         _too_big(ref, path)
 
 
 def _too_big(ref: str, path: Path) -> NoReturn:
-    raise ConfigError(
-        f"secret {ref}: {path} is larger than {MAX_FILE_BYTES // 1024} KB",
-        "a secret file holds one token on one line",
+    raise ConfigError.from_catalog(
+        "secret_file_too_big", ref=ref, path=str(path), size=MAX_FILE_BYTES // 1024
     )
 
 

@@ -57,10 +57,7 @@ def make_engine(db: str, *, echo: bool = False) -> Engine:
         if path and path != ":memory:":
             parent = Path(path).parent
             if not parent.exists():
-                raise ConfigError(
-                    f"cannot create the database {path}: folder {parent} does not exist",
-                    hint="create the folder or pass another --db",
-                )
+                raise ConfigError.from_catalog("database_no_folder", path=path, folder=str(parent))
         engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False})
         _install_sqlite_hooks(engine)
         return engine

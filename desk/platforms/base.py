@@ -47,10 +47,6 @@ class Platform(ABC):
     payload: ClassVar[ModuleType]
     """Its payload module: ``looks_like(obj)`` and ``parse_obj(obj, source)`` for JSON payloads,
     ``parse(data, source)`` for feeds."""
-    payload_name: ClassVar[str]
-    """What its payloads are called in messages, e.g. ``Mastodon notifications payload``."""
-    payload_hint: ClassVar[str] = ""
-    """What a person should save instead, when a file is not one of its payloads."""
 
     def parse(self, data: bytes, source: str) -> ParseResult:
         """A saved payload of this platform, parsed (``source`` names it in messages)."""
@@ -59,7 +55,8 @@ class Platform(ABC):
             return result
         obj = load_json(data, source)
         if not self.looks_like(obj):
-            raise InputError(f"{source}: not a {self.payload_name}", hint=self.payload_hint)
+            # the catalogs say what its payloads are called and what to save instead
+            raise InputError.from_catalog(f"payload_not_{self.name}", path=source)
         return self.parse_obj(obj, source)
 
     def looks_like(self, obj: Any) -> bool:

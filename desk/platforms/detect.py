@@ -17,13 +17,6 @@ from desk.platforms.fields import UTF8_BOM, clip, load_json
 from desk.platforms.parsed import ParseResult
 from desk.platforms.registry import PLATFORMS
 
-ACCEPTED = (
-    "Mastodon GET /api/v1/notifications (a JSON list, or one notification), "
-    'Bluesky app.bsky.notification.listNotifications ({"notifications": [...]}), '
-    'X API v2 mentions or post lookup ({"data": ...}), an RSS/Atom feed, '
-    "or one e-mail as saved by a mail client (.eml)"
-)
-
 _MAIL_HEAD = re.compile(r"(?:[!-9;-~]{1,76}:|From )")
 """A header field name and its colon (RFC 5322 §2.2: printable ASCII but ``:``), or the
 ``From `` line an mbox export starts with."""
@@ -71,9 +64,7 @@ def _platform_for(obj: Any, source: str) -> Platform:
     for platform in PLATFORMS.values():
         if platform.json_payloads and platform.looks_like(obj):
             return platform
-    raise InputError(
-        f"{source}: unrecognised JSON ({_describe(obj)})", hint=f"Accepted: {ACCEPTED}."
-    )
+    raise InputError.from_catalog("payload_unrecognised", path=source, shape=_describe(obj))
 
 
 def _first_char(data: bytes, source: str) -> str:
@@ -82,14 +73,13 @@ def _first_char(data: bytes, source: str) -> str:
     text = _head_text(data)
     stripped = text.lstrip()
     if not stripped:
-        raise InputError(f"{source}: the file is empty", hint=f"Accepted: {ACCEPTED}.")
+        raise InputError.from_catalog("payload_empty", path=source)
     if text[:1] not in "<{[ \t\r\n" and _MAIL_HEAD.match(text) and _MAIL_FROM.search(text):
         return "@"
     first = stripped[0]
     if first not in "<{[":
-        raise InputError(
-            f"{source}: not JSON or XML (starts with {clip(stripped[:20])})",
-            hint=f"Accepted: {ACCEPTED}.",
+        raise InputError.from_catalog(
+            "payload_not_json_or_xml", path=source, start=clip(stripped[:20])
         )
     return first
 

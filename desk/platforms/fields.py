@@ -43,23 +43,18 @@ def clip(value: Any, limit: int = ECHO_CHARS) -> str:
 def load_json(data: bytes, source: str) -> Any:
     """Decode a saved JSON payload, raising ``InputError`` with line and column when it is broken."""
     if len(data) > MAX_JSON_BYTES:
-        raise InputError(
-            f"{source}: file is too large ({len(data):,} bytes; limit {MAX_JSON_BYTES:,})",
-            hint="Save one API page per file.",
+        raise InputError.from_catalog(
+            "payload_too_big", path=source, size=f"{len(data):,}", limit=f"{MAX_JSON_BYTES:,}"
         )
     data = data.removeprefix(UTF8_BOM)
     try:
         value = json.loads(data)
     except json.JSONDecodeError as exc:
-        raise InputError(
-            f"{source}: not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})",
-            hint="Save the API response body exactly as received, without editing it.",
+        raise InputError.from_catalog(
+            "payload_json_at", path=source, detail=exc.msg, line=exc.lineno, column=exc.colno
         ) from None
     except (ValueError, RecursionError) as exc:  # bad encoding, 5000-digit ints, deep nesting
-        raise InputError(
-            f"{source}: not valid JSON: {str(exc)[:200]}",
-            hint="Save the API response body exactly as received, without editing it.",
-        ) from None
+        raise InputError.from_catalog("payload_json", path=source, detail=str(exc)[:200]) from None
     # "\ud800" alone is valid JSON but not text: it cannot be stored or hashed as UTF-8.
     return _replace_lone_surrogates(value) if _SURROGATE_ESCAPE.search(data) else value
 

@@ -37,8 +37,8 @@ def platform(name: str) -> Platform:
     """The platform called ``name``; InputError naming the known ones when there is none."""
     found = PLATFORMS.get(name)
     if found is None:
-        raise InputError(
-            f"unknown platform {name!r}", hint=f"known platforms: {', '.join(PLATFORMS)}"
+        raise InputError.from_catalog(
+            "platform_unknown", name=repr(name), platforms=", ".join(PLATFORMS)
         )
     return found
 

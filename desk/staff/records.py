@@ -199,19 +199,13 @@ def who_in(rows: Mapping[str, Staff], as_name: str | None, login: str) -> StaffV
         wanted = as_name.casefold()
         row = next((r for r in rows.values() if r.name.casefold() == wanted), None)
         if row is None:
-            names = ", ".join(sorted(rows)) or "none"
-            raise ConfigError(
-                f"no staff member named {as_name!r}", hint=f"staff of this desk: {names}"
-            )
+            names = ", ".join(sorted(rows)) or "—"
+            raise ConfigError.from_catalog("staff_unknown", name=as_name, names=names)
         return _active(row)
     mapped = [r for r in rows.values() if login and login in logins_of(r)]
     if mapped:
         return _active(next((r for r in mapped if r.active), mapped[0]))
-    raise ConfigError(
-        f"the OS user {login!r} is not mapped to a staff member of this desk",
-        hint="an admin maps it (desk staff apply after adding it to your os_users in desk.toml), "
-        "or pass --as NAME",
-    )
+    raise ConfigError.from_catalog("login_unmapped", login=repr(login))
 
 
 def _active(row: Staff) -> StaffView:

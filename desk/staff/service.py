@@ -57,6 +57,7 @@ from desk.config.editing import (
     write_atomically,
     write_config,
 )
+from desk.config.problems import reason, where
 from desk.db import SessionFactory, store, transaction
 from desk.db.tables import Staff
 from desk.errors import ActionRefused, ConfigError, InputError, NotFound, PermissionDenied
@@ -424,10 +425,10 @@ def _validated(new: NewStaff) -> StaffConfig:
         )
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        if where == "name":
+        field = where(first)
+        if field == "name":
             raise InputError.from_catalog("staff_bad_name", name=texts["name"]) from exc
-        raise InputError.from_catalog("staff_invalid", field=where, problem=first["msg"]) from exc
+        raise InputError.from_catalog("staff_invalid", field=field, problem=reason(first)) from exc
 
 
 def _mirror(session: Session, person: StaffConfig) -> None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from desk.errors import InputError
+from desk.errors import InputError, Said
 from desk.vocabulary import CATEGORIES
 
 Classify = Callable[[dict[str, Any]], str]
@@ -71,16 +71,20 @@ def read_labelled(
         with path.open("rb") as handle:
             data = handle.read(MAX_LABELLED_BYTES + 1)
         if len(data) > MAX_LABELLED_BYTES:
-            raise InputError(f"{path}: over {MAX_LABELLED_BYTES:,} bytes; is this the right file?")
+            raise InputError.from_catalog(
+                "file_too_big", path=str(path), limit=f"{MAX_LABELLED_BYTES:,}"
+            )
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not UTF-8 text (byte {exc.start})") from exc
+        raise InputError.from_catalog("file_not_utf8", path=str(path), byte=exc.start) from exc
     except IsADirectoryError as exc:
-        raise InputError(f"{path}: is a folder, not a JSON-lines file") from exc
+        raise InputError.from_catalog("file_is_folder", path=str(path)) from exc
     except (FileNotFoundError, PermissionError):
         raise
     except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+        raise InputError.from_catalog(
+            "file_unreadable", path=str(path), reason=exc.strerror or str(exc)
+        ) from exc
     items = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
@@ -88,16 +92,29 @@ def read_labelled(
         try:
             item = json.loads(line)
         except (ValueError, RecursionError) as exc:
-            raise InputError(f"{path}:{number}: not valid JSON ({str(exc)[:200]})") from exc
+            raise InputError.from_catalog(
+                "jsonl_invalid", path=str(path), line=number, detail=str(exc)[:200]
+            ) from exc
         if not isinstance(item, dict) or not isinstance(item.get("text"), str):
-            raise InputError(f'{path}:{number}: needs a "text" string')
+            raise InputError.from_catalog("labelled_no_text", path=str(path), line=number)
         if item.get("category") not in CATEGORIES:
-            raise InputError(f'{path}:{number}: "category" must be one of {", ".join(CATEGORIES)}')
+            raise InputError.from_catalog(
+                "labelled_category",
+                path=str(path),
+                line=number,
+                categories=", ".join(CATEGORIES),  # the codes the file must use
+            )
         if check is not None:
             try:
                 check(item)
             except InputError as exc:
-                raise InputError(f"{path}:{number}: {exc.message}", hint=exc.hint) from exc
+                raise InputError.from_catalog(
+                    "labelled_item",
+                    path=str(path),
+                    line=number,
+                    reason=Said(exc),
+                    hint=Said(exc, hint=True),
+                ) from exc
         items.append(item)
     return items
 

@@ -57,7 +57,6 @@ NEAREST = 2  # training examples shown in the explanation
 STEM = 5  # letters of a longer word's stem feature
 COMMON_FLOOR = 5  # a word in at most this many examples always counts for "nearest"
 MAX_EXAMPLES_BYTES = 20 * 1024 * 1024
-FIX_EXAMPLES = "fix [fallback] examples in the rule file, or the file it names"
 _SIGN = re.compile(r"[^\w\s.,'\-:/\"()]")  # a sign that is a feature: "?", "!", "$", "🙄"...
 
 
@@ -273,12 +272,12 @@ def read_examples(path: Path) -> list[tuple[str, str]]:
         with path.open("rb") as handle:
             data = handle.read(MAX_EXAMPLES_BYTES + 1)
     except OSError as exc:
-        raise ConfigError(
-            f"cannot read the fallback examples {path}: {exc.strerror or exc}", hint=FIX_EXAMPLES
+        raise ConfigError.from_catalog(
+            "examples_unreadable", path=str(path), reason=exc.strerror or str(exc)
         ) from exc
     if len(data) > MAX_EXAMPLES_BYTES:
-        raise ConfigError(
-            f"{path}: over {MAX_EXAMPLES_BYTES:,} bytes of examples", hint=FIX_EXAMPLES
+        raise ConfigError.from_catalog(
+            "examples_too_big", path=str(path), limit=f"{MAX_EXAMPLES_BYTES:,}"
         )
     examples = []
     for number, line in enumerate(data.decode("utf-8", "replace").splitlines(), start=1):
@@ -287,22 +286,24 @@ def read_examples(path: Path) -> list[tuple[str, str]]:
         try:
             item = json.loads(line)
         except RecursionError as exc:  # "[[[[..." deeper than Python's stack
-            raise ConfigError(
-                f"{path}:{number}: not valid JSON (nested too deeply)", hint=FIX_EXAMPLES
-            ) from exc
+            raise ConfigError.from_catalog("examples_deep", path=str(path), line=number) from exc
         except ValueError as exc:
-            where = (
-                f" ({exc.msg}, column {exc.colno})" if isinstance(exc, json.JSONDecodeError) else ""
-            )
-            raise ConfigError(f"{path}:{number}: not valid JSON{where}", hint=FIX_EXAMPLES) from exc
+            if isinstance(exc, json.JSONDecodeError):
+                raise ConfigError.from_catalog(
+                    "examples_json_at",
+                    path=str(path),
+                    line=number,
+                    detail=exc.msg,
+                    column=exc.colno,
+                ) from exc
+            raise ConfigError.from_catalog("examples_json", path=str(path), line=number) from exc
         if (
             not isinstance(item, dict)
             or not isinstance(item.get("text"), str)
             or item.get("category") not in CATEGORIES
         ):
-            raise ConfigError(
-                f'{path}:{number}: needs "text" and a "category" ({", ".join(CATEGORIES)})',
-                hint=FIX_EXAMPLES,
+            raise ConfigError.from_catalog(
+                "examples_item", path=str(path), line=number, categories=", ".join(CATEGORIES)
             )
         examples.append((item["text"], str(item["category"])))
     return examples

@@ -910,17 +910,15 @@ def read_rules_text(path: Path) -> str:
     try:
         data = read_limited(path, MAX_RULES_BYTES)
     except FileNotFoundError as exc:
-        raise ConfigError(
-            f"rules file not found: {path}", hint="fix desk.rules in desk.toml"
-        ) from exc
+        raise ConfigError.from_catalog("rules_missing", path=str(path)) from exc
     except OSError as exc:
-        raise ConfigError(f"cannot read the rules file {path}: {exc.strerror or exc}") from exc
+        raise ConfigError.from_catalog(
+            "rules_unreadable", path=str(path), reason=exc.strerror or str(exc)
+        ) from exc
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ConfigError(
-            f"{path}: not UTF-8 text (byte {exc.start})", hint="save it as UTF-8"
-        ) from exc
+        raise ConfigError.from_catalog("file_not_utf8", path=str(path), byte=exc.start) from exc
 
 
 def load_rules(path: Path | None, known: Known | None = None) -> RuleSet:

@@ -71,6 +71,25 @@ def test_actions_and_show(
     assert shown["history"][1]["actor"] == "amelie"
     assert shown["history"][2]["actor"] == "chloe"
 
+    # The history a person reads says what happened in words of their language; codes stay in
+    # --json (above) for scripts.
+    assert cli("show", str(mid), lang="fr") == 0
+    history = capsys.readouterr().out.split("historique\u00a0:")[1]
+    assert "arrivée" in history
+    assert "attribuée" in history
+    assert "réponse envoyée" in history
+    assert "reply.sent" not in history
+    assert "mention." not in history
+    assert cli("show", str(mid), lang="en") == 0
+    history = capsys.readouterr().out.split("history:")[1]
+    assert "arrived" in history
+    assert "reply sent" in history
+    assert "reply.sent" not in history
+    assert cli("audit", "log", "--mention", str(mid), lang="fr") == 0
+    out = capsys.readouterr().out
+    assert "réponse envoyée" in out
+    assert "reply.sent" not in out
+
 
 def test_reply_too_long_refused_with_hint(
     cli: Cli, settings: Settings, desk: Desk, capsys: pytest.CaptureFixture[str]

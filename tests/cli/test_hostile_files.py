@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from desk.bootstrap import Desk
 from desk.config import Settings
 from tests.helpers.cli import Cli, run_desk
 from tests.helpers.desks import DESK_TOML
@@ -115,3 +116,19 @@ def test_a_fifo_as_the_rule_file_is_a_clear_error_at_once(
         assert done.returncode in (1, 2)
         assert "rules.toml is a named pipe (FIFO), not a file" in done.stderr + done.stdout
         assert "Traceback" not in done.stderr
+
+
+def test_a_refused_payload_file_is_said_in_the_readers_language(
+    cli: Cli, desk: Desk, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The refusal and its hint in French for a French reader; --json keeps the English text."""
+    empty = tmp_path / "vide.json"
+    empty.write_bytes(b"  \n")
+    assert cli("ingest", str(empty), lang="fr") == 1
+    err = capsys.readouterr().err
+    assert f"{empty}\u00a0: le fichier est vide" in err
+    assert "acceptés\u00a0: Mastodon GET /api/v1/notifications" in err
+    assert "the file is empty" not in err
+    assert cli("ingest", "--json", str(empty), lang="fr") == 1
+    [report] = json.loads(capsys.readouterr().out)["files"]
+    assert report["errors"][0].startswith(f"{empty}: the file is empty")

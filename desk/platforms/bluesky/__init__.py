@@ -20,10 +20,6 @@ class Bluesky(Platform):
     publishes = True
     connector = "desk.platforms.bluesky.client:BlueskyConnector"
     payload: ClassVar[ModuleType] = bluesky_payload
-    payload_name = "Bluesky notifications payload"
-    payload_hint = (
-        'Expected the body of app.bsky.notification.listNotifications ({"notifications": [...]}).'
-    )
     max_graphemes = 300  # lexicon app.bsky.feed.post
     max_bytes = 3000
 

@@ -30,8 +30,6 @@ class Email(Platform):
     batch_budget = (200, timedelta(hours=1))  # replies of one correction per hour
     connector = "desk.platforms.email.client:EmailConnector"
     payload: ClassVar[ModuleType] = email_payload
-    payload_name = "e-mail message"
-    payload_hint = "Expected one message as saved by a mail client (.eml, RFC 5322)."
     json_payloads = False
     max_reply_chars = 100_000
     """A reply longer than this is surely a mistake (mail itself has no limit)."""

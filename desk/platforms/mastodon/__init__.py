@@ -22,8 +22,6 @@ class Mastodon(Platform):
     publishes = True
     connector = "desk.platforms.mastodon.client:MastodonConnector"
     payload: ClassVar[ModuleType] = mastodon_payload
-    payload_name = "Mastodon notifications payload"
-    payload_hint = "Expected the body of GET /api/v1/notifications (a JSON list)."
     default_limit = 500
     """``max_characters`` of an instance that does not say otherwise (ChannelConfig.max_chars)."""
 

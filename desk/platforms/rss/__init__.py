@@ -17,7 +17,6 @@ class Rss(Platform):
     name = "rss"
     connector = "desk.platforms.rss.client:RssConnector"
     payload: ClassVar[ModuleType] = rss_payload
-    payload_name = "RSS or Atom feed"
     takes_replies = False
     needs_secret = False
     json_payloads = False

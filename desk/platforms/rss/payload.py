@@ -43,7 +43,6 @@ DEFUSED_SAX_DRIVER = "defusedxml.expatreader"
 _DOCTYPE = re.compile(rb"<!\s*DOCTYPE", re.IGNORECASE)
 _ENTITY = re.compile(rb"<!\s*ENTITY", re.IGNORECASE)
 _GOOGLE_HOSTS = frozenset({"www.google.com", "google.com"})
-_HINT = "Save the feed exactly as the server sent it (RSS 2.0 or Atom)."
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,17 +65,13 @@ def harden_feedparser() -> None:
 def check_feed_bytes(data: bytes, source: str) -> None:
     """Refuse oversized payloads and DTDs declaring entities before any XML parser sees them."""
     if len(data) > MAX_FEED_BYTES:
-        raise InputError(
-            f"{source}: feed is too large ({len(data):,} bytes; limit {MAX_FEED_BYTES:,})",
-            hint=_HINT,
+        raise InputError.from_catalog(
+            "feed_too_big", path=source, size=f"{len(data):,}", limit=f"{MAX_FEED_BYTES:,}"
         )
     # UTF-16/32 feeds hide ASCII markup between NUL bytes; strip them before looking.
     probe = data.replace(b"\x00", b"") if b"\x00" in data[:1024] else data
     if _DOCTYPE.search(probe) and _ENTITY.search(probe):
-        raise InputError(
-            f"{source}: feed declares XML entities (<!DOCTYPE ... <!ENTITY>); refused for safety",
-            hint="Real RSS and Atom feeds never need entity declarations; check where it came from.",
-        )
+        raise InputError.from_catalog("feed_entities", path=source)
 
 
 def parse(data: bytes, source: str) -> ParseResult:
@@ -86,7 +81,7 @@ def parse(data: bytes, source: str) -> ParseResult:
     feed = parsed.get("feed") or {}
     entries = parsed.get("entries") or []
     if not entries and not feed.get("title") and (parsed.get("bozo") or not parsed.get("version")):
-        raise InputError(f"{source}: not an RSS or Atom feed{_bozo_suffix(parsed)}", hint=_HINT)
+        raise InputError.from_catalog("feed_not_a_feed", path=source, why=_bozo_suffix(parsed))
     info = _feed_info(feed)
     result = ParseResult(platform=PLATFORM, channel_hint=info.title or None)
     result.items.extend(_entry_mention(entry, info) for entry in entries)
@@ -100,12 +95,10 @@ def _run_feedparser(data: bytes, source: str) -> Any:
     try:
         return feedparser.parse(io.BytesIO(data))
     except DefusedXmlException as exc:
-        raise InputError(
-            f"{source}: feed refused for safety: {clip(exc, 120)}", hint=_HINT
-        ) from None
+        raise InputError.from_catalog("feed_unsafe", path=source, detail=clip(exc, 120)) from None
     except Exception as exc:  # noqa: BLE001 - e.g. &#xD800; or &#99999999999; crash feedparser
-        raise InputError(
-            f"{source}: the feed cannot be read: {type(exc).__name__}: {clip(exc, 120)}", hint=_HINT
+        raise InputError.from_catalog(
+            "feed_unreadable", path=source, detail=f"{type(exc).__name__}: {clip(exc, 120)}"
         ) from None
 
 

@@ -21,10 +21,6 @@ class X(Platform):
     publishes = True
     connector = "desk.platforms.x.client:XConnector"
     payload: ClassVar[ModuleType] = x_payload
-    payload_name = "X API v2 payload"
-    payload_hint = (
-        'Expected the body of GET /2/users/:id/mentions ({"data": [...], "includes": ...}).'
-    )
     default_limit = 280
 
     def reply_length(self, text: str, limit: int | None = None) -> Length:

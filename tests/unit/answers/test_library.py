@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from desk.answers.file import parse_answers
 from desk.bootstrap import Desk
 from desk.config import Settings
 from desk.errors import ActionRefused, InputError, PermissionDenied
+from desk.i18n import Catalog
 from tests.helpers.cli import Cli
 from tests.helpers.desks import add, mention
 from tests.helpers.paths import REPO
@@ -89,7 +91,7 @@ def test_import_is_for_supervisors_versioned_and_audited(
         ),
         (
             '[[answer]]\nname = "x"\nlanguage = "fr"\ntitle = "t"\n',
-            "answer #1 (x): body: Field required",
+            "answer #1 (x): body: required",  # the catalog's words, not pydantic's
         ),
         (
             '[[answer]]\nname = "x"\nlanguage = "fr"\ntitle = "t"\nbody = "b"\ncategories = ["gossip"]\n',
@@ -97,7 +99,8 @@ def test_import_is_for_supervisors_versioned_and_audited(
         ),
         ('[[answer]]\nname = "x"\nlanguage = "fr"\ntitle = "t"\nbody = "b"\n' * 2, "given twice"),
         ("[[answer]\n", "not valid TOML"),
-        ("[stuff]\na = 1\n", "unknown table(s) stuff"),
+        ("[stuff]\na = 1\n", "unknown table stuff"),
+        ("[stuff]\n[more]\n", "unknown tables more, stuff"),
     ],
 )
 def test_a_bad_file_is_refused_whole(
@@ -207,3 +210,13 @@ def test_cli_answers(
     assert "Bonjour @user1, le calendrier des collectes" in out
     assert cli("reply", str(mid), as_name="bruno") == 2
     assert "--text TEXT or --answer NAME" in capsys.readouterr().err
+
+
+def test_a_bad_answer_file_is_refused_in_french() -> None:
+    """The entry's own refusal is said inside the file's, both in the reader's language."""
+    with pytest.raises(InputError) as caught:
+        parse_answers('[[answer]]\nname = "x"\nlanguage = "fr"\ntitle = "t"\n', "réponses.toml")
+    message, _ = caught.value.localized(Catalog("fr").t)
+    assert (
+        message == "réponses.toml\u00a0: réponse type nº\u00a01 (x)\u00a0: body\u00a0: obligatoire"
+    )

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 import desk
-from desk.audit.actions import Action
-from desk.i18n import LANGUAGES, load_strings
+from desk.audit.actions import Action, said
+from desk.i18n import LANGUAGES, Catalog, load_strings
 
 PACKAGE = Path(desk.__file__).parent
 ACTIONS = {a.value for a in Action}
@@ -34,3 +34,16 @@ def test_no_module_spells_an_audit_action_as_a_bare_string() -> None:
 def test_no_catalog_key_is_an_audit_action_name(language: str) -> None:
     """How an action reads is the catalog's business under keys of its own (issue 11)."""
     assert ACTIONS.isdisjoint(load_strings(language))
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_action_reads_as_words(language: str) -> None:
+    """``desk show`` and ``desk audit log`` say each action in words: none falls back to its code."""
+    t = Catalog(language).t
+    assert [a.value for a in Action if said(a, t) == a.value] == []
+
+
+def test_an_unknown_action_is_shown_as_its_code() -> None:
+    """A trail written by a newer desk still reads: the action's code, not a catalog key."""
+    assert said("reply.teleported", Catalog("fr").t) == "reply.teleported"
+    assert said(Action.REPLY_SENT, Catalog("fr").t) == "réponse envoyée"

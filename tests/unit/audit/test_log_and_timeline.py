@@ -395,7 +395,7 @@ def test_audit_log_command_filters(
     assert cli("audit", "log", "--action", "reply.sent") == 0
     out = capsys.readouterr().out.splitlines()
     assert len(out) == 1
-    assert "reply.sent" in out[0]
+    assert "reply sent" in out[0]  # in words for a person; --json keeps the code (above)
     assert f"#{one}" in out[0]
     assert cli("audit", "log", "--since", "2026-11-12", "--until", "2026-11-11") == 2
     assert "after it ends" in capsys.readouterr().err

@@ -13,6 +13,7 @@ import pytest
 
 from desk.config import load_config, parse_config
 from desk.errors import ConfigError
+from desk.i18n import Catalog
 from tests.helpers.desks import DESK_TOML
 
 BUSY_SECONDS = 2.0  # each refusal here takes milliseconds; this only catches a hang or a blow-up
@@ -134,3 +135,61 @@ def test_deeply_nested_toml_is_a_clear_error(tmp_path: Path, case: str) -> None:
     assert str(tmp_path / "desk.toml") in message
     assert "nested more than" in message or "dotted parts" in message
     assert "line " in message
+
+
+# -- refusals in the reader's language ---------------------------------------------------------
+
+
+def refusal(text: str, tmp_path: Path) -> ConfigError:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(text, tmp_path / "desk.toml")
+    return caught.value
+
+
+def test_an_unknown_name_in_routing_is_said_in_french(tmp_path: Path) -> None:
+    error = refusal(DESK_TOML.replace('fr = "bruno"', 'fr = "zoe"'), tmp_path)
+    message, hint = error.localized(Catalog("fr").t)
+    assert message == (
+        f"{tmp_path / 'desk.toml'}\u00a0: routing.fr nomme 'zoe', qui n'est ni dans [[staff]] "
+        "ni une [[team]]"
+    )
+    assert hint == "équipe dans desk.toml\u00a0: amelie, bruno, chloe"
+    assert "routing.fr names 'zoe'" in error.message  # English where no language is chosen
+
+
+@pytest.mark.parametrize(
+    ("change", "where", "said"),
+    [
+        # pydantic's own refusal, worded by the catalog
+        (("[desk]\n", "[desk]\ncolour = 3\n"), "desk.colour", "ce réglage est inconnu de desk"),
+        (('timezone = "UTC"', "timezone = 3"), "hours.timezone", "doit être du texte"),
+        (
+            ('language = "en"', 'language = "de"'),
+            "desk.language",
+            "doit être l'une de ces valeurs\u00a0: 'fr', 'en'",
+        ),
+        # desk's own checks
+        (
+            ('timezone = "UTC"', 'timezone = "Mars/Olympus"'),
+            "hours.timezone",
+            "fuseau horaire inconnu 'Mars/Olympus'",
+        ),
+        (('mon = "00:00-24:00"', 'lun = "00:00-24:00"'), "hours.business", "jour inconnu 'lun'"),
+        (
+            ('signature_format = "—{initials}"', 'signature_format = "{initials:>9}"'),
+            "desk.signature_format",
+            "{initials:>9} a un format\u00a0; n'utilisez que {initials}",
+        ),
+    ],
+)
+def test_a_refused_value_is_said_in_french(
+    tmp_path: Path, change: tuple[str, str], where: str, said: str
+) -> None:
+    """What is wrong, where, and what to do, in French: no English words from pydantic."""
+    error = refusal(DESK_TOML.replace(*change, 1), tmp_path)
+    message, hint = error.localized(Catalog("fr").t)
+    assert message.startswith(f"{tmp_path / 'desk.toml'}\u00a0: {where}\u00a0: ")
+    assert said in message
+    assert hint == "voyez sample_feeds/desk.toml pour un exemple complet"
+    english, _ = error.localized(Catalog("en").t)
+    assert english == error.message  # the English text is the catalog's, too

@@ -23,6 +23,7 @@ from rich.traceback import Traceback
 
 from desk.config.secrets import Secret, install_redaction, redact, resolve
 from desk.errors import ConfigError
+from desk.i18n import Catalog
 
 TOKEN = "tok-9f8e7d6c5b4a-ville-de-test"  # a made-up token, long enough to be redacted
 
@@ -89,6 +90,26 @@ def test_missing_env_var_says_which_and_what_to_do() -> None:
     error = refused("env:DESK_VILLE_TOKEN", environ={})
     assert "DESK_VILLE_TOKEN is not set" in error.message
     assert "export DESK_VILLE_TOKEN=" in (error.hint or "")
+
+
+def test_a_secret_refusal_is_said_in_the_readers_language(tmp_path: Path) -> None:
+    """The same refusal reads in French for a French reader, hint included, with the
+    typography the French catalog keeps (a non-breaking space before the colon)."""
+    message, hint = refused("env:DESK_VILLE_TOKEN", environ={}).localized(Catalog("fr").t)
+    assert message == (
+        "secret env:DESK_VILLE_TOKEN\u00a0: la variable d'environnement DESK_VILLE_TOKEN "
+        "n'est pas définie"
+    )
+    assert "export DESK_VILLE_TOKEN=" in (hint or "")
+    shared = tmp_path / "token"
+    shared.write_text(TOKEN)
+    shared.chmod(0o644)
+    message, hint = refused(f"file:{shared}").localized(Catalog("fr").t)
+    assert "peut être lu ou modifié par le groupe ou par d'autres (mode 0644)" in message
+    assert hint == f"rendez-le privé\u00a0: chmod 600 {shared}"
+    message, _ = refused(TOKEN).localized(Catalog("fr").t)
+    assert message.startswith("le secret d'un canal n'est pas une référence")
+    assert TOKEN not in message
 
 
 def test_empty_env_var_is_refused() -> None:
