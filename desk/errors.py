@@ -65,7 +65,24 @@ class DeskError(Exception):
 def rendered(params: dict[str, Any], t: Callable[..., str]) -> dict[str, Any]:
     """An error's ``params`` to format a text with: record words (desk.i18n.Labels) and
     another error's words (Said) in the language of ``t`` (a Catalog.t)."""
-    return {k: v.render(t) if isinstance(v, (Labels, Said)) else v for k, v in params.items()}
+    return {
+        k: v.render(t) if isinstance(v, (Labels, Said, Phrase)) else v for k, v in params.items()
+    }
+
+
+class Phrase:
+    """A value of an error's text worded by the catalogs, said in the reader's language when
+    the error is shown: ``render(t)`` calls the function given with ``t`` (a Catalog.t)."""
+
+    def __init__(self, words: Callable[[Callable[..., str]], str]) -> None:
+        self.words = words
+
+    def render(self, t: Callable[..., str]) -> str:
+        """The words in the language of ``t``."""
+        return self.words(t)
+
+    def __str__(self) -> str:
+        return self.words(Catalog("en").t)
 
 
 class Said:

@@ -48,7 +48,14 @@ def test_rules_check_warns_of_a_slow_regex_with_its_place(
     ((warning),) = report["warnings"]
     assert (warning["line"], warning["column"]) == (8, 10)
     assert cli("--lang", "fr", "rules", "check", str(rules), as_name=None) == 0
-    assert f"{rules}:8:10\u00a0: avertissement\u00a0: rule #2" in capsys.readouterr().out
+    out = capsys.readouterr().out  # the warning itself is said in French too
+    assert (
+        f"{rules}:8:10\u00a0: avertissement\u00a0: règle nº\u00a02 (echo)\u00a0: "
+        "l'expression régulière '(\\w+\\s?)+$' est lente sur les textes longs"
+    ) in out
+    assert "chaque mention est cherchée avec elle" in out
+    assert warning["code"].startswith("regex_slow")
+    assert warning["hint_code"] == "slow_regex"
 
 
 def test_rules_check_of_a_file_nested_100000_deep_is_one_problem(
