@@ -102,6 +102,28 @@ class Said:
         return (self.error.hint or "") if self.hint else self.error.message
 
 
+class Worded(str):
+    """A text in English (what it is, as a ``str``: JSON, logs, the English tests) that can
+    also be said in the reader's language: ``render(t)`` calls the function given with ``t``
+    (a Catalog.t). An import's per-item lines are such texts (desk.channels.ingest)."""
+
+    words: Callable[[Callable[..., str]], str]
+
+    def __new__(cls, words: Callable[[Callable[..., str]], str]) -> Worded:
+        text = super().__new__(cls, words(Catalog("en").t))
+        text.words = words
+        return text
+
+    def render(self, t: Callable[..., str]) -> str:
+        """The text in the language of ``t``."""
+        return self.words(t)
+
+
+def said_in(text: str, t: Callable[..., str]) -> str:
+    """``text`` in the language of ``t`` when it is ``Worded``, else as it is."""
+    return text.render(t) if isinstance(text, Worded) else text
+
+
 class InputError(DeskError):
     """A file or value given to desk cannot be read (malformed JSON/XML, unknown format...)."""
 

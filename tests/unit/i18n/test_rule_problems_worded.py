@@ -90,7 +90,7 @@ def test_french_rule_problems_keep_french_typography() -> None:
     wrong = [
         key
         for key, text in strings.items()
-        if key.startswith(("rule_problem.", "rule_hint.", "errors.rule_file."))
+        if key.startswith(("rule_problem.", "rule_hint.", "errors.rule_file.", "item_problem."))
         and (re.search(r"[^\u00a0][:;!?](\s|$)", re.sub(r"\{[^}]*\}", "", text)) or "« " in text)
         and not key.endswith(("invalid", "check_every"))  # file:line:column stays parsable
     ]
@@ -114,3 +114,37 @@ def test_a_rules_error_is_said_in_each_language_with_its_count() -> None:
     alone = RulesError("r.toml", problems[1:])
     assert alone.localized(Catalog("fr").t)[0].endswith("n'a aucune action")
     assert problems[1].render(Catalog("fr").t)[1] == "ajoutez category, priority, tags, assign..."
+
+
+def _item_codes() -> tuple[set[str], list[str]]:
+    """The codes of every ``ItemProblem(...)`` in desk's platforms, and any call whose first
+    argument is a sentence (or an f-string other than ``object_expected_<json type>``)."""
+    codes: set[str] = set()
+    sentences: list[str] = []
+    root = Path(desk.triage.rules.__file__).parents[1] / "platforms"
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and getattr(node.func, "id", "") == "ItemProblem"):
+                continue
+            first = node.args[0] if node.args else None
+            where = f"{path.name}:{node.lineno}"
+            if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                if CODE.fullmatch(first.value):
+                    codes.add(first.value)
+                else:
+                    sentences.append(f"{where}: {first.value[:60]}")
+            elif not (
+                isinstance(first, ast.JoinedStr) and "object_expected_" in ast.unparse(first)
+            ):
+                sentences.append(f"{where}: {ast.unparse(first) if first else ''}"[:80])
+    kinds = ("list", "text", "flag", "null", "number")  # desk.platforms.fields._json_type
+    return codes | {f"object_expected_{kind}" for kind in kinds}, sentences
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_every_item_problem_has_words_and_none_is_a_sentence(language: str) -> None:
+    codes, sentences = _item_codes()
+    assert sentences == []
+    assert len(codes) > 15  # 20 today
+    strings = load_strings(language)
+    assert sorted(c for c in codes if f"item_problem.{c}" not in strings) == []
