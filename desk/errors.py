@@ -65,7 +65,24 @@ class DeskError(Exception):
 def rendered(params: dict[str, Any], t: Callable[..., str]) -> dict[str, Any]:
     """An error's ``params`` to format a text with: record words (desk.i18n.Labels) and
     another error's words (Said) in the language of ``t`` (a Catalog.t)."""
-    return {k: v.render(t) if isinstance(v, (Labels, Said)) else v for k, v in params.items()}
+    return {
+        k: v.render(t) if isinstance(v, (Labels, Said, Phrase)) else v for k, v in params.items()
+    }
+
+
+class Phrase:
+    """A value of an error's text worded by the catalogs, said in the reader's language when
+    the error is shown: ``render(t)`` calls the function given with ``t`` (a Catalog.t)."""
+
+    def __init__(self, words: Callable[[Callable[..., str]], str]) -> None:
+        self.words = words
+
+    def render(self, t: Callable[..., str]) -> str:
+        """The words in the language of ``t``."""
+        return self.words(t)
+
+    def __str__(self) -> str:
+        return self.words(Catalog("en").t)
 
 
 class Said:
@@ -83,6 +100,28 @@ class Said:
 
     def __str__(self) -> str:
         return (self.error.hint or "") if self.hint else self.error.message
+
+
+class Worded(str):
+    """A text in English (what it is, as a ``str``: JSON, logs, the English tests) that can
+    also be said in the reader's language: ``render(t)`` calls the function given with ``t``
+    (a Catalog.t). An import's per-item lines are such texts (desk.channels.ingest)."""
+
+    words: Callable[[Callable[..., str]], str]
+
+    def __new__(cls, words: Callable[[Callable[..., str]], str]) -> Worded:
+        text = super().__new__(cls, words(Catalog("en").t))
+        text.words = words
+        return text
+
+    def render(self, t: Callable[..., str]) -> str:
+        """The text in the language of ``t``."""
+        return self.words(t)
+
+
+def said_in(text: str, t: Callable[..., str]) -> str:
+    """``text`` in the language of ``t`` when it is ``Worded``, else as it is."""
+    return text.render(t) if isinstance(text, Worded) else text
 
 
 class InputError(DeskError):

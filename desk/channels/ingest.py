@@ -29,10 +29,10 @@ from desk.db import SessionFactory, store, transaction
 from desk.db.bulk import fast_insert
 from desk.db.busy import DatabaseBusy, is_busy
 from desk.db.tables import AuditEvent, Channel, Mention
-from desk.errors import DeskError, InputError
+from desk.errors import DeskError, InputError, Worded
 from desk.gcpause import paused
 from desk.platforms.detect import parse_payload
-from desk.platforms.parsed import ParsedMention, ParseResult
+from desk.platforms.parsed import ItemError, ParsedMention, ParseResult
 from desk.triage import Decision, RuleSet
 from desk.triage.explain import summary
 from desk.triage.pipeline import Incoming, Triage
@@ -248,10 +248,11 @@ class IngestService:
         for err in parsed.errors:
             # An item that could not be used is rejected; a file-level note with a line number
             # (e.g. a feed that is not well-formed but still gave its entries) is a warning.
+            line = _item_line(source, err)
             if err.index is None and err.line is not None:
-                report.warnings.append(f"{source}: {err.where()}: {err.message}")
+                report.warnings.append(line)
             else:
-                report.errors.append(f"{source}: {err.where()}: {err.message}")
+                report.errors.append(line)
                 report.rejected += 1
         name = channel_name or parsed.channel_hint or "saved payloads"
         now = self.clock()
@@ -470,3 +471,13 @@ def stored_language(declared: str | None, decision: Decision) -> str | None:
     if decision.language_source == "detected" or not declared:
         return decision.language if decision.language_source != "unknown" else declared
     return declared
+
+
+def _item_line(source: str, error: ItemError) -> Worded:
+    """``file: item 3: what is wrong``, English as text, said in the reader's language by
+    ``render`` (desk ingest prints it so)."""
+    return Worded(
+        lambda t: t(
+            "item_problem.line", source=source, where=error.where(t), message=error.render(t)
+        )
+    )

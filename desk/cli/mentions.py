@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from desk.audit.actions import said
 from desk.cli._parser import Commands
 from desk.cli._shared import file_progress, local_time, plural, print_json, refused, stored_word
+from desk.errors import said_in
 from desk.i18n import Catalog
 from desk.text.safe import clean
 from desk.vocabulary import PRIORITY_NAMES, VIEWS
@@ -98,7 +99,7 @@ def ingest(desk: Desk, args: argparse.Namespace) -> int:
     t = desk.catalog.t
     for report in reports:
         for warning in report.warnings:
-            print(t("cli.ingest.warning", message=clean(warning)), file=sys.stderr)
+            print(t("cli.ingest.warning", message=clean(said_in(warning, t))), file=sys.stderr)
         # a busy stop's own line (the last error) is said in the interface language below
         if report.refused is not None:  # the file's one error, said in the interface language
             message, hint = report.refused.localized(t)
@@ -107,7 +108,7 @@ def ingest(desk: Desk, args: argparse.Namespace) -> int:
                 print(t("cli.error.hint", hint=clean(hint)), file=sys.stderr)
         else:
             for error in report.errors[:-1] if report.busy else report.errors:
-                print(t("cli.error.line", message=clean(error)), file=sys.stderr)
+                print(t("cli.error.line", message=clean(said_in(error, t))), file=sys.stderr)
         source = clean(report.source)
         if report.busy and not report.rejected:  # never tried: the database was busy
             not_tried = t("cli.ingest.not_tried", source=source)

@@ -77,9 +77,10 @@ def check(run: Invocation, args: argparse.Namespace) -> int:
             return 1
         for problem in exc.problems:
             where = f"{clean(source)}:{problem.line}:{problem.column}"
-            print(f"{where}: {clean(problem.message, one_line=True)}")
-            if problem.hint:
-                print(t("cli.error.hint", hint=clean(problem.hint, one_line=True)))
+            message, hint = problem.render(t)
+            print(f"{where}: {clean(message, one_line=True)}")
+            if hint:
+                print(t("cli.error.hint", hint=clean(hint, one_line=True)))
         print(plural(catalog, "cli.rules.problems", len(exc.problems)), file=sys.stderr)
         return 1
     if ruleset.fallback is not None:  # its examples were read with the file: train it too,
@@ -104,8 +105,9 @@ def check(run: Invocation, args: argparse.Namespace) -> int:
     )
     for warning in warnings:
         where = f"{clean(source)}:{warning.line}:{warning.column}"
-        print(t("cli.rules.warning", where=where, message=clean(warning.message, one_line=True)))
-        print(t("cli.error.hint", hint=clean(warning.hint, one_line=True)))
+        message, hint = warning.render(t)
+        print(t("cli.rules.warning", where=where, message=clean(message, one_line=True)))
+        print(t("cli.error.hint", hint=clean(hint, one_line=True)))
     if not ruleset.rules:
         print(t("cli.rules.no_rules"))
     if known is None:
@@ -114,10 +116,8 @@ def check(run: Invocation, args: argparse.Namespace) -> int:
 
 
 def _plain(problems: list[Problem]) -> list[dict[str, object]]:
-    """Problems or warnings as ``--json`` gives them."""
-    return [
-        {"line": p.line, "column": p.column, "message": p.message, "hint": p.hint} for p in problems
-    ]
+    """Problems or warnings as ``--json`` gives them: place, English words, code and values."""
+    return [p.to_json() for p in problems]
 
 
 def export(run: Invocation, args: argparse.Namespace) -> int:

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from desk.errors import InputError
+from desk.i18n import Catalog
 from desk.platforms.parsed import ItemError, ParsedMention, ParseResult
 
 MAX_JSON_BYTES = 64 * 1024 * 1024
@@ -31,7 +32,18 @@ _MISSING = object()
 
 
 class ItemProblem(Exception):
-    """Raised while building one item; becomes an ``ItemError`` for that item."""
+    """Raised while building one item; becomes an ``ItemError`` for that item. ``code`` is a
+    key of the catalogs' ``[item_problem]``, worded with ``params`` (its English text is the
+    exception's)."""
+
+    def __init__(self, code: str, **params: Any) -> None:
+        self.code = code
+        self.params = params
+        super().__init__(Catalog("en").t(f"item_problem.{code}", problem_code=code, **params))
+
+    def error(self, index: int | None = None) -> ItemError:
+        """The ItemError of the item at ``index``."""
+        return ItemError(str(self), index=index, code=self.code, params=self.params)
 
 
 def clip(value: Any, limit: int = ECHO_CHARS) -> str:
@@ -89,7 +101,7 @@ def need(obj: Any, path: str) -> Any:
     """Value at ``path``; raises ``ItemProblem`` naming the field when it is missing or null."""
     value = dig(obj, path)
     if value is None:
-        raise ItemProblem(f"missing field '{path}'")
+        raise ItemProblem("missing_field", path=path)
     return value
 
 
@@ -100,9 +112,9 @@ def need_str(obj: Any, path: str, *, limit: int | None = MAX_FIELD_CHARS) -> str
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
     if not isinstance(value, str):
-        raise ItemProblem(f"field '{path}' should be text, got {type(value).__name__}")
+        raise ItemProblem("not_text", path=path, type=type(value).__name__)
     if limit is not None and len(value) > limit:
-        raise ItemProblem(f"field '{path}' is {len(value):,} characters long (limit {limit:,})")
+        raise ItemProblem("too_long", path=path, length=len(value), limit=limit)
     return value
 
 
@@ -139,19 +151,19 @@ FUTURE_SLACK = timedelta(days=1)
 def check_moment(moment: datetime, path: str, raw: Any) -> datetime:
     """``moment`` if it is a plausible post date, else ``ItemProblem`` naming the field."""
     if not EARLIEST <= moment <= datetime.now(UTC) + FUTURE_SLACK:
-        raise ItemProblem(f"field '{path}' is not a plausible date: {clip(raw)}")
+        raise ItemProblem("implausible_date", path=path, value=clip(raw))
     return moment
 
 
 def parse_timestamp(value: Any, path: str) -> datetime:
     """UTC-aware datetime from an ISO 8601 string; a value without a zone is taken as UTC."""
     if not isinstance(value, str):
-        raise ItemProblem(f"field '{path}' is not a date: {clip(value)}")
+        raise ItemProblem("not_a_date", path=path, value=clip(value))
     try:
         moment = datetime.fromisoformat(value.strip())
         moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
     except (ValueError, OverflowError):
-        raise ItemProblem(f"field '{path}' is not a valid date: {clip(value)}") from None
+        raise ItemProblem("invalid_date", path=path, value=clip(value)) from None
     return check_moment(moment, path, value)
 
 
@@ -169,10 +181,10 @@ def collect(platform: str, items: Iterable[Any], build: Builder) -> ParseResult:
     for index, item in enumerate(items):
         try:
             if not isinstance(item, dict):
-                raise ItemProblem(f"expected an object, got {_json_type(item)}")
+                raise ItemProblem(f"object_expected_{_json_type(item)}")
             mention = build(item)
         except ItemProblem as problem:
-            result.errors.append(ItemError(message=str(problem), index=index))
+            result.errors.append(problem.error(index))
             continue
         if mention is None:
             result.skipped += 1
@@ -206,5 +218,6 @@ def cursor_object(cursor: str | None) -> dict[str, Any] | None:
 
 
 def _json_type(value: Any) -> str:
-    names = {list: "a list", str: "text", bool: "true/false", type(None): "null"}
-    return names.get(type(value), "a number")
+    """The JSON type of ``value`` (the end of an ``object_expected_*`` code)."""
+    names = {list: "list", str: "text", bool: "flag", type(None): "null"}
+    return names.get(type(value), "number")

@@ -8,6 +8,7 @@ that cannot be read at all (broken JSON, not XML) raises ``desk.errors.InputErro
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -35,19 +36,36 @@ class ParsedMention:
 
 @dataclass(frozen=True, slots=True)
 class ItemError:
-    """One item of a payload that could not be used. ``index`` is 0-based within the listing."""
+    """One item of a payload that could not be used. ``index`` is 0-based within the listing.
+    ``message`` is English; with a ``code`` (of the catalogs' ``[item_problem]``) and its
+    ``params``, ``render`` says it in the reader's language."""
 
     message: str
     index: int | None = None
     line: int | None = None
+    code: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
 
-    def where(self) -> str:
-        """Human position of the item, e.g. ``item 3`` or ``line 12``."""
+    def where(self, t: Callable[..., str] | None = None) -> str:
+        """Position of the item, e.g. ``item 3`` or ``line 12`` (in the language of ``t``, a
+        Catalog.t; English without)."""
+        if t is None:
+            if self.index is not None:
+                return f"item {self.index}"
+            return f"line {self.line}" if self.line is not None else "file"
         if self.index is not None:
-            return f"item {self.index}"
+            return t("item_problem.where.item", index=self.index)
         if self.line is not None:
-            return f"line {self.line}"
-        return "file"
+            return t("item_problem.where.line", line=self.line)
+        return t("item_problem.where.file")
+
+    def render(self, t: Callable[..., str]) -> str:
+        """The message in the language of ``t``; the English ``message`` when it has no code."""
+        if not self.code:
+            return self.message
+        key = f"item_problem.{self.code}"
+        said = t(key, problem_code=self.code, **self.params)
+        return self.message if said == key else said
 
 
 @dataclass(slots=True)

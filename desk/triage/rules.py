@@ -70,7 +70,7 @@ import regex
 from desk.calendar import TIME_WINDOWS
 from desk.config import DEFAULT_PACK
 from desk.config.files import TomlTooDeep, loads_toml, read_limited
-from desk.errors import ConfigError
+from desk.errors import ConfigError, Said
 from desk.triage.conditions import (
     LINT_TEXT,
     LINT_TIMEOUT,
@@ -191,19 +191,17 @@ class _Builder:
 
     def problem(
         self,
-        message: str,
-        key: str | None = None,
+        code: str,
+        where: str | None = None,
         hint: str = "",
         at: tuple[int, int] | None = None,
+        **params: Any,
     ) -> None:
-        line, column = at or self.locate.at(self.position, key)
-        where = f"rule #{self.position}" if self.position else ""
-        name = getattr(self, "rule_name", None)
-        if where and name:
-            where += f" ({name})"
-        self.problems.append(
-            Problem(line, column, f"{where}: {message}" if where else message, hint)
-        )
+        """Note problem ``code`` (``[rule_problem]`` in the catalogs; ``hint``: a code of
+        ``[rule_hint]``), at ``at`` or at the key ``where`` of the current rule."""
+        line, column = at or self.locate.at(self.position, where)
+        name = getattr(self, "rule_name", None) if self.position else None
+        self.problems.append(Problem(line, column, code, params, hint, self.position, name))
 
     # --- top level ----------------------------------------------------------------------------
 
@@ -219,9 +217,11 @@ class _Builder:
                 "fallback",
             }:
                 self.problem(
-                    f"unknown table or key {key!r}",
+                    "unknown_table",
                     key,
-                    "allowed: rule, lists, surge, compounds, negation, fallback",
+                    "allowed",
+                    field=key,
+                    names="rule, lists, surge, compounds, negation, fallback",
                 )
         self.read_lists(raw.get("lists", {}))
         harmless = self.read_compounds(raw.get("compounds", {}))
@@ -230,22 +230,20 @@ class _Builder:
         surge = self.read_surge(raw.get("surge", {}))
         entries = raw.get("rule", [])
         if not isinstance(entries, list):
-            self.problem("'rule' must be an array of tables", "rule", "write each rule as [[rule]]")
+            self.problem("rule_not_array", "rule", "write_each_rule")
             return [], surge
         rules: list[Rule] = []
         seen: set[str] = set()
         for position, entry in enumerate(entries, start=1):
             self.position, self.rule_name = position, None
             if not isinstance(entry, dict):
-                self.problem("must be a table", hint="write it as [[rule]]")
+                self.problem("not_a_table", hint="write_it")
                 continue
             rule = self.rule(entry, position)
             if rule is None:
                 continue
             if rule.name in seen:
-                self.problem(
-                    f"the name {rule.name!r} is used twice", "name", "names must be unique"
-                )
+                self.problem("name_twice", "name", "names_unique", name=rule.name)
             seen.add(rule.name)
             rules.append(rule)
         self.position = None
@@ -260,26 +258,22 @@ class _Builder:
 
     def read_compounds(self, raw: Any) -> tuple[str, ...]:
         if not isinstance(raw, dict):
-            self.problem("[compounds] must be a table", "compounds")
+            self.problem("compounds_table", "compounds")
             return ()
         for key in sorted(set(raw) - {"harmless"}):
-            self.problem(f"[compounds]: unknown key {key!r}", key, "allowed: harmless")
+            self.problem("compounds_unknown", key, "allowed", field=key, names="harmless")
         phrases = raw.get("harmless", [])
         if not isinstance(phrases, list) or not all(isinstance(p, str) for p in phrases):
-            self.problem("[compounds]: harmless must be a list of phrases", "harmless")
+            self.problem("compounds_list", "harmless")
             return ()
         for phrase in phrases:
             if "*" in phrase or not tokens(fold(phrase)):
-                self.problem(
-                    f"[compounds]: {phrase!r} must be plain words",
-                    "harmless",
-                    'a phrase such as "feux de circulation" (no *)',
-                )
+                self.problem("compounds_phrase", "harmless", "plain_phrase", phrase=phrase)
         return tuple(phrases)
 
     def read_fallback(self, raw: Any) -> FallbackOptions | None:
         if not isinstance(raw, dict):
-            self.problem("[fallback] must be a table", "fallback")
+            self.problem("fallback_table", "fallback")
             return None
         allowed = {
             "enabled",
@@ -290,9 +284,11 @@ class _Builder:
         }
         for key in sorted(set(raw) - allowed):
             self.problem(
-                f"[fallback]: unknown key {key!r}",
+                "fallback_unknown",
                 key,
-                "allowed: enabled, min_confidence, min_confidence_by_category, "
+                "allowed",
+                field=key,
+                names="enabled, min_confidence, min_confidence_by_category, "
                 "overrule_confidence, examples",
             )
         enabled = raw.get("enabled", True)
@@ -300,33 +296,23 @@ class _Builder:
         overrule = raw.get("overrule_confidence")
         examples = raw.get("examples")
         if not isinstance(enabled, bool):
-            self.problem("[fallback]: enabled must be true or false", "enabled")
+            self.problem("fallback_enabled", "enabled")
         if (
             isinstance(minimum, bool)
             or not isinstance(minimum, int | float)
             or not 0 <= minimum <= 1
         ):
-            self.problem(
-                "[fallback]: min_confidence must be a number from 0 to 1", "min_confidence"
-            )
+            self.problem("fallback_min_confidence", "min_confidence")
             minimum = 0.6
         if overrule is not None and (
             isinstance(overrule, bool)
             or not isinstance(overrule, int | float)
             or not 0.5 < overrule <= 1
         ):
-            self.problem(
-                "[fallback]: overrule_confidence must be a number above 0.5, at most 1",
-                "overrule_confidence",
-                "e.g. overrule_confidence = 0.99, or leave it out: the model never overrules a rule",
-            )
+            self.problem("fallback_overrule", "overrule_confidence", "overrule_example")
             overrule = None
         if examples is not None and (not isinstance(examples, str) or not examples.strip()):
-            self.problem(
-                "[fallback]: examples must be the path of a JSON-lines file",
-                "examples",
-                'e.g. examples = "corrections.jsonl" (beside this file)',
-            )
+            self.problem("fallback_examples", "examples", "examples_example")
             examples = None
         by_category = self.read_category_minimums(raw.get("min_confidence_by_category", {}))
         if enabled is not True:
@@ -335,7 +321,13 @@ class _Builder:
         try:  # read now: a bad file is this file's problem, not every import's
             texts = examples_of() if path is None else tuple(read_examples(path))
         except ConfigError as exc:
-            self.problem(f"[fallback] examples: {exc.message}", "examples", exc.hint or "")
+            self.problem(
+                "fallback_examples_file",
+                "examples",
+                "said" if exc.hint else "",
+                reason=Said(exc),
+                what_to_do=Said(exc, hint=True),
+            )
             return None
         return FallbackOptions(
             float(minimum),
@@ -348,9 +340,9 @@ class _Builder:
     def read_category_minimums(self, raw: Any) -> tuple[tuple[str, float], ...]:
         """``[fallback] min_confidence_by_category``: a table of category -> confidence."""
         key = "min_confidence_by_category"
-        hint = "e.g. min_confidence_by_category = { rumour = 0.95 }"
+        hint = "minimums_example"
         if not isinstance(raw, dict):
-            self.problem(f"[fallback]: {key} must be a table of category = confidence", key, hint)
+            self.problem("minimums_table", key, hint, field=key)
             return ()
         pairs = []
         for category, value in raw.items():
@@ -358,46 +350,45 @@ class _Builder:
             at = self.locate.in_table(f"fallback.{key}", category)
             if category not in CATEGORIES:
                 self.problem(
-                    f"[fallback]: {key}: unknown category {category!r}",
+                    "minimums_category",
                     key,
-                    f"one of {', '.join(CATEGORIES)}",
+                    "one_of",
                     at,
+                    field=key,
+                    category=category,
+                    values=", ".join(CATEGORIES),
                 )
             elif (
                 isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1
             ):
-                self.problem(
-                    f"[fallback]: {key}: {category} must be a number from 0 to 1", key, hint, at
-                )
+                self.problem("minimums_value", key, hint, at, field=key, category=category)
             else:
                 pairs.append((str(category), float(value)))
         return tuple(pairs)
 
     def read_negation(self, raw: Any) -> tuple[tuple[str, ...], int]:
         if not isinstance(raw, dict):
-            self.problem("[negation] must be a table", "negation")
+            self.problem("negation_table", "negation")
             return NEGATORS, NEGATION_WINDOW
         for key in sorted(set(raw) - {"words", "window"}):
-            self.problem(f"[negation]: unknown key {key!r}", key, "allowed: words, window")
+            self.problem("negation_unknown", key, "allowed", field=key, names="words, window")
         words = raw.get("words", list(NEGATORS))
         window = raw.get("window", NEGATION_WINDOW)
         if not isinstance(words, list) or not all(isinstance(w, str) and w for w in words):
-            self.problem("[negation]: words must be a list of words", "words")
+            self.problem("negation_words", "words")
             words = list(NEGATORS)
         if not isinstance(window, int) or isinstance(window, bool) or not 1 <= window <= MAX_WINDOW:
-            self.problem(
-                f"[negation]: window must be a whole number from 1 to {MAX_WINDOW}", "window"
-            )
+            self.problem("negation_window", "window", most=MAX_WINDOW)
             window = NEGATION_WINDOW
         return tuple(words), window
 
     def read_lists(self, raw: Any) -> None:
         if not isinstance(raw, dict):
-            self.problem("[lists] must be a table of name = [handles]", "lists")
+            self.problem("lists_table", "lists")
             return
         for name, handles in raw.items():
             if not isinstance(handles, list) or not all(isinstance(h, str) for h in handles):
-                self.problem(f"list {name!r} must be a list of account handles", name)
+                self.problem("list_handles", name, name=name)
                 continue
             self.lists[name] = frozenset(normalise_handle(h) for h in handles if h.strip())
         if self.known is not None:
@@ -406,25 +397,23 @@ class _Builder:
 
     def read_surge(self, raw: Any) -> Surge:
         if not isinstance(raw, dict):
-            self.problem("[surge] must be a table", "surge")
+            self.problem("surge_table", "surge")
             return Surge()
         unknown = set(raw) - {"window_minutes", "threshold", "tags"}
         for key in sorted(unknown):
             self.problem(
-                f"[surge]: unknown key {key!r}", key, "allowed: window_minutes, threshold, tags"
+                "surge_unknown", key, "allowed", field=key, names="window_minutes, threshold, tags"
             )
         window, threshold = raw.get("window_minutes", 60), raw.get("threshold", 0)
         tags = raw.get("tags", [])
         if not isinstance(window, int) or isinstance(window, bool) or not 1 <= window <= 10080:
-            self.problem(
-                "[surge]: window_minutes must be a whole number from 1 to 10080", "window_minutes"
-            )
+            self.problem("surge_window", "window_minutes")
             window = 60
         if not isinstance(threshold, int) or isinstance(threshold, bool) or threshold < 0:
-            self.problem("[surge]: threshold must be a whole number (0 turns it off)", "threshold")
+            self.problem("surge_threshold", "threshold")
             threshold = 0
         if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
-            self.problem("[surge]: tags must be a list of strings", "tags")
+            self.problem("surge_tags", "tags")
             tags = []
         return Surge(window, threshold, frozenset(tags))
 
@@ -434,14 +423,14 @@ class _Builder:
         before = len(self.problems)
         name = entry.get("name")
         if not isinstance(name, str) or not name.strip():
-            self.problem("'name' is required", hint='add name = "a-short-unique-name"')
+            self.problem("name_required", hint="add_name")
             name = f"#{position}"
         self.rule_name = name
         for key in sorted(set(entry) - RULE_KEYS):
-            self.problem(f"unknown key {key!r}", key, _suggest_key(key))
+            self.problem("unknown_key", key, **_suggest_key(key), field=key)
         enabled = entry.get("enabled", True)
         if not isinstance(enabled, bool):
-            self.problem("'enabled' must be true or false", "enabled")
+            self.problem("flag", "enabled", field="enabled")
         elif not enabled:
             return None
         first_list = len(self.word_lists)
@@ -451,17 +440,13 @@ class _Builder:
             self.owners[list_id] = name
         if self.flag(entry, "ignore_negated"):
             if not own_lists:
-                self.problem(
-                    "ignore_negated needs words", "ignore_negated", "it applies to the rule's words"
-                )
+                self.problem("negated_needs_words", "ignore_negated", "negated_words")
             self.negatable.update(own_lists)
         if not condition.parts:
-            self.problem(
-                "has no condition", hint="add words, regex, author_in... (see the file's header)"
-            )
+            self.problem("no_condition", hint="add_condition")
         actions = {k for k in ACTION_KEYS if k in entry}
         if not actions:
-            self.problem("has no action", hint="add category, priority, tags, assign...")
+            self.problem("no_action", hint="add_action")
         category = self.choice(entry, "category", CATEGORIES)
         priority_name = self.choice(entry, "priority", tuple(PRIORITIES))
         tags = self.strings(entry, "tags")
@@ -488,8 +473,8 @@ class _Builder:
         for key, value in table.items():
             if key not in CONDITION_KEYS:
                 if not top:
-                    hint = "actions belong to the rule itself" if key in ACTION_KEYS else ""
-                    self.problem(f"unknown condition {key!r}", key, hint or _suggest_key(key))
+                    hint = {"hint": "actions_on_rule"} if key in ACTION_KEYS else _suggest_key(key)
+                    self.problem("unknown_condition", key, **hint, field=key)
                 continue
             part = self.condition(key, value)
             if part is not None:
@@ -509,13 +494,11 @@ class _Builder:
                 or not pieces
                 or not all(isinstance(p, str) and p for p in pieces)
             ):
-                self.problem("'contains' must be a list of strings", key, 'e.g. contains = ["?"]')
+                self.problem("contains_list", key, "contains_example")
                 return None
             folded = tuple(dict.fromkeys(fold(p) for p in pieces))
             if not all(folded):  # a lone accent folds to "", which every text contains
-                self.problem(
-                    "'contains' has a piece with nothing left once accents are dropped", key
-                )
+                self.problem("contains_empty", key)
                 return None
             return Contains(folded)
         if key in _SET_CONDITIONS:
@@ -525,28 +508,29 @@ class _Builder:
                 or not values
                 or not all(isinstance(v, str) for v in values)
             ):
-                self.problem(f"{key!r} must be a list of strings", written)
+                self.problem("strings", written, field=key)
                 return None
             allowed = {"platforms": PLATFORMS, "kinds": KINDS}.get(key)
             for v in values:
                 if allowed and v not in allowed:
                     self.problem(
-                        f"{key}: unknown value {v!r}", written, f"one of {', '.join(allowed)}"
+                        "unknown_value",
+                        written,
+                        "one_of",
+                        field=key,
+                        value=v,
+                        values=", ".join(allowed),
                     )
             return OneOf(_SET_CONDITIONS[key], frozenset(v.casefold() for v in values))
         if key == "author_in":
             names = [value] if isinstance(value, str) else value
             if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-                self.problem("'author_in' must be a list of list names", key)
+                self.problem("author_in_list", key)
                 return None
             handles: set[str] = set()
             for n in names:
                 if n not in self.lists:
-                    self.problem(
-                        f"author_in: no list named {n!r}",
-                        key,
-                        "define it under [lists] in the rule file or in desk.toml",
-                    )
+                    self.problem("author_in_unknown", key, "define_list", name=n)
                 else:
                     handles |= self.lists[n]
             return AuthorIn(tuple(names), frozenset(handles))
@@ -554,7 +538,7 @@ class _Builder:
             return self.author_claims(value)
         if key == "has_link":
             if not isinstance(value, bool):
-                self.problem("'has_link' must be true or false", key)
+                self.problem("flag", key, field=key)
                 return None
             return HasLink(value)
         if key == "time":
@@ -564,23 +548,17 @@ class _Builder:
                 or not windows
                 or any(w not in TIME_WINDOWS for w in windows)
             ):
-                self.problem(
-                    "'time' must name windows", key, f"one or more of {', '.join(TIME_WINDOWS)}"
-                )
+                self.problem("time_windows", key, "one_or_more", values=", ".join(TIME_WINDOWS))
                 return None
             return Time(tuple(windows))
         # all / any / not: a table or a list of tables
         items = [value] if isinstance(value, dict) else value
         if not isinstance(items, list) or not items or not all(isinstance(i, dict) for i in items):
-            self.problem(
-                f"{key!r} must be a table or a list of tables of conditions",
-                key,
-                f'e.g. {key} = [{{ words = ["..."] }}, {{ regex = "..." }}]',
-            )
+            self.problem("combinator", key, "combinator_example", field=key)
             return None
         parts = tuple(self.conditions(item) for item in items)
         if any(not p.parts for p in parts):
-            self.problem(f"{key!r}: a table has no condition", key)
+            self.problem("combinator_empty", key, field=key)
         if key == "all":
             return All(parts)
         if key == "any":
@@ -593,23 +571,16 @@ class _Builder:
             or not value
             or not all(isinstance(w, str) and w.strip() for w in value)
         ):
-            self.problem(
-                "'words' must be a non-empty list of strings",
-                "words",
-                'e.g. words = ["eau", "aqueduc"]',
-            )
+            self.problem("words_list", "words", "words_example")
             return None
         if len(value) > MAX_ENTRIES:
-            self.problem(f"'words' has {len(value)} entries (at most {MAX_ENTRIES})", "words")
+            self.problem("words_many", "words", n=len(value), most=MAX_ENTRIES)
             return None
         for entry in value:
             reason = entry_problem(entry)
             if reason:
-                self.problem(
-                    f"words: {entry!r} {reason}",
-                    "words",
-                    'a word, a phrase, or a prefix of 3+ letters ending in * (e.g. "déneig*")',
-                )
+                code, values = reason
+                self.problem(code, "words", "word_entry", **values, field="words", entry=entry)
         list_id = len(self.word_lists)
         self.word_lists[list_id] = tuple(value)
         return Words(list_id, tuple(value))
@@ -620,21 +591,18 @@ class _Builder:
             or not value
             or not all(isinstance(w, str) and w.strip() for w in value)
         ):
-            self.problem(
-                "'author_claims' must be a non-empty list of words",
-                "author_claims",
-                'e.g. author_claims = ["mairie", "official"]',
-            )
+            self.problem("author_claims_list", "author_claims", "author_claims_example")
             return None
         for entry in value:
             reason = entry_problem(entry)
             if reason:
-                self.problem(f"author_claims: {entry!r} {reason}", "author_claims")
+                code, values = reason
+                self.problem(code, "author_claims", **values, field="author_claims", entry=entry)
         return AuthorClaims(tuple(value), WordIndex({0: tuple(value)}))
 
     def pattern(self, value: Any) -> Pattern | None:
         if not isinstance(value, str) or not value:
-            self.problem("'regex' must be a string", "regex")
+            self.problem("regex_string", "regex")
             return None
         size = expanded_size(value)
         if size is None:  # regex-only syntax: judge the counted repeats from the text
@@ -643,27 +611,15 @@ class _Builder:
         else:
             too_big = size > MAX_EXPANDED
         if too_big:
-            self.problem(
-                f"regex {value!r} repeats too many times",
-                "regex",
-                "a counted repeat such as {3} is written out in memory: keep the counts small",
-            )
+            self.problem("regex_repeats", "regex", "small_counts", value=value)
             return None
         try:
             compiled = regex.compile(value, regex.IGNORECASE | regex.V0)
         except regex.error as exc:
-            self.problem(
-                f"regex {value!r} is not valid: {exc}",
-                "regex",
-                "in TOML, write backslashes twice (\"\\\\d\") or use single quotes ('\\d')",
-            )
+            self.problem("regex_invalid", "regex", "backslashes", value=value, reason=str(exc))
             return None
         if compiled.search("") is not None:
-            self.problem(
-                f"regex {value!r} matches an empty text, so every mention",
-                "regex",
-                "make it need at least one character (e.g. + instead of *)",
-            )
+            self.problem("regex_empty", "regex", "one_character", value=value)
             return None
         return Pattern(value, compiled, backtracks_safely(value))
 
@@ -674,28 +630,30 @@ class _Builder:
         if value is None:
             return None
         if value not in allowed:
-            self.problem(f"unknown {key} {value!r}", key, f"one of {', '.join(allowed)}")
+            self.problem(
+                "unknown_choice", key, "one_of", field=key, value=value, values=", ".join(allowed)
+            )
             return None
         return str(value)
 
     def strings(self, entry: dict[str, Any], key: str) -> list[str]:
         value = entry.get(key, [])
         if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-            self.problem(f"{key!r} must be a list of strings", key)
+            self.problem("strings", key, field=key)
             return []
         return value
 
     def flag(self, entry: dict[str, Any], key: str) -> bool:
         value = entry.get(key, False)
         if not isinstance(value, bool):
-            self.problem(f"{key!r} must be true or false", key)
+            self.problem("flag", key, field=key)
             return False
         return value
 
     def text(self, entry: dict[str, Any], key: str) -> str | None:
         value = entry.get(key)
         if value is not None and (not isinstance(value, str) or not value.strip()):
-            self.problem(f"{key!r} must be a name (a string)", key)
+            self.problem("name_string", key, field=key)
             return None
         return value
 
@@ -708,29 +666,23 @@ class _Builder:
             k in {"fr", "en"} and isinstance(v, str) for k, v in value.items()
         ):
             return dict(value)
-        self.problem(
-            '\'description\' must be a string or { fr = "...", en = "..." }', "description"
-        )
+        self.problem("description", "description")
         return {}
 
     def assign(self, value: Any) -> Assign | None:
         known = self.known
         if isinstance(value, str) and not value.strip():
-            self.problem("'assign' must be a name, \"on-call\" or a table", "assign")
+            self.problem("assign_form", "assign")
             return None
         if isinstance(value, str):
             if value in {"on-call", "oncall"}:
                 return Assign(on_call=True)
             if known is not None and value not in known.staff:
-                hint = (
-                    'a team is written assign = { team = "..." }'
-                    if value in known.teams
-                    else (f"staff in desk.toml: {', '.join(sorted(known.staff)) or 'none'}")
-                )
-                self.problem(f"assign: {value!r} is not a staff member", "assign", hint)
+                hint = {"hint": "team_syntax"} if value in known.teams else _staff_hint(known)
+                self.problem("assign_not_staff", "assign", **hint, name=value)
             return Assign(person=value)
         if not isinstance(value, dict):
-            self.problem("'assign' must be a name, \"on-call\" or a table", "assign")
+            self.problem("assign_form", "assign")
             return None
         unknown = set(value) - {
             "person",
@@ -742,45 +694,43 @@ class _Builder:
         }
         for key in sorted(unknown):
             self.problem(
-                f"assign: unknown key {key!r}",
+                "assign_unknown",
                 "assign",
-                "allowed: person, team, strategy, on_call, match_language, match_topic",
+                "allowed",
+                field=key,
+                names="person, team, strategy, on_call, match_language, match_topic",
             )
         for key in ("person", "team", "strategy"):
             if key in value and not (isinstance(value[key], str) and value[key].strip()):
-                self.problem(f"assign: {key} must be a name (a string)", "assign")
+                self.problem("assign_name", "assign", field=key)
                 return None
         if not isinstance(value.get("on_call", False), bool):
-            self.problem("assign: on_call must be true or false", "assign")
+            self.problem("assign_on_call", "assign")
             return None
         targets = [k for k in ("person", "team", "on_call") if value.get(k)]
         if len(targets) != 1:
-            self.problem("assign: give exactly one of person, team or on_call", "assign")
+            self.problem("assign_one", "assign")
             return None
         strategy = value.get("strategy")
         if strategy is not None and strategy not in STRATEGIES:
             self.problem(
-                f"assign: unknown strategy {strategy!r}",
+                "assign_strategy",
                 "assign",
-                f"one of {', '.join(STRATEGIES)}",
+                "one_of",
+                strategy=strategy,
+                values=", ".join(STRATEGIES),
             )
         team = value.get("team")
         if team is not None and known is not None and team not in known.teams:
-            self.problem(
-                f"assign: no team named {team!r}",
-                "assign",
-                f"teams in desk.toml: {', '.join(sorted(known.teams)) or 'none'}",
-            )
+            names = ", ".join(sorted(known.teams))
+            teams = "teams" if names else "teams_none"
+            self.problem("assign_team", "assign", teams, team=team, names=names)
         person = value.get("person")
         if person is not None and known is not None and person not in known.staff:
-            self.problem(
-                f"assign: {person!r} is not a staff member",
-                "assign",
-                f"staff in desk.toml: {', '.join(sorted(known.staff)) or 'none'}",
-            )
+            self.problem("assign_not_staff", "assign", **_staff_hint(known), name=person)
         flags = {k: value.get(k, False) for k in ("match_language", "match_topic")}
         if not all(isinstance(v, bool) for v in flags.values()):
-            self.problem("assign: match_language and match_topic are true or false", "assign")
+            self.problem("assign_match", "assign")
             return None
         return Assign(
             person=person,
@@ -792,11 +742,20 @@ class _Builder:
         )
 
 
-def _suggest_key(key: str) -> str:
+def _suggest_key(key: str) -> dict[str, Any]:
+    """The hint for an unknown key (and its values): the closest known key, else them all."""
     import difflib
 
     close = difflib.get_close_matches(key, sorted(RULE_KEYS), n=1)
-    return f"did you mean {close[0]!r}?" if close else f"allowed: {', '.join(sorted(RULE_KEYS))}"
+    if close:
+        return {"hint": "did_you_mean", "close": close[0]}
+    return {"hint": "allowed", "names": ", ".join(sorted(RULE_KEYS))}
+
+
+def _staff_hint(known: Known) -> dict[str, Any]:
+    """The hint naming the staff of desk.toml (and its value)."""
+    names = ", ".join(sorted(known.staff))
+    return {"hint": "staff" if names else "staff_none", "names": names}
 
 
 def parse_rules(text: str, source: str, known: Known | None = None) -> RuleSet:
@@ -811,14 +770,9 @@ def parse_rules(text: str, source: str, known: Known | None = None) -> RuleSet:
             lines = text.rstrip().splitlines() or [""]
             line, column = len(lines), len(lines[-1]) + 1
         message = _TOML_WHERE.sub("", str(exc)).strip()
-        hint = (
-            "rules nest a few levels (any, all, not): check the brackets there"
-            if isinstance(exc, TomlTooDeep)
-            else "check quotes, brackets and commas"
-        )
-        raise RulesError(
-            source, [Problem(line, column, f"not valid TOML: {message}", hint)]
-        ) from exc
+        hint = "toml_nesting" if isinstance(exc, TomlTooDeep) else "toml_syntax"
+        problem = Problem(line, column, "toml", {"reason": message}, hint)
+        raise RulesError(source, [problem]) from exc
     builder = _Builder(text, known)
     builder.base = Path(source).parent
     rules, surge = builder.document(raw)
@@ -861,32 +815,16 @@ def slow_patterns(ruleset: RuleSet, text: str) -> list[Problem]:
             risky = not backtracks_safely(pattern.source)
             if took < SLOW_SEARCH and not risky:
                 continue
-            where = f"rule #{rule.position} ({rule.name}): regex '{pattern.source}'"
-            shape = (
-                "it has a repeat inside a repeat, alternatives under a repeat or a backreference"
-            )
             if took >= SLOW_SEARCH:
-                timing = (
-                    f"over {LINT_TIMEOUT * 1000:.0f} ms"
-                    if took >= LINT_TIMEOUT
-                    else f"{took * 1000:.0f} ms"
-                )
-                message = (
-                    f"{where} is slow on long texts: {timing} for one search of "
-                    f"{LINT_TEXT:,} characters" + (f" ({shape})" if risky else "")
-                )
+                code = "regex_slow_over" if took >= LINT_TIMEOUT else "regex_slow"
+                code += "_risky" if risky else ""
+                ms = round((LINT_TIMEOUT if took >= LINT_TIMEOUT else took) * 1000)
             else:
-                message = f"{where} may be slow on some texts: {shape}"
+                code, ms = "regex_risky", 0
             line, column = locate.text_at(rule.position, pattern.source, "regex")
+            values = {"source": pattern.source, "ms": ms, "chars": LINT_TEXT}
             warnings.append(
-                Problem(
-                    line,
-                    column,
-                    message,
-                    "every mention is searched with it and imports wait for it: write it "
-                    "without nested repeats (e.g. [\\w\\s]+ rather than (\\w+\\s?)+), or use "
-                    "words for plain words",
-                )
+                Problem(line, column, code, values, "slow_regex", rule.position, rule.name)
             )
     return warnings
 

@@ -7,11 +7,13 @@ desk.triage.rules reads and validates the TOML into these; the engine and routin
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from desk.errors import ConfigError
+from desk.errors import ConfigError, Phrase, rendered
+from desk.i18n import Catalog
 from desk.triage.conditions import All
 from desk.triage.fallback import Fallback
 from desk.triage.words import NEGATION_WINDOW, WordIndex
@@ -164,30 +166,101 @@ class Known:
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong in a rule file, with where it is and what to do."""
+    """One thing wrong in a rule file, with where it is and what to do: a ``code`` the catalogs
+    word in ``[rule_problem]`` (and ``hint_code`` in ``[rule_hint]``), formatted with
+    ``params``, said in the reader's language by ``render``; ``rule`` and ``rule_name`` say in
+    which rule it is (None: outside the rules). ``message`` and ``hint`` are the English words
+    (``desk rules check --json`` gives them beside the code)."""
 
     line: int
     column: int
-    message: str
-    hint: str = ""
+    code: str
+    params: dict[str, Any] = field(default_factory=dict)
+    hint_code: str = ""
+    rule: int | None = None
+    rule_name: str | None = None
+
+    def render(self, t: Callable[..., str]) -> tuple[str, str]:
+        """The message and the hint ("" when none) in the language of ``t`` (a Catalog.t)."""
+        # always formatted (``problem_code`` given), so the catalogs write a brace as {{ }}
+        values = {**rendered(self.params, t), "problem_code": self.code}
+        text = t(f"rule_problem.{self.code}", **values)
+        if self.rule:
+            where = (
+                t("rule_problem.where_named", position=self.rule, name=self.rule_name)
+                if self.rule_name
+                else t("rule_problem.where", position=self.rule)
+            )
+            text = t("rule_problem.in_rule", where=where, problem=text)
+        hint = t(f"rule_hint.{self.hint_code}", **values) if self.hint_code else ""
+        return text, hint
+
+    @property
+    def message(self) -> str:
+        """What is wrong, in English."""
+        return self.render(Catalog("en").t)[0]
+
+    @property
+    def hint(self) -> str:
+        """What to do, in English ("" when the message says it all)."""
+        return self.render(Catalog("en").t)[1]
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON form: place, English words, and the code and values that word them."""
+        values = {
+            k: v if isinstance(v, int | float | str | bool) or v is None else str(v)
+            for k, v in self.params.items()
+        }
+        message, hint = self.render(Catalog("en").t)
+        return {
+            "line": self.line,
+            "column": self.column,
+            "message": message,
+            "hint": hint,
+            "code": self.code,
+            "params": values,
+            "hint_code": self.hint_code,
+        }
 
     def __str__(self) -> str:
-        hint = f" — {self.hint}" if self.hint else ""
-        return f"line {self.line}, column {self.column}: {self.message}{hint}"
+        message, hint = self.render(Catalog("en").t)
+        hint = f" — {hint}" if hint else ""
+        return f"line {self.line}, column {self.column}: {message}{hint}"
 
 
 class RulesError(ConfigError):
-    """A rule file that cannot be used; ``problems`` lists everything found."""
+    """A rule file that cannot be used; ``problems`` lists everything found. Its words are
+    ``errors.rule_file.invalid`` with the first problem said in the reader's language."""
 
     def __init__(self, source: str, problems: list[Problem]) -> None:
         self.source = source
         self.problems = problems
         first = problems[0]
-        more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
+        more = len(problems) - 1
+        params: dict[str, Any] = {
+            "source": source,
+            "line": first.line,
+            "column": first.column,
+            "problem": Phrase(lambda t: first.render(t)[0]),
+            "more": Phrase(lambda t: _more(t, more)),
+            "what_to_do": Phrase(lambda t: first.render(t)[1] or t("errors.rule_file.check_every")),
+        }
+        english = Catalog("en").t
+        shown = rendered(params, english)
         super().__init__(
-            f"{source}:{first.line}:{first.column}: {first.message}{more}",
-            hint=first.hint or "run `desk rules check FILE` to see every problem",
+            english("errors.rule_file.invalid", **shown),
+            english("errors.rule_file.invalid_hint", **shown),
+            key="rule_file.invalid",
+            params=params,
         )
+
+
+def _more(t: Callable[..., str], more: int) -> str:
+    """`` (and 3 more problems)`` in the language of ``t``; "" when there is no other. From 1
+    up, French and English agree on which count is singular (Catalog.plural)."""
+    if not more:
+        return ""
+    return t(f"errors.rule_file.more.{'one' if more == 1 else 'other'}", n=more)
 
 
 _HEADER = re.compile(r"^\s*\[\[\s*rule\s*\]\]")

@@ -30,6 +30,7 @@ from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
+from typing import Any
 
 import ahocorasick
 import regex
@@ -95,17 +96,18 @@ def pattern_tokens(entry: str) -> tuple[str, ...]:
     return tuple(_PATTERN_TOKEN.findall(fold(entry)))
 
 
-def entry_problem(entry: str) -> str | None:
-    """Why a word-list entry cannot be used, or None when it is fine."""
+def entry_problem(entry: str) -> tuple[str, dict[str, Any]] | None:
+    """Why a word-list entry cannot be used, as a code of the catalogs' ``[rule_problem]`` and
+    its values, or None when it is fine."""
     parts = pattern_tokens(entry)
     if not parts:
-        return "has no letters or digits to match"
+        return "entry_no_letters", {}
     for part in parts:
         if part.endswith("*") and len(part) - 1 < MIN_PREFIX:
-            return f"the prefix {part!r} is too short (at least {MIN_PREFIX} letters before *)"
+            return "entry_short_prefix", {"prefix": part, "least": MIN_PREFIX}
     stray = entry.count("*") - sum(p.endswith("*") for p in parts)
     if stray or _STAR_INSIDE.search(fold(entry)):
-        return "'*' is only allowed at the end of a word"
+        return "entry_star_inside", {}
     return None
 
 

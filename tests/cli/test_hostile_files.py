@@ -48,7 +48,14 @@ def test_rules_check_warns_of_a_slow_regex_with_its_place(
     ((warning),) = report["warnings"]
     assert (warning["line"], warning["column"]) == (8, 10)
     assert cli("--lang", "fr", "rules", "check", str(rules), as_name=None) == 0
-    assert f"{rules}:8:10\u00a0: avertissement\u00a0: rule #2" in capsys.readouterr().out
+    out = capsys.readouterr().out  # the warning itself is said in French too
+    assert (
+        f"{rules}:8:10\u00a0: avertissement\u00a0: règle nº\u00a02 (echo)\u00a0: "
+        "l'expression régulière '(\\w+\\s?)+$' est lente sur les textes longs"
+    ) in out
+    assert "chaque mention est cherchée avec elle" in out
+    assert warning["code"].startswith("regex_slow")
+    assert warning["hint_code"] == "slow_regex"
 
 
 def test_rules_check_of_a_file_nested_100000_deep_is_one_problem(
@@ -132,3 +139,31 @@ def test_a_refused_payload_file_is_said_in_the_readers_language(
     assert cli("ingest", "--json", str(empty), lang="fr") == 1
     [report] = json.loads(capsys.readouterr().out)["files"]
     assert report["errors"][0].startswith(f"{empty}: the file is empty")
+
+
+def test_an_imports_rejected_items_are_said_in_the_readers_language(
+    cli: Cli, desk: Desk, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 11: each rejected item's line (where, what) comes from the catalog's
+    [item_problem]; English and --json keep the words they had."""
+    account = {"acct": "alice@example.social", "username": "alice", "display_name": "Alice"}
+    status = {"id": "1", "created_at": "2024-05-01T10:00:00Z", "content": "<p>eau</p>"}
+    good = {"id": "n1", "type": "mention", "account": account, "status": status}
+    no_id = {**good, "id": "n2", "status": {k: v for k, v in status.items() if k != "id"}}
+    payload = tmp_path / "mixte.json"
+    payload.write_text(json.dumps([good, no_id, "oops"]), encoding="utf-8")
+    assert cli("ingest", str(payload), lang="fr") == 1
+    err = capsys.readouterr().err
+    assert f"{payload}\u00a0: élément 1\u00a0: champ «\u00a0status.id\u00a0» absent" in err
+    assert f"{payload}\u00a0: élément 2\u00a0: un objet était attendu, c'est du texte" in err
+    assert "missing field" not in err
+    assert cli("ingest", str(payload), lang="en") == 1
+    err = capsys.readouterr().err
+    assert f"{payload}: item 1: missing field 'status.id'" in err
+    assert f"{payload}: item 2: expected an object, got text" in err
+    assert cli("ingest", "--json", str(payload), lang="fr") == 1
+    [report] = json.loads(capsys.readouterr().out)["files"]
+    assert report["errors"] == [
+        f"{payload}: item 1: missing field 'status.id'",
+        f"{payload}: item 2: expected an object, got text",
+    ]

@@ -74,6 +74,51 @@ def test_rules_check_ok_and_every_problem_with_line_and_column(
     assert {(p["line"], p["column"]) for p in report["problems"]} >= {(8, 1), (9, 1)}
 
 
+def test_rules_check_and_a_refused_rule_file_speak_french(
+    cli: Cli,
+    config_file: Path,
+    settings: Settings,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Issue 11: each problem of a rule file, its hint and the error that stops a command are
+    worded by the catalog in the reader's language; --json keeps the English words and adds
+    the code and values that word them."""
+    bad = tmp_path / "bad.toml"
+    bad.write_text(BAD_RULES, encoding="utf-8")
+    assert cli("--lang", "fr", "rules", "check", str(bad)) == 1
+    captured = capsys.readouterr()
+    lines = captured.out.splitlines()
+    assert f"{bad}:8:1: règle nº\u00a02 (typo)\u00a0: clé inconnue «\u00a0wrods\u00a0»" in lines
+    assert "  conseil\u00a0: vouliez-vous dire «\u00a0words\u00a0»\u00a0?" in lines
+    assert any(
+        line.startswith(f"{bad}:9:1: règle nº\u00a02 (typo)\u00a0: valeur inconnue pour category")
+        and "«\u00a0gossip\u00a0»" in line
+        for line in lines
+    )
+    assert not any("unknown" in line or "rule #" in line for line in lines)
+    assert cli("--lang", "fr", "rules", "check", str(bad), "--json") == 1
+    problems = json.loads(capsys.readouterr().out)["problems"]
+    assert problems[0]["message"] == "rule #2 (typo): unknown key 'wrods'"  # --json: English
+    assert (problems[0]["code"], problems[0]["params"]) == (
+        "unknown_key",
+        {"close": "words", "field": "wrods"},
+    )
+    assert problems[0]["hint_code"] == "did_you_mean"
+    # a command that opens the desk stops on the file, said in French, the count too
+    text = config_file.read_text(encoding="utf-8")
+    config_file.write_text(text.replace("[desk]\n", '[desk]\nrules = "bad.toml"\n', 1))
+    (config_file.parent / "bad.toml").write_text(BAD_RULES, encoding="utf-8")
+    assert cli("--lang", "fr", "queue") != 0
+    err = capsys.readouterr().err
+    assert "bad.toml:8:1: règle nº\u00a02 (typo)\u00a0: clé inconnue «\u00a0wrods\u00a0»" in err
+    assert "(et 2 autres problèmes)" in err
+    assert "vouliez-vous dire" in err
+    assert cli("--lang", "en", "queue") != 0
+    err = capsys.readouterr().err
+    assert "bad.toml:8:1: rule #2 (typo): unknown key 'wrods' (and 2 more problem(s))" in err
+
+
 def test_rules_check_broken_toml_points_at_the_spot(
     cli: Cli, settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

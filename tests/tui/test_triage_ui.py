@@ -252,7 +252,8 @@ async def test_a_broken_rule_file_keeps_the_old_rules(env: DeskEnv, no_watch: No
         errors = [n for n in notifications(app) if n.severity == "error"]
         assert len(errors) == 1
         assert errors[0].message.startswith(RULES_BAD)
-        assert "used twice" in errors[0].message  # what is wrong, with where (file:line)
+        # what is wrong, with where (file:line), in the interface's French (issue 11)
+        assert "le nom «\u00a0flood\u00a0» est utilisé deux fois" in errors[0].message
         assert "rules.toml:" in errors[0].message
         assert not any(RELOADED in m for m in messages(app))
         assert app.is_running

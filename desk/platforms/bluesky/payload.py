@@ -78,7 +78,7 @@ def _from_post(notification: dict[str, Any], kind: str) -> ParsedMention:
     author = need_str(notification, "author.handle")
     text = need(notification, "record.text")
     if not isinstance(text, str):
-        raise ItemProblem("field 'record.text' should be text")
+        raise ItemProblem("record_text")
     return ParsedMention(
         platform=PLATFORM,
         remote_id=uri,
@@ -107,7 +107,7 @@ def _created_at(notification: dict[str, Any]) -> datetime:
             return parse_timestamp(value, path)
         except ItemProblem as problem:
             first_problem = first_problem or problem
-    raise first_problem or ItemProblem("missing field 'record.createdAt'")
+    raise first_problem or ItemProblem("missing_field", path="record.createdAt")
 
 
 def _first_language(langs: Any) -> str | None:

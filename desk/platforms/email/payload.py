@@ -42,9 +42,9 @@ from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 from typing import Any
 
 from desk.platforms.email.quotes import strip_quoted
-from desk.platforms.fields import EARLIEST, FUTURE_SLACK, language_code
+from desk.platforms.fields import EARLIEST, FUTURE_SLACK, ItemProblem, language_code
 from desk.platforms.html import MAX_TEXT_CHARS, cap_text, html_to_text
-from desk.platforms.parsed import ItemError, ParsedMention, ParseResult
+from desk.platforms.parsed import ParsedMention, ParseResult
 
 PLATFORM = "email"
 MAX_MESSAGE_BYTES = 25 * 1024 * 1024
@@ -75,7 +75,7 @@ def parse(data: bytes, source: str) -> ParseResult:
     try:
         result.items.append(parse_message(data, source=source))
     except Exception as exc:  # noqa: BLE001 - a parser bug must not stop an import
-        result.errors.append(ItemError(f"unreadable message: {type(exc).__name__}", index=0))
+        result.errors.append(ItemProblem("unreadable_message", kind=type(exc).__name__).error(0))
     return result
 
 

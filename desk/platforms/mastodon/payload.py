@@ -68,7 +68,7 @@ def _build(notification: dict[str, Any]) -> ParsedMention | None:
 def _from_status(notification: dict[str, Any], kind: str, raw: dict[str, Any]) -> ParsedMention:
     status = need(notification, "status")
     if not isinstance(status, dict):
-        raise ItemProblem(f"field 'status' should be an object, got {clip(status)}")
+        raise ItemProblem("status_not_object", value=clip(status))
     # The notification's account is the status author; fall back to the status's own copy.
     account_path = "account" if isinstance(notification.get("account"), dict) else "status.account"
     account = dig(notification, account_path)

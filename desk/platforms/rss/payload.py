@@ -29,7 +29,14 @@ import feedparser.api
 from defusedxml import DefusedXmlException
 
 from desk.errors import InputError
-from desk.platforms.fields import EARLIEST, FUTURE_SLACK, LONE_SURROGATE, clip, dig
+from desk.platforms.fields import (
+    EARLIEST,
+    FUTURE_SLACK,
+    LONE_SURROGATE,
+    ItemProblem,
+    clip,
+    dig,
+)
 from desk.platforms.html import cap_text, html_to_text
 from desk.platforms.parsed import ItemError, ParsedMention, ParseResult
 
@@ -118,8 +125,12 @@ def _bozo_suffix(parsed: Any) -> str:
 
 def _bozo_error(exc: Any) -> ItemError:
     message, line = _bozo_parts(exc)
-    where = f", line {line}" if line else ""
-    return ItemError(message=f"feed is not well-formed: {message}{where}", line=line)
+    said = (
+        ItemProblem("feed_malformed_at", message=message, line=line)
+        if line
+        else ItemProblem("feed_malformed", message=message)
+    )
+    return ItemError(str(said), line=line, code=said.code, params=said.params)
 
 
 def _feed_info(feed: Any) -> _FeedInfo:

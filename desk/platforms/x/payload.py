@@ -60,7 +60,7 @@ def snowflake_time(post_id: str) -> datetime:
     try:
         moment = datetime.fromtimestamp(millis / 1000, tz=UTC)
     except (OverflowError, ValueError, OSError):
-        raise ItemProblem(f"id {clip(post_id)} does not encode a date") from None
+        raise ItemProblem("id_no_date", value=clip(post_id)) from None
     return check_moment(moment, "id", post_id)
 
 
@@ -133,7 +133,7 @@ def _created_at(post: dict[str, Any], post_id: str) -> datetime:
             return snowflake_time(post_id)
         except (OverflowError, OSError, ValueError):
             pass
-    raise ItemProblem(f"missing field 'created_at' and id {clip(post_id)} is not an X id")
+    raise ItemProblem("no_created_at", value=clip(post_id))
 
 
 def _api_errors(errors: Any) -> list[ItemError]:
@@ -143,5 +143,5 @@ def _api_errors(errors: Any) -> list[ItemError]:
     found = []
     for error in errors:
         detail = dig(error, "detail") or dig(error, "title") or error
-        found.append(ItemError(message=f"X reported an error: {clip(detail, 200)}"))
+        found.append(ItemProblem("x_error", detail=clip(detail, 200)).error())
     return found

@@ -39,7 +39,7 @@ class Pulling:
     def service(self, desk: Any, **options: Any) -> Any:
         self.asked += 1
         if self.asked <= self.failures:
-            raise RulesError("rules.toml", [Problem(3, 1, "not a rule", "fix it")])
+            raise RulesError("rules.toml", [Problem(3, 1, "no_action", hint_code="add_action")])
         return SimpleNamespace(watch=self.watch)
 
     async def watch(self, stop: threading.Event, on_channel: Any) -> None:
