@@ -222,11 +222,20 @@ SCHEMA_HEAD = "0024"
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Create or upgrade the schema to ``revision`` through Alembic (never ``create_all``)."""
-    if revision == "head" and stored_revision(engine) == SCHEMA_HEAD:
+    stored = stored_revision(engine) if revision == "head" else None
+    if stored == SCHEMA_HEAD:
         return
+    if stored is not None and stored not in known_revisions():
+        raise ConfigError.from_catalog("database_newer", found=stored, known=SCHEMA_HEAD)
     from alembic import command
 
     command.upgrade(alembic_config(engine), revision)
+
+
+def known_revisions() -> set[str]:
+    """The revision ids of the bundled migrations (their files are named ``NNNN_what.py``)."""
+    versions = Path(__file__).parent / "migrations" / "versions"
+    return {p.name[:4] for p in versions.glob("[0-9][0-9][0-9][0-9]_*.py")}
 
 
 def stored_revision(engine: Engine) -> str | None:

@@ -9,6 +9,9 @@ import pytest
 import sqlalchemy as sa
 
 from desk import db
+from desk.config import Settings
+from desk.errors import ConfigError
+from tests.helpers.cli import Cli
 from tests.helpers.clock import FakeClock
 
 
@@ -196,3 +199,31 @@ def test_migrations_build_exactly_the_models(tmp_path: Path) -> None:
         )
         assert compare_metadata(context, SQLModel.metadata) == []  # the FTS indexes are SQL-only
     engine.dispose()
+
+
+def test_a_database_from_a_newer_desk_is_refused_plainly_and_left_as_it_is(
+    tmp_path: Path, cli: Cli, settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # An older desk opening a database a newer one upgraded printed Alembic's traceback
+    # ("Can't locate revision identified by '0099'").
+    path = tmp_path / "newer.db"
+    engine = db.make_engine(str(path))
+    db.upgrade(engine)
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE alembic_version SET version_num = '0099'"))
+    with pytest.raises(ConfigError) as caught:
+        db.upgrade(engine)
+    assert caught.value.key == "database_newer"
+    assert db.stored_revision(engine) == "0099"  # nothing changed
+    engine.dispose()
+    assert db.known_revisions() >= {"0001", db.SCHEMA_HEAD}
+    for lang, words in (
+        ("en", "written by a newer desk"),
+        ("fr", "écrite par un desk plus récent"),
+    ):
+        command = ["--lang", lang, "--db", str(path), "--config", str(settings.config), "queue"]
+        assert cli.raw(command) == 2
+        err = capsys.readouterr().err
+        assert words in err
+        assert "0099" in err
+        assert "Traceback" not in err
