@@ -13,6 +13,7 @@ from desk.config import Settings
 from desk.errors import ConfigError
 from tests.helpers.cli import Cli
 from tests.helpers.clock import FakeClock
+from tests.helpers.old_rows import add_channel_and_mention
 
 
 def test_migrations_from_empty_database(tmp_path: Path) -> None:
@@ -69,21 +70,7 @@ def test_a_file_with_two_answers_to_one_mention_upgrades_to_one_voice(tmp_path: 
     engine = db.make_engine(str(tmp_path / "old.db"))
     db.upgrade(engine, "0011")
     with engine.begin() as conn:
-        conn.execute(
-            sa.text(
-                "INSERT INTO channels (id, platform, name, live, created_at)"
-                " VALUES (1, 'mastodon', 'ville', 0, '2026-11-01 00:00:00')"
-            )
-        )
-        conn.execute(
-            sa.text(
-                "INSERT INTO mentions (id, channel_id, platform, remote_id, author_handle, author_name,"
-                " text, kind, created_at, received_at, raw, status, category, priority, triage_reason,"
-                " triage_rules, tags, needs_approval, triage_detail) VALUES (1, 1, 'mastodon', 'r1',"
-                " '@a', 'A', 'Bonjour', 'mention', '2026-11-01 00:00:00', '2026-11-01 00:00:00', '{}',"
-                " 'closed', 'question', 1, '', '[]', '[]', 0, '{}')"
-            )
-        )
+        add_channel_and_mention(conn)
         for n, status in enumerate(("sent_offline", "sent_offline", "rejected"), start=1):
             conn.execute(
                 sa.text(

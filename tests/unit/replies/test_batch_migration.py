@@ -10,27 +10,14 @@ import sqlalchemy as sa
 from alembic import command
 
 from desk import db
+from tests.helpers.old_rows import add_channel_and_mention
 
 
 def test_0017_upgrades_downgrades_and_upgrades_again(tmp_path: Path) -> None:
     engine = db.make_engine(str(tmp_path / "old.db"))
     db.upgrade(engine, "0016")
     with engine.begin() as conn:
-        conn.execute(
-            sa.text(
-                "INSERT INTO channels (id, platform, name, live, created_at)"
-                " VALUES (1, 'mastodon', 'ville', 0, '2026-11-01 00:00:00')"
-            )
-        )
-        conn.execute(
-            sa.text(
-                "INSERT INTO mentions (id, channel_id, platform, remote_id, author_handle, author_name,"
-                " text, kind, created_at, received_at, raw, status, category, priority, triage_reason,"
-                " triage_rules, tags, needs_approval, triage_detail) VALUES (1, 1, 'mastodon', 'r1',"
-                " '@a', 'A', 'Bonjour', 'mention', '2026-11-01 00:00:00', '2026-11-01 00:00:00', '{}',"
-                " 'closed', 'question', 1, '', '[]', '[]', 0, '{}')"
-            )
-        )
+        add_channel_and_mention(conn)
         conn.execute(
             sa.text(
                 "INSERT INTO replies (id, mention_id, author, body, signature, text, status,"

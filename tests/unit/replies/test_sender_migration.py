@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from alembic import command
 
 from desk import db
+from tests.helpers.old_rows import add_channel_and_mention
 
 
 def _triggers(engine: sa.Engine) -> set[str]:
@@ -28,20 +29,15 @@ def test_0024_adds_and_drops_the_sender_and_the_replies_keep_their_triggers(
     engine = db.make_engine(str(tmp_path / "old.db"))
     db.upgrade(engine, "0023")
     with engine.begin() as conn:
-        conn.execute(
-            sa.text(
-                "INSERT INTO channels (id, platform, name, live, created_at)"
-                " VALUES (1, 'email', 'contact', 1, '2026-11-01 00:00:00')"
-            )
-        )
-        conn.execute(
-            sa.text(
-                "INSERT INTO mentions (id, channel_id, platform, remote_id, author_handle, author_name,"
-                " text, kind, created_at, received_at, raw, status, category, priority, triage_reason,"
-                " triage_rules, tags, needs_approval, triage_detail) VALUES (1, 1, 'email', '<r1@x>',"
-                " 'a@x', 'A', 'Bonjour', 'email', '2026-11-01 00:00:00', '2026-11-01 00:00:00', '{}',"
-                " 'open', 'question', 1, '', '[]', '[]', 0, '{}')"
-            )
+        add_channel_and_mention(
+            conn,
+            platform="email",
+            name="contact",
+            live=1,
+            remote_id="<r1@x>",
+            handle="a@x",
+            kind="email",
+            status="open",
         )
         conn.execute(
             sa.text(
