@@ -74,28 +74,38 @@ def test_the_audit_trail_refuses_update_delete_and_truncate(open_pg: Callable[..
     assert desk.queries.verify_audit().ok
 
 
-def test_three_desks_writing_at_once_keep_one_chain(open_pg: Callable[..., Desk]) -> None:
-    first = open_pg("amelie")
-    ids = add(first, *(mention(str(i), f"Question {i}") for i in range(1, 31)))
-    desks = [first, open_pg("bruno"), open_pg("chloe")]
+def at_once(desks: list[Desk], work: Callable[[Desk, int], None]) -> list[BaseException]:
+    """``work(desk, its index)`` in one thread per desk, all released together; what they raised."""
     errors: list[BaseException] = []
     start = threading.Barrier(len(desks))
 
-    def work(desk: Desk, offset: int) -> None:
+    def run(desk: Desk, offset: int) -> None:
         try:
             start.wait()
-            for mid in ids[offset::3]:
-                desk.inbox.categorise(mid, "question")
-                desk.inbox.close(mid)
-                desk.inbox.reopen(mid)
-        except BaseException as exc:  # noqa: BLE001 - reported below
+            work(desk, offset)
+        except BaseException as exc:  # noqa: BLE001 - returned to the test
             errors.append(exc)
 
-    threads = [threading.Thread(target=work, args=(d, i)) for i, d in enumerate(desks)]
+    threads = [threading.Thread(target=run, args=(d, i)) for i, d in enumerate(desks)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(60)
+    return errors
+
+
+def test_three_desks_writing_at_once_keep_one_chain(open_pg: Callable[..., Desk]) -> None:
+    first = open_pg("amelie")
+    ids = add(first, *(mention(str(i), f"Question {i}") for i in range(1, 31)))
+    desks = [first, open_pg("bruno"), open_pg("chloe")]
+
+    def work(desk: Desk, offset: int) -> None:
+        for mid in ids[offset::3]:
+            desk.inbox.categorise(mid, "question")
+            desk.inbox.close(mid)
+            desk.inbox.reopen(mid)
+
+    errors = at_once(desks, work)
     assert errors == []
     with first.engine.connect() as conn:
         seqs = [r[0] for r in conn.exec_driver_sql("SELECT seq FROM audit_events ORDER BY seq")]
@@ -116,23 +126,13 @@ def test_desks_moving_mentions_between_categories_at_once_never_deadlock(
     for mid in ids[1::2]:
         first.inbox.categorise(mid, "complaint")
     desks = [first, open_pg("amelie")]
-    errors: list[BaseException] = []
-    start = threading.Barrier(len(desks))
 
     def work(desk: Desk, offset: int) -> None:
-        try:
-            start.wait()
-            for turn in range(4):
-                for mid in ids[offset::2]:  # desk 0: question <-> complaint; desk 1 the other way
-                    desk.inbox.categorise(mid, ("complaint", "question")[(turn + offset) % 2])
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
+        for turn in range(4):
+            for mid in ids[offset::2]:  # desk 0: question <-> complaint; desk 1 the other way
+                desk.inbox.categorise(mid, ("complaint", "question")[(turn + offset) % 2])
 
-    threads = [threading.Thread(target=work, args=(d, i)) for i, d in enumerate(desks)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
+    errors = at_once(desks, work)
     assert errors == []
     with first.engine.connect() as conn:
         summary = conn.exec_driver_sql(
